@@ -1,0 +1,296 @@
+/**
+ * Runs notebook cells: tslab's converter type-checks and compiles each cell (declarations
+ * persist across cells, top-level await), and this executor runs the result in the
+ * kernel's own V8 context. It is modelled on tslab's executor, with what a notebook front
+ * end needs that tslab's prints to the console instead: the last expression as a rich
+ * result, structured TypeScript diagnostics, stack traces mapped to cell lines, and the
+ * `labbook` / `tslab` modules provided by the kernel.
+ */
+import * as path from 'node:path';
+import * as util from 'node:util';
+import * as vm from 'node:vm';
+import Module, { createRequire } from 'node:module';
+import type { CellDiagnostic, CellOutput, CompletionResult, ExecuteStatus, HoverResult, MimeBundle } from './protocol';
+import { installSourceMapHooks, takeCellSourceMap, type CellSourceMap } from './sourcemaps';
+
+// tslab's TypeScript fork, with source maps switched on (before the converter loads it).
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const ts = installSourceMapHooks() as any;
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { createConverter } = require('tslab/dist/converter') as typeof import('tslab/dist/converter');
+
+/** Modules the kernel itself provides to notebooks, whatever the notebook folder holds. */
+export interface ProvidedModule {
+  /** Runtime module (absolute path to its JavaScript). */
+  runtime: string;
+  /** Folder laid out as `node_modules/<name>` for the type checker, or undefined to keep the package's own types. */
+  types?: string;
+}
+
+export interface ExecutorOptions {
+  /** The notebook's folder: modules resolve from here upward, like Node. */
+  rootDir: string;
+  provided: Record<string, ProvidedModule>;
+  /** Where packages missing from the notebook's folders are looked up last (Labbook's own node_modules). */
+  fallbackDir?: string;
+  emit: (output: CellOutput) => void;
+}
+
+/** Symbol an object can implement to give its own rich representation as a cell result. */
+export const MIME_BUNDLE = Symbol.for('labbook.mimeBundle');
+
+const CELL_FILE = /labbook-cell-(\d+):(\d+):(\d+)/g;
+
+export class CellExecutor {
+  private readonly converter;
+  private readonly locals: Record<string, unknown> = {};
+  private readonly maps = new Map<number, CellSourceMap>();
+  private readonly require: NodeJS.Require;
+  private prevDecl = '';
+  private rejectPending: ((reason: Error) => void) | undefined;
+
+  constructor(private readonly options: ExecutorOptions) {
+    installTypeForwarding(options.rootDir, options.provided);
+    // The converter resolves modules from the process's working folder.
+    process.chdir(options.rootDir);
+    this.converter = createConverter();
+    this.require = this.makeRequire();
+    const exportsProxy = this.makeExports();
+    vm.runInThisContext('(x) => { globalThis.__labbook_cell__ = x; }')({ exports: exportsProxy, require: this.require });
+  }
+
+  /** Runs one cell; every output goes through `emit`, in the order the cell produced it. */
+  async execute(code: string, executionCount: number): Promise<ExecuteStatus> {
+    const converted = this.converter.convert(this.prevDecl, code);
+    if (converted.diagnostics.length > 0) {
+      this.options.emit(diagnosticsOutput(converted.diagnostics, executionCount));
+      return 'error';
+    }
+    if (converted.sideOutputs) {
+      for (const side of converted.sideOutputs) this.sideOutputs.set(side.path, side.data);
+    }
+    if (!converted.output) {
+      this.prevDecl = converted.declOutput ?? '';
+      return 'ok';
+    }
+    const { code: js, map } = takeCellSourceMap(converted.output);
+    if (map) this.maps.set(executionCount, map);
+    // The wrapper sits on its own line so generated line N is line N - 1 of the converter's output.
+    const wrapped = `(${converted.hasToplevelAwait ? 'async ' : ''}function (exports, require) {\n${js}\n})(__labbook_cell__.exports, __labbook_cell__.require)`;
+    try {
+      const ret = vm.runInThisContext(wrapped, { filename: `labbook-cell-${executionCount}`, breakOnSigint: true, displayErrors: false });
+      if (converted.hasToplevelAwait) {
+        await new Promise<void>((resolve, reject) => {
+          this.rejectPending = reject;
+          (ret as Promise<unknown>).then(() => resolve(), reject);
+        }).finally(() => { this.rejectPending = undefined; });
+      }
+    } catch (error) {
+      const interrupted = isInterrupt(error);
+      this.options.emit(this.errorOutput(error));
+      return interrupted ? 'interrupted' : 'error';
+    }
+    this.prevDecl = converted.declOutput ?? '';
+    if (converted.lastExpressionVar && converted.lastExpressionVar in this.locals) {
+      const value = this.locals[converted.lastExpressionVar];
+      delete this.locals[converted.lastExpressionVar];
+      if (value !== undefined) this.options.emit({ kind: 'result', data: richRepresentation(value), executionCount });
+    }
+    return 'ok';
+  }
+
+  /** Ends a pending top-level await. A busy synchronous loop is ended by SIGINT instead (breakOnSigint). */
+  interrupt(): void {
+    this.rejectPending?.(new InterruptedError());
+  }
+
+  complete(code: string, offset: number): CompletionResult {
+    const info = this.converter.complete(this.prevDecl, code, offset);
+    return { start: info.start, end: info.end, candidates: info.candidates };
+  }
+
+  hover(code: string, offset: number): HoverResult | null {
+    const info = this.converter.inspect(this.prevDecl, code, offset) as
+      | { displayParts?: { text: string }[]; documentation?: { text: string }[]; textSpan: { start: number; length: number } }
+      | undefined;
+    if (!info) return null;
+    return {
+      text: (info.displayParts ?? []).map((p) => p.text).join(''),
+      documentation: (info.documentation ?? []).map((p) => p.text).join(''),
+      start: info.textSpan.start,
+      length: info.textSpan.length,
+    };
+  }
+
+  close(): void {
+    this.converter.close();
+  }
+
+  /** Formats a thrown value as a Jupyter error with frames in notebook cells mapped to cell lines. */
+  errorOutput(error: unknown): CellOutput {
+    if (isInterrupt(error)) {
+      return { kind: 'error', ename: 'KeyboardInterrupt', evalue: 'Execution interrupted', traceback: ['KeyboardInterrupt: execution interrupted'] };
+    }
+    if (!(error instanceof Error)) {
+      const shown = util.inspect(error);
+      return { kind: 'error', ename: 'Uncaught', evalue: shown, traceback: [`Uncaught ${shown}`] };
+    }
+    const stack = (error.stack ?? `${error.name}: ${error.message}`).split('\n');
+    const kept: string[] = [];
+    for (const line of stack) {
+      // Frames below the cell are the kernel's own machinery.
+      if (/^\s+at /.test(line) && !line.includes('labbook-cell-') && kept.some((l) => l.includes('labbook-cell-'))) break;
+      if (/\(node:vm:|at Script\.runInThisContext|runInThisContext \(/.test(line)) break;
+      let unmapped = false;
+      const mapped = line.replace(CELL_FILE, (_whole, count: string, l: string, c: string) => {
+        const pos = this.maps.get(Number(count))?.toCell(Number(l) - 1, Number(c));
+        if (!pos) unmapped = true;
+        return pos ? `cell [${count}], line ${pos.line}:${pos.column}` : `cell [${count}]`;
+      });
+      // A cell frame with no source position is the wrapper the kernel adds around the cell.
+      if (unmapped) continue;
+      // Cell functions are called through the object that holds the notebook's declarations.
+      kept.push(mapped.replace(/\bat Proxy\./, 'at '));
+    }
+    return { kind: 'error', ename: error.name, evalue: error.message, traceback: kept };
+  }
+
+  private readonly sideOutputs = new Map<string, string>();
+  private readonly sideModules = new Map<string, NodeJS.Module>();
+
+  private makeRequire(): NodeJS.Require {
+    const { rootDir, provided, fallbackDir } = this.options;
+    const notebookRequire = createRequire(path.join(rootDir, '__labbook_notebook__.js'));
+    const fallbackRequire = fallbackDir ? createRequire(path.join(fallbackDir, '__labbook__.js')) : undefined;
+    const self = this;
+    const load = (id: string, from: NodeJS.Require, dir: string): unknown => {
+      const own = provided[id];
+      if (own) return require(own.runtime);
+      const side = self.requireSideOutput(id, dir);
+      if (side) return side.exports;
+      try {
+        return from(id);
+      } catch (error) {
+        const bare = !id.startsWith('.') && !path.isAbsolute(id);
+        if (fallbackRequire && bare && (error as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND') return fallbackRequire(id);
+        throw error;
+      }
+    };
+    const req = ((id: string) => load(id, notebookRequire, rootDir)) as NodeJS.Require;
+    req.resolve = notebookRequire.resolve;
+    req.cache = notebookRequire.cache;
+    req.main = notebookRequire.main;
+    this.loadSide = load;
+    return req;
+  }
+
+  private loadSide: ((id: string, from: NodeJS.Require, dir: string) => unknown) | undefined;
+
+  /** Local .ts files a cell imports are compiled by the converter ("side outputs"). */
+  private requireSideOutput(id: string, dir: string): NodeJS.Module | undefined {
+    if (!id.startsWith('.')) return undefined;
+    let filename = path.join(dir, id);
+    if (path.extname(filename) === '') filename += '.js';
+    const cached = this.sideModules.get(filename);
+    if (cached) return cached;
+    const source = this.sideOutputs.get(filename);
+    if (source === undefined) return undefined;
+    const mod = new Module(filename, module) as NodeJS.Module & { _compile(code: string, file: string): void; paths: string[] };
+    mod.filename = filename;
+    mod.paths = (Module as unknown as { _nodeModulePaths(d: string): string[] })._nodeModulePaths(path.dirname(filename));
+    const modRequire = createRequire(filename);
+    const loadSide = this.loadSide!;
+    mod.require = ((sub: string) => loadSide(sub, modRequire, path.dirname(filename))) as NodeJS.Require;
+    mod._compile(takeCellSourceMap(source).code, filename);
+    this.sideModules.set(filename, mod);
+    return mod;
+  }
+
+  /** Cell declarations are exported into one object; redeclaring a name in a later cell replaces it. */
+  private makeExports(): Record<string, unknown> {
+    const locals = this.locals;
+    return new Proxy(locals, {
+      defineProperty: (_target, prop, attrs) => {
+        if (prop === '__esModule') return true;
+        (locals as Record<string | symbol, unknown>)[prop] = attrs.get ? attrs.get() : attrs.value;
+        return true;
+      },
+    });
+  }
+}
+
+export class InterruptedError extends Error {
+  constructor() {
+    super('Execution interrupted');
+    this.name = 'InterruptedError';
+  }
+}
+
+function isInterrupt(error: unknown): boolean {
+  if (error instanceof InterruptedError) return true;
+  // What V8 throws when breakOnSigint stops a synchronous loop.
+  return error instanceof Error && /Script execution was interrupted by `SIGINT`/.test(error.message);
+}
+
+function diagnosticsOutput(diagnostics: import('tslab/dist/converter').Diagnostic[], executionCount: number): CellOutput {
+  const items: CellDiagnostic[] = diagnostics.map((d) => ({
+    line: d.start.line + 1,
+    column: d.start.character + 1,
+    endLine: d.end.line + 1,
+    endColumn: d.end.character + 1,
+    message: d.messageText,
+    code: d.code,
+  }));
+  const where = (d: import('tslab/dist/converter').Diagnostic, i: number) =>
+    d.fileName ? `${d.fileName} ${items[i].line}:${items[i].column}` : `cell [${executionCount}], line ${items[i].line}:${items[i].column}`;
+  const traceback = diagnostics.map((d, i) => `${where(d, i)} - error TS${d.code}: ${d.messageText}`);
+  const n = diagnostics.length;
+  return {
+    kind: 'error',
+    ename: 'TypeScript',
+    evalue: `${n} error${n === 1 ? '' : 's'}: ${items[0].message}`,
+    traceback,
+    diagnostics: items,
+  };
+}
+
+/** The cell result as a MIME bundle: the value's own representation if it has one, plus text. */
+export function richRepresentation(value: unknown): MimeBundle {
+  const text = util.inspect(value, { depth: 4, maxArrayLength: 100, breakLength: 100 });
+  const own = value !== null && typeof value === 'object' ? (value as Record<symbol, unknown>)[MIME_BUNDLE] : undefined;
+  if (typeof own === 'function') {
+    const bundle = own.call(value) as MimeBundle;
+    return { 'text/plain': text, ...bundle };
+  }
+  return { 'text/plain': text };
+}
+
+/**
+ * Serves `node_modules/<name>` under the notebook folder from the kernel's own type
+ * declarations, so `import * as lab from "labbook"` type-checks in any folder. tslab does
+ * the same for itself; we hook the same `ts.sys` functions its converter calls.
+ */
+function installTypeForwarding(rootDir: string, provided: Record<string, ProvidedModule>): void {
+  const sys = ts.sys as Record<string, (...args: unknown[]) => unknown>;
+  const forwards = Object.entries(provided)
+    .filter(([, m]) => m.types)
+    .map(([name, m]) => ({ from: path.join(rootDir, 'node_modules', name), to: m.types! }));
+  if (forwards.length === 0) return;
+  const forward = (p: unknown): unknown => {
+    if (typeof p !== 'string') return p;
+    for (const f of forwards) {
+      const rel = path.relative(f.from, p);
+      if (rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel))) return path.join(f.to, rel);
+    }
+    return p;
+  };
+  for (const fn of ['readFile', 'fileExists', 'directoryExists', 'readDirectory', 'realpath', 'getModifiedTime']) {
+    const original = sys[fn];
+    if (typeof original !== 'function') continue;
+    sys[fn] = (first: unknown, ...rest: unknown[]) => original.call(ts.sys, forward(first), ...rest);
+  }
+  // `node_modules` itself must look present for the resolver to look inside it.
+  const directoryExists = sys.directoryExists;
+  sys.directoryExists = (p: unknown, ...rest: unknown[]) =>
+    p === path.join(rootDir, 'node_modules') || (directoryExists.call(ts.sys, p, ...rest) as boolean);
+}

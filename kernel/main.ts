@@ -1,0 +1,140 @@
+/**
+ * The kernel process: one per notebook, started by the CLI or the VS Code extension with
+ * the notebook's folder as working directory. Speaks JSON-RPC on fd 3 (see protocol.ts);
+ * whatever user code writes to stdout/stderr becomes stream output of the running cell.
+ */
+import * as net from 'node:net';
+import * as path from 'node:path';
+import { createMessageConnection, ResponseError, ErrorCodes, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
+import * as protocol from './protocol';
+import { CellExecutor } from './executor';
+import { installDisplaySink } from './sdk/display';
+import { onRunEvent, setExecutionContext } from './sdk/context';
+
+const channel = new net.Socket({ fd: protocol.CHANNEL_FD, readable: true, writable: true });
+const connection = createMessageConnection(new StreamMessageReader(channel), new StreamMessageWriter(channel));
+
+/** Output produced outside any request (timers, late promises) goes to the cell that ran last. */
+let currentCell = '';
+let executor: CellExecutor | undefined;
+let notebookPath: string | undefined;
+/** Cells run one at a time, in the order they were sent. */
+let queue: Promise<unknown> = Promise.resolve();
+
+function send(output: protocol.CellOutput): void {
+  void connection.sendNotification(protocol.Output, { cellId: currentCell, output });
+}
+
+function captureStream(stream: NodeJS.WriteStream, name: 'stdout' | 'stderr'): void {
+  stream.write = ((chunk: string | Uint8Array, encoding?: unknown, callback?: unknown) => {
+    const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString(typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8');
+    send({ kind: 'stream', name, text });
+    const done = typeof encoding === 'function' ? encoding : callback;
+    if (typeof done === 'function') process.nextTick(done as () => void);
+    return true;
+  }) as typeof stream.write;
+}
+
+function badParams(message: string): ResponseError<void> {
+  return new ResponseError(ErrorCodes.InvalidParams, message);
+}
+
+function requireExecutor(): CellExecutor {
+  if (!executor) throw new ResponseError(ErrorCodes.ServerNotInitialized, 'kernel/initialize must come first');
+  return executor;
+}
+
+connection.onRequest(protocol.Initialize, (params) => {
+  if (executor) throw new ResponseError(ErrorCodes.InvalidRequest, 'kernel already initialized');
+  if (params?.storePath !== undefined && typeof params.storePath !== 'string') throw badParams('storePath must be a string');
+  if (params?.notebookPath !== undefined && typeof params.notebookPath !== 'string') throw badParams('notebookPath must be a string');
+  if (params?.storePath) process.env.LABBOOK_STORE = path.resolve(params.storePath);
+  const rootDir = process.cwd();
+  const distRoot = path.join(__dirname, '..');
+  executor = new CellExecutor({
+    rootDir,
+    provided: {
+      labbook: { runtime: path.join(__dirname, 'sdk', 'index.js'), types: path.join(distRoot, 'sdk-types', 'labbook') },
+      tslab: { runtime: path.join(__dirname, 'tslab-compat.js') },
+    },
+    fallbackDir: path.join(distRoot, '..'),
+    emit: send,
+  });
+  notebookPath = params?.notebookPath;
+  setExecutionContext({ notebook: notebookPath });
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const tsVersion = (require('@tslab/typescript-for-tslab') as { version: string }).version;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const tslabVersion = (require('tslab/package.json') as { version: string }).version;
+  return { pid: process.pid, nodeVersion: process.version, tslabVersion, typescriptVersion: tsVersion };
+});
+
+connection.onRequest(protocol.Execute, (params) => {
+  const problem = protocol.checkExecuteParams(params);
+  if (problem) throw badParams(problem);
+  const exec = requireExecutor();
+  const run = async (): Promise<protocol.ExecuteResult> => {
+    currentCell = params.cellId;
+    setExecutionContext({ notebook: notebookPath, cell: params.cellIndex ?? params.cellId });
+    const started = performance.now();
+    let status: protocol.ExecuteStatus;
+    try {
+      status = await exec.execute(params.code, params.executionCount);
+    } catch (error) {
+      // The converter itself failed (a compiler crash): report it as the cell's error.
+      send(exec.errorOutput(error));
+      status = 'error';
+    }
+    return { status, durationMs: performance.now() - started };
+  };
+  const result = queue.then(run, run);
+  queue = result;
+  return result;
+});
+
+connection.onRequest(protocol.Complete, (params) => {
+  const problem = protocol.checkPositionParams(params);
+  if (problem) throw badParams(`complete: ${problem}`);
+  return requireExecutor().complete(params.code, params.offset);
+});
+
+connection.onRequest(protocol.Hover, (params) => {
+  const problem = protocol.checkPositionParams(params);
+  if (problem) throw badParams(`hover: ${problem}`);
+  return requireExecutor().hover(params.code, params.offset);
+});
+
+connection.onNotification(protocol.Interrupt, () => executor?.interrupt());
+
+connection.onRequest(protocol.Shutdown, () => {
+  setImmediate(() => process.exit(0));
+});
+
+// SIGINT from the client: V8 stops a synchronous loop by itself (breakOnSigint); when the
+// cell is waiting on a promise instead, this handler runs and ends the wait.
+process.on('SIGINT', () => executor?.interrupt());
+
+// A rejection nobody awaited belongs to the notebook, not to the kernel: show it, keep running.
+process.on('unhandledRejection', (reason) => {
+  send(executor ? executor.errorOutput(reason) : { kind: 'error', ename: 'UnhandledRejection', evalue: String(reason), traceback: [String(reason)] });
+});
+process.on('uncaughtException', (error) => {
+  send(executor ? executor.errorOutput(error) : { kind: 'error', ename: error.name, evalue: error.message, traceback: [String(error.stack)] });
+});
+
+// Node 20 warns on every require() of an ES module; notebooks do that on purpose.
+const emitWarning = process.emitWarning.bind(process);
+process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+  const text = typeof warning === 'string' ? warning : warning.message;
+  if (/require\(\) of ES Module|is loading ES Module/.test(text)) return;
+  (emitWarning as (...args: unknown[]) => void)(warning, ...rest);
+}) as typeof process.emitWarning;
+
+installDisplaySink((data, metadata, displayId, update) => send({ kind: 'display', data, metadata, displayId, update }));
+onRunEvent((event) => void connection.sendNotification(protocol.RunEvent, event));
+captureStream(process.stdout, 'stdout');
+captureStream(process.stderr, 'stderr');
+
+// The client closing the channel means the notebook is gone: flush runs (exit handlers) and go.
+channel.on('close', () => process.exit(0));
+connection.listen();

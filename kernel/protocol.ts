@@ -1,0 +1,128 @@
+/**
+ * The one contract between a kernel process and whoever drives it (the CLI, the VS Code
+ * extension). Both sides import these types; the kernel validates what arrives, because
+ * the client is another program.
+ *
+ * Transport: JSON-RPC (vscode-jsonrpc) over the child's fd 3, so that anything user code
+ * writes to the real stdout/stderr can never corrupt the channel.
+ */
+import { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
+
+/** A Jupyter MIME bundle: MIME type to data (strings; binary data base64-encoded). */
+export type MimeBundle = Record<string, unknown>;
+
+export interface InitializeParams {
+  /** Absolute path of the notebook this kernel serves (recorded on runs). */
+  notebookPath?: string;
+  /** SQLite store for runs logged from the notebook; default: the SDK's own default. */
+  storePath?: string;
+}
+
+export interface InitializeResult {
+  pid: number;
+  nodeVersion: string;
+  tslabVersion: string;
+  typescriptVersion: string;
+}
+
+export interface ExecuteParams {
+  /** Opaque id the client uses to route outputs back to a cell. */
+  cellId: string;
+  code: string;
+  /** Execution counter shown next to the cell; also names the cell in stack traces. */
+  executionCount: number;
+  /** Cell index in the notebook, recorded on runs started by this cell. */
+  cellIndex?: number;
+}
+
+export type ExecuteStatus = 'ok' | 'error' | 'interrupted';
+
+export interface ExecuteResult {
+  status: ExecuteStatus;
+  durationMs: number;
+}
+
+export interface PositionParams {
+  code: string;
+  /** Character offset into `code`. */
+  offset: number;
+}
+
+export interface CompletionResult {
+  /** Range of `code` the chosen candidate replaces. */
+  start: number;
+  end: number;
+  candidates: string[];
+}
+
+export interface HoverResult {
+  /** Signature or type, e.g. `const x: number`. */
+  text: string;
+  documentation: string;
+  start: number;
+  length: number;
+}
+
+/** A TypeScript diagnostic, positions 1-based and relative to the cell. */
+export interface CellDiagnostic {
+  line: number;
+  column: number;
+  endLine: number;
+  endColumn: number;
+  message: string;
+  code: number;
+}
+
+export type CellOutput =
+  | { kind: 'stream'; name: 'stdout' | 'stderr'; text: string }
+  | { kind: 'display'; data: MimeBundle; metadata: Record<string, unknown>; displayId?: string; update: boolean }
+  | { kind: 'result'; data: MimeBundle; executionCount: number }
+  | { kind: 'error'; ename: string; evalue: string; traceback: string[]; diagnostics?: CellDiagnostic[] };
+
+export interface OutputParams {
+  cellId: string;
+  output: CellOutput;
+}
+
+/** Mirrors the SDK's run events so views refresh while a model trains. */
+export interface RunEventParams {
+  kind: 'started' | 'ended';
+  runId: string;
+  experiment: string;
+  name: string;
+  status: string;
+}
+
+export const Initialize = new RequestType<InitializeParams, InitializeResult, void>('kernel/initialize');
+export const Execute = new RequestType<ExecuteParams, ExecuteResult, void>('kernel/execute');
+export const Complete = new RequestType<PositionParams, CompletionResult, void>('kernel/complete');
+export const Hover = new RequestType<PositionParams, HoverResult | null, void>('kernel/hover');
+export const Shutdown = new RequestType0<void, void>('kernel/shutdown');
+/** Stops a pending await; a busy synchronous loop is stopped by SIGINT (see KernelClient.interrupt). */
+export const Interrupt = new NotificationType<void>('kernel/interrupt');
+export const Output = new NotificationType<OutputParams>('kernel/output');
+export const RunEvent = new NotificationType<RunEventParams>('kernel/runEvent');
+
+/** The fd of the JSON-RPC channel in the kernel process. */
+export const CHANNEL_FD = 3;
+
+/** Runtime checks of what arrives at the kernel. Each returns an error message or undefined. */
+export function checkExecuteParams(p: unknown): string | undefined {
+  const v = p as Partial<ExecuteParams> | null;
+  if (!v || typeof v !== 'object') return 'execute: params must be an object';
+  if (typeof v.cellId !== 'string') return 'execute: cellId must be a string';
+  if (typeof v.code !== 'string') return 'execute: code must be a string';
+  if (!Number.isInteger(v.executionCount)) return 'execute: executionCount must be an integer';
+  if (v.cellIndex !== undefined && !Number.isInteger(v.cellIndex)) return 'execute: cellIndex must be an integer';
+  return undefined;
+}
+
+export function checkPositionParams(p: unknown): string | undefined {
+  const v = p as Partial<PositionParams> | null;
+  if (!v || typeof v !== 'object') return 'params must be an object';
+  if (typeof v.code !== 'string') return 'code must be a string';
+  if (!Number.isInteger(v.offset) || (v.offset as number) < 0 || (v.offset as number) > v.code.length) {
+    return `offset must be an integer in 0..${v.code.length}`;
+  }
+  return undefined;
+}
