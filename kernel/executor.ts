@@ -14,9 +14,7 @@ import type { CellDiagnostic, CellOutput, CompletionResult, ExecuteStatus, Hover
 import { installSourceMapHooks, takeCellSourceMap, type CellSourceMap } from './sourcemaps';
 
 // tslab's TypeScript fork, with source maps switched on (before the converter loads it).
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 const ts = installSourceMapHooks() as any;
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { createConverter } = require('tslab/dist/converter') as typeof import('tslab/dist/converter');
 
 /** Modules the kernel itself provides to notebooks, whatever the notebook folder holds. */
@@ -61,7 +59,7 @@ export class CellExecutor {
 
   /** Runs one cell; every output goes through `emit`, in the order the cell produced it. */
   async execute(code: string, executionCount: number): Promise<ExecuteStatus> {
-    const converted = this.converter.convert(this.prevDecl, code);
+    const converted = this.converter.convert(this.prevDecl, expandShorthandProperties(code));
     if (converted.diagnostics.length > 0) {
       this.options.emit(diagnosticsOutput(converted.diagnostics, executionCount));
       return 'error';
@@ -252,6 +250,28 @@ function diagnosticsOutput(diagnostics: import('tslab/dist/converter').Diagnosti
     traceback,
     diagnostics: items,
   };
+}
+
+/**
+ * `{ epochs }` becomes `{ epochs: epochs }`. tslab's converter rewrites references to
+ * earlier cells' declarations into `exports.epochs` but misses shorthand properties, which
+ * then fail at run time with "epochs is not defined". The rewrite keeps every line where it
+ * was, so diagnostics and stack lines still match the cell.
+ */
+export function expandShorthandProperties(code: string): string {
+  if (!code.includes('{')) return code;
+  const file = ts.createSourceFile('cell.ts', code, ts.ScriptTarget.Latest, false, ts.ScriptKind.TS);
+  const inserts: { at: number; text: string }[] = [];
+  const visit = (node: { kind: number; name?: { end: number; text?: string; escapedText?: string } }) => {
+    if (node.kind === ts.SyntaxKind.ShorthandPropertyAssignment && node.name) {
+      inserts.push({ at: node.name.end, text: `: ${node.name.text ?? node.name.escapedText}` });
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(file);
+  let out = code;
+  for (const { at, text } of inserts.sort((a, b) => b.at - a.at)) out = out.slice(0, at) + text + out.slice(at);
+  return out;
 }
 
 /** The cell result as a MIME bundle: the value's own representation if it has one, plus text. */

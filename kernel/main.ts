@@ -62,9 +62,7 @@ connection.onRequest(protocol.Initialize, (params) => {
   });
   notebookPath = params?.notebookPath;
   setExecutionContext({ notebook: notebookPath });
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const tsVersion = (require('@tslab/typescript-for-tslab') as { version: string }).version;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const tslabVersion = (require('tslab/package.json') as { version: string }).version;
   return { pid: process.pid, nodeVersion: process.version, tslabVersion, typescriptVersion: tsVersion };
 });

@@ -9,7 +9,7 @@
  * is replaced by a copy whose two functions are wrapped.
  */
 import * as path from 'node:path';
-import remapping from '@jridgewell/remapping';
+import remapping from '@ampproject/remapping';
 import { TraceMap, originalPositionFor, type EncodedSourceMap } from '@jridgewell/trace-mapping';
 
 const INLINE_MAP = /\n?\/\/# sourceMappingURL=data:application\/json;base64,([A-Za-z0-9+/=]+)\s*$/;
@@ -29,7 +29,6 @@ export function installSourceMapHooks(): TsModule & Record<string, unknown> {
   if (installed) return installed as TsModule & Record<string, unknown>;
   const tslabDir = path.dirname(require.resolve('tslab/package.json'));
   const tsPath = require.resolve('@tslab/typescript-for-tslab', { paths: [tslabDir] });
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const original = require(tsPath) as Record<string, unknown>;
   const ts = {} as TsModule & Record<string, unknown>;
   for (const key of Object.keys(original)) {

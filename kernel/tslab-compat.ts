@@ -5,9 +5,7 @@
  */
 import { display, newDisplay } from './sdk/display';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const tslabPackage = require('tslab/package.json') as { version: string };
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const typescript = require('@tslab/typescript-for-tslab') as { version: string };
 
 export { display, newDisplay };

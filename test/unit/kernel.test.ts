@@ -93,6 +93,13 @@ describe('kernel process', function () {
     assert.equal(text(ran.outputs), '', 'the result is not console text');
   });
 
+  it('resolves shorthand properties that name earlier cells\' declarations (a tslab converter gap)', async () => {
+    await session.run('const epochs = 30;\nconst seed = 7;');
+    const ran = await session.run('const config = { epochs, seed };\nconst { epochs: e2 = 0 } = config;\n[config, e2]');
+    assert.equal(ran.status, 'ok', JSON.stringify(ran.outputs));
+    assert.deepEqual(result(ran.outputs), { 'text/plain': '[ { epochs: 30, seed: 7 }, 30 ]' });
+  });
+
   it('awaits at top level', async () => {
     const ran = await session.run('const later = await new Promise<string>((r) => setTimeout(() => r("done"), 20));\nlater');
     assert.equal(ran.status, 'ok');
