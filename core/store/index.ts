@@ -1,0 +1,15 @@
+/** The store's public API. Code outside core/store imports from here, never from better-sqlite3. */
+export { Store, openStore } from './store';
+export type { OpenStoreOptions } from './store';
+export { StoreError } from './errors';
+export type { StoreErrorCode } from './errors';
+export { resolveStorePath, artifactsDirFor, STORE_ENV_VAR } from './location';
+export type { LocationOptions } from './location';
+export { validateArtifactName, MAX_ARTIFACT_NAME_LENGTH } from './artifacts';
+export type { ArtifactData } from './artifacts';
+export { SCHEMA_VERSION } from './schema';
+export { HEARTBEAT_INTERVAL_MS, STALE_HEARTBEAT_MS } from './liveness';
+export type {
+  Artifact, EndStatus, Experiment, LogArtifactOptions, MetricPoint, MetricValue, NewRun, Run, RunEnvironment,
+  RunFilter, RunStatus, RunStore,
+} from './types';

@@ -1,0 +1,108 @@
+/**
+ * The schema as an ordered list of forward-only migrations. `PRAGMA user_version` holds
+ * the number of the last one applied. Never edit a released migration: append a new one,
+ * because databases in the wild already ran the old text.
+ *
+ * Conventions every migration follows:
+ * - Times are milliseconds since the Unix epoch, stored as REAL (room for sub-ms later).
+ * - Metric values: SQLite silently stores NaN as NULL, so `value IS NULL` means NaN; the
+ *   column is otherwise never NULL. +/-Infinity are stored natively as IEEE REALs and
+ *   read back as such. Keeping NaN as NULL (rather than a sentinel) leaves MIN/MAX/AVG
+ *   over the column meaningful.
+ * - Booleans are INTEGER 0/1; JSON columns are TEXT checked with json_valid.
+ */
+export interface Migration {
+  version: number;
+  description: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: 'experiments, runs, params, metrics, latest metrics, tags, artifacts',
+    sql: `
+      CREATE TABLE experiments (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        created_at REAL NOT NULL,
+        -- The metric that ranks runs in this experiment, and which direction is better.
+        key_metric TEXT,
+        key_metric_higher_is_better INTEGER CHECK (key_metric_higher_is_better IN (0, 1))
+      );
+
+      CREATE TABLE runs (
+        id TEXT PRIMARY KEY,
+        experiment_id INTEGER NOT NULL REFERENCES experiments(id),
+        name TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('running', 'finished', 'failed', 'killed')),
+        start_time REAL NOT NULL,
+        end_time REAL,
+        source_notebook TEXT,
+        source_cell TEXT,
+        git_commit TEXT,
+        git_dirty INTEGER CHECK (git_dirty IN (0, 1)),
+        environment TEXT CHECK (environment IS NULL OR json_valid(environment)),
+        -- Liveness: who is writing this run, so a crashed writer can be detected.
+        pid INTEGER,
+        host TEXT,
+        heartbeat_at REAL,
+        error TEXT,
+        parent_run_id TEXT REFERENCES runs(id),
+        deleted_at REAL
+      );
+      CREATE INDEX runs_by_experiment ON runs(experiment_id, start_time);
+      CREATE INDEX runs_running ON runs(status) WHERE status = 'running';
+      CREATE INDEX runs_by_parent ON runs(parent_run_id) WHERE parent_run_id IS NOT NULL;
+
+      CREATE TABLE params (
+        run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        key TEXT NOT NULL,
+        value TEXT NOT NULL,
+        PRIMARY KEY (run_id, key)
+      ) WITHOUT ROWID;
+
+      -- Every point is kept, including repeated steps; no primary key on purpose.
+      CREATE TABLE metrics (
+        run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        key TEXT NOT NULL,
+        step INTEGER NOT NULL,
+        timestamp REAL NOT NULL,
+        value REAL
+      );
+      CREATE INDEX metrics_by_run_key_step ON metrics(run_id, key, step);
+
+      -- Maintained by the writer once per flushed batch (not by a trigger, which would
+      -- cost a write per point): the point with the highest step, latest on ties.
+      CREATE TABLE latest_metrics (
+        run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        key TEXT NOT NULL,
+        step INTEGER NOT NULL,
+        timestamp REAL NOT NULL,
+        value REAL,
+        PRIMARY KEY (run_id, key)
+      ) WITHOUT ROWID;
+
+      CREATE TABLE tags (
+        run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        key TEXT NOT NULL,
+        value TEXT NOT NULL,
+        PRIMARY KEY (run_id, key)
+      ) WITHOUT ROWID;
+
+      CREATE TABLE artifacts (
+        run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        sha256 TEXT NOT NULL CHECK (length(sha256) = 64),
+        size INTEGER NOT NULL,
+        media_type TEXT NOT NULL,
+        created_at REAL NOT NULL,
+        PRIMARY KEY (run_id, name)
+      ) WITHOUT ROWID;
+      CREATE INDEX artifacts_by_sha256 ON artifacts(sha256);
+    `,
+  },
+];
+
+/** The newest schema this code knows. */
+export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

@@ -1,0 +1,494 @@
+/**
+ * The SQLite implementation of RunStore. This folder is the only place that talks to
+ * better-sqlite3; everything above it sees the RunStore interface.
+ */
+import Database from 'better-sqlite3';
+import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { ArtifactData, ArtifactFiles, guessMediaType, validateArtifactName } from './artifacts';
+import { StoreError } from './errors';
+import { isWriterGone, THIS_HOST } from './liveness';
+import { artifactsDirFor, LocationOptions, resolveStorePath } from './location';
+import { applyMigrations, inspectDatabaseFile, isNotADatabase, newerSchemaError, notADatabaseError } from './migrations';
+import { SCHEMA_VERSION } from './schema';
+import type {
+  Artifact, EndStatus, Experiment, LogArtifactOptions, MetricPoint, MetricValue, NewRun, Run, RunEnvironment,
+  RunFilter, RunStatus, RunStore,
+} from './types';
+
+export interface OpenStoreOptions extends LocationOptions {
+  /** Open without writing: no migration, no WAL switch, no killed-run detection. */
+  readonly?: boolean;
+  /** How long a writer waits for another writer's lock; default 5000 ms. */
+  busyTimeoutMs?: number;
+  /** Mark runs whose process is gone as killed while opening; default true (read-write only). */
+  detectKilledRuns?: boolean;
+}
+
+interface ExperimentRow {
+  id: number;
+  name: string;
+  created_at: number;
+  key_metric: string | null;
+  key_metric_higher_is_better: number | null;
+}
+
+interface RunRow {
+  id: string;
+  experiment_id: number;
+  experiment_name: string;
+  name: string;
+  status: RunStatus;
+  start_time: number;
+  end_time: number | null;
+  source_notebook: string | null;
+  source_cell: string | null;
+  git_commit: string | null;
+  git_dirty: number | null;
+  environment: string | null;
+  pid: number | null;
+  host: string | null;
+  heartbeat_at: number | null;
+  error: string | null;
+  parent_run_id: string | null;
+  deleted_at: number | null;
+}
+
+interface MetricRow {
+  step: number;
+  timestamp: number;
+  value: number | null;
+}
+
+interface ArtifactRow {
+  run_id: string;
+  name: string;
+  sha256: string;
+  size: number;
+  media_type: string;
+  created_at: number;
+}
+
+const RUN_COLUMNS = `r.id, r.experiment_id, e.name AS experiment_name, r.name, r.status, r.start_time, r.end_time,
+  r.source_notebook, r.source_cell, r.git_commit, r.git_dirty, r.environment, r.pid, r.host, r.heartbeat_at,
+  r.error, r.parent_run_id, r.deleted_at`;
+
+const END_STATUSES: readonly string[] = ['finished', 'failed', 'killed'];
+
+function toExperiment(row: ExperimentRow): Experiment {
+  return {
+    id: row.id,
+    name: row.name,
+    createdAt: row.created_at,
+    keyMetric: row.key_metric,
+    keyMetricHigherIsBetter: row.key_metric_higher_is_better === null ? null : row.key_metric_higher_is_better === 1,
+  };
+}
+
+function toRun(row: RunRow): Run {
+  return {
+    id: row.id,
+    experimentId: row.experiment_id,
+    experimentName: row.experiment_name,
+    name: row.name,
+    status: row.status,
+    startTime: row.start_time,
+    endTime: row.end_time,
+    sourceNotebook: row.source_notebook,
+    sourceCell: row.source_cell,
+    gitCommit: row.git_commit,
+    gitDirty: row.git_dirty === null ? null : row.git_dirty === 1,
+    environment: row.environment === null ? null : JSON.parse(row.environment) as RunEnvironment,
+    pid: row.pid,
+    host: row.host,
+    heartbeatAt: row.heartbeat_at,
+    error: row.error,
+    parentRunId: row.parent_run_id,
+    deletedAt: row.deleted_at,
+  };
+}
+
+/** SQLite cannot hold NaN and stores NULL instead; the value column is never NULL otherwise. */
+function toMetricValue(row: MetricRow): MetricValue {
+  return { step: row.step, timestamp: row.timestamp, value: row.value === null ? NaN : row.value };
+}
+
+function toArtifact(row: ArtifactRow): Artifact {
+  return {
+    runId: row.run_id, name: row.name, sha256: row.sha256, size: row.size, mediaType: row.media_type,
+    createdAt: row.created_at,
+  };
+}
+
+function isForeignKeyError(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === 'SQLITE_CONSTRAINT_FOREIGNKEY';
+}
+
+function checkPoint(point: MetricPoint): void {
+  if (typeof point.value !== 'number' || !Number.isSafeInteger(point.step) || !Number.isFinite(point.timestamp)
+    || typeof point.key !== 'string' || typeof point.runId !== 'string') {
+    throw new StoreError('INVALID_ARGUMENT',
+      `invalid metric point ${JSON.stringify(point)}: needs string runId and key, an integer step, a finite timestamp and a number value`);
+  }
+}
+
+/** Whether `a` replaces `b` as the latest point: higher step, or same step and not older. */
+function isLater(a: MetricPoint, b: { step: number; timestamp: number }): boolean {
+  return a.step > b.step || (a.step === b.step && a.timestamp >= b.timestamp);
+}
+
+export class Store implements RunStore {
+  readonly location: string;
+  readonly artifactsDir: string;
+  readonly readonly: boolean;
+  private readonly db: Database.Database;
+  private readonly files: ArtifactFiles;
+  private readonly statements = new Map<string, Database.Statement>();
+  private insertMetricsTransaction?: (points: readonly MetricPoint[]) => void;
+  private closed = false;
+
+  /** Opens (creating and migrating when needed) the store at the resolved location. */
+  static open(options: OpenStoreOptions = {}): Store {
+    return new Store(options);
+  }
+
+  private constructor(options: OpenStoreOptions) {
+    this.location = resolveStorePath(options);
+    this.artifactsDir = artifactsDirFor(this.location);
+    this.readonly = options.readonly ?? false;
+    this.files = new ArtifactFiles(this.artifactsDir);
+    const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
+    this.db = this.readonly ? this.openReadonly(busyTimeoutMs) : this.openReadWrite(busyTimeoutMs);
+    if (!this.readonly && (options.detectKilledRuns ?? true)) this.markKilledRuns();
+  }
+
+  private openReadonly(busyTimeoutMs: number): Database.Database {
+    const { exists, version } = inspectDatabaseFile(this.location);
+    if (!exists) throw new StoreError('NOT_FOUND', `no Labbook store at ${this.location}`);
+    if (version < SCHEMA_VERSION) {
+      throw new StoreError('READONLY',
+        `${this.location} has schema ${version}, older than this Labbook's ${SCHEMA_VERSION}; open it read-write once to upgrade it`);
+    }
+    const db = new Database(this.location, { readonly: true, fileMustExist: true });
+    db.pragma(`busy_timeout = ${busyTimeoutMs}`);
+    return db;
+  }
+
+  private openReadWrite(busyTimeoutMs: number): Database.Database {
+    // Refuses foreign and newer files before the read-write open, which could checkpoint on close.
+    inspectDatabaseFile(this.location);
+    mkdirSync(dirname(this.location), { recursive: true });
+    let db: Database.Database | undefined;
+    try {
+      db = new Database(this.location);
+      db.pragma(`busy_timeout = ${busyTimeoutMs}`);
+      // Re-check on this connection: another process may have upgraded the file meanwhile.
+      const version = db.pragma('user_version', { simple: true }) as number;
+      if (version > SCHEMA_VERSION) throw newerSchemaError(this.location, version);
+      // From here on the connection writes.
+      db.pragma('journal_mode = WAL');
+      // In WAL mode NORMAL loses no committed data on a process crash, only on power loss,
+      // and spares an fsync per transaction.
+      db.pragma('synchronous = NORMAL');
+      db.pragma('foreign_keys = ON');
+      applyMigrations(db, this.location);
+      return db;
+    } catch (error) {
+      db?.close();
+      if (isNotADatabase(error)) throw notADatabaseError(this.location, (error as Error).message, error);
+      throw error;
+    }
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.statements.clear();
+    this.db.close();
+  }
+
+  get isOpen(): boolean {
+    return !this.closed;
+  }
+
+  /** The schema version of the open database. */
+  get schemaVersion(): number {
+    return this.db.pragma('user_version', { simple: true }) as number;
+  }
+
+  /** The journal mode in effect ('wal' for a read-write store on a normal file system). */
+  get journalMode(): string {
+    return this.db.pragma('journal_mode', { simple: true }) as string;
+  }
+
+  /**
+   * A number that changes whenever another connection (a kernel, the CLI) commits to the
+   * file; polling it is how a reader notices outside writes. This connection's own
+   * writes do not change it (SQLite's PRAGMA data_version).
+   */
+  dataVersion(): number {
+    return this.db.pragma('data_version', { simple: true }) as number;
+  }
+
+  private stmt(sql: string): Database.Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  private requireRun(id: string): void {
+    if (!this.stmt('SELECT 1 FROM runs WHERE id = ?').get(id)) {
+      throw new StoreError('NOT_FOUND', `no run with id ${JSON.stringify(id)} in ${this.location}`);
+    }
+  }
+
+  // ---- experiments ----
+
+  getOrCreateExperiment(name: string): Experiment {
+    if (typeof name !== 'string' || name.trim() === '') {
+      throw new StoreError('INVALID_ARGUMENT', `experiment name must be a non-empty string, got ${JSON.stringify(name)}`);
+    }
+    this.stmt('INSERT INTO experiments (name, created_at) VALUES (?, ?) ON CONFLICT (name) DO NOTHING').run(name, Date.now());
+    return this.getExperiment(name)!;
+  }
+
+  getExperiment(nameOrId: string | number): Experiment | undefined {
+    const row = typeof nameOrId === 'number'
+      ? this.stmt('SELECT * FROM experiments WHERE id = ?').get(nameOrId)
+      : this.stmt('SELECT * FROM experiments WHERE name = ?').get(nameOrId);
+    return row ? toExperiment(row as ExperimentRow) : undefined;
+  }
+
+  listExperiments(): Experiment[] {
+    return (this.stmt('SELECT * FROM experiments ORDER BY name').all() as ExperimentRow[]).map(toExperiment);
+  }
+
+  setKeyMetric(experiment: string | number, key: string | null, higherIsBetter?: boolean): void {
+    const found = this.getExperiment(experiment);
+    if (!found) throw new StoreError('NOT_FOUND', `no experiment ${JSON.stringify(experiment)} in ${this.location}`);
+    const direction = key === null || higherIsBetter === undefined ? null : higherIsBetter ? 1 : 0;
+    this.stmt('UPDATE experiments SET key_metric = ?, key_metric_higher_is_better = ? WHERE id = ?').run(key, direction, found.id);
+  }
+
+  // ---- runs ----
+
+  createRun(run: NewRun): Run {
+    const id = run.id ?? randomUUID().replace(/-/g, '');
+    const startTime = run.startTime ?? Date.now();
+    this.db.transaction(() => {
+      const experiment = this.getOrCreateExperiment(run.experiment);
+      this.stmt(`INSERT INTO runs (id, experiment_id, name, status, start_time, source_notebook, source_cell,
+          git_commit, git_dirty, environment, pid, host, heartbeat_at, parent_run_id)
+        VALUES (?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
+        id, experiment.id, run.name, startTime, run.sourceNotebook ?? null,
+        run.sourceCell === undefined || run.sourceCell === null ? null : String(run.sourceCell),
+        run.gitCommit ?? null, run.gitDirty === undefined || run.gitDirty === null ? null : run.gitDirty ? 1 : 0,
+        run.environment ? JSON.stringify(run.environment) : null,
+        run.pid ?? process.pid, run.host ?? THIS_HOST, startTime, run.parentRunId ?? null);
+    }).immediate();
+    return this.getRun(id)!;
+  }
+
+  getRun(id: string): Run | undefined {
+    const row = this.stmt(`SELECT ${RUN_COLUMNS} FROM runs r JOIN experiments e ON e.id = r.experiment_id WHERE r.id = ?`).get(id);
+    return row ? toRun(row as RunRow) : undefined;
+  }
+
+  listRuns(filter: RunFilter = {}): Run[] {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (filter.experiment !== undefined) {
+      where.push(typeof filter.experiment === 'number' ? 'e.id = ?' : 'e.name = ?');
+      args.push(filter.experiment);
+    }
+    if (filter.status !== undefined) {
+      where.push('r.status = ?');
+      args.push(filter.status);
+    }
+    if (!filter.includeDeleted) where.push('r.deleted_at IS NULL');
+    const sql = `SELECT ${RUN_COLUMNS} FROM runs r JOIN experiments e ON e.id = r.experiment_id
+      ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY r.start_time DESC, r.rowid DESC`;
+    return (this.stmt(sql).all(...args) as RunRow[]).map(toRun);
+  }
+
+  endRun(id: string, status: EndStatus, options: { error?: string | null; endTime?: number } = {}): void {
+    if (!END_STATUSES.includes(status)) {
+      throw new StoreError('INVALID_ARGUMENT', `a run ends as finished, failed or killed, not ${JSON.stringify(status)}`);
+    }
+    const endTime = options.endTime ?? Date.now();
+    const result = this.stmt('UPDATE runs SET status = ?, end_time = ?, error = ?, heartbeat_at = ? WHERE id = ?')
+      .run(status, endTime, options.error ?? null, endTime, id);
+    if (result.changes === 0) throw new StoreError('NOT_FOUND', `no run with id ${JSON.stringify(id)} in ${this.location}`);
+  }
+
+  heartbeat(id: string, at: number = Date.now()): void {
+    this.stmt(`UPDATE runs SET heartbeat_at = ?,
+        end_time = CASE status WHEN 'killed' THEN NULL ELSE end_time END,
+        error = CASE status WHEN 'killed' THEN NULL ELSE error END,
+        status = CASE status WHEN 'killed' THEN 'running' ELSE status END
+      WHERE id = ?`).run(at, id);
+  }
+
+  deleteRun(id: string): void {
+    const result = this.stmt('UPDATE runs SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL').run(Date.now(), id);
+    if (result.changes === 0) this.requireRun(id);
+  }
+
+  markKilledRuns(now: number = Date.now()): string[] {
+    const running = this.stmt(`SELECT id, pid, host, heartbeat_at AS heartbeatAt, start_time AS startTime
+      FROM runs WHERE status = 'running'`).all() as Array<{ id: string; pid: number | null; host: string | null; heartbeatAt: number | null; startTime: number }>;
+    const killed: string[] = [];
+    for (const run of running) {
+      if (!isWriterGone(run, now)) continue;
+      const who = `process ${run.pid ?? '?'} on ${run.host ?? 'an unknown host'}`;
+      // The last heartbeat is the last moment the run was known to be alive.
+      const result = this.stmt(`UPDATE runs SET status = 'killed', end_time = COALESCE(heartbeat_at, start_time), error = ?
+        WHERE id = ? AND status = 'running'`).run(`${who} ended without ending the run`, run.id);
+      if (result.changes > 0) killed.push(run.id);
+    }
+    return killed;
+  }
+
+  // ---- params and tags ----
+
+  logParams(runId: string, params: Record<string, string>): void {
+    this.db.transaction(() => {
+      this.requireRun(runId);
+      const existing = this.stmt('SELECT value FROM params WHERE run_id = ? AND key = ?');
+      const insert = this.stmt('INSERT INTO params (run_id, key, value) VALUES (?, ?, ?)');
+      for (const [key, value] of Object.entries(params)) {
+        const row = existing.get(runId, key) as { value: string } | undefined;
+        if (!row) insert.run(runId, key, value);
+        else if (row.value !== value) {
+          throw new StoreError('PARAM_CONFLICT',
+            `param ${JSON.stringify(key)} of run ${runId} is already ${JSON.stringify(row.value)}; params cannot change ` +
+            `(tried ${JSON.stringify(value)}). Log it as a tag or metric, or start a new run.`);
+        }
+      }
+    }).immediate();
+  }
+
+  getParams(runId: string): Record<string, string> {
+    const rows = this.stmt('SELECT key, value FROM params WHERE run_id = ? ORDER BY key').all(runId) as Array<{ key: string; value: string }>;
+    return Object.fromEntries(rows.map((r) => [r.key, r.value]));
+  }
+
+  setTags(runId: string, tags: Record<string, string>): void {
+    this.db.transaction(() => {
+      this.requireRun(runId);
+      const upsert = this.stmt('INSERT INTO tags (run_id, key, value) VALUES (?, ?, ?) ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value');
+      for (const [key, value] of Object.entries(tags)) upsert.run(runId, key, value);
+    }).immediate();
+  }
+
+  getTags(runId: string): Record<string, string> {
+    const rows = this.stmt('SELECT key, value FROM tags WHERE run_id = ? ORDER BY key').all(runId) as Array<{ key: string; value: string }>;
+    return Object.fromEntries(rows.map((r) => [r.key, r.value]));
+  }
+
+  // ---- metrics ----
+
+  insertMetricPoints(points: readonly MetricPoint[]): void {
+    if (points.length === 0) return;
+    this.insertMetricsTransaction ??= this.prepareInsertMetrics();
+    try {
+      this.insertMetricsTransaction(points);
+    } catch (error) {
+      if (isForeignKeyError(error)) {
+        const runIds = [...new Set(points.map((p) => p.runId))];
+        const missing = runIds.filter((id) => !this.getRun(id));
+        throw new StoreError('NOT_FOUND', `metric points refer to runs that do not exist in ${this.location}: ${missing.join(', ')}`, { cause: error });
+      }
+      throw error;
+    }
+  }
+
+  private prepareInsertMetrics(): (points: readonly MetricPoint[]) => void {
+    const insert = this.db.prepare('INSERT INTO metrics (run_id, key, step, timestamp, value) VALUES (?, ?, ?, ?, ?)');
+    const upsertLatest = this.db.prepare(`INSERT INTO latest_metrics (run_id, key, step, timestamp, value) VALUES (?, ?, ?, ?, ?)
+      ON CONFLICT (run_id, key) DO UPDATE SET step = excluded.step, timestamp = excluded.timestamp, value = excluded.value
+      WHERE excluded.step > latest_metrics.step
+         OR (excluded.step = latest_metrics.step AND excluded.timestamp >= latest_metrics.timestamp)`);
+    const transaction = this.db.transaction((points: readonly MetricPoint[]) => {
+      // Latest point per run and key in this batch: one upsert per key instead of per point.
+      const latest = new Map<string, Map<string, MetricPoint>>();
+      for (const point of points) {
+        checkPoint(point);
+        insert.run(point.runId, point.key, point.step, point.timestamp, point.value);
+        let byKey = latest.get(point.runId);
+        if (!byKey) latest.set(point.runId, byKey = new Map());
+        const seen = byKey.get(point.key);
+        if (!seen || isLater(point, seen)) byKey.set(point.key, point);
+      }
+      const now = Date.now();
+      for (const [runId, byKey] of latest) {
+        for (const p of byKey.values()) upsertLatest.run(runId, p.key, p.step, p.timestamp, p.value);
+        this.heartbeat(runId, now);
+      }
+    });
+    return (points) => transaction.immediate(points);
+  }
+
+  metricHistory(runId: string, key: string): MetricValue[] {
+    const rows = this.stmt('SELECT step, timestamp, value FROM metrics WHERE run_id = ? AND key = ? ORDER BY step, timestamp, rowid')
+      .all(runId, key) as MetricRow[];
+    return rows.map(toMetricValue);
+  }
+
+  latestMetrics(runId: string): Record<string, MetricValue> {
+    const rows = this.stmt('SELECT key, step, timestamp, value FROM latest_metrics WHERE run_id = ? ORDER BY key')
+      .all(runId) as Array<MetricRow & { key: string }>;
+    return Object.fromEntries(rows.map((r) => [r.key, toMetricValue(r)]));
+  }
+
+  // ---- artifacts ----
+
+  logArtifact(runId: string, name: string, data: ArtifactData, options: LogArtifactOptions = {}): Artifact {
+    validateArtifactName(name);
+    this.requireRun(runId);
+    const blob = this.storeContent(name, data);
+    const mediaType = options.mediaType ?? guessMediaType(name, data);
+    this.stmt(`INSERT INTO artifacts (run_id, name, sha256, size, media_type, created_at) VALUES (?, ?, ?, ?, ?, ?)
+      ON CONFLICT (run_id, name) DO UPDATE SET sha256 = excluded.sha256, size = excluded.size,
+        media_type = excluded.media_type, created_at = excluded.created_at`)
+      .run(runId, name, blob.sha256, blob.size, mediaType, Date.now());
+    return this.getArtifact(runId, name)!;
+  }
+
+  private storeContent(name: string, data: ArtifactData) {
+    if (typeof data === 'string') return this.files.put(data);
+    // isView rather than instanceof: arrays made in another realm (a vm context) count too.
+    if (ArrayBuffer.isView(data)) return this.files.put(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+    if (data && typeof data === 'object' && typeof data.path === 'string') return this.files.putFile(data.path);
+    throw new StoreError('INVALID_ARGUMENT', `artifact ${JSON.stringify(name)}: data must be a string, a Uint8Array or { path }`);
+  }
+
+  getArtifact(runId: string, name: string): Artifact | undefined {
+    const row = this.stmt('SELECT * FROM artifacts WHERE run_id = ? AND name = ?').get(runId, name);
+    return row ? toArtifact(row as ArtifactRow) : undefined;
+  }
+
+  listArtifacts(runId: string): Artifact[] {
+    return (this.stmt('SELECT * FROM artifacts WHERE run_id = ? ORDER BY name').all(runId) as ArtifactRow[]).map(toArtifact);
+  }
+
+  readArtifact(runId: string, name: string): Buffer {
+    const artifact = this.getArtifact(runId, name);
+    if (!artifact) throw new StoreError('NOT_FOUND', `run ${runId} has no artifact ${JSON.stringify(name)}`);
+    return this.files.read(artifact.sha256);
+  }
+
+  /** The file holding an artifact's content (content-addressed, shared between runs). */
+  artifactPath(sha256: string): string {
+    return this.files.pathOf(sha256);
+  }
+}
+
+/** Opens the store at the resolved location (see resolveStorePath). */
+export function openStore(options: OpenStoreOptions = {}): Store {
+  return Store.open(options);
+}
