@@ -1,0 +1,76 @@
+/**
+ * Process-wide bookkeeping for the SDK: which stores are open and which runs are still
+ * active, so that nothing a notebook logged is lost when the process exits normally.
+ *
+ * process.on('exit') handlers run synchronously and cannot await; better-sqlite3 is
+ * synchronous, so flushing and ending runs there works.
+ */
+import { resolveStorePath, Store, type RunStore } from '../../core/store';
+
+export interface ExitAware {
+  /** Flush and end the run because the process is exiting with `code`. */
+  endAtExit(code: number): void;
+}
+
+const activeRuns = new Set<ExitAware>();
+let exitHandlerInstalled = false;
+
+function endActiveRunsAtExit(code: number): void {
+  for (const run of [...activeRuns]) {
+    try {
+      run.endAtExit(code);
+    } catch (error) {
+      process.stderr.write(`labbook: could not save a run while exiting: ${(error as Error)?.message ?? String(error)}\n`);
+    }
+  }
+}
+
+export function trackRun(run: ExitAware): void {
+  activeRuns.add(run);
+  if (!exitHandlerInstalled) {
+    exitHandlerInstalled = true;
+    process.on('exit', endActiveRunsAtExit);
+  }
+}
+
+export function untrackRun(run: ExitAware): void {
+  activeRuns.delete(run);
+}
+
+/** A store borrowed by a run; release it when the run ends. */
+export interface StoreLease {
+  store: RunStore;
+  release(): void;
+}
+
+const openStores = new Map<string, { store: Store; users: number }>();
+
+/**
+ * Runs that name the same file share one connection. The connection closes when its last
+ * run ends, so a long-lived kernel holds no file open between runs. A RunStore handed in
+ * by the caller stays the caller's to close.
+ */
+export function leaseStore(option?: string | RunStore): StoreLease {
+  if (option !== undefined && typeof option !== 'string') return { store: option, release: () => undefined };
+  const path = resolveStorePath({ path: option });
+  let entry = openStores.get(path);
+  if (!entry || !entry.store.isOpen) {
+    entry = { store: Store.open({ path }), users: 0 };
+    openStores.set(path, entry);
+  }
+  entry.users += 1;
+  const held = entry;
+  let released = false;
+  return {
+    store: held.store,
+    release: () => {
+      if (released) return;
+      released = true;
+      held.users -= 1;
+      if (held.users === 0) {
+        held.store.close();
+        if (openStores.get(path) === held) openStores.delete(path);
+      }
+    },
+  };
+}

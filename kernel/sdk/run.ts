@@ -1,0 +1,357 @@
+/**
+ * Runs as notebooks see them: start one, log params, metrics, tags and artifacts, end it.
+ *
+ * Metric logging is on the hot path of training loops, so `logMetric` only validates and
+ * appends to an in-memory buffer. The buffer is written in one transaction when it holds
+ * `flushEveryPoints` points, on a timer, at the end of each tfjs epoch, when the run ends,
+ * and when the process exits normally.
+ */
+import { dirname } from 'node:path';
+import { captureEnvironment } from '../../core/environment';
+import {
+  HEARTBEAT_INTERVAL_MS, type ArtifactData, type EndStatus, type MetricPoint, type RunStatus, type RunStore,
+} from '../../core/store';
+import { emitRunEvent, getExecutionContext } from './context';
+import { leaseStore, trackRun, untrackRun, type ExitAware, type StoreLease } from './lifecycle';
+import {
+  checkKey, checkRecord, checkStep, metricValueError, paramToText, tagToText, type ParamValue, type TagValue,
+} from './validate';
+
+export type { ParamValue, TagValue, RunStatus };
+
+/** Artifact content: text (stored as UTF-8), bytes, or `{ path }` of a file to copy in. */
+export type ArtifactInput = ArtifactData;
+
+export interface StartRunOptions {
+  /** Experiment the run belongs to; created on first use. */
+  experiment: string;
+  /** Display name; default `run-<n>`, n counting the experiment's runs. */
+  name?: string;
+  /** Hyperparameters, logged at start (see {@link Run.logParams}). */
+  params?: Record<string, ParamValue>;
+  /** Tags, set at start (see {@link Run.setTag}). */
+  tags?: Record<string, TagValue>;
+  /**
+   * Where to record the run: a database file path, or an open store. Default: the
+   * `LABBOOK_STORE` environment variable, else `.labbook/labbook.db` in the working folder.
+   */
+  store?: string | RunStore;
+  /** Write buffered metric points once this many are waiting. Default 5000. */
+  flushEveryPoints?: number;
+  /** Write buffered metric points at least this often, in ms. Default 1000. */
+  flushIntervalMs?: number;
+}
+
+export interface MetricOptions {
+  /**
+   * Training step (epoch, batch, iteration): a non-negative integer. Default: one more
+   * than the last step logged for this key in this run, starting at 0.
+   */
+  step?: number;
+}
+
+export interface ArtifactOptions {
+  /** Media type such as `application/json`. Default: guessed from the name's extension. */
+  mediaType?: string;
+}
+
+/** What `run.tfCallback()` returns: pass it to `model.fit(x, y, { callbacks: … })`. */
+export interface TfCallback {
+  onEpochEnd(epoch: number, logs?: Record<string, number>): Promise<void>;
+  onTrainEnd(logs?: Record<string, number>): Promise<void>;
+}
+
+const DEFAULT_FLUSH_EVERY_POINTS = 5000;
+const DEFAULT_FLUSH_INTERVAL_MS = 1000;
+
+/** Duck-typed: errors thrown from another realm (a vm context) are not `instanceof Error` here. */
+function errorMessage(error: unknown): string {
+  const { name, message } = (error ?? {}) as { name?: unknown; message?: unknown };
+  if (typeof message === 'string') return typeof name === 'string' && name && name !== 'Error' ? `${name}: ${message}` : message;
+  return String(error);
+}
+
+/** A tfjs `logs` entry is a number, but accept a scalar tensor too rather than fail mid-training. */
+function scalarOf(value: unknown): unknown {
+  if (value && typeof value === 'object' && typeof (value as { dataSync?: unknown }).dataSync === 'function') {
+    return (value as { dataSync(): ArrayLike<number> }).dataSync()[0];
+  }
+  return value;
+}
+
+/** One experiment run being recorded. Create it with {@link startRun} or {@link withRun}. */
+export class Run implements ExitAware {
+  /** Unique id of the run (32 hex digits). */
+  readonly id: string;
+  /** Name of the experiment the run belongs to. */
+  readonly experiment: string;
+  /** Display name of the run. */
+  readonly name: string;
+
+  private currentStatus: RunStatus = 'running';
+  private buffer: MetricPoint[] = [];
+  private readonly nextStep = new Map<string, number>();
+  private readonly timer: NodeJS.Timeout;
+  private lastHeartbeat = Date.now();
+  private warnedAboutFlush = false;
+  private readonly store: RunStore;
+
+  /** @internal Use startRun(). */
+  constructor(
+    private readonly lease: StoreLease,
+    record: { id: string; experiment: string; name: string },
+    private readonly flushEveryPoints: number,
+    flushIntervalMs: number,
+  ) {
+    this.store = lease.store;
+    this.id = record.id;
+    this.experiment = record.experiment;
+    this.name = record.name;
+    this.timer = setInterval(() => this.tick(), flushIntervalMs);
+    // The timer must never keep a finished script alive; the exit handler flushes instead.
+    this.timer.unref();
+    trackRun(this);
+  }
+
+  /** `running` until the run is ended, then `finished` or `failed`. */
+  get status(): RunStatus {
+    return this.currentStatus;
+  }
+
+  /** Where the run is recorded (the database file). */
+  get storeLocation(): string {
+    return this.store.location;
+  }
+
+  private assertRunning(method: string): void {
+    if (this.currentStatus !== 'running') {
+      throw new Error(`${method}: run "${this.name}" (${this.id}) has already ${this.currentStatus}; start a new run to log more`);
+    }
+  }
+
+  /**
+   * Records one hyperparameter. Params are fixed once logged: logging the same key again
+   * with a different value throws.
+   */
+  logParam(key: string, value: ParamValue): void {
+    this.logParams({ [checkKey('logParam', key)]: value });
+  }
+
+  /** Records several hyperparameters at once. */
+  logParams(params: Record<string, ParamValue>): void {
+    this.assertRunning('logParams');
+    const texts: Record<string, string> = {};
+    for (const [key, value] of Object.entries(checkRecord('logParams', params))) {
+      texts[checkKey('logParam', key)] = paramToText(key, value);
+    }
+    this.store.logParams(this.id, texts);
+  }
+
+  /**
+   * Records one value of a metric. Any number is accepted, including NaN and ±Infinity
+   * (a diverging loss is worth seeing); anything else throws a TypeError.
+   */
+  logMetric(key: string, value: number, options?: MetricOptions): void {
+    this.assertRunning('logMetric');
+    let next = this.nextStep.get(key);
+    if (next === undefined) {
+      checkKey('logMetric', key);
+      next = 0;
+    }
+    if (typeof value !== 'number') throw metricValueError('logMetric', key, value);
+    const step = options?.step === undefined ? next : checkStep('logMetric', key, options.step);
+    this.nextStep.set(key, step + 1);
+    this.buffer.push({ runId: this.id, key, step, timestamp: Date.now(), value });
+    if (this.buffer.length >= this.flushEveryPoints) this.flush();
+  }
+
+  /** Records several metrics at one step (each key auto-increments its own step if none is given). All are checked before any is recorded. */
+  logMetrics(metrics: Record<string, number>, options?: MetricOptions): void {
+    this.assertRunning('logMetrics');
+    const entries = Object.entries(checkRecord('logMetrics', metrics));
+    for (const [key, value] of entries) {
+      checkKey('logMetrics', key);
+      if (typeof value !== 'number') throw metricValueError('logMetrics', key, value);
+      if (options?.step !== undefined) checkStep('logMetrics', key, options.step);
+    }
+    for (const [key, value] of entries) this.logMetric(key, value as number, options);
+  }
+
+  /** Sets a tag (a label you may change later, unlike a param). */
+  setTag(key: string, value: TagValue): void {
+    this.setTags({ [checkKey('setTag', key)]: value });
+  }
+
+  /** Sets several tags at once. */
+  setTags(tags: Record<string, TagValue>): void {
+    this.assertRunning('setTags');
+    const texts: Record<string, string> = {};
+    for (const [key, value] of Object.entries(checkRecord('setTags', tags))) {
+      texts[checkKey('setTag', key)] = tagToText(key, value);
+    }
+    this.store.setTags(this.id, texts);
+  }
+
+  /**
+   * Stores a file produced by the run (a model, a plot, a report) under a relative name
+   * such as `model/weights.bin`. Returns the SHA-256 of the content; identical content is
+   * stored once. Logging the same name again replaces what the name points to.
+   */
+  logArtifact(name: string, data: ArtifactInput, options?: ArtifactOptions): string {
+    this.assertRunning('logArtifact');
+    return this.store.logArtifact(this.id, name, data, options).sha256;
+  }
+
+  /** Writes buffered metric points to the store now. */
+  flush(): void {
+    if (this.buffer.length === 0) return;
+    const points = this.buffer;
+    this.buffer = [];
+    try {
+      this.store.insertMetricPoints(points);
+    } catch (error) {
+      // Keep the points for the next attempt (a lock held past busy_timeout is transient).
+      this.buffer = points.concat(this.buffer);
+      throw error;
+    }
+    this.lastHeartbeat = Date.now();
+  }
+
+  private tick(): void {
+    try {
+      if (this.buffer.length > 0) this.flush();
+      else if (Date.now() - this.lastHeartbeat >= HEARTBEAT_INTERVAL_MS) {
+        this.store.heartbeat(this.id);
+        this.lastHeartbeat = Date.now();
+      }
+    } catch (error) {
+      if (!this.warnedAboutFlush) {
+        this.warnedAboutFlush = true;
+        process.emitWarning(`labbook: could not write metrics of run ${this.id} (will retry): ${errorMessage(error)}`);
+      }
+    }
+  }
+
+  /** Ends the run as finished, after writing everything buffered. Calling it again does nothing. */
+  end(): void {
+    this.finish('finished', null);
+  }
+
+  /** Ends the run as failed, recording the error's message. */
+  fail(error?: unknown): void {
+    this.finish('failed', error === undefined ? 'failed' : errorMessage(error));
+  }
+
+  /** @internal Called from process.on('exit'): a normal exit finishes the run, a non-zero code fails it. */
+  endAtExit(code: number): void {
+    if (code === 0) this.finish('finished', null);
+    else this.finish('failed', `the process exited with code ${code} before the run ended`);
+  }
+
+  private finish(status: EndStatus, error: string | null): void {
+    if (this.currentStatus !== 'running') return;
+    this.flush();
+    this.store.endRun(this.id, status, { error });
+    this.currentStatus = status;
+    clearInterval(this.timer);
+    untrackRun(this);
+    this.lease.release();
+    emitRunEvent({ kind: 'ended', runId: this.id, experiment: this.experiment, name: this.name, status });
+  }
+
+  /**
+   * A tfjs training callback: `model.fit(x, y, { epochs, callbacks: run.tfCallback() })`
+   * logs every value of each epoch's logs (loss, acc, val_loss, …) with the epoch as step.
+   */
+  tfCallback(): TfCallback {
+    return {
+      onEpochEnd: async (epoch: number, logs?: Record<string, number>) => {
+        if (logs) {
+          const values: Record<string, number> = {};
+          for (const [key, value] of Object.entries(logs)) values[key] = scalarOf(value) as number;
+          this.logMetrics(values, { step: epoch });
+        }
+        // One write per epoch keeps the views live during long epochs of synchronous work.
+        this.flush();
+      },
+      onTrainEnd: async () => {
+        if (this.currentStatus === 'running') this.flush();
+      },
+    };
+  }
+}
+
+function positiveInteger(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isSafeInteger(value) || value <= 0) throw new TypeError(`startRun: ${name} must be a positive integer, got ${value}`);
+  return value;
+}
+
+/**
+ * Starts recording a run. Records where it runs from (notebook and cell, git commit,
+ * Node and package versions). End it with `run.end()` or `run.fail(error)`; a run still
+ * open when the process exits normally is ended then.
+ */
+export function startRun(options: StartRunOptions): Run {
+  if (!options || typeof options !== 'object') throw new TypeError('startRun: expected options such as { experiment: "mnist" }');
+  const experiment = checkKey('startRun: experiment', options.experiment);
+  if (options.name !== undefined) checkKey('startRun: name', options.name);
+  const flushEveryPoints = positiveInteger('flushEveryPoints', options.flushEveryPoints, DEFAULT_FLUSH_EVERY_POINTS);
+  const flushIntervalMs = positiveInteger('flushIntervalMs', options.flushIntervalMs, DEFAULT_FLUSH_INTERVAL_MS);
+  const params = options.params === undefined ? undefined : checkRecord('startRun: params', options.params);
+  const tags = options.tags === undefined ? undefined : checkRecord('startRun: tags', options.tags);
+
+  const context = getExecutionContext();
+  const { git, runtime } = captureEnvironment(context.notebook ? dirname(context.notebook) : process.cwd());
+  const lease = leaseStore(options.store);
+  let run: Run;
+  try {
+    const store = lease.store;
+    const name = options.name ?? `run-${store.listRuns({ experiment, includeDeleted: true }).length + 1}`;
+    const record = store.createRun({
+      experiment, name, sourceNotebook: context.notebook ?? null, sourceCell: context.cell ?? null,
+      gitCommit: git.commit, gitDirty: git.dirty, environment: runtime,
+    });
+    run = new Run(lease, { id: record.id, experiment, name }, flushEveryPoints, flushIntervalMs);
+  } catch (error) {
+    lease.release();
+    throw error;
+  }
+  emitRunEvent({ kind: 'started', runId: run.id, experiment, name: run.name, status: 'running' });
+  try {
+    if (params) run.logParams(params as Record<string, ParamValue>);
+    if (tags) run.setTags(tags as Record<string, TagValue>);
+  } catch (error) {
+    run.fail(error);
+    throw error;
+  }
+  return run;
+}
+
+/**
+ * Runs `fn` inside a new run: the run ends as finished when `fn` returns, or as failed
+ * (with the error's message) when it throws, and the error is rethrown.
+ *
+ * ```ts
+ * const history = await lab.withRun({ experiment: "mnist", params: { lr: 0.01 } }, async (run) => {
+ *   return model.fit(xs, ys, { epochs: 10, callbacks: run.tfCallback() });
+ * });
+ * ```
+ */
+export async function withRun<T>(options: StartRunOptions, fn: (run: Run) => T | Promise<T>): Promise<T> {
+  const run = startRun(options);
+  let result: T;
+  try {
+    result = await fn(run);
+  } catch (error) {
+    try {
+      run.fail(error);
+    } catch (storeError) {
+      // The user's error matters more; the store's problem is still reported.
+      process.emitWarning(`labbook: could not mark run ${run.id} as failed: ${errorMessage(storeError)}`);
+    }
+    throw error;
+  }
+  run.end();
+  return result;
+}
