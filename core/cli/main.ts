@@ -1,0 +1,112 @@
+/**
+ * The `labbook` command: the same engine as the editor, headless, for scripts and CI.
+ * Exit codes: 0 success, 1 a notebook cell failed, 2 unusable input or a usage error.
+ */
+import * as path from 'node:path';
+import { Command, CommanderError, Option } from 'commander';
+import { runNotebook } from './run-notebook';
+import { createProgress } from './progress';
+import { parseParameter, NotebookFormatError } from '../notebook/ipynb';
+import { listRunsCommand } from './runs';
+import { UsageError } from './errors';
+import type { KernelClient } from '../../kernel/client';
+
+const { version } = require('../../../package.json') as { version: string };
+
+export { UsageError };
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+/** Where runs are stored: --store, then LABBOOK_STORE, then .labbook/labbook.db in the working folder. */
+export function storeFromOptions(store: string | undefined): string {
+  return path.resolve(store ?? process.env.LABBOOK_STORE ?? path.join(process.cwd(), '.labbook', 'labbook.db'));
+}
+
+export function buildProgram(): Command {
+  const program = new Command('labbook')
+    .description('Labbook: run TypeScript notebooks and query experiment runs from the command line')
+    .version(version)
+    .addOption(new Option('--store <file>', 'SQLite store of runs (default: $LABBOOK_STORE or .labbook/labbook.db)'))
+    .showHelpAfterError()
+    .exitOverride();
+
+  program.command('run')
+    .description('execute every code cell of a notebook in order and write the outputs into it')
+    .argument('<notebook>', '.ipynb file')
+    .option('-p, --param <name=value>', 'set a parameter (repeatable); injected after the cell tagged "parameters"', collect, [])
+    .option('-o, --out <file>', 'write the executed notebook here instead of in place')
+    .option('--node <path>', 'node executable for the kernel', process.env.LABBOOK_NODE)
+    .action(async (notebook: string, opts: { param: string[]; out?: string; node?: string }) => {
+      const params = Object.fromEntries(opts.param.map((p) => {
+        try {
+          return parseParameter(p);
+        } catch (error) {
+          throw new UsageError((error as Error).message);
+        }
+      }));
+      const progress = createProgress();
+      let kernel: KernelClient | undefined;
+      let interrupts = 0;
+      const onSigint = () => {
+        interrupts++;
+        if (interrupts === 1 && kernel) {
+          progress.log('Interrupting the running cell (Ctrl+C again to stop the kernel)…');
+          kernel.interrupt();
+        } else {
+          void kernel?.shutdown(0);
+        }
+      };
+      process.on('SIGINT', onSigint);
+      try {
+        const result = await runNotebook({
+          notebook, out: opts.out, params, progress, nodePath: opts.node,
+          storePath: storeFromOptions(program.opts().store as string | undefined),
+          onKernel: (k) => { kernel = k; },
+        });
+        progress.stop();
+        if (result.failure) {
+          const f = result.failure;
+          process.stderr.write(`Cell ${f.cell} failed: ${f.ename}${f.evalue ? `: ${f.evalue}` : ''}\n`
+            + `${result.executed} of ${result.total} code cells ran; outputs written to ${result.outFile}\n`);
+          process.exitCode = 1;
+          return;
+        }
+        process.stderr.write(`Ran ${result.total} code cells in ${result.seconds.toFixed(1)}s; outputs written to ${result.outFile}\n`);
+      } finally {
+        process.off('SIGINT', onSigint);
+      }
+    });
+
+  program.command('runs')
+    .description('list experiment runs')
+    .option('-e, --experiment <name>', 'only runs of this experiment')
+    .option('--json', 'print a JSON array')
+    .action((opts: { experiment?: string; json?: boolean }) => {
+      process.stdout.write(listRunsCommand(storeFromOptions(program.opts().store as string | undefined), opts));
+    });
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Commander printed the message; --help and --version are not errors.
+      return error.exitCode === 0 ? 0 : 2;
+    }
+    const known = error instanceof UsageError || error instanceof NotebookFormatError
+      || (error instanceof Error && ['ChildStartError', 'StoreError'].includes(error.name));
+    process.stderr.write(`labbook: ${known ? (error as Error).message : (error as Error).stack ?? String(error)}\n`);
+    return 2;
+  }
+}
+
+if (require.main === module) {
+  void main(process.argv.slice(2)).then((code) => { process.exitCode = code; });
+}

@@ -1,0 +1,86 @@
+/**
+ * `labbook runs`: the runs in a store, as a table for people or JSON for scripts.
+ *
+ * JSON shape (one object per run, newest first): id, experiment, name, status, startTime,
+ * endTime (ISO 8601, null while running), params, metrics (latest value per key), tags.
+ * JSON has no NaN or Infinity, so those metric values are written as the strings "NaN",
+ * "Infinity" and "-Infinity", the spelling JavaScript's Number() reads back.
+ */
+import { existsSync } from 'node:fs';
+import { openStore, type RunStore } from '../store';
+import { UsageError } from './errors';
+import { toWireNumber, type WireNumber } from '../wire-number';
+
+export interface RunSummary {
+  id: string;
+  experiment: string;
+  name: string;
+  status: string;
+  startTime: string;
+  endTime: string | null;
+  params: Record<string, string>;
+  metrics: Record<string, WireNumber>;
+  tags: Record<string, string>;
+}
+
+export function summarizeRuns(store: RunStore, experiment?: string): RunSummary[] {
+  if (experiment !== undefined && !store.getExperiment(experiment)) {
+    const known = store.listExperiments().map((e) => e.name);
+    throw new UsageError(`No experiment named "${experiment}" in ${store.location}${known.length ? ` (experiments: ${known.join(', ')})` : ''}`);
+  }
+  return store.listRuns(experiment === undefined ? {} : { experiment }).map((run) => ({
+    id: run.id,
+    experiment: run.experimentName,
+    name: run.name,
+    status: run.status,
+    startTime: new Date(run.startTime).toISOString(),
+    endTime: run.endTime === null ? null : new Date(run.endTime).toISOString(),
+    params: store.getParams(run.id),
+    metrics: Object.fromEntries(Object.entries(store.latestMetrics(run.id)).map(([k, m]) => [k, toWireNumber(m.value)])),
+    tags: store.getTags(run.id),
+  }));
+}
+
+export function listRunsCommand(storePath: string, options: { experiment?: string; json?: boolean }): string {
+  if (!existsSync(storePath)) {
+    // Listing must not create a store as a side effect.
+    if (options.json) return '[]\n';
+    return `No runs yet: there is no Labbook store at ${storePath}\n`;
+  }
+  const store = openStore({ path: storePath });
+  try {
+    const runs = summarizeRuns(store, options.experiment);
+    return options.json ? `${JSON.stringify(runs, null, 2)}\n` : formatTable(runs);
+  } finally {
+    store.close();
+  }
+}
+
+function formatTable(runs: RunSummary[]): string {
+  if (runs.length === 0) return 'No runs.\n';
+  const rows = runs.map((r) => [
+    r.id.slice(0, 8),
+    r.experiment,
+    r.name,
+    r.status,
+    r.startTime.replace('T', ' ').slice(0, 19),
+    duration(r),
+    Object.entries(r.metrics).slice(0, 4).map(([k, v]) => `${k}=${typeof v === 'number' ? formatNumber(v) : v}`).join(' '),
+  ]);
+  // Names and tags come from notebooks: never let them move the terminal's cursor.
+  for (const row of rows) row.forEach((cell, i) => { row[i] = cell.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?'); });
+  const header = ['ID', 'EXPERIMENT', 'NAME', 'STATUS', 'STARTED (UTC)', 'DURATION', 'METRICS (latest)'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]))).join('  ').trimEnd();
+  return `${[line(header), ...rows.map(line)].join('\n')}\n`;
+}
+
+function duration(run: RunSummary): string {
+  if (!run.endTime) return run.status === 'running' ? 'running' : '-';
+  const seconds = (Date.parse(run.endTime) - Date.parse(run.startTime)) / 1000;
+  return seconds < 60 ? `${seconds.toFixed(1)}s` : `${Math.floor(seconds / 60)}m${Math.round(seconds % 60)}s`;
+}
+
+function formatNumber(v: number): string {
+  return Number.isInteger(v) ? String(v) : v.toPrecision(4);
+}

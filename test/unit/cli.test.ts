@@ -1,0 +1,177 @@
+/**
+ * The `labbook` command end to end: real child processes, the real example notebook, a
+ * real SQLite file on disk.
+ */
+import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { Notebook, NbOutput } from '../../core/notebook/ipynb';
+import type { RunSummary } from '../../core/cli/runs';
+import { openStore } from '../../core/store';
+
+const root = path.join(__dirname, '..', '..', '..');
+const bin = path.join(root, 'bin', 'labbook.js');
+
+function labbook(args: string[], cwd = root) {
+  const r = spawnSync(process.execPath, [bin, ...args], { cwd, encoding: 'utf8', timeout: 240_000, env: { ...process.env, LABBOOK_STORE: '' } });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function notebook(cells: string[]): string {
+  return JSON.stringify({
+    nbformat: 4, nbformat_minor: 5, metadata: {},
+    cells: cells.map((source) => ({ cell_type: 'code', source, metadata: {}, outputs: [], execution_count: null })),
+  });
+}
+
+function outputsOf(nb: Notebook): NbOutput[][] {
+  return nb.cells.filter((c) => c.cell_type === 'code').map((c) => c.outputs ?? []);
+}
+
+describe('labbook CLI', function () {
+  this.timeout(300_000);
+  let dir: string;
+
+  before(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'labbook-cli-'));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  describe('run examples/penguins.ipynb', () => {
+    let out: string;
+    let store: string;
+    let run: ReturnType<typeof labbook>;
+
+    before(() => {
+      out = path.join(dir, 'penguins.out.ipynb');
+      store = path.join(dir, 'penguins.db');
+      run = labbook(['--store', store, 'run', 'examples/penguins.ipynb', '-p', 'epochs=6', '--out', out]);
+    });
+
+    it('exits 0 and shows progress per cell', () => {
+      assert.equal(run.code, 0, run.stderr);
+      assert.match(run.stderr, /\[1\/\d+\] cell \d+ ok/);
+      assert.match(run.stderr, /outputs written to .*penguins\.out\.ipynb/);
+    });
+
+    it('writes nbformat 4 outputs: streams, a vega-lite chart, a result, execution counts', () => {
+      const nb = JSON.parse(readFileSync(out, 'utf8')) as Notebook;
+      assert.equal(nb.nbformat, 4);
+      const code = nb.cells.filter((c) => c.cell_type === 'code');
+      code.forEach((c, i) => assert.equal(c.execution_count, i + 1));
+      const all = outputsOf(nb).flat();
+      assert.ok(all.every((o) => o.output_type !== 'error'), JSON.stringify(all.filter((o) => o.output_type === 'error')));
+      const streams = all.filter((o) => o.output_type === 'stream').map((o) => (o.output_type === 'stream' ? o.text.join('') : '')).join('');
+      assert.match(streams, /344 rows, 2 dropped for missing measurements, species: Adelie, Chinstrap, Gentoo/);
+      const charts = all.filter((o) => o.output_type === 'display_data' && 'application/vnd.vegalite.v5+json' in o.data);
+      assert.equal(charts.length, 2);
+      const results = all.filter((o) => o.output_type === 'execute_result');
+      assert.ok(results.length >= 1);
+      assert.ok(all.every((o) => !('transient' in o)), 'transient display ids are not saved');
+    });
+
+    it('injects -p values after the cell tagged "parameters"', () => {
+      const nb = JSON.parse(readFileSync(out, 'utf8')) as Notebook;
+      const at = nb.cells.findIndex((c) => c.metadata.tags?.includes('parameters'));
+      const injected = nb.cells[at + 1];
+      assert.deepEqual(injected.metadata.tags, ['injected-parameters']);
+      assert.match((injected.source as string[]).join(''), /const epochs = 6;/);
+      const source = JSON.parse(readFileSync(path.join(root, 'examples', 'penguins.ipynb'), 'utf8')) as Notebook;
+      assert.ok(!source.cells.some((c) => c.metadata.tags?.includes('injected-parameters')), 'the source notebook is untouched with --out');
+    });
+
+    it('records finished runs with params and one metric point per epoch in the SQLite file', () => {
+      const db = openStore({ path: store });
+      try {
+        const runs = db.listRuns({ experiment: 'penguins' });
+        assert.ok(runs.length >= 2, `runs: ${runs.length}`);
+        for (const r of runs) {
+          assert.equal(r.status, 'finished');
+          assert.equal(db.getParams(r.id).epochs, '6');
+          assert.ok(r.sourceNotebook?.endsWith('penguins.ipynb'));
+          const loss = db.metricHistory(r.id, 'loss');
+          assert.deepEqual(loss.map((p) => p.step), [0, 1, 2, 3, 4, 5]);
+          assert.ok(loss.every((p) => Number.isFinite(p.value) && p.value > 0));
+          assert.equal(db.metricHistory(r.id, 'val_acc').length, 6);
+          assert.equal(db.listArtifacts(r.id).map((a) => a.name).join(), 'weights.json');
+        }
+      } finally {
+        db.close();
+      }
+    });
+
+    it('lists the runs as JSON with params, latest metrics and tags', () => {
+      const listed = labbook(['--store', store, 'runs', '--experiment', 'penguins', '--json']);
+      assert.equal(listed.code, 0, listed.stderr);
+      const runs = JSON.parse(listed.stdout) as RunSummary[];
+      assert.ok(runs.length >= 2);
+      for (const r of runs) {
+        assert.deepEqual(Object.keys(r).sort(), ['endTime', 'experiment', 'id', 'metrics', 'name', 'params', 'startTime', 'status', 'tags']);
+        assert.equal(r.experiment, 'penguins');
+        assert.ok(!Number.isNaN(Date.parse(r.startTime)) && r.endTime !== null);
+        assert.equal(typeof r.metrics.loss, 'number');
+        assert.equal(typeof r.metrics.test_accuracy, 'number');
+        assert.equal(r.tags.model, 'dense');
+      }
+      const unknown = labbook(['--store', store, 'runs', '--experiment', 'nope']);
+      assert.equal(unknown.code, 2);
+      assert.match(unknown.stderr, /^labbook: No experiment named "nope" in .*\(experiments: penguins\)\n$/);
+      const table = labbook(['--store', store, 'runs']);
+      assert.equal(table.code, 0);
+      assert.match(table.stdout, /^ID\s+EXPERIMENT\s+NAME\s+STATUS/);
+      assert.match(table.stdout, /penguins\s+dense-4-lr0\.01\s+finished/);
+    });
+  });
+
+  it('exits 1 naming the failing cell, and keeps the outputs up to it', () => {
+    const file = path.join(dir, 'fails.ipynb');
+    writeFileSync(file, notebook(['console.log("before");', 'throw new Error("boom in cell two");', 'console.log("never");']));
+    const r = labbook(['--store', path.join(dir, 'x.db'), 'run', file]);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /Cell 2 failed: Error: boom in cell two/);
+    const outputs = outputsOf(JSON.parse(readFileSync(file, 'utf8')) as Notebook);
+    assert.deepEqual(outputs[0], [{ output_type: 'stream', name: 'stdout', text: ['before\n'] }]);
+    assert.equal(outputs[1][0].output_type, 'error');
+    assert.deepEqual(outputs[2], []);
+  });
+
+  it('runs a tslab notebook unchanged', () => {
+    const file = path.join(dir, 'tslab.ipynb');
+    writeFileSync(file, notebook(['import * as tslab from "tslab";', 'tslab.display.html("<b>hello from tslab</b>");']));
+    const r = labbook(['--store', path.join(dir, 'x.db'), 'run', file]);
+    assert.equal(r.code, 0, r.stderr);
+    const outputs = outputsOf(JSON.parse(readFileSync(file, 'utf8')) as Notebook);
+    assert.deepEqual(outputs[1], [{ output_type: 'display_data', data: { 'text/html': '<b>hello from tslab</b>' }, metadata: {} }]);
+  });
+
+  it('refuses malformed notebooks and parameters with exit 2 and a message naming them', () => {
+    const broken = path.join(dir, 'broken.ipynb');
+    writeFileSync(broken, '{"nbformat": 4, "cells": [\n  {"cell_type": "code",,}\n]}');
+    const r1 = labbook(['run', broken]);
+    assert.equal(r1.code, 2);
+    assert.match(r1.stderr, /broken\.ipynb is not valid JSON at line 2/);
+    assert.equal(readFileSync(broken, 'utf8'), '{"nbformat": 4, "cells": [\n  {"cell_type": "code",,}\n]}', 'nothing is written over it');
+
+    const old = path.join(dir, 'old.ipynb');
+    writeFileSync(old, JSON.stringify({ nbformat: 3, worksheets: [] }));
+    assert.match(labbook(['run', old]).stderr, /old\.ipynb is nbformat 3; Labbook reads nbformat 4/);
+
+    const r3 = labbook(['run', path.join(dir, 'tslab.ipynb'), '-p', 'not an identifier=1']);
+    assert.equal(r3.code, 2);
+    assert.match(r3.stderr, /Parameter name "not an identifier" is not a valid TypeScript identifier/);
+
+    const r4 = labbook(['run', path.join(dir, 'missing.ipynb')]);
+    assert.equal(r4.code, 2);
+    assert.match(r4.stderr, /Cannot read notebook .*missing\.ipynb/);
+  });
+
+  it('lists nothing, and creates no store, when there is none', () => {
+    const store = path.join(dir, 'none', 'labbook.db');
+    const r = labbook(['--store', store, 'runs', '--json']);
+    assert.equal(r.code, 0);
+    assert.equal(r.stdout, '[]\n');
+    assert.throws(() => readFileSync(store));
+  });
+});
