@@ -1,0 +1,45 @@
+/**
+ * Every command the extension contributes, in one place. package.json `contributes.commands`
+ * declares the same ids; a unit test checks that the two lists match, and an integration
+ * test that each is registered in the running extension host.
+ *
+ * No `vscode` import here, so plain-Node tests can load this module.
+ */
+export enum Command {
+  NewNotebook = 'labbook.newNotebook',
+  RestartKernel = 'labbook.restartKernel',
+  InterruptKernel = 'labbook.interruptKernel',
+  OpenRun = 'labbook.openRun',
+  CopyRunId = 'labbook.copyRunId',
+  DeleteRun = 'labbook.deleteRun',
+  RevealRunNotebook = 'labbook.revealRunNotebook',
+  RefreshRuns = 'labbook.refreshRuns',
+}
+
+/** Title and category as package.json shows them in the command palette. */
+export interface CommandInfo {
+  id: Command;
+  title: string;
+  category: 'Labbook';
+}
+
+export const COMMANDS: readonly CommandInfo[] = [
+  { id: Command.NewNotebook, title: 'New TypeScript Notebook', category: 'Labbook' },
+  { id: Command.RestartKernel, title: 'Restart Kernel', category: 'Labbook' },
+  { id: Command.InterruptKernel, title: 'Interrupt Kernel', category: 'Labbook' },
+  { id: Command.OpenRun, title: 'Open Run Details', category: 'Labbook' },
+  { id: Command.CopyRunId, title: 'Copy Run ID', category: 'Labbook' },
+  { id: Command.DeleteRun, title: 'Delete Run…', category: 'Labbook' },
+  { id: Command.RevealRunNotebook, title: 'Open Source Notebook of Run', category: 'Labbook' },
+  { id: Command.RefreshRuns, title: 'Refresh Runs', category: 'Labbook' },
+];
+
+/** Ids of every contributed command. */
+export const COMMAND_IDS: readonly Command[] = COMMANDS.map((c) => c.id);
+
+/** The controller's ids, as VS Code spells them in `notebook.selectKernel` and the `notebookKernel` context key. */
+export const EXTENSION_ID = 'labbook.labbook';
+export const CONTROLLER_ID = 'labbook-typescript';
+export const NOTEBOOK_TYPE = 'jupyter-notebook';
+/** Value of the `notebookKernel` context key while the Labbook kernel is the notebook's kernel. */
+export const KERNEL_CONTEXT_VALUE = `${EXTENSION_ID}/${CONTROLLER_ID}`;

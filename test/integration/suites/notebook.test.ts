@@ -1,0 +1,256 @@
+/**
+ * The notebook half of the extension inside a real VS Code extension host (run by the
+ * integration launcher through LABBOOK_TEST_SUITES): the Labbook kernel runs
+ * examples/penguins.ipynb end to end, reports TypeScript errors, stops a busy loop,
+ * restarts, completes from the kernel, and the extension host loads no native module.
+ */
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { takeScreenshot } from '../runner/index';
+
+const EXTENSION_ID = 'labbook.labbook';
+const CONTROLLER_ID = 'labbook-typescript';
+const VEGALITE_MIME = 'application/vnd.vegalite.v5+json';
+const ERROR_MIME = 'application/vnd.code.notebook.error';
+const STDOUT_MIME = 'application/vnd.code.notebook.stdout';
+
+interface LabbookApi {
+  activationMs: number;
+  kernelPid(notebook: vscode.NotebookDocument): number | undefined;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function waitFor<T>(what: string, probe: () => T | undefined | false, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(100);
+  }
+}
+
+const decode = (item: vscode.NotebookCellOutputItem) => new TextDecoder().decode(item.data);
+
+function items(cell: vscode.NotebookCell, mime?: string): vscode.NotebookCellOutputItem[] {
+  return cell.outputs.flatMap((o) => o.items).filter((i) => !mime || i.mime === mime);
+}
+
+function text(cell: vscode.NotebookCell, mime = STDOUT_MIME): string {
+  return items(cell, mime).map(decode).join('');
+}
+
+function describeCell(cell: vscode.NotebookCell): string {
+  return `cell ${cell.index + 1}: success=${cell.executionSummary?.success} outputs=${JSON.stringify(
+    cell.outputs.map((o) => o.items.map((i) => `${i.mime}: ${decode(i).slice(0, 300)}`)))}`;
+}
+
+/** Ended executions carry timing; `after` tells this run's from a summary the file had. */
+function ended(cell: vscode.NotebookCell, after: number): boolean {
+  const s = cell.executionSummary;
+  return s?.success !== undefined && (s.timing?.endTime ?? 0) >= after;
+}
+
+async function appendCell(notebook: vscode.NotebookDocument, source: string): Promise<vscode.NotebookCell> {
+  const edit = new vscode.WorkspaceEdit();
+  const index = notebook.cellCount;
+  edit.set(notebook.uri, [vscode.NotebookEdit.insertCells(index, [
+    new vscode.NotebookCellData(vscode.NotebookCellKind.Code, source, 'typescript'),
+  ])]);
+  assert.ok(await vscode.workspace.applyEdit(edit), 'inserting a cell failed');
+  return notebook.cellAt(index);
+}
+
+/** Starts a cell without waiting for it (the command resolves when the cell ends). */
+function startCell(notebook: vscode.NotebookDocument, cell: vscode.NotebookCell): Thenable<unknown> {
+  return vscode.commands.executeCommand('notebook.cell.execute', {
+    ranges: [{ start: cell.index, end: cell.index + 1 }],
+    document: notebook.uri,
+  });
+}
+
+async function runCell(notebook: vscode.NotebookDocument, source: string, timeoutMs = 60_000): Promise<vscode.NotebookCell> {
+  const cell = await appendCell(notebook, source);
+  const before = Date.now();
+  void startCell(notebook, cell);
+  await waitFor(`cell ${cell.index + 1} to end`, () => ended(cell, before), timeoutMs);
+  return cell;
+}
+
+async function closeWithoutSaving(notebook: vscode.NotebookDocument): Promise<void> {
+  await vscode.window.showNotebookDocument(notebook);
+  await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+}
+
+describe('Labbook notebook kernel', function () {
+  this.timeout(240_000);
+  let api: LabbookApi;
+  let notebook: vscode.NotebookDocument;
+  let file: string;
+  let original: Buffer;
+  let autoSave: string | undefined;
+
+  before(async () => {
+    const ext = vscode.extensions.getExtension<LabbookApi>(EXTENSION_ID);
+    assert.ok(ext, `${EXTENSION_ID} is not installed`);
+    api = await ext.activate();
+    const folder = vscode.workspace.workspaceFolders?.find((f) => fs.existsSync(path.join(f.uri.fsPath, 'penguins.ipynb')));
+    file = folder ? path.join(folder.uri.fsPath, 'penguins.ipynb') : path.join(ext.extensionPath, 'examples', 'penguins.ipynb');
+    // The example must stay as committed: VS Code in a browser auto-saves by default
+    // (files.autoSave is "afterDelay" on the web), which would write the test's cells into it.
+    original = fs.readFileSync(file);
+    const files = vscode.workspace.getConfiguration('files');
+    autoSave = files.inspect<string>('autoSave')?.globalValue;
+    await files.update('autoSave', 'off', vscode.ConfigurationTarget.Global);
+    notebook = await vscode.workspace.openNotebookDocument(vscode.Uri.file(file));
+    await vscode.window.showNotebookDocument(notebook);
+    await vscode.commands.executeCommand('notebook.selectKernel', { id: CONTROLLER_ID, extension: EXTENSION_ID });
+  });
+
+  after(async () => {
+    try {
+      if (notebook && !notebook.isClosed) await closeWithoutSaving(notebook);
+      await vscode.workspace.getConfiguration('files').update('autoSave', autoSave, vscode.ConfigurationTarget.Global);
+    } finally {
+      if (original && !fs.readFileSync(file).equals(original)) {
+        fs.writeFileSync(file, original);
+        throw new Error(`${file} was modified by the tests (restored)`);
+      }
+    }
+  });
+
+  it('registers every command it contributes', async () => {
+    // Activation cost is reported, not asserted: timings belong in benchmarks on these noisy machines.
+    console.log(`      activate() took ${api.activationMs.toFixed(1)} ms`);
+    const ext = vscode.extensions.getExtension(EXTENSION_ID)!;
+    const contributed = (ext.packageJSON.contributes.commands as { command: string }[]).map((c) => c.command);
+    const registered = new Set(await vscode.commands.getCommands(true));
+    for (const id of contributed) assert.ok(registered.has(id), `${id} is contributed but not registered`);
+    // VS Code itself registers `<view id>.focus`, `.open`, ... for every contributed view.
+    const views = Object.values(ext.packageJSON.contributes.views as Record<string, { id: string }[]>).flat().map((v) => `${v.id}.`);
+    const ours = [...registered].filter((id) => id.startsWith('labbook.') && !views.some((v) => id.startsWith(v)));
+    for (const id of ours) assert.ok(contributed.includes(id), `${id} is registered but not contributed`);
+  });
+
+  it('runs penguins.ipynb: text, two vega-lite charts, no errors', async () => {
+    const code = notebook.getCells().filter((c) => c.kind === vscode.NotebookCellKind.Code);
+    assert.equal(code[0].document.languageId, 'typescript');
+    const before = Date.now();
+    void vscode.commands.executeCommand('notebook.execute');
+    await waitFor('every code cell to end', () => code.every((c) => ended(c, before)), 200_000);
+    for (const cell of code) assert.equal(cell.executionSummary?.success, true, describeCell(cell));
+    assert.deepEqual(code.map((c) => c.executionSummary?.executionOrder), code.map((_, i) => i + 1));
+
+    const all = code.flatMap((c) => items(c));
+    assert.deepEqual(all.filter((i) => i.mime === ERROR_MIME).map(decode), []);
+    const stdout = code.map((c) => text(c)).join('');
+    assert.match(stdout, /344 rows/);
+    const charts = all.filter((i) => i.mime === VEGALITE_MIME);
+    assert.equal(charts.length, 2);
+    const spec = JSON.parse(decode(charts[0])) as { title: string; data: { values: unknown[] } };
+    assert.equal(spec.title, 'Beak shape by species');
+    assert.ok(spec.data.values.length > 300);
+    // The last cell's value is a result: an object shown as text.
+    assert.match(text(code[code.length - 1], 'text/plain'), /testAccuracy/);
+
+    // The first chart in view, for the screenshot.
+    const editor = vscode.window.activeNotebookEditor!;
+    const chartCell = code.find((c) => items(c, VEGALITE_MIME).length > 0)!;
+    editor.revealRange(new vscode.NotebookRange(chartCell.index, chartCell.index + 1), vscode.NotebookEditorRevealType.AtTop);
+    await sleep(1500);
+    await takeScreenshot('notebook-penguins-chart');
+  });
+
+  it('completes and hovers with what earlier cells declared', async () => {
+    const cell = await appendCell(notebook, 'penguins.');
+    const end = cell.document.positionAt(cell.document.getText().length);
+    const list = await vscode.commands.executeCommand<vscode.CompletionList>(
+      'vscode.executeCompletionItemProvider', cell.document.uri, end, '.');
+    const labels = list.items.map((i) => (typeof i.label === 'string' ? i.label : i.label.label));
+    assert.ok(labels.includes('length') && labels.includes('filter'), `completions: ${labels.slice(0, 30).join(', ')}`);
+    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>(
+      'vscode.executeHoverProvider', cell.document.uri, new vscode.Position(0, 3));
+    const shown = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
+    assert.match(shown, /Penguin\[\]/);
+  });
+
+  it('shows a TypeScript error with its cell line', async () => {
+    const cell = await runCell(notebook, 'const wrong: number = "text";');
+    assert.equal(cell.executionSummary?.success, false);
+    const errors = items(cell, ERROR_MIME).map((i) => JSON.parse(decode(i)) as { name: string; message: string; stack: string });
+    assert.equal(errors.length, 1, describeCell(cell));
+    assert.equal(errors[0].name, 'TypeScript');
+    assert.match(errors[0].stack, /line 1:7/);
+    assert.match(errors[0].stack, /TS2322/);
+  });
+
+  it('interrupts a busy loop, and the kernel keeps its state', async () => {
+    const cell = await appendCell(notebook, 'let spins = 0;\nwhile (true) { spins++; }');
+    const before = Date.now();
+    void startCell(notebook, cell);
+    await waitFor('the loop to start', () => cell.executionSummary?.executionOrder !== undefined && !ended(cell, before));
+    await sleep(1000);
+    await vscode.commands.executeCommand('labbook.interruptKernel', notebook.uri);
+    await waitFor('the loop to stop', () => ended(cell, before), 20_000);
+    assert.equal(cell.executionSummary?.success, false);
+    const errors = items(cell, ERROR_MIME).map(decode).join('\n');
+    assert.match(errors, /interrupt/i);
+    const after = await runCell(notebook, 'penguins.length');
+    assert.equal(after.executionSummary?.success, true, describeCell(after));
+    assert.equal(text(after, 'text/plain'), '342');
+  });
+
+  it('restarts the kernel: a new process without the old variables', async () => {
+    const pid = api.kernelPid(notebook);
+    assert.ok(pid, 'no kernel is running');
+    await vscode.commands.executeCommand('labbook.restartKernel', notebook.uri);
+    const newPid = api.kernelPid(notebook);
+    assert.ok(newPid && newPid !== pid, `pid before ${pid}, after ${newPid}`);
+    const gone = await runCell(notebook, 'penguins.length');
+    assert.equal(gone.executionSummary?.success, false);
+    assert.match(items(gone, ERROR_MIME).map(decode).join(''), /Cannot find name 'penguins'/);
+    const fresh = await runCell(notebook, '6 * 7');
+    assert.equal(fresh.executionSummary?.success, true, describeCell(fresh));
+    assert.equal(fresh.executionSummary?.executionOrder, 2);
+    assert.equal(text(fresh, 'text/plain'), '42');
+  });
+
+  it('creates a new TypeScript notebook with the Labbook kernel', async () => {
+    await vscode.commands.executeCommand('labbook.newNotebook');
+    const created = await waitFor('the new notebook', () => {
+      const nb = vscode.window.activeNotebookEditor?.notebook;
+      return nb && nb.uri.scheme === 'untitled' ? nb : undefined;
+    });
+    try {
+      assert.equal(created.cellCount, 1);
+      const cell = created.cellAt(0);
+      assert.equal(cell.document.languageId, 'typescript');
+      assert.equal(cell.document.getText(), 'import * as lab from "labbook";');
+      const meta = created.metadata as { metadata?: { kernelspec?: { name?: string } } };
+      assert.equal(meta.metadata?.kernelspec?.name, 'tslab');
+      const before = Date.now();
+      void startCell(created, cell);
+      await waitFor('the first cell to end', () => ended(cell, before), 60_000);
+      assert.equal(cell.executionSummary?.success, true, describeCell(cell));
+    } finally {
+      await closeWithoutSaving(created);
+    }
+  });
+
+  it('loads no native module into the extension host', function () {
+    if (process.platform !== 'linux') this.skip();
+    const maps = fs.readFileSync('/proc/self/maps', 'utf8');
+    const nodeFiles = [...new Set(maps.split('\n').map((l) => l.trim().split(/\s+/).slice(5).join(' ')).filter((f) => f.endsWith('.node')))];
+    const ext = vscode.extensions.getExtension(EXTENSION_ID)!;
+    const roots = [ext.extensionPath, fs.realpathSync(ext.extensionPath)];
+    // VS Code's own native modules (logging, watchdog) load from its app root; in this
+    // repository's test set-up that root sits inside the extension folder (.vscode-test/).
+    const appRoots = [vscode.env.appRoot, fs.realpathSync(vscode.env.appRoot)];
+    const ours = nodeFiles.filter((f) => roots.some((r) => f.startsWith(r + path.sep)) && !appRoots.some((r) => f.startsWith(r + path.sep)));
+    if (nodeFiles.length) console.log(`      .node files of VS Code itself: ${nodeFiles.map((f) => path.basename(f)).join(', ')}`);
+    assert.deepEqual(ours, []);
+  });
+});
