@@ -3,7 +3,7 @@
 // the SDK's type declarations are emitted by tsc so notebooks type-check `import "labbook"`.
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { readdirSync, statSync, rmSync, mkdirSync, writeFileSync } from 'node:fs';
+import { readdirSync, statSync, mkdirSync, writeFileSync, copyFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -20,7 +20,6 @@ function tsFiles(dir) {
   return out;
 }
 
-rmSync(dist, { recursive: true, force: true });
 const nodeEntries = ['core', 'kernel', 'test'].flatMap(tsFiles);
 await build({
   entryPoints: nodeEntries.map((f) => join(root, f)),
@@ -44,4 +43,23 @@ execFileSync(process.execPath, [
 mkdirSync(join(typesDir, 'labbook'), { recursive: true });
 writeFileSync(join(typesDir, 'labbook', 'package.json'),
   JSON.stringify({ name: 'labbook', types: 'kernel/sdk/index.d.ts' }, null, 2));
+// The editor: the extension host bundle (no native module) and the notebook renderer.
+const { buildExtension } = await import('./build-extension.mjs');
+await buildExtension(root);
+
+// Panels (webviews): one browser bundle each, with their stylesheet beside it.
+for (const panel of ['run-details']) {
+  await build({
+    entryPoints: [join(root, 'webviews', panel, 'main.ts')],
+    outfile: join(dist, 'webviews', panel, 'main.js'),
+    bundle: true,
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+    minify: true,
+    sourcemap: 'linked',
+    logLevel: 'warning',
+  });
+  copyFileSync(join(root, 'webviews', panel, 'main.css'), join(dist, 'webviews', panel, 'main.css'));
+}
 console.log(`built ${nodeEntries.length} files into dist/`);

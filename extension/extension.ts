@@ -1,0 +1,123 @@
+/**
+ * Entry point of the Labbook extension. Everything the extension registers hangs off one
+ * object, `Labbook`, the single entry in `context.subscriptions`. The extension host loads
+ * no native module: kernels are child processes run by the user's `node`.
+ */
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { Command } from './commands';
+import { NotebookKernels, notebookFromArgument } from './notebook/controller';
+import { KernelLanguageFeatures } from './notebook/languageFeatures';
+import { newNotebook } from './notebook/newNotebook';
+import { Disposable } from './util/dispose';
+import { RunsFeature } from './runs/runsFeature';
+import type { RunsTreeNode } from './runs/runsTree';
+import { resolveStorePath } from './notebook/kernelSession';
+
+/** What `activate` returns (`vscode.extensions.getExtension('labbook.labbook').exports`), used by tests. */
+export interface LabbookApi {
+  /** Milliseconds `activate` took. */
+  readonly activationMs: number;
+  /** The process id of a notebook's running kernel. */
+  kernelPid(notebook: vscode.NotebookDocument): number | undefined;
+  /** The runs tree as the sidebar sees it. */
+  runs: {
+    ready(): Promise<void>;
+    getChildren(node?: RunsTreeNode): Promise<RunsTreeNode[]>;
+    getTreeItem(node: RunsTreeNode): vscode.TreeItem;
+    openRunIds(): string[];
+  };
+}
+
+class Labbook extends Disposable {
+  readonly log: vscode.LogOutputChannel;
+  readonly kernels: NotebookKernels;
+  readonly runs: RunsFeature;
+
+  constructor(context: vscode.ExtensionContext) {
+    super();
+    this.log = this.track(vscode.window.createOutputChannel('Labbook', { log: true }));
+    this.kernels = this.track(new NotebookKernels(context.extensionPath, this.log));
+    this.track(new KernelLanguageFeatures(this.kernels));
+    this.runs = this.track(new RunsFeature(context.extensionPath, this.log, (folder) =>
+      resolveStorePath({ uri: folder.uri } as vscode.NotebookDocument, vscode.workspace.getConfiguration('labbook', folder.uri).get<string>('storePath'))
+      ?? path.join(folder.uri.fsPath, '.labbook', 'labbook.db')));
+    this.track(this.kernels.onDidRunEvent(() => this.runs.onRunEvent()));
+    this.registerCommands();
+  }
+
+  private registerCommands(): void {
+    // A handler for every Command: the compiler fails when one is missing.
+    const handlers: Record<Command, (...args: unknown[]) => unknown> = {
+      [Command.NewNotebook]: () => newNotebook(),
+      [Command.RestartKernel]: (arg) => this.kernels.restart(notebookFromArgument(arg)),
+      [Command.InterruptKernel]: (arg) => this.kernels.interrupt(notebookFromArgument(arg)),
+      ...this.runs.commands(),
+    };
+    for (const [id, handler] of Object.entries(handlers)) {
+      this.track(vscode.commands.registerCommand(id, handler));
+    }
+  }
+}
+
+let labbook: Labbook | undefined;
+
+export function activate(context: vscode.ExtensionContext): LabbookApi {
+  const started = performance.now();
+  labbook = new Labbook(context);
+  context.subscriptions.push(labbook);
+  const activationMs = performance.now() - started;
+  labbook.log.info(`Labbook ${context.extension.packageJSON.version as string} activated in ${activationMs.toFixed(1)} ms ` +
+    `(VS Code ${vscode.version}, extension host Node ${process.versions.node}).`);
+  startIntegrationSuites(context.extensionPath, labbook.log);
+  const kernels = labbook.kernels;
+  const runs = labbook.runs;
+  return {
+    activationMs,
+    kernelPid: (notebook) => kernels.kernelPid(notebook),
+    runs: {
+      ready: () => runs.ready(),
+      getChildren: (node) => runs.tree.getChildren(node),
+      getTreeItem: (node) => runs.tree.getTreeItem(node),
+      openRunIds: () => runs.panels.openRunIds,
+    },
+  };
+}
+
+/** Stops kernels before VS Code disposes `context.subscriptions` (kernels flush their runs on exit). */
+export async function deactivate(): Promise<void> {
+  const current = labbook;
+  labbook = undefined;
+  if (!current) return;
+  try {
+    await current.kernels.shutdownAll();
+  } finally {
+    current.dispose();
+  }
+}
+
+/**
+ * When the integration launcher set LABBOOK_TEST_SUITES, run the mocha suites in this
+ * extension host. Loaded at run time from the build (never bundled); does nothing otherwise.
+ */
+function startIntegrationSuites(extensionPath: string, log: vscode.LogOutputChannel): void {
+  const suitesDir = process.env.LABBOOK_TEST_SUITES;
+  if (!suitesDir) return;
+  const reportFile = process.env.LABBOOK_TEST_REPORT || path.join(os.tmpdir(), 'labbook-integration-report.json');
+  const runnerPath = path.join(extensionPath, 'dist', 'test', 'integration', 'runner', 'index.js');
+  log.info(`LABBOOK_TEST_SUITES is set: running the suites in ${suitesDir} (report ${reportFile}).`);
+  // After activation returns: a suite that waits for this extension to activate must not wait for itself.
+  setTimeout(() => {
+    try {
+      // A computed path, so the bundler leaves this require alone.
+      const runner = require(runnerPath) as { runSuites(dir: string, report: string): Promise<void> };
+      runner.runSuites(suitesDir, reportFile).then(
+        () => log.info('Integration suites finished.'),
+        (error: unknown) => log.error(`Integration suites failed to run: ${(error as Error).stack ?? error}`),
+      );
+    } catch (error) {
+      log.error(`Cannot load the integration runner ${runnerPath}: ${(error as Error).stack ?? error}`);
+    }
+  }, 0);
+}

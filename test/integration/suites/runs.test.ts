@@ -1,0 +1,96 @@
+/**
+ * The runs sidebar inside a real VS Code: after the penguins notebook ran (notebook suite,
+ * which mocha loads first), the Experiments → Runs tree lists its runs with their key metric,
+ * updates by itself when another process writes a run, and a run opens in a details panel.
+ */
+import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { takeScreenshot } from '../runner/index';
+
+type Node =
+  | { kind: 'experiment'; experiment: { id: number; name: string; runCount: number } }
+  | { kind: 'run'; run: { id: string; name: string; status: string; keyMetric: { key: string; value: number | string } | null } }
+  | { kind: 'message'; text: string };
+
+interface LabbookApi {
+  runs: {
+    ready(): Promise<void>;
+    getChildren(node?: Node): Promise<Node[]>;
+    getTreeItem(node: Node): vscode.TreeItem;
+    openRunIds(): string[];
+  };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(200);
+  }
+}
+
+describe('runs sidebar', function () {
+  this.timeout(120_000);
+  let api: LabbookApi;
+
+  before(async () => {
+    const extension = vscode.extensions.getExtension<LabbookApi>('labbook.labbook');
+    assert.ok(extension, 'Labbook is installed');
+    api = await extension.activate();
+    await api.runs.ready();
+  });
+
+  it('lists the penguins runs with status, key metric and duration', async () => {
+    const penguins = await eventually('the penguins experiment', async () => {
+      const roots = await api.runs.getChildren();
+      return roots.find((n): n is Extract<Node, { kind: 'experiment' }> => n.kind === 'experiment' && n.experiment.name === 'penguins');
+    });
+    const runs = await api.runs.getChildren(penguins);
+    assert.ok(runs.length >= 3, `runs: ${runs.length}`);
+    for (const node of runs) {
+      assert.equal(node.kind, 'run');
+      const item = api.runs.getTreeItem(node);
+      assert.match(String(item.description), /val_acc 0\.\d+ · \d+(\.\d)?s · (just now|\d+ min ago)/);
+      assert.equal((item.iconPath as vscode.ThemeIcon).id, 'pass');
+    }
+    await vscode.commands.executeCommand('workbench.view.extension.labbook');
+    await sleep(1500);
+    await takeScreenshot('runs-sidebar');
+  });
+
+  it('shows a run written by another process without a manual refresh', async () => {
+    const folder = vscode.workspace.workspaceFolders![0].uri.fsPath;
+    const script = [
+      `const lab = require(${JSON.stringify(path.join(__dirname, '..', '..', '..', 'kernel', 'sdk', 'index.js'))});`,
+      `lab.withRun({ experiment: 'live-check', name: 'from-outside', store: ${JSON.stringify(path.join(folder, '.labbook', 'labbook.db'))} },`,
+      '  async (run) => { for (let i = 0; i < 5; i++) run.logMetric("loss", 1 / (i + 1)); });',
+    ].join('\n');
+    const r = spawnSync('node', ['-e', script], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    const live = await eventually('the live-check experiment', async () => {
+      const roots = await api.runs.getChildren();
+      return roots.find((n) => n.kind === 'experiment' && n.experiment.name === 'live-check');
+    });
+    const [run] = await api.runs.getChildren(live);
+    assert.ok(run.kind === 'run' && run.run.name === 'from-outside' && run.run.keyMetric?.key === 'loss');
+  });
+
+  it('opens a run in the details panel', async () => {
+    const roots = await api.runs.getChildren();
+    const penguins = roots.find((n) => n.kind === 'experiment' && n.experiment.name === 'penguins')!;
+    const [first] = await api.runs.getChildren(penguins);
+    assert.ok(first.kind === 'run');
+    await vscode.commands.executeCommand('labbook.openRun', first);
+    await eventually('the run details tab', async () =>
+      vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.label === `Run: ${first.run.name}`));
+    assert.deepEqual(api.runs.openRunIds(), [first.run.id]);
+    await sleep(3000); // charts render
+    await takeScreenshot('run-details');
+  });
+});

@@ -1,0 +1,152 @@
+/**
+ * The run details panel: params, tags, latest metrics, artifacts and a chart of each
+ * metric's history. Every string from the store is set as text, never as HTML: run names,
+ * params and tags come from notebooks and may hold markup.
+ */
+import '@vscode-elements/elements/dist/vscode-badge/index.js';
+import '@vscode-elements/elements/dist/vscode-button/index.js';
+import '@vscode-elements/elements/dist/vscode-collapsible/index.js';
+import embed from 'vega-embed';
+import { expressionInterpreter } from 'vega-interpreter';
+import type { TopLevelSpec } from 'vega-lite';
+import { fromWireNumber, type WireNumber } from '../../core/wire-number';
+import { isToRunDetailsView, type FromRunDetailsView, type RunDetails } from './protocol';
+
+declare function acquireVsCodeApi(): { postMessage(message: FromRunDetailsView): void; setState(s: unknown): void; getState(): unknown };
+
+const vscode = acquireVsCodeApi();
+const root = document.getElementById('root')!;
+
+function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: { text?: string; className?: string; title?: string } = {}, ...children: Node[]): HTMLElementTagNameMap[K] {
+  const node = document.createElement(tag);
+  if (props.text !== undefined) node.textContent = props.text;
+  if (props.className) node.className = props.className;
+  if (props.title) node.title = props.title;
+  node.append(...children);
+  return node;
+}
+
+function custom(tag: string, attrs: Record<string, string>, text?: string): HTMLElement {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+function formatValue(value: WireNumber): string {
+  const n = fromWireNumber(value);
+  if (!Number.isFinite(n)) return String(n);
+  return Number.isInteger(n) ? String(n) : n.toPrecision(6).replace(/\.?0+$/, '');
+}
+
+function formatBytes(size: number): string {
+  if (size < 1024) return `${size} B`;
+  if (size < 1024 ** 2) return `${(size / 1024).toFixed(1)} KiB`;
+  return `${(size / 1024 ** 2).toFixed(1)} MiB`;
+}
+
+function duration(d: RunDetails): string {
+  const end = d.endTime ?? Date.now();
+  const s = (end - d.startTime) / 1000;
+  return s < 60 ? `${s.toFixed(1)} s` : `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
+}
+
+function table(headers: string[], rows: string[][], empty: string): HTMLElement {
+  if (rows.length === 0) return el('p', { text: empty, className: 'empty' });
+  const thead = el('thead', {}, el('tr', {}, ...headers.map((h) => el('th', { text: h }))));
+  const tbody = el('tbody', {}, ...rows.map((r) => el('tr', {}, ...r.map((c) => el('td', { text: c })))));
+  return el('table', {}, thead, tbody);
+}
+
+function section(title: string, ...content: Node[]): HTMLElement {
+  return el('section', {}, el('h2', { text: title }), ...content);
+}
+
+function chartSpec(key: string, points: { step: number; value: WireNumber }[]): TopLevelSpec {
+  // Non-finite values cannot be drawn; they are counted in the caption instead.
+  const values = points.map((p) => ({ step: p.step, value: fromWireNumber(p.value) })).filter((p) => Number.isFinite(p.value));
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    width: 'container',
+    height: 160,
+    background: 'transparent',
+    data: { values },
+    mark: { type: 'line', point: values.length <= 60, tooltip: true },
+    encoding: {
+      x: { field: 'step', type: 'quantitative', title: 'step' },
+      y: { field: 'value', type: 'quantitative', title: key, scale: { zero: false } },
+    },
+    config: {
+      axis: { labelColor: '#999', titleColor: '#999', gridColor: 'rgba(128,128,128,0.2)', domainColor: '#888', tickColor: '#888' },
+      view: { stroke: 'transparent' },
+      line: { color: '#3794ff' },
+      point: { color: '#3794ff' },
+    },
+  };
+}
+
+async function renderCharts(container: HTMLElement, details: RunDetails): Promise<void> {
+  for (const [key, points] of Object.entries(details.metricHistory)) {
+    const nonFinite = points.filter((p) => !Number.isFinite(fromWireNumber(p.value))).length;
+    const target = el('div', { className: 'chart-body' });
+    const caption = `${key} (${points.length} point${points.length === 1 ? '' : 's'}${nonFinite ? `, ${nonFinite} NaN/Infinity not drawn` : ''})`;
+    container.append(el('figure', { className: 'chart' }, el('figcaption', { text: caption }), target));
+    // The CSP has no 'unsafe-eval': vega evaluates expressions with its interpreter instead.
+    await embed(target, chartSpec(key, points), { actions: false, renderer: 'svg', ast: true, expr: expressionInterpreter });
+  }
+}
+
+function render(details: RunDetails): void {
+  const header = el('header', {},
+    el('h1', { text: details.name }),
+    custom('vscode-badge', { class: `status status-${details.status}` }, details.status),
+  );
+  const copy = custom('vscode-button', { secondary: '' }, 'Copy ID');
+  copy.addEventListener('click', () => vscode.postMessage({ type: 'copyRunId' }));
+  const facts: [string, string][] = [
+    ['Experiment', details.experiment],
+    ['Run ID', details.id],
+    ['Started', new Date(details.startTime).toLocaleString()],
+    ['Duration', details.endTime === null && details.status === 'running' ? `${duration(details)} (running)` : duration(details)],
+    ['Notebook', details.sourceNotebook ? `${details.sourceNotebook}${details.sourceCell !== null ? `, cell ${Number(details.sourceCell) + 1 || details.sourceCell}` : ''}` : '—'],
+    ['Git commit', details.gitCommit ? `${details.gitCommit.slice(0, 12)}${details.gitDirty ? ' (uncommitted changes)' : ''}` : '—'],
+  ];
+  const dl = el('dl', {}, ...facts.flatMap(([k, v]) => [el('dt', { text: k }), el('dd', { text: v })]));
+  const actions = el('div', { className: 'actions' }, copy);
+  if (details.sourceNotebook) {
+    const reveal = custom('vscode-button', { secondary: '' }, 'Open Notebook');
+    reveal.addEventListener('click', () => vscode.postMessage({ type: 'revealNotebook' }));
+    actions.append(reveal);
+  }
+  const parts: Node[] = [header, dl, actions];
+  if (details.error) parts.push(el('pre', { className: 'error', text: details.error }));
+  const metrics = Object.entries(details.latestMetrics).map(([k, m]) => [k, formatValue(m.value), String(m.step), String(details.metricHistory[k]?.length ?? 0)]);
+  const charts = el('div', { className: 'charts' });
+  parts.push(
+    section('Metrics', table(['metric', 'latest', 'step', 'points'], metrics, 'No metrics logged.'), charts),
+    section('Parameters', table(['parameter', 'value'], Object.entries(details.params), 'No parameters logged.')),
+    section('Tags', table(['tag', 'value'], Object.entries(details.tags), 'No tags.')),
+    section('Artifacts', table(['name', 'size', 'SHA-256'], details.artifacts.map((a) => [a.name, formatBytes(a.size), a.sha256.slice(0, 16)]), 'No artifacts.')),
+  );
+  if (details.environment) {
+    const env = custom('vscode-collapsible', { title: 'Environment' });
+    env.append(el('pre', { text: JSON.stringify(details.environment, null, 2) }));
+    parts.push(env);
+  }
+  root.replaceChildren(...parts);
+  document.title = details.name;
+  void renderCharts(charts, details).catch((error: Error) => charts.append(el('p', { className: 'error', text: `Chart failed: ${error.message}` })));
+}
+
+window.addEventListener('message', (event: MessageEvent<unknown>) => {
+  const message = event.data;
+  if (!isToRunDetailsView(message)) return;
+  if (message.type === 'details') {
+    vscode.setState({ runId: message.details.id });
+    render(message.details);
+  } else {
+    root.replaceChildren(el('p', { className: 'empty', text: `Run ${message.runId} no longer exists.` }));
+  }
+});
+
+vscode.postMessage({ type: 'ready' });

@@ -1,0 +1,31 @@
+/**
+ * Messages between the run details panel (webview) and the extension host. Both sides
+ * import this module; each side checks what it receives, because the other is another
+ * program.
+ */
+import type { RunDetails } from '../../core/service/protocol';
+
+export type { RunDetails };
+
+/** Host to webview. */
+export type ToRunDetailsView =
+  | { type: 'details'; details: RunDetails }
+  | { type: 'missing'; runId: string };
+
+/** Webview to host. */
+export type FromRunDetailsView =
+  | { type: 'ready' }
+  | { type: 'revealNotebook' }
+  | { type: 'copyRunId' };
+
+export function isFromRunDetailsView(message: unknown): message is FromRunDetailsView {
+  const m = message as { type?: unknown } | null;
+  return !!m && typeof m === 'object' && (m.type === 'ready' || m.type === 'revealNotebook' || m.type === 'copyRunId');
+}
+
+export function isToRunDetailsView(message: unknown): message is ToRunDetailsView {
+  const m = message as { type?: unknown; details?: unknown; runId?: unknown } | null;
+  if (!m || typeof m !== 'object') return false;
+  if (m.type === 'details') return !!m.details && typeof m.details === 'object';
+  return m.type === 'missing' && typeof m.runId === 'string';
+}
