@@ -13,7 +13,7 @@ import { newNotebook } from './notebook/newNotebook';
 import { Disposable } from './util/dispose';
 import { RunsFeature } from './runs/runsFeature';
 import type { RunsTreeNode } from './runs/runsTree';
-import { resolveStorePath } from './notebook/kernelSession';
+import { storePathFor } from './notebook/kernelSession';
 
 /** What `activate` returns (`vscode.extensions.getExtension('labbook.labbook').exports`), used by tests. */
 export interface LabbookApi {
@@ -41,8 +41,7 @@ class Labbook extends Disposable {
     this.kernels = this.track(new NotebookKernels(context.extensionPath, this.log));
     this.track(new KernelLanguageFeatures(this.kernels));
     this.runs = this.track(new RunsFeature(context.extensionPath, this.log, (folder) =>
-      resolveStorePath({ uri: folder.uri } as vscode.NotebookDocument, vscode.workspace.getConfiguration('labbook', folder.uri).get<string>('storePath'))
-      ?? path.join(folder.uri.fsPath, '.labbook', 'labbook.db')));
+      storePathFor(folder.uri.fsPath, vscode.workspace.getConfiguration('labbook', folder.uri).get<string>('storePath'), () => folder.uri.fsPath)!));
     this.track(this.kernels.onDidRunEvent(() => this.runs.onRunEvent()));
     this.registerCommands();
   }

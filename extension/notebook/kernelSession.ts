@@ -513,12 +513,21 @@ export function notebookFsPath(notebook: vscode.NotebookDocument): string {
 export function resolveStorePath(notebook: vscode.NotebookDocument, setting: string | undefined): string | undefined {
   const folder = vscode.workspace.getWorkspaceFolder(notebook.uri) ?? vscode.workspace.workspaceFolders?.[0];
   const folderPath = folder?.uri.scheme === 'file' ? folder.uri.fsPath : undefined;
+  return storePathFor(folderPath, setting, () => path.dirname(notebookFsPath(notebook)));
+}
+
+/**
+ * The store of a workspace folder: setting `labbook.storePath` (`${workspaceFolder}` and `~`
+ * expanded, relative paths against the folder, else against `fallbackDir`), else
+ * `<folder>/.labbook/labbook.db`. Undefined when there is neither a setting nor a folder.
+ */
+export function storePathFor(folderPath: string | undefined, setting: string | undefined, fallbackDir: () => string): string | undefined {
   const value = setting?.trim();
   if (value) {
     let p = value.replace(/\$\{workspaceFolder\}/g, folderPath ?? '');
     if (p === '~' || p.startsWith('~/')) p = path.join(os.homedir(), p.slice(1));
     if (path.isAbsolute(p)) return p;
-    return path.resolve(folderPath ?? path.dirname(notebookFsPath(notebook)), p);
+    return path.resolve(folderPath ?? fallbackDir(), p);
   }
   return folderPath ? path.join(folderPath, '.labbook', 'labbook.db') : undefined;
 }
