@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { install } from './install-code-server.mjs';
-import { DEFAULT_SETTINGS } from '../test/integration/launch-code-server.mjs';
+import { DEFAULT_SETTINGS, codeServerArgs, codeServerEnv } from '../test/integration/launch-code-server.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
@@ -38,25 +38,13 @@ rmSync(join(extensionsDir, 'extensions.json'), { force: true });
 const configFile = join(stateDir, 'config.yaml');
 writeFileSync(configFile, 'auth: none\n');
 
-const env = { ...process.env };
-for (const k of Object.keys(env)) if (k.startsWith('VSCODE_') || k === 'ELECTRON_RUN_AS_NODE') delete env[k];
-const server = spawn(process.execPath, [codeServer,
-  '--auth', 'none',
-  '--bind-addr', `127.0.0.1:${port}`,
-  '--config', configFile,
-  '--disable-telemetry',
-  '--disable-update-check',
-  '--disable-workspace-trust',
-  '--user-data-dir', userDataDir,
-  '--extensions-dir', extensionsDir,
-  workspace,
-], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+const server = spawn(process.execPath, [codeServer, ...codeServerArgs({ port, configFile, userDataDir, extensionsDir, workspace })], { env: codeServerEnv(), stdio: ['ignore', 'pipe', 'inherit'] });
 
 server.stdout.on('data', (chunk) => {
   process.stdout.write(chunk);
   if (/HTTP server listening/.test(String(chunk))) {
     const url = `http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}`;
-    console.log(`\nLabbook is running in VS Code ${'(code-server)'}: open ${url}\n` +
+    console.log(`\nLabbook is running in VS Code (code-server): open ${url}\n` +
       'Open penguins.ipynb, pick the "TypeScript (Labbook)" kernel if asked, and Run All; runs appear in the Labbook sidebar.\n' +
       'Ctrl+C stops it.\n');
   }

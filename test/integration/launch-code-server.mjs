@@ -53,6 +53,35 @@ export const DEFAULT_SETTINGS = {
   'chat.commandCenter.enabled': false,
 };
 
+/** The command line of a code-server that serves one workspace on loopback, with no auth. */
+export function codeServerArgs({ port, configFile, userDataDir, extensionsDir, workspace }) {
+  return [
+    '--auth', 'none',
+    '--bind-addr', `127.0.0.1:${port}`,
+    '--config', configFile,
+    '--disable-telemetry',
+    '--disable-update-check',
+    '--disable-workspace-trust',
+    '--disable-getting-started-override',
+    '--user-data-dir', userDataDir,
+    '--extensions-dir', extensionsDir,
+    workspace,
+  ];
+}
+
+/** This process's environment minus what would bind code-server to a VS Code it was started from. */
+export function codeServerEnv() {
+  const env = { ...process.env };
+  for (const k of Object.keys(env)) if (k.startsWith('VSCODE_') || k === 'ELECTRON_RUN_AS_NODE') delete env[k];
+  return env;
+}
+
+/** Prints a script's leading `//` comment block: its usage. */
+export function printUsage(scriptUrl) {
+  const lines = readFileSync(fileURLToPath(scriptUrl), 'utf8').split('\n').slice(1);
+  console.log(lines.slice(0, lines.findIndex((l) => !l.startsWith('//'))).join('\n'));
+}
+
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 // For the losing side of a race: must not keep the process alive once the race is won.
 const idle = (ms) => new Promise((r) => setTimeout(r, ms).unref());
@@ -148,27 +177,14 @@ export async function launchCodeServer(options = {}) {
   writeFileSync(configFile, 'auth: none\n');
 
   const port = options.port ?? await freePort();
-  const env = { ...process.env };
-  // Left over when started from a VS Code terminal, they make the server talk to that VS Code.
-  for (const k of Object.keys(env)) if (k.startsWith('VSCODE_') || k === 'ELECTRON_RUN_AS_NODE') delete env[k];
+  const env = codeServerEnv();
   Object.assign(env, {
     LABBOOK_TEST_LAUNCHER: 'code-server',
     LABBOOK_TEST_REPORT: reportFile,
     LABBOOK_TEST_SCREENSHOTS: controlDir,
   }, suitesDir ? { LABBOOK_TEST_SUITES: suitesDir } : {}, options.env ?? {});
 
-  const args = [
-    '--auth', 'none',
-    '--bind-addr', `127.0.0.1:${port}`,
-    '--config', configFile,
-    '--disable-telemetry',
-    '--disable-update-check',
-    '--disable-workspace-trust',
-    '--disable-getting-started-override',
-    '--user-data-dir', userDataDir,
-    '--extensions-dir', extensionsDir,
-    workspace,
-  ];
+  const args = codeServerArgs({ port, configFile, userDataDir, extensionsDir, workspace });
   const startedAt = Date.now();
   log(`starting code-server on 127.0.0.1:${port} (run folder ${runDir})`);
   // Own process group, so the server, its extension host and helpers die together.
@@ -543,8 +559,7 @@ async function main() {
     },
   });
   if (values.help) {
-    const lines = readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1);
-    console.log(lines.slice(0, lines.findIndex((l) => !l.startsWith('//'))).join('\n'));
+    printUsage(import.meta.url);
     return 0;
   }
   const abs = (p) => (p === undefined ? undefined : isAbsolute(p) ? p : resolve(process.cwd(), p));

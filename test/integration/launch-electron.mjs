@@ -14,9 +14,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { DEFAULT_SETTINGS, printSummary, formatTest, repoRoot } from './launch-code-server.mjs';
+import { DEFAULT_SETTINGS, printSummary, formatTest, repoRoot, printUsage } from './launch-code-server.mjs';
 
 const log = (msg) => console.log(`[electron-tests] ${msg}`);
 
@@ -56,8 +55,7 @@ async function main() {
     },
   });
   if (values.help) {
-    const lines = readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1);
-    console.log(lines.slice(0, lines.findIndex((l) => !l.startsWith('//'))).join('\n'));
+    printUsage(import.meta.url);
     return 0;
   }
   const abs = (p) => (p === undefined ? undefined : isAbsolute(p) ? p : resolve(process.cwd(), p));
