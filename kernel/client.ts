@@ -10,6 +10,9 @@ import { spawnRpcChild, checkNodeVersion, ChildStartError, MIN_NODE_VERSION, Rpc
 
 export { MIN_NODE_VERSION, ChildStartError as KernelStartError };
 
+const INTERRUPT_RETRY_MS = 1000;
+const INTERRUPT_RETRIES = 5;
+
 export interface KernelStartOptions {
   /** The notebook file; its folder becomes the kernel's working folder. */
   notebookPath: string;
@@ -54,8 +57,15 @@ export class KernelClient extends RpcClientBase<KernelClientEvents> {
     return this.info.pid;
   }
 
+  /** Cells sent and not yet answered, oldest first. */
+  private readonly pending = new Set<Promise<unknown>>();
+
   execute(params: protocol.ExecuteParams): Promise<protocol.ExecuteResult> {
-    return this.request(() => this.connection.sendRequest(protocol.Execute, params));
+    const result = this.request(() => this.connection.sendRequest(protocol.Execute, params));
+    this.pending.add(result);
+    const settle = () => { this.pending.delete(result); };
+    result.then(settle, settle);
+    return result;
   }
 
   complete(code: string, offset: number): Promise<protocol.CompletionResult> {
@@ -71,9 +81,22 @@ export class KernelClient extends RpcClientBase<KernelClientEvents> {
    * kernel's event loop; the notification covers platforms without signals.
    */
   interrupt(): void {
-    if (!this.running) return;
-    if (process.platform !== 'win32') this.child.kill('SIGINT');
-    void this.connection.sendNotification(protocol.Interrupt).catch(() => undefined);
+    const [cell] = this.pending;
+    if (!this.running || !cell) return;
+    const send = () => {
+      if (process.platform !== 'win32') this.child.kill('SIGINT');
+      void this.connection.sendNotification(protocol.Interrupt).catch(() => undefined);
+    };
+    send();
+    // A SIGINT that lands while the kernel is still compiling the cell (synchronously) is
+    // not seen by the V8 watchdog that starts with the cell's code; so while that same cell
+    // is still running, say it again a few times.
+    let retries = 0;
+    const timer = setInterval(() => {
+      if (!this.pending.has(cell) || !this.running || ++retries > INTERRUPT_RETRIES) clearInterval(timer);
+      else send();
+    }, INTERRUPT_RETRY_MS);
+    timer.unref();
   }
 
   /** Asks the kernel to exit (runs are flushed by its exit handlers); kills it if it does not. */
