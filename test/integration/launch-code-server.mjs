@@ -49,6 +49,8 @@ export const DEFAULT_SETTINGS = {
   'update.showReleaseNotes': false,
   'telemetry.telemetryLevel': 'off',
   'files.hotExit': 'off',
+  // Tests append cells to examples/penguins.ipynb; the web build would auto-save them.
+  'files.autoSave': 'off',
   'git.openRepositoryInParentFolders': 'never',
   'chat.commandCenter.enabled': false,
 };
@@ -402,6 +404,21 @@ async function waitForServer(session, exitedFn, timeoutMs) {
   throw new Error(`code-server did not answer on 127.0.0.1:${session.port} within ${secs(timeoutMs)}: ${lastErr?.message}`);
 }
 
+/**
+ * Waits until an element matching `selector` exists in the page or any of its frames:
+ * notebook outputs and panels live in nested webview iframes the extension host cannot see.
+ */
+async function waitForInAnyFrame(page, selector, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    for (const frame of page.frames()) {
+      try { if (await frame.$(selector)) return; } catch { /* frame navigated away */ }
+    }
+    await sleep(250);
+  }
+  throw new Error(`nothing matched ${selector} in the workbench or its webviews within ${secs(timeoutMs)}`);
+}
+
 async function answerScreenshotRequests(session) {
   let names;
   try { names = readdirSync(session.controlDir).filter((n) => n.endsWith('.request')); } catch { return; }
@@ -410,7 +427,8 @@ async function answerScreenshotRequests(session) {
     const reqFile = join(session.controlDir, n);
     let answer;
     try {
-      const { name } = JSON.parse(readFileSync(reqFile, 'utf8'));
+      const { name, waitFor } = JSON.parse(readFileSync(reqFile, 'utf8'));
+      if (waitFor) await waitForInAnyFrame(session.page, waitFor);
       answer = { path: await session.screenshot(name) };
     } catch (err) {
       answer = { error: err.message };

@@ -280,14 +280,17 @@ let screenshotSeq = 0;
  * Asks the launcher for a screenshot of the workbench as it is now, saved as
  * `test-output/screenshots/<name>.png`. Resolves to the file's path, or to undefined
  * when the launcher has no browser (desktop VS Code through @vscode/test-electron).
+ * With `waitFor`, the launcher first waits for that CSS selector in the page or its frames.
  */
-export async function takeScreenshot(name: string, timeoutMs = 30_000): Promise<string | undefined> {
+export async function takeScreenshot(name: string, timeoutMs = 30_000, options: { waitFor?: string } = {}): Promise<string | undefined> {
   const dir = process.env.LABBOOK_TEST_SCREENSHOTS;
   if (!dir) return undefined;
   const safe = name.replace(/[^A-Za-z0-9._-]+/g, '-');
   const id = `${process.pid}-${++screenshotSeq}-${safe}`;
   const done = path.join(dir, `${id}.done`);
-  writeJsonAtomic(path.join(dir, `${id}.request`), { name: safe });
+  // waitFor: a CSS selector that must exist in the workbench or a webview before the shot
+  // (the launcher fails the request otherwise), so a picture of "a rendered chart" is one.
+  writeJsonAtomic(path.join(dir, `${id}.request`), { name: safe, waitFor: options.waitFor });
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (fs.existsSync(done)) {

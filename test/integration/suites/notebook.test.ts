@@ -160,8 +160,8 @@ describe('Labbook notebook kernel', function () {
     const editor = vscode.window.activeNotebookEditor!;
     const chartCell = code.find((c) => items(c, VEGALITE_MIME).length > 0)!;
     editor.revealRange(new vscode.NotebookRange(chartCell.index, chartCell.index + 1), vscode.NotebookEditorRevealType.AtTop);
-    await sleep(1500);
-    await takeScreenshot('notebook-penguins-chart');
+    // Fails unless vega-embed drew the chart in the notebook's webview (vega's SVG has class "marks").
+    await takeScreenshot('notebook-penguins-chart', 60_000, { waitFor: 'svg.marks' });
   });
 
   it('completes and hovers with what earlier cells declared', async () => {

@@ -90,7 +90,7 @@ describe('runs sidebar', function () {
     await eventually('the run details tab', async () =>
       vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.label === `Run: ${first.run.name}`));
     assert.deepEqual(api.runs.openRunIds(), [first.run.id]);
-    await sleep(3000); // charts render
-    await takeScreenshot('run-details');
+    // Fails unless the panel drew its metric charts (vega's SVG has class "marks").
+    await takeScreenshot('run-details', 60_000, { waitFor: '.chart svg.marks' });
   });
 });
