@@ -82,8 +82,10 @@ export function buildProgram(): Command {
   program.command('runs')
     .description('list experiment runs')
     .option('-e, --experiment <name>', 'only runs of this experiment')
+    .option('-f, --filter <query>', 'search, e.g. \'metrics.acc > 0.9 and params.lr = "0.01"\'')
+    .option('--order-by <keys>', 'order, e.g. "metrics.acc DESC, params.lr"')
     .option('--json', 'print a JSON array')
-    .action((opts: { experiment?: string; json?: boolean }) => {
+    .action((opts: { experiment?: string; filter?: string; orderBy?: string; json?: boolean }) => {
       process.stdout.write(listRunsCommand(storeFromOptions(program.opts().store as string | undefined), opts));
     });
 
@@ -101,7 +103,7 @@ export async function main(argv: string[]): Promise<number> {
       return error.exitCode === 0 ? 0 : 2;
     }
     const known = error instanceof UsageError || error instanceof NotebookFormatError
-      || (error instanceof Error && ['ChildStartError', 'StoreError'].includes(error.name));
+      || (error instanceof Error && ['ChildStartError', 'StoreError', 'SearchSyntaxError'].includes(error.name));
     process.stderr.write(`labbook: ${known ? (error as Error).message : (error as Error).stack ?? String(error)}\n`);
     return 2;
   }

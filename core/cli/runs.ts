@@ -10,6 +10,8 @@ import { existsSync } from 'node:fs';
 import { openStore, type RunStore } from '../store';
 import { UsageError } from './errors';
 import { toWireNumber, type WireNumber } from '../wire-number';
+import { parseFilter, parseOrderBy } from '../search/parse';
+import { compileSearch } from '../search/sql';
 
 export interface RunSummary {
   id: string;
@@ -23,12 +25,23 @@ export interface RunSummary {
   tags: Record<string, string>;
 }
 
-export function summarizeRuns(store: RunStore, experiment?: string): RunSummary[] {
+export interface RunQuery {
+  experiment?: string;
+  /** Search language, e.g. `metrics.acc > 0.9 and params.lr = "0.01"`. */
+  filter?: string;
+  /** e.g. `metrics.acc DESC, params.lr`. */
+  orderBy?: string;
+}
+
+export function summarizeRuns(store: RunStore, query: RunQuery = {}): RunSummary[] {
+  const { experiment } = query;
+  // Parsed before the store is touched: a typo is reported with its position, fast.
+  const search = query.filter || query.orderBy ? compileSearch(parseFilter(query.filter ?? ''), parseOrderBy(query.orderBy ?? '')) : undefined;
   if (experiment !== undefined && !store.getExperiment(experiment)) {
     const known = store.listExperiments().map((e) => e.name);
     throw new UsageError(`No experiment named "${experiment}" in ${store.location}${known.length ? ` (experiments: ${known.join(', ')})` : ''}`);
   }
-  return store.listRuns(experiment === undefined ? {} : { experiment }).map((run) => ({
+  return store.listRuns({ ...(experiment === undefined ? {} : { experiment }), search }).map((run) => ({
     id: run.id,
     experiment: run.experimentName,
     name: run.name,
@@ -41,7 +54,9 @@ export function summarizeRuns(store: RunStore, experiment?: string): RunSummary[
   }));
 }
 
-export function listRunsCommand(storePath: string, options: { experiment?: string; json?: boolean }): string {
+export function listRunsCommand(storePath: string, options: RunQuery & { json?: boolean }): string {
+  if (options.filter) parseFilter(options.filter);
+  if (options.orderBy) parseOrderBy(options.orderBy);
   if (!existsSync(storePath)) {
     // Listing must not create a store as a side effect.
     if (options.json) return '[]\n';
@@ -49,7 +64,7 @@ export function listRunsCommand(storePath: string, options: { experiment?: strin
   }
   const store = openStore({ path: storePath });
   try {
-    const runs = summarizeRuns(store, options.experiment);
+    const runs = summarizeRuns(store, options);
     return options.json ? `${JSON.stringify(runs, null, 2)}\n` : formatTable(runs);
   } finally {
     store.close();

@@ -310,9 +310,15 @@ export class Store implements RunStore {
       args.push(filter.status);
     }
     if (!filter.includeDeleted) where.push('r.deleted_at IS NULL');
+    const search = filter.search;
+    if (search) {
+      where.push(...search.where);
+      args.push(...search.args);
+    }
+    const order = [...(search?.orderBy ?? []), 'r.start_time DESC', 'r.rowid DESC'];
     const sql = `SELECT ${RUN_COLUMNS} FROM runs r JOIN experiments e ON e.id = r.experiment_id
-      ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY r.start_time DESC, r.rowid DESC`;
-    return (this.stmt(sql).all(...args) as RunRow[]).map(toRun);
+      ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${order.join(', ')}`;
+    return (this.stmt(sql).all(...args, ...(search?.orderArgs ?? [])) as RunRow[]).map(toRun);
   }
 
   endRun(id: string, status: EndStatus, options: { error?: string | null; endTime?: number } = {}): void {

@@ -1,3 +1,4 @@
+import type { CompiledSearch } from '../search/sql';
 /**
  * What the store holds, in the user's words, and the interface every store implements.
  * Nothing here depends on SQLite: a PostgreSQL store (a later issue) implements the same
@@ -70,6 +71,8 @@ export interface NewRun {
 }
 
 export interface RunFilter {
+  /** A compiled search (core/search): extra conditions and order, applied in SQL. */
+  search?: CompiledSearch;
   /** Experiment name or id. */
   experiment?: string | number;
   status?: RunStatus;

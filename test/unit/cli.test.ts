@@ -115,6 +115,12 @@ describe('labbook CLI', function () {
         assert.equal(typeof r.metrics.test_accuracy, 'number');
         assert.equal(r.tags.model, 'dense');
       }
+      const best = labbook(['--store', store, 'runs', '--filter', 'metrics.test_accuracy > 0 and params.units = "16"', '--order-by', 'params.learningRate DESC', '--json']);
+      assert.equal(best.code, 0, best.stderr);
+      assert.deepEqual((JSON.parse(best.stdout) as RunSummary[]).map((r) => r.name), ['dense-16-lr0.05', 'dense-16-lr0.01']);
+      const typo = labbook(['--store', store, 'runs', '--filter', 'metrics.acc >> 1']);
+      assert.equal(typo.code, 2);
+      assert.match(typo.stderr, /^labbook: Expected a value: a number or a quoted string at position 13:\n  metrics\.acc >> 1\n {15}\^/);
       const unknown = labbook(['--store', store, 'runs', '--experiment', 'nope']);
       assert.equal(unknown.code, 2);
       assert.match(unknown.stderr, /^labbook: No experiment named "nope" in .*\(experiments: penguins\)\n$/);
