@@ -10,6 +10,9 @@ import { parseParameter, NotebookFormatError } from '../notebook/ipynb';
 import { listRunsCommand } from './runs';
 import { UsageError } from './errors';
 import type { KernelClient } from '../../kernel/client';
+import { existsSync } from 'node:fs';
+import { openStore } from '../store';
+import { compareRuns, comparisonMarkdown, resolveRunIds } from '../compare/compare';
 
 const { version } = require('../../../package.json') as { version: string };
 
@@ -89,6 +92,24 @@ export function buildProgram(): Command {
       process.stdout.write(listRunsCommand(storeFromOptions(program.opts().store as string | undefined), opts));
     });
 
+  program.command('compare')
+    .description('compare runs side by side: params that differ, latest metrics with the best marked')
+    .argument('<runIds...>', 'two or more run ids (or unique prefixes of at least 4 characters)')
+    .option('--json', 'print JSON')
+    .option('--markdown', 'print a markdown table (the default), e.g. for a pull request')
+    .action((runIds: string[], opts: { json?: boolean; markdown?: boolean }) => {
+      if (opts.json && opts.markdown) throw new UsageError('Choose one of --json and --markdown');
+      const storePath = storeFromOptions(program.opts().store as string | undefined);
+      if (!existsSync(storePath)) throw new UsageError(`No Labbook store at ${storePath}: no runs to compare`);
+      const store = openStore({ path: storePath });
+      try {
+        const comparison = compareRuns(store, resolveRunIds(store, runIds));
+        process.stdout.write(opts.json ? `${JSON.stringify(comparison, null, 2)}\n` : comparisonMarkdown(comparison));
+      } finally {
+        store.close();
+      }
+    });
+
   return program;
 }
 
@@ -103,7 +124,7 @@ export async function main(argv: string[]): Promise<number> {
       return error.exitCode === 0 ? 0 : 2;
     }
     const known = error instanceof UsageError || error instanceof NotebookFormatError
-      || (error instanceof Error && ['ChildStartError', 'StoreError', 'SearchSyntaxError'].includes(error.name));
+      || (error instanceof Error && ['ChildStartError', 'StoreError', 'SearchSyntaxError', 'CompareError'].includes(error.name));
     process.stderr.write(`labbook: ${known ? (error as Error).message : (error as Error).stack ?? String(error)}\n`);
     return 2;
   }

@@ -121,6 +121,15 @@ describe('labbook CLI', function () {
       const typo = labbook(['--store', store, 'runs', '--filter', 'metrics.acc >> 1']);
       assert.equal(typo.code, 2);
       assert.match(typo.stderr, /^labbook: Expected a value: a number or a quoted string at position 13:\n  metrics\.acc >> 1\n {15}\^/);
+      const compared = labbook(['--store', store, 'compare', ...runs.map((r) => r.id.slice(0, 8)), '--json']);
+      assert.equal(compared.code, 0, compared.stderr);
+      const comparison = JSON.parse(compared.stdout) as { params: { key: string; differs: boolean }[]; metrics: { key: string; best: number[] }[] };
+      assert.deepEqual(comparison.params.filter((p) => p.differs).map((p) => p.key), ['learningRate', 'units']);
+      assert.equal(comparison.metrics.find((m) => m.key === 'test_accuracy')?.best.length, 1);
+      const markdown = labbook(['--store', store, 'compare', runs[0].id, runs[1].id]);
+      assert.equal(markdown.code, 0, markdown.stderr);
+      assert.match(markdown.stdout, /^\| \| .+ \| .+ \|\n\|---\|---\|---\|\n/);
+      assert.equal(labbook(['--store', store, 'compare', runs[0].id]).code, 2);
       const unknown = labbook(['--store', store, 'runs', '--experiment', 'nope']);
       assert.equal(unknown.code, 2);
       assert.match(unknown.stderr, /^labbook: No experiment named "nope" in .*\(experiments: penguins\)\n$/);
