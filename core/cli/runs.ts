@@ -10,6 +10,7 @@ import { existsSync } from 'node:fs';
 import { openStore, type RunStore } from '../store';
 import { UsageError } from './errors';
 import { toWireNumber, type WireNumber } from '../wire-number';
+import { formatDuration, formatMetric } from '../format';
 import { parseFilter, parseOrderBy } from '../search/parse';
 import { compileSearch } from '../search/sql';
 
@@ -80,7 +81,7 @@ function formatTable(runs: RunSummary[]): string {
     r.status,
     r.startTime.replace('T', ' ').slice(0, 19),
     duration(r),
-    Object.entries(r.metrics).slice(0, 4).map(([k, v]) => `${k}=${typeof v === 'number' ? formatNumber(v) : v}`).join(' '),
+    Object.entries(r.metrics).slice(0, 4).map(([k, v]) => `${k}=${typeof v === 'number' ? formatMetric(v) : v}`).join(' '),
   ]);
   // Names and tags come from notebooks: never let them move the terminal's cursor.
   for (const row of rows) row.forEach((cell, i) => { row[i] = cell.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?'); });
@@ -92,10 +93,5 @@ function formatTable(runs: RunSummary[]): string {
 
 function duration(run: RunSummary): string {
   if (!run.endTime) return run.status === 'running' ? 'running' : '-';
-  const seconds = (Date.parse(run.endTime) - Date.parse(run.startTime)) / 1000;
-  return seconds < 60 ? `${seconds.toFixed(1)}s` : `${Math.floor(seconds / 60)}m${Math.round(seconds % 60)}s`;
-}
-
-function formatNumber(v: number): string {
-  return Number.isInteger(v) ? String(v) : v.toPrecision(4);
+  return formatDuration(Date.parse(run.endTime) - Date.parse(run.startTime));
 }

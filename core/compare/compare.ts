@@ -3,7 +3,8 @@
  * and which run is best at it. The CLI prints it; the compare panel will draw it.
  */
 import type { Run, RunStore } from '../store';
-import { toWireNumber, type WireNumber } from '../wire-number';
+import { fromWireNumber, toWireNumber, type WireNumber } from '../wire-number';
+import { formatMetric } from '../format';
 
 export interface RunComparison {
   runs: { id: string; name: string; experiment: string; status: string }[];
@@ -74,10 +75,6 @@ function cell(text: string): string {
   return text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
 }
 
-function formatMetric(value: WireNumber): string {
-  return typeof value === 'number' && !Number.isInteger(value) ? value.toPrecision(4) : String(value);
-}
-
 /** A markdown table for a pull request: params first (differing ones marked), then metrics with the best in bold. */
 export function comparisonMarkdown(c: RunComparison): string {
   const header = `| | ${c.runs.map((r) => cell(`${r.name} (${r.id.slice(0, 8)})`)).join(' | ')} |`;
@@ -87,7 +84,7 @@ export function comparisonMarkdown(c: RunComparison): string {
     rows.push(`| ${cell(`params.${p.key}`)}${p.differs ? ' ≠' : ''} | ${p.values.map((v) => (v === null ? '—' : cell(v))).join(' | ')} |`);
   }
   for (const m of c.metrics) {
-    const values = m.values.map((v, i) => (v === null ? '—' : m.best.includes(i) ? `**${formatMetric(v)}**` : formatMetric(v)));
+    const values = m.values.map((v, i) => (v === null ? '—' : m.best.includes(i) ? `**${formatMetric(fromWireNumber(v))}**` : formatMetric(fromWireNumber(v))));
     rows.push(`| ${cell(`metrics.${m.key}`)} ${m.higherIsBetter ? '↑' : '↓'} | ${values.join(' | ')} |`);
   }
   return `${[header, rule, ...rows].join('\n')}\n`;

@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import type { ServiceClient } from '../../core/service/client';
 import { fromWireNumber, type ExperimentItem, type RunItem } from '../../core/service/protocol';
 import { Disposable } from '../util/dispose';
+import { formatDuration, formatMetric } from '../../core/format';
 
 export type RunsTreeNode =
   | { kind: 'experiment'; experiment: ExperimentItem }
@@ -19,18 +20,6 @@ const STATUS_ICONS: Record<RunItem['status'], vscode.ThemeIcon> = {
   failed: new vscode.ThemeIcon('error', new vscode.ThemeColor('testing.iconFailed')),
   killed: new vscode.ThemeIcon('circle-slash', new vscode.ThemeColor('disabledForeground')),
 };
-
-export function formatMetric(value: number): string {
-  if (!Number.isFinite(value)) return String(value);
-  return Number.isInteger(value) ? String(value) : value.toPrecision(4);
-}
-
-export function formatDuration(ms: number): string {
-  const s = ms / 1000;
-  if (s < 60) return `${s.toFixed(1)}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m ${Math.round(s % 60)}s`;
-  return `${Math.floor(s / 3600)}h ${Math.round((s % 3600) / 60)}m`;
-}
 
 export function relativeTime(then: number, now: number): string {
   const s = Math.max(0, (now - then) / 1000);
