@@ -20,17 +20,21 @@ export class CompareError extends Error {
 /** Names that mean "lower is better" when the experiment does not say. */
 const LOWER_IS_BETTER = /(loss|error|err$|mse|rmse|mae|mape|perplexity|latency|time)/i;
 
+/** Whether higher values of a metric are better, judged by its name alone (losses, errors, times: lower). */
+export function higherIsBetterByName(key: string): boolean {
+  return !LOWER_IS_BETTER.test(key);
+}
+
 /** Full ids or unique prefixes (at least 4 characters), as `labbook runs` prints them shortened. */
 export function resolveRunIds(store: RunStore, ids: string[]): Run[] {
-  const all = store.listRuns({ includeDeleted: true });
   return ids.map((id) => {
-    const exact = all.find((r) => r.id === id);
+    const exact = store.getRun(id);
     if (exact) return exact;
     if (id.length < 4) throw new CompareError(`Run id "${id}" is too short: give at least 4 characters`);
-    const matches = all.filter((r) => r.id.startsWith(id));
+    const matches = store.runIdsWithPrefix(id, 10);
     if (matches.length === 0) throw new CompareError(`No run with id "${id}" in ${store.location}`);
-    if (matches.length > 1) throw new CompareError(`Run id "${id}" is ambiguous: ${matches.map((r) => r.id).join(', ')}`);
-    return matches[0];
+    if (matches.length > 1) throw new CompareError(`Run id "${id}" is ambiguous: ${matches.join(', ')}${matches.length === 10 ? ', …' : ''}`);
+    return store.getRun(matches[0])!;
   });
 }
 
@@ -67,7 +71,40 @@ function higherIsBetterFor(store: RunStore, runs: Run[], key: string): boolean {
     const e = store.getExperiment(run.experimentId);
     if (e?.keyMetric === key && e.keyMetricHigherIsBetter !== null) return e.keyMetricHigherIsBetter;
   }
-  return !LOWER_IS_BETTER.test(key);
+  return higherIsBetterByName(key);
+}
+
+/** One metric point on the wire. */
+export interface ComparisonPoint {
+  step: number;
+  timestamp: number;
+  value: WireNumber;
+}
+
+/** What the compare panel draws (the service's RunComparisonData). */
+export interface ComparisonData {
+  comparison: RunComparison;
+  /** Per metric key, per run id (only runs that logged the metric): every point, by step. */
+  histories: Record<string, Record<string, ComparisonPoint[]>>;
+  /** Start time of each run, by run id. */
+  startTimes: Record<string, number>;
+}
+
+/** The comparison of runs (full ids or unique prefixes) plus every point of every metric, for overlaid charts. */
+export function comparisonData(store: RunStore, runIds: string[]): ComparisonData {
+  const runs = resolveRunIds(store, runIds);
+  const comparison = compareRuns(store, runs);
+  const histories: ComparisonData['histories'] = {};
+  for (const metric of comparison.metrics) {
+    const byRun: Record<string, ComparisonPoint[]> = {};
+    metric.values.forEach((value, i) => {
+      if (value === null) return;
+      byRun[runs[i].id] = store.metricHistory(runs[i].id, metric.key)
+        .map((p) => ({ step: p.step, timestamp: p.timestamp, value: toWireNumber(p.value) }));
+    });
+    histories[metric.key] = byRun;
+  }
+  return { comparison, histories, startTimes: Object.fromEntries(runs.map((r) => [r.id, r.startTime])) };
 }
 
 function cell(text: string): string {

@@ -55,6 +55,38 @@ export class ServiceClient extends RpcClientBase<ServiceClientEvents> {
     return this.request(() => this.connection.sendRequest(protocol.DeleteRun, { runId }));
   }
 
+  queryRunsTable(query: protocol.RunsTableQuery): Promise<protocol.RunsTablePage> {
+    return this.request(() => this.connection.sendRequest(protocol.QueryRunsTable, query));
+  }
+
+  compareRuns(runIds: string[]): Promise<protocol.RunComparisonData> {
+    return this.request(() => this.connection.sendRequest(protocol.GetRunComparison, { runIds }));
+  }
+
+  updateRun(update: protocol.RunUpdate): Promise<void> {
+    return this.request(() => this.connection.sendRequest(protocol.UpdateRun, update));
+  }
+
+  restoreRun(runId: string): Promise<void> {
+    return this.request(() => this.connection.sendRequest(protocol.RestoreRun, { runId }));
+  }
+
+  purgeRuns(runIds: string[]): Promise<{ purged: number; artifactBytesFreed: number }> {
+    return this.request(() => this.connection.sendRequest(protocol.PurgeRuns, { runIds }));
+  }
+
+  listDeletedRuns(): Promise<protocol.RunItem[]> {
+    return this.request(() => this.connection.sendRequest(protocol.ListDeletedRuns));
+  }
+
+  setKeyMetric(experimentId: number, key: string | null, higherIsBetter: boolean): Promise<void> {
+    return this.request(() => this.connection.sendRequest(protocol.SetKeyMetric, { experimentId, key, higherIsBetter }));
+  }
+
+  runSource(runId: string): Promise<{ ipynb: string; notebook: string | null } | null> {
+    return this.request(() => this.connection.sendRequest(protocol.GetRunSource, { runId }));
+  }
+
   shutdown(graceMs = 2000): Promise<void> {
     return this.stop(() => this.connection.sendRequest(protocol.ServiceShutdown), graceMs);
   }

@@ -9,7 +9,12 @@ import * as net from 'node:net';
 import { createMessageConnection, ErrorCodes, ResponseError, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
 import { openStore, type Store } from '../store';
 import * as protocol from './protocol';
-import { runDetails, runItems, experimentItems } from './queries';
+import { comparisonData } from '../compare/compare';
+import {
+  checkRunIdsParams, checkRunUpdate, checkSetKeyMetricParams, deletedRunItems, experimentItems, runDetails, runItems,
+  runSource, updateRun,
+} from './queries';
+import { checkRunsTableQuery, queryRunsTable } from './table';
 
 const POLL_MS = 400;
 const KILLED_CHECK_MS = 5000;
@@ -29,7 +34,11 @@ function currentStore(): Store | undefined {
   return store;
 }
 
-function notifyChanges(): void {
+/**
+ * Tells the views when the store changed. `ownWrite`: the service itself just wrote, which
+ * data_version does not show (it counts other connections' commits only), so say so anyway.
+ */
+function notifyChanges(ownWrite = false): void {
   let s: Store | undefined;
   try {
     s = currentStore();
@@ -43,7 +52,7 @@ function notifyChanges(): void {
     s.markKilledRuns(now);
   }
   const version = s.dataVersion();
-  if (version !== lastVersion) {
+  if (version !== lastVersion || ownWrite) {
     lastVersion = version;
     void connection.sendNotification(protocol.StoreChanged, { dataVersion: version });
   }
@@ -65,7 +74,7 @@ connection.onRequest(protocol.ServiceInitialize, (params) => {
   storePath = params.storePath;
   // Opening now surfaces a store from a newer Labbook, or a file that is not a database, at once.
   withStore(undefined, () => undefined);
-  setInterval(notifyChanges, POLL_MS).unref();
+  setInterval(() => notifyChanges(), POLL_MS).unref();
   return { storePath, storeExists: existsSync(storePath), pid: process.pid };
 });
 
@@ -90,7 +99,72 @@ connection.onRequest(protocol.DeleteRun, (params) => {
     if (!s.getRun(params.runId)) throw new Error(`No run with id ${params.runId}`);
     s.deleteRun(params.runId);
   });
-  notifyChanges();
+  notifyChanges(true);
+});
+
+/** Refuses params that fail their check with InvalidParams and the check's message. */
+function check(problem: string | undefined): void {
+  if (problem) throw new ResponseError(ErrorCodes.InvalidParams, problem);
+}
+
+/** Writes need a store: before a notebook has made one there is no run to change. */
+function withWritableStore<T>(fn: (s: Store) => T): T {
+  const missing = Symbol('no store');
+  const result = withStore<T | typeof missing>(missing, fn);
+  if (result === missing) {
+    throw new ResponseError(ErrorCodes.InvalidRequest, `There is no store yet at ${storePath}: no run has been recorded.`);
+  }
+  return result;
+}
+
+connection.onRequest(protocol.QueryRunsTable, (params) => {
+  check(checkRunsTableQuery(params));
+  return withStore<protocol.RunsTablePage>(
+    { total: 0, offset: params.offset, rows: [], columns: { params: [], metrics: [], tags: [] }, best: {} },
+    (s) => queryRunsTable(s, params));
+});
+
+connection.onRequest(protocol.GetRunComparison, (params) => {
+  check(checkRunIdsParams(params, { min: 2, max: 100 }));
+  return withWritableStore((s) => comparisonData(s, params.runIds));
+});
+
+connection.onRequest(protocol.UpdateRun, (params) => {
+  check(checkRunUpdate(params));
+  withWritableStore((s) => updateRun(s, params));
+  notifyChanges(true);
+});
+
+connection.onRequest(protocol.RestoreRun, (params) => {
+  check(protocol.checkRunIdParams(params));
+  withWritableStore((s) => {
+    if (!s.getRun(params.runId)) throw new Error(`No run with id ${params.runId}`);
+    s.restoreRun(params.runId);
+  });
+  notifyChanges(true);
+});
+
+connection.onRequest(protocol.PurgeRuns, (params) => {
+  check(checkRunIdsParams(params));
+  const result = withWritableStore((s) => s.purgeRuns(params.runIds));
+  notifyChanges(true);
+  return result;
+});
+
+connection.onRequest(protocol.ListDeletedRuns, () => withStore([], deletedRunItems));
+
+connection.onRequest(protocol.SetKeyMetric, (params) => {
+  check(checkSetKeyMetricParams(params));
+  withWritableStore((s) => {
+    if (!s.getExperiment(params.experimentId)) throw new Error(`No experiment with id ${params.experimentId}`);
+    s.setKeyMetric(params.experimentId, params.key, params.higherIsBetter);
+  });
+  notifyChanges(true);
+});
+
+connection.onRequest(protocol.GetRunSource, (params) => {
+  check(protocol.checkRunIdParams(params));
+  return withStore(null, (s) => runSource(s, params.runId));
 });
 
 connection.onRequest(protocol.ServiceShutdown, () => {

@@ -40,6 +40,10 @@ export interface RunItem {
   sourceNotebook: string | null;
   /** The metric shown beside the run: the experiment's key metric, else a common one it has. */
   keyMetric: { key: string; value: WireNumber } | null;
+  /** Pinned runs sort first in the tree and the table (tag `labbook.pinned`). */
+  pinned: boolean;
+  /** Set when the run is soft-deleted (listed only under "Deleted"). */
+  deletedAt: number | null;
 }
 
 export interface MetricPointItem {
@@ -66,6 +70,90 @@ export interface RunDetails extends RunItem {
   latestMetrics: Record<string, MetricPointItem>;
   metricHistory: Record<string, MetricPointItem[]>;
   artifacts: ArtifactItem[];
+  /** Markdown note (tag `labbook.note`), null when none. */
+  note: string | null;
+  /** `git diff --stat` of the uncommitted changes at run start (artifact `labbook/git-diff.txt`). */
+  gitDiffSummary: string | null;
+  /** The cells that had run in the notebook when the run started (artifact `labbook/source.ipynb`). */
+  sourceSnapshot: SourceSnapshotCell[] | null;
+}
+
+export interface SourceSnapshotCell {
+  /** Index of the cell in the notebook when it ran, if known. */
+  index: number | null;
+  executionCount: number | null;
+  source: string;
+}
+
+/** Which of a metric's values a table column shows. */
+export type MetricAggregate = 'latest' | 'min' | 'max';
+
+export interface RunsTableQuery {
+  /** Experiments to list; empty or absent: all. */
+  experimentIds?: number[];
+  /** The runs search language (core/search), e.g. `metrics.acc > 0.9 and params.lr = "0.01"`. */
+  filter?: string;
+  /** Order-by in the search language, e.g. `metrics.acc DESC, params.lr`. Pinned runs always come first. */
+  orderBy?: string;
+  /** Group rows by this param: rows are ordered by it first, and `groups` counts each value. */
+  groupByParam?: string;
+  /** Top-level runs only (children are fetched with `parentRunId`). Default true. */
+  topLevelOnly?: boolean;
+  /** Children of this run, in start order; overrides `topLevelOnly`. */
+  parentRunId?: string;
+  offset: number;
+  /** At most 1000. */
+  limit: number;
+}
+
+export interface RunsTableMetric {
+  latest: WireNumber;
+  min: WireNumber | null;
+  max: WireNumber | null;
+  step: number;
+}
+
+export interface RunsTableRow extends RunItem {
+  params: Record<string, string>;
+  /** User tags; system tags (`labbook.*`) are left out. */
+  tags: Record<string, string>;
+  metrics: Record<string, RunsTableMetric>;
+  childCount: number;
+}
+
+export interface RunsTablePage {
+  /** Rows matching the query, across all pages. */
+  total: number;
+  offset: number;
+  rows: RunsTableRow[];
+  /** Every key any matching run has, sorted: the column picker's choices. */
+  columns: { params: string[]; metrics: string[]; tags: string[] };
+  /** With `groupByParam`: each value (null: param not logged) and its row count, in row order. */
+  groups?: { value: string | null; count: number }[];
+  /** Best value of each metric among the matching runs (direction as in the comparison). */
+  best: Record<string, WireNumber>;
+  /** The filter or order-by did not parse: the message and the 0-based position in the text. */
+  error?: { in: 'filter' | 'orderBy'; message: string; position: number };
+}
+
+export interface RunComparisonData {
+  /** The same data as `labbook compare --json` (core/compare). */
+  comparison: import('../compare/compare').RunComparison;
+  /** Per metric, per run id: every point, for overlaid charts. */
+  histories: Record<string, Record<string, MetricPointItem[]>>;
+  /** Start time of each run (for relative-time x axes), by run id. */
+  startTimes: Record<string, number>;
+}
+
+export interface RunUpdate {
+  runId: string;
+  name?: string;
+  /** Tags to set (user tags; `labbook.*` keys are refused). */
+  setTags?: Record<string, string>;
+  deleteTags?: string[];
+  /** Markdown; empty string or null removes the note. */
+  note?: string | null;
+  pinned?: boolean;
 }
 
 export const ServiceInitialize = new RequestType<ServiceInitializeParams, ServiceInitializeResult, void>('service/initialize');
@@ -73,6 +161,16 @@ export const ListExperiments = new RequestType0<ExperimentItem[], void>('service
 export const ListRuns = new RequestType<{ experimentId: number }, RunItem[], void>('service/runs');
 export const GetRunDetails = new RequestType<{ runId: string }, RunDetails | null, void>('service/runDetails');
 export const DeleteRun = new RequestType<{ runId: string }, void, void>('service/deleteRun');
+export const QueryRunsTable = new RequestType<RunsTableQuery, RunsTablePage, void>('service/runsTable');
+export const GetRunComparison = new RequestType<{ runIds: string[] }, RunComparisonData, void>('service/compare');
+export const UpdateRun = new RequestType<RunUpdate, void, void>('service/updateRun');
+export const RestoreRun = new RequestType<{ runId: string }, void, void>('service/restoreRun');
+/** Permanently removes soft-deleted runs (only those) and artifact files no run refers to any more. */
+export const PurgeRuns = new RequestType<{ runIds: string[] }, { purged: number; artifactBytesFreed: number }, void>('service/purgeRuns');
+export const ListDeletedRuns = new RequestType0<RunItem[], void>('service/deletedRuns');
+export const SetKeyMetric = new RequestType<{ experimentId: number; key: string | null; higherIsBetter: boolean }, void, void>('service/setKeyMetric');
+/** The captured notebook snapshot of a run as .ipynb JSON text, or null when none was captured. */
+export const GetRunSource = new RequestType<{ runId: string }, { ipynb: string; notebook: string | null } | null, void>('service/runSource');
 export const ServiceShutdown = new RequestType0<void, void>('service/shutdown');
 /** Something was written to the store (by a kernel, the CLI, or the service itself). */
 export const StoreChanged = new NotificationType<{ dataVersion: number }>('service/storeChanged');

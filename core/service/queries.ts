@@ -1,21 +1,29 @@
 /** What the views ask the store for, shaped for the wire (see protocol.ts). */
-import type { Run, RunStore, MetricValue } from '../store';
-import { toWireNumber, type ExperimentItem, type MetricPointItem, type RunDetails, type RunItem } from './protocol';
+import type { Experiment, MetricValue, Run, RunStore } from '../store';
+import { MAX_RUN_NAME_LENGTH, NOTE_TAG, PINNED_TAG, SYSTEM_TAG_PREFIX } from '../store/types';
+import {
+  toWireNumber, type ExperimentItem, type MetricPointItem, type RunDetails, type RunItem, type RunUpdate,
+  type SourceSnapshotCell,
+} from './protocol';
 
 /** Metrics worth showing beside a run when the experiment names none, most telling first. */
 const COMMON_KEY_METRICS = ['val_acc', 'val_accuracy', 'test_accuracy', 'accuracy', 'acc', 'val_loss', 'loss'];
+
+/** Artifacts the SDK captures at run start. */
+export const SOURCE_SNAPSHOT_ARTIFACT = 'labbook/source.ipynb';
+export const GIT_DIFF_ARTIFACT = 'labbook/git-diff.txt';
 
 export function experimentItems(store: RunStore): ExperimentItem[] {
   return store.listExperiments().map((e) => ({
     id: e.id,
     name: e.name,
-    runCount: store.listRuns({ experiment: e.id }).length,
+    runCount: store.countRuns({ experiment: e.id }),
     keyMetric: e.keyMetric,
     keyMetricHigherIsBetter: e.keyMetricHigherIsBetter,
   }));
 }
 
-function point(m: MetricValue): MetricPointItem {
+export function point(m: MetricValue): MetricPointItem {
   return { step: m.step, timestamp: m.timestamp, value: toWireNumber(m.value) };
 }
 
@@ -24,7 +32,17 @@ function keyMetricOf(latest: Record<string, MetricValue>, preferred: string | nu
   return key ? { key, value: toWireNumber(latest[key].value) } : null;
 }
 
-function runItem(store: RunStore, run: Run, preferredMetric: string | null): RunItem {
+export function isPinned(tags: Record<string, string> | undefined): boolean {
+  return tags?.[PINNED_TAG] === 'true';
+}
+
+/** Tags without Labbook's own (`labbook.*`). */
+export function userTags(tags: Record<string, string> | undefined): Record<string, string> {
+  return Object.fromEntries(Object.entries(tags ?? {}).filter(([key]) => !key.startsWith(SYSTEM_TAG_PREFIX)));
+}
+
+/** A run for the wire, from data already read (so lists read the store set-wise, not per run). */
+export function toRunItem(run: Run, latest: Record<string, MetricValue>, tags: Record<string, string>, preferredMetric: string | null): RunItem {
   return {
     id: run.id,
     experimentId: run.experimentId,
@@ -35,14 +53,83 @@ function runItem(store: RunStore, run: Run, preferredMetric: string | null): Run
     endTime: run.endTime,
     parentRunId: run.parentRunId,
     sourceNotebook: run.sourceNotebook,
-    keyMetric: keyMetricOf(store.latestMetrics(run.id), preferredMetric),
+    keyMetric: keyMetricOf(latest, preferredMetric),
+    pinned: isPinned(tags),
+    deletedAt: run.deletedAt,
   };
 }
 
+/** RunItems for runs, with three queries whatever their number. */
+export function toRunItems(store: RunStore, runs: Run[]): RunItem[] {
+  const ids = runs.map((r) => r.id);
+  const latest = store.latestMetricsOfRuns(ids);
+  const tags = store.tagsOfRuns(ids);
+  const experiments = new Map<number, Experiment>(store.listExperiments().map((e) => [e.id, e]));
+  return runs.map((r) => toRunItem(r, latest.get(r.id) ?? {}, tags.get(r.id) ?? {}, experiments.get(r.experimentId)?.keyMetric ?? null));
+}
+
+/** Every non-deleted run of the experiment, children included: pinned first, then newest first. */
 export function runItems(store: RunStore, experimentId: number): RunItem[] {
-  const experiment = store.getExperiment(experimentId);
-  if (!experiment) return [];
-  return store.listRuns({ experiment: experimentId }).map((r) => runItem(store, r, experiment.keyMetric));
+  if (!store.getExperiment(experimentId)) return [];
+  return toRunItems(store, store.listRuns({ experiment: experimentId, pinnedFirst: true }));
+}
+
+/** Soft-deleted runs of every experiment, most recently deleted first. */
+export function deletedRunItems(store: RunStore): RunItem[] {
+  const runs = store.listRuns({ deletedOnly: true });
+  runs.sort((a, b) => (b.deletedAt ?? 0) - (a.deletedAt ?? 0));
+  return toRunItems(store, runs);
+}
+
+function artifactText(store: RunStore, runId: string, name: string): string | null {
+  if (!store.listArtifacts(runId).some((a) => a.name === name)) return null;
+  try {
+    return store.readArtifact(runId, name).toString('utf8');
+  } catch {
+    return null; // the file is missing from the artifact folder: show nothing rather than fail the panel
+  }
+}
+
+function cellIndex(metadata: unknown): number | null {
+  if (!metadata || typeof metadata !== 'object') return null;
+  const m = metadata as Record<string, unknown>;
+  const nested = m.labbook && typeof m.labbook === 'object' ? (m.labbook as Record<string, unknown>).index : undefined;
+  const index = m['labbook.index'] ?? nested;
+  return Number.isInteger(index) && (index as number) >= 0 ? index as number : null;
+}
+
+/**
+ * The code cells of a captured notebook (nbformat 4 JSON). The cell's index comes from
+ * its metadata (`labbook.index`, flat or nested) when the snapshot recorded it. Anything
+ * malformed: null.
+ */
+export function parseSourceSnapshot(ipynb: string): SourceSnapshotCell[] | null {
+  let notebook: unknown;
+  try {
+    notebook = JSON.parse(ipynb);
+  } catch {
+    return null;
+  }
+  const cells = (notebook as { cells?: unknown } | null)?.cells;
+  if (!notebook || typeof notebook !== 'object' || !Array.isArray(cells)) return null;
+  const nbformat = (notebook as { nbformat?: unknown }).nbformat;
+  if (nbformat !== undefined && nbformat !== 4) return null;
+  const out: SourceSnapshotCell[] = [];
+  for (const cell of cells as unknown[]) {
+    if (!cell || typeof cell !== 'object') return null;
+    const c = cell as { cell_type?: unknown; source?: unknown; execution_count?: unknown; metadata?: unknown };
+    if (c.cell_type !== 'code') continue;
+    let source: string;
+    if (typeof c.source === 'string') source = c.source;
+    else if (Array.isArray(c.source) && c.source.every((line) => typeof line === 'string')) source = c.source.join('');
+    else return null;
+    out.push({
+      index: cellIndex(c.metadata),
+      executionCount: Number.isInteger(c.execution_count) ? c.execution_count as number : null,
+      source,
+    });
+  }
+  return out;
 }
 
 export function runDetails(store: RunStore, runId: string): RunDetails | null {
@@ -50,19 +137,130 @@ export function runDetails(store: RunStore, runId: string): RunDetails | null {
   if (!run) return null;
   const experiment = store.getExperiment(run.experimentId);
   const latest = store.latestMetrics(run.id);
+  const tags = store.getTags(run.id);
   const history: Record<string, MetricPointItem[]> = {};
   for (const key of Object.keys(latest)) history[key] = store.metricHistory(run.id, key).map(point);
+  const snapshot = artifactText(store, run.id, SOURCE_SNAPSHOT_ARTIFACT);
   return {
-    ...runItem(store, run, experiment?.keyMetric ?? null),
+    ...toRunItem(run, latest, tags, experiment?.keyMetric ?? null),
     sourceCell: run.sourceCell,
     gitCommit: run.gitCommit,
     gitDirty: run.gitDirty,
     environment: run.environment,
     error: run.error,
     params: store.getParams(run.id),
-    tags: store.getTags(run.id),
+    tags: userTags(tags),
     latestMetrics: Object.fromEntries(Object.entries(latest).map(([k, m]) => [k, point(m)])),
     metricHistory: history,
     artifacts: store.listArtifacts(run.id).map((a) => ({ name: a.name, sha256: a.sha256, size: a.size, mediaType: a.mediaType })),
+    note: tags[NOTE_TAG] ?? null,
+    gitDiffSummary: artifactText(store, run.id, GIT_DIFF_ARTIFACT),
+    sourceSnapshot: snapshot === null ? null : parseSourceSnapshot(snapshot),
   };
+}
+
+/** The captured notebook of a run and the notebook it came from; null when none was captured. */
+export function runSource(store: RunStore, runId: string): { ipynb: string; notebook: string | null } | null {
+  const run = store.getRun(runId);
+  if (!run) return null;
+  const ipynb = artifactText(store, runId, SOURCE_SNAPSHOT_ARTIFACT);
+  return ipynb === null ? null : { ipynb, notebook: run.sourceNotebook };
+}
+
+// ---- writes ----
+
+/** Applies a RunUpdate (checked with checkRunUpdate); every part is validated before anything is written. */
+export function updateRun(store: RunStore, update: RunUpdate): void {
+  if (!store.getRun(update.runId)) throw new Error(`No run with id ${update.runId}`);
+  if (update.name !== undefined) store.renameRun(update.runId, update.name);
+  if (update.setTags && Object.keys(update.setTags).length) store.setTags(update.runId, update.setTags);
+  if (update.deleteTags && update.deleteTags.length) store.deleteTags(update.runId, update.deleteTags);
+  if (update.note !== undefined) {
+    if (update.note === null || update.note === '') store.deleteTags(update.runId, [NOTE_TAG]);
+    else store.setTags(update.runId, { [NOTE_TAG]: update.note });
+  }
+  if (update.pinned !== undefined) {
+    if (update.pinned) store.setTags(update.runId, { [PINNED_TAG]: 'true' });
+    else store.deleteTags(update.runId, [PINNED_TAG]);
+  }
+}
+
+// ---- runtime checks of request params (they come from another process) ----
+
+const MAX_TAG_KEY_LENGTH = 250;
+const MAX_TAG_VALUE_LENGTH = 5000;
+const MAX_NOTE_LENGTH = 100_000;
+
+function isObject(p: unknown): p is Record<string, unknown> {
+  return !!p && typeof p === 'object' && !Array.isArray(p);
+}
+
+function checkRunId(value: unknown, what = 'runId'): string | undefined {
+  if (typeof value !== 'string' || value.length === 0 || value.length > 200) return `${what} must be a non-empty string`;
+  return undefined;
+}
+
+function checkTagKey(key: unknown): string | undefined {
+  if (typeof key !== 'string' || key.length === 0 || key.length > MAX_TAG_KEY_LENGTH) {
+    return `tag key must be a non-empty string of at most ${MAX_TAG_KEY_LENGTH} characters, got ${JSON.stringify(key)}`;
+  }
+  if (key.startsWith(SYSTEM_TAG_PREFIX)) {
+    return `tag ${JSON.stringify(key)} is reserved: "${SYSTEM_TAG_PREFIX}*" tags belong to Labbook (use note and pinned instead)`;
+  }
+  return undefined;
+}
+
+export function checkRunUpdate(p: unknown): string | undefined {
+  if (!isObject(p)) return 'the update must be an object with a runId';
+  const problem = checkRunId(p.runId);
+  if (problem) return problem;
+  const known = new Set(['runId', 'name', 'setTags', 'deleteTags', 'note', 'pinned']);
+  const unknown = Object.keys(p).filter((k) => !known.has(k));
+  if (unknown.length) return `unknown update field(s): ${unknown.join(', ')} (expected name, setTags, deleteTags, note, pinned)`;
+  if (p.name !== undefined) {
+    if (typeof p.name !== 'string' || p.name.trim() === '') return `name must be a non-empty string, got ${JSON.stringify(p.name)}`;
+    if (p.name.length > MAX_RUN_NAME_LENGTH) return `name is ${p.name.length} characters long; the limit is ${MAX_RUN_NAME_LENGTH}`;
+  }
+  if (p.setTags !== undefined) {
+    if (!isObject(p.setTags)) return 'setTags must be an object of tag names to string values';
+    for (const [key, value] of Object.entries(p.setTags)) {
+      const keyProblem = checkTagKey(key);
+      if (keyProblem) return `setTags: ${keyProblem}`;
+      if (typeof value !== 'string' || value.length > MAX_TAG_VALUE_LENGTH) {
+        return `setTags: the value of tag ${JSON.stringify(key)} must be a string of at most ${MAX_TAG_VALUE_LENGTH} characters`;
+      }
+    }
+  }
+  if (p.deleteTags !== undefined) {
+    if (!Array.isArray(p.deleteTags)) return 'deleteTags must be an array of tag names';
+    for (const key of p.deleteTags) {
+      const keyProblem = checkTagKey(key);
+      if (keyProblem) return `deleteTags: ${keyProblem}`;
+    }
+  }
+  if (p.note !== undefined && p.note !== null && (typeof p.note !== 'string' || p.note.length > MAX_NOTE_LENGTH)) {
+    return `note must be a string of at most ${MAX_NOTE_LENGTH} characters, or null to remove it`;
+  }
+  if (p.pinned !== undefined && typeof p.pinned !== 'boolean') return `pinned must be true or false, got ${JSON.stringify(p.pinned)}`;
+  return undefined;
+}
+
+export function checkRunIdsParams(p: unknown, options: { min?: number; max?: number } = {}): string | undefined {
+  const { min = 1, max = 10_000 } = options;
+  if (!isObject(p) || !Array.isArray(p.runIds)) return 'runIds must be an array of run ids';
+  if (p.runIds.length < min || p.runIds.length > max) return `runIds must hold between ${min} and ${max} run ids, got ${p.runIds.length}`;
+  for (const id of p.runIds) {
+    if (checkRunId(id)) return `runIds must hold non-empty strings, got ${JSON.stringify(id)}`;
+  }
+  return undefined;
+}
+
+export function checkSetKeyMetricParams(p: unknown): string | undefined {
+  if (!isObject(p)) return 'expected { experimentId, key, higherIsBetter }';
+  if (!Number.isInteger(p.experimentId)) return 'experimentId must be an integer';
+  if (p.key !== null && (typeof p.key !== 'string' || p.key.length === 0 || p.key.length > 250)) {
+    return `key must be a metric name (a non-empty string) or null to clear it, got ${JSON.stringify(p.key)}`;
+  }
+  if (typeof p.higherIsBetter !== 'boolean') return `higherIsBetter must be true or false, got ${JSON.stringify(p.higherIsBetter)}`;
+  return undefined;
 }

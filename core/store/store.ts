@@ -4,7 +4,7 @@
  */
 import Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ArtifactData, ArtifactFiles, guessMediaType, validateArtifactName } from './artifacts';
 import { StoreError } from './errors';
@@ -12,9 +12,11 @@ import { isWriterGone, THIS_HOST } from './liveness';
 import { artifactsDirFor, LocationOptions, resolveStorePath } from './location';
 import { applyMigrations, inspectDatabaseFile, isNotADatabase, newerSchemaError, notADatabaseError } from './migrations';
 import { SCHEMA_VERSION } from './schema';
-import type {
-  Artifact, EndStatus, Experiment, LogArtifactOptions, MetricPoint, MetricValue, NewRun, Run, RunEnvironment,
-  RunFilter, RunStatus, RunStore,
+import {
+  MAX_RUN_NAME_LENGTH, PINNED_TAG,
+  type Artifact, type EndStatus, type Experiment, type LogArtifactOptions, type MetricPoint, type MetricRange,
+  type MetricValue, type NewRun, type PurgeResult, type Run, type RunEnvironment, type RunFilter, type RunKeys,
+  type RunListOptions, type RunStatus, type RunStore,
 } from './types';
 
 export interface OpenStoreOptions extends LocationOptions {
@@ -133,6 +135,25 @@ function checkPoint(point: MetricPoint): void {
   }
 }
 
+/** At most this many bound values per `IN (...)` list (SQLite allows 32766; stay well below). */
+const IN_CHUNK = 500;
+
+function chunks<T>(items: readonly T[], size = IN_CHUNK): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+const placeholders = (n: number) => new Array<string>(n).fill('?').join(', ');
+
+/** A GLOB pattern matching strings that start with `prefix` literally. */
+function globPrefix(prefix: string): string {
+  return `${prefix.replace(/[*?[]/g, (c) => `[${c}]`)}*`;
+}
+
+/** SQLite reads 9e999 as +Infinity: this keeps finite values (NULL, i.e. NaN, never passes). */
+const FINITE_VALUE = 'value > -9e999 AND value < 9e999';
+
 /** Whether `a` replaces `b` as the latest point: higher step, or same step and not older. */
 function isLater(a: MetricPoint, b: { step: number; timestamp: number }): boolean {
   return a.step > b.step || (a.step === b.step && a.timestamp >= b.timestamp);
@@ -234,6 +255,8 @@ export class Store implements RunStore {
   private stmt(sql: string): Database.Statement {
     let statement = this.statements.get(sql);
     if (!statement) {
+      // Queries with IN lists and searches vary in shape: keep the cache bounded.
+      if (this.statements.size >= 2000) this.statements.clear();
       statement = this.db.prepare(sql);
       this.statements.set(sql, statement);
     }
@@ -298,27 +321,92 @@ export class Store implements RunStore {
     return row ? toRun(row as RunRow) : undefined;
   }
 
-  listRuns(filter: RunFilter = {}): Run[] {
+  /** The WHERE conditions (over `runs r JOIN experiments e`) and their arguments for a filter. */
+  private runWhere(filter: RunFilter): { sql: string; args: unknown[] } {
     const where: string[] = [];
     const args: unknown[] = [];
     if (filter.experiment !== undefined) {
       where.push(typeof filter.experiment === 'number' ? 'e.id = ?' : 'e.name = ?');
       args.push(filter.experiment);
     }
+    if (filter.experimentIds && filter.experimentIds.length > 0) {
+      where.push(`r.experiment_id IN (${placeholders(filter.experimentIds.length)})`);
+      args.push(...filter.experimentIds);
+    }
     if (filter.status !== undefined) {
       where.push('r.status = ?');
       args.push(filter.status);
     }
-    if (!filter.includeDeleted) where.push('r.deleted_at IS NULL');
+    if (filter.deletedOnly) where.push('r.deleted_at IS NOT NULL');
+    else if (!filter.includeDeleted) where.push('r.deleted_at IS NULL');
+    if (filter.parentRunId !== undefined) {
+      where.push('r.parent_run_id = ?');
+      args.push(filter.parentRunId);
+    } else if (filter.topLevelOnly) where.push('r.parent_run_id IS NULL');
     const search = filter.search;
     if (search) {
       where.push(...search.where);
       args.push(...search.args);
     }
-    const order = [...(search?.orderBy ?? []), 'r.start_time DESC', 'r.rowid DESC'];
+    return { sql: where.length ? `WHERE ${where.join(' AND ')}` : '', args };
+  }
+
+  /** The ids of the runs a filter matches, as a subquery. */
+  private matchingIds(filter: RunFilter): { sql: string; args: unknown[] } {
+    const where = this.runWhere(filter);
+    return { sql: `SELECT r.id FROM runs r JOIN experiments e ON e.id = r.experiment_id ${where.sql}`, args: where.args };
+  }
+
+  listRuns(filter: RunListOptions = {}): Run[] {
+    const where = this.runWhere(filter);
+    const order: string[] = [];
+    const orderArgs: unknown[] = [];
+    if (filter.pinnedFirst) {
+      order.push("EXISTS (SELECT 1 FROM tags pt WHERE pt.run_id = r.id AND pt.key = ? AND pt.value = 'true') DESC");
+      orderArgs.push(PINNED_TAG);
+    }
+    if (filter.groupByParam !== undefined) {
+      order.push('(SELECT gp.value FROM params gp WHERE gp.run_id = r.id AND gp.key = ?) ASC NULLS LAST');
+      orderArgs.push(filter.groupByParam);
+    }
+    order.push(...(filter.search?.orderBy ?? []));
+    orderArgs.push(...(filter.search?.orderArgs ?? []));
+    const direction = filter.startTimeAscending ? 'ASC' : 'DESC';
+    order.push(`r.start_time ${direction}`, `r.rowid ${direction}`);
+    let paging = '';
+    const pagingArgs: unknown[] = [];
+    if (filter.limit !== undefined || filter.offset !== undefined) {
+      paging = 'LIMIT ? OFFSET ?';
+      pagingArgs.push(filter.limit ?? -1, filter.offset ?? 0);
+    }
     const sql = `SELECT ${RUN_COLUMNS} FROM runs r JOIN experiments e ON e.id = r.experiment_id
-      ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${order.join(', ')}`;
-    return (this.stmt(sql).all(...args, ...(search?.orderArgs ?? [])) as RunRow[]).map(toRun);
+      ${where.sql} ORDER BY ${order.join(', ')} ${paging}`;
+    return (this.stmt(sql).all(...where.args, ...orderArgs, ...pagingArgs) as RunRow[]).map(toRun);
+  }
+
+  countRuns(filter: RunFilter = {}): number {
+    const where = this.runWhere(filter);
+    const row = this.stmt(`SELECT COUNT(*) AS n FROM runs r JOIN experiments e ON e.id = r.experiment_id ${where.sql}`)
+      .get(...where.args) as { n: number };
+    return row.n;
+  }
+
+  runIdsWithPrefix(prefix: string, limit = 10): string[] {
+    if (typeof prefix !== 'string' || prefix === '') return [];
+    const rows = this.stmt('SELECT id FROM runs WHERE id GLOB ? ORDER BY id LIMIT ?').all(globPrefix(prefix), limit) as Array<{ id: string }>;
+    return rows.map((r) => r.id);
+  }
+
+  renameRun(id: string, name: string): void {
+    if (typeof name !== 'string' || name.trim() === '') {
+      throw new StoreError('INVALID_ARGUMENT', `run name must be a non-empty string, got ${JSON.stringify(name)}`);
+    }
+    if (name.length > MAX_RUN_NAME_LENGTH) {
+      throw new StoreError('INVALID_ARGUMENT',
+        `run name is ${name.length} characters long; the limit is ${MAX_RUN_NAME_LENGTH} (${JSON.stringify(`${name.slice(0, 40)}…`)})`);
+    }
+    const result = this.stmt('UPDATE runs SET name = ? WHERE id = ?').run(name, id);
+    if (result.changes === 0) this.requireRun(id);
   }
 
   endRun(id: string, status: EndStatus, options: { error?: string | null; endTime?: number } = {}): void {
@@ -342,6 +430,60 @@ export class Store implements RunStore {
   deleteRun(id: string): void {
     const result = this.stmt('UPDATE runs SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL').run(Date.now(), id);
     if (result.changes === 0) this.requireRun(id);
+  }
+
+  restoreRun(id: string): void {
+    const result = this.stmt('UPDATE runs SET deleted_at = NULL WHERE id = ? AND deleted_at IS NOT NULL').run(id);
+    if (result.changes === 0) this.requireRun(id);
+  }
+
+  purgeRuns(ids: readonly string[]): PurgeResult {
+    const unique = [...new Set(ids)];
+    if (unique.length === 0) return { purged: 0, artifactBytesFreed: 0 };
+    const blobs = new Set<string>();
+    this.db.transaction(() => {
+      const found = new Map<string, number | null>();
+      for (const part of chunks(unique)) {
+        const rows = this.stmt(`SELECT id, deleted_at FROM runs WHERE id IN (${placeholders(part.length)})`).all(...part) as Array<{ id: string; deleted_at: number | null }>;
+        for (const row of rows) found.set(row.id, row.deleted_at);
+      }
+      const missing = unique.filter((id) => !found.has(id));
+      const live = unique.filter((id) => found.has(id) && found.get(id) === null);
+      if (missing.length || live.length) {
+        const problems = [
+          ...(live.length ? [`not deleted (delete them first): ${live.join(', ')}`] : []),
+          ...(missing.length ? [`not found: ${missing.join(', ')}`] : []),
+        ];
+        throw new StoreError(live.length ? 'INVALID_ARGUMENT' : 'NOT_FOUND',
+          `purge removes only soft-deleted runs; nothing was purged. Runs ${problems.join('; ')}`);
+      }
+      for (const part of chunks(unique)) {
+        const list = placeholders(part.length);
+        for (const row of this.stmt(`SELECT DISTINCT sha256 FROM artifacts WHERE run_id IN (${list})`).all(...part) as Array<{ sha256: string }>) {
+          blobs.add(row.sha256);
+        }
+        this.stmt(`UPDATE runs SET parent_run_id = NULL WHERE parent_run_id IN (${list})`).run(...part);
+        // Explicit rather than relying on ON DELETE CASCADE, which needs foreign_keys on this connection.
+        for (const table of ['metrics', 'latest_metrics', 'params', 'tags', 'artifacts']) {
+          this.stmt(`DELETE FROM ${table} WHERE run_id IN (${list})`).run(...part);
+        }
+        this.stmt(`DELETE FROM runs WHERE id IN (${list})`).run(...part);
+      }
+    }).immediate();
+    // After the commit: a failure here leaves an unreferenced file behind, never a row without its file.
+    let artifactBytesFreed = 0;
+    for (const sha256 of blobs) {
+      if (this.stmt('SELECT 1 FROM artifacts WHERE sha256 = ? LIMIT 1').get(sha256)) continue;
+      const path = this.files.pathOf(sha256);
+      try {
+        const size = statSync(path).size;
+        rmSync(path);
+        artifactBytesFreed += size;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      }
+    }
+    return { purged: unique.length, artifactBytesFreed };
   }
 
   markKilledRuns(now: number = Date.now()): string[] {
@@ -394,6 +536,104 @@ export class Store implements RunStore {
   getTags(runId: string): Record<string, string> {
     const rows = this.stmt('SELECT key, value FROM tags WHERE run_id = ? ORDER BY key').all(runId) as Array<{ key: string; value: string }>;
     return Object.fromEntries(rows.map((r) => [r.key, r.value]));
+  }
+
+  deleteTags(runId: string, keys: readonly string[]): void {
+    this.db.transaction(() => {
+      this.requireRun(runId);
+      const remove = this.stmt('DELETE FROM tags WHERE run_id = ? AND key = ?');
+      for (const key of keys) remove.run(runId, key);
+    }).immediate();
+  }
+
+  // ---- many runs at once ----
+
+  /** Runs `sql` (with one `IN (%s)` for the ids) over the ids in chunks and concatenates the rows. */
+  private allForIds<T>(sql: string, runIds: readonly string[], extraArgs: unknown[] = []): T[] {
+    const rows: T[] = [];
+    for (const part of chunks([...new Set(runIds)])) {
+      rows.push(...(this.stmt(sql.replace('%s', placeholders(part.length))).all(...part, ...extraArgs) as T[]));
+    }
+    return rows;
+  }
+
+  private keyValuesOfRuns(table: 'params' | 'tags', runIds: readonly string[]): Map<string, Record<string, string>> {
+    const out = new Map<string, Record<string, string>>();
+    const rows = this.allForIds<{ run_id: string; key: string; value: string }>(
+      `SELECT run_id, key, value FROM ${table} WHERE run_id IN (%s) ORDER BY run_id, key`, runIds);
+    for (const row of rows) {
+      let record = out.get(row.run_id);
+      if (!record) out.set(row.run_id, record = {});
+      record[row.key] = row.value;
+    }
+    return out;
+  }
+
+  paramsOfRuns(runIds: readonly string[]): Map<string, Record<string, string>> {
+    return this.keyValuesOfRuns('params', runIds);
+  }
+
+  tagsOfRuns(runIds: readonly string[]): Map<string, Record<string, string>> {
+    return this.keyValuesOfRuns('tags', runIds);
+  }
+
+  latestMetricsOfRuns(runIds: readonly string[]): Map<string, Record<string, MetricValue>> {
+    const out = new Map<string, Record<string, MetricValue>>();
+    const rows = this.allForIds<MetricRow & { run_id: string; key: string }>(
+      'SELECT run_id, key, step, timestamp, value FROM latest_metrics WHERE run_id IN (%s) ORDER BY run_id, key', runIds);
+    for (const row of rows) {
+      let record = out.get(row.run_id);
+      if (!record) out.set(row.run_id, record = {});
+      record[row.key] = toMetricValue(row);
+    }
+    return out;
+  }
+
+  metricRangesOfRuns(runIds: readonly string[]): Map<string, Record<string, MetricRange>> {
+    const out = new Map<string, Record<string, MetricRange>>();
+    // MIN/MAX skip NULLs, which is how NaN is stored; all-NaN metrics come back as NULL.
+    const rows = this.allForIds<{ run_id: string; key: string; min: number | null; max: number | null }>(
+      'SELECT run_id, key, MIN(value) AS min, MAX(value) AS max FROM metrics WHERE run_id IN (%s) GROUP BY run_id, key', runIds);
+    for (const row of rows) {
+      let record = out.get(row.run_id);
+      if (!record) out.set(row.run_id, record = {});
+      record[row.key] = { min: row.min, max: row.max };
+    }
+    return out;
+  }
+
+  childCounts(runIds: readonly string[]): Map<string, number> {
+    const rows = this.allForIds<{ parent: string; n: number }>(
+      `SELECT parent_run_id AS parent, COUNT(*) AS n FROM runs
+        WHERE parent_run_id IN (%s) AND deleted_at IS NULL GROUP BY parent_run_id`, runIds);
+    return new Map(rows.map((r) => [r.parent, r.n]));
+  }
+
+  runKeys(filter: RunFilter = {}, kinds: readonly (keyof RunKeys)[] = ['params', 'metrics', 'tags']): RunKeys {
+    const ids = this.matchingIds(filter);
+    const keysOf = (kind: keyof RunKeys) => {
+      if (!kinds.includes(kind)) return [];
+      const table = kind === 'metrics' ? 'latest_metrics' : kind;
+      return (this.stmt(`SELECT DISTINCT key FROM ${table} WHERE run_id IN (${ids.sql}) ORDER BY key`)
+        .all(...ids.args) as Array<{ key: string }>).map((r) => r.key);
+    };
+    return { params: keysOf('params'), metrics: keysOf('metrics'), tags: keysOf('tags') };
+  }
+
+  latestMetricRanges(filter: RunFilter = {}): Record<string, MetricRange> {
+    const ids = this.matchingIds(filter);
+    const rows = this.stmt(`SELECT key, MIN(CASE WHEN ${FINITE_VALUE} THEN value END) AS min,
+        MAX(CASE WHEN ${FINITE_VALUE} THEN value END) AS max
+      FROM latest_metrics WHERE run_id IN (${ids.sql}) GROUP BY key ORDER BY key`)
+      .all(...ids.args) as Array<{ key: string; min: number | null; max: number | null }>;
+    return Object.fromEntries(rows.map((r) => [r.key, { min: r.min, max: r.max }]));
+  }
+
+  paramValueCounts(filter: RunFilter, key: string): { value: string | null; count: number }[] {
+    const where = this.runWhere(filter);
+    return this.stmt(`SELECT (SELECT gp.value FROM params gp WHERE gp.run_id = r.id AND gp.key = ?) AS value, COUNT(*) AS count
+      FROM runs r JOIN experiments e ON e.id = r.experiment_id ${where.sql}
+      GROUP BY 1 ORDER BY 1 ASC NULLS LAST`).all(key, ...where.args) as { value: string | null; count: number }[];
   }
 
   // ---- metrics ----

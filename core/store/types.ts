@@ -76,8 +76,54 @@ export interface RunFilter {
   /** Experiment name or id. */
   experiment?: string | number;
   status?: RunStatus;
+  /** Any of these experiment ids (empty: no restriction). */
+  experimentIds?: number[];
   /** Soft-deleted runs are left out unless asked for. */
   includeDeleted?: boolean;
+  /** Only soft-deleted runs (implies includeDeleted). */
+  deletedOnly?: boolean;
+  /** Only runs without a parent. */
+  topLevelOnly?: boolean;
+  /** Only children of this run. */
+  parentRunId?: string;
+}
+
+/** listRuns' paging and ordering on top of a filter. */
+export interface RunListOptions extends RunFilter {
+  /** Pinned runs (tag `labbook.pinned` = "true") first. */
+  pinnedFirst?: boolean;
+  /** Then by this param's value (ascending, runs without it last), before the search's order. */
+  groupByParam?: string;
+  /** The last tie-breaker: start time, newest first (default) or oldest first. */
+  startTimeAscending?: boolean;
+  limit?: number;
+  offset?: number;
+}
+
+/** Tag keys starting with this belong to Labbook (pin, note); users cannot set them as tags. */
+export const SYSTEM_TAG_PREFIX = 'labbook.';
+export const PINNED_TAG = 'labbook.pinned';
+export const NOTE_TAG = 'labbook.note';
+export const MAX_RUN_NAME_LENGTH = 500;
+
+/** Smallest and largest value of one metric; NaN points are ignored, null when every point is NaN. */
+export interface MetricRange {
+  min: number | null;
+  max: number | null;
+}
+
+/** Distinct keys over a set of runs, each list sorted. */
+export interface RunKeys {
+  params: string[];
+  metrics: string[];
+  tags: string[];
+}
+
+export interface PurgeResult {
+  /** Runs permanently removed. */
+  purged: number;
+  /** Bytes of artifact files removed because no remaining run refers to them. */
+  artifactBytesFreed: number;
 }
 
 /** One logged metric value. */
@@ -125,13 +171,27 @@ export interface RunStore {
 
   createRun(run: NewRun): Run;
   getRun(id: string): Run | undefined;
-  /** Newest first. */
-  listRuns(filter?: RunFilter): Run[];
+  /** Newest first (see RunListOptions for pinning, grouping and paging). */
+  listRuns(filter?: RunListOptions): Run[];
+  /** How many runs the filter matches. */
+  countRuns(filter?: RunFilter): number;
+  /** Ids of runs (deleted ones too) starting with `prefix`, at most `limit` (default 10). */
+  runIdsWithPrefix(prefix: string, limit?: number): string[];
+  /** Validated: a non-empty name of at most MAX_RUN_NAME_LENGTH characters. */
+  renameRun(id: string, name: string): void;
   endRun(id: string, status: EndStatus, options?: { error?: string | null; endTime?: number }): void;
   /** Records that the run's writer is alive (and revives a run wrongly marked killed). */
   heartbeat(id: string, at?: number): void;
   /** Soft delete: the run disappears from listRuns but its data stays until purged. */
   deleteRun(id: string): void;
+  /** Undoes deleteRun. */
+  restoreRun(id: string): void;
+  /**
+   * Permanently removes soft-deleted runs with all their data, in one transaction; refuses
+   * (removing nothing) when any id is unknown or not soft-deleted. Children of purged runs
+   * lose their parent. Then removes artifact files no remaining run refers to.
+   */
+  purgeRuns(ids: readonly string[]): PurgeResult;
   /** Marks running runs whose writer process is gone as killed; returns their ids. */
   markKilledRuns(now?: number): string[];
 
@@ -140,6 +200,7 @@ export interface RunStore {
   getParams(runId: string): Record<string, string>;
   setTags(runId: string, tags: Record<string, string>): void;
   getTags(runId: string): Record<string, string>;
+  deleteTags(runId: string, keys: readonly string[]): void;
 
   /** All points in one transaction; also refreshes latest values and the writers' heartbeat. */
   insertMetricPoints(points: readonly MetricPoint[]): void;
@@ -147,6 +208,22 @@ export interface RunStore {
   metricHistory(runId: string, key: string): MetricValue[];
   /** The latest point of each metric of a run. */
   latestMetrics(runId: string): Record<string, MetricValue>;
+
+  // Set-based reads for many runs at once (tables): results keyed by run id; runs without
+  // any row are absent.
+  paramsOfRuns(runIds: readonly string[]): Map<string, Record<string, string>>;
+  tagsOfRuns(runIds: readonly string[]): Map<string, Record<string, string>>;
+  latestMetricsOfRuns(runIds: readonly string[]): Map<string, Record<string, MetricValue>>;
+  /** Min and max over every point of each metric of each run. */
+  metricRangesOfRuns(runIds: readonly string[]): Map<string, Record<string, MetricRange>>;
+  /** Number of (not deleted) children of each run. */
+  childCounts(runIds: readonly string[]): Map<string, number>;
+  /** Distinct param, metric and tag keys over every run the filter matches (only the kinds asked for; default all). */
+  runKeys(filter?: RunFilter, kinds?: readonly (keyof RunKeys)[]): RunKeys;
+  /** Per metric key, min and max of the finite latest values over the runs the filter matches. */
+  latestMetricRanges(filter?: RunFilter): Record<string, MetricRange>;
+  /** Runs per value of a param over the runs the filter matches: ascending, null (not logged) last. */
+  paramValueCounts(filter: RunFilter, key: string): { value: string | null; count: number }[];
 
   logArtifact(runId: string, name: string, data: ArtifactData, options?: LogArtifactOptions): Artifact;
   listArtifacts(runId: string): Artifact[];

@@ -342,4 +342,114 @@ describe('store', () => {
       }
     });
   });
+
+  describe('editing, restoring and purging runs', () => {
+    let store: Store;
+    beforeEach(() => { store = Store.open({ path: dbPath }); });
+    afterEach(() => store.close());
+
+    const point = (runId: string, key: string, step: number, value: number) => ({ runId, key, step, timestamp: 1000 + step, value });
+    const count = (table: string, runId: string) => {
+      const db = new Database(dbPath, { readonly: true });
+      try {
+        return (db.prepare(`SELECT COUNT(*) AS n FROM ${table} WHERE run_id = ?`).get(runId) as { n: number }).n;
+      } finally {
+        db.close();
+      }
+    };
+
+    it('renames a run, refusing empty and over-long names and unknown runs', () => {
+      const run = store.createRun({ experiment: 'e', name: 'before' });
+      store.renameRun(run.id, 'after: wider model');
+      assert.equal(store.getRun(run.id)!.name, 'after: wider model');
+      expectStoreError(() => store.renameRun(run.id, '   '), 'INVALID_ARGUMENT', /run name must be a non-empty string, got "   "/);
+      expectStoreError(() => store.renameRun(run.id, 'x'.repeat(501)), 'INVALID_ARGUMENT', /501 characters long; the limit is 500/);
+      expectStoreError(() => store.renameRun('missing', 'x'), 'NOT_FOUND', /"missing"/);
+      store.renameRun(run.id, 'y'.repeat(500));
+      assert.equal(store.getRun(run.id)!.name.length, 500);
+    });
+
+    it('deletes tags, and restores a soft-deleted run; deletedOnly lists only deleted runs', () => {
+      const a = store.createRun({ experiment: 'e', name: 'a' });
+      const b = store.createRun({ experiment: 'e', name: 'b' });
+      store.setTags(a.id, { stage: 'draft', owner: 'ada', 'labbook.pinned': 'true' });
+      store.deleteTags(a.id, ['stage', 'labbook.pinned', 'never-set']);
+      assert.deepEqual(store.getTags(a.id), { owner: 'ada' });
+      expectStoreError(() => store.deleteTags('missing', ['x']), 'NOT_FOUND', /missing/);
+
+      store.deleteRun(b.id);
+      const deleted = store.listRuns({ deletedOnly: true });
+      assert.deepEqual(deleted.map((r) => r.id), [b.id]);
+      assert.ok(deleted[0].deletedAt! > 0);
+      assert.equal(store.countRuns({ deletedOnly: true }), 1);
+      store.restoreRun(b.id);
+      assert.equal(store.getRun(b.id)!.deletedAt, null);
+      assert.deepEqual(store.listRuns({ deletedOnly: true }), []);
+      assert.deepEqual(store.listRuns().map((r) => r.name).sort(), ['a', 'b']);
+      expectStoreError(() => store.restoreRun('missing'), 'NOT_FOUND', /missing/);
+    });
+
+    it('purges soft-deleted runs with all their data, frees blobs no run uses and keeps shared ones', () => {
+      const gone = store.createRun({ experiment: 'e', name: 'gone' });
+      const kept = store.createRun({ experiment: 'e', name: 'kept' });
+      const child = store.createRun({ experiment: 'e', name: 'child', parentRunId: gone.id });
+      store.logParams(gone.id, { lr: '0.1' });
+      store.setTags(gone.id, { owner: 'ada' });
+      store.insertMetricPoints([point(gone.id, 'loss', 0, 1), point(gone.id, 'loss', 1, 0.5), point(kept.id, 'loss', 0, 2)]);
+      const own = store.logArtifact(gone.id, 'own.txt', 'only the purged run has this');
+      const shared = store.logArtifact(gone.id, 'shared.txt', 'both runs have this');
+      store.logArtifact(kept.id, 'copy.txt', 'both runs have this');
+      const ownPath = store.artifactPath(own.sha256);
+      const sharedPath = store.artifactPath(shared.sha256);
+      store.deleteRun(gone.id);
+
+      const result = store.purgeRuns([gone.id]);
+      assert.deepEqual(result, { purged: 1, artifactBytesFreed: Buffer.byteLength('only the purged run has this') });
+      assert.equal(store.getRun(gone.id), undefined);
+      for (const table of ['params', 'tags', 'metrics', 'latest_metrics', 'artifacts']) assert.equal(count(table, gone.id), 0, table);
+      assert.equal(existsSync(ownPath), false);
+      assert.equal(existsSync(sharedPath), true);
+      assert.equal(store.readArtifact(kept.id, 'copy.txt').toString(), 'both runs have this');
+      assert.deepEqual(store.metricHistory(kept.id, 'loss').map((p) => p.value), [2]);
+      assert.equal(store.getRun(child.id)!.parentRunId, null);
+      assert.deepEqual(store.listRuns().map((r) => r.name).sort(), ['child', 'kept']);
+    });
+
+    it('refuses to purge runs that are not soft-deleted, naming them, and loses nothing', () => {
+      const deleted = store.createRun({ experiment: 'e', name: 'deleted' });
+      const live = store.createRun({ experiment: 'e', name: 'live' });
+      store.insertMetricPoints([point(deleted.id, 'loss', 0, 1), point(live.id, 'loss', 0, 1)]);
+      const blob = store.logArtifact(deleted.id, 'a.txt', 'unique content');
+      store.deleteRun(deleted.id);
+
+      const error = expectStoreError(() => store.purgeRuns([deleted.id, live.id]), 'INVALID_ARGUMENT', /nothing was purged/);
+      assert.match(error.message, new RegExp(`not deleted \\(delete them first\\): ${live.id}`));
+      assert.doesNotMatch(error.message.split('not deleted')[1], new RegExp(deleted.id));
+      expectStoreError(() => store.purgeRuns([deleted.id, 'nope']), 'NOT_FOUND', /not found: nope/);
+      assert.ok(store.getRun(deleted.id));
+      assert.equal(store.metricHistory(deleted.id, 'loss').length, 1);
+      assert.ok(existsSync(store.artifactPath(blob.sha256)));
+      assert.deepEqual(store.purgeRuns([]), { purged: 0, artifactBytesFreed: 0 });
+    });
+
+    it('purges a parent together with its child in one call', () => {
+      const parent = store.createRun({ experiment: 'e', name: 'parent' });
+      const child = store.createRun({ experiment: 'e', name: 'child', parentRunId: parent.id });
+      store.deleteRun(parent.id);
+      store.deleteRun(child.id);
+      assert.deepEqual(store.purgeRuns([parent.id, child.id, parent.id]), { purged: 2, artifactBytesFreed: 0 });
+      assert.deepEqual(store.listRuns({ includeDeleted: true }), []);
+    });
+
+    it('finds runs by id prefix, literally', () => {
+      const a = store.createRun({ experiment: 'e', name: 'a', id: 'abcd1234' });
+      store.createRun({ experiment: 'e', name: 'b', id: 'abcd9999' });
+      store.createRun({ experiment: 'e', name: 'c', id: 'ab*d0000' });
+      assert.deepEqual(store.runIdsWithPrefix('abcd'), ['abcd1234', 'abcd9999']);
+      assert.deepEqual(store.runIdsWithPrefix('abcd1'), [a.id]);
+      assert.deepEqual(store.runIdsWithPrefix('ab*'), ['ab*d0000']);
+      assert.deepEqual(store.runIdsWithPrefix('ABCD'), []);
+      assert.deepEqual(store.runIdsWithPrefix('ab', 1), ['ab*d0000']);
+    });
+  });
 });
