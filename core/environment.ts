@@ -16,7 +16,7 @@ export interface GitState {
   dirty: boolean | null;
 }
 
-function git(folder: string, args: string[]): string | null {
+function git(folder: string, args: string[], maxBuffer?: number): string | null {
   try {
     return execFileSync('git', args, {
       cwd: folder,
@@ -24,6 +24,7 @@ function git(folder: string, args: string[]): string | null {
       timeout: GIT_TIMEOUT_MS,
       stdio: ['ignore', 'pipe', 'ignore'],
       windowsHide: true,
+      maxBuffer,
     });
   } catch {
     return null;
@@ -38,6 +39,27 @@ export function captureGitState(folder: string = process.cwd()): GitState {
   // scratch files) would otherwise mark every run dirty.
   const status = git(folder, ['status', '--porcelain', '--untracked-files=no']);
   return { commit, dirty: status === null ? null : status.trim().length > 0 };
+}
+
+/** Longest diff summary kept; a summary of thousands of files is cut with a note. */
+export const MAX_GIT_DIFF_SUMMARY_CHARS = 64 * 1024;
+
+/**
+ * `git diff --stat HEAD` of `folder`'s repository: the tracked files changed since the
+ * last commit, staged or not (untracked files are left out, as in {@link captureGitState}).
+ * Null when the folder is not in a repository, the repository has no commit, nothing
+ * changed, or git is missing or too slow. Long summaries are cut at `maxChars`.
+ */
+export function gitDiffSummary(folder: string = process.cwd(), maxChars: number = MAX_GIT_DIFF_SUMMARY_CHARS): string | null {
+  // --stat=200: the default width (80 columns when not a terminal) shortens file names.
+  const text = git(folder, ['-c', 'core.quotepath=off', 'diff', '--no-color', '--no-ext-diff', '--stat=200', 'HEAD', '--'], 8 * 1024 * 1024);
+  if (text === null || text.trim().length === 0) return null;
+  if (text.length <= maxChars) return text;
+  const cut = text.lastIndexOf('\n', maxChars);
+  const kept = text.slice(0, cut > 0 ? cut + 1 : maxChars);
+  const lines = text.split('\n');
+  const total = lines[lines.length - 1] === '' ? lines[lines.length - 2] : lines[lines.length - 1];
+  return `${kept}… (summary cut at ${maxChars} characters)\n${total.trim() ? `${total}\n` : ''}`;
 }
 
 function readPackageVersion(packageJson: string, name: string): string | null {

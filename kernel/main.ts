@@ -9,7 +9,7 @@ import { createMessageConnection, ResponseError, ErrorCodes, StreamMessageReader
 import * as protocol from './protocol';
 import { CellExecutor } from './executor';
 import { installDisplaySink } from './sdk/display';
-import { onRunEvent, setExecutionContext } from './sdk/context';
+import { onRunEvent, recordExecutedCell, setExecutionContext } from './sdk/context';
 
 const channel = new net.Socket({ fd: protocol.CHANNEL_FD, readable: true, writable: true });
 const connection = createMessageConnection(new StreamMessageReader(channel), new StreamMessageWriter(channel));
@@ -74,6 +74,8 @@ connection.onRequest(protocol.Execute, (params) => {
   const run = async (): Promise<protocol.ExecuteResult> => {
     currentCell = params.cellId;
     setExecutionContext({ notebook: notebookPath, cell: params.cellIndex ?? params.cellId });
+    // Before running, so a run started by this cell snapshots the cell itself too.
+    recordExecutedCell({ index: params.cellIndex ?? null, executionCount: params.executionCount, source: params.code });
     const started = performance.now();
     let status: protocol.ExecuteStatus;
     try {

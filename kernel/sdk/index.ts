@@ -6,10 +6,20 @@
  * await model.fit(xs, ys, { epochs: 5, callbacks: run.tfCallback() });
  * run.logArtifact("model/summary.txt", summaryText);
  * run.end();
+ *
+ * // Nested runs and sweeps: a parent run with one child run per trial.
+ * const { best } = await lab.sweep({ experiment: "mnist", metric: "val_acc", grid: { lr: [0.01, 0.1] } },
+ *   async (params, run) => { await model.fit(xs, ys, { epochs: 5, validationSplit: 0.2, callbacks: run.tfCallback() }); });
  * ```
  */
 export { Run, startRun, withRun } from './run';
 export type {
-  ArtifactInput, ArtifactOptions, MetricOptions, ParamValue, RunStatus, StartRunOptions, TagValue, TfCallback,
+  ArtifactInput, ArtifactOptions, ChildRunOptions, MetricOptions, ParamValue, RunOptionsBase, RunStatus, StartRunOptions,
+  TagValue, TfCallback, TopLevelRunOptions,
 } from './run';
+export { sweep, SweepError } from './sweep';
+export type {
+  GridParams, GridSweepSpec, RandomParams, RandomSweepSpec, SweepDimension, SweepGoal, SweepRange, SweepResult, SweepSpec,
+  SweepSpecBase, SweepTrial, TrialFn,
+} from './sweep';
 export * from './display';

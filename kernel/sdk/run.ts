@@ -7,14 +7,15 @@
  * and when the process exits normally.
  */
 import { dirname } from 'node:path';
-import { captureEnvironment } from '../../core/environment';
+import { captureEnvironment, gitDiffSummary } from '../../core/environment';
 import {
   HEARTBEAT_INTERVAL_MS, type ArtifactData, type EndStatus, type MetricPoint, type RunStatus, type RunStore,
 } from '../../core/store';
-import { emitRunEvent, getExecutionContext } from './context';
+import { emitRunEvent, executedCells, getExecutionContext } from './context';
+import { buildSourceNotebook, SOURCE_SNAPSHOT_ARTIFACT, SOURCE_SNAPSHOT_MEDIA_TYPE } from './snapshot';
 import { leaseStore, trackRun, untrackRun, type ExitAware, type StoreLease } from './lifecycle';
 import {
-  checkKey, checkRecord, checkStep, metricValueError, paramToText, tagToText, type ParamValue, type TagValue,
+  checkKey, checkRecord, checkStep, describeValue, metricValueError, paramToText, tagToText, type ParamValue, type TagValue,
 } from './validate';
 
 export type { ParamValue, TagValue, RunStatus };
@@ -22,9 +23,8 @@ export type { ParamValue, TagValue, RunStatus };
 /** Artifact content: text (stored as UTF-8), bytes, or `{ path }` of a file to copy in. */
 export type ArtifactInput = ArtifactData;
 
-export interface StartRunOptions {
-  /** Experiment the run belongs to; created on first use. */
-  experiment: string;
+/** What every run accepts, top-level or nested. */
+export interface RunOptionsBase {
   /** Display name; default `run-<n>`, n counting the experiment's runs. */
   name?: string;
   /** Hyperparameters, logged at start (see {@link Run.logParams}). */
@@ -32,8 +32,9 @@ export interface StartRunOptions {
   /** Tags, set at start (see {@link Run.setTag}). */
   tags?: Record<string, TagValue>;
   /**
-   * Where to record the run: a database file path, or an open store. Default: the
-   * `LABBOOK_STORE` environment variable, else `.labbook/labbook.db` in the working folder.
+   * Where to record the run: a database file path, or an open store. Default: the parent
+   * run's store for a nested run, else the `LABBOOK_STORE` environment variable, else
+   * `.labbook/labbook.db` in the working folder.
    */
   store?: string | RunStore;
   /** Write buffered metric points once this many are waiting. Default 5000. */
@@ -41,6 +42,28 @@ export interface StartRunOptions {
   /** Write buffered metric points at least this often, in ms. Default 1000. */
   flushIntervalMs?: number;
 }
+
+/** A top-level run (or a nested one in an experiment of its own). */
+export interface TopLevelRunOptions extends RunOptionsBase {
+  /** Experiment the run belongs to; created on first use. */
+  experiment: string;
+  /** Nests the run under this run (a {@link Run} or a run id). */
+  parent?: Run | string;
+}
+
+/** A nested run: it belongs to its parent's experiment unless `experiment` says otherwise. */
+export interface ChildRunOptions extends RunOptionsBase {
+  /** Default: the parent's experiment. */
+  experiment?: string;
+  /** The run this one is nested under: a {@link Run} or a run id (the run must be in the same store). */
+  parent: Run | string;
+}
+
+/**
+ * Options of {@link startRun} and {@link withRun}: `experiment` is required unless a
+ * `parent` is given.
+ */
+export type StartRunOptions = TopLevelRunOptions | ChildRunOptions;
 
 export interface MetricOptions {
   /**
@@ -60,6 +83,9 @@ export interface TfCallback {
   onEpochEnd(epoch: number, logs?: Record<string, number>): Promise<void>;
   onTrainEnd(logs?: Record<string, number>): Promise<void>;
 }
+
+/** Artifact with `git diff --stat HEAD` when the checkout had uncommitted changes at run start. */
+export const GIT_DIFF_ARTIFACT = 'labbook/git-diff.txt';
 
 const DEFAULT_FLUSH_EVERY_POINTS = 5000;
 const DEFAULT_FLUSH_INTERVAL_MS = 1000;
@@ -87,6 +113,8 @@ export class Run implements ExitAware {
   readonly experiment: string;
   /** Display name of the run. */
   readonly name: string;
+  /** Id of the run this one is nested under, or null for a top-level run. */
+  readonly parentRunId: string | null;
 
   private currentStatus: RunStatus = 'running';
   private buffer: MetricPoint[] = [];
@@ -95,18 +123,23 @@ export class Run implements ExitAware {
   private lastHeartbeat = Date.now();
   private warnedAboutFlush = false;
   private readonly store: RunStore;
+  /** What nested runs use when they name no store: the caller's store object, or the file path. */
+  private readonly storeOption: string | RunStore;
 
   /** @internal Use startRun(). */
   constructor(
     private readonly lease: StoreLease,
-    record: { id: string; experiment: string; name: string },
+    record: { id: string; experiment: string; name: string; parentRunId?: string | null },
     private readonly flushEveryPoints: number,
     flushIntervalMs: number,
+    storeOption?: string | RunStore,
   ) {
     this.store = lease.store;
+    this.storeOption = storeOption ?? lease.store.location;
     this.id = record.id;
     this.experiment = record.experiment;
     this.name = record.name;
+    this.parentRunId = record.parentRunId ?? null;
     this.timer = setInterval(() => this.tick(), flushIntervalMs);
     // The timer must never keep a finished script alive; the exit handler flushes instead.
     this.timer.unref();
@@ -287,14 +320,73 @@ function positiveInteger(name: string, value: number | undefined, fallback: numb
   return value;
 }
 
+/** @internal The store a run writes to (for the sweep, which reads its children's metrics). */
+export function storeOfRun(run: Run): RunStore {
+  return run['store'];
+}
+
+function resolveParent(parent: unknown): { run?: Run; id: string } | undefined {
+  if (parent === undefined || parent === null) return undefined;
+  if (parent instanceof Run) return { run: parent, id: parent.id };
+  if (typeof parent === 'string') {
+    if (parent.trim() === '') throw new TypeError('startRun: parent must be a Run or a run id, got an empty string');
+    return { id: parent };
+  }
+  // A Run from another copy of this module (a second load path) is still a run.
+  const candidate = parent as { id?: unknown; experiment?: unknown; storeLocation?: unknown };
+  if (candidate && typeof candidate === 'object' && typeof candidate.id === 'string' && typeof candidate.experiment === 'string') {
+    return { id: candidate.id };
+  }
+  throw new TypeError(`startRun: parent must be a Run or a run id, got ${describeValue(parent)}`);
+}
+
 /**
- * Starts recording a run. Records where it runs from (notebook and cell, git commit,
- * Node and package versions). End it with `run.end()` or `run.fail(error)`; a run still
- * open when the process exits normally is ended then.
+ * Records the code behind the run, best-effort: the cells executed so far in this kernel
+ * session (`labbook/source.ipynb`), and the uncommitted changes of the git checkout
+ * (`labbook/git-diff.txt`). Outside a kernel no cell has run, so no snapshot is logged.
+ */
+function captureSources(run: Run, notebook: string | undefined, folder: string, gitDirty: boolean | null): void {
+  try {
+    const ipynb = buildSourceNotebook(executedCells(), { notebook: notebook ?? null, runId: run.id });
+    if (ipynb !== null) run.logArtifact(SOURCE_SNAPSHOT_ARTIFACT, ipynb, { mediaType: SOURCE_SNAPSHOT_MEDIA_TYPE });
+  } catch (error) {
+    process.emitWarning(`labbook: could not record the source snapshot of run ${run.id}: ${errorMessage(error)}`);
+  }
+  if (gitDirty !== true) return;
+  try {
+    const diff = gitDiffSummary(folder);
+    if (diff !== null) run.logArtifact(GIT_DIFF_ARTIFACT, diff, { mediaType: 'text/plain' });
+  } catch (error) {
+    process.emitWarning(`labbook: could not record the git changes of run ${run.id}: ${errorMessage(error)}`);
+  }
+}
+
+/** @internal Options only the SDK itself passes (the sweep names its parent run `sweep-<n>`). */
+export interface InternalRunOptions {
+  defaultNamePrefix?: string;
+}
+
+/**
+ * Starts recording a run. Records where it runs from (notebook and cell, git commit and a
+ * summary of uncommitted changes, Node and package versions, the cells run so far in the
+ * kernel). End it with `run.end()` or `run.fail(error)`; a run still open when the process
+ * exits normally is ended then.
+ *
+ * Nested runs: `startRun({ parent: run })` (or a run id) records the new run as a child of
+ * that run, in the parent's experiment and store unless given.
  */
 export function startRun(options: StartRunOptions): Run {
+  return startRunWith(options, {});
+}
+
+/** @internal */
+export function startRunWith(options: StartRunOptions, internal: InternalRunOptions): Run {
   if (!options || typeof options !== 'object') throw new TypeError('startRun: expected options such as { experiment: "mnist" }');
-  const experiment = checkKey('startRun: experiment', options.experiment);
+  const parent = resolveParent((options as { parent?: unknown }).parent);
+  if (options.experiment === undefined && !parent) {
+    throw new TypeError('startRun: experiment is required (e.g. { experiment: "mnist" }); only a nested run ({ parent: run }) may leave it out');
+  }
+  if (options.experiment !== undefined) checkKey('startRun: experiment', options.experiment);
   if (options.name !== undefined) checkKey('startRun: name', options.name);
   const flushEveryPoints = positiveInteger('flushEveryPoints', options.flushEveryPoints, DEFAULT_FLUSH_EVERY_POINTS);
   const flushIntervalMs = positiveInteger('flushIntervalMs', options.flushIntervalMs, DEFAULT_FLUSH_INTERVAL_MS);
@@ -302,22 +394,33 @@ export function startRun(options: StartRunOptions): Run {
   const tags = options.tags === undefined ? undefined : checkRecord('startRun: tags', options.tags);
 
   const context = getExecutionContext();
-  const { git, runtime } = captureEnvironment(context.notebook ? dirname(context.notebook) : process.cwd());
-  const lease = leaseStore(options.store);
+  const folder = context.notebook ? dirname(context.notebook) : process.cwd();
+  const { git, runtime } = captureEnvironment(folder);
+  const storeOption = options.store ?? (parent?.run ? parent.run['storeOption'] : undefined);
+  const lease = leaseStore(storeOption);
   let run: Run;
   try {
     const store = lease.store;
-    const name = options.name ?? `run-${store.listRuns({ experiment, includeDeleted: true }).length + 1}`;
+    let experiment: string;
+    if (parent) {
+      const parentRecord = store.getRun(parent.id);
+      if (!parentRecord) throw new Error(`startRun: parent run "${parent.id}" is not in ${store.location}`);
+      experiment = options.experiment ?? parentRecord.experimentName;
+    } else {
+      experiment = options.experiment as string;
+    }
+    const prefix = internal.defaultNamePrefix ?? 'run';
+    const name = options.name ?? `${prefix}-${store.listRuns({ experiment, includeDeleted: true }).length + 1}`;
     const record = store.createRun({
       experiment, name, sourceNotebook: context.notebook ?? null, sourceCell: context.cell ?? null,
-      gitCommit: git.commit, gitDirty: git.dirty, environment: runtime,
+      gitCommit: git.commit, gitDirty: git.dirty, environment: runtime, parentRunId: parent?.id ?? null,
     });
-    run = new Run(lease, { id: record.id, experiment, name }, flushEveryPoints, flushIntervalMs);
+    run = new Run(lease, { id: record.id, experiment, name, parentRunId: parent?.id ?? null }, flushEveryPoints, flushIntervalMs, storeOption);
   } catch (error) {
     lease.release();
     throw error;
   }
-  emitRunEvent({ kind: 'started', runId: run.id, experiment, name: run.name, status: 'running' });
+  emitRunEvent({ kind: 'started', runId: run.id, experiment: run.experiment, name: run.name, status: 'running' });
   try {
     if (params) run.logParams(params as Record<string, ParamValue>);
     if (tags) run.setTags(tags as Record<string, TagValue>);
@@ -325,6 +428,7 @@ export function startRun(options: StartRunOptions): Run {
     run.fail(error);
     throw error;
   }
+  captureSources(run, context.notebook, folder, git.dirty);
   return run;
 }
 

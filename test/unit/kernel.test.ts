@@ -6,6 +6,7 @@ import { strict as assert } from 'node:assert';
 import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { Store } from '../../core/store';
 import { KernelClient } from '../../kernel/client';
 import type { CellOutput, ExecuteStatus } from '../../kernel/protocol';
 
@@ -241,5 +242,35 @@ describe('kernel process', function () {
     assert.match(KernelClient.checkNodeVersion('v18.19.0') ?? '', /needs 20\.19\.0 or newer/);
     assert.equal(KernelClient.checkNodeVersion('v20.20.2'), undefined);
     assert.equal(KernelClient.checkNodeVersion('v22.1.0'), undefined);
+  });
+
+  it('snapshots the cells executed in the session, the running one included, when a run starts', async () => {
+    const exec = async (code: string, cellIndex: number, executionCount: number) => {
+      const { status } = await session.kernel.execute({ cellId: `snap-${cellIndex}`, code, executionCount, cellIndex });
+      assert.equal(status, 'ok');
+    };
+    await exec('const snapUnits = 4;', 0, 101);
+    await exec('const snapUnits2 = snapUnits * 2;', 1, 102);
+    await exec('const snapUnits = 8;', 0, 103); // cell 0 run again: its latest source is kept, once
+    await exec('import * as lab from "labbook";\nconst snapRun = lab.startRun({ experiment: "snapshot" });\nsnapRun.end();\nconsole.log(snapRun.id);', 2, 104);
+    const store = Store.open({ path: path.join(dir, 'store', 'labbook.db'), readonly: true });
+    try {
+      const [run] = store.listRuns({ experiment: 'snapshot' });
+      assert.ok(run);
+      const nb = JSON.parse(store.readArtifact(run.id, 'labbook/source.ipynb').toString('utf8'));
+      assert.equal(nb.nbformat, 4);
+      assert.equal(nb.nbformat_minor, 5);
+      const indexed = nb.cells.filter((c: { metadata: { labbook: { index: number | null } } }) => c.metadata.labbook.index !== null);
+      assert.deepEqual(indexed.map((c: { source: string[]; execution_count: number; metadata: { labbook: { index: number } } }) =>
+        [c.metadata.labbook.index, c.execution_count, c.source.join('')]), [
+        [1, 102, 'const snapUnits2 = snapUnits * 2;'],
+        [0, 103, 'const snapUnits = 8;'],
+        [2, 104, 'import * as lab from "labbook";\nconst snapRun = lab.startRun({ experiment: "snapshot" });\nsnapRun.end();\nconsole.log(snapRun.id);'],
+      ]);
+      // Cells sent without an index (earlier tests) are kept in order before them.
+      assert.ok(nb.cells.some((c: { source: string[] }) => c.source.join('') === 'const penguinCount = 344;'));
+    } finally {
+      store.close();
+    }
   });
 });

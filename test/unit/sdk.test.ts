@@ -5,9 +5,10 @@
  */
 import { strict as assert } from 'node:assert';
 import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Store } from '../../core/store';
-import { onRunEvent, setExecutionContext, type RunEvent } from '../../kernel/sdk/context';
+import { clearExecutedCells, onRunEvent, recordExecutedCell, setExecutionContext, type RunEvent } from '../../kernel/sdk/context';
 import * as lab from '../../kernel/sdk';
 import { makeTempDir, removeDir, sha256, sleep } from './temp';
 
@@ -32,6 +33,7 @@ describe('sdk', () => {
   });
   afterEach(() => {
     setExecutionContext({});
+    clearExecutedCells();
     removeDir(dir);
   });
 
@@ -234,5 +236,97 @@ describe('sdk', () => {
     assert.equal(run.status, 'failed');
     assert.equal(run.error, 'the process exited with code 3 before the run ended');
     assert.equal(read((s) => s.metricHistory(id, 'x')).length, 12);
+  });
+
+  it('nests runs under a parent Run or run id, in the parent\'s experiment and store by default', async () => {
+    const parent = lab.startRun({ experiment: 'outer', store: dbPath });
+    const child = lab.startRun({ parent, name: 'inner' });
+    assert.equal(child.parentRunId, parent.id);
+    assert.equal(child.experiment, 'outer');
+    assert.equal(child.storeLocation, dbPath);
+    child.end();
+    const byId = lab.startRun({ parent: parent.id, store: dbPath, experiment: 'elsewhere' });
+    byId.end();
+    const viaWithRun = await lab.withRun({ parent }, (run) => run.id);
+    parent.end();
+    assert.equal(read((s) => s.getRun(child.id))!.parentRunId, parent.id);
+    assert.equal(read((s) => s.getRun(byId.id))!.parentRunId, parent.id);
+    assert.equal(read((s) => s.getRun(byId.id))!.experimentName, 'elsewhere');
+    assert.equal(read((s) => s.getRun(viaWithRun))!.parentRunId, parent.id);
+    assert.equal(read((s) => s.getRun(viaWithRun))!.experimentName, 'outer');
+    assert.equal(read((s) => s.getRun(parent.id))!.parentRunId, null);
+    assert.equal(parent.parentRunId, null);
+  });
+
+  it('explains a missing experiment, a bad parent and a parent from another store', () => {
+    assert.throws(() => lab.startRun({ store: dbPath } as unknown as lab.StartRunOptions),
+      /startRun: experiment is required .*only a nested run \(\{ parent: run \}\) may leave it out/);
+    assert.throws(() => lab.startRun({ parent: 42 } as unknown as lab.StartRunOptions), /startRun: parent must be a Run or a run id, got number 42/);
+    assert.throws(() => lab.startRun({ parent: 'f'.repeat(32), store: dbPath }), /startRun: parent run "f{32}" is not in .*labbook\.db/);
+    assert.equal(read((s) => s.listRuns({ includeDeleted: true })).length, 0, 'nothing was created');
+  });
+
+  it('records the cells executed in the kernel session as labbook/source.ipynb (nbformat 4.5)', () => {
+    setExecutionContext({ notebook: join(dir, 'train.ipynb'), cell: 3 });
+    recordExecutedCell({ index: 0, executionCount: 1, source: 'const lr = 0.1;' });
+    recordExecutedCell({ index: 1, executionCount: 2, source: 'import * as lab from "labbook";\nconsole.log(lr);\n' });
+    recordExecutedCell({ index: 0, executionCount: 3, source: 'const lr = 0.01;' }); // re-run: replaces index 0
+    recordExecutedCell({ index: 3, executionCount: 4, source: 'lab.startRun({ experiment: "e" });' });
+    const run = lab.startRun({ experiment: 'e', store: dbPath });
+    run.end();
+    const artifacts = read((s) => s.listArtifacts(run.id));
+    const snapshot = artifacts.find((a) => a.name === 'labbook/source.ipynb');
+    assert.ok(snapshot, JSON.stringify(artifacts));
+    assert.equal(snapshot.mediaType, 'application/x-ipynb+json');
+    const nb = JSON.parse(read((s) => s.readArtifact(run.id, 'labbook/source.ipynb').toString('utf8')));
+    assert.equal(nb.nbformat, 4);
+    assert.equal(nb.nbformat_minor, 5);
+    assert.equal(nb.metadata.kernelspec.language, 'typescript');
+    assert.equal(nb.metadata.language_info.name, 'typescript');
+    assert.equal(nb.metadata.labbook.notebook, join(dir, 'train.ipynb'));
+    assert.deepEqual(nb.cells.map((c: { source: string[] }) => c.source.join('')), [
+      'import * as lab from "labbook";\nconsole.log(lr);\n', 'const lr = 0.01;', 'lab.startRun({ experiment: "e" });',
+    ]);
+    assert.deepEqual(nb.cells.map((c: { execution_count: number }) => c.execution_count), [2, 3, 4]);
+    assert.deepEqual(nb.cells.map((c: { metadata: { labbook: { index: number } } }) => c.metadata.labbook.index), [1, 0, 3]);
+    for (const cell of nb.cells) {
+      assert.equal(cell.cell_type, 'code');
+      assert.deepEqual(cell.outputs, []);
+      assert.match(cell.id, /^[a-zA-Z0-9_-]{1,64}$/);
+    }
+    assert.equal(new Set(nb.cells.map((c: { id: string }) => c.id)).size, nb.cells.length, 'cell ids are unique');
+  });
+
+  it('logs no source snapshot outside a kernel (no executed cells), and no git diff outside a repository', () => {
+    // A notebook in the temp folder: the working folder may be a checkout with changes.
+    setExecutionContext({ notebook: join(dir, 'plain.ipynb') });
+    const run = lab.startRun({ experiment: 'e', store: dbPath });
+    run.end();
+    assert.deepEqual(read((s) => s.listArtifacts(run.id)), []);
+  });
+
+  it('logs labbook/git-diff.txt when the checkout has uncommitted changes', () => {
+    const repo = join(dir, 'repo');
+    const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=T', '-c', 'user.email=t@example.com', ...args], { cwd: repo, encoding: 'utf8' });
+    mkdirSync(repo);
+    git('init', '-q');
+    writeFileSync(join(repo, 'model.ts'), 'one\n');
+    git('add', 'model.ts');
+    git('commit', '-q', '-m', 'first');
+    setExecutionContext({ notebook: join(repo, 'nb.ipynb') });
+    const clean = lab.startRun({ experiment: 'e', store: dbPath });
+    clean.end();
+    assert.equal(read((s) => s.getRun(clean.id))!.gitDirty, false);
+    assert.deepEqual(read((s) => s.listArtifacts(clean.id)).map((a) => a.name), []);
+    writeFileSync(join(repo, 'model.ts'), 'two\nthree\n');
+    const dirty = lab.startRun({ experiment: 'e', store: dbPath });
+    dirty.end();
+    assert.equal(read((s) => s.getRun(dirty.id))!.gitDirty, true);
+    const diff = read((s) => s.listArtifacts(dirty.id)).find((a) => a.name === 'labbook/git-diff.txt');
+    assert.ok(diff);
+    assert.equal(diff.mediaType, 'text/plain');
+    const text = read((s) => s.readArtifact(dirty.id, 'labbook/git-diff.txt').toString('utf8'));
+    assert.match(text, /model\.ts \| 3 \+\+-/);
+    assert.match(text, /1 file changed, 2 insertions\(\+\), 1 deletion\(-\)/);
   });
 });

@@ -1,7 +1,9 @@
 /**
  * The run details panel: params, tags, latest metrics, artifacts and a chart of each
- * metric's history. Every string from the store is set as text, never as HTML: run names,
- * params and tags come from notebooks and may hold markup.
+ * metric's history, the run's note, the source cells captured at its start, its git state
+ * and environment. Every string from the store is set as text, never as HTML: run names,
+ * params, tags, notes and code come from notebooks and may hold markup. The note is
+ * markdown, shown as its text (not rendered), which is safe by construction.
  */
 import '@vscode-elements/elements/dist/vscode-badge/index.js';
 import '@vscode-elements/elements/dist/vscode-button/index.js';
@@ -11,6 +13,8 @@ import { expressionInterpreter } from 'vega-interpreter';
 import type { TopLevelSpec } from 'vega-lite';
 import { fromWireNumber, type WireNumber } from '../../core/wire-number';
 import { isToRunDetailsView, type FromRunDetailsView, type RunDetails } from './protocol';
+
+type SourceCell = NonNullable<RunDetails['sourceSnapshot']>[number];
 
 declare function acquireVsCodeApi(): { postMessage(message: FromRunDetailsView): void; setState(s: unknown): void; getState(): unknown };
 
@@ -96,43 +100,102 @@ async function renderCharts(container: HTMLElement, details: RunDetails): Promis
   }
 }
 
+function button(label: string, message: FromRunDetailsView, title?: string): HTMLElement {
+  const b = custom('vscode-button', title ? { secondary: '', title } : { secondary: '' }, label);
+  b.addEventListener('click', () => vscode.postMessage(message));
+  return b;
+}
+
+function factList(facts: [string, string][]): HTMLElement {
+  return el('dl', {}, ...facts.flatMap(([k, v]) => [el('dt', { text: k }), el('dd', { text: v })]));
+}
+
+function noteSection(note: string | null | undefined): HTMLElement {
+  if (!note || note.trim() === '') return section('Note', el('p', { text: 'No note.', className: 'empty' }));
+  // Markdown shown as text: nothing in a note can become markup.
+  return section('Note', el('div', { className: 'note', text: note }));
+}
+
+function sourceSection(cells: SourceCell[] | null | undefined): HTMLElement {
+  if (!cells || cells.length === 0) {
+    return section('Source', el('p', { text: 'No source captured (the run was not started from a notebook kernel).', className: 'empty' }));
+  }
+  const list = el('div', { className: 'source-cells' });
+  for (const cell of cells) {
+    const count = cell.executionCount === null || cell.executionCount === undefined ? '[ ]' : `[${cell.executionCount}]`;
+    const where = typeof cell.index === 'number' ? `cell ${cell.index + 1}` : 'cell (index unknown)';
+    const code = el('code', { text: cell.source });
+    list.append(el('figure', { className: 'source-cell' },
+      el('figcaption', {}, el('span', { className: 'exec-count', text: count }), el('span', { text: ` ${where}` })),
+      el('pre', {}, code)));
+  }
+  const summary = el('p', { className: 'hint', text: `${cells.length} cell${cells.length === 1 ? '' : 's'} had run in the kernel when the run started, in execution order.` });
+  return section('Source', summary, list);
+}
+
+function gitSection(details: RunDetails): HTMLElement {
+  const dirty = details.gitDirty === null ? 'unknown' : details.gitDirty ? 'yes' : 'no';
+  const facts = factList([
+    ['Commit', details.gitCommit ?? '— (not in a git repository)'],
+    ['Uncommitted changes', details.gitCommit ? dirty : '—'],
+  ]);
+  const parts: Node[] = [facts];
+  if (details.gitDiffSummary) parts.push(el('pre', { className: 'diff-summary', text: details.gitDiffSummary }));
+  else if (details.gitDirty) parts.push(el('p', { className: 'empty', text: 'No summary of the changes was recorded.' }));
+  return section('Git', ...parts);
+}
+
+function environmentSection(environment: unknown): HTMLElement | undefined {
+  if (!environment || typeof environment !== 'object') return undefined;
+  const env = environment as { node?: unknown; platform?: unknown; arch?: unknown; packages?: unknown };
+  const text = (v: unknown) => (typeof v === 'string' ? v : v === undefined || v === null ? '—' : JSON.stringify(v));
+  const facts = factList([
+    ['Node.js', text(env.node)],
+    ['Platform', env.arch === undefined ? text(env.platform) : `${text(env.platform)} (${text(env.arch)})`],
+  ]);
+  const packages = env.packages && typeof env.packages === 'object' ? Object.entries(env.packages as Record<string, unknown>) : [];
+  const rows = packages.map(([name, version]) => [name, typeof version === 'string' ? version : 'not found']);
+  return section('Environment', facts, table(['package', 'version'], rows, 'No package versions recorded.'));
+}
+
 function render(details: RunDetails): void {
   const header = el('header', {},
     el('h1', { text: details.name }),
     custom('vscode-badge', { class: `status status-${details.status}` }, details.status),
   );
-  const copy = custom('vscode-button', { secondary: '' }, 'Copy ID');
-  copy.addEventListener('click', () => vscode.postMessage({ type: 'copyRunId' }));
+  if (details.pinned) header.append(custom('vscode-badge', { class: 'pinned' }, 'pinned'));
   const facts: [string, string][] = [
     ['Experiment', details.experiment],
     ['Run ID', details.id],
+  ];
+  if (details.parentRunId) facts.push(['Parent run', details.parentRunId]);
+  facts.push(
     ['Started', new Date(details.startTime).toLocaleString()],
     ['Duration', details.endTime === null && details.status === 'running' ? `${duration(details)} (running)` : duration(details)],
     ['Notebook', details.sourceNotebook ? `${details.sourceNotebook}${details.sourceCell !== null ? `, cell ${Number(details.sourceCell) + 1 || details.sourceCell}` : ''}` : '—'],
     ['Git commit', details.gitCommit ? `${details.gitCommit.slice(0, 12)}${details.gitDirty ? ' (uncommitted changes)' : ''}` : '—'],
-  ];
-  const dl = el('dl', {}, ...facts.flatMap(([k, v]) => [el('dt', { text: k }), el('dd', { text: v })]));
-  const actions = el('div', { className: 'actions' }, copy);
-  if (details.sourceNotebook) {
-    const reveal = custom('vscode-button', { secondary: '' }, 'Open Notebook');
-    reveal.addEventListener('click', () => vscode.postMessage({ type: 'revealNotebook' }));
-    actions.append(reveal);
+  );
+  const dl = factList(facts);
+  const actions = el('div', { className: 'actions' }, button('Copy ID', { type: 'copyRunId' }));
+  if (details.sourceNotebook) actions.append(button('Open Notebook', { type: 'revealNotebook' }));
+  if (details.sourceSnapshot && details.sourceSnapshot.length > 0) {
+    actions.append(button('Reopen Run Source', { type: 'reopenSource' }, 'Open the cells as they were when the run started, as a notebook'));
   }
   const parts: Node[] = [header, dl, actions];
   if (details.error) parts.push(el('pre', { className: 'error', text: details.error }));
   const metrics = Object.entries(details.latestMetrics).map(([k, m]) => [k, formatValue(m.value), String(m.step), String(details.metricHistory[k]?.length ?? 0)]);
   const charts = el('div', { className: 'charts' });
   parts.push(
+    noteSection(details.note),
     section('Metrics', table(['metric', 'latest', 'step', 'points'], metrics, 'No metrics logged.'), charts),
     section('Parameters', table(['parameter', 'value'], Object.entries(details.params), 'No parameters logged.')),
     section('Tags', table(['tag', 'value'], Object.entries(details.tags), 'No tags.')),
     section('Artifacts', table(['name', 'size', 'SHA-256'], details.artifacts.map((a) => [a.name, formatBytes(a.size), a.sha256.slice(0, 16)]), 'No artifacts.')),
+    sourceSection(details.sourceSnapshot),
+    gitSection(details),
   );
-  if (details.environment) {
-    const env = custom('vscode-collapsible', { title: 'Environment' });
-    env.append(el('pre', { text: JSON.stringify(details.environment, null, 2) }));
-    parts.push(env);
-  }
+  const environment = environmentSection(details.environment);
+  if (environment) parts.push(environment);
   root.replaceChildren(...parts);
   document.title = details.name;
   void renderCharts(charts, details).catch((error: Error) => charts.append(el('p', { className: 'error', text: `Chart failed: ${error.message}` })));

@@ -16,11 +16,15 @@ export type ToRunDetailsView =
 export type FromRunDetailsView =
   | { type: 'ready' }
   | { type: 'revealNotebook' }
-  | { type: 'copyRunId' };
+  | { type: 'copyRunId' }
+  /** Open the run's captured source snapshot (`labbook.reopenRunSource`). */
+  | { type: 'reopenSource' };
+
+const FROM_VIEW_TYPES: ReadonlySet<unknown> = new Set<FromRunDetailsView['type']>(['ready', 'revealNotebook', 'copyRunId', 'reopenSource']);
 
 export function isFromRunDetailsView(message: unknown): message is FromRunDetailsView {
   const m = message as { type?: unknown } | null;
-  return !!m && typeof m === 'object' && (m.type === 'ready' || m.type === 'revealNotebook' || m.type === 'copyRunId');
+  return !!m && typeof m === 'object' && FROM_VIEW_TYPES.has(m.type);
 }
 
 export function isToRunDetailsView(message: unknown): message is ToRunDetailsView {

@@ -1,0 +1,395 @@
+/**
+ * Hyperparameter sweeps: one parent run, one child run per trial, the best trial recorded
+ * on the parent.
+ *
+ * ```ts
+ * const result = await lab.sweep(
+ *   { experiment: "penguins", metric: "val_acc", grid: { lr: [0.01, 0.05], units: [8, 16] } },
+ *   async (params, run) => {
+ *     await model(params.units).fit(x, y, { epochs: 20, validationSplit: 0.2, callbacks: run.tfCallback() });
+ *   },
+ * );
+ * result.best; // { runId, name, params: { lr: 0.05, units: 16 }, value: 0.97 }
+ * ```
+ */
+import { higherIsBetterByName } from '../../core/compare/compare';
+import type { RunStore } from '../../core/store';
+import { Run, startRunWith, storeOfRun } from './run';
+import { checkKey, describeValue, paramToText, type ParamValue, type TagValue } from './validate';
+
+/** A numeric range for random search: uniform in [min, max], or log-uniform with `log`. */
+export interface SweepRange {
+  min: number;
+  max: number;
+  /** Sample log-uniformly (learning rates, regularisation strengths); needs min > 0. */
+  log?: boolean;
+  /** Whole numbers only: the result is rounded and kept within [ceil(min), floor(max)]. */
+  integer?: boolean;
+}
+
+/** A random-search dimension: a list to choose from (uniformly), or a numeric range. */
+export type SweepDimension = readonly ParamValue[] | SweepRange;
+
+export type SweepGoal = 'maximize' | 'minimize';
+
+/** What every sweep spec has. */
+export interface SweepSpecBase {
+  /** Experiment of the parent run and of every trial. */
+  experiment: string;
+  /** Name of the parent run; default `sweep-<n>`. */
+  name?: string;
+  /**
+   * The metric that ranks trials. A trial's value is what `fn` returns when it returns a
+   * number, else the latest value of this metric logged on the trial's run.
+   */
+  metric: string;
+  /**
+   * Default: the experiment's own direction when `metric` is its key metric; otherwise
+   * `minimize` for names that look like a loss or an error (loss, error, mse, mae, …),
+   * else `maximize`.
+   */
+  goal?: SweepGoal;
+  /** Where to record the runs (as in `startRun`). */
+  store?: string | RunStore;
+  /** Tags set on the parent run. */
+  tags?: Record<string, TagValue>;
+}
+
+/** Every combination of the listed values (cartesian product, the first key varying slowest). */
+export interface GridSweepSpec<G extends Record<string, readonly ParamValue[]> = Record<string, readonly ParamValue[]>> extends SweepSpecBase {
+  grid: G;
+  random?: undefined;
+}
+
+/** `trials` random draws; the same `seed` gives the same trials. */
+export interface RandomSweepSpec<R extends Record<string, SweepDimension> = Record<string, SweepDimension>> extends SweepSpecBase {
+  random: R;
+  trials: number;
+  /** Integer seed of the generator. Default: a random one, recorded as param `sweep.seed`. */
+  seed?: number;
+  grid?: undefined;
+}
+
+export type SweepSpec = GridSweepSpec | RandomSweepSpec;
+
+/** The params a trial receives for a grid. */
+export type GridParams<G extends Record<string, readonly ParamValue[]>> = { [K in keyof G]: G[K][number] };
+/** The params a trial receives for a random search: ranges give numbers, lists their element type. */
+export type RandomParams<R extends Record<string, SweepDimension>> = {
+  [K in keyof R]: R[K] extends readonly (infer V)[] ? V : number;
+};
+
+/** A trial's work: train with `params`, log on `run`, return the objective or nothing. */
+export type TrialFn<P> = (params: P, run: Run) => number | void | Promise<number | void>;
+
+export interface SweepTrial<P = Record<string, ParamValue>> {
+  /** 1-based; the child run is named `trial-<n>`. */
+  trial: number;
+  runId: string;
+  name: string;
+  params: P;
+  status: 'finished' | 'failed';
+  /** The objective; null when the trial failed. NaN is kept, but never best. */
+  value: number | null;
+  /** The error's message when the trial failed. */
+  error: string | null;
+}
+
+export interface SweepResult<P = Record<string, ParamValue>> {
+  /** The parent run (already ended). */
+  parent: Run;
+  metric: string;
+  goal: SweepGoal;
+  /** The trial with the best finite value; null when no trial has one. */
+  best: { runId: string; name: string; params: P; value: number } | null;
+  trials: SweepTrial<P>[];
+}
+
+/** Thrown when every trial failed; the parent run is marked failed. */
+export class SweepError extends Error {
+  override name = 'SweepError';
+  /** @internal */
+  constructor(message: string, readonly result: SweepResult<unknown>) {
+    super(message);
+  }
+}
+
+/** The direction a metric's name suggests: the rule of the run comparison (losses, errors, times: minimize). */
+export function goalForMetricName(metric: string): SweepGoal {
+  return higherIsBetterByName(metric) ? 'maximize' : 'minimize';
+}
+
+/** Deterministic uniform numbers in [0, 1) from a 32-bit seed (mulberry32). */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const MAX_TRIALS = 100_000;
+const SPEC_FIELDS = new Set(['experiment', 'name', 'metric', 'goal', 'store', 'tags', 'grid', 'random', 'trials', 'seed']);
+
+function fail(message: string): never {
+  throw new TypeError(`sweep: ${message}`);
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return !!value && typeof value === 'object' && !Array.isArray(value);
+}
+
+function checkValues(where: string, values: unknown): readonly ParamValue[] {
+  if (!Array.isArray(values)) fail(`${where} must be an array of values, got ${describeValue(values)}`);
+  if (values.length === 0) fail(`${where} must list at least one value`);
+  values.forEach((v, i) => {
+    try {
+      paramToText(`${where}[${i}]`, v);
+    } catch (error) {
+      fail(`${where}[${i}] is not a param value: ${(error as Error).message}`);
+    }
+  });
+  return values as ParamValue[];
+}
+
+interface Dimension {
+  key: string;
+  values?: readonly ParamValue[];
+  range?: Required<SweepRange>;
+}
+
+function checkRange(where: string, value: Record<string, unknown>): Required<SweepRange> {
+  for (const field of Object.keys(value)) {
+    if (!['min', 'max', 'log', 'integer'].includes(field)) fail(`${where} has unknown field "${field}" (a range has min, max, log, integer)`);
+  }
+  const { min, max, log = false, integer = false } = value;
+  if (typeof min !== 'number' || !Number.isFinite(min)) fail(`${where}.min must be a finite number, got ${describeValue(min)}`);
+  if (typeof max !== 'number' || !Number.isFinite(max)) fail(`${where}.max must be a finite number, got ${describeValue(max)}`);
+  if (min > max) fail(`${where}.min (${min}) must not be greater than max (${max})`);
+  if (typeof log !== 'boolean') fail(`${where}.log must be true or false, got ${describeValue(log)}`);
+  if (typeof integer !== 'boolean') fail(`${where}.integer must be true or false, got ${describeValue(integer)}`);
+  if (log && min <= 0) fail(`${where}.min must be greater than 0 for a log range, got ${min}`);
+  if (integer && Math.ceil(min) > Math.floor(max)) fail(`${where} holds no integer between ${min} and ${max}`);
+  return { min, max, log, integer };
+}
+
+interface Plan {
+  kind: 'grid' | 'random';
+  trials: Record<string, ParamValue>[];
+  seed?: number;
+  space: Record<string, unknown>;
+}
+
+function gridPlan(grid: unknown): Plan {
+  if (!isPlainObject(grid)) fail(`grid must be an object of param name to values, got ${describeValue(grid)}`);
+  const keys = Object.keys(grid);
+  if (keys.length === 0) fail('grid must name at least one param');
+  const dims = keys.map((key) => ({ key: checkKey('sweep: grid', key), values: checkValues(`grid.${key}`, grid[key]) }));
+  const count = dims.reduce((n, d) => n * d.values.length, 1);
+  if (count > MAX_TRIALS) fail(`grid has ${count} combinations; the limit is ${MAX_TRIALS}`);
+  let trials: Record<string, ParamValue>[] = [{}];
+  for (const { key, values } of dims) {
+    trials = trials.flatMap((partial) => values.map((v) => ({ ...partial, [key]: v })));
+  }
+  return { kind: 'grid', trials, space: grid };
+}
+
+function sample(dim: Dimension, random: () => number): ParamValue {
+  if (dim.values) return dim.values[Math.min(dim.values.length - 1, Math.floor(random() * dim.values.length))];
+  const { min, max, log, integer } = dim.range!;
+  const u = random();
+  let x = log ? Math.exp(Math.log(min) + (Math.log(max) - Math.log(min)) * u) : min + (max - min) * u;
+  if (integer) {
+    const lo = Math.ceil(min);
+    const hi = Math.floor(max);
+    // Uniform ranges give each integer an equal share; log ranges round the log-uniform draw.
+    x = log ? Math.round(x) : lo + Math.floor(u * (hi - lo + 1));
+    x = Math.min(hi, Math.max(lo, x));
+  } else {
+    x = Math.min(max, Math.max(min, x));
+  }
+  return x;
+}
+
+function randomPlan(spec: Record<string, unknown>): Plan {
+  const { random, trials, seed } = spec;
+  if (!isPlainObject(random)) fail(`random must be an object of param name to values or { min, max }, got ${describeValue(random)}`);
+  const keys = Object.keys(random);
+  if (keys.length === 0) fail('random must name at least one param');
+  if (trials === undefined) fail('trials is required with random (e.g. trials: 10)');
+  if (typeof trials !== 'number' || !Number.isSafeInteger(trials) || trials <= 0) fail(`trials must be a positive integer, got ${describeValue(trials)}`);
+  if (trials > MAX_TRIALS) fail(`trials is ${trials}; the limit is ${MAX_TRIALS}`);
+  if (seed !== undefined && (typeof seed !== 'number' || !Number.isSafeInteger(seed))) fail(`seed must be an integer, got ${describeValue(seed)}`);
+  const dims: Dimension[] = keys.map((key) => {
+    checkKey('sweep: random', key);
+    const value = random[key];
+    if (Array.isArray(value)) return { key, values: checkValues(`random.${key}`, value) };
+    if (isPlainObject(value)) return { key, range: checkRange(`random.${key}`, value) };
+    return fail(`random.${key} must be an array of values or { min, max }, got ${describeValue(value)}`);
+  });
+  const actualSeed = seed ?? Math.floor(Math.random() * 2 ** 32);
+  const next = mulberry32(actualSeed);
+  const planned: Record<string, ParamValue>[] = [];
+  for (let i = 0; i < trials; i++) {
+    const params: Record<string, ParamValue> = {};
+    for (const dim of dims) params[dim.key] = sample(dim, next);
+    planned.push(params);
+  }
+  return { kind: 'random', trials: planned, seed: actualSeed, space: random };
+}
+
+/** Checks a spec and lists its trials' params, in order (exported for tests and previews). */
+export function planSweep(spec: SweepSpec): { kind: 'grid' | 'random'; trials: Record<string, ParamValue>[]; seed?: number } {
+  const { kind, trials, seed } = checkSpec(spec).plan;
+  return seed === undefined ? { kind, trials } : { kind, trials, seed };
+}
+
+function checkSpec(spec: unknown): { plan: Plan; experiment: string; metric: string; goal?: SweepGoal } {
+  if (!isPlainObject(spec)) fail(`expected a spec such as { experiment: "e", metric: "val_acc", grid: { lr: [0.01, 0.1] } }, got ${describeValue(spec)}`);
+  for (const field of Object.keys(spec)) {
+    if (!SPEC_FIELDS.has(field)) fail(`unknown field "${field}" in the spec (known: ${[...SPEC_FIELDS].join(', ')})`);
+  }
+  if (spec.experiment === undefined) fail('experiment is required');
+  const experiment = checkKey('sweep: experiment', spec.experiment);
+  if (spec.metric === undefined) fail('metric is required: the metric that ranks the trials, e.g. metric: "val_acc"');
+  const metric = checkKey('sweep: metric', spec.metric);
+  if (spec.name !== undefined) checkKey('sweep: name', spec.name);
+  if (spec.goal !== undefined && spec.goal !== 'maximize' && spec.goal !== 'minimize') {
+    fail(`goal must be "maximize" or "minimize", got ${describeValue(spec.goal)}`);
+  }
+  const hasGrid = spec.grid !== undefined;
+  const hasRandom = spec.random !== undefined;
+  if (hasGrid && hasRandom) fail('give either grid or random, not both');
+  if (!hasGrid && !hasRandom) fail('give the search space as grid: { name: [values] } or random: { name: [values] | { min, max } } with trials');
+  if (hasGrid && (spec.trials !== undefined || spec.seed !== undefined)) {
+    fail(`${spec.trials !== undefined ? 'trials' : 'seed'} only applies to random search; a grid runs every combination`);
+  }
+  const plan = hasGrid ? gridPlan(spec.grid) : randomPlan(spec);
+  return { plan, experiment, metric, goal: spec.goal as SweepGoal | undefined };
+}
+
+function errorMessage(error: unknown): string {
+  const { name, message } = (error ?? {}) as { name?: unknown; message?: unknown };
+  if (typeof message === 'string') return typeof name === 'string' && name && name !== 'Error' ? `${name}: ${message}` : message;
+  return String(error);
+}
+
+/** A kernel interrupt stops the whole sweep rather than one trial. */
+function isInterrupt(error: unknown): boolean {
+  const { name, message } = (error ?? {}) as { name?: unknown; message?: unknown };
+  return name === 'InterruptedError' || (typeof message === 'string' && /Script execution was interrupted by `SIGINT`/.test(message));
+}
+
+function better(goal: SweepGoal, a: number, b: number): boolean {
+  return goal === 'maximize' ? a > b : a < b;
+}
+
+/**
+ * Runs a hyperparameter sweep: a parent run, and for each trial a child run named
+ * `trial-<n>` with the trial's params logged on it, inside which `fn(params, run)` runs.
+ *
+ * - `grid`: every combination, the first key varying slowest. `random`: `trials` draws
+ *   from lists (uniform choice) and ranges `{ min, max, log?, integer? }`, reproducible
+ *   with `seed`.
+ * - A trial's value is what `fn` returns when it is a number, else the latest value of
+ *   `metric` on the trial's run. A trial that throws (or yields no value) is marked failed
+ *   and the sweep goes on; when every trial fails the parent is marked failed and a
+ *   {@link SweepError} is thrown. Trials run one after another.
+ * - The parent gets params `sweep.kind`, `sweep.trials`, `sweep.metric`, `sweep.goal`,
+ *   `sweep.space` (and `sweep.seed`) at start; at the end, the best trial's params as
+ *   params `best.<name>`, its id as tag `labbook.best_run`, and its value as the metric
+ *   `<metric>` itself (so the parent ranks by the experiment's key metric like any run).
+ */
+export function sweep<G extends Record<string, readonly ParamValue[]>>(spec: GridSweepSpec<G>, fn: TrialFn<GridParams<G>>): Promise<SweepResult<GridParams<G>>>;
+export function sweep<R extends Record<string, SweepDimension>>(spec: RandomSweepSpec<R>, fn: TrialFn<RandomParams<R>>): Promise<SweepResult<RandomParams<R>>>;
+export async function sweep(spec: SweepSpec, fn: TrialFn<Record<string, ParamValue>>): Promise<SweepResult> {
+  const { plan, experiment, metric, goal: givenGoal } = checkSpec(spec);
+  if (typeof fn !== 'function') fail(`the second argument must be the trial function (params, run) => …, got ${describeValue(fn)}`);
+
+  const parent = startRunWith({ experiment, name: spec.name, store: spec.store, tags: spec.tags }, { defaultNamePrefix: 'sweep' });
+  const store = storeOfRun(parent);
+  let goal: SweepGoal;
+  const trials: SweepTrial[] = [];
+  try {
+    const known = store.getExperiment(experiment);
+    goal = givenGoal
+      ?? (known?.keyMetric === metric && known.keyMetricHigherIsBetter !== null ? (known.keyMetricHigherIsBetter ? 'maximize' : 'minimize') : goalForMetricName(metric));
+    parent.logParams({
+      'sweep.kind': plan.kind,
+      'sweep.trials': plan.trials.length,
+      'sweep.metric': metric,
+      'sweep.goal': goal,
+      'sweep.space': plan.space as ParamValue,
+      ...(plan.seed === undefined ? {} : { 'sweep.seed': plan.seed }),
+    });
+  } catch (error) {
+    parent.fail(error);
+    throw error;
+  }
+
+  for (const [i, params] of plan.trials.entries()) {
+    const n = i + 1;
+    let child: Run | undefined;
+    try {
+      child = startRunWith({ parent, name: `trial-${n}`, params, store: spec.store }, {});
+      const returned = await fn({ ...params }, child);
+      if (child.status === 'failed') throw new Error(`${child.name} was marked failed by the trial function`);
+      let value: number | undefined = typeof returned === 'number' ? returned : undefined;
+      if (value === undefined) {
+        if (child.status === 'running') child.flush();
+        value = store.latestMetrics(child.id)[metric]?.value;
+        if (value === undefined) {
+          throw new Error(`trial-${n} returned no number and logged no metric "${metric}"`);
+        }
+      }
+      child.end();
+      trials.push({ trial: n, runId: child.id, name: child.name, params, status: 'finished', value, error: null });
+    } catch (error) {
+      const message = errorMessage(error);
+      if (child) {
+        try {
+          child.fail(error);
+        } catch (storeError) {
+          process.emitWarning(`labbook: could not mark ${child.name} (${child.id}) as failed: ${errorMessage(storeError)}`);
+        }
+      }
+      if (isInterrupt(error) || !child) {
+        // Interrupted, or the trial's run could not even start (store gone): stop here.
+        parent.fail(error);
+        throw error;
+      }
+      process.stderr.write(`sweep: ${child.name} failed: ${message}\n`);
+      trials.push({ trial: n, runId: child.id, name: child.name, params, status: 'failed', value: null, error: message });
+    }
+  }
+
+  let best: SweepResult['best'] = null;
+  for (const t of trials) {
+    if (t.value === null || !Number.isFinite(t.value)) continue;
+    if (best === null || better(goal, t.value, best.value)) best = { runId: t.runId, name: t.name, params: t.params, value: t.value };
+  }
+  const result: SweepResult = { parent, metric, goal, best, trials };
+  const failed = trials.filter((t) => t.status === 'failed');
+  if (failed.length === trials.length) {
+    const error = new SweepError(`all ${trials.length} trial${trials.length === 1 ? '' : 's'} failed; first error (${failed[0].name}): ${failed[0].error}`, result);
+    parent.fail(error);
+    throw error;
+  }
+  try {
+    if (best) {
+      const bestParams: Record<string, ParamValue> = {};
+      for (const [k, v] of Object.entries(best.params)) bestParams[`best.${k}`] = v;
+      parent.logParams(bestParams);
+      parent.setTag('labbook.best_run', best.runId);
+      parent.logMetric(metric, best.value, { step: 0 });
+    }
+    if (failed.length > 0) parent.setTag('sweep.failed_trials', failed.length);
+    parent.end();
+  } catch (error) {
+    parent.fail(error);
+    throw error;
+  }
+  return result;
+}
