@@ -12,7 +12,10 @@ export function formatMetric(value: number): string {
 /** 3.2s, 4m 5s, 2h 10m. */
 export function formatDuration(ms: number): string {
   const s = ms / 1000;
-  if (s < 60) return `${s.toFixed(1)}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m ${Math.round(s % 60)}s`;
-  return `${Math.floor(s / 3600)}h ${Math.round((s % 3600) / 60)}m`;
+  if (s < 59.95) return `${s.toFixed(1)}s`;
+  // Round to the unit shown first, so 119.6 s reads "2m 0s", never "1m 60s".
+  const seconds = Math.round(s);
+  if (seconds < 3600) return `${Math.floor(seconds / 60)}m ${seconds % 60}s`;
+  const minutes = Math.round(s / 60);
+  return `${Math.floor(minutes / 60)}h ${minutes % 60}m`;
 }

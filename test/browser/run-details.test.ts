@@ -1,0 +1,25 @@
+/**
+ * The run details panel in a real Chromium: hostile strings from notebooks render as text.
+ */
+import * as assert from 'node:assert/strict';
+import { closeBrowser, openWebview, type WebviewPage } from './harness';
+import { hostileRunDetails, HOSTILE } from './fixtures';
+
+describe('run details panel (browser)', function () {
+  this.timeout(60_000);
+  let view: WebviewPage | undefined;
+  afterEach(async () => { await view?.close(); view = undefined; });
+  after(closeBrowser);
+
+  it('asks for its data once loaded, then shows markup from the store as text', async () => {
+    view = await openWebview('run-details');
+    await view.waitForMessage((m) => (m as { type?: string }).type === 'ready');
+    await view.post({ type: 'details', details: hostileRunDetails() });
+    await view.page.waitForSelector('table');
+    const text = await view.page.locator('body').innerText();
+    assert.ok(text.includes(HOSTILE.img), 'the img markup is shown literally');
+    assert.equal(await view.page.locator('img[src="x"]').count(), 0, 'no <img> element was created from a string');
+    assert.equal(await view.page.evaluate('window.__xss === undefined'), true, 'no injected handler ran');
+    assert.deepEqual(view.errors.filter((e) => !/vega|WebGL/i.test(e)), []);
+  });
+});
