@@ -1,0 +1,231 @@
+/**
+ * The runs table: one webview panel per scope (some experiments, or all), listing runs
+ * with their params, metrics and tags, like MLflow's runs table. The webview keeps its view
+ * state (filter, order, columns, selection, scroll) with getState/setState and asks for
+ * pages of rows; this side adds the scope to each query and asks the workspace service.
+ * Strict Content-Security-Policy: scripts only by nonce from the built webview folder.
+ */
+import { randomBytes } from 'node:crypto';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { ServiceClient } from '../../core/service/client';
+import { isFromRunsTableView, type FromRunsTableView, type RunsTableAction, type ToRunsTableView } from '../../webviews/runs-table/protocol';
+import { Disposable } from '../util/dispose';
+
+export type { RunsTableAction };
+
+export const RUNS_TABLE_VIEW_TYPE = 'labbook.runsTable';
+
+/** What a runs table lists: some experiments, or every one. */
+export interface RunsTableScope {
+  experimentIds: number[] | 'all';
+  /** The panel's title, e.g. the experiment's name or "All runs". */
+  title: string;
+  /** A filter to apply when the panel opens (search language), e.g. from a command argument. */
+  filter?: string;
+}
+
+/** What the table asks the rest of the extension to do; the lead wires these in runsFeature.ts. */
+export interface RunsTableCallbacks {
+  /** Double-click or the name link: show the run's details panel. */
+  openRun(runId: string): unknown;
+  /** "Compare (n)" with two or more runs selected. */
+  compare(runIds: string[]): unknown;
+  /**
+   * A toolbar action on the selected runs. The callback asks what it needs (confirmation
+   * for delete, the tag for "Tag…") and writes through the service; the store's change
+   * notification then reaches `refresh()`. Return a promise that settles when the action
+   * is done; resolving to `false` means the user cancelled (a rejection is shown as an error).
+   * Once done, deleted runs leave the table's selection.
+   */
+  runAction(action: RunsTableAction, runIds: string[]): unknown;
+}
+
+/** Refreshes closer together than this are merged. */
+const REFRESH_DEBOUNCE_MS = 200;
+
+function scopeKey(scope: RunsTableScope): string {
+  return scope.experimentIds === 'all' ? 'all' : [...new Set(scope.experimentIds)].sort((a, b) => a - b).join(',');
+}
+
+/** Opens and keeps track of runs tables: one panel per scope. */
+export class RunsTablePanels extends Disposable {
+  private readonly panels = new Map<string, RunsTablePanel>();
+
+  constructor(
+    private readonly extensionPath: string,
+    private readonly service: () => ServiceClient | undefined,
+    private readonly callbacks: RunsTableCallbacks,
+  ) {
+    super();
+  }
+
+  /** Shows the table for this scope, revealing it when it is already open. */
+  show(scope: RunsTableScope): RunsTablePanel {
+    const key = scopeKey(scope);
+    const open = this.panels.get(key);
+    if (open) {
+      open.reveal();
+      if (scope.filter !== undefined) open.setFilter(scope.filter);
+      return open;
+    }
+    const panel = new RunsTablePanel(scope, this.extensionPath, this.service, this.callbacks);
+    this.panels.set(key, panel);
+    this.track(panel);
+    panel.onDidClose(() => {
+      this.panels.delete(key);
+      this.untrack(panel);
+    });
+    return panel;
+  }
+
+  /** The store changed: every open table asks again for the rows it shows (debounced). */
+  refresh(): void {
+    for (const panel of this.panels.values()) panel.refresh();
+  }
+
+  /** Same as `refresh()`, named like RunDetailsPanels.refreshAll. */
+  refreshAll(): void {
+    this.refresh();
+  }
+
+  get openScopes(): RunsTableScope[] {
+    return [...this.panels.values()].map((p) => p.scope);
+  }
+}
+
+export class RunsTablePanel extends Disposable {
+  /** What this panel lists (and the filter it was last asked to apply). */
+  scope: RunsTableScope;
+  private readonly panel: vscode.WebviewPanel;
+  private readonly closed = new vscode.EventEmitter<void>();
+  readonly onDidClose = this.closed.event;
+  private ready = false;
+  private refreshTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(scope: RunsTableScope, extensionPath: string, private readonly service: () => ServiceClient | undefined, private readonly callbacks: RunsTableCallbacks) {
+    super();
+    this.scope = scope;
+    const webviewRoot = vscode.Uri.file(path.join(extensionPath, 'dist', 'webviews'));
+    this.panel = vscode.window.createWebviewPanel(RUNS_TABLE_VIEW_TYPE, scope.title, vscode.ViewColumn.Active, {
+      enableScripts: true,
+      localResourceRoots: [webviewRoot],
+    });
+    this.panel.iconPath = vscode.Uri.file(path.join(extensionPath, 'media', 'labbook.svg'));
+    this.panel.webview.html = html(this.panel.webview, webviewRoot, scope.title);
+    this.track(this.closed);
+    this.track({ dispose: () => clearTimeout(this.refreshTimer) });
+    this.track(this.panel.webview.onDidReceiveMessage((message: unknown) => void this.onMessage(message)));
+    // Hidden without retainContextWhenHidden, the webview is torn down; shown again, it
+    // reloads from its saved state and says `ready` again.
+    this.track(this.panel.onDidChangeViewState(() => { if (!this.panel.visible) this.ready = false; }));
+    this.track(this.panel.onDidDispose(() => {
+      this.closed.fire();
+      this.dispose();
+    }));
+  }
+
+  reveal(): void {
+    this.panel.reveal();
+  }
+
+  /** The store changed: the webview asks again for its cached pages (merged when frequent). */
+  refresh(): void {
+    if (this.disposed || !this.ready) return;
+    clearTimeout(this.refreshTimer);
+    this.refreshTimer = setTimeout(() => this.post({ type: 'refresh' }), REFRESH_DEBOUNCE_MS);
+  }
+
+  /** Applies a filter as if typed into the filter box (the panel is already open). */
+  setFilter(filter: string): void {
+    this.scope = { ...this.scope, filter };
+    if (this.ready) this.post(this.initMessage());
+  }
+
+  private initMessage(): ToRunsTableView {
+    return { type: 'init', title: this.scope.title, multipleExperiments: this.scope.experimentIds === 'all' || this.scope.experimentIds.length > 1, filter: this.scope.filter };
+  }
+
+  private post(message: ToRunsTableView): void {
+    if (!this.disposed) void this.panel.webview.postMessage(message);
+  }
+
+  private async onMessage(message: unknown): Promise<void> {
+    if (!isFromRunsTableView(message)) return;
+    switch (message.type) {
+      case 'ready':
+        this.ready = true;
+        this.post(this.initMessage());
+        return;
+      case 'query':
+        return this.answer(message);
+      case 'openRun':
+        this.callbacks.openRun(message.runId);
+        return;
+      case 'compare':
+        this.callbacks.compare(message.runIds);
+        return;
+      case 'runAction':
+        try {
+          const result = await this.callbacks.runAction(message.action, message.runIds);
+          if (result !== false) this.post({ type: 'actionDone', action: message.action, runIds: message.runIds });
+        } catch (error) {
+          void vscode.window.showErrorMessage(`Labbook: ${message.action} failed: ${(error as Error).message}`);
+        }
+        return;
+    }
+  }
+
+  private async answer(message: Extract<FromRunsTableView, { type: 'query' }>): Promise<void> {
+    const service = this.service();
+    if (!service) {
+      this.post({ type: 'queryFailed', requestId: message.requestId, message: 'The Labbook workspace service is not running.' });
+      return;
+    }
+    const { experimentIds } = this.scope;
+    try {
+      const page = await service.queryRunsTable({ ...message.query, experimentIds: experimentIds === 'all' ? undefined : experimentIds });
+      this.post({ type: 'page', requestId: message.requestId, page });
+    } catch (error) {
+      this.post({ type: 'queryFailed', requestId: message.requestId, message: (error as Error).message });
+    }
+  }
+
+  override dispose(): void {
+    if (this.disposed) return;
+    super.dispose();
+    this.panel.dispose();
+  }
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function html(webview: vscode.Webview, webviewRoot: vscode.Uri, title: string): string {
+  const nonce = randomBytes(16).toString('base64');
+  const script = webview.asWebviewUri(vscode.Uri.joinPath(webviewRoot, 'runs-table', 'main.js'));
+  const style = webview.asWebviewUri(vscode.Uri.joinPath(webviewRoot, 'runs-table', 'main.css'));
+  // Styles allow 'unsafe-inline' because the table positions rows and sizes columns inline; scripts never run inline.
+  const csp = [
+    "default-src 'none'",
+    `script-src 'nonce-${nonce}'`,
+    `style-src ${webview.cspSource} 'unsafe-inline'`,
+    `img-src ${webview.cspSource} data:`,
+    `font-src ${webview.cspSource}`,
+  ].join('; ');
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" href="${style}">
+<title>${escapeHtml(title)}</title>
+</head>
+<body>
+<main id="root"></main>
+<script nonce="${nonce}" src="${script}"></script>
+</body>
+</html>`;
+}
