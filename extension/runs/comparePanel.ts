@@ -1,0 +1,238 @@
+/**
+ * The compare panel: two or more runs side by side (params diff, metrics with the best
+ * marked, overlaid metric histories, parallel coordinates, a param/metric scatter, Markdown
+ * and CSV export). The webview is webviews/compare; the messages are in its protocol.ts.
+ *
+ * Interface for the runs feature (extension/runs/runsFeature.ts):
+ *
+ * ```ts
+ * const compare = this.track(new ComparePanel(context.extensionPath, () => this.service, (id) => details.show(id)));
+ * // command "Labbook: Compare Runs" (labbook.compareRuns), with the selected run ids:
+ * compare.show(runIds);   // one panel per set of ids (order does not matter); the same set reveals the open one
+ * // on the service's storeChanged:
+ * compare.refresh();      // every open panel fetches its comparison again; the UI keeps its choices
+ * ```
+ *
+ * Also exported as `ComparePanels` (with `refreshAll()`), like RunDetailsPanels.
+ *
+ * - `service` is read on every fetch: while it is undefined (not started, crashed) the panel
+ *   says so, and shows the comparison on the next `refresh()`.
+ * - Fewer than two runs, an unknown id or a run the service refuses (e.g. deleted) show the
+ *   service's message in the panel instead of the charts.
+ * - `openRun` (optional) is called when a run's name is clicked in the panel.
+ * - Strict Content-Security-Policy: scripts only by nonce from dist/webviews; no eval (vega
+ *   runs with its expression interpreter).
+ */
+import { randomBytes } from 'node:crypto';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { ServiceClient } from '../../core/service/client';
+import { isFromCompareView, type FromCompareView, type ToCompareView } from '../../webviews/compare/protocol';
+import { Disposable } from '../util/dispose';
+
+export const COMPARE_VIEW_TYPE = 'labbook.compareRuns';
+
+/** The key of a set of run ids: the same runs in any order share one panel. */
+export function runSetKey(runIds: string[]): string {
+  return [...new Set(runIds)].sort().join(',');
+}
+
+export class ComparePanel extends Disposable {
+  private readonly views = new Map<string, CompareView>();
+
+  constructor(
+    private readonly extensionPath: string,
+    private readonly service: () => ServiceClient | undefined,
+    private readonly openRun?: (runId: string) => void,
+  ) {
+    super();
+  }
+
+  /** Opens (or reveals) the comparison of these runs. */
+  show(runIds: string[]): CompareView {
+    const ids = [...new Set(runIds)];
+    const key = runSetKey(ids);
+    const open = this.views.get(key);
+    if (open) {
+      open.reveal();
+      return open;
+    }
+    const view = new CompareView(ids, this.extensionPath, this.service, this.openRun);
+    this.views.set(key, view);
+    this.track(view);
+    view.onDidClose(() => {
+      this.views.delete(key);
+      this.untrack(view);
+    });
+    return view;
+  }
+
+  /** The store changed: every open comparison fetches its runs again. */
+  refresh(): void {
+    for (const view of this.views.values()) void view.refresh();
+  }
+
+  /** Same as `refresh()`, named like RunDetailsPanels.refreshAll. */
+  refreshAll(): void {
+    this.refresh();
+  }
+
+  /** The run id sets of the open panels (tests, and the lead's "which panels are open"). */
+  get openRunSets(): string[][] {
+    return [...this.views.values()].map((v) => v.runIds);
+  }
+}
+
+export { ComparePanel as ComparePanels };
+
+/** One webview panel comparing one set of runs. */
+export class CompareView extends Disposable {
+  private readonly panel: vscode.WebviewPanel;
+  private readonly closed = new vscode.EventEmitter<void>();
+  readonly onDidClose = this.closed.event;
+  private ready = false;
+  /** Refreshes overlap while a run trains; only the newest answer is posted. */
+  private generation = 0;
+
+  constructor(
+    readonly runIds: string[],
+    extensionPath: string,
+    private readonly service: () => ServiceClient | undefined,
+    private readonly openRun?: (runId: string) => void,
+  ) {
+    super();
+    const webviewRoot = vscode.Uri.file(path.join(extensionPath, 'dist', 'webviews'));
+    this.panel = vscode.window.createWebviewPanel(COMPARE_VIEW_TYPE, `Compare ${runIds.length} runs`, vscode.ViewColumn.Active, {
+      enableScripts: true,
+      localResourceRoots: [webviewRoot],
+    });
+    this.panel.iconPath = vscode.Uri.file(path.join(extensionPath, 'media', 'labbook.svg'));
+    this.panel.webview.html = html(this.panel.webview, webviewRoot);
+    this.track(this.closed);
+    this.track(this.panel.webview.onDidReceiveMessage((message: unknown) => this.onMessage(message)));
+    this.track(this.panel.onDidDispose(() => {
+      this.closed.fire();
+      this.dispose();
+    }));
+  }
+
+  reveal(): void {
+    this.panel.reveal();
+  }
+
+  async refresh(): Promise<void> {
+    if (!this.ready || this.disposed) return;
+    const generation = ++this.generation;
+    const message = await this.fetch();
+    if (this.disposed || generation !== this.generation) return;
+    if (message.type === 'comparison') this.panel.title = `Compare: ${message.data.comparison.runs.map((r) => r.name).join(', ')}`.slice(0, 80);
+    this.post(message);
+  }
+
+  private async fetch(): Promise<ToCompareView> {
+    if (this.runIds.length < 2) return { type: 'error', message: 'Select at least two runs to compare.' };
+    const service = this.service();
+    if (!service) return { type: 'error', message: 'The Labbook workspace service is not running, so there is nothing to compare yet. Open a workspace folder with a Labbook store.' };
+    try {
+      // A deleted run is still in the store (until purged): say so rather than compare it silently.
+      const deleted = await service.listDeletedRuns().catch(() => []);
+      const gone = deleted.filter((run) => this.runIds.some((id) => run.id.startsWith(id)));
+      if (gone.length > 0) {
+        const names = gone.map((run) => `"${run.name}" (${run.id.slice(0, 8)})`).join(', ');
+        return { type: 'error', message: `${gone.length === 1 ? 'Run' : 'Runs'} ${names} ${gone.length === 1 ? 'was' : 'were'} deleted. Restore ${gone.length === 1 ? 'it' : 'them'} from "Deleted" in the Labbook sidebar to compare again.` };
+      }
+      const data = await service.compareRuns(this.runIds);
+      let keyMetric: string | null = null;
+      try {
+        const experiments = new Set(data.comparison.runs.map((r) => r.experiment));
+        const keys = (await service.listExperiments()).filter((e) => experiments.has(e.name) && e.keyMetric).map((e) => e.keyMetric as string);
+        keyMetric = keys[0] ?? null;
+      } catch {
+        // The key metric only picks the default chart metric; the comparison stands without it.
+      }
+      return { type: 'comparison', data, keyMetric };
+    } catch (error) {
+      return { type: 'error', message: error instanceof Error ? error.message : String(error) };
+    }
+  }
+
+  private post(message: ToCompareView): void {
+    void this.panel.webview.postMessage(message);
+  }
+
+  private onMessage(message: unknown): void {
+    if (!isFromCompareView(message)) return;
+    void this.handle(message).catch((error: Error) => {
+      void vscode.window.showErrorMessage(`Labbook: ${error.message}`);
+    });
+  }
+
+  private async handle(message: FromCompareView): Promise<void> {
+    switch (message.type) {
+      case 'ready':
+        this.ready = true;
+        await this.refresh();
+        return;
+      case 'copyMarkdown':
+        await vscode.env.clipboard.writeText(message.markdown);
+        void vscode.window.setStatusBarMessage('Copied the comparison as Markdown', 3000);
+        this.post({ type: 'notice', message: 'Copied the comparison as a Markdown table.' });
+        return;
+      case 'exportCsv': {
+        const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+        // The name comes from the webview: keep its last path segment only.
+        const fileName = path.basename(message.fileName).replace(/[^\w.-]/g, '_') || 'comparison.csv';
+        const target = await vscode.window.showSaveDialog({
+          title: 'Export comparison as CSV',
+          saveLabel: 'Export',
+          filters: { 'CSV files': ['csv'] },
+          ...(folder ? { defaultUri: vscode.Uri.joinPath(folder, fileName) } : {}),
+        });
+        if (!target || this.disposed) return;
+        await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(message.csv));
+        const where = vscode.workspace.asRelativePath(target, false);
+        void vscode.window.showInformationMessage(`Labbook: saved the comparison to ${where}`);
+        this.post({ type: 'notice', message: `Saved ${where}` });
+        return;
+      }
+      case 'openRun':
+        // Only runs of this comparison (ids may have been given as prefixes; the webview has full ones).
+        if (this.runIds.some((id) => message.runId.startsWith(id))) this.openRun?.(message.runId);
+        return;
+    }
+  }
+
+  override dispose(): void {
+    if (this.disposed) return;
+    super.dispose();
+    this.panel.dispose();
+  }
+}
+
+function html(webview: vscode.Webview, webviewRoot: vscode.Uri): string {
+  const nonce = randomBytes(16).toString('base64');
+  const script = webview.asWebviewUri(vscode.Uri.joinPath(webviewRoot, 'compare', 'main.js'));
+  const style = webview.asWebviewUri(vscode.Uri.joinPath(webviewRoot, 'compare', 'main.css'));
+  // Styles allow 'unsafe-inline' because vega and the web components set inline styles; scripts never do.
+  const csp = [
+    "default-src 'none'",
+    `script-src 'nonce-${nonce}'`,
+    `style-src ${webview.cspSource} 'unsafe-inline'`,
+    `img-src ${webview.cspSource} data:`,
+    `font-src ${webview.cspSource}`,
+  ].join('; ');
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" href="${style}">
+<title>Compare runs</title>
+</head>
+<body>
+<main id="root"><p class="empty">Loading comparison…</p></main>
+<script nonce="${nonce}" src="${script}"></script>
+</body>
+</html>`;
+}
