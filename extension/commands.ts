@@ -14,6 +14,18 @@ export enum Command {
   DeleteRun = 'labbook.deleteRun',
   RevealRunNotebook = 'labbook.revealRunNotebook',
   RefreshRuns = 'labbook.refreshRuns',
+  OpenRunsTable = 'labbook.openRunsTable',
+  CompareRuns = 'labbook.compareRuns',
+  RenameRun = 'labbook.renameRun',
+  TagRun = 'labbook.tagRun',
+  EditRunNote = 'labbook.editRunNote',
+  PinRun = 'labbook.pinRun',
+  UnpinRun = 'labbook.unpinRun',
+  RestoreRun = 'labbook.restoreRun',
+  PurgeRun = 'labbook.purgeRun',
+  PurgeDeletedRuns = 'labbook.purgeDeletedRuns',
+  SetKeyMetric = 'labbook.setKeyMetric',
+  ReopenRunSource = 'labbook.reopenRunSource',
 }
 
 /** Title and category as package.json shows them in the command palette. */
@@ -32,6 +44,18 @@ export const COMMANDS: readonly CommandInfo[] = [
   { id: Command.DeleteRun, title: 'Delete Run…', category: 'Labbook' },
   { id: Command.RevealRunNotebook, title: 'Open Source Notebook of Run', category: 'Labbook' },
   { id: Command.RefreshRuns, title: 'Refresh Runs', category: 'Labbook' },
+  { id: Command.OpenRunsTable, title: 'Open Runs Table', category: 'Labbook' },
+  { id: Command.CompareRuns, title: 'Compare Runs', category: 'Labbook' },
+  { id: Command.RenameRun, title: 'Rename Run…', category: 'Labbook' },
+  { id: Command.TagRun, title: 'Tag Run…', category: 'Labbook' },
+  { id: Command.EditRunNote, title: 'Edit Run Note…', category: 'Labbook' },
+  { id: Command.PinRun, title: 'Pin Run', category: 'Labbook' },
+  { id: Command.UnpinRun, title: 'Unpin Run', category: 'Labbook' },
+  { id: Command.RestoreRun, title: 'Restore Run', category: 'Labbook' },
+  { id: Command.PurgeRun, title: 'Delete Run Permanently…', category: 'Labbook' },
+  { id: Command.PurgeDeletedRuns, title: 'Empty Deleted Runs…', category: 'Labbook' },
+  { id: Command.SetKeyMetric, title: 'Set Key Metric…', category: 'Labbook' },
+  { id: Command.ReopenRunSource, title: 'Reopen Run Source', category: 'Labbook' },
 ];
 
 /** Ids of every contributed command. */

@@ -13,6 +13,7 @@ import { newNotebook } from './notebook/newNotebook';
 import { Disposable } from './util/dispose';
 import { RunsFeature } from './runs/runsFeature';
 import type { RunsTreeNode } from './runs/runsTree';
+import type { ServiceClient } from '../core/service/client';
 import { storePathFor } from './notebook/kernelSession';
 
 /** What `activate` returns (`vscode.extensions.getExtension('labbook.labbook').exports`), used by tests. */
@@ -27,6 +28,10 @@ export interface LabbookApi {
     getChildren(node?: RunsTreeNode): Promise<RunsTreeNode[]>;
     getTreeItem(node: RunsTreeNode): vscode.TreeItem;
     openRunIds(): string[];
+    /** The workspace service, for tests that write through it as the views do. */
+    service(): ServiceClient | undefined;
+    /** Titles of the open runs tables. */
+    openTableTitles(): string[];
   };
 }
 
@@ -80,6 +85,8 @@ export function activate(context: vscode.ExtensionContext): LabbookApi {
       getChildren: (node) => runs.tree.getChildren(node),
       getTreeItem: (node) => runs.tree.getTreeItem(node),
       openRunIds: () => runs.panels.openRunIds,
+      service: () => runs.serviceClient,
+      openTableTitles: () => runs.tables.openScopes.map((s) => s.title),
     },
   };
 }

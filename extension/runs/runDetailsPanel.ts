@@ -8,6 +8,7 @@ import * as vscode from 'vscode';
 import type { ServiceClient } from '../../core/service/client';
 import { isFromRunDetailsView, type ToRunDetailsView } from '../../webviews/run-details/protocol';
 import { Disposable } from '../util/dispose';
+import { Command } from '../commands';
 
 export const RUN_DETAILS_VIEW_TYPE = 'labbook.runDetails';
 
@@ -96,6 +97,9 @@ export class RunDetailsPanel extends Disposable {
       case 'copyRunId':
         void vscode.env.clipboard.writeText(this.runId);
         void vscode.window.setStatusBarMessage(`Copied run ID ${this.runId}`, 3000);
+        return;
+      case 'reopenSource':
+        void vscode.commands.executeCommand(Command.ReopenRunSource, this.runId);
         return;
       case 'revealNotebook':
         if (this.sourceNotebook) void vscode.commands.executeCommand('vscode.open', vscode.Uri.file(this.sourceNotebook));

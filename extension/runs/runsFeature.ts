@@ -6,7 +6,11 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { ServiceClient } from '../../core/service/client';
-import type { RunItem } from '../../core/service/protocol';
+import { fromWireNumber, type ExperimentItem, type RunItem } from '../../core/service/protocol';
+import { formatMetric } from '../../core/format';
+import { RunActions } from './runActions';
+import { RunsTablePanels, type RunsTableAction } from './runsTablePanel';
+import { ComparePanels } from './comparePanel';
 import { Command } from '../commands';
 import { checkNode, nodeEnvOverrides, NODE_PATH_SETTING } from '../notebook/node';
 import { Disposable } from '../util/dispose';
@@ -15,7 +19,19 @@ import { RunsTreeProvider, type RunsTreeNode } from './runsTree';
 
 export const RUNS_VIEW_ID = 'labbook.runs';
 
-type RunCommand = Command.OpenRun | Command.CopyRunId | Command.DeleteRun | Command.RevealRunNotebook | Command.RefreshRuns;
+/** Which runs a command may pick from when none was given. */
+type RunScope = 'live' | 'deleted' | 'any';
+
+function experimentOf(arg: unknown): ExperimentItem | undefined {
+  const node = arg as RunsTreeNode | undefined;
+  return node && typeof node === 'object' && node.kind === 'experiment' ? node.experiment : undefined;
+}
+
+type RunCommand =
+  | Command.OpenRun | Command.CopyRunId | Command.DeleteRun | Command.RevealRunNotebook | Command.RefreshRuns
+  | Command.OpenRunsTable | Command.CompareRuns | Command.RenameRun | Command.TagRun | Command.EditRunNote
+  | Command.PinRun | Command.UnpinRun | Command.RestoreRun | Command.PurgeRun | Command.PurgeDeletedRuns
+  | Command.SetKeyMetric | Command.ReopenRunSource;
 
 /** Resolves the store for a workspace folder the same way notebooks do (setting `labbook.storePath`). */
 export type StorePathResolver = (folder: vscode.WorkspaceFolder) => string;
@@ -25,12 +41,22 @@ export class RunsFeature extends Disposable {
   private starting: Promise<void> | undefined;
   readonly tree: RunsTreeProvider;
   readonly panels: RunDetailsPanels;
+  readonly tables: RunsTablePanels;
+  readonly comparisons: ComparePanels;
+  private readonly actions: RunActions;
   private readonly view: vscode.TreeView<RunsTreeNode>;
 
   constructor(private readonly extensionPath: string, private readonly log: vscode.LogOutputChannel, private readonly storePathFor: StorePathResolver) {
     super();
     this.tree = this.track(new RunsTreeProvider(() => this.service));
     this.panels = this.track(new RunDetailsPanels(extensionPath, () => this.service));
+    this.actions = new RunActions(() => this.service, () => this.refreshViews());
+    this.comparisons = this.track(new ComparePanels(extensionPath, () => this.service, (runId) => void this.panels.show(runId)));
+    this.tables = this.track(new RunsTablePanels(extensionPath, () => this.service, {
+      openRun: (runId) => void this.panels.show(runId),
+      compare: (runIds) => void this.compareRuns(runIds, undefined),
+      runAction: (action, runIds) => this.tableAction(action, runIds),
+    }));
     this.view = this.track(vscode.window.createTreeView(RUNS_VIEW_ID, { treeDataProvider: this.tree, showCollapseAll: true, canSelectMany: true }));
     this.track(vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('labbook.storePath') || e.affectsConfiguration(NODE_PATH_SETTING)) void this.restart();
@@ -46,7 +72,7 @@ export class RunsFeature extends Disposable {
         await vscode.env.clipboard.writeText(run.id);
         vscode.window.setStatusBarMessage(`Copied run ID ${run.id}`, 3000);
       }),
-      [Command.DeleteRun]: (arg) => this.withRun(arg, (run) => this.deleteRun(run)),
+      [Command.DeleteRun]: (arg, many) => this.withRuns(arg, many, (runs) => this.actions.delete(runs)),
       [Command.RevealRunNotebook]: (arg) => this.withRun(arg, async (run) => {
         if (!run.sourceNotebook) {
           void vscode.window.showInformationMessage(`Run "${run.name}" was not started from a notebook.`);
@@ -54,14 +80,38 @@ export class RunsFeature extends Disposable {
         }
         await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(run.sourceNotebook));
       }),
-      [Command.RefreshRuns]: () => this.tree.refresh(),
+      [Command.RefreshRuns]: () => (this.service ? this.tree.refresh() : this.restart()),
+      [Command.OpenRunsTable]: (arg) => this.guard(() => this.openRunsTable(arg)),
+      [Command.CompareRuns]: (arg, many) => this.guard(() => this.compareRuns(arg, many)),
+      [Command.RenameRun]: (arg) => this.withRun(arg, (run) => this.actions.rename(run)),
+      [Command.TagRun]: (arg, many) => this.withRuns(arg, many, (runs) => this.actions.tag(runs)),
+      [Command.EditRunNote]: (arg) => this.withRun(arg, (run) => this.actions.editNote(run)),
+      [Command.PinRun]: (arg, many) => this.withRuns(arg, many, (runs) => this.actions.pin(runs, true)),
+      [Command.UnpinRun]: (arg, many) => this.withRuns(arg, many, (runs) => this.actions.pin(runs, false)),
+      [Command.RestoreRun]: (arg, many) => this.withRuns(arg, many, (runs) => this.actions.restore(runs), 'deleted'),
+      [Command.PurgeRun]: (arg, many) => this.withRuns(arg, many, (runs) => this.actions.purge(runs), 'deleted'),
+      [Command.PurgeDeletedRuns]: () => this.guard(() => this.actions.purgeAllDeleted()),
+      [Command.SetKeyMetric]: (arg) => this.guard(() => this.actions.setKeyMetric(experimentOf(arg))),
+      [Command.ReopenRunSource]: (arg) => this.withRun(arg, (run) => this.actions.reopenSource(run), 'any'),
     };
   }
 
   /** A kernel reported a run starting or ending: refresh now rather than at the next poll. */
   onRunEvent(): void {
     this.tree.refreshSoon(50);
+    this.refreshPanels();
+  }
+
+  private refreshPanels(): void {
     this.panels.refreshAll();
+    this.tables.refreshAll();
+    this.comparisons.refreshAll();
+  }
+
+  /** After the user changed something: the tree at once, panels too (the poll would be 400 ms later). */
+  private refreshViews(): void {
+    this.tree.refresh();
+    this.refreshPanels();
   }
 
   get serviceClient(): ServiceClient | undefined {
@@ -108,7 +158,7 @@ export class RunsFeature extends Disposable {
     this.log.info(`Workspace service started (pid ${service.info.pid}) for ${storePath}${service.info.storeExists ? '' : ' (no runs recorded yet)'}.`);
     service.on('storeChanged', () => {
       this.tree.refreshSoon();
-      this.panels.refreshAll();
+      this.refreshPanels();
     });
     service.on('log', (text) => this.log.info(`[service] ${text.trimEnd()}`));
     service.on('exit', (code, signal) => {
@@ -127,44 +177,119 @@ export class RunsFeature extends Disposable {
     await this.start();
   }
 
-  private async deleteRun(run: RunItem): Promise<void> {
-    const choice = await vscode.window.showWarningMessage(
-      `Delete run "${run.name}"?`,
-      { modal: true, detail: `Run ${run.id} of experiment "${run.experiment}" will no longer be listed. Its data stays in the store.` },
-      'Delete',
-    );
-    if (choice !== 'Delete') return;
-    await this.service?.deleteRun(run.id);
-    this.tree.refresh();
-  }
-
-  /** Runs a command on the run it was invoked on: a tree node, the selection, or a quick pick. */
-  private async withRun(arg: unknown, fn: (run: RunItem) => unknown): Promise<void> {
+  private async guard(fn: () => unknown): Promise<void> {
     try {
-      const run = await this.runFromArgument(arg);
-      if (run) await fn(run);
+      await fn();
     } catch (error) {
       void vscode.window.showErrorMessage(`Labbook: ${(error as Error).message}`);
     }
   }
 
-  private async runFromArgument(arg: unknown): Promise<RunItem | undefined> {
-    const node = arg as RunsTreeNode | undefined;
-    if (node?.kind === 'run') return node.run;
-    const selected = this.view.selection.find((n): n is Extract<RunsTreeNode, { kind: 'run' }> => n.kind === 'run');
-    if (selected) return selected.run;
+  /** Runs a command on the run it was invoked on: a tree node, a run id, the selection, or a quick pick. */
+  private withRun(arg: unknown, fn: (run: RunItem) => unknown, scope: RunScope = 'live'): Promise<void> {
+    return this.guard(async () => {
+      const run = (await this.runsFromArguments(arg, undefined, scope, false))[0];
+      if (run) await fn(run);
+    });
+  }
+
+  /** As withRun, for commands that act on every selected run (VS Code passes the selection second). */
+  private withRuns(arg: unknown, many: unknown, fn: (runs: RunItem[]) => unknown, scope: RunScope = 'live'): Promise<void> {
+    return this.guard(async () => {
+      const runs = await this.runsFromArguments(arg, many, scope, true);
+      if (runs.length) await fn(runs);
+    });
+  }
+
+  private async runsFromArguments(arg: unknown, many: unknown, scope: RunScope, pickMany: boolean): Promise<RunItem[]> {
+    const fromNodes = (nodes: unknown): RunItem[] => (Array.isArray(nodes) ? nodes : [nodes])
+      .filter((n): n is Extract<RunsTreeNode, { kind: 'run' }> => !!n && typeof n === 'object' && (n as RunsTreeNode).kind === 'run')
+      .map((n) => n.run);
+    const selected = fromNodes(many);
+    if (selected.length > 0) return pickMany ? selected : selected.slice(0, 1);
+    const fromNode = fromNodes(arg);
+    if (fromNode.length > 0) return fromNode;
+    const ids = typeof arg === 'string' ? [arg] : Array.isArray(arg) && arg.every((a) => typeof a === 'string') ? arg as string[] : [];
+    if (ids.length > 0) return this.runsByIds(ids);
+    const inView = fromNodes(this.view.selection);
+    if (inView.length > 0) return pickMany ? inView : inView.slice(0, 1);
+    return this.pickRuns(scope, pickMany ? 'many' : 'one');
+  }
+
+  private async runsByIds(ids: string[]): Promise<RunItem[]> {
+    const all = await this.allRuns('any');
+    return ids.map((id) => {
+      const run = all.find((r) => r.id === id);
+      if (!run) throw new Error(`no run with id ${id}`);
+      return run;
+    });
+  }
+
+  private async allRuns(scope: RunScope): Promise<RunItem[]> {
     if (!this.service) throw new Error('the workspace service is not running');
-    const experiments = await this.service.listExperiments();
-    const runs = (await Promise.all(experiments.map((e) => this.service!.listRuns(e.id)))).flat();
+    const service = this.service;
+    const live = scope === 'deleted' ? [] : (await Promise.all((await service.listExperiments()).map((e) => service.listRuns(e.id)))).flat();
+    const deleted = scope === 'live' ? [] : await service.listDeletedRuns();
+    return [...live, ...deleted];
+  }
+
+  private async pickRuns(scope: RunScope, how: 'one' | 'many', title = 'Select a run'): Promise<RunItem[]> {
+    const runs = await this.allRuns(scope);
     if (runs.length === 0) {
-      void vscode.window.showInformationMessage('No runs recorded yet: run a notebook that calls lab.withRun.');
-      return undefined;
+      void vscode.window.showInformationMessage(scope === 'deleted' ? 'There are no deleted runs.' : 'No runs recorded yet: run a notebook that calls lab.withRun.');
+      return [];
     }
-    const picked = await vscode.window.showQuickPick(
-      runs.map((run) => ({ label: run.name, description: `${run.experiment} · ${run.status}`, detail: run.id, run })),
-      { title: 'Select a run', matchOnDescription: true, matchOnDetail: true },
-    );
-    return picked?.run;
+    const items = runs.map((run) => ({
+      label: run.name,
+      description: [run.experiment, run.status, run.keyMetric ? `${run.keyMetric.key} ${formatMetric(fromWireNumber(run.keyMetric.value))}` : ''].filter(Boolean).join(' · '),
+      detail: run.id,
+      run,
+    }));
+    if (how === 'many') {
+      const picked = await vscode.window.showQuickPick(items, { title, matchOnDescription: true, matchOnDetail: true, canPickMany: true });
+      return picked?.map((p) => p.run) ?? [];
+    }
+    const picked = await vscode.window.showQuickPick(items, { title, matchOnDescription: true, matchOnDetail: true });
+    return picked ? [picked.run] : [];
+  }
+
+  /** What the table's toolbar asks for; false when the user cancelled. */
+  private async tableAction(action: RunsTableAction, runIds: string[]): Promise<boolean> {
+    const runs = await this.runsByIds(runIds);
+    switch (action) {
+      case 'delete': return this.actions.delete(runs);
+      case 'pin': return this.actions.pin(runs, true);
+      case 'unpin': return this.actions.pin(runs, false);
+      case 'tag': return this.actions.tag(runs);
+    }
+  }
+
+  /**
+   * From an experiment node: that experiment; from the view title or the palette: all.
+   * Also takes `{ experiment: name, filter }` (links, tests) to open filtered.
+   */
+  private async openRunsTable(arg: unknown): Promise<void> {
+    const request = arg as { experiment?: unknown; filter?: unknown } | undefined;
+    const filter = typeof request?.filter === 'string' ? request.filter : undefined;
+    let experiment = experimentOf(arg);
+    if (!experiment && typeof request?.experiment === 'string' && this.service) {
+      experiment = (await this.service.listExperiments()).find((e) => e.name === request.experiment);
+      if (!experiment) throw new Error(`no experiment named "${request.experiment}"`);
+    }
+    this.tables.show(experiment
+      ? { experimentIds: [experiment.id], title: `Runs: ${experiment.name}`, filter }
+      : { experimentIds: 'all', title: 'Runs: all experiments', filter });
+  }
+
+  private async compareRuns(arg: unknown, many: unknown): Promise<void> {
+    let runs = await this.runsFromArguments(arg, many, 'live', true);
+    if (runs.length < 2) runs = await this.pickRuns('live', 'many', 'Select two or more runs to compare');
+    if (runs.length === 0) return;
+    if (runs.length < 2) {
+      void vscode.window.showInformationMessage('Select at least two runs to compare.');
+      return;
+    }
+    this.comparisons.show(runs.map((r) => r.id));
   }
 
   override dispose(): void {

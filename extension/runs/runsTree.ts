@@ -8,10 +8,12 @@ import type { ServiceClient } from '../../core/service/client';
 import { fromWireNumber, type ExperimentItem, type RunItem } from '../../core/service/protocol';
 import { Disposable } from '../util/dispose';
 import { formatDuration, formatMetric } from '../../core/format';
+import { higherIsBetterByName } from '../../core/compare/compare';
 
 export type RunsTreeNode =
   | { kind: 'experiment'; experiment: ExperimentItem }
-  | { kind: 'run'; run: RunItem }
+  | { kind: 'run'; run: RunItem; children: RunItem[]; best: boolean }
+  | { kind: 'deleted'; runs: RunItem[] }
   | { kind: 'message'; text: string };
 
 const STATUS_ICONS: Record<RunItem['status'], vscode.ThemeIcon> = {
@@ -36,6 +38,54 @@ export function runDescription(run: RunItem, now: number): string {
   parts.push(formatDuration((run.endTime ?? now) - run.startTime));
   parts.push(relativeTime(run.startTime, now));
   return parts.join(' · ');
+}
+
+/** `labbook.run.live.pinned.notebook`, `labbook.run.deleted.notebook`…: package.json menus match on these parts. */
+function contextValue(run: RunItem): string {
+  const parts = ['labbook.run', run.deletedAt ? 'deleted' : 'live'];
+  if (!run.deletedAt) parts.push(run.pinned ? 'pinned' : 'unpinned');
+  if (run.sourceNotebook) parts.push('notebook');
+  return parts.join('.');
+}
+
+/** Runs under `parent` (null: top level), each with its own children; pinned first, as the service orders them. */
+function runNodes(runs: RunItem[], parent: string | null, best: string | undefined): RunsTreeNode[] {
+  const ids = new Set(runs.map((r) => r.id));
+  // A child whose parent is not in the list (deleted, or another experiment) shows at the top level.
+  const level = runs.filter((r) => (parent === null ? r.parentRunId === null || !ids.has(r.parentRunId) : r.parentRunId === parent));
+  return level.map((run) => ({ kind: 'run', run, children: descendants(runs, run.id), best: run.id === best }));
+}
+
+function descendants(runs: RunItem[], id: string): RunItem[] {
+  const out: RunItem[] = [];
+  const queue = [id];
+  while (queue.length) {
+    const parent = queue.shift()!;
+    for (const r of runs) if (r.parentRunId === parent) { out.push(r); queue.push(r.id); }
+  }
+  return out;
+}
+
+/**
+ * The best top-level run by the experiment's key metric (its direction), else by the metric
+ * each run shows, with the direction its name suggests. Only finished runs compete.
+ */
+export function bestRunId(runs: RunItem[], experiment: ExperimentItem): string | undefined {
+  const key = experiment.keyMetric ?? runs.find((r) => r.status === 'finished' && r.keyMetric)?.keyMetric?.key;
+  if (!key) return undefined;
+  const higher = experiment.keyMetric === key && experiment.keyMetricHigherIsBetter !== null ? experiment.keyMetricHigherIsBetter : higherIsBetterByName(key);
+  let bestId: string | undefined;
+  let bestValue = NaN;
+  for (const run of runs) {
+    if (run.status !== 'finished' || run.keyMetric?.key !== key || run.parentRunId !== null) continue;
+    const value = fromWireNumber(run.keyMetric.value);
+    if (!Number.isFinite(value)) continue;
+    if (bestId === undefined || (higher ? value > bestValue : value < bestValue)) {
+      bestId = run.id;
+      bestValue = value;
+    }
+  }
+  return bestId;
 }
 
 export class RunsTreeProvider extends Disposable implements vscode.TreeDataProvider<RunsTreeNode> {
@@ -78,13 +128,18 @@ export class RunsTreeProvider extends Disposable implements vscode.TreeDataProvi
     const service = this.service();
     if (!service) return node ? [] : [{ kind: 'message', text: 'Starting the Labbook service…' }];
     if (!node) {
-      const experiments = await service.listExperiments();
-      return experiments.map((experiment) => ({ kind: 'experiment', experiment }));
+      const [experiments, deleted] = await Promise.all([service.listExperiments(), service.listDeletedRuns()]);
+      const nodes: RunsTreeNode[] = experiments.map((experiment) => ({ kind: 'experiment', experiment }));
+      if (deleted.length > 0) nodes.push({ kind: 'deleted', runs: deleted });
+      return nodes;
     }
     if (node.kind === 'experiment') {
       const runs = await service.listRuns(node.experiment.id);
-      return runs.map((run) => ({ kind: 'run', run }));
+      const best = bestRunId(runs, node.experiment);
+      return runNodes(runs, null, best);
     }
+    if (node.kind === 'run') return runNodes(node.children, node.run.id, undefined);
+    if (node.kind === 'deleted') return node.runs.map((run) => ({ kind: 'run', run, children: [], best: false }));
     return [];
   }
 
@@ -103,17 +158,31 @@ export class RunsTreeProvider extends Disposable implements vscode.TreeDataProvi
       item.contextValue = 'labbook.experiment';
       return item;
     }
+    if (node.kind === 'deleted') {
+      const item = new vscode.TreeItem('Deleted', vscode.TreeItemCollapsibleState.Collapsed);
+      item.id = 'deleted';
+      item.description = `${node.runs.length} run${node.runs.length === 1 ? '' : 's'}`;
+      item.tooltip = 'Deleted runs keep their data until you delete them permanently. Restore one from its context menu.';
+      item.iconPath = new vscode.ThemeIcon('trash');
+      item.contextValue = 'labbook.deleted';
+      return item;
+    }
     const run = node.run;
-    const item = new vscode.TreeItem(run.name, vscode.TreeItemCollapsibleState.None);
+    const collapsible = node.children.length > 0 ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None;
+    const item = new vscode.TreeItem(run.name, collapsible);
     item.id = `run:${run.id}`;
-    item.description = runDescription(run, Date.now());
+    const description = runDescription(run, Date.now());
+    const prefix = [run.pinned ? '📌' : '', node.best ? '★ best' : '', node.children.length ? `${node.children.length} trials` : ''].filter(Boolean).join(' ');
+    item.description = prefix ? `${prefix} · ${description}` : description;
     item.iconPath = STATUS_ICONS[run.status];
-    item.contextValue = run.sourceNotebook ? 'labbook.run.withNotebook' : 'labbook.run';
+    item.contextValue = contextValue(run);
     const tooltip = new vscode.MarkdownString(undefined, false);
     tooltip.appendText(`${run.name}\n\n`);
     tooltip.appendMarkdown(`**Status** `).appendText(`${run.status}\n\n`);
     tooltip.appendMarkdown(`**Run ID** `).appendText(`${run.id}\n\n`);
     tooltip.appendMarkdown(`**Started** `).appendText(`${new Date(run.startTime).toLocaleString()}\n\n`);
+    if (node.best) tooltip.appendMarkdown(`**Best** `).appendText(`by ${run.keyMetric?.key ?? 'the key metric'} in its experiment\n\n`);
+    if (run.deletedAt) tooltip.appendMarkdown(`**Deleted** `).appendText(`${new Date(run.deletedAt).toLocaleString()}\n\n`);
     if (run.sourceNotebook) tooltip.appendMarkdown(`**Notebook** `).appendText(run.sourceNotebook);
     item.tooltip = tooltip;
     item.command = { command: 'labbook.openRun', title: 'Open Run Details', arguments: [node] };

@@ -419,6 +419,24 @@ async function waitForInAnyFrame(page, selector, timeoutMs = 30_000) {
   throw new Error(`nothing matched ${selector} in the workbench or its webviews within ${secs(timeoutMs)}`);
 }
 
+/**
+ * What a suite cannot see from the extension host: across the page and every webview
+ * frame, how many elements match `selector`, whether some frame's text contains `text`,
+ * and whether any frame has the global `flag` set (a planted script would set it).
+ */
+async function inspectFrames(page, { selector, text, flag }) {
+  const result = { matches: 0, textFound: false, flagSet: false, frames: 0 };
+  for (const frame of page.frames()) {
+    try {
+      result.frames++;
+      if (selector) result.matches += (await frame.$$(selector)).length;
+      if (text && (await frame.evaluate((t) => (document.body?.innerText ?? '').includes(t), text))) result.textFound = true;
+      if (flag && (await frame.evaluate((f) => globalThis[f] !== undefined, flag))) result.flagSet = true;
+    } catch { /* frame navigated away */ }
+  }
+  return result;
+}
+
 async function answerScreenshotRequests(session) {
   let names;
   try { names = readdirSync(session.controlDir).filter((n) => n.endsWith('.request')); } catch { return; }
@@ -427,9 +445,10 @@ async function answerScreenshotRequests(session) {
     const reqFile = join(session.controlDir, n);
     let answer;
     try {
-      const { name, waitFor } = JSON.parse(readFileSync(reqFile, 'utf8'));
+      const { name, waitFor, inspect } = JSON.parse(readFileSync(reqFile, 'utf8'));
       if (waitFor) await waitForInAnyFrame(session.page, waitFor);
       answer = { path: await session.screenshot(name) };
+      if (inspect) answer.inspection = await inspectFrames(session.page, inspect);
     } catch (err) {
       answer = { error: err.message };
     }

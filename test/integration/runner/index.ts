@@ -276,13 +276,34 @@ export function runSuitesFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<
 
 let screenshotSeq = 0;
 
+export interface FrameInspection {
+  /** Elements matching `selector` in the workbench and all webviews. */
+  matches: number;
+  /** Whether some frame's visible text contains `text`. */
+  textFound: boolean;
+  /** Whether any frame has the global `flag` defined. */
+  flagSet: boolean;
+  frames: number;
+}
+
+export interface ScreenshotOptions {
+  waitFor?: string;
+  /** Also inspect every frame right after the shot (see FrameInspection). */
+  inspect?: { selector?: string; text?: string; flag?: string };
+}
+
 /**
  * Asks the launcher for a screenshot of the workbench as it is now, saved as
  * `test-output/screenshots/<name>.png`. Resolves to the file's path, or to undefined
  * when the launcher has no browser (desktop VS Code through @vscode/test-electron).
  * With `waitFor`, the launcher first waits for that CSS selector in the page or its frames.
  */
-export async function takeScreenshot(name: string, timeoutMs = 30_000, options: { waitFor?: string } = {}): Promise<string | undefined> {
+export async function takeScreenshot(name: string, timeoutMs = 30_000, options: ScreenshotOptions = {}): Promise<string | undefined> {
+  return (await screenshotWithInspection(name, timeoutMs, options))?.path;
+}
+
+/** As takeScreenshot, returning the frames' inspection too (undefined without a browser). */
+export async function screenshotWithInspection(name: string, timeoutMs = 30_000, options: ScreenshotOptions = {}): Promise<{ path: string; inspection?: FrameInspection } | undefined> {
   const dir = process.env.LABBOOK_TEST_SCREENSHOTS;
   if (!dir) return undefined;
   const safe = name.replace(/[^A-Za-z0-9._-]+/g, '-');
@@ -290,13 +311,13 @@ export async function takeScreenshot(name: string, timeoutMs = 30_000, options: 
   const done = path.join(dir, `${id}.done`);
   // waitFor: a CSS selector that must exist in the workbench or a webview before the shot
   // (the launcher fails the request otherwise), so a picture of "a rendered chart" is one.
-  writeJsonAtomic(path.join(dir, `${id}.request`), { name: safe, waitFor: options.waitFor });
+  writeJsonAtomic(path.join(dir, `${id}.request`), { name: safe, waitFor: options.waitFor, inspect: options.inspect });
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (fs.existsSync(done)) {
-      const answer = JSON.parse(fs.readFileSync(done, 'utf8')) as { path?: string; error?: string };
+      const answer = JSON.parse(fs.readFileSync(done, 'utf8')) as { path: string; error?: string; inspection?: FrameInspection };
       if (answer.error) throw new Error(`screenshot ${name} failed: ${answer.error}`);
-      return answer.path;
+      return answer;
     }
     await new Promise((r) => setTimeout(r, 100));
   }
