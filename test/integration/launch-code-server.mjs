@@ -437,6 +437,20 @@ async function inspectFrames(page, { selector, text, flag }) {
   return result;
 }
 
+/** Scrolls the first element matching `selector` (in any frame) to the top of its view. */
+async function scrollIntoViewInAnyFrame(page, selector) {
+  for (const frame of page.frames()) {
+    try {
+      const element = await frame.$(selector);
+      if (!element) continue;
+      await element.evaluate((e) => e.scrollIntoView({ block: 'start' }));
+      await sleep(500);
+      return;
+    } catch { /* frame navigated away */ }
+  }
+  throw new Error(`nothing matched ${selector} to scroll to`);
+}
+
 async function answerScreenshotRequests(session) {
   let names;
   try { names = readdirSync(session.controlDir).filter((n) => n.endsWith('.request')); } catch { return; }
@@ -445,8 +459,9 @@ async function answerScreenshotRequests(session) {
     const reqFile = join(session.controlDir, n);
     let answer;
     try {
-      const { name, waitFor, inspect } = JSON.parse(readFileSync(reqFile, 'utf8'));
+      const { name, waitFor, inspect, scrollTo } = JSON.parse(readFileSync(reqFile, 'utf8'));
       if (waitFor) await waitForInAnyFrame(session.page, waitFor);
+      if (scrollTo) await scrollIntoViewInAnyFrame(session.page, scrollTo);
       answer = { path: await session.screenshot(name) };
       if (inspect) answer.inspection = await inspectFrames(session.page, inspect);
     } catch (err) {

@@ -288,6 +288,8 @@ export interface FrameInspection {
 
 export interface ScreenshotOptions {
   waitFor?: string;
+  /** Scroll this element (in any frame) to the top before the shot. */
+  scrollTo?: string;
   /** Also inspect every frame right after the shot (see FrameInspection). */
   inspect?: { selector?: string; text?: string; flag?: string };
 }
@@ -311,7 +313,7 @@ export async function screenshotWithInspection(name: string, timeoutMs = 30_000,
   const done = path.join(dir, `${id}.done`);
   // waitFor: a CSS selector that must exist in the workbench or a webview before the shot
   // (the launcher fails the request otherwise), so a picture of "a rendered chart" is one.
-  writeJsonAtomic(path.join(dir, `${id}.request`), { name: safe, waitFor: options.waitFor, inspect: options.inspect });
+  writeJsonAtomic(path.join(dir, `${id}.request`), { name: safe, waitFor: options.waitFor, inspect: options.inspect, scrollTo: options.scrollTo });
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (fs.existsSync(done)) {

@@ -100,7 +100,7 @@ describe('experiment tracker', function () {
   });
 
   it('opens the runs table of an experiment with a filter applied', async () => {
-    await vscode.commands.executeCommand('labbook.openRunsTable', { experiment: 'penguins', filter: 'metrics.val_acc > 0.5' });
+    await vscode.commands.executeCommand('labbook.openRunsTable', { experiment: 'penguins', filter: 'metrics.val_acc > 0.5 and params.units = "16"' });
     await eventually('the runs table tab', async () => tabLabels().includes('Runs: penguins'));
     assert.deepEqual(api.runs.openTableTitles(), ['Runs: penguins']);
     // Fails unless rows arrived from the service through the filter.
@@ -114,13 +114,14 @@ describe('experiment tracker', function () {
     await vscode.commands.executeCommand('labbook.compareRuns', runs.map((n) => n.run.id));
     await eventually('the compare tab', async () => tabLabels().some((l) => l.startsWith('Compare')));
     await takeScreenshot('compare-penguins', 60_000, { waitFor: '.history-section .vega-embed svg.marks' });
+    await takeScreenshot('compare-penguins-history', 60_000, { waitFor: '.history-section .vega-embed svg.marks', scrollTo: '.history-section' });
   });
 
   it('compares the sweep trials in parallel coordinates', async () => {
     const parent = (await runNodes('penguins-sweep')).find((n) => n.children.length === 6)!;
     await vscode.commands.executeCommand('labbook.compareRuns', parent.children.map((r) => r.id));
     await sleep(500);
-    await takeScreenshot('compare-sweep-parallel', 60_000, { waitFor: '.parallel-section .vega-embed svg.marks' });
+    await takeScreenshot('compare-sweep-parallel', 60_000, { waitFor: '.parallel-section .vega-embed svg.marks', scrollTo: '.parallel-section' });
   });
 
   it('pins a run to the top, and deletes, restores and purges runs', async () => {
