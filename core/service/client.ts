@@ -87,6 +87,46 @@ export class ServiceClient extends RpcClientBase<ServiceClientEvents> {
     return this.request(() => this.connection.sendRequest(protocol.GetRunSource, { runId }));
   }
 
+  listModels(): Promise<protocol.RegisteredModel[]> {
+    return this.request(() => this.connection.sendRequest(protocol.ListModels));
+  }
+
+  model(name: string): Promise<protocol.ModelDetails | null> {
+    return this.request(() => this.connection.sendRequest(protocol.GetModel, { name }));
+  }
+
+  previewPromotion(name: string, version: number, to: protocol.Stage): Promise<protocol.PromotionPreview> {
+    return this.request(() => this.connection.sendRequest(protocol.PreviewPromotion, { name, version, to }));
+  }
+
+  promote(params: protocol.PromoteParams): Promise<{ transition: protocol.ModelTransition; archived: number | null }> {
+    return this.request(() => this.connection.sendRequest(protocol.PromoteModelVersion, params));
+  }
+
+  setModelAlias(name: string, version: number, alias: string, reason?: string): Promise<void> {
+    return this.request(() => this.connection.sendRequest(protocol.SetModelAlias, { name, version, alias, reason }));
+  }
+
+  removeModelAlias(name: string, alias: string, reason?: string): Promise<void> {
+    return this.request(() => this.connection.sendRequest(protocol.RemoveModelAlias, { name, alias, reason }));
+  }
+
+  modelCard(name: string, version: number, sliceColumn?: string): Promise<{ card: protocol.ModelCard; markdown: string }> {
+    return this.request(() => this.connection.sendRequest(protocol.GetModelCard, { name, version, sliceColumn }));
+  }
+
+  updateModelCard(params: { name: string; version: number; intendedUse?: string | null; limitations?: string | null; description?: string | null }): Promise<void> {
+    return this.request(() => this.connection.sendRequest(protocol.UpdateModelCard, params));
+  }
+
+  saveGates(name: string, gates: protocol.GatesConfig): Promise<void> {
+    return this.request(() => this.connection.sendRequest(protocol.SaveGates, { name, gates }));
+  }
+
+  registerModelFromRun(params: { runId: string; artifactPath: string; name: string; description?: string }): Promise<protocol.ModelVersion> {
+    return this.request(() => this.connection.sendRequest(protocol.RegisterModelFromRun, params));
+  }
+
   shutdown(graceMs = 2000): Promise<void> {
     return this.stop(() => this.connection.sendRequest(protocol.ServiceShutdown), graceMs);
   }

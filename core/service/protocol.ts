@@ -171,6 +171,61 @@ export const ListDeletedRuns = new RequestType0<RunItem[], void>('service/delete
 export const SetKeyMetric = new RequestType<{ experimentId: number; key: string | null; higherIsBetter: boolean }, void, void>('service/setKeyMetric');
 /** The captured notebook snapshot of a run as .ipynb JSON text, or null when none was captured. */
 export const GetRunSource = new RequestType<{ runId: string }, { ipynb: string; notebook: string | null } | null, void>('service/runSource');
+// ---- Model registry (core/registry) ----
+
+export type { RegisteredModel, ModelVersion, ModelTransition, GateResult, GatesConfig, ModelCard, Stage } from '../registry/types';
+import type { RegisteredModel, ModelVersion, ModelTransition, GateResult, GatesConfig, ModelCard, Stage } from '../registry/types';
+
+export interface ModelVersionItem extends ModelVersion {
+  runName: string;
+  experiment: string;
+  /** Latest metrics of the source run (wire numbers). */
+  metrics: Record<string, WireNumber>;
+  /** Deployments using it (the deploy issue); a version in use is never deleted. */
+  inUse: boolean;
+}
+
+export interface ModelDetails {
+  model: RegisteredModel;
+  /** Newest first. */
+  versions: ModelVersionItem[];
+  /** Newest first. */
+  history: ModelTransition[];
+  /** Contents of `.labbook/gates/<name>.json`, or null when the model has none. */
+  gates: GatesConfig | null;
+  /** Where that file is (or would be). */
+  gatesPath: string;
+}
+
+export interface PromotionPreview {
+  gates: GateResult[];
+  passed: boolean;
+  /** The Production version that promotion to Production would archive. */
+  willArchive: number | null;
+}
+
+export interface PromoteParams {
+  name: string;
+  version: number;
+  to: Stage;
+  reason?: string;
+  /** Override failing gates; needs a reason. */
+  force?: boolean;
+}
+
+export const ListModels = new RequestType0<RegisteredModel[], void>('registry/models');
+export const GetModel = new RequestType<{ name: string }, ModelDetails | null, void>('registry/model');
+export const PreviewPromotion = new RequestType<{ name: string; version: number; to: Stage }, PromotionPreview, void>('registry/previewPromotion');
+/** Refused with the failing gates (error data: GateResult[]) unless forced with a reason. */
+export const PromoteModelVersion = new RequestType<PromoteParams, { transition: ModelTransition; archived: number | null }, void>('registry/promote');
+export const SetModelAlias = new RequestType<{ name: string; version: number; alias: string; reason?: string }, void, void>('registry/setAlias');
+export const RemoveModelAlias = new RequestType<{ name: string; alias: string; reason?: string }, void, void>('registry/removeAlias');
+export const GetModelCard = new RequestType<{ name: string; version: number; sliceColumn?: string }, { card: ModelCard; markdown: string }, void>('registry/modelCard');
+export const UpdateModelCard = new RequestType<{ name: string; version: number; intendedUse?: string | null; limitations?: string | null; description?: string | null }, void, void>('registry/updateModelCard');
+export const SaveGates = new RequestType<{ name: string; gates: GatesConfig }, void, void>('registry/saveGates');
+/** Registers a model a run saved as an artifact folder (`model.json` + weights) as a new version. */
+export const RegisterModelFromRun = new RequestType<{ runId: string; artifactPath: string; name: string; description?: string }, ModelVersion, void>('registry/registerFromRun');
+
 export const ServiceShutdown = new RequestType0<void, void>('service/shutdown');
 /** Something was written to the store (by a kernel, the CLI, or the service itself). */
 export const StoreChanged = new NotificationType<{ dataVersion: number }>('service/storeChanged');
