@@ -23,12 +23,12 @@
  * - Strict Content-Security-Policy: scripts only by nonce from dist/webviews; no eval (vega
  *   runs with its expression interpreter).
  */
-import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ServiceClient } from '../../core/service/client';
 import { isFromCompareView, type FromCompareView, type ToCompareView } from '../../webviews/compare/protocol';
 import { Disposable } from '../util/dispose';
+import { panelHtml } from '../util/webviewHtml';
 
 export const COMPARE_VIEW_TYPE = 'labbook.compareRuns';
 
@@ -107,7 +107,7 @@ export class CompareView extends Disposable {
       localResourceRoots: [webviewRoot],
     });
     this.panel.iconPath = vscode.Uri.file(path.join(extensionPath, 'media', 'labbook.svg'));
-    this.panel.webview.html = html(this.panel.webview, webviewRoot);
+    this.panel.webview.html = panelHtml(this.panel.webview, webviewRoot, { panel: 'compare', title: 'Compare runs', loading: 'Loading comparison…' });
     this.track(this.closed);
     this.track(this.panel.webview.onDidReceiveMessage((message: unknown) => this.onMessage(message)));
     this.track(this.panel.onDidDispose(() => {
@@ -209,30 +209,3 @@ export class CompareView extends Disposable {
   }
 }
 
-function html(webview: vscode.Webview, webviewRoot: vscode.Uri): string {
-  const nonce = randomBytes(16).toString('base64');
-  const script = webview.asWebviewUri(vscode.Uri.joinPath(webviewRoot, 'compare', 'main.js'));
-  const style = webview.asWebviewUri(vscode.Uri.joinPath(webviewRoot, 'compare', 'main.css'));
-  // Styles allow 'unsafe-inline' because vega and the web components set inline styles; scripts never do.
-  const csp = [
-    "default-src 'none'",
-    `script-src 'nonce-${nonce}'`,
-    `style-src ${webview.cspSource} 'unsafe-inline'`,
-    `img-src ${webview.cspSource} data:`,
-    `font-src ${webview.cspSource}`,
-  ].join('; ');
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${style}">
-<title>Compare runs</title>
-</head>
-<body>
-<main id="root"><p class="empty">Loading comparison…</p></main>
-<script nonce="${nonce}" src="${script}"></script>
-</body>
-</html>`;
-}

@@ -2,12 +2,12 @@
  * One webview panel per run, showing its params, tags, metrics with charts and artifacts.
  * Strict Content-Security-Policy: scripts only by nonce from the built webview folder.
  */
-import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ServiceClient } from '../../core/service/client';
 import { isFromRunDetailsView, type ToRunDetailsView } from '../../webviews/run-details/protocol';
 import { Disposable } from '../util/dispose';
+import { panelHtml } from '../util/webviewHtml';
 import { Command } from '../commands';
 
 export const RUN_DETAILS_VIEW_TYPE = 'labbook.runDetails';
@@ -60,7 +60,7 @@ export class RunDetailsPanel extends Disposable {
       localResourceRoots: [webviewRoot],
     });
     this.panel.iconPath = vscode.Uri.file(path.join(extensionPath, 'media', 'labbook.svg'));
-    this.panel.webview.html = html(this.panel.webview, webviewRoot);
+    this.panel.webview.html = panelHtml(this.panel.webview, webviewRoot, { panel: 'run-details', title: 'Run details', loading: 'Loading run…' });
     this.track(this.closed);
     this.track(this.panel.webview.onDidReceiveMessage((message: unknown) => this.onMessage(message)));
     this.track(this.panel.onDidDispose(() => {
@@ -114,30 +114,3 @@ export class RunDetailsPanel extends Disposable {
   }
 }
 
-function html(webview: vscode.Webview, webviewRoot: vscode.Uri): string {
-  const nonce = randomBytes(16).toString('base64');
-  const script = webview.asWebviewUri(vscode.Uri.joinPath(webviewRoot, 'run-details', 'main.js'));
-  const style = webview.asWebviewUri(vscode.Uri.joinPath(webviewRoot, 'run-details', 'main.css'));
-  // Styles allow 'unsafe-inline' because vega and the web components set inline styles; scripts never do.
-  const csp = [
-    "default-src 'none'",
-    `script-src 'nonce-${nonce}'`,
-    `style-src ${webview.cspSource} 'unsafe-inline'`,
-    `img-src ${webview.cspSource} data:`,
-    `font-src ${webview.cspSource}`,
-  ].join('; ');
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${style}">
-<title>Run details</title>
-</head>
-<body>
-<main id="root"><p class="empty">Loading run…</p></main>
-<script nonce="${nonce}" src="${script}"></script>
-</body>
-</html>`;
-}

@@ -5,12 +5,12 @@
  * pages of rows; this side adds the scope to each query and asks the workspace service.
  * Strict Content-Security-Policy: scripts only by nonce from the built webview folder.
  */
-import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ServiceClient } from '../../core/service/client';
 import { isFromRunsTableView, type FromRunsTableView, type RunsTableAction, type ToRunsTableView } from '../../webviews/runs-table/protocol';
 import { Disposable } from '../util/dispose';
+import { panelHtml } from '../util/webviewHtml';
 
 export type { RunsTableAction };
 
@@ -112,7 +112,7 @@ export class RunsTablePanel extends Disposable {
       localResourceRoots: [webviewRoot],
     });
     this.panel.iconPath = vscode.Uri.file(path.join(extensionPath, 'media', 'labbook.svg'));
-    this.panel.webview.html = html(this.panel.webview, webviewRoot, scope.title);
+    this.panel.webview.html = panelHtml(this.panel.webview, webviewRoot, { panel: 'runs-table', title: scope.title });
     this.track(this.closed);
     this.track({ dispose: () => clearTimeout(this.refreshTimer) });
     this.track(this.panel.webview.onDidReceiveMessage((message: unknown) => void this.onMessage(message)));
@@ -198,34 +198,4 @@ export class RunsTablePanel extends Disposable {
   }
 }
 
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
 
-function html(webview: vscode.Webview, webviewRoot: vscode.Uri, title: string): string {
-  const nonce = randomBytes(16).toString('base64');
-  const script = webview.asWebviewUri(vscode.Uri.joinPath(webviewRoot, 'runs-table', 'main.js'));
-  const style = webview.asWebviewUri(vscode.Uri.joinPath(webviewRoot, 'runs-table', 'main.css'));
-  // Styles allow 'unsafe-inline' because the table positions rows and sizes columns inline; scripts never run inline.
-  const csp = [
-    "default-src 'none'",
-    `script-src 'nonce-${nonce}'`,
-    `style-src ${webview.cspSource} 'unsafe-inline'`,
-    `img-src ${webview.cspSource} data:`,
-    `font-src ${webview.cspSource}`,
-  ].join('; ');
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${style}">
-<title>${escapeHtml(title)}</title>
-</head>
-<body>
-<main id="root"></main>
-<script nonce="${nonce}" src="${script}"></script>
-</body>
-</html>`;
-}
