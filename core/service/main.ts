@@ -15,6 +15,7 @@ import {
   runSource, updateRun,
 } from './queries';
 import { checkRunsTableQuery, queryRunsTable } from './table';
+import { registerRegistryHandlers } from './registry-handlers';
 
 const POLL_MS = 400;
 const KILLED_CHECK_MS = 5000;
@@ -165,6 +166,13 @@ connection.onRequest(protocol.SetKeyMetric, (params) => {
 connection.onRequest(protocol.GetRunSource, (params) => {
   check(protocol.checkRunIdParams(params));
   return withStore(null, (s) => runSource(s, params.runId));
+});
+
+registerRegistryHandlers({
+  connection,
+  currentStore,
+  storePath: () => storePath,
+  notifyChanges: (ownWrite) => notifyChanges(ownWrite),
 });
 
 connection.onRequest(protocol.ServiceShutdown, () => {

@@ -102,6 +102,64 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX artifacts_by_sha256 ON artifacts(sha256);
     `,
   },
+  {
+    version: 2,
+    description: 'model registry: registered models, versions, aliases, transitions',
+    sql: `
+      CREATE TABLE registered_models (
+        name TEXT PRIMARY KEY,
+        description TEXT,
+        created_at REAL NOT NULL
+      ) WITHOUT ROWID;
+
+      -- Versions are never deleted (a deployment may use them), so neither is their run.
+      CREATE TABLE model_versions (
+        name TEXT NOT NULL REFERENCES registered_models(name),
+        version INTEGER NOT NULL CHECK (version >= 1),
+        stage TEXT NOT NULL DEFAULT 'None' CHECK (stage IN ('None', 'Staging', 'Production', 'Archived')),
+        run_id TEXT NOT NULL REFERENCES runs(id),
+        -- Artifact folder of the run holding model.json and the weights, e.g. 'model/'.
+        artifact_path TEXT NOT NULL,
+        signature TEXT CHECK (signature IS NULL OR json_valid(signature)),
+        holdout TEXT CHECK (holdout IS NULL OR json_valid(holdout)),
+        description TEXT,
+        intended_use TEXT,
+        limitations TEXT,
+        created_at REAL NOT NULL,
+        created_by TEXT NOT NULL,
+        PRIMARY KEY (name, version)
+      ) WITHOUT ROWID;
+      CREATE INDEX model_versions_by_run ON model_versions(run_id);
+      -- At most one Production version per model: promotion archives the previous one.
+      CREATE UNIQUE INDEX model_versions_one_production ON model_versions(name) WHERE stage = 'Production';
+
+      CREATE TABLE model_aliases (
+        name TEXT NOT NULL,
+        alias TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        PRIMARY KEY (name, alias),
+        FOREIGN KEY (name, version) REFERENCES model_versions(name, version)
+      ) WITHOUT ROWID;
+
+      CREATE TABLE model_transitions (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('stage', 'alias-set', 'alias-removed', 'registered')),
+        from_stage TEXT CHECK (from_stage IS NULL OR from_stage IN ('None', 'Staging', 'Production', 'Archived')),
+        to_stage TEXT CHECK (to_stage IS NULL OR to_stage IN ('None', 'Staging', 'Production', 'Archived')),
+        alias TEXT,
+        at REAL NOT NULL,
+        by TEXT NOT NULL,
+        reason TEXT,
+        forced INTEGER NOT NULL DEFAULT 0 CHECK (forced IN (0, 1)),
+        -- GateResult[] judged for this transition (stage changes to Staging or Production).
+        gates TEXT CHECK (gates IS NULL OR json_valid(gates)),
+        FOREIGN KEY (name, version) REFERENCES model_versions(name, version)
+      );
+      CREATE INDEX model_transitions_by_model ON model_transitions(name, id);
+    `,
+  },
 ];
 
 /** The newest schema this code knows. */

@@ -16,7 +16,7 @@ import {
   MAX_RUN_NAME_LENGTH, PINNED_TAG,
   type Artifact, type EndStatus, type Experiment, type LogArtifactOptions, type MetricPoint, type MetricRange,
   type MetricValue, type NewRun, type PurgeResult, type Run, type RunEnvironment, type RunFilter, type RunKeys,
-  type RunListOptions, type RunStatus, type RunStore,
+  type RunListOptions, type RunStatus, type RunStore, type SqlAccess,
 } from './types';
 
 export interface OpenStoreOptions extends LocationOptions {
@@ -263,6 +263,14 @@ export class Store implements RunStore {
     return statement;
   }
 
+  /** See SqlAccess: for core/registry, whose tables live in this file (migration 2). */
+  readonly sql: SqlAccess = {
+    run: (sql, ...args) => this.stmt(sql).run(...args),
+    get: <T>(sql: string, ...args: unknown[]) => this.stmt(sql).get(...args) as T | undefined,
+    all: <T>(sql: string, ...args: unknown[]) => this.stmt(sql).all(...args) as T[],
+    transaction: <T>(fn: () => T): T => this.db.transaction(fn).immediate(),
+  };
+
   private requireRun(id: string): void {
     if (!this.stmt('SELECT 1 FROM runs WHERE id = ?').get(id)) {
       throw new StoreError('NOT_FOUND', `no run with id ${JSON.stringify(id)} in ${this.location}`);
@@ -456,6 +464,17 @@ export class Store implements RunStore {
         ];
         throw new StoreError(live.length ? 'INVALID_ARGUMENT' : 'NOT_FOUND',
           `purge removes only soft-deleted runs; nothing was purged. Runs ${problems.join('; ')}`);
+      }
+      // Registered model versions are never deleted, so neither is the run that produced them.
+      const producers: string[] = [];
+      for (const part of chunks(unique)) {
+        const rows = this.stmt(`SELECT name, version, run_id FROM model_versions WHERE run_id IN (${placeholders(part.length)})
+          ORDER BY name, version`).all(...part) as Array<{ name: string; version: number; run_id: string }>;
+        producers.push(...rows.map((r) => `${r.run_id} (model ${JSON.stringify(r.name)} v${r.version})`));
+      }
+      if (producers.length) {
+        throw new StoreError('INVALID_ARGUMENT',
+          `purge refused; nothing was purged. These runs produced registered model versions, which are kept: ${producers.join(', ')}`);
       }
       for (const part of chunks(unique)) {
         const list = placeholders(part.length);

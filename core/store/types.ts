@@ -229,3 +229,15 @@ export interface RunStore {
   listArtifacts(runId: string): Artifact[];
   readArtifact(runId: string, name: string): Buffer;
 }
+
+/**
+ * Raw SQL on a store's own connection, for modules that keep their own tables in the same
+ * file (core/registry). Values always travel as bound parameters; statements are cached.
+ */
+export interface SqlAccess {
+  run(sql: string, ...args: unknown[]): { changes: number; lastInsertRowid: number | bigint };
+  get<T>(sql: string, ...args: unknown[]): T | undefined;
+  all<T>(sql: string, ...args: unknown[]): T[];
+  /** Runs `fn` in one BEGIN IMMEDIATE transaction (a nested call becomes a savepoint); rolls back on a throw. */
+  transaction<T>(fn: () => T): T;
+}
