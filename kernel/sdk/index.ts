@@ -10,6 +10,10 @@
  * // Nested runs and sweeps: a parent run with one child run per trial.
  * const { best } = await lab.sweep({ experiment: "mnist", metric: "val_acc", grid: { lr: [0.01, 0.1] } },
  *   async (params, run) => { await model.fit(xs, ys, { epochs: 5, validationSplit: 0.2, callbacks: run.tfCallback() }); });
+ *
+ * // Model registry: register the trained model as a new version, load a version back.
+ * await run.logModel(model, { name: "mnist-cnn", holdout: { rows: testRows, label: "digit" } });
+ * const production = await lab.loadModel("mnist-cnn@production");
  * ```
  */
 export { Run, startRun, withRun } from './run';
@@ -17,6 +21,15 @@ export type {
   ArtifactInput, ArtifactOptions, ChildRunOptions, MetricOptions, ParamValue, RunOptionsBase, RunStatus, StartRunOptions,
   TagValue, TfCallback, TopLevelRunOptions,
 } from './run';
+/**
+ * Model registry: `await run.logModel(model, { name, signature, holdout })` registers a
+ * version; `await lab.loadModel("name@production")` (or `name@champion`, `name/3`, `name`
+ * for the newest) loads one back as a tfjs LayersModel.
+ */
+export { loadModel, MODEL_TAG } from './model';
+export type {
+  FeatureSpec, Holdout, HoldoutInfo, LoadModelOptions, LoggableModel, LogModelOptions, ModelSignature, ModelVersion,
+} from './model';
 export { sweep, SweepError } from './sweep';
 export type {
   GridParams, GridSweepSpec, RandomParams, RandomSweepSpec, SweepDimension, SweepGoal, SweepRange, SweepResult, SweepSpec,

@@ -12,6 +12,7 @@ import {
   HEARTBEAT_INTERVAL_MS, type ArtifactData, type EndStatus, type MetricPoint, type RunStatus, type RunStore,
 } from '../../core/store';
 import { emitRunEvent, executedCells, getExecutionContext } from './context';
+import { logModelForRun, type LoggableModel, type LogModelOptions, type ModelVersion } from './model';
 import { buildSourceNotebook, SOURCE_SNAPSHOT_ARTIFACT, SOURCE_SNAPSHOT_MEDIA_TYPE } from './snapshot';
 import { leaseStore, trackRun, untrackRun, type ExitAware, type StoreLease } from './lifecycle';
 import {
@@ -233,6 +234,27 @@ export class Run implements ExitAware {
   logArtifact(name: string, data: ArtifactInput, options?: ArtifactOptions): string {
     this.assertRunning('logArtifact');
     return this.store.logArtifact(this.id, name, data, options).sha256;
+  }
+
+  /**
+   * Registers a trained tfjs model as the next version (1, 2, 3…) of the registered model
+   * `options.name`, linked to this run. The model is saved as artifacts
+   * `model/model.json` and `model/weights.bin`; its signature (feature names, shapes, task,
+   * class labels) is inferred or given; an optional holdout set is stored with it for
+   * promotion gates and model cards. Tags the run `labbook.model` = `name/version`.
+   *
+   * ```ts
+   * const version = await run.logModel(model, {
+   *   name: "penguins-classifier",
+   *   signature: { featureNames: ["Beak Length (mm)", "Beak Depth (mm)"], labels: ["Adelie", "Gentoo"] },
+   *   holdout: { rows: testRows, label: "Species" },
+   * });
+   * version.version; // 1, 2, 3…
+   * ```
+   */
+  async logModel(model: LoggableModel, options: LogModelOptions): Promise<ModelVersion> {
+    this.assertRunning('logModel');
+    return logModelForRun(this.id, this.store, model, options);
   }
 
   /** Writes buffered metric points to the store now. */

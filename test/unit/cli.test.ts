@@ -96,7 +96,7 @@ describe('labbook CLI', function () {
           assert.ok(loss.every((p) => Number.isFinite(p.value) && p.value > 0));
           assert.equal(db.metricHistory(r.id, 'val_acc').length, 6);
           const artifacts = db.listArtifacts(r.id).map((a) => a.name);
-          assert.deepEqual(artifacts.filter((n) => !n.startsWith('labbook/')), ['weights.json']);
+          assert.deepEqual(artifacts.filter((n) => !n.startsWith('labbook/')).sort(), ['model/holdout.json', 'model/model.json', 'model/weights.bin', 'weights.json']);
           // The kernel captured the cells that had run when the run started.
           assert.ok(artifacts.includes('labbook/source.ipynb'), artifacts.join());
         }
