@@ -26,6 +26,14 @@ export enum Command {
   PurgeDeletedRuns = 'labbook.purgeDeletedRuns',
   SetKeyMetric = 'labbook.setKeyMetric',
   ReopenRunSource = 'labbook.reopenRunSource',
+  PromoteModelVersion = 'labbook.promoteModelVersion',
+  SetModelAlias = 'labbook.setModelAlias',
+  ArchiveModelVersion = 'labbook.archiveModelVersion',
+  CompareModelVersions = 'labbook.compareModelVersions',
+  OpenModelCard = 'labbook.openModelCard',
+  OpenModelRegistry = 'labbook.openModelRegistry',
+  RegisterModelFromRun = 'labbook.registerModelFromRun',
+  RefreshModels = 'labbook.refreshModels',
 }
 
 /** Title and category as package.json shows them in the command palette. */
@@ -56,6 +64,14 @@ export const COMMANDS: readonly CommandInfo[] = [
   { id: Command.PurgeDeletedRuns, title: 'Empty Deleted Runs…', category: 'Labbook' },
   { id: Command.SetKeyMetric, title: 'Set Key Metric…', category: 'Labbook' },
   { id: Command.ReopenRunSource, title: 'Reopen Run Source', category: 'Labbook' },
+  { id: Command.PromoteModelVersion, title: 'Promote Model Version…', category: 'Labbook' },
+  { id: Command.SetModelAlias, title: 'Set Model Alias…', category: 'Labbook' },
+  { id: Command.ArchiveModelVersion, title: 'Archive Model Version…', category: 'Labbook' },
+  { id: Command.CompareModelVersions, title: 'Compare Model Versions', category: 'Labbook' },
+  { id: Command.OpenModelCard, title: 'Open Model Card', category: 'Labbook' },
+  { id: Command.OpenModelRegistry, title: 'Open Model Registry', category: 'Labbook' },
+  { id: Command.RegisterModelFromRun, title: 'Register Model from Run…', category: 'Labbook' },
+  { id: Command.RefreshModels, title: 'Refresh Models', category: 'Labbook' },
 ];
 
 /** Ids of every contributed command. */

@@ -12,6 +12,8 @@ import { KernelLanguageFeatures } from './notebook/languageFeatures';
 import { newNotebook } from './notebook/newNotebook';
 import { Disposable } from './util/dispose';
 import { RunsFeature } from './runs/runsFeature';
+import { ModelsFeature } from './models/modelsFeature';
+import type { ModelsTreeNode } from './models/modelsTree';
 import type { RunsTreeNode } from './runs/runsTree';
 import type { ServiceClient } from '../core/service/client';
 import { storePathFor } from './notebook/kernelSession';
@@ -33,12 +35,18 @@ export interface LabbookApi {
     /** Titles of the open runs tables. */
     openTableTitles(): string[];
   };
+  /** The Models tree as the sidebar sees it. */
+  models: {
+    getChildren(node?: ModelsTreeNode): Promise<ModelsTreeNode[]>;
+    getTreeItem(node: ModelsTreeNode): vscode.TreeItem;
+  };
 }
 
 class Labbook extends Disposable {
   readonly log: vscode.LogOutputChannel;
   readonly kernels: NotebookKernels;
   readonly runs: RunsFeature;
+  readonly models: ModelsFeature;
 
   constructor(context: vscode.ExtensionContext) {
     super();
@@ -47,6 +55,8 @@ class Labbook extends Disposable {
     this.track(new KernelLanguageFeatures(this.kernels));
     this.runs = this.track(new RunsFeature(context.extensionPath, this.log, (folder) =>
       storePathFor(folder.uri.fsPath, vscode.workspace.getConfiguration('labbook', folder.uri).get<string>('storePath'), () => folder.uri.fsPath)!));
+    this.models = this.track(new ModelsFeature(context.extensionPath, () => this.runs.serviceClient, this.log));
+    this.track(this.runs.onDidChangeStore(() => this.models.onStoreChanged()));
     this.track(this.kernels.onDidRunEvent(() => this.runs.onRunEvent()));
     this.registerCommands();
   }
@@ -58,6 +68,7 @@ class Labbook extends Disposable {
       [Command.RestartKernel]: (arg) => this.kernels.restart(notebookFromArgument(arg)),
       [Command.InterruptKernel]: (arg) => this.kernels.interrupt(notebookFromArgument(arg)),
       ...this.runs.commands(),
+      ...this.models.commands(),
     };
     for (const [id, handler] of Object.entries(handlers)) {
       this.track(vscode.commands.registerCommand(id, handler));
@@ -77,6 +88,7 @@ export function activate(context: vscode.ExtensionContext): LabbookApi {
   startIntegrationSuites(context.extensionPath, labbook.log);
   const kernels = labbook.kernels;
   const runs = labbook.runs;
+  const models = labbook.models;
   return {
     activationMs,
     kernelPid: (notebook) => kernels.kernelPid(notebook),
@@ -87,6 +99,10 @@ export function activate(context: vscode.ExtensionContext): LabbookApi {
       openRunIds: () => runs.panels.openRunIds,
       service: () => runs.serviceClient,
       openTableTitles: () => runs.tables.openScopes.map((s) => s.title),
+    },
+    models: {
+      getChildren: (node) => models.tree.getChildren(node),
+      getTreeItem: (node) => models.tree.getTreeItem(node),
     },
   };
 }

@@ -44,10 +44,14 @@ export class RunsFeature extends Disposable {
   readonly tables: RunsTablePanels;
   readonly comparisons: ComparePanels;
   private readonly actions: RunActions;
+  private readonly storeChanged = new vscode.EventEmitter<void>();
+  /** The store changed (any writer), or the service (re)started: other views refresh on this. */
+  readonly onDidChangeStore = this.storeChanged.event;
   private readonly view: vscode.TreeView<RunsTreeNode>;
 
   constructor(private readonly extensionPath: string, private readonly log: vscode.LogOutputChannel, private readonly storePathFor: StorePathResolver) {
     super();
+    this.track(this.storeChanged);
     this.tree = this.track(new RunsTreeProvider(() => this.service));
     this.panels = this.track(new RunDetailsPanels(extensionPath, () => this.service));
     this.actions = new RunActions(() => this.service, () => this.refreshViews());
@@ -103,6 +107,7 @@ export class RunsFeature extends Disposable {
   }
 
   private refreshPanels(): void {
+    this.storeChanged.fire();
     this.panels.refreshAll();
     this.tables.refreshAll();
     this.comparisons.refreshAll();
@@ -168,6 +173,7 @@ export class RunsFeature extends Disposable {
       this.tree.setProblem('The Labbook service stopped; run "Labbook: Refresh Runs" to restart it.');
     });
     this.tree.setProblem(undefined);
+    this.storeChanged.fire();
   }
 
   private async restart(): Promise<void> {

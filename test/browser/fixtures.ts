@@ -4,6 +4,7 @@
  */
 import type { MetricPointItem, RunComparisonData, RunDetails, RunItem } from '../../core/service/protocol';
 import type { RunsTableRow } from '../../core/service/protocol';
+import type { GateResult, ModelCard, ModelDetails, ModelTransition, ModelVersionItem } from '../../core/service/protocol';
 
 export const HOSTILE = {
   img: '<img src=x onerror="window.__xss=1">',
@@ -205,4 +206,121 @@ export function childTableRows(parent: RunsTableRow, count: number): RunsTableRo
     startTime: parent.startTime + fold * 10_000,
     metrics: { val_acc: { latest: 0.9 + fold / 100, min: 0.5, max: 0.95, step: 19 } },
   }));
+}
+
+// ---- Model registry ----
+
+export interface RegistryFixtureOptions {
+  /** Hostile strings in the model name, aliases, reasons, descriptions, run names and slice values. */
+  hostile?: boolean;
+}
+
+const MODEL_T0 = Date.UTC(2026, 10, 20, 9, 0, 0);
+const HOUR = 3_600_000;
+
+/** penguins-classifier: v3 Production + champion, v2 Archived, v1 None; a forced promotion and a refused gate in the history. */
+export function penguinsModel(options: RegistryFixtureOptions = {}): ModelDetails {
+  const hostile = options.hostile ?? false;
+  const name = hostile ? `penguins ${HOSTILE.img}` : 'penguins-classifier';
+  const signature = {
+    features: [
+      { name: 'bill_length_mm', dtype: 'float32' as const }, { name: 'bill_depth_mm', dtype: 'float32' as const },
+      { name: 'flipper_length_mm', dtype: 'float32' as const }, { name: 'body_mass_g', dtype: 'float32' as const },
+    ],
+    inputShape: [null, 4], outputShape: [null, 3], task: 'classification' as const, labels: ['Adelie', 'Chinstrap', 'Gentoo'],
+  };
+  const holdout = { artifact: 'model/holdout.json', rows: 68, label: 'species', columns: ['bill_length_mm', 'bill_depth_mm', 'flipper_length_mm', 'body_mass_g', 'island', 'sex', 'species'], sha256: 'c'.repeat(64) };
+  const version = (n: number, overrides: Partial<ModelVersionItem>): ModelVersionItem => ({
+    name, version: n, stage: 'None', aliases: [], runId: `${n}a2b3c4d5e6f708192a3b4c5d6e7f8091`.slice(0, 32), artifactPath: 'model/',
+    signature, holdout, description: null, intendedUse: null, limitations: null,
+    createdAt: MODEL_T0 + n * 24 * HOUR, createdBy: 'ana', runName: `dense-${n * 8}`, experiment: 'penguins', metrics: {}, inUse: false,
+    ...overrides,
+  });
+  const versions = [
+    version(3, { stage: 'Production', aliases: hostile ? ['champion', `x${HOSTILE.svg}`] : ['champion'], description: hostile ? `wide net ${HOSTILE.script}` : 'Two hidden layers of 24 units.',
+      metrics: { val_acc: 0.9612, val_loss: 0.1184, acc: 0.978, loss: 0.072 }, runName: hostile ? `dense ${HOSTILE.img}` : 'dense-24', inUse: true }),
+    version(2, { stage: 'Archived', metrics: { val_acc: 0.9418, val_loss: 0.1502, acc: 0.962, loss: 0.101 }, runName: 'dense-16' }),
+    version(1, { stage: 'None', aliases: hostile ? [] : ['baseline'], metrics: { val_acc: 0.8731, val_loss: 'NaN', acc: 0.901, loss: 0.254 }, runName: 'linear', signature: null, holdout: null }),
+  ];
+  const gate = (text: string, passed: boolean, actual: number | null, expected: string, message: string): GateResult => ({ gate: text, passed, actual, expected, message });
+  const t = (id: number, at: number, fields: Partial<ModelTransition>): ModelTransition => ({
+    id, name, version: 1, kind: 'stage', from: null, to: null, alias: null, at: MODEL_T0 + at * HOUR, by: 'ana', reason: null, forced: false, gates: null, ...fields,
+  });
+  const history: ModelTransition[] = [
+    t(9, 80, { version: 3, kind: 'alias-set', alias: 'champion', reason: hostile ? `best so far ${HOSTILE.img}` : 'best so far' }),
+    t(8, 79, { version: 2, kind: 'stage', from: 'Production', to: 'Archived', reason: 'replaced by v3' }),
+    t(7, 79, { version: 3, kind: 'stage', from: 'Staging', to: 'Production', by: 'ben', reason: hostile ? `ship it ${HOSTILE.script}` : 'Approved in the Thursday review', gates: [
+      gate('metrics.val_acc >= 0.95', true, 0.9612, '>= 0.95', 'val_acc 0.9612 is at least 0.95'),
+      gate('not worse than Production v2 on the holdout (accuracy, tolerance 0.01)', true, 0.9559, '>= 0.9194 (v2 0.9294 - 0.01)', 'accuracy 0.9559 on 68 holdout rows; v2 has 0.9294'),
+    ] }),
+    t(6, 75, { version: 3, kind: 'stage', from: 'None', to: 'Staging', gates: [gate('metrics.val_acc >= 0.9', true, 0.9612, '>= 0.9', 'val_acc 0.9612 is at least 0.9')] }),
+    t(5, 74, { version: 3, kind: 'registered' }),
+    t(4, 50, { version: 2, kind: 'stage', from: 'Staging', to: 'Production', forced: true, reason: hostile ? `deadline ${HOSTILE.link}` : 'Demo on Friday; the gate threshold is being revised', gates: [
+      gate('metrics.val_acc >= 0.95', false, 0.9418, '>= 0.95', 'val_acc 0.9418 is below 0.95 by 0.0082'),
+    ] }),
+    t(3, 49, { version: 2, kind: 'stage', from: 'None', to: 'Staging', gates: [gate('metrics.val_acc >= 0.9', true, 0.9418, '>= 0.9', 'val_acc 0.9418 is at least 0.9')] }),
+    t(2, 48, { version: 2, kind: 'registered' }),
+    t(1, 24, { version: 1, kind: 'registered' }),
+  ];
+  return {
+    model: {
+      name, description: hostile ? `Species from measurements ${HOSTILE.img}` : 'Penguin species from bill, flipper and body measurements.',
+      createdAt: MODEL_T0 + 24 * HOUR, latestVersion: 3, production: 3, staging: null,
+      aliases: hostile ? { champion: 3, [`x${HOSTILE.svg}`]: 3 } : { champion: 3, baseline: 1 },
+    },
+    versions,
+    history,
+    gates: {
+      production: { metrics: ['metrics.val_acc >= 0.95'], notWorseThanProduction: { metric: 'accuracy', tolerance: 0.01 } },
+      staging: { metrics: ['metrics.val_acc >= 0.9'] },
+    },
+    gatesPath: '/work/examples/.labbook/gates/penguins-classifier.json',
+  };
+}
+
+/** The card of v3, sliced by island: Torgersen is much worse than overall. */
+export function penguinsModelCard(options: RegistryFixtureOptions & { sliceColumn?: string | null } = {}): { card: ModelCard; markdown: string } {
+  const hostile = options.hostile ?? false;
+  const details = penguinsModel(options);
+  const v = details.versions[0];
+  const column = options.sliceColumn === undefined ? 'island' : options.sliceColumn;
+  const islandGroups = [
+    { value: 'Biscoe', rows: 33, metrics: { accuracy: 0.9697, f1_macro: 0.9612 } },
+    { value: 'Dream', rows: 25, metrics: { accuracy: 0.96, f1_macro: 0.9583 } },
+    { value: hostile ? `Torgersen ${HOSTILE.img}` : 'Torgersen', rows: 10, metrics: { accuracy: 0.8, f1_macro: 0.7407 } },
+  ];
+  const sexGroups = [
+    { value: 'female', rows: 34, metrics: { accuracy: 0.9412, f1_macro: 0.9391 } },
+    { value: 'male', rows: 34, metrics: { accuracy: 0.9706, f1_macro: 0.9688 } },
+  ];
+  const card: ModelCard = {
+    name: details.model.name,
+    version: 3,
+    stage: 'Production',
+    aliases: v.aliases,
+    details: {
+      description: v.description, createdAt: v.createdAt, createdBy: v.createdBy, runId: v.runId, runName: v.runName, experiment: 'penguins',
+      gitCommit: 'd'.repeat(40), framework: 'TensorFlow.js 4.22.0 (layers model)', signature: v.signature,
+    },
+    intendedUse: hostile ? `Teaching ${HOSTILE.script}` : 'Teaching examples of multi-class classification on tabular data.',
+    limitations: null,
+    trainingData: {
+      params: { epochs: '40', hidden_units: '24', lr: '0.01', optimizer: 'adam', [hostile ? HOSTILE.img : 'seed']: hostile ? HOSTILE.svg : '42' },
+      datasets: [{ name: hostile ? `penguins.csv ${HOSTILE.img}` : 'penguins.csv', role: 'training', fingerprint: 'e'.repeat(64), rows: 276 }],
+    },
+    metrics: {
+      run: { val_acc: 0.9612, val_loss: 0.1184, acc: 0.978, loss: 0.072, lr_final: 'NaN' },
+      holdout: {
+        rows: 68,
+        metrics: { accuracy: 0.9412, f1_macro: 0.9351 },
+        ...(column ? { slices: { column, groups: column === 'sex' ? sexGroups : islandGroups } } : {}),
+      },
+    },
+    caveats: [
+      `Slice island = ${islandGroups[2].value} has accuracy 0.8 (10 rows), 0.1412 below overall 0.9412.`,
+      'The holdout set has 68 rows: metrics per slice rest on few rows.',
+    ],
+  };
+  const markdown = `# Model card: ${card.name} v3\n\n## Model details\n\n- Stage: Production\n\n## Metrics\n\n| island | rows | accuracy |\n| --- | --- | --- |\n| Biscoe | 33 | 0.9697 |\n`;
+  return { card, markdown };
 }

@@ -1,0 +1,194 @@
+/**
+ * The registry panel of one model: its versions side by side, the stage history, the
+ * lineage of a version, and the gates editor. The webview is webviews/registry; the
+ * messages are in its protocol.ts. Actions on a version run the model commands with
+ * `{ name, version }`, so the panel and the palette share one flow.
+ */
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { ServiceClient } from '../../core/service/client';
+import { isFromRegistryView, type FromRegistryView, type ToRegistryView, type VersionLineage } from '../../webviews/registry/protocol';
+import { Disposable } from '../util/dispose';
+import { panelHtml } from '../util/webviewHtml';
+
+export const REGISTRY_VIEW_TYPE = 'labbook.modelRegistry';
+
+export class RegistryPanels extends Disposable {
+  private readonly panels = new Map<string, RegistryPanel>();
+
+  constructor(private readonly extensionPath: string, private readonly service: () => ServiceClient | undefined) {
+    super();
+  }
+
+  show(name: string): RegistryPanel {
+    const open = this.panels.get(name);
+    if (open) {
+      open.reveal();
+      return open;
+    }
+    const panel = new RegistryPanel(name, this.extensionPath, this.service);
+    this.panels.set(name, panel);
+    this.track(panel);
+    panel.onDidClose(() => {
+      this.panels.delete(name);
+      this.untrack(panel);
+    });
+    return panel;
+  }
+
+  /** The store changed: open panels fetch their model again. */
+  refreshAll(): void {
+    for (const panel of this.panels.values()) void panel.refresh();
+  }
+
+  get openModels(): string[] {
+    return [...this.panels.keys()];
+  }
+}
+
+export class RegistryPanel extends Disposable {
+  private readonly panel: vscode.WebviewPanel;
+  private readonly closed = new vscode.EventEmitter<void>();
+  readonly onDidClose = this.closed.event;
+  private ready = false;
+  private generation = 0;
+  private selected: number | undefined;
+  /** What was posted last: a store change elsewhere (a run training) posts nothing new. */
+  private lastPosted: string | undefined;
+
+  constructor(readonly name: string, extensionPath: string, private readonly service: () => ServiceClient | undefined) {
+    super();
+    const webviewRoot = vscode.Uri.file(path.join(extensionPath, 'dist', 'webviews'));
+    this.panel = vscode.window.createWebviewPanel(REGISTRY_VIEW_TYPE, `Model: ${name}`, vscode.ViewColumn.Active, {
+      enableScripts: true,
+      localResourceRoots: [webviewRoot],
+    });
+    this.panel.iconPath = vscode.Uri.file(path.join(extensionPath, 'media', 'labbook.svg'));
+    this.panel.webview.html = panelHtml(this.panel.webview, webviewRoot, { panel: 'registry', title: 'Model registry', loading: 'Loading model…' });
+    this.track(this.closed);
+    this.track(this.panel.webview.onDidReceiveMessage((message: unknown) => this.onMessage(message)));
+    this.track(this.panel.onDidDispose(() => {
+      this.closed.fire();
+      this.dispose();
+    }));
+  }
+
+  reveal(): void {
+    this.panel.reveal();
+  }
+
+  async refresh(): Promise<void> {
+    if (!this.ready || this.disposed) return;
+    const generation = ++this.generation;
+    const message = await this.fetch();
+    if (this.disposed || generation !== this.generation) return;
+    const json = JSON.stringify(message);
+    if (json === this.lastPosted) return;
+    this.lastPosted = json;
+    this.post(message);
+    if (message.type === 'model' && this.selected !== undefined) void this.sendLineage(this.selected);
+  }
+
+  private async fetch(): Promise<ToRegistryView> {
+    const service = this.service();
+    if (!service) return { type: 'error', message: 'The Labbook workspace service is not running. Open a workspace folder with a Labbook store.' };
+    try {
+      const details = await service.model(this.name);
+      if (!details) return { type: 'error', message: `There is no registered model named "${this.name}" (any more).` };
+      return { type: 'model', details };
+    } catch (error) {
+      return { type: 'error', message: (error as Error).message };
+    }
+  }
+
+  /** Version → run → notebook snapshot → data sets → git commit. */
+  private async sendLineage(version: number): Promise<void> {
+    const service = this.service();
+    if (!service) return;
+    const problems: string[] = [];
+    const details = await service.model(this.name).catch(() => null);
+    const v = details?.versions.find((x) => x.version === version);
+    if (!v) return;
+    const [run, card] = await Promise.all([
+      service.runDetails(v.runId).catch((e: Error) => { problems.push(`run: ${e.message}`); return null; }),
+      service.modelCard(this.name, version).catch((e: Error) => { problems.push(`model card: ${e.message}`); return null; }),
+    ]);
+    if (!run && problems.length === 0) problems.push(`run ${v.runId} is not in the store (deleted permanently?)`);
+    const lineage: VersionLineage = {
+      version,
+      runId: v.runId,
+      runName: run?.name ?? v.runName ?? null,
+      experiment: run?.experiment ?? v.experiment ?? null,
+      hasSource: !!run?.sourceSnapshot,
+      sourceNotebook: run?.sourceNotebook ?? null,
+      gitCommit: run?.gitCommit ?? card?.card.details.gitCommit ?? null,
+      gitDirty: run?.gitDirty ?? null,
+      datasets: card?.card.trainingData.datasets ?? [],
+      problem: problems.length ? problems.join('; ') : null,
+    };
+    if (this.disposed || this.selected !== version) return;
+    this.post({ type: 'lineage', lineage });
+  }
+
+  private post(message: ToRegistryView): void {
+    void this.panel.webview.postMessage(message);
+  }
+
+  private onMessage(message: unknown): void {
+    if (!isFromRegistryView(message)) return;
+    void this.handle(message).catch((error: Error) => {
+      void vscode.window.showErrorMessage(`Labbook: ${error.message}`);
+    });
+  }
+
+  private async handle(message: FromRegistryView): Promise<void> {
+    switch (message.type) {
+      case 'ready':
+        this.ready = true;
+        this.lastPosted = undefined;
+        await this.refresh();
+        return;
+      case 'selectVersion':
+        this.selected = message.version;
+        await this.sendLineage(message.version);
+        return;
+      case 'openRun':
+        await vscode.commands.executeCommand('labbook.openRun', message.runId);
+        return;
+      case 'reopenSource':
+        await vscode.commands.executeCommand('labbook.reopenRunSource', message.runId);
+        return;
+      case 'promote':
+        await vscode.commands.executeCommand('labbook.promoteModelVersion', { name: this.name, version: message.version });
+        return;
+      case 'setAlias':
+        await vscode.commands.executeCommand('labbook.setModelAlias', { name: this.name, version: message.version });
+        return;
+      case 'modelCard':
+        await vscode.commands.executeCommand('labbook.openModelCard', { name: this.name, version: message.version });
+        return;
+      case 'saveGates': {
+        const service = this.service();
+        if (!service) {
+          this.post({ type: 'gatesError', message: 'The Labbook workspace service is not running.' });
+          return;
+        }
+        try {
+          await service.saveGates(this.name, message.gates);
+        } catch (error) {
+          this.post({ type: 'gatesError', message: (error as Error).message });
+          return;
+        }
+        this.post({ type: 'gatesSaved' });
+        await this.refresh();
+        return;
+      }
+    }
+  }
+
+  override dispose(): void {
+    if (this.disposed) return;
+    super.dispose();
+    this.panel.dispose();
+  }
+}
