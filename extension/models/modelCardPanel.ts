@@ -99,6 +99,10 @@ export class ModelCardPanel extends Disposable {
       const v = details?.versions.find((x) => x.version === this.version);
       if (!details || !v) return { type: 'error', message: `There is no version ${this.version} of a model named "${this.name}" (any more).` };
       const columns = (v.holdout?.columns ?? []).filter((c) => c !== v.holdout?.label);
+      // Until the user picks one, slice by the first column that is not a model input
+      // (e.g. island, sex): unequal performance across groups is what the card is for.
+      const features = new Set((v.signature?.features ?? []).map((f) => f.name));
+      if (this.sliceColumn === undefined) this.sliceColumn = columns.find((c) => !features.has(c)) ?? null;
       const { card, markdown } = await service.modelCard(this.name, this.version, this.sliceColumn ?? undefined);
       const sliceColumn = this.sliceColumn === null ? null : card.metrics.holdout?.slices?.column ?? null;
       return { type: 'card', card, markdown, columns, sliceColumn };

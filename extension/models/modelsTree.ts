@@ -122,7 +122,7 @@ export class ModelsTreeProvider extends Disposable implements vscode.TreeDataPro
     }
     if (node.kind === 'model') {
       const m = node.model;
-      const item = new vscode.TreeItem(m.name, vscode.TreeItemCollapsibleState.Collapsed);
+      const item = new vscode.TreeItem(m.name, vscode.TreeItemCollapsibleState.Expanded);
       item.id = `model:${m.name}`;
       const parts = [`${m.latestVersion} version${m.latestVersion === 1 ? '' : 's'}`];
       if (m.production !== null) parts.push(`Production v${m.production}`);
