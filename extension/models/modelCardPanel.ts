@@ -8,7 +8,7 @@ import * as vscode from 'vscode';
 import type { ServiceClient } from '../../core/service/client';
 import { isFromModelCardView, type FromModelCardView, type ToModelCardView } from '../../webviews/model-card/protocol';
 import { Disposable } from '../util/dispose';
-import { panelHtml } from '../util/webviewHtml';
+import { LabbookPanel, PanelSet } from '../util/panels';
 
 export const MODEL_CARD_VIEW_TYPE = 'labbook.modelCard';
 
@@ -17,43 +17,27 @@ export function modelCardKey(name: string, version: number): string {
 }
 
 export class ModelCardPanels extends Disposable {
-  private readonly panels = new Map<string, ModelCardPanel>();
+  private readonly panels = this.track(new PanelSet<ModelCardPanel>());
 
   constructor(private readonly extensionPath: string, private readonly service: () => ServiceClient | undefined) {
     super();
   }
 
   show(name: string, version: number): ModelCardPanel {
-    const key = modelCardKey(name, version);
-    const open = this.panels.get(key);
-    if (open) {
-      open.reveal();
-      return open;
-    }
-    const panel = new ModelCardPanel(name, version, this.extensionPath, this.service);
-    this.panels.set(key, panel);
-    this.track(panel);
-    panel.onDidClose(() => {
-      this.panels.delete(key);
-      this.untrack(panel);
-    });
-    return panel;
+    return this.panels.show(modelCardKey(name, version), () => new ModelCardPanel(name, version, this.extensionPath, this.service));
   }
 
   refreshAll(): void {
-    for (const panel of this.panels.values()) void panel.refresh();
+    this.panels.refreshAll();
   }
 
   /** `name/version` of each open card. */
   get openCards(): string[] {
-    return [...this.panels.keys()];
+    return this.panels.keys;
   }
 }
 
-export class ModelCardPanel extends Disposable {
-  private readonly panel: vscode.WebviewPanel;
-  private readonly closed = new vscode.EventEmitter<void>();
-  readonly onDidClose = this.closed.event;
+export class ModelCardPanel extends LabbookPanel {
   private ready = false;
   private generation = 0;
   /** undefined: the service's default; null: no slices. */
@@ -62,24 +46,7 @@ export class ModelCardPanel extends Disposable {
   private markdown: string | undefined;
 
   constructor(readonly name: string, readonly version: number, extensionPath: string, private readonly service: () => ServiceClient | undefined) {
-    super();
-    const webviewRoot = vscode.Uri.file(path.join(extensionPath, 'dist', 'webviews'));
-    this.panel = vscode.window.createWebviewPanel(MODEL_CARD_VIEW_TYPE, `Model card: ${name} v${version}`, vscode.ViewColumn.Active, {
-      enableScripts: true,
-      localResourceRoots: [webviewRoot],
-    });
-    this.panel.iconPath = vscode.Uri.file(path.join(extensionPath, 'media', 'labbook.svg'));
-    this.panel.webview.html = panelHtml(this.panel.webview, webviewRoot, { panel: 'model-card', title: 'Model card', loading: 'Loading model card…' });
-    this.track(this.closed);
-    this.track(this.panel.webview.onDidReceiveMessage((message: unknown) => this.onMessage(message)));
-    this.track(this.panel.onDidDispose(() => {
-      this.closed.fire();
-      this.dispose();
-    }));
-  }
-
-  reveal(): void {
-    this.panel.reveal();
+    super(extensionPath, { viewType: MODEL_CARD_VIEW_TYPE, title: `Model card: ${name} v${version}`, webview: 'model-card', loading: 'Loading model card…' });
   }
 
   async refresh(): Promise<void> {
@@ -115,7 +82,7 @@ export class ModelCardPanel extends Disposable {
     void this.panel.webview.postMessage(message);
   }
 
-  private onMessage(message: unknown): void {
+  protected onMessage(message: unknown): void {
     if (!isFromModelCardView(message)) return;
     void this.handle(message).catch((error: Error) => {
       void vscode.window.showErrorMessage(`Labbook: ${error.message}`);
@@ -173,11 +140,5 @@ export class ModelCardPanel extends Disposable {
         await vscode.commands.executeCommand('labbook.openRun', message.runId);
         return;
     }
-  }
-
-  override dispose(): void {
-    if (this.disposed) return;
-    super.dispose();
-    this.panel.dispose();
   }
 }

@@ -4,52 +4,36 @@
  * messages are in its protocol.ts. Actions on a version run the model commands with
  * `{ name, version }`, so the panel and the palette share one flow.
  */
-import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ServiceClient } from '../../core/service/client';
 import { isFromRegistryView, type FromRegistryView, type ToRegistryView, type VersionLineage } from '../../webviews/registry/protocol';
 import { Disposable } from '../util/dispose';
-import { panelHtml } from '../util/webviewHtml';
+import { LabbookPanel, PanelSet } from '../util/panels';
 
 export const REGISTRY_VIEW_TYPE = 'labbook.modelRegistry';
 
 export class RegistryPanels extends Disposable {
-  private readonly panels = new Map<string, RegistryPanel>();
+  private readonly panels = this.track(new PanelSet<RegistryPanel>());
 
   constructor(private readonly extensionPath: string, private readonly service: () => ServiceClient | undefined) {
     super();
   }
 
   show(name: string): RegistryPanel {
-    const open = this.panels.get(name);
-    if (open) {
-      open.reveal();
-      return open;
-    }
-    const panel = new RegistryPanel(name, this.extensionPath, this.service);
-    this.panels.set(name, panel);
-    this.track(panel);
-    panel.onDidClose(() => {
-      this.panels.delete(name);
-      this.untrack(panel);
-    });
-    return panel;
+    return this.panels.show(name, () => new RegistryPanel(name, this.extensionPath, this.service));
   }
 
   /** The store changed: open panels fetch their model again. */
   refreshAll(): void {
-    for (const panel of this.panels.values()) void panel.refresh();
+    this.panels.refreshAll();
   }
 
   get openModels(): string[] {
-    return [...this.panels.keys()];
+    return this.panels.keys;
   }
 }
 
-export class RegistryPanel extends Disposable {
-  private readonly panel: vscode.WebviewPanel;
-  private readonly closed = new vscode.EventEmitter<void>();
-  readonly onDidClose = this.closed.event;
+export class RegistryPanel extends LabbookPanel {
   private ready = false;
   private generation = 0;
   private selected: number | undefined;
@@ -57,24 +41,7 @@ export class RegistryPanel extends Disposable {
   private lastPosted: string | undefined;
 
   constructor(readonly name: string, extensionPath: string, private readonly service: () => ServiceClient | undefined) {
-    super();
-    const webviewRoot = vscode.Uri.file(path.join(extensionPath, 'dist', 'webviews'));
-    this.panel = vscode.window.createWebviewPanel(REGISTRY_VIEW_TYPE, `Model: ${name}`, vscode.ViewColumn.Active, {
-      enableScripts: true,
-      localResourceRoots: [webviewRoot],
-    });
-    this.panel.iconPath = vscode.Uri.file(path.join(extensionPath, 'media', 'labbook.svg'));
-    this.panel.webview.html = panelHtml(this.panel.webview, webviewRoot, { panel: 'registry', title: 'Model registry', loading: 'Loading model…' });
-    this.track(this.closed);
-    this.track(this.panel.webview.onDidReceiveMessage((message: unknown) => this.onMessage(message)));
-    this.track(this.panel.onDidDispose(() => {
-      this.closed.fire();
-      this.dispose();
-    }));
-  }
-
-  reveal(): void {
-    this.panel.reveal();
+    super(extensionPath, { viewType: REGISTRY_VIEW_TYPE, title: `Model: ${name}`, webview: 'registry', loading: 'Loading model…' });
   }
 
   async refresh(): Promise<void> {
@@ -134,7 +101,7 @@ export class RegistryPanel extends Disposable {
     void this.panel.webview.postMessage(message);
   }
 
-  private onMessage(message: unknown): void {
+  protected onMessage(message: unknown): void {
     if (!isFromRegistryView(message)) return;
     void this.handle(message).catch((error: Error) => {
       void vscode.window.showErrorMessage(`Labbook: ${error.message}`);
@@ -184,11 +151,5 @@ export class RegistryPanel extends Disposable {
         return;
       }
     }
-  }
-
-  override dispose(): void {
-    if (this.disposed) return;
-    super.dispose();
-    this.panel.dispose();
   }
 }

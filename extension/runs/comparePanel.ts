@@ -10,7 +10,7 @@
  * // command "Labbook: Compare Runs" (labbook.compareRuns), with the selected run ids:
  * compare.show(runIds);   // one panel per set of ids (order does not matter); the same set reveals the open one
  * // on the service's storeChanged:
- * compare.refresh();      // every open panel fetches its comparison again; the UI keeps its choices
+ * compare.refreshAll();   // every open panel fetches its comparison again; the UI keeps its choices
  * ```
  *
  * Also exported as `ComparePanels` (with `refreshAll()`), like RunDetailsPanels.
@@ -28,7 +28,7 @@ import * as vscode from 'vscode';
 import type { ServiceClient } from '../../core/service/client';
 import { isFromCompareView, type FromCompareView, type ToCompareView } from '../../webviews/compare/protocol';
 import { Disposable } from '../util/dispose';
-import { panelHtml } from '../util/webviewHtml';
+import { LabbookPanel, PanelSet } from '../util/panels';
 
 export const COMPARE_VIEW_TYPE = 'labbook.compareRuns';
 
@@ -38,7 +38,7 @@ export function runSetKey(runIds: string[]): string {
 }
 
 export class ComparePanel extends Disposable {
-  private readonly views = new Map<string, CompareView>();
+  private readonly views = this.track(new PanelSet<CompareView>());
 
   constructor(
     private readonly extensionPath: string,
@@ -51,45 +51,24 @@ export class ComparePanel extends Disposable {
   /** Opens (or reveals) the comparison of these runs. */
   show(runIds: string[]): CompareView {
     const ids = [...new Set(runIds)];
-    const key = runSetKey(ids);
-    const open = this.views.get(key);
-    if (open) {
-      open.reveal();
-      return open;
-    }
-    const view = new CompareView(ids, this.extensionPath, this.service, this.openRun);
-    this.views.set(key, view);
-    this.track(view);
-    view.onDidClose(() => {
-      this.views.delete(key);
-      this.untrack(view);
-    });
-    return view;
+    return this.views.show(runSetKey(ids), () => new CompareView(ids, this.extensionPath, this.service, this.openRun));
   }
 
   /** The store changed: every open comparison fetches its runs again. */
-  refresh(): void {
-    for (const view of this.views.values()) void view.refresh();
-  }
-
-  /** Same as `refresh()`, named like RunDetailsPanels.refreshAll. */
   refreshAll(): void {
-    this.refresh();
+    this.views.refreshAll();
   }
 
-  /** The run id sets of the open panels (tests, and the lead's "which panels are open"). */
+  /** The run id sets of the open panels. */
   get openRunSets(): string[][] {
-    return [...this.views.values()].map((v) => v.runIds);
+    return this.views.open.map((v) => v.runIds);
   }
 }
 
 export { ComparePanel as ComparePanels };
 
 /** One webview panel comparing one set of runs. */
-export class CompareView extends Disposable {
-  private readonly panel: vscode.WebviewPanel;
-  private readonly closed = new vscode.EventEmitter<void>();
-  readonly onDidClose = this.closed.event;
+export class CompareView extends LabbookPanel {
   private ready = false;
   /** Refreshes overlap while a run trains; only the newest answer is posted. */
   private generation = 0;
@@ -100,24 +79,7 @@ export class CompareView extends Disposable {
     private readonly service: () => ServiceClient | undefined,
     private readonly openRun?: (runId: string) => void,
   ) {
-    super();
-    const webviewRoot = vscode.Uri.file(path.join(extensionPath, 'dist', 'webviews'));
-    this.panel = vscode.window.createWebviewPanel(COMPARE_VIEW_TYPE, `Compare ${runIds.length} runs`, vscode.ViewColumn.Active, {
-      enableScripts: true,
-      localResourceRoots: [webviewRoot],
-    });
-    this.panel.iconPath = vscode.Uri.file(path.join(extensionPath, 'media', 'labbook.svg'));
-    this.panel.webview.html = panelHtml(this.panel.webview, webviewRoot, { panel: 'compare', title: 'Compare runs', loading: 'Loading comparison…' });
-    this.track(this.closed);
-    this.track(this.panel.webview.onDidReceiveMessage((message: unknown) => this.onMessage(message)));
-    this.track(this.panel.onDidDispose(() => {
-      this.closed.fire();
-      this.dispose();
-    }));
-  }
-
-  reveal(): void {
-    this.panel.reveal();
+    super(extensionPath, { viewType: COMPARE_VIEW_TYPE, title: `Compare ${runIds.length} runs`, webview: 'compare', loading: 'Loading comparison…' });
   }
 
   async refresh(): Promise<void> {
@@ -160,7 +122,7 @@ export class CompareView extends Disposable {
     void this.panel.webview.postMessage(message);
   }
 
-  private onMessage(message: unknown): void {
+  protected onMessage(message: unknown): void {
     if (!isFromCompareView(message)) return;
     void this.handle(message).catch((error: Error) => {
       void vscode.window.showErrorMessage(`Labbook: ${error.message}`);
@@ -200,12 +162,6 @@ export class CompareView extends Disposable {
         if (this.runIds.some((id) => message.runId.startsWith(id))) this.openRun?.(message.runId);
         return;
     }
-  }
-
-  override dispose(): void {
-    if (this.disposed) return;
-    super.dispose();
-    this.panel.dispose();
   }
 }
 

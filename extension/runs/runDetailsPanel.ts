@@ -2,75 +2,43 @@
  * One webview panel per run, showing its params, tags, metrics with charts and artifacts.
  * Strict Content-Security-Policy: scripts only by nonce from the built webview folder.
  */
-import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ServiceClient } from '../../core/service/client';
 import { isFromRunDetailsView, type ToRunDetailsView } from '../../webviews/run-details/protocol';
 import { Disposable } from '../util/dispose';
-import { panelHtml } from '../util/webviewHtml';
+import { LabbookPanel, PanelSet } from '../util/panels';
 import { Command } from '../commands';
 
 export const RUN_DETAILS_VIEW_TYPE = 'labbook.runDetails';
 
+/** One details panel per run. */
 export class RunDetailsPanels extends Disposable {
-  private readonly panels = new Map<string, RunDetailsPanel>();
+  private readonly panels = this.track(new PanelSet<RunDetailsPanel>());
 
   constructor(private readonly extensionPath: string, private readonly service: () => ServiceClient | undefined) {
     super();
   }
 
   show(runId: string): RunDetailsPanel {
-    const open = this.panels.get(runId);
-    if (open) {
-      open.reveal();
-      return open;
-    }
-    const panel = new RunDetailsPanel(runId, this.extensionPath, this.service);
-    this.panels.set(runId, panel);
-    this.track(panel);
-    panel.onDidClose(() => {
-      this.panels.delete(runId);
-      this.untrack(panel);
-    });
-    return panel;
+    return this.panels.show(runId, () => new RunDetailsPanel(runId, this.extensionPath, this.service));
   }
 
   /** The store changed: open panels fetch their run again (live metrics while training). */
   refreshAll(): void {
-    for (const panel of this.panels.values()) void panel.refresh();
+    this.panels.refreshAll();
   }
 
   get openRunIds(): string[] {
-    return [...this.panels.keys()];
+    return this.panels.keys;
   }
 }
 
-export class RunDetailsPanel extends Disposable {
-  private readonly panel: vscode.WebviewPanel;
-  private readonly closed = new vscode.EventEmitter<void>();
-  readonly onDidClose = this.closed.event;
+export class RunDetailsPanel extends LabbookPanel {
   private ready = false;
   private sourceNotebook: string | null = null;
 
   constructor(readonly runId: string, extensionPath: string, private readonly service: () => ServiceClient | undefined) {
-    super();
-    const webviewRoot = vscode.Uri.file(path.join(extensionPath, 'dist', 'webviews'));
-    this.panel = vscode.window.createWebviewPanel(RUN_DETAILS_VIEW_TYPE, `Run ${runId.slice(0, 8)}`, vscode.ViewColumn.Active, {
-      enableScripts: true,
-      localResourceRoots: [webviewRoot],
-    });
-    this.panel.iconPath = vscode.Uri.file(path.join(extensionPath, 'media', 'labbook.svg'));
-    this.panel.webview.html = panelHtml(this.panel.webview, webviewRoot, { panel: 'run-details', title: 'Run details', loading: 'Loading run…' });
-    this.track(this.closed);
-    this.track(this.panel.webview.onDidReceiveMessage((message: unknown) => this.onMessage(message)));
-    this.track(this.panel.onDidDispose(() => {
-      this.closed.fire();
-      this.dispose();
-    }));
-  }
-
-  reveal(): void {
-    this.panel.reveal();
+    super(extensionPath, { viewType: RUN_DETAILS_VIEW_TYPE, title: `Run ${runId.slice(0, 8)}`, webview: 'run-details', loading: 'Loading run…' });
   }
 
   async refresh(): Promise<void> {
@@ -87,7 +55,7 @@ export class RunDetailsPanel extends Disposable {
     void this.panel.webview.postMessage(message);
   }
 
-  private onMessage(message: unknown): void {
+  protected onMessage(message: unknown): void {
     if (!isFromRunDetailsView(message)) return;
     switch (message.type) {
       case 'ready':
@@ -105,12 +73,6 @@ export class RunDetailsPanel extends Disposable {
         if (this.sourceNotebook) void vscode.commands.executeCommand('vscode.open', vscode.Uri.file(this.sourceNotebook));
         return;
     }
-  }
-
-  override dispose(): void {
-    if (this.disposed) return;
-    super.dispose();
-    this.panel.dispose();
   }
 }
 

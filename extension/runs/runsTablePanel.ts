@@ -5,12 +5,11 @@
  * pages of rows; this side adds the scope to each query and asks the workspace service.
  * Strict Content-Security-Policy: scripts only by nonce from the built webview folder.
  */
-import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ServiceClient } from '../../core/service/client';
 import { isFromRunsTableView, type FromRunsTableView, type RunsTableAction, type ToRunsTableView } from '../../webviews/runs-table/protocol';
 import { Disposable } from '../util/dispose';
-import { panelHtml } from '../util/webviewHtml';
+import { LabbookPanel, PanelSet } from '../util/panels';
 
 export type { RunsTableAction };
 
@@ -50,7 +49,7 @@ function scopeKey(scope: RunsTableScope): string {
 
 /** Opens and keeps track of runs tables: one panel per scope. */
 export class RunsTablePanels extends Disposable {
-  private readonly panels = new Map<string, RunsTablePanel>();
+  private readonly panels = this.track(new PanelSet<RunsTablePanel>());
 
   constructor(
     private readonly extensionPath: string,
@@ -60,73 +59,36 @@ export class RunsTablePanels extends Disposable {
     super();
   }
 
-  /** Shows the table for this scope, revealing it when it is already open. */
+  /** Shows the table for this scope, revealing it (with the new filter, if any) when it is already open. */
   show(scope: RunsTableScope): RunsTablePanel {
-    const key = scopeKey(scope);
-    const open = this.panels.get(key);
-    if (open) {
-      open.reveal();
-      if (scope.filter !== undefined) open.setFilter(scope.filter);
-      return open;
-    }
-    const panel = new RunsTablePanel(scope, this.extensionPath, this.service, this.callbacks);
-    this.panels.set(key, panel);
-    this.track(panel);
-    panel.onDidClose(() => {
-      this.panels.delete(key);
-      this.untrack(panel);
-    });
+    const panel = this.panels.show(scopeKey(scope), () => new RunsTablePanel(scope, this.extensionPath, this.service, this.callbacks));
+    if (scope.filter !== undefined && panel.scope.filter !== scope.filter) panel.setFilter(scope.filter);
     return panel;
   }
 
   /** The store changed: every open table asks again for the rows it shows (debounced). */
-  refresh(): void {
-    for (const panel of this.panels.values()) panel.refresh();
-  }
-
-  /** Same as `refresh()`, named like RunDetailsPanels.refreshAll. */
   refreshAll(): void {
-    this.refresh();
+    this.panels.refreshAll();
   }
 
   get openScopes(): RunsTableScope[] {
-    return [...this.panels.values()].map((p) => p.scope);
+    return this.panels.open.map((p) => p.scope);
   }
 }
 
-export class RunsTablePanel extends Disposable {
+export class RunsTablePanel extends LabbookPanel {
   /** What this panel lists (and the filter it was last asked to apply). */
   scope: RunsTableScope;
-  private readonly panel: vscode.WebviewPanel;
-  private readonly closed = new vscode.EventEmitter<void>();
-  readonly onDidClose = this.closed.event;
   private ready = false;
   private refreshTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(scope: RunsTableScope, extensionPath: string, private readonly service: () => ServiceClient | undefined, private readonly callbacks: RunsTableCallbacks) {
-    super();
+    super(extensionPath, { viewType: RUNS_TABLE_VIEW_TYPE, title: scope.title, webview: 'runs-table' });
     this.scope = scope;
-    const webviewRoot = vscode.Uri.file(path.join(extensionPath, 'dist', 'webviews'));
-    this.panel = vscode.window.createWebviewPanel(RUNS_TABLE_VIEW_TYPE, scope.title, vscode.ViewColumn.Active, {
-      enableScripts: true,
-      localResourceRoots: [webviewRoot],
-    });
-    this.panel.iconPath = vscode.Uri.file(path.join(extensionPath, 'media', 'labbook.svg'));
-    this.panel.webview.html = panelHtml(this.panel.webview, webviewRoot, { panel: 'runs-table', title: scope.title });
-    this.track(this.closed);
     this.track({ dispose: () => clearTimeout(this.refreshTimer) });
-    this.track(this.panel.webview.onDidReceiveMessage((message: unknown) => void this.onMessage(message)));
     // Hidden without retainContextWhenHidden, the webview is torn down; shown again, it
     // reloads from its saved state and says `ready` again.
     this.track(this.panel.onDidChangeViewState(() => { if (!this.panel.visible) this.ready = false; }));
-    this.track(this.panel.onDidDispose(() => {
-      this.closed.fire();
-      this.dispose();
-    }));
-  }
-
-  reveal(): void {
-    this.panel.reveal();
   }
 
   /** The store changed: the webview asks again for its cached pages (merged when frequent). */
@@ -150,7 +112,7 @@ export class RunsTablePanel extends Disposable {
     if (!this.disposed) void this.panel.webview.postMessage(message);
   }
 
-  private async onMessage(message: unknown): Promise<void> {
+  protected async onMessage(message: unknown): Promise<void> {
     if (!isFromRunsTableView(message)) return;
     switch (message.type) {
       case 'ready':
@@ -189,12 +151,6 @@ export class RunsTablePanel extends Disposable {
     } catch (error) {
       this.post({ type: 'queryFailed', requestId: message.requestId, message: (error as Error).message });
     }
-  }
-
-  override dispose(): void {
-    if (this.disposed) return;
-    super.dispose();
-    this.panel.dispose();
   }
 }
 
