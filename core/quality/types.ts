@@ -44,6 +44,8 @@ export interface ColumnProfile {
   mixedTypes?: boolean;
   /** Text columns: string length statistics. */
   length?: { min: number; max: number; mean: number };
+  /** Non-missing values that do not fit the column's inferred type (the minority kind of a mixed column); used by validity. */
+  invalid?: number;
   /** Counts of missing by kind, for the detail view. */
   missingByKind?: { null: number; empty: number; nan: number; infinite: number };
 }
@@ -92,6 +94,8 @@ export interface DatasetProfile {
   sizeBytes?: number;
   quality: QualityScores;
   issues: QualityIssue[];
+  /** Label column given for the consistency check, and rows whose identical features have different labels. */
+  label?: { column: string; conflictingRows: number };
   /** Seconds the profile took. */
   seconds?: number;
 }
