@@ -9,6 +9,8 @@ import { createProgress } from './progress';
 import { parseParameter, NotebookFormatError } from '../notebook/ipynb';
 import { listRunsCommand } from './runs';
 import { registerModelCommands } from './models';
+import { registerProfileCommand } from './profile';
+import { registerSuiteCommands } from './suite';
 import { UsageError } from './errors';
 import type { KernelClient } from '../../kernel/client';
 import { existsSync } from 'node:fs';
@@ -112,6 +114,8 @@ export function buildProgram(): Command {
     });
 
   registerModelCommands(program, () => storeFromOptions(program.opts().store as string | undefined));
+  registerProfileCommand(program);
+  registerSuiteCommands(program, () => storeFromOptions(program.opts().store as string | undefined));
 
   return program;
 }
@@ -127,7 +131,7 @@ export async function main(argv: string[]): Promise<number> {
       return error.exitCode === 0 ? 0 : 2;
     }
     const known = error instanceof UsageError || error instanceof NotebookFormatError
-      || (error instanceof Error && ['ChildStartError', 'StoreError', 'SearchSyntaxError', 'CompareError', 'RegistryError'].includes(error.name));
+      || (error instanceof Error && ['ChildStartError', 'StoreError', 'SearchSyntaxError', 'CompareError', 'RegistryError', 'SuiteError', 'DataError'].includes(error.name));
     process.stderr.write(`labbook: ${known ? (error as Error).message : (error as Error).stack ?? String(error)}\n`);
     return 2;
   }

@@ -160,6 +160,44 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX model_transitions_by_model ON model_transitions(name, id);
     `,
   },
+  {
+    version: 3,
+    description: 'data sets: content-addressed versions per name, and the runs that used them',
+    sql: `
+      -- One row per distinct content of a named data set: the same content logged again
+      -- (by fingerprint) is the same version; new content is the next version of the name.
+      CREATE TABLE datasets (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        version INTEGER NOT NULL CHECK (version >= 1),
+        -- SHA-256 (hex) of the file bytes, or of the canonical JSON of in-memory rows.
+        fingerprint TEXT NOT NULL CHECK (length(fingerprint) = 64),
+        -- { columns: [{ name, type, duckdbType }] }
+        schema TEXT NOT NULL CHECK (json_valid(schema)),
+        -- DatasetProfile (core/quality/types.ts), NULL when not profiled.
+        profile TEXT CHECK (profile IS NULL OR json_valid(profile)),
+        rows INTEGER NOT NULL CHECK (rows >= 0),
+        -- File path (absolute), or NULL for data handed over in memory.
+        source TEXT,
+        created_at REAL NOT NULL,
+        UNIQUE (name, version),
+        UNIQUE (name, fingerprint)
+      );
+      CREATE INDEX datasets_by_fingerprint ON datasets(fingerprint);
+
+      CREATE TABLE run_inputs (
+        run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        dataset_id INTEGER NOT NULL REFERENCES datasets(id),
+        -- 'train', 'test', 'validation', 'reference', 'current' or any other word.
+        role TEXT NOT NULL CHECK (length(role) > 0),
+        -- ValidationResult (core/quality/suite.ts) when the data set was checked against a suite.
+        validation TEXT CHECK (validation IS NULL OR json_valid(validation)),
+        created_at REAL NOT NULL,
+        PRIMARY KEY (run_id, dataset_id, role)
+      ) WITHOUT ROWID;
+      CREATE INDEX run_inputs_by_dataset ON run_inputs(dataset_id);
+    `,
+  },
 ];
 
 /** The newest schema this code knows. */

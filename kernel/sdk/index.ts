@@ -30,6 +30,13 @@ export { loadModel, MODEL_TAG } from './model';
 export type {
   FeatureSpec, Holdout, HoldoutInfo, LoadModelOptions, LoggableModel, LogModelOptions, ModelSignature, ModelVersion,
 } from './model';
+/**
+ * Data sets: `await run.logDataset(data, { name, role: "train", suite? })` records the data
+ * a run used (fingerprint, schema, profile, validation against a suite); the same content
+ * is the same version.
+ */
+export { DATASETS_TAG } from './dataset';
+export type { DatasetInput, DatasetRole, LogDatasetOptions, LoggedDataset, Suite, ValidationResult } from './dataset';
 export { sweep, SweepError } from './sweep';
 export type {
   GridParams, GridSweepSpec, RandomParams, RandomSweepSpec, SweepDimension, SweepGoal, SweepRange, SweepResult, SweepSpec,

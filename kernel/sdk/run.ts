@@ -13,6 +13,7 @@ import {
 } from '../../core/store';
 import { emitRunEvent, executedCells, getExecutionContext } from './context';
 import { logModelForRun, type LoggableModel, type LogModelOptions, type ModelVersion } from './model';
+import { logDatasetForRun, type DatasetInput, type LogDatasetOptions, type LoggedDataset } from './dataset';
 import { buildSourceNotebook, SOURCE_SNAPSHOT_ARTIFACT, SOURCE_SNAPSHOT_MEDIA_TYPE } from './snapshot';
 import { leaseStore, trackRun, untrackRun, type ExitAware, type StoreLease } from './lifecycle';
 import {
@@ -255,6 +256,26 @@ export class Run implements ExitAware {
   async logModel(model: LoggableModel, options: LogModelOptions): Promise<ModelVersion> {
     this.assertRunning('logModel');
     return logModelForRun(this.id, this.store, model, options);
+  }
+
+  /**
+   * Records a data set the run used: a file path (CSV, TSV, JSON, NDJSON, Parquet), an
+   * array of row objects or an object of column arrays. Stores its content fingerprint
+   * (the same content is the same version; new content the next version of `name`),
+   * schema and profile, links it to this run with its role, and tags the run
+   * `labbook.datasets` = `name@version:role` (comma-separated when several). With a suite
+   * (a saved suite's name or a suite object) the validation result is stored and returned;
+   * a failing suite does not throw.
+   *
+   * ```ts
+   * const train = await run.logDataset("data/train.csv", { name: "penguins", role: "train", suite: "penguins" });
+   * train.version; // 1, 2, 3…
+   * train.validation?.passed;
+   * ```
+   */
+  async logDataset(data: DatasetInput, options: LogDatasetOptions): Promise<LoggedDataset> {
+    this.assertRunning('logDataset');
+    return logDatasetForRun(this.id, this.store, data, options);
   }
 
   /** Writes buffered metric points to the store now. */

@@ -1,0 +1,123 @@
+/**
+ * Suites on disk: `<folder of the store>/suites/<encoded name>.json`, e.g.
+ * `.labbook/suites/cars.json` next to `.labbook/labbook.db`. Names are encoded so a file
+ * name never leaves the folder (no "/", "\\", "..", leading dots): the same scheme as
+ * promotion gates (core/registry/gates.ts).
+ */
+import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { parseSuite, SuiteError, validateSuiteName, type Suite } from './suite';
+
+/**
+ * A suite name as a file name that stays inside the suites folder on every OS: letters,
+ * digits, `_`, `-`, and inner dots and spaces stay; everything else becomes %XX of its
+ * UTF-8 bytes.
+ */
+export function suiteFileName(name: string): string {
+  let out = '';
+  const chars = [...name];
+  chars.forEach((c, i) => {
+    const edge = i === 0 || i === chars.length - 1;
+    const plain = /^[A-Za-z0-9_-]$/.test(c) || ((c === '.' || c === ' ') && !edge);
+    out += plain ? c : [...Buffer.from(c, 'utf8')].map((b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join('');
+  });
+  return `${out}.json`;
+}
+
+/** The suite name a file name encodes (the inverse of suiteFileName), or null. */
+export function suiteNameOfFile(file: string): string | null {
+  if (!file.endsWith('.json')) return null;
+  try {
+    return decodeURIComponent(file.slice(0, -'.json'.length));
+  } catch {
+    return null;
+  }
+}
+
+/** The suites folder of a store: `<folder of the store file>/suites`. */
+export function suitesDir(storeLocation: string): string {
+  return resolve(dirname(storeLocation), 'suites');
+}
+
+/** Where the suite `name` lives; refuses names that could escape the folder. */
+export function suitePath(storeLocation: string, name: string): string {
+  validateSuiteName(name);
+  const folder = suitesDir(storeLocation);
+  const path = join(folder, suiteFileName(name));
+  const rel = relative(folder, path);
+  // Belt and braces: the encoding never produces a separator or "..".
+  if (rel === '' || rel.startsWith('..') || isAbsolute(rel) || rel.includes('/') || rel.includes('\\')) {
+    throw new SuiteError('INVALID', `suite name ${JSON.stringify(name)} cannot be used as a file name`);
+  }
+  return path;
+}
+
+/** Writes the suite (validated first) atomically; returns the file path. */
+export function saveSuite(storeLocation: string, suite: Suite): string {
+  const checked = parseSuite(suite);
+  const path = suitePath(storeLocation, checked.name);
+  mkdirSync(dirname(path), { recursive: true });
+  const temp = `${path}.${process.pid}.tmp`;
+  try {
+    writeFileSync(temp, `${JSON.stringify(checked, null, 2)}\n`);
+    renameSync(temp, path);
+  } catch (error) {
+    rmSync(temp, { force: true });
+    throw error;
+  }
+  return path;
+}
+
+/** Reads and validates a saved suite; SuiteError NOT_FOUND when there is none. */
+export function loadSuite(storeLocation: string, name: string): Suite {
+  const path = suitePath(storeLocation, name);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      const known = listSuites(storeLocation);
+      throw new SuiteError('NOT_FOUND', `no suite ${JSON.stringify(name)} (${path})${known.length ? `; suites: ${known.join(', ')}` : '; infer one with `labbook suite infer FILE --name NAME`'}`);
+    }
+    throw new SuiteError('UNREADABLE', `cannot read ${path}: ${(error as Error).message}`, { cause: error });
+  }
+  return parseSuiteText(text, path, name);
+}
+
+/** Parses the text of a suite file; `expectedName` (when given) must match the file's `name`. */
+export function parseSuiteText(text: string, where: string, expectedName?: string): Suite {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new SuiteError('INVALID', `${where}: not valid JSON: ${(error as Error).message}`);
+  }
+  const suite = parseSuite(json, where);
+  if (expectedName !== undefined && suite.name !== expectedName) {
+    throw new SuiteError('INVALID', `${where}: name is ${JSON.stringify(suite.name)} but the file is for the suite ${JSON.stringify(expectedName)}`);
+  }
+  return suite;
+}
+
+/** Names of the saved suites, sorted. */
+export function listSuites(storeLocation: string): string[] {
+  let files: string[];
+  try {
+    files = readdirSync(suitesDir(storeLocation));
+  } catch {
+    return [];
+  }
+  return files.map(suiteNameOfFile).filter((n): n is string => n !== null).sort();
+}
+
+/** Removes a saved suite; false when there was none. */
+export function deleteSuite(storeLocation: string, name: string): boolean {
+  const path = suitePath(storeLocation, name);
+  try {
+    rmSync(path);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw error;
+  }
+}

@@ -1,0 +1,122 @@
+/**
+ * Data sets in notebooks: `await run.logDataset(data, { name, role, suite? })` records the
+ * data a run used: its content fingerprint (the same content is the same version), schema,
+ * profile and, with a suite, the validation result, linked to the run with its role.
+ *
+ * DuckDB and the profiler are loaded on first use, so `import * as lab from "labbook"`
+ * stays cheap.
+ */
+import { isAbsolute, resolve } from 'node:path';
+import type { RunStore } from '../../core/store';
+import type { DatasetProfile } from '../../core/quality/types';
+import type { Suite, ValidationResult } from '../../core/quality/suite';
+import type { DatasetRole, DatasetSchema } from '../../core/quality/datasets';
+
+export type { DatasetRole, Suite, ValidationResult, DatasetProfile };
+
+/** Run tag listing the data sets a run used: `name@version:role`, comma-separated. */
+export const DATASETS_TAG = 'labbook.datasets';
+
+/** What {@link Run.logDataset} takes: a file path (CSV, TSV, JSON, NDJSON, Parquet), row objects, or a column object. */
+export type DatasetInput = string | Record<string, unknown>[] | Record<string, unknown[]>;
+
+export interface LogDatasetOptions {
+  /** Data set name, e.g. `penguins-train`; versions are numbered 1, 2, 3… per distinct content. */
+  name: string;
+  /** What the run used it for: `train`, `test`, `validation`, `reference`, `current` or another word. */
+  role: DatasetRole;
+  /**
+   * Validate against this suite: the name of a saved suite (`.labbook/suites/NAME.json`
+   * next to the store) or a suite object. The result is stored with the run; a failing
+   * suite does not throw (check `result.validation.passed`).
+   */
+  suite?: string | Suite;
+}
+
+export interface LoggedDataset {
+  name: string;
+  version: number;
+  /** SHA-256 of the file bytes, or of the canonical JSON of the rows. */
+  fingerprint: string;
+  /** True when this content was new (a new version). */
+  created: boolean;
+  rows: number;
+  schema: DatasetSchema;
+  profile: DatasetProfile;
+  validation?: ValidationResult;
+}
+
+function describeData(data: unknown): string {
+  if (data === null) return 'null';
+  if (Array.isArray(data)) return 'an array';
+  return typeof data;
+}
+
+/** @internal The body of Run.logDataset. */
+export async function logDatasetForRun(runId: string, store: RunStore, data: DatasetInput, options: LogDatasetOptions): Promise<LoggedDataset> {
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const datasets = require('../../core/quality/datasets') as typeof import('../../core/quality/datasets');
+  const { fingerprintFile, fingerprintRows } = require('../../core/quality/fingerprint') as typeof import('../../core/quality/fingerprint');
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  if (!options || typeof options !== 'object') throw new TypeError('logDataset: options { name, role } are required, e.g. { name: "penguins", role: "train" }');
+  const name = datasets.validateDatasetName(options.name);
+  const role = datasets.validateRole(options.role);
+  const target = datasets.datasetStore(store, 'logDataset');
+
+  let path: string | undefined;
+  if (typeof data === 'string') {
+    if (data.trim() === '') throw new TypeError('logDataset: data must be a file path, an array of row objects or an object of column arrays; got an empty string');
+    path = isAbsolute(data) ? data : resolve(process.cwd(), data);
+  } else if (data === null || typeof data !== 'object') {
+    throw new TypeError(`logDataset: data must be a file path, an array of row objects or an object of column arrays; got ${describeData(data)}`);
+  }
+
+  let suite: Suite | undefined;
+  if (options.suite !== undefined) {
+    /* eslint-disable @typescript-eslint/no-require-imports */
+    const { parseSuite } = require('../../core/quality/suite') as typeof import('../../core/quality/suite');
+    const { loadSuite } = require('../../core/quality/suite-io') as typeof import('../../core/quality/suite-io');
+    /* eslint-enable @typescript-eslint/no-require-imports */
+    suite = typeof options.suite === 'string' ? loadSuite(store.location, options.suite) : parseSuite(options.suite, 'logDataset: suite');
+  }
+
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { profileFile, profileRows } = require('../../core/quality/profile') as typeof import('../../core/quality/profile');
+  let fingerprint: string;
+  let profile: DatasetProfile;
+  if (path !== undefined) {
+    try {
+      fingerprint = await fingerprintFile(path);
+    } catch (error) {
+      throw new Error(`logDataset: cannot read ${path}: ${(error as Error).message}`, { cause: error });
+    }
+    profile = await profileFile(path, { source: path });
+  } else {
+    const rows = data as Record<string, unknown>[] | Record<string, unknown[]>;
+    fingerprint = fingerprintRows(rows);
+    profile = await profileRows(rows, { source: name });
+  }
+  let validation: ValidationResult | undefined;
+  if (suite) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { validate } = require('../../core/quality/suite') as typeof import('../../core/quality/suite');
+    validation = await validate(path ?? (data as Record<string, unknown>[] | Record<string, unknown[]>), suite);
+  }
+  const schema: DatasetSchema = { columns: profile.columns.map((c) => ({ name: c.name, type: c.type })) };
+
+  const recorded = target.sql.transaction(() => {
+    const version = datasets.recordDataset(target, { name, fingerprint, schema, profile, rows: profile.rows, source: path ?? null });
+    datasets.recordRunInput(target, { runId, datasetId: version.id, role, validation: validation ?? null });
+    const entry = `${name}@${version.version}:${role}`;
+    const previous = store.getTags(runId)[DATASETS_TAG];
+    const entries = previous ? previous.split(',') : [];
+    if (!entries.includes(entry)) entries.push(entry);
+    store.setTags(runId, { [DATASETS_TAG]: entries.join(',') });
+    return version;
+  });
+  const result: LoggedDataset = {
+    name, version: recorded.version, fingerprint, created: recorded.created, rows: recorded.rows, schema, profile,
+  };
+  if (validation) result.validation = validation;
+  return result;
+}
