@@ -34,6 +34,7 @@ export enum Command {
   OpenModelRegistry = 'labbook.openModelRegistry',
   RegisterModelFromRun = 'labbook.registerModelFromRun',
   RefreshModels = 'labbook.refreshModels',
+  ProfileData = 'labbook.profileData',
 }
 
 /** Title and category as package.json shows them in the command palette. */
@@ -72,6 +73,7 @@ export const COMMANDS: readonly CommandInfo[] = [
   { id: Command.OpenModelRegistry, title: 'Open Model Registry', category: 'Labbook' },
   { id: Command.RegisterModelFromRun, title: 'Register Model from Run…', category: 'Labbook' },
   { id: Command.RefreshModels, title: 'Refresh Models', category: 'Labbook' },
+  { id: Command.ProfileData, title: 'Profile Data', category: 'Labbook' },
 ];
 
 /** Ids of every contributed command. */

@@ -13,6 +13,7 @@ import { newNotebook } from './notebook/newNotebook';
 import { Disposable } from './util/dispose';
 import { RunsFeature } from './runs/runsFeature';
 import { ModelsFeature } from './models/modelsFeature';
+import { QualityFeature } from './quality/qualityFeature';
 import type { ModelsTreeNode } from './models/modelsTree';
 import type { RunsTreeNode } from './runs/runsTree';
 import type { ServiceClient } from '../core/service/client';
@@ -47,6 +48,7 @@ class Labbook extends Disposable {
   readonly kernels: NotebookKernels;
   readonly runs: RunsFeature;
   readonly models: ModelsFeature;
+  readonly quality: QualityFeature;
 
   constructor(context: vscode.ExtensionContext) {
     super();
@@ -57,6 +59,7 @@ class Labbook extends Disposable {
       storePathFor(folder.uri.fsPath, vscode.workspace.getConfiguration('labbook', folder.uri).get<string>('storePath'), () => folder.uri.fsPath)!));
     this.models = this.track(new ModelsFeature(context.extensionPath, () => this.runs.serviceClient, this.log));
     this.track(this.runs.onDidChangeStore(() => this.models.onStoreChanged()));
+    this.quality = this.track(new QualityFeature(context.extensionPath, () => this.runs.serviceClient, this.log));
     this.track(this.kernels.onDidRunEvent(() => this.runs.onRunEvent()));
     this.registerCommands();
   }
@@ -69,6 +72,7 @@ class Labbook extends Disposable {
       [Command.InterruptKernel]: (arg) => this.kernels.interrupt(notebookFromArgument(arg)),
       ...this.runs.commands(),
       ...this.models.commands(),
+      ...this.quality.commands(),
     };
     for (const [id, handler] of Object.entries(handlers)) {
       this.track(vscode.commands.registerCommand(id, handler));

@@ -127,6 +127,11 @@ export class ServiceClient extends RpcClientBase<ServiceClientEvents> {
     return this.request(() => this.connection.sendRequest(protocol.RegisterModelFromRun, params));
   }
 
+  /** Profiles a data file (absolute, or relative to the workspace folder); `label`: the label column, for conflicting labels. */
+  profileData(filePath: string, options: { label?: string } = {}): Promise<protocol.DatasetProfile> {
+    return this.request(() => this.connection.sendRequest(protocol.ProfileData, { path: filePath, ...(options.label !== undefined ? { label: options.label } : {}) }));
+  }
+
   shutdown(graceMs = 2000): Promise<void> {
     return this.stop(() => this.connection.sendRequest(protocol.ServiceShutdown), graceMs);
   }

@@ -16,6 +16,7 @@ import {
 } from './queries';
 import { checkRunsTableQuery, queryRunsTable } from './table';
 import { registerRegistryHandlers } from './registry-handlers';
+import { registerQualityHandlers } from './quality-handlers';
 
 const POLL_MS = 400;
 const KILLED_CHECK_MS = 5000;
@@ -174,6 +175,8 @@ registerRegistryHandlers({
   storePath: () => storePath,
   notifyChanges: (ownWrite) => notifyChanges(ownWrite),
 });
+
+registerQualityHandlers({ connection });
 
 connection.onRequest(protocol.ServiceShutdown, () => {
   setImmediate(() => process.exit(0));

@@ -226,6 +226,21 @@ export const SaveGates = new RequestType<{ name: string; gates: GatesConfig }, v
 /** Registers a model a run saved as an artifact folder (`model.json` + weights) as a new version. */
 export const RegisterModelFromRun = new RequestType<{ runId: string; artifactPath: string; name: string; description?: string }, ModelVersion, void>('registry/registerFromRun');
 
+// ---- Data quality (core/quality) ----
+
+export type { DatasetProfile, ColumnProfile, QualityIssue, QualityDimension, QualityScores, Severity, ColumnType } from '../quality/types';
+import type { DatasetProfile } from '../quality/types';
+
+export interface ProfileDataParams {
+  /** Absolute, or relative to the workspace folder (the service's working folder). */
+  path: string;
+  /** Label column: identical feature rows with different labels lower consistency (conflicting labels). */
+  label?: string;
+}
+
+/** Profiles a CSV, TSV, JSON/NDJSON, Parquet or Arrow file; a malformed file fails with a message naming it (and the line). */
+export const ProfileData = new RequestType<ProfileDataParams, DatasetProfile, void>('quality/profile');
+
 export const ServiceShutdown = new RequestType0<void, void>('service/shutdown');
 /** Something was written to the store (by a kernel, the CLI, or the service itself). */
 export const StoreChanged = new NotificationType<{ dataVersion: number }>('service/storeChanged');

@@ -5,6 +5,7 @@
 import type { MetricPointItem, RunComparisonData, RunDetails, RunItem } from '../../core/service/protocol';
 import type { RunsTableRow } from '../../core/service/protocol';
 import type { GateResult, ModelCard, ModelDetails, ModelTransition, ModelVersionItem } from '../../core/service/protocol';
+import type { ColumnProfile, DatasetProfile, HistogramBin, QualityIssue } from '../../core/quality/types';
 
 export const HOSTILE = {
   img: '<img src=x onerror="window.__xss=1">',
@@ -323,4 +324,136 @@ export function penguinsModelCard(options: RegistryFixtureOptions & { sliceColum
   };
   const markdown = `# Model card: ${card.name} v3\n\n## Model details\n\n- Stage: Production\n\n## Metrics\n\n| island | rows | accuracy |\n| --- | --- | --- |\n| Biscoe | 33 | 0.9697 |\n`;
   return { card, markdown };
+}
+
+// ---- Data quality ----
+
+/** `n` equal-width bins over [min, max] whose counts follow `shape` (any positive function of 0..1), summing to `total`. */
+function bins(min: number, max: number, n: number, total: number, shape: (x: number) => number): HistogramBin[] {
+  const weights = Array.from({ length: n }, (_, i) => Math.max(0, shape((i + 0.5) / n)));
+  const sum = weights.reduce((a, b) => a + b, 0) || 1;
+  const counts = weights.map((w) => Math.floor((w / sum) * total));
+  counts[counts.indexOf(Math.max(...counts))] += total - counts.reduce((a, b) => a + b, 0);
+  const width = (max - min) / n;
+  return counts.map((count, i) => ({ start: min + i * width, end: i === n - 1 ? max : min + (i + 1) * width, count }));
+}
+
+const skewed = (x: number) => Math.exp(-7 * x);
+const bell = (mu: number, sigma: number) => (x: number) => Math.exp(-((x - mu) ** 2) / (2 * sigma ** 2));
+
+function column(rows: number, c: Partial<ColumnProfile> & Pick<ColumnProfile, 'name' | 'type' | 'missing' | 'distinct'>): ColumnProfile {
+  const count = rows - c.missing;
+  return {
+    count, missingShare: c.missing / rows, min: null, max: null, mean: null, std: null, quantiles: null, top: [],
+    constant: c.distinct === 1, almostConstant: false,
+    missingByKind: { null: c.missing, empty: 0, nan: 0, infinite: 0 },
+    ...c,
+  };
+}
+
+function numeric(rows: number, c: Pick<ColumnProfile, 'name' | 'missing' | 'distinct'> & {
+  type?: 'numeric' | 'integer'; min: number; max: number; mean: number; std: number; q: [number, number, number, number, number];
+  shape: (x: number) => number; zeros?: number; negatives?: number; outliers: number; top?: ColumnProfile['top'];
+}): ColumnProfile {
+  const count = rows - c.missing;
+  return column(rows, {
+    name: c.name, type: c.type ?? 'integer', missing: c.missing, distinct: c.distinct, min: c.min, max: c.max, mean: c.mean, std: c.std,
+    quantiles: { p5: c.q[0], p25: c.q[1], p50: c.q[2], p75: c.q[3], p95: c.q[4] },
+    top: c.top ?? [], histogram: bins(c.min, c.max, 20, count, c.shape), zeros: c.zeros ?? 0, negatives: c.negatives ?? 0, outliers: c.outliers, invalid: 0,
+  });
+}
+
+function categorical(rows: number, c: Pick<ColumnProfile, 'name' | 'missing' | 'distinct' | 'top'> & { type?: 'categorical' | 'text'; length: [number, number, number]; mixedTypes?: boolean }): ColumnProfile {
+  const sorted = c.top.map((t) => String(t.value)).sort();
+  return column(rows, {
+    name: c.name, type: c.type ?? 'categorical', missing: c.missing, distinct: c.distinct, top: c.top, min: sorted[0] ?? null, max: sorted[sorted.length - 1] ?? null,
+    length: { min: c.length[0], mean: c.length[1], max: c.length[2] }, ...(c.mixedTypes !== undefined ? { mixedTypes: c.mixedTypes } : {}),
+  });
+}
+
+/**
+ * A profile modelled on movies.json of vega-datasets (3,201 films, 16 columns): a messy
+ * real data set with high-missing columns (US DVD Sales, Running Time min), mixed types
+ * (Title holds numbers, Release Date unparseable strings), correlated grosses and issues
+ * of each severity. `hostile`: markup in a column name, top values, an issue and the path.
+ */
+export function moviesProfile(options: { hostile?: boolean } = {}): DatasetProfile {
+  const hostile = options.hostile ?? false;
+  const rows = 3201;
+  const distributor = hostile ? `Distributor ${HOSTILE.img}` : 'Distributor';
+  const columns: ColumnProfile[] = [
+    categorical(rows, { name: 'Title', type: 'text', missing: 1, distinct: 3177, mixedTypes: true, length: [1, 15.8, 66],
+      top: [{ value: 'Hamlet', count: 3 }, { value: 'The Three Musketeers', count: 3 }, { value: 'Alice in Wonderland', count: 2 }, { value: 1776, count: 1 }, { value: 'Dracula', count: 2 }] }),
+    numeric(rows, { name: 'US Gross', missing: 7, distinct: 3161, min: 0, max: 760167650, mean: 44002085.16, std: 62555311.24,
+      q: [125000, 5493221, 22019466, 56091762, 164469813], shape: skewed, zeros: 27, outliers: 218 }),
+    numeric(rows, { name: 'Worldwide Gross', missing: 7, distinct: 3138, min: 0, max: 2767891499, mean: 85343399.85, std: 149947266.3,
+      q: [142000, 7209710, 33346910, 101071530, 341784377], shape: (x) => Math.exp(-9 * x), zeros: 5, outliers: 301 }),
+    numeric(rows, { name: 'US DVD Sales', missing: 2637, distinct: 563, min: 618454, max: 352582053, mean: 34901546.8, std: 45895122.02,
+      q: [2287460, 9906211, 20331558, 41300172, 120100000], shape: skewed, outliers: 46 }),
+    numeric(rows, { name: 'Production Budget', missing: 1, distinct: 291, min: 218, max: 300000000, mean: 31069171.88, std: 35585913.36,
+      q: [1000000, 6500000, 20000000, 42000000, 110000000], shape: (x) => Math.exp(-6 * x), outliers: 185,
+      top: [{ value: 20000000, count: 111 }, { value: 15000000, count: 107 }] }),
+    { ...column(rows, { name: 'Release Date', type: 'datetime', missing: 7, distinct: 1603, min: '1915-02-08', max: '2046-12-01', mixedTypes: true,
+      top: [{ value: '1998-12-25', count: 10 }, { value: '2005-10-21', count: 9 }] }),
+      histogram: bins(Date.UTC(1915, 1, 8), Date.UTC(2046, 11, 1), 24, rows - 7, (x) => Math.exp(-((x - 0.66) ** 2) / 0.004) + 0.01) },
+    categorical(rows, { name: 'MPAA Rating', missing: 605, distinct: 7, length: [1, 2.4, 9],
+      top: [{ value: 'R', count: 1271 }, { value: 'PG-13', count: 1032 }, { value: 'PG', count: 477 }, { value: 'G', count: 91 }, { value: 'Not Rated', count: 84 }, { value: 'NC-17', count: 7 }, { value: 'Open', count: 34 }] }),
+    numeric(rows, { name: 'Running Time min', missing: 1992, distinct: 133, min: 46, max: 222, mean: 110.19, std: 20.2, q: [83, 95, 107, 121, 146], shape: bell(0.35, 0.12), outliers: 41 }),
+    categorical(rows, { name: distributor, missing: 232, distinct: 174, length: [3, 14.2, 33],
+      top: [{ value: 'Warner Bros.', count: 313 }, { value: 'Sony Pictures', count: 302 }, { value: 'Paramount Pictures', count: 277 },
+        { value: hostile ? HOSTILE.script : 'Universal', count: 274 }, { value: hostile ? HOSTILE.svg : '20th Century Fox', count: 247 }, { value: 'Walt Disney Pictures', count: 144 }] }),
+    categorical(rows, { name: 'Source', missing: 365, distinct: 18, length: [6, 19.5, 36],
+      top: [{ value: 'Original Screenplay', count: 1295 }, { value: 'Based on Book/Short Story', count: 486 }, { value: 'Remake', count: 129 }, { value: 'Based on Real Life Events', count: 121 }, { value: 'Based on Comic/Graphic Novel', count: 55 }] }),
+    categorical(rows, { name: 'Major Genre', missing: 275, distinct: 12, length: [5, 7.1, 19],
+      top: [{ value: 'Drama', count: 789 }, { value: 'Comedy', count: 675 }, { value: 'Action', count: 420 }, { value: 'Adventure', count: 274 }, { value: 'Thriller/Suspense', count: 239 }, { value: 'Horror', count: 219 }] }),
+    categorical(rows, { name: 'Creative Type', missing: 446, distinct: 9, length: [7, 18.9, 24],
+      top: [{ value: 'Contemporary Fiction', count: 1453 }, { value: 'Historical Fiction', count: 277 }, { value: 'Fantasy', count: 152 }, { value: 'Science Fiction', count: 150 }, { value: 'Kids Fiction', count: 120 }] }),
+    categorical(rows, { name: 'Director', type: 'text', missing: 1331, distinct: 550, length: [6, 13.7, 26],
+      top: [{ value: 'Steven Spielberg', count: 24 }, { value: 'Clint Eastwood', count: 19 }, { value: 'Martin Scorsese', count: 16 }, { value: 'Tim Burton', count: 14 }, { value: 'Woody Allen', count: 13 }] }),
+    numeric(rows, { name: 'Rotten Tomatoes Rating', missing: 880, distinct: 100, min: 1, max: 100, mean: 54.34, std: 28.08, q: [10, 30, 55, 80, 96], shape: () => 1, outliers: 0 }),
+    numeric(rows, { name: 'IMDB Rating', type: 'numeric', missing: 213, distinct: 78, min: 1.4, max: 9.2, mean: 6.283, std: 1.2529, q: [4.1, 5.6, 6.4, 7.1, 8.1], shape: bell(0.63, 0.16), outliers: 57 }),
+    numeric(rows, { name: 'IMDB Votes', missing: 213, distinct: 2827, min: 18, max: 519541, mean: 29908.67, std: 44937.58, q: [619, 4928, 15106, 35435, 113366], shape: (x) => Math.exp(-12 * x), outliers: 240 }),
+  ];
+  const dvd = columns[3];
+  const runtime = columns[7];
+  const issues: QualityIssue[] = [
+    { severity: 'error', column: 'US DVD Sales', kind: 'missing', message: `82.4% of the values are missing (${dvd.missing} of ${rows} rows).` },
+    { severity: 'error', column: 'Running Time min', kind: 'missing', message: `62.2% of the values are missing (${runtime.missing} of ${rows} rows).` },
+    { severity: 'warning', column: 'Director', kind: 'missing', message: '41.6% of the values are missing (1331 of 3201 rows).' },
+    { severity: 'warning', column: 'Rotten Tomatoes Rating', kind: 'missing', message: '27.5% of the values are missing (880 of 3201 rows).' },
+    { severity: 'warning', column: 'Title', kind: 'mixed-types', message: 'Holds numbers and text (e.g. 1776, 2012 and "Hamlet"): 9 numbers among 3200 values.' },
+    { severity: 'warning', column: 'Release Date', kind: 'mixed-types', message: 'Holds dates and text that is not a date (e.g. "TBD"): 4 values did not parse.' },
+    { severity: 'info', column: 'IMDB Votes', kind: 'outliers', message: '240 values (8.0%) lie outside [p25 − 1.5 IQR, p75 + 1.5 IQR] = [−40832, 81195].' },
+    { severity: 'info', column: null, kind: 'correlated', message: 'US Gross and Worldwide Gross are highly correlated (r = 0.939).' },
+    { severity: 'info', column: distributor, kind: 'missing', message: hostile ? `7.2% missing; e.g. ${HOSTILE.img}` : '7.2% of the values are missing (232 of 3201 rows).' },
+  ];
+  const missing = columns.reduce((a, c) => a + c.missing, 0);
+  const cells = rows * columns.length;
+  const completeness = 1 - missing / cells;
+  const quality = { completeness, uniqueness: 1, validity: 0.9012, consistency: 0.875, timeliness: null };
+  const weights = { completeness: 0.3, uniqueness: 0.2, validity: 0.3, consistency: 0.2, timeliness: 0 };
+  const score = weights.completeness * completeness + weights.uniqueness * 1 + weights.validity * quality.validity + weights.consistency * quality.consistency;
+  return {
+    source: hostile ? `/work/examples/data/${HOSTILE.img}/movies.json` : '/work/examples/data/movies.json',
+    rows,
+    columns,
+    duplicateRows: 0,
+    emptyRows: 0,
+    emptyColumns: [],
+    duplicatedColumns: [],
+    correlatedPairs: [{ a: 'US Gross', b: 'Worldwide Gross', r: 0.9389 }, { a: 'US Gross', b: 'US DVD Sales', r: 0.9017 }],
+    sizeBytes: 1_381_440,
+    quality: {
+      score, ...quality,
+      dimensions: {
+        completeness: { score: completeness, weight: weights.completeness, explanation: `1 − missing cells / all cells = 1 − ${missing} / ${cells} (${rows} rows × ${columns.length} columns).` },
+        uniqueness: { score: 1, weight: weights.uniqueness, explanation: `1 − duplicate rows / rows = 1 − 0 / ${rows}.` },
+        validity: { score: quality.validity, weight: weights.validity, explanation: 'No suite: values within the inferred types and ranges. 2,889 of 41,989 non-missing values failed (negative or future-dated, unparseable dates, ratings out of range).' },
+        consistency: { score: quality.consistency, weight: weights.consistency, explanation: '1 − columns with mixed types / columns = 1 − 2 / 16. No label column named, so conflicting labels were not checked.' },
+        timeliness: { score: 0, weight: 0, explanation: 'Not measured: no timestamp column and freshness were configured.' },
+      },
+    },
+    issues,
+    seconds: 0.412,
+  };
 }

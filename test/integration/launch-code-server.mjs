@@ -460,8 +460,9 @@ async function answerScreenshotRequests(session) {
     let answer;
     try {
       const { name, waitFor, inspect, scrollTo } = JSON.parse(readFileSync(reqFile, 'utf8'));
+      // Scroll first: panels may draw what scrolls into view only then (lazy charts).
+      if (scrollTo) { await waitForInAnyFrame(session.page, scrollTo); await scrollIntoViewInAnyFrame(session.page, scrollTo); }
       if (waitFor) await waitForInAnyFrame(session.page, waitFor);
-      if (scrollTo) await scrollIntoViewInAnyFrame(session.page, scrollTo);
       answer = { path: await session.screenshot(name) };
       if (inspect) answer.inspection = await inspectFrames(session.page, inspect);
     } catch (err) {
