@@ -1,6 +1,7 @@
 // Bundles the two browser/editor runtimes with esbuild:
 //   extension/extension.ts      -> dist/extension/extension.js        (CommonJS, Node, for the extension host)
 //   webviews/renderers/vegalite -> dist/webviews/renderers/vegalite.js (ES module, browser, notebook renderer)
+//   webviews/renderers/profile  -> dist/webviews/renderers/profile.js  (ES module, browser, notebook renderer)
 // The extension host must load no native module (Electron's ABI differs from the user's
 // node): the bundle is checked for any, and the build fails if one slipped in.
 //
@@ -16,7 +17,7 @@ const NATIVE_PACKAGES = ['better-sqlite3', '@duckdb/', 'duckdb', '@tensorflow/tf
 
 export async function buildExtension(root, { minify = false, log = console.log } = {}) {
   const dist = join(root, 'dist');
-  const [, host, renderer] = await Promise.all([
+  const [, host, renderer, profileRenderer] = await Promise.all([
     build({
       entryPoints: PURE_MODULES.map((f) => join(root, f)),
       outdir: dist,
@@ -57,6 +58,19 @@ export async function buildExtension(root, { minify = false, log = console.log }
       metafile: true,
       logLevel: 'warning',
     }),
+    build({
+      // The inline data profile of `lab.profile(...)`: no vega, SVG bars only (a few KiB).
+      entryPoints: [join(root, 'webviews', 'renderers', 'profile.ts')],
+      outfile: join(dist, 'webviews', 'renderers', 'profile.js'),
+      bundle: true,
+      platform: 'browser',
+      format: 'esm',
+      target: 'es2022',
+      minify: true,
+      sourcemap: 'linked',
+      metafile: true,
+      logLevel: 'warning',
+    }),
   ]);
 
   const inputs = Object.keys(host.metafile.inputs);
@@ -67,7 +81,8 @@ export async function buildExtension(root, { minify = false, log = console.log }
       'Move that code into a child process run by the user\'s node (see kernel/client.ts).');
   }
   const size = (meta) => Object.values(meta.outputs).filter((o) => o.entryPoint).reduce((n, o) => n + o.bytes, 0);
-  log(`bundled ${relative(root, join(dist, 'extension', 'extension.js'))} (${(size(host.metafile) / 1024).toFixed(0)} KiB, ${inputs.length} modules) ` +
-    `and ${relative(root, join(dist, 'webviews', 'renderers', 'vegalite.js'))} (${(size(renderer.metafile) / 1024).toFixed(0)} KiB)`);
-  return { extension: host.metafile, renderer: renderer.metafile };
+  log(`bundled ${relative(root, join(dist, 'extension', 'extension.js'))} (${(size(host.metafile) / 1024).toFixed(0)} KiB, ${inputs.length} modules)` +
+    `, ${relative(root, join(dist, 'webviews', 'renderers', 'vegalite.js'))} (${(size(renderer.metafile) / 1024).toFixed(0)} KiB) ` +
+    `and ${relative(root, join(dist, 'webviews', 'renderers', 'profile.js'))} (${(size(profileRenderer.metafile) / 1024).toFixed(0)} KiB)`);
+  return { extension: host.metafile, renderer: renderer.metafile, profileRenderer: profileRenderer.metafile };
 }

@@ -17,8 +17,11 @@ export type { DatasetRole, Suite, ValidationResult, DatasetProfile };
 /** Run tag listing the data sets a run used: `name@version:role`, comma-separated. */
 export const DATASETS_TAG = 'labbook.datasets';
 
-/** What {@link Run.logDataset} takes: a file path (CSV, TSV, JSON, NDJSON, Parquet), row objects, or a column object. */
-export type DatasetInput = string | Record<string, unknown>[] | Record<string, unknown[]>;
+/**
+ * What {@link Run.logDataset} takes: a file path (CSV, TSV, JSON, NDJSON, Parquet), rows (any objects: a typed `interface Penguin` array works, which
+ * `Record<string, unknown>[]` would refuse for want of an index signature), or columns.
+ */
+export type DatasetInput = string | readonly object[] | Record<string, readonly unknown[]>;
 
 export interface LogDatasetOptions {
   /** Data set name, e.g. `penguins-train`; versions are numbered 1, 2, 3… per distinct content. */

@@ -43,3 +43,4 @@ export type {
   SweepSpecBase, SweepTrial, TrialFn,
 } from './sweep';
 export * from './display';
+export { profile, PROFILE_MIME, type ProfileDataOptions, type ProfileInput } from './profile';

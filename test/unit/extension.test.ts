@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { COMMAND_IDS, COMMANDS, KERNEL_CONTEXT_VALUE } from '../../extension/commands';
 import { coalesceStreams, errorStack, planItems, VEGALITE_MIME } from '../../extension/notebook/mime';
+import { PROFILE_MIME } from '../../kernel/sdk/profile';
 
 const root = path.join(__dirname, '..', '..', '..');
 const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as {
@@ -45,6 +46,15 @@ describe('extension manifest', () => {
     assert.ok(renderer);
     assert.deepEqual(renderer.mimeTypes, [VEGALITE_MIME]);
     assert.equal(renderer.entrypoint, './dist/webviews/renderers/vegalite.js');
+  });
+
+  it('declares the data profile renderer for the MIME type lab.profile emits', () => {
+    const renderer = pkg.contributes.notebookRenderer.find((r) => r.id === 'labbook.profile');
+    assert.ok(renderer);
+    assert.deepEqual(renderer.mimeTypes, [PROFILE_MIME]);
+    assert.equal(renderer.mimeTypes[0], 'application/vnd.labbook.profile+json');
+    assert.equal(renderer.entrypoint, './dist/webviews/renderers/profile.js');
+    assert.equal((renderer as { requiresMessaging?: string }).requiresMessaging, 'never');
   });
 });
 

@@ -13,6 +13,7 @@ import { takeScreenshot } from '../runner/index';
 const EXTENSION_ID = 'labbook.labbook';
 const CONTROLLER_ID = 'labbook-typescript';
 const VEGALITE_MIME = 'application/vnd.vegalite.v5+json';
+const PROFILE_MIME = 'application/vnd.labbook.profile+json';
 const ERROR_MIME = 'application/vnd.code.notebook.error';
 const STDOUT_MIME = 'application/vnd.code.notebook.stdout';
 
@@ -162,6 +163,19 @@ describe('Labbook notebook kernel', function () {
     editor.revealRange(new vscode.NotebookRange(chartCell.index, chartCell.index + 1), vscode.NotebookEditorRevealType.AtTop);
     // Fails unless vega-embed drew the chart in the notebook's webview (vega's SVG has class "marks").
     await takeScreenshot('notebook-penguins-chart', 60_000, { waitFor: 'svg.marks' });
+  });
+
+  it('profiles data inline with lab.profile, drawn by the profile renderer', async () => {
+    const cell = await runCell(notebook, 'await lab.profile(raw, { name: "penguins (raw)" });', 90_000);
+    assert.equal(cell.executionSummary?.success, true, describeCell(cell));
+    const bundle = items(cell, PROFILE_MIME);
+    assert.equal(bundle.length, 1, describeCell(cell));
+    const profile = JSON.parse(decode(bundle[0])) as { rows: number; columns: { name: string; missing: number }[] };
+    assert.equal(profile.rows, 344);
+    assert.equal(profile.columns.find((c) => c.name === 'Sex')?.missing, 10, 'the 10 nulls of Sex are missing');
+    vscode.window.activeNotebookEditor!.revealRange(new vscode.NotebookRange(cell.index, cell.index + 1), vscode.NotebookEditorRevealType.AtTop);
+    // Fails unless the renderer drew the summary in the notebook's webview.
+    await takeScreenshot('notebook-profile-inline', 60_000, { waitFor: '.lbp-score-value' });
   });
 
   it('completes and hovers with what earlier cells declared', async () => {
