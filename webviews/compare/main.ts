@@ -20,6 +20,7 @@ import {
   X_AXIS_TITLES, type ChartSpec, type RunSeries, type XAxis,
 } from './charts';
 import { isToCompareView, type FromCompareView, type RunComparisonData } from './protocol';
+import { el } from '../shared/dom';
 
 declare function acquireVsCodeApi(): { postMessage(message: FromCompareView): void; setState(s: unknown): void; getState(): unknown };
 
@@ -64,15 +65,6 @@ function saveUi(): void {
 }
 
 // ---- DOM helpers (text only) ----
-
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: { text?: string; className?: string; title?: string } = {}, ...children: (Node | string)[]): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  if (props.text !== undefined) node.textContent = props.text;
-  if (props.className) node.className = props.className;
-  if (props.title) node.title = props.title;
-  node.append(...children);
-  return node;
-}
 
 function button(label: string, onClick: () => void, attrs: Record<string, string> = {}): HTMLElement {
   const node = document.createElement('vscode-button');

@@ -13,22 +13,12 @@ import { expressionInterpreter } from 'vega-interpreter';
 import {
   isToDataQualityView, SEVERITIES, type ColumnProfile, type DatasetProfile, type FromDataQualityView, type QualityIssue, type Severity,
 } from './protocol';
+import { el } from '../shared/dom';
 
 declare function acquireVsCodeApi(): { postMessage(message: FromDataQualityView): void; setState(s: unknown): void; getState(): unknown };
 
 const vscode = acquireVsCodeApi();
 const root = document.getElementById('root')!;
-
-type Props = { text?: string; className?: string; title?: string };
-
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: Props = {}, ...children: (Node | string)[]): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  if (props.text !== undefined) node.textContent = props.text;
-  if (props.className) node.className = props.className;
-  if (props.title) node.title = props.title;
-  node.append(...children);
-  return node;
-}
 
 function button(label: string, onClick: () => void, attrs: Record<string, string> = {}): HTMLElement {
   const node = document.createElement('vscode-button');

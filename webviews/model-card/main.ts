@@ -13,20 +13,12 @@ import { expressionInterpreter } from 'vega-interpreter';
 import { formatMetric } from '../../core/format';
 import type { HoldoutMetric } from '../../core/registry/types';
 import { isToModelCardView, MAX_FIELD_CHARS, type FromModelCardView, type ModelCard } from './protocol';
+import { el } from '../shared/dom';
 
 declare function acquireVsCodeApi(): { postMessage(message: FromModelCardView): void; setState(s: unknown): void; getState(): unknown };
 
 const vscode = acquireVsCodeApi();
 const root = document.getElementById('root')!;
-
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: { text?: string; className?: string; title?: string } = {}, ...children: (Node | string)[]): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  if (props.text !== undefined) node.textContent = props.text;
-  if (props.className) node.className = props.className;
-  if (props.title) node.title = props.title;
-  node.append(...children);
-  return node;
-}
 
 function button(label: string, onClick: () => void, attrs: Record<string, string> = {}): HTMLElement {
   const node = document.createElement('vscode-button');

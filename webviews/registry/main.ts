@@ -15,6 +15,7 @@ import type { GateResult, ModelTransition, ModelVersionItem } from '../../core/s
 import {
   HOLDOUT_METRICS, isHoldoutMetric, isToRegistryView, type FromRegistryView, type GatesConfig, type HoldoutMetric, type ModelDetails, type StageGates, type VersionLineage,
 } from './protocol';
+import { el } from '../shared/dom';
 
 declare function acquireVsCodeApi(): { postMessage(message: FromRegistryView): void; setState(s: unknown): void; getState(): unknown };
 
@@ -22,15 +23,6 @@ const vscode = acquireVsCodeApi();
 const root = document.getElementById('root')!;
 
 // ---- DOM helpers (text only) ----
-
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: { text?: string; className?: string; title?: string } = {}, ...children: (Node | string)[]): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  if (props.text !== undefined) node.textContent = props.text;
-  if (props.className) node.className = props.className;
-  if (props.title) node.title = props.title;
-  node.append(...children);
-  return node;
-}
 
 function button(label: string, onClick: () => void, attrs: Record<string, string> = {}): HTMLElement {
   const node = document.createElement('vscode-button');

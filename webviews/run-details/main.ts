@@ -13,6 +13,7 @@ import { expressionInterpreter } from 'vega-interpreter';
 import type { TopLevelSpec } from 'vega-lite';
 import { fromWireNumber, type WireNumber } from '../../core/wire-number';
 import { isToRunDetailsView, type FromRunDetailsView, type RunDetails } from './protocol';
+import { el } from '../shared/dom';
 
 type SourceCell = NonNullable<RunDetails['sourceSnapshot']>[number];
 
@@ -20,15 +21,6 @@ declare function acquireVsCodeApi(): { postMessage(message: FromRunDetailsView):
 
 const vscode = acquireVsCodeApi();
 const root = document.getElementById('root')!;
-
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: { text?: string; className?: string; title?: string } = {}, ...children: Node[]): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  if (props.text !== undefined) node.textContent = props.text;
-  if (props.className) node.className = props.className;
-  if (props.title) node.title = props.title;
-  node.append(...children);
-  return node;
-}
 
 function custom(tag: string, attrs: Record<string, string>, text?: string): HTMLElement {
   const node = document.createElement(tag);

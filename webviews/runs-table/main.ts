@@ -23,6 +23,7 @@ import {
   type RunsTablePageQuery,
   type RunsTableRow,
 } from './protocol';
+import { el } from '../shared/dom';
 
 declare function acquireVsCodeApi(): { postMessage(message: FromRunsTableView): void; setState(s: unknown): void; getState(): unknown };
 
@@ -479,15 +480,6 @@ function scheduleFetch(delay = FETCH_DEBOUNCE_MS): void {
 
 // ---------------------------------------------------------------------------------------
 // DOM helpers
-
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: { text?: string; className?: string; title?: string } = {}, ...kids: (Node | string)[]): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  if (props.text !== undefined) node.textContent = props.text;
-  if (props.className) node.className = props.className;
-  if (props.title) node.title = props.title;
-  node.append(...kids);
-  return node;
-}
 
 const SVG = 'http://www.w3.org/2000/svg';
 
