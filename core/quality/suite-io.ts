@@ -1,38 +1,15 @@
 /**
  * Suites on disk: `<folder of the store>/suites/<encoded name>.json`, e.g.
  * `.labbook/suites/cars.json` next to `.labbook/labbook.db`. Names are encoded so a file
- * name never leaves the folder (no "/", "\\", "..", leading dots): the same scheme as
- * promotion gates (core/registry/gates.ts).
+ * name never leaves the folder (core/named-files.ts, shared with promotion gates).
  */
-import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { readFileSync, readdirSync, rmSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { encodedJsonFileName, encodedJsonPath, nameOfEncodedJsonFile, writeJsonAtomic } from '../named-files';
 import { parseSuite, SuiteError, validateSuiteName, type Suite } from './suite';
 
-/**
- * A suite name as a file name that stays inside the suites folder on every OS: letters,
- * digits, `_`, `-`, and inner dots and spaces stay; everything else becomes %XX of its
- * UTF-8 bytes.
- */
-export function suiteFileName(name: string): string {
-  let out = '';
-  const chars = [...name];
-  chars.forEach((c, i) => {
-    const edge = i === 0 || i === chars.length - 1;
-    const plain = /^[A-Za-z0-9_-]$/.test(c) || ((c === '.' || c === ' ') && !edge);
-    out += plain ? c : [...Buffer.from(c, 'utf8')].map((b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join('');
-  });
-  return `${out}.json`;
-}
-
-/** The suite name a file name encodes (the inverse of suiteFileName), or null. */
-export function suiteNameOfFile(file: string): string | null {
-  if (!file.endsWith('.json')) return null;
-  try {
-    return decodeURIComponent(file.slice(0, -'.json'.length));
-  } catch {
-    return null;
-  }
-}
+/** A suite name as a file name that stays inside the suites folder (see core/named-files.ts). */
+export const suiteFileName = encodedJsonFileName;
 
 /** The suites folder of a store: `<folder of the store file>/suites`. */
 export function suitesDir(storeLocation: string): string {
@@ -43,28 +20,14 @@ export function suitesDir(storeLocation: string): string {
 export function suitePath(storeLocation: string, name: string): string {
   validateSuiteName(name);
   const folder = suitesDir(storeLocation);
-  const path = join(folder, suiteFileName(name));
-  const rel = relative(folder, path);
-  // Belt and braces: the encoding never produces a separator or "..".
-  if (rel === '' || rel.startsWith('..') || isAbsolute(rel) || rel.includes('/') || rel.includes('\\')) {
-    throw new SuiteError('INVALID', `suite name ${JSON.stringify(name)} cannot be used as a file name`);
-  }
-  return path;
+  return encodedJsonPath(folder, name, () => new SuiteError('INVALID', `suite name ${JSON.stringify(name)} cannot be used as a file name`));
 }
 
 /** Writes the suite (validated first) atomically; returns the file path. */
 export function saveSuite(storeLocation: string, suite: Suite): string {
   const checked = parseSuite(suite);
   const path = suitePath(storeLocation, checked.name);
-  mkdirSync(dirname(path), { recursive: true });
-  const temp = `${path}.${process.pid}.tmp`;
-  try {
-    writeFileSync(temp, `${JSON.stringify(checked, null, 2)}\n`);
-    renameSync(temp, path);
-  } catch (error) {
-    rmSync(temp, { force: true });
-    throw error;
-  }
+  writeJsonAtomic(path, checked);
   return path;
 }
 
@@ -107,7 +70,7 @@ export function listSuites(storeLocation: string): string[] {
   } catch {
     return [];
   }
-  return files.map(suiteNameOfFile).filter((n): n is string => n !== null).sort();
+  return files.map(nameOfEncodedJsonFile).filter((n): n is string => n !== null).sort();
 }
 
 /** Removes a saved suite; false when there was none. */

@@ -8,8 +8,9 @@
  *   evaluated on the CANDIDATE's holdout set; the candidate passes when it is at most
  *   `tolerance` worse (rmse/mae: lower is better).
  */
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative, resolve, isAbsolute } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { encodedJsonFileName, encodedJsonPath, writeJsonAtomic } from '../named-files';
 import type { RunStore } from '../store/types';
 import { parseFilter, SearchSyntaxError, type Clause } from '../search/parse';
 import { compileSearch } from '../search/sql';
@@ -32,33 +33,14 @@ export type EvaluateVersion = (
 
 // ---- the file ----
 
-/**
- * A model name as a file name that stays inside the gates folder on every OS: letters,
- * digits, space, `_`, `-` and inner dots stay; everything else (`/`, `\`, `:`, `%`, a
- * leading or trailing dot or space, control characters) becomes %XX of its UTF-8 bytes.
- */
-export function gatesFileName(name: string): string {
-  let out = '';
-  const chars = [...name];
-  chars.forEach((c, i) => {
-    const edge = i === 0 || i === chars.length - 1;
-    const plain = /^[A-Za-z0-9_-]$/.test(c) || ((c === '.' || c === ' ') && !edge);
-    out += plain ? c : [...Buffer.from(c, 'utf8')].map((b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join('');
-  });
-  return `${out}.json`;
-}
+/** A model name as a file name that stays inside the gates folder (see core/named-files.ts). */
+export const gatesFileName = encodedJsonFileName;
 
 /** `<folder of the store>/gates/<encoded name>.json`, e.g. `.labbook/gates/penguins.json`. */
 export function gatesPath(storeLocation: string, name: string): string {
   if (typeof name !== 'string' || name === '') throw new RegistryError('INVALID', 'model name must be a non-empty string');
   const folder = resolve(dirname(storeLocation), 'gates');
-  const path = join(folder, gatesFileName(name));
-  const rel = relative(folder, path);
-  // Belt and braces: the encoding above never produces a separator or "..".
-  if (rel === '' || rel.startsWith('..') || isAbsolute(rel) || rel.includes('/') || rel.includes('\\')) {
-    throw new RegistryError('INVALID', `model name ${JSON.stringify(name)} cannot be used as a gates file name`);
-  }
-  return path;
+  return encodedJsonPath(folder, name, () => new RegistryError('INVALID', `model name ${JSON.stringify(name)} cannot be used as a gates file name`));
 }
 
 function describe(value: unknown): string {
@@ -158,15 +140,7 @@ export function readGates(storeLocation: string, name: string): GatesConfig | nu
 export function saveGates(storeLocation: string, name: string, config: unknown): string {
   const path = gatesPath(storeLocation, name);
   const valid = validateGatesConfig(config, `gates of ${JSON.stringify(name)}`);
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.${process.pid}.tmp`;
-  try {
-    writeFileSync(tmp, `${JSON.stringify(valid, null, 2)}\n`);
-    renameSync(tmp, path);
-  } catch (error) {
-    rmSync(tmp, { force: true });
-    throw error;
-  }
+  writeJsonAtomic(path, valid);
   return path;
 }
 
