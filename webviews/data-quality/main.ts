@@ -14,6 +14,7 @@ import {
   isToDataQualityView, SEVERITIES, type ColumnProfile, type DatasetProfile, type FromDataQualityView, type QualityIssue, type Severity,
 } from './protocol';
 import { el } from '../shared/dom';
+import { bytes, count, percent, scoreGrade as grade, stat, valueText } from '../shared/format';
 
 declare function acquireVsCodeApi(): { postMessage(message: FromDataQualityView): void; setState(s: unknown): void; getState(): unknown };
 
@@ -41,57 +42,12 @@ function table(headers: string[], rows: (string | Node)[][], className: string, 
 
 // ---- formatting ----
 
-const integer = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
-
-function count(n: number): string {
-  return integer.format(n);
-}
-
-function percent(share: number, digits = 1): string {
-  if (!Number.isFinite(share)) return '–';
-  if (share > 0 && share < 0.001) return '<0.1%';
-  return `${(share * 100).toFixed(digits).replace(/\.0+$/, '')}%`;
-}
-
-/** Statistics: up to 4 significant decimals, thousands separated, no exponent for everyday sizes. */
-function stat(v: number | string | null | undefined): string {
-  if (v === null || v === undefined) return '–';
-  if (typeof v === 'string') return v;
-  if (!Number.isFinite(v)) return String(v);
-  if (Number.isInteger(v)) return count(v);
-  const abs = Math.abs(v);
-  if (abs >= 1e15 || (abs > 0 && abs < 1e-4)) return v.toExponential(3);
-  return new Intl.NumberFormat('en-US', { maximumSignificantDigits: abs >= 1000 ? 10 : 5, maximumFractionDigits: abs >= 1000 ? 2 : 6 }).format(v);
-}
-
-function bytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ['KB', 'MB', 'GB', 'TB'];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) { v /= 1024; i++; }
-  return `${v.toFixed(v >= 100 ? 0 : 1)} ${units[i]}`;
-}
-
 function seconds(s: number): string {
   return s < 10 ? `${s.toFixed(2)} s` : `${s.toFixed(1)} s`;
 }
 
-/** Good, fair, poor, bad: the colour class of a 0..1 score. */
-function grade(score: number): string {
-  if (score >= 0.9) return 'good';
-  if (score >= 0.75) return 'fair';
-  if (score >= 0.5) return 'poor';
-  return 'bad';
-}
-
 function scoreText(score: number): string {
   return String(Math.round(score * 100));
-}
-
-function valueText(v: string | number | boolean): string {
-  if (typeof v === 'string') return v === '' ? '(empty string)' : v;
-  return String(v);
 }
 
 const SEVERITY_ICON: Record<Severity, string> = { error: '✖', warning: '▲', info: 'ℹ' };

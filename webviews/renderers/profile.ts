@@ -11,6 +11,7 @@
 import type { ActivationFunction, OutputItem } from 'vscode-notebook-renderer';
 import { isDatasetProfile, SEVERITIES } from '../data-quality/protocol';
 import type { ColumnProfile, DatasetProfile, QualityIssue, Severity } from '../../core/quality/types';
+import { bytes, count, percent, scoreGrade, stat, valueText } from '../shared/format';
 
 const STYLE_ID = 'labbook-profile-style';
 const SVG_NS = 'http://www.w3.org/2000/svg';
@@ -82,48 +83,13 @@ function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: Props = {}, ..
 
 // ---- formatting ----
 
-const integer = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
-const count = (n: number): string => (Number.isFinite(n) ? integer.format(n) : String(n));
-
-function percent(share: number): string {
-  if (!Number.isFinite(share)) return '–';
-  if (share > 0 && share < 0.001) return '<0.1%';
-  return `${(share * 100).toFixed(1).replace(/\.0$/, '')}%`;
-}
-
-function stat(v: number | string | null | undefined): string {
-  if (v === null || v === undefined) return '–';
-  if (typeof v === 'string') return v;
-  if (!Number.isFinite(v)) return String(v);
-  if (Number.isInteger(v)) return count(v);
-  const abs = Math.abs(v);
-  if (abs >= 1e15 || (abs > 0 && abs < 1e-4)) return v.toExponential(3);
-  return new Intl.NumberFormat('en-US', { maximumSignificantDigits: abs >= 1000 ? 10 : 5, maximumFractionDigits: abs >= 1000 ? 2 : 6 }).format(v);
-}
-
-function bytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ['KB', 'MB', 'GB', 'TB'];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) { v /= 1024; i++; }
-  return `${v.toFixed(v >= 100 ? 0 : 1)} ${units[i]}`;
-}
 
 function grade(score: number): string {
-  if (score >= 0.9) return 'lbp-good';
-  if (score >= 0.75) return 'lbp-fair';
-  if (score >= 0.5) return 'lbp-poor';
-  return 'lbp-bad';
+  return `lbp-${scoreGrade(score)}`;
 }
 
 function missingGrade(share: number): string {
   return share >= 0.5 ? 'lbp-bad' : share >= 0.05 ? 'lbp-poor' : 'lbp-good';
-}
-
-function valueText(v: string | number | boolean): string {
-  if (typeof v === 'string') return v === '' ? '(empty string)' : v;
-  return String(v);
 }
 
 /** A horizontal bar as SVG rectangles (attributes, not inline styles: fine under any CSP). */
