@@ -4,10 +4,9 @@
  * service (no I/O here, no messages); store changes refresh it, debounced.
  */
 import * as vscode from 'vscode';
-import type { ServiceClient } from '../../core/service/client';
 import { fromWireNumber, type ModelDetails, type ModelVersionItem, type RegisteredModel, type Stage, type WireNumber } from '../../core/service/protocol';
 import { formatMetric } from '../../core/format';
-import { Disposable } from '../util/dispose';
+import { ServiceTree } from '../util/serviceTree';
 
 export type ModelsTreeNode =
   | { kind: 'model'; model: RegisteredModel }
@@ -57,40 +56,7 @@ export function versionContextValue(stage: Stage): string {
   return `labbook.modelVersion.${stage.toLowerCase()}`;
 }
 
-export class ModelsTreeProvider extends Disposable implements vscode.TreeDataProvider<ModelsTreeNode> {
-  private readonly changed = new vscode.EventEmitter<void>();
-  readonly onDidChangeTreeData = this.changed.event;
-  private debounce: NodeJS.Timeout | undefined;
-  private problem: string | undefined;
-
-  constructor(private readonly service: () => ServiceClient | undefined) {
-    super();
-    this.track(this.changed);
-  }
-
-  setProblem(problem: string | undefined): void {
-    this.problem = problem;
-    this.refresh();
-  }
-
-  refresh(): void {
-    this.changed.fire();
-  }
-
-  /** Store changes come in bursts while a model trains: coalesce them into one refresh. */
-  refreshSoon(delayMs = 250): void {
-    if (this.debounce) return;
-    this.debounce = setTimeout(() => {
-      this.debounce = undefined;
-      this.refresh();
-    }, delayMs);
-  }
-
-  override dispose(): void {
-    if (this.debounce) clearTimeout(this.debounce);
-    super.dispose();
-  }
-
+export class ModelsTreeProvider extends ServiceTree<ModelsTreeNode> {
   async getChildren(node?: ModelsTreeNode): Promise<ModelsTreeNode[]> {
     if (this.problem && !node) return [{ kind: 'message', text: this.problem }];
     const service = this.service();

@@ -4,9 +4,8 @@
  * it, debounced, so it follows a model while it trains.
  */
 import * as vscode from 'vscode';
-import type { ServiceClient } from '../../core/service/client';
 import { fromWireNumber, type ExperimentItem, type RunItem } from '../../core/service/protocol';
-import { Disposable } from '../util/dispose';
+import { ServiceTree } from '../util/serviceTree';
 import { formatDuration, formatMetric } from '../../core/format';
 import { higherIsBetterByName } from '../../core/compare/compare';
 
@@ -88,41 +87,7 @@ export function bestRunId(runs: RunItem[], experiment: ExperimentItem): string |
   return bestId;
 }
 
-export class RunsTreeProvider extends Disposable implements vscode.TreeDataProvider<RunsTreeNode> {
-  private readonly changed = new vscode.EventEmitter<void>();
-  readonly onDidChangeTreeData = this.changed.event;
-  private debounce: NodeJS.Timeout | undefined;
-  private problem: string | undefined;
-
-  constructor(private readonly service: () => ServiceClient | undefined) {
-    super();
-    this.track(this.changed);
-  }
-
-  /** Shows a message in place of the tree (e.g. the store could not be opened). */
-  setProblem(problem: string | undefined): void {
-    this.problem = problem;
-    this.refresh();
-  }
-
-  refresh(): void {
-    this.changed.fire();
-  }
-
-  /** Many writes per second while training: coalesce them into one refresh. */
-  refreshSoon(delayMs = 250): void {
-    if (this.debounce) return;
-    this.debounce = setTimeout(() => {
-      this.debounce = undefined;
-      this.refresh();
-    }, delayMs);
-  }
-
-  override dispose(): void {
-    if (this.debounce) clearTimeout(this.debounce);
-    super.dispose();
-  }
-
+export class RunsTreeProvider extends ServiceTree<RunsTreeNode> {
   async getChildren(node?: RunsTreeNode): Promise<RunsTreeNode[]> {
     if (this.problem && !node) return [{ kind: 'message', text: this.problem }];
     const service = this.service();
