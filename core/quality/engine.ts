@@ -5,13 +5,13 @@
  * `DataError`s that name the file and, where DuckDB says, the line.
  *
  * Arrow IPC (.arrow/.feather): DuckDB reads it only through its `arrow` extension, which
- * is downloaded at run time (impossible offline), and the `apache-arrow` npm package is not
- * a dependency; such files are refused with a clear DataError ("Arrow not supported
- * offline") instead of a stack trace.
+ * is downloaded at run time (impossible offline), so `apache-arrow` reads it (./arrow.ts)
+ * and the columns go in as in-memory data.
  */
 import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { extname } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { readArrowColumns } from './arrow';
 
 /** Unusable input (missing, empty or malformed file, unsupported format): exit code 2 in the CLI. */
 export class DataError extends Error {
@@ -29,6 +29,14 @@ export type InMemoryData = Record<string, unknown>[] | Record<string, unknown[]>
 /** Quotes an SQL identifier. */
 export function ident(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
+}
+
+/**
+ * Text as a timestamp, or NULL: ISO forms DuckDB casts, then the written-out dates real
+ * data sets use ("Oct 11 2002" in movies.json, "06/12/1998", "11-Oct-02", "October 11, 2002").
+ */
+export function textAsTimestamp(text: string): string {
+  return `coalesce(TRY_CAST(${text} AS TIMESTAMP), try_strptime(${text}, ['%b %d %Y', '%m/%d/%Y', '%d-%b-%y', '%B %d, %Y', '%d %b %Y']))`;
 }
 
 /** Quotes an SQL string literal. */
@@ -249,7 +257,8 @@ export async function loadFile(engine: Engine, path: string, table: string, form
       source = `read_parquet(${file})`;
       break;
     case 'arrow':
-      throw new DataError(`${path}: Arrow IPC files are not supported offline (DuckDB needs its "arrow" extension, which must be downloaded, and apache-arrow is not installed); convert it to Parquet or CSV`);
+      await loadRows(engine, readArrowColumns(path), table);
+      return fmt;
   }
   try {
     // Parquet is columnar and fast to scan: a view reads only the columns each pass needs.

@@ -30,6 +30,7 @@ interface PandasColumn {
   describe?: Record<'count' | 'mean' | 'std' | 'min' | '25%' | '50%' | '75%' | 'max', number | null>;
   q05?: number | null;
   q95?: number | null;
+  dates?: { format: string; min: string; max: string };
 }
 interface PandasFixture { rows: number; duplicated: number; columns: Record<string, PandasColumn>; corr: Record<string, Record<string, number | null>> }
 
@@ -69,6 +70,17 @@ describe('data profile', () => {
           assert.equal(c.count, e.count - e.empty, `${col} count`);
           assert.equal(c.distinct, e.nunique - (e.empty > 0 ? 1 : 0), `${col} distinct`);
           assert.equal(c.missingShare, c.missing / profile.rows);
+        }
+      });
+
+      it('written-out dates ("Oct 11 2002") are datetime with the range pandas reads', () => {
+        const dated = Object.entries(fixture.columns).filter(([, e]) => e.dates);
+        if (name === 'movies') assert.ok(dated.length >= 1, 'movies has a "Release Date" column of dates');
+        for (const [col, e] of dated) {
+          const c = profile.columns.find((x) => x.name === col)!;
+          assert.equal(c.type, 'datetime', `${col} type`);
+          assert.equal(new Date(`${String(c.min).replace(' ', 'T')}Z`).toISOString(), new Date(`${e.dates!.min}Z`).toISOString(), `${col} min`);
+          assert.equal(new Date(`${String(c.max).replace(' ', 'T')}Z`).toISOString(), new Date(`${e.dates!.max}Z`).toISOString(), `${col} max`);
         }
       });
 
@@ -281,10 +293,37 @@ describe('data profile', () => {
       }
     });
 
-    it('Arrow IPC: a clear message, exit 2', () => {
-      const r = labbook(['profile', path.join(data, 'flights-200k.arrow')]);
-      assert.equal(r.code, 2);
-      assert.match(r.stderr, /Arrow IPC files are not supported offline/);
+    it('Arrow IPC: the same statistics as the same data in JSON; a broken file is named, exit 2', async () => {
+      // flights-200k.arrow and .json hold the same rows; "time" is Float32 in Arrow, so it
+      // matches to float32 precision only.
+      const [arrow, json] = await Promise.all([profileFile(path.join(data, 'flights-200k.arrow')), profileFile(path.join(data, 'flights-200k.json'))]);
+      assert.equal(arrow.rows, 200_000);
+      assert.equal(arrow.rows, json.rows);
+      assert.equal(arrow.duplicateRows, json.duplicateRows);
+      for (const name of ['delay', 'distance', 'time']) {
+        const a = arrow.columns.find((c) => c.name === name)!;
+        const j = json.columns.find((c) => c.name === name)!;
+        assert.equal(a.type, j.type, `${name} type`);
+        assert.equal(a.count, j.count, `${name} count`);
+        assert.equal(a.distinct, j.distinct, `${name} distinct`);
+        const tolerance = name === 'time' ? 1e-6 : 1e-12;
+        for (const stat of ['min', 'max', 'mean', 'std'] as const) {
+          const x = a[stat] as number;
+          const y = j[stat] as number;
+          assert.ok(Math.abs(x - y) <= tolerance * Math.max(1, Math.abs(y)), `${name} ${stat}: ${x} vs ${y}`);
+        }
+      }
+      const dir = makeTempDir();
+      try {
+        const broken = path.join(dir, 'broken.arrow');
+        writeFileSync(broken, Buffer.concat([Buffer.from('ARROW1\0\0'), Buffer.alloc(64, 7)]));
+        const r = labbook(['profile', broken]);
+        assert.equal(r.code, 2);
+        assert.match(r.stderr, /broken\.arrow: Arrow IPC could not be read/);
+        assert.ok(!r.stderr.includes('    at '), 'no stack trace');
+      } finally {
+        removeDir(dir);
+      }
     });
   });
 });
