@@ -16,14 +16,14 @@
  * pandas' isna().sum() + (== '').sum() and our `distinct` with nunique() minus the empty
  * string when present.
  *
- * Types: BOOLEAN → boolean; DATE/TIMESTAMP (or text whose every value parses as a
- * timestamp) → datetime; integer SQL types, or numbers that are all whole → integer; other
+ * Types: BOOLEAN → boolean; DATE/TIMESTAMP (or text whose every value reads as a date:
+ * see textAsTimestamp) → datetime; integer SQL types, or numbers that are all whole → integer; other
  * numbers (or text whose every value parses as a number) → numeric; other text →
  * categorical when it has few distinct values (<= 50 and at most half the non-missing
  * values, or under 5% of them), else text.
  */
 import { statSync } from 'node:fs';
-import { DataError, Engine, ident, literal, loadFile, loadRows, withEngine, type DataFormat, type EngineColumn, type InMemoryData } from './engine';
+import { DataError, Engine, ident, literal, loadFile, textAsTimestamp, loadRows, withEngine, type DataFormat, type EngineColumn, type InMemoryData } from './engine';
 import { computeQuality } from './dimensions';
 import { findIssues } from './issues';
 import type { ColumnProfile, ColumnType, DatasetProfile, HistogramBin } from './types';
@@ -222,7 +222,7 @@ export async function profileTable(engine: Engine, options: ProfileOptions = {})
       const parsed = 'TRY_CAST(trim(v) AS DOUBLE)';
       const t = (await engine.all(`SELECT CAST(count(*) AS DOUBLE) AS d,
           CAST(coalesce(sum(c) FILTER (WHERE ${parsed} IS NOT NULL), 0) AS DOUBLE) AS numparse,
-          CAST(coalesce(sum(c) FILTER (WHERE TRY_CAST(v AS TIMESTAMP) IS NOT NULL), 0) AS DOUBLE) AS tsparse,
+          CAST(coalesce(sum(c) FILTER (WHERE ${textAsTimestamp('v')} IS NOT NULL), 0) AS DOUBLE) AS tsparse,
           CAST(min(length(v)) AS DOUBLE) AS lmin, CAST(max(length(v)) AS DOUBLE) AS lmax,
           sum(CAST(length(v) AS DOUBLE) * c) / sum(c) AS lmean, min(v) AS smin, max(v) AS smax FROM g`))[0];
       profile.distinct = n(t.d);
@@ -234,7 +234,7 @@ export async function profileTable(engine: Engine, options: ProfileOptions = {})
         await engine.run(`CREATE OR REPLACE TEMP TABLE g AS SELECT ${parsed} AS v, sum(c) AS c FROM g WHERE isfinite(${parsed}) GROUP BY 1`);
       } else if (count > 0 && n(t.tsparse) === count) {
         p.type = 'datetime';
-        const ts = (await engine.all(`SELECT CAST(min(TRY_CAST(v AS TIMESTAMP)) AS VARCHAR) AS lo, CAST(max(TRY_CAST(v AS TIMESTAMP)) AS VARCHAR) AS hi FROM g`))[0];
+        const ts = (await engine.all(`SELECT CAST(min(${textAsTimestamp('v')}) AS VARCHAR) AS lo, CAST(max(${textAsTimestamp('v')}) AS VARCHAR) AS hi FROM g`))[0];
         profile.min = (ts.lo as string | null) ?? null;
         profile.max = (ts.hi as string | null) ?? null;
       } else {
@@ -306,7 +306,7 @@ export async function profileTable(engine: Engine, options: ProfileOptions = {})
   let newest: number | null = null;
   if (options.timestampColumn !== undefined) {
     const p = plans.find((c) => c.name === options.timestampColumn)!;
-    const ts = p.storage === 'temporal' ? `CAST(${p.col} AS TIMESTAMP)` : p.num !== null ? `to_timestamp(${p.num} / 1000)` : `TRY_CAST(${p.text} AS TIMESTAMP)`;
+    const ts = p.storage === 'temporal' ? `CAST(${p.col} AS TIMESTAMP)` : p.num !== null ? `to_timestamp(${p.num} / 1000)` : textAsTimestamp(p.text);
     const r = await engine.all(`SELECT CAST(epoch_ms(max(${ts})) AS DOUBLE) AS t FROM ${T}`);
     newest = nOrNull(r[0].t);
   }

@@ -48,7 +48,7 @@
  * message }`, where `examples` are up to 20 `{ row, value }` of unexpected rows in file
  * order, `row` being 1-based over the data rows (the header of a CSV file is not a row).
  */
-import { DataError, ident, literal, loadFile, loadRows, withEngine, type Engine, type EngineColumn, type InMemoryData } from './engine';
+import { DataError, ident, literal, loadFile, textAsTimestamp, loadRows, withEngine, type Engine, type EngineColumn, type InMemoryData } from './engine';
 
 export const SUITE_FORMAT_VERSION = 1;
 /** Examples of unexpected values kept per rule. */
@@ -209,7 +209,7 @@ function typeOkSql(col: EngineColumn, type: SuiteValueType): string {
       return f === 'string' ? `(lower(trim(${text})) IN ('true', 'false'))` : 'FALSE';
     case 'datetime':
       if (f === 'datetime') return 'TRUE';
-      return f === 'string' ? `(TRY_CAST(trim(${text}) AS TIMESTAMP) IS NOT NULL)` : 'FALSE';
+      return f === 'string' ? `(${textAsTimestamp(`trim(${text})`)} IS NOT NULL)` : 'FALSE';
   }
 }
 
