@@ -241,12 +241,12 @@ export class Registry {
   }
 
   /**
-   * Whether a deployment uses the version. Always false until deployments exist (the deploy
-   * issue): they will record themselves and this will look them up; versions in use are
-   * then never archived away silently or deleted.
+   * Whether a live deployment (starting or running, core/serve) serves the version, as its
+   * primary or its candidate.
    */
-  inUse(_name: string, _version: number): boolean {
-    return false;
+  inUse(name: string, version: number): boolean {
+    return this.sql.get<{ n: number }>(`SELECT COUNT(*) AS n FROM deployments WHERE model_name = ? AND status IN ('starting', 'running')
+        AND (primary_version = ? OR candidate_version = ?)`, name, version, version)!.n > 0;
   }
 
   productionVersion(name: string): ModelVersion | undefined {

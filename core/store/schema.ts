@@ -198,6 +198,90 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX run_inputs_by_dataset ON run_inputs(dataset_id);
     `,
   },
+  {
+    version: 4,
+    description: 'deployments: local model servers, their events, prediction logs and feedback',
+    sql: `
+      -- One row per \`labbook deploy\`; stopped deployments stay for their history and logs.
+      CREATE TABLE deployments (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        model_name TEXT NOT NULL REFERENCES registered_models(name),
+        -- The reference as given, e.g. 'penguins@production' (resolved once, at deploy time).
+        model_ref TEXT NOT NULL,
+        strategy TEXT NOT NULL CHECK (strategy IN ('single', 'canary', 'ab', 'shadow', 'bluegreen')),
+        primary_version INTEGER NOT NULL,
+        candidate_ref TEXT,
+        candidate_version INTEGER,
+        -- Percent of traffic answered by the candidate (blue/green: 0 blue live, 100 green live).
+        weight REAL NOT NULL DEFAULT 0 CHECK (weight >= 0 AND weight <= 100),
+        host TEXT NOT NULL,
+        -- Asked for (0: any free port) until the server listens, then the real one.
+        port INTEGER NOT NULL CHECK (port >= 0 AND port <= 65535),
+        pid INTEGER,
+        status TEXT NOT NULL CHECK (status IN ('starting', 'running', 'stopped', 'failed')),
+        error TEXT,
+        -- ServeConfig (core/serve/types.ts): limits, log sampling and batching.
+        config TEXT NOT NULL CHECK (json_valid(config)),
+        token_file TEXT NOT NULL,
+        created_at REAL NOT NULL,
+        created_by TEXT NOT NULL,
+        started_at REAL,
+        stopped_at REAL,
+        updated_at REAL NOT NULL,
+        FOREIGN KEY (model_name, primary_version) REFERENCES model_versions(name, version),
+        FOREIGN KEY (model_name, candidate_version) REFERENCES model_versions(name, version)
+      );
+      -- At most one live deployment per name.
+      CREATE UNIQUE INDEX deployments_live_name ON deployments(name) WHERE status IN ('starting', 'running');
+      CREATE INDEX deployments_by_model ON deployments(model_name, status);
+
+      -- Every change of a deployment: started, shift, switch, promote, rollback, stopped, failed.
+      CREATE TABLE deployment_events (
+        id INTEGER PRIMARY KEY,
+        deployment_id INTEGER NOT NULL REFERENCES deployments(id),
+        kind TEXT NOT NULL,
+        at REAL NOT NULL,
+        by TEXT NOT NULL,
+        reason TEXT,
+        -- { strategy, primary, candidate, weight } before and after the change.
+        before TEXT CHECK (before IS NULL OR json_valid(before)),
+        after TEXT CHECK (after IS NULL OR json_valid(after))
+      );
+      CREATE INDEX deployment_events_by_deployment ON deployment_events(deployment_id, id);
+
+      -- One row per scored instance (a shadow candidate's score is its own row, shadow = 1),
+      -- sampled and written in batches by the server.
+      CREATE TABLE prediction_logs (
+        seq INTEGER PRIMARY KEY,
+        -- The id returned to the client; feedback refers to it.
+        id TEXT NOT NULL,
+        deployment_id INTEGER NOT NULL REFERENCES deployments(id),
+        at REAL NOT NULL,
+        variant TEXT NOT NULL,
+        model_version INTEGER NOT NULL,
+        shadow INTEGER NOT NULL DEFAULT 0 CHECK (shadow IN (0, 1)),
+        inputs TEXT NOT NULL CHECK (json_valid(inputs)),
+        outputs TEXT NOT NULL CHECK (json_valid(outputs)),
+        -- Predicted class name (classification) or value (regression), for joins with feedback.
+        predicted TEXT,
+        latency_ms REAL NOT NULL
+      );
+      CREATE INDEX prediction_logs_by_deployment_time ON prediction_logs(deployment_id, at);
+      CREATE INDEX prediction_logs_by_id ON prediction_logs(id);
+
+      -- Ground truth sent later for a prediction id (the last one sent wins).
+      CREATE TABLE feedback (
+        id TEXT NOT NULL,
+        deployment_id INTEGER NOT NULL REFERENCES deployments(id),
+        -- JSON of the label as sent (a class name, a class index or a number).
+        label TEXT NOT NULL CHECK (json_valid(label)),
+        at REAL NOT NULL,
+        PRIMARY KEY (deployment_id, id)
+      ) WITHOUT ROWID;
+      CREATE INDEX feedback_by_time ON feedback(deployment_id, at);
+    `,
+  },
 ];
 
 /** The newest schema this code knows. */

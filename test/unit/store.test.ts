@@ -69,7 +69,7 @@ describe('store', () => {
         assert.equal(raw.pragma('user_version', { simple: true }), SCHEMA_VERSION);
         assert.equal(raw.pragma('journal_mode', { simple: true }), 'wal');
         const tables = (raw.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[]).map((t) => t.name);
-        assert.deepEqual(tables, ['artifacts', 'datasets', 'experiments', 'latest_metrics', 'metrics', 'model_aliases', 'model_transitions', 'model_versions', 'params', 'registered_models', 'run_inputs', 'runs', 'tags']);
+        assert.deepEqual(tables, ['artifacts', 'datasets', 'deployment_events', 'deployments', 'experiments', 'feedback', 'latest_metrics', 'metrics', 'model_aliases', 'model_transitions', 'model_versions', 'params', 'prediction_logs', 'registered_models', 'run_inputs', 'runs', 'tags']);
         const indexes = (raw.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%'").all() as { name: string }[]).map((t) => t.name);
         assert.ok(indexes.includes('metrics_by_run_key_step'));
         assert.ok(indexes.includes('runs_by_experiment'));

@@ -1,0 +1,125 @@
+/**
+ * The prediction log: scored instances buffered in memory and written to `prediction_logs`
+ * in one transaction when `flushRows` are waiting or `flushMs` after the first one, so a
+ * busy server costs SQLite one commit per batch, not one per request. A sampling share
+ * below 1 keeps only that share of requests (all instances of a request together).
+ * A failed write never fails a request: the rows are counted as dropped and the error
+ * reported once per burst.
+ */
+import type { SqlAccess } from '../store/types';
+import type { Feedback, PredictionLog } from './types';
+
+export interface PredictionLogOptions {
+  flushRows: number;
+  flushMs: number;
+  sampling: number;
+  random?: () => number;
+  onError?: (error: Error, dropped: number) => void;
+}
+
+/** Rows kept in memory while the store is locked by another writer; beyond this they are dropped. */
+export const MAX_RETAINED_ROWS = 100_000;
+
+const INSERT = `INSERT INTO prediction_logs (id, deployment_id, at, variant, model_version, shadow, inputs, outputs, predicted, latency_ms)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+
+export class PredictionLogWriter {
+  private buffer: PredictionLog[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private closed = false;
+  written = 0;
+  dropped = 0;
+
+  constructor(private readonly sql: SqlAccess, private readonly options: PredictionLogOptions) {}
+
+  get buffered(): number {
+    return this.buffer.length;
+  }
+
+  /** Whether this request is logged (decided once per request, so its instances stay together). */
+  sample(): boolean {
+    const share = this.options.sampling;
+    if (share >= 1) return true;
+    if (share <= 0) return false;
+    return (this.options.random ?? Math.random)() < share;
+  }
+
+  add(rows: readonly PredictionLog[]): void {
+    if (this.closed || rows.length === 0) return;
+    for (const row of rows) this.buffer.push(row);
+    if (this.buffer.length >= this.options.flushRows) this.flush();
+    else if (this.timer === null) {
+      this.timer = setTimeout(() => this.flush(), this.options.flushMs);
+      this.timer.unref?.();
+    }
+  }
+
+  /** Writes everything buffered now, in one transaction. */
+  flush(): void {
+    if (this.timer !== null) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    if (this.buffer.length === 0) return;
+    const rows = this.buffer;
+    this.buffer = [];
+    try {
+      this.sql.transaction(() => {
+        for (const r of rows) {
+          this.sql.run(INSERT, r.id, r.deploymentId, r.at, r.variant, r.modelVersion, r.shadow ? 1 : 0,
+            JSON.stringify(r.inputs), JSON.stringify(r.outputs.map((v) => (Number.isFinite(v) ? v : null))), r.predicted, r.latencyMs);
+        }
+      });
+      this.written += rows.length;
+    } catch (error) {
+      // Another process holds the write lock (a long transaction): keep the rows and try
+      // again shortly, up to a bound; anything else, or too much waiting, is dropped.
+      const busy = /^SQLITE_BUSY/.test(String((error as { code?: unknown }).code ?? ''));
+      if (busy && !this.closed && rows.length + this.buffer.length <= MAX_RETAINED_ROWS) {
+        this.buffer = rows.concat(this.buffer);
+        if (this.timer === null) {
+          this.timer = setTimeout(() => this.flush(), this.options.flushMs);
+          this.timer.unref?.();
+        }
+        return;
+      }
+      this.dropped += rows.length;
+      this.options.onError?.(error as Error, rows.length);
+    }
+  }
+
+  /** Writes what is buffered (once: a locked store then drops it) and takes no more rows. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.flush();
+  }
+}
+
+/** Stores (or replaces) the ground truth of one prediction. */
+export function recordFeedback(sql: SqlAccess, feedback: Feedback): void {
+  sql.run(`INSERT INTO feedback (id, deployment_id, label, at) VALUES (?, ?, ?, ?)
+    ON CONFLICT (deployment_id, id) DO UPDATE SET label = excluded.label, at = excluded.at`,
+  feedback.id, feedback.deploymentId, JSON.stringify(feedback.label), feedback.at);
+}
+
+export interface LoggedPrediction extends PredictionLog {
+  /** Joined feedback, when some arrived. */
+  label: string | number | boolean | null;
+}
+
+/** Logged predictions of a deployment with their feedback joined by id, newest first. */
+export function readPredictionLogs(sql: SqlAccess, deploymentId: number, options: { limit?: number; since?: number } = {}): LoggedPrediction[] {
+  const rows = sql.all<{
+    id: string; deployment_id: number; at: number; variant: PredictionLog['variant']; model_version: number; shadow: number;
+    inputs: string; outputs: string; predicted: string | null; latency_ms: number; label: string | null;
+  }>(`SELECT p.*, f.label AS label FROM prediction_logs p
+        LEFT JOIN feedback f ON f.deployment_id = p.deployment_id AND f.id = p.id
+       WHERE p.deployment_id = ? AND p.at >= ? ORDER BY p.at DESC, p.seq DESC LIMIT ?`,
+  deploymentId, options.since ?? 0, options.limit ?? 1000);
+  return rows.map((r) => ({
+    id: r.id, deploymentId: r.deployment_id, at: r.at, variant: r.variant, modelVersion: r.model_version, shadow: r.shadow === 1,
+    inputs: JSON.parse(r.inputs), outputs: JSON.parse(r.outputs), predicted: r.predicted, latencyMs: r.latency_ms,
+    label: r.label === null ? null : JSON.parse(r.label),
+  }));
+}
