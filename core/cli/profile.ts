@@ -1,14 +1,19 @@
 /**
- * `labbook profile FILE [--json] [--html OUT.html] [--label COL] [--timestamp COL --freshness DURATION]`:
+ * `labbook profile FILE [--json] [--html OUT.html] [--label COL] [--timestamp COL --freshness DURATION] [--suite NAME]`:
  * a data set's profile, quality score and issues. By default a summary for people; with
  * --json exactly a DatasetProfile (core/quality/types.ts), which CI pipelines parse. Big
  * files get a progress line on stderr. Unusable input (missing, empty or malformed file)
- * exits 2 with a message naming the file and, where it applies, the line.
+ * exits 2 with a message naming the file and, where it applies, the line. With --suite the
+ * profile carries the saved suite's results and validity is measured by them (exit 0 still:
+ * `labbook check` is the command that gates on a suite).
  */
 import { statSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { profileFile } from '../quality/profile';
 import { profileHtml } from '../quality/html';
+import { applyValidation } from '../quality/dimensions';
+import { validate } from '../quality/suite';
+import { loadSuite } from '../quality/suite-io';
 import type { ColumnProfile, DatasetProfile } from '../quality/types';
 import { createProgress } from './progress';
 import { UsageError } from './errors';
@@ -22,6 +27,7 @@ interface ProfileCommandOptions {
   label?: string;
   timestamp?: string;
   freshness?: string;
+  suite?: string;
 }
 
 /** "90s", "15m", "6h", "2d" or milliseconds. */
@@ -32,7 +38,7 @@ export function parseDuration(text: string): number {
   return Number(m[1]) * unit;
 }
 
-export function registerProfileCommand(program: Command): void {
+export function registerProfileCommand(program: Command, storePath: () => string): void {
   program.command('profile')
     .description('profile a data file (CSV, TSV, JSON, NDJSON, Parquet): per-column statistics, quality score and issues')
     .argument('<file>', 'data file')
@@ -41,8 +47,11 @@ export function registerProfileCommand(program: Command): void {
     .option('--label <column>', 'label column: identical feature rows with different labels count against consistency')
     .option('--timestamp <column>', 'timestamp column for timeliness (with --freshness)')
     .option('--freshness <duration>', 'how old the newest timestamp may be, e.g. 6h or 2d')
+    .option('--suite <name>', 'validate against a saved suite (.labbook/suites/NAME.json); validity then comes from its rules')
     .action(async (file: string, opts: ProfileCommandOptions) => {
       if ((opts.timestamp === undefined) !== (opts.freshness === undefined)) throw new UsageError('--timestamp and --freshness go together');
+      // Read the suite first: a missing or malformed one fails before a long profile.
+      const suite = opts.suite === undefined ? undefined : loadSuite(storePath(), opts.suite);
       const freshness = opts.freshness === undefined ? undefined : parseDuration(opts.freshness);
       let size = 0;
       try { size = statSync(file).size; } catch { /* profileFile reports it */ }
@@ -60,6 +69,7 @@ export function registerProfileCommand(program: Command): void {
       } finally {
         progress?.stop();
       }
+      if (suite) profile = applyValidation(profile, await validate(file, suite));
       progress?.done(`Profiled ${file}`, 'ok', performance.now() - started);
       if (opts.html) writeFileSync(opts.html, profileHtml(profile));
       process.stdout.write(opts.json ? `${JSON.stringify(profile, null, 2)}\n` : profileSummary(profile));
@@ -90,6 +100,7 @@ export function profileSummary(p: DatasetProfile): string {
   out.push(`${p.source ?? 'data'}: ${p.rows} rows x ${p.columns.length} columns${p.sizeBytes !== undefined ? `, ${(p.sizeBytes / 1024).toFixed(0)} KiB` : ''}${p.seconds !== undefined ? ` (profiled in ${p.seconds.toFixed(2)}s)` : ''}`);
   out.push(`Quality ${(100 * q.score).toFixed(1)}/100: completeness ${pct(q.completeness)}, uniqueness ${pct(q.uniqueness)}, validity ${pct(q.validity)}, consistency ${pct(q.consistency)}${q.timeliness === null ? '' : `, timeliness ${pct(q.timeliness)}`}`);
   out.push(`Duplicate rows: ${p.duplicateRows}${p.emptyRows ? `, empty rows: ${p.emptyRows}` : ''}`);
+  if (p.validation) out.push(`Suite "${clean(p.validation.suite)}": ${p.validation.passed ? 'passed' : `${p.validation.failedRules} of ${p.validation.rules.length} rules failed`}`);
   out.push('');
   const header = ['COLUMN', 'TYPE', 'COUNT', 'MISSING', 'DISTINCT', 'SUMMARY'];
   const rows = p.columns.map(columnLine);

@@ -13,6 +13,11 @@ import type { ValidationResult } from './suite';
 export type DatasetStore = RunStore & { readonly sql: SqlAccess };
 
 export const MAX_DATASET_NAME_LENGTH = 200;
+
+/** Artifact name of a version's rows (core/quality/snapshot.ts): by content, so the same data is stored once. */
+export function snapshotArtifactName(fingerprint: string): string {
+  return `labbook/datasets/${fingerprint}.parquet`;
+}
 /** Roles the editor knows; any other non-empty word is accepted too. */
 export const DATASET_ROLES = ['train', 'test', 'validation', 'reference', 'current'] as const;
 export type DatasetRole = typeof DATASET_ROLES[number] | (string & {});

@@ -6,7 +6,10 @@
  *                 repeat of an earlier row).
  * - validity:     without a suite, the share of non-missing cells that fit their column's
  *                 inferred type: in a column mixing numbers and words, the values of the
- *                 minority kind are invalid (ColumnProfile.invalid).
+ *                 minority kind are invalid (ColumnProfile.invalid). With a suite
+ *                 (applyValidation), the mean over its rules of the share that passes: a
+ *                 row-level rule passes 1 - unexpected share, a data-set-level rule (row
+ *                 count, column present, missing share) passes 1 or 0.
  * - consistency:  (1 - columns with mixed types / columns) x (1 - conflicting rows / rows)
  *                 where conflicting rows (only with a label column) are rows whose identical
  *                 feature values appear with more than one label.
@@ -19,6 +22,7 @@
  * An empty data set (no rows or no columns) scores 1 on the dimensions it cannot fail.
  */
 import type { DatasetProfile, QualityDimension, QualityScores } from './types';
+import type { ValidationResult } from './suite';
 
 export interface QualityContext {
   /** Rows in groups of identical features with more than one label; null without a label column. */
@@ -124,4 +128,27 @@ export function computeQuality(profile: DatasetProfile, context: QualityContext)
     },
   };
   return { score, completeness, uniqueness, validity, consistency, timeliness, dimensions };
+}
+
+/** Rules judged on the data set as a whole: they pass or fail, with no share of rows. */
+const DATASET_LEVEL_RULES: ReadonlySet<string> = new Set(['row-count', 'column-present', 'missing']);
+
+/**
+ * The profile with validity measured by a suite's results instead of the inferred types,
+ * the overall score adjusted by validity's own weight, and the results attached.
+ */
+export function applyValidation(profile: DatasetProfile, validation: ValidationResult): DatasetProfile {
+  const rules = validation.rules;
+  const passing = rules.map((r) => (DATASET_LEVEL_RULES.has(r.rule.kind) ? (r.passed ? 1 : 0) : 1 - r.unexpectedShare));
+  const validity = rules.length > 0 ? passing.reduce((a, b) => a + b, 0) / rules.length : 1;
+  const weight = profile.quality.dimensions?.validity.weight ?? WEIGHTS.validity;
+  const score = profile.quality.score + weight * (validity - profile.quality.validity);
+  const rowLevel = rules.filter((r) => !DATASET_LEVEL_RULES.has(r.rule.kind));
+  const explanation = `Suite "${validation.suite}": ${rules.length - validation.failedRules} of ${rules.length} rules pass. `
+    + `Validity is the mean over the rules of the share that passes (${rowLevel.length} row-level rules count 1 - unexpected share, `
+    + `${rules.length - rowLevel.length} data-set-level rules count 1 or 0): ${pct(validity)}.`;
+  const dimensions = profile.quality.dimensions
+    ? { ...profile.quality.dimensions, validity: { score: validity, weight, explanation } }
+    : undefined;
+  return { ...profile, quality: { ...profile.quality, validity, score, ...(dimensions ? { dimensions } : {}) }, validation };
 }

@@ -4,6 +4,8 @@
  * `labbook profile --json` is exactly `DatasetProfile`; CI pipelines rely on it.
  */
 
+import type { ValidationResult } from './suite';
+
 export type ColumnType = 'numeric' | 'integer' | 'boolean' | 'categorical' | 'text' | 'datetime';
 
 export interface Quantiles { p5: number | null; p25: number | null; p50: number | null; p75: number | null; p95: number | null }
@@ -98,4 +100,6 @@ export interface DatasetProfile {
   label?: { column: string; conflictingRows: number };
   /** Seconds the profile took. */
   seconds?: number;
+  /** The suite's results, when the profile was validated against one (validity then comes from them). */
+  validation?: ValidationResult;
 }

@@ -7,6 +7,11 @@ import { statSync } from 'node:fs';
 import * as path from 'node:path';
 import { ErrorCodes, ResponseError, type MessageConnection } from 'vscode-jsonrpc/node';
 import type { DatasetProfile } from '../quality/types';
+import type { Suite, ValidationResult } from '../quality/suite';
+import { applyValidation } from '../quality/dimensions';
+import { getDataset, listDatasets, runsUsingDataset } from '../quality/datasets';
+import { snapshotArtifactName } from '../quality/datasets';
+import type { Store } from '../store';
 import * as protocol from './protocol';
 
 /** What the service uses of core/quality/profile. */
@@ -15,12 +20,24 @@ export interface ProfileModule {
   profileFile(path: string, options?: { label?: string }): Promise<DatasetProfile>;
 }
 
+/** What the service uses of core/quality/suite (DuckDB, loaded with the profiler). */
+export interface SuiteModule {
+  inferSuite(source: string, options: { name: string }): Promise<Suite>;
+  validate(source: string, suite: Suite): Promise<ValidationResult>;
+}
+
 export interface QualityHandlerContext {
   connection: MessageConnection;
+  /** The store, once a notebook has created it (data set versions live there). */
+  currentStore?: () => Store | undefined;
+  /** The store file: suites live in the `suites` folder beside it. */
+  storePath?: () => string | undefined;
   /** Relative paths resolve against this folder; default: the service's working folder (the workspace folder). */
   cwd?: () => string;
   /** Tests inject a fake profiler here; default: `require('../quality/profile')` on first use. */
   loadProfiler?: () => ProfileModule;
+  /** Tests inject fake suites here; default: `require('../quality/suite')` on first use. */
+  loadSuites?: () => SuiteModule;
 }
 
 function bad(message: string): ResponseError<void> {
@@ -28,13 +45,19 @@ function bad(message: string): ResponseError<void> {
 }
 
 /** Checks the params and resolves the file; messages name the field or the file. */
-export function checkProfileParams(params: unknown, cwd: string): { file: string; label?: string } {
+export function checkProfileParams(params: unknown, cwd: string): { file: string; label?: string; suite?: string } {
   if (!params || typeof params !== 'object' || Array.isArray(params)) throw bad('params must be an object');
   const p = params as Record<string, unknown>;
-  if (typeof p.path !== 'string' || p.path.trim() === '') throw bad('path must be a non-empty string');
-  if (p.path.length > 4096 || p.path.includes('\0')) throw bad('path must be a file path of at most 4096 characters');
   if (p.label !== undefined && (typeof p.label !== 'string' || p.label === '' || p.label.length > 1000)) throw bad('label must be a column name of 1 to 1000 characters');
-  const file = path.resolve(cwd, p.path);
+  if (p.suite !== undefined && (typeof p.suite !== 'string' || p.suite === '' || p.suite.length > 200)) throw bad('suite must be a suite name of 1 to 200 characters');
+  return { file: checkDataFile(p.path, cwd), label: p.label as string | undefined, suite: p.suite as string | undefined };
+}
+
+/** A data file path from params, resolved against `cwd`; it must exist and be a file. */
+function checkDataFile(value: unknown, cwd: string): string {
+  if (typeof value !== 'string' || value.trim() === '') throw bad('path must be a non-empty string');
+  if (value.length > 4096 || value.includes('\0')) throw bad('path must be a file path of at most 4096 characters');
+  const file = path.resolve(cwd, value);
   let stat;
   try {
     stat = statSync(file);
@@ -42,7 +65,7 @@ export function checkProfileParams(params: unknown, cwd: string): { file: string
     throw new ResponseError(ErrorCodes.InvalidParams, `There is no file at ${file}`);
   }
   if (!stat.isFile()) throw new ResponseError(ErrorCodes.InvalidParams, `${file} is not a file`);
-  return { file, label: p.label as string | undefined };
+  return file;
 }
 
 function defaultLoader(): ProfileModule {
@@ -61,17 +84,106 @@ export function registerQualityHandlers(ctx: QualityHandlerContext): void {
     return profiler;
   };
 
+  const loadSuites = (): SuiteModule => {
+    load();
+    return (ctx.loadSuites ?? (() => require('../quality/suite') as SuiteModule))();
+  };
+  // suite-io reads suites with core/quality/suite, which loads DuckDB: required on first use.
+  const suiteFiles = (): typeof import('../quality/suite-io') => {
+    load();
+    return require('../quality/suite-io') as typeof import('../quality/suite-io');
+  };
+  const storeFile = (): string => {
+    const file = ctx.storePath?.();
+    if (!file) throw new ResponseError(ErrorCodes.InvalidRequest, 'The Labbook service has no store yet: suites live beside it.');
+    return file;
+  };
+  /** Errors of the data engine as InvalidRequest with the file named. */
+  const named = (file: string, error: unknown): ResponseError<void> => {
+    if (error instanceof ResponseError) return error;
+    const message = (error as Error)?.message ?? String(error);
+    return new ResponseError(ErrorCodes.InvalidRequest, message.includes(file) || message.includes(path.basename(file)) ? message : `${file}: ${message}`);
+  };
+
   ctx.connection.onRequest(protocol.ProfileData, async (params) => {
-    const { file, label } = checkProfileParams(params, ctx.cwd?.() ?? process.cwd());
+    const { file, label, suite } = checkProfileParams(params, ctx.cwd?.() ?? process.cwd());
     const { profileFile } = load();
+    // A missing or malformed suite is refused before the (possibly long) profile.
+    let loaded: Suite | undefined;
     try {
-      return await profileFile(file, label !== undefined ? { label } : undefined);
+      if (suite !== undefined) loaded = suiteFiles().loadSuite(storeFile(), suite);
     } catch (error) {
-      if (error instanceof ResponseError) throw error;
-      const message = (error as Error)?.message ?? String(error);
-      // The profiler names the file (and line); say which file when it did not.
-      const named = message.includes(file) || message.includes(path.basename(file)) ? message : `${file}: ${message}`;
-      throw new ResponseError(ErrorCodes.InvalidRequest, named);
+      throw error instanceof ResponseError ? error : new ResponseError(ErrorCodes.InvalidParams, (error as Error).message);
+    }
+    try {
+      const profile = await profileFile(file, label !== undefined ? { label } : undefined);
+      return loaded ? applyValidation(profile, await loadSuites().validate(file, loaded)) : profile;
+    } catch (error) {
+      throw named(file, error);
     }
   });
+
+  ctx.connection.onRequest(protocol.ListSuites, () => (ctx.storePath?.() ? suiteFiles().listSuites(storeFile()) : []));
+
+  ctx.connection.onRequest(protocol.InferSuite, async (params) => {
+    if (!params || typeof params !== 'object') throw bad('params must be an object');
+    const file = checkDataFile(params.path, ctx.cwd?.() ?? process.cwd());
+    if (typeof params.name !== 'string' || params.name.trim() === '') throw bad('name must be a non-empty suite name');
+    let suite: Suite;
+    try {
+      suite = await loadSuites().inferSuite(file, { name: params.name });
+    } catch (error) {
+      throw named(file, error);
+    }
+    try {
+      return { name: suite.name, file: suiteFiles().saveSuite(storeFile(), suite), rules: suite.rules.length };
+    } catch (error) {
+      throw error instanceof ResponseError ? error : new ResponseError(ErrorCodes.InvalidParams, (error as Error).message);
+    }
+  });
+
+  ctx.connection.onRequest(protocol.ListDatasets, () => {
+    const store = ctx.currentStore?.();
+    return store ? datasetItems(store) : [];
+  });
+
+  ctx.connection.onRequest(protocol.GetDatasetSnapshot, (params) => {
+    if (!params || typeof params.name !== 'string' || !Number.isSafeInteger(params.version)) throw bad('params must be { name: string, version: whole number }');
+    const store = ctx.currentStore?.();
+    const dataset = store && getDataset(store, params.name, params.version);
+    if (!store || !dataset) return null;
+    const artifact = store.sql.get<{ sha256: string; size: number }>('SELECT sha256, size FROM artifacts WHERE name = ? LIMIT 1', snapshotArtifactName(dataset.fingerprint));
+    return artifact ? { path: store.artifactPath(artifact.sha256), rows: dataset.rows } : null;
+  });
+
+  ctx.connection.onRequest(protocol.GetDatasetProfile, (params) => {
+    if (!params || typeof params.name !== 'string' || !Number.isSafeInteger(params.version)) throw bad('params must be { name: string, version: whole number }');
+    const store = ctx.currentStore?.();
+    return (store && getDataset(store, params.name, params.version)?.profile) ?? null;
+  });
+}
+
+/** Every data set version with the runs that used it (names looked up once per run). */
+export function datasetItems(store: Store): protocol.DatasetVersionItem[] {
+  const runs = new Map<string, { runName: string; experiment: string; deleted: boolean }>();
+  const runInfo = (runId: string) => {
+    let info = runs.get(runId);
+    if (!info) {
+      const run = store.getRun(runId);
+      info = { runName: run?.name ?? runId, experiment: run?.experimentName ?? '', deleted: !run || run.deletedAt !== null };
+      runs.set(runId, info);
+    }
+    return info;
+  };
+  return listDatasets(store).map((d) => ({
+    name: d.name,
+    version: d.version,
+    fingerprint: d.fingerprint,
+    rows: d.rows,
+    columns: d.schema.columns.length,
+    score: d.profile?.quality.score ?? null,
+    source: d.source,
+    createdAt: d.createdAt,
+    runs: runsUsingDataset(store, d.id).map((r) => ({ ...r, ...runInfo(r.runId) })),
+  }));
 }

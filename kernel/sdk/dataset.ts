@@ -34,6 +34,12 @@ export interface LogDatasetOptions {
    * suite does not throw (check `result.validation.passed`).
    */
   suite?: string | Suite;
+  /**
+   * Keep the rows as a Parquet artifact of the run so this version can later be compared
+   * for drift with another (default true: up to 100,000 rows, a seeded sample beyond);
+   * a number caps the rows; false keeps only fingerprint, schema and profile.
+   */
+  snapshot?: boolean | number;
 }
 
 export interface LoggedDataset {
@@ -47,6 +53,8 @@ export interface LoggedDataset {
   schema: DatasetSchema;
   profile: DatasetProfile;
   validation?: ValidationResult;
+  /** The run artifact holding the rows (absent with `snapshot: false`). */
+  snapshot?: { artifact: string; rows: number; sampled: boolean };
 }
 
 function describeData(data: unknown): string {
@@ -106,6 +114,16 @@ export async function logDatasetForRun(runId: string, store: RunStore, data: Dat
     validation = await validate(path ?? (data as Record<string, unknown>[] | Record<string, unknown[]>), suite);
   }
   const schema: DatasetSchema = { columns: profile.columns.map((c) => ({ name: c.name, type: c.type })) };
+  const snapshotRows = options.snapshot === undefined || options.snapshot === true ? undefined : options.snapshot;
+  if (snapshotRows !== undefined && snapshotRows !== false && (!Number.isSafeInteger(snapshotRows) || snapshotRows < 1)) {
+    throw new TypeError(`logDataset: snapshot must be true, false or a whole number of rows >= 1, got ${JSON.stringify(options.snapshot)}`);
+  }
+  let snapshot: { bytes: Buffer; rows: number; sampled: boolean } | undefined;
+  if (snapshotRows !== false) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { snapshotParquet } = require('../../core/quality/snapshot') as typeof import('../../core/quality/snapshot');
+    snapshot = await snapshotParquet(path ?? (data as Record<string, unknown>[] | Record<string, unknown[]>), snapshotRows);
+  }
 
   const recorded = target.sql.transaction(() => {
     const version = datasets.recordDataset(target, { name, fingerprint, schema, profile, rows: profile.rows, source: path ?? null });
@@ -117,9 +135,17 @@ export async function logDatasetForRun(runId: string, store: RunStore, data: Dat
     store.setTags(runId, { [DATASETS_TAG]: entries.join(',') });
     return version;
   });
+  let artifact: string | undefined;
+  if (snapshot) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { snapshotArtifactName } = require('../../core/quality/snapshot') as typeof import('../../core/quality/snapshot');
+    artifact = snapshotArtifactName(fingerprint);
+    store.logArtifact(runId, artifact, snapshot.bytes, { mediaType: 'application/vnd.apache.parquet' });
+  }
   const result: LoggedDataset = {
     name, version: recorded.version, fingerprint, created: recorded.created, rows: recorded.rows, schema, profile,
   };
   if (validation) result.validation = validation;
+  if (snapshot && artifact) result.snapshot = { artifact, rows: snapshot.rows, sampled: snapshot.sampled };
   return result;
 }

@@ -13,7 +13,7 @@ const isType = (type: string) => (m: unknown) => (m as Message).type === type;
 async function openProfile(options: { hostile?: boolean; state?: unknown; viewport?: { width: number; height: number } } = {}): Promise<WebviewPage> {
   const view = await openWebview('data-quality', { viewport: options.viewport ?? { width: 1280, height: 1500 }, state: options.state });
   await view.waitForMessage(isType('ready'));
-  await view.post({ type: 'profile', fileName: 'movies.json', path: 'data/movies.json', profile: moviesProfile({ hostile: options.hostile }) });
+  await view.post({ type: 'profile', fileName: 'movies.json', path: 'data/movies.json', profile: moviesProfile({ hostile: options.hostile }), live: true });
   return view;
 }
 
@@ -161,16 +161,47 @@ describe('data quality panel (browser)', function () {
     const changed = moviesProfile();
     changed.rows = 3300;
     await view.post({ type: 'busy', busy: false });
-    await view.post({ type: 'profile', fileName: 'movies.json', path: 'data/movies.json', profile: changed });
+    await view.post({ type: 'profile', fileName: 'movies.json', path: 'data/movies.json', profile: changed, live: true });
     await page.waitForFunction(() => /3,300 rows/.test((globalThis as unknown as { document: { querySelector(s: string): { textContent: string } } }).document.querySelector('.facts').textContent));
     await page.locator('.open-file').click();
     await view.waitForMessage(isType('openFile'));
     // A message that is not a profile is ignored; an error replaces the view.
-    await view.post({ type: 'profile', fileName: 'x', path: 'x', profile: { rows: 'many' } });
+    await view.post({ type: 'profile', fileName: 'x', path: 'x', profile: { rows: 'many' }, live: true });
     assert.equal(await page.locator('.column-card').count(), 16);
     await view.post({ type: 'error', message: `movies.json: line 3: unexpected ${HOSTILE.img}` });
     await page.waitForSelector('.message .error');
     assert.equal(await page.locator('img[src="x"]').count(), 0);
+    assert.deepEqual(pageErrors(view), []);
+  });
+
+  it('asks for a suite, then shows the rule results failing first with examples; a logged version has no file actions', async () => {
+    view = await openProfile();
+    const page = view.page;
+    await page.locator('.validate').click();
+    await view.waitForMessage(isType('validate'));
+    const validated = moviesProfile();
+    validated.quality.validity = 0.9;
+    validated.validation = {
+      suite: `movies ${HOSTILE.img}`, rows: 3201, passed: false, failedRules: 1,
+      rules: [
+        { rule: { id: 'row-count', kind: 'row-count', min: 1000 }, passed: true, unexpectedCount: 0, unexpectedShare: 0, examples: [], message: '3201 rows; expected at least 1000' },
+        { rule: { id: 'range:IMDB Rating', kind: 'range', column: 'IMDB Rating', min: 1, max: 10 }, passed: false, unexpectedCount: 3, unexpectedShare: 3 / 3201,
+          examples: [{ row: 7, value: 11.5 }, { row: 42, value: HOSTILE.script }, { row: 99, value: null }], message: '3 values outside [1, 10]' },
+      ],
+    };
+    await view.post({ type: 'profile', fileName: 'movies.json', path: 'data/movies.json', profile: validated, live: true });
+    await page.waitForSelector('.validation-section table.rules');
+    assert.equal(await page.locator('.validation-section .verdict').innerText(), `Suite "movies ${HOSTILE.img}": 1 of 2 rules fail on 3,201 rows.`);
+    const rows = await page.locator('.validation-section tbody tr').allInnerTexts();
+    assert.match(rows[0], /✖ fail\s+range\s+IMDB Rating\s+3 values outside \[1, 10\]\s+3 \(<0\.1%\)/);
+    assert.ok(rows[0].includes(`row 42: ${HOSTILE.script}`) && rows[0].includes('row 99: (missing)'), rows[0]);
+    assert.match(rows[1], /✔ pass\s+row-count\s+\(data set\)/);
+    assert.equal(await page.locator('img[src="x"]').count(), 0);
+    await view.screenshot('data-quality-validation');
+    // A logged data set version is shown as recorded: no Profile again, Validate or Open File.
+    await view.post({ type: 'profile', fileName: 'movies v2', path: 'Logged data set movies, version 2', profile: moviesProfile(), live: false });
+    await page.waitForFunction(() => (globalThis as unknown as { document: { querySelector(s: string): { textContent: string } | null } }).document.querySelector('.file-name')?.textContent === 'movies v2');
+    assert.equal(await page.locator('.refresh, .validate, .open-file').count(), 0);
     assert.deepEqual(pageErrors(view), []);
   });
 

@@ -3,12 +3,13 @@
  * client the extension uses.
  */
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, existsSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import Database from 'better-sqlite3';
 import { ServiceClient } from '../../core/service/client';
 import { Store } from '../../core/store';
+import * as lab from '../../kernel/sdk';
 import { startRun } from '../../kernel/sdk';
 
 const serviceMain = path.join(__dirname, '..', '..', 'core', 'service', 'main.js');
@@ -211,6 +212,59 @@ describe('workspace service', function () {
       assert.equal(existsSync(weights), false);
       await assert.rejects(service.purgeRuns([]), /runIds must hold between 1 and 10000 run ids, got 0/);
       await assert.rejects(service.restoreRun('no-such-run'), /No run with id no-such-run/);
+    });
+  });
+
+  describe('suites and logged data sets', () => {
+    const cars = path.join(__dirname, '..', '..', '..', 'node_modules', 'vega-datasets', 'data', 'cars.json');
+
+    it('infers and lists suites; a profile validated against one carries its results and validity comes from them', async () => {
+      const made = await service.inferSuite(cars, 'cars');
+      assert.equal(made.name, 'cars');
+      assert.ok(made.rules > 5, `rules: ${made.rules}`);
+      assert.equal(made.file, path.join(dir, '.labbook', 'suites', 'cars.json'));
+      assert.ok((await service.listSuites()).includes('cars'));
+
+      // A batch where one in three cars has an impossible horsepower.
+      const rows = (JSON.parse(readFileSync(cars, 'utf8')) as Record<string, unknown>[]).map((r, i) => (i % 3 === 0 ? { ...r, Horsepower: -1 } : r));
+      const batch = path.join(dir, 'cars-batch.json');
+      writeFileSync(batch, JSON.stringify(rows));
+      const plain = await service.profileData(batch);
+      const validated = await service.profileData(batch, { suite: 'cars' });
+      assert.equal(plain.validation, undefined);
+      assert.ok(validated.validation);
+      assert.equal(validated.validation.passed, false);
+      const range = validated.validation.rules.find((r) => r.rule.kind === 'range' && (r.rule as { column?: string }).column === 'Horsepower');
+      assert.ok(range && !range.passed, 'the Horsepower range rule fails');
+      assert.equal(range.unexpectedCount, Math.ceil(rows.length / 3));
+      assert.ok(validated.quality.validity < plain.quality.validity, `${validated.quality.validity} < ${plain.quality.validity}`);
+      assert.match(validated.quality.dimensions!.validity.explanation, /Suite "cars": \d+ of \d+ rules pass/);
+      // The score moves by validity's weight times the change in validity, and nothing else.
+      const weight = validated.quality.dimensions!.validity.weight;
+      assert.ok(Math.abs((validated.quality.score - plain.quality.score) - weight * (validated.quality.validity - plain.quality.validity)) < 1e-12);
+
+      await assert.rejects(service.profileData(batch, { suite: 'ghost' }), /ghost/);
+      await assert.rejects(service.inferSuite(path.join(dir, 'nothing.csv'), 'x'), /There is no file at .*nothing\.csv/);
+    });
+
+    it('lists logged data set versions with the runs that used them, and their stored profiles', async () => {
+      let runId = '';
+      const changed = nextChange(service);
+      await lab.withRun({ experiment: 'cars', name: 'fit-cars', store: storePath }, async (run) => {
+        runId = run.id;
+        await run.logDataset(cars, { name: 'cars', role: 'train', suite: 'cars' });
+      });
+      await changed;
+      const items = (await service.listDatasets()).filter((d) => d.name === 'cars');
+      assert.equal(items.length, 1);
+      assert.equal(items[0].version, 1);
+      assert.equal(items[0].rows, 406);
+      assert.equal(items[0].columns, 9);
+      assert.ok(items[0].score !== null && items[0].score > 0.5);
+      assert.deepEqual(items[0].runs.map((r) => [r.runId, r.runName, r.experiment, r.role, r.passed, r.deleted]), [[runId, 'fit-cars', 'cars', 'train', true, false]]);
+      const profile = await service.datasetProfile('cars', 1);
+      assert.equal(profile?.rows, 406);
+      assert.equal(await service.datasetProfile('cars', 2), null);
     });
   });
 

@@ -11,7 +11,8 @@ import '@vscode-elements/elements/dist/vscode-button/index.js';
 import embed, { type Result, type VisualizationSpec } from 'vega-embed';
 import { expressionInterpreter } from 'vega-interpreter';
 import {
-  isToDataQualityView, SEVERITIES, type ColumnProfile, type DatasetProfile, type FromDataQualityView, type QualityIssue, type Severity,
+  isToDataQualityView, SEVERITIES, type ColumnProfile, type DatasetProfile, type FromDataQualityView, type QualityIssue, type RuleResult,
+  type Severity, type ValidationResult,
 } from './protocol';
 import { el } from '../shared/dom';
 import { bytes, count, percent, scoreGrade as grade, stat, valueText } from '../shared/format';
@@ -79,7 +80,7 @@ function saveUi(): void {
   vscode.setState({ ui });
 }
 
-let current: { fileName: string; path: string; profile: DatasetProfile } | undefined;
+let current: { fileName: string; path: string; profile: DatasetProfile; live: boolean } | undefined;
 let busy = false;
 const charts: Result[] = [];
 let observer: IntersectionObserver | undefined;
@@ -203,7 +204,7 @@ const specs = new WeakMap<Element, Record<string, unknown>>();
 
 // ---- overview ----
 
-function header(fileName: string, filePath: string, profile: DatasetProfile): HTMLElement {
+function header(fileName: string, filePath: string, profile: DatasetProfile, live: boolean): HTMLElement {
   const facts = [`${count(profile.rows)} rows × ${count(profile.columns.length)} columns`];
   if (profile.sizeBytes !== undefined) facts.push(bytes(profile.sizeBytes));
   if (profile.seconds !== undefined) facts.push(`profiled in ${seconds(profile.seconds)}`);
@@ -211,13 +212,52 @@ function header(fileName: string, filePath: string, profile: DatasetProfile): HT
     if (busy) return;
     vscode.postMessage({ type: 'refresh' });
   }, { secondary: '', class: 'refresh', ...(busy ? { disabled: '' } : {}) });
+  const validate = button('Validate Against Suite…', () => {
+    if (busy) return;
+    vscode.postMessage({ type: 'validate' });
+  }, { class: 'validate', ...(busy ? { disabled: '' } : {}) });
+  // A logged data set version is shown as recorded: there is no file to profile again.
+  const actions = live ? [validate, refresh, button('Open File', () => vscode.postMessage({ type: 'openFile' }), { secondary: '', class: 'open-file' })] : [];
   return el('header', {},
     el('div', {},
       el('div', { className: 'kicker', text: 'Data quality' }),
       el('h1', { className: 'file-name', text: fileName }),
       el('div', { className: 'facts' }, ...facts.map((f) => el('span', { className: 'fact', text: f }))),
       el('div', { className: 'sub source', text: profile.source ?? filePath })),
-    el('div', { className: 'actions' }, refresh, button('Open File', () => vscode.postMessage({ type: 'openFile' }), { secondary: '', class: 'open-file' })));
+    el('div', { className: 'actions' }, ...actions));
+}
+
+// ---- validation against a suite ----
+
+function ruleTarget(result: RuleResult): string {
+  const column = (result.rule as { column?: unknown }).column;
+  return typeof column === 'string' ? column : '(data set)';
+}
+
+function examplesText(result: RuleResult): string {
+  if (result.examples.length === 0) return '';
+  const shown = result.examples.slice(0, 5).map((e) => `row ${e.row}: ${e.value === null || e.value === undefined ? '(missing)' : valueText(typeof e.value === 'object' ? JSON.stringify(e.value) : e.value as string | number | boolean)}`);
+  return shown.join(' · ') + (result.examples.length > 5 ? ` · … ${result.examples.length - 5} more` : '');
+}
+
+function validationSection(validation: ValidationResult): HTMLElement {
+  const failed = validation.rules.filter((r) => !r.passed);
+  // Failing rules first: they are what the user came to see.
+  const ordered = [...failed, ...validation.rules.filter((r) => r.passed)];
+  const verdict = el('p', { className: `verdict ${validation.passed ? 'passed' : 'failed'}`,
+    text: validation.passed
+      ? `Suite "${validation.suite}": all ${validation.rules.length} rules pass on ${count(validation.rows)} rows.`
+      : `Suite "${validation.suite}": ${failed.length} of ${validation.rules.length} rules fail on ${count(validation.rows)} rows.` });
+  const rows = ordered.map((r) => [
+    el('span', { className: `rule-status ${r.passed ? 'pass' : 'fail'}`, text: r.passed ? '✔ pass' : '✖ fail' }),
+    r.rule.kind,
+    ruleTarget(r),
+    r.message,
+    r.unexpectedCount > 0 ? `${count(r.unexpectedCount)} (${percent(r.unexpectedShare)})` : '0',
+    el('span', { className: 'examples', text: examplesText(r) }),
+  ]);
+  return section('Validation', 'validation-section', verdict,
+    table(['', 'Rule', 'Column', 'Result', 'Unexpected', 'Examples (row: value)'], rows, 'rules', 'The suite has no rules.'));
 }
 
 function scoreSection(profile: DatasetProfile): HTMLElement {
@@ -388,9 +428,11 @@ function columnsSection(profile: DatasetProfile): HTMLElement {
 
 function renderOverview(): void {
   if (!current) return;
-  const { fileName, path, profile } = current;
+  const { fileName, path, profile, live } = current;
   finalizeCharts();
-  root.replaceChildren(header(fileName, path, profile), scoreSection(profile), issuesSection(profile), datasetSection(profile), columnsSection(profile));
+  root.replaceChildren(header(fileName, path, profile, live), scoreSection(profile),
+    ...(profile.validation ? [validationSection(profile.validation)] : []),
+    issuesSection(profile), datasetSection(profile), columnsSection(profile));
   document.title = `Data quality: ${fileName}`;
 }
 
@@ -503,10 +545,11 @@ function showMessage(message: string): void {
 function setBusy(value: boolean): void {
   busy = value;
   const refresh = root.querySelector('.refresh');
-  if (!refresh) return;
-  refresh.textContent = busy ? 'Profiling…' : 'Profile again';
-  if (busy) refresh.setAttribute('disabled', '');
-  else refresh.removeAttribute('disabled');
+  if (refresh) refresh.textContent = busy ? 'Profiling…' : 'Profile again';
+  for (const action of root.querySelectorAll('.refresh, .validate')) {
+    if (busy) action.setAttribute('disabled', '');
+    else action.removeAttribute('disabled');
+  }
 }
 
 window.addEventListener('keydown', (event) => {
@@ -518,8 +561,8 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
   if (!isToDataQualityView(message)) return;
   switch (message.type) {
     case 'profile':
-      if (current && JSON.stringify(current) === JSON.stringify({ fileName: message.fileName, path: message.path, profile: message.profile })) return;
-      current = { fileName: message.fileName, path: message.path, profile: message.profile };
+      if (current && JSON.stringify(current) === JSON.stringify({ fileName: message.fileName, path: message.path, profile: message.profile, live: message.live })) return;
+      current = { fileName: message.fileName, path: message.path, profile: message.profile, live: message.live };
       render();
       return;
     case 'busy':

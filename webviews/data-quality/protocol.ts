@@ -7,13 +7,18 @@
  * profiles the file again: the host posts `busy` while it works, then `profile` or `error`.
  */
 import type { ColumnProfile, DatasetProfile, QualityIssue, Severity } from '../../core/quality/types';
+import type { RuleResult, ValidationResult } from '../../core/quality/suite';
 
-export type { ColumnProfile, DatasetProfile, QualityIssue, Severity };
+export type { ColumnProfile, DatasetProfile, QualityIssue, RuleResult, Severity, ValidationResult };
 
 /** Host to webview. */
 export type ToDataQualityView =
-  /** `fileName`: the file's base name (the header); `path`: where it is, as the user would say it. */
-  | { type: 'profile'; fileName: string; path: string; profile: DatasetProfile }
+  /**
+   * `fileName`: the file's base name (the header); `path`: where it is, as the user would say it.
+   * `live`: a file on disk that can be profiled and validated again; false for a logged data
+   * set version, whose stored profile is shown as recorded.
+   */
+  | { type: 'profile'; fileName: string; path: string; profile: DatasetProfile; live: boolean }
   | { type: 'busy'; busy: boolean }
   | { type: 'error'; message: string };
 
@@ -23,7 +28,9 @@ export type FromDataQualityView =
   /** Profile the file again (it may have changed). */
   | { type: 'refresh' }
   /** Open the data file in an editor. */
-  | { type: 'openFile' };
+  | { type: 'openFile' }
+  /** Ask which saved suite (or infer a new one) and profile again with its results. */
+  | { type: 'validate' };
 
 export const SEVERITIES: readonly Severity[] = ['error', 'warning', 'info'];
 const COLUMN_TYPES: ReadonlySet<string> = new Set(['numeric', 'integer', 'boolean', 'categorical', 'text', 'datetime']);
@@ -50,7 +57,7 @@ function isStringPair(v: unknown): boolean {
 
 export function isFromDataQualityView(message: unknown): message is FromDataQualityView {
   if (!isObject(message)) return false;
-  return message.type === 'ready' || message.type === 'refresh' || message.type === 'openFile';
+  return message.type === 'ready' || message.type === 'refresh' || message.type === 'openFile' || message.type === 'validate';
 }
 
 /** The shape the panel iterates, looks up and formats; anything else is refused as a whole. */
@@ -85,14 +92,23 @@ export function isDatasetProfile(v: unknown): v is DatasetProfile {
   const q = v.quality;
   if (!isObject(q) || !['score', 'completeness', 'uniqueness', 'validity', 'consistency'].every((k) => isNumber(q[k])) || !isNumberOrNull(q.timeliness)) return false;
   if (!isOptional(q.dimensions, (d) => isObject(d) && Object.values(d).every((x) => isObject(x) && isNumber(x.score) && isNumber(x.weight) && typeof x.explanation === 'string'))) return false;
+  if (!isOptional(v.validation, isValidationResult)) return false;
   return v.columns.every(isColumnProfile) && v.issues.every(isQualityIssue);
+}
+
+/** The parts of a suite's result the panel shows: per rule its kind, outcome, counts, message and examples. */
+export function isValidationResult(v: unknown): v is ValidationResult {
+  if (!isObject(v) || typeof v.suite !== 'string' || !isNumber(v.rows) || typeof v.passed !== 'boolean' || !isNumber(v.failedRules) || !Array.isArray(v.rules)) return false;
+  return v.rules.every((r) => isObject(r) && isObject(r.rule) && typeof r.rule.kind === 'string' && typeof r.passed === 'boolean'
+    && isNumber(r.unexpectedCount) && isNumber(r.unexpectedShare) && typeof r.message === 'string'
+    && Array.isArray(r.examples) && r.examples.every((e) => isObject(e) && isNumber(e.row)));
 }
 
 export function isToDataQualityView(message: unknown): message is ToDataQualityView {
   if (!isObject(message)) return false;
   switch (message.type) {
     case 'profile':
-      return typeof message.fileName === 'string' && typeof message.path === 'string' && isDatasetProfile(message.profile);
+      return typeof message.fileName === 'string' && typeof message.path === 'string' && typeof message.live === 'boolean' && isDatasetProfile(message.profile);
     case 'busy':
       return typeof message.busy === 'boolean';
     case 'error':
