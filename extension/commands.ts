@@ -35,6 +35,12 @@ export enum Command {
   RegisterModelFromRun = 'labbook.registerModelFromRun',
   RefreshModels = 'labbook.refreshModels',
   ProfileData = 'labbook.profileData',
+  ValidateData = 'labbook.validateData',
+  OpenDatasetVersion = 'labbook.openDatasetVersion',
+  RefreshDatasets = 'labbook.refreshDatasets',
+  CompareDatasetVersions = 'labbook.compareDatasetVersions',
+  CompareDataForDrift = 'labbook.compareDataForDrift',
+  CheckDriftAgainst = 'labbook.checkDriftAgainst',
 }
 
 /** Title and category as package.json shows them in the command palette. */
@@ -74,6 +80,12 @@ export const COMMANDS: readonly CommandInfo[] = [
   { id: Command.RegisterModelFromRun, title: 'Register Model from Run…', category: 'Labbook' },
   { id: Command.RefreshModels, title: 'Refresh Models', category: 'Labbook' },
   { id: Command.ProfileData, title: 'Profile Data', category: 'Labbook' },
+  { id: Command.ValidateData, title: 'Validate Data Against Suite…', category: 'Labbook' },
+  { id: Command.OpenDatasetVersion, title: 'Open Data Set Version', category: 'Labbook' },
+  { id: Command.RefreshDatasets, title: 'Refresh Data Sets', category: 'Labbook' },
+  { id: Command.CompareDatasetVersions, title: 'Compare for Drift with…', category: 'Labbook' },
+  { id: Command.CompareDataForDrift, title: 'Compare Data for Drift…', category: 'Labbook' },
+  { id: Command.CheckDriftAgainst, title: 'Check Drift Against…', category: 'Labbook' },
 ];
 
 /** Ids of every contributed command. */

@@ -14,6 +14,9 @@ import { Disposable } from './util/dispose';
 import { RunsFeature } from './runs/runsFeature';
 import { ModelsFeature } from './models/modelsFeature';
 import { QualityFeature } from './quality/qualityFeature';
+import type { DatasetsTreeNode } from './quality/datasetsTree';
+import type { DatasetProfile } from '../core/quality/types';
+import { DriftFeature } from './drift/driftFeature';
 import type { ModelsTreeNode } from './models/modelsTree';
 import type { RunsTreeNode } from './runs/runsTree';
 import type { ServiceClient } from '../core/service/client';
@@ -41,6 +44,18 @@ export interface LabbookApi {
     getChildren(node?: ModelsTreeNode): Promise<ModelsTreeNode[]>;
     getTreeItem(node: ModelsTreeNode): vscode.TreeItem;
   };
+  /** The open Drift panels (by tab title), for tests. */
+  drift: {
+    openTitles(): string[];
+    /** Opens a column's detail view in the panel with this title; false when there is no such panel, report or column. */
+    showColumn(title: string, column: string): boolean;
+  };
+  /** The Data Sets tree as the sidebar sees it, and the Data Quality panels open. */
+  datasets: {
+    getChildren(node?: DatasetsTreeNode): Promise<DatasetsTreeNode[]>;
+    getTreeItem(node: DatasetsTreeNode): vscode.TreeItem;
+    openQualityPanels(): { title: string; profile: DatasetProfile }[];
+  };
 }
 
 class Labbook extends Disposable {
@@ -49,6 +64,7 @@ class Labbook extends Disposable {
   readonly runs: RunsFeature;
   readonly models: ModelsFeature;
   readonly quality: QualityFeature;
+  readonly drift: DriftFeature;
 
   constructor(context: vscode.ExtensionContext) {
     super();
@@ -60,6 +76,8 @@ class Labbook extends Disposable {
     this.models = this.track(new ModelsFeature(context.extensionPath, () => this.runs.serviceClient, this.log));
     this.track(this.runs.onDidChangeStore(() => this.models.onStoreChanged()));
     this.quality = this.track(new QualityFeature(context.extensionPath, () => this.runs.serviceClient, this.log));
+    this.track(this.runs.onDidChangeStore(() => this.quality.onStoreChanged()));
+    this.drift = this.track(new DriftFeature(context.extensionPath, () => this.runs.serviceClient, this.log));
     this.track(this.kernels.onDidRunEvent(() => this.runs.onRunEvent()));
     this.registerCommands();
   }
@@ -73,6 +91,7 @@ class Labbook extends Disposable {
       ...this.runs.commands(),
       ...this.models.commands(),
       ...this.quality.commands(),
+      ...this.drift.commands(),
     };
     for (const [id, handler] of Object.entries(handlers)) {
       this.track(vscode.commands.registerCommand(id, handler));
@@ -93,6 +112,8 @@ export function activate(context: vscode.ExtensionContext): LabbookApi {
   const kernels = labbook.kernels;
   const runs = labbook.runs;
   const models = labbook.models;
+  const quality = labbook.quality;
+  const drift = labbook.drift;
   return {
     activationMs,
     kernelPid: (notebook) => kernels.kernelPid(notebook),
@@ -107,6 +128,15 @@ export function activate(context: vscode.ExtensionContext): LabbookApi {
     models: {
       getChildren: (node) => models.tree.getChildren(node),
       getTreeItem: (node) => models.tree.getTreeItem(node),
+    },
+    datasets: {
+      getChildren: (node) => quality.datasets.getChildren(node),
+      getTreeItem: (node) => quality.datasets.getTreeItem(node),
+      openQualityPanels: () => quality.panels.all.map((p) => ({ title: p.title, profile: p.shown })),
+    },
+    drift: {
+      openTitles: () => drift.panels.openTitles,
+      showColumn: (title, column) => drift.panels.find(title)?.showColumn(column) ?? false,
     },
   };
 }

@@ -2,6 +2,7 @@
 //   extension/extension.ts      -> dist/extension/extension.js        (CommonJS, Node, for the extension host)
 //   webviews/renderers/vegalite -> dist/webviews/renderers/vegalite.js (ES module, browser, notebook renderer)
 //   webviews/renderers/profile  -> dist/webviews/renderers/profile.js  (ES module, browser, notebook renderer)
+//   webviews/renderers/drift    -> dist/webviews/renderers/drift.js    (ES module, browser, notebook renderer)
 // The extension host must load no native module (Electron's ABI differs from the user's
 // node): the bundle is checked for any, and the build fails if one slipped in.
 //
@@ -17,7 +18,7 @@ const NATIVE_PACKAGES = ['better-sqlite3', '@duckdb/', 'duckdb', '@tensorflow/tf
 
 export async function buildExtension(root, { minify = false, log = console.log } = {}) {
   const dist = join(root, 'dist');
-  const [, host, renderer, profileRenderer] = await Promise.all([
+  const [, host, renderer, profileRenderer, driftRenderer] = await Promise.all([
     build({
       entryPoints: PURE_MODULES.map((f) => join(root, f)),
       outdir: dist,
@@ -71,6 +72,19 @@ export async function buildExtension(root, { minify = false, log = console.log }
       metafile: true,
       logLevel: 'warning',
     }),
+    build({
+      // The inline drift report of `lab.drift(...)`: no vega either, SVG bars only.
+      entryPoints: [join(root, 'webviews', 'renderers', 'drift.ts')],
+      outfile: join(dist, 'webviews', 'renderers', 'drift.js'),
+      bundle: true,
+      platform: 'browser',
+      format: 'esm',
+      target: 'es2022',
+      minify: true,
+      sourcemap: 'linked',
+      metafile: true,
+      logLevel: 'warning',
+    }),
   ]);
 
   const inputs = Object.keys(host.metafile.inputs);
@@ -83,6 +97,7 @@ export async function buildExtension(root, { minify = false, log = console.log }
   const size = (meta) => Object.values(meta.outputs).filter((o) => o.entryPoint).reduce((n, o) => n + o.bytes, 0);
   log(`bundled ${relative(root, join(dist, 'extension', 'extension.js'))} (${(size(host.metafile) / 1024).toFixed(0)} KiB, ${inputs.length} modules)` +
     `, ${relative(root, join(dist, 'webviews', 'renderers', 'vegalite.js'))} (${(size(renderer.metafile) / 1024).toFixed(0)} KiB) ` +
-    `and ${relative(root, join(dist, 'webviews', 'renderers', 'profile.js'))} (${(size(profileRenderer.metafile) / 1024).toFixed(0)} KiB)`);
-  return { extension: host.metafile, renderer: renderer.metafile, profileRenderer: profileRenderer.metafile };
+    `, ${relative(root, join(dist, 'webviews', 'renderers', 'profile.js'))} (${(size(profileRenderer.metafile) / 1024).toFixed(0)} KiB) ` +
+    `and ${relative(root, join(dist, 'webviews', 'renderers', 'drift.js'))} (${(size(driftRenderer.metafile) / 1024).toFixed(0)} KiB)`);
+  return { extension: host.metafile, renderer: renderer.metafile, profileRenderer: profileRenderer.metafile, driftRenderer: driftRenderer.metafile };
 }

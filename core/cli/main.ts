@@ -10,7 +10,9 @@ import { parseParameter, NotebookFormatError } from '../notebook/ipynb';
 import { listRunsCommand } from './runs';
 import { registerModelCommands } from './models';
 import { registerProfileCommand } from './profile';
+import { registerDriftCommand } from './drift';
 import { registerSuiteCommands } from './suite';
+import { registerDeployCommands } from './deploy';
 import { UsageError } from './errors';
 import type { KernelClient } from '../../kernel/client';
 import { existsSync } from 'node:fs';
@@ -114,8 +116,10 @@ export function buildProgram(): Command {
     });
 
   registerModelCommands(program, () => storeFromOptions(program.opts().store as string | undefined));
-  registerProfileCommand(program);
+  registerProfileCommand(program, () => storeFromOptions(program.opts().store as string | undefined));
+  registerDriftCommand(program);
   registerSuiteCommands(program, () => storeFromOptions(program.opts().store as string | undefined));
+  registerDeployCommands(program, () => storeFromOptions(program.opts().store as string | undefined));
 
   return program;
 }

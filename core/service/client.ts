@@ -127,9 +127,38 @@ export class ServiceClient extends RpcClientBase<ServiceClientEvents> {
     return this.request(() => this.connection.sendRequest(protocol.RegisterModelFromRun, params));
   }
 
-  /** Profiles a data file (absolute, or relative to the workspace folder); `label`: the label column, for conflicting labels. */
-  profileData(filePath: string, options: { label?: string } = {}): Promise<protocol.DatasetProfile> {
-    return this.request(() => this.connection.sendRequest(protocol.ProfileData, { path: filePath, ...(options.label !== undefined ? { label: options.label } : {}) }));
+  /** Profiles a data file (absolute, or relative to the workspace folder); `label`: the label column, for conflicting labels; `suite`: validate against this saved suite too. */
+  profileData(filePath: string, options: { label?: string; suite?: string } = {}): Promise<protocol.DatasetProfile> {
+    return this.request(() => this.connection.sendRequest(protocol.ProfileData, {
+      path: filePath, ...(options.label !== undefined ? { label: options.label } : {}), ...(options.suite !== undefined ? { suite: options.suite } : {}),
+    }));
+  }
+
+  listSuites(): Promise<string[]> {
+    return this.request(() => this.connection.sendRequest(protocol.ListSuites));
+  }
+
+  /** Infers a suite from a data file and saves it under `name`. */
+  inferSuite(filePath: string, name: string): Promise<{ name: string; file: string; rules: number }> {
+    return this.request(() => this.connection.sendRequest(protocol.InferSuite, { path: filePath, name }));
+  }
+
+  listDatasets(): Promise<protocol.DatasetVersionItem[]> {
+    return this.request(() => this.connection.sendRequest(protocol.ListDatasets));
+  }
+
+  /** The file holding a logged version's rows (its Parquet snapshot); null when none was kept. */
+  datasetSnapshot(name: string, version: number): Promise<{ path: string; rows: number } | null> {
+    return this.request(() => this.connection.sendRequest(protocol.GetDatasetSnapshot, { name, version }));
+  }
+
+  datasetProfile(name: string, version: number): Promise<protocol.DatasetProfile | null> {
+    return this.request(() => this.connection.sendRequest(protocol.GetDatasetProfile, { name, version }));
+  }
+
+  /** Drift of `current` against `reference` (data file paths), computed in the service (DuckDB). */
+  compareDataForDrift(reference: string, current: string, options?: protocol.CompareDataForDriftParams['options']): Promise<protocol.DriftReport> {
+    return this.request(() => this.connection.sendRequest(protocol.CompareDataForDrift, { reference, current, ...(options ? { options } : {}) }));
   }
 
   shutdown(graceMs = 2000): Promise<void> {

@@ -17,6 +17,7 @@ import {
 import { checkRunsTableQuery, queryRunsTable } from './table';
 import { registerRegistryHandlers } from './registry-handlers';
 import { registerQualityHandlers } from './quality-handlers';
+import { registerDriftHandlers } from './drift-handlers';
 
 const POLL_MS = 400;
 const KILLED_CHECK_MS = 5000;
@@ -176,7 +177,8 @@ registerRegistryHandlers({
   notifyChanges: (ownWrite) => notifyChanges(ownWrite),
 });
 
-registerQualityHandlers({ connection });
+registerQualityHandlers({ connection, currentStore, storePath: () => storePath });
+registerDriftHandlers({ connection });
 
 connection.onRequest(protocol.ServiceShutdown, () => {
   setImmediate(() => process.exit(0));

@@ -236,10 +236,61 @@ export interface ProfileDataParams {
   path: string;
   /** Label column: identical feature rows with different labels lower consistency (conflicting labels). */
   label?: string;
+  /** A saved suite (`.labbook/suites/NAME.json`): the profile carries its results and validity comes from them. */
+  suite?: string;
 }
 
 /** Profiles a CSV, TSV, JSON/NDJSON, Parquet or Arrow file; a malformed file fails with a message naming it (and the line). */
 export const ProfileData = new RequestType<ProfileDataParams, DatasetProfile, void>('quality/profile');
+
+/** Names of the saved validation suites, sorted. */
+export const ListSuites = new RequestType0<string[], void>('quality/suites');
+
+/** Infers a suite from a data file and saves it as `.labbook/suites/NAME.json` (replacing one of that name). */
+export const InferSuite = new RequestType<{ path: string; name: string }, { name: string; file: string; rules: number }, void>('quality/inferSuite');
+
+/** A logged data set version (run.logDataset) and the runs that used it. */
+export interface DatasetVersionItem {
+  name: string;
+  version: number;
+  fingerprint: string;
+  rows: number;
+  columns: number;
+  /** Overall quality score of the stored profile; null when none was stored. */
+  score: number | null;
+  source: string | null;
+  createdAt: number;
+  runs: { runId: string; runName: string; experiment: string; role: string; passed: boolean | null; deleted: boolean }[];
+}
+
+/** Every logged data set version, by name then version. */
+export const ListDatasets = new RequestType0<DatasetVersionItem[], void>('quality/datasets');
+
+/**
+ * Where a logged data set version's rows are kept (its Parquet snapshot artifact), for
+ * comparing two versions for drift; null when the version is unknown or was logged with
+ * `snapshot: false`.
+ */
+export const GetDatasetSnapshot = new RequestType<{ name: string; version: number }, { path: string; rows: number } | null, void>('quality/datasetSnapshot');
+
+/** The profile stored with a data set version; null when the version is unknown or has none. */
+export const GetDatasetProfile = new RequestType<{ name: string; version: number }, DatasetProfile | null, void>('quality/datasetProfile');
+
+// ---- Drift (core/drift) ----
+
+export type { DriftReport, ColumnDrift, DriftBin, DriftOptions, DatasetDrift, TargetDrift, PredictionQuality } from '../drift/types';
+import type { DriftOptions, DriftReport } from '../drift/types';
+
+export interface CompareDataForDriftParams {
+  /** The reference data file (what the model was trained on): absolute, or relative to the workspace folder. */
+  reference: string;
+  /** The current data file, compared against the reference. */
+  current: string;
+  options?: Omit<DriftOptions, 'onProgress'>;
+}
+
+/** Compares two data files column by column; bad options or unusable data fail with a message naming the problem. */
+export const CompareDataForDrift = new RequestType<CompareDataForDriftParams, DriftReport, void>('drift/compare');
 
 export const ServiceShutdown = new RequestType0<void, void>('service/shutdown');
 /** Something was written to the store (by a kernel, the CLI, or the service itself). */

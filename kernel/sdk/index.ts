@@ -14,6 +14,10 @@
  * // Model registry: register the trained model as a new version, load a version back.
  * await run.logModel(model, { name: "mnist-cnn", holdout: { rows: testRows, label: "digit" } });
  * const production = await lab.loadModel("mnist-cnn@production");
+ *
+ * // Drift: compare live data with the training data (drawn inline), log the report with a run.
+ * await lab.drift("data/train.csv", "data/this-week.csv");
+ * await run.logDrift({ reference: "data/train.csv", current: "data/this-week.csv", name: "weekly" });
  * ```
  */
 export { Run, startRun, withRun } from './run';
@@ -44,3 +48,22 @@ export type {
 } from './sweep';
 export * from './display';
 export { profile, PROFILE_MIME, type ProfileDataOptions, type ProfileInput } from './profile';
+/**
+ * Drift: `await lab.drift(reference, current, options?)` compares two data sets column by
+ * column (files, rows or columns) and draws the report inline; `run.logDrift(report)` or
+ * `run.logDrift({ reference, current, name })` stores it with a run. `lab.detectors` has
+ * streaming concept-drift detectors (river's ADWIN, DDM, Page-Hinkley, KSWIN).
+ *
+ * ```ts
+ * const report = await lab.drift(trainRows, liveRows, { method: "psi" });
+ * report.dataset.drifted;
+ * const adwin = lab.detectors.adwin();
+ * if (adwin.update(loss).drift) console.log("the loss changed");
+ * ```
+ */
+export { drift, DRIFT_MIME } from './drift';
+export type { DriftDataOptions, DriftInput, LogDriftOptions, LogDriftSpec } from './drift';
+export type {
+  ColumnDrift, DatasetDrift, DriftBin, DriftColumnType, DriftMethod, DriftOptions, DriftReport, TargetDrift,
+} from '../../core/drift/types';
+export * as detectors from './detectors';

@@ -14,6 +14,7 @@ import {
 import { emitRunEvent, executedCells, getExecutionContext } from './context';
 import { logModelForRun, type LoggableModel, type LogModelOptions, type ModelVersion } from './model';
 import { logDatasetForRun, type DatasetInput, type LogDatasetOptions, type LoggedDataset } from './dataset';
+import { logDriftForRun, type DriftReport, type LogDriftOptions, type LogDriftSpec } from './drift';
 import { buildSourceNotebook, SOURCE_SNAPSHOT_ARTIFACT, SOURCE_SNAPSHOT_MEDIA_TYPE } from './snapshot';
 import { leaseStore, trackRun, untrackRun, type ExitAware, type StoreLease } from './lifecycle';
 import {
@@ -276,6 +277,25 @@ export class Run implements ExitAware {
   async logDataset(data: DatasetInput, options: LogDatasetOptions): Promise<LoggedDataset> {
     this.assertRunning('logDataset');
     return logDatasetForRun(this.id, this.store, data, options);
+  }
+
+  /**
+   * Records a drift report with the run: a report from `lab.drift`, or `{ reference, current,
+   * ...options }` to compute one. Stores it as the artifact `drift/<name>.json` (name default
+   * "drift"), logs the metrics `drift.share` and `drift.drifted_columns` (the next step on
+   * each call) and tags the run `labbook.drift.<name>` = `drifted` or `ok`.
+   *
+   * ```ts
+   * await run.logDrift({ reference: "data/train.csv", current: "data/this-week.csv", name: "weekly" });
+   * const report = await lab.drift(trainRows, liveRows);
+   * await run.logDrift(report);
+   * ```
+   */
+  logDrift(report: DriftReport, options?: LogDriftOptions): Promise<DriftReport>;
+  logDrift(spec: LogDriftSpec): Promise<DriftReport>;
+  async logDrift(first: DriftReport | LogDriftSpec, options?: LogDriftOptions): Promise<DriftReport> {
+    this.assertRunning('logDrift');
+    return logDriftForRun(this, first, options);
   }
 
   /** Writes buffered metric points to the store now. */

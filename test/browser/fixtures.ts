@@ -6,6 +6,7 @@ import type { MetricPointItem, RunComparisonData, RunDetails, RunItem } from '..
 import type { RunsTableRow } from '../../core/service/protocol';
 import type { GateResult, ModelCard, ModelDetails, ModelTransition, ModelVersionItem } from '../../core/service/protocol';
 import type { ColumnProfile, DatasetProfile, HistogramBin, QualityIssue } from '../../core/quality/types';
+import type { ColumnDrift, DriftBin, DriftReport } from '../../core/drift/types';
 
 export const HOSTILE = {
   img: '<img src=x onerror="window.__xss=1">',
@@ -455,5 +456,83 @@ export function moviesProfile(options: { hostile?: boolean } = {}): DatasetProfi
     },
     issues,
     seconds: 0.412,
+  };
+}
+
+// ---- drift ----
+
+/** A numeric column of the seattle-weather comparison: K-S (reference has 366 rows, <= 1000). Bins: Sturges on both sides (11). */
+function driftNumeric(name: string, distinct: number, statistic: number, pValue: number, bins: [number, number, number, number][]): ColumnDrift {
+  const drifted = pValue < 0.05;
+  return {
+    name, type: 'numeric', method: 'ks', methodKind: 'test', statistic, pValue, threshold: 0.05, drifted,
+    reason: `reference has 366 rows (<= 1000) and ${distinct} distinct values (> 5): K-S test`,
+    message: drifted ? `The distributions differ: K-S p-value ${pValue.toPrecision(3)} < 0.05.` : `No drift detected: K-S p-value ${pValue.toPrecision(3)} >= 0.05.`,
+    referenceCount: 366, currentCount: 365, referenceMissing: 0, currentMissing: 0,
+    bins: bins.map(([start, end, reference, current]) => ({ start, end, reference, current })),
+  };
+}
+
+function driftCategorical(name: string, method: 'chisquare' | 'z', statistic: number, pValue: number, categories: [string, number, number][], reason: string): ColumnDrift {
+  const drifted = pValue < 0.05;
+  const label = method === 'z' ? 'Z-test' : 'chi-square';
+  const bins: DriftBin[] = categories.map(([category, reference, current]) => ({ category, reference, current }));
+  return {
+    name, type: 'categorical', method, methodKind: 'test', statistic, pValue, threshold: 0.05, drifted, reason,
+    message: drifted ? `The category shares differ: ${label} p-value ${pValue.toPrecision(3)} < 0.05.` : `No drift detected: ${label} p-value ${pValue.toPrecision(3)} >= 0.05.`,
+    referenceCount: bins.reduce((n, b) => n + b.reference, 0), currentCount: bins.reduce((n, b) => n + b.current, 0), referenceMissing: 0, currentMissing: 0,
+    bins,
+  };
+}
+
+/**
+ * The drift of vega-datasets' seattle-weather.csv, 2015 (current, 365 rows) against 2012
+ * (reference, 366 rows), with statistics from SciPy (ks_2samp, chisquare): temperatures
+ * and the weather drifted, precipitation and wind did not; `date` is skipped. Two columns
+ * are made up for the tests: a classifier's `predicted_weather` (target `weather`, with
+ * quality on both sides) and a station column whose name (and a category) hold markup.
+ * `hostile`: markup in the station column's name, a category and the sources.
+ */
+export function seattleDrift(options: { hostile?: boolean } = {}): DriftReport {
+  const hostile = options.hostile ?? false;
+  const station = hostile ? `station ${HOSTILE.img}` : 'station';
+  const weather = driftCategorical('weather', 'chisquare', 510.745617, 3.17593e-109,
+    [['rain', 191, 144], ['sun', 118, 162], ['drizzle', 31, 7], ['snow', 21, 0], ['fog', 5, 52]],
+    'reference has 366 rows (<= 1000) and 5 categories (> 2): chi-square test');
+  const predicted = driftCategorical('predicted_weather', 'chisquare', 174.065428, 1.40222e-36,
+    [['rain', 201, 139], ['sun', 131, 205], ['drizzle', 12, 2], ['snow', 19, 0], ['fog', 3, 19]],
+    'reference has 366 rows (<= 1000) and 5 categories (> 2): chi-square test');
+  const columns: ColumnDrift[] = [
+    {
+      name: 'date', type: 'categorical', method: 'chisquare', methodKind: 'test', statistic: null, pValue: null, threshold: 0.05, drifted: false,
+      reason: 'date columns are not compared', skipped: 'unsupported-type',
+      message: 'Skipped: date holds dates (2012-01-01 to 2012-12-31 and 2015-01-01 to 2015-12-31); compare a derived column such as the month instead.',
+      referenceCount: 366, currentCount: 365, referenceMissing: 0, currentMissing: 0, bins: [],
+    },
+    driftNumeric('precipitation', 67, 0.094857, 0.0659632, [[0.0, 5.0818, 288, 304], [5.0818, 10.1636, 36, 27], [10.1636, 15.2455, 22, 9], [15.2455, 20.3273, 10, 7], [20.3273, 25.4091, 4, 4], [25.4091, 30.4909, 2, 7], [30.4909, 35.5727, 2, 4], [35.5727, 40.6545, 1, 0], [40.6545, 45.7364, 0, 0], [45.7364, 50.8182, 0, 1], [50.8182, 55.9, 1, 2]]),
+    driftNumeric('temp_max', 57, 0.152541, 0.000315709, [[-1.1, 2.1818, 4, 1], [2.1818, 5.4636, 12, 6], [5.4636, 8.7455, 62, 29], [8.7455, 12.0273, 62, 58], [12.0273, 15.3091, 52, 63], [15.3091, 18.5909, 46, 66], [18.5909, 21.8727, 49, 39], [21.8727, 25.1545, 49, 38], [25.1545, 28.4364, 21, 35], [28.4364, 31.7182, 4, 18], [31.7182, 35.0, 5, 12]]),
+    driftNumeric('temp_min', 39, 0.118040, 0.0112367, [[-3.8, -1.7909, 7, 5], [-1.7909, 0.2182, 14, 10], [0.2182, 2.2273, 44, 20], [2.2273, 4.2364, 43, 32], [4.2364, 6.2455, 50, 55], [6.2455, 8.2545, 42, 36], [8.2545, 10.2636, 59, 63], [10.2636, 12.2727, 48, 51], [12.2727, 14.2818, 36, 33], [14.2818, 16.2909, 19, 41], [16.2909, 18.3, 4, 19]]),
+    driftNumeric('wind', 64, 0.076203, 0.217467, [[0.5, 1.3182, 9, 23], [1.3182, 2.1364, 66, 56], [2.1364, 2.9545, 89, 106], [2.9545, 3.7727, 74, 80], [3.7727, 4.5909, 48, 47], [4.5909, 5.4091, 43, 29], [5.4091, 6.2273, 22, 11], [6.2273, 7.0455, 9, 9], [7.0455, 7.8636, 2, 3], [7.8636, 8.6818, 3, 1], [8.6818, 9.5, 1, 0]]),
+    weather,
+    driftCategorical(station, 'z', -0.861738, 0.388832, [['KSEA', 300, 290], [hostile ? HOSTILE.script : 'KBFI', 66, 75]],
+      'reference has 366 rows (<= 1000) and 2 categories: Z-test'),
+    predicted,
+  ];
+  const tested = columns.filter((c) => !c.skipped);
+  const driftedColumns = tested.filter((c) => c.drifted).length;
+  const dir = hostile ? `/work/examples/data/${HOSTILE.svg}` : '/work/examples/data';
+  return {
+    reference: { source: `${dir}/seattle-2012.csv`, rows: 366 },
+    current: { source: `${dir}/seattle-2015.csv`, rows: 365 },
+    dataset: { drifted: driftedColumns / tested.length >= 0.5, share: driftedColumns / tested.length, driftedColumns, columns: tested.length, threshold: 0.5 },
+    columns,
+    target: {
+      target: 'weather', prediction: 'predicted_weather', targetDrift: weather, predictionDrift: predicted,
+      referenceQuality: { kind: 'classification', accuracy: 0.8470, precision: 0.7123, recall: 0.6412, f1: 0.6604, rows: 366 },
+      currentQuality: { kind: 'classification', accuracy: 0.7123, precision: 0.5218, recall: 0.4907, f1: 0.4811, rows: 365 },
+      change: { accuracy: 0.7123 - 0.8470, precision: 0.5218 - 0.7123, recall: 0.4907 - 0.6412, f1: 0.4811 - 0.6604, rows: -1 },
+    },
+    options: { columnMethods: {}, datasetShare: 0.5, seed: 42, target: 'weather', prediction: 'predicted_weather' } as DriftReport['options'],
+    seconds: 0.184,
   };
 }

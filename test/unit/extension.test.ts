@@ -3,11 +3,12 @@
  * outputs become notebook output items. (scripts/build-extension.mjs emits these modules.)
  */
 import { strict as assert } from 'node:assert';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { COMMAND_IDS, COMMANDS, KERNEL_CONTEXT_VALUE } from '../../extension/commands';
 import { coalesceStreams, errorStack, planItems, VEGALITE_MIME } from '../../extension/notebook/mime';
 import { PROFILE_MIME } from '../../kernel/sdk/profile';
+import { DRIFT_MIME } from '../../kernel/sdk/drift';
 
 const root = path.join(__dirname, '..', '..', '..');
 const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as {
@@ -55,6 +56,14 @@ describe('extension manifest', () => {
     assert.equal(renderer.mimeTypes[0], 'application/vnd.labbook.profile+json');
     assert.equal(renderer.entrypoint, './dist/webviews/renderers/profile.js');
     assert.equal((renderer as { requiresMessaging?: string }).requiresMessaging, 'never');
+  });
+
+  it('declares the drift renderer for the MIME type lab.drift emits, and the built bundle exists', () => {
+    const renderer = pkg.contributes.notebookRenderer.find((r) => r.id === 'labbook.drift');
+    assert.ok(renderer);
+    assert.deepEqual(renderer.mimeTypes, [DRIFT_MIME]);
+    assert.equal(renderer.entrypoint, './dist/webviews/renderers/drift.js');
+    assert.ok(existsSync(path.join(__dirname, '..', '..', '..', renderer.entrypoint)), renderer.entrypoint);
   });
 });
 
