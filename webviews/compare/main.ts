@@ -20,7 +20,7 @@ import {
   X_AXIS_TITLES, type ChartSpec, type RunSeries, type XAxis,
 } from './charts';
 import { isToCompareView, type FromCompareView, type RunComparisonData } from './protocol';
-import { el } from '../shared/dom';
+import { button, el, section } from '../shared/dom';
 
 declare function acquireVsCodeApi(): { postMessage(message: FromCompareView): void; setState(s: unknown): void; getState(): unknown };
 
@@ -66,14 +66,6 @@ function saveUi(): void {
 
 // ---- DOM helpers (text only) ----
 
-function button(label: string, onClick: () => void, attrs: Record<string, string> = {}): HTMLElement {
-  const node = document.createElement('vscode-button');
-  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
-  node.textContent = label;
-  node.addEventListener('click', onClick);
-  return node;
-}
-
 function select(id: string, label: string, options: { value: string; text: string }[], value: string, onChange: (v: string) => void): HTMLElement {
   const node = el('select', { className: 'select' });
   node.id = id;
@@ -104,10 +96,6 @@ function runHeader(run: RunComparisonData['comparison']['runs'][number], series:
     vscode.postMessage({ type: 'openRun', runId: run.id });
   });
   return el('th', { className: 'run-col' }, el('div', { className: 'run-head' }, swatch(series.color), link), el('div', { className: 'run-id', text: run.id.slice(0, 8), title: run.id }));
-}
-
-function section(title: string, className: string, ...content: Node[]): HTMLElement {
-  return el('section', { className }, el('h2', { text: title }), ...content);
 }
 
 // ---- tables ----

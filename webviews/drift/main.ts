@@ -16,31 +16,13 @@ import {
   binLabel, binShares, distributionSvg, isToDriftView, METHOD_NAMES, verdictOf, VERDICT_TEXT,
   type ColumnDrift, type DriftFiles, type DriftReport, type FromDriftView, type PredictionQuality, type Side,
 } from './protocol';
-import { el } from '../shared/dom';
+import { button, el, section, table } from '../shared/dom';
 import { count, percent, stat } from '../shared/format';
 
 declare function acquireVsCodeApi(): { postMessage(message: FromDriftView): void; setState(s: unknown): void; getState(): unknown };
 
 const vscode = acquireVsCodeApi();
 const root = document.getElementById('root')!;
-
-function button(label: string, onClick: () => void, attrs: Record<string, string> = {}): HTMLElement {
-  const node = document.createElement('vscode-button');
-  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
-  node.textContent = label;
-  node.addEventListener('click', onClick);
-  return node;
-}
-
-function section(title: string, className: string, ...content: Node[]): HTMLElement {
-  return el('section', { className }, el('h2', { text: title }), ...content);
-}
-
-function table(headers: string[], rows: (string | Node)[][], className: string): HTMLElement {
-  return el('div', { className: 'table-wrap' }, el('table', { className: `grid ${className}` },
-    el('thead', {}, el('tr', {}, ...headers.map((h) => el('th', { text: h })))),
-    el('tbody', {}, ...rows.map((r) => el('tr', {}, ...r.map((c) => (typeof c === 'string' ? el('td', { text: c }) : el('td', {}, c))))))));
-}
 
 // ---- formatting ----
 

@@ -15,6 +15,7 @@ import {
   type ColumnDrift, type DriftReport, type PredictionQuality,
 } from '../drift/protocol';
 import { count, percent, stat } from '../shared/format';
+import { el, ensureStyle } from '../shared/dom';
 
 const STYLE_ID = 'labbook-drift-style';
 const SVG_NS = 'http://www.w3.org/2000/svg';
@@ -62,25 +63,6 @@ const CSS = `
 .lbd-more, .lbd-empty, .lbd-legend { color: var(--vscode-descriptionForeground, #9d9d9d); font-style: italic; margin: 4px 0 2px; }
 .lbd-error { color: var(--vscode-errorForeground, #f14c4c); font-family: var(--vscode-editor-font-family, monospace); white-space: pre-wrap; }
 `;
-
-function ensureStyle(): void {
-  if (document.getElementById(STYLE_ID)) return;
-  const style = document.createElement('style');
-  style.id = STYLE_ID;
-  style.textContent = CSS;
-  document.head.appendChild(style);
-}
-
-type Props = { text?: string; className?: string; title?: string };
-
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: Props = {}, ...children: (Node | string)[]): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  if (props.text !== undefined) node.textContent = props.text;
-  if (props.className) node.className = props.className;
-  if (props.title) node.title = props.title;
-  node.append(...children);
-  return node;
-}
 
 function num(v: number | null | undefined): string {
   if (v === null || v === undefined) return '–';
@@ -235,7 +217,7 @@ function showError(element: HTMLElement, message: string): void {
 
 export const activate: ActivationFunction = () => ({
   renderOutputItem(item: OutputItem, element: HTMLElement) {
-    ensureStyle();
+    ensureStyle(STYLE_ID, CSS);
     let value: unknown;
     try {
       value = item.json();

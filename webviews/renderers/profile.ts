@@ -12,6 +12,7 @@ import type { ActivationFunction, OutputItem } from 'vscode-notebook-renderer';
 import { isDatasetProfile, SEVERITIES } from '../data-quality/protocol';
 import type { ColumnProfile, DatasetProfile, QualityIssue, Severity } from '../../core/quality/types';
 import { bytes, count, percent, scoreGrade, stat, valueText } from '../shared/format';
+import { el, ensureStyle } from '../shared/dom';
 
 const STYLE_ID = 'labbook-profile-style';
 const SVG_NS = 'http://www.w3.org/2000/svg';
@@ -61,25 +62,6 @@ const CSS = `
 .lbp-missing-text { min-width: 3.2em; text-align: right; }
 .lbp-error { color: var(--vscode-errorForeground, #f14c4c); font-family: var(--vscode-editor-font-family, monospace); white-space: pre-wrap; }
 `;
-
-function ensureStyle(): void {
-  if (document.getElementById(STYLE_ID)) return;
-  const style = document.createElement('style');
-  style.id = STYLE_ID;
-  style.textContent = CSS;
-  document.head.appendChild(style);
-}
-
-type Props = { text?: string; className?: string; title?: string };
-
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: Props = {}, ...children: (Node | string)[]): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  if (props.text !== undefined) node.textContent = props.text;
-  if (props.className) node.className = props.className;
-  if (props.title) node.title = props.title;
-  node.append(...children);
-  return node;
-}
 
 // ---- formatting ----
 
@@ -224,7 +206,7 @@ function showError(element: HTMLElement, message: string): void {
 
 export const activate: ActivationFunction = () => ({
   renderOutputItem(item: OutputItem, element: HTMLElement) {
-    ensureStyle();
+    ensureStyle(STYLE_ID, CSS);
     let value: unknown;
     try {
       value = item.json();

@@ -17,3 +17,37 @@ export function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: Element
   node.append(...children);
   return node;
 }
+
+/** A `<vscode-button>` (vscode-elements) with attributes such as `secondary` or `disabled`. */
+export function button(label: string, onClick: () => void, attrs: Record<string, string> = {}): HTMLElement {
+  const node = document.createElement('vscode-button');
+  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
+  node.textContent = label;
+  node.addEventListener('click', onClick);
+  return node;
+}
+
+/** A titled section of a panel. */
+export function section(title: string, className: string, ...content: Node[]): HTMLElement {
+  return el('section', { className }, el('h2', { text: title }), ...content);
+}
+
+/** A grid table; cells are text or nodes. With `empty`, no rows show that sentence instead. */
+export function table(headers: string[], rows: (string | Node)[][], className: string, empty?: string): HTMLElement {
+  if (rows.length === 0 && empty !== undefined) return el('p', { className: 'empty', text: empty });
+  return el('div', { className: 'table-wrap' }, el('table', { className: `grid ${className}` },
+    el('thead', {}, el('tr', {}, ...headers.map((h) => el('th', { text: h })))),
+    el('tbody', {}, ...rows.map((r) => el('tr', {}, ...r.map((c) => (typeof c === 'string' ? el('td', { text: c }) : el('td', {}, c))))))));
+}
+
+/**
+ * A notebook renderer's stylesheet, added once per document: renderers have no CSS file of
+ * their own, and several outputs of the same kind share one webview.
+ */
+export function ensureStyle(id: string, css: string): void {
+  if (document.getElementById(id)) return;
+  const style = document.createElement('style');
+  style.id = id;
+  style.textContent = css;
+  document.head.appendChild(style);
+}
