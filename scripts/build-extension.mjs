@@ -1,8 +1,6 @@
 // Bundles the two browser/editor runtimes with esbuild:
-//   extension/extension.ts      -> dist/extension/extension.js        (CommonJS, Node, for the extension host)
-//   webviews/renderers/vegalite -> dist/webviews/renderers/vegalite.js (ES module, browser, notebook renderer)
-//   webviews/renderers/profile  -> dist/webviews/renderers/profile.js  (ES module, browser, notebook renderer)
-//   webviews/renderers/drift    -> dist/webviews/renderers/drift.js    (ES module, browser, notebook renderer)
+//   extension/extension.ts  -> dist/extension/extension.js     (CommonJS, Node, for the extension host)
+//   webviews/renderers/NAME -> dist/webviews/renderers/NAME.js (ES modules, browser, notebook renderers; see RENDERERS)
 // The extension host must load no native module (Electron's ABI differs from the user's
 // node): the bundle is checked for any, and the build fails if one slipped in.
 //
@@ -16,9 +14,35 @@ const PURE_MODULES = ['extension/commands.ts', 'extension/notebook/mime.ts'];
 /** Packages with native parts; none may end up in the extension host. */
 const NATIVE_PACKAGES = ['better-sqlite3', '@duckdb/', 'duckdb', '@tensorflow/tfjs-node', 'zeromq', 'tslab', 'bindings', 'node-gyp-build'];
 
+/**
+ * Notebook renderers (ES modules for the notebook webview), by file name under
+ * webviews/renderers, with why each exists. Only vega-lite's is big: the others draw SVG.
+ */
+const RENDERERS = {
+  vegalite: 'vega-lite charts; vega is large, loaded once per notebook webview',
+  profile: 'the inline data profile of lab.profile(...), SVG bars only (a few KiB)',
+  drift: 'the inline drift report of lab.drift(...), SVG bars only',
+};
+
+function buildRenderer(root, dist, name) {
+  return build({
+    entryPoints: [join(root, 'webviews', 'renderers', `${name}.ts`)],
+    outfile: join(dist, 'webviews', 'renderers', `${name}.js`),
+    bundle: true,
+    platform: 'browser',
+    format: 'esm',
+    target: 'es2022',
+    minify: true,
+    sourcemap: 'linked',
+    metafile: true,
+    logLevel: 'warning',
+  });
+}
+
 export async function buildExtension(root, { minify = false, log = console.log } = {}) {
   const dist = join(root, 'dist');
-  const [, host, renderer, profileRenderer, driftRenderer] = await Promise.all([
+  const names = Object.keys(RENDERERS);
+  const [, host, ...renderers] = await Promise.all([
     build({
       entryPoints: PURE_MODULES.map((f) => join(root, f)),
       outdir: dist,
@@ -46,45 +70,7 @@ export async function buildExtension(root, { minify = false, log = console.log }
       metafile: true,
       logLevel: 'warning',
     }),
-    build({
-      entryPoints: [join(root, 'webviews', 'renderers', 'vegalite.ts')],
-      outfile: join(dist, 'webviews', 'renderers', 'vegalite.js'),
-      bundle: true,
-      platform: 'browser',
-      format: 'esm',
-      target: 'es2022',
-      // vega and vega-lite are large; the renderer is loaded once per notebook webview.
-      minify: true,
-      sourcemap: 'linked',
-      metafile: true,
-      logLevel: 'warning',
-    }),
-    build({
-      // The inline data profile of `lab.profile(...)`: no vega, SVG bars only (a few KiB).
-      entryPoints: [join(root, 'webviews', 'renderers', 'profile.ts')],
-      outfile: join(dist, 'webviews', 'renderers', 'profile.js'),
-      bundle: true,
-      platform: 'browser',
-      format: 'esm',
-      target: 'es2022',
-      minify: true,
-      sourcemap: 'linked',
-      metafile: true,
-      logLevel: 'warning',
-    }),
-    build({
-      // The inline drift report of `lab.drift(...)`: no vega either, SVG bars only.
-      entryPoints: [join(root, 'webviews', 'renderers', 'drift.ts')],
-      outfile: join(dist, 'webviews', 'renderers', 'drift.js'),
-      bundle: true,
-      platform: 'browser',
-      format: 'esm',
-      target: 'es2022',
-      minify: true,
-      sourcemap: 'linked',
-      metafile: true,
-      logLevel: 'warning',
-    }),
+    ...names.map((name) => buildRenderer(root, dist, name)),
   ]);
 
   const inputs = Object.keys(host.metafile.inputs);
@@ -95,9 +81,8 @@ export async function buildExtension(root, { minify = false, log = console.log }
       'Move that code into a child process run by the user\'s node (see kernel/client.ts).');
   }
   const size = (meta) => Object.values(meta.outputs).filter((o) => o.entryPoint).reduce((n, o) => n + o.bytes, 0);
-  log(`bundled ${relative(root, join(dist, 'extension', 'extension.js'))} (${(size(host.metafile) / 1024).toFixed(0)} KiB, ${inputs.length} modules)` +
-    `, ${relative(root, join(dist, 'webviews', 'renderers', 'vegalite.js'))} (${(size(renderer.metafile) / 1024).toFixed(0)} KiB) ` +
-    `, ${relative(root, join(dist, 'webviews', 'renderers', 'profile.js'))} (${(size(profileRenderer.metafile) / 1024).toFixed(0)} KiB) ` +
-    `and ${relative(root, join(dist, 'webviews', 'renderers', 'drift.js'))} (${(size(driftRenderer.metafile) / 1024).toFixed(0)} KiB)`);
-  return { extension: host.metafile, renderer: renderer.metafile, profileRenderer: profileRenderer.metafile, driftRenderer: driftRenderer.metafile };
+  const kib = (meta) => `${(size(meta) / 1024).toFixed(0)} KiB`;
+  log(`bundled ${relative(root, join(dist, 'extension', 'extension.js'))} (${kib(host.metafile)}, ${inputs.length} modules) and the renderers ` +
+    names.map((name, i) => `${name}.js (${kib(renderers[i].metafile)})`).join(', '));
+  return { extension: host.metafile, renderers: Object.fromEntries(names.map((name, i) => [name, renderers[i].metafile])) };
 }
