@@ -4,7 +4,7 @@
  * threshold and message, and an inline SVG of both distributions as shares of each side
  * (reference grey, current blue) on the same bins. Every text from the data is escaped.
  */
-import { escapeHtml } from '../quality/html';
+import { escapeHtml, htmlPage } from '../html-report';
 import { METHOD_NAMES } from './choose';
 import type { ColumnDrift, DriftReport, PredictionQuality } from './types';
 
@@ -66,24 +66,12 @@ ${t.prediction !== undefined ? `<tr><td>prediction</td><td>${escapeHtml(t.predic
 <tr><td>current</td><td>${quality(t.currentQuality)}</td></tr>
 ${t.change ? `<tr><td>change</td><td>${Object.entries(t.change).map(([k, v]) => `${escapeHtml(k)} ${v === null ? '–' : `${v >= 0 ? '+' : ''}${num(v)}`}`).join(' · ')}</td></tr>` : ''}
 </table>` : '';
-  return `<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
-<style>
-body{font:14px system-ui,sans-serif;margin:24px;color:#222}table{border-collapse:collapse;margin:8px 0 24px}
-td,th{border-bottom:1px solid #ddd;padding:4px 8px;text-align:left;vertical-align:top}.n{text-align:right;font-variant-numeric:tabular-nums}
-.verdict{font-size:24px;font-weight:600}.bad{color:#b00020}.good{color:#1b7a3a}.dim{color:#666;font-size:12px}
-tr.drifted td:first-child{border-left:4px solid #b00020}tr.skipped{color:#777}
-rect.ref{fill:#9aa0a6}rect.cur{fill:#4a78c2}.key span{display:inline-block;width:10px;height:10px;margin:0 4px 0 12px}
-</style></head><body>
-<h1>${escapeHtml(title)}</h1>
-<p>Reference: ${side(r.reference)}<br>Current: ${side(r.current)}${r.seconds !== undefined ? `<br><span class="dim">computed in ${r.seconds.toFixed(2)} s</span>` : ''}</p>
+  return htmlPage(title, '.verdict{font-size:24px;font-weight:600}.bad{color:#b00020}.good{color:#1b7a3a}.dim{color:#666;font-size:12px}\ntr.drifted td:first-child{border-left:4px solid #b00020}tr.skipped{color:#777}\nrect.ref{fill:#9aa0a6}rect.cur{fill:#4a78c2}.key span{display:inline-block;width:10px;height:10px;margin:0 4px 0 12px}', `<p>Reference: ${side(r.reference)}<br>Current: ${side(r.current)}${r.seconds !== undefined ? `<br><span class="dim">computed in ${r.seconds.toFixed(2)} s</span>` : ''}</p>
 <p class="verdict ${d.drifted ? 'bad' : 'good'}">${d.drifted ? 'Data set drifted' : 'No data set drift'}: ${d.driftedColumns} of ${d.columns} columns drifted (${(100 * d.share).toFixed(1)}%, threshold ${(100 * d.threshold).toFixed(0)}%)</p>
 <p class="key">Distributions as shares of each side:<span style="background:#9aa0a6"></span>reference<span style="background:#4a78c2"></span>current</p>
 <table><tr><th>Column</th><th>Method</th><th>Statistic</th><th>p-value</th><th>Threshold</th><th>Verdict</th><th>Details</th><th>Distributions</th></tr>
 ${rows}
 </table>
 ${target}
-</body></html>
-`;
+`);
 }

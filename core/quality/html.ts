@@ -4,10 +4,9 @@
  * small inline SVG histogram. Every text from the data is HTML-escaped.
  */
 import type { ColumnProfile, DatasetProfile } from './types';
+import { escapeHtml, htmlPage } from '../html-report';
 
-export function escapeHtml(value: unknown): string {
-  return String(value).replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[ch]!));
-}
+export { escapeHtml };
 
 const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
 
@@ -42,17 +41,7 @@ export function profileHtml(p: DatasetProfile): string {
 <td>${c.quantiles ? `${num(c.quantiles.p5)} / ${num(c.quantiles.p25)} / ${num(c.quantiles.p50)} / ${num(c.quantiles.p75)} / ${num(c.quantiles.p95)}` : '–'}</td>
 <td>${c.top.slice(0, 3).map((t) => `${escapeHtml(t.value)} (${t.count})`).join(', ')}</td>
 <td>${sparkline(c)}</td></tr>`).join('\n');
-  return `<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
-<style>
-body{font:14px system-ui,sans-serif;margin:24px;color:#222}table{border-collapse:collapse;margin:8px 0 24px}
-td,th{border-bottom:1px solid #ddd;padding:4px 8px;text-align:left;vertical-align:top}.n{text-align:right;font-variant-numeric:tabular-nums}
-.score{font-size:32px;font-weight:600}.error{color:#b00020}.warning{color:#a15c00}.info{color:#555}
-.tag{background:#eee;border-radius:3px;padding:0 4px;font-size:12px}svg rect{fill:#4a78c2}
-</style></head><body>
-<h1>${escapeHtml(title)}</h1>
-<p>${p.rows} rows × ${p.columns.length} columns · ${p.duplicateRows} duplicate rows${p.sizeBytes !== undefined ? ` · ${(p.sizeBytes / 1024).toFixed(0)} KiB` : ''}</p>
+  return htmlPage(title, '.score{font-size:32px;font-weight:600}.error{color:#b00020}.warning{color:#a15c00}.info{color:#555}\n.tag{background:#eee;border-radius:3px;padding:0 4px;font-size:12px}svg rect{fill:#4a78c2}', `<p>${p.rows} rows × ${p.columns.length} columns · ${p.duplicateRows} duplicate rows${p.sizeBytes !== undefined ? ` · ${(p.sizeBytes / 1024).toFixed(0)} KiB` : ''}</p>
 <p class="score">Quality ${(100 * q.score).toFixed(1)} / 100</p>
 <table><tr><th>Dimension</th><th>Score</th><th>Weight</th><th>How</th></tr>
 ${dims.map(([k, d]) => `<tr><td>${escapeHtml(k)}</td><td class="n">${pct(d.score)}</td><td class="n">${d.weight.toFixed(2)}</td><td>${escapeHtml(d.explanation)}</td></tr>`).join('\n')}
@@ -63,6 +52,5 @@ ${dims.map(([k, d]) => `<tr><td>${escapeHtml(k)}</td><td class="n">${pct(d.score
 <table><tr><th>Column</th><th>Type</th><th>Count</th><th>Missing</th><th>Distinct</th><th>Min</th><th>Max</th><th>Mean</th><th>Std</th><th>p5 / p25 / p50 / p75 / p95</th><th>Top</th><th>Distribution</th></tr>
 ${columns}
 </table>
-</body></html>
-`;
+`);
 }
