@@ -11,6 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { takeScreenshot } from '../runner/index';
+import { eventually } from '../runner/wait';
 
 const REPO = path.join(__dirname, '..', '..', '..', '..');
 const SEATTLE = path.join(REPO, 'node_modules', 'vega-datasets', 'data', 'seattle-weather.csv');
@@ -27,11 +28,7 @@ function tabOpen(label: string): boolean {
   return vscode.window.tabGroups.all.flatMap((g) => g.tabs).some((t) => t.label === label);
 }
 
-async function waitFor(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-  assert.ok(check(), what);
-}
+const waitFor = (check: () => boolean, what: string, timeoutMs = 10_000): Promise<boolean> => eventually(what, check, timeoutMs, 100);
 
 describe('drift', function () {
   this.timeout(180_000);

@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { takeScreenshot } from '../runner/index';
+import { eventually, sleep } from '../runner/wait';
 
 const EXTENSION_ID = 'labbook.labbook';
 const CONTROLLER_ID = 'labbook-typescript';
@@ -22,17 +23,8 @@ interface LabbookApi {
   kernelPid(notebook: vscode.NotebookDocument): number | undefined;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor<T>(what: string, probe: () => T | undefined | false, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(100);
-  }
-}
+/** Polls a synchronous probe (cell outputs, editors) every 100 ms. */
+const waitFor = <T>(what: string, probe: () => T | undefined | false, timeoutMs = 60_000): Promise<T> => eventually(what, probe, timeoutMs, 100);
 
 const decode = (item: vscode.NotebookCellOutputItem) => new TextDecoder().decode(item.data);
 

@@ -11,6 +11,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { takeScreenshot } from '../runner/index';
+import { eventually } from '../runner/wait';
 
 const REPO = path.join(__dirname, '..', '..', '..', '..');
 const DATA = path.join(REPO, 'node_modules', 'vega-datasets', 'data');
@@ -30,18 +31,6 @@ interface LabbookApi {
     getTreeItem(node: DatasetNode): vscode.TreeItem;
     openQualityPanels(): { title: string; profile: Profile }[];
   };
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function eventually<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(200);
-  }
 }
 
 describe('data quality', function () {

@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { takeScreenshot } from '../runner/index';
+import { eventually, sleep } from '../runner/wait';
 
 type Node =
   | { kind: 'experiment'; experiment: { id: number; name: string; runCount: number } }
@@ -21,18 +22,6 @@ interface LabbookApi {
     getTreeItem(node: Node): vscode.TreeItem;
     openRunIds(): string[];
   };
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(200);
-  }
 }
 
 describe('runs sidebar', function () {

@@ -11,6 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { screenshotWithInspection, takeScreenshot } from '../runner/index';
+import { eventually, sleep } from '../runner/wait';
 
 interface RunItem { id: string; name: string; status: string; startTime: number; parentRunId: string | null; pinned: boolean; experiment: string }
 type Node =
@@ -37,18 +38,6 @@ interface LabbookApi {
 
 const REPO = path.join(__dirname, '..', '..', '..', '..');
 const HOSTILE_IMG = '<img src=x onerror="window.__xss=1">';
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function eventually<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(200);
-  }
-}
-
 function tabLabels(): string[] {
   return vscode.window.tabGroups.all.flatMap((g) => g.tabs).map((t) => t.label);
 }
