@@ -840,7 +840,8 @@ function hellingerNumeric(reference: Float64Array, current: Float64Array): numbe
 }
 
 /** numpy.histogram_bin_edges(data, 'sturges') for `count` values spanning [lo, hi]. */
-function sturgesFor(count: number, lo: number, hi: number): Float64Array {
+/** numpy's Sturges edges for `count` values spanning [lo, hi]. */
+export function sturgesFor(count: number, lo: number, hi: number): Float64Array {
   const range = hi - lo;
   const width = range / (Math.log2(count) + 1);
   const bins = width ? Math.ceil(range / width) : 1;
