@@ -175,3 +175,120 @@ export function describeSplit(split: TrafficSplit): string {
     default: return c === null ? `v${split.primary}` : `v${split.primary} ${100 - split.weight}% / v${c} ${split.weight}%`;
   }
 }
+
+// ---- Monitoring (core/serve/monitor.ts; shown by the editor's monitoring panel) ----
+
+/** When a deployment counts as degraded; each crossing raises an alert. */
+export interface MonitorThresholds {
+  /** Share of requests answered with a 4xx/5xx status, over the window. */
+  errorRate: number;
+  /** 95th percentile of prediction latency, milliseconds. */
+  p95LatencyMs: number;
+  /** Live accuracy (classification) below this, once `minFeedback` labels arrived for a variant. */
+  minAccuracy: number;
+  /** Labels needed before live quality is judged. */
+  minFeedback: number;
+  /** Data drift of recent inputs against the training data set counts as an alert. */
+  dataDrift: boolean;
+  /**
+   * Share of drifted features that raises the data-drift alert: 0.5 is Evidently's data set
+   * drift rule, so one feature wobbling among many does not mark a deployment degraded.
+   */
+  dataDriftShare: number;
+  /** A drift detected by the concept-drift detector over the error stream counts as an alert. */
+  conceptDrift: boolean;
+}
+
+export const DEFAULT_MONITOR_THRESHOLDS: MonitorThresholds = {
+  errorRate: 0.05,
+  p95LatencyMs: 250,
+  minAccuracy: 0.8,
+  minFeedback: 20,
+  dataDrift: true,
+  dataDriftShare: 0.5,
+  conceptDrift: true,
+};
+
+export interface MonitorOptions {
+  /** How far back rates, latency and errors look, ms (default 5 minutes). */
+  windowMs?: number;
+  /** Width of one point of the time series, ms (default 10 s). */
+  bucketMs?: number;
+  /** Most recent logged inputs compared with the training data (default 500). */
+  driftWindow?: number;
+  thresholds?: Partial<MonitorThresholds>;
+  now?: number;
+}
+
+/** One bucket of the traffic time series. */
+export interface TrafficPoint {
+  /** Start of the bucket, epoch ms. */
+  t: number;
+  variant: Variant;
+  /** Predictions answered (shadow predictions are counted apart). */
+  predictions: number;
+  shadow: number;
+  /** Latency percentiles of the bucket's predictions, ms (null when none). */
+  p50: number | null;
+  p95: number | null;
+  p99: number | null;
+}
+
+export interface VariantQuality {
+  variant: Variant;
+  version: number;
+  predictions: number;
+  /** Predictions with a label (feedback joined by id). */
+  labelled: number;
+  /** Classification: share correct; null before any label or for regression. */
+  accuracy: number | null;
+  /** Regression: mean absolute error; null otherwise. */
+  mae: number | null;
+}
+
+export interface MonitorAlert {
+  kind: 'error-rate' | 'latency' | 'accuracy' | 'data-drift' | 'concept-drift' | 'down';
+  severity: 'warning' | 'error';
+  message: string;
+}
+
+export interface MonitoringSnapshot {
+  deployment: Deployment;
+  split: TrafficSplit;
+  url: string;
+  /** The server answered /healthz. */
+  up: boolean;
+  at: number;
+  windowMs: number;
+  bucketMs: number;
+  thresholds: MonitorThresholds;
+  /** Over the window. */
+  requestsPerSecond: number;
+  latency: { p50: number | null; p95: number | null; p99: number | null };
+  /** Responses to predict requests by HTTP status code since the server started (from its /metrics), e.g. { "200": 812, "422": 3 }. */
+  responsesByCode: Record<string, number>;
+  /** Share of non-2xx responses among predict requests since start; null before any. */
+  errorRate: number | null;
+  traffic: TrafficPoint[];
+  variants: VariantQuality[];
+  /** Recent inputs against the primary version's training data set (its logged `train` snapshot). */
+  drift: {
+    reference: string | null;
+    /** Inputs compared (the newest `driftWindow`). */
+    rows: number;
+    report: import('../drift/types').DriftReport | null;
+    /** Why there is no report (no training data set logged, too few inputs…). */
+    message: string | null;
+  };
+  /** ADWIN (river's defaults) over the error stream of labelled predictions, oldest first. */
+  detector: {
+    name: 'adwin';
+    values: number;
+    /** Indices in the error stream at which drift was detected. */
+    detections: number[];
+    /** Running error rate over the stream, for the chart (at most 500 points). */
+    errors: { i: number; error: number; mean: number }[];
+  };
+  alerts: MonitorAlert[];
+  status: 'healthy' | 'degraded' | 'down' | 'stopped';
+}

@@ -161,6 +161,34 @@ export class ServiceClient extends RpcClientBase<ServiceClientEvents> {
     return this.request(() => this.connection.sendRequest(protocol.CompareDataForDrift, { reference, current, ...(options ? { options } : {}) }));
   }
 
+  /** Running deployments (and stopped ones with `all`), newest first. */
+  listDeployments(all = false): Promise<protocol.DeploymentItem[]> {
+    return this.request(() => this.connection.sendRequest(protocol.ListDeployments, { all }));
+  }
+
+  /** Starts a detached server process (it outlives the service and the window); resolves once it listens. */
+  startDeployment(params: protocol.StartDeploymentParams): Promise<protocol.DeploymentItem> {
+    return this.request(() => this.connection.sendRequest(protocol.StartDeployment, params));
+  }
+
+  /** Shift, switch, promote, rollback, stop or status; a promotion refused by its gates rejects with the gate results as the error's data. */
+  controlDeployment(name: string, message: protocol.ControlMessage): Promise<protocol.DeploymentStatusReport> {
+    return this.request(() => this.connection.sendRequest(protocol.ControlDeployment, { name, message }));
+  }
+
+  deploymentToken(name: string): Promise<string> {
+    return this.request(() => this.connection.sendRequest(protocol.GetDeploymentToken, { name }));
+  }
+
+  /** Oldest first. */
+  deploymentEvents(name: string): Promise<protocol.DeploymentEvent[]> {
+    return this.request(() => this.connection.sendRequest(protocol.GetDeploymentEvents, { name }));
+  }
+
+  monitoring(name: string, options: { windowMs?: number; driftWindow?: number; thresholds?: Partial<protocol.MonitorThresholds> } = {}): Promise<protocol.MonitoringSnapshot> {
+    return this.request(() => this.connection.sendRequest(protocol.GetMonitoring, { name, ...options }));
+  }
+
   shutdown(graceMs = 2000): Promise<void> {
     return this.stop(() => this.connection.sendRequest(protocol.ServiceShutdown), graceMs);
   }

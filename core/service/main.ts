@@ -18,6 +18,7 @@ import { checkRunsTableQuery, queryRunsTable } from './table';
 import { registerRegistryHandlers } from './registry-handlers';
 import { registerQualityHandlers } from './quality-handlers';
 import { registerDriftHandlers } from './drift-handlers';
+import { registerDeployHandlers } from './deploy-handlers';
 
 const POLL_MS = 400;
 const KILLED_CHECK_MS = 5000;
@@ -179,6 +180,12 @@ registerRegistryHandlers({
 
 registerQualityHandlers({ connection, currentStore, storePath: () => storePath });
 registerDriftHandlers({ connection });
+registerDeployHandlers({
+  connection,
+  currentStore,
+  storePath: () => storePath,
+  notifyChanges: (ownWrite) => notifyChanges(ownWrite),
+});
 
 connection.onRequest(protocol.ServiceShutdown, () => {
   setImmediate(() => process.exit(0));

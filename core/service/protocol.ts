@@ -292,6 +292,50 @@ export interface CompareDataForDriftParams {
 /** Compares two data files column by column; bad options or unusable data fail with a message naming the problem. */
 export const CompareDataForDrift = new RequestType<CompareDataForDriftParams, DriftReport, void>('drift/compare');
 
+// ---- Deployments (core/serve) ----
+
+export type {
+  Deployment, DeploymentEvent, DeploymentStatusReport, MonitoringSnapshot, MonitorThresholds, MonitorAlert, Strategy, TrafficSplit,
+  TrafficPoint, VariantQuality, ControlMessage,
+} from '../serve/types';
+import type { ControlMessage, Deployment, DeploymentEvent, DeploymentStatusReport, MonitoringSnapshot, MonitorThresholds, Strategy, TrafficSplit } from '../serve/types';
+
+/** A deployment as the Deployments view shows it. */
+export interface DeploymentItem {
+  deployment: Deployment;
+  split: TrafficSplit;
+  /** e.g. http://127.0.0.1:8501/v1/models/penguins */
+  url: string;
+  /** "running" in the store but its process is gone. */
+  processGone: boolean;
+}
+
+export interface StartDeploymentParams {
+  /** NAME, NAME/3, NAME@production, NAME@champion. */
+  ref: string;
+  /** Deployment name (default: the model name). */
+  name?: string;
+  strategy?: Strategy;
+  candidate?: string;
+  weight?: number;
+  /** 0 picks a free port; default 8501. */
+  port?: number;
+  reason?: string;
+}
+
+/** Running deployments (and stopped ones with `all`), newest first. */
+export const ListDeployments = new RequestType<{ all?: boolean }, DeploymentItem[], void>('serve/deployments');
+/** Starts a server process of its own (it outlives the window); resolves once it listens. */
+export const StartDeployment = new RequestType<StartDeploymentParams, DeploymentItem, void>('serve/start');
+/** Shift, switch, promote (through the gates), rollback, stop. */
+export const ControlDeployment = new RequestType<{ name: string; message: ControlMessage }, DeploymentStatusReport, void>('serve/control');
+/** The bearer token of a deployment (the extension keeps it in secret storage). */
+export const GetDeploymentToken = new RequestType<{ name: string }, string, void>('serve/token');
+/** Stage changes and traffic changes of a deployment, oldest first. */
+export const GetDeploymentEvents = new RequestType<{ name: string }, DeploymentEvent[], void>('serve/events');
+/** Live monitoring of one deployment. */
+export const GetMonitoring = new RequestType<{ name: string; windowMs?: number; driftWindow?: number; thresholds?: Partial<MonitorThresholds> }, MonitoringSnapshot, void>('serve/monitoring');
+
 export const ServiceShutdown = new RequestType0<void, void>('service/shutdown');
 /** Something was written to the store (by a kernel, the CLI, or the service itself). */
 export const StoreChanged = new NotificationType<{ dataVersion: number }>('service/storeChanged');

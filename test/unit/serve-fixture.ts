@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { Registry } from '../../core/registry/registry';
 import { saveModelArtifacts } from '../../core/registry/model-io';
 import { Store } from '../../core/store';
+import { logDatasetForRun } from '../../kernel/sdk/dataset';
 
 export const MODEL = 'penguins';
 export const FEATURES = ['Beak Length (mm)', 'Beak Depth (mm)', 'Flipper Length (mm)', 'Body Mass (g)'];
@@ -63,8 +64,17 @@ export interface ServeFixture {
   close(): void;
 }
 
+export interface ServeFixtureOptions {
+  /**
+   * Each version's run logs its training rows as data set `penguins-train` (role train,
+   * with its Parquet snapshot), as run.logDataset does: monitoring compares live inputs
+   * with it. Off by default: it costs DuckDB a second or so.
+   */
+  logTrainingData?: boolean;
+}
+
 /** A store at `<dir>/.labbook/labbook.db` with penguins v1 (good) and v2 (barely trained). */
-export async function servedPenguins(dir: string): Promise<ServeFixture> {
+export async function servedPenguins(dir: string, options: ServeFixtureOptions = {}): Promise<ServeFixture> {
   if (tf.getBackend() !== 'cpu') await tf.setBackend('cpu');
   const dbPath = join(dir, '.labbook', 'labbook.db');
   mkdirSync(dirname(dbPath), { recursive: true });
@@ -79,6 +89,7 @@ export async function servedPenguins(dir: string): Promise<ServeFixture> {
     const model = await train(rows, species, epochs, seed);
     const run = store.createRun({ experiment: 'penguins', name: `dense-8-${epochs}-epochs` });
     await saveModelArtifacts(store, run.id, model, 'model/');
+    if (options.logTrainingData) await logDatasetForRun(run.id, store, rows, { name: 'penguins-train', role: 'train' });
     store.endRun(run.id, 'finished');
     registry.registerVersion({ name: MODEL, runId: run.id, artifactPath: 'model/', signature, by: 'serve-test' });
     model.dispose();
