@@ -41,6 +41,15 @@ export enum Command {
   CompareDatasetVersions = 'labbook.compareDatasetVersions',
   CompareDataForDrift = 'labbook.compareDataForDrift',
   CheckDriftAgainst = 'labbook.checkDriftAgainst',
+  DeployModel = 'labbook.deployModel',
+  StartCanary = 'labbook.startCanary',
+  ShiftTraffic = 'labbook.shiftTraffic',
+  PromoteCandidate = 'labbook.promoteCandidate',
+  RollbackDeployment = 'labbook.rollbackDeployment',
+  StopDeployment = 'labbook.stopDeployment',
+  OpenDeploymentMonitor = 'labbook.openDeploymentMonitor',
+  CopyDeploymentToken = 'labbook.copyDeploymentToken',
+  RefreshDeployments = 'labbook.refreshDeployments',
 }
 
 /** Title and category as package.json shows them in the command palette. */
@@ -86,6 +95,15 @@ export const COMMANDS: readonly CommandInfo[] = [
   { id: Command.CompareDatasetVersions, title: 'Compare for Drift with…', category: 'Labbook' },
   { id: Command.CompareDataForDrift, title: 'Compare Data for Drift…', category: 'Labbook' },
   { id: Command.CheckDriftAgainst, title: 'Check Drift Against…', category: 'Labbook' },
+  { id: Command.DeployModel, title: 'Deploy Model…', category: 'Labbook' },
+  { id: Command.StartCanary, title: 'Start Canary…', category: 'Labbook' },
+  { id: Command.ShiftTraffic, title: 'Shift Traffic…', category: 'Labbook' },
+  { id: Command.PromoteCandidate, title: 'Promote Candidate', category: 'Labbook' },
+  { id: Command.RollbackDeployment, title: 'Rollback Deployment', category: 'Labbook' },
+  { id: Command.StopDeployment, title: 'Stop Deployment…', category: 'Labbook' },
+  { id: Command.OpenDeploymentMonitor, title: 'Open Deployment Monitor', category: 'Labbook' },
+  { id: Command.CopyDeploymentToken, title: 'Copy Deployment Token', category: 'Labbook' },
+  { id: Command.RefreshDeployments, title: 'Refresh Deployments', category: 'Labbook' },
 ];
 
 /** Ids of every contributed command. */

@@ -17,6 +17,9 @@ import { QualityFeature } from './quality/qualityFeature';
 import type { DatasetsTreeNode } from './quality/datasetsTree';
 import type { DatasetProfile } from '../core/quality/types';
 import { DriftFeature } from './drift/driftFeature';
+import { DeploymentsFeature } from './deployments/deploymentsFeature';
+import type { DeploymentsTreeNode } from './deployments/deploymentsTree';
+import type { MonitoringSnapshot } from '../core/serve/types';
 import type { ModelsTreeNode } from './models/modelsTree';
 import type { RunsTreeNode } from './runs/runsTree';
 import type { ServiceClient } from '../core/service/client';
@@ -56,6 +59,15 @@ export interface LabbookApi {
     getTreeItem(node: DatasetsTreeNode): vscode.TreeItem;
     openQualityPanels(): { title: string; profile: DatasetProfile }[];
   };
+  /** The Deployments tree, the open Deployment Monitor panels and the tokens kept in secret storage. */
+  deployments: {
+    getChildren(node?: DeploymentsTreeNode): Promise<DeploymentsTreeNode[]>;
+    getTreeItem(node: DeploymentsTreeNode): vscode.TreeItem;
+    /** Open monitors: tab title, the last snapshot shown, and how many degraded warnings each showed. */
+    openMonitors(): { name: string; title: string; snapshot: MonitoringSnapshot | undefined; warnings: number }[];
+    /** The bearer token kept in secret storage for a deployment (set by deploy and Copy Deployment Token). */
+    storedToken(name: string): Thenable<string | undefined>;
+  };
 }
 
 class Labbook extends Disposable {
@@ -65,6 +77,7 @@ class Labbook extends Disposable {
   readonly models: ModelsFeature;
   readonly quality: QualityFeature;
   readonly drift: DriftFeature;
+  readonly deployments: DeploymentsFeature;
 
   constructor(context: vscode.ExtensionContext) {
     super();
@@ -78,6 +91,8 @@ class Labbook extends Disposable {
     this.quality = this.track(new QualityFeature(context.extensionPath, () => this.runs.serviceClient, this.log));
     this.track(this.runs.onDidChangeStore(() => this.quality.onStoreChanged()));
     this.drift = this.track(new DriftFeature(context.extensionPath, () => this.runs.serviceClient, this.log));
+    this.deployments = this.track(new DeploymentsFeature(context.extensionPath, () => this.runs.serviceClient, context.secrets, this.log));
+    this.track(this.runs.onDidChangeStore(() => this.deployments.onStoreChanged()));
     this.track(this.kernels.onDidRunEvent(() => this.runs.onRunEvent()));
     this.registerCommands();
   }
@@ -92,6 +107,7 @@ class Labbook extends Disposable {
       ...this.models.commands(),
       ...this.quality.commands(),
       ...this.drift.commands(),
+      ...this.deployments.commands(),
     };
     for (const [id, handler] of Object.entries(handlers)) {
       this.track(vscode.commands.registerCommand(id, handler));
@@ -114,6 +130,7 @@ export function activate(context: vscode.ExtensionContext): LabbookApi {
   const models = labbook.models;
   const quality = labbook.quality;
   const drift = labbook.drift;
+  const deployments = labbook.deployments;
   return {
     activationMs,
     kernelPid: (notebook) => kernels.kernelPid(notebook),
@@ -137,6 +154,12 @@ export function activate(context: vscode.ExtensionContext): LabbookApi {
     drift: {
       openTitles: () => drift.panels.openTitles,
       showColumn: (title, column) => drift.panels.find(title)?.showColumn(column) ?? false,
+    },
+    deployments: {
+      getChildren: (node) => deployments.tree.getChildren(node),
+      getTreeItem: (node) => deployments.tree.getTreeItem(node),
+      openMonitors: () => deployments.monitors.all.map((p) => ({ name: p.name, title: p.title, snapshot: p.last, warnings: p.warnings })),
+      storedToken: (name) => deployments.actions.storedToken(name),
     },
   };
 }

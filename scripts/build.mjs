@@ -48,7 +48,7 @@ const { buildExtension } = await import('./build-extension.mjs');
 await buildExtension(root);
 
 // Panels (webviews): one browser bundle each, with their stylesheet beside it.
-for (const panel of ['run-details', 'runs-table', 'compare', 'registry', 'model-card', 'data-quality', 'drift']) {
+for (const panel of ['run-details', 'runs-table', 'compare', 'registry', 'model-card', 'data-quality', 'drift', 'monitoring']) {
   await build({
     entryPoints: [join(root, 'webviews', panel, 'main.ts')],
     outfile: join(dist, 'webviews', panel, 'main.js'),

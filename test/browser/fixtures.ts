@@ -7,6 +7,8 @@ import type { RunsTableRow } from '../../core/service/protocol';
 import type { GateResult, ModelCard, ModelDetails, ModelTransition, ModelVersionItem } from '../../core/service/protocol';
 import type { ColumnProfile, DatasetProfile, HistogramBin, QualityIssue } from '../../core/quality/types';
 import type { ColumnDrift, DriftBin, DriftReport } from '../../core/drift/types';
+import type { MonitoringSnapshot, TrafficPoint } from '../../core/serve/types';
+import { DEFAULT_MONITOR_THRESHOLDS, DEFAULT_SERVE_CONFIG } from '../../core/serve/types';
 
 export const HOSTILE = {
   img: '<img src=x onerror="window.__xss=1">',
@@ -534,5 +536,110 @@ export function seattleDrift(options: { hostile?: boolean } = {}): DriftReport {
     },
     options: { columnMethods: {}, datasetShare: 0.5, seed: 42, target: 'weather', prediction: 'predicted_weather' } as DriftReport['options'],
     seconds: 0.184,
+  };
+}
+
+export interface MonitoringFixtureOptions {
+  /** Markup in the deployment's name, a drifted column's name and an alert. */
+  hostile?: boolean;
+  /** The candidate misbehaves: slow, wrong, erroring; alerts raised. */
+  degraded?: boolean;
+  /** Snapshot time (epoch ms); the series ends here. */
+  now?: number;
+}
+
+/**
+ * A monitoring snapshot of a penguins classifier served as a canary (v2 answers 90%, v3
+ * 10%) over the last 5 minutes in 10 s buckets: a steady ~6 requests/s, feedback for about
+ * a third of the predictions, the inputs compared with v2's training data (344 rows).
+ * `degraded`: the candidate answers slowly and wrongly, ADWIN detects the change, and the
+ * error rate, latency, accuracy and drift alerts are raised.
+ */
+export function penguinsMonitoring(options: MonitoringFixtureOptions = {}): MonitoringSnapshot {
+  const hostile = options.hostile ?? false;
+  const degraded = options.degraded ?? false;
+  const now = options.now ?? Date.UTC(2026, 10, 24, 14, 30, 0);
+  const bucketMs = 10_000;
+  const windowMs = 5 * 60_000;
+  const name = hostile ? `penguins ${HOSTILE.img}` : 'penguins';
+  const start = now - windowMs;
+  const traffic: TrafficPoint[] = [];
+  for (let i = 0; i < windowMs / bucketMs; i++) {
+    const t = start + i * bucketMs;
+    const wave = Math.sin(i / 4);
+    const primary = Math.round(54 + 8 * wave + (i % 3));
+    const candidate = Math.round(6 + 2 * Math.cos(i / 3) + (i % 2));
+    const slow = degraded && i > 16;
+    traffic.push({ t, variant: 'primary', predictions: primary, shadow: 0, p50: 3.1 + 0.3 * wave, p95: 7.8 + 1.2 * wave, p99: 12.4 + 2 * wave });
+    traffic.push({ t, variant: 'candidate', predictions: candidate, shadow: 0, p50: slow ? 140 : 3.4, p95: slow ? 310 + 20 * wave : 8.6 + wave, p99: slow ? 420 : 14 });
+  }
+  const sum = (v: 'primary' | 'candidate') => traffic.filter((p) => p.variant === v).reduce((n, p) => n + p.predictions, 0);
+  const errors: { i: number; error: number; mean: number }[] = [];
+  let wrong = 0;
+  const labelled = degraded ? 240 : 180;
+  for (let i = 0; i < labelled; i++) {
+    const error = degraded && i >= 150 ? (i % 3 === 0 ? 0 : 1) : (i % 19 === 7 ? 1 : 0);
+    wrong += error;
+    errors.push({ i, error, mean: wrong / (i + 1) });
+  }
+  const column = (col: string, statistic: number, pValue: number, drifted: boolean): ColumnDrift => ({
+    name: col, type: 'numeric', method: 'ks', methodKind: 'test', statistic, pValue, threshold: 0.05, drifted,
+    reason: 'reference has 344 rows (<= 1000) and more than 5 distinct values: K-S test',
+    message: drifted ? `The distributions differ: K-S p-value ${pValue.toPrecision(3)} < 0.05.` : `No drift detected: K-S p-value ${pValue.toPrecision(3)} >= 0.05.`,
+    referenceCount: 342, currentCount: 500, referenceMissing: 2, currentMissing: 0, bins: [],
+  });
+  const columns = [
+    column(hostile ? `Beak Length (mm) ${HOSTILE.script}` : 'Beak Length (mm)', degraded ? 0.2114 : 0.0412, degraded ? 0.00002 : 0.82, degraded),
+    column('Beak Depth (mm)', 0.0521, 0.58, false),
+    column('Flipper Length (mm)', degraded ? 0.1623 : 0.0388, degraded ? 0.0019 : 0.87, degraded),
+    column('Body Mass (g)', 0.0602, 0.41, false),
+  ];
+  const driftedColumns = columns.filter((c) => c.drifted).length;
+  const candidateAccuracy = degraded ? 0.62 : 0.95;
+  const alerts: MonitoringSnapshot['alerts'] = degraded ? [
+    { kind: 'error-rate', severity: 'error', message: 'error rate 7.9% over the window is above 5%' },
+    { kind: 'latency', severity: 'warning', message: 'p95 latency 298 ms is above 250 ms' },
+    { kind: 'accuracy', severity: 'error', message: `candidate v3 live accuracy 62% (${hostile ? HOSTILE.svg : '58 labels'}) is below 80%` },
+    { kind: 'concept-drift', severity: 'warning', message: 'ADWIN detected a change in the error stream at label 163' },
+    { kind: 'data-drift', severity: 'warning', message: '2 of 4 input columns drifted against penguins-train v1' },
+  ] : [];
+  const split = { strategy: 'canary' as const, primary: 2, candidate: 3, weight: 10 };
+  return {
+    deployment: {
+      id: 7, name, modelName: 'penguins', modelRef: 'penguins@production', strategy: 'canary', primaryVersion: 2, candidateRef: 'penguins/3', candidateVersion: 3,
+      weight: 10, host: '127.0.0.1', port: 8501, pid: 41234, status: 'running', error: null, config: DEFAULT_SERVE_CONFIG,
+      tokenFile: '/work/examples/.labbook/deployments/penguins-7.token', createdAt: start - 60_000, createdBy: 'ana', startedAt: start - 58_000, stoppedAt: null, updatedAt: start,
+    },
+    split,
+    url: `http://127.0.0.1:8501/v1/models/${name}`,
+    up: true,
+    at: now,
+    windowMs,
+    bucketMs,
+    thresholds: DEFAULT_MONITOR_THRESHOLDS,
+    requestsPerSecond: (sum('primary') + sum('candidate')) / (windowMs / 1000),
+    latency: degraded ? { p50: 3.3, p95: 298.4, p99: 415.2 } : { p50: 3.2, p95: 8.1, p99: 13.7 },
+    responsesByCode: degraded ? { 200: 1712, 422: 9, 500: 139 } : { 200: 1843, 422: 7 },
+    errorRate: degraded ? 148 / 1860 : 7 / 1850,
+    traffic,
+    variants: [
+      { variant: 'primary', version: 2, predictions: sum('primary'), labelled: Math.round(labelled * 0.76), accuracy: 0.953, mae: null },
+      { variant: 'candidate', version: 3, predictions: sum('candidate'), labelled: Math.round(labelled * 0.24), accuracy: candidateAccuracy, mae: null },
+    ],
+    drift: {
+      reference: 'penguins-train v1',
+      rows: 500,
+      report: {
+        reference: { source: 'penguins-train v1', rows: 344 },
+        current: { source: 'recent inputs', rows: 500 },
+        dataset: { drifted: driftedColumns / columns.length >= 0.5, share: driftedColumns / columns.length, driftedColumns, columns: columns.length, threshold: 0.5 },
+        columns,
+        options: { columnMethods: {}, datasetShare: 0.5 } as DriftReport['options'],
+      },
+      message: null,
+    },
+    detector: { name: 'adwin', values: labelled, detections: degraded ? [163] : [], errors },
+    alerts,
+    status: degraded ? 'degraded' : 'healthy',
   };
 }
