@@ -17,6 +17,7 @@ import {
   type ColumnDrift, type DriftFiles, type DriftReport, type FromDriftView, type PredictionQuality, type Side,
 } from './protocol';
 import { button, el, section, table } from '../shared/dom';
+import { chartConfig } from '../shared/charts';
 import { count, percent, stat } from '../shared/format';
 
 declare function acquireVsCodeApi(): { postMessage(message: FromDriftView): void; setState(s: unknown): void; getState(): unknown };
@@ -356,21 +357,6 @@ function columnLink(name: string): HTMLElement {
 
 // ---- column detail ----
 
-/** A theme colour (VS Code sets them on <html>), for vega, which cannot read CSS variables. */
-function themeColor(name: string, fallback: string): string {
-  return getComputedStyle(document.documentElement).getPropertyValue(name).trim() || fallback;
-}
-
-/** Read when a chart is drawn, so light, dark and high-contrast themes all read well. */
-function chartConfig(): Record<string, unknown> {
-  const muted = themeColor('--vscode-descriptionForeground', '#9d9d9d');
-  const text = themeColor('--vscode-foreground', '#cccccc');
-  return {
-    axis: { labelColor: muted, titleColor: muted, gridColor: 'rgba(128,128,128,0.2)', domainColor: '#888', tickColor: '#888', titleFontWeight: 'normal', labelFontSize: 11 },
-    legend: { labelColor: text, titleColor: muted, orient: 'top', title: null, labelFontSize: 12, symbolType: 'square', symbolOpacity: 1 },
-    view: { stroke: 'transparent' },
-  };
-}
 const SIDE_COLORS = { domain: ['reference', 'current'], range: ['#8b8b8b', '#3794ff'] };
 
 /** Both sides' distributions as shares, one bar per bin and side. */

@@ -19,6 +19,7 @@ import { expressionInterpreter } from 'vega-interpreter';
 import { describeSplit, type MonitoringSnapshot, type TrafficSplit, type Variant } from '../../core/serve/types';
 import { METHOD_NAMES } from '../drift/protocol';
 import { button, el } from '../shared/dom';
+import { chartConfig } from '../shared/charts';
 import { count, percent, stat } from '../shared/format';
 import { isToMonitoringView, type FromMonitoringView, type MonitorAction } from './protocol';
 
@@ -63,20 +64,6 @@ function trafficShare(split: TrafficSplit, variant: Variant): string {
 }
 
 // ---- charts ----
-
-function themeColor(name: string, fallback: string): string {
-  return getComputedStyle(document.documentElement).getPropertyValue(name).trim() || fallback;
-}
-
-function chartConfig(): Record<string, unknown> {
-  const muted = themeColor('--vscode-descriptionForeground', '#9d9d9d');
-  const text = themeColor('--vscode-foreground', '#cccccc');
-  return {
-    axis: { labelColor: muted, titleColor: muted, gridColor: 'rgba(128,128,128,0.2)', domainColor: '#888', tickColor: '#888', titleFontWeight: 'normal', labelFontSize: 11 },
-    legend: { labelColor: text, titleColor: muted, orient: 'top', title: null, labelFontSize: 12, symbolType: 'square', symbolOpacity: 1 },
-    view: { stroke: 'transparent' },
-  };
-}
 
 type ChartKey = 'requests' | 'latency' | 'errors';
 
