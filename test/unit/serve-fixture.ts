@@ -87,7 +87,9 @@ export async function servedPenguins(dir: string, options: ServeFixtureOptions =
   };
   for (const [epochs, seed] of [[30, 7], [0, 11]] as const) {
     const model = await train(rows, species, epochs, seed);
-    const run = store.createRun({ experiment: 'penguins', name: `dense-8-${epochs}-epochs` });
+    // An experiment of its own: the integration suites share the example workspace's store,
+    // and the runs suite expects every "penguins" run to come from the example notebook.
+    const run = store.createRun({ experiment: 'penguins-serving', name: `dense-8-${epochs}-epochs` });
     await saveModelArtifacts(store, run.id, model, 'model/');
     if (options.logTrainingData) await logDatasetForRun(run.id, store, rows, { name: 'penguins-train', role: 'train' });
     store.endRun(run.id, 'finished');

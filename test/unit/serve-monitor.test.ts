@@ -199,7 +199,7 @@ describe('serve monitoring', function () {
       const empty = await monitorDeployment(fx.store, { ...fresh, id: fresh.id + 1000 });
       assert.equal(empty.drift.report, null);
       assert.match(empty.drift.message!, /0 logged inputs/);
-      const run = fx.store.createRun({ experiment: 'penguins', name: 'no-data' });
+      const run = fx.store.createRun({ experiment: 'penguins-serving', name: 'no-data' });
       assert.match((trainingSnapshot(fx.store, run.id) as { message: string }).message, /logged no training data set/);
     });
 
