@@ -446,7 +446,7 @@ export async function driftReport(reference: DriftSource, current: DriftSource, 
           column.currentMissing = size.current - column.currentCount;
           const choice = chooseMethod({ type: 'numeric', referenceCount: column.referenceCount, distinct: Number.POSITIVE_INFINITY }, override);
           apply(choice);
-          column.reason += ` (from 65,536-bin histograms: within ${histograms.errorBound.toPrecision(2)} of the exact value)`;
+          column.reason += ` (from ${histograms.fineBins.toLocaleString('en-US')}-bin histograms: within ${histograms.errorBound.toPrecision(2)} of the exact value)`;
           column.statistic = histograms.result.statistic;
           column.pValue = null;
           column.drifted = verdict('distance', histograms.result, column.threshold);

@@ -73,7 +73,7 @@ describe('drift: Wasserstein from histograms', function () {
     const report = await driftReport({ data: { x: reference.x, tail: reference.tail }, name: 'ref' }, { data: { x: current.x, tail: current.tail }, name: 'cur' });
     const x = report.columns.find((c) => c.name === 'x')!;
     assert.equal(x.method, 'wasserstein');
-    assert.match(x.reason, /from 65,536-bin histograms: within \S+ of the exact value/);
+    assert.match(x.reason, /from [\d,]+-bin histograms: within \S+ of the exact value/);
     assert.equal(x.drifted, true);
     const exact = numericDrift('wasserstein', sorted(reference.x), sorted(current.x)).statistic;
     assert.ok(Math.abs((x.statistic as number) - exact) < 0.01);
