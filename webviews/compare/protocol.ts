@@ -8,6 +8,7 @@
  * its UI state (x axis, smoothing, chosen metrics, collapsed rows) across those.
  */
 import type { RunComparisonData } from '../../core/service/protocol';
+import { isObject } from '../shared/guards';
 
 export type { RunComparisonData };
 
@@ -32,10 +33,6 @@ export type FromCompareView =
 
 /** Text the host accepts from the webview for the clipboard or a file: at most this many characters. */
 export const MAX_EXPORT_CHARS = 20_000_000;
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return !!v && typeof v === 'object' && !Array.isArray(v);
-}
 
 function isText(v: unknown, max: number): v is string {
   return typeof v === 'string' && v.length <= max;

@@ -8,6 +8,7 @@
  */
 import type { ColumnProfile, DatasetProfile, QualityIssue, Severity } from '../../core/quality/types';
 import type { RuleResult, ValidationResult } from '../../core/quality/suite';
+import { isNumber, isNumberOrNull, isObject, isOptional } from '../shared/guards';
 
 export type { ColumnProfile, DatasetProfile, QualityIssue, RuleResult, Severity, ValidationResult };
 
@@ -34,22 +35,6 @@ export type FromDataQualityView =
 
 export const SEVERITIES: readonly Severity[] = ['error', 'warning', 'info'];
 const COLUMN_TYPES: ReadonlySet<string> = new Set(['numeric', 'integer', 'boolean', 'categorical', 'text', 'datetime']);
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return !!v && typeof v === 'object' && !Array.isArray(v);
-}
-
-function isNumber(v: unknown): v is number {
-  return typeof v === 'number';
-}
-
-function isNumberOrNull(v: unknown): boolean {
-  return v === null || typeof v === 'number';
-}
-
-function isOptional(v: unknown, check: (x: unknown) => boolean): boolean {
-  return v === undefined || check(v);
-}
 
 function isStringPair(v: unknown): boolean {
   return Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && typeof v[1] === 'string';

@@ -12,6 +12,7 @@ import type {
   ColumnDrift, DatasetDrift, DriftBin, DriftReport, PredictionQuality, TargetDrift,
 } from '../../core/drift/types';
 import { DRIFT_METHODS } from '../../core/drift/types';
+import { isNumber, isNumberOrNull, isObject, isOptional } from '../shared/guards';
 
 export type { ColumnDrift, DatasetDrift, DriftBin, DriftReport, PredictionQuality, TargetDrift };
 
@@ -46,22 +47,6 @@ export type FromDriftView =
 
 const METHODS: ReadonlySet<string> = new Set(DRIFT_METHODS);
 const SKIPS: ReadonlySet<string> = new Set(['missing-in-reference', 'missing-in-current', 'all-missing', 'empty', 'unsupported-type', 'method-not-applicable']);
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return !!v && typeof v === 'object' && !Array.isArray(v);
-}
-
-function isNumber(v: unknown): v is number {
-  return typeof v === 'number';
-}
-
-function isNumberOrNull(v: unknown): boolean {
-  return v === null || typeof v === 'number';
-}
-
-function isOptional(v: unknown, check: (x: unknown) => boolean): boolean {
-  return v === undefined || check(v);
-}
 
 function isSide(v: unknown): v is Side {
   return v === 'reference' || v === 'current';

@@ -8,6 +8,7 @@
  * edits of the intended use and limitations across refreshes.
  */
 import type { ModelCard } from '../../core/service/protocol';
+import { isObject } from '../shared/guards';
 
 export type { ModelCard };
 
@@ -34,10 +35,6 @@ export type FromModelCardView =
   | { type: 'exportMarkdown'; markdown: string; fileName: string }
   | { type: 'copyMarkdown'; markdown: string }
   | { type: 'openRun'; runId: string };
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return !!v && typeof v === 'object' && !Array.isArray(v);
-}
 
 function isText(v: unknown, max: number): v is string {
   return typeof v === 'string' && v.length <= max;

@@ -9,6 +9,7 @@
  * usual dialogs).
  */
 import type { MonitoringSnapshot } from '../../core/serve/types';
+import { isObject } from '../shared/guards';
 
 export type { MonitoringSnapshot };
 
@@ -25,10 +26,6 @@ export type ToMonitoringView =
 export type FromMonitoringView =
   | { type: 'ready' }
   | { type: 'action'; action: MonitorAction };
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return !!v && typeof v === 'object' && !Array.isArray(v);
-}
 
 const isNumber = (v: unknown): v is number => typeof v === 'number';
 const isNumberOrNull = (v: unknown): boolean => v === null || typeof v === 'number';

@@ -9,6 +9,7 @@
  */
 import type { GatesConfig, ModelDetails } from '../../core/service/protocol';
 import type { HoldoutMetric, StageGates } from '../../core/registry/types';
+import { isObject } from '../shared/guards';
 
 export type { GatesConfig, HoldoutMetric, ModelDetails, StageGates };
 
@@ -52,10 +53,6 @@ export type FromRegistryView =
   | { type: 'setAlias'; version: number }
   | { type: 'modelCard'; version: number }
   | { type: 'saveGates'; gates: GatesConfig };
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return !!v && typeof v === 'object' && !Array.isArray(v);
-}
 
 function isVersion(v: unknown): v is number {
   return Number.isInteger(v) && (v as number) > 0;
