@@ -15,6 +15,7 @@ import {
   type Severity, type ValidationResult,
 } from './protocol';
 import { button, el, section, table } from '../shared/dom';
+import { columnNavigation } from '../shared/column-navigation';
 import { bytes, count, percent, scoreGrade as grade, stat, valueText } from '../shared/format';
 
 declare function acquireVsCodeApi(): { postMessage(message: FromDataQualityView): void; setState(s: unknown): void; getState(): unknown };
@@ -65,8 +66,6 @@ let current: { fileName: string; path: string; profile: DatasetProfile; live: bo
 let busy = false;
 const charts: Result[] = [];
 let observer: IntersectionObserver | undefined;
-/** Where the overview was scrolled when a column was opened. */
-let overviewScroll = 0;
 
 function finalizeCharts(): void {
   observer?.disconnect();
@@ -490,32 +489,19 @@ function renderColumn(name: string): boolean {
   return true;
 }
 
-function openColumn(name: string): void {
-  overviewScroll = window.scrollY;
-  ui.column = name;
-  saveUi();
-  if (renderColumn(name)) window.scrollTo(0, 0);
-}
-
-function closeColumn(): void {
-  ui.column = null;
-  saveUi();
-  renderOverview();
-  window.scrollTo(0, overviewScroll);
-}
-
-function render(): void {
-  if (!current) return;
-  const scrollY = window.scrollY;
-  if (ui.column !== null && renderColumn(ui.column)) {
-    window.scrollTo(0, scrollY);
-    return;
-  }
-  ui.column = null;
-  saveUi();
-  renderOverview();
-  window.scrollTo(0, scrollY);
-}
+const navigation = columnNavigation({
+  column: () => ui.column,
+  setColumn: (name) => {
+    ui.column = name;
+    saveUi();
+  },
+  hasContent: () => current !== undefined,
+  renderOverview,
+  renderColumn,
+});
+const openColumn = (name: string): void => navigation.open(name);
+const closeColumn = (): void => navigation.close();
+const render = (): void => navigation.render();
 
 function showMessage(message: string): void {
   finalizeCharts();
@@ -532,10 +518,6 @@ function setBusy(value: boolean): void {
     else action.removeAttribute('disabled');
   }
 }
-
-window.addEventListener('keydown', (event) => {
-  if (event.key === 'Escape' && ui.column !== null && current) closeColumn();
-});
 
 window.addEventListener('message', (event: MessageEvent<unknown>) => {
   const message = event.data;

@@ -17,6 +17,7 @@ import {
   type ColumnDrift, type DriftFiles, type DriftReport, type FromDriftView, type PredictionQuality, type Side,
 } from './protocol';
 import { button, el, section, table } from '../shared/dom';
+import { columnNavigation } from '../shared/column-navigation';
 import { chartConfig } from '../shared/charts';
 import { count, percent, stat } from '../shared/format';
 
@@ -84,8 +85,6 @@ function saveUi(): void {
 let current: { files: DriftFiles; report: DriftReport } | undefined;
 let busy = false;
 const charts: Result[] = [];
-/** Where the overview was scrolled when a column was opened. */
-let overviewScroll = 0;
 
 function finalizeCharts(): void {
   for (const c of charts.splice(0)) c.finalize();
@@ -502,32 +501,19 @@ function renderColumn(name: string): boolean {
   return true;
 }
 
-function openColumn(name: string): void {
-  overviewScroll = window.scrollY;
-  ui.column = name;
-  saveUi();
-  if (renderColumn(name)) window.scrollTo(0, 0);
-}
-
-function closeColumn(): void {
-  ui.column = null;
-  saveUi();
-  renderOverview();
-  window.scrollTo(0, overviewScroll);
-}
-
-function render(): void {
-  if (!current) return;
-  const scrollY = window.scrollY;
-  if (ui.column !== null && renderColumn(ui.column)) {
-    window.scrollTo(0, scrollY);
-    return;
-  }
-  ui.column = null;
-  saveUi();
-  renderOverview();
-  window.scrollTo(0, scrollY);
-}
+const navigation = columnNavigation({
+  column: () => ui.column,
+  setColumn: (name) => {
+    ui.column = name;
+    saveUi();
+  },
+  hasContent: () => current !== undefined,
+  renderOverview,
+  renderColumn,
+});
+const openColumn = (name: string): void => navigation.open(name);
+const closeColumn = (): void => navigation.close();
+const render = (): void => navigation.render();
 
 function showError(files: DriftFiles, message: string): void {
   finalizeCharts();
@@ -545,10 +531,6 @@ function setBusy(value: boolean): void {
   if (busy) refresh.setAttribute('disabled', '');
   else refresh.removeAttribute('disabled');
 }
-
-window.addEventListener('keydown', (event) => {
-  if (event.key === 'Escape' && ui.column !== null && current) closeColumn();
-});
 
 window.addEventListener('message', (event: MessageEvent<unknown>) => {
   const message = event.data;
