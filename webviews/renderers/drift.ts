@@ -9,13 +9,13 @@
  * The payload comes from a kernel: it is checked at runtime (the Drift panel's own check),
  * and every string, column names and categories included, is set as text, never as HTML.
  */
-import type { ActivationFunction, OutputItem } from 'vscode-notebook-renderer';
 import {
   distributionSvg, isDriftReport, METHOD_NAMES, verdictOf, VERDICT_TEXT,
   type ColumnDrift, type DriftReport, type PredictionQuality,
 } from '../drift/protocol';
 import { count, percent, stat } from '../shared/format';
-import { el, ensureStyle } from '../shared/dom';
+import { el } from '../shared/dom';
+import { jsonRenderer } from '../shared/json-renderer';
 
 const STYLE_ID = 'labbook-drift-style';
 const SVG_NS = 'http://www.w3.org/2000/svg';
@@ -211,24 +211,12 @@ export function renderDrift(r: DriftReport): HTMLElement {
   return el('div', { className: 'lbd' }, header(r), verdictBlock(r), ...(target ? [target] : []), columnsBlock(r));
 }
 
-function showError(element: HTMLElement, message: string): void {
-  element.replaceChildren(el('pre', { className: 'lbd-error', text: `Cannot show the drift report: ${message}` }));
-}
-
-export const activate: ActivationFunction = () => ({
-  renderOutputItem(item: OutputItem, element: HTMLElement) {
-    ensureStyle(STYLE_ID, CSS);
-    let value: unknown;
-    try {
-      value = item.json();
-    } catch (error) {
-      showError(element, `the output is not JSON (${(error as Error).message})`);
-      return;
-    }
-    if (!isDriftReport(value)) {
-      showError(element, 'the output is not a Labbook drift report (expected reference, current, dataset and columns as lab.drift() emits them)');
-      return;
-    }
-    element.replaceChildren(renderDrift(value));
-  },
+export const activate = jsonRenderer({
+  styleId: STYLE_ID,
+  css: CSS,
+  errorClass: 'lbd-error',
+  what: 'the drift report',
+  expected: 'a Labbook drift report (expected reference, current, dataset and columns as lab.drift() emits them)',
+  isValid: isDriftReport,
+  render: renderDrift,
 });

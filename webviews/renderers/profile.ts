@@ -8,11 +8,11 @@
  * The payload comes from a kernel: it is checked at runtime (the Data Quality panel's own
  * check), and every string, column names included, is set as text, never as HTML.
  */
-import type { ActivationFunction, OutputItem } from 'vscode-notebook-renderer';
 import { isDatasetProfile, SEVERITIES } from '../data-quality/protocol';
 import type { ColumnProfile, DatasetProfile, QualityIssue, Severity } from '../../core/quality/types';
 import { bytes, count, percent, scoreGrade, stat, valueText } from '../shared/format';
-import { el, ensureStyle } from '../shared/dom';
+import { el } from '../shared/dom';
+import { jsonRenderer } from '../shared/json-renderer';
 
 const STYLE_ID = 'labbook-profile-style';
 const SVG_NS = 'http://www.w3.org/2000/svg';
@@ -200,24 +200,12 @@ export function renderProfile(p: DatasetProfile): HTMLElement {
   return el('div', { className: 'lbp' }, header(p), scoreBlock(p), issuesBlock(p), columnsBlock(p));
 }
 
-function showError(element: HTMLElement, message: string): void {
-  element.replaceChildren(el('pre', { className: 'lbp-error', text: `Cannot show the data profile: ${message}` }));
-}
-
-export const activate: ActivationFunction = () => ({
-  renderOutputItem(item: OutputItem, element: HTMLElement) {
-    ensureStyle(STYLE_ID, CSS);
-    let value: unknown;
-    try {
-      value = item.json();
-    } catch (error) {
-      showError(element, `the output is not JSON (${(error as Error).message})`);
-      return;
-    }
-    if (!isDatasetProfile(value)) {
-      showError(element, 'the output is not a Labbook data set profile (expected rows, columns, quality and issues as lab.profile() emits them)');
-      return;
-    }
-    element.replaceChildren(renderProfile(value));
-  },
+export const activate = jsonRenderer({
+  styleId: STYLE_ID,
+  css: CSS,
+  errorClass: 'lbp-error',
+  what: 'the data profile',
+  expected: 'a Labbook data set profile (expected rows, columns, quality and issues as lab.profile() emits them)',
+  isValid: isDatasetProfile,
+  render: renderProfile,
 });
