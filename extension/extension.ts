@@ -19,7 +19,7 @@ import type { DatasetProfile } from '../core/quality/types';
 import { DriftFeature } from './drift/driftFeature';
 import { DeploymentsFeature } from './deployments/deploymentsFeature';
 import type { DeploymentsTreeNode } from './deployments/deploymentsTree';
-import type { MonitoringSnapshot } from '../core/serve/types';
+import type { MonitoringSnapshot } from '../core/common/serve-types';
 import type { ModelsTreeNode } from './models/modelsTree';
 import type { RunsTreeNode } from './runs/runsTree';
 import type { ServiceClient } from '../core/service/client';

@@ -22,7 +22,7 @@ import { openStore } from '../store';
 import {
   baseUrl, controlDeployment, deploymentEvents, deploymentHealth, listDeployments, requireDeployment, startDeployment, stopDeployment,
 } from '../serve/deployments';
-import { STRATEGIES, ServeError, describeSplit, type ControlMessage, type Deployment, type DeploymentEvent, type DeploymentStatusReport, type Strategy } from '../serve/types';
+import { STRATEGIES, ServeError, describeSplit, type ControlMessage, type Deployment, type DeploymentEvent, type DeploymentStatusReport, type Strategy } from '../common/serve-types';
 import type { GateResult } from '../registry/types';
 import { UsageError } from './errors';
 

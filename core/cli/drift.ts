@@ -11,7 +11,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { driftReport } from '../drift/report';
 import { driftHtml } from '../drift/html';
 import { METHOD_NAMES, parseMethod } from '../drift/choose';
-import { DriftError, type ColumnDrift, type DriftColumnType, type DriftMethod, type DriftReport, type PredictionQuality } from '../drift/types';
+import { DriftError, type ColumnDrift, type DriftColumnType, type DriftMethod, type DriftReport, type PredictionQuality } from '../common/drift-types';
 import { createProgress } from './progress';
 import { UsageError } from './errors';
 

@@ -17,7 +17,8 @@ import { UsageError } from './errors';
 import type { KernelClient } from '../../kernel/client';
 import { existsSync } from 'node:fs';
 import { openStore } from '../store';
-import { compareRuns, comparisonMarkdown, resolveRunIds } from '../compare/compare';
+import { compareRuns, resolveRunIds } from '../compare/compare';
+import { comparisonMarkdown } from '../common/comparison';
 
 const { version } = require('../../../package.json') as { version: string };
 

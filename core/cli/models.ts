@@ -18,7 +18,7 @@ import { openStore, type Store } from '../store';
 import { Registry, RegistryError, buildModelCard, gatesPath, modelCardMarkdown, readGates, validateStage, type RegistryOptions } from '../registry';
 import { fmt } from '../registry/gates';
 import type { GateResult, GatesConfig, ModelTransition, ModelVersion, RegisteredModel, Stage } from '../registry/types';
-import { toWireNumber, type WireNumber } from '../wire-number';
+import { toWireNumber, type WireNumber } from '../common/wire-number';
 import { createProgress, type Progress } from './progress';
 import { UsageError } from './errors';
 

@@ -9,8 +9,8 @@
 import { existsSync } from 'node:fs';
 import { openStore, type RunStore } from '../store';
 import { UsageError } from './errors';
-import { toWireNumber, type WireNumber } from '../wire-number';
-import { formatDuration, formatMetric } from '../format';
+import { toWireNumber, type WireNumber } from '../common/wire-number';
+import { formatDuration, formatMetric } from '../common/format';
 import { parseFilter, parseOrderBy } from '../search/parse';
 import { compileSearch } from '../search/sql';
 

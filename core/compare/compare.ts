@@ -3,26 +3,11 @@
  * and which run is best at it. The CLI prints it; the compare panel will draw it.
  */
 import type { Run, RunStore } from '../store';
-import { fromWireNumber, toWireNumber, type WireNumber } from '../wire-number';
-import { formatMetric } from '../format';
-
-export interface RunComparison {
-  runs: { id: string; name: string; experiment: string; status: string }[];
-  /** Every param any run has; `values[i]` belongs to `runs[i]` (null: not logged). */
-  params: { key: string; values: (string | null)[]; differs: boolean }[];
-  metrics: { key: string; values: (WireNumber | null)[]; higherIsBetter: boolean; best: number[] }[];
-}
+import { toWireNumber } from '../common/wire-number';
+import { higherIsBetterByName, type ComparisonData, type ComparisonPoint, type RunComparison } from '../common/comparison';
 
 export class CompareError extends Error {
   override name = 'CompareError';
-}
-
-/** Names that mean "lower is better" when the experiment does not say. */
-const LOWER_IS_BETTER = /(loss|error|err$|mse|rmse|mae|mape|perplexity|latency|time)/i;
-
-/** Whether higher values of a metric are better, judged by its name alone (losses, errors, times: lower). */
-export function higherIsBetterByName(key: string): boolean {
-  return !LOWER_IS_BETTER.test(key);
 }
 
 /** Full ids or unique prefixes (at least 4 characters), as `labbook runs` prints them shortened. */
@@ -74,22 +59,6 @@ function higherIsBetterFor(store: RunStore, runs: Run[], key: string): boolean {
   return higherIsBetterByName(key);
 }
 
-/** One metric point on the wire. */
-export interface ComparisonPoint {
-  step: number;
-  timestamp: number;
-  value: WireNumber;
-}
-
-/** What the compare panel draws (the service's RunComparisonData). */
-export interface ComparisonData {
-  comparison: RunComparison;
-  /** Per metric key, per run id (only runs that logged the metric): every point, by step. */
-  histories: Record<string, Record<string, ComparisonPoint[]>>;
-  /** Start time of each run, by run id. */
-  startTimes: Record<string, number>;
-}
-
 /** The comparison of runs (full ids or unique prefixes) plus every point of every metric, for overlaid charts. */
 export function comparisonData(store: RunStore, runIds: string[]): ComparisonData {
   const runs = resolveRunIds(store, runIds);
@@ -105,24 +74,4 @@ export function comparisonData(store: RunStore, runIds: string[]): ComparisonDat
     histories[metric.key] = byRun;
   }
   return { comparison, histories, startTimes: Object.fromEntries(runs.map((r) => [r.id, r.startTime])) };
-}
-
-function cell(text: string): string {
-  // Markdown tables break on pipes and newlines; names come from notebooks.
-  return text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
-}
-
-/** A markdown table for a pull request: params first (differing ones marked), then metrics with the best in bold. */
-export function comparisonMarkdown(c: RunComparison): string {
-  const header = `| | ${c.runs.map((r) => cell(`${r.name} (${r.id.slice(0, 8)})`)).join(' | ')} |`;
-  const rule = `|---|${c.runs.map(() => '---').join('|')}|`;
-  const rows: string[] = [];
-  for (const p of c.params) {
-    rows.push(`| ${cell(`params.${p.key}`)}${p.differs ? ' ≠' : ''} | ${p.values.map((v) => (v === null ? '—' : cell(v))).join(' | ')} |`);
-  }
-  for (const m of c.metrics) {
-    const values = m.values.map((v, i) => (v === null ? '—' : m.best.includes(i) ? `**${formatMetric(fromWireNumber(v))}**` : formatMetric(fromWireNumber(v))));
-    rows.push(`| ${cell(`metrics.${m.key}`)} ${m.higherIsBetter ? '↑' : '↓'} | ${values.join(' | ')} |`);
-  }
-  return `${[header, rule, ...rows].join('\n')}\n`;
 }

@@ -13,7 +13,7 @@
 import type { Engine } from '../quality/engine';
 import { ident } from '../quality/engine';
 import { sturgesFor, type MethodResult } from './methods';
-import type { DriftBin } from './types';
+import type { DriftBin } from '../common/drift-types';
 
 /** Both sides need at least this many values for the histogram to pay off. */
 export const BINNED_MIN_VALUES = 200_000;

@@ -8,7 +8,7 @@
  * before it chooses; distinct values and categories are counted over both sides together,
  * as Evidently does (a category only the current data has still counts).
  */
-import { DRIFT_METHODS, DriftError, type DriftColumnType, type DriftMethod } from './types';
+import { DRIFT_METHODS, DriftError, type DriftColumnType, type DriftMethod } from '../common/drift-types';
 import { supports } from './methods';
 
 export const SMALL_REFERENCE = 1000;

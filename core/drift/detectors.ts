@@ -12,7 +12,7 @@
  * kswin.py); where river has a quirk that changes results, we keep it and say so, because
  * matching river's detections is the point.
  */
-import type { DetectorState, DriftDetector } from './types';
+import type { DetectorState, DriftDetector } from '../common/drift-types';
 
 export type { DetectorState, DriftDetector };
 

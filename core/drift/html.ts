@@ -6,7 +6,7 @@
  */
 import { escapeHtml, htmlPage } from '../html-report';
 import { METHOD_NAMES } from './choose';
-import type { ColumnDrift, DriftReport, PredictionQuality } from './types';
+import type { ColumnDrift, DriftReport, PredictionQuality } from '../common/drift-types';
 
 const W = 240;
 const H = 56;

@@ -1,5 +1,5 @@
 /** Drift: reports between a reference and a current data set, the statistics behind them, and streaming detectors. */
-export * from './types';
+export * from '../common/drift-types';
 export { driftReport, LARGE_SAMPLE } from './report';
 export { chooseMethod, parseMethod, METHOD_NAMES } from './choose';
 export { driftHtml } from './html';

@@ -13,7 +13,7 @@
 import gammainc from '@stdlib/math-base-special-gammainc';
 import normalCdf from '@stdlib/stats-base-dists-normal-cdf';
 import tCdf from '@stdlib/stats-base-dists-t-cdf';
-import type { DriftMethod, MethodKind } from './types';
+import type { DriftMethod, MethodKind } from '../common/drift-types';
 
 export interface MethodResult {
   statistic: number;

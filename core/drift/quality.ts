@@ -10,7 +10,7 @@
  * and at most MAX_CLASSES distinct values over both sides (class ids); regression otherwise.
  */
 import { ident, type Engine } from '../quality/engine';
-import type { PredictionQuality } from './types';
+import type { PredictionQuality } from '../common/drift-types';
 
 export const MAX_CLASSES = 20;
 

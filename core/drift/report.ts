@@ -33,7 +33,7 @@ import {
   DriftError,
   type ColumnDrift, type DriftBin, type DriftColumnType, type DriftMethod, type DriftOptions, type DriftReport,
   type DriftSource, type SkipReason, type TargetDrift,
-} from './types';
+} from '../common/drift-types';
 
 /** Tests on at least this many values per side get an effect-size note. */
 export const LARGE_SAMPLE = 10_000;

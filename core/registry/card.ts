@@ -4,7 +4,7 @@
  * parts people write (intended use, limitations), and rendered as markdown.
  */
 import type { RunStore } from '../store/types';
-import { toWireNumber } from '../wire-number';
+import { toWireNumber } from '../common/wire-number';
 import { fmt, HOLDOUT_METRICS, loadHoldout, lowerIsBetter, type EvaluateVersion } from './gates';
 import { defaultEvaluate, type Registry } from './registry';
 import { RegistryError, type HoldoutEvaluation, type HoldoutMetric, type ModelCard } from './types';

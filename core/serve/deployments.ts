@@ -27,7 +27,7 @@ import {
   DEFAULT_HOST, DEFAULT_PORT, DEFAULT_SERVE_CONFIG, ServeError,
   type ControlMessage, type Deployment, type DeploymentEvent, type DeploymentEventKind, type DeploymentStatus,
   type DeploymentStatusReport, type ServeConfig, type Strategy, type TrafficSplit,
-} from './types';
+} from '../common/serve-types';
 
 interface DeploymentRow {
   id: number;

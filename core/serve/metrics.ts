@@ -4,7 +4,7 @@
  * accuracy (classification) or mean absolute error (regression) per variant. Written by
  * hand: the format is a few lines of text and no metrics library is installed.
  */
-import type { Variant } from './types';
+import type { Variant } from '../common/serve-types';
 
 export const METRICS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 

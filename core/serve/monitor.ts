@@ -16,7 +16,7 @@
  */
 import { existsSync } from 'node:fs';
 import type { SqlAccess } from '../store/types';
-import type { DriftReport, DriftSource, DriftOptions } from '../drift/types';
+import type { DriftReport, DriftSource, DriftOptions } from '../common/drift-types';
 import { adwin } from '../drift/detectors';
 import { runInputs, snapshotArtifactName } from '../quality/datasets';
 import { classKey } from '../registry/evaluate';
@@ -28,7 +28,7 @@ import {
   DEFAULT_MONITOR_THRESHOLDS,
   type Deployment, type MonitorAlert, type MonitorOptions, type MonitorThresholds, type MonitoringSnapshot, type TrafficPoint,
   type TrafficSplit, type Variant, type VariantQuality,
-} from './types';
+} from '../common/serve-types';
 
 /** What monitoring needs of a store: SQL, runs (for data sets) and artifact files (Store has all three). */
 export type MonitorStore = RegistryStore & { artifactPath(sha256: string): string };

@@ -7,7 +7,7 @@
  * reported once per burst.
  */
 import type { SqlAccess } from '../store/types';
-import type { Feedback, PredictionLog } from './types';
+import type { Feedback, PredictionLog } from '../common/serve-types';
 
 export interface PredictionLogOptions {
   flushRows: number;

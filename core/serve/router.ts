@@ -5,7 +5,7 @@
  * the weight, so a client sticks to its variant while the weight stays, and raising the
  * weight only moves clients from primary to candidate, never back.
  */
-import { ServeError, STRATEGIES, type Strategy, type TrafficSplit, type Variant } from './types';
+import { ServeError, STRATEGIES, type Strategy, type TrafficSplit, type Variant } from '../common/serve-types';
 
 /** 32-bit FNV-1a of a string's UTF-16 code units. */
 export function fnv1a(text: string, seed = 0x811c9dc5): number {

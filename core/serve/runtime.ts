@@ -17,7 +17,7 @@ import { checkSplit, route, seededRandom, type Route } from './router';
 import {
   ServeError, describeSplit,
   type ControlMessage, type Deployment, type DeploymentEventKind, type DeploymentStatusReport, type PredictionLog, type TrafficSplit, type Variant,
-} from './types';
+} from '../common/serve-types';
 import { featuresOf, type FeatureValue } from './validate';
 
 interface Loaded {

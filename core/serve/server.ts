@@ -22,7 +22,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import { RegistryError } from '../registry/types';
 import { METRICS_CONTENT_TYPE } from './metrics';
 import type { ServingRuntime } from './runtime';
-import { KEY_HEADER, REQUEST_ID_HEADER, ServeError, VARIANT_HEADER, type ControlMessage } from './types';
+import { KEY_HEADER, REQUEST_ID_HEADER, ServeError, VARIANT_HEADER, type ControlMessage } from '../common/serve-types';
 import { ValidationError, validateFeedback, validateInstances } from './validate';
 
 export interface ServerOptions {

@@ -21,7 +21,7 @@ import { monitorDeployment } from '../serve/monitor';
 import {
   CONTROL_TYPES, DEFAULT_MONITOR_THRESHOLDS, STRATEGIES, ServeError,
   type ControlMessage, type Deployment, type DeploymentStatusReport, type MonitorThresholds, type Strategy,
-} from '../serve/types';
+} from '../common/serve-types';
 import * as protocol from './protocol';
 
 export interface DeployHandlerContext {

@@ -6,7 +6,7 @@
 import { statSync } from 'node:fs';
 import * as path from 'node:path';
 import { ErrorCodes, ResponseError, type MessageConnection } from 'vscode-jsonrpc/node';
-import { DRIFT_METHODS, type DriftOptions, type DriftReport, type DriftSource } from '../drift/types';
+import { DRIFT_METHODS, type DriftOptions, type DriftReport, type DriftSource } from '../common/drift-types';
 import * as protocol from './protocol';
 
 /** What the service uses of core/drift/report. */

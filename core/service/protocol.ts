@@ -5,9 +5,9 @@
  */
 import { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
 
-import type { WireNumber } from '../wire-number';
+import type { WireNumber } from '../common/wire-number';
 
-export { toWireNumber, fromWireNumber, type WireNumber } from '../wire-number';
+export { toWireNumber, fromWireNumber, type WireNumber } from '../common/wire-number';
 
 export interface ServiceInitializeParams {
   storePath: string;
@@ -138,7 +138,7 @@ export interface RunsTablePage {
 
 export interface RunComparisonData {
   /** The same data as `labbook compare --json` (core/compare). */
-  comparison: import('../compare/compare').RunComparison;
+  comparison: import('../common/comparison').RunComparison;
   /** Per metric, per run id: every point, for overlaid charts. */
   histories: Record<string, Record<string, MetricPointItem[]>>;
   /** Start time of each run (for relative-time x axes), by run id. */
@@ -278,8 +278,8 @@ export const GetDatasetProfile = new RequestType<{ name: string; version: number
 
 // ---- Drift (core/drift) ----
 
-export type { DriftReport, ColumnDrift, DriftBin, DriftOptions, DatasetDrift, TargetDrift, PredictionQuality } from '../drift/types';
-import type { DriftOptions, DriftReport } from '../drift/types';
+export type { DriftReport, ColumnDrift, DriftBin, DriftOptions, DatasetDrift, TargetDrift, PredictionQuality } from '../common/drift-types';
+import type { DriftOptions, DriftReport } from '../common/drift-types';
 
 export interface CompareDataForDriftParams {
   /** The reference data file (what the model was trained on): absolute, or relative to the workspace folder. */
@@ -297,8 +297,8 @@ export const CompareDataForDrift = new RequestType<CompareDataForDriftParams, Dr
 export type {
   Deployment, DeploymentEvent, DeploymentStatusReport, MonitoringSnapshot, MonitorThresholds, MonitorAlert, Strategy, TrafficSplit,
   TrafficPoint, VariantQuality, ControlMessage,
-} from '../serve/types';
-import type { ControlMessage, Deployment, DeploymentEvent, DeploymentStatusReport, MonitoringSnapshot, MonitorThresholds, Strategy, TrafficSplit } from '../serve/types';
+} from '../common/serve-types';
+import type { ControlMessage, Deployment, DeploymentEvent, DeploymentStatusReport, MonitoringSnapshot, MonitorThresholds, Strategy, TrafficSplit } from '../common/serve-types';
 
 /** A deployment as the Deployments view shows it. */
 export interface DeploymentItem {

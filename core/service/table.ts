@@ -4,7 +4,7 @@
  * best values). Everything is asked of the store set-wise in SQL, so a page costs the same
  * few queries whether the store holds a hundred runs or a hundred thousand.
  */
-import { higherIsBetterByName } from '../compare/compare';
+import { higherIsBetterByName } from '../common/comparison';
 import { compileSearch, type CompiledSearch } from '../search/sql';
 import { parseFilter, parseOrderBy, SearchSyntaxError } from '../search/parse';
 import type { Experiment, RunFilter, RunStore } from '../store';

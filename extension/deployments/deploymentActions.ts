@@ -30,7 +30,7 @@ import type { ServiceClient } from '../../core/service/client';
 import type {
   DeploymentItem, DeploymentStatusReport, GateResult, ModelDetails, ModelVersionItem, StartDeploymentParams, Strategy,
 } from '../../core/service/protocol';
-import { DEFAULT_PORT, STRATEGIES, describeSplit } from '../../core/serve/types';
+import { DEFAULT_PORT, STRATEGIES, describeSplit } from '../../core/common/serve-types';
 import { gateLine } from '../models/modelActions';
 import { metricText, keyMetricOf } from '../models/modelsTree';
 import type { DeploymentsTreeNode } from './deploymentsTree';

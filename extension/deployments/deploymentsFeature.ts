@@ -16,7 +16,7 @@
  */
 import * as vscode from 'vscode';
 import type { ServiceClient } from '../../core/service/client';
-import type { MonitoringSnapshot } from '../../core/serve/types';
+import type { MonitoringSnapshot } from '../../core/common/serve-types';
 import { Command } from '../commands';
 import { Disposable } from '../util/dispose';
 import { DeploymentActions } from './deploymentActions';

@@ -8,7 +8,7 @@
  */
 import * as vscode from 'vscode';
 import type { DeploymentEvent, DeploymentItem, MonitorAlert, TrafficSplit } from '../../core/service/protocol';
-import { describeSplit } from '../../core/serve/types';
+import { describeSplit } from '../../core/common/serve-types';
 import { ServiceTree } from '../util/serviceTree';
 
 export type DeploymentsTreeNode =

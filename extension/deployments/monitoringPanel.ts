@@ -7,7 +7,7 @@
  */
 import * as vscode from 'vscode';
 import type { ServiceClient } from '../../core/service/client';
-import type { MonitoringSnapshot } from '../../core/serve/types';
+import type { MonitoringSnapshot } from '../../core/common/serve-types';
 import { isFromMonitoringView, type FromMonitoringView, type MonitorAction, type ToMonitoringView } from '../../webviews/monitoring/protocol';
 import { Disposable } from '../util/dispose';
 import { LabbookPanel, PanelSet } from '../util/panels';

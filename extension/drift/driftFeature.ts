@@ -17,7 +17,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ServiceClient } from '../../core/service/client';
-import type { DriftOptions, DriftReport } from '../../core/drift/types';
+import type { DriftOptions, DriftReport } from '../../core/common/drift-types';
 import { Disposable } from '../util/dispose';
 import { Command } from '../commands';
 import { DATA_FILE_EXTENSIONS, isDataFile } from '../quality/qualityFeature';

@@ -6,7 +6,7 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { DriftReport } from '../../core/drift/types';
+import type { DriftReport } from '../../core/common/drift-types';
 import { isFromDriftView, type DriftFiles, type FromDriftView, type ToDriftView } from '../../webviews/drift/protocol';
 import { Disposable } from '../util/dispose';
 import { LabbookPanel, PanelSet } from '../util/panels';

@@ -5,7 +5,7 @@
  */
 import * as vscode from 'vscode';
 import { fromWireNumber, type ModelDetails, type ModelVersionItem, type RegisteredModel, type Stage, type WireNumber } from '../../core/service/protocol';
-import { formatMetric } from '../../core/format';
+import { formatMetric } from '../../core/common/format';
 import { ServiceTree } from '../util/serviceTree';
 
 export type ModelsTreeNode =

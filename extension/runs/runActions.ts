@@ -7,7 +7,7 @@
 import * as vscode from 'vscode';
 import type { ServiceClient } from '../../core/service/client';
 import type { ExperimentItem, RunItem } from '../../core/service/protocol';
-import { higherIsBetterByName } from '../../core/compare/compare';
+import { higherIsBetterByName } from '../../core/common/comparison';
 import { NOTEBOOK_TYPE } from '../commands';
 
 const MAX_NAME = 500;

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { ServiceClient } from '../../core/service/client';
 import { fromWireNumber, type ExperimentItem, type RunItem } from '../../core/service/protocol';
-import { formatMetric } from '../../core/format';
+import { formatMetric } from '../../core/common/format';
 import { RunActions } from './runActions';
 import { RunsTablePanels, type RunsTableAction } from './runsTablePanel';
 import { ComparePanels } from './comparePanel';

@@ -6,8 +6,8 @@
 import * as vscode from 'vscode';
 import { fromWireNumber, type ExperimentItem, type RunItem } from '../../core/service/protocol';
 import { ServiceTree } from '../util/serviceTree';
-import { formatDuration, formatMetric } from '../../core/format';
-import { higherIsBetterByName } from '../../core/compare/compare';
+import { formatDuration, formatMetric } from '../../core/common/format';
+import { higherIsBetterByName } from '../../core/common/comparison';
 
 export type RunsTreeNode =
   | { kind: 'experiment'; experiment: ExperimentItem }

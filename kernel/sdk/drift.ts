@@ -8,7 +8,7 @@
  */
 import { isAbsolute, resolve } from 'node:path';
 import { validateArtifactName } from '../../core/store';
-import { DriftError, type DriftOptions, type DriftReport, type DriftSource } from '../../core/drift/types';
+import { DriftError, type DriftOptions, type DriftReport, type DriftSource } from '../../core/common/drift-types';
 import { display } from './display';
 import type { Run } from './run';
 

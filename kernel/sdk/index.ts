@@ -65,5 +65,5 @@ export { drift, DRIFT_MIME } from './drift';
 export type { DriftDataOptions, DriftInput, LogDriftOptions, LogDriftSpec } from './drift';
 export type {
   ColumnDrift, DatasetDrift, DriftBin, DriftColumnType, DriftMethod, DriftOptions, DriftReport, TargetDrift,
-} from '../../core/drift/types';
+} from '../../core/common/drift-types';
 export * as detectors from './detectors';

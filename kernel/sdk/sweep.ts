@@ -12,7 +12,7 @@
  * result.best; // { runId, name, params: { lr: 0.05, units: 16 }, value: 0.97 }
  * ```
  */
-import { higherIsBetterByName } from '../../core/compare/compare';
+import { higherIsBetterByName } from '../../core/common/comparison';
 import type { RunStore } from '../../core/store';
 import { Run, startRunWith, storeOfRun } from './run';
 import { checkKey, describeValue, paramToText, type ParamValue, type TagValue } from './validate';

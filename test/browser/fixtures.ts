@@ -6,9 +6,9 @@ import type { MetricPointItem, RunComparisonData, RunDetails, RunItem } from '..
 import type { RunsTableRow } from '../../core/service/protocol';
 import type { GateResult, ModelCard, ModelDetails, ModelTransition, ModelVersionItem } from '../../core/service/protocol';
 import type { ColumnProfile, DatasetProfile, HistogramBin, QualityIssue } from '../../core/quality/types';
-import type { ColumnDrift, DriftBin, DriftReport } from '../../core/drift/types';
-import type { MonitoringSnapshot, TrafficPoint } from '../../core/serve/types';
-import { DEFAULT_MONITOR_THRESHOLDS, DEFAULT_SERVE_CONFIG } from '../../core/serve/types';
+import type { ColumnDrift, DriftBin, DriftReport } from '../../core/common/drift-types';
+import type { MonitoringSnapshot, TrafficPoint } from '../../core/common/serve-types';
+import { DEFAULT_MONITOR_THRESHOLDS, DEFAULT_SERVE_CONFIG } from '../../core/common/serve-types';
 
 export const HOSTILE = {
   img: '<img src=x onerror="window.__xss=1">',

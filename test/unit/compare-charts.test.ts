@@ -6,7 +6,7 @@
 import { strict as assert } from 'node:assert';
 import * as path from 'node:path';
 import { buildSync } from 'esbuild';
-import type { RunComparison } from '../../core/compare/compare';
+import type { RunComparison } from '../../core/common/comparison';
 import type { MetricPointItem } from '../../core/service/protocol';
 import type * as Charts from '../../webviews/compare/charts';
 

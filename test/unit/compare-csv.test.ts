@@ -1,7 +1,7 @@
 /** The comparison as CSV: RFC 4180 quoting, one row per run, and no formulas for spreadsheets. */
 import { strict as assert } from 'node:assert';
-import type { RunComparison } from '../../core/compare/compare';
-import { comparisonCsv, csvField, csvRow, defuseFormula } from '../../core/compare/csv';
+import type { RunComparison } from '../../core/common/comparison';
+import { comparisonCsv, csvField, csvRow, defuseFormula } from '../../core/common/comparison-csv';
 
 /** A minimal RFC 4180 reader, to check that what we write reads back as the same cells. */
 function parseCsv(text: string): string[][] {

@@ -3,7 +3,8 @@ import { strict as assert } from 'node:assert';
 import { mkdtempSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { compareRuns, comparisonMarkdown, resolveRunIds } from '../../core/compare/compare';
+import { compareRuns, resolveRunIds } from '../../core/compare/compare';
+import { comparisonMarkdown } from '../../core/common/comparison';
 import { openStore, type Store } from '../../core/store';
 
 describe('run comparison', () => {

@@ -8,7 +8,7 @@ import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import type { DriftReport } from '../../core/drift/types';
+import type { DriftReport } from '../../core/common/drift-types';
 import { makeTempDir, removeDir } from './temp';
 
 const root = path.join(__dirname, '..', '..', '..');

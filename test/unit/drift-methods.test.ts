@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import {
   binCounts, categoricalDrift, defaultThreshold, methodKind, numericDrift, sturgesEdges, supports,
 } from '../../core/drift/methods';
-import { DRIFT_METHODS, type DriftMethod } from '../../core/drift/types';
+import { DRIFT_METHODS, type DriftMethod } from '../../core/common/drift-types';
 
 const root = path.join(__dirname, '..', '..', '..');
 const fixture = JSON.parse(readFileSync(path.join(root, 'test', 'fixtures', 'scipy', 'drift-methods.json'), 'utf8')) as Fixture;

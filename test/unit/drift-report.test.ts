@@ -13,7 +13,7 @@ import { driftReport, LARGE_SAMPLE } from '../../core/drift/report';
 import { driftHtml } from '../../core/drift/html';
 import { SortPool, Sorter } from '../../core/drift/sort';
 import { binCounts, categoricalDrift, defaultThreshold, numericDrift, sturgesEdges } from '../../core/drift/methods';
-import { DriftError, type ColumnDrift, type DriftReport } from '../../core/drift/types';
+import { DriftError, type ColumnDrift, type DriftReport } from '../../core/common/drift-types';
 import { makeTempDir, removeDir } from './temp';
 
 const root = path.join(__dirname, '..', '..', '..');

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { formatDuration, formatMetric } from '../../core/format';
+import { formatDuration, formatMetric } from '../../core/common/format';
 
 describe('formats', () => {
   it('writes durations without a 60 in the smaller unit', () => {

@@ -9,7 +9,7 @@ import { strict as assert } from 'node:assert';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Store } from '../../core/store';
-import type { DriftReport } from '../../core/drift/types';
+import type { DriftReport } from '../../core/common/drift-types';
 import { richRepresentation } from '../../kernel/executor';
 import { installDisplaySink } from '../../kernel/sdk/display';
 import * as lab from '../../kernel/sdk';

@@ -14,7 +14,7 @@ import { MIGRATIONS } from '../../core/store/schema';
 import {
   baseUrl, controlDeployment, createDeployment, deploymentEvents, updateDeployment, deploymentHealth, getDeployment, isPidAlive, readToken, startDeployment, stopDeployment,
 } from '../../core/serve/deployments';
-import type { Deployment } from '../../core/serve/types';
+import type { Deployment } from '../../core/common/serve-types';
 import { FEATURES, MODEL, servedPenguins, type ServeFixture } from './serve-fixture';
 import { makeTempDir, removeDir, sleep } from './temp';
 

@@ -11,7 +11,7 @@ import { ResponseError } from 'vscode-jsonrpc/node';
 import { ServiceClient } from '../../core/service/client';
 import { baseUrl, findDeployment, getDeployment, isPidAlive, readToken, startDeployment, stopDeployment } from '../../core/serve/deployments';
 import { monitorDeployment, trainingSnapshot } from '../../core/serve/monitor';
-import type { Deployment, MonitoringSnapshot } from '../../core/serve/types';
+import type { Deployment, MonitoringSnapshot } from '../../core/common/serve-types';
 import { FEATURES, MODEL, servedPenguins, type PenguinRow, type ServeFixture } from './serve-fixture';
 import { makeTempDir, removeDir, sleep } from './temp';
 

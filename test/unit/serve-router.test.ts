@@ -1,7 +1,7 @@
 /** The router: weighted splits within tolerance, sticky keys, strategies, split checks. */
 import { strict as assert } from 'node:assert';
 import { checkSplit, keyPoint, route, seededRandom } from '../../core/serve/router';
-import { ServeError, type TrafficSplit } from '../../core/serve/types';
+import { ServeError, type TrafficSplit } from '../../core/common/serve-types';
 
 const canary = (weight: number): TrafficSplit => ({ strategy: 'canary', primary: 1, candidate: 2, weight });
 

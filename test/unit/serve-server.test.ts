@@ -13,10 +13,10 @@ import { createDeployment, deploymentEvents, getDeployment, readToken, type Crea
 import { parsePrometheusText } from '../../core/serve/metrics';
 import { PredictionLogWriter, readPredictionLogs } from '../../core/serve/prediction-log';
 import type { SqlAccess } from '../../core/store/types';
-import type { PredictionLog } from '../../core/serve/types';
+import type { PredictionLog } from '../../core/common/serve-types';
 import { ServingRuntime } from '../../core/serve/runtime';
 import { buildServer } from '../../core/serve/server';
-import type { Deployment } from '../../core/serve/types';
+import type { Deployment } from '../../core/common/serve-types';
 import { FEATURES, MODEL, servedPenguins, type ServeFixture } from './serve-fixture';
 import { makeTempDir, removeDir } from './temp';
 

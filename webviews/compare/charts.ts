@@ -6,10 +6,10 @@
  * `a.b` or `c[0]` would be read by vega as a nested path. Names and keys from notebooks go
  * into data values, titles and scale domains only, which vega draws as text.
  */
-import type { RunComparison } from '../../core/compare/compare';
-import { formatMetric } from '../../core/format';
+import type { RunComparison } from '../../core/common/comparison';
+import { formatMetric } from '../../core/common/format';
 import type { MetricPointItem } from '../../core/service/protocol';
-import { fromWireNumber } from '../../core/wire-number';
+import { fromWireNumber } from '../../core/common/wire-number';
 
 /** Distinct on VS Code's dark and light backgrounds; run i gets colour i (more runs: golden-angle hues). */
 export const PALETTE = ['#3794ff', '#f58518', '#54a24b', '#e45756', '#b279a2', '#eeca3b', '#72b7b2', '#ff9da6', '#9d755d', '#bab0ac'];

@@ -11,10 +11,10 @@
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import embed, { type Result, type VisualizationSpec } from 'vega-embed';
 import { expressionInterpreter } from 'vega-interpreter';
-import { comparisonMarkdown } from '../../core/compare/compare';
-import { comparisonCsv } from '../../core/compare/csv';
-import { formatMetric } from '../../core/format';
-import { fromWireNumber } from '../../core/wire-number';
+import { comparisonMarkdown } from '../../core/common/comparison';
+import { comparisonCsv } from '../../core/common/comparison-csv';
+import { formatMetric } from '../../core/common/format';
+import { fromWireNumber } from '../../core/common/wire-number';
 import {
   historyRows, historySpec, isXAxis, MAX_SMOOTHING, MISSING, parallelData, parallelSpec, runSeries, scatterData, scatterSpec,
   X_AXIS_TITLES, type ChartSpec, type RunSeries, type XAxis,

@@ -10,8 +10,8 @@
  */
 import type {
   ColumnDrift, DatasetDrift, DriftBin, DriftReport, PredictionQuality, TargetDrift,
-} from '../../core/drift/types';
-import { DRIFT_METHODS } from '../../core/drift/types';
+} from '../../core/common/drift-types';
+import { DRIFT_METHODS } from '../../core/common/drift-types';
 import { isNumber, isNumberOrNull, isObject, isOptional } from '../shared/guards';
 
 export type { ColumnDrift, DatasetDrift, DriftBin, DriftReport, PredictionQuality, TargetDrift };

@@ -10,7 +10,7 @@
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import embed, { type Result, type VisualizationSpec } from 'vega-embed';
 import { expressionInterpreter } from 'vega-interpreter';
-import { formatMetric } from '../../core/format';
+import { formatMetric } from '../../core/common/format';
 import type { HoldoutMetric } from '../../core/registry/types';
 import { isToModelCardView, MAX_FIELD_CHARS, type FromModelCardView, type ModelCard } from './protocol';
 import { button, el, section, table } from '../shared/dom';

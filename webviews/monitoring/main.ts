@@ -16,7 +16,7 @@
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import embed, { type Result, type VisualizationSpec } from 'vega-embed';
 import { expressionInterpreter } from 'vega-interpreter';
-import { describeSplit, type MonitoringSnapshot, type TrafficSplit, type Variant } from '../../core/serve/types';
+import { describeSplit, type MonitoringSnapshot, type TrafficSplit, type Variant } from '../../core/common/serve-types';
 import { METHOD_NAMES } from '../drift/protocol';
 import { button, el } from '../shared/dom';
 import { chartConfig } from '../shared/charts';

@@ -8,7 +8,7 @@
  * buttons post `action`: the host runs the matching command on this deployment (with its
  * usual dialogs).
  */
-import type { MonitoringSnapshot } from '../../core/serve/types';
+import type { MonitoringSnapshot } from '../../core/common/serve-types';
 import { isObject } from '../shared/guards';
 
 export type { MonitoringSnapshot };

@@ -8,9 +8,9 @@
  * refresh while the user edits the gates keeps focus, scroll position and unsaved edits.
  */
 import '@vscode-elements/elements/dist/vscode-button/index.js';
-import { higherIsBetterByName } from '../../core/compare/compare';
-import { formatMetric } from '../../core/format';
-import { fromWireNumber, type WireNumber } from '../../core/wire-number';
+import { higherIsBetterByName } from '../../core/common/comparison';
+import { formatMetric } from '../../core/common/format';
+import { fromWireNumber, type WireNumber } from '../../core/common/wire-number';
 import type { GateResult, ModelTransition, ModelVersionItem } from '../../core/service/protocol';
 import {
   HOLDOUT_METRICS, isHoldoutMetric, isToRegistryView, type FromRegistryView, type GatesConfig, type HoldoutMetric, type ModelDetails, type StageGates, type VersionLineage,

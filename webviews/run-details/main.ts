@@ -11,7 +11,7 @@ import '@vscode-elements/elements/dist/vscode-collapsible/index.js';
 import embed from 'vega-embed';
 import { expressionInterpreter } from 'vega-interpreter';
 import type { TopLevelSpec } from 'vega-lite';
-import { fromWireNumber, type WireNumber } from '../../core/wire-number';
+import { fromWireNumber, type WireNumber } from '../../core/common/wire-number';
 import { isToRunDetailsView, type FromRunDetailsView, type RunDetails } from './protocol';
 import { el } from '../shared/dom';
 

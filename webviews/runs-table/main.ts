@@ -11,8 +11,8 @@
  * Every string from the store is set as text, never as HTML: names, params, tags and metric
  * keys come from notebooks and may hold markup.
  */
-import { fromWireNumber, type WireNumber } from '../../core/wire-number';
-import { formatDuration, formatMetric } from '../../core/format';
+import { fromWireNumber, type WireNumber } from '../../core/common/wire-number';
+import { formatDuration, formatMetric } from '../../core/common/format';
 import {
   isToRunsTableView,
   searchKey,

@@ -8,7 +8,7 @@
  * leading `'` (OWASP's "CSV injection" advice); plain numbers such as `-0.5` are left alone.
  * Pure: the webview, the extension host and the CLI can all use it.
  */
-import type { RunComparison } from './compare';
+import type { RunComparison } from './comparison';
 
 /** Quotes a field when it needs it (comma, quote, CR or LF), doubling inner quotes. */
 export function csvField(text: string): string {

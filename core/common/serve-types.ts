@@ -276,7 +276,7 @@ export interface MonitoringSnapshot {
     reference: string | null;
     /** Inputs compared (the newest `driftWindow`). */
     rows: number;
-    report: import('../drift/types').DriftReport | null;
+    report: import('../common/drift-types').DriftReport | null;
     /** Why there is no report (no training data set logged, too few inputs…). */
     message: string | null;
   };
