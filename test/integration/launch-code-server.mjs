@@ -8,7 +8,10 @@
 //   node test/integration/launch-code-server.mjs [--extension DIR] [--workspace DIR]
 //     [--suites DIR] [--timeout SECONDS] [--start-timeout SECONDS] [--screenshot NAME]
 //     [--hook MODULE]... [--settings FILE] [--report FILE] [--keep] [--verbose]
-//     [--no-install]
+//     [--no-install] [--port PORT]
+//
+// --port (or LABBOOK_CODE_SERVER_PORT) fixes code-server's port, so that several people
+// running the suites on one machine can each keep to their own; by default a free one.
 //
 // Also a library for browser tests: launchCodeServer() gives the open page and a
 // screenshot() helper; runIntegration() is the whole run with hooks. See README.md.
@@ -593,6 +596,13 @@ export async function runIntegration(options = {}) {
   return failed === 0 && passed > 0 ? 0 : 1;
 }
 
+function portOption(text) {
+  if (text === undefined || text === '') return undefined;
+  const port = Number(text);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`--port takes a whole number from 1 to 65535, not "${text}"`);
+  return port;
+}
+
 async function main() {
   const { values } = parseArgs({
     options: {
@@ -608,6 +618,7 @@ async function main() {
       keep: { type: 'boolean' },
       verbose: { type: 'boolean' },
       'no-install': { type: 'boolean' },
+      port: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -629,6 +640,7 @@ async function main() {
     keep: values.keep,
     verbose: values.verbose,
     install: !values['no-install'],
+    port: portOption(values.port ?? process.env.LABBOOK_CODE_SERVER_PORT),
   });
 }
 
