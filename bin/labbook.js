@@ -3,7 +3,7 @@
 const path = require('node:path');
 let cli;
 try {
-  cli = require(path.join(__dirname, '..', 'dist', 'core', 'cli', 'main.js'));
+  cli = require(path.join(__dirname, '..', 'dist', 'cli', 'main.js'));
 } catch (error) {
   if (error && error.code === 'MODULE_NOT_FOUND' && /dist/.test(String(error.message))) {
     process.stderr.write('labbook: not built yet; run `npm run build` in ' + path.join(__dirname, '..') + '\n');

@@ -20,7 +20,7 @@ function tsFiles(dir) {
   return out;
 }
 
-const nodeEntries = ['core', 'kernel', 'test'].flatMap(tsFiles);
+const nodeEntries = ['core', 'kernel', 'cli', 'test'].flatMap(tsFiles);
 await build({
   entryPoints: nodeEntries.map((f) => join(root, f)),
   outdir: dist,

@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Notebook, NbOutput } from '../../core/notebook/ipynb';
-import type { RunSummary } from '../../core/cli/runs';
+import type { RunSummary } from '../../cli/runs';
 import { openStore } from '../../core/store';
 
 const root = path.join(__dirname, '..', '..', '..');

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { Store } from '../../core/store';
 import { Registry, saveGates } from '../../core/registry';
-import type { ModelDetailsJson, ModelSummaryJson } from '../../core/cli/models';
+import type { ModelDetailsJson, ModelSummaryJson } from '../../cli/models';
 import { makeTempDir, removeDir } from './temp';
 
 const root = path.join(__dirname, '..', '..', '..');

@@ -8,7 +8,7 @@ import { strict as assert } from 'node:assert';
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
-import { main } from '../../core/cli/main';
+import { main } from '../../cli/main';
 import { Store, SCHEMA_VERSION } from '../../core/store';
 import { MIGRATIONS } from '../../core/store/schema';
 import {

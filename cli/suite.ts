@@ -7,8 +7,8 @@
  */
 import { relative } from 'node:path';
 import type { Command } from 'commander';
-import { describeRule, inferSuite, validate, type RuleResult, type Suite, type ValidationResult } from '../quality/suite';
-import { listSuites, loadSuite, saveSuite } from '../quality/suite-io';
+import { describeRule, inferSuite, validate, type RuleResult, type Suite, type ValidationResult } from '../core/quality/suite';
+import { listSuites, loadSuite, saveSuite } from '../core/quality/suite-io';
 import { UsageError } from './errors';
 
 function shown(path: string): string {

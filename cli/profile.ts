@@ -9,12 +9,12 @@
  */
 import { statSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { profileFile } from '../quality/profile';
-import { profileHtml } from '../quality/html';
-import { applyValidation } from '../quality/dimensions';
-import { validate } from '../quality/suite';
-import { loadSuite } from '../quality/suite-io';
-import type { ColumnProfile, DatasetProfile } from '../quality/types';
+import { profileFile } from '../core/quality/profile';
+import { profileHtml } from '../core/quality/html';
+import { applyValidation } from '../core/quality/dimensions';
+import { validate } from '../core/quality/suite';
+import { loadSuite } from '../core/quality/suite-io';
+import type { ColumnProfile, DatasetProfile } from '../core/quality/types';
 import { createProgress } from './progress';
 import { UsageError } from './errors';
 

@@ -7,12 +7,12 @@
  * "Infinity" and "-Infinity", the spelling JavaScript's Number() reads back.
  */
 import { existsSync } from 'node:fs';
-import { openStore, type RunStore } from '../store';
+import { openStore, type RunStore } from '../core/store';
 import { UsageError } from './errors';
-import { toWireNumber, type WireNumber } from '../common/wire-number';
-import { formatDuration, formatMetric } from '../common/format';
-import { parseFilter, parseOrderBy } from '../search/parse';
-import { compileSearch } from '../search/sql';
+import { toWireNumber, type WireNumber } from '../core/common/wire-number';
+import { formatDuration, formatMetric } from '../core/common/format';
+import { parseFilter, parseOrderBy } from '../core/search/parse';
+import { compileSearch } from '../core/search/sql';
 
 export interface RunSummary {
   id: string;

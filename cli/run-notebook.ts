@@ -4,12 +4,12 @@
  */
 import { writeFileSync, renameSync } from 'node:fs';
 import * as path from 'node:path';
-import { KernelClient } from '../../kernel/client';
-import type { CellOutput, ExecuteStatus } from '../../kernel/protocol';
+import { KernelClient } from '../kernel/client';
+import type { CellOutput, ExecuteStatus } from '../kernel/protocol';
 import {
   appendOutput, finalizeOutputs, injectParameters, readNotebook, serializeNotebook, sourceText,
   TYPESCRIPT_KERNELSPEC, type NbOutput, type Notebook,
-} from '../notebook/ipynb';
+} from '../core/notebook/ipynb';
 import type { Progress } from './progress';
 
 export interface RunNotebookOptions {

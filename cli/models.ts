@@ -14,11 +14,11 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { openStore, type Store } from '../store';
-import { Registry, RegistryError, buildModelCard, gatesPath, modelCardMarkdown, readGates, validateStage, type RegistryOptions } from '../registry';
-import { fmt } from '../registry/gates';
-import type { GateResult, GatesConfig, ModelTransition, ModelVersion, RegisteredModel, Stage } from '../registry/types';
-import { toWireNumber, type WireNumber } from '../common/wire-number';
+import { openStore, type Store } from '../core/store';
+import { Registry, RegistryError, buildModelCard, gatesPath, modelCardMarkdown, readGates, validateStage, type RegistryOptions } from '../core/registry';
+import { fmt } from '../core/registry/gates';
+import type { GateResult, GatesConfig, ModelTransition, ModelVersion, RegisteredModel, Stage } from '../core/registry/types';
+import { toWireNumber, type WireNumber } from '../core/common/wire-number';
 import { createProgress, type Progress } from './progress';
 import { UsageError } from './errors';
 

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { runNotebook } from './run-notebook';
 import { createProgress } from './progress';
-import { parseParameter, NotebookFormatError } from '../notebook/ipynb';
+import { parseParameter, NotebookFormatError } from '../core/notebook/ipynb';
 import { listRunsCommand } from './runs';
 import { registerModelCommands } from './models';
 import { registerProfileCommand } from './profile';
@@ -14,13 +14,13 @@ import { registerDriftCommand } from './drift';
 import { registerSuiteCommands } from './suite';
 import { registerDeployCommands } from './deploy';
 import { UsageError } from './errors';
-import type { KernelClient } from '../../kernel/client';
+import type { KernelClient } from '../kernel/client';
 import { existsSync } from 'node:fs';
-import { openStore } from '../store';
-import { compareRuns, resolveRunIds } from '../compare/compare';
-import { comparisonMarkdown } from '../common/comparison';
+import { openStore } from '../core/store';
+import { compareRuns, resolveRunIds } from '../core/compare/compare';
+import { comparisonMarkdown } from '../core/common/comparison';
 
-const { version } = require('../../../package.json') as { version: string };
+const { version } = require('../../package.json') as { version: string };
 
 export { UsageError };
 

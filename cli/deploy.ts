@@ -18,12 +18,12 @@
  */
 import { existsSync } from 'node:fs';
 import { Option, type Command } from 'commander';
-import { openStore } from '../store';
+import { openStore } from '../core/store';
 import {
   baseUrl, controlDeployment, deploymentEvents, deploymentHealth, listDeployments, requireDeployment, startDeployment, stopDeployment,
-} from '../serve/deployments';
-import { STRATEGIES, ServeError, describeSplit, type ControlMessage, type Deployment, type DeploymentEvent, type DeploymentStatusReport, type Strategy } from '../common/serve-types';
-import type { GateResult } from '../registry/types';
+} from '../core/serve/deployments';
+import { STRATEGIES, ServeError, describeSplit, type ControlMessage, type Deployment, type DeploymentEvent, type DeploymentStatusReport, type Strategy } from '../core/common/serve-types';
+import type { GateResult } from '../core/registry/types';
 import { UsageError } from './errors';
 
 const safe = (text: string) => text.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ');

@@ -8,10 +8,10 @@
  */
 import { statSync, writeFileSync } from 'node:fs';
 import { InvalidArgumentError, type Command } from 'commander';
-import { driftReport } from '../drift/report';
-import { driftHtml } from '../drift/html';
-import { METHOD_NAMES, parseMethod } from '../drift/choose';
-import { DriftError, type ColumnDrift, type DriftColumnType, type DriftMethod, type DriftReport, type PredictionQuality } from '../common/drift-types';
+import { driftReport } from '../core/drift/report';
+import { driftHtml } from '../core/drift/html';
+import { METHOD_NAMES, parseMethod } from '../core/drift/choose';
+import { DriftError, type ColumnDrift, type DriftColumnType, type DriftMethod, type DriftReport, type PredictionQuality } from '../core/common/drift-types';
 import { createProgress } from './progress';
 import { UsageError } from './errors';
 
