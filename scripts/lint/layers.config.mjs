@@ -1,0 +1,13 @@
+// The layer rules alone, as a config ESLint can load by itself: `npm run lint:layers` is
+// the quick check, and test/unit/lint-layers.test.ts plants violations against it, so the
+// test proves that the rules `npm run lint` runs can fail.
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { layersConfig } from './layers.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export default [
+  { ignores: ['dist/**', 'node_modules/**', '.vscode-test/**', 'test-output/**', 'examples/**', '**/*.d.ts'] },
+  ...layersConfig(root),
+];
