@@ -2,7 +2,6 @@
  * The `labbook` command: the same engine as the editor, headless, for scripts and CI.
  * Exit codes: 0 success, 1 a notebook cell failed, 2 unusable input or a usage error.
  */
-import * as path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { runNotebook } from './run-notebook';
 import { createProgress } from './progress';
@@ -16,7 +15,7 @@ import { registerDeployCommands } from './deploy';
 import { UsageError } from './errors';
 import type { KernelClient } from '../kernel/client';
 import { existsSync } from 'node:fs';
-import { openStore } from '../core/store';
+import { openStore, resolveStorePath } from '../core/store';
 import { compareRuns, resolveRunIds } from '../core/compare/compare';
 import { comparisonMarkdown } from '../core/common/comparison';
 
@@ -28,11 +27,6 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
-/** Where runs are stored: --store, then LABBOOK_STORE, then .labbook/labbook.db in the working folder. */
-export function storeFromOptions(store: string | undefined): string {
-  return path.resolve(store ?? process.env.LABBOOK_STORE ?? path.join(process.cwd(), '.labbook', 'labbook.db'));
-}
-
 export function buildProgram(): Command {
   const program = new Command('labbook')
     .description('Labbook: run TypeScript notebooks and query experiment runs from the command line')
@@ -40,6 +34,8 @@ export function buildProgram(): Command {
     .addOption(new Option('--store <file>', 'SQLite store of runs (default: $LABBOOK_STORE or .labbook/labbook.db)'))
     .showHelpAfterError()
     .exitOverride();
+  // Read when a command runs: --store is parsed after the program is built.
+  const storePath = (): string => resolveStorePath({ path: program.opts().store as string | undefined });
 
   program.command('run')
     .description('execute every code cell of a notebook in order and write the outputs into it')
@@ -71,7 +67,7 @@ export function buildProgram(): Command {
       try {
         const result = await runNotebook({
           notebook, out: opts.out, params, progress, nodePath: opts.node,
-          storePath: storeFromOptions(program.opts().store as string | undefined),
+          storePath: storePath(),
           onKernel: (k) => { kernel = k; },
         });
         progress.stop();
@@ -95,7 +91,7 @@ export function buildProgram(): Command {
     .option('--order-by <keys>', 'order, e.g. "metrics.acc DESC, params.lr"')
     .option('--json', 'print a JSON array')
     .action((opts: { experiment?: string; filter?: string; orderBy?: string; json?: boolean }) => {
-      process.stdout.write(listRunsCommand(storeFromOptions(program.opts().store as string | undefined), opts));
+      process.stdout.write(listRunsCommand(storePath(), opts));
     });
 
   program.command('compare')
@@ -105,9 +101,9 @@ export function buildProgram(): Command {
     .option('--markdown', 'print a markdown table (the default), e.g. for a pull request')
     .action((runIds: string[], opts: { json?: boolean; markdown?: boolean }) => {
       if (opts.json && opts.markdown) throw new UsageError('Choose one of --json and --markdown');
-      const storePath = storeFromOptions(program.opts().store as string | undefined);
-      if (!existsSync(storePath)) throw new UsageError(`No Labbook store at ${storePath}: no runs to compare`);
-      const store = openStore({ path: storePath });
+      const file = storePath();
+      if (!existsSync(file)) throw new UsageError(`No Labbook store at ${file}: no runs to compare`);
+      const store = openStore({ path: file });
       try {
         const comparison = compareRuns(store, resolveRunIds(store, runIds));
         process.stdout.write(opts.json ? `${JSON.stringify(comparison, null, 2)}\n` : comparisonMarkdown(comparison));
@@ -116,11 +112,11 @@ export function buildProgram(): Command {
       }
     });
 
-  registerModelCommands(program, () => storeFromOptions(program.opts().store as string | undefined));
-  registerProfileCommand(program, () => storeFromOptions(program.opts().store as string | undefined));
+  registerModelCommands(program, storePath);
+  registerProfileCommand(program, storePath);
   registerDriftCommand(program);
-  registerSuiteCommands(program, () => storeFromOptions(program.opts().store as string | undefined));
-  registerDeployCommands(program, () => storeFromOptions(program.opts().store as string | undefined));
+  registerSuiteCommands(program, storePath);
+  registerDeployCommands(program, storePath);
 
   return program;
 }

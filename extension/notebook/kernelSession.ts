@@ -6,6 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { KernelClient } from '../../kernel/client';
+import { workspaceStorePath } from '../../core/store/location';
 import type { CellOutput, ExecuteStatus, OutputParams, RunEventParams } from '../../kernel/protocol';
 import { Disposable, toDisposable } from '../util/dispose';
 import { checkNode, NodeSetupError, NODE_PATH_SETTING, nodeEnvOverrides } from './node';
@@ -509,28 +510,15 @@ export function notebookFsPath(notebook: vscode.NotebookDocument): string {
   return path.join(dir, base.endsWith('.ipynb') ? base : `${base}.ipynb`);
 }
 
-/** Setting `labbook.storePath` (relative to the workspace folder), else `<folder>/.labbook/labbook.db`. */
+/** The notebook's store (core/store/location.ts workspaceStorePath), for its workspace folder. */
 export function resolveStorePath(notebook: vscode.NotebookDocument, setting: string | undefined): string | undefined {
   const folder = vscode.workspace.getWorkspaceFolder(notebook.uri) ?? vscode.workspace.workspaceFolders?.[0];
   const folderPath = folder?.uri.scheme === 'file' ? folder.uri.fsPath : undefined;
-  return storePathFor(folderPath, setting, () => path.dirname(notebookFsPath(notebook)));
+  return workspaceStorePath(folderPath, setting, () => path.dirname(notebookFsPath(notebook)));
 }
 
-/**
- * The store of a workspace folder: setting `labbook.storePath` (`${workspaceFolder}` and `~`
- * expanded, relative paths against the folder, else against `fallbackDir`), else
- * `<folder>/.labbook/labbook.db`. Undefined when there is neither a setting nor a folder.
- */
-export function storePathFor(folderPath: string | undefined, setting: string | undefined, fallbackDir: () => string): string | undefined {
-  const value = setting?.trim();
-  if (value) {
-    let p = value.replace(/\$\{workspaceFolder\}/g, folderPath ?? '');
-    if (p === '~' || p.startsWith('~/')) p = path.join(os.homedir(), p.slice(1));
-    if (path.isAbsolute(p)) return p;
-    return path.resolve(folderPath ?? fallbackDir(), p);
-  }
-  return folderPath ? path.join(folderPath, '.labbook', 'labbook.db') : undefined;
-}
+// Under its old name for extension.ts, whose views must find the same store as the notebook's kernel.
+export { workspaceStorePath as storePathFor };
 
 /** Outputs have a stable id at run time (VS Code matches outputs by it), not in the 1.90 typings. */
 function outputId(output: vscode.NotebookCellOutput): string | undefined {

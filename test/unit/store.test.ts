@@ -6,12 +6,13 @@
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { hostname } from 'node:os';
+import { homedir, hostname } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import {
   artifactsDirFor, resolveStorePath, SCHEMA_VERSION, STALE_HEARTBEAT_MS, Store, StoreError,
 } from '../../core/store';
+import { workspaceStorePath } from '../../core/store/location';
 import { makeTempDir, removeDir, sha256OfFile } from './temp';
 
 function expectStoreError(fn: () => unknown, code: string, pattern: RegExp): StoreError {
@@ -50,6 +51,19 @@ describe('store', () => {
       assert.equal(resolveStorePath({ cwd: '/work', env }), '/work/from-env.db');
       assert.equal(resolveStorePath({ cwd: '/work', env: {} }), '/work/.labbook/labbook.db');
       assert.equal(artifactsDirFor('/work/.labbook/labbook.db'), '/work/.labbook/artifacts');
+    });
+
+    it('reads the editor setting labbook.storePath against the workspace folder, with ${workspaceFolder} and ~ expanded', () => {
+      const nowhere = () => assert.fail('a folder or an absolute setting needs no fallback folder');
+      assert.equal(workspaceStorePath('/ws', undefined, nowhere), '/ws/.labbook/labbook.db');
+      assert.equal(workspaceStorePath('/ws', '  ', nowhere), '/ws/.labbook/labbook.db');
+      assert.equal(workspaceStorePath('/ws', 'data/runs.db', nowhere), '/ws/data/runs.db');
+      assert.equal(workspaceStorePath('/ws', '${workspaceFolder}/db/runs.db', nowhere), '/ws/db/runs.db');
+      assert.equal(workspaceStorePath(undefined, '/abs/runs.db', nowhere), '/abs/runs.db');
+      assert.equal(workspaceStorePath(undefined, '~/runs.db', nowhere), join(homedir(), 'runs.db'));
+      assert.equal(workspaceStorePath(undefined, 'runs.db', () => '/notebooks'), '/notebooks/runs.db');
+      // No folder and no setting: the kernel decides (LABBOOK_STORE, then its working folder).
+      assert.equal(workspaceStorePath(undefined, undefined, nowhere), undefined);
     });
   });
 
