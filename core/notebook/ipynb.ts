@@ -121,15 +121,96 @@ export function injectParameters(nb: Notebook, params: Record<string, unknown>):
   return { ...nb, cells };
 }
 
+/**
+ * How much of one stream output a saved notebook keeps: a cell that prints 100 MB must not
+ * write a 100 MB notebook (nor hold it in memory). Like Jupyter front ends, keep the head
+ * and the tail, which is where a training log's settings and results are, with a note of
+ * what was left out between them.
+ */
+export const STREAM_KEEP_CHARS = { head: 1 << 20, tail: 1 << 20 };
+
+interface StreamTail {
+  /** Lines after the head, oldest first; `start` skips the ones already dropped. */
+  lines: string[];
+  start: number;
+  chars: number;
+  omittedLines: number;
+  omittedChars: number;
+}
+
+interface StreamState {
+  headChars: number;
+  /** Present once the head is full. */
+  tail?: StreamTail;
+}
+
+/** Per stream output being written: how full its head is, and what is kept of its tail. */
+const streams = new WeakMap<NbOutput, StreamState>();
+
+/**
+ * Adds text to a stream output in time linear in the text added: the last line is
+ * continued when it had no newline yet, and nothing already stored is joined again.
+ */
+function appendStreamText(stream: Extract<NbOutput, { output_type: 'stream' }>, text: string): void {
+  const incoming = toLines(text);
+  if (incoming.length === 0) return;
+  let state = streams.get(stream);
+  if (!state) {
+    state = { headChars: 0 };
+    for (const line of stream.text) state.headChars += line.length;
+    streams.set(stream, state);
+  }
+  let tail = state.tail;
+  const target = tail ? tail.lines : stream.text;
+  const lastIndex = target.length - 1;
+  if (lastIndex >= (tail?.start ?? 0) && !target[lastIndex].endsWith('\n')) {
+    target[lastIndex] += incoming[0];
+    if (tail) tail.chars += incoming[0].length;
+    else state.headChars += incoming[0].length;
+    incoming.shift();
+  }
+  for (const line of incoming) {
+    if (!tail && state.headChars < STREAM_KEEP_CHARS.head) {
+      stream.text.push(line);
+      state.headChars += line.length;
+      continue;
+    }
+    if (!tail) {
+      tail = { lines: [], start: 0, chars: 0, omittedLines: 0, omittedChars: 0 };
+      state.tail = tail;
+    }
+    tail.lines.push(line);
+    tail.chars += line.length;
+    while (tail.chars > STREAM_KEEP_CHARS.tail && tail.lines.length - tail.start > 1) {
+      const dropped = tail.lines[tail.start++];
+      tail.chars -= dropped.length;
+      tail.omittedLines++;
+      tail.omittedChars += dropped.length;
+    }
+    // Compact now and then, so dropped lines do not pile up in memory.
+    if (tail.start > 4096 && tail.start * 2 > tail.lines.length) {
+      tail.lines = tail.lines.slice(tail.start);
+      tail.start = 0;
+    }
+  }
+}
+
+function omittedNote(tail: StreamTail): string {
+  const mb = (tail.omittedChars / (1 << 20)).toFixed(1);
+  return `\n[Labbook: ${tail.omittedLines.toLocaleString('en-US')} lines (${mb} MB) of output left out here; the notebook keeps the first and last ${STREAM_KEEP_CHARS.head >> 20} MB of each stream]\n\n`;
+}
+
 /** Appends a kernel output to a cell's nbformat outputs (merging consecutive stream text, updating displays in place). */
 export function appendOutput(outputs: NbOutput[], output: CellOutput): void {
   switch (output.kind) {
     case 'stream': {
       const last = outputs[outputs.length - 1];
       if (last?.output_type === 'stream' && last.name === output.name) {
-        last.text = toLines(last.text.join('') + output.text);
+        appendStreamText(last, output.text);
       } else {
-        outputs.push({ output_type: 'stream', name: output.name, text: toLines(output.text) });
+        const stream: NbOutput = { output_type: 'stream', name: output.name, text: [] };
+        outputs.push(stream);
+        appendStreamText(stream, output.text);
       }
       return;
     }
@@ -154,9 +235,19 @@ export function appendOutput(outputs: NbOutput[], output: CellOutput): void {
   }
 }
 
-/** `transient` is runtime-only in nbformat; it must not be saved. */
+/**
+ * The outputs as saved: `transient` is runtime-only in nbformat and is dropped, and a capped
+ * stream gets its note and kept tail.
+ */
 export function finalizeOutputs(outputs: NbOutput[]): NbOutput[] {
   return outputs.map((o) => {
+    if (o.output_type === 'stream') {
+      const tail = streams.get(o)?.tail;
+      if (!tail || tail.omittedLines === 0) {
+        return tail ? { ...o, text: [...o.text, ...tail.lines.slice(tail.start)] } : o;
+      }
+      return { ...o, text: [...o.text, omittedNote(tail), ...tail.lines.slice(tail.start)] };
+    }
     if (o.output_type !== 'display_data' || !o.transient) return o;
     const { transient: _ignored, ...rest } = o;
     return rest;
