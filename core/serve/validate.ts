@@ -31,10 +31,18 @@ function describe(value: unknown): string {
   return `${typeof value} ${String(value)}`;
 }
 
+/** The largest finite float32. */
+const FLOAT32_MAX = 3.4028234663852886e38;
+
 function checkValue(spec: FeatureSpec, value: unknown, field: string): FeatureValue {
   switch (spec.dtype) {
     case 'float32':
-      if (typeof value === 'number' && Number.isFinite(value)) return value;
+      // A finite double beyond float32's range (1e39, 3.5e38) becomes Infinity in the
+      // tensor, and the model then answers NaN (null in JSON) with a 200.
+      if (typeof value === 'number' && Number.isFinite(Math.fround(value))) return value;
+      if (typeof value === 'number' && Number.isFinite(value)) {
+        throw new ValidationError(field, `${field} is ${String(value)}, outside the float32 range the model takes (at most ±${FLOAT32_MAX.toExponential(6)})`);
+      }
       throw new ValidationError(field, `${field} must be a finite number (float32), got ${value === undefined ? 'nothing' : describe(value)}`);
     case 'int32':
       if (typeof value === 'number' && Number.isInteger(value) && value >= -2147483648 && value <= 2147483647) return value;

@@ -27,6 +27,10 @@ describe('serve validate', () => {
     assert.equal(validateInstances({ instances: [[1, 1, 1]], key: 42 }, features).key, '42');
   });
 
+  it('keeps values that round to the largest float32', () => {
+    assert.deepEqual(validateInstances({ instances: [[3.4028234663852886e38, 1, true], [-1e-50, 1, true]] }, features).rows[0][0], 3.4028234663852886e38);
+  });
+
   it('names the instance and the field that is wrong', () => {
     fails({ instances: [{ length: 1, count: 1, flag: true }, { length: 'x', count: 1, flag: true }] }, 'instances[1].length', /instances\[1\]\.length must be a finite number .*"x"/);
     fails({ instances: [{ length: 1, count: 1.5, flag: true }] }, 'instances[0].count', /whole number \(int32\), got number 1.5/);
@@ -36,6 +40,9 @@ describe('serve validate', () => {
     fails({ instances: [[1, 2]] }, 'instances[0]', /has 2 values but the model takes 3 features in this order: length, count, flag/);
     fails({ instances: [[1, null, true]] }, 'instances[0][1] (count)', /got null/);
     fails({ instances: [[NaN, 1, true]] }, 'instances[0][0] (length)', /finite number/);
+    // Finite as doubles but Infinity as float32: the model would answer null with a 200.
+    fails({ instances: [[1e39, 1, true]] }, 'instances[0][0] (length)', /is 1e\+39, outside the float32 range .*3\.402823e\+38/);
+    fails({ instances: [{ length: -3.5e38, count: 1, flag: true }] }, 'instances[0].length', /is -3\.5e\+38, outside the float32 range/);
     fails({ instances: ['row'] }, 'instances[0]', /object of features by name or an array of 3 values/);
     fails({ instances: [] }, 'instances', /empty/);
     fails({ instances: [[1, 1, 1], [1, 1, 1], [1, 1, 1], [1, 1, 1]] }, 'instances', /4 rows; the limit is 3/);
