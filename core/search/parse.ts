@@ -104,6 +104,14 @@ function tokenize(query: string): Token[] {
   return tokens;
 }
 
+/**
+ * Bounds on one search, far beyond what a person types, checked before any SQL: past them
+ * the database fails with its own words ("Expression tree is too large" at about 1,000
+ * conditions, "too many terms" or "too many SQL variables"), which name nothing the user
+ * wrote. The boundary values themselves run on SQLite (test/unit/search.test.ts).
+ */
+export const SEARCH_LIMITS = { conditions: 200, valuesPerList: 1000, values: 10_000, orderKeys: 50 };
+
 class Parser {
   private at = 0;
   constructor(private readonly query: string, private readonly tokens: Token[]) {}
@@ -178,6 +186,9 @@ class Parser {
         if (t.kind === 'punct' && t.text === ')') break;
         if (t.kind !== 'punct' || t.text !== ',') this.fail(t, 'Expected "," or ")" in the value list');
         value.push(this.literal());
+        if (value.length > SEARCH_LIMITS.valuesPerList) {
+          this.fail(t, `${comparator} lists more than ${SEARCH_LIMITS.valuesPerList} values; search in smaller batches`);
+        }
       }
     } else {
       const valueToken = this.peek();
@@ -194,7 +205,14 @@ class Parser {
     while (this.peek().kind !== 'end') {
       const and = this.next();
       if (!this.isWord(and, 'AND')) this.fail(and, this.isWord(and, 'OR') ? 'OR is not supported (as in MLflow): run two searches' : 'Expected AND between conditions');
+      if (clauses.length === SEARCH_LIMITS.conditions) {
+        this.fail(and, `The filter has more than ${SEARCH_LIMITS.conditions} conditions; at most ${SEARCH_LIMITS.conditions} are supported`);
+      }
       clauses.push(this.clause());
+    }
+    const values = clauses.reduce((n, c) => n + (Array.isArray(c.value) ? c.value.length : 1), 0);
+    if (values > SEARCH_LIMITS.values) {
+      throw new SearchSyntaxError(this.query, 0, `The filter compares ${values} values in all; at most ${SEARCH_LIMITS.values} are supported`);
     }
     return clauses;
   }
@@ -208,6 +226,9 @@ class Parser {
       if (this.isWord(this.peek(), 'DESC')) { this.next(); descending = true; } else if (this.isWord(this.peek(), 'ASC')) this.next();
       keys.push({ entity, key, descending });
       const t = this.next();
+      if (keys.length === SEARCH_LIMITS.orderKeys && t.kind !== 'end') {
+        this.fail(t, `The order has more than ${SEARCH_LIMITS.orderKeys} keys; at most ${SEARCH_LIMITS.orderKeys} are supported`);
+      }
       if (t.kind === 'end') return keys;
       if (t.kind !== 'punct' || t.text !== ',') this.fail(t, 'Expected ASC, DESC, "," or the end of the order');
     }

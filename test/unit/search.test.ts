@@ -6,7 +6,7 @@ import { strict as assert } from 'node:assert';
 import { mkdtempSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { parseFilter, parseOrderBy, SearchSyntaxError } from '../../core/search/parse';
+import { parseFilter, parseOrderBy, SEARCH_LIMITS, SearchSyntaxError } from '../../core/search/parse';
 import { compileSearch, likeToGlob } from '../../core/search/sql';
 import { openStore, type Store } from '../../core/store';
 
@@ -123,6 +123,22 @@ describe('runs search language', () => {
       assert.deepEqual(query('', 'metrics.acc DESC'), ['dense-16', 'dense-4', 'linear', 'Conv-8']);
       assert.deepEqual(query('', 'metrics.acc'), ['linear', 'dense-4', 'dense-16', 'Conv-8']);
       assert.deepEqual(query('', 'params.units DESC, attributes.start_time'), ['Conv-8', 'dense-4', 'dense-16', 'linear']);
+    });
+
+    it('runs searches at their limits, and names the limit past them instead of a database error', () => {
+      const conditions = (n: number) => Array.from({ length: n }, (_, i) => `params.lr != "x${i}"`).join(' AND ');
+      assert.deepEqual(query(conditions(SEARCH_LIMITS.conditions)).sort(), ['Conv-8', 'dense-16', 'dense-4', 'linear']);
+      const tooMany = errorAt(conditions(999));
+      assert.match(tooMany.message, /more than 200 conditions; at most 200 are supported/);
+      const keys = (n: number) => Array.from({ length: n }, (_, i) => `params.k${i}`).join(', ');
+      assert.equal(query('', keys(SEARCH_LIMITS.orderKeys)).length, 4);
+      assert.match(errorAt(keys(3000), parseOrderBy).message, /more than 50 keys/);
+      const list = (n: number) => `params.lr IN (${Array.from({ length: n }, (_, i) => `"${i}"`).join(', ')})`;
+      assert.deepEqual(query(list(SEARCH_LIMITS.valuesPerList)), []);
+      assert.match(errorAt(list(40_000)).message, /IN lists more than 1000 values/);
+      const lists = Array.from({ length: 11 }, () => list(SEARCH_LIMITS.valuesPerList)).join(' AND ');
+      assert.match(errorAt(lists).message, /compares 11000 values in all; at most 10000/);
+      assert.deepEqual(query(Array.from({ length: 10 }, () => list(SEARCH_LIMITS.valuesPerList)).join(' AND ')), []);
     });
 
     it('keeps hostile values as data', () => {
