@@ -4,77 +4,35 @@
  *
  * A server is a detached process of its own (core/serve/deployments.ts startDeployment),
  * so it keeps serving when the service or the window goes away; the service only talks to
- * it over HTTP and reads the store. Params are checked at runtime (messages name the field);
- * ServeErrors become ResponseErrors with the server's message: INVALID as InvalidParams,
- * the rest as InvalidRequest, and a promotion refused by its gates carries the gate results
- * as the error's data.
+ * it over HTTP and reads the store. Params are checked at runtime (params.ts: messages name
+ * the field); ServeErrors become ResponseErrors with the server's message (context.ts
+ * toResponseError), and a promotion refused by its gates carries the gate results as the
+ * error's data.
  */
-import { ErrorCodes, ResponseError, type MessageConnection } from 'vscode-jsonrpc/node';
 import type { Store } from '../store';
-import { StoreError } from '../store/errors';
-import { RegistryError } from '../registry/types';
 import {
   baseUrl, controlDeployment, deploymentEvents, isPidAlive, listDeployments, readToken, requireDeployment, splitOf, startDeployment,
   stopDeployment, type StartOptions,
 } from '../serve/deployments';
 import { monitorDeployment } from '../serve/monitor';
 import {
-  CONTROL_TYPES, DEFAULT_MONITOR_THRESHOLDS, STRATEGIES, ServeError,
+  CONTROL_TYPES, DEFAULT_MONITOR_THRESHOLDS, STRATEGIES,
   type ControlMessage, type Deployment, type DeploymentStatusReport, type MonitorThresholds, type Strategy,
 } from '../common/serve-types';
+import { guarded, requiredStore, type HandlerContext } from './context';
+import { invalidParams as bad, object, optionalBoolean, optionalNumber, optionalText, text, type Params } from './params';
 import * as protocol from './protocol';
 
-export interface DeployHandlerContext {
-  connection: MessageConnection;
-  /** The open store, or undefined before a notebook has created one. May throw (newer schema, not a database). */
-  currentStore: () => Store | undefined;
-  storePath: () => string | undefined;
-  /** Tell the views; `true` after the service's own writes. */
-  notifyChanges: (ownWrite: boolean) => void;
+export interface DeployHandlerContext extends HandlerContext {
   /** Tests and the extension may name the node and server entry used for server processes. */
   startOptions?: StartOptions;
 }
 
 // ---- parameter checks ----
 
-type Params = Record<string, unknown>;
-
-function bad(message: string): ResponseError<void> {
-  return new ResponseError(ErrorCodes.InvalidParams, message);
-}
-
-function object(p: unknown, what = 'params'): Params {
-  if (!p || typeof p !== 'object' || Array.isArray(p)) throw bad(`${what} must be an object`);
-  return p as Params;
-}
-
-function text(p: Params, field: string, max = 1000, prefix = ''): string {
-  const v = p[field];
-  if (typeof v !== 'string' || v.trim() === '') throw bad(`${prefix}${field} must be a non-empty string`);
-  if (v.length > max) throw bad(`${prefix}${field} must be at most ${max} characters`);
-  return v;
-}
-
-function optionalText(p: Params, field: string, max = 10_000, prefix = ''): string | undefined {
-  const v = p[field];
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'string') throw bad(`${prefix}${field} must be a string`);
-  if (v.length > max) throw bad(`${prefix}${field} must be at most ${max} characters`);
-  return v;
-}
-
-function optionalNumber(p: Params, field: string, check: (v: number) => boolean, what: string, prefix = ''): number | undefined {
-  const v = p[field];
-  if (v === undefined) return undefined;
-  if (typeof v !== 'number' || !check(v)) throw bad(`${prefix}${field} must be ${what}, got ${JSON.stringify(v)}`);
-  return v;
-}
-
-function optionalBoolean(p: Params, field: string, prefix = ''): boolean | undefined {
-  const v = p[field];
-  if (v === undefined) return undefined;
-  if (typeof v !== 'boolean') throw bad(`${prefix}${field} must be true or false`);
-  return v;
+/** Deployment requests have always read a null field as one not given; kept so that callers sending null keep working. */
+function optional(p: Params, field: string, max: number, prefix = ''): string | undefined {
+  return optionalText(p, field, { max, prefix, null: 'absent' });
 }
 
 const isPercent = (v: number) => Number.isFinite(v) && v >= 0 && v <= 100;
@@ -88,8 +46,8 @@ export function checkControlMessage(value: unknown): ControlMessage {
     throw bad(`message.type must be one of ${CONTROL_TYPES.join(', ')}, got ${JSON.stringify(type)}`);
   }
   if (type === 'status') return { type };
-  const by = optionalText(m, 'by', 200, 'message.');
-  const reason = optionalText(m, 'reason', 10_000, 'message.');
+  const by = optional(m, 'by', 200, 'message.');
+  const reason = optional(m, 'reason', 10_000, 'message.');
   const common = { ...(by !== undefined ? { by } : {}), ...(reason !== undefined ? { reason } : {}) };
   switch (type) {
     case 'shift': {
@@ -98,7 +56,7 @@ export function checkControlMessage(value: unknown): ControlMessage {
       return { type, weight, ...common };
     }
     case 'promote': {
-      const to = optionalText(m, 'to', 100, 'message.');
+      const to = optional(m, 'to', 100, 'message.');
       const force = optionalBoolean(m, 'force', 'message.');
       return { type, ...(to !== undefined ? { to } : {}), ...(force !== undefined ? { force } : {}), ...common };
     }
@@ -110,7 +68,7 @@ export function checkControlMessage(value: unknown): ControlMessage {
 /** Checks GetMonitoring's params; thresholds are checked key by key. */
 export function checkMonitoringParams(params: unknown): { name: string; windowMs?: number; driftWindow?: number; thresholds?: Partial<MonitorThresholds> } {
   const p = object(params);
-  const name = text(p, 'name', 128);
+  const name = text(p, 'name', { max: 128 });
   const windowMs = optionalNumber(p, 'windowMs', (v) => Number.isSafeInteger(v) && v >= 1000 && v <= 30 * 86_400_000, 'a whole number of milliseconds from 1000 to 30 days');
   const driftWindow = optionalNumber(p, 'driftWindow', (v) => Number.isSafeInteger(v) && v >= 1 && v <= 100_000, 'a whole number from 1 to 100000');
   let thresholds: Partial<MonitorThresholds> | undefined;
@@ -134,17 +92,17 @@ export function checkMonitoringParams(params: unknown): { name: string; windowMs
 
 export function checkStartParams(params: unknown): protocol.StartDeploymentParams {
   const p = object(params);
-  const ref = text(p, 'ref', 500);
-  const name = optionalText(p, 'name', 128);
+  const ref = text(p, 'ref', { max: 500 });
+  const name = optional(p, 'name', 128);
   if (name !== undefined && name.trim() === '') throw bad('name must be a non-empty string when given');
   const strategy = p.strategy;
   if (strategy !== undefined && (typeof strategy !== 'string' || !(STRATEGIES as readonly string[]).includes(strategy))) {
     throw bad(`strategy must be one of ${STRATEGIES.join(', ')}, got ${JSON.stringify(strategy)}`);
   }
-  const candidate = optionalText(p, 'candidate', 500);
+  const candidate = optional(p, 'candidate', 500);
   const weight = optionalNumber(p, 'weight', isPercent, 'a percentage from 0 to 100');
   const port = optionalNumber(p, 'port', (v) => Number.isSafeInteger(v) && v >= 0 && v <= 65535, 'a whole number from 0 to 65535 (0: any free port)');
-  const reason = optionalText(p, 'reason');
+  const reason = optional(p, 'reason', 10_000);
   const out: protocol.StartDeploymentParams = { ref };
   if (name !== undefined) out.name = name;
   if (strategy !== undefined) out.strategy = strategy as Strategy;
@@ -155,30 +113,6 @@ export function checkStartParams(params: unknown): protocol.StartDeploymentParam
   return out;
 }
 
-// ---- errors ----
-
-function toResponseError(error: unknown): ResponseError<unknown> {
-  if (error instanceof ResponseError) return error;
-  if (error instanceof ServeError) {
-    if (error.code === 'GATES_FAILED') return new ResponseError(ErrorCodes.InvalidRequest, error.message, (error as ServeError & { gates?: unknown[] }).gates ?? []);
-    return new ResponseError(error.code === 'INVALID' ? ErrorCodes.InvalidParams : ErrorCodes.InvalidRequest, error.message);
-  }
-  if (error instanceof RegistryError) {
-    if (error.code === 'GATES_FAILED') return new ResponseError(ErrorCodes.InvalidRequest, error.message, error.gates ?? []);
-    return new ResponseError(error.code === 'INVALID' ? ErrorCodes.InvalidParams : ErrorCodes.InvalidRequest, error.message);
-  }
-  if (error instanceof StoreError) return new ResponseError(ErrorCodes.InvalidRequest, error.message);
-  return new ResponseError(ErrorCodes.InternalError, (error as Error)?.message ?? String(error));
-}
-
-async function guarded<T>(fn: () => T | Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (error) {
-    throw toResponseError(error);
-  }
-}
-
 export function deploymentItem(d: Deployment): protocol.DeploymentItem {
   return { deployment: d, split: splitOf(d), url: `${baseUrl(d)}/v1/models/${d.name}`, processGone: d.status === 'running' && !isPidAlive(d.pid) };
 }
@@ -187,11 +121,7 @@ export function deploymentItem(d: Deployment): protocol.DeploymentItem {
 
 export function registerDeployHandlers(ctx: DeployHandlerContext): void {
   const { connection } = ctx;
-  const required = (): Store => {
-    const store = ctx.currentStore();
-    if (!store) throw new ResponseError(ErrorCodes.InvalidRequest, `There is no store yet at ${ctx.storePath()}: no model has been registered or deployed.`);
-    return store;
-  };
+  const required = (): Store => requiredStore(ctx, 'no model has been registered or deployed');
 
   connection.onRequest(protocol.ListDeployments, (params) => guarded(() => {
     const all = params === undefined || params === null ? undefined : optionalBoolean(object(params), 'all');
@@ -213,7 +143,7 @@ export function registerDeployHandlers(ctx: DeployHandlerContext): void {
 
   connection.onRequest(protocol.ControlDeployment, (params) => guarded(async (): Promise<DeploymentStatusReport> => {
     const p = object(params);
-    const name = text(p, 'name', 128);
+    const name = text(p, 'name', { max: 128 });
     const message = checkControlMessage(p.message);
     const store = required();
     try {
@@ -229,12 +159,12 @@ export function registerDeployHandlers(ctx: DeployHandlerContext): void {
   }));
 
   connection.onRequest(protocol.GetDeploymentToken, (params) => guarded(() => {
-    const name = text(object(params), 'name', 128);
+    const name = text(object(params), 'name', { max: 128 });
     return readToken(requireDeployment(required().sql, name));
   }));
 
   connection.onRequest(protocol.GetDeploymentEvents, (params) => guarded(() => {
-    const name = text(object(params), 'name', 128);
+    const name = text(object(params), 'name', { max: 128 });
     const sql = required().sql;
     return deploymentEvents(sql, requireDeployment(sql, name).id).reverse();
   }));

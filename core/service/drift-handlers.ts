@@ -3,10 +3,11 @@
  * DriftReport out. The report module (core/drift/report, DuckDB) is required on the first
  * request, not at start: the service keeps serving runs and models when DuckDB cannot load.
  */
-import { statSync } from 'node:fs';
 import * as path from 'node:path';
-import { ErrorCodes, ResponseError, type MessageConnection } from 'vscode-jsonrpc/node';
+import { ErrorCodes, ResponseError } from 'vscode-jsonrpc/node';
 import { DRIFT_METHODS, type DriftOptions, type DriftReport, type DriftSource } from '../common/drift-types';
+import type { HandlerContext } from './context';
+import { dataFile, invalidParams as bad, isObject, object } from './params';
 import * as protocol from './protocol';
 
 /** What the service uses of core/drift/report. */
@@ -14,40 +15,15 @@ export interface DriftModule {
   driftReport(reference: DriftSource, current: DriftSource, options?: DriftOptions): Promise<DriftReport>;
 }
 
-export interface DriftHandlerContext {
-  connection: MessageConnection;
-  /** Relative paths resolve against this folder; default: the service's working folder (the workspace folder). */
-  cwd?: () => string;
+export interface DriftHandlerContext extends Pick<HandlerContext, 'connection' | 'cwd'> {
   /** Tests inject a fake report module here; default: `require('../drift/report')` on first use. */
   loadDrift?: () => DriftModule;
 }
 
 type WireOptions = Omit<DriftOptions, 'onProgress'>;
 
-function bad(message: string): ResponseError<void> {
-  return new ResponseError(ErrorCodes.InvalidParams, message);
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return !!v && typeof v === 'object' && !Array.isArray(v);
-}
-
 function isName(v: unknown): v is string {
   return typeof v === 'string' && v !== '' && v.length <= 1000;
-}
-
-function checkFile(value: unknown, field: string, cwd: string): string {
-  if (typeof value !== 'string' || value.trim() === '') throw bad(`${field} must be a non-empty string`);
-  if (value.length > 4096 || value.includes('\0')) throw bad(`${field} must be a file path of at most 4096 characters`);
-  const file = path.resolve(cwd, value);
-  let stat;
-  try {
-    stat = statSync(file);
-  } catch {
-    throw bad(`There is no file at ${file}`);
-  }
-  if (!stat.isFile()) throw bad(`${file} is not a file`);
-  return file;
 }
 
 function checkMap<T>(value: unknown, field: string, check: (v: unknown) => v is T, what: string): Record<string, T> | undefined {
@@ -66,8 +42,7 @@ const isColumnType = (v: unknown): v is 'numeric' | 'categorical' => v === 'nume
 /** Checks the options field by field; what reaches driftReport has the types it expects. */
 export function checkDriftOptions(value: unknown): WireOptions | undefined {
   if (value === undefined || value === null) return undefined;
-  if (!isObject(value)) throw bad('options must be an object');
-  const o = value;
+  const o = object(value, 'options');
   const out: WireOptions = {};
   if (o.method !== undefined) {
     if (!isMethod(o.method)) throw bad(`options.method must be one of ${DRIFT_METHODS.join(', ')}`);
@@ -109,10 +84,10 @@ export function checkDriftOptions(value: unknown): WireOptions | undefined {
 
 /** Checks the params and resolves both files; messages name the field or the file. */
 export function checkDriftParams(params: unknown, cwd: string): { reference: string; current: string; options?: WireOptions } {
-  if (!isObject(params)) throw bad('params must be an object');
-  const reference = checkFile(params.reference, 'reference', cwd);
-  const current = checkFile(params.current, 'current', cwd);
-  const options = checkDriftOptions(params.options);
+  const p = object(params);
+  const reference = dataFile(p.reference, 'reference', cwd);
+  const current = dataFile(p.current, 'current', cwd);
+  const options = checkDriftOptions(p.options);
   return { reference, current, ...(options ? { options } : {}) };
 }
 
@@ -139,7 +114,7 @@ export function registerDriftHandlers(ctx: DriftHandlerContext): void {
   };
 
   ctx.connection.onRequest(protocol.CompareDataForDrift, async (params) => {
-    const { reference, current, options } = checkDriftParams(params, ctx.cwd?.() ?? process.cwd());
+    const { reference, current, options } = checkDriftParams(params, ctx.cwd());
     const { driftReport } = load();
     try {
       return await driftReport({ path: reference }, { path: current }, options);

@@ -15,6 +15,8 @@ import {
   runSource, updateRun,
 } from './queries';
 import { checkRunsTableQuery, queryRunsTable } from './table';
+import type { HandlerContext } from './context';
+import { checkExperimentIdParams, checkRunIdParams, refuse } from './params';
 import { registerRegistryHandlers } from './registry-handlers';
 import { registerQualityHandlers } from './quality-handlers';
 import { registerDriftHandlers } from './drift-handlers';
@@ -85,31 +87,23 @@ connection.onRequest(protocol.ServiceInitialize, (params) => {
 connection.onRequest(protocol.ListExperiments, () => withStore([], experimentItems));
 
 connection.onRequest(protocol.ListRuns, (params) => {
-  const problem = protocol.checkExperimentIdParams(params);
-  if (problem) throw new ResponseError(ErrorCodes.InvalidParams, problem);
+  refuse(checkExperimentIdParams(params));
   return withStore([], (s) => runItems(s, params.experimentId));
 });
 
 connection.onRequest(protocol.GetRunDetails, (params) => {
-  const problem = protocol.checkRunIdParams(params);
-  if (problem) throw new ResponseError(ErrorCodes.InvalidParams, problem);
+  refuse(checkRunIdParams(params));
   return withStore(null, (s) => runDetails(s, params.runId));
 });
 
 connection.onRequest(protocol.DeleteRun, (params) => {
-  const problem = protocol.checkRunIdParams(params);
-  if (problem) throw new ResponseError(ErrorCodes.InvalidParams, problem);
+  refuse(checkRunIdParams(params));
   withStore(undefined, (s) => {
     if (!s.getRun(params.runId)) throw new Error(`No run with id ${params.runId}`);
     s.deleteRun(params.runId);
   });
   notifyChanges(true);
 });
-
-/** Refuses params that fail their check with InvalidParams and the check's message. */
-function check(problem: string | undefined): void {
-  if (problem) throw new ResponseError(ErrorCodes.InvalidParams, problem);
-}
 
 /** Writes need a store: before a notebook has made one there is no run to change. */
 function withWritableStore<T>(fn: (s: Store) => T): T {
@@ -122,25 +116,25 @@ function withWritableStore<T>(fn: (s: Store) => T): T {
 }
 
 connection.onRequest(protocol.QueryRunsTable, (params) => {
-  check(checkRunsTableQuery(params));
+  refuse(checkRunsTableQuery(params));
   return withStore<protocol.RunsTablePage>(
     { total: 0, offset: params.offset, rows: [], columns: { params: [], metrics: [], tags: [] }, best: {} },
     (s) => queryRunsTable(s, params));
 });
 
 connection.onRequest(protocol.GetRunComparison, (params) => {
-  check(checkRunIdsParams(params, { min: 2, max: 100 }));
+  refuse(checkRunIdsParams(params, { min: 2, max: 100 }));
   return withWritableStore((s) => comparisonData(s, params.runIds));
 });
 
 connection.onRequest(protocol.UpdateRun, (params) => {
-  check(checkRunUpdate(params));
+  refuse(checkRunUpdate(params));
   withWritableStore((s) => updateRun(s, params));
   notifyChanges(true);
 });
 
 connection.onRequest(protocol.RestoreRun, (params) => {
-  check(protocol.checkRunIdParams(params));
+  refuse(checkRunIdParams(params));
   withWritableStore((s) => {
     if (!s.getRun(params.runId)) throw new Error(`No run with id ${params.runId}`);
     s.restoreRun(params.runId);
@@ -149,7 +143,7 @@ connection.onRequest(protocol.RestoreRun, (params) => {
 });
 
 connection.onRequest(protocol.PurgeRuns, (params) => {
-  check(checkRunIdsParams(params));
+  refuse(checkRunIdsParams(params));
   const result = withWritableStore((s) => s.purgeRuns(params.runIds));
   notifyChanges(true);
   return result;
@@ -158,7 +152,7 @@ connection.onRequest(protocol.PurgeRuns, (params) => {
 connection.onRequest(protocol.ListDeletedRuns, () => withStore([], deletedRunItems));
 
 connection.onRequest(protocol.SetKeyMetric, (params) => {
-  check(checkSetKeyMetricParams(params));
+  refuse(checkSetKeyMetricParams(params));
   withWritableStore((s) => {
     if (!s.getExperiment(params.experimentId)) throw new Error(`No experiment with id ${params.experimentId}`);
     s.setKeyMetric(params.experimentId, params.key, params.higherIsBetter);
@@ -167,25 +161,22 @@ connection.onRequest(protocol.SetKeyMetric, (params) => {
 });
 
 connection.onRequest(protocol.GetRunSource, (params) => {
-  check(protocol.checkRunIdParams(params));
+  refuse(checkRunIdParams(params));
   return withStore(null, (s) => runSource(s, params.runId));
 });
 
-registerRegistryHandlers({
+const context: HandlerContext = {
   connection,
   currentStore,
   storePath: () => storePath,
   notifyChanges: (ownWrite) => notifyChanges(ownWrite),
-});
-
-registerQualityHandlers({ connection, currentStore, storePath: () => storePath });
-registerDriftHandlers({ connection });
-registerDeployHandlers({
-  connection,
-  currentStore,
-  storePath: () => storePath,
-  notifyChanges: (ownWrite) => notifyChanges(ownWrite),
-});
+  // The extension starts the service in the workspace folder.
+  cwd: () => process.cwd(),
+};
+registerRegistryHandlers(context);
+registerQualityHandlers(context);
+registerDriftHandlers(context);
+registerDeployHandlers(context);
 
 connection.onRequest(protocol.ServiceShutdown, () => {
   setImmediate(() => process.exit(0));

@@ -341,17 +341,3 @@ export const ServiceShutdown = new RequestType0<void, void>('service/shutdown');
 export const StoreChanged = new NotificationType<{ dataVersion: number }>('service/storeChanged');
 
 export const SERVICE_CHANNEL_FD = 3;
-
-export function checkRunIdParams(p: unknown): string | undefined {
-  const v = p as { runId?: unknown } | null;
-  if (!v || typeof v !== 'object' || typeof v.runId !== 'string' || v.runId.length === 0 || v.runId.length > 200) {
-    return 'runId must be a non-empty string';
-  }
-  return undefined;
-}
-
-export function checkExperimentIdParams(p: unknown): string | undefined {
-  const v = p as { experimentId?: unknown } | null;
-  if (!v || typeof v !== 'object' || !Number.isInteger(v.experimentId)) return 'experimentId must be an integer';
-  return undefined;
-}

@@ -3,15 +3,16 @@
  * profiler (core/quality/profile, DuckDB) is required on the first request, not at start:
  * the service keeps serving runs and models when DuckDB cannot load on this machine.
  */
-import { statSync } from 'node:fs';
 import * as path from 'node:path';
-import { ErrorCodes, ResponseError, type MessageConnection } from 'vscode-jsonrpc/node';
+import { ErrorCodes, ResponseError } from 'vscode-jsonrpc/node';
 import type { DatasetProfile } from '../quality/types';
 import type { Suite, ValidationResult } from '../quality/suite';
 import { applyValidation } from '../quality/dimensions';
 import { getDataset, listDatasets, runsUsingDataset } from '../quality/datasets';
 import { snapshotArtifactName } from '../quality/datasets';
 import type { Store } from '../store';
+import type { HandlerContext } from './context';
+import { dataFile, invalidParams as bad, object } from './params';
 import * as protocol from './protocol';
 
 /** What the service uses of core/quality/profile. */
@@ -26,46 +27,30 @@ export interface SuiteModule {
   validate(source: string, suite: Suite): Promise<ValidationResult>;
 }
 
-export interface QualityHandlerContext {
-  connection: MessageConnection;
-  /** The store, once a notebook has created it (data set versions live there). */
-  currentStore?: () => Store | undefined;
-  /** The store file: suites live in the `suites` folder beside it. */
-  storePath?: () => string | undefined;
-  /** Relative paths resolve against this folder; default: the service's working folder (the workspace folder). */
-  cwd?: () => string;
+/** Data set versions live in the store; suites in the `suites` folder beside the store file. */
+export interface QualityHandlerContext extends Pick<HandlerContext, 'connection' | 'currentStore' | 'storePath' | 'cwd'> {
   /** Tests inject a fake profiler here; default: `require('../quality/profile')` on first use. */
   loadProfiler?: () => ProfileModule;
   /** Tests inject fake suites here; default: `require('../quality/suite')` on first use. */
   loadSuites?: () => SuiteModule;
 }
 
-function bad(message: string): ResponseError<void> {
-  return new ResponseError(ErrorCodes.InvalidParams, message);
-}
-
 /** Checks the params and resolves the file; messages name the field or the file. */
 export function checkProfileParams(params: unknown, cwd: string): { file: string; label?: string; suite?: string } {
-  if (!params || typeof params !== 'object' || Array.isArray(params)) throw bad('params must be an object');
-  const p = params as Record<string, unknown>;
+  const p = object(params);
   if (p.label !== undefined && (typeof p.label !== 'string' || p.label === '' || p.label.length > 1000)) throw bad('label must be a column name of 1 to 1000 characters');
   if (p.suite !== undefined && (typeof p.suite !== 'string' || p.suite === '' || p.suite.length > 200)) throw bad('suite must be a suite name of 1 to 200 characters');
-  return { file: checkDataFile(p.path, cwd), label: p.label as string | undefined, suite: p.suite as string | undefined };
+  return { file: dataFile(p.path, 'path', cwd), label: p.label as string | undefined, suite: p.suite as string | undefined };
 }
 
-/** A data file path from params, resolved against `cwd`; it must exist and be a file. */
-function checkDataFile(value: unknown, cwd: string): string {
-  if (typeof value !== 'string' || value.trim() === '') throw bad('path must be a non-empty string');
-  if (value.length > 4096 || value.includes('\0')) throw bad('path must be a file path of at most 4096 characters');
-  const file = path.resolve(cwd, value);
-  let stat;
-  try {
-    stat = statSync(file);
-  } catch {
-    throw new ResponseError(ErrorCodes.InvalidParams, `There is no file at ${file}`);
-  }
-  if (!stat.isFile()) throw new ResponseError(ErrorCodes.InvalidParams, `${file} is not a file`);
-  return file;
+function checkDatasetVersion(params: unknown): asserts params is { name: string; version: number } {
+  const p = params as { name?: unknown; version?: unknown } | null;
+  if (!p || typeof p.name !== 'string' || !Number.isSafeInteger(p.version)) throw bad('params must be { name: string, version: whole number }');
+}
+
+/** A suite that cannot be read or written is the request's fault: its name or its rules. */
+function suiteProblem(error: unknown): ResponseError<void> {
+  return error instanceof ResponseError ? error : bad((error as Error).message);
 }
 
 function defaultLoader(): ProfileModule {
@@ -94,7 +79,7 @@ export function registerQualityHandlers(ctx: QualityHandlerContext): void {
     return require('../quality/suite-io') as typeof import('../quality/suite-io');
   };
   const storeFile = (): string => {
-    const file = ctx.storePath?.();
+    const file = ctx.storePath();
     if (!file) throw new ResponseError(ErrorCodes.InvalidRequest, 'The Labbook service has no store yet: suites live beside it.');
     return file;
   };
@@ -106,14 +91,14 @@ export function registerQualityHandlers(ctx: QualityHandlerContext): void {
   };
 
   ctx.connection.onRequest(protocol.ProfileData, async (params) => {
-    const { file, label, suite } = checkProfileParams(params, ctx.cwd?.() ?? process.cwd());
+    const { file, label, suite } = checkProfileParams(params, ctx.cwd());
     const { profileFile } = load();
     // A missing or malformed suite is refused before the (possibly long) profile.
     let loaded: Suite | undefined;
     try {
       if (suite !== undefined) loaded = suiteFiles().loadSuite(storeFile(), suite);
     } catch (error) {
-      throw error instanceof ResponseError ? error : new ResponseError(ErrorCodes.InvalidParams, (error as Error).message);
+      throw suiteProblem(error);
     }
     try {
       const profile = await profileFile(file, label !== undefined ? { label } : undefined);
@@ -123,11 +108,11 @@ export function registerQualityHandlers(ctx: QualityHandlerContext): void {
     }
   });
 
-  ctx.connection.onRequest(protocol.ListSuites, () => (ctx.storePath?.() ? suiteFiles().listSuites(storeFile()) : []));
+  ctx.connection.onRequest(protocol.ListSuites, () => (ctx.storePath() ? suiteFiles().listSuites(storeFile()) : []));
 
   ctx.connection.onRequest(protocol.InferSuite, async (params) => {
     if (!params || typeof params !== 'object') throw bad('params must be an object');
-    const file = checkDataFile(params.path, ctx.cwd?.() ?? process.cwd());
+    const file = dataFile(params.path, 'path', ctx.cwd());
     if (typeof params.name !== 'string' || params.name.trim() === '') throw bad('name must be a non-empty suite name');
     let suite: Suite;
     try {
@@ -138,18 +123,18 @@ export function registerQualityHandlers(ctx: QualityHandlerContext): void {
     try {
       return { name: suite.name, file: suiteFiles().saveSuite(storeFile(), suite), rules: suite.rules.length };
     } catch (error) {
-      throw error instanceof ResponseError ? error : new ResponseError(ErrorCodes.InvalidParams, (error as Error).message);
+      throw suiteProblem(error);
     }
   });
 
   ctx.connection.onRequest(protocol.ListDatasets, () => {
-    const store = ctx.currentStore?.();
+    const store = ctx.currentStore();
     return store ? datasetItems(store) : [];
   });
 
   ctx.connection.onRequest(protocol.GetDatasetSnapshot, (params) => {
-    if (!params || typeof params.name !== 'string' || !Number.isSafeInteger(params.version)) throw bad('params must be { name: string, version: whole number }');
-    const store = ctx.currentStore?.();
+    checkDatasetVersion(params);
+    const store = ctx.currentStore();
     const dataset = store && getDataset(store, params.name, params.version);
     if (!store || !dataset) return null;
     const artifact = store.sql.get<{ sha256: string; size: number }>('SELECT sha256, size FROM artifacts WHERE name = ? LIMIT 1', snapshotArtifactName(dataset.fingerprint));
@@ -157,8 +142,8 @@ export function registerQualityHandlers(ctx: QualityHandlerContext): void {
   });
 
   ctx.connection.onRequest(protocol.GetDatasetProfile, (params) => {
-    if (!params || typeof params.name !== 'string' || !Number.isSafeInteger(params.version)) throw bad('params must be { name: string, version: whole number }');
-    const store = ctx.currentStore?.();
+    checkDatasetVersion(params);
+    const store = ctx.currentStore();
     return (store && getDataset(store, params.name, params.version)?.profile) ?? null;
   });
 }

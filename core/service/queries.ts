@@ -5,6 +5,7 @@ import {
   toWireNumber, type ExperimentItem, type MetricPointItem, type RunDetails, type RunItem, type RunUpdate,
   type SourceSnapshotCell,
 } from './protocol';
+import { checkRunId, isObject } from './params';
 
 /** Metrics worth showing beside a run when the experiment names none, most telling first. */
 const COMMON_KEY_METRICS = ['val_acc', 'val_accuracy', 'test_accuracy', 'accuracy', 'acc', 'val_loss', 'loss'];
@@ -190,15 +191,6 @@ export function updateRun(store: RunStore, update: RunUpdate): void {
 const MAX_TAG_KEY_LENGTH = 250;
 const MAX_TAG_VALUE_LENGTH = 5000;
 const MAX_NOTE_LENGTH = 100_000;
-
-function isObject(p: unknown): p is Record<string, unknown> {
-  return !!p && typeof p === 'object' && !Array.isArray(p);
-}
-
-function checkRunId(value: unknown, what = 'runId'): string | undefined {
-  if (typeof value !== 'string' || value.length === 0 || value.length > 200) return `${what} must be a non-empty string`;
-  return undefined;
-}
 
 function checkTagKey(key: unknown): string | undefined {
   if (typeof key !== 'string' || key.length === 0 || key.length > MAX_TAG_KEY_LENGTH) {

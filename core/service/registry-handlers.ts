@@ -1,64 +1,38 @@
 /**
  * The workspace service's model registry requests (protocol.ts, "Model registry"). Params
- * are checked at runtime (messages name the field); registry errors become ResponseErrors
- * with the registry's message: INVALID as InvalidParams, the rest as InvalidRequest, and a
- * promotion refused by its gates carries the GateResult[] as the error's data.
+ * are checked at runtime (params.ts: messages name the field); registry errors become
+ * ResponseErrors with the registry's message (context.ts toResponseError), and a promotion
+ * refused by its gates carries the GateResult[] as the error's data.
  */
-import { ErrorCodes, ResponseError, type MessageConnection } from 'vscode-jsonrpc/node';
+import { ErrorCodes, ResponseError } from 'vscode-jsonrpc/node';
 import type { Store } from '../store';
-import { StoreError } from '../store/errors';
 import {
-  Registry, RegistryError, buildModelCard, gatesPath, modelCardMarkdown, readGates, saveGates, validateGatesConfig,
+  Registry, buildModelCard, gatesPath, modelCardMarkdown, readGates, saveGates, validateGatesConfig,
   type RegistryOptions,
 } from '../registry';
 import { STAGES, type GatesConfig } from '../registry/types';
+import { guarded, requiredStore, type HandlerContext } from './context';
+import { MAX_RUN_ID_LENGTH, invalidParams as bad, object, optionalBoolean, optionalText, text, type Params } from './params';
 import * as protocol from './protocol';
 
-export interface RegistryHandlerContext {
-  connection: MessageConnection;
-  /** The open store, or undefined before a notebook has created one. May throw (newer schema, not a database). */
-  currentStore: () => Store | undefined;
-  /** Where the store is (or will be), once initialized. */
-  storePath: () => string | undefined;
-  /** Tell the views; `true` after the service's own writes. */
-  notifyChanges: (ownWrite: boolean) => void;
+export interface RegistryHandlerContext extends HandlerContext {
   /** Tests inject a fake evaluation here. */
   registryOptions?: RegistryOptions;
 }
 
 // ---- parameter checks ----
 
-type Params = Record<string, unknown>;
-
-function object(p: unknown): Params {
-  if (!p || typeof p !== 'object' || Array.isArray(p)) throw new ResponseError(ErrorCodes.InvalidParams, 'params must be an object');
-  return p as Params;
-}
-
-function bad(message: string): ResponseError<void> {
-  return new ResponseError(ErrorCodes.InvalidParams, message);
-}
-
-function text(p: Params, field: string, { max = 10_000 } = {}): string {
-  const v = p[field];
-  if (typeof v !== 'string' || v.trim() === '') throw bad(`${field} must be a non-empty string`);
-  if (v.length > max) throw bad(`${field} must be at most ${max} characters`);
-  return v;
-}
-
-function optionalText(p: Params, field: string, { nullable = false, max = 100_000 } = {}): string | null | undefined {
-  const v = p[field];
-  if (v === undefined) return undefined;
-  if (v === null && nullable) return null;
-  if (typeof v !== 'string') throw bad(`${field} must be a string${nullable ? ' or null' : ''}`);
-  if (v.length > max) throw bad(`${field} must be at most ${max} characters`);
-  return v;
-}
-
 function versionOf(p: Params): number {
   const v = p.version;
   if (!Number.isSafeInteger(v) || (v as number) < 1) throw bad(`version must be a whole number >= 1, got ${JSON.stringify(v)}`);
   return v as number;
+}
+
+/** The model version a request is about; `p` for the request's other fields. */
+function modelVersionParams(params: unknown): { p: Params; name: string; version: number } {
+  const p = object(params);
+  const name = text(p, 'name');
+  return { p, name, version: versionOf(p) };
 }
 
 function stageOf(p: Params): string {
@@ -67,33 +41,6 @@ function stageOf(p: Params): string {
     throw bad(`to must be one of ${STAGES.join(', ')}, got ${JSON.stringify(v)}`);
   }
   return v;
-}
-
-function optionalBoolean(p: Params, field: string): boolean | undefined {
-  const v = p[field];
-  if (v === undefined) return undefined;
-  if (typeof v !== 'boolean') throw bad(`${field} must be true or false`);
-  return v;
-}
-
-// ---- errors ----
-
-function toResponseError(error: unknown): ResponseError<unknown> {
-  if (error instanceof ResponseError) return error;
-  if (error instanceof RegistryError) {
-    if (error.code === 'GATES_FAILED') return new ResponseError(ErrorCodes.InvalidRequest, error.message, error.gates ?? []);
-    return new ResponseError(error.code === 'INVALID' ? ErrorCodes.InvalidParams : ErrorCodes.InvalidRequest, error.message);
-  }
-  if (error instanceof StoreError) return new ResponseError(ErrorCodes.InvalidRequest, error.message);
-  return new ResponseError(ErrorCodes.InternalError, (error as Error)?.message ?? String(error));
-}
-
-async function guarded<T>(fn: () => T | Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (error) {
-    throw toResponseError(error);
-  }
 }
 
 // ---- the handlers ----
@@ -114,9 +61,8 @@ export function registerRegistryHandlers(ctx: RegistryHandlerContext): void {
     return store ? { store, registry: registryOf(store) } : undefined;
   };
   const required = (): { store: Store; registry: Registry } => {
-    const found = maybe();
-    if (!found) throw new ResponseError(ErrorCodes.InvalidRequest, `There is no store yet at ${ctx.storePath()}: no model has been registered.`);
-    return found;
+    const store = requiredStore(ctx, 'no model has been registered');
+    return { store, registry: registryOf(store) };
   };
   const storeLocation = (): string => {
     const path = ctx.currentStore()?.location ?? ctx.storePath();
@@ -160,17 +106,13 @@ export function registerRegistryHandlers(ctx: RegistryHandlerContext): void {
   }));
 
   connection.onRequest(protocol.PreviewPromotion, (params) => guarded(async () => {
-    const p = object(params);
-    const name = text(p, 'name');
-    const version = versionOf(p);
+    const { p, name, version } = modelVersionParams(params);
     const to = stageOf(p);
     return required().registry.previewPromotion(name, version, to);
   }));
 
   connection.onRequest(protocol.PromoteModelVersion, (params) => guarded(async () => {
-    const p = object(params);
-    const name = text(p, 'name');
-    const version = versionOf(p);
+    const { p, name, version } = modelVersionParams(params);
     const to = stageOf(p);
     const reason = optionalText(p, 'reason', { max: 10_000 });
     const force = optionalBoolean(p, 'force');
@@ -180,9 +122,7 @@ export function registerRegistryHandlers(ctx: RegistryHandlerContext): void {
   }));
 
   connection.onRequest(protocol.SetModelAlias, (params) => guarded(() => {
-    const p = object(params);
-    const name = text(p, 'name');
-    const version = versionOf(p);
+    const { p, name, version } = modelVersionParams(params);
     const alias = text(p, 'alias', { max: 64 });
     const reason = optionalText(p, 'reason', { max: 10_000 });
     required().registry.setAlias(name, version, alias, { reason });
@@ -199,23 +139,19 @@ export function registerRegistryHandlers(ctx: RegistryHandlerContext): void {
   }));
 
   connection.onRequest(protocol.GetModelCard, (params) => guarded(async () => {
-    const p = object(params);
-    const name = text(p, 'name');
-    const version = versionOf(p);
-    const sliceColumn = optionalText(p, 'sliceColumn', { max: 500 }) ?? undefined;
+    const { p, name, version } = modelVersionParams(params);
+    const sliceColumn = optionalText(p, 'sliceColumn', { max: 500 });
     const { store, registry } = required();
     const card = await buildModelCard(store, registry, name, version, { sliceColumn, evaluate: ctx.registryOptions?.evaluate });
     return { card, markdown: modelCardMarkdown(card) };
   }));
 
   connection.onRequest(protocol.UpdateModelCard, (params) => guarded(() => {
-    const p = object(params);
-    const name = text(p, 'name');
-    const version = versionOf(p);
+    const { p, name, version } = modelVersionParams(params);
     const fields = {
-      intendedUse: optionalText(p, 'intendedUse', { nullable: true }),
-      limitations: optionalText(p, 'limitations', { nullable: true }),
-      description: optionalText(p, 'description', { nullable: true }),
+      intendedUse: optionalText(p, 'intendedUse', { null: 'keep' }),
+      limitations: optionalText(p, 'limitations', { null: 'keep' }),
+      description: optionalText(p, 'description', { null: 'keep' }),
     };
     required().registry.updateCard(name, version, fields);
     ctx.notifyChanges(true);
@@ -231,7 +167,7 @@ export function registerRegistryHandlers(ctx: RegistryHandlerContext): void {
 
   connection.onRequest(protocol.RegisterModelFromRun, (params) => guarded(() => {
     const p = object(params);
-    const runId = text(p, 'runId', { max: 200 });
+    const runId = text(p, 'runId', { max: MAX_RUN_ID_LENGTH });
     const artifactPath = text(p, 'artifactPath', { max: 255 });
     const name = text(p, 'name', { max: 500 });
     const description = optionalText(p, 'description');
