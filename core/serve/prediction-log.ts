@@ -7,6 +7,7 @@
  * reported once per burst.
  */
 import type { SqlAccess } from '../store/types';
+import { isBusy } from '../store/errors';
 import type { Feedback, PredictionLog } from '../common/serve-types';
 
 export interface PredictionLogOptions {
@@ -74,8 +75,7 @@ export class PredictionLogWriter {
     } catch (error) {
       // Another process holds the write lock (a long transaction): keep the rows and try
       // again shortly, up to a bound; anything else, or too much waiting, is dropped.
-      const busy = /^SQLITE_BUSY/.test(String((error as { code?: unknown }).code ?? ''));
-      if (busy && !this.closed && rows.length + this.buffer.length <= MAX_RETAINED_ROWS) {
+      if (isBusy(error) && !this.closed && rows.length + this.buffer.length <= MAX_RETAINED_ROWS) {
         this.buffer = rows.concat(this.buffer);
         if (this.timer === null) {
           this.timer = setTimeout(() => this.flush(), this.options.flushMs);

@@ -18,3 +18,12 @@ export class StoreError extends Error {
     this.name = 'StoreError';
   }
 }
+
+/**
+ * Whether a store error is another writer holding the lock past the busy timeout: the one
+ * failure worth retrying with the same data (SQLite's SQLITE_BUSY and its extended codes).
+ */
+export function isBusy(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('SQLITE_BUSY');
+}

@@ -1,7 +1,7 @@
 /** The store's public API. Code outside core/store imports from here, never from better-sqlite3. */
 export { Store, openStore } from './store';
 export type { OpenStoreOptions } from './store';
-export { StoreError } from './errors';
+export { StoreError, isBusy } from './errors';
 export type { StoreErrorCode } from './errors';
 export { resolveStorePath, artifactsDirFor, STORE_ENV_VAR } from './location';
 export type { LocationOptions } from './location';

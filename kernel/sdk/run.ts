@@ -9,7 +9,7 @@
 import { dirname } from 'node:path';
 import { captureEnvironment, gitDiffSummary } from '../../core/environment';
 import {
-  HEARTBEAT_INTERVAL_MS, type ArtifactData, type EndStatus, type MetricPoint, type RunStatus, type RunStore,
+  HEARTBEAT_INTERVAL_MS, isBusy, type ArtifactData, type EndStatus, type MetricPoint, type RunStatus, type RunStore,
 } from '../../core/store';
 import { emitRunEvent, executedCells, getExecutionContext } from './context';
 import { logModelForRun, type LoggableModel, type LogModelOptions, type ModelVersion } from './model';
@@ -18,7 +18,7 @@ import { logDriftForRun, type DriftReport, type LogDriftOptions, type LogDriftSp
 import { buildSourceNotebook, SOURCE_SNAPSHOT_ARTIFACT, SOURCE_SNAPSHOT_MEDIA_TYPE } from './snapshot';
 import { leaseStore, trackRun, untrackRun, type ExitAware, type StoreLease } from './lifecycle';
 import {
-  checkKey, checkRecord, checkStep, describeValue, metricValueError, paramToText, tagToText, type ParamValue, type TagValue,
+  checkAutoStep, checkKey, checkRecord, checkStep, describeValue, metricValueError, paramToText, tagToText, type ParamValue, type TagValue,
 } from './validate';
 
 export type { ParamValue, TagValue, RunStatus };
@@ -176,7 +176,8 @@ export class Run implements ExitAware {
   /** Records several hyperparameters at once. */
   logParams(params: Record<string, ParamValue>): void {
     this.assertRunning('logParams');
-    const texts: Record<string, string> = {};
+    // No prototype: a param called "__proto__" must be stored, not set the object's prototype.
+    const texts: Record<string, string> = Object.create(null);
     for (const [key, value] of Object.entries(checkRecord('logParams', params))) {
       texts[checkKey('logParam', key)] = paramToText(key, value);
     }
@@ -195,7 +196,7 @@ export class Run implements ExitAware {
       next = 0;
     }
     if (typeof value !== 'number') throw metricValueError('logMetric', key, value);
-    const step = options?.step === undefined ? next : checkStep('logMetric', key, options.step);
+    const step = options?.step === undefined ? checkAutoStep('logMetric', key, next) : checkStep('logMetric', key, options.step);
     this.nextStep.set(key, step + 1);
     this.buffer.push({ runId: this.id, key, step, timestamp: Date.now(), value });
     if (this.buffer.length >= this.flushEveryPoints) this.flush();
@@ -209,6 +210,7 @@ export class Run implements ExitAware {
       checkKey('logMetrics', key);
       if (typeof value !== 'number') throw metricValueError('logMetrics', key, value);
       if (options?.step !== undefined) checkStep('logMetrics', key, options.step);
+      else checkAutoStep('logMetrics', key, this.nextStep.get(key) ?? 0);
     }
     for (const [key, value] of entries) this.logMetric(key, value as number, options);
   }
@@ -221,7 +223,7 @@ export class Run implements ExitAware {
   /** Sets several tags at once. */
   setTags(tags: Record<string, TagValue>): void {
     this.assertRunning('setTags');
-    const texts: Record<string, string> = {};
+    const texts: Record<string, string> = Object.create(null);
     for (const [key, value] of Object.entries(checkRecord('setTags', tags))) {
       texts[checkKey('setTag', key)] = tagToText(key, value);
     }
@@ -299,6 +301,27 @@ export class Run implements ExitAware {
   }
 
   /** Writes buffered metric points to the store now. */
+  private flushPointByPoint(points: MetricPoint[], firstError: unknown): void {
+    const refused: { point: MetricPoint; error: unknown }[] = [];
+    for (const [i, point] of points.entries()) {
+      try {
+        this.store.insertMetricPoints([point]);
+      } catch (error) {
+        if (isBusy(error)) {
+          this.buffer = points.slice(i).concat(this.buffer);
+          throw error;
+        }
+        refused.push({ point, error });
+      }
+    }
+    if (refused.length === 0) return;
+    const { point, error } = refused[0];
+    throw new Error(
+      `${refused.length} of ${points.length} metric points could not be stored and were dropped; the other ${points.length - refused.length} were stored. First: ${JSON.stringify(point.key)} at step ${point.step}: ${(error as Error).message ?? String(firstError)}`,
+      { cause: error },
+    );
+  }
+
   flush(): void {
     if (this.buffer.length === 0) return;
     const points = this.buffer;
@@ -306,9 +329,14 @@ export class Run implements ExitAware {
     try {
       this.store.insertMetricPoints(points);
     } catch (error) {
-      // Keep the points for the next attempt (a lock held past busy_timeout is transient).
-      this.buffer = points.concat(this.buffer);
-      throw error;
+      if (isBusy(error)) {
+        // Keep the points for the next attempt: a lock held past busy_timeout is transient.
+        this.buffer = points.concat(this.buffer);
+        throw error;
+      }
+      // Anything else is about a point, not the moment: store the others one by one, so
+      // one bad point can never hold back (and, retried forever, lose) the whole buffer.
+      this.flushPointByPoint(points, error);
     }
     this.lastHeartbeat = Date.now();
   }

@@ -63,6 +63,14 @@ export function checkStep(method: string, key: string, step: unknown): number {
   return step;
 }
 
+/** The step a metric gets when none is given: the one after its last, while that is a safe integer. */
+export function checkAutoStep(method: string, key: string, next: number): number {
+  if (!Number.isSafeInteger(next)) {
+    throw new RangeError(`${method}('${key}'): the next automatic step, ${next}, is past the largest safe integer; pass { step } explicitly`);
+  }
+  return next;
+}
+
 /** Params are stored as text: scalars as JavaScript prints them, structures as JSON. */
 export function paramToText(key: string, value: unknown): string {
   switch (typeof value) {
