@@ -1,6 +1,7 @@
 /**
  * Process-wide bookkeeping for the SDK: which stores are open and which runs are still
- * active, so that nothing a notebook logged is lost when the process exits normally.
+ * active, so that nothing a notebook or script logged is lost when the process exits
+ * normally or is stopped by Ctrl+C, SIGTERM or a closed terminal.
  *
  * process.on('exit') handlers run synchronously and cannot await; better-sqlite3 is
  * synchronous, so flushing and ending runs there works.
@@ -10,6 +11,10 @@ import { resolveStorePath, Store, type RunStore } from '../../core/store';
 export interface ExitAware {
   /** Flush and end the run because the process is exiting with `code`. */
   endAtExit(code: number): void;
+  /** Flush and end the run because the process is being stopped by `signal`. */
+  endAtSignal(signal: NodeJS.Signals): void;
+  /** Store what is buffered, keeping the run going. */
+  flush(): void;
 }
 
 const activeRuns = new Set<ExitAware>();
@@ -25,11 +30,40 @@ function endActiveRunsAtExit(code: number): void {
   }
 }
 
+/** Signals whose default action ends the process without running 'exit' handlers. */
+const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+function onStopSignal(signal: NodeJS.Signals): void {
+  if (process.listenerCount(signal) > 1) {
+    // Someone else owns this signal (the notebook kernel turns SIGINT into "interrupt the
+    // cell"): the process goes on, and so do its runs; store what they buffered all the same.
+    for (const run of [...activeRuns]) {
+      try {
+        run.flush();
+      } catch (error) {
+        process.stderr.write(`labbook: could not save metrics on ${signal}: ${(error as Error)?.message ?? String(error)}\n`);
+      }
+    }
+    return;
+  }
+  for (const run of [...activeRuns]) {
+    try {
+      run.endAtSignal(signal);
+    } catch (error) {
+      process.stderr.write(`labbook: could not save a run on ${signal}: ${(error as Error)?.message ?? String(error)}\n`);
+    }
+  }
+  // Then stop as the signal would have, so the exit status still says what happened.
+  for (const s of STOP_SIGNALS) process.removeListener(s, onStopSignal);
+  process.kill(process.pid, signal);
+}
+
 export function trackRun(run: ExitAware): void {
   activeRuns.add(run);
   if (!exitHandlerInstalled) {
     exitHandlerInstalled = true;
     process.on('exit', endActiveRunsAtExit);
+    for (const signal of STOP_SIGNALS) process.on(signal, onStopSignal);
   }
 }
 

@@ -372,6 +372,11 @@ export class Run implements ExitAware {
     else this.finish('failed', `the process exited with code ${code} before the run ended`);
   }
 
+  /** @internal Called when Ctrl+C, SIGTERM or SIGHUP stops the process: the run is killed, its points kept. */
+  endAtSignal(signal: NodeJS.Signals): void {
+    this.finish('killed', `the process was stopped by ${signal} before the run ended`);
+  }
+
   private finish(status: EndStatus, error: string | null): void {
     if (this.currentStatus !== 'running') return;
     this.flush();

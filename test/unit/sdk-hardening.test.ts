@@ -4,6 +4,7 @@
  * poisoned the flush buffer, so every buffered point was lost and the run never ended.
  */
 import { strict as assert } from 'node:assert';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { Store } from '../../core/store';
 import * as lab from '../../kernel/sdk';
@@ -67,5 +68,68 @@ describe('sdk: inputs that used to lose data', () => {
       run.flush();
       assert.equal(read((s) => s.metricHistory(run.id, 'b')).length, 0, 'nothing of the refused call was recorded');
     });
+  });
+});
+
+describe('sdk: a script stopped by a signal keeps its buffered points', function () {
+  this.timeout(30_000);
+  let dir: string;
+  let dbPath: string;
+  const fixture = join(__dirname, '..', 'fixtures', 'log-until-signal.js');
+
+  beforeEach(() => {
+    dir = makeTempDir();
+    dbPath = join(dir, 'labbook.db');
+  });
+  afterEach(() => removeDir(dir));
+
+  /** Starts the fixture and resolves with the run id once its points are buffered. */
+  function start(args: string[]): Promise<{ child: ChildProcess; id: string; output: () => string }> {
+    const child = spawn(process.execPath, [fixture, dbPath, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    return new Promise((resolve, reject) => {
+      child.stdout!.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+        const id = /^([0-9a-f]{32})\n/.exec(out)?.[1];
+        if (id) resolve({ child, id, output: () => out });
+      });
+      child.on('exit', (code) => reject(new Error(`fixture exited early with ${code}: ${out}`)));
+    });
+  }
+  const exited = (child: ChildProcess) => new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
+  const stored = (id: string) => {
+    const store = Store.open({ path: dbPath, readonly: true });
+    try {
+      return { points: store.metricHistory(id, 'x').length, run: store.getRun(id)! };
+    } finally {
+      store.close();
+    }
+  };
+
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    it(`${signal}: stores every point, marks the run killed, and still ends by the signal`, async () => {
+      const { child, id } = await start(['12345']);
+      const ended = exited(child);
+      child.kill(signal);
+      assert.equal(await ended, signal, 'the exit status still says the signal');
+      const { points, run } = stored(id);
+      assert.equal(points, 12345);
+      assert.equal(run.status, 'killed');
+      assert.equal(run.error, `the process was stopped by ${signal} before the run ended`);
+    });
+  }
+
+  it('leaves a process that handles SIGINT itself running, and flushes its points', async () => {
+    const { child, id, output } = await start(['500', 'own-handler']);
+    const ended = exited(child);
+    child.kill('SIGINT');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    assert.match(output(), /handled/);
+    assert.equal(child.exitCode, null, 'still running');
+    const { points, run } = stored(id);
+    assert.equal(points, 500);
+    assert.equal(run.status, 'running');
+    child.kill('SIGKILL');
+    await ended;
   });
 });
