@@ -9,8 +9,7 @@
  * 'unsafe-eval': vega evaluates its expressions with vega-interpreter.
  */
 import '@vscode-elements/elements/dist/vscode-button/index.js';
-import embed, { type Result, type VisualizationSpec } from 'vega-embed';
-import { expressionInterpreter } from 'vega-interpreter';
+import type { Result } from 'vega-embed';
 import { comparisonMarkdown } from '../../core/common/comparison';
 import { comparisonCsv } from '../../core/common/comparison-csv';
 import { formatMetric } from '../../core/common/format';
@@ -21,6 +20,8 @@ import {
 } from './charts';
 import { isToCompareView, type FromCompareView, type RunComparisonData } from './protocol';
 import { button, el, section } from '../shared/dom';
+import { chartError, errorView, noticeLine, showLoading, showNotice } from '../shared/notice';
+import { embedChart } from '../shared/vega';
 
 declare function acquireVsCodeApi(): { postMessage(message: FromCompareView): void; setState(s: unknown): void; getState(): unknown };
 
@@ -177,13 +178,11 @@ async function draw(target: HTMLElement, spec: ChartSpec): Promise<void> {
   views.get(target)?.finalize();
   views.delete(target);
   try {
-    // The CSP has no 'unsafe-eval': vega evaluates expressions with its interpreter instead.
-    // The default tooltip handler escapes the values it shows (vega-tooltip's `sanitize`).
-    const result = await embed(target, spec as unknown as VisualizationSpec, { actions: false, renderer: 'svg', ast: true, expr: expressionInterpreter, tooltip: { theme: 'dark' } });
+    const result = await embedChart(target, spec);
     views.set(target, result);
     target.style.minHeight = '';
   } catch (error) {
-    target.replaceChildren(el('p', { className: 'error', text: `Chart failed: ${(error as Error).message}` }));
+    chartError(target, error, 'Chart failed');
   }
 }
 
@@ -339,9 +338,6 @@ function render(data: RunComparisonData, keyMetric: string | null): void {
     el('div', { className: 'actions' },
       button('Copy as Markdown', () => vscode.postMessage({ type: 'copyMarkdown', markdown: comparisonMarkdown(c) }), { class: 'copy-markdown', secondary: '' }),
       button('Export CSV…', () => vscode.postMessage({ type: 'exportCsv', csv: comparisonCsv(c), fileName: csvFileName(c.runs.map((r) => r.id)) }), { class: 'export-csv', secondary: '' })));
-  const notice = el('p', { className: 'notice' });
-  notice.id = 'notice';
-  notice.setAttribute('role', 'status');
 
   const legend = el('ul', { className: 'legend' }, ...c.runs.map((r, i) => el('li', { title: `${r.name} (${r.id}), ${r.status}` },
     swatch(runs[i].color), el('span', { className: 'run-name', text: r.name }), el('span', { className: 'run-id', text: ` ${r.id.slice(0, 8)}` }),
@@ -380,7 +376,7 @@ function render(data: RunComparisonData, keyMetric: string | null): void {
 
   root.replaceChildren(
     header,
-    notice,
+    noticeLine(),
     legend,
     section('Parameters', 'params-section', paramsTable(data, runs)),
     section('Metrics', 'metrics-section', metricsTable(data, runs)),
@@ -404,17 +400,7 @@ function showMessage(message: string): void {
   chartHeights.clear();
   current = undefined;
   historyGrid = parallelTarget = scatterTarget = undefined;
-  root.replaceChildren(el('div', { className: 'message' }, el('h1', { text: 'Cannot compare these runs' }), el('p', { className: 'error', text: message })));
-}
-
-let noticeTimer: ReturnType<typeof setTimeout> | undefined;
-
-function showNotice(message: string): void {
-  const notice = document.getElementById('notice');
-  if (!notice) return;
-  notice.textContent = message;
-  clearTimeout(noticeTimer);
-  noticeTimer = setTimeout(() => { notice.textContent = ''; }, 5000);
+  root.replaceChildren(errorView('Cannot compare these runs', message));
 }
 
 window.addEventListener('message', (event: MessageEvent<unknown>) => {
@@ -434,5 +420,5 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
 });
 
 saveUi();
-root.replaceChildren(el('p', { className: 'empty', text: 'Loading comparison…' }));
+showLoading(root, 'Loading comparison…');
 vscode.postMessage({ type: 'ready' });

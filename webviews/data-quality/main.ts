@@ -8,15 +8,16 @@
  * expression interpreter.
  */
 import '@vscode-elements/elements/dist/vscode-button/index.js';
-import embed, { type Result, type VisualizationSpec } from 'vega-embed';
-import { expressionInterpreter } from 'vega-interpreter';
 import {
   isToDataQualityView, SEVERITIES, type ColumnProfile, type DatasetProfile, type FromDataQualityView, type QualityIssue, type RuleResult,
   type Severity, type ValidationResult,
 } from './protocol';
 import { button, el, section, table } from '../shared/dom';
+import { busyState } from '../shared/busy';
 import { columnNavigation } from '../shared/column-navigation';
-import { bytes, count, percent, scoreGrade as grade, stat, valueText } from '../shared/format';
+import { bytes, count, percent, scoreGrade as grade, seconds, stat, valueText } from '../shared/format';
+import { errorView, showLoading } from '../shared/notice';
+import { pageCharts } from '../shared/vega';
 
 declare function acquireVsCodeApi(): { postMessage(message: FromDataQualityView): void; setState(s: unknown): void; getState(): unknown };
 
@@ -24,10 +25,6 @@ const vscode = acquireVsCodeApi();
 const root = document.getElementById('root')!;
 
 // ---- formatting ----
-
-function seconds(s: number): string {
-  return s < 10 ? `${s.toFixed(2)} s` : `${s.toFixed(1)} s`;
-}
 
 function scoreText(score: number): string {
   return String(Math.round(score * 100));
@@ -55,7 +52,7 @@ interface UiState {
 
 const saved = (vscode.getState() as { ui?: Partial<UiState> } | null)?.ui;
 const ui: UiState = {
-  severities: Array.isArray(saved?.severities) ? SEVERITIES.filter((s) => saved!.severities!.includes(s)) : [...SEVERITIES],
+  severities: Array.isArray(saved?.severities) ? SEVERITIES.filter((s) => saved.severities!.includes(s)) : [...SEVERITIES],
   column: typeof saved?.column === 'string' ? saved.column : null,
 };
 function saveUi(): void {
@@ -63,14 +60,14 @@ function saveUi(): void {
 }
 
 let current: { fileName: string; path: string; profile: DatasetProfile; live: boolean } | undefined;
-let busy = false;
-const charts: Result[] = [];
+const busy = busyState(root, { labelled: '.refresh', label: 'Profile again', busyLabel: 'Profiling…', disables: '.refresh, .validate' });
+const charts = pageCharts();
 let observer: IntersectionObserver | undefined;
 
 function finalizeCharts(): void {
   observer?.disconnect();
   observer = undefined;
-  for (const c of charts.splice(0)) c.finalize();
+  charts.finalizeAll();
 }
 
 // ---- charts ----
@@ -151,21 +148,11 @@ function chartSpec(column: ColumnProfile, large: boolean): Record<string, unknow
   return undefined;
 }
 
-async function draw(target: HTMLElement, spec: Record<string, unknown>): Promise<void> {
-  if (!target.isConnected) return;
-  try {
-    const result = await embed(target, spec as unknown as VisualizationSpec, { actions: false, renderer: 'svg', ast: true, expr: expressionInterpreter, tooltip: { theme: 'dark' } });
-    if (!target.isConnected) result.finalize();
-    else charts.push(result);
-  } catch (error) {
-    target.replaceChildren(el('p', { className: 'error', text: `Cannot draw the chart: ${(error as Error).message}` }));
-  }
-}
 
 /** Draws a card's chart when it scrolls into view: wide files have hundreds of columns. */
 function drawWhenVisible(target: HTMLElement, spec: Record<string, unknown>): void {
   if (typeof IntersectionObserver === 'undefined') {
-    queueMicrotask(() => void draw(target, spec));
+    queueMicrotask(() => void charts.draw(target, spec));
     return;
   }
   observer ??= new IntersectionObserver((entries) => {
@@ -174,7 +161,7 @@ function drawWhenVisible(target: HTMLElement, spec: Record<string, unknown>): vo
       observer?.unobserve(entry.target);
       const pending = specs.get(entry.target);
       specs.delete(entry.target);
-      if (pending) void draw(entry.target as HTMLElement, pending);
+      if (pending) void charts.draw(entry.target as HTMLElement, pending);
     }
   }, { rootMargin: '300px 0px' });
   specs.set(target, spec);
@@ -188,14 +175,14 @@ function header(fileName: string, filePath: string, profile: DatasetProfile, liv
   const facts = [`${count(profile.rows)} rows × ${count(profile.columns.length)} columns`];
   if (profile.sizeBytes !== undefined) facts.push(bytes(profile.sizeBytes));
   if (profile.seconds !== undefined) facts.push(`profiled in ${seconds(profile.seconds)}`);
-  const refresh = button(busy ? 'Profiling…' : 'Profile again', () => {
-    if (busy) return;
+  const refresh = button(busy.label(), () => {
+    if (busy.busy) return;
     vscode.postMessage({ type: 'refresh' });
-  }, { secondary: '', class: 'refresh', ...(busy ? { disabled: '' } : {}) });
+  }, { secondary: '', class: 'refresh', ...busy.attrs() });
   const validate = button('Validate Against Suite…', () => {
-    if (busy) return;
+    if (busy.busy) return;
     vscode.postMessage({ type: 'validate' });
-  }, { class: 'validate', ...(busy ? { disabled: '' } : {}) });
+  }, { class: 'validate', ...busy.attrs() });
   // A logged data set version is shown as recorded: there is no file to profile again.
   const actions = live ? [validate, refresh, button('Open File', () => vscode.postMessage({ type: 'openFile' }), { secondary: '', class: 'open-file' })] : [];
   return el('header', {},
@@ -468,7 +455,7 @@ function detailView(profile: DatasetProfile, column: ColumnProfile): HTMLElement
   const chartBody = el('div', { className: 'chart-body detail-chart' });
   const figure = el('figure', { className: 'chart' },
     el('figcaption', { text: column.histogram?.length ? 'Distribution' : 'Most frequent values' }), chartBody);
-  if (spec) queueMicrotask(() => void draw(chartBody, spec));
+  if (spec) queueMicrotask(() => void charts.draw(chartBody, spec));
   else chartBody.append(el('p', { className: 'empty', text: 'Nothing to chart: the column has no values.' }));
 
   const issues = profile.issues.filter((i) => i.column === column.name);
@@ -506,17 +493,7 @@ const render = (): void => navigation.render();
 function showMessage(message: string): void {
   finalizeCharts();
   current = undefined;
-  root.replaceChildren(el('div', { className: 'message' }, el('h1', { text: 'Cannot show this profile' }), el('p', { className: 'error', text: message })));
-}
-
-function setBusy(value: boolean): void {
-  busy = value;
-  const refresh = root.querySelector('.refresh');
-  if (refresh) refresh.textContent = busy ? 'Profiling…' : 'Profile again';
-  for (const action of root.querySelectorAll('.refresh, .validate')) {
-    if (busy) action.setAttribute('disabled', '');
-    else action.removeAttribute('disabled');
-  }
+  root.replaceChildren(errorView('Cannot show this profile', message));
 }
 
 window.addEventListener('message', (event: MessageEvent<unknown>) => {
@@ -529,7 +506,7 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
       render();
       return;
     case 'busy':
-      setBusy(message.busy);
+      busy.set(message.busy);
       return;
     case 'error':
       showMessage(message.message);
@@ -538,5 +515,5 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
 });
 
 saveUi();
-root.replaceChildren(el('p', { className: 'empty', text: 'Loading the profile…' }));
+showLoading(root, 'Loading the profile…');
 vscode.postMessage({ type: 'ready' });

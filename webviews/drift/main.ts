@@ -10,16 +10,17 @@
  * with its expression interpreter.
  */
 import '@vscode-elements/elements/dist/vscode-button/index.js';
-import embed, { type Result, type VisualizationSpec } from 'vega-embed';
-import { expressionInterpreter } from 'vega-interpreter';
 import {
   binLabel, binShares, distributionSvg, isToDriftView, METHOD_NAMES, verdictOf, VERDICT_TEXT,
   type ColumnDrift, type DriftFiles, type DriftReport, type FromDriftView, type PredictionQuality, type Side,
 } from './protocol';
 import { button, el, section, table } from '../shared/dom';
+import { busyState } from '../shared/busy';
 import { columnNavigation } from '../shared/column-navigation';
 import { chartConfig } from '../shared/charts';
-import { count, percent, stat } from '../shared/format';
+import { count, percent, seconds, stat } from '../shared/format';
+import { errorView, showLoading } from '../shared/notice';
+import { pageCharts } from '../shared/vega';
 
 declare function acquireVsCodeApi(): { postMessage(message: FromDriftView): void; setState(s: unknown): void; getState(): unknown };
 
@@ -27,10 +28,6 @@ const vscode = acquireVsCodeApi();
 const root = document.getElementById('root')!;
 
 // ---- formatting ----
-
-function seconds(s: number): string {
-  return s < 10 ? `${s.toFixed(2)} s` : `${s.toFixed(1)} s`;
-}
 
 /** Statistics and p-values: tiny p-values in exponent form rather than "0". */
 function num(v: number | null | undefined): string {
@@ -83,12 +80,9 @@ function saveUi(): void {
 }
 
 let current: { files: DriftFiles; report: DriftReport } | undefined;
-let busy = false;
-const charts: Result[] = [];
-
-function finalizeCharts(): void {
-  for (const c of charts.splice(0)) c.finalize();
-}
+const busy = busyState(root, { labelled: '.refresh', label: 'Compare again', busyLabel: 'Comparing…', disables: '.refresh' });
+const charts = pageCharts();
+const finalizeCharts = (): void => charts.finalizeAll();
 
 // ---- header ----
 
@@ -109,9 +103,9 @@ function sideLine(side: Side, files: DriftFiles, report: DriftReport): HTMLEleme
 }
 
 function header(files: DriftFiles, report: DriftReport | undefined): HTMLElement {
-  const refresh = button(busy ? 'Comparing…' : 'Compare again', () => {
-    if (!busy) vscode.postMessage({ type: 'refresh' });
-  }, { class: 'refresh', ...(busy ? { disabled: '' } : {}) });
+  const refresh = button(busy.label(), () => {
+    if (!busy.busy) vscode.postMessage({ type: 'refresh' });
+  }, { class: 'refresh', ...busy.attrs() });
   const title = el('h1', { className: 'title' },
     el('span', { className: 'current-name', text: files.current.fileName }),
     el('span', { className: 'vs', text: ' vs ' }),
@@ -409,16 +403,6 @@ function distributionSpec(column: ColumnDrift, layout: Layout): Record<string, u
   return { ...base, mark: { type: 'bar', tooltip: true, opacity: 0.6 }, encoding: { x, y, color, tooltip } };
 }
 
-async function draw(target: HTMLElement, spec: Record<string, unknown>): Promise<void> {
-  if (!target.isConnected) return;
-  try {
-    const result = await embed(target, spec as unknown as VisualizationSpec, { actions: false, renderer: 'svg', ast: true, expr: expressionInterpreter, tooltip: { theme: 'dark' } });
-    if (!target.isConnected) result.finalize();
-    else charts.push(result);
-  } catch (error) {
-    target.replaceChildren(el('p', { className: 'error', text: `Cannot draw the chart: ${(error as Error).message}` }));
-  }
-}
 
 function layoutToggle(column: ColumnDrift, chart: HTMLElement): HTMLElement {
   const group = el('div', { className: 'layout-toggle', title: 'How to draw the two distributions' });
@@ -440,7 +424,7 @@ function layoutToggle(column: ColumnDrift, chart: HTMLElement): HTMLElement {
       }
       finalizeCharts();
       chart.replaceChildren();
-      void draw(chart, distributionSpec(column, layout));
+      void charts.draw(chart, distributionSpec(column, layout));
     });
     return b;
   });
@@ -487,7 +471,7 @@ function detailView(files: DriftFiles, column: ColumnDrift): HTMLElement[] {
   const figure = el('figure', { className: 'chart' },
     el('figcaption', {}, el('span', { text: 'Reference and current, as shares of each side’s values' }), layoutToggle(column, chart)),
     chart);
-  queueMicrotask(() => void draw(chart, distributionSpec(column, ui.layout)));
+  queueMicrotask(() => void charts.draw(chart, distributionSpec(column, ui.layout)));
   parts.push(section('Distributions', 'column-distribution', figure, el('h3', { text: `Bins (${count(column.bins.length)})` }), bins));
   return parts;
 }
@@ -519,17 +503,8 @@ function showError(files: DriftFiles, message: string): void {
   finalizeCharts();
   current = undefined;
   root.replaceChildren(header(files, undefined),
-    el('div', { className: 'message' }, el('h2', { text: 'Cannot compare these files' }), el('p', { className: 'error', text: message })));
+    errorView('Cannot compare these files', message, 'h2'));
   document.title = `Drift: ${files.current.fileName} vs ${files.reference.fileName}`;
-}
-
-function setBusy(value: boolean): void {
-  busy = value;
-  const refresh = root.querySelector('.refresh');
-  if (!refresh) return;
-  refresh.textContent = busy ? 'Comparing…' : 'Compare again';
-  if (busy) refresh.setAttribute('disabled', '');
-  else refresh.removeAttribute('disabled');
 }
 
 window.addEventListener('message', (event: MessageEvent<unknown>) => {
@@ -542,7 +517,7 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
       render();
       return;
     case 'busy':
-      setBusy(message.busy);
+      busy.set(message.busy);
       return;
     case 'error':
       showError(message.files, message.message);
@@ -554,5 +529,5 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
 });
 
 saveUi();
-root.replaceChildren(el('p', { className: 'empty', text: 'Loading the drift report…' }));
+showLoading(root, 'Loading the drift report…');
 vscode.postMessage({ type: 'ready' });

@@ -8,12 +8,13 @@
  * SVG text; the CSP has no 'unsafe-eval', so vega runs with its expression interpreter.
  */
 import '@vscode-elements/elements/dist/vscode-button/index.js';
-import embed, { type Result, type VisualizationSpec } from 'vega-embed';
-import { expressionInterpreter } from 'vega-interpreter';
+import type { Result } from 'vega-embed';
 import { formatMetric } from '../../core/common/format';
 import type { HoldoutMetric } from '../../core/registry/types';
 import { isToModelCardView, MAX_FIELD_CHARS, type FromModelCardView, type ModelCard } from './protocol';
 import { button, el, section, table } from '../shared/dom';
+import { chartError, errorView, noticeLine, showLoading, showNotice } from '../shared/notice';
+import { embedChart } from '../shared/vega';
 
 declare function acquireVsCodeApi(): { postMessage(message: FromModelCardView): void; setState(s: unknown): void; getState(): unknown };
 
@@ -255,9 +256,9 @@ async function draw(target: HTMLElement, spec: Record<string, unknown>): Promise
   chart = undefined;
   if (!target.isConnected) return;
   try {
-    chart = await embed(target, spec as unknown as VisualizationSpec, { actions: false, renderer: 'svg', ast: true, expr: expressionInterpreter, tooltip: { theme: 'dark' } });
+    chart = await embedChart(target, spec);
   } catch (error) {
-    target.replaceChildren(el('p', { className: 'error', text: `Cannot draw the chart: ${(error as Error).message}` }));
+    chartError(target, error);
   }
 }
 
@@ -275,9 +276,6 @@ function render(): void {
   if (!current) return;
   const { card, markdown, columns, sliceColumn } = current;
   const scrollY = window.scrollY;
-  const notice = el('p', { className: 'notice' });
-  notice.id = 'notice';
-  notice.setAttribute('role', 'status');
   const stage = el('span', { className: `stage stage-${card.stage.toLowerCase().replace(/[^a-z]/g, '')}`, text: card.stage });
   const header = el('header', {},
     el('div', {},
@@ -287,7 +285,7 @@ function render(): void {
     el('div', { className: 'actions' },
       button('Copy Markdown', () => vscode.postMessage({ type: 'copyMarkdown', markdown }), { secondary: '', class: 'copy-markdown' }),
       button('Export Markdown…', () => vscode.postMessage({ type: 'exportMarkdown', markdown, fileName: fileName(card) }), { class: 'export-markdown' })));
-  root.replaceChildren(header, notice, detailsSection(card), usageSection(card), trainingSection(card), metricsSection(card, columns, sliceColumn), caveatsSection(card));
+  root.replaceChildren(header, noticeLine(), detailsSection(card), usageSection(card), trainingSection(card), metricsSection(card, columns, sliceColumn), caveatsSection(card));
   document.title = `Model card: ${card.name} v${card.version}`;
   window.scrollTo(0, scrollY);
 }
@@ -296,17 +294,7 @@ function showMessage(message: string): void {
   chart?.finalize();
   chart = undefined;
   current = undefined;
-  root.replaceChildren(el('div', { className: 'message' }, el('h1', { text: 'Cannot show this model card' }), el('p', { className: 'error', text: message })));
-}
-
-let noticeTimer: ReturnType<typeof setTimeout> | undefined;
-
-function showNotice(message: string): void {
-  const notice = document.getElementById('notice');
-  if (!notice) return;
-  notice.textContent = message;
-  clearTimeout(noticeTimer);
-  noticeTimer = setTimeout(() => { notice.textContent = ''; }, 5000);
+  root.replaceChildren(errorView('Cannot show this model card', message));
 }
 
 window.addEventListener('message', (event: MessageEvent<unknown>) => {
@@ -348,5 +336,5 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
 });
 
 saveUi();
-root.replaceChildren(el('p', { className: 'empty', text: 'Loading model card…' }));
+showLoading(root, 'Loading model card…');
 vscode.postMessage({ type: 'ready' });

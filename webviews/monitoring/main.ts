@@ -14,13 +14,14 @@
  * Charts are embedded once and then fed new data, so they do not flicker on each poll.
  */
 import '@vscode-elements/elements/dist/vscode-button/index.js';
-import embed, { type Result, type VisualizationSpec } from 'vega-embed';
-import { expressionInterpreter } from 'vega-interpreter';
+import type { Result } from 'vega-embed';
 import { describeSplit, type MonitoringSnapshot, type TrafficSplit, type Variant } from '../../core/common/serve-types';
 import { METHOD_NAMES } from '../drift/protocol';
 import { button, el } from '../shared/dom';
 import { chartConfig } from '../shared/charts';
 import { count, percent, stat } from '../shared/format';
+import { chartError, errorBanner } from '../shared/notice';
+import { embedChart } from '../shared/vega';
 import { isToMonitoringView, type FromMonitoringView, type MonitorAction } from './protocol';
 
 declare function acquireVsCodeApi(): { postMessage(message: FromMonitoringView): void; setState(s: unknown): void; getState(): unknown };
@@ -180,8 +181,7 @@ function updateChart(chart: Chart, data: ChartData): void {
   chart.pending = chart.pending.then(async () => {
     try {
       if (!chart.result) {
-        chart.result = await embed(chart.body, chartSpec(chart.key, data) as unknown as VisualizationSpec,
-          { actions: false, renderer: 'svg', ast: true, expr: expressionInterpreter, tooltip: { theme: 'dark' } });
+        chart.result = await embedChart(chart.body, chartSpec(chart.key, data));
         return;
       }
       const view = chart.result.view;
@@ -190,7 +190,7 @@ function updateChart(chart: Chart, data: ChartData): void {
     } catch (error) {
       chart.result?.finalize();
       chart.result = undefined;
-      chart.body.replaceChildren(el('p', { className: 'error', text: `Cannot draw the chart: ${(error as Error).message}` }));
+      chartError(chart.body, error);
     }
   });
 }
@@ -330,8 +330,8 @@ function render(s: MonitoringSnapshot): void {
     }
   }
   const parts: Node[] = [header(s)];
-  if (lastError) parts.push(el('p', { className: 'error banner', text: lastError }));
-  if (s.status === 'down') parts.push(el('p', { className: 'error banner', text: `The server at ${s.url} does not answer.` }));
+  if (lastError) parts.push(errorBanner(lastError));
+  if (s.status === 'down') parts.push(errorBanner(`The server at ${s.url} does not answer.`));
   parts.push(alertsSection(s), kpis(s), variantsSection(s),
     el('section', { className: 'charts-section' }, el('h2', { text: 'Live' }), chartGrid), driftSection(s));
   root.replaceChildren(...parts);
@@ -350,7 +350,7 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
   } else {
     lastError = message.message;
     if (current) render(current);
-    else root.replaceChildren(el('p', { className: 'error banner', text: message.message }));
+    else root.replaceChildren(errorBanner(message.message));
   }
 });
 

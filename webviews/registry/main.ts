@@ -16,6 +16,7 @@ import {
   HOLDOUT_METRICS, isHoldoutMetric, isToRegistryView, type FromRegistryView, type GatesConfig, type HoldoutMetric, type ModelDetails, type StageGates, type VersionLineage,
 } from './protocol';
 import { el } from '../shared/dom';
+import { errorView, noticeLine, showLoading, showNotice } from '../shared/notice';
 
 declare function acquireVsCodeApi(): { postMessage(message: FromRegistryView): void; setState(s: unknown): void; getState(): unknown };
 
@@ -95,9 +96,7 @@ function saveUi(): void {
 }
 
 const header = el('header');
-const notice = el('p', { className: 'notice' });
-notice.id = 'notice';
-notice.setAttribute('role', 'status');
+const notice = noticeLine();
 const versionsSection = el('section', { className: 'versions-section' });
 const lineageSection = el('section', { className: 'lineage-section' });
 const historySection = el('section', { className: 'history-section' });
@@ -452,15 +451,7 @@ function showMessage(message: string): void {
   lineage = undefined;
   draft = undefined;
   dirty = false;
-  root.replaceChildren(el('div', { className: 'message' }, el('h1', { text: 'Cannot show this model' }), el('p', { className: 'error', text: message })));
-}
-
-let noticeTimer: ReturnType<typeof setTimeout> | undefined;
-
-function showNotice(message: string): void {
-  notice.textContent = message;
-  clearTimeout(noticeTimer);
-  noticeTimer = setTimeout(() => { notice.textContent = ''; }, 5000);
+  root.replaceChildren(errorView('Cannot show this model', message));
 }
 
 window.addEventListener('message', (event: MessageEvent<unknown>) => {
@@ -500,5 +491,5 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
 });
 
 saveUi();
-root.replaceChildren(el('p', { className: 'empty', text: 'Loading model…' }));
+showLoading(root, 'Loading model…');
 vscode.postMessage({ type: 'ready' });

@@ -8,12 +8,11 @@
 import '@vscode-elements/elements/dist/vscode-badge/index.js';
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-collapsible/index.js';
-import embed from 'vega-embed';
-import { expressionInterpreter } from 'vega-interpreter';
 import type { TopLevelSpec } from 'vega-lite';
 import { fromWireNumber, type WireNumber } from '../../core/common/wire-number';
 import { isToRunDetailsView, type FromRunDetailsView, type RunDetails } from './protocol';
 import { el } from '../shared/dom';
+import { embedChart } from '../shared/vega';
 
 type SourceCell = NonNullable<RunDetails['sourceSnapshot']>[number];
 
@@ -87,8 +86,7 @@ async function renderCharts(container: HTMLElement, details: RunDetails): Promis
     const target = el('div', { className: 'chart-body' });
     const caption = `${key} (${points.length} point${points.length === 1 ? '' : 's'}${nonFinite ? `, ${nonFinite} NaN/Infinity not drawn` : ''})`;
     container.append(el('figure', { className: 'chart' }, el('figcaption', { text: caption }), target));
-    // The CSP has no 'unsafe-eval': vega evaluates expressions with its interpreter instead.
-    await embed(target, chartSpec(key, points), { actions: false, renderer: 'svg', ast: true, expr: expressionInterpreter });
+    await embedChart(target, chartSpec(key, points), { tooltip: true });
   }
 }
 

@@ -28,6 +28,11 @@ export function stat(v: number | string | null | undefined): string {
   return new Intl.NumberFormat('en-US', { maximumSignificantDigits: abs >= 1000 ? 10 : 5, maximumFractionDigits: abs >= 1000 ? 2 : 6 }).format(v);
 }
 
+/** How long a profile or comparison took: hundredths while it is quick. */
+export function seconds(s: number): string {
+  return s < 10 ? `${s.toFixed(2)} s` : `${s.toFixed(1)} s`;
+}
+
 export function bytes(n: number): string {
   if (n < 1024) return `${n} B`;
   const units = ['KB', 'MB', 'GB', 'TB'];
