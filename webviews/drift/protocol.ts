@@ -13,6 +13,7 @@ import type {
 } from '../../core/common/drift-types';
 import { DRIFT_METHODS } from '../../core/common/drift-types';
 import { isNumber, isNumberOrNull, isObject, isOptional } from '../shared/guards';
+import { svgElement, svgImage } from '../shared/svg';
 
 export type { ColumnDrift, DatasetDrift, DriftBin, DriftReport, PredictionQuality, TargetDrift };
 
@@ -154,32 +155,15 @@ export const METHOD_NAMES: Record<string, string> = {
   ttest: 't-test', energy: 'energy distance',
 };
 
-const SVG_NS = 'http://www.w3.org/2000/svg';
-
 /**
  * Both distributions as small SVG bars (attributes only, no inline style: fine under any
  * CSP): reference behind in grey, current in front in blue, each as shares of its side.
  * `classPrefix` namespaces the classes (`lbd` inline, `dp` in the panel).
  */
 export function distributionSvg(column: ColumnDrift, width: number, height: number, classPrefix: string): SVGSVGElement {
-  const svg = document.createElementNS(SVG_NS, 'svg');
-  svg.setAttribute('width', String(width));
-  svg.setAttribute('height', String(height));
-  svg.setAttribute('viewBox', `0 0 ${width} ${height}`);
-  svg.setAttribute('class', `${classPrefix}-dist`);
-  svg.setAttribute('role', 'img');
   const label = column.bins.length === 0 ? `${column.name}: no values to compare` : `${column.name}: reference (grey) and current (blue) distributions over ${column.bins.length} bins`;
-  svg.setAttribute('aria-label', label);
-  const title = document.createElementNS(SVG_NS, 'title');
-  title.textContent = label;
-  svg.append(title);
-  const base = document.createElementNS(SVG_NS, 'line');
-  base.setAttribute('x1', '0');
-  base.setAttribute('x2', String(width));
-  base.setAttribute('y1', String(height - 0.5));
-  base.setAttribute('y2', String(height - 0.5));
-  base.setAttribute('class', `${classPrefix}-axis`);
-  svg.append(base);
+  const svg = svgImage(width, height, `${classPrefix}-dist`, label);
+  svg.append(svgElement('line', { x1: '0', x2: String(width), y1: String(height - 0.5), y2: String(height - 0.5), class: `${classPrefix}-axis` }));
   const shares = binShares(column.bins);
   if (shares.length === 0) return svg;
   const max = Math.max(...shares.map((s) => Math.max(s.reference, s.current)), 1e-12);
@@ -188,7 +172,7 @@ export function distributionSvg(column: ColumnDrift, width: number, height: numb
   const h = height - 1;
   shares.forEach((s, i) => {
     for (const side of ['reference', 'current'] as const) {
-      const rect = document.createElementNS(SVG_NS, 'rect');
+      const rect = svgElement('rect');
       const barHeight = (s[side] / max) * h;
       // Current is narrower and in front, so both stay visible where they overlap.
       const inset = side === 'current' ? Math.min(slot * 0.22, 3) : 0;

@@ -16,9 +16,9 @@ import {
 import { count, percent, stat } from '../shared/format';
 import { el } from '../shared/dom';
 import { jsonRenderer } from '../shared/json-renderer';
+import { svgElement, svgImage } from '../shared/svg';
 
 const STYLE_ID = 'labbook-drift-style';
-const SVG_NS = 'http://www.w3.org/2000/svg';
 const MAX_COLUMNS = 60;
 
 const CSS = `
@@ -79,17 +79,9 @@ function baseName(source: string): string {
 function shareBar(share: number, threshold: number, drifted: boolean, label: string): SVGSVGElement {
   const width = 200;
   const height = 14;
-  const svg = document.createElementNS(SVG_NS, 'svg');
-  svg.setAttribute('width', String(width));
-  svg.setAttribute('height', String(height));
-  svg.setAttribute('viewBox', `0 0 ${width} ${height}`);
-  svg.setAttribute('role', 'img');
-  svg.setAttribute('class', 'lbd-share');
-  svg.setAttribute('aria-label', label);
-  const title = document.createElementNS(SVG_NS, 'title');
-  title.textContent = label;
+  const svg = svgImage(width, height, 'lbd-share', label);
   const rect = (x: number, y: number, w: number, h: number, className: string) => {
-    const r = document.createElementNS(SVG_NS, 'rect');
+    const r = svgElement('rect');
     r.setAttribute('x', x.toFixed(2));
     r.setAttribute('y', String(y));
     r.setAttribute('width', Math.max(0, w).toFixed(2));
@@ -99,7 +91,7 @@ function shareBar(share: number, threshold: number, drifted: boolean, label: str
     return r;
   };
   const clamp = (v: number) => (Number.isFinite(v) ? Math.max(0, Math.min(1, v)) : 0);
-  svg.append(title, rect(0, 3, width, 8, 'lbd-track'), rect(0, 3, clamp(share) * width, 8, drifted ? 'lbd-fill-drifted' : 'lbd-fill-stable'),
+  svg.append(rect(0, 3, width, 8, 'lbd-track'), rect(0, 3, clamp(share) * width, 8, drifted ? 'lbd-fill-drifted' : 'lbd-fill-stable'),
     rect(Math.min(width - 2, clamp(threshold) * width - 1), 0, 2, height, 'lbd-mark'));
   return svg;
 }

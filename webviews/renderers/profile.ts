@@ -13,9 +13,9 @@ import type { ColumnProfile, DatasetProfile, QualityIssue, Severity } from '../.
 import { bytes, count, percent, scoreGrade, stat, valueText } from '../shared/format';
 import { el } from '../shared/dom';
 import { jsonRenderer } from '../shared/json-renderer';
+import { svgElement, svgImage } from '../shared/svg';
 
 const STYLE_ID = 'labbook-profile-style';
-const SVG_NS = 'http://www.w3.org/2000/svg';
 const MAX_ISSUES = 8;
 const MAX_COLUMNS = 50;
 const DIMENSIONS = ['completeness', 'uniqueness', 'validity', 'consistency', 'timeliness'] as const;
@@ -76,27 +76,11 @@ function missingGrade(share: number): string {
 
 /** A horizontal bar as SVG rectangles (attributes, not inline styles: fine under any CSP). */
 function bar(share: number, width: number, height: number, className: string, label: string): SVGSVGElement {
-  const svg = document.createElementNS(SVG_NS, 'svg');
-  svg.setAttribute('width', String(width));
-  svg.setAttribute('height', String(height));
-  svg.setAttribute('viewBox', `0 0 ${width} ${height}`);
-  svg.setAttribute('role', 'img');
-  svg.setAttribute('class', 'lbp-bar');
-  svg.setAttribute('aria-label', label);
-  const title = document.createElementNS(SVG_NS, 'title');
-  title.textContent = label;
-  const track = document.createElementNS(SVG_NS, 'rect');
-  track.setAttribute('class', 'lbp-track');
-  track.setAttribute('width', String(width));
-  track.setAttribute('height', String(height));
-  track.setAttribute('rx', String(height / 2));
-  const fill = document.createElementNS(SVG_NS, 'rect');
-  fill.setAttribute('class', `lbp-fill ${className}`);
+  const svg = svgImage(width, height, 'lbp-bar', label);
+  const track = svgElement('rect', { class: 'lbp-track', width: String(width), height: String(height), rx: String(height / 2) });
   const w = Number.isFinite(share) ? Math.max(0, Math.min(1, share)) * width : 0;
-  fill.setAttribute('width', w.toFixed(2));
-  fill.setAttribute('height', String(height));
-  fill.setAttribute('rx', String(height / 2));
-  svg.append(title, track, fill);
+  const fill = svgElement('rect', { class: `lbp-fill ${className}`, width: w.toFixed(2), height: String(height), rx: String(height / 2) });
+  svg.append(track, fill);
   return svg;
 }
 
