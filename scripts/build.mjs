@@ -3,7 +3,7 @@
 // the SDK's type declarations are emitted by tsc so notebooks type-check `import "labbook"`.
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { readdirSync, statSync, mkdirSync, writeFileSync, copyFileSync } from 'node:fs';
+import { readdirSync, statSync, mkdirSync, writeFileSync, readFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -60,6 +60,8 @@ for (const panel of ['run-details', 'runs-table', 'compare', 'registry', 'model-
     sourcemap: 'linked',
     logLevel: 'warning',
   });
-  copyFileSync(join(root, 'webviews', panel, 'main.css'), join(dist, 'webviews', panel, 'main.css'));
+  // One stylesheet per panel (webviewHtml.ts links main.css alone): the shared base first, so the panel's own rules win.
+  const css = ['shared/base.css', `${panel}/main.css`].map((f) => readFileSync(join(root, 'webviews', f), 'utf8'));
+  writeFileSync(join(dist, 'webviews', panel, 'main.css'), css.join('\n'));
 }
 console.log(`built ${nodeEntries.length} files into dist/`);
