@@ -273,7 +273,7 @@ export function parallelData(c: RunComparison, runs: RunSeries[], metricKey: str
     const order = axes.length;
     const numbers = param.values.map(numericValue);
     if (numbers.every((n) => n !== null)) {
-      const finite = numbers as number[];
+      const finite = numbers;
       const log = wantsLogScale(finite);
       const label = uniqueLabel(log ? `${param.key} (log)` : param.key);
       const norm = normalizer(finite, log);
