@@ -22,7 +22,7 @@
  * `skipped` and a message; it never stops the report. Bad options (unknown method or
  * column) are DriftErrors; unreadable files are the engine's DataErrors.
  */
-import { DuckDBDoubleVector, DuckDBListVector } from '@duckdb/node-api';
+import { duckdb } from '../engines';
 import { Engine, ident, loadFile, loadRows, toColumns, withEngine, type EngineColumn } from '../quality/engine';
 import { binCounts, categoricalDrift, defaultThreshold, methodKind, numericDrift, sturgesEdges, type MethodResult } from './methods';
 import { chooseMethod, FEW_DISTINCT, METHOD_NAMES, parseMethod, type Choice } from './choose';
@@ -246,6 +246,7 @@ function skip(plan: ColumnPlan, reason: SkipReason, message: string): ColumnPlan
 async function numericValues(engine: Engine, table: string, expr: string): Promise<Float64Array> {
   const result = await engine.connection.run(`SELECT coalesce(list(v) FILTER (WHERE v IS NOT NULL), []::DOUBLE[]) AS v FROM (SELECT ${expr} AS v FROM ${ident(table)})`);
   if (result.chunkCount === 0) return new Float64Array(0);
+  const { DuckDBDoubleVector, DuckDBListVector } = duckdb();
   const list = result.getChunk(0).getColumnVector(0);
   if (!(list instanceof DuckDBListVector) || list.getEntryLength(0) === 0) return new Float64Array(0);
   const child = list.childVector;

@@ -5,9 +5,9 @@
  * in-memory data, so the profile, suites and drift see the same table as for any format.
  */
 import { readFileSync } from 'node:fs';
-import { DataError } from './engine';
-
-type ArrowModule = typeof import('apache-arrow');
+import type { Table } from 'apache-arrow';
+import { arrow as loadArrow, type ArrowModule } from '../engines';
+import { DataError } from './data-error';
 
 /** Type ids whose values are times: apache-arrow gives them as epoch milliseconds. */
 function isTemporal(arrow: ArrowModule, type: unknown): boolean {
@@ -25,9 +25,8 @@ function plain(value: unknown, temporal: boolean): unknown {
 
 /** The columns of an Arrow IPC file, by name, as arrays of plain values (null where missing). */
 export function readArrowColumns(path: string): Record<string, unknown[]> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const arrow = require('apache-arrow') as ArrowModule;
-  let table: import('apache-arrow').Table;
+  const arrow = loadArrow();
+  let table: Table;
   try {
     table = arrow.tableFromIPC(readFileSync(path));
   } catch (error) {

@@ -2,7 +2,8 @@
  * The data engine: one in-process DuckDB (in memory) per profile, which reads a file (CSV,
  * TSV, JSON array or newline-delimited JSON, Parquet) or an in-memory array of rows / a
  * column object into a table named by the caller, and turns DuckDB's errors into
- * `DataError`s that name the file and, where DuckDB says, the line.
+ * `DataError`s that name the file and, where DuckDB says, the line. DuckDB itself loads on
+ * the first `Engine.open` (core/engines.ts), so importing this module costs nothing.
  *
  * Arrow IPC (.arrow/.feather): DuckDB reads it only through its `arrow` extension, which
  * is downloaded at run time (impossible offline), so `apache-arrow` reads it (./arrow.ts)
@@ -10,13 +11,12 @@
  */
 import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { extname } from 'node:path';
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { duckdb } from '../engines';
 import { readArrowColumns } from './arrow';
+import { DataError } from './data-error';
 
-/** Unusable input (missing, empty or malformed file, unsupported format): exit code 2 in the CLI. */
-export class DataError extends Error {
-  override name = 'DataError';
-}
+export { DataError };
 
 export type DataFormat = 'csv' | 'tsv' | 'json' | 'ndjson' | 'parquet' | 'arrow';
 
@@ -48,7 +48,7 @@ export class Engine {
   private constructor(private readonly instance: DuckDBInstance, readonly connection: DuckDBConnection) {}
 
   static async open(): Promise<Engine> {
-    const instance = await DuckDBInstance.create(':memory:');
+    const instance = await duckdb().DuckDBInstance.create(':memory:');
     const connection = await instance.connect();
     return new Engine(instance, connection);
   }

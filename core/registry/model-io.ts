@@ -12,20 +12,13 @@
  */
 import type { LayersModel } from '@tensorflow/tfjs';
 import type { RunStore } from '../store';
+import { tfjs, type Tfjs } from '../engines';
 import {
   RegistryError, type FeatureSpec, type Holdout, type HoldoutInfo, type ModelSignature,
 } from './types';
 
-export type Tfjs = typeof import('@tensorflow/tfjs');
-
-let tfModule: Tfjs | undefined;
-
-/** `@tensorflow/tfjs`, loaded on first use. */
-export function tfjs(): Tfjs {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  tfModule ??= require('@tensorflow/tfjs') as Tfjs;
-  return tfModule;
-}
+/** `@tensorflow/tfjs`, loaded on first use (core/engines.ts). */
+export { tfjs, type Tfjs };
 
 export const MODEL_JSON = 'model.json';
 export const WEIGHTS_BIN = 'weights.bin';

@@ -13,6 +13,7 @@ import { validateArtifactName } from '../store/artifacts';
 import {
   describeFailures, judgeGates, readGates, type EvaluateVersion, type JudgeContext,
 } from './gates';
+import { evaluateVersion } from './evaluate';
 import { parseStage } from './refs';
 import {
   RegistryError, STAGES,
@@ -103,14 +104,8 @@ function toTransition(row: TransitionRow): ModelTransition {
   };
 }
 
-/** The lazily loaded default evaluator (tfjs is only loaded when a holdout is evaluated). */
-export const defaultEvaluate: EvaluateVersion = (store, version, options) => {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const mod = require('./evaluate') as { evaluateVersion?: EvaluateVersion; evaluateHoldout?: EvaluateVersion };
-  const fn = mod.evaluateVersion ?? mod.evaluateHoldout;
-  if (!fn) throw new Error('core/registry/evaluate.ts exports no evaluateVersion');
-  return fn(store, version, options);
-};
+/** The default evaluator (tfjs loads only when a holdout is evaluated: core/engines.ts). */
+export const defaultEvaluate: EvaluateVersion = (store, version, options) => evaluateVersion(store, version, options);
 
 export function validateModelName(name: unknown): string {
   if (typeof name !== 'string' || name.trim() === '') throw new RegistryError('INVALID', `model name must be a non-empty string, got ${JSON.stringify(name)}`);

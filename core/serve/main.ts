@@ -15,7 +15,7 @@ import { whoAmI } from '../registry/who';
 import { getDeployment, markEnded, readToken, updateDeployment } from './deployments';
 import { ServingRuntime } from './runtime';
 import { buildServer } from './server';
-import type { Tfjs } from '../registry/model-io';
+import { tfjs, tfjsNodeBackend, tfjsWasmBackend, type Tfjs } from '../engines';
 
 function arg(argv: string[], name: string): string | undefined {
   const i = argv.indexOf(name);
@@ -27,19 +27,10 @@ const log = (text: string) => process.stdout.write(`${new Date().toISOString()} 
 /** tfjs with the fastest backend available: tfjs-node when it is installed, else the CPU backend. */
 async function loadTf(): Promise<Tfjs> {
   const wanted = process.env.LABBOOK_TF_BACKEND;
-  if (wanted !== 'cpu' && wanted !== 'wasm') {
-    try {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      require('@tensorflow/tfjs-node');
-    } catch {
-      // optional: not installed here
-    }
-  }
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const tf = require('@tensorflow/tfjs') as Tfjs;
+  if (wanted !== 'cpu' && wanted !== 'wasm') tfjsNodeBackend();
+  const tf = tfjs();
   if (wanted === 'wasm') {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    require('@tensorflow/tfjs-backend-wasm');
+    tfjsWasmBackend();
     await tf.setBackend('wasm');
   } else if (tf.getBackend() !== 'tensorflow') {
     await tf.setBackend('cpu');

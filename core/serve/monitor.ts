@@ -16,7 +16,7 @@
  */
 import { existsSync } from 'node:fs';
 import type { SqlAccess } from '../store/types';
-import type { DriftReport, DriftSource, DriftOptions } from '../common/drift-types';
+import { driftEngine, duckdb, type DriftEngine } from '../engines';
 import { adwin } from '../drift/detectors';
 import { runInputs, snapshotArtifactName } from '../quality/datasets';
 import { classKey } from '../registry/evaluate';
@@ -244,19 +244,6 @@ function detector(errors: number[]): Snapshot['detector'] {
 
 // ---- data drift ----
 
-interface DriftModule {
-  driftReport(reference: DriftSource, current: DriftSource, options?: DriftOptions): Promise<DriftReport>;
-}
-
-let driftModule: DriftModule | undefined;
-
-/** DuckDB loads on the first drift report, so monitoring works (without drift) where it cannot. */
-function loadDrift(): DriftModule {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  driftModule ??= require('../drift/report') as DriftModule;
-  return driftModule;
-}
-
 /** The Parquet snapshot of the training data set logged by the run that produced the version, or why there is none. */
 export function trainingSnapshot(store: MonitorStore, runId: string): { path: string; name: string } | { message: string } {
   const train = runInputs(store, runId).filter((i) => i.role === 'train');
@@ -302,9 +289,11 @@ async function dataDrift(store: MonitorStore, cacheKey: string, d: Deployment, s
     const inputs = JSON.parse(r.inputs) as Record<string, unknown>;
     return Object.fromEntries(columns.map((c) => [c, inputs[c] ?? null]));
   });
-  let module: DriftModule;
+  // DuckDB loads on the first drift report, so monitoring works (without drift) where it cannot.
+  let module: DriftEngine;
   try {
-    module = loadDrift();
+    module = driftEngine();
+    duckdb();
   } catch (error) {
     return empty(`drift reports are not available: the drift module (DuckDB) did not load: ${(error as Error).message}`, snapshot.name, rows.length);
   }

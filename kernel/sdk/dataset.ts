@@ -3,13 +3,18 @@
  * data a run used: its content fingerprint (the same content is the same version), schema,
  * profile and, with a suite, the validation result, linked to the run with its role.
  *
- * DuckDB and the profiler are loaded on first use, so `import * as lab from "labbook"`
+ * DuckDB is loaded on first use (core/engines.ts), so `import * as lab from "labbook"`
  * stays cheap.
  */
 import { isAbsolute, resolve } from 'node:path';
 import type { RunStore } from '../../core/store';
+import * as datasets from '../../core/quality/datasets';
+import { fingerprintFile, fingerprintRows } from '../../core/quality/fingerprint';
+import { profileFile, profileRows } from '../../core/quality/profile';
+import { snapshotArtifactName, snapshotParquet } from '../../core/quality/snapshot';
+import { parseSuite, validate, type Suite, type ValidationResult } from '../../core/quality/suite';
+import { loadSuite } from '../../core/quality/suite-io';
 import type { DatasetProfile } from '../../core/quality/types';
-import type { Suite, ValidationResult } from '../../core/quality/suite';
 import type { DatasetRole, DatasetSchema } from '../../core/quality/datasets';
 
 export type { DatasetRole, Suite, ValidationResult, DatasetProfile };
@@ -65,10 +70,6 @@ function describeData(data: unknown): string {
 
 /** @internal The body of Run.logDataset. */
 export async function logDatasetForRun(runId: string, store: RunStore, data: DatasetInput, options: LogDatasetOptions): Promise<LoggedDataset> {
-  /* eslint-disable @typescript-eslint/no-require-imports */
-  const datasets = require('../../core/quality/datasets') as typeof import('../../core/quality/datasets');
-  const { fingerprintFile, fingerprintRows } = require('../../core/quality/fingerprint') as typeof import('../../core/quality/fingerprint');
-  /* eslint-enable @typescript-eslint/no-require-imports */
   if (!options || typeof options !== 'object') throw new TypeError('logDataset: options { name, role } are required, e.g. { name: "penguins", role: "train" }');
   const name = datasets.validateDatasetName(options.name);
   const role = datasets.validateRole(options.role);
@@ -84,15 +85,9 @@ export async function logDatasetForRun(runId: string, store: RunStore, data: Dat
 
   let suite: Suite | undefined;
   if (options.suite !== undefined) {
-    /* eslint-disable @typescript-eslint/no-require-imports */
-    const { parseSuite } = require('../../core/quality/suite') as typeof import('../../core/quality/suite');
-    const { loadSuite } = require('../../core/quality/suite-io') as typeof import('../../core/quality/suite-io');
-    /* eslint-enable @typescript-eslint/no-require-imports */
     suite = typeof options.suite === 'string' ? loadSuite(store.location, options.suite) : parseSuite(options.suite, 'logDataset: suite');
   }
 
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { profileFile, profileRows } = require('../../core/quality/profile') as typeof import('../../core/quality/profile');
   let fingerprint: string;
   let profile: DatasetProfile;
   if (path !== undefined) {
@@ -109,8 +104,6 @@ export async function logDatasetForRun(runId: string, store: RunStore, data: Dat
   }
   let validation: ValidationResult | undefined;
   if (suite) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { validate } = require('../../core/quality/suite') as typeof import('../../core/quality/suite');
     validation = await validate(path ?? (data as Record<string, unknown>[] | Record<string, unknown[]>), suite);
   }
   const schema: DatasetSchema = { columns: profile.columns.map((c) => ({ name: c.name, type: c.type })) };
@@ -120,8 +113,6 @@ export async function logDatasetForRun(runId: string, store: RunStore, data: Dat
   }
   let snapshot: { bytes: Buffer; rows: number; sampled: boolean } | undefined;
   if (snapshotRows !== false) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { snapshotParquet } = require('../../core/quality/snapshot') as typeof import('../../core/quality/snapshot');
     snapshot = await snapshotParquet(path ?? (data as Record<string, unknown>[] | Record<string, unknown[]>), snapshotRows);
   }
 
@@ -137,8 +128,6 @@ export async function logDatasetForRun(runId: string, store: RunStore, data: Dat
   });
   let artifact: string | undefined;
   if (snapshot) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { snapshotArtifactName } = require('../../core/quality/snapshot') as typeof import('../../core/quality/snapshot');
     artifact = snapshotArtifactName(fingerprint);
     store.logArtifact(runId, artifact, snapshot.bytes, { mediaType: 'application/vnd.apache.parquet' });
   }

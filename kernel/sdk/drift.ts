@@ -3,10 +3,11 @@
  * column (the same report as the Drift panel and `labbook drift --json`) and shows it in the
  * cell's output; `await run.logDrift(…)` stores a report with a run (artifact, metrics, tag).
  *
- * The report engine (DuckDB, the statistics) is loaded on first use, so
+ * The report engine (DuckDB, the statistics) is loaded on first use (core/engines.ts), so
  * `import * as lab from "labbook"` stays cheap.
  */
 import { isAbsolute, resolve } from 'node:path';
+import { driftEngine } from '../../core/engines';
 import { validateArtifactName } from '../../core/store';
 import { DriftError, type DriftOptions, type DriftReport, type DriftSource } from '../../core/common/drift-types';
 import { display } from './display';
@@ -46,11 +47,6 @@ export interface LogDriftOptions {
 export interface LogDriftSpec extends DriftDataOptions, LogDriftOptions {
   reference: DriftInput;
   current: DriftInput;
-}
-
-/** The report module's entry point (core/drift/report.ts), typed here so the SDK loads it only when used. */
-interface ReportModule {
-  driftReport(reference: DriftSource, current: DriftSource, options?: DriftOptions): Promise<DriftReport>;
 }
 
 function describe(data: unknown): string {
@@ -134,8 +130,7 @@ async function computeReport(method: string, reference: unknown, current: unknow
   const reportOptions = { ...rest } as DriftOptions & { onProgress?: unknown; name?: unknown };
   delete reportOptions.onProgress;
   delete reportOptions.name;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { driftReport } = require('../../core/drift/report') as ReportModule;
+  const { driftReport } = driftEngine();
   try {
     return await driftReport(ref, cur, reportOptions);
   } catch (error) {

@@ -4,10 +4,11 @@
  * score and quality dimensions, the top issues and a compact column table, drawn by
  * Labbook's notebook renderer in VS Code; a text summary elsewhere.
  *
- * DuckDB and the profiler are loaded on first use, so `import * as lab from "labbook"`
+ * DuckDB is loaded on first use (core/engines.ts), so `import * as lab from "labbook"`
  * stays cheap.
  */
 import { isAbsolute, resolve } from 'node:path';
+import { profileFile, profileRows } from '../../core/quality/profile';
 import type { DatasetProfile } from '../../core/quality/types';
 import { display } from './display';
 
@@ -92,8 +93,6 @@ export async function profile(data: ProfileInput, options: ProfileDataOptions = 
     if (bad !== undefined) throw new TypeError(`${USAGE}; column "${bad}" is ${describe((data as Record<string, unknown>)[bad])}, not an array`);
   }
 
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { profileFile, profileRows } = require('../../core/quality/profile') as typeof import('../../core/quality/profile');
   const common = { label: options.label, timestampColumn: options.timestampColumn, freshness: options.freshness };
   let result: DatasetProfile;
   if (path !== undefined) {
