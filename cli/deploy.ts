@@ -25,14 +25,13 @@ import {
 import { STRATEGIES, ServeError, describeSplit, type ControlMessage, type Deployment, type DeploymentEvent, type DeploymentStatusReport, type Strategy } from '../core/common/serve-types';
 import type { GateResult } from '../core/registry/types';
 import { UsageError } from './errors';
+import { existingStore } from './store';
+import { alignColumns, scrub } from './terminal';
 
-const safe = (text: string) => text.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ');
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 function table(header: string[], rows: string[][]): string {
-  const all = [header, ...rows].map((r) => r.map(safe));
-  const widths = header.map((_, i) => Math.max(...all.map((r) => r[i].length)));
-  return all.map((cells) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]))).join('  ').trimEnd()).join('\n');
+  return alignColumns(header.map((h) => scrub(h, ' ')), rows.map((r) => r.map((c) => scrub(c, ' '))));
 }
 
 function number(text: string, what: string, check: (n: number) => boolean): number {
@@ -112,8 +111,7 @@ export function registerDeployCommands(program: Command, storePath: () => string
       name?: string; port: string; host: string; strategy?: Strategy; candidate?: string; weight?: string; bodyLimit: string;
       logSampling: string; seed?: string; reason?: string; json?: boolean;
     }) => {
-      const path = storePath();
-      if (!existsSync(path)) throw new UsageError(`No Labbook store at ${path}: no model has been registered`);
+      const path = existingStore(storePath(), 'no model has been registered');
       const d = await handled(() => startDeployment(path, {
         ref, name: opts.name, strategy: opts.strategy, candidate: opts.candidate ?? null,
         weight: opts.weight === undefined ? undefined : number(opts.weight, '--weight', (n) => n >= 0 && n <= 100),
@@ -182,8 +180,7 @@ export function registerDeployCommands(program: Command, storePath: () => string
     .argument('<name>')
     .option('--json', 'print JSON')
     .action(async (name: string, opts: { json?: boolean }) => {
-      const path = storePath();
-      if (!existsSync(path)) throw new UsageError(`No Labbook store at ${path}`);
+      const path = existingStore(storePath());
       const store = openStore({ path, detectKilledRuns: false });
       let d: Deployment;
       let events: DeploymentEvent[];
@@ -207,8 +204,7 @@ export function registerDeployCommands(program: Command, storePath: () => string
     let c = deployment.command(verb).description(description).argument('<name>', 'deployment name').option('--reason <text>', 'why, recorded in the history');
     if (extra) c = extra(c);
     c.action(async (name: string, opts: Record<string, unknown>) => {
-      const path = storePath();
-      if (!existsSync(path)) throw new UsageError(`No Labbook store at ${path}`);
+      const path = existingStore(storePath());
       const result = await handled(() => controlDeployment(path, name, build(opts)));
       if (result) process.stdout.write(report(result));
     });
@@ -228,8 +224,7 @@ export function registerDeployCommands(program: Command, storePath: () => string
     .argument('<name>')
     .option('--reason <text>', 'why, recorded in the history')
     .action(async (name: string, opts: { reason?: string }) => {
-      const path = storePath();
-      if (!existsSync(path)) throw new UsageError(`No Labbook store at ${path}`);
+      const path = existingStore(storePath());
       const d = await handled(() => stopDeployment(path, name, { reason: opts.reason ?? null }));
       if (d) process.stdout.write(`Stopped ${d.name}\n`);
     });

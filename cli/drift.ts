@@ -14,6 +14,7 @@ import { METHOD_NAMES, parseMethod } from '../core/drift/choose';
 import { DriftError, type ColumnDrift, type DriftColumnType, type DriftMethod, type DriftReport, type PredictionQuality } from '../core/common/drift-types';
 import { createProgress } from './progress';
 import { UsageError } from './errors';
+import { alignColumns, scrub } from './terminal';
 
 /** Inputs at least this big (both files together) get a progress line on stderr. */
 const PROGRESS_BYTES = 5 * 1024 * 1024;
@@ -123,7 +124,7 @@ export function registerDriftCommand(program: Command): void {
     });
 }
 
-const clean = (s: string): string => s.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
+const clean = (s: string): string => scrub(s);
 
 function fmt(v: number | null | undefined): string {
   if (v === null || v === undefined) return '-';
@@ -148,9 +149,7 @@ export function driftSummary(r: DriftReport): string {
   out.push(`Reference: ${side(r.reference)}`, `Current:   ${side(r.current)}${r.seconds !== undefined ? `   (${r.seconds.toFixed(2)}s)` : ''}`, '');
   const header = ['COLUMN', 'TYPE', 'METHOD', 'STATISTIC', 'P-VALUE', 'THRESHOLD', 'VERDICT'];
   const rows = r.columns.map((c) => [clean(c.name), c.type, c.method, fmt(c.statistic), fmt(c.pValue), fmt(c.threshold), verdictOf(c)]);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
-  const line = (cells: string[]) => cells.map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ').trimEnd();
-  out.push(line(header), ...rows.map(line), '');
+  out.push(alignColumns(header, rows), '');
   const notes = r.columns.filter((c) => c.skipped || c.effectSize);
   if (notes.length) {
     out.push('Notes:');

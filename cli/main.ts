@@ -13,8 +13,8 @@ import { registerDriftCommand } from './drift';
 import { registerSuiteCommands } from './suite';
 import { registerDeployCommands } from './deploy';
 import { UsageError } from './errors';
+import { existingStore } from './store';
 import type { KernelClient } from '../kernel/client';
-import { existsSync } from 'node:fs';
 import { openStore, resolveStorePath } from '../core/store';
 import { compareRuns, resolveRunIds } from '../core/compare/compare';
 import { comparisonMarkdown } from '../core/common/comparison';
@@ -101,9 +101,7 @@ export function buildProgram(): Command {
     .option('--markdown', 'print a markdown table (the default), e.g. for a pull request')
     .action((runIds: string[], opts: { json?: boolean; markdown?: boolean }) => {
       if (opts.json && opts.markdown) throw new UsageError('Choose one of --json and --markdown');
-      const file = storePath();
-      if (!existsSync(file)) throw new UsageError(`No Labbook store at ${file}: no runs to compare`);
-      const store = openStore({ path: file });
+      const store = openStore({ path: existingStore(storePath(), 'no runs to compare') });
       try {
         const comparison = compareRuns(store, resolveRunIds(store, runIds));
         process.stdout.write(opts.json ? `${JSON.stringify(comparison, null, 2)}\n` : comparisonMarkdown(comparison));

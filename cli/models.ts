@@ -21,6 +21,8 @@ import type { GateResult, GatesConfig, ModelTransition, ModelVersion, Registered
 import { toWireNumber, type WireNumber } from '../core/common/wire-number';
 import { createProgress, type Progress } from './progress';
 import { UsageError } from './errors';
+import { existingStore } from './store';
+import { alignColumns, scrub } from './terminal';
 
 /** Metrics shown first in tables, when a run has them. */
 const KEY_METRICS = ['val_acc', 'val_accuracy', 'test_accuracy', 'accuracy', 'acc', 'val_loss', 'loss'];
@@ -54,11 +56,10 @@ export interface ModelDetailsJson {
 const iso = (ms: number) => new Date(ms).toISOString();
 const shortTime = (ms: number) => iso(ms).replace('T', ' ').slice(0, 16);
 /** Names and reasons come from people and notebooks: never let them move the terminal's cursor. */
-const safe = (text: string) => text.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ');
+const safe = (text: string) => scrub(text, ' ');
 
 function withRegistry<T>(storePath: string, options: RegistryOptions, fn: (registry: Registry, store: Store) => T): T {
-  if (!existsSync(storePath)) throw new UsageError(`No Labbook store at ${storePath}: no model has been registered`);
-  const store = openStore({ path: storePath });
+  const store = openStore({ path: existingStore(storePath, 'no model has been registered') });
   let result: T;
   try {
     result = fn(new Registry(store, options), store);
@@ -72,9 +73,7 @@ function withRegistry<T>(storePath: string, options: RegistryOptions, fn: (regis
 }
 
 function table(header: string[], rows: string[][]): string {
-  const all = [header, ...rows].map((r) => r.map(safe));
-  const widths = header.map((_, i) => Math.max(...all.map((r) => r[i].length)));
-  return all.map((cells) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]))).join('  ').trimEnd()).join('\n');
+  return alignColumns(header.map(safe), rows.map((r) => r.map(safe)));
 }
 
 export function modelSummaries(registry: Registry): ModelSummaryJson[] {

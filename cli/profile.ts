@@ -17,6 +17,7 @@ import { loadSuite } from '../core/quality/suite-io';
 import type { ColumnProfile, DatasetProfile } from '../core/quality/types';
 import { createProgress } from './progress';
 import { UsageError } from './errors';
+import { alignColumns, scrub } from './terminal';
 
 /** Files at least this big get a progress line on stderr. */
 const PROGRESS_BYTES = 5 * 1024 * 1024;
@@ -77,7 +78,7 @@ export function registerProfileCommand(program: Command, storePath: () => string
     });
 }
 
-const clean = (s: string): string => s.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
+const clean = (s: string): string => scrub(s);
 const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
 
 function fmt(v: number | string | null | undefined): string {
@@ -104,9 +105,7 @@ export function profileSummary(p: DatasetProfile): string {
   out.push('');
   const header = ['COLUMN', 'TYPE', 'COUNT', 'MISSING', 'DISTINCT', 'SUMMARY'];
   const rows = p.columns.map(columnLine);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]))).join('  ').trimEnd();
-  out.push(line(header), ...rows.map(line));
+  out.push(alignColumns(header, rows));
   out.push('');
   if (p.issues.length === 0) out.push('No issues.');
   else {

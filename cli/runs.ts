@@ -9,6 +9,7 @@
 import { existsSync } from 'node:fs';
 import { openStore, type RunStore } from '../core/store';
 import { UsageError } from './errors';
+import { alignColumns, scrub } from './terminal';
 import { toWireNumber, type WireNumber } from '../core/common/wire-number';
 import { formatDuration, formatMetric } from '../core/common/format';
 import { parseFilter, parseOrderBy } from '../core/search/parse';
@@ -83,12 +84,8 @@ function formatTable(runs: RunSummary[]): string {
     duration(r),
     Object.entries(r.metrics).slice(0, 4).map(([k, v]) => `${k}=${typeof v === 'number' ? formatMetric(v) : v}`).join(' '),
   ]);
-  // Names and tags come from notebooks: never let them move the terminal's cursor.
-  for (const row of rows) row.forEach((cell, i) => { row[i] = cell.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?'); });
   const header = ['ID', 'EXPERIMENT', 'NAME', 'STATUS', 'STARTED (UTC)', 'DURATION', 'METRICS (latest)'];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]))).join('  ').trimEnd();
-  return `${[line(header), ...rows.map(line)].join('\n')}\n`;
+  return `${alignColumns(header, rows.map((row) => row.map((cell) => scrub(cell))))}\n`;
 }
 
 function duration(run: RunSummary): string {
