@@ -10,7 +10,7 @@ import type { ServiceClient } from '../../core/service/client';
 import type { MonitoringSnapshot } from '../../core/common/serve-types';
 import { isFromMonitoringView, type FromMonitoringView, type MonitorAction, type ToMonitoringView } from '../../webviews/monitoring/protocol';
 import { Disposable } from '../util/dispose';
-import { LabbookPanel, PanelSet } from '../util/panels';
+import { LabbookPanel, PanelSet, type MessageHandlers } from '../util/panels';
 
 export const MONITORING_VIEW_TYPE = 'labbook.monitoring';
 export const POLL_MS = 3000;
@@ -43,8 +43,7 @@ export class MonitoringPanels extends Disposable {
   }
 }
 
-export class MonitoringPanel extends LabbookPanel {
-  private ready = false;
+export class MonitoringPanel extends LabbookPanel<FromMonitoringView, ToMonitoringView> {
   private timer: NodeJS.Timeout | undefined;
   private polling = false;
   /** The last snapshot shown, for tests. */
@@ -55,7 +54,7 @@ export class MonitoringPanel extends LabbookPanel {
   warnings = 0;
 
   constructor(readonly name: string, extensionPath: string, private readonly service: () => ServiceClient | undefined, private readonly hooks: MonitorHooks) {
-    super(extensionPath, { viewType: MONITORING_VIEW_TYPE, title: `Monitor: ${name}`, webview: 'monitoring', loading: `Loading the monitor of ${name}…` });
+    super(extensionPath, { viewType: MONITORING_VIEW_TYPE, title: `Monitor: ${name}`, webview: 'monitoring', loading: `Loading the monitor of ${name}…`, accepts: isFromMonitoringView });
     this.track(this.panel.onDidChangeViewState(() => this.schedule(0)));
     this.track({ dispose: () => this.clearTimer() });
   }
@@ -115,22 +114,11 @@ export class MonitoringPanel extends LabbookPanel {
     });
   }
 
-  private post(message: ToMonitoringView): void {
-    void this.panel.webview.postMessage(message);
-  }
-
-  protected onMessage(message: unknown): void {
-    if (!isFromMonitoringView(message)) return;
-    this.handle(message);
-  }
-
-  private handle(message: FromMonitoringView): void {
-    if (message.type === 'ready') {
-      this.ready = true;
-      this.schedule(0);
-      return;
-    }
-    if (message.action === 'refresh') this.schedule(0);
-    else this.hooks.action(this.name, message.action);
-  }
+  protected readonly handlers: MessageHandlers<FromMonitoringView> = {
+    ready: () => this.schedule(0),
+    action: (message) => {
+      if (message.action === 'refresh') this.schedule(0);
+      else this.hooks.action(this.name, message.action);
+    },
+  };
 }

@@ -9,7 +9,7 @@ import * as vscode from 'vscode';
 import type { DriftReport } from '../../core/common/drift-types';
 import { isFromDriftView, type DriftFiles, type FromDriftView, type ToDriftView } from '../../webviews/drift/protocol';
 import { Disposable } from '../util/dispose';
-import { LabbookPanel, PanelSet } from '../util/panels';
+import { LabbookPanel, PanelSet, type MessageHandlers } from '../util/panels';
 
 export const DRIFT_VIEW_TYPE = 'labbook.drift';
 
@@ -55,15 +55,14 @@ export function driftTitle(reference: vscode.Uri, current: vscode.Uri, labels?: 
   return `Drift: ${labels?.current ?? path.basename(current.fsPath)} vs ${labels?.reference ?? path.basename(reference.fsPath)}`;
 }
 
-export class DriftPanel extends LabbookPanel {
-  private ready = false;
+export class DriftPanel extends LabbookPanel<FromDriftView, ToDriftView> {
   private refreshing = false;
 
   constructor(
     readonly reference: vscode.Uri, readonly current: vscode.Uri, private outcome: DriftOutcome, extensionPath: string,
     private readonly recompare: Recompare, private readonly labels?: DriftLabels,
   ) {
-    super(extensionPath, { viewType: DRIFT_VIEW_TYPE, title: driftTitle(reference, current, labels), webview: 'drift', loading: 'Loading the drift report…' });
+    super(extensionPath, { viewType: DRIFT_VIEW_TYPE, title: driftTitle(reference, current, labels), webview: 'drift', loading: 'Loading the drift report…', accepts: isFromDriftView });
   }
 
   get title(): string {
@@ -99,46 +98,29 @@ export class DriftPanel extends LabbookPanel {
     else this.post({ type: 'error', files: this.files, message: this.outcome.error });
   }
 
-  private post(message: ToDriftView): void {
-    void this.panel.webview.postMessage(message);
-  }
+  protected readonly handlers: MessageHandlers<FromDriftView> = {
+    ready: () => this.postOutcome(),
+    refresh: () => this.compareAgain(),
+    openFile: (message) => vscode.commands.executeCommand('vscode.open', message.side === 'reference' ? this.reference : this.current),
+  };
 
-  protected onMessage(message: unknown): void {
-    if (!isFromDriftView(message)) return;
-    void this.handle(message).catch((error: Error) => {
-      void vscode.window.showErrorMessage(`Labbook: ${error.message}`);
-    });
-  }
-
-  private async handle(message: FromDriftView): Promise<void> {
-    switch (message.type) {
-      case 'ready':
-        this.ready = true;
+  private async compareAgain(): Promise<void> {
+    if (this.refreshing) return;
+    this.refreshing = true;
+    this.post({ type: 'busy', busy: true });
+    try {
+      const report = await this.recompare(this.reference, this.current, this.labels);
+      if (this.disposed) return;
+      this.outcome = { report };
+    } catch (error) {
+      if (this.disposed) return;
+      this.outcome = { error: (error as Error)?.message ?? String(error) };
+    } finally {
+      this.refreshing = false;
+      if (!this.disposed) {
+        this.post({ type: 'busy', busy: false });
         this.postOutcome();
-        return;
-      case 'refresh': {
-        if (this.refreshing) return;
-        this.refreshing = true;
-        this.post({ type: 'busy', busy: true });
-        try {
-          const report = await this.recompare(this.reference, this.current, this.labels);
-          if (this.disposed) return;
-          this.outcome = { report };
-        } catch (error) {
-          if (this.disposed) return;
-          this.outcome = { error: (error as Error)?.message ?? String(error) };
-        } finally {
-          this.refreshing = false;
-          if (!this.disposed) {
-            this.post({ type: 'busy', busy: false });
-            this.postOutcome();
-          }
-        }
-        return;
       }
-      case 'openFile':
-        await vscode.commands.executeCommand('vscode.open', message.side === 'reference' ? this.reference : this.current);
-        return;
     }
   }
 }

@@ -3,12 +3,11 @@
  * registry, the run and the holdout set, with the intended use and limitations written
  * here. The webview is webviews/model-card; the messages are in its protocol.ts.
  */
-import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ServiceClient } from '../../core/service/client';
 import { isFromModelCardView, type FromModelCardView, type ToModelCardView } from '../../webviews/model-card/protocol';
 import { Disposable } from '../util/dispose';
-import { LabbookPanel, PanelSet } from '../util/panels';
+import { LabbookPanel, PanelSet, type MessageHandlers } from '../util/panels';
 
 export const MODEL_CARD_VIEW_TYPE = 'labbook.modelCard';
 
@@ -37,8 +36,7 @@ export class ModelCardPanels extends Disposable {
   }
 }
 
-export class ModelCardPanel extends LabbookPanel {
-  private ready = false;
+export class ModelCardPanel extends LabbookPanel<FromModelCardView, ToModelCardView> {
   private generation = 0;
   /** undefined: the service's default; null: no slices. */
   private sliceColumn: string | null | undefined;
@@ -46,7 +44,7 @@ export class ModelCardPanel extends LabbookPanel {
   private markdown: string | undefined;
 
   constructor(readonly name: string, readonly version: number, extensionPath: string, private readonly service: () => ServiceClient | undefined) {
-    super(extensionPath, { viewType: MODEL_CARD_VIEW_TYPE, title: `Model card: ${name} v${version}`, webview: 'model-card', loading: 'Loading model card…' });
+    super(extensionPath, { viewType: MODEL_CARD_VIEW_TYPE, title: `Model card: ${name} v${version}`, webview: 'model-card', loading: 'Loading model card…', accepts: isFromModelCardView });
   }
 
   async refresh(): Promise<void> {
@@ -78,67 +76,26 @@ export class ModelCardPanel extends LabbookPanel {
     }
   }
 
-  private post(message: ToModelCardView): void {
-    void this.panel.webview.postMessage(message);
-  }
-
-  protected onMessage(message: unknown): void {
-    if (!isFromModelCardView(message)) return;
-    void this.handle(message).catch((error: Error) => {
-      void vscode.window.showErrorMessage(`Labbook: ${error.message}`);
-    });
-  }
-
-  private async handle(message: FromModelCardView): Promise<void> {
-    switch (message.type) {
-      case 'ready':
-        this.ready = true;
-        await this.refresh();
-        return;
-      case 'selectSlice':
-        this.sliceColumn = message.column;
-        await this.refresh();
-        return;
-      case 'save': {
-        const service = this.service();
-        if (!service) {
-          this.post({ type: 'saveError', message: 'The Labbook workspace service is not running.' });
-          return;
-        }
-        try {
-          await service.updateModelCard({ name: this.name, version: this.version, intendedUse: message.intendedUse, limitations: message.limitations });
-        } catch (error) {
-          this.post({ type: 'saveError', message: (error as Error).message });
-          return;
-        }
-        this.post({ type: 'saved' });
-        await this.refresh();
-        return;
-      }
-      case 'copyMarkdown':
-        await vscode.env.clipboard.writeText(this.markdown ?? message.markdown);
-        this.post({ type: 'notice', message: 'Copied the model card as Markdown.' });
-        return;
-      case 'exportMarkdown': {
-        const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
-        // The name comes from the webview: keep its last path segment only.
-        const fileName = path.basename(message.fileName).replace(/[^\w.-]/g, '_') || 'model-card.md';
-        const target = await vscode.window.showSaveDialog({
-          title: `Export the model card of ${this.name} v${this.version}`,
-          saveLabel: 'Export',
-          filters: { Markdown: ['md'] },
-          ...(folder ? { defaultUri: vscode.Uri.joinPath(folder, fileName) } : {}),
-        });
-        if (!target || this.disposed) return;
-        await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(this.markdown ?? message.markdown));
-        const where = vscode.workspace.asRelativePath(target, false);
-        void vscode.window.showInformationMessage(`Labbook: saved the model card to ${where}`);
-        this.post({ type: 'notice', message: `Saved ${where}` });
-        return;
-      }
-      case 'openRun':
-        await vscode.commands.executeCommand('labbook.openRun', message.runId);
-        return;
-    }
-  }
+  protected readonly handlers: MessageHandlers<FromModelCardView> = {
+    ready: () => this.refresh(),
+    selectSlice: (message) => {
+      this.sliceColumn = message.column;
+      return this.refresh();
+    },
+    save: (message) => this.saveThrough(this.service(), (service) => service.updateModelCard({
+      name: this.name, version: this.version, intendedUse: message.intendedUse, limitations: message.limitations,
+    }), { done: { type: 'saved' }, failed: (text) => ({ type: 'saveError', message: text }) }),
+    copyMarkdown: async (message) => {
+      await vscode.env.clipboard.writeText(this.markdown ?? message.markdown);
+      this.post({ type: 'notice', message: 'Copied the model card as Markdown.' });
+    },
+    exportMarkdown: async (message) => {
+      const where = await this.saveAs({
+        title: `Export the model card of ${this.name} v${this.version}`, fileName: message.fileName, fallbackName: 'model-card.md',
+        filters: { Markdown: ['md'] }, text: () => this.markdown ?? message.markdown, what: 'the model card',
+      });
+      if (where) this.post({ type: 'notice', message: `Saved ${where}` });
+    },
+    openRun: (message) => vscode.commands.executeCommand('labbook.openRun', message.runId),
+  };
 }

@@ -8,7 +8,7 @@ import * as vscode from 'vscode';
 import type { ServiceClient } from '../../core/service/client';
 import { isFromRegistryView, type FromRegistryView, type ToRegistryView, type VersionLineage } from '../../webviews/registry/protocol';
 import { Disposable } from '../util/dispose';
-import { LabbookPanel, PanelSet } from '../util/panels';
+import { LabbookPanel, PanelSet, type MessageHandlers } from '../util/panels';
 
 export const REGISTRY_VIEW_TYPE = 'labbook.modelRegistry';
 
@@ -33,15 +33,14 @@ export class RegistryPanels extends Disposable {
   }
 }
 
-export class RegistryPanel extends LabbookPanel {
-  private ready = false;
+export class RegistryPanel extends LabbookPanel<FromRegistryView, ToRegistryView> {
   private generation = 0;
   private selected: number | undefined;
   /** What was posted last: a store change elsewhere (a run training) posts nothing new. */
   private lastPosted: string | undefined;
 
   constructor(readonly name: string, extensionPath: string, private readonly service: () => ServiceClient | undefined) {
-    super(extensionPath, { viewType: REGISTRY_VIEW_TYPE, title: `Model: ${name}`, webview: 'registry', loading: 'Loading model…' });
+    super(extensionPath, { viewType: REGISTRY_VIEW_TYPE, title: `Model: ${name}`, webview: 'registry', loading: 'Loading model…', accepts: isFromRegistryView });
   }
 
   async refresh(): Promise<void> {
@@ -97,59 +96,23 @@ export class RegistryPanel extends LabbookPanel {
     this.post({ type: 'lineage', lineage });
   }
 
-  private post(message: ToRegistryView): void {
-    void this.panel.webview.postMessage(message);
-  }
-
-  protected onMessage(message: unknown): void {
-    if (!isFromRegistryView(message)) return;
-    void this.handle(message).catch((error: Error) => {
-      void vscode.window.showErrorMessage(`Labbook: ${error.message}`);
-    });
-  }
-
-  private async handle(message: FromRegistryView): Promise<void> {
-    switch (message.type) {
-      case 'ready':
-        this.ready = true;
-        this.lastPosted = undefined;
-        await this.refresh();
-        return;
-      case 'selectVersion':
-        this.selected = message.version;
-        await this.sendLineage(message.version);
-        return;
-      case 'openRun':
-        await vscode.commands.executeCommand('labbook.openRun', message.runId);
-        return;
-      case 'reopenSource':
-        await vscode.commands.executeCommand('labbook.reopenRunSource', message.runId);
-        return;
-      case 'promote':
-        await vscode.commands.executeCommand('labbook.promoteModelVersion', { name: this.name, version: message.version });
-        return;
-      case 'setAlias':
-        await vscode.commands.executeCommand('labbook.setModelAlias', { name: this.name, version: message.version });
-        return;
-      case 'modelCard':
-        await vscode.commands.executeCommand('labbook.openModelCard', { name: this.name, version: message.version });
-        return;
-      case 'saveGates': {
-        const service = this.service();
-        if (!service) {
-          this.post({ type: 'gatesError', message: 'The Labbook workspace service is not running.' });
-          return;
-        }
-        try {
-          await service.saveGates(this.name, message.gates);
-        } catch (error) {
-          this.post({ type: 'gatesError', message: (error as Error).message });
-          return;
-        }
-        this.post({ type: 'gatesSaved' });
-        await this.refresh();
-        return;
-      }
-    }
-  }
+  protected readonly handlers: MessageHandlers<FromRegistryView> = {
+    ready: () => {
+      // A new webview has drawn nothing yet: post the model even when it did not change.
+      this.lastPosted = undefined;
+      return this.refresh();
+    },
+    selectVersion: (message) => {
+      this.selected = message.version;
+      return this.sendLineage(message.version);
+    },
+    openRun: (message) => vscode.commands.executeCommand('labbook.openRun', message.runId),
+    reopenSource: (message) => vscode.commands.executeCommand('labbook.reopenRunSource', message.runId),
+    promote: (message) => vscode.commands.executeCommand('labbook.promoteModelVersion', { name: this.name, version: message.version }),
+    setAlias: (message) => vscode.commands.executeCommand('labbook.setModelAlias', { name: this.name, version: message.version }),
+    modelCard: (message) => vscode.commands.executeCommand('labbook.openModelCard', { name: this.name, version: message.version }),
+    saveGates: (message) => this.saveThrough(this.service(), (service) => service.saveGates(this.name, message.gates), {
+      done: { type: 'gatesSaved' }, failed: (text) => ({ type: 'gatesError', message: text }),
+    }),
+  };
 }

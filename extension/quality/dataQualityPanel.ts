@@ -9,7 +9,7 @@ import * as vscode from 'vscode';
 import type { DatasetProfile } from '../../core/quality/types';
 import { isFromDataQualityView, type FromDataQualityView, type ToDataQualityView } from '../../webviews/data-quality/protocol';
 import { Disposable } from '../util/dispose';
-import { LabbookPanel, PanelSet } from '../util/panels';
+import { LabbookPanel, PanelSet, type MessageHandlers } from '../util/panels';
 
 export const DATA_QUALITY_VIEW_TYPE = 'labbook.dataQuality';
 
@@ -68,14 +68,13 @@ export class DataQualityPanels extends Disposable {
   }
 }
 
-export class DataQualityPanel extends LabbookPanel {
-  private ready = false;
+export class DataQualityPanel extends LabbookPanel<FromDataQualityView, ToDataQualityView> {
   private working = false;
   /** The suite the profile was last validated against: "Profile again" keeps using it. */
   private suite: string | undefined;
 
   constructor(readonly subject: ProfileSubject, private profile: DatasetProfile, extensionPath: string, private readonly actions: FileActions) {
-    super(extensionPath, { viewType: DATA_QUALITY_VIEW_TYPE, title: `Data quality: ${subjectName(subject)}`, webview: 'data-quality', loading: 'Loading the profile…' });
+    super(extensionPath, { viewType: DATA_QUALITY_VIEW_TYPE, title: `Data quality: ${subjectName(subject)}`, webview: 'data-quality', loading: 'Loading the profile…', accepts: isFromDataQualityView });
     this.suite = profile.validation?.suite;
   }
 
@@ -109,17 +108,6 @@ export class DataQualityPanel extends LabbookPanel {
     this.post({ type: 'profile', fileName: this.fileName, path: where, profile: this.profile, live: this.subject.kind === 'file' });
   }
 
-  private post(message: ToDataQualityView): void {
-    void this.panel.webview.postMessage(message);
-  }
-
-  protected onMessage(message: unknown): void {
-    if (!isFromDataQualityView(message)) return;
-    void this.handle(message).catch((error: Error) => {
-      void vscode.window.showErrorMessage(`Labbook: ${error.message}`);
-    });
-  }
-
   /** Profiles the file again, with `suite` (the last one when undefined); the last profile stays on screen if it fails. */
   async reprofile(suite = this.suite): Promise<DatasetProfile | undefined> {
     if (this.subject.kind !== 'file' || this.working) return undefined;
@@ -143,24 +131,16 @@ export class DataQualityPanel extends LabbookPanel {
     }
   }
 
-  private async handle(message: FromDataQualityView): Promise<void> {
-    switch (message.type) {
-      case 'ready':
-        this.ready = true;
-        this.postProfile();
-        return;
-      case 'refresh':
-        await this.reprofile();
-        return;
-      case 'validate': {
-        if (this.subject.kind !== 'file') return;
-        const suite = await this.actions.pickSuite(this.subject.uri);
-        if (suite !== undefined) await this.reprofile(suite);
-        return;
-      }
-      case 'openFile':
-        if (this.subject.kind === 'file') await vscode.commands.executeCommand('vscode.open', this.subject.uri);
-        return;
-    }
-  }
+  protected readonly handlers: MessageHandlers<FromDataQualityView> = {
+    ready: () => this.postProfile(),
+    refresh: () => this.reprofile(),
+    validate: async () => {
+      if (this.subject.kind !== 'file') return;
+      const suite = await this.actions.pickSuite(this.subject.uri);
+      if (suite !== undefined) await this.reprofile(suite);
+    },
+    openFile: async () => {
+      if (this.subject.kind === 'file') await vscode.commands.executeCommand('vscode.open', this.subject.uri);
+    },
+  };
 }

@@ -23,12 +23,11 @@
  * - Strict Content-Security-Policy: scripts only by nonce from dist/webviews; no eval (vega
  *   runs with its expression interpreter).
  */
-import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ServiceClient } from '../../core/service/client';
 import { isFromCompareView, type FromCompareView, type ToCompareView } from '../../webviews/compare/protocol';
 import { Disposable } from '../util/dispose';
-import { LabbookPanel, PanelSet } from '../util/panels';
+import { LabbookPanel, PanelSet, type MessageHandlers } from '../util/panels';
 
 export const COMPARE_VIEW_TYPE = 'labbook.compareRuns';
 
@@ -68,8 +67,7 @@ export class ComparePanel extends Disposable {
 export { ComparePanel as ComparePanels };
 
 /** One webview panel comparing one set of runs. */
-export class CompareView extends LabbookPanel {
-  private ready = false;
+export class CompareView extends LabbookPanel<FromCompareView, ToCompareView> {
   /** Refreshes overlap while a run trains; only the newest answer is posted. */
   private generation = 0;
 
@@ -79,7 +77,7 @@ export class CompareView extends LabbookPanel {
     private readonly service: () => ServiceClient | undefined,
     private readonly openRun?: (runId: string) => void,
   ) {
-    super(extensionPath, { viewType: COMPARE_VIEW_TYPE, title: `Compare ${runIds.length} runs`, webview: 'compare', loading: 'Loading comparison…' });
+    super(extensionPath, { viewType: COMPARE_VIEW_TYPE, title: `Compare ${runIds.length} runs`, webview: 'compare', loading: 'Loading comparison…', accepts: isFromCompareView });
   }
 
   async refresh(): Promise<void> {
@@ -118,50 +116,23 @@ export class CompareView extends LabbookPanel {
     }
   }
 
-  private post(message: ToCompareView): void {
-    void this.panel.webview.postMessage(message);
-  }
-
-  protected onMessage(message: unknown): void {
-    if (!isFromCompareView(message)) return;
-    void this.handle(message).catch((error: Error) => {
-      void vscode.window.showErrorMessage(`Labbook: ${error.message}`);
-    });
-  }
-
-  private async handle(message: FromCompareView): Promise<void> {
-    switch (message.type) {
-      case 'ready':
-        this.ready = true;
-        await this.refresh();
-        return;
-      case 'copyMarkdown':
-        await vscode.env.clipboard.writeText(message.markdown);
-        void vscode.window.setStatusBarMessage('Copied the comparison as Markdown', 3000);
-        this.post({ type: 'notice', message: 'Copied the comparison as a Markdown table.' });
-        return;
-      case 'exportCsv': {
-        const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
-        // The name comes from the webview: keep its last path segment only.
-        const fileName = path.basename(message.fileName).replace(/[^\w.-]/g, '_') || 'comparison.csv';
-        const target = await vscode.window.showSaveDialog({
-          title: 'Export comparison as CSV',
-          saveLabel: 'Export',
-          filters: { 'CSV files': ['csv'] },
-          ...(folder ? { defaultUri: vscode.Uri.joinPath(folder, fileName) } : {}),
-        });
-        if (!target || this.disposed) return;
-        await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(message.csv));
-        const where = vscode.workspace.asRelativePath(target, false);
-        void vscode.window.showInformationMessage(`Labbook: saved the comparison to ${where}`);
-        this.post({ type: 'notice', message: `Saved ${where}` });
-        return;
-      }
-      case 'openRun':
-        // Only runs of this comparison (ids may have been given as prefixes; the webview has full ones).
-        if (this.runIds.some((id) => message.runId.startsWith(id))) this.openRun?.(message.runId);
-        return;
-    }
-  }
+  protected readonly handlers: MessageHandlers<FromCompareView> = {
+    ready: () => this.refresh(),
+    copyMarkdown: async (message) => {
+      await vscode.env.clipboard.writeText(message.markdown);
+      void vscode.window.setStatusBarMessage('Copied the comparison as Markdown', 3000);
+      this.post({ type: 'notice', message: 'Copied the comparison as a Markdown table.' });
+    },
+    exportCsv: async (message) => {
+      const where = await this.saveAs({
+        title: 'Export comparison as CSV', fileName: message.fileName, fallbackName: 'comparison.csv',
+        filters: { 'CSV files': ['csv'] }, text: () => message.csv, what: 'the comparison',
+      });
+      if (where) this.post({ type: 'notice', message: `Saved ${where}` });
+    },
+    openRun: (message) => {
+      // Only runs of this comparison (ids may have been given as prefixes; the webview has full ones).
+      if (this.runIds.some((id) => message.runId.startsWith(id))) this.openRun?.(message.runId);
+    },
+  };
 }
-

@@ -4,9 +4,9 @@
  */
 import * as vscode from 'vscode';
 import type { ServiceClient } from '../../core/service/client';
-import { isFromRunDetailsView, type ToRunDetailsView } from '../../webviews/run-details/protocol';
+import { isFromRunDetailsView, type FromRunDetailsView, type ToRunDetailsView } from '../../webviews/run-details/protocol';
 import { Disposable } from '../util/dispose';
-import { LabbookPanel, PanelSet } from '../util/panels';
+import { LabbookPanel, PanelSet, type MessageHandlers } from '../util/panels';
 import { Command } from '../commands';
 
 export const RUN_DETAILS_VIEW_TYPE = 'labbook.runDetails';
@@ -33,12 +33,11 @@ export class RunDetailsPanels extends Disposable {
   }
 }
 
-export class RunDetailsPanel extends LabbookPanel {
-  private ready = false;
+export class RunDetailsPanel extends LabbookPanel<FromRunDetailsView, ToRunDetailsView> {
   private sourceNotebook: string | null = null;
 
   constructor(readonly runId: string, extensionPath: string, private readonly service: () => ServiceClient | undefined) {
-    super(extensionPath, { viewType: RUN_DETAILS_VIEW_TYPE, title: `Run ${runId.slice(0, 8)}`, webview: 'run-details', loading: 'Loading run…' });
+    super(extensionPath, { viewType: RUN_DETAILS_VIEW_TYPE, title: `Run ${runId.slice(0, 8)}`, webview: 'run-details', loading: 'Loading run…', accepts: isFromRunDetailsView });
   }
 
   async refresh(): Promise<void> {
@@ -51,28 +50,18 @@ export class RunDetailsPanel extends LabbookPanel {
       this.sourceNotebook = details.sourceNotebook;
       this.panel.title = `Run: ${details.name}`;
     }
-    const message: ToRunDetailsView = details ? { type: 'details', details } : { type: 'missing', runId: this.runId };
-    void this.panel.webview.postMessage(message);
+    this.post(details ? { type: 'details', details } : { type: 'missing', runId: this.runId });
   }
 
-  protected onMessage(message: unknown): void {
-    if (!isFromRunDetailsView(message)) return;
-    switch (message.type) {
-      case 'ready':
-        this.ready = true;
-        void this.refresh();
-        return;
-      case 'copyRunId':
-        void vscode.env.clipboard.writeText(this.runId);
-        void vscode.window.setStatusBarMessage(`Copied run ID ${this.runId}`, 3000);
-        return;
-      case 'reopenSource':
-        void vscode.commands.executeCommand(Command.ReopenRunSource, this.runId);
-        return;
-      case 'revealNotebook':
-        if (this.sourceNotebook) void vscode.commands.executeCommand('vscode.open', vscode.Uri.file(this.sourceNotebook));
-        return;
-    }
-  }
+  protected readonly handlers: MessageHandlers<FromRunDetailsView> = {
+    ready: () => void this.refresh(),
+    copyRunId: () => {
+      void vscode.env.clipboard.writeText(this.runId);
+      void vscode.window.setStatusBarMessage(`Copied run ID ${this.runId}`, 3000);
+    },
+    reopenSource: () => void vscode.commands.executeCommand(Command.ReopenRunSource, this.runId),
+    revealNotebook: () => {
+      if (this.sourceNotebook) void vscode.commands.executeCommand('vscode.open', vscode.Uri.file(this.sourceNotebook));
+    },
+  };
 }
-

@@ -9,7 +9,7 @@ import * as vscode from 'vscode';
 import type { ServiceClient } from '../../core/service/client';
 import { isFromRunsTableView, type FromRunsTableView, type RunsTableAction, type ToRunsTableView } from '../../webviews/runs-table/protocol';
 import { Disposable } from '../util/dispose';
-import { LabbookPanel, PanelSet } from '../util/panels';
+import { LabbookPanel, PanelSet, type MessageHandlers } from '../util/panels';
 
 export type { RunsTableAction };
 
@@ -76,14 +76,13 @@ export class RunsTablePanels extends Disposable {
   }
 }
 
-export class RunsTablePanel extends LabbookPanel {
+export class RunsTablePanel extends LabbookPanel<FromRunsTableView, ToRunsTableView> {
   /** What this panel lists (and the filter it was last asked to apply). */
   scope: RunsTableScope;
-  private ready = false;
   private refreshTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(scope: RunsTableScope, extensionPath: string, private readonly service: () => ServiceClient | undefined, private readonly callbacks: RunsTableCallbacks) {
-    super(extensionPath, { viewType: RUNS_TABLE_VIEW_TYPE, title: scope.title, webview: 'runs-table' });
+    super(extensionPath, { viewType: RUNS_TABLE_VIEW_TYPE, title: scope.title, webview: 'runs-table', accepts: isFromRunsTableView });
     this.scope = scope;
     this.track({ dispose: () => clearTimeout(this.refreshTimer) });
     // Hidden without retainContextWhenHidden, the webview is torn down; shown again, it
@@ -108,35 +107,21 @@ export class RunsTablePanel extends LabbookPanel {
     return { type: 'init', title: this.scope.title, multipleExperiments: this.scope.experimentIds === 'all' || this.scope.experimentIds.length > 1, filter: this.scope.filter };
   }
 
-  private post(message: ToRunsTableView): void {
-    if (!this.disposed) void this.panel.webview.postMessage(message);
-  }
-
-  protected async onMessage(message: unknown): Promise<void> {
-    if (!isFromRunsTableView(message)) return;
-    switch (message.type) {
-      case 'ready':
-        this.ready = true;
-        this.post(this.initMessage());
-        return;
-      case 'query':
-        return this.answer(message);
-      case 'openRun':
-        this.callbacks.openRun(message.runId);
-        return;
-      case 'compare':
-        this.callbacks.compare(message.runIds);
-        return;
-      case 'runAction':
-        try {
-          const result = await this.callbacks.runAction(message.action, message.runIds);
-          if (result !== false) this.post({ type: 'actionDone', action: message.action, runIds: message.runIds });
-        } catch (error) {
-          void vscode.window.showErrorMessage(`Labbook: ${message.action} failed: ${(error as Error).message}`);
-        }
-        return;
-    }
-  }
+  protected readonly handlers: MessageHandlers<FromRunsTableView> = {
+    ready: () => this.post(this.initMessage()),
+    query: (message) => this.answer(message),
+    openRun: (message) => this.callbacks.openRun(message.runId),
+    compare: (message) => this.callbacks.compare(message.runIds),
+    runAction: async (message) => {
+      try {
+        const result = await this.callbacks.runAction(message.action, message.runIds);
+        if (result !== false) this.post({ type: 'actionDone', action: message.action, runIds: message.runIds });
+      } catch (error) {
+        // Named after the action: the table's toolbar runs several on the same selection.
+        void vscode.window.showErrorMessage(`Labbook: ${message.action} failed: ${(error as Error).message}`);
+      }
+    },
+  };
 
   private async answer(message: Extract<FromRunsTableView, { type: 'query' }>): Promise<void> {
     const service = this.service();
