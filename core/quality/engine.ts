@@ -26,6 +26,9 @@ export interface EngineColumn { name: string; sqlType: string }
 /** Rows as objects, or columns as arrays of equal length. */
 export type InMemoryData = Record<string, unknown>[] | Record<string, unknown[]>;
 
+/** The table a data set is loaded into for the profile, suites and snapshots (one load serves all three). */
+export const DATA_TABLE = 'data';
+
 /** Quotes an SQL identifier. */
 export function ident(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;

@@ -23,7 +23,7 @@
  * values, or under 5% of them), else text.
  */
 import { statSync } from 'node:fs';
-import { DataError, Engine, ident, literal, loadFile, textAsTimestamp, loadRows, withEngine, type DataFormat, type EngineColumn, type InMemoryData } from './engine';
+import { DATA_TABLE, DataError, ident, literal, loadFile, textAsTimestamp, loadRows, withEngine, type DataFormat, type Engine, type EngineColumn, type InMemoryData } from './engine';
 import { computeQuality } from './dimensions';
 import { findIssues } from './issues';
 import type { ColumnProfile, ColumnType, DatasetProfile, HistogramBin } from './types';
@@ -49,7 +49,7 @@ export interface ProfileOptions {
   onProgress?: (message: string) => void;
 }
 
-const TABLE = 'data';
+const TABLE = DATA_TABLE;
 const INT_TYPES = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT)$/;
 const FLOAT_TYPES = /^(FLOAT|DOUBLE|REAL|DECIMAL.*)$/;
 const TEMPORAL_TYPES = /^(DATE|TIME|TIMESTAMP.*|TIME WITH TIME ZONE)$/;
@@ -129,10 +129,7 @@ export async function profileFile(path: string, options: ProfileOptions = {}): P
   return withEngine(async (engine) => {
     options.onProgress?.(`Reading ${path}`);
     await loadFile(engine, path, TABLE, options.format);
-    const profile = await profileTable(engine, { ...options, source: options.source ?? path });
-    profile.sizeBytes = statSync(path).size;
-    profile.seconds = (performance.now() - started) / 1000;
-    return profile;
+    return profileLoaded(engine, path, options, started);
   });
 }
 
@@ -141,13 +138,28 @@ export async function profileRows(data: InMemoryData, options: ProfileOptions = 
   const started = performance.now();
   return withEngine(async (engine) => {
     await loadRows(engine, data, TABLE);
-    const profile = await profileTable(engine, { ...options, source: options.source ?? 'in-memory data' });
-    const size = await engine.all(`SELECT CAST(sum(estimated_size) AS DOUBLE) AS s FROM duckdb_tables() WHERE table_name = ${literal(TABLE)}`);
-    const bytes = nOrNull(size[0]?.s);
-    if (bytes !== null) profile.sizeBytes = bytes;
+    return profileLoaded(engine, data, options, started);
+  });
+}
+
+/**
+ * Profiles `source` once it is loaded into the table `data` of `engine` (by loadFile or
+ * loadRows), with its size and the seconds since `started` (performance.now(), before
+ * the load), as profileFile and profileRows do.
+ */
+export async function profileLoaded(engine: Engine, source: string | InMemoryData, options: ProfileOptions, started: number): Promise<DatasetProfile> {
+  if (typeof source === 'string') {
+    const profile = await profileTable(engine, { ...options, source: options.source ?? source });
+    profile.sizeBytes = statSync(source).size;
     profile.seconds = (performance.now() - started) / 1000;
     return profile;
-  });
+  }
+  const profile = await profileTable(engine, { ...options, source: options.source ?? 'in-memory data' });
+  const size = await engine.all(`SELECT CAST(sum(estimated_size) AS DOUBLE) AS s FROM duckdb_tables() WHERE table_name = ${literal(TABLE)}`);
+  const bytes = nOrNull(size[0]?.s);
+  if (bytes !== null) profile.sizeBytes = bytes;
+  profile.seconds = (performance.now() - started) / 1000;
+  return profile;
 }
 
 /** Profiles the table `data` already loaded into `engine`. */

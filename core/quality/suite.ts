@@ -48,7 +48,7 @@
  * message }`, where `examples` are up to 20 `{ row, value }` of unexpected rows in file
  * order, `row` being 1-based over the data rows (the header of a CSV file is not a row).
  */
-import { DataError, ident, literal, loadFile, textAsTimestamp, loadRows, withEngine, type Engine, type EngineColumn, type InMemoryData } from './engine';
+import { DATA_TABLE, DataError, ident, literal, loadFile, textAsTimestamp, loadRows, withEngine, type Engine, type EngineColumn, type InMemoryData } from './engine';
 
 export const SUITE_FORMAT_VERSION = 1;
 /** Examples of unexpected values kept per rule. */
@@ -151,7 +151,7 @@ export interface InferSuiteOptions {
 
 // ---- SQL helpers over one DuckDB table ----
 
-const TABLE = 'batch';
+const TABLE = DATA_TABLE;
 
 type Family = 'integer' | 'float' | 'decimal' | 'boolean' | 'datetime' | 'string' | 'other';
 
@@ -249,8 +249,8 @@ function num(value: unknown): number {
   return Number(value);
 }
 
-/** Loads a source into the table `batch`; DataErrors become SuiteErrors naming the source. */
-async function load(engine: Engine, source: DataSource): Promise<EngineColumn[]> {
+/** Loads a source into the table `data`; DataErrors become SuiteErrors naming the source. */
+async function loadBatch(engine: Engine, source: DataSource): Promise<void> {
   try {
     if (typeof source === 'string') await loadFile(engine, source, TABLE);
     else await loadRows(engine, source, TABLE);
@@ -258,6 +258,16 @@ async function load(engine: Engine, source: DataSource): Promise<EngineColumn[]>
     if (error instanceof DataError) throw new SuiteError(/no such file/.test(error.message) ? 'NOT_FOUND' : 'UNREADABLE', error.message, { cause: error });
     throw error;
   }
+}
+
+/** Loads a source as a table with row numbers; its columns. */
+async function load(engine: Engine, source: DataSource): Promise<EngineColumn[]> {
+  await loadBatch(engine, source);
+  return rowTable(engine);
+}
+
+/** The loaded table `data` as a table with row numbers (materialised if the engine left a view); its columns. */
+async function rowTable(engine: Engine): Promise<EngineColumn[]> {
   // Row numbers come from the table's rowid (insertion order = file order); the engine may
   // leave a file as a view (Parquet), so materialise it first.
   const kind = await engine.all(`SELECT table_type FROM information_schema.tables WHERE table_name = ${literal(TABLE)}`);
@@ -486,12 +496,21 @@ async function validateOnTable(engine: Engine, columns: EngineColumn[], suite: S
 export async function validate(source: DataSource, suite: Suite | unknown): Promise<ValidationResult> {
   const checked = parseSuite(suite);
   return withEngine(async (engine) => {
-    const columns = await load(engine, source);
-    const result = await validateOnTable(engine, columns, checked);
-    return typeof source === 'string'
-      ? { suite: result.suite, source, rows: result.rows, passed: result.passed, failedRules: result.failedRules, rules: result.rules }
-      : result;
+    await loadBatch(engine, source);
+    return validateLoaded(engine, source, checked);
   });
+}
+
+/**
+ * Checks `source`, already loaded into the table `data` of `engine` (by loadFile or
+ * loadRows), against a parsed suite, as `validate` does. A Parquet view becomes a table.
+ */
+export async function validateLoaded(engine: Engine, source: DataSource, suite: Suite): Promise<ValidationResult> {
+  const columns = await rowTable(engine);
+  const result = await validateOnTable(engine, columns, suite);
+  return typeof source === 'string'
+    ? { suite: result.suite, source, rows: result.rows, passed: result.passed, failedRules: result.failedRules, rules: result.rules }
+    : result;
 }
 
 // ---- the suite's JSON ----

@@ -9,10 +9,10 @@
 import { isAbsolute, resolve } from 'node:path';
 import type { RunStore } from '../../core/store';
 import * as datasets from '../../core/quality/datasets';
+import { examineDataset } from '../../core/quality/examine';
 import { fingerprintFile, fingerprintRows } from '../../core/quality/fingerprint';
-import { profileFile, profileRows } from '../../core/quality/profile';
-import { snapshotArtifactName, snapshotParquet } from '../../core/quality/snapshot';
-import { parseSuite, validate, type Suite, type ValidationResult } from '../../core/quality/suite';
+import { snapshotArtifactName } from '../../core/quality/snapshot';
+import { parseSuite, type Suite, type ValidationResult } from '../../core/quality/suite';
 import { loadSuite } from '../../core/quality/suite-io';
 import type { DatasetProfile } from '../../core/quality/types';
 import type { DatasetRole, DatasetSchema } from '../../core/quality/datasets';
@@ -88,33 +88,27 @@ export async function logDatasetForRun(runId: string, store: RunStore, data: Dat
     suite = typeof options.suite === 'string' ? loadSuite(store.location, options.suite) : parseSuite(options.suite, 'logDataset: suite');
   }
 
+  const snapshotRows = options.snapshot === undefined || options.snapshot === true ? undefined : options.snapshot;
+  if (snapshotRows !== undefined && snapshotRows !== false && (!Number.isSafeInteger(snapshotRows) || snapshotRows < 1)) {
+    throw new TypeError(`logDataset: snapshot must be true, false or a whole number of rows >= 1, got ${JSON.stringify(options.snapshot)}`);
+  }
+
   let fingerprint: string;
-  let profile: DatasetProfile;
+  const rows = data as Record<string, unknown>[] | Record<string, unknown[]>;
   if (path !== undefined) {
     try {
       fingerprint = await fingerprintFile(path);
     } catch (error) {
       throw new Error(`logDataset: cannot read ${path}: ${(error as Error).message}`, { cause: error });
     }
-    profile = await profileFile(path, { source: path });
   } else {
-    const rows = data as Record<string, unknown>[] | Record<string, unknown[]>;
     fingerprint = fingerprintRows(rows);
-    profile = await profileRows(rows, { source: name });
   }
-  let validation: ValidationResult | undefined;
-  if (suite) {
-    validation = await validate(path ?? (data as Record<string, unknown>[] | Record<string, unknown[]>), suite);
-  }
+  // Profile, validation and snapshot from one load of the data into DuckDB.
+  const { profile, validation, snapshot } = await examineDataset(path ?? rows, {
+    profile: { source: path ?? name }, suite, snapshot: snapshotRows,
+  });
   const schema: DatasetSchema = { columns: profile.columns.map((c) => ({ name: c.name, type: c.type })) };
-  const snapshotRows = options.snapshot === undefined || options.snapshot === true ? undefined : options.snapshot;
-  if (snapshotRows !== undefined && snapshotRows !== false && (!Number.isSafeInteger(snapshotRows) || snapshotRows < 1)) {
-    throw new TypeError(`logDataset: snapshot must be true, false or a whole number of rows >= 1, got ${JSON.stringify(options.snapshot)}`);
-  }
-  let snapshot: { bytes: Buffer; rows: number; sampled: boolean } | undefined;
-  if (snapshotRows !== false) {
-    snapshot = await snapshotParquet(path ?? (data as Record<string, unknown>[] | Record<string, unknown[]>), snapshotRows);
-  }
 
   const recorded = target.sql.transaction(() => {
     const version = datasets.recordDataset(target, { name, fingerprint, schema, profile, rows: profile.rows, source: path ?? null });
