@@ -9,14 +9,14 @@
 import * as vscode from 'vscode';
 import type { DeploymentEvent, DeploymentItem, MonitorAlert, TrafficSplit } from '../../core/service/protocol';
 import { describeSplit } from '../../core/common/serve-types';
-import { ServiceTree } from '../util/serviceTree';
+import { ServiceTree, cannotNode, type MessageNode } from '../util/serviceTree';
 
 export type DeploymentsTreeNode =
   | { kind: 'deployment'; item: DeploymentItem }
   | { kind: 'variant'; name: string; variant: 'primary' | 'candidate'; version: number; share: string }
   | { kind: 'events'; name: string; deploymentId: number }
   | { kind: 'event'; name: string; event: DeploymentEvent }
-  | { kind: 'message'; text: string };
+  | MessageNode;
 
 /** What the last monitoring snapshot said about a deployment. */
 export interface DeploymentHealth {
@@ -83,15 +83,14 @@ const EVENT_ICONS: Record<string, string> = {
   created: 'add', started: 'play', shift: 'arrow-swap', switch: 'arrow-swap', promote: 'rocket', rollback: 'discard', stopped: 'debug-stop', failed: 'error',
 };
 
-export class DeploymentsTreeProvider extends ServiceTree<DeploymentsTreeNode> {
+export class DeploymentsTreeProvider extends ServiceTree<Exclude<DeploymentsTreeNode, MessageNode>> {
   constructor(service: ConstructorParameters<typeof ServiceTree>[0], private readonly health: (name: string) => DeploymentHealth | undefined) {
     super(service);
   }
 
-  async getChildren(node?: DeploymentsTreeNode): Promise<DeploymentsTreeNode[]> {
-    if (this.problem && !node) return [{ kind: 'message', text: this.problem }];
+  protected async nodesUnder(node?: Exclude<DeploymentsTreeNode, MessageNode>): Promise<DeploymentsTreeNode[]> {
     const service = this.service();
-    if (!service) return node ? [] : [{ kind: 'message', text: 'Starting the Labbook service…' }];
+    if (!service) return [];
     if (!node) {
       try {
         const all = await service.listDeployments(true);
@@ -105,7 +104,7 @@ export class DeploymentsTreeProvider extends ServiceTree<DeploymentsTreeNode> {
         }
         return [...live, ...ended.slice(0, MAX_ENDED)].map((item) => ({ kind: 'deployment', item }));
       } catch (error) {
-        return [{ kind: 'message', text: `Cannot list deployments: ${(error as Error).message.split('\n')[0]}` }];
+        return [cannotNode('list deployments', error)];
       }
     }
     if (node.kind === 'deployment') {
@@ -121,19 +120,14 @@ export class DeploymentsTreeProvider extends ServiceTree<DeploymentsTreeNode> {
         // Oldest first from the service: show the newest first.
         return [...events].sort((a, b) => b.at - a.at || b.id - a.id).slice(0, RECENT_EVENTS).map((event) => ({ kind: 'event', name: node.name, event }));
       } catch (error) {
-        return [{ kind: 'message', text: `Cannot read the events: ${(error as Error).message.split('\n')[0]}` }];
+        return [cannotNode('read the events', error)];
       }
     }
     return [];
   }
 
-  getTreeItem(node: DeploymentsTreeNode): vscode.TreeItem {
+  protected item(node: Exclude<DeploymentsTreeNode, MessageNode>): vscode.TreeItem {
     switch (node.kind) {
-      case 'message': {
-        const item = new vscode.TreeItem(node.text);
-        item.iconPath = new vscode.ThemeIcon('info');
-        return item;
-      }
       case 'deployment': return this.deploymentItem(node.item);
       case 'variant': {
         const item = new vscode.TreeItem(`${node.variant} v${node.version}`, vscode.TreeItemCollapsibleState.None);

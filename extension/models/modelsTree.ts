@@ -6,12 +6,12 @@
 import * as vscode from 'vscode';
 import { fromWireNumber, type ModelDetails, type ModelVersionItem, type RegisteredModel, type Stage, type WireNumber } from '../../core/service/protocol';
 import { formatMetric } from '../../core/common/format';
-import { ServiceTree } from '../util/serviceTree';
+import { ServiceTree, cannotNode, type MessageNode } from '../util/serviceTree';
 
 export type ModelsTreeNode =
   | { kind: 'model'; model: RegisteredModel }
   | { kind: 'version'; name: string; version: ModelVersionItem; keyMetric: string | null }
-  | { kind: 'message'; text: string };
+  | MessageNode;
 
 const STAGE_ICONS: Record<Stage, vscode.ThemeIcon> = {
   Production: new vscode.ThemeIcon('rocket', new vscode.ThemeColor('testing.iconPassed')),
@@ -56,17 +56,16 @@ export function versionContextValue(stage: Stage): string {
   return `labbook.modelVersion.${stage.toLowerCase()}`;
 }
 
-export class ModelsTreeProvider extends ServiceTree<ModelsTreeNode> {
-  async getChildren(node?: ModelsTreeNode): Promise<ModelsTreeNode[]> {
-    if (this.problem && !node) return [{ kind: 'message', text: this.problem }];
+export class ModelsTreeProvider extends ServiceTree<Exclude<ModelsTreeNode, MessageNode>> {
+  protected async nodesUnder(node?: Exclude<ModelsTreeNode, MessageNode>): Promise<ModelsTreeNode[]> {
     const service = this.service();
-    if (!service) return node ? [] : [{ kind: 'message', text: 'Starting the Labbook service…' }];
+    if (!service) return [];
     if (!node) {
       try {
         const models = await service.listModels();
         return models.map((model) => ({ kind: 'model', model }));
       } catch (error) {
-        return [{ kind: 'message', text: `Cannot list models: ${(error as Error).message.split('\n')[0]}` }];
+        return [cannotNode('list models', error)];
       }
     }
     if (node.kind === 'model') {
@@ -80,12 +79,7 @@ export class ModelsTreeProvider extends ServiceTree<ModelsTreeNode> {
     return [];
   }
 
-  getTreeItem(node: ModelsTreeNode): vscode.TreeItem {
-    if (node.kind === 'message') {
-      const item = new vscode.TreeItem(node.text);
-      item.iconPath = new vscode.ThemeIcon('info');
-      return item;
-    }
+  protected item(node: Exclude<ModelsTreeNode, MessageNode>): vscode.TreeItem {
     if (node.kind === 'model') {
       const m = node.model;
       const item = new vscode.TreeItem(m.name, vscode.TreeItemCollapsibleState.Expanded);

@@ -7,13 +7,13 @@
 import * as vscode from 'vscode';
 import type { DatasetVersionItem } from '../../core/service/protocol';
 import { Command } from '../commands';
-import { ServiceTree } from '../util/serviceTree';
+import { ServiceTree, cannotNode, type MessageNode } from '../util/serviceTree';
 
 export type DatasetsTreeNode =
   | { kind: 'dataset'; name: string; versions: DatasetVersionItem[] }
   | { kind: 'datasetVersion'; item: DatasetVersionItem }
   | { kind: 'datasetRun'; item: DatasetVersionItem; run: DatasetVersionItem['runs'][number] }
-  | { kind: 'message'; text: string };
+  | MessageNode;
 
 /** `344 rows · quality 87 · 2 runs`. */
 export function datasetVersionDescription(item: DatasetVersionItem): string {
@@ -34,16 +34,16 @@ export function groupDatasets(items: readonly DatasetVersionItem[]): { name: str
   return [...groups].map(([name, versions]) => ({ name, versions: versions.sort((a, b) => b.version - a.version) }));
 }
 
-export class DatasetsTreeProvider extends ServiceTree<DatasetsTreeNode> {
-  async getChildren(node?: DatasetsTreeNode): Promise<DatasetsTreeNode[]> {
-    if (this.problem && !node) return [{ kind: 'message', text: this.problem }];
+export class DatasetsTreeProvider extends ServiceTree<Exclude<DatasetsTreeNode, MessageNode>> {
+  protected async nodesUnder(node?: Exclude<DatasetsTreeNode, MessageNode>): Promise<DatasetsTreeNode[]> {
     if (!node) {
+      // Asked only while the service is up; the rows below a data set are already in its node.
       const service = this.service();
-      if (!service) return [{ kind: 'message', text: 'Starting the Labbook service…' }];
+      if (!service) return [];
       try {
         return groupDatasets(await service.listDatasets()).map((g) => ({ kind: 'dataset', ...g }));
       } catch (error) {
-        return [{ kind: 'message', text: `Cannot list data sets: ${(error as Error).message.split('\n')[0]}` }];
+        return [cannotNode('list data sets', error)];
       }
     }
     if (node.kind === 'dataset') return node.versions.map((item) => ({ kind: 'datasetVersion', item }));
@@ -51,13 +51,8 @@ export class DatasetsTreeProvider extends ServiceTree<DatasetsTreeNode> {
     return [];
   }
 
-  getTreeItem(node: DatasetsTreeNode): vscode.TreeItem {
+  protected item(node: Exclude<DatasetsTreeNode, MessageNode>): vscode.TreeItem {
     switch (node.kind) {
-      case 'message': {
-        const item = new vscode.TreeItem(node.text);
-        item.iconPath = new vscode.ThemeIcon('info');
-        return item;
-      }
       case 'dataset': {
         const item = new vscode.TreeItem(node.name, vscode.TreeItemCollapsibleState.Expanded);
         item.id = `dataset:${node.name}`;

@@ -5,7 +5,7 @@
  */
 import * as vscode from 'vscode';
 import { fromWireNumber, type ExperimentItem, type RunItem } from '../../core/service/protocol';
-import { ServiceTree } from '../util/serviceTree';
+import { ServiceTree, type MessageNode } from '../util/serviceTree';
 import { formatDuration, formatMetric } from '../../core/common/format';
 import { higherIsBetterByName } from '../../core/common/comparison';
 
@@ -13,7 +13,7 @@ export type RunsTreeNode =
   | { kind: 'experiment'; experiment: ExperimentItem }
   | { kind: 'run'; run: RunItem; children: RunItem[]; best: boolean }
   | { kind: 'deleted'; runs: RunItem[] }
-  | { kind: 'message'; text: string };
+  | MessageNode;
 
 const STATUS_ICONS: Record<RunItem['status'], vscode.ThemeIcon> = {
   running: new vscode.ThemeIcon('sync~spin', new vscode.ThemeColor('progressBar.background')),
@@ -87,11 +87,10 @@ export function bestRunId(runs: RunItem[], experiment: ExperimentItem): string |
   return bestId;
 }
 
-export class RunsTreeProvider extends ServiceTree<RunsTreeNode> {
-  async getChildren(node?: RunsTreeNode): Promise<RunsTreeNode[]> {
-    if (this.problem && !node) return [{ kind: 'message', text: this.problem }];
+export class RunsTreeProvider extends ServiceTree<Exclude<RunsTreeNode, MessageNode>> {
+  protected async nodesUnder(node?: Exclude<RunsTreeNode, MessageNode>): Promise<RunsTreeNode[]> {
     const service = this.service();
-    if (!service) return node ? [] : [{ kind: 'message', text: 'Starting the Labbook service…' }];
+    if (!service) return [];
     if (!node) {
       const [experiments, deleted] = await Promise.all([service.listExperiments(), service.listDeletedRuns()]);
       const nodes: RunsTreeNode[] = experiments.map((experiment) => ({ kind: 'experiment', experiment }));
@@ -108,12 +107,7 @@ export class RunsTreeProvider extends ServiceTree<RunsTreeNode> {
     return [];
   }
 
-  getTreeItem(node: RunsTreeNode): vscode.TreeItem {
-    if (node.kind === 'message') {
-      const item = new vscode.TreeItem(node.text);
-      item.iconPath = new vscode.ThemeIcon('info');
-      return item;
-    }
+  protected item(node: Exclude<RunsTreeNode, MessageNode>): vscode.TreeItem {
     if (node.kind === 'experiment') {
       const e = node.experiment;
       const item = new vscode.TreeItem(e.name, vscode.TreeItemCollapsibleState.Expanded);
