@@ -18,6 +18,7 @@ import * as vscode from 'vscode';
 import type { ServiceClient } from '../../core/service/client';
 import type { MonitoringSnapshot } from '../../core/common/serve-types';
 import { Command } from '../commands';
+import { Coalesced } from '../util/coalesce';
 import { Disposable } from '../util/dispose';
 import { DeploymentActions } from './deploymentActions';
 import { DeploymentsTreeProvider, type DeploymentHealth, type DeploymentsTreeNode } from './deploymentsTree';
@@ -36,7 +37,7 @@ export class DeploymentsFeature extends Disposable {
   private readonly view: vscode.TreeView<DeploymentsTreeNode>;
   /** The last monitoring status per deployment name. */
   private readonly health = new Map<string, DeploymentHealth>();
-  private panelRefresh: NodeJS.Timeout | undefined;
+  private readonly panelRefresh = this.track(new Coalesced(() => this.monitors.refreshAll(), 400));
 
   constructor(extensionPath: string, service: () => ServiceClient | undefined, secrets: vscode.SecretStorage, private readonly log: vscode.LogOutputChannel) {
     super();
@@ -75,20 +76,11 @@ export class DeploymentsFeature extends Disposable {
   /** The store changed: the tree and the visible monitors refresh, at most every 400 ms. */
   onStoreChanged(): void {
     this.tree.refreshSoon();
-    if (this.panelRefresh) return;
-    this.panelRefresh = setTimeout(() => {
-      this.panelRefresh = undefined;
-      if (!this.disposed) this.monitors.refreshAll();
-    }, 400);
+    this.panelRefresh.schedule();
   }
 
   setProblem(problem: string | undefined): void {
     this.tree.setProblem(problem);
-  }
-
-  override dispose(): void {
-    if (this.panelRefresh) clearTimeout(this.panelRefresh);
-    super.dispose();
   }
 
   private noteSnapshot(name: string, snapshot: MonitoringSnapshot): void {

@@ -15,6 +15,7 @@
  */
 import * as vscode from 'vscode';
 import type { ServiceClient } from '../../core/service/client';
+import { Coalesced } from '../util/coalesce';
 import { Disposable } from '../util/dispose';
 import { Command } from '../commands';
 import { ModelActions } from './modelActions';
@@ -34,7 +35,10 @@ export class ModelsFeature extends Disposable {
   readonly cards: ModelCardPanels;
   readonly actions: ModelActions;
   private readonly view: vscode.TreeView<ModelsTreeNode>;
-  private panelRefresh: NodeJS.Timeout | undefined;
+  private readonly panelRefresh = this.track(new Coalesced(() => {
+    this.registries.refreshAll();
+    this.cards.refreshAll();
+  }, 400));
 
   constructor(extensionPath: string, private readonly service: () => ServiceClient | undefined, private readonly log: vscode.LogOutputChannel) {
     super();
@@ -68,18 +72,7 @@ export class ModelsFeature extends Disposable {
    */
   onStoreChanged(): void {
     this.tree.refreshSoon();
-    if (this.panelRefresh) return;
-    this.panelRefresh = setTimeout(() => {
-      this.panelRefresh = undefined;
-      if (this.disposed) return;
-      this.registries.refreshAll();
-      this.cards.refreshAll();
-    }, 400);
-  }
-
-  override dispose(): void {
-    if (this.panelRefresh) clearTimeout(this.panelRefresh);
-    super.dispose();
+    this.panelRefresh.schedule();
   }
 
   /** Shows a problem in place of the tree (e.g. the service stopped); undefined clears it. */

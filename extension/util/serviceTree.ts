@@ -6,6 +6,7 @@
  */
 import * as vscode from 'vscode';
 import type { ServiceClient } from '../../core/service/client';
+import { Coalesced } from './coalesce';
 import { Disposable } from './dispose';
 
 /** A line shown in a tree in place of items; every tree's node type includes it. */
@@ -31,7 +32,7 @@ function isMessage(node: { kind: string }): node is MessageNode {
 export abstract class ServiceTree<I extends { kind: string }> extends Disposable implements vscode.TreeDataProvider<I | MessageNode> {
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChangeTreeData = this.changed.event;
-  private debounce: NodeJS.Timeout | undefined;
+  private readonly soon = this.track(new Coalesced(() => this.refresh(), 250));
   /** Shown in place of the tree while set. */
   protected problem: string | undefined;
 
@@ -77,16 +78,7 @@ export abstract class ServiceTree<I extends { kind: string }> extends Disposable
   }
 
   /** Many writes per second while training: coalesce them into one refresh. */
-  refreshSoon(delayMs = 250): void {
-    if (this.debounce) return;
-    this.debounce = setTimeout(() => {
-      this.debounce = undefined;
-      this.refresh();
-    }, delayMs);
-  }
-
-  override dispose(): void {
-    if (this.debounce) clearTimeout(this.debounce);
-    super.dispose();
+  refreshSoon(delayMs?: number): void {
+    this.soon.schedule(delayMs);
   }
 }
