@@ -28,10 +28,10 @@ import * as net from 'node:net';
 import * as vscode from 'vscode';
 import type { ServiceClient } from '../../core/service/client';
 import type {
-  DeploymentItem, DeploymentStatusReport, GateResult, ModelDetails, ModelVersionItem, StartDeploymentParams, Strategy,
+  DeploymentItem, DeploymentStatusReport, ModelDetails, ModelVersionItem, StartDeploymentParams, Strategy,
 } from '../../core/service/protocol';
 import { DEFAULT_PORT, STRATEGIES, describeSplit } from '../../core/common/serve-types';
-import { gateLine } from '../models/modelActions';
+import { Cancelled, gateLine, modelWithVersions, pickModel, runSteps } from '../models/modelActions';
 import { metricText, keyMetricOf } from '../models/modelsTree';
 import type { DeploymentsTreeNode } from './deploymentsTree';
 
@@ -105,12 +105,6 @@ export function validatePort(text: string): string | undefined {
   return undefined;
 }
 
-/** The gates a failed promotion reported (the service's error data), when it did. */
-function gatesOfError(error: unknown): GateResult[] | undefined {
-  const data = (error as { data?: unknown } | null)?.data;
-  return Array.isArray(data) && data.length > 0 && data.every((g) => g && typeof g === 'object' && typeof (g as GateResult).gate === 'string') ? data as GateResult[] : undefined;
-}
-
 /** Resolves once nothing listens on the port any more (a stopped server let go of it). */
 async function portReleased(host: string, port: number, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -133,8 +127,6 @@ export function primaryVersionOf(details: ModelDetails, ref: string): number | u
   if (at.toLowerCase() === 'staging') return details.model.staging ?? undefined;
   return details.model.aliases[at];
 }
-
-class Cancelled extends Error {}
 
 export interface DeploymentHooks {
   /** Something changed: refresh the tree and the panels. */
@@ -166,14 +158,7 @@ export class DeploymentActions {
     }
     const interactive = options.confirm !== false;
     try {
-      return await action(options, interactive);
-    } catch (error) {
-      if (error instanceof Cancelled) return undefined;
-      if (!interactive) throw error;
-      const gates = gatesOfError(error);
-      if (gates) void vscode.window.showErrorMessage(`Labbook: ${(error as Error).message}`, { modal: true, detail: gates.map(gateLine).join('\n') });
-      else void vscode.window.showErrorMessage(`Labbook: ${(error as Error).message}`);
-      return undefined;
+      return await runSteps(interactive, () => action(options, interactive));
     } finally {
       this.hooks.changed();
     }
@@ -205,7 +190,7 @@ export class DeploymentActions {
       strategy ??= candidate ? 'canary' : 'single';
       if (strategy !== 'single' && !candidate) {
         if (!interactive) throw new Error(`a ${strategy} deployment needs a candidate version: { candidate: "3" }`);
-        details ??= await this.modelDetails(modelName);
+        details ??= await modelWithVersions(this.client, modelName);
         const primary = primaryVersionOf(details, ref);
         candidate = String((await this.pickVersion(details, `Candidate of ${ref} (${strategy}): which version?`, (v) => v.version !== primary)).version);
       }
@@ -230,7 +215,7 @@ export class DeploymentActions {
       let candidate = o.candidate;
       if (!candidate) {
         if (!interactive) throw new Error('say which version is the candidate: { name, candidate: "3" }');
-        const details = await this.modelDetails(d.modelName);
+        const details = await modelWithVersions(this.client, d.modelName);
         candidate = String((await this.pickVersion(details, `Canary of ${d.name} (serving v${d.primaryVersion}): which version?`, (v) => v.version !== d.primaryVersion)).version);
       }
       const weight = o.weight ?? (interactive ? await this.askWeight(10, `Share of traffic for the canary ${candidate}`) : 10);
@@ -455,29 +440,8 @@ export class DeploymentActions {
     return picked.item;
   }
 
-  private async modelDetails(name: string): Promise<ModelDetails> {
-    const details = await this.client.model(name);
-    if (!details) throw new Error(`no registered model named "${name}"`);
-    if (details.versions.length === 0) throw new Error(`model "${name}" has no versions`);
-    return details;
-  }
-
   private async pickModel(title: string): Promise<ModelDetails> {
-    const models = await this.client.listModels();
-    if (models.length === 0) {
-      void vscode.window.showInformationMessage('No registered models yet: call run.logModel(model, { name }) in a notebook, or "Labbook: Register Model from Run".');
-      throw new Cancelled();
-    }
-    let name = models[0].name;
-    if (models.length > 1) {
-      const picked = await vscode.window.showQuickPick(models.map((m) => ({
-        label: m.name,
-        description: [`${m.latestVersion} version${m.latestVersion === 1 ? '' : 's'}`, m.production !== null ? `Production v${m.production}` : '', m.staging !== null ? `Staging v${m.staging}` : ''].filter(Boolean).join(' · '),
-      })), { title, matchOnDescription: true });
-      if (!picked) throw new Cancelled();
-      name = picked.label;
-    }
-    return this.modelDetails(name);
+    return modelWithVersions(this.client, (await pickModel(this.client, title)).name);
   }
 
   /** Stages and aliases first (`@production` follows promotions when redeployed), then each version. */

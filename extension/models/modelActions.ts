@@ -84,10 +84,58 @@ export function gateLine(gate: GateResult): string {
   return `${gate.passed ? '✓' : '✗'} ${gate.gate}: ${actual} (needs ${gate.expected})${gate.passed || !gate.message ? '' : ` — ${gate.message}`}`;
 }
 
+/** Stops an action quietly (the user cancelled, or was told why); the deployment commands throw it too. */
+export class Cancelled extends Error {}
+
 /** The gates a failed promotion reported (the service's error data), when it did. */
 function gatesOfError(error: unknown): GateResult[] | undefined {
   const data = (error as { data?: unknown } | null)?.data;
-  return Array.isArray(data) && data.every((g) => g && typeof g === 'object' && typeof (g as GateResult).gate === 'string') ? data as GateResult[] : undefined;
+  return Array.isArray(data) && data.length > 0 && data.every((g) => g && typeof g === 'object' && typeof (g as GateResult).gate === 'string') ? data as GateResult[] : undefined;
+}
+
+/**
+ * Runs a model or deployment command's steps. Cancelled ends it quietly (undefined). Any
+ * other error rejects when the command runs without dialogs (`confirm: false`, scripts and
+ * tests want the error); otherwise it is shown, a promotion its gates refused as a modal
+ * listing each gate, so the user sees which threshold to meet or override.
+ */
+export async function runSteps<T>(interactive: boolean, steps: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await steps();
+  } catch (error) {
+    if (error instanceof Cancelled) return undefined;
+    if (!interactive) throw error;
+    const gates = gatesOfError(error);
+    if (gates) void vscode.window.showErrorMessage(`Labbook: ${(error as Error).message}`, { modal: true, detail: gates.map(gateLine).join('\n') });
+    else void vscode.window.showErrorMessage(`Labbook: ${(error as Error).message}`);
+    return undefined;
+  }
+}
+
+/** The registered model and its versions; rejects when there is none or it has no version. */
+export async function modelWithVersions(client: ServiceClient, name: string): Promise<ModelDetails> {
+  const details = await client.model(name);
+  if (!details) throw new Error(`no registered model named "${name}"`);
+  if (details.versions.length === 0) throw new Error(`model "${name}" has no versions`);
+  return details;
+}
+
+/** Asks which registered model (none asked when there is one); Cancelled when there is none or the user cancelled. */
+export async function pickModel(client: ServiceClient, title: string): Promise<RegisteredModel> {
+  const models = await client.listModels();
+  if (models.length === 0) {
+    void vscode.window.showInformationMessage('No registered models yet: call run.logModel(model, { name }) in a notebook, or "Labbook: Register Model from Run".');
+    throw new Cancelled();
+  }
+  if (models.length === 1) return models[0];
+  const picked = await vscode.window.showQuickPick(models.map((model) => ({
+    label: model.name,
+    description: [`${model.latestVersion} version${model.latestVersion === 1 ? '' : 's'}`, model.production !== null ? `Production v${model.production}` : '', model.staging !== null ? `Staging v${model.staging}` : ''].filter(Boolean).join(' · '),
+    detail: model.description ?? undefined,
+    model,
+  })), { title, matchOnDescription: true });
+  if (!picked) throw new Cancelled();
+  return picked.model;
 }
 
 type Resolved = { options: ModelCommandOptions; name?: string; version?: number; runId?: string };
@@ -115,9 +163,6 @@ export function resolveArgument(arg: unknown): Resolved {
   return { options, name: options.name, version: options.version, runId: options.runId };
 }
 
-/** Stops an action quietly (the user cancelled, or was told why). */
-class Cancelled extends Error {}
-
 export class ModelActions {
   constructor(private readonly service: () => ServiceClient | undefined, private readonly open: ModelPanelsOpener, private readonly changed: () => void) {}
 
@@ -134,19 +179,7 @@ export class ModelActions {
   async run<T>(arg: unknown, action: (r: Resolved, interactive: boolean) => Promise<T>): Promise<T | undefined> {
     const resolved = resolveArgument(arg);
     const interactive = resolved.options.confirm !== false;
-    try {
-      return await action(resolved, interactive);
-    } catch (error) {
-      if (error instanceof Cancelled) return undefined;
-      if (!interactive) throw error;
-      const gates = gatesOfError(error);
-      if (gates) {
-        void vscode.window.showErrorMessage(`Labbook: ${(error as Error).message}`, { modal: true, detail: gates.map(gateLine).join('\n') });
-      } else {
-        void vscode.window.showErrorMessage(`Labbook: ${(error as Error).message}`);
-      }
-      return undefined;
-    }
+    return runSteps(interactive, () => action(resolved, interactive));
   }
 
   // ---- promote, archive ----
@@ -312,7 +345,7 @@ export class ModelActions {
 
   openRegistry(arg: unknown): Promise<string | undefined> {
     return this.run(arg, async (r, interactive) => {
-      const name = r.name ?? (interactive ? (await this.pickModel('Open the registry of which model?')).name : undefined);
+      const name = r.name ?? (interactive ? (await pickModel(this.client, 'Open the registry of which model?')).name : undefined);
       if (!name) throw new Error('say which model: { name: "penguins-classifier" }');
       if (!(await this.client.model(name))) throw new Error(`no registered model named "${name}"`);
       this.open.registry(name);
@@ -375,30 +408,11 @@ export class ModelActions {
   private async modelDetails(name: string | undefined, interactive: boolean, title: string): Promise<ModelDetails> {
     if (name === undefined) {
       if (!interactive) throw new Error('say which model: { name: "penguins-classifier" }');
-      name = (await this.pickModel(title)).name;
+      name = (await pickModel(this.client, title)).name;
     }
-    const details = await this.client.model(name);
-    if (!details) throw new Error(`no registered model named "${name}"`);
-    if (details.versions.length === 0) throw new Error(`model "${name}" has no versions`);
-    return details;
+    return modelWithVersions(this.client, name);
   }
 
-  private async pickModel(title: string): Promise<RegisteredModel> {
-    const models = await this.client.listModels();
-    if (models.length === 0) {
-      void vscode.window.showInformationMessage('No registered models yet: call run.logModel(model, { name }) in a notebook, or "Labbook: Register Model from Run".');
-      throw new Cancelled();
-    }
-    if (models.length === 1) return models[0];
-    const picked = await vscode.window.showQuickPick(models.map((model) => ({
-      label: model.name,
-      description: [`${model.latestVersion} version${model.latestVersion === 1 ? '' : 's'}`, model.production !== null ? `Production v${model.production}` : '', model.staging !== null ? `Staging v${model.staging}` : ''].filter(Boolean).join(' · '),
-      detail: model.description ?? undefined,
-      model,
-    })), { title, matchOnDescription: true });
-    if (!picked) throw new Cancelled();
-    return picked.model;
-  }
 
   private findVersion(details: ModelDetails, version: number): ModelVersionItem {
     const found = details.versions.find((v) => v.version === version);
