@@ -6,6 +6,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import type { LabbookApi } from './api';
 import { Command } from './commands';
 import { NotebookKernels, notebookFromArgument } from './notebook/controller';
 import { KernelLanguageFeatures } from './notebook/languageFeatures';
@@ -14,61 +15,11 @@ import { Disposable } from './util/dispose';
 import { RunsFeature } from './runs/runsFeature';
 import { ModelsFeature } from './models/modelsFeature';
 import { QualityFeature } from './quality/qualityFeature';
-import type { DatasetsTreeNode } from './quality/datasetsTree';
-import type { DatasetProfile } from '../core/quality/types';
 import { DriftFeature } from './drift/driftFeature';
 import { DeploymentsFeature } from './deployments/deploymentsFeature';
-import type { DeploymentsTreeNode } from './deployments/deploymentsTree';
-import type { MonitoringSnapshot } from '../core/common/serve-types';
-import type { ModelsTreeNode } from './models/modelsTree';
-import type { RunsTreeNode } from './runs/runsTree';
-import type { ServiceClient } from '../core/service/client';
 import { storePathFor } from './notebook/kernelSession';
 
-/** What `activate` returns (`vscode.extensions.getExtension('labbook.labbook').exports`), used by tests. */
-export interface LabbookApi {
-  /** Milliseconds `activate` took. */
-  readonly activationMs: number;
-  /** The process id of a notebook's running kernel. */
-  kernelPid(notebook: vscode.NotebookDocument): number | undefined;
-  /** The runs tree as the sidebar sees it. */
-  runs: {
-    ready(): Promise<void>;
-    getChildren(node?: RunsTreeNode): Promise<RunsTreeNode[]>;
-    getTreeItem(node: RunsTreeNode): vscode.TreeItem;
-    openRunIds(): string[];
-    /** The workspace service, for tests that write through it as the views do. */
-    service(): ServiceClient | undefined;
-    /** Titles of the open runs tables. */
-    openTableTitles(): string[];
-  };
-  /** The Models tree as the sidebar sees it. */
-  models: {
-    getChildren(node?: ModelsTreeNode): Promise<ModelsTreeNode[]>;
-    getTreeItem(node: ModelsTreeNode): vscode.TreeItem;
-  };
-  /** The open Drift panels (by tab title), for tests. */
-  drift: {
-    openTitles(): string[];
-    /** Opens a column's detail view in the panel with this title; false when there is no such panel, report or column. */
-    showColumn(title: string, column: string): boolean;
-  };
-  /** The Data Sets tree as the sidebar sees it, and the Data Quality panels open. */
-  datasets: {
-    getChildren(node?: DatasetsTreeNode): Promise<DatasetsTreeNode[]>;
-    getTreeItem(node: DatasetsTreeNode): vscode.TreeItem;
-    openQualityPanels(): { title: string; profile: DatasetProfile }[];
-  };
-  /** The Deployments tree, the open Deployment Monitor panels and the tokens kept in secret storage. */
-  deployments: {
-    getChildren(node?: DeploymentsTreeNode): Promise<DeploymentsTreeNode[]>;
-    getTreeItem(node: DeploymentsTreeNode): vscode.TreeItem;
-    /** Open monitors: tab title, the last snapshot shown, and how many degraded warnings each showed. */
-    openMonitors(): { name: string; title: string; snapshot: MonitoringSnapshot | undefined; warnings: number }[];
-    /** The bearer token kept in secret storage for a deployment (set by deploy and Copy Deployment Token). */
-    storedToken(name: string): Thenable<string | undefined>;
-  };
-}
+export type { LabbookApi };
 
 class Labbook extends Disposable {
   readonly log: vscode.LogOutputChannel;

@@ -15,6 +15,8 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { takeScreenshot } from '../runner/index';
 import { eventually, sleep } from '../runner/wait';
+import type { LabbookApi } from '../../../extension/api';
+import type { DeploymentsTreeNode as Node } from '../../../extension/deployments/deploymentsTree';
 
 const REPO = path.join(__dirname, '..', '..', '..', '..');
 const MODEL = 'penguins';
@@ -22,20 +24,6 @@ const NAME = 'penguins';
 
 interface Split { strategy: string; primary: number; candidate: number | null; weight: number }
 interface Item { deployment: { id: number; name: string; pid: number | null; port: number; status: string }; split: Split; url: string }
-interface Snapshot {
-  deployment: { id: number }; split: Split; status: string; alerts: { kind: string; message: string }[];
-  variants: { variant: string; version: number; predictions: number; labelled: number; accuracy: number | null }[];
-}
-type Node = { kind: 'deployment'; item: Item } | { kind: 'events'; name: string } | { kind: 'event'; event: { kind: string } } | { kind: string };
-interface LabbookApi {
-  runs: { ready(): Promise<void>; service(): { deploymentToken(name: string): Promise<string>; listDeployments(all?: boolean): Promise<Item[]> } | undefined };
-  deployments: {
-    getChildren(node?: Node): Promise<Node[]>;
-    getTreeItem(node: Node): vscode.TreeItem;
-    openMonitors(): { name: string; title: string; snapshot: Snapshot | undefined; warnings: number }[];
-    storedToken(name: string): Thenable<string | undefined>;
-  };
-}
 interface Row { [feature: string]: number | string }
 
 function pidAlive(pid: number | null): boolean {

@@ -12,6 +12,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { takeScreenshot } from '../runner/index';
 import { eventually } from '../runner/wait';
+import type { LabbookApi } from '../../../extension/api';
 
 const REPO = path.join(__dirname, '..', '..', '..', '..');
 const SEATTLE = path.join(REPO, 'node_modules', 'vega-datasets', 'data', 'seattle-weather.csv');
@@ -19,10 +20,6 @@ const TITLE = 'Drift: seattle-2015.csv vs seattle-2012.csv';
 
 interface Column { name: string; type: string; method: string; drifted: boolean; skipped?: string; pValue: number | null; bins: unknown[] }
 interface Report { reference: { rows: number }; current: { rows: number }; dataset: { drifted: boolean; driftedColumns: number; columns: number; share: number }; columns: Column[]; target?: { target?: string; targetDrift?: Column } }
-interface LabbookApi {
-  runs: { ready(): Promise<void> };
-  drift: { openTitles(): string[]; showColumn(title: string, column: string): boolean };
-}
 
 function tabOpen(label: string): boolean {
   return vscode.window.tabGroups.all.flatMap((g) => g.tabs).some((t) => t.label === label);

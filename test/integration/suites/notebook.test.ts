@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { takeScreenshot } from '../runner/index';
 import { eventually, sleep } from '../runner/wait';
+import type { LabbookApi } from '../../../extension/api';
 
 const EXTENSION_ID = 'labbook.labbook';
 const CONTROLLER_ID = 'labbook-typescript';
@@ -17,11 +18,6 @@ const VEGALITE_MIME = 'application/vnd.vegalite.v5+json';
 const PROFILE_MIME = 'application/vnd.labbook.profile+json';
 const ERROR_MIME = 'application/vnd.code.notebook.error';
 const STDOUT_MIME = 'application/vnd.code.notebook.stdout';
-
-interface LabbookApi {
-  activationMs: number;
-  kernelPid(notebook: vscode.NotebookDocument): number | undefined;
-}
 
 /** Polls a synchronous probe (cell outputs, editors) every 100 ms. */
 const waitFor = <T>(what: string, probe: () => T | undefined | false, timeoutMs = 60_000): Promise<T> => eventually(what, probe, timeoutMs, 100);

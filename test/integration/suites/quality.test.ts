@@ -12,6 +12,8 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { takeScreenshot } from '../runner/index';
 import { eventually } from '../runner/wait';
+import type { LabbookApi } from '../../../extension/api';
+import type { DatasetsTreeNode as DatasetNode } from '../../../extension/quality/datasetsTree';
 
 const REPO = path.join(__dirname, '..', '..', '..', '..');
 const DATA = path.join(REPO, 'node_modules', 'vega-datasets', 'data');
@@ -21,16 +23,6 @@ interface Validation { suite: string; passed: boolean; rules: { passed: boolean;
 interface Profile {
   rows: number; columns: { name: string; type: string; missing: number; mixedTypes?: boolean }[];
   quality: { score: number; validity: number }; issues: unknown[]; validation?: Validation;
-}
-interface DatasetVersion { name: string; version: number; rows: number; runs: { runId: string; role: string; passed: boolean | null }[] }
-type DatasetNode = { kind: 'dataset'; name: string; versions: DatasetVersion[] } | { kind: 'datasetVersion'; item: DatasetVersion } | { kind: 'datasetRun' } | { kind: 'message'; text: string };
-interface LabbookApi {
-  runs: { ready(): Promise<void>; service(): { inferSuite(path: string, name: string): Promise<{ rules: number }> } | undefined };
-  datasets: {
-    getChildren(node?: DatasetNode): Promise<DatasetNode[]>;
-    getTreeItem(node: DatasetNode): vscode.TreeItem;
-    openQualityPanels(): { title: string; profile: Profile }[];
-  };
 }
 
 describe('data quality', function () {

@@ -11,23 +11,16 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { takeScreenshot } from '../runner/index';
 import { eventually, sleep } from '../runner/wait';
+import type { LabbookApi } from '../../../extension/api';
+import type { ModelsTreeNode as Node } from '../../../extension/models/modelsTree';
 
 const MODEL = 'penguins-classifier';
 
 interface VersionItem { version: number; stage: string; createdAt: number; runId: string; metrics: Record<string, number | string> }
-type Node =
-  | { kind: 'model'; model: { name: string; production: number | null } }
-  | { kind: 'version'; name: string; version: VersionItem }
-  | { kind: 'message'; text: string };
 
 interface Transition { version: number; kind: string; from: string | null; to: string | null; reason: string | null; by: string; forced: boolean; gates: { gate: string; passed: boolean }[] | null }
 interface Service {
   model(name: string): Promise<{ versions: VersionItem[]; history: Transition[] } | null>;
-}
-
-interface LabbookApi {
-  runs: { ready(): Promise<void>; service(): Service | undefined };
-  models: { getChildren(node?: Node): Promise<Node[]>; getTreeItem(node: Node): vscode.TreeItem };
 }
 
 const accuracy = (v: VersionItem) => Number(v.metrics.test_accuracy);

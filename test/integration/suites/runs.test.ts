@@ -9,20 +9,8 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { takeScreenshot } from '../runner/index';
 import { eventually, sleep } from '../runner/wait';
-
-type Node =
-  | { kind: 'experiment'; experiment: { id: number; name: string; runCount: number } }
-  | { kind: 'run'; run: { id: string; name: string; status: string; startTime: number; keyMetric: { key: string; value: number | string } | null } }
-  | { kind: 'message'; text: string };
-
-interface LabbookApi {
-  runs: {
-    ready(): Promise<void>;
-    getChildren(node?: Node): Promise<Node[]>;
-    getTreeItem(node: Node): vscode.TreeItem;
-    openRunIds(): string[];
-  };
-}
+import type { LabbookApi } from '../../../extension/api';
+import type { RunsTreeNode as Node } from '../../../extension/runs/runsTree';
 
 describe('runs sidebar', function () {
   this.timeout(120_000);

@@ -12,29 +12,8 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { screenshotWithInspection, takeScreenshot } from '../runner/index';
 import { eventually, sleep } from '../runner/wait';
-
-interface RunItem { id: string; name: string; status: string; startTime: number; parentRunId: string | null; pinned: boolean; experiment: string }
-type Node =
-  | { kind: 'experiment'; experiment: { id: number; name: string; runCount: number } }
-  | { kind: 'run'; run: RunItem; children: RunItem[]; best: boolean }
-  | { kind: 'deleted'; runs: RunItem[] }
-  | { kind: 'message'; text: string };
-
-interface Service {
-  deleteRun(runId: string): Promise<void>;
-  purgeRuns(runIds: string[]): Promise<{ purged: number }>;
-  runDetails(runId: string): Promise<{ name: string; params: Record<string, string> } | null>;
-}
-
-interface LabbookApi {
-  runs: {
-    ready(): Promise<void>;
-    getChildren(node?: Node): Promise<Node[]>;
-    getTreeItem(node: Node): vscode.TreeItem;
-    service(): Service | undefined;
-    openTableTitles(): string[];
-  };
-}
+import type { LabbookApi } from '../../../extension/api';
+import type { RunsTreeNode as Node } from '../../../extension/runs/runsTree';
 
 const REPO = path.join(__dirname, '..', '..', '..', '..');
 const HOSTILE_IMG = '<img src=x onerror="window.__xss=1">';
