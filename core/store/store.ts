@@ -312,16 +312,22 @@ export class Store implements RunStore {
     const startTime = run.startTime ?? Date.now();
     this.db.transaction(() => {
       const experiment = this.getOrCreateExperiment(run.experiment);
+      const name = run.name ?? `${run.namePrefix ?? 'run'}-${this.countRunsEver(experiment.id) + 1}`;
       this.stmt(`INSERT INTO runs (id, experiment_id, name, status, start_time, source_notebook, source_cell,
           git_commit, git_dirty, environment, pid, host, heartbeat_at, parent_run_id)
         VALUES (?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
-        id, experiment.id, run.name, startTime, run.sourceNotebook ?? null,
+        id, experiment.id, name, startTime, run.sourceNotebook ?? null,
         run.sourceCell === undefined || run.sourceCell === null ? null : String(run.sourceCell),
         run.gitCommit ?? null, run.gitDirty === undefined || run.gitDirty === null ? null : run.gitDirty ? 1 : 0,
         run.environment ? JSON.stringify(run.environment) : null,
         run.pid ?? process.pid, run.host ?? THIS_HOST, startTime, run.parentRunId ?? null);
     }).immediate();
     return this.getRun(id)!;
+  }
+
+  /** Runs of the experiment, deleted ones included: default names never repeat. */
+  private countRunsEver(experimentId: number): number {
+    return (this.stmt('SELECT COUNT(*) AS n FROM runs WHERE experiment_id = ?').get(experimentId) as { n: number }).n;
   }
 
   getRun(id: string): Run | undefined {

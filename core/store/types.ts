@@ -54,7 +54,14 @@ export interface Run {
 export interface NewRun {
   /** Experiment name; created when it does not exist. */
   experiment: string;
-  name: string;
+  /**
+   * The run's name; when absent, `<namePrefix>-<N>` with N one more than the runs the
+   * experiment has ever had, counted inside the insert's transaction, so two processes
+   * starting runs at once never get the same name.
+   */
+  name?: string;
+  /** Default: "run". */
+  namePrefix?: string;
   /** Default: a random 32-hex-digit id. */
   id?: string;
   startTime?: number;

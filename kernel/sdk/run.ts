@@ -237,6 +237,9 @@ export class Run implements ExitAware {
    */
   logArtifact(name: string, data: ArtifactInput, options?: ArtifactOptions): string {
     this.assertRunning('logArtifact');
+    if (options?.mediaType !== undefined && (typeof options.mediaType !== 'string' || !/^[\w.+-]+\/[\w.+-]+$/.test(options.mediaType))) {
+      throw new TypeError(`logArtifact('${name}'): mediaType must be a media type such as "text/plain", got ${describeValue(options.mediaType)}`);
+    }
     return this.store.logArtifact(this.id, name, data, options).sha256;
   }
 
@@ -505,13 +508,11 @@ export function startRunWith(options: StartRunOptions, internal: InternalRunOpti
     } else {
       experiment = options.experiment as string;
     }
-    const prefix = internal.defaultNamePrefix ?? 'run';
-    const name = options.name ?? `${prefix}-${store.listRuns({ experiment, includeDeleted: true }).length + 1}`;
     const record = store.createRun({
-      experiment, name, sourceNotebook: context.notebook ?? null, sourceCell: context.cell ?? null,
+      experiment, name: options.name, namePrefix: internal.defaultNamePrefix ?? 'run', sourceNotebook: context.notebook ?? null, sourceCell: context.cell ?? null,
       gitCommit: git.commit, gitDirty: git.dirty, environment: runtime, parentRunId: parent?.id ?? null,
     });
-    run = new Run(lease, { id: record.id, experiment, name, parentRunId: parent?.id ?? null }, flushEveryPoints, flushIntervalMs, storeOption);
+    run = new Run(lease, { id: record.id, experiment, name: record.name, parentRunId: parent?.id ?? null }, flushEveryPoints, flushIntervalMs, storeOption);
   } catch (error) {
     lease.release();
     throw error;

@@ -41,6 +41,8 @@ export function describeValue(value: unknown): string {
 }
 
 /** Keys name metrics, params and tags: a non-empty string of printable characters. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 export function checkKey(method: string, key: unknown): string {
   if (typeof key !== 'string') throw new TypeError(`${method}: key must be a string, got ${describeValue(key)}`);
   if (key.trim().length === 0) throw new TypeError(`${method}: key must not be empty or blank`);
@@ -49,6 +51,9 @@ export function checkKey(method: string, key: unknown): string {
   }
   // eslint-disable-next-line no-control-regex
   if (/[\x00-\x1f\x7f]/.test(key)) throw new TypeError(`${method}: key ${JSON.stringify(key)} contains a control character`);
+  // Stored as UTF-8, a lone surrogate becomes U+FFFD: the key would read back differently,
+  // and two such keys would collapse into one.
+  if (LONE_SURROGATE.test(key)) throw new TypeError(`${method}: key ${JSON.stringify(key)} contains a lone surrogate (half of a UTF-16 pair), which cannot be stored as text`);
   return key;
 }
 
@@ -75,7 +80,9 @@ export function checkAutoStep(method: string, key: string, next: number): number
 export function paramToText(key: string, value: unknown): string {
   switch (typeof value) {
     case 'string': return value;
-    case 'number': case 'boolean': case 'bigint': return String(value);
+    // String(-0) is "0": a param of -0 must read back as -0.
+    case 'number': return Object.is(value, -0) ? '-0' : String(value);
+    case 'boolean': case 'bigint': return String(value);
     case 'object': {
       if (value === null) return 'null';
       try {

@@ -61,6 +61,30 @@ describe('sdk: inputs that used to lose data', () => {
     assert.equal(read((s) => s.metricHistory(id, 'acc')).length, 1);
   });
 
+  it('keeps -0 as a param, and refuses keys with lone surrogates and media types that are not text', async () => {
+    await lab.withRun({ experiment: 'hostile', store: dbPath }, (run) => {
+      run.logParam('zero', -0);
+      assert.equal(read((s) => s.getParams(run.id)).zero, '-0');
+      assert.throws(() => run.logParam('a\uD800', 1), /key "a\\ud800" contains a lone surrogate/);
+      assert.throws(() => run.setTag('\uDC00b', 'x'), /lone surrogate/);
+      assert.throws(() => run.logMetric('\uD83D', 1), /lone surrogate/);
+      run.logParam('emoji 😀', 1); // a whole pair is fine
+      assert.throws(() => run.logArtifact('a.txt', 'x', { mediaType: 5 as unknown as string }), /mediaType must be a media type such as "text\/plain", got number 5/);
+      assert.equal(run.logArtifact('b.txt', 'x', { mediaType: 'text/plain' }).length, 64);
+    });
+  });
+
+  it('gives runs started at once by several processes distinct default names', async () => {
+    const fixture = join(__dirname, '..', 'fixtures', 'start-runs.js');
+    const children = Array.from({ length: 3 }, () => spawn(process.execPath, [fixture, dbPath, '10'], { stdio: 'inherit' }));
+    const codes = await Promise.all(children.map((c) => new Promise((resolve) => c.on('exit', resolve))));
+    assert.deepEqual(codes, [0, 0, 0]);
+    const names = read((s) => s.listRuns({ experiment: 'crowd' }).map((r) => r.name));
+    assert.equal(names.length, 30);
+    assert.equal(new Set(names).size, 30, `duplicate names: ${names.filter((n, i) => names.indexOf(n) !== i).join(', ')}`);
+    assert.deepEqual([...names].sort((a, b) => Number(a.slice(4)) - Number(b.slice(4)))[29], 'run-30');
+  });
+
   it('checks automatic steps of logMetrics before recording any', async () => {
     await lab.withRun({ experiment: 'hostile', store: dbPath }, (run) => {
       run.logMetric('a', 1, { step: Number.MAX_SAFE_INTEGER });
