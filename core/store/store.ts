@@ -4,8 +4,8 @@
  */
 import Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, rmSync, statSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { closeSync, mkdirSync, openSync, readdirSync, readSync, rmSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { ArtifactData, ArtifactFiles, guessMediaType, validateArtifactName } from './artifacts';
 import { StoreError } from './errors';
 import { isWriterGone, THIS_HOST } from './liveness';
@@ -137,6 +137,22 @@ function checkPoint(point: MetricPoint): void {
 
 /** At most this many bound values per `IN (...)` list (SQLite allows 32766; stay well below). */
 const IN_CHUNK = 500;
+
+/** Whether a path is a regular file that starts with SQLite's header. */
+function isSqliteFile(path: string): boolean {
+  try {
+    if (!statSync(path).isFile()) return false;
+    const fd = openSync(path, 'r');
+    try {
+      const header = Buffer.alloc(16);
+      return readSync(fd, header, 0, 16, 0) === 16 && header.toString('latin1') === 'SQLite format 3\0';
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return false;
+  }
+}
 
 function chunks<T>(items: readonly T[], size = IN_CHUNK): T[][] {
   const out: T[][] = [];
@@ -496,9 +512,11 @@ export class Store implements RunStore {
       }
     }).immediate();
     // After the commit: a failure here leaves an unreferenced file behind, never a row without its file.
+    const unreferenced = [...blobs].filter((sha256) => !this.stmt('SELECT 1 FROM artifacts WHERE sha256 = ? LIMIT 1').get(sha256));
+    const usedElsewhere = this.artifactsUsedByOtherStores(unreferenced);
     let artifactBytesFreed = 0;
-    for (const sha256 of blobs) {
-      if (this.stmt('SELECT 1 FROM artifacts WHERE sha256 = ? LIMIT 1').get(sha256)) continue;
+    for (const sha256 of unreferenced) {
+      if (usedElsewhere.has(sha256)) continue;
       const path = this.files.pathOf(sha256);
       try {
         const size = statSync(path).size;
@@ -509,6 +527,39 @@ export class Store implements RunStore {
       }
     }
     return { purged: unique.length, artifactBytesFreed };
+  }
+
+  /**
+   * Of these blobs, the ones another store still references. Every store file in this
+   * store's folder shares its artifact root (the location rule puts it beside the
+   * database), so a purge here must not delete what a sibling store points to.
+   */
+  private artifactsUsedByOtherStores(sha256s: readonly string[]): Set<string> {
+    const used = new Set<string>();
+    if (sha256s.length === 0) return used;
+    const folder = dirname(this.location);
+    for (const name of readdirSync(folder)) {
+      const path = join(folder, name);
+      if (path === this.location || !isSqliteFile(path)) continue;
+      let other: Database.Database | undefined;
+      try {
+        other = new Database(path, { readonly: true, fileMustExist: true });
+        other.pragma('busy_timeout = 5000');
+        const hasArtifacts = other.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'artifacts'").get();
+        if (!hasArtifacts) continue;
+        for (const part of chunks(sha256s)) {
+          const rows = other.prepare(`SELECT DISTINCT sha256 FROM artifacts WHERE sha256 IN (${placeholders(part.length)})`).all(...part) as Array<{ sha256: string }>;
+          for (const row of rows) used.add(row.sha256);
+        }
+      } catch (error) {
+        // A store we cannot read may still reference anything: keep every blob.
+        process.emitWarning(`labbook: kept artifacts on purge because ${path} could not be read: ${(error as Error).message}`);
+        return new Set(sha256s);
+      } finally {
+        other?.close();
+      }
+    }
+    return used;
   }
 
   markKilledRuns(now: number = Date.now()): string[] {
