@@ -109,6 +109,13 @@ function scalarOf(value: unknown): unknown {
 }
 
 /** One experiment run being recorded. Create it with {@link startRun} or {@link withRun}. */
+/** Points a run keeps in memory while the store is locked before logMetric gives up. */
+const MAX_BUFFERED_POINTS = 1_000_000;
+/** How long the training loop runs on before a flush is tried again on a locked store. */
+const BUSY_RETRY_MS = 1000;
+/** Flush attempts (each waits the busy timeout) when a run ends while the store is locked. */
+const END_FLUSH_ATTEMPTS = 6;
+
 export class Run implements ExitAware {
   /** Unique id of the run (32 hex digits). */
   readonly id: string;
@@ -125,6 +132,9 @@ export class Run implements ExitAware {
   private readonly timer: NodeJS.Timeout;
   private lastHeartbeat = Date.now();
   private warnedAboutFlush = false;
+  private warnedAboutBusy = false;
+  /** After a flush found the store locked: no new attempt from the loop before this time. */
+  private retryFlushAt = 0;
   private readonly store: RunStore;
   /** What nested runs use when they name no store: the caller's store object, or the file path. */
   private readonly storeOption: string | RunStore;
@@ -199,7 +209,7 @@ export class Run implements ExitAware {
     const step = options?.step === undefined ? checkAutoStep('logMetric', key, next) : checkStep('logMetric', key, options.step);
     this.nextStep.set(key, step + 1);
     this.buffer.push({ runId: this.id, key, step, timestamp: Date.now(), value });
-    if (this.buffer.length >= this.flushEveryPoints) this.flush();
+    if (this.buffer.length >= this.flushEveryPoints) this.flushUnlessBusy();
   }
 
   /** Records several metrics at one step (each key auto-increments its own step if none is given). All are checked before any is recorded. */
@@ -344,6 +354,27 @@ export class Run implements ExitAware {
     this.lastHeartbeat = Date.now();
   }
 
+  /**
+   * A flush from inside the training loop: when another process holds the store's write
+   * lock past the busy timeout, the points stay buffered for the next flush instead of
+   * an SQLITE_BUSY thrown into the user's loop, up to a bound on memory.
+   */
+  private flushUnlessBusy(): void {
+    // Each attempt waits the busy timeout: after one fails, let the loop run on for a while.
+    if (Date.now() < this.retryFlushAt && this.buffer.length <= MAX_BUFFERED_POINTS) return;
+    try {
+      this.flush();
+      this.retryFlushAt = 0;
+    } catch (error) {
+      if (!isBusy(error) || this.buffer.length > MAX_BUFFERED_POINTS) throw error;
+      this.retryFlushAt = Date.now() + BUSY_RETRY_MS;
+      if (!this.warnedAboutBusy) {
+        this.warnedAboutBusy = true;
+        process.emitWarning(`labbook: the store ${this.store.location} is locked by another process; run ${this.id} keeps its metrics in memory (${this.buffer.length} points so far) and retries`);
+      }
+    }
+  }
+
   private tick(): void {
     try {
       if (this.buffer.length > 0) this.flush();
@@ -382,7 +413,15 @@ export class Run implements ExitAware {
 
   private finish(status: EndStatus, error: string | null): void {
     if (this.currentStatus !== 'running') return;
-    this.flush();
+    // Ending must store everything: wait out a held lock a few busy timeouts long.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        this.flush();
+        break;
+      } catch (flushError) {
+        if (!isBusy(flushError) || attempt >= END_FLUSH_ATTEMPTS) throw flushError;
+      }
+    }
     this.store.endRun(this.id, status, { error });
     this.currentStatus = status;
     clearInterval(this.timer);
@@ -404,10 +443,10 @@ export class Run implements ExitAware {
           this.logMetrics(values, { step: epoch });
         }
         // One write per epoch keeps the views live during long epochs of synchronous work.
-        this.flush();
+        this.flushUnlessBusy();
       },
       onTrainEnd: async () => {
-        if (this.currentStatus === 'running') this.flush();
+        if (this.currentStatus === 'running') this.flushUnlessBusy();
       },
     };
   }

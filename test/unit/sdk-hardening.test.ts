@@ -6,6 +6,7 @@
 import { strict as assert } from 'node:assert';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { Store } from '../../core/store';
 import * as lab from '../../kernel/sdk';
 import { makeTempDir, removeDir } from './temp';
@@ -72,6 +73,30 @@ describe('sdk: inputs that used to lose data', () => {
       assert.throws(() => run.logArtifact('a.txt', 'x', { mediaType: 5 as unknown as string }), /mediaType must be a media type such as "text\/plain", got number 5/);
       assert.equal(run.logArtifact('b.txt', 'x', { mediaType: 'text/plain' }).length, 64);
     });
+  });
+
+  it('keeps points buffered while another process holds the write lock, instead of throwing SQLITE_BUSY', async () => {
+    const store = Store.open({ path: dbPath, busyTimeoutMs: 50 });
+    const locker = new Database(dbPath);
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.message);
+    process.on('warning', onWarning);
+    try {
+      const run = lab.startRun({ experiment: 'locked', store, flushEveryPoints: 10 });
+      locker.exec('BEGIN IMMEDIATE');
+      for (let i = 0; i < 100; i++) run.logMetric('x', i);
+      run.tfCallback().onEpochEnd?.(0, { loss: 1 });
+      locker.exec('COMMIT');
+      run.end();
+      assert.equal(store.metricHistory(run.id, 'x').length, 100);
+      assert.equal(store.getRun(run.id)?.status, 'finished');
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.equal(warnings.filter((w) => /is locked by another process; run .* keeps its metrics in memory/.test(w)).length, 1, 'one warning, not one per flush');
+    } finally {
+      process.off('warning', onWarning);
+      locker.close();
+      store.close();
+    }
   });
 
   it('gives runs started at once by several processes distinct default names', async () => {
