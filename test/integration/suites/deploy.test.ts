@@ -14,6 +14,7 @@ import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { takeScreenshot } from '../runner/index';
+import { activeLabbook } from '../runner/labbook';
 import { eventually, sleep } from '../runner/wait';
 import type { LabbookApi } from '../../../extension/api';
 import type { DeploymentsTreeNode as Node } from '../../../extension/deployments/deploymentsTree';
@@ -45,10 +46,7 @@ describe('deploy and monitor', function () {
   const pids = new Set<number>();
 
   before(async () => {
-    const extension = vscode.extensions.getExtension<LabbookApi>('labbook.labbook');
-    assert.ok(extension, 'Labbook is installed');
-    api = await extension.activate();
-    await api.runs.ready();
+    api = await activeLabbook();
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     // Two new versions of `penguins` in the workspace store: one trained well, one barely.
     const folder = vscode.workspace.workspaceFolders![0].uri.fsPath;

@@ -11,6 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { takeScreenshot } from '../runner/index';
+import { activeLabbook } from '../runner/labbook';
 import { eventually } from '../runner/wait';
 import type { LabbookApi } from '../../../extension/api';
 
@@ -35,10 +36,7 @@ describe('drift', function () {
   let current: vscode.Uri;
 
   before(async () => {
-    const extension = vscode.extensions.getExtension<LabbookApi>('labbook.labbook');
-    assert.ok(extension, 'Labbook is installed');
-    api = await extension.activate();
-    await api.runs.ready();
+    api = await activeLabbook();
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     // The two years as their own files, in a folder inside the workspace (removed afterwards).
     const workspace = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;

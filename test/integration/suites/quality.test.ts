@@ -11,6 +11,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { takeScreenshot } from '../runner/index';
+import { activeLabbook } from '../runner/labbook';
 import { eventually } from '../runner/wait';
 import type { LabbookApi } from '../../../extension/api';
 import type { DatasetsTreeNode as DatasetNode } from '../../../extension/quality/datasetsTree';
@@ -31,10 +32,7 @@ describe('data quality', function () {
   let api: LabbookApi;
 
   before(async () => {
-    const extension = vscode.extensions.getExtension<LabbookApi>('labbook.labbook');
-    assert.ok(extension, 'Labbook is installed');
-    api = await extension.activate();
-    await api.runs.ready();
+    api = await activeLabbook();
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
 

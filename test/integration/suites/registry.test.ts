@@ -10,6 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { takeScreenshot } from '../runner/index';
+import { activeLabbook } from '../runner/labbook';
 import { eventually, sleep } from '../runner/wait';
 import type { LabbookApi } from '../../../extension/api';
 import type { ModelsTreeNode as Node } from '../../../extension/models/modelsTree';
@@ -33,10 +34,7 @@ describe('model registry', function () {
   let versions: VersionItem[];
 
   before(async () => {
-    const extension = vscode.extensions.getExtension<LabbookApi>('labbook.labbook');
-    assert.ok(extension, 'Labbook is installed');
-    api = await extension.activate();
-    await api.runs.ready();
+    api = await activeLabbook();
     service = api.runs.service()!;
   });
 

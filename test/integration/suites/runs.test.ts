@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { takeScreenshot } from '../runner/index';
+import { activeLabbook } from '../runner/labbook';
 import { eventually, sleep } from '../runner/wait';
 import type { LabbookApi } from '../../../extension/api';
 import type { RunsTreeNode as Node } from '../../../extension/runs/runsTree';
@@ -17,10 +18,7 @@ describe('runs sidebar', function () {
   let api: LabbookApi;
 
   before(async () => {
-    const extension = vscode.extensions.getExtension<LabbookApi>('labbook.labbook');
-    assert.ok(extension, 'Labbook is installed');
-    api = await extension.activate();
-    await api.runs.ready();
+    api = await activeLabbook();
   });
 
   it('lists the penguins runs with status, key metric and duration', async () => {

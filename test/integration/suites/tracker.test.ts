@@ -11,6 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { screenshotWithInspection, takeScreenshot } from '../runner/index';
+import { activeLabbook } from '../runner/labbook';
 import { eventually, sleep } from '../runner/wait';
 import type { LabbookApi } from '../../../extension/api';
 import type { RunsTreeNode as Node } from '../../../extension/runs/runsTree';
@@ -36,10 +37,7 @@ describe('experiment tracker', function () {
     (await api.runs.getChildren(await experimentNode(experiment))).filter((n): n is Extract<Node, { kind: 'run' }> => n.kind === 'run');
 
   before(async () => {
-    const extension = vscode.extensions.getExtension<LabbookApi>('labbook.labbook');
-    assert.ok(extension, 'Labbook is installed');
-    api = await extension.activate();
-    await api.runs.ready();
+    api = await activeLabbook();
     folder = vscode.workspace.workspaceFolders![0].uri.fsPath;
     storePath = path.join(folder, '.labbook', 'labbook.db');
   });
