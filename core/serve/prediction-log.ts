@@ -70,7 +70,9 @@ export class PredictionLogWriter {
           this.sql.run(INSERT, r.id, r.deploymentId, r.at, r.variant, r.modelVersion, r.shadow ? 1 : 0,
             JSON.stringify(r.inputs), JSON.stringify(r.outputs.map((v) => (Number.isFinite(v) ? v : null))), r.predicted, r.latencyMs);
         }
-      });
+        // The write runs on the server's only thread: waiting for another writer's lock
+        // would hold every request behind it. Fail at once and retry after flushMs instead.
+      }, { waitMs: 0 });
       this.written += rows.length;
     } catch (error) {
       // Another process holds the write lock (a long transaction): keep the rows and try

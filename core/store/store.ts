@@ -284,7 +284,16 @@ export class Store implements RunStore {
     run: (sql, ...args) => this.stmt(sql).run(...args),
     get: <T>(sql: string, ...args: unknown[]) => this.stmt(sql).get(...args) as T | undefined,
     all: <T>(sql: string, ...args: unknown[]) => this.stmt(sql).all(...args) as T[],
-    transaction: <T>(fn: () => T): T => this.db.transaction(fn).immediate(),
+    transaction: <T>(fn: () => T, options?: { waitMs?: number }): T => {
+      if (options?.waitMs === undefined) return this.db.transaction(fn).immediate();
+      const before = this.db.pragma('busy_timeout', { simple: true }) as number;
+      this.db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.waitMs))}`);
+      try {
+        return this.db.transaction(fn).immediate();
+      } finally {
+        this.db.pragma(`busy_timeout = ${before}`);
+      }
+    },
   };
 
   private requireRun(id: string): void {

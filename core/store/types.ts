@@ -245,6 +245,11 @@ export interface SqlAccess {
   run(sql: string, ...args: unknown[]): { changes: number; lastInsertRowid: number | bigint };
   get<T>(sql: string, ...args: unknown[]): T | undefined;
   all<T>(sql: string, ...args: unknown[]): T[];
-  /** Runs `fn` in one BEGIN IMMEDIATE transaction (a nested call becomes a savepoint); rolls back on a throw. */
-  transaction<T>(fn: () => T): T;
+  /**
+   * Runs `fn` in one BEGIN IMMEDIATE transaction (a nested call becomes a savepoint); rolls
+   * back on a throw. `waitMs` bounds how long it waits for another writer's lock (default:
+   * the store's busy timeout): a writer that must never stall its process gives 0 and
+   * retries on SQLITE_BUSY.
+   */
+  transaction<T>(fn: () => T, options?: { waitMs?: number }): T;
 }

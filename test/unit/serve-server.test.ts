@@ -7,6 +7,7 @@ import { strict as assert } from 'node:assert';
 import { statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import Database from 'better-sqlite3';
 import type { FastifyInstance } from 'fastify';
 import { gatesPath } from '../../core/registry/gates';
 import { createDeployment, deploymentEvents, getDeployment, readToken, type CreateDeploymentInput } from '../../core/serve/deployments';
@@ -253,6 +254,32 @@ describe('serve server (app.inject)', function () {
     let kept = 0;
     for (let i = 0; i < 4000; i++) if (sampled.sample()) kept++;
     assert.ok(Math.abs(kept / 4000 - 0.25) < 0.03, `sampled ${kept}`);
+  });
+
+  it('answers at once while another process holds the store lock, and logs the rows after', async () => {
+    const s = await serve({ name: 'locked', config: { logFlushRows: 1, logFlushMs: 10 } });
+    const locker = new Database(fx.store.location);
+    locker.exec('BEGIN IMMEDIATE');
+    const slowest: number[] = [];
+    try {
+      for (let i = 0; i < 5; i++) {
+        const started = performance.now();
+        const res = await predict(s, { instances: [arrayRow(i)] });
+        slowest.push(performance.now() - started);
+        assert.equal(res.statusCode, 200);
+      }
+      // Each flush used to wait the store's 5 s busy timeout before giving up.
+      assert.ok(Math.max(...slowest) < 2000, `answers took ${slowest.map((t) => t.toFixed(0)).join(', ')} ms`);
+      assert.equal(s.runtime.log.buffered, 5, 'kept for a retry');
+    } finally {
+      locker.exec('COMMIT');
+      locker.close();
+    }
+    for (let waited = 0; readPredictionLogs(fx.store.sql, s.d.id).length < 5 && waited < 5000; waited += 20) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.equal(readPredictionLogs(fx.store.sql, s.d.id).length, 5);
+    assert.equal(s.runtime.log.dropped, 0);
   });
 
   it('samples the log and still judges feedback on unlogged predictions', async () => {
