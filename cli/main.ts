@@ -19,6 +19,7 @@ import { openStore, resolveStorePath } from '../core/store';
 import { compareRuns, resolveRunIds } from '../core/compare/compare';
 import { comparisonMarkdown } from '../core/common/comparison';
 
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- resolved from dist/cli/ at run time; an import would resolve it from the source folder
 const { version } = require('../../package.json') as { version: string };
 
 export { UsageError };
@@ -131,7 +132,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     const known = error instanceof UsageError || error instanceof NotebookFormatError
       || (error instanceof Error && ['ChildStartError', 'StoreError', 'SearchSyntaxError', 'CompareError', 'RegistryError', 'SuiteError', 'DataError'].includes(error.name));
-    process.stderr.write(`labbook: ${known ? (error as Error).message : (error as Error).stack ?? String(error)}\n`);
+    process.stderr.write(`labbook: ${known ? error.message : (error as Error).stack ?? String(error)}\n`);
     return 2;
   }
 }

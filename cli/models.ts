@@ -290,7 +290,7 @@ export function registerModelCommands(program: Command, storePath: () => string)
     .option('--json', 'print JSON')
     .action((name: string, opts: { json?: boolean }) => {
       // `models show NAME --json`: commander hands --json to `models`, which has the same option.
-      const json = opts.json || (models.opts() as { json?: boolean }).json;
+      const json = opts.json || models.opts<{ json?: boolean }>().json;
       process.stdout.write(showModelCommand(storePath(), name, { json }));
     });
 

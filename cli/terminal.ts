@@ -5,6 +5,7 @@
 
 /** Control characters (C0, DEL and C1) replaced by `replacement`. */
 export function scrub(text: string, replacement = '?'): string {
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
   return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, replacement);
 }
 

@@ -85,7 +85,7 @@ export function checkMonitoringParams(params: unknown): { name: string; windowMs
     const dataDriftShare = optionalNumber(t, 'dataDriftShare', isShare, 'a share from 0 to 1', 'thresholds.');
     const conceptDrift = optionalBoolean(t, 'conceptDrift', 'thresholds.');
     thresholds = Object.fromEntries(Object.entries({ errorRate, p95LatencyMs, minAccuracy, minFeedback, dataDrift, dataDriftShare, conceptDrift })
-      .filter(([, v]) => v !== undefined)) as Partial<MonitorThresholds>;
+      .filter(([, v]) => v !== undefined));
   }
   return { name, ...(windowMs !== undefined ? { windowMs } : {}), ...(driftWindow !== undefined ? { driftWindow } : {}), ...(thresholds ? { thresholds } : {}) };
 }

@@ -1,11 +1,13 @@
 /**
  * The workspace service's drift request (protocol.ts, "Drift"): two data files in, a
- * DriftReport out. The report module (core/drift/report, DuckDB) is required on the first
- * request, not at start: the service keeps serving runs and models when DuckDB cannot load.
+ * DriftReport out. The report module (core/drift/report, DuckDB) loads on the first
+ * request (core/engines.ts), not at start: the service keeps serving runs and models when
+ * DuckDB cannot load.
  */
 import * as path from 'node:path';
 import { ErrorCodes, ResponseError } from 'vscode-jsonrpc/node';
 import { DRIFT_METHODS, type DriftOptions, type DriftReport, type DriftSource } from '../common/drift-types';
+import { driftEngine } from '../engines';
 import type { HandlerContext } from './context';
 import { dataFile, invalidParams as bad, isObject, object } from './params';
 import * as protocol from './protocol';
@@ -16,7 +18,7 @@ export interface DriftModule {
 }
 
 export interface DriftHandlerContext extends Pick<HandlerContext, 'connection' | 'cwd'> {
-  /** Tests inject a fake report module here; default: `require('../drift/report')` on first use. */
+  /** Tests inject a fake report module here; default: the drift engine, loaded on first use. */
   loadDrift?: () => DriftModule;
 }
 
@@ -62,14 +64,15 @@ export function checkDriftOptions(value: unknown): WireOptions | undefined {
   }
   if (o.columns !== undefined) {
     if (!Array.isArray(o.columns) || !o.columns.every(isName)) throw bad('options.columns must be an array of column names');
-    out.columns = o.columns as string[];
+    out.columns = o.columns;
   }
   const columnTypes = checkMap(o.columnTypes, 'columnTypes', isColumnType, '"numeric" or "categorical"');
   if (columnTypes) out.columnTypes = columnTypes;
   for (const key of ['target', 'prediction'] as const) {
-    if (o[key] === undefined) continue;
-    if (!isName(o[key])) throw bad(`options.${key} must be a column name of 1 to 1000 characters`);
-    out[key] = o[key] as string;
+    const v = o[key];
+    if (v === undefined) continue;
+    if (!isName(v)) throw bad(`options.${key} must be a column name of 1 to 1000 characters`);
+    out[key] = v;
   }
   if (o.sample !== undefined) {
     if (typeof o.sample !== 'number' || !Number.isInteger(o.sample) || o.sample < 1) throw bad('options.sample must be a whole number of rows >= 1');
@@ -91,10 +94,6 @@ export function checkDriftParams(params: unknown, cwd: string): { reference: str
   return { reference, current, ...(options ? { options } : {}) };
 }
 
-function defaultLoader(): DriftModule {
-  return require('../drift/report') as DriftModule;
-}
-
 /** DriftError (bad options, unusable data) and DataError (a file that cannot be read) are the user's to fix: say what they say. */
 function isUserError(error: unknown): boolean {
   const name = (error as Error)?.name;
@@ -106,7 +105,7 @@ export function registerDriftHandlers(ctx: DriftHandlerContext): void {
   const load = (): DriftModule => {
     if (drift) return drift;
     try {
-      drift = (ctx.loadDrift ?? defaultLoader)();
+      drift = (ctx.loadDrift ?? driftEngine)();
     } catch (error) {
       throw new ResponseError(ErrorCodes.InternalError, `Drift reports are not available: the drift module (DuckDB) did not load: ${(error as Error).message}`);
     }

@@ -1,15 +1,16 @@
 /**
- * The workspace service's data quality requests (protocol.ts, "Data quality"). The
- * profiler (core/quality/profile, DuckDB) is required on the first request, not at start:
- * the service keeps serving runs and models when DuckDB cannot load on this machine.
+ * The workspace service's data quality requests (protocol.ts, "Data quality"). DuckDB
+ * loads on the first profile or suite (core/engines.ts), not at start: the service keeps
+ * serving runs and models when DuckDB cannot load on this machine.
  */
 import * as path from 'node:path';
 import { ErrorCodes, ResponseError } from 'vscode-jsonrpc/node';
 import type { DatasetProfile } from '../quality/types';
-import type { Suite, ValidationResult } from '../quality/suite';
+import { inferSuite, validate, type Suite, type ValidationResult } from '../quality/suite';
+import { listSuites, loadSuite, saveSuite } from '../quality/suite-io';
+import { profileFile } from '../quality/profile';
 import { applyValidation } from '../quality/dimensions';
-import { getDataset, listDatasets, runsUsingDataset } from '../quality/datasets';
-import { snapshotArtifactName } from '../quality/datasets';
+import { getDataset, listDatasets, runsUsingDataset, snapshotArtifactName } from '../quality/datasets';
 import type { Store } from '../store';
 import type { HandlerContext } from './context';
 import { dataFile, invalidParams as bad, object } from './params';
@@ -29,9 +30,9 @@ export interface SuiteModule {
 
 /** Data set versions live in the store; suites in the `suites` folder beside the store file. */
 export interface QualityHandlerContext extends Pick<HandlerContext, 'connection' | 'currentStore' | 'storePath' | 'cwd'> {
-  /** Tests inject a fake profiler here; default: `require('../quality/profile')` on first use. */
+  /** Tests inject a fake profiler here; default: core/quality/profile (DuckDB loads with the first profile). */
   loadProfiler?: () => ProfileModule;
-  /** Tests inject fake suites here; default: `require('../quality/suite')` on first use. */
+  /** Tests inject fake suites here; default: core/quality/suite. */
   loadSuites?: () => SuiteModule;
 }
 
@@ -40,7 +41,7 @@ export function checkProfileParams(params: unknown, cwd: string): { file: string
   const p = object(params);
   if (p.label !== undefined && (typeof p.label !== 'string' || p.label === '' || p.label.length > 1000)) throw bad('label must be a column name of 1 to 1000 characters');
   if (p.suite !== undefined && (typeof p.suite !== 'string' || p.suite === '' || p.suite.length > 200)) throw bad('suite must be a suite name of 1 to 200 characters');
-  return { file: dataFile(p.path, 'path', cwd), label: p.label as string | undefined, suite: p.suite as string | undefined };
+  return { file: dataFile(p.path, 'path', cwd), label: p.label, suite: p.suite };
 }
 
 function checkDatasetVersion(params: unknown): asserts params is { name: string; version: number } {
@@ -54,7 +55,7 @@ function suiteProblem(error: unknown): ResponseError<void> {
 }
 
 function defaultLoader(): ProfileModule {
-  return require('../quality/profile') as ProfileModule;
+  return { profileFile };
 }
 
 export function registerQualityHandlers(ctx: QualityHandlerContext): void {
@@ -71,12 +72,11 @@ export function registerQualityHandlers(ctx: QualityHandlerContext): void {
 
   const loadSuites = (): SuiteModule => {
     load();
-    return (ctx.loadSuites ?? (() => require('../quality/suite') as SuiteModule))();
+    return (ctx.loadSuites ?? (() => ({ inferSuite, validate })))();
   };
-  // suite-io reads suites with core/quality/suite, which loads DuckDB: required on first use.
-  const suiteFiles = (): typeof import('../quality/suite-io') => {
+  const suiteFiles = () => {
     load();
-    return require('../quality/suite-io') as typeof import('../quality/suite-io');
+    return { listSuites, loadSuite, saveSuite };
   };
   const storeFile = (): string => {
     const file = ctx.storePath();

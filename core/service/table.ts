@@ -121,7 +121,8 @@ export function checkRunsTableQuery(p: unknown): string | undefined {
     return 'experimentIds must be an array of integer experiment ids';
   }
   for (const key of ['filter', 'orderBy'] as const) {
-    if (q[key] !== undefined && (typeof q[key] !== 'string' || (q[key] as string).length > 10_000)) {
+    const value = q[key];
+    if (value !== undefined && (typeof value !== 'string' || value.length > 10_000)) {
       return `${key} must be a string (the runs search language) of at most 10000 characters`;
     }
   }
