@@ -19,7 +19,7 @@ import {
   X_AXIS_TITLES, type ChartSpec, type RunSeries, type XAxis,
 } from './charts';
 import { isToCompareView, type FromCompareView, type RunComparisonData } from './protocol';
-import { button, el, section } from '../shared/dom';
+import { actionLink, button, el, section } from '../shared/dom';
 import { chartError, errorView, noticeLine, showLoading, showNotice } from '../shared/notice';
 import { embedChart } from '../shared/vega';
 
@@ -90,12 +90,7 @@ function swatch(color: string): HTMLElement {
 }
 
 function runHeader(run: RunComparisonData['comparison']['runs'][number], series: RunSeries): HTMLElement {
-  const link = el('a', { className: 'run-link', text: run.name, title: `Open run ${run.id}` });
-  link.href = '#';
-  link.addEventListener('click', (event) => {
-    event.preventDefault();
-    vscode.postMessage({ type: 'openRun', runId: run.id });
-  });
+  const link = actionLink({ className: 'run-link', text: run.name, title: `Open run ${run.id}` }, () => vscode.postMessage({ type: 'openRun', runId: run.id }));
   return el('th', { className: 'run-col' }, el('div', { className: 'run-head' }, swatch(series.color), link), el('div', { className: 'run-id', text: run.id.slice(0, 8), title: run.id }));
 }
 

@@ -12,7 +12,7 @@ import {
   isToDataQualityView, SEVERITIES, type ColumnProfile, type DatasetProfile, type FromDataQualityView, type QualityIssue, type RuleResult,
   type Severity, type ValidationResult,
 } from './protocol';
-import { button, el, section, table } from '../shared/dom';
+import { actionLink, button, el, onActivate, section, table } from '../shared/dom';
 import { busyState } from '../shared/busy';
 import { columnNavigation } from '../shared/column-navigation';
 import { bytes, count, percent, scoreGrade as grade, seconds, stat, valueText } from '../shared/format';
@@ -289,13 +289,7 @@ function chips(names: string[]): HTMLElement {
 /** A column's name that opens its detail view (plain text when there is no such column). */
 function columnLink(name: string): HTMLElement {
   if (!current?.profile.columns.some((c) => c.name === name)) return el('span', { className: 'column-name', text: name });
-  const a = el('a', { className: 'link column-link', text: name, title: `Show column ${name}` });
-  a.href = '#';
-  a.addEventListener('click', (event) => {
-    event.preventDefault();
-    openColumn(name);
-  });
-  return a;
+  return actionLink({ className: 'link column-link', text: name, title: `Show column ${name}` }, () => openColumn(name));
 }
 
 function issueItem(issue: QualityIssue): HTMLElement {
@@ -376,14 +370,7 @@ function columnCard(profile: DatasetProfile, column: ColumnProfile): HTMLElement
       el('span', { className: 'card-distinct' }, el('span', { className: 'label', text: 'distinct ' }), el('span', { text: count(column.distinct) }))),
     el('div', { className: 'card-flags' }, ...flags(column).map((f) => el('span', { className: 'flag', text: f }))),
     chart);
-  const open = () => openColumn(column.name);
-  card.addEventListener('click', open);
-  card.addEventListener('keydown', (event) => {
-    if (event.key === 'Enter' || event.key === ' ') {
-      event.preventDefault();
-      open();
-    }
-  });
+  onActivate(card, () => openColumn(column.name));
   return card;
 }
 
@@ -476,16 +463,7 @@ function renderColumn(name: string): boolean {
   return true;
 }
 
-const navigation = columnNavigation({
-  column: () => ui.column,
-  setColumn: (name) => {
-    ui.column = name;
-    saveUi();
-  },
-  hasContent: () => current !== undefined,
-  renderOverview,
-  renderColumn,
-});
+const navigation = columnNavigation({ ui, saveUi, hasContent: () => current !== undefined, renderOverview, renderColumn });
 const openColumn = (name: string): void => navigation.open(name);
 const closeColumn = (): void => navigation.close();
 const render = (): void => navigation.render();

@@ -14,7 +14,7 @@ import {
   binLabel, binShares, distributionSvg, isToDriftView, METHOD_NAMES, verdictOf, VERDICT_TEXT,
   type ColumnDrift, type DriftFiles, type DriftReport, type FromDriftView, type PredictionQuality, type Side,
 } from './protocol';
-import { button, el, section, table } from '../shared/dom';
+import { actionLink, button, el, onActivate, section, table } from '../shared/dom';
 import { busyState } from '../shared/busy';
 import { columnNavigation } from '../shared/column-navigation';
 import { chartConfig } from '../shared/charts';
@@ -88,12 +88,7 @@ const finalizeCharts = (): void => charts.finalizeAll();
 
 function sideLine(side: Side, files: DriftFiles, report: DriftReport): HTMLElement {
   const info = report[side];
-  const link = el('a', { className: `link open-${side}`, text: files[side].path, title: `Open ${info.source}` });
-  link.href = '#';
-  link.addEventListener('click', (event) => {
-    event.preventDefault();
-    vscode.postMessage({ type: 'openFile', side });
-  });
+  const link = actionLink({ className: `link open-${side}`, text: files[side].path, title: `Open ${info.source}` }, () => vscode.postMessage({ type: 'openFile', side }));
   const rows = `${count(info.rows)} rows${info.sampled !== undefined ? `, sampled to ${count(info.sampled)}` : ''}`;
   return el('div', { className: `side-line ${side}` },
     el('span', { className: `side-swatch ${side}` }),
@@ -275,14 +270,7 @@ function columnRow(c: ColumnDrift): HTMLElement {
   cells.push(el('td', { className: 'col-verdict' }, verdictChip(c)));
   cells.push(el('td', { className: 'col-dist' }, c.bins.length ? distributionSvg(c, 120, 26, 'dp') : el('span', { className: 'empty', text: 'no values' })));
   row.append(...cells);
-  const open = () => openColumn(c.name);
-  row.addEventListener('click', open);
-  row.addEventListener('keydown', (event) => {
-    if (event.key === 'Enter' || event.key === ' ') {
-      event.preventDefault();
-      open();
-    }
-  });
+  onActivate(row, () => openColumn(c.name));
   return row;
 }
 
@@ -339,13 +327,7 @@ function renderOverview(): void {
 /** A column's name that opens its detail view (plain text when there is no such column). */
 function columnLink(name: string): HTMLElement {
   if (!current?.report.columns.some((c) => c.name === name)) return el('span', { className: 'column-name', text: name });
-  const a = el('a', { className: 'link column-link column-name', text: name, title: `Show column ${name}` });
-  a.href = '#';
-  a.addEventListener('click', (event) => {
-    event.preventDefault();
-    openColumn(name);
-  });
-  return a;
+  return actionLink({ className: 'link column-link column-name', text: name, title: `Show column ${name}` }, () => openColumn(name));
 }
 
 // ---- column detail ----
@@ -485,16 +467,7 @@ function renderColumn(name: string): boolean {
   return true;
 }
 
-const navigation = columnNavigation({
-  column: () => ui.column,
-  setColumn: (name) => {
-    ui.column = name;
-    saveUi();
-  },
-  hasContent: () => current !== undefined,
-  renderOverview,
-  renderColumn,
-});
+const navigation = columnNavigation({ ui, saveUi, hasContent: () => current !== undefined, renderOverview, renderColumn });
 const openColumn = (name: string): void => navigation.open(name);
 const closeColumn = (): void => navigation.close();
 const render = (): void => navigation.render();

@@ -12,7 +12,7 @@ import type { Result } from 'vega-embed';
 import { formatMetric } from '../../core/common/format';
 import type { HoldoutMetric } from '../../core/registry/types';
 import { isToModelCardView, MAX_FIELD_CHARS, type FromModelCardView, type ModelCard } from './protocol';
-import { button, el, section, table } from '../shared/dom';
+import { actionLink, button, el, section, table } from '../shared/dom';
 import { chartError, errorView, noticeLine, showLoading, showNotice } from '../shared/notice';
 import { embedChart } from '../shared/vega';
 
@@ -71,12 +71,7 @@ function detailsSection(card: ModelCard): HTMLElement {
   row('Description', d.description ? el('span', { className: 'prose', text: d.description }) : el('span', { className: 'empty', text: 'none' }));
   row('Version', `v${card.version} · ${card.stage}${card.aliases.length ? ` · ${card.aliases.map((a) => `@${a}`).join(' ')}` : ''}`);
   row('Created', `${when(d.createdAt)} by ${d.createdBy}`);
-  const run = el('a', { className: 'link run-link', text: d.runName, title: `Open run ${d.runId}` });
-  run.href = '#';
-  run.addEventListener('click', (event) => {
-    event.preventDefault();
-    vscode.postMessage({ type: 'openRun', runId: d.runId });
-  });
+  const run = actionLink({ className: 'link run-link', text: d.runName, title: `Open run ${d.runId}` }, () => vscode.postMessage({ type: 'openRun', runId: d.runId }));
   row('Source run', run, el('span', { className: 'sub', text: ` ${d.experiment} · ${d.runId.slice(0, 8)}` }));
   row('Git commit', d.gitCommit ? el('code', { text: d.gitCommit.slice(0, 12), title: d.gitCommit }) : el('span', { className: 'empty', text: 'unknown' }));
   row('Framework', d.framework);

@@ -15,7 +15,7 @@ import type { GateResult, ModelTransition, ModelVersionItem } from '../../core/s
 import {
   HOLDOUT_METRICS, isHoldoutMetric, isToRegistryView, type FromRegistryView, type GatesConfig, type HoldoutMetric, type ModelDetails, type StageGates, type VersionLineage,
 } from './protocol';
-import { el } from '../shared/dom';
+import { actionLink, el, onActivate } from '../shared/dom';
 import { errorView, noticeLine, showLoading, showNotice } from '../shared/notice';
 
 declare function acquireVsCodeApi(): { postMessage(message: FromRegistryView): void; setState(s: unknown): void; getState(): unknown };
@@ -36,14 +36,10 @@ function button(label: string, onClick: () => void, attrs: Record<string, string
   return node;
 }
 
+/** The version rows are clickable (they select the version): a link in a row acts alone. */
 function link(text: string, title: string, onClick: () => void, className = 'link'): HTMLAnchorElement {
-  const a = el('a', { text, title, className });
-  a.href = '#';
-  a.addEventListener('click', (event) => {
-    event.preventDefault();
-    event.stopPropagation();
-    onClick();
-  });
+  const a = actionLink({ text, title, className }, onClick);
+  a.addEventListener('click', (event) => event.stopPropagation());
   return a;
 }
 
@@ -161,8 +157,7 @@ function renderVersions(d: ModelDetails): void {
     row.dataset.version = String(v.version);
     row.tabIndex = 0;
     row.setAttribute('aria-selected', String(v.version === ui.selected));
-    row.addEventListener('click', () => select(v.version));
-    row.addEventListener('keydown', (event) => { if (event.key === 'Enter' || event.key === ' ') { event.preventDefault(); select(v.version); } });
+    onActivate(row, () => select(v.version));
     const run = el('td', { className: 'run' },
       link(v.runName, `Open run ${v.runId}`, () => vscode.postMessage({ type: 'openRun', runId: v.runId }), 'link run-link'),
       el('div', { className: 'sub', text: `${v.experiment} · ${v.runId.slice(0, 8)}`, title: v.runId }));

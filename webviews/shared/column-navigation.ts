@@ -6,10 +6,10 @@
  */
 
 export interface ColumnNavigationHooks {
-  /** The open column (from the saved UI state), or null for the overview. */
-  column(): string | null;
-  /** Records the open column in the saved UI state. */
-  setColumn(name: string | null): void;
+  /** The panel's UI state: `column` is the open column, or null for the overview. */
+  ui: { column: string | null };
+  /** Saves the UI state in the webview state. */
+  saveUi(): void;
   /** Something to show has arrived. */
   hasContent(): boolean;
   renderOverview(): void;
@@ -26,27 +26,31 @@ export interface ColumnNavigation {
 
 export function columnNavigation(hooks: ColumnNavigationHooks): ColumnNavigation {
   let overviewScroll = 0;
+  const setColumn = (name: string | null): void => {
+    hooks.ui.column = name;
+    hooks.saveUi();
+  };
   const close = (): void => {
-    hooks.setColumn(null);
+    setColumn(null);
     hooks.renderOverview();
     window.scrollTo(0, overviewScroll);
   };
   window.addEventListener('keydown', (event) => {
-    if (event.key === 'Escape' && hooks.column() !== null && hooks.hasContent()) close();
+    if (event.key === 'Escape' && hooks.ui.column !== null && hooks.hasContent()) close();
   });
   return {
     open(name) {
       overviewScroll = window.scrollY;
-      hooks.setColumn(name);
+      setColumn(name);
       if (hooks.renderColumn(name)) window.scrollTo(0, 0);
     },
     close,
     render() {
       if (!hooks.hasContent()) return;
       const scrollY = window.scrollY;
-      const column = hooks.column();
+      const column = hooks.ui.column;
       if (column === null || !hooks.renderColumn(column)) {
-        hooks.setColumn(null);
+        setColumn(null);
         hooks.renderOverview();
       }
       window.scrollTo(0, scrollY);

@@ -18,6 +18,31 @@ export function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: Element
   return node;
 }
 
+/**
+ * A link that acts in the page (opens a run, a file, a column's detail view) instead of
+ * navigating: `href="#"` keeps it focusable and drawn as a link, and the click goes no further.
+ */
+export function actionLink(props: ElementProps, onClick: () => void): HTMLAnchorElement {
+  const a = el('a', props);
+  a.href = '#';
+  a.addEventListener('click', (event) => {
+    event.preventDefault();
+    onClick();
+  });
+  return a;
+}
+
+/** Makes a card or a table row act like a button: a click, Enter or Space runs `action` (give it a tabIndex). */
+export function onActivate(node: HTMLElement, action: () => void): void {
+  node.addEventListener('click', () => action());
+  node.addEventListener('keydown', (event) => {
+    if (event.key === 'Enter' || event.key === ' ') {
+      event.preventDefault();
+      action();
+    }
+  });
+}
+
 /** A `<vscode-button>` (vscode-elements) with attributes such as `secondary` or `disabled`. */
 export function button(label: string, onClick: () => void, attrs: Record<string, string> = {}): HTMLElement {
   const node = document.createElement('vscode-button');
