@@ -3,7 +3,8 @@
  *
  *   labbook deploy NAME[@stage|@alias|/VERSION] [--port P] [--host H] [--name N]
  *          [--strategy single|canary|ab|shadow|bluegreen] [--candidate REF] [--weight PERCENT]
- *          [--body-limit BYTES] [--log-sampling SHARE] [--seed N] [--reason TEXT] [--json]
+ *          [--body-limit BYTES] [--log-sampling SHARE]
+ *          [--log-retention-rows N] [--log-retention-days DAYS] [--seed N] [--reason TEXT] [--json]
  *   labbook deployments [--all] [--json]
  *   labbook deployment show NAME [--json]
  *   labbook deployment shift NAME --weight PERCENT [--reason TEXT]
@@ -104,12 +105,14 @@ export function registerDeployCommands(program: Command, storePath: () => string
     .option('--weight <percent>', 'percent of requests for the candidate (canary default 10, ab 50, bluegreen 0 or 100)')
     .option('--body-limit <bytes>', 'largest request body accepted', String(1024 * 1024))
     .option('--log-sampling <share>', 'share of requests written to the prediction log, 0..1', '1')
+    .option('--log-retention-rows <n>', 'newest prediction-log rows kept per deployment', '1000000')
+    .option('--log-retention-days <days>', 'prediction-log rows older than this are deleted', '30')
     .option('--seed <n>', 'seed of the random split of requests without a key')
     .option('--reason <text>', 'why, recorded with the deployment')
     .option('--json', 'print the deployment as JSON')
     .action(async (ref: string, opts: {
       name?: string; port: string; host: string; strategy?: Strategy; candidate?: string; weight?: string; bodyLimit: string;
-      logSampling: string; seed?: string; reason?: string; json?: boolean;
+      logSampling: string; logRetentionRows: string; logRetentionDays: string; seed?: string; reason?: string; json?: boolean;
     }) => {
       const path = existingStore(storePath(), 'no model has been registered');
       const d = await handled(() => startDeployment(path, {
@@ -119,6 +122,8 @@ export function registerDeployCommands(program: Command, storePath: () => string
         config: {
           bodyLimit: number(opts.bodyLimit, '--body-limit', (n) => Number.isInteger(n) && n >= 1),
           logSampling: number(opts.logSampling, '--log-sampling', (n) => n >= 0 && n <= 1),
+          logRetentionRows: number(opts.logRetentionRows, '--log-retention-rows', (n) => Number.isSafeInteger(n) && n >= 1),
+          logRetentionDays: number(opts.logRetentionDays, '--log-retention-days', (n) => Number.isFinite(n) && n > 0),
           seed: opts.seed === undefined ? null : number(opts.seed, '--seed', Number.isSafeInteger),
         },
         reason: opts.reason ?? null,

@@ -45,6 +45,10 @@ export interface ServeConfig {
   logFlushRows: number;
   /** ...or this many milliseconds after the first buffered row. */
   logFlushMs: number;
+  /** The prediction log keeps at most this many rows of the deployment (the newest). */
+  logRetentionRows: number;
+  /** ...and none older than this many days. */
+  logRetentionDays: number;
   /** Seed of the router's random split for requests without a key (null: random). */
   seed: number | null;
 }
@@ -55,6 +59,10 @@ export const DEFAULT_SERVE_CONFIG: ServeConfig = {
   logSampling: 1,
   logFlushRows: 500,
   logFlushMs: 250,
+  // A million rows is a few hundred MB at most and weeks of a busy local server; the
+  // monitor reads only the newest few thousand.
+  logRetentionRows: 1_000_000,
+  logRetentionDays: 30,
   seed: null,
 };
 

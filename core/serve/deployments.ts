@@ -197,6 +197,10 @@ function checkConfig(config: Partial<ServeConfig> | undefined): ServeConfig {
   positive(c.maxInstances, 'the instance limit');
   positive(c.logFlushRows, 'the log batch size');
   positive(c.logFlushMs, 'the log flush interval');
+  positive(c.logRetentionRows, 'the prediction log retention (rows)');
+  if (typeof c.logRetentionDays !== 'number' || !(c.logRetentionDays > 0) || !Number.isFinite(c.logRetentionDays)) {
+    throw new ServeError('INVALID', `the prediction log retention (days) must be a number > 0, got ${c.logRetentionDays}`);
+  }
   if (typeof c.logSampling !== 'number' || !(c.logSampling >= 0 && c.logSampling <= 1)) throw new ServeError('INVALID', `the log sampling share must be from 0 to 1, got ${c.logSampling}`);
   if (c.seed !== null && !Number.isSafeInteger(c.seed)) throw new ServeError('INVALID', `the seed must be a whole number, got ${c.seed}`);
   return c;

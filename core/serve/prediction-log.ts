@@ -14,6 +14,10 @@ export interface PredictionLogOptions {
   flushRows: number;
   flushMs: number;
   sampling: number;
+  /** Bounds of the log per deployment, enforced after writes (see prunePredictionLogs). */
+  retention?: { rows: number; days: number };
+  /** Least time between two prunes; default a minute. */
+  pruneEveryMs?: number;
   random?: () => number;
   onError?: (error: Error, dropped: number) => void;
 }
@@ -74,6 +78,7 @@ export class PredictionLogWriter {
         // would hold every request behind it. Fail at once and retry after flushMs instead.
       }, { waitMs: 0 });
       this.written += rows.length;
+      this.pruneNow(rows);
     } catch (error) {
       // Another process holds the write lock (a long transaction): keep the rows and try
       // again shortly, up to a bound; anything else, or too much waiting, is dropped.
@@ -90,12 +95,57 @@ export class PredictionLogWriter {
     }
   }
 
+  private lastPrune = 0;
+  private writtenSincePrune = 0;
+
+  /**
+   * Keeps the log within its retention, now and then: every `pruneEveryMs`, or sooner when
+   * a tenth of the row bound was written since. A failed prune is retried next time.
+   */
+  private pruneNow(rows: readonly PredictionLog[]): void {
+    const retention = this.options.retention;
+    if (!retention) return;
+    this.writtenSincePrune += rows.length;
+    const now = Date.now();
+    if (now - this.lastPrune < (this.options.pruneEveryMs ?? 60_000) && this.writtenSincePrune < retention.rows / 10) return;
+    try {
+      for (const deploymentId of new Set(rows.map((r) => r.deploymentId))) {
+        this.pruned += prunePredictionLogs(this.sql, deploymentId, { maxRows: retention.rows, maxAgeMs: retention.days * 86_400_000, now });
+      }
+      this.lastPrune = now;
+      this.writtenSincePrune = 0;
+    } catch (error) {
+      if (!isBusy(error)) this.options.onError?.(error as Error, 0);
+    }
+  }
+
+  pruned = 0;
+
   /** Writes what is buffered (once: a locked store then drops it) and takes no more rows. */
   close(): void {
     if (this.closed) return;
     this.closed = true;
     this.flush();
   }
+}
+
+/**
+ * Deletes a deployment's prediction-log rows beyond its retention: older than `maxAgeMs`,
+ * and all but the newest `maxRows`; feedback goes with its prediction. Returns the rows
+ * deleted. Asks for the lock without waiting, like the writes.
+ */
+export function prunePredictionLogs(sql: SqlAccess, deploymentId: number, retention: { maxRows: number; maxAgeMs: number; now?: number }): number {
+  const cutoff = (retention.now ?? Date.now()) - retention.maxAgeMs;
+  return sql.transaction(() => {
+    // The newest row past the bound: it and everything older go (ties with it included).
+    const boundary = sql.get<{ at: number }>(
+      'SELECT at FROM prediction_logs WHERE deployment_id = ? ORDER BY at DESC LIMIT 1 OFFSET ?', deploymentId, retention.maxRows);
+    const where = boundary ? '(at < ? OR at <= ?)' : 'at < ?';
+    const args = boundary ? [cutoff, boundary.at] : [cutoff];
+    sql.run(`DELETE FROM feedback WHERE deployment_id = ? AND id IN (
+      SELECT id FROM prediction_logs WHERE deployment_id = ? AND ${where})`, deploymentId, deploymentId, ...args);
+    return sql.run(`DELETE FROM prediction_logs WHERE deployment_id = ? AND ${where}`, deploymentId, ...args).changes;
+  }, { waitMs: 0 });
 }
 
 /** Stores (or replaces) the ground truth of one prediction. */

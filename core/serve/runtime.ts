@@ -89,6 +89,7 @@ export class ServingRuntime {
     this.metrics = new ServeMetrics(deployment.name, models.primary.signature.task);
     this.log = new PredictionLogWriter(store.sql, {
       flushRows: deployment.config.logFlushRows, flushMs: deployment.config.logFlushMs, sampling: deployment.config.logSampling,
+      retention: { rows: deployment.config.logRetentionRows, days: deployment.config.logRetentionDays },
       random: this.random,
       onError: (error, dropped) => {
         this.metrics.logDropped.inc({}, dropped);

@@ -12,7 +12,7 @@ import type { FastifyInstance } from 'fastify';
 import { gatesPath } from '../../core/registry/gates';
 import { createDeployment, deploymentEvents, getDeployment, readToken, type CreateDeploymentInput } from '../../core/serve/deployments';
 import { parsePrometheusText } from '../../core/serve/metrics';
-import { PredictionLogWriter, readPredictionLogs } from '../../core/serve/prediction-log';
+import { PredictionLogWriter, prunePredictionLogs, readPredictionLogs } from '../../core/serve/prediction-log';
 import type { SqlAccess } from '../../core/store/types';
 import type { PredictionLog } from '../../core/common/serve-types';
 import { ServingRuntime } from '../../core/serve/runtime';
@@ -280,6 +280,33 @@ describe('serve server (app.inject)', function () {
     }
     assert.equal(readPredictionLogs(fx.store.sql, s.d.id).length, 5);
     assert.equal(s.runtime.log.dropped, 0);
+  });
+
+  it('keeps the prediction log within its retention: the newest rows, none too old', async () => {
+    const s = await serve({ name: 'retained', config: { logRetentionRows: 30, logRetentionDays: 1 } });
+    for (let i = 0; i < 8; i++) await predict(s, { instances: Array.from({ length: 10 }, (_, j) => arrayRow(i * 10 + j)) });
+    s.runtime.log.flush();
+    const kept = readPredictionLogs(fx.store.sql, s.d.id);
+    assert.ok(kept.length <= 30 && kept.length >= 20, `kept ${kept.length} of 80 rows`);
+    // What is kept is the newest: the last request's rows are all there.
+    const last = (await predict(s, { instances: [arrayRow(99)] })).json() as { id: string };
+    s.runtime.log.flush();
+    assert.ok(readPredictionLogs(fx.store.sql, s.d.id).some((r) => r.id === last.id));
+    // Age: rows from two days ago go at the next prune, whatever the count.
+    const old = Date.now() - 2 * 86_400_000;
+    fx.store.sql.run('UPDATE prediction_logs SET at = ? WHERE deployment_id = ?', old, s.d.id);
+    const before = readPredictionLogs(fx.store.sql, s.d.id).length;
+    assert.ok(before > 0);
+    assert.equal(prunePredictionLogs(fx.store.sql, s.d.id, { maxRows: 1000, maxAgeMs: 86_400_000 }), before);
+    assert.equal(readPredictionLogs(fx.store.sql, s.d.id).length, 0);
+    assert.ok(s.runtime.log.pruned > 0);
+  });
+
+  it('refuses a retention that is not positive, naming it', () => {
+    assert.throws(() => createDeployment(fx.store, { ref: `${MODEL}/1`, port: 0, name: 'bad-retention', config: { logRetentionDays: 0 } }),
+      /prediction log retention \(days\) must be a number > 0, got 0/);
+    assert.throws(() => createDeployment(fx.store, { ref: `${MODEL}/1`, port: 0, name: 'bad-rows', config: { logRetentionRows: 1.5 } }),
+      /prediction log retention \(rows\) must be a whole number >= 1, got 1.5/);
   });
 
   it('samples the log and still judges feedback on unlogged predictions', async () => {
