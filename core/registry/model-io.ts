@@ -12,13 +12,18 @@
  */
 import type { LayersModel } from '@tensorflow/tfjs';
 import type { RunStore } from '../store';
-import { tfjs, type Tfjs } from '../engines';
+import { tfjs as loadTfjs } from '../engines';
 import {
   RegistryError, type FeatureSpec, type Holdout, type HoldoutInfo, type ModelSignature,
 } from './types';
 
-/** `@tensorflow/tfjs`, loaded on first use (core/engines.ts). */
-export { tfjs, type Tfjs };
+export type Tfjs = typeof import('@tensorflow/tfjs');
+
+/**
+ * `@tensorflow/tfjs`, loaded on first use (core/engines.ts). Declared here with its own
+ * type so that the SDK's declarations (which notebooks type-check) do not reach engines.ts.
+ */
+export const tfjs: () => Tfjs = loadTfjs;
 
 export const MODEL_JSON = 'model.json';
 export const WEIGHTS_BIN = 'weights.bin';
