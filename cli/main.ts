@@ -120,8 +120,39 @@ export function buildProgram(): Command {
   return program;
 }
 
+/**
+ * The first word that names no command, walking command groups (`deployment`, `suite`):
+ * commander answers `labbook anything --help` with the top-level help and exit 0, which
+ * hides a typo in a CI script. Options before a command word are the program's own.
+ */
+export function unknownCommand(program: Command, argv: readonly string[]): { word: string; under: Command } | null {
+  let command = program;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--') return null;
+    if (arg.startsWith('-')) {
+      const option = command.options.find((o) => o.long === arg.split('=')[0] || o.short === arg);
+      if (option && (option.required || option.optional) && !arg.includes('=')) i++; // its value
+      continue;
+    }
+    if (command.commands.length === 0) return null; // an operand of a leaf command
+    if (arg === 'help') return null; // commander's own `help [command]`
+    const next = command.commands.find((c) => c.name() === arg || c.aliases().includes(arg));
+    if (!next) return { word: arg, under: command };
+    command = next;
+  }
+  return null;
+}
+
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
+  const unknown = unknownCommand(program, argv);
+  if (unknown) {
+    const where = unknown.under === program ? 'labbook' : `labbook ${unknown.under.name()}`;
+    const names = unknown.under.commands.map((c) => c.name()).filter((n) => n !== 'help');
+    process.stderr.write(`labbook: unknown command '${unknown.word}' for ${where}; the commands are: ${names.join(', ')} (see \`${where} --help\`)\n`);
+    return 2;
+  }
   try {
     await program.parseAsync(argv, { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : 0;

@@ -185,6 +185,17 @@ describe('labbook CLI', function () {
     assert.match(r4.stderr, /Cannot read notebook .*missing\.ipynb/);
   });
 
+  it('fails on unknown commands, naming them, with or without --help', () => {
+    for (const args of [['anything'], ['anything', '--help'], ['--store', 'x.db', 'anything', '-h'], ['deployment', 'bogus', '--help']]) {
+      const r = labbook(args);
+      assert.equal(r.code, 2, args.join(' '));
+      assert.match(r.stderr, new RegExp(`unknown command '${args.includes('bogus') ? 'bogus' : 'anything'}'`));
+      assert.equal(r.stdout, '', 'no help text that would read as success');
+    }
+    assert.match(labbook(['deployment', 'bogus']).stderr, /for labbook deployment; the commands are: show, shift/);
+    for (const args of [['--help'], ['help'], ['runs', '--help'], ['deployment', 'show', '--help']]) assert.equal(labbook(args).code, 0, args.join(' '));
+  });
+
   it('lists nothing, and creates no store, when there is none', () => {
     const store = path.join(dir, 'none', 'labbook.db');
     const r = labbook(['--store', store, 'runs', '--json']);
