@@ -54,3 +54,21 @@ export async function guarded<T>(fn: () => T | Promise<T>): Promise<T> {
     throw toResponseError(error);
   }
 }
+
+/**
+ * A module a group of handlers loads on its first request, so that the service starts
+ * without it. A failed load is InternalError saying what is `unavailable`, and is tried
+ * again on the next request.
+ */
+export function onFirstUse<T>(load: () => T, unavailable: string): () => T {
+  let loaded: T | undefined;
+  return () => {
+    if (loaded) return loaded;
+    try {
+      loaded = load();
+    } catch (error) {
+      throw new ResponseError(ErrorCodes.InternalError, `${unavailable}: ${(error as Error).message}`);
+    }
+    return loaded;
+  };
+}

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { ErrorCodes, ResponseError } from 'vscode-jsonrpc/node';
 import { DRIFT_METHODS, type DriftOptions, type DriftReport, type DriftSource } from '../common/drift-types';
 import { driftEngine } from '../engines';
-import type { HandlerContext } from './context';
+import { onFirstUse, type HandlerContext } from './context';
 import { dataFile, invalidParams as bad, isObject, object } from './params';
 import * as protocol from './protocol';
 
@@ -101,16 +101,7 @@ function isUserError(error: unknown): boolean {
 }
 
 export function registerDriftHandlers(ctx: DriftHandlerContext): void {
-  let drift: DriftModule | undefined;
-  const load = (): DriftModule => {
-    if (drift) return drift;
-    try {
-      drift = (ctx.loadDrift ?? driftEngine)();
-    } catch (error) {
-      throw new ResponseError(ErrorCodes.InternalError, `Drift reports are not available: the drift module (DuckDB) did not load: ${(error as Error).message}`);
-    }
-    return drift;
-  };
+  const load = onFirstUse<DriftModule>(ctx.loadDrift ?? driftEngine, 'Drift reports are not available: the drift module (DuckDB) did not load');
 
   ctx.connection.onRequest(protocol.CompareDataForDrift, async (params) => {
     const { reference, current, options } = checkDriftParams(params, ctx.cwd());

@@ -12,7 +12,7 @@ import { profileFile } from '../quality/profile';
 import { applyValidation } from '../quality/dimensions';
 import { getDataset, listDatasets, runsUsingDataset, snapshotArtifactName } from '../quality/datasets';
 import type { Store } from '../store';
-import type { HandlerContext } from './context';
+import { onFirstUse, type HandlerContext } from './context';
 import { dataFile, invalidParams as bad, object } from './params';
 import * as protocol from './protocol';
 
@@ -59,16 +59,7 @@ function defaultLoader(): ProfileModule {
 }
 
 export function registerQualityHandlers(ctx: QualityHandlerContext): void {
-  let profiler: ProfileModule | undefined;
-  const load = (): ProfileModule => {
-    if (profiler) return profiler;
-    try {
-      profiler = (ctx.loadProfiler ?? defaultLoader)();
-    } catch (error) {
-      throw new ResponseError(ErrorCodes.InternalError, `Data profiling is not available: the profiler (DuckDB) did not load: ${(error as Error).message}`);
-    }
-    return profiler;
-  };
+  const load = onFirstUse(ctx.loadProfiler ?? defaultLoader, 'Data profiling is not available: the profiler (DuckDB) did not load');
 
   const loadSuites = (): SuiteModule => {
     load();
