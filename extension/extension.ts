@@ -141,6 +141,7 @@ function startIntegrationSuites(extensionPath: string, log: vscode.LogOutputChan
   setTimeout(() => {
     try {
       // A computed path, so the bundler leaves this require alone.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- the runner and mocha load only under the launcher, never bundled
       const runner = require(runnerPath) as { runSuites(dir: string, report: string): Promise<void> };
       runner.runSuites(suitesDir, reportFile).then(
         () => log.info('Integration suites finished.'),

@@ -115,9 +115,10 @@ export class DriftFeature extends Disposable {
     }
     current ??= await this.pick('current');
     if (!current) return undefined;
+    const currentKey = current.toString();
     let reference = this.uriOf(other);
     if (!reference && Array.isArray(other)) {
-      const others = other.filter((u): u is vscode.Uri => u instanceof vscode.Uri && u.toString() !== current!.toString() && isDataFile(u.fsPath));
+      const others = other.filter((u): u is vscode.Uri => u instanceof vscode.Uri && u.toString() !== currentKey && isDataFile(u.fsPath));
       if (other.length === 2 && others.length === 1) reference = others[0];
     }
     reference ??= await this.pick('reference', current);

@@ -118,7 +118,7 @@ export class QualityFeature extends Disposable {
     const service = this.service();
     if (!service) throw new Error('The Labbook workspace service is not running. Open a workspace folder.');
     const infer = { label: '$(add) Infer a new suite from this file…', suite: undefined as string | undefined };
-    const saved = (await service.listSuites()).map((name) => ({ label: name, description: `.labbook/suites`, suite: name as string | undefined }));
+    const saved = (await service.listSuites()).map((name) => ({ label: name, description: `.labbook/suites`, suite: name }));
     const picked = await vscode.window.showQuickPick([...saved, infer], {
       title: `Validate ${path.basename(uri.fsPath)} against a suite`,
       placeHolder: saved.length ? 'A saved suite' : 'No saved suites yet: infer one from a reference data file',
@@ -128,6 +128,7 @@ export class QualityFeature extends Disposable {
     const name = await vscode.window.showInputBox({
       title: 'Name of the new suite',
       value: path.basename(uri.fsPath, path.extname(uri.fsPath)),
+      // eslint-disable-next-line no-control-regex -- the name becomes a file name: control characters are what it refuses
       validateInput: (v) => (v.trim() === '' ? 'A suite needs a name' : /[\u0000-\u001f]/.test(v) ? 'No control characters' : undefined),
     });
     if (name === undefined) return undefined;
@@ -198,7 +199,7 @@ export class QualityFeature extends Disposable {
 
   private urisOf(arg: unknown, selection: unknown): vscode.Uri[] {
     if (Array.isArray(selection) && selection.length > 1 && selection.every((s) => s instanceof vscode.Uri)) {
-      return (selection as vscode.Uri[]).filter((u) => isDataFile(u.fsPath));
+      return selection.filter((u) => isDataFile(u.fsPath));
     }
     if (arg instanceof vscode.Uri) return [arg];
     if (typeof arg === 'string' && arg.trim() !== '') {

@@ -215,7 +215,7 @@ export class RunsFeature extends Disposable {
     if (selected.length > 0) return pickMany ? selected : selected.slice(0, 1);
     const fromNode = fromNodes(arg);
     if (fromNode.length > 0) return fromNode;
-    const ids = typeof arg === 'string' ? [arg] : Array.isArray(arg) && arg.every((a) => typeof a === 'string') ? arg as string[] : [];
+    const ids = typeof arg === 'string' ? [arg] : Array.isArray(arg) && arg.every((a) => typeof a === 'string') ? arg : [];
     if (ids.length > 0) return this.runsByIds(ids);
     const inView = fromNodes(this.view.selection);
     if (inView.length > 0) return pickMany ? inView : inView.slice(0, 1);

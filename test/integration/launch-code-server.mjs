@@ -433,6 +433,7 @@ async function inspectFrames(page, { selector, text, flag }) {
     try {
       result.frames++;
       if (selector) result.matches += (await frame.$$(selector)).length;
+      // eslint-disable-next-line no-undef -- evaluated in the page, where document exists
       if (text && (await frame.evaluate((t) => (document.body?.innerText ?? '').includes(t), text))) result.textFound = true;
       if (flag && (await frame.evaluate((f) => globalThis[f] !== undefined, flag))) result.flagSet = true;
     } catch { /* frame navigated away */ }

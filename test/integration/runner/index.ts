@@ -57,7 +57,7 @@ interface VscodeInfo {
 
 function vscodeInfo(): SuiteReport['vscode'] {
   try {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- 'vscode' exists only in the extension host: looked up when asked
     const vscode = require('vscode') as VscodeInfo;
     const uiKind = vscode.env?.uiKind;
     return {

@@ -106,6 +106,7 @@ describe('Labbook notebook kernel', function () {
     } finally {
       if (original && !fs.readFileSync(file).equals(original)) {
         fs.writeFileSync(file, original);
+        // eslint-disable-next-line no-unsafe-finally -- restored even when closing failed, and a changed example is the failure to report
         throw new Error(`${file} was modified by the tests (restored)`);
       }
     }
