@@ -102,7 +102,7 @@ export function buildProgram(): Command {
     .option('--markdown', 'print a markdown table (the default), e.g. for a pull request')
     .action((runIds: string[], opts: { json?: boolean; markdown?: boolean }) => {
       if (opts.json && opts.markdown) throw new UsageError('Choose one of --json and --markdown');
-      const store = openStore({ path: existingStore(storePath(), 'no runs to compare') });
+      const store = openStore({ path: existingStore(storePath(), 'no runs to compare'), forReading: true });
       try {
         const comparison = compareRuns(store, resolveRunIds(store, runIds));
         process.stdout.write(opts.json ? `${JSON.stringify(comparison, null, 2)}\n` : comparisonMarkdown(comparison));

@@ -59,7 +59,7 @@ const shortTime = (ms: number) => iso(ms).replace('T', ' ').slice(0, 16);
 const safe = (text: string) => scrub(text, ' ');
 
 function withRegistry<T>(storePath: string, options: RegistryOptions, fn: (registry: Registry, store: Store) => T): T {
-  const store = openStore({ path: existingStore(storePath, 'no model has been registered') });
+  const store = openStore({ path: existingStore(storePath, 'no model has been registered'), forReading: true });
   let result: T;
   try {
     result = fn(new Registry(store, options), store);

@@ -64,7 +64,7 @@ export function listRunsCommand(storePath: string, options: RunQuery & { json?: 
     if (options.json) return '[]\n';
     return `No runs yet: there is no Labbook store at ${storePath}\n`;
   }
-  const store = openStore({ path: storePath });
+  const store = openStore({ path: storePath, forReading: true });
   try {
     const runs = summarizeRuns(store, options);
     return options.json ? `${JSON.stringify(runs, null, 2)}\n` : formatTable(runs);

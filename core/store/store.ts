@@ -4,8 +4,11 @@
  */
 import Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, readdirSync, readSync, rmSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import {
+  accessSync, closeSync, constants, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readSync, rmSync, statSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
 import { ArtifactData, ArtifactFiles, guessMediaType, validateArtifactName } from './artifacts';
 import { StoreError } from './errors';
 import { isWriterGone, THIS_HOST } from './liveness';
@@ -26,6 +29,37 @@ export interface OpenStoreOptions extends LocationOptions {
   busyTimeoutMs?: number;
   /** Mark runs whose process is gone as killed while opening; default true (read-write only). */
   detectKilledRuns?: boolean;
+  /**
+   * The caller only reads (listing, showing): where the file or its folder cannot be
+   * written it opens read-only instead of failing (killed runs are then not marked), and an
+   * empty file is refused rather than turned into a store.
+   */
+  forReading?: boolean;
+}
+
+/**
+ * Creates the store's own folder (`.labbook/`) when its parent exists, and nothing more:
+ * a mistyped path must fail naming itself, not leave a tree of folders behind.
+ */
+function ensureStoreFolder(location: string): void {
+  const folder = dirname(location);
+  if (existsSync(folder)) return;
+  const parent = dirname(folder);
+  if (!existsSync(parent)) {
+    throw new StoreError('NOT_FOUND', `cannot create the store ${location}: the folder ${parent} does not exist (a mistyped path?); create it first`);
+  }
+  mkdirSync(folder);
+}
+
+/** Whether this process may write the file and create files beside it (the WAL, -shm). */
+function canWrite(path: string): boolean {
+  try {
+    accessSync(path, constants.W_OK);
+    accessSync(dirname(path), constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 interface ExperimentRow {
@@ -193,7 +227,10 @@ export class Store implements RunStore {
   private constructor(options: OpenStoreOptions) {
     this.location = resolveStorePath(options);
     this.artifactsDir = artifactsDirFor(this.location);
-    this.readonly = options.readonly ?? false;
+    if (options.forReading && existsSync(this.location) && statSync(this.location).isFile() && statSync(this.location).size === 0) {
+      throw new StoreError('NOT_A_DATABASE', `${this.location} is an empty file, not a Labbook store`);
+    }
+    this.readonly = options.readonly ?? (options.forReading === true && existsSync(this.location) && !canWrite(this.location));
     this.files = new ArtifactFiles(this.artifactsDir);
     const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
     this.db = this.readonly ? this.openReadonly(busyTimeoutMs) : this.openReadWrite(busyTimeoutMs);
@@ -209,13 +246,36 @@ export class Store implements RunStore {
     }
     const db = new Database(this.location, { readonly: true, fileMustExist: true });
     db.pragma(`busy_timeout = ${busyTimeoutMs}`);
+    try {
+      db.prepare('SELECT 1 FROM sqlite_master LIMIT 1').get();
+      return db;
+    } catch (error) {
+      db.close();
+      // A WAL database can be read only where SQLite may create its -shm file beside it;
+      // in a read-only folder, read a copy of the file (and its WAL) instead.
+      if (!/^SQLITE_(READONLY|CANTOPEN)/.test(String((error as { code?: unknown }).code ?? '')) || canWrite(this.location)) throw error;
+      return this.openSnapshotCopy(busyTimeoutMs);
+    }
+  }
+
+  /** Folder of the copy read in place of a store in a read-only folder; removed on close. */
+  private snapshotDir: string | null = null;
+
+  private openSnapshotCopy(busyTimeoutMs: number): Database.Database {
+    const dir = mkdtempSync(join(tmpdir(), 'labbook-readonly-'));
+    this.snapshotDir = dir;
+    const copy = join(dir, basename(this.location));
+    copyFileSync(this.location, copy);
+    if (existsSync(`${this.location}-wal`)) copyFileSync(`${this.location}-wal`, `${copy}-wal`);
+    const db = new Database(copy, { readonly: true, fileMustExist: true });
+    db.pragma(`busy_timeout = ${busyTimeoutMs}`);
     return db;
   }
 
   private openReadWrite(busyTimeoutMs: number): Database.Database {
     // Refuses foreign and newer files before the read-write open, which could checkpoint on close.
     inspectDatabaseFile(this.location);
-    mkdirSync(dirname(this.location), { recursive: true });
+    ensureStoreFolder(this.location);
     let db: Database.Database | undefined;
     try {
       db = new Database(this.location);
@@ -234,6 +294,10 @@ export class Store implements RunStore {
     } catch (error) {
       db?.close();
       if (isNotADatabase(error)) throw notADatabaseError(this.location, (error as Error).message, error);
+      const code = String((error as { code?: unknown }).code ?? '');
+      if (/^SQLITE_(READONLY|CANTOPEN)/.test(code) || code === 'EACCES' || code === 'EROFS') {
+        throw new StoreError('READONLY', `${this.location} cannot be written (a read-only file or folder?): ${(error as Error).message}. Recording runs needs write access; reading works with read-only access`, { cause: error });
+      }
       throw error;
     }
   }
@@ -243,6 +307,7 @@ export class Store implements RunStore {
     this.closed = true;
     this.statements.clear();
     this.db.close();
+    if (this.snapshotDir) rmSync(this.snapshotDir, { recursive: true, force: true });
   }
 
   get isOpen(): boolean {

@@ -40,7 +40,8 @@ describe('store', () => {
   let dbPath: string;
   beforeEach(() => {
     dir = makeTempDir();
-    dbPath = join(dir, 'nested', 'folder', 'labbook.db');
+    // The store's own folder is created; folders above it must exist (a mistyped path fails).
+    dbPath = join(dir, '.labbook', 'labbook.db');
   });
   afterEach(() => removeDir(dir));
 
@@ -68,7 +69,7 @@ describe('store', () => {
   });
 
   describe('opening', () => {
-    it('creates the database with its folders, in WAL mode, at the current schema version', () => {
+    it('creates the database with its own folder, in WAL mode, at the current schema version', () => {
       const store = Store.open({ path: dbPath });
       try {
         assert.ok(existsSync(dbPath));
