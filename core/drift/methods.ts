@@ -347,9 +347,10 @@ function rubenGambinoCdf(n: number, t: number): number {
 
 /** log(n! / n^n) by Stirling's series. */
 function logFactorialOverPower(n: number): number {
-  const coeffs = [-2.955065359477124183e-2, 6.4102564102564102564e-3, -1.9175269175269175269e-3,
-    8.4175084175084175084e-4, -5.952380952380952381e-4, 7.9365079365079365079e-4,
-    -2.7777777777777777778e-3, 8.3333333333333333333e-2];
+  // Stirling series coefficients, written to the precision a double holds.
+  const coeffs = [-0.029550653594771242, 0.00641025641025641, -0.0019175269175269176,
+    0.0008417508417508417, -0.0005952380952380953, 0.0007936507936507937,
+    -0.002777777777777778, 0.08333333333333333];
   const rn = 1 / n;
   let poly = 0;
   for (const c of coeffs) poly = poly * (rn / n) + c;

@@ -26,6 +26,7 @@ export function whoAmI(cwd: string = process.cwd()): string {
     }
   }
   // One line, bounded: it is shown in tables and timelines.
+  // eslint-disable-next-line no-control-regex -- control characters are what this replaces
   name = name.replace(/[\u0000-\u001f\u007f]/g, ' ').trim().slice(0, 200) || 'unknown';
   cache.set(cwd, name);
   return name;

@@ -1,4 +1,5 @@
 /** Git state and runtime versions recorded with each run; never throws outside a repository. */
+import tfjsPackage from '@tensorflow/tfjs/package.json';
 import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -38,8 +39,9 @@ describe('environment', () => {
     assert.equal(runtime.node, process.version);
     assert.equal(runtime.platform, process.platform);
     assert.equal(runtime.arch, process.arch);
-    assert.equal(runtime.packages['@tensorflow/tfjs'], require('@tensorflow/tfjs/package.json').version);
-    assert.equal(runtime.packages.labbook, require('../../../package.json').version);
+    assert.equal(runtime.packages['@tensorflow/tfjs'], tfjsPackage.version);
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- resolved from dist/test/unit at run time, where an import would resolve from the source folder
+    assert.equal(runtime.packages.labbook, (require('../../../package.json') as { version: string }).version);
     assert.equal(captureRuntime(dir).packages['@tensorflow/tfjs'], runtime.packages['@tensorflow/tfjs'], 'falls back to Labbook\'s own node_modules');
   });
 

@@ -85,7 +85,7 @@ describe('sdk: inputs that used to lose data', () => {
       const run = lab.startRun({ experiment: 'locked', store, flushEveryPoints: 10 });
       locker.exec('BEGIN IMMEDIATE');
       for (let i = 0; i < 100; i++) run.logMetric('x', i);
-      run.tfCallback().onEpochEnd?.(0, { loss: 1 });
+      await run.tfCallback().onEpochEnd?.(0, { loss: 1 });
       locker.exec('COMMIT');
       run.end();
       assert.equal(store.metricHistory(run.id, 'x').length, 100);
@@ -137,7 +137,7 @@ describe('sdk: a script stopped by a signal keeps its buffered points', function
     const child = spawn(process.execPath, [fixture, dbPath, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     return new Promise((resolve, reject) => {
-      child.stdout!.on('data', (chunk: Buffer) => {
+      child.stdout.on('data', (chunk: Buffer) => {
         out += chunk.toString();
         const id = /^([0-9a-f]{32})\n/.exec(out)?.[1];
         if (id) resolve({ child, id, output: () => out });

@@ -3,6 +3,7 @@
  * artifacts, tfjs callbacks, validation messages, run events, buffering and the flush on
  * process exit.
  */
+import tfjsPackage from '@tensorflow/tfjs/package.json';
 import { strict as assert } from 'node:assert';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -192,7 +193,7 @@ describe('sdk', () => {
     assert.deepEqual(logged.map(([step]) => step), [0, 1]);
     logged.forEach(([, value], i) => assert.ok(Math.abs(value - history.loss[i]) < 1e-6, `epoch ${i}: ${value} vs ${history.loss[i]}`));
     assert.equal(values(history.id, 'mse').length, 2);
-    assert.equal(read((s) => s.getRun(history.id))!.environment?.packages['@tensorflow/tfjs'], require('@tensorflow/tfjs/package.json').version);
+    assert.equal(read((s) => s.getRun(history.id))!.environment?.packages['@tensorflow/tfjs'], tfjsPackage.version);
   });
 
   it('writes buffered points when the buffer fills and on the timer', async () => {

@@ -377,7 +377,7 @@ describe('store', () => {
       const run = store.createRun({ experiment: 'e', name: 'before' });
       store.renameRun(run.id, 'after: wider model');
       assert.equal(store.getRun(run.id)!.name, 'after: wider model');
-      expectStoreError(() => store.renameRun(run.id, '   '), 'INVALID_ARGUMENT', /run name must be a non-empty string, got "   "/);
+      expectStoreError(() => store.renameRun(run.id, '   '), 'INVALID_ARGUMENT', /run name must be a non-empty string, got " {3}"/);
       expectStoreError(() => store.renameRun(run.id, 'x'.repeat(501)), 'INVALID_ARGUMENT', /501 characters long; the limit is 500/);
       expectStoreError(() => store.renameRun('missing', 'x'), 'NOT_FOUND', /"missing"/);
       store.renameRun(run.id, 'y'.repeat(500));
