@@ -8,12 +8,13 @@
 import { strict as assert } from 'node:assert';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Store } from '../../core/store';
+import { type Store } from '../../core/store';
 import type { DriftReport } from '../../core/common/drift-types';
 import { richRepresentation } from '../../kernel/executor';
 import { installDisplaySink } from '../../kernel/sdk/display';
 import * as lab from '../../kernel/sdk';
 import { makeTempDir, removeDir } from './temp';
+import { readStore } from './store-reader';
 
 const root = join(__dirname, '..', '..', '..');
 const data = join(root, 'node_modules', 'vega-datasets', 'data');
@@ -48,14 +49,7 @@ function handMadeReport(drifted: boolean): DriftReport {
 describe('lab.drift and run.logDrift', () => {
   let dir: string;
   let dbPath: string;
-  const read = <T>(fn: (store: Store) => T): T => {
-    const store = Store.open({ path: dbPath, readonly: true });
-    try {
-      return fn(store);
-    } finally {
-      store.close();
-    }
-  };
+  const read = <T>(fn: (store: Store) => T): T => readStore(dbPath, fn);
 
   beforeEach(() => {
     dir = makeTempDir();

@@ -10,18 +10,12 @@ import Database from 'better-sqlite3';
 import { Store } from '../../core/store';
 import * as lab from '../../kernel/sdk';
 import { makeTempDir, removeDir } from './temp';
+import { readStore } from './store-reader';
 
 describe('sdk: inputs that used to lose data', () => {
   let dir: string;
   let dbPath: string;
-  const read = <T>(fn: (store: Store) => T): T => {
-    const store = Store.open({ path: dbPath, readonly: true });
-    try {
-      return fn(store);
-    } finally {
-      store.close();
-    }
-  };
+  const read = <T>(fn: (store: Store) => T): T => readStore(dbPath, fn);
 
   beforeEach(() => {
     dir = makeTempDir();

@@ -8,24 +8,18 @@ import { strict as assert } from 'node:assert';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Store } from '../../core/store';
+import { type Store } from '../../core/store';
 import { clearExecutedCells, onRunEvent, recordExecutedCell, setExecutionContext, type RunEvent } from '../../kernel/sdk/context';
 import * as lab from '../../kernel/sdk';
 import { makeTempDir, removeDir, sha256, sleep } from './temp';
+import { readStore } from './store-reader';
 
 const fixtures = join(__dirname, '..', 'fixtures');
 
 describe('sdk', () => {
   let dir: string;
   let dbPath: string;
-  const read = <T>(fn: (store: Store) => T): T => {
-    const store = Store.open({ path: dbPath, readonly: true });
-    try {
-      return fn(store);
-    } finally {
-      store.close();
-    }
-  };
+  const read = <T>(fn: (store: Store) => T): T => readStore(dbPath, fn);
   const values = (runId: string, key: string) => read((s) => s.metricHistory(runId, key).map((m) => [m.step, m.value]));
 
   beforeEach(() => {

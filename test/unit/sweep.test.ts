@@ -8,18 +8,12 @@ import { Store } from '../../core/store';
 import * as lab from '../../kernel/sdk';
 import { goalForMetricName, mulberry32, planSweep } from '../../kernel/sdk/sweep';
 import { makeTempDir, removeDir } from './temp';
+import { readStore } from './store-reader';
 
 describe('sweep', () => {
   let dir: string;
   let dbPath: string;
-  const read = <T>(fn: (store: Store) => T): T => {
-    const store = Store.open({ path: dbPath, readonly: true });
-    try {
-      return fn(store);
-    } finally {
-      store.close();
-    }
-  };
+  const read = <T>(fn: (store: Store) => T): T => readStore(dbPath, fn);
   let stderrWrite: typeof process.stderr.write;
   let stderr: string;
 
@@ -28,7 +22,7 @@ describe('sweep', () => {
     dbPath = join(dir, 'labbook.db');
     stderr = '';
     stderrWrite = process.stderr.write;
-    process.stderr.write = ((chunk: string) => { stderr += chunk; return true; }) as typeof process.stderr.write;
+    process.stderr.write = ((chunk: string) => { stderr += chunk; return true; });
   });
   afterEach(() => {
     process.stderr.write = stderrWrite;
@@ -114,7 +108,7 @@ describe('sweep', () => {
       [{ experiment: 'e', metric: 'a', grid: { x: [1] }, trails: 3 }, /unknown field "trails"/],
       [{ experiment: 'e', metric: 'a', grid: { x: [undefined] } }, /grid\.x\[0\] is not a param value/],
     ];
-    for (const [spec, message] of bad) assert.throws(() => planSweep(spec as lab.SweepSpec), (e: unknown) => e instanceof TypeError && message.test((e as Error).message), `${JSON.stringify(spec)} → ${message}`);
+    for (const [spec, message] of bad) assert.throws(() => planSweep(spec as lab.SweepSpec), (e: unknown) => e instanceof TypeError && message.test((e).message), `${JSON.stringify(spec)} → ${message}`);
   });
 
   it('runs each grid trial as a child run and records the best on the parent (maximize)', async () => {
