@@ -15,6 +15,7 @@ import { installSourceMapHooks, takeCellSourceMap, type CellSourceMap } from './
 
 // tslab's TypeScript fork, with source maps switched on (before the converter loads it).
 const ts = installSourceMapHooks() as any;
+installConverterTimers();
 const { createConverter } = require('tslab/dist/converter') as typeof import('tslab/dist/converter');
 
 /** Modules the kernel itself provides to notebooks, whatever the notebook folder holds. */
@@ -125,7 +126,7 @@ export class CellExecutor {
   }
 
   /** Formats a thrown value as a Jupyter error with frames in notebook cells mapped to cell lines. */
-  errorOutput(error: unknown): CellOutput {
+  errorOutput(error: unknown): Extract<CellOutput, { kind: 'error' }> {
     if (isInterrupt(error)) {
       return { kind: 'error', ename: 'KeyboardInterrupt', evalue: 'Execution interrupted', traceback: ['KeyboardInterrupt: execution interrupted'] };
     }
@@ -283,6 +284,98 @@ export function richRepresentation(value: unknown): MimeBundle {
     return { 'text/plain': text, ...bundle };
   }
   return { 'text/plain': text };
+}
+
+/**
+ * tslab's converter gives TypeScript's watch program a single timer slot, which only its
+ * own convert() runs, and throws ("Unexpected pending rebuildTimer") when a second timer is
+ * asked for. TypeScript asks for two kinds (update the program; re-resolve failed module
+ * look-ups) from its file and folder watchers, so rewriting declarations the notebook uses
+ * (a rebuild of dist/sdk-types, `npm install` in the notebook's folder) threw from an
+ * fs.watch callback while the kernel sat idle, and left a timer pending that made every
+ * later cell fail or the process die. Here the converter's `sys` (an Object.create of
+ * ts.sys, whose setTimeout/clearTimeout it assigns) keeps its slot, and TypeScript gets
+ * timers that queue any number of callbacks behind it: watchers never throw, and the
+ * queued work runs at the next convert(), so the next cell sees the changed declarations.
+ */
+function installConverterTimers(): void {
+  const sys = ts.sys as Record<string, unknown>;
+  type Handle = { callback: (...args: unknown[]) => void; args: unknown[] };
+  type Timers = {
+    innerSet?: (callback: () => void) => unknown;
+    innerClear?: (handle: unknown) => void;
+    setTimeout: (callback: (...args: unknown[]) => void, ms?: number, ...args: unknown[]) => Handle;
+    clearTimeout: (handle: unknown) => void;
+  };
+  const byHost = new WeakMap<object, Timers>();
+  const timersFor = (host: object): Timers => {
+    let timers = byHost.get(host);
+    if (timers) return timers;
+    const pending = new Set<Handle>();
+    let slot: unknown;
+    // A callback that threw inside the converter's slot leaves the slot marked as pending.
+    let stale: unknown;
+    let draining = false;
+    const drain = () => {
+      draining = true;
+      let failed = true;
+      try {
+        // Bounded: a callback may queue more work, never endlessly.
+        for (let i = 0; i < 1000 && pending.size > 0; i++) {
+          const [next] = pending;
+          pending.delete(next);
+          next.callback(...next.args);
+        }
+        failed = false;
+      } finally {
+        draining = false;
+        if (failed) stale = slot;
+        slot = undefined;
+      }
+    };
+    timers = {
+      setTimeout: (callback, _ms, ...args) => {
+        const handle = { callback, args };
+        pending.add(handle);
+        if (slot === undefined && !draining && timers!.innerSet) {
+          if (stale !== undefined) {
+            timers!.innerClear?.(stale);
+            stale = undefined;
+          }
+          slot = timers!.innerSet(drain);
+        }
+        return handle;
+      },
+      clearTimeout: (handle) => {
+        pending.delete(handle as Handle);
+        if (pending.size === 0 && slot !== undefined && !draining) {
+          timers!.innerClear?.(slot);
+          slot = undefined;
+        }
+      },
+    };
+    byHost.set(host, timers);
+    return timers;
+  };
+  for (const name of ['setTimeout', 'clearTimeout'] as const) {
+    let own = sys[name];
+    Object.defineProperty(ts.sys, name, {
+      configurable: true,
+      get(this: object) {
+        if (this === ts.sys) return own;
+        return byHost.get(this)?.[name] ?? own;
+      },
+      set(this: object, value: unknown) {
+        if (this === ts.sys) {
+          own = value;
+          return;
+        }
+        const timers = timersFor(this);
+        if (name === 'setTimeout') timers.innerSet = value as Timers['innerSet'];
+        else timers.innerClear = value as Timers['innerClear'];
+      },
+    });
+  }
 }
 
 /**
