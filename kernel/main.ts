@@ -3,8 +3,10 @@
  * the notebook's folder as working directory. Speaks JSON-RPC on fd 3 (see protocol.ts);
  * whatever user code writes to stdout/stderr becomes stream output of the running cell.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import * as net from 'node:net';
 import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { createMessageConnection, ResponseError, ErrorCodes, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
 import * as protocol from './protocol';
 import { CellExecutor } from './executor';
@@ -20,6 +22,14 @@ let executor: CellExecutor | undefined;
 let notebookPath: string | undefined;
 /** Cells run one at a time, in the order they were sent. */
 let queue: Promise<unknown> = Promise.resolve();
+/**
+ * The cell whose code scheduled what runs now: timers, callbacks and promises carry it, so
+ * an error thrown from them after the cell answered is reported for that cell, not for
+ * whichever cell happens to run when it fires.
+ */
+const cellScope = new AsyncLocalStorage<{ cellId: string }>();
+/** Cells an uncaught error was reported for while they ran: they answer `error`, not `ok`. */
+const uncaughtIn = new Set<string>();
 
 function send(output: protocol.CellOutput): void {
   void connection.sendNotification(protocol.Output, { cellId: currentCell, output });
@@ -78,8 +88,10 @@ connection.onRequest(protocol.Execute, (params) => {
     recordExecutedCell({ index: params.cellIndex ?? null, executionCount: params.executionCount, source: params.code });
     const started = performance.now();
     let status: protocol.ExecuteStatus;
+    uncaughtIn.delete(params.cellId);
     try {
-      status = await exec.execute(params.code, params.executionCount);
+      status = await cellScope.run({ cellId: params.cellId }, () => exec.execute(params.code, params.executionCount));
+      if (status === 'ok' && uncaughtIn.has(params.cellId)) status = 'error';
     } catch (error) {
       // The converter itself failed (a compiler crash): report it as the cell's error.
       send(exec.errorOutput(error));
@@ -114,13 +126,22 @@ connection.onRequest(protocol.Shutdown, () => {
 // cell is waiting on a promise instead, this handler runs and ends the wait.
 process.on('SIGINT', () => executor?.interrupt());
 
-// A rejection nobody awaited belongs to the notebook, not to the kernel: show it, keep running.
-process.on('unhandledRejection', (reason) => {
-  send(executor ? executor.errorOutput(reason) : { kind: 'error', ename: 'UnhandledRejection', evalue: String(reason), traceback: [String(reason)] });
-});
-process.on('uncaughtException', (error) => {
-  send(executor ? executor.errorOutput(error) : { kind: 'error', ename: error.name, evalue: error.message, traceback: [String(error.stack)] });
-});
+// A rejection nobody awaited, an exception from a timer: they belong to the notebook, not to
+// the kernel. Shown and counted against the cell that scheduled them; the kernel keeps running.
+function reportUncaught(reason: unknown, ename: string): void {
+  try {
+    const output = executor
+      ? executor.errorOutput(reason)
+      : { kind: 'error' as const, ename, evalue: String(reason), traceback: [String((reason as Error)?.stack ?? reason)] };
+    const cellId = cellScope.getStore()?.cellId ?? currentCell;
+    uncaughtIn.add(cellId);
+    void connection.sendNotification(protocol.Output, { cellId, output: { ...output, uncaught: true } });
+  } catch {
+    // A handler that throws ends the process (exit code 7); losing one report is better.
+  }
+}
+process.on('unhandledRejection', (reason) => reportUncaught(reason, 'UnhandledRejection'));
+process.on('uncaughtException', (error) => reportUncaught(error, 'Uncaught'));
 
 // Node 20 warns on every require() of an ES module; notebooks do that on purpose.
 const emitWarning = process.emitWarning.bind(process);
@@ -138,3 +159,28 @@ captureStream(process.stderr, 'stderr');
 // The client closing the channel means the notebook is gone: flush runs (exit handlers) and go.
 channel.on('close', () => process.exit(0));
 connection.listen();
+watchParent();
+
+/**
+ * A kernel must not outlive whoever started it (a killed `labbook run`, a crashed editor).
+ * The channel's 'close' covers an idle kernel, but a busy cell (`while (true)`) never lets
+ * the event loop see it, so a worker thread, which keeps running while the cell blocks the
+ * main thread, watches the parent: when it is gone, SIGINT stops the cell (breakOnSigint) so the close is seen and
+ * runs are flushed; if that does not end the process soon, SIGKILL does.
+ */
+function watchParent(): void {
+  const parent = process.ppid;
+  if (process.platform === 'win32' || parent <= 1) return;
+  const source = `
+    const { workerData } = require('node:worker_threads');
+    const timer = setInterval(() => {
+      if (process.ppid === workerData.parent) return;
+      clearInterval(timer);
+      try { process.kill(workerData.pid, 'SIGINT'); } catch {}
+      setTimeout(() => { try { process.kill(workerData.pid, 'SIGKILL'); } catch {} }, workerData.graceMs);
+    }, workerData.pollMs);
+  `;
+  const worker = new Worker(source, { eval: true, workerData: { parent, pid: process.pid, pollMs: 500, graceMs: 3000 }, stdout: true, stderr: true });
+  worker.unref();
+  worker.on('error', () => undefined);
+}

@@ -77,7 +77,19 @@ export type CellOutput =
   | { kind: 'stream'; name: 'stdout' | 'stderr'; text: string }
   | { kind: 'display'; data: MimeBundle; metadata: Record<string, unknown>; displayId?: string; update: boolean }
   | { kind: 'result'; data: MimeBundle; executionCount: number }
-  | { kind: 'error'; ename: string; evalue: string; traceback: string[]; diagnostics?: CellDiagnostic[] };
+  | {
+      kind: 'error';
+      ename: string;
+      evalue: string;
+      traceback: string[];
+      diagnostics?: CellDiagnostic[];
+      /**
+       * Thrown outside the cell's own flow: from a timer, a callback or a promise nobody
+       * awaited. Sent for the cell that scheduled it, which may have answered `ok` already:
+       * that cell failed all the same.
+       */
+      uncaught?: boolean;
+    };
 
 export interface OutputParams {
   cellId: string;
