@@ -49,16 +49,29 @@ export async function runNotebook(options: RunNotebookOptions): Promise<RunNoteb
   options.onKernel?.(kernel);
   const outputsByCell = new Map<string, NbOutput[]>();
   const lastError = new Map<string, Extract<CellOutput, { kind: 'error' }>>();
+  // An error thrown by a timer or a promise a cell left behind fails the cell that scheduled
+  // it, even after that cell answered ok and another one runs.
+  let uncaught: { cellId: string; error: Extract<CellOutput, { kind: 'error' }> } | undefined;
   kernel.on('output', ({ cellId, output }) => {
     const outputs = outputsByCell.get(cellId);
     if (!outputs) return;
     appendOutput(outputs, output);
     if (output.kind === 'error') lastError.set(cellId, output);
+    if (output.kind === 'error' && output.uncaught && !uncaught) uncaught = { cellId, error: output };
   });
-  kernel.on('log', (text) => options.progress.log(text));
+  // Kept to say why the kernel died: V8 prints "heap out of memory" to the real stderr.
+  let logTail = '';
+  kernel.on('log', (text) => {
+    logTail = (logTail + text).slice(-4000);
+    options.progress.log(text);
+  });
+  let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  kernel.on('exit', (code, signal) => { exit = { code, signal }; });
+  const stopOnSignal = stopKernelOnSignals(kernel, options.progress);
 
   let executed = 0;
   let failure: RunNotebookResult['failure'];
+  const cellNumber = new Map(codeCells.map(({ index }) => [`cell-${index}`, index + 1]));
   try {
     for (const [n, { cell, index }] of codeCells.entries()) {
       const cellId = `cell-${index}`;
@@ -67,17 +80,37 @@ export async function runNotebook(options: RunNotebookOptions): Promise<RunNoteb
       cell.outputs = outputs;
       const label = `[${n + 1}/${codeCells.length}] cell ${index + 1}`;
       options.progress.start(label);
-      const { status, durationMs } = await kernel.execute({ cellId, code: sourceText(cell.source), executionCount: n + 1, cellIndex: index });
+      let status: ExecuteStatus;
+      let durationMs: number;
+      const started = performance.now();
+      try {
+        ({ status, durationMs } = await kernel.execute({ cellId, code: sourceText(cell.source), executionCount: n + 1, cellIndex: index }));
+      } catch (error) {
+        if (kernel.running) throw error;
+        // The kernel died (process.exit() in the cell, out of memory, a signal): this cell is the one that failed.
+        const evalue = kernelDeath(exit, logTail, stopOnSignal.signal);
+        appendOutput(outputs, { kind: 'error', ename: 'KernelDied', evalue, traceback: [evalue] });
+        cell.execution_count = n + 1;
+        executed++;
+        options.progress.done(label, 'error', performance.now() - started);
+        failure = { cell: index + 1, status: 'error', ename: 'KernelDied', evalue };
+        break;
+      }
       cell.execution_count = n + 1;
       executed++;
       options.progress.done(label, status, durationMs);
+      if (uncaught) {
+        failure = { cell: cellNumber.get(uncaught.cellId) ?? index + 1, status: 'error', ename: uncaught.error.ename, evalue: uncaught.error.evalue };
+        break;
+      }
       if (status !== 'ok') {
         const error = lastError.get(cellId);
-        failure = { cell: index + 1, status, ename: error?.ename ?? status, evalue: error?.evalue ?? '' };
+        failure = { cell: index + 1, status, ename: error?.ename ?? status, evalue: stopOnSignal.signal ? `stopped by ${stopOnSignal.signal}` : error?.evalue ?? '' };
         break;
       }
     }
   } finally {
+    stopOnSignal.dispose();
     await kernel.shutdown();
     for (const cell of nb.cells) if (cell.outputs) cell.outputs = finalizeOutputs(cell.outputs);
     // Written even when a cell failed: the outputs up to the failure are what the user needs to see.
@@ -86,4 +119,41 @@ export async function runNotebook(options: RunNotebookOptions): Promise<RunNoteb
     renameSync(tmp, outFile);
   }
   return { outFile, executed, total: codeCells.length, failure, seconds: (performance.now() - started) / 1000 };
+}
+
+/** "the kernel died (exit code 1)", with V8's reason when it ran out of memory. */
+function kernelDeath(exit: { code: number | null; signal: NodeJS.Signals | null } | undefined, logTail: string, stoppedBy?: NodeJS.Signals): string {
+  const how = !exit ? 'it stopped answering' : exit.signal ? `killed by ${exit.signal}` : `exit code ${exit.code}`;
+  const oom = /heap out of memory|Reached heap limit|Allocation failed/i.test(logTail) ? ': out of memory' : '';
+  const why = stoppedBy ? `, stopped because labbook run got ${stoppedBy}` : '';
+  return `the kernel died (${how}${why})${oom}`;
+}
+
+/**
+ * SIGTERM or SIGHUP of `labbook run` (a CI timeout, a closed terminal) must not leave its
+ * kernel running the cell: the first signal interrupts the cell and lets the run end
+ * normally (outputs written, runs flushed), killing the kernel if it does not stop in time;
+ * a second one kills the kernel and exits at once.
+ */
+function stopKernelOnSignals(kernel: KernelClient, progress: Progress): { signal?: NodeJS.Signals; dispose(): void } {
+  const state: { signal?: NodeJS.Signals; dispose(): void } = { dispose: () => undefined };
+  const signals: NodeJS.Signals[] = ['SIGTERM', 'SIGHUP'];
+  let timer: NodeJS.Timeout | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (state.signal) {
+      kernel.kill('SIGKILL');
+      process.exit(128 + (signal === 'SIGHUP' ? 1 : 15));
+    }
+    state.signal = signal;
+    progress.log(`${signal}: stopping the running cell and the kernel…\n`);
+    kernel.interrupt();
+    timer = setTimeout(() => kernel.kill('SIGKILL'), 3000);
+    timer.unref();
+  };
+  for (const s of signals) process.on(s, onSignal);
+  state.dispose = () => {
+    for (const s of signals) process.off(s, onSignal);
+    clearTimeout(timer);
+  };
+  return state;
 }

@@ -127,6 +127,11 @@ export abstract class RpcClientBase<E extends RpcClientBaseEvents & Record<keyof
     return Promise.race([send(), this.died]);
   }
 
+  /** Sends a signal to the process (SIGINT interrupts a kernel's cell, SIGKILL ends it at once). */
+  kill(signal: NodeJS.Signals = 'SIGKILL'): void {
+    if (!this.exited) this.child.kill(signal);
+  }
+
   /** Sends the shutdown request; kills the process if it has not exited after `graceMs`. */
   protected async stop(sendShutdown: () => Promise<unknown>, graceMs: number): Promise<void> {
     if (this.exited) return;

@@ -3,8 +3,8 @@
  * real SQLite file on disk.
  */
 import { strict as assert } from 'node:assert';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Notebook, NbOutput } from '../../core/notebook/ipynb';
@@ -153,6 +153,59 @@ describe('labbook CLI', function () {
     assert.deepEqual(outputs[0], [{ output_type: 'stream', name: 'stdout', text: ['before\n'] }]);
     assert.equal(outputs[1][0].output_type, 'error');
     assert.deepEqual(outputs[2], []);
+  });
+
+  it('fails the cell whose timer throws after it finished, not the one running then (issue 14, item 14)', () => {
+    const file = path.join(dir, 'late.ipynb');
+    writeFileSync(file, notebook([
+      'setTimeout(() => { throw new Error("thrown late"); }, 100);',
+      'await new Promise((r) => setTimeout(r, 800));',
+      'console.log("never");',
+    ]));
+    const r = labbook(['--store', path.join(dir, 'x.db'), 'run', file]);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /Cell 1 failed: Error: thrown late/);
+    const outputs = outputsOf(JSON.parse(readFileSync(file, 'utf8')) as Notebook);
+    assert.ok(outputs[0].some((o) => o.output_type === 'error'), 'shown with the cell that scheduled it');
+    assert.deepEqual(outputs[1], []);
+    assert.deepEqual(outputs[2], []);
+  });
+
+  it('exits 1 naming the cell whose kernel died (issue 14, item 15)', () => {
+    const file = path.join(dir, 'dies.ipynb');
+    writeFileSync(file, notebook(['const a = 1;', 'process.exit(3);', 'console.log("never");']));
+    const r = labbook(['--store', path.join(dir, 'x.db'), 'run', file]);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /Cell 2 failed: KernelDied: the kernel died \(exit code 3\)/);
+    assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+    const outputs = outputsOf(JSON.parse(readFileSync(file, 'utf8')) as Notebook);
+    assert.equal(outputs[1][0]?.output_type, 'error');
+  });
+
+  it('stops its kernel when SIGTERMed while a cell spins (issue 14, item 15)', async () => {
+    const file = path.join(dir, 'spins.ipynb');
+    const pidFile = path.join(dir, 'spins.pid');
+    writeFileSync(file, notebook([`require("fs").writeFileSync(${JSON.stringify(pidFile)}, String(process.pid));\nwhile (true) {}`]));
+    const child = spawn(process.execPath, [bin, '--store', path.join(dir, 'x.db'), 'run', file], { cwd: root, env: { ...process.env, LABBOOK_STORE: '' } });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    let pid = 0;
+    for (let i = 0; i < 600 && !pid; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      if (existsSync(pidFile)) pid = Number(readFileSync(pidFile, 'utf8')) || 0;
+    }
+    assert.ok(pid, `the cell never ran: ${stderr}`);
+    child.kill('SIGTERM');
+    const code = await exited;
+    let kernelAlive = true;
+    for (let i = 0; i < 50 && kernelAlive; i++) {
+      try { process.kill(pid, 0); await new Promise((r) => setTimeout(r, 100)); } catch { kernelAlive = false; }
+    }
+    if (kernelAlive) process.kill(pid, 'SIGKILL');
+    assert.equal(kernelAlive, false, 'the kernel kept running');
+    assert.equal(code, 1, stderr);
+    assert.match(stderr, /Cell 1 failed: .*SIGTERM/);
   });
 
   it('runs a tslab notebook unchanged', () => {
