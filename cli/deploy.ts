@@ -21,9 +21,25 @@ import { existsSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { openStore } from '../core/store';
 import {
-  baseUrl, controlDeployment, deploymentEvents, deploymentHealth, listDeployments, requireDeployment, startDeployment, stopDeployment,
+  baseUrl,
+  controlDeployment,
+  deploymentEvents,
+  deploymentHealth,
+  listDeployments,
+  requireDeployment,
+  startDeployment,
+  stopDeployment,
 } from '../core/serve/deployments';
-import { STRATEGIES, ServeError, describeSplit, type ControlMessage, type Deployment, type DeploymentEvent, type DeploymentStatusReport, type Strategy } from '../core/common/serve-types';
+import {
+  STRATEGIES,
+  ServeError,
+  describeSplit,
+  type ControlMessage,
+  type Deployment,
+  type DeploymentEvent,
+  type DeploymentStatusReport,
+  type Strategy,
+} from '../core/common/serve-types';
 import type { GateResult } from '../core/registry/types';
 import { UsageError } from './errors';
 import { existingStore } from './store';
@@ -32,12 +48,16 @@ import { alignColumns, scrub } from './terminal';
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 function table(header: string[], rows: string[][]): string {
-  return alignColumns(header.map((h) => scrub(h, ' ')), rows.map((r) => r.map((c) => scrub(c, ' '))));
+  return alignColumns(
+    header.map((h) => scrub(h, ' ')),
+    rows.map((r) => r.map((c) => scrub(c, ' '))),
+  );
 }
 
 function number(text: string, what: string, check: (n: number) => boolean): number {
   const n = Number(text);
-  if (text.trim() === '' || !Number.isFinite(n) || !check(n)) throw new UsageError(`${what}: ${JSON.stringify(text)} is not valid`);
+  if (text.trim() === '' || !Number.isFinite(n) || !check(n))
+    throw new UsageError(`${what}: ${JSON.stringify(text)} is not valid`);
   return n;
 }
 
@@ -48,8 +68,13 @@ async function handled<T>(fn: () => Promise<T>): Promise<T | undefined> {
   } catch (error) {
     if (error instanceof ServeError) {
       if (error.code === 'GATES_FAILED') {
-        const gates = ((error as ServeError & { gates?: GateResult[] }).gates ?? []);
-        process.stderr.write(`${error.message}\n${gates.filter((g) => !g.passed).map((g) => `  FAILED ${g.gate}: ${g.message}`).join('\n')}\n`);
+        const gates = (error as ServeError & { gates?: GateResult[] }).gates ?? [];
+        process.stderr.write(
+          `${error.message}\n${gates
+            .filter((g) => !g.passed)
+            .map((g) => `  FAILED ${g.gate}: ${g.message}`)
+            .join('\n')}\n`,
+        );
         process.exitCode = 1;
         return undefined;
       }
@@ -59,7 +84,10 @@ async function handled<T>(fn: () => Promise<T>): Promise<T | undefined> {
   }
 }
 
-export interface DeploymentJson extends Omit<Deployment, 'createdAt' | 'startedAt' | 'stoppedAt' | 'updatedAt'> {
+export interface DeploymentJson extends Omit<
+  Deployment,
+  'createdAt' | 'startedAt' | 'stoppedAt' | 'updatedAt'
+> {
   createdAt: string;
   startedAt: string | null;
   stoppedAt: string | null;
@@ -74,8 +102,14 @@ async function toJson(d: Deployment): Promise<DeploymentJson> {
   const live = d.status === 'running' || d.status === 'starting';
   const health = live ? await deploymentHealth(d) : { healthy: false, detail: d.status };
   return {
-    ...d, createdAt: iso(d.createdAt)!, startedAt: iso(d.startedAt), stoppedAt: iso(d.stoppedAt), updatedAt: iso(d.updatedAt)!,
-    url: `${baseUrl(d)}/v1/models/${d.name}`, healthy: health.healthy, health: health.detail,
+    ...d,
+    createdAt: iso(d.createdAt)!,
+    startedAt: iso(d.startedAt),
+    stoppedAt: iso(d.stoppedAt),
+    updatedAt: iso(d.updatedAt)!,
+    url: `${baseUrl(d)}/v1/models/${d.name}`,
+    healthy: health.healthy,
+    health: health.detail,
   };
 }
 
@@ -85,7 +119,12 @@ function statusText(d: DeploymentJson): string {
 }
 
 function eventLine(e: DeploymentEvent): string {
-  const change = e.before && e.after ? `${describeSplit(e.before)} -> ${describeSplit(e.after)}` : e.after ? describeSplit(e.after) : '';
+  const change =
+    e.before && e.after
+      ? `${describeSplit(e.before)} -> ${describeSplit(e.after)}`
+      : e.after
+        ? describeSplit(e.after)
+        : '';
   return `${new Date(e.at).toISOString().replace('T', ' ').slice(0, 19)}  ${e.kind.padEnd(8)}  ${e.by}${change ? `  ${change}` : ''}${e.reason ? `  (${e.reason})` : ''}`;
 }
 
@@ -94,15 +133,21 @@ function report(r: DeploymentStatusReport): string {
 }
 
 export function registerDeployCommands(program: Command, storePath: () => string): void {
-  program.command('deploy')
+  program
+    .command('deploy')
     .description('serve a registered model over HTTP (TF Serving API) from a process of its own')
     .argument('<ref>', 'model reference: NAME, NAME/3, NAME@production, NAME@champion')
     .option('--name <name>', 'deployment name, served at /v1/models/NAME (default: the model name)')
     .option('--port <port>', 'port to listen on; 0 picks a free one', '8501')
     .option('--host <host>', 'address to bind (default 127.0.0.1: this machine only)', '127.0.0.1')
-    .addOption(new Option('--strategy <strategy>', 'how the candidate takes part').choices([...STRATEGIES]))
+    .addOption(
+      new Option('--strategy <strategy>', 'how the candidate takes part').choices([...STRATEGIES]),
+    )
     .option('--candidate <ref>', 'second version of the same model: NAME/4, 4, @staging')
-    .option('--weight <percent>', 'percent of requests for the candidate (canary default 10, ab 50, bluegreen 0 or 100)')
+    .option(
+      '--weight <percent>',
+      'percent of requests for the candidate (canary default 10, ab 50, bluegreen 0 or 100)',
+    )
     .option('--body-limit <bytes>', 'largest request body accepted', String(1024 * 1024))
     .option('--log-sampling <share>', 'share of requests written to the prediction log, 0..1', '1')
     .option('--log-retention-rows <n>', 'newest prediction-log rows kept per deployment', '1000000')
@@ -110,50 +155,95 @@ export function registerDeployCommands(program: Command, storePath: () => string
     .option('--seed <n>', 'seed of the random split of requests without a key')
     .option('--reason <text>', 'why, recorded with the deployment')
     .option('--json', 'print the deployment as JSON')
-    .action(async (ref: string, opts: {
-      name?: string; port: string; host: string; strategy?: Strategy; candidate?: string; weight?: string; bodyLimit: string;
-      logSampling: string; logRetentionRows: string; logRetentionDays: string; seed?: string; reason?: string; json?: boolean;
-    }) => {
-      const path = existingStore(storePath(), 'no model has been registered');
-      const d = await handled(() => startDeployment(path, {
-        ref, name: opts.name, strategy: opts.strategy, candidate: opts.candidate ?? null,
-        weight: opts.weight === undefined ? undefined : number(opts.weight, '--weight', (n) => n >= 0 && n <= 100),
-        host: opts.host, port: number(opts.port, '--port', (n) => Number.isInteger(n) && n >= 0 && n <= 65535),
-        config: {
-          bodyLimit: number(opts.bodyLimit, '--body-limit', (n) => Number.isInteger(n) && n >= 1),
-          logSampling: number(opts.logSampling, '--log-sampling', (n) => n >= 0 && n <= 1),
-          logRetentionRows: number(opts.logRetentionRows, '--log-retention-rows', (n) => Number.isSafeInteger(n) && n >= 1),
-          logRetentionDays: number(opts.logRetentionDays, '--log-retention-days', (n) => Number.isFinite(n) && n > 0),
-          seed: opts.seed === undefined ? null : number(opts.seed, '--seed', Number.isSafeInteger),
+    .action(
+      async (
+        ref: string,
+        opts: {
+          name?: string;
+          port: string;
+          host: string;
+          strategy?: Strategy;
+          candidate?: string;
+          weight?: string;
+          bodyLimit: string;
+          logSampling: string;
+          logRetentionRows: string;
+          logRetentionDays: string;
+          seed?: string;
+          reason?: string;
+          json?: boolean;
         },
-        reason: opts.reason ?? null,
-      }));
-      if (!d) return;
-      if (opts.json) {
-        process.stdout.write(`${JSON.stringify(await toJson(d), null, 2)}\n`);
-        return;
-      }
-      const url = `${baseUrl(d)}/v1/models/${d.name}`;
-      if (!['127.0.0.1', '::1', 'localhost'].includes(d.host)) {
-        process.stderr.write(`Note: listening on ${d.host}, not only on this machine: anyone who can reach it and holds the token can call it (plain HTTP, no TLS).\n`);
-      }
-      process.stdout.write(`Deployed ${d.modelName} ${describeSplit({ strategy: d.strategy, primary: d.primaryVersion, candidate: d.candidateVersion, weight: d.weight })}`
-        + ` as ${d.name} (${d.strategy}, pid ${d.pid})\n`
-        + `  predict:  POST ${url}:predict   {"instances": [...]}\n`
-        + `  feedback: POST ${url}:feedback  {"id": "...", "label": ...}\n`
-        + `  metrics:  GET  ${baseUrl(d)}/metrics\n`
-        + `  token:    ${d.tokenFile}  (send "Authorization: Bearer $(cat ${d.tokenFile})")\n`
-        + `  stop:     labbook deployment stop ${d.name}\n`);
-    });
+      ) => {
+        const path = existingStore(storePath(), 'no model has been registered');
+        const d = await handled(() =>
+          startDeployment(path, {
+            ref,
+            name: opts.name,
+            strategy: opts.strategy,
+            candidate: opts.candidate ?? null,
+            weight:
+              opts.weight === undefined
+                ? undefined
+                : number(opts.weight, '--weight', (n) => n >= 0 && n <= 100),
+            host: opts.host,
+            port: number(opts.port, '--port', (n) => Number.isInteger(n) && n >= 0 && n <= 65535),
+            config: {
+              bodyLimit: number(
+                opts.bodyLimit,
+                '--body-limit',
+                (n) => Number.isInteger(n) && n >= 1,
+              ),
+              logSampling: number(opts.logSampling, '--log-sampling', (n) => n >= 0 && n <= 1),
+              logRetentionRows: number(
+                opts.logRetentionRows,
+                '--log-retention-rows',
+                (n) => Number.isSafeInteger(n) && n >= 1,
+              ),
+              logRetentionDays: number(
+                opts.logRetentionDays,
+                '--log-retention-days',
+                (n) => Number.isFinite(n) && n > 0,
+              ),
+              seed:
+                opts.seed === undefined ? null : number(opts.seed, '--seed', Number.isSafeInteger),
+            },
+            reason: opts.reason ?? null,
+          }),
+        );
+        if (!d) return;
+        if (opts.json) {
+          process.stdout.write(`${JSON.stringify(await toJson(d), null, 2)}\n`);
+          return;
+        }
+        const url = `${baseUrl(d)}/v1/models/${d.name}`;
+        if (!['127.0.0.1', '::1', 'localhost'].includes(d.host)) {
+          process.stderr.write(
+            `Note: listening on ${d.host}, not only on this machine: anyone who can reach it and holds the token can call it (plain HTTP, no TLS).\n`,
+          );
+        }
+        process.stdout.write(
+          `Deployed ${d.modelName} ${describeSplit({ strategy: d.strategy, primary: d.primaryVersion, candidate: d.candidateVersion, weight: d.weight })}` +
+            ` as ${d.name} (${d.strategy}, pid ${d.pid})\n` +
+            `  predict:  POST ${url}:predict   {"instances": [...]}\n` +
+            `  feedback: POST ${url}:feedback  {"id": "...", "label": ...}\n` +
+            `  metrics:  GET  ${baseUrl(d)}/metrics\n` +
+            `  token:    ${d.tokenFile}  (send "Authorization: Bearer $(cat ${d.tokenFile})")\n` +
+            `  stop:     labbook deployment stop ${d.name}\n`,
+        );
+      },
+    );
 
-  program.command('deployments')
+  program
+    .command('deployments')
     .description('list deployments (running ones; --all for stopped too), checking each process')
     .option('--all', 'include stopped and failed deployments')
     .option('--json', 'print a JSON array')
     .action(async (opts: { all?: boolean; json?: boolean }) => {
       const path = storePath();
       if (!existsSync(path)) {
-        process.stdout.write(opts.json ? '[]\n' : `No deployments: there is no Labbook store at ${path}\n`);
+        process.stdout.write(
+          opts.json ? '[]\n' : `No deployments: there is no Labbook store at ${path}\n`,
+        );
         return;
       }
       const store = openStore({ path, detectKilledRuns: false });
@@ -169,18 +259,40 @@ export function registerDeployCommands(program: Command, storePath: () => string
         return;
       }
       if (rows.length === 0) {
-        process.stdout.write(opts.all ? 'No deployments yet: labbook deploy NAME@production\n' : 'No running deployments (--all shows stopped ones).\n');
+        process.stdout.write(
+          opts.all
+            ? 'No deployments yet: labbook deploy NAME@production\n'
+            : 'No running deployments (--all shows stopped ones).\n',
+        );
         return;
       }
-      process.stdout.write(`${table(['NAME', 'MODEL', 'SERVING', 'STRATEGY', 'STATUS', 'PID', 'URL'], rows.map((d) => [
-        d.name, d.modelName, describeSplit({ strategy: d.strategy, primary: d.primaryVersion, candidate: d.candidateVersion, weight: d.weight }),
-        d.strategy, statusText(d), d.pid === null ? '-' : String(d.pid), d.status === 'running' ? d.url : '-',
-      ]))}\n`);
+      process.stdout.write(
+        `${table(
+          ['NAME', 'MODEL', 'SERVING', 'STRATEGY', 'STATUS', 'PID', 'URL'],
+          rows.map((d) => [
+            d.name,
+            d.modelName,
+            describeSplit({
+              strategy: d.strategy,
+              primary: d.primaryVersion,
+              candidate: d.candidateVersion,
+              weight: d.weight,
+            }),
+            d.strategy,
+            statusText(d),
+            d.pid === null ? '-' : String(d.pid),
+            d.status === 'running' ? d.url : '-',
+          ]),
+        )}\n`,
+      );
     });
 
-  const deployment = program.command('deployment').description('operate a deployment: show, shift, switch, promote, rollback, stop');
+  const deployment = program
+    .command('deployment')
+    .description('operate a deployment: show, shift, switch, promote, rollback, stop');
 
-  deployment.command('show')
+  deployment
+    .command('show')
     .description('a deployment, its health and its history')
     .argument('<name>')
     .option('--json', 'print JSON')
@@ -190,23 +302,36 @@ export function registerDeployCommands(program: Command, storePath: () => string
       let d: Deployment;
       let events: DeploymentEvent[];
       try {
-        d = await handled(async () => requireDeployment(store.sql, name)) as Deployment;
+        d = (await handled(async () => requireDeployment(store.sql, name))) as Deployment;
         events = deploymentEvents(store.sql, d.id);
       } finally {
         store.close();
       }
       const json = await toJson(d);
       if (opts.json) {
-        process.stdout.write(`${JSON.stringify({ ...json, events: events.map((e) => ({ ...e, at: iso(e.at) })) }, null, 2)}\n`);
+        process.stdout.write(
+          `${JSON.stringify({ ...json, events: events.map((e) => ({ ...e, at: iso(e.at) })) }, null, 2)}\n`,
+        );
         return;
       }
-      process.stdout.write(`${d.name}: ${d.modelName} ${describeSplit({ strategy: d.strategy, primary: d.primaryVersion, candidate: d.candidateVersion, weight: d.weight })}\n`
-        + `  status:   ${statusText(json)}${d.error ? ` (${d.error})` : ''}\n  url:      ${json.url}\n  token:    ${d.tokenFile}\n  history:\n`
-        + `${events.map((e) => `    ${eventLine(e)}`).join('\n')}\n`);
+      process.stdout.write(
+        `${d.name}: ${d.modelName} ${describeSplit({ strategy: d.strategy, primary: d.primaryVersion, candidate: d.candidateVersion, weight: d.weight })}\n` +
+          `  status:   ${statusText(json)}${d.error ? ` (${d.error})` : ''}\n  url:      ${json.url}\n  token:    ${d.tokenFile}\n  history:\n` +
+          `${events.map((e) => `    ${eventLine(e)}`).join('\n')}\n`,
+      );
     });
 
-  const control = (verb: string, description: string, build: (opts: Record<string, unknown>) => ControlMessage, extra?: (c: Command) => Command) => {
-    let c = deployment.command(verb).description(description).argument('<name>', 'deployment name').option('--reason <text>', 'why, recorded in the history');
+  const control = (
+    verb: string,
+    description: string,
+    build: (opts: Record<string, unknown>) => ControlMessage,
+    extra?: (c: Command) => Command,
+  ) => {
+    let c = deployment
+      .command(verb)
+      .description(description)
+      .argument('<name>', 'deployment name')
+      .option('--reason <text>', 'why, recorded in the history');
     if (extra) c = extra(c);
     c.action(async (name: string, opts: Record<string, unknown>) => {
       const path = existingStore(storePath());
@@ -215,16 +340,41 @@ export function registerDeployCommands(program: Command, storePath: () => string
     });
   };
 
-  control('shift', 'send a new share of traffic to the candidate (canary, ab)', (o) => ({
-    type: 'shift', weight: number(String(o.weight ?? ''), '--weight', (n) => n >= 0 && n <= 100), reason: (o.reason as string) ?? null,
-  }), (c) => c.requiredOption('--weight <percent>', 'percent of requests for the candidate'));
-  control('switch', 'blue/green: make the other version live', (o) => ({ type: 'switch', reason: (o.reason as string) ?? null }));
-  control('promote', 'promote the candidate through the registry gates; at Production it serves alone', (o) => ({
-    type: 'promote', to: (o.to as string) ?? 'Production', force: o.force === true, reason: (o.reason as string) ?? null,
-  }), (c) => c.option('--to <stage>', 'target stage', 'Production').option('--force', 'override failing gates (needs --reason)'));
-  control('rollback', 'take the candidate out (blue/green: back to blue)', (o) => ({ type: 'rollback', reason: (o.reason as string) ?? null }));
+  control(
+    'shift',
+    'send a new share of traffic to the candidate (canary, ab)',
+    (o) => ({
+      type: 'shift',
+      weight: number(String(o.weight ?? ''), '--weight', (n) => n >= 0 && n <= 100),
+      reason: (o.reason as string) ?? null,
+    }),
+    (c) => c.requiredOption('--weight <percent>', 'percent of requests for the candidate'),
+  );
+  control('switch', 'blue/green: make the other version live', (o) => ({
+    type: 'switch',
+    reason: (o.reason as string) ?? null,
+  }));
+  control(
+    'promote',
+    'promote the candidate through the registry gates; at Production it serves alone',
+    (o) => ({
+      type: 'promote',
+      to: (o.to as string) ?? 'Production',
+      force: o.force === true,
+      reason: (o.reason as string) ?? null,
+    }),
+    (c) =>
+      c
+        .option('--to <stage>', 'target stage', 'Production')
+        .option('--force', 'override failing gates (needs --reason)'),
+  );
+  control('rollback', 'take the candidate out (blue/green: back to blue)', (o) => ({
+    type: 'rollback',
+    reason: (o.reason as string) ?? null,
+  }));
 
-  deployment.command('stop')
+  deployment
+    .command('stop')
     .description('stop the server and mark the deployment stopped')
     .argument('<name>')
     .option('--reason <text>', 'why, recorded in the history')

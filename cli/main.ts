@@ -30,28 +30,44 @@ function collect(value: string, previous: string[]): string[] {
 
 export function buildProgram(): Command {
   const program = new Command('labbook')
-    .description('Labbook: run TypeScript notebooks and query experiment runs from the command line')
+    .description(
+      'Labbook: run TypeScript notebooks and query experiment runs from the command line',
+    )
     .version(version)
-    .addOption(new Option('--store <file>', 'SQLite store of runs (default: $LABBOOK_STORE or .labbook/labbook.db)'))
+    .addOption(
+      new Option(
+        '--store <file>',
+        'SQLite store of runs (default: $LABBOOK_STORE or .labbook/labbook.db)',
+      ),
+    )
     .showHelpAfterError()
     .exitOverride();
   // Read when a command runs: --store is parsed after the program is built.
-  const storePath = (): string => resolveStorePath({ path: program.opts().store as string | undefined });
+  const storePath = (): string =>
+    resolveStorePath({ path: program.opts().store as string | undefined });
 
-  program.command('run')
+  program
+    .command('run')
     .description('execute every code cell of a notebook in order and write the outputs into it')
     .argument('<notebook>', '.ipynb file')
-    .option('-p, --param <name=value>', 'set a parameter (repeatable); injected after the cell tagged "parameters"', collect, [])
+    .option(
+      '-p, --param <name=value>',
+      'set a parameter (repeatable); injected after the cell tagged "parameters"',
+      collect,
+      [],
+    )
     .option('-o, --out <file>', 'write the executed notebook here instead of in place')
     .option('--node <path>', 'node executable for the kernel', process.env.LABBOOK_NODE)
     .action(async (notebook: string, opts: { param: string[]; out?: string; node?: string }) => {
-      const params = Object.fromEntries(opts.param.map((p) => {
-        try {
-          return parseParameter(p);
-        } catch (error) {
-          throw new UsageError((error as Error).message);
-        }
-      }));
+      const params = Object.fromEntries(
+        opts.param.map((p) => {
+          try {
+            return parseParameter(p);
+          } catch (error) {
+            throw new UsageError((error as Error).message);
+          }
+        }),
+      );
       const progress = createProgress();
       let kernel: KernelClient | undefined;
       let interrupts = 0;
@@ -67,25 +83,36 @@ export function buildProgram(): Command {
       process.on('SIGINT', onSigint);
       try {
         const result = await runNotebook({
-          notebook, out: opts.out, params, progress, nodePath: opts.node,
+          notebook,
+          out: opts.out,
+          params,
+          progress,
+          nodePath: opts.node,
           storePath: storePath(),
-          onKernel: (k) => { kernel = k; },
+          onKernel: (k) => {
+            kernel = k;
+          },
         });
         progress.stop();
         if (result.failure) {
           const f = result.failure;
-          process.stderr.write(`Cell ${f.cell} failed: ${f.ename}${f.evalue ? `: ${f.evalue}` : ''}\n`
-            + `${result.executed} of ${result.total} code cells ran; outputs written to ${result.outFile}\n`);
+          process.stderr.write(
+            `Cell ${f.cell} failed: ${f.ename}${f.evalue ? `: ${f.evalue}` : ''}\n` +
+              `${result.executed} of ${result.total} code cells ran; outputs written to ${result.outFile}\n`,
+          );
           process.exitCode = 1;
           return;
         }
-        process.stderr.write(`Ran ${result.total} code cells in ${result.seconds.toFixed(1)}s; outputs written to ${result.outFile}\n`);
+        process.stderr.write(
+          `Ran ${result.total} code cells in ${result.seconds.toFixed(1)}s; outputs written to ${result.outFile}\n`,
+        );
       } finally {
         process.off('SIGINT', onSigint);
       }
     });
 
-  program.command('runs')
+  program
+    .command('runs')
     .description('list experiment runs')
     .option('-e, --experiment <name>', 'only runs of this experiment')
     .option('-f, --filter <query>', 'search, e.g. \'metrics.acc > 0.9 and params.lr = "0.01"\'')
@@ -95,17 +122,25 @@ export function buildProgram(): Command {
       process.stdout.write(listRunsCommand(storePath(), opts));
     });
 
-  program.command('compare')
-    .description('compare runs side by side: params that differ, latest metrics with the best marked')
+  program
+    .command('compare')
+    .description(
+      'compare runs side by side: params that differ, latest metrics with the best marked',
+    )
     .argument('<runIds...>', 'two or more run ids (or unique prefixes of at least 4 characters)')
     .option('--json', 'print JSON')
     .option('--markdown', 'print a markdown table (the default), e.g. for a pull request')
     .action((runIds: string[], opts: { json?: boolean; markdown?: boolean }) => {
       if (opts.json && opts.markdown) throw new UsageError('Choose one of --json and --markdown');
-      const store = openStore({ path: existingStore(storePath(), 'no runs to compare'), forReading: true });
+      const store = openStore({
+        path: existingStore(storePath(), 'no runs to compare'),
+        forReading: true,
+      });
       try {
         const comparison = compareRuns(store, resolveRunIds(store, runIds));
-        process.stdout.write(opts.json ? `${JSON.stringify(comparison, null, 2)}\n` : comparisonMarkdown(comparison));
+        process.stdout.write(
+          opts.json ? `${JSON.stringify(comparison, null, 2)}\n` : comparisonMarkdown(comparison),
+        );
       } finally {
         store.close();
       }
@@ -125,7 +160,10 @@ export function buildProgram(): Command {
  * commander answers `labbook anything --help` with the top-level help and exit 0, which
  * hides a typo in a CI script. Options before a command word are the program's own.
  */
-export function unknownCommand(program: Command, argv: readonly string[]): { word: string; under: Command } | null {
+export function unknownCommand(
+  program: Command,
+  argv: readonly string[],
+): { word: string; under: Command } | null {
   let command = program;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -150,7 +188,9 @@ export async function main(argv: string[]): Promise<number> {
   if (unknown) {
     const where = unknown.under === program ? 'labbook' : `labbook ${unknown.under.name()}`;
     const names = unknown.under.commands.map((c) => c.name()).filter((n) => n !== 'help');
-    process.stderr.write(`labbook: unknown command '${unknown.word}' for ${where}; the commands are: ${names.join(', ')} (see \`${where} --help\`)\n`);
+    process.stderr.write(
+      `labbook: unknown command '${unknown.word}' for ${where}; the commands are: ${names.join(', ')} (see \`${where} --help\`)\n`,
+    );
     return 2;
   }
   try {
@@ -161,13 +201,28 @@ export async function main(argv: string[]): Promise<number> {
       // Commander printed the message; --help and --version are not errors.
       return error.exitCode === 0 ? 0 : 2;
     }
-    const known = error instanceof UsageError || error instanceof NotebookFormatError
-      || (error instanceof Error && ['ChildStartError', 'StoreError', 'SearchSyntaxError', 'CompareError', 'RegistryError', 'SuiteError', 'DataError'].includes(error.name));
-    process.stderr.write(`labbook: ${known ? error.message : (error as Error).stack ?? String(error)}\n`);
+    const known =
+      error instanceof UsageError ||
+      error instanceof NotebookFormatError ||
+      (error instanceof Error &&
+        [
+          'ChildStartError',
+          'StoreError',
+          'SearchSyntaxError',
+          'CompareError',
+          'RegistryError',
+          'SuiteError',
+          'DataError',
+        ].includes(error.name));
+    process.stderr.write(
+      `labbook: ${known ? error.message : ((error as Error).stack ?? String(error))}\n`,
+    );
     return 2;
   }
 }
 
 if (require.main === module) {
-  void main(process.argv.slice(2)).then((code) => { process.exitCode = code; });
+  void main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
 }

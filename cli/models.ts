@@ -15,9 +15,25 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { openStore, type Store } from '../core/store';
-import { Registry, RegistryError, buildModelCard, gatesPath, modelCardMarkdown, readGates, validateStage, type RegistryOptions } from '../core/registry';
+import {
+  Registry,
+  RegistryError,
+  buildModelCard,
+  gatesPath,
+  modelCardMarkdown,
+  readGates,
+  validateStage,
+  type RegistryOptions,
+} from '../core/registry';
 import { fmt } from '../core/registry/gates';
-import type { GateResult, GatesConfig, ModelTransition, ModelVersion, RegisteredModel, Stage } from '../core/registry/types';
+import type {
+  GateResult,
+  GatesConfig,
+  ModelTransition,
+  ModelVersion,
+  RegisteredModel,
+  Stage,
+} from '../core/registry/types';
 import { toWireNumber, type WireNumber } from '../core/common/wire-number';
 import { createProgress, type Progress } from './progress';
 import { UsageError } from './errors';
@@ -25,7 +41,15 @@ import { existingStore } from './store';
 import { alignColumns, scrub } from './terminal';
 
 /** Metrics shown first in tables, when a run has them. */
-const KEY_METRICS = ['val_acc', 'val_accuracy', 'test_accuracy', 'accuracy', 'acc', 'val_loss', 'loss'];
+const KEY_METRICS = [
+  'val_acc',
+  'val_accuracy',
+  'test_accuracy',
+  'accuracy',
+  'acc',
+  'val_loss',
+  'loss',
+];
 
 export interface ModelSummaryJson extends Omit<RegisteredModel, 'createdAt'> {
   createdAt: string;
@@ -58,8 +82,15 @@ const shortTime = (ms: number) => iso(ms).replace('T', ' ').slice(0, 16);
 /** Names and reasons come from people and notebooks: never let them move the terminal's cursor. */
 const safe = (text: string) => scrub(text, ' ');
 
-function withRegistry<T>(storePath: string, options: RegistryOptions, fn: (registry: Registry, store: Store) => T): T {
-  const store = openStore({ path: existingStore(storePath, 'no model has been registered'), forReading: true });
+function withRegistry<T>(
+  storePath: string,
+  options: RegistryOptions,
+  fn: (registry: Registry, store: Store) => T,
+): T {
+  const store = openStore({
+    path: existingStore(storePath, 'no model has been registered'),
+    forReading: true,
+  });
   let result: T;
   try {
     result = fn(new Registry(store, options), store);
@@ -73,7 +104,10 @@ function withRegistry<T>(storePath: string, options: RegistryOptions, fn: (regis
 }
 
 function table(header: string[], rows: string[][]): string {
-  return alignColumns(header.map(safe), rows.map((r) => r.map(safe)));
+  return alignColumns(
+    header.map(safe),
+    rows.map((r) => r.map(safe)),
+  );
 }
 
 export function modelSummaries(registry: Registry): ModelSummaryJson[] {
@@ -81,14 +115,21 @@ export function modelSummaries(registry: Registry): ModelSummaryJson[] {
 }
 
 export function listModelsCommand(storePath: string, options: { json?: boolean }): string {
-  if (!existsSync(storePath)) return options.json ? '[]\n' : `No models yet: there is no Labbook store at ${storePath}\n`;
+  if (!existsSync(storePath))
+    return options.json ? '[]\n' : `No models yet: there is no Labbook store at ${storePath}\n`;
   return withRegistry(storePath, {}, (registry) => {
     const models = modelSummaries(registry);
     if (options.json) return `${JSON.stringify(models, null, 2)}\n`;
-    if (models.length === 0) return 'No registered models. Register one with run.logModel(model, { name }) in a notebook.\n';
+    if (models.length === 0)
+      return 'No registered models. Register one with run.logModel(model, { name }) in a notebook.\n';
     const rows = models.map((m) => [
-      m.name, `v${m.latestVersion}`, m.production === null ? '-' : `v${m.production}`, m.staging === null ? '-' : `v${m.staging}`,
-      Object.entries(m.aliases).map(([a, v]) => `${a}=v${v}`).join(' '),
+      m.name,
+      `v${m.latestVersion}`,
+      m.production === null ? '-' : `v${m.production}`,
+      m.staging === null ? '-' : `v${m.staging}`,
+      Object.entries(m.aliases)
+        .map(([a, v]) => `${a}=v${v}`)
+        .join(' '),
     ]);
     return `${table(['NAME', 'LATEST', 'PRODUCTION', 'STAGING', 'ALIASES'], rows)}\n`;
   });
@@ -98,7 +139,10 @@ export function modelDetails(registry: Registry, store: Store, name: string): Mo
   const model = registry.getModel(name);
   if (!model) {
     const known = registry.listModels().map((m) => m.name);
-    throw new RegistryError('NOT_FOUND', `no registered model named ${JSON.stringify(name)}${known.length ? ` (models: ${known.join(', ')})` : ''}`);
+    throw new RegistryError(
+      'NOT_FOUND',
+      `no registered model named ${JSON.stringify(name)}${known.length ? ` (models: ${known.join(', ')})` : ''}`,
+    );
   }
   const versions = registry.listVersions(name);
   const latest = store.latestMetricsOfRuns([...new Set(versions.map((v) => v.runId))]);
@@ -107,8 +151,13 @@ export function modelDetails(registry: Registry, store: Store, name: string): Mo
     versions: versions.map((v) => {
       const run = store.getRun(v.runId);
       return {
-        ...v, createdAt: iso(v.createdAt), runName: run?.name ?? null, experiment: run?.experimentName ?? null,
-        metrics: Object.fromEntries(Object.entries(latest.get(v.runId) ?? {}).map(([k, m]) => [k, toWireNumber(m.value)])),
+        ...v,
+        createdAt: iso(v.createdAt),
+        runName: run?.name ?? null,
+        experiment: run?.experimentName ?? null,
+        metrics: Object.fromEntries(
+          Object.entries(latest.get(v.runId) ?? {}).map(([k, m]) => [k, toWireNumber(m.value)]),
+        ),
         inUse: registry.inUse(v.name, v.version),
       };
     }),
@@ -120,36 +169,69 @@ export function modelDetails(registry: Registry, store: Store, name: string): Mo
 
 function keyMetrics(metrics: Record<string, WireNumber>, count = 3): string {
   const keys = Object.keys(metrics);
-  const ordered = [...KEY_METRICS.filter((k) => k in metrics), ...keys.filter((k) => !KEY_METRICS.includes(k)).sort()];
-  return ordered.slice(0, count).map((k) => {
-    const v = metrics[k];
-    return `${k}=${typeof v === 'number' ? fmt(v) : v}`;
-  }).join(' ');
+  const ordered = [
+    ...KEY_METRICS.filter((k) => k in metrics),
+    ...keys.filter((k) => !KEY_METRICS.includes(k)).sort(),
+  ];
+  return ordered
+    .slice(0, count)
+    .map((k) => {
+      const v = metrics[k];
+      return `${k}=${typeof v === 'number' ? fmt(v) : v}`;
+    })
+    .join(' ');
 }
 
-export function describeTransition(t: { version: number; kind: string; from: string | null; to: string | null; alias: string | null; by: string; reason: string | null; forced: boolean; gates: GateResult[] | null }): string {
+export function describeTransition(t: {
+  version: number;
+  kind: string;
+  from: string | null;
+  to: string | null;
+  alias: string | null;
+  by: string;
+  reason: string | null;
+  forced: boolean;
+  gates: GateResult[] | null;
+}): string {
   let what: string;
   if (t.kind === 'registered') what = `v${t.version} registered`;
   else if (t.kind === 'alias-set') what = `@${t.alias} -> v${t.version}`;
   else if (t.kind === 'alias-removed') what = `@${t.alias} removed (was v${t.version})`;
   else what = `v${t.version} ${t.from ?? '?'} -> ${t.to ?? '?'}`;
-  const gates = t.gates?.length ? `, gates ${t.gates.filter((g) => g.passed).length}/${t.gates.length} passed` : '';
+  const gates = t.gates?.length
+    ? `, gates ${t.gates.filter((g) => g.passed).length}/${t.gates.length} passed`
+    : '';
   return `${what} by ${t.by}${t.forced ? ' (FORCED past failing gates)' : ''}${gates}${t.reason ? `: ${t.reason}` : ''}`;
 }
 
-export function showModelCommand(storePath: string, name: string, options: { json?: boolean }): string {
+export function showModelCommand(
+  storePath: string,
+  name: string,
+  options: { json?: boolean },
+): string {
   return withRegistry(storePath, {}, (registry, store) => {
     const details = modelDetails(registry, store, name);
     if (options.json) return `${JSON.stringify(details, null, 2)}\n`;
     const m = details.model;
     const out: string[] = [];
     out.push(`${m.name}${m.description ? ` - ${m.description}` : ''}`);
-    out.push(`${m.latestVersion} version${m.latestVersion === 1 ? '' : 's'}; Production: ${m.production === null ? 'none' : `v${m.production}`}; Staging: ${m.staging === null ? 'none' : `v${m.staging}`}`);
+    out.push(
+      `${m.latestVersion} version${m.latestVersion === 1 ? '' : 's'}; Production: ${m.production === null ? 'none' : `v${m.production}`}; Staging: ${m.staging === null ? 'none' : `v${m.staging}`}`,
+    );
     out.push('');
-    out.push(table(['VERSION', 'STAGE', 'ALIASES', 'RUN', 'REGISTERED (UTC)', 'METRICS (run, latest)'], details.versions.map((v) => [
-      `v${v.version}`, v.stage, v.aliases.join(','), `${v.runId.slice(0, 8)} ${v.runName ?? '(missing)'}`,
-      `${shortTime(Date.parse(v.createdAt))} ${v.createdBy}`, keyMetrics(v.metrics),
-    ])));
+    out.push(
+      table(
+        ['VERSION', 'STAGE', 'ALIASES', 'RUN', 'REGISTERED (UTC)', 'METRICS (run, latest)'],
+        details.versions.map((v) => [
+          `v${v.version}`,
+          v.stage,
+          v.aliases.join(','),
+          `${v.runId.slice(0, 8)} ${v.runName ?? '(missing)'}`,
+          `${shortTime(Date.parse(v.createdAt))} ${v.createdBy}`,
+          keyMetrics(v.metrics),
+        ]),
+      ),
+    );
     out.push('');
     out.push(`Gates (${details.gatesPath}):`);
     const gates = details.gates;
@@ -157,12 +239,26 @@ export function showModelCommand(storePath: string, name: string, options: { jso
     for (const stage of ['staging', 'production'] as const) {
       const g = gates?.[stage];
       if (!g) continue;
-      const parts = [...(g.metrics ?? []), ...(g.notWorseThanProduction ? [`not worse than Production (${g.notWorseThanProduction.metric}, tolerance ${fmt(g.notWorseThanProduction.tolerance)})`] : [])];
+      const parts = [
+        ...(g.metrics ?? []),
+        ...(g.notWorseThanProduction
+          ? [
+              `not worse than Production (${g.notWorseThanProduction.metric}, tolerance ${fmt(g.notWorseThanProduction.tolerance)})`,
+            ]
+          : []),
+      ];
       out.push(`  ${stage}: ${parts.length ? parts.join('; ') : 'none'}`);
     }
     out.push('');
     out.push('History (newest first):');
-    out.push(details.history.length ? table(['WHEN (UTC)', 'CHANGE'], details.history.map((t) => [shortTime(Date.parse(t.at)), describeTransition(t)])) : '  none');
+    out.push(
+      details.history.length
+        ? table(
+            ['WHEN (UTC)', 'CHANGE'],
+            details.history.map((t) => [shortTime(Date.parse(t.at)), describeTransition(t)]),
+          )
+        : '  none',
+    );
     return `${out.join('\n')}\n`;
   });
 }
@@ -170,7 +266,8 @@ export function showModelCommand(storePath: string, name: string, options: { jso
 export function parseVersionArgument(text: string): number {
   const match = /^v?(\d+)$/i.exec(text.trim());
   const version = match ? Number(match[1]) : NaN;
-  if (!Number.isSafeInteger(version) || version < 1) throw new UsageError(`VERSION must be a version number such as 3, got ${JSON.stringify(text)}`);
+  if (!Number.isSafeInteger(version) || version < 1)
+    throw new UsageError(`VERSION must be a version number such as 3, got ${JSON.stringify(text)}`);
   return version;
 }
 
@@ -181,7 +278,11 @@ function progressHooks(progress: Progress): RegistryOptions['onProgress'] {
       started.set(event.label, performance.now());
       progress.start(event.label);
     } else {
-      progress.done(event.label, 'ok', performance.now() - (started.get(event.label) ?? performance.now()));
+      progress.done(
+        event.label,
+        'ok',
+        performance.now() - (started.get(event.label) ?? performance.now()),
+      );
     }
   };
 }
@@ -192,8 +293,14 @@ function gateLine(g: GateResult): string {
 
 /** Returns the exit code: 0 promoted, 1 refused by the gates. Usage problems throw (exit 2). */
 export async function promoteCommand(
-  storePath: string, name: string, versionText: string, options: { to?: string; reason?: string; force?: boolean },
-  io: { out: (text: string) => void; err: (text: string) => void } = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) },
+  storePath: string,
+  name: string,
+  versionText: string,
+  options: { to?: string; reason?: string; force?: boolean },
+  io: { out: (text: string) => void; err: (text: string) => void } = {
+    out: (t) => process.stdout.write(t),
+    err: (t) => process.stderr.write(t),
+  },
   registryOptions: RegistryOptions = {},
 ): Promise<number> {
   const version = parseVersionArgument(versionText);
@@ -202,40 +309,67 @@ export async function promoteCommand(
   try {
     to = validateStage(options.to);
   } catch {
-    throw new UsageError(`--to must be staging, production, archived or none, got ${JSON.stringify(options.to)}`);
+    throw new UsageError(
+      `--to must be staging, production, archived or none, got ${JSON.stringify(options.to)}`,
+    );
   }
-  if (options.force && !options.reason?.trim()) throw new UsageError('--force needs --reason TEXT: overriding the gates is recorded with its reason');
+  if (options.force && !options.reason?.trim())
+    throw new UsageError(
+      '--force needs --reason TEXT: overriding the gates is recorded with its reason',
+    );
   const progress = createProgress();
   try {
-    return await withRegistry(storePath, { ...registryOptions, onProgress: progressHooks(progress) }, async (registry) => {
-      try {
-        const { transition, archived, gates } = await registry.promote({ name, version, to, reason: options.reason, force: options.force });
-        progress.stop();
-        io.out(`${name} v${version}: ${transition.from} -> ${transition.to}${archived !== null ? ` (v${archived} archived: replaced by v${version})` : ''}\n`);
-        if (gates.length) {
-          io.out(`Gates: ${gates.filter((g) => g.passed).length} of ${gates.length} passed${transition.forced ? '; the failing ones were overridden (--force), reason recorded' : ''}\n`);
-          io.out(`${gates.map(gateLine).join('\n')}\n`);
-        }
-        return 0;
-      } catch (error) {
-        if (error instanceof RegistryError && error.code === 'GATES_FAILED') {
+    return await withRegistry(
+      storePath,
+      { ...registryOptions, onProgress: progressHooks(progress) },
+      async (registry) => {
+        try {
+          const { transition, archived, gates } = await registry.promote({
+            name,
+            version,
+            to,
+            reason: options.reason,
+            force: options.force,
+          });
           progress.stop();
-          const gates = error.gates ?? [];
-          const failing = gates.filter((g) => !g.passed);
-          io.err(`Promotion of ${name} v${version} to ${to} refused: ${failing.length} of ${gates.length} gate${gates.length === 1 ? '' : 's'} failed\n`);
-          io.err(`${gates.map(gateLine).join('\n')}\n`);
-          io.err(`Gates: ${gatesPath(storePath, name)}. To override: --force --reason "why"\n`);
-          return 1;
+          io.out(
+            `${name} v${version}: ${transition.from} -> ${transition.to}${archived !== null ? ` (v${archived} archived: replaced by v${version})` : ''}\n`,
+          );
+          if (gates.length) {
+            io.out(
+              `Gates: ${gates.filter((g) => g.passed).length} of ${gates.length} passed${transition.forced ? '; the failing ones were overridden (--force), reason recorded' : ''}\n`,
+            );
+            io.out(`${gates.map(gateLine).join('\n')}\n`);
+          }
+          return 0;
+        } catch (error) {
+          if (error instanceof RegistryError && error.code === 'GATES_FAILED') {
+            progress.stop();
+            const gates = error.gates ?? [];
+            const failing = gates.filter((g) => !g.passed);
+            io.err(
+              `Promotion of ${name} v${version} to ${to} refused: ${failing.length} of ${gates.length} gate${gates.length === 1 ? '' : 's'} failed\n`,
+            );
+            io.err(`${gates.map(gateLine).join('\n')}\n`);
+            io.err(`Gates: ${gatesPath(storePath, name)}. To override: --force --reason "why"\n`);
+            return 1;
+          }
+          throw error;
         }
-        throw error;
-      }
-    });
+      },
+    );
   } finally {
     progress.stop();
   }
 }
 
-export function aliasCommand(storePath: string, name: string, versionText: string, alias: string, options: { remove?: boolean; reason?: string }): string {
+export function aliasCommand(
+  storePath: string,
+  name: string,
+  versionText: string,
+  alias: string,
+  options: { remove?: boolean; reason?: string },
+): string {
   const version = parseVersionArgument(versionText);
   return withRegistry(storePath, {}, (registry) => {
     if (options.remove) {
@@ -250,7 +384,10 @@ export function aliasCommand(storePath: string, name: string, versionText: strin
 }
 
 export async function modelCardCommand(
-  storePath: string, name: string, versionText: string, options: { slice?: string; out?: string },
+  storePath: string,
+  name: string,
+  versionText: string,
+  options: { slice?: string; out?: string },
   registryOptions: RegistryOptions = {},
 ): Promise<string> {
   const version = parseVersionArgument(versionText);
@@ -258,7 +395,9 @@ export async function modelCardCommand(
   try {
     const markdown = await withRegistry(storePath, registryOptions, async (registry, store) => {
       const card = await buildModelCard(store, registry, name, version, {
-        sliceColumn: options.slice, evaluate: registryOptions.evaluate, onProgress: progressHooks(progress),
+        sliceColumn: options.slice,
+        evaluate: registryOptions.evaluate,
+        onProgress: progressHooks(progress),
       });
       return modelCardMarkdown(card);
     });
@@ -278,13 +417,15 @@ export async function modelCardCommand(
 
 /** Adds the registry commands to the `labbook` program. */
 export function registerModelCommands(program: Command, storePath: () => string): void {
-  const models = program.command('models')
+  const models = program
+    .command('models')
     .description('list registered models')
     .option('--json', 'print a JSON array')
     .action((opts: { json?: boolean }) => {
       process.stdout.write(listModelsCommand(storePath(), opts));
     });
-  models.command('show')
+  models
+    .command('show')
     .description("a model's versions (stage, aliases, source run, key metrics), gates and history")
     .argument('<name>', 'model name')
     .option('--json', 'print JSON')
@@ -294,31 +435,51 @@ export function registerModelCommands(program: Command, storePath: () => string)
       process.stdout.write(showModelCommand(storePath(), name, { json }));
     });
 
-  program.command('promote')
-    .description('move a model version to a stage; gates of staging/production must pass (exit 1 when they refuse)')
+  program
+    .command('promote')
+    .description(
+      'move a model version to a stage; gates of staging/production must pass (exit 1 when they refuse)',
+    )
     .argument('<name>', 'model name')
     .argument('<version>', 'version number')
     .requiredOption('--to <stage>', 'staging, production, archived or none')
     .option('--reason <text>', 'why (recorded in the history; required with --force)')
     .option('--force', 'promote even though gates fail (needs --reason)')
-    .action(async (name: string, version: string, opts: { to?: string; reason?: string; force?: boolean }) => {
-      const code = await promoteCommand(storePath(), name, version, opts);
-      if (code !== 0) process.exitCode = code;
-    });
+    .action(
+      async (
+        name: string,
+        version: string,
+        opts: { to?: string; reason?: string; force?: boolean },
+      ) => {
+        const code = await promoteCommand(storePath(), name, version, opts);
+        if (code !== 0) process.exitCode = code;
+      },
+    );
 
-  program.command('alias')
+  program
+    .command('alias')
     .description('point an alias (e.g. champion) at a model version, or remove it with --remove')
     .argument('<name>', 'model name')
     .argument('<version>', 'version number')
     .argument('<alias>', 'alias name: a letter, then letters, digits, _ or -')
     .option('--remove', 'remove the alias (it must point at VERSION)')
     .option('--reason <text>', 'why (recorded in the history)')
-    .action((name: string, version: string, alias: string, opts: { remove?: boolean; reason?: string }) => {
-      process.stdout.write(aliasCommand(storePath(), name, version, alias, opts));
-    });
+    .action(
+      (
+        name: string,
+        version: string,
+        alias: string,
+        opts: { remove?: boolean; reason?: string },
+      ) => {
+        process.stdout.write(aliasCommand(storePath(), name, version, alias, opts));
+      },
+    );
 
-  program.command('model-card')
-    .description('the model card of a version as markdown: details, intended use, training data, metrics per slice, caveats')
+  program
+    .command('model-card')
+    .description(
+      'the model card of a version as markdown: details, intended use, training data, metrics per slice, caveats',
+    )
     .argument('<name>', 'model name')
     .argument('<version>', 'version number')
     .option('--slice <column>', 'break holdout metrics down by this column of the holdout set')

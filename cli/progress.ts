@@ -15,12 +15,17 @@ export function createProgress(stream: NodeJS.WriteStream = process.stderr): Pro
   let timer: NodeJS.Timeout | undefined;
   let current = '';
   let since = 0;
-  const clear = () => { if (tty && current) stream.write('\r\x1b[2K'); };
+  const clear = () => {
+    if (tty && current) stream.write('\r\x1b[2K');
+  };
   const draw = () => {
     if (!tty || !current) return;
     stream.write(`\r\x1b[2K${current} … ${((performance.now() - since) / 1000).toFixed(1)}s`);
   };
-  const stopTimer = () => { if (timer) clearInterval(timer); timer = undefined; };
+  const stopTimer = () => {
+    if (timer) clearInterval(timer);
+    timer = undefined;
+  };
   return {
     update(message) {
       clear();

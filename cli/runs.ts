@@ -38,22 +38,31 @@ export interface RunQuery {
 export function summarizeRuns(store: RunStore, query: RunQuery = {}): RunSummary[] {
   const { experiment } = query;
   // Parsed before the store is touched: a typo is reported with its position, fast.
-  const search = query.filter || query.orderBy ? compileSearch(parseFilter(query.filter ?? ''), parseOrderBy(query.orderBy ?? '')) : undefined;
+  const search =
+    query.filter || query.orderBy
+      ? compileSearch(parseFilter(query.filter ?? ''), parseOrderBy(query.orderBy ?? ''))
+      : undefined;
   if (experiment !== undefined && !store.getExperiment(experiment)) {
     const known = store.listExperiments().map((e) => e.name);
-    throw new UsageError(`No experiment named "${experiment}" in ${store.location}${known.length ? ` (experiments: ${known.join(', ')})` : ''}`);
+    throw new UsageError(
+      `No experiment named "${experiment}" in ${store.location}${known.length ? ` (experiments: ${known.join(', ')})` : ''}`,
+    );
   }
-  return store.listRuns({ ...(experiment === undefined ? {} : { experiment }), search }).map((run) => ({
-    id: run.id,
-    experiment: run.experimentName,
-    name: run.name,
-    status: run.status,
-    startTime: new Date(run.startTime).toISOString(),
-    endTime: run.endTime === null ? null : new Date(run.endTime).toISOString(),
-    params: store.getParams(run.id),
-    metrics: Object.fromEntries(Object.entries(store.latestMetrics(run.id)).map(([k, m]) => [k, toWireNumber(m.value)])),
-    tags: store.getTags(run.id),
-  }));
+  return store
+    .listRuns({ ...(experiment === undefined ? {} : { experiment }), search })
+    .map((run) => ({
+      id: run.id,
+      experiment: run.experimentName,
+      name: run.name,
+      status: run.status,
+      startTime: new Date(run.startTime).toISOString(),
+      endTime: run.endTime === null ? null : new Date(run.endTime).toISOString(),
+      params: store.getParams(run.id),
+      metrics: Object.fromEntries(
+        Object.entries(store.latestMetrics(run.id)).map(([k, m]) => [k, toWireNumber(m.value)]),
+      ),
+      tags: store.getTags(run.id),
+    }));
 }
 
 export function listRunsCommand(storePath: string, options: RunQuery & { json?: boolean }): string {
@@ -82,10 +91,24 @@ function formatTable(runs: RunSummary[]): string {
     r.status,
     r.startTime.replace('T', ' ').slice(0, 19),
     duration(r),
-    Object.entries(r.metrics).slice(0, 4).map(([k, v]) => `${k}=${typeof v === 'number' ? formatMetric(v) : v}`).join(' '),
+    Object.entries(r.metrics)
+      .slice(0, 4)
+      .map(([k, v]) => `${k}=${typeof v === 'number' ? formatMetric(v) : v}`)
+      .join(' '),
   ]);
-  const header = ['ID', 'EXPERIMENT', 'NAME', 'STATUS', 'STARTED (UTC)', 'DURATION', 'METRICS (latest)'];
-  return `${alignColumns(header, rows.map((row) => row.map((cell) => scrub(cell))))}\n`;
+  const header = [
+    'ID',
+    'EXPERIMENT',
+    'NAME',
+    'STATUS',
+    'STARTED (UTC)',
+    'DURATION',
+    'METRICS (latest)',
+  ];
+  return `${alignColumns(
+    header,
+    rows.map((row) => row.map((cell) => scrub(cell))),
+  )}\n`;
 }
 
 function duration(run: RunSummary): string {

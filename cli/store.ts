@@ -4,6 +4,7 @@ import { UsageError } from './errors';
 
 /** `path`, when a store is there; else a usage error, with `nothingYet` saying what cannot exist without one. */
 export function existingStore(path: string, nothingYet?: string): string {
-  if (!existsSync(path)) throw new UsageError(`No Labbook store at ${path}${nothingYet ? `: ${nothingYet}` : ''}`);
+  if (!existsSync(path))
+    throw new UsageError(`No Labbook store at ${path}${nothingYet ? `: ${nothingYet}` : ''}`);
   return path;
 }

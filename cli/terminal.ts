@@ -12,6 +12,10 @@ export function scrub(text: string, replacement = '?'): string {
 /** A table: each column padded to its widest cell (header included), two spaces apart; no trailing newline. */
 export function alignColumns(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]))).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
   return [header, ...rows].map(line).join('\n');
 }

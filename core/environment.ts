@@ -50,9 +50,16 @@ export const MAX_GIT_DIFF_SUMMARY_CHARS = 64 * 1024;
  * Null when the folder is not in a repository, the repository has no commit, nothing
  * changed, or git is missing or too slow. Long summaries are cut at `maxChars`.
  */
-export function gitDiffSummary(folder: string = process.cwd(), maxChars: number = MAX_GIT_DIFF_SUMMARY_CHARS): string | null {
+export function gitDiffSummary(
+  folder: string = process.cwd(),
+  maxChars: number = MAX_GIT_DIFF_SUMMARY_CHARS,
+): string | null {
   // --stat=200: the default width (80 columns when not a terminal) shortens file names.
-  const text = git(folder, ['-c', 'core.quotepath=off', 'diff', '--no-color', '--no-ext-diff', '--stat=200', 'HEAD', '--'], 8 * 1024 * 1024);
+  const text = git(
+    folder,
+    ['-c', 'core.quotepath=off', 'diff', '--no-color', '--no-ext-diff', '--stat=200', 'HEAD', '--'],
+    8 * 1024 * 1024,
+  );
   if (text === null || text.trim().length === 0) return null;
   if (text.length <= maxChars) return text;
   const cut = text.lastIndexOf('\n', maxChars);
@@ -64,7 +71,10 @@ export function gitDiffSummary(folder: string = process.cwd(), maxChars: number 
 
 function readPackageVersion(packageJson: string, name: string): string | null {
   try {
-    const parsed = JSON.parse(readFileSync(packageJson, 'utf8')) as { name?: string; version?: string };
+    const parsed = JSON.parse(readFileSync(packageJson, 'utf8')) as {
+      name?: string;
+      version?: string;
+    };
     return parsed.name === name && typeof parsed.version === 'string' ? parsed.version : null;
   } catch {
     return null;
@@ -74,7 +84,10 @@ function readPackageVersion(packageJson: string, name: string): string | null {
 /** Version of an installed package as seen from `folder` (then from Labbook itself). */
 export function packageVersion(name: string, folder: string = process.cwd()): string | null {
   try {
-    return readPackageVersion(require.resolve(`${name}/package.json`, { paths: [folder, __dirname] }), name);
+    return readPackageVersion(
+      require.resolve(`${name}/package.json`, { paths: [folder, __dirname] }),
+      name,
+    );
   } catch {
     return null;
   }
@@ -92,7 +105,11 @@ function labbookVersion(): string | null {
   }
 }
 
-const OPTIONAL_PACKAGES = ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-backend-wasm'];
+const OPTIONAL_PACKAGES = [
+  '@tensorflow/tfjs-node',
+  '@tensorflow/tfjs-node-gpu',
+  '@tensorflow/tfjs-backend-wasm',
+];
 
 export function captureRuntime(folder: string = process.cwd()): RunEnvironment {
   const packages: Record<string, string | null> = {

@@ -6,11 +6,15 @@
  */
 
 export function escapeHtml(value: unknown): string {
-  return String(value).replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[ch]!));
+  return String(value).replace(
+    /[&<>"']/g,
+    (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]!,
+  );
 }
 
-const BASE_CSS = 'body{font:14px system-ui,sans-serif;margin:24px;color:#222}table{border-collapse:collapse;margin:8px 0 24px}\n'
-  + 'td,th{border-bottom:1px solid #ddd;padding:4px 8px;text-align:left;vertical-align:top}.n{text-align:right;font-variant-numeric:tabular-nums}';
+const BASE_CSS =
+  'body{font:14px system-ui,sans-serif;margin:24px;color:#222}table{border-collapse:collapse;margin:8px 0 24px}\n' +
+  'td,th{border-bottom:1px solid #ddd;padding:4px 8px;text-align:left;vertical-align:top}.n{text-align:right;font-variant-numeric:tabular-nums}';
 
 /** The page around a report's body: `title` is escaped here; `css` and `body` are the caller's (already escaped) markup. */
 export function htmlPage(title: string, css: string, body: string): string {

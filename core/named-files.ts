@@ -17,7 +17,11 @@ export function encodedJsonFileName(name: string): string {
   chars.forEach((c, i) => {
     const edge = i === 0 || i === chars.length - 1;
     const plain = /^[A-Za-z0-9_-]$/.test(c) || ((c === '.' || c === ' ') && !edge);
-    out += plain ? c : [...Buffer.from(c, 'utf8')].map((b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join('');
+    out += plain
+      ? c
+      : [...Buffer.from(c, 'utf8')]
+          .map((b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`)
+          .join('');
   });
   return `${out}.json`;
 }
@@ -37,7 +41,14 @@ export function encodedJsonPath(folder: string, name: string, escapes: () => Err
   const path = join(folder, encodedJsonFileName(name));
   const rel = relative(folder, path);
   // Belt and braces: the encoding never produces a separator or "..".
-  if (rel === '' || rel.startsWith('..') || isAbsolute(rel) || rel.includes('/') || rel.includes('\\')) throw escapes();
+  if (
+    rel === '' ||
+    rel.startsWith('..') ||
+    isAbsolute(rel) ||
+    rel.includes('/') ||
+    rel.includes('\\')
+  )
+    throw escapes();
   return path;
 }
 

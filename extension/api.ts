@@ -51,7 +51,12 @@ export interface LabbookApi {
     getChildren(node?: DeploymentsTreeNode): Promise<DeploymentsTreeNode[]>;
     getTreeItem(node: DeploymentsTreeNode): vscode.TreeItem;
     /** Open monitors: tab title, the last snapshot shown, and how many degraded warnings each showed. */
-    openMonitors(): { name: string; title: string; snapshot: MonitoringSnapshot | undefined; warnings: number }[];
+    openMonitors(): {
+      name: string;
+      title: string;
+      snapshot: MonitoringSnapshot | undefined;
+      warnings: number;
+    }[];
     /** The bearer token kept in secret storage for a deployment (set by deploy and Copy Deployment Token). */
     storedToken(name: string): Thenable<string | undefined>;
   };

@@ -35,14 +35,34 @@ class Labbook extends Disposable {
     this.log = this.track(vscode.window.createOutputChannel('Labbook', { log: true }));
     this.kernels = this.track(new NotebookKernels(context.extensionPath, this.log));
     this.track(new KernelLanguageFeatures(this.kernels));
-    this.runs = this.track(new RunsFeature(context.extensionPath, this.log, (folder) =>
-      storePathFor(folder.uri.fsPath, vscode.workspace.getConfiguration('labbook', folder.uri).get<string>('storePath'), () => folder.uri.fsPath)!));
-    this.models = this.track(new ModelsFeature(context.extensionPath, () => this.runs.serviceClient, this.log));
+    this.runs = this.track(
+      new RunsFeature(context.extensionPath, this.log, (folder) =>
+        storePathFor(
+          folder.uri.fsPath,
+          vscode.workspace.getConfiguration('labbook', folder.uri).get<string>('storePath'),
+          () => folder.uri.fsPath,
+        )!,
+      ),
+    );
+    this.models = this.track(
+      new ModelsFeature(context.extensionPath, () => this.runs.serviceClient, this.log),
+    );
     this.track(this.runs.onDidChangeStore(() => this.models.onStoreChanged()));
-    this.quality = this.track(new QualityFeature(context.extensionPath, () => this.runs.serviceClient, this.log));
+    this.quality = this.track(
+      new QualityFeature(context.extensionPath, () => this.runs.serviceClient, this.log),
+    );
     this.track(this.runs.onDidChangeStore(() => this.quality.onStoreChanged()));
-    this.drift = this.track(new DriftFeature(context.extensionPath, () => this.runs.serviceClient, this.log));
-    this.deployments = this.track(new DeploymentsFeature(context.extensionPath, () => this.runs.serviceClient, context.secrets, this.log));
+    this.drift = this.track(
+      new DriftFeature(context.extensionPath, () => this.runs.serviceClient, this.log),
+    );
+    this.deployments = this.track(
+      new DeploymentsFeature(
+        context.extensionPath,
+        () => this.runs.serviceClient,
+        context.secrets,
+        this.log,
+      ),
+    );
     this.track(this.runs.onDidChangeStore(() => this.deployments.onStoreChanged()));
     this.track(this.kernels.onDidRunEvent(() => this.runs.onRunEvent()));
     this.registerCommands();
@@ -73,8 +93,10 @@ export function activate(context: vscode.ExtensionContext): LabbookApi {
   labbook = new Labbook(context);
   context.subscriptions.push(labbook);
   const activationMs = performance.now() - started;
-  labbook.log.info(`Labbook ${context.extension.packageJSON.version as string} activated in ${activationMs.toFixed(1)} ms ` +
-    `(VS Code ${vscode.version}, extension host Node ${process.versions.node}).`);
+  labbook.log.info(
+    `Labbook ${context.extension.packageJSON.version as string} activated in ${activationMs.toFixed(1)} ms ` +
+      `(VS Code ${vscode.version}, extension host Node ${process.versions.node}).`,
+  );
   startIntegrationSuites(context.extensionPath, labbook.log);
   const kernels = labbook.kernels;
   const runs = labbook.runs;
@@ -100,7 +122,8 @@ export function activate(context: vscode.ExtensionContext): LabbookApi {
     datasets: {
       getChildren: (node) => quality.datasets.getChildren(node),
       getTreeItem: (node) => quality.datasets.getTreeItem(node),
-      openQualityPanels: () => quality.panels.all.map((p) => ({ title: p.title, profile: p.shown })),
+      openQualityPanels: () =>
+        quality.panels.all.map((p) => ({ title: p.title, profile: p.shown })),
     },
     drift: {
       openTitles: () => drift.panels.openTitles,
@@ -109,7 +132,13 @@ export function activate(context: vscode.ExtensionContext): LabbookApi {
     deployments: {
       getChildren: (node) => deployments.tree.getChildren(node),
       getTreeItem: (node) => deployments.tree.getTreeItem(node),
-      openMonitors: () => deployments.monitors.all.map((p) => ({ name: p.name, title: p.title, snapshot: p.last, warnings: p.warnings })),
+      openMonitors: () =>
+        deployments.monitors.all.map((p) => ({
+          name: p.name,
+          title: p.title,
+          snapshot: p.last,
+          warnings: p.warnings,
+        })),
       storedToken: (name) => deployments.actions.storedToken(name),
     },
   };
@@ -134,21 +163,29 @@ export async function deactivate(): Promise<void> {
 function startIntegrationSuites(extensionPath: string, log: vscode.LogOutputChannel): void {
   const suitesDir = process.env.LABBOOK_TEST_SUITES;
   if (!suitesDir) return;
-  const reportFile = process.env.LABBOOK_TEST_REPORT || path.join(os.tmpdir(), 'labbook-integration-report.json');
+  const reportFile =
+    process.env.LABBOOK_TEST_REPORT || path.join(os.tmpdir(), 'labbook-integration-report.json');
   const runnerPath = path.join(extensionPath, 'dist', 'test', 'integration', 'runner', 'index.js');
-  log.info(`LABBOOK_TEST_SUITES is set: running the suites in ${suitesDir} (report ${reportFile}).`);
+  log.info(
+    `LABBOOK_TEST_SUITES is set: running the suites in ${suitesDir} (report ${reportFile}).`,
+  );
   // After activation returns: a suite that waits for this extension to activate must not wait for itself.
   setTimeout(() => {
     try {
       // A computed path, so the bundler leaves this require alone.
       // eslint-disable-next-line @typescript-eslint/no-require-imports -- the runner and mocha load only under the launcher, never bundled
-      const runner = require(runnerPath) as { runSuites(dir: string, report: string): Promise<void> };
+      const runner = require(runnerPath) as {
+        runSuites(dir: string, report: string): Promise<void>;
+      };
       runner.runSuites(suitesDir, reportFile).then(
         () => log.info('Integration suites finished.'),
-        (error: unknown) => log.error(`Integration suites failed to run: ${(error as Error).stack ?? error}`),
+        (error: unknown) =>
+          log.error(`Integration suites failed to run: ${(error as Error).stack ?? error}`),
       );
     } catch (error) {
-      log.error(`Cannot load the integration runner ${runnerPath}: ${(error as Error).stack ?? error}`);
+      log.error(
+        `Cannot load the integration runner ${runnerPath}: ${(error as Error).stack ?? error}`,
+      );
     }
   }, 0);
 }

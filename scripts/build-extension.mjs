@@ -12,7 +12,16 @@ import { join, relative } from 'node:path';
 const PURE_MODULES = ['extension/commands.ts', 'extension/notebook/mime.ts'];
 
 /** Packages with native parts; none may end up in the extension host. */
-const NATIVE_PACKAGES = ['better-sqlite3', '@duckdb/', 'duckdb', '@tensorflow/tfjs-node', 'zeromq', 'tslab', 'bindings', 'node-gyp-build'];
+const NATIVE_PACKAGES = [
+  'better-sqlite3',
+  '@duckdb/',
+  'duckdb',
+  '@tensorflow/tfjs-node',
+  'zeromq',
+  'tslab',
+  'bindings',
+  'node-gyp-build',
+];
 
 /**
  * Notebook renderers (ES modules for the notebook webview), by file name under
@@ -74,15 +83,26 @@ export async function buildExtension(root, { minify = false, log = console.log }
   ]);
 
   const inputs = Object.keys(host.metafile.inputs);
-  const native = inputs.filter((f) => f.endsWith('.node') ||
-    NATIVE_PACKAGES.some((p) => f.includes(`node_modules/${p}`)));
+  const native = inputs.filter(
+    (f) => f.endsWith('.node') || NATIVE_PACKAGES.some((p) => f.includes(`node_modules/${p}`)),
+  );
   if (native.length > 0) {
-    throw new Error(`the extension bundle would load native code in the extension host:\n  ${native.join('\n  ')}\n` +
-      'Move that code into a child process run by the user\'s node (see kernel/client.ts).');
+    throw new Error(
+      `the extension bundle would load native code in the extension host:\n  ${native.join('\n  ')}\n` +
+        "Move that code into a child process run by the user's node (see kernel/client.ts).",
+    );
   }
-  const size = (meta) => Object.values(meta.outputs).filter((o) => o.entryPoint).reduce((n, o) => n + o.bytes, 0);
+  const size = (meta) =>
+    Object.values(meta.outputs)
+      .filter((o) => o.entryPoint)
+      .reduce((n, o) => n + o.bytes, 0);
   const kib = (meta) => `${(size(meta) / 1024).toFixed(0)} KiB`;
-  log(`bundled ${relative(root, join(dist, 'extension', 'extension.js'))} (${kib(host.metafile)}, ${inputs.length} modules) and the renderers ` +
-    names.map((name, i) => `${name}.js (${kib(renderers[i].metafile)})`).join(', '));
-  return { extension: host.metafile, renderers: Object.fromEntries(names.map((name, i) => [name, renderers[i].metafile])) };
+  log(
+    `bundled ${relative(root, join(dist, 'extension', 'extension.js'))} (${kib(host.metafile)}, ${inputs.length} modules) and the renderers ` +
+      names.map((name, i) => `${name}.js (${kib(renderers[i].metafile)})`).join(', '),
+  );
+  return {
+    extension: host.metafile,
+    renderers: Object.fromEntries(names.map((name, i) => [name, renderers[i].metafile])),
+  };
 }

@@ -36,19 +36,31 @@ await build({
 // Declarations of the notebook-facing modules (`labbook`), laid out as a package that
 // the kernel maps to `node_modules/labbook` for the TypeScript checker of each cell.
 const typesDir = join(dist, 'sdk-types');
-execFileSync(process.execPath, [
-  join(root, 'node_modules/typescript/bin/tsc'),
-  '-p', join(root, 'tsconfig.sdk.json'),
-], { stdio: 'inherit' });
+execFileSync(
+  process.execPath,
+  [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.sdk.json')],
+  { stdio: 'inherit' },
+);
 mkdirSync(join(typesDir, 'labbook'), { recursive: true });
-writeFileSync(join(typesDir, 'labbook', 'package.json'),
-  JSON.stringify({ name: 'labbook', types: 'kernel/sdk/index.d.ts' }, null, 2));
+writeFileSync(
+  join(typesDir, 'labbook', 'package.json'),
+  JSON.stringify({ name: 'labbook', types: 'kernel/sdk/index.d.ts' }, null, 2),
+);
 // The editor: the extension host bundle (no native module) and the notebook renderer.
 const { buildExtension } = await import('./build-extension.mjs');
 await buildExtension(root);
 
 // Panels (webviews): one browser bundle each, with their stylesheet beside it.
-for (const panel of ['run-details', 'runs-table', 'compare', 'registry', 'model-card', 'data-quality', 'drift', 'monitoring']) {
+for (const panel of [
+  'run-details',
+  'runs-table',
+  'compare',
+  'registry',
+  'model-card',
+  'data-quality',
+  'drift',
+  'monitoring',
+]) {
   await build({
     entryPoints: [join(root, 'webviews', panel, 'main.ts')],
     outfile: join(dist, 'webviews', panel, 'main.js'),
@@ -61,7 +73,9 @@ for (const panel of ['run-details', 'runs-table', 'compare', 'registry', 'model-
     logLevel: 'warning',
   });
   // One stylesheet per panel (webviewHtml.ts links main.css alone): the shared base first, so the panel's own rules win.
-  const css = ['shared/base.css', `${panel}/main.css`].map((f) => readFileSync(join(root, 'webviews', f), 'utf8'));
+  const css = ['shared/base.css', `${panel}/main.css`].map((f) =>
+    readFileSync(join(root, 'webviews', f), 'utf8'),
+  );
   writeFileSync(join(dist, 'webviews', panel, 'main.css'), css.join('\n'));
 }
 console.log(`built ${nodeEntries.length} files into dist/`);

@@ -8,7 +8,14 @@
 // Prints the path of the code-server binary on its last line.
 import { spawnSync, execFileSync } from 'node:child_process';
 import {
-  existsSync, mkdirSync, readFileSync, writeFileSync, rmSync, copyFileSync, chmodSync, mkdtempSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  writeFileSync,
+  rmSync,
+  copyFileSync,
+  chmodSync,
+  mkdtempSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -43,21 +50,28 @@ function checkPrerequisites() {
   if (!existsSync('/usr/include/gssapi/gssapi.h')) {
     missing.push(['libkrb5-dev', 'kerberos headers for the `kerberos` native module']);
   }
-  if (!which('rg')) missing.push(['ripgrep', '`rg`, packed into @vscode/ripgrep\'s download cache']);
-  if (!which('make') || !which('g++')) missing.push(['build-essential', 'make and g++ for node-gyp']);
+  if (!which('rg')) missing.push(['ripgrep', "`rg`, packed into @vscode/ripgrep's download cache"]);
+  if (!which('make') || !which('g++'))
+    missing.push(['build-essential', 'make and g++ for node-gyp']);
   if (!which('python3')) missing.push(['python3', 'node-gyp runs python3']);
   if (!which('tar')) missing.push(['tar', 'packs the ripgrep cache tarball']);
   if (missing.length) {
-    fail('missing Debian packages:\n' +
-      missing.map(([pkg, why]) => `  - ${pkg} (${why})`).join('\n') +
-      `\nInstall them with:\n  apt-get update && apt-get install -y ${missing.map(([p]) => p).join(' ')}`);
+    fail(
+      'missing Debian packages:\n' +
+        missing.map(([pkg, why]) => `  - ${pkg} (${why})`).join('\n') +
+        `\nInstall them with:\n  apt-get update && apt-get install -y ${missing.map(([p]) => p).join(' ')}`,
+    );
   }
   const [major] = process.versions.node.split('.').map(Number);
   if (major !== 20) {
-    log(`warning: code-server ${CODE_SERVER_VERSION} is built for Node 20; this is Node ${process.versions.node}`);
+    log(
+      `warning: code-server ${CODE_SERVER_VERSION} is built for Node 20; this is Node ${process.versions.node}`,
+    );
   }
   if (process.arch !== 'x64' || process.platform !== 'linux') {
-    log(`warning: the ripgrep cache trick is for linux-x64; this is ${process.platform}-${process.arch}`);
+    log(
+      `warning: the ripgrep cache trick is for linux-x64; this is ${process.platform}-${process.arch}`,
+    );
   }
 }
 
@@ -85,7 +99,9 @@ function seedRipgrepCache() {
 function isInstalled() {
   if (!existsSync(marker) || !existsSync(codeServerBin)) return false;
   try {
-    const pkg = JSON.parse(readFileSync(join(installDir, 'node_modules', 'code-server', 'package.json'), 'utf8'));
+    const pkg = JSON.parse(
+      readFileSync(join(installDir, 'node_modules', 'code-server', 'package.json'), 'utf8'),
+    );
     return pkg.version === CODE_SERVER_VERSION;
   } catch {
     return false;
@@ -102,40 +118,64 @@ export function install({ force = false } = {}) {
   if (force) rmSync(installDir, { recursive: true, force: true });
   mkdirSync(installDir, { recursive: true });
   // Its own package.json keeps npm from walking up to the repo's and installing there.
-  writeFileSync(join(installDir, 'package.json'), JSON.stringify({
-    name: 'labbook-code-server', private: true, description: 'test tool, not shipped',
-  }, null, 2) + '\n');
+  writeFileSync(
+    join(installDir, 'package.json'),
+    JSON.stringify(
+      {
+        name: 'labbook-code-server',
+        private: true,
+        description: 'test tool, not shipped',
+      },
+      null,
+      2,
+    ) + '\n',
+  );
   rmSync(marker, { force: true });
 
   const started = Date.now();
-  log(`installing code-server@${CODE_SERVER_VERSION} into ${installDir} (takes several minutes: native modules build from source)`);
+  log(
+    `installing code-server@${CODE_SERVER_VERSION} into ${installDir} (takes several minutes: native modules build from source)`,
+  );
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-  const res = spawnSync(npm, [
-    'install', `code-server@${CODE_SERVER_VERSION}`,
-    '--no-audit', '--no-fund', '--no-package-lock', '--foreground-scripts',
-  ], {
-    cwd: installDir,
-    stdio: 'inherit',
-    env: {
-      ...process.env,
-      // Running as root, npm drops privileges for scripts and the postinstall can't write.
-      npm_config_unsafe_perm: 'true',
-      // code-server's postinstall runs `npx node-gyp`, which otherwise asks and cancels.
-      npm_config_yes: 'true',
+  const res = spawnSync(
+    npm,
+    [
+      'install',
+      `code-server@${CODE_SERVER_VERSION}`,
+      '--no-audit',
+      '--no-fund',
+      '--no-package-lock',
+      '--foreground-scripts',
+    ],
+    {
+      cwd: installDir,
+      stdio: 'inherit',
+      env: {
+        ...process.env,
+        // Running as root, npm drops privileges for scripts and the postinstall can't write.
+        npm_config_unsafe_perm: 'true',
+        // code-server's postinstall runs `npx node-gyp`, which otherwise asks and cancels.
+        npm_config_yes: 'true',
+      },
     },
-  });
+  );
   if (res.error) fail(`could not run npm: ${res.error.message}`);
   if (res.status !== 0) {
-    fail(`npm install code-server@${CODE_SERVER_VERSION} exited with ${res.status}. ` +
-      'If @vscode/ripgrep tried to download, the cache tarball name no longer matches; ' +
-      'if kerberos failed to compile, install libkrb5-dev.');
+    fail(
+      `npm install code-server@${CODE_SERVER_VERSION} exited with ${res.status}. ` +
+        'If @vscode/ripgrep tried to download, the cache tarball name no longer matches; ' +
+        'if kerberos failed to compile, install libkrb5-dev.',
+    );
   }
   if (!existsSync(codeServerBin)) fail(`npm finished but ${codeServerBin} is missing`);
   // code-server writes a default config file on any start; keep it out of the user's home.
   const version = execFileSync(codeServerBin, ['--version'], {
-    encoding: 'utf8', env: { ...process.env, XDG_CONFIG_HOME: join(installDir, '.config') },
+    encoding: 'utf8',
+    env: { ...process.env, XDG_CONFIG_HOME: join(installDir, '.config') },
   }).trim();
-  log(`code-server --version: ${version.split('\n').find((l) => /^\d+\.\d+\.\d+/.test(l)) ?? version}`);
+  log(
+    `code-server --version: ${version.split('\n').find((l) => /^\d+\.\d+\.\d+/.test(l)) ?? version}`,
+  );
   writeFileSync(marker, `${new Date().toISOString()}\n`);
   log(`installed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   return codeServerBin;

@@ -5,11 +5,23 @@
 //
 // Options (environment): LABBOOK_PORT (default 8080), LABBOOK_WORKSPACE (default examples/).
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync, lstatSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+  lstatSync,
+} from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { install } from './install-code-server.mjs';
-import { DEFAULT_SETTINGS, codeServerArgs, codeServerEnv } from '../test/integration/launch-code-server.mjs';
+import {
+  DEFAULT_SETTINGS,
+  codeServerArgs,
+  codeServerEnv,
+} from '../test/integration/launch-code-server.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
@@ -29,25 +41,36 @@ const codeServer = install();
 mkdirSync(join(userDataDir, 'User'), { recursive: true });
 mkdirSync(extensionsDir, { recursive: true });
 const settingsFile = join(userDataDir, 'User', 'settings.json');
-if (!existsSync(settingsFile)) writeFileSync(settingsFile, `${JSON.stringify(DEFAULT_SETTINGS, null, 2)}\n`);
+if (!existsSync(settingsFile))
+  writeFileSync(settingsFile, `${JSON.stringify(DEFAULT_SETTINGS, null, 2)}\n`);
 const link = join(extensionsDir, `${pkg.publisher}.${pkg.name}-${pkg.version}`);
-try { if (lstatSync(link)) rmSync(link, { recursive: true, force: true }); } catch { /* not there yet */ }
+try {
+  if (lstatSync(link)) rmSync(link, { recursive: true, force: true });
+} catch {
+  /* not there yet */
+}
 symlinkSync(root, link, 'dir');
 // code-server caches its extension list; a stale one would hide a new version.
 rmSync(join(extensionsDir, 'extensions.json'), { force: true });
 const configFile = join(stateDir, 'config.yaml');
 writeFileSync(configFile, 'auth: none\n');
 
-const server = spawn(process.execPath, [codeServer, ...codeServerArgs({ port, configFile, userDataDir, extensionsDir, workspace })], { env: codeServerEnv(), stdio: ['ignore', 'pipe', 'inherit'] });
+const server = spawn(
+  process.execPath,
+  [codeServer, ...codeServerArgs({ port, configFile, userDataDir, extensionsDir, workspace })],
+  { env: codeServerEnv(), stdio: ['ignore', 'pipe', 'inherit'] },
+);
 
 server.stdout.on('data', (chunk) => {
   process.stdout.write(chunk);
   if (/HTTP server listening/.test(String(chunk))) {
     const url = `http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}`;
-    console.log(`\nLabbook is running in VS Code (code-server): open ${url}\n` +
-      'Open penguins.ipynb, pick the "TypeScript (Labbook)" kernel if asked, and Run All; runs appear in the Labbook sidebar.\n' +
-      'Ctrl+C stops it.\n');
+    console.log(
+      `\nLabbook is running in VS Code (code-server): open ${url}\n` +
+        'Open penguins.ipynb, pick the "TypeScript (Labbook)" kernel if asked, and Run All; runs appear in the Labbook sidebar.\n' +
+        'Ctrl+C stops it.\n',
+    );
   }
 });
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => server.kill('SIGTERM'));
-server.on('exit', (code, signal) => process.exit(signal ? 0 : code ?? 0));
+server.on('exit', (code, signal) => process.exit(signal ? 0 : (code ?? 0)));

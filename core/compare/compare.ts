@@ -4,7 +4,12 @@
  */
 import type { Run, RunStore } from '../store';
 import { toWireNumber } from '../common/wire-number';
-import { higherIsBetterByName, type ComparisonData, type ComparisonPoint, type RunComparison } from '../common/comparison';
+import {
+  higherIsBetterByName,
+  type ComparisonData,
+  type ComparisonPoint,
+  type RunComparison,
+} from '../common/comparison';
 
 export class CompareError extends Error {
   override name = 'CompareError';
@@ -15,10 +20,14 @@ export function resolveRunIds(store: RunStore, ids: string[]): Run[] {
   return ids.map((id) => {
     const exact = store.getRun(id);
     if (exact) return exact;
-    if (id.length < 4) throw new CompareError(`Run id "${id}" is too short: give at least 4 characters`);
+    if (id.length < 4)
+      throw new CompareError(`Run id "${id}" is too short: give at least 4 characters`);
     const matches = store.runIdsWithPrefix(id, 10);
     if (matches.length === 0) throw new CompareError(`No run with id "${id}" in ${store.location}`);
-    if (matches.length > 1) throw new CompareError(`Run id "${id}" is ambiguous: ${matches.join(', ')}${matches.length === 10 ? ', …' : ''}`);
+    if (matches.length > 1)
+      throw new CompareError(
+        `Run id "${id}" is ambiguous: ${matches.join(', ')}${matches.length === 10 ? ', …' : ''}`,
+      );
     return store.getRun(matches[0])!;
   });
 }
@@ -27,7 +36,8 @@ export function compareRuns(store: RunStore, runs: Run[]): RunComparison {
   if (runs.length < 2) throw new CompareError('Compare needs at least two runs');
   const params = runs.map((r) => store.getParams(r.id));
   const latest = runs.map((r) => store.latestMetrics(r.id));
-  const keys = (records: Record<string, unknown>[]) => [...new Set(records.flatMap((r) => Object.keys(r)))].sort();
+  const keys = (records: Record<string, unknown>[]) =>
+    [...new Set(records.flatMap((r) => Object.keys(r)))].sort();
 
   const paramRows = keys(params).map((key) => {
     const values = params.map((p) => p[key] ?? null);
@@ -38,13 +48,27 @@ export function compareRuns(store: RunStore, runs: Run[]): RunComparison {
     const numbers = latest.map((m) => (m[key] ? m[key].value : null));
     const higherIsBetter = higherIsBetterFor(store, runs, key);
     const finite = numbers.filter((v): v is number => v !== null && Number.isFinite(v));
-    const target = finite.length ? (higherIsBetter ? Math.max(...finite) : Math.min(...finite)) : undefined;
+    const target = finite.length
+      ? higherIsBetter
+        ? Math.max(...finite)
+        : Math.min(...finite)
+      : undefined;
     const best = target === undefined ? [] : numbers.flatMap((v, i) => (v === target ? [i] : []));
-    return { key, values: numbers.map((v) => (v === null ? null : toWireNumber(v))), higherIsBetter, best };
+    return {
+      key,
+      values: numbers.map((v) => (v === null ? null : toWireNumber(v))),
+      higherIsBetter,
+      best,
+    };
   });
 
   return {
-    runs: runs.map((r) => ({ id: r.id, name: r.name, experiment: r.experimentName, status: r.status })),
+    runs: runs.map((r) => ({
+      id: r.id,
+      name: r.name,
+      experiment: r.experimentName,
+      status: r.status,
+    })),
     params: paramRows,
     metrics: metricRows,
   };
@@ -54,7 +78,8 @@ export function compareRuns(store: RunStore, runs: Run[]): RunComparison {
 function higherIsBetterFor(store: RunStore, runs: Run[], key: string): boolean {
   for (const run of runs) {
     const e = store.getExperiment(run.experimentId);
-    if (e?.keyMetric === key && e.keyMetricHigherIsBetter !== null) return e.keyMetricHigherIsBetter;
+    if (e?.keyMetric === key && e.keyMetricHigherIsBetter !== null)
+      return e.keyMetricHigherIsBetter;
   }
   return higherIsBetterByName(key);
 }
@@ -68,10 +93,15 @@ export function comparisonData(store: RunStore, runIds: string[]): ComparisonDat
     const byRun: Record<string, ComparisonPoint[]> = {};
     metric.values.forEach((value, i) => {
       if (value === null) return;
-      byRun[runs[i].id] = store.metricHistory(runs[i].id, metric.key)
+      byRun[runs[i].id] = store
+        .metricHistory(runs[i].id, metric.key)
         .map((p) => ({ step: p.step, timestamp: p.timestamp, value: toWireNumber(p.value) }));
     });
     histories[metric.key] = byRun;
   }
-  return { comparison, histories, startTimes: Object.fromEntries(runs.map((r) => [r.id, r.startTime])) };
+  return {
+    comparison,
+    histories,
+    startTimes: Object.fromEntries(runs.map((r) => [r.id, r.startTime])),
+  };
 }

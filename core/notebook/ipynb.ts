@@ -19,8 +19,18 @@ export interface NotebookCell {
 
 export type NbOutput =
   | { output_type: 'stream'; name: 'stdout' | 'stderr'; text: string[] }
-  | { output_type: 'display_data'; data: Record<string, unknown>; metadata: Record<string, unknown>; transient?: { display_id?: string } }
-  | { output_type: 'execute_result'; data: Record<string, unknown>; metadata: Record<string, unknown>; execution_count: number }
+  | {
+      output_type: 'display_data';
+      data: Record<string, unknown>;
+      metadata: Record<string, unknown>;
+      transient?: { display_id?: string };
+    }
+  | {
+      output_type: 'execute_result';
+      data: Record<string, unknown>;
+      metadata: Record<string, unknown>;
+      execution_count: number;
+    }
   | { output_type: 'error'; ename: string; evalue: string; traceback: string[] };
 
 export interface Notebook {
@@ -70,21 +80,39 @@ export function parseNotebook(text: string, file: string): Notebook {
     throw new NotebookFormatError(`${file} is not valid JSON${where}: ${(error as Error).message}`);
   }
   const nb = data as Partial<Notebook>;
-  if (!nb || typeof nb !== 'object' || Array.isArray(nb)) throw new NotebookFormatError(`${file} is not a notebook: the top level must be a JSON object`);
-  if (nb.nbformat !== 4) throw new NotebookFormatError(`${file} is nbformat ${String(nb.nbformat)}; Labbook reads nbformat 4 notebooks`);
-  if (!Array.isArray(nb.cells)) throw new NotebookFormatError(`${file} is not a notebook: "cells" must be an array`);
+  if (!nb || typeof nb !== 'object' || Array.isArray(nb))
+    throw new NotebookFormatError(`${file} is not a notebook: the top level must be a JSON object`);
+  if (nb.nbformat !== 4)
+    throw new NotebookFormatError(
+      `${file} is nbformat ${String(nb.nbformat)}; Labbook reads nbformat 4 notebooks`,
+    );
+  if (!Array.isArray(nb.cells))
+    throw new NotebookFormatError(`${file} is not a notebook: "cells" must be an array`);
   nb.cells.forEach((cell, i) => {
-    if (!cell || typeof cell !== 'object') throw new NotebookFormatError(`${file}: cell ${i + 1} is not an object`);
+    if (!cell || typeof cell !== 'object')
+      throw new NotebookFormatError(`${file}: cell ${i + 1} is not an object`);
     if (!['code', 'markdown', 'raw'].includes(cell.cell_type)) {
-      throw new NotebookFormatError(`${file}: cell ${i + 1} has unknown cell_type ${JSON.stringify(cell.cell_type)}`);
+      throw new NotebookFormatError(
+        `${file}: cell ${i + 1} has unknown cell_type ${JSON.stringify(cell.cell_type)}`,
+      );
     }
     const src = cell.source;
-    if (!(typeof src === 'string' || (Array.isArray(src) && src.every((s) => typeof s === 'string')))) {
-      throw new NotebookFormatError(`${file}: cell ${i + 1} has a "source" that is neither a string nor a list of strings`);
+    if (!(
+      typeof src === 'string' ||
+      (Array.isArray(src) && src.every((s) => typeof s === 'string'))
+    )) {
+      throw new NotebookFormatError(
+        `${file}: cell ${i + 1} has a "source" that is neither a string nor a list of strings`,
+      );
     }
     cell.metadata ??= {};
   });
-  return { nbformat: 4, nbformat_minor: nb.nbformat_minor ?? 5, metadata: nb.metadata ?? {}, cells: nb.cells };
+  return {
+    nbformat: 4,
+    nbformat_minor: nb.nbformat_minor ?? 5,
+    metadata: nb.metadata ?? {},
+    cells: nb.cells,
+  };
 }
 
 export function serializeNotebook(nb: Notebook): string {
@@ -96,7 +124,8 @@ export function parseParameter(spec: string): [string, unknown] {
   const eq = spec.indexOf('=');
   if (eq <= 0) throw new Error(`Parameter "${spec}" must look like name=value`);
   const name = spec.slice(0, eq).trim();
-  if (!/^[A-Za-z_$][\w$]*$/.test(name)) throw new Error(`Parameter name "${name}" is not a valid TypeScript identifier`);
+  if (!/^[A-Za-z_$][\w$]*$/.test(name))
+    throw new Error(`Parameter name "${name}" is not a valid TypeScript identifier`);
   const raw = spec.slice(eq + 1);
   try {
     return [name, JSON.parse(raw)];
@@ -114,9 +143,20 @@ export function injectParameters(nb: Notebook, params: Record<string, unknown>):
   const names = Object.keys(params);
   if (names.length === 0) return nb;
   const cells = nb.cells.filter((c) => !c.metadata.tags?.includes('injected-parameters'));
-  const at = cells.findIndex((c) => c.cell_type === 'code' && c.metadata.tags?.includes('parameters'));
-  const source = ['// Parameters injected by `labbook run -p`\n', ...names.map((n) => `const ${n} = ${JSON.stringify(params[n])};\n`)];
-  const injected: NotebookCell = { cell_type: 'code', source, metadata: { tags: ['injected-parameters'] }, execution_count: null, outputs: [] };
+  const at = cells.findIndex(
+    (c) => c.cell_type === 'code' && c.metadata.tags?.includes('parameters'),
+  );
+  const source = [
+    '// Parameters injected by `labbook run -p`\n',
+    ...names.map((n) => `const ${n} = ${JSON.stringify(params[n])};\n`),
+  ];
+  const injected: NotebookCell = {
+    cell_type: 'code',
+    source,
+    metadata: { tags: ['injected-parameters'] },
+    execution_count: null,
+    outputs: [],
+  };
   cells.splice(at + 1, 0, injected);
   return { ...nb, cells };
 }
@@ -151,7 +191,10 @@ const streams = new WeakMap<NbOutput, StreamState>();
  * Adds text to a stream output in time linear in the text added: the last line is
  * continued when it had no newline yet, and nothing already stored is joined again.
  */
-function appendStreamText(stream: Extract<NbOutput, { output_type: 'stream' }>, text: string): void {
+function appendStreamText(
+  stream: Extract<NbOutput, { output_type: 'stream' }>,
+  text: string,
+): void {
   const incoming = toLines(text);
   if (incoming.length === 0) return;
   let state = streams.get(stream);
@@ -216,21 +259,37 @@ export function appendOutput(outputs: NbOutput[], output: CellOutput): void {
     }
     case 'display': {
       if (output.update && output.displayId) {
-        const shown = outputs.find((o) => o.output_type === 'display_data' && o.transient?.display_id === output.displayId);
+        const shown = outputs.find(
+          (o) => o.output_type === 'display_data' && o.transient?.display_id === output.displayId,
+        );
         if (shown && shown.output_type === 'display_data') {
           shown.data = output.data;
           return;
         }
       }
-      outputs.push({ output_type: 'display_data', data: output.data, metadata: output.metadata,
-        ...(output.displayId ? { transient: { display_id: output.displayId } } : {}) });
+      outputs.push({
+        output_type: 'display_data',
+        data: output.data,
+        metadata: output.metadata,
+        ...(output.displayId ? { transient: { display_id: output.displayId } } : {}),
+      });
       return;
     }
     case 'result':
-      outputs.push({ output_type: 'execute_result', data: output.data, metadata: {}, execution_count: output.executionCount });
+      outputs.push({
+        output_type: 'execute_result',
+        data: output.data,
+        metadata: {},
+        execution_count: output.executionCount,
+      });
       return;
     case 'error':
-      outputs.push({ output_type: 'error', ename: output.ename, evalue: output.evalue, traceback: output.traceback });
+      outputs.push({
+        output_type: 'error',
+        ename: output.ename,
+        evalue: output.evalue,
+        traceback: output.traceback,
+      });
       return;
   }
 }

@@ -24,36 +24,68 @@ export interface BuildCardOptions {
 function caveatsOf(card: Omit<ModelCard, 'caveats'>, evaluationError: string | null): string[] {
   const caveats: string[] = [];
   const holdout = card.metrics.holdout;
-  if (evaluationError) caveats.push(`The holdout set could not be evaluated (${evaluationError}); the metrics are the training run's own.`);
+  if (evaluationError)
+    caveats.push(
+      `The holdout set could not be evaluated (${evaluationError}); the metrics are the training run's own.`,
+    );
   else if (!holdout) {
-    caveats.push('No holdout set was stored with this version: the only metrics are those the training run logged, not measured on held-out data.');
+    caveats.push(
+      'No holdout set was stored with this version: the only metrics are those the training run logged, not measured on held-out data.',
+    );
   }
   if (holdout && holdout.rows < SMALL_HOLDOUT_ROWS) {
-    caveats.push(`The holdout set has only ${holdout.rows} rows (under ${SMALL_HOLDOUT_ROWS}): its metrics are uncertain.`);
+    caveats.push(
+      `The holdout set has only ${holdout.rows} rows (under ${SMALL_HOLDOUT_ROWS}): its metrics are uncertain.`,
+    );
   }
   const overall = holdout?.metrics.accuracy;
   if (holdout?.slices && typeof overall === 'number') {
     for (const group of holdout.slices.groups) {
       const acc = group.metrics.accuracy;
       if (typeof acc === 'number' && overall - acc > SLICE_GAP) {
-        caveats.push(`Accuracy on ${holdout.slices.column} = ${JSON.stringify(group.value)} (${group.rows} rows) is ${fmt(acc)}, ${fmt(overall - acc)} below the overall ${fmt(overall)}: the model serves this group worse.`);
+        caveats.push(
+          `Accuracy on ${holdout.slices.column} = ${JSON.stringify(group.value)} (${group.rows} rows) is ${fmt(acc)}, ${fmt(overall - acc)} below the overall ${fmt(overall)}: the model serves this group worse.`,
+        );
       }
     }
   }
-  if (card.stage === 'Production') caveats.push(`This version is in Production: it is the one \`${card.name}@production\` loads, and a change to it affects everything that uses it.`);
-  if (card.stage === 'Archived') caveats.push('This version is Archived: it has been replaced or retired and should not be used for new work.');
+  if (card.stage === 'Production')
+    caveats.push(
+      `This version is in Production: it is the one \`${card.name}@production\` loads, and a change to it affects everything that uses it.`,
+    );
+  if (card.stage === 'Archived')
+    caveats.push(
+      'This version is Archived: it has been replaced or retired and should not be used for new work.',
+    );
   return caveats;
 }
 
-export async function buildModelCard(store: RunStore, registry: Registry, name: string, version: number, options: BuildCardOptions = {}): Promise<ModelCard> {
+export async function buildModelCard(
+  store: RunStore,
+  registry: Registry,
+  name: string,
+  version: number,
+  options: BuildCardOptions = {},
+): Promise<ModelCard> {
   const v = registry.requireVersion(name, version);
   const run = store.getRun(v.runId);
-  if (!run) throw new RegistryError('NOT_FOUND', `the source run ${v.runId} of ${name} v${version} is missing from ${store.location}`);
+  if (!run)
+    throw new RegistryError(
+      'NOT_FOUND',
+      `the source run ${v.runId} of ${name} v${version} is missing from ${store.location}`,
+    );
   const sliceColumn = options.sliceColumn?.trim() || undefined;
   if (sliceColumn !== undefined) {
-    if (!v.holdout) throw new RegistryError('INVALID', `${name} v${version} has no holdout set to slice by ${JSON.stringify(sliceColumn)}`);
+    if (!v.holdout)
+      throw new RegistryError(
+        'INVALID',
+        `${name} v${version} has no holdout set to slice by ${JSON.stringify(sliceColumn)}`,
+      );
     if (v.holdout.columns.length && !v.holdout.columns.includes(sliceColumn)) {
-      throw new RegistryError('INVALID', `the holdout set of ${name} v${version} has no column ${JSON.stringify(sliceColumn)} (columns: ${v.holdout.columns.join(', ')})`);
+      throw new RegistryError(
+        'INVALID',
+        `the holdout set of ${name} v${version} has no column ${JSON.stringify(sliceColumn)} (columns: ${v.holdout.columns.join(', ')})`,
+      );
     }
   }
   let holdout: HoldoutEvaluation | null = null;
@@ -90,7 +122,9 @@ export async function buildModelCard(store: RunStore, registry: Registry, name: 
     limitations: v.limitations,
     trainingData: { params: store.getParams(run.id), datasets: [] },
     metrics: {
-      run: Object.fromEntries(Object.entries(store.latestMetrics(run.id)).map(([k, m]) => [k, toWireNumber(m.value)])),
+      run: Object.fromEntries(
+        Object.entries(store.latestMetrics(run.id)).map(([k, m]) => [k, toWireNumber(m.value)]),
+      ),
       holdout,
     },
   };
@@ -103,7 +137,9 @@ export async function buildModelCard(store: RunStore, registry: Registry, name: 
 export function cell(text: unknown): string {
   return String(text ?? '')
     .replace(/\\/g, '\\\\')
-    .replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
     .replace(/\|/g, '\\|')
     .replace(/([*`[\]])/g, '\\$1')
     .replace(/\r\n|\r|\n/g, '<br>');
@@ -125,7 +161,11 @@ function prose(text: string | null, missing: string): string {
 }
 
 function table(header: string[], rows: string[][]): string {
-  return [`| ${header.join(' | ')} |`, `|${header.map(() => ' --- ').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+  return [
+    `| ${header.join(' | ')} |`,
+    `|${header.map(() => ' --- ').join('|')}|`,
+    ...rows.map((r) => `| ${r.join(' | ')} |`),
+  ].join('\n');
 }
 
 function metricValue(value: number | string | undefined): string {
@@ -136,7 +176,8 @@ function metricValue(value: number | string | undefined): string {
 function holdoutMetricsOf(evaluation: HoldoutEvaluation): HoldoutMetric[] {
   const present = new Set<HoldoutMetric>();
   for (const m of Object.keys(evaluation.metrics) as HoldoutMetric[]) present.add(m);
-  for (const g of evaluation.slices?.groups ?? []) for (const m of Object.keys(g.metrics) as HoldoutMetric[]) present.add(m);
+  for (const g of evaluation.slices?.groups ?? [])
+    for (const m of Object.keys(g.metrics) as HoldoutMetric[]) present.add(m);
   return HOLDOUT_METRICS.filter((m) => present.has(m));
 }
 
@@ -144,56 +185,124 @@ export function modelCardMarkdown(card: ModelCard): string {
   const d = card.details;
   const out: string[] = [];
   out.push(`# Model card: ${inline(card.name)} v${card.version}`);
-  out.push(`Stage: **${card.stage}**${card.aliases.length ? ` · aliases: ${card.aliases.map(code).join(', ')}` : ''}`);
+  out.push(
+    `Stage: **${card.stage}**${card.aliases.length ? ` · aliases: ${card.aliases.map(code).join(', ')}` : ''}`,
+  );
 
   out.push('## Model details');
   const sig = d.signature;
   const detailRows: string[][] = [
     ['Description', cell(d.description ?? '–')],
     ['Version', String(card.version)],
-    ['Registered', `${new Date(d.createdAt).toISOString().replace('T', ' ').slice(0, 16)} UTC by ${cell(d.createdBy)}`],
+    [
+      'Registered',
+      `${new Date(d.createdAt).toISOString().replace('T', ' ').slice(0, 16)} UTC by ${cell(d.createdBy)}`,
+    ],
     ['Source run', `${cell(d.runName)} (${code(d.runId)}) in experiment ${cell(d.experiment)}`],
     ['Git commit', d.gitCommit ? code(d.gitCommit) : '–'],
     ['Framework', cell(d.framework)],
   ];
   if (sig) {
     detailRows.push(['Task', cell(sig.task)]);
-    detailRows.push(['Inputs', cell(sig.features.length ? sig.features.map((f) => `${f.name} (${f.dtype})`).join(', ') : JSON.stringify(sig.inputShape))]);
-    detailRows.push(['Outputs', cell(sig.labels?.length ? `classes: ${sig.labels.join(', ')}` : JSON.stringify(sig.outputShape))]);
+    detailRows.push([
+      'Inputs',
+      cell(
+        sig.features.length
+          ? sig.features.map((f) => `${f.name} (${f.dtype})`).join(', ')
+          : JSON.stringify(sig.inputShape),
+      ),
+    ]);
+    detailRows.push([
+      'Outputs',
+      cell(
+        sig.labels?.length ? `classes: ${sig.labels.join(', ')}` : JSON.stringify(sig.outputShape),
+      ),
+    ]);
   }
   out.push(table(['', ''], detailRows));
 
   out.push('## Intended use');
-  out.push(prose(card.intendedUse, 'Not written yet: who should use this model, for what, and what it is not for.'));
+  out.push(
+    prose(
+      card.intendedUse,
+      'Not written yet: who should use this model, for what, and what it is not for.',
+    ),
+  );
   out.push('## Limitations');
-  out.push(prose(card.limitations, 'Not written yet: known failure modes, data it was not trained on.'));
+  out.push(
+    prose(card.limitations, 'Not written yet: known failure modes, data it was not trained on.'),
+  );
 
   out.push('## Training data');
   const params = Object.entries(card.trainingData.params).sort(([a], [b]) => a.localeCompare(b));
-  out.push(params.length ? `Training configuration (params of the source run):\n\n${table(['param', 'value'], params.map(([k, v]) => [cell(k), cell(v)]))}` : '_The source run logged no params._');
-  out.push(card.trainingData.datasets.length
-    ? table(['data set', 'role', 'rows', 'fingerprint'], card.trainingData.datasets.map((s) => [cell(s.name), cell(s.role), s.rows === null ? '–' : String(s.rows), code(s.fingerprint.slice(0, 12))]))
-    : '_No data sets were recorded with the run._');
+  out.push(
+    params.length
+      ? `Training configuration (params of the source run):\n\n${table(
+          ['param', 'value'],
+          params.map(([k, v]) => [cell(k), cell(v)]),
+        )}`
+      : '_The source run logged no params._',
+  );
+  out.push(
+    card.trainingData.datasets.length
+      ? table(
+          ['data set', 'role', 'rows', 'fingerprint'],
+          card.trainingData.datasets.map((s) => [
+            cell(s.name),
+            cell(s.role),
+            s.rows === null ? '–' : String(s.rows),
+            code(s.fingerprint.slice(0, 12)),
+          ]),
+        )
+      : '_No data sets were recorded with the run._',
+  );
 
   out.push('## Metrics');
   out.push('### Source run (latest values)');
   const runMetrics = Object.entries(card.metrics.run).sort(([a], [b]) => a.localeCompare(b));
-  out.push(runMetrics.length ? table(['metric', 'value'], runMetrics.map(([k, v]) => [cell(k), metricValue(v)])) : '_The source run logged no metrics._');
+  out.push(
+    runMetrics.length
+      ? table(
+          ['metric', 'value'],
+          runMetrics.map(([k, v]) => [cell(k), metricValue(v)]),
+        )
+      : '_The source run logged no metrics._',
+  );
   const h = card.metrics.holdout;
   if (h) {
     const metrics = holdoutMetricsOf(h);
     out.push(`### Holdout set (${h.rows} rows)`);
-    out.push(table(['metric', 'value'], metrics.map((m) => [`${m}${lowerIsBetter(m) ? ' (lower is better)' : ''}`, metricValue(h.metrics[m])])));
+    out.push(
+      table(
+        ['metric', 'value'],
+        metrics.map((m) => [
+          `${m}${lowerIsBetter(m) ? ' (lower is better)' : ''}`,
+          metricValue(h.metrics[m]),
+        ]),
+      ),
+    );
     if (h.slices) {
       out.push(`### By ${inline(h.slices.column)}`);
-      out.push(table([cell(h.slices.column), 'rows', ...metrics],
-        h.slices.groups.map((g) => [cell(g.value), String(g.rows), ...metrics.map((m) => metricValue(g.metrics[m]))])));
+      out.push(
+        table(
+          [cell(h.slices.column), 'rows', ...metrics],
+          h.slices.groups.map((g) => [
+            cell(g.value),
+            String(g.rows),
+            ...metrics.map((m) => metricValue(g.metrics[m])),
+          ]),
+        ),
+      );
     }
   } else {
     out.push('_No holdout evaluation._');
   }
 
   out.push('## Caveats');
-  out.push(card.caveats.length ? card.caveats.map((c) => `- ${c.replace(/</g, '&lt;').replace(/\r?\n/g, ' ')}`).join('\n') : '_None found._');
+  out.push(
+    card.caveats.length
+      ? card.caveats.map((c) => `- ${c.replace(/</g, '&lt;').replace(/\r?\n/g, ' ')}`).join('\n')
+      : '_None found._',
+  );
   return `${out.join('\n\n')}\n`;
 }

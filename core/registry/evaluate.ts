@@ -6,7 +6,12 @@
 import type { RunStore } from '../store';
 import { checkHoldout, loadHoldout, loadModelArtifacts, tfjs, type Tfjs } from './model-io';
 import {
-  RegistryError, type Holdout, type HoldoutEvaluation, type HoldoutMetric, type ModelSignature, type ModelVersion,
+  RegistryError,
+  type Holdout,
+  type HoldoutEvaluation,
+  type HoldoutMetric,
+  type ModelSignature,
+  type ModelVersion,
 } from './types';
 
 export const MISSING_SLICE = '(missing)';
@@ -19,8 +24,14 @@ type Metrics = Partial<Record<HoldoutMetric, number>>;
  * averaged over are every class that occurs in either list (as scikit-learn does), so a
  * class that is never predicted counts with F1 0.
  */
-export function classificationMetrics(truth: readonly string[], predicted: readonly string[]): { accuracy: number; f1_macro: number } {
-  if (truth.length !== predicted.length) throw new RangeError(`classificationMetrics: ${truth.length} true labels but ${predicted.length} predictions`);
+export function classificationMetrics(
+  truth: readonly string[],
+  predicted: readonly string[],
+): { accuracy: number; f1_macro: number } {
+  if (truth.length !== predicted.length)
+    throw new RangeError(
+      `classificationMetrics: ${truth.length} true labels but ${predicted.length} predictions`,
+    );
   if (truth.length === 0) return { accuracy: NaN, f1_macro: NaN };
   const classes = new Set<string>([...truth, ...predicted]);
   const tp = new Map<string, number>();
@@ -46,8 +57,14 @@ export function classificationMetrics(truth: readonly string[], predicted: reado
 }
 
 /** Root mean squared error and mean absolute error. */
-export function regressionMetrics(truth: readonly number[], predicted: readonly number[]): { rmse: number; mae: number } {
-  if (truth.length !== predicted.length) throw new RangeError(`regressionMetrics: ${truth.length} true values but ${predicted.length} predictions`);
+export function regressionMetrics(
+  truth: readonly number[],
+  predicted: readonly number[],
+): { rmse: number; mae: number } {
+  if (truth.length !== predicted.length)
+    throw new RangeError(
+      `regressionMetrics: ${truth.length} true values but ${predicted.length} predictions`,
+    );
   if (truth.length === 0) return { rmse: NaN, mae: NaN };
   let squared = 0;
   let absolute = 0;
@@ -82,7 +99,14 @@ export function classKey(value: unknown, labels: readonly string[] | undefined):
   const text = typeof value === 'string' ? value : String(value);
   if (labels) {
     if (labels.includes(text)) return text;
-    const index = typeof value === 'number' ? value : typeof value === 'boolean' ? Number(value) : /^\d+$/.test(text) ? Number(text) : NaN;
+    const index =
+      typeof value === 'number'
+        ? value
+        : typeof value === 'boolean'
+          ? Number(value)
+          : /^\d+$/.test(text)
+            ? Number(text)
+            : NaN;
     if (Number.isInteger(index) && index >= 0 && index < labels.length) return labels[index];
     return text;
   }
@@ -90,7 +114,14 @@ export function classKey(value: unknown, labels: readonly string[] | undefined):
   return text;
 }
 
-function metricsOf(signature: ModelSignature, truth: unknown[], outputs: Float32Array, width: number, classes: number[], indices: number[]): Metrics {
+function metricsOf(
+  signature: ModelSignature,
+  truth: unknown[],
+  outputs: Float32Array,
+  width: number,
+  classes: number[],
+  indices: number[],
+): Metrics {
   if (signature.task === 'classification') {
     const t: string[] = [];
     const p: string[] = [];
@@ -120,34 +151,50 @@ export interface EvaluateOptions {
 
 /** Predictions of `model` for the signature's features of each row, batched; every tensor is disposed. */
 export async function predictRows(
-  tf: Tfjs, model: { predict(x: unknown): unknown }, signature: ModelSignature, rows: Holdout['rows'],
+  tf: Tfjs,
+  model: { predict(x: unknown): unknown },
+  signature: ModelSignature,
+  rows: Holdout['rows'],
 ): Promise<{ values: Float32Array; width: number }> {
   const names = signature.features.map((f) => f.name);
   const inputWidth = signature.inputShape.length === 2 ? signature.inputShape[1] : null;
   if (inputWidth === null || inputWidth !== names.length) {
-    throw new RegistryError('INVALID', `the model takes input of shape [${signature.inputShape.map(String).join(', ')}]; holdout evaluation needs rows of ${names.length} features ([null, ${names.length}])`);
+    throw new RegistryError(
+      'INVALID',
+      `the model takes input of shape [${signature.inputShape.map(String).join(', ')}]; holdout evaluation needs rows of ${names.length} features ([null, ${names.length}])`,
+    );
   }
   const outWidth = signature.outputShape[signature.outputShape.length - 1] ?? 1;
   const values = new Float32Array(rows.length * outWidth);
   for (let start = 0; start < rows.length; start += BATCH_ROWS) {
     const batch = rows.slice(start, start + BATCH_ROWS);
     const input = new Float32Array(batch.length * names.length);
-    batch.forEach((row, r) => names.forEach((name, c) => {
-      const value = row[name];
-      input[r * names.length + c] = typeof value === 'boolean' ? Number(value) : (value as number);
-    }));
+    batch.forEach((row, r) =>
+      names.forEach((name, c) => {
+        const value = row[name];
+        input[r * names.length + c] =
+          typeof value === 'boolean' ? Number(value) : (value as number);
+      }),
+    );
     const x = tf.tensor2d(input, [batch.length, names.length], 'float32');
     let y: { data(): Promise<ArrayLike<number>>; dispose(): void; shape: number[] } | undefined;
     try {
       const out = model.predict(x);
       if (Array.isArray(out)) {
         for (const t of out) (t as { dispose(): void }).dispose();
-        throw new RegistryError('INVALID', 'the model has several outputs; holdout evaluation needs one');
+        throw new RegistryError(
+          'INVALID',
+          'the model has several outputs; holdout evaluation needs one',
+        );
       }
       y = out as typeof y;
       const data = await y!.data();
       const width = y!.shape[y!.shape.length - 1] ?? 1;
-      if (width !== outWidth) throw new RegistryError('INVALID', `the model gives ${width} outputs per row but its signature says ${outWidth}`);
+      if (width !== outWidth)
+        throw new RegistryError(
+          'INVALID',
+          `the model gives ${width} outputs per row but its signature says ${outWidth}`,
+        );
       values.set(data, start * outWidth);
     } finally {
       x.dispose();
@@ -162,34 +209,59 @@ export async function predictRows(
  * classification gives `accuracy` and `f1_macro` (argmax against `signature.labels`; true
  * labels may be class names or class indices), regression `rmse` and `mae`.
  */
-export async function evaluateVersion(store: RunStore, version: ModelVersion, options: EvaluateOptions = {}): Promise<HoldoutEvaluation> {
+export async function evaluateVersion(
+  store: RunStore,
+  version: ModelVersion,
+  options: EvaluateOptions = {},
+): Promise<HoldoutEvaluation> {
   const who = `${version.name} v${version.version}`;
   const signature = version.signature;
-  if (!signature) throw new RegistryError('INVALID', `${who} has no signature (feature names and shapes), so it cannot be evaluated on a holdout set`);
+  if (!signature)
+    throw new RegistryError(
+      'INVALID',
+      `${who} has no signature (feature names and shapes), so it cannot be evaluated on a holdout set`,
+    );
   let holdout: Holdout;
   if (options.holdout) holdout = options.holdout;
   else if (version.holdout) holdout = loadHoldout(store, version.runId, version.holdout);
-  else throw new RegistryError('INVALID', `${who} has no holdout set; log one with run.logModel(model, { holdout }) or pass one to evaluate`);
-  const { columns } = checkHoldout(holdout, signature.features.map((f) => f.name));
+  else
+    throw new RegistryError(
+      'INVALID',
+      `${who} has no holdout set; log one with run.logModel(model, { holdout }) or pass one to evaluate`,
+    );
+  const { columns } = checkHoldout(
+    holdout,
+    signature.features.map((f) => f.name),
+  );
   if (options.sliceColumn !== undefined && !columns.includes(options.sliceColumn)) {
-    throw new RegistryError('INVALID', `slice column "${options.sliceColumn}" is not in the holdout set of ${who}; its columns: ${columns.join(', ')}`);
+    throw new RegistryError(
+      'INVALID',
+      `slice column "${options.sliceColumn}" is not in the holdout set of ${who}; its columns: ${columns.join(', ')}`,
+    );
   }
   const truth = holdout.rows.map((row) => row[holdout.label]);
   if (signature.task === 'regression') {
     const bad = truth.findIndex((v) => typeof v !== 'number');
-    if (bad >= 0) throw new RegistryError('INVALID', `${who} is a regression model but holdout row ${bad} has a non-numeric label "${String(truth[bad])}" in "${holdout.label}"`);
+    if (bad >= 0)
+      throw new RegistryError(
+        'INVALID',
+        `${who} is a regression model but holdout row ${bad} has a non-numeric label "${String(truth[bad])}" in "${holdout.label}"`,
+      );
   }
 
   const tf = options.tf ?? tfjs();
   const model = await loadModelArtifacts(store, version.runId, version.artifactPath, { tf });
   let predictions: { values: Float32Array; width: number };
   try {
-    predictions = await predictRows(tf, model as unknown as { predict(x: unknown): unknown }, signature, holdout.rows);
+    predictions = await predictRows(tf, model, signature, holdout.rows);
   } finally {
     model.dispose();
   }
   const all = holdout.rows.map((_, i) => i);
-  const classes = signature.task === 'classification' ? predictedClasses(predictions.values, holdout.rows.length, predictions.width) : [];
+  const classes =
+    signature.task === 'classification'
+      ? predictedClasses(predictions.values, holdout.rows.length, predictions.width)
+      : [];
   const evaluation: HoldoutEvaluation = {
     rows: holdout.rows.length,
     metrics: metricsOf(signature, truth, predictions.values, predictions.width, classes, all),
@@ -204,12 +276,25 @@ export async function evaluateVersion(store: RunStore, version: ModelVersion, op
       if (list) list.push(i);
       else groups.set(key, [i]);
     });
-    const keys = [...groups.keys()].sort((a, b) => (a === MISSING_SLICE ? 1 : b === MISSING_SLICE ? -1 : a.localeCompare(b)));
+    const keys = [...groups.keys()].sort((a, b) =>
+      a === MISSING_SLICE ? 1 : b === MISSING_SLICE ? -1 : a.localeCompare(b),
+    );
     evaluation.slices = {
       column,
       groups: keys.map((value) => {
         const indices = groups.get(value) as number[];
-        return { value, rows: indices.length, metrics: metricsOf(signature, truth, predictions.values, predictions.width, classes, indices) };
+        return {
+          value,
+          rows: indices.length,
+          metrics: metricsOf(
+            signature,
+            truth,
+            predictions.values,
+            predictions.width,
+            classes,
+            indices,
+          ),
+        };
       }),
     };
   }

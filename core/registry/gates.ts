@@ -15,8 +15,15 @@ import type { RunStore } from '../store/types';
 import { parseFilter, SearchSyntaxError, type Clause } from '../search/parse';
 import { compileSearch } from '../search/sql';
 import {
-  RegistryError, STAGES,
-  type GateResult, type GatesConfig, type Holdout, type HoldoutEvaluation, type HoldoutMetric, type ModelVersion, type StageGates,
+  RegistryError,
+  STAGES,
+  type GateResult,
+  type GatesConfig,
+  type Holdout,
+  type HoldoutEvaluation,
+  type HoldoutMetric,
+  type ModelVersion,
+  type StageGates,
 } from './types';
 
 export const HOLDOUT_METRICS: readonly HoldoutMetric[] = ['accuracy', 'f1_macro', 'rmse', 'mae'];
@@ -28,7 +35,9 @@ export function lowerIsBetter(metric: HoldoutMetric): boolean {
 
 /** How `evaluateVersion` (core/registry/evaluate.ts) is called; injectable for tests. */
 export type EvaluateVersion = (
-  store: RunStore, version: ModelVersion, options?: { sliceColumn?: string; holdout?: Holdout },
+  store: RunStore,
+  version: ModelVersion,
+  options?: { sliceColumn?: string; holdout?: Holdout },
 ) => Promise<HoldoutEvaluation>;
 
 // ---- the file ----
@@ -38,15 +47,26 @@ export const gatesFileName = encodedJsonFileName;
 
 /** `<folder of the store>/gates/<encoded name>.json`, e.g. `.labbook/gates/penguins.json`. */
 export function gatesPath(storeLocation: string, name: string): string {
-  if (typeof name !== 'string' || name === '') throw new RegistryError('INVALID', 'model name must be a non-empty string');
+  if (typeof name !== 'string' || name === '')
+    throw new RegistryError('INVALID', 'model name must be a non-empty string');
   const folder = resolve(dirname(storeLocation), 'gates');
-  return encodedJsonPath(folder, name, () => new RegistryError('INVALID', `model name ${JSON.stringify(name)} cannot be used as a gates file name`));
+  return encodedJsonPath(
+    folder,
+    name,
+    () =>
+      new RegistryError(
+        'INVALID',
+        `model name ${JSON.stringify(name)} cannot be used as a gates file name`,
+      ),
+  );
 }
 
 function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
-  return typeof value === 'string' ? `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}` : `${typeof value} ${typeof value === 'object' ? '' : String(value)}`.trim();
+  return typeof value === 'string'
+    ? `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`
+    : `${typeof value} ${typeof value === 'object' ? '' : String(value)}`.trim();
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -58,24 +78,39 @@ function invalid(where: string, field: string, problem: string): RegistryError {
 }
 
 function validateStageGates(value: unknown, field: string, where: string): StageGates {
-  if (!isPlainObject(value)) throw invalid(where, field, `must be an object, got ${describe(value)}`);
+  if (!isPlainObject(value))
+    throw invalid(where, field, `must be an object, got ${describe(value)}`);
   for (const key of Object.keys(value)) {
     if (key !== 'metrics' && key !== 'notWorseThanProduction') {
-      throw invalid(where, `${field}.${key}`, 'is not a known gate (expected "metrics" or "notWorseThanProduction")');
+      throw invalid(
+        where,
+        `${field}.${key}`,
+        'is not a known gate (expected "metrics" or "notWorseThanProduction")',
+      );
     }
   }
   const out: StageGates = {};
   if (value.metrics !== undefined) {
-    if (!Array.isArray(value.metrics)) throw invalid(where, `${field}.metrics`, `must be an array of conditions, got ${describe(value.metrics)}`);
+    if (!Array.isArray(value.metrics))
+      throw invalid(
+        where,
+        `${field}.metrics`,
+        `must be an array of conditions, got ${describe(value.metrics)}`,
+      );
     out.metrics = value.metrics.map((condition, i) => {
       const at = `${field}.metrics[${i}]`;
       if (typeof condition !== 'string' || condition.trim() === '') {
-        throw invalid(where, at, `must be a non-empty condition such as "metrics.val_acc >= 0.9", got ${describe(condition)}`);
+        throw invalid(
+          where,
+          at,
+          `must be a non-empty condition such as "metrics.val_acc >= 0.9", got ${describe(condition)}`,
+        );
       }
       try {
         parseFilter(condition);
       } catch (error) {
-        if (error instanceof SearchSyntaxError) throw invalid(where, at, `does not parse: ${error.message}`);
+        if (error instanceof SearchSyntaxError)
+          throw invalid(where, at, `does not parse: ${error.message}`);
         throw error;
       }
       return condition;
@@ -85,16 +120,33 @@ function validateStageGates(value: unknown, field: string, where: string): Stage
   if (nwtp === null) out.notWorseThanProduction = null;
   else if (nwtp !== undefined) {
     const at = `${field}.notWorseThanProduction`;
-    if (!isPlainObject(nwtp)) throw invalid(where, at, `must be an object such as { "metric": "accuracy", "tolerance": 0.01 } or null, got ${describe(nwtp)}`);
+    if (!isPlainObject(nwtp))
+      throw invalid(
+        where,
+        at,
+        `must be an object such as { "metric": "accuracy", "tolerance": 0.01 } or null, got ${describe(nwtp)}`,
+      );
     for (const key of Object.keys(nwtp)) {
-      if (key !== 'metric' && key !== 'tolerance') throw invalid(where, `${at}.${key}`, 'is not known (expected "metric" and "tolerance")');
+      if (key !== 'metric' && key !== 'tolerance')
+        throw invalid(where, `${at}.${key}`, 'is not known (expected "metric" and "tolerance")');
     }
-    if (typeof nwtp.metric !== 'string' || !(HOLDOUT_METRICS as readonly string[]).includes(nwtp.metric)) {
-      throw invalid(where, `${at}.metric`, `must be one of ${HOLDOUT_METRICS.join(', ')}, got ${describe(nwtp.metric)}`);
+    if (
+      typeof nwtp.metric !== 'string' ||
+      !(HOLDOUT_METRICS as readonly string[]).includes(nwtp.metric)
+    ) {
+      throw invalid(
+        where,
+        `${at}.metric`,
+        `must be one of ${HOLDOUT_METRICS.join(', ')}, got ${describe(nwtp.metric)}`,
+      );
     }
     const tolerance = nwtp.tolerance === undefined ? 0 : nwtp.tolerance;
     if (typeof tolerance !== 'number' || !Number.isFinite(tolerance) || tolerance < 0) {
-      throw invalid(where, `${at}.tolerance`, `must be a number >= 0, got ${describe(nwtp.tolerance)}`);
+      throw invalid(
+        where,
+        `${at}.tolerance`,
+        `must be a number >= 0, got ${describe(nwtp.tolerance)}`,
+      );
     }
     out.notWorseThanProduction = { metric: nwtp.metric as HoldoutMetric, tolerance };
   }
@@ -103,17 +155,26 @@ function validateStageGates(value: unknown, field: string, where: string): Stage
 
 /** Checks a GatesConfig from a file or the wire; errors name the field (`production.metrics[1]`). */
 export function validateGatesConfig(value: unknown, where = 'gates'): GatesConfig {
-  if (!isPlainObject(value)) throw new RegistryError('INVALID', `${where}: must be an object with "staging" and/or "production", got ${describe(value)}`);
+  if (!isPlainObject(value))
+    throw new RegistryError(
+      'INVALID',
+      `${where}: must be an object with "staging" and/or "production", got ${describe(value)}`,
+    );
   const out: GatesConfig = {};
   for (const key of Object.keys(value)) {
     if (key !== 'staging' && key !== 'production') {
-      const hint = (STAGES as readonly string[]).map((s) => s.toLowerCase()).includes(key.toLowerCase()) && key !== key.toLowerCase()
-        ? ` (write "${key.toLowerCase()}")` : ' (expected "staging" or "production")';
+      const hint =
+        (STAGES as readonly string[]).map((s) => s.toLowerCase()).includes(key.toLowerCase()) &&
+        key !== key.toLowerCase()
+          ? ` (write "${key.toLowerCase()}")`
+          : ' (expected "staging" or "production")';
       throw invalid(where, key, `is not a stage with gates${hint}`);
     }
   }
-  if (value.staging !== undefined) out.staging = validateStageGates(value.staging, 'staging', where);
-  if (value.production !== undefined) out.production = validateStageGates(value.production, 'production', where);
+  if (value.staging !== undefined)
+    out.staging = validateStageGates(value.staging, 'staging', where);
+  if (value.production !== undefined)
+    out.production = validateStageGates(value.production, 'production', where);
   return out;
 }
 
@@ -125,13 +186,19 @@ export function readGates(storeLocation: string, name: string): GatesConfig | nu
     text = readFileSync(path, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw new RegistryError('INVALID', `cannot read the gates file ${path}: ${(error as Error).message}`);
+    throw new RegistryError(
+      'INVALID',
+      `cannot read the gates file ${path}: ${(error as Error).message}`,
+    );
   }
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch (error) {
-    throw new RegistryError('INVALID', `gates file ${path} is not valid JSON: ${(error as Error).message}`);
+    throw new RegistryError(
+      'INVALID',
+      `gates file ${path} is not valid JSON: ${(error as Error).message}`,
+    );
   }
   return validateGatesConfig(parsed, `gates file ${path}`);
 }
@@ -165,20 +232,36 @@ export function clauseText(clause: Clause): string {
   return `${clause.entity}.${keyText(clause.key)} ${clause.comparator} ${valueText(clause.value)}`;
 }
 
-const ENTITY_NOUN: Record<Clause['entity'], string> = { metrics: 'metric', params: 'param', tags: 'tag', attributes: 'attribute' };
+const ENTITY_NOUN: Record<Clause['entity'], string> = {
+  metrics: 'metric',
+  params: 'param',
+  tags: 'tag',
+  attributes: 'attribute',
+};
 
 /** The run's value for the clause's key (metrics: latest value; NaN kept), undefined when absent. */
-function actualOf(store: RunStore, runId: string, clause: Clause): number | string | null | undefined {
+function actualOf(
+  store: RunStore,
+  runId: string,
+  clause: Clause,
+): number | string | null | undefined {
   switch (clause.entity) {
-    case 'metrics': return store.latestMetrics(runId)[clause.key]?.value;
-    case 'params': return store.getParams(runId)[clause.key];
-    case 'tags': return store.getTags(runId)[clause.key];
+    case 'metrics':
+      return store.latestMetrics(runId)[clause.key]?.value;
+    case 'params':
+      return store.getParams(runId)[clause.key];
+    case 'tags':
+      return store.getTags(runId)[clause.key];
     default: {
       const run = store.getRun(runId);
       if (!run) return undefined;
       const attrs: Record<string, string | number | null> = {
-        run_id: run.id, run_name: run.name, status: run.status, experiment: run.experimentName,
-        start_time: run.startTime, end_time: run.endTime,
+        run_id: run.id,
+        run_name: run.name,
+        status: run.status,
+        experiment: run.experimentName,
+        start_time: run.startTime,
+        end_time: run.endTime,
       };
       return attrs[clause.key];
     }
@@ -189,8 +272,15 @@ function actualOf(store: RunStore, runId: string, clause: Clause): number | stri
 export function judgeClause(store: RunStore, runId: string, clause: Clause): GateResult {
   const gate = clauseText(clause);
   const expected = `${clause.comparator} ${valueText(clause.value)}`;
-  const runIdClause: Clause = { entity: 'attributes', key: 'run_id', comparator: '=', value: runId, position: 0 };
-  const passed = store.countRuns({ search: compileSearch([clause, runIdClause]), includeDeleted: true }) > 0;
+  const runIdClause: Clause = {
+    entity: 'attributes',
+    key: 'run_id',
+    comparator: '=',
+    value: runId,
+    position: 0,
+  };
+  const passed =
+    store.countRuns({ search: compileSearch([clause, runIdClause]), includeDeleted: true }) > 0;
   const actual = actualOf(store, runId, clause);
   const name = `${clause.entity}.${keyText(clause.key)}`;
   let message: string;
@@ -198,7 +288,9 @@ export function judgeClause(store: RunStore, runId: string, clause: Clause): Gat
     message = `the source run ${runId} has no ${ENTITY_NOUN[clause.entity]} ${JSON.stringify(clause.key)}, so ${gate} cannot hold`;
   } else {
     const shown = typeof actual === 'number' ? fmt(actual) : JSON.stringify(actual);
-    message = passed ? `${name} is ${shown} (needs ${expected})` : `${name} is ${shown}; needs ${expected}`;
+    message = passed
+      ? `${name} is ${shown} (needs ${expected})`
+      : `${name} is ${shown}; needs ${expected}`;
   }
   return { gate, passed, actual: typeof actual === 'number' ? actual : null, expected, message };
 }
@@ -206,17 +298,25 @@ export function judgeClause(store: RunStore, runId: string, clause: Clause): Gat
 /** Reads the version's holdout set (artifact named in its HoldoutInfo) from its source run. */
 export function loadHoldout(store: RunStore, version: ModelVersion): Holdout {
   const info = version.holdout;
-  if (!info) throw new RegistryError('INVALID', `${version.name} v${version.version} has no holdout set`);
+  if (!info)
+    throw new RegistryError('INVALID', `${version.name} v${version.version} has no holdout set`);
   let parsed: unknown;
   try {
     parsed = JSON.parse(store.readArtifact(version.runId, info.artifact).toString('utf8'));
   } catch (error) {
-    throw new RegistryError('INVALID', `cannot read the holdout set of ${version.name} v${version.version} (artifact ${info.artifact} of run ${version.runId}): ${(error as Error).message}`);
+    throw new RegistryError(
+      'INVALID',
+      `cannot read the holdout set of ${version.name} v${version.version} (artifact ${info.artifact} of run ${version.runId}): ${(error as Error).message}`,
+    );
   }
   if (Array.isArray(parsed)) return { rows: parsed as Holdout['rows'], label: info.label };
   const h = parsed as Partial<Holdout> | null;
-  if (h && Array.isArray(h.rows)) return { rows: h.rows, label: typeof h.label === 'string' ? h.label : info.label };
-  throw new RegistryError('INVALID', `the holdout artifact ${info.artifact} of ${version.name} v${version.version} holds neither rows nor { rows, label }`);
+  if (h && Array.isArray(h.rows))
+    return { rows: h.rows, label: typeof h.label === 'string' ? h.label : info.label };
+  throw new RegistryError(
+    'INVALID',
+    `the holdout artifact ${info.artifact} of ${version.name} v${version.version} holds neither rows nor { rows, label }`,
+  );
 }
 
 export interface JudgeContext {
@@ -227,7 +327,10 @@ export interface JudgeContext {
 }
 
 async function notWorseThanProduction(
-  ctx: JudgeContext, candidate: ModelVersion, production: ModelVersion | null, rule: { metric: HoldoutMetric; tolerance: number },
+  ctx: JudgeContext,
+  candidate: ModelVersion,
+  production: ModelVersion | null,
+  rule: { metric: HoldoutMetric; tolerance: number },
 ): Promise<GateResult> {
   const { metric, tolerance } = rule;
   const lower = lowerIsBetter(metric);
@@ -235,14 +338,22 @@ async function notWorseThanProduction(
   if (!production) {
     return {
       gate: `not worse than Production on the holdout (${metric}, tolerance ${fmt(tolerance)})`,
-      passed: true, actual: null, expected: 'a Production version', message: 'no Production version to compare with',
+      passed: true,
+      actual: null,
+      expected: 'a Production version',
+      message: 'no Production version to compare with',
     };
   }
   const gate = `not worse than Production v${production.version} on the holdout (${metric}, tolerance ${fmt(tolerance)})`;
-  const fail = (message: string, actual: number | null = null, expected = `${op} Production v${production.version} ${lower ? '+' : '-'} ${fmt(tolerance)}`): GateResult =>
-    ({ gate, passed: false, actual, expected, message });
+  const fail = (
+    message: string,
+    actual: number | null = null,
+    expected = `${op} Production v${production.version} ${lower ? '+' : '-'} ${fmt(tolerance)}`,
+  ): GateResult => ({ gate, passed: false, actual, expected, message });
   if (!candidate.holdout) {
-    return fail(`v${candidate.version} has no holdout set to compare with Production v${production.version} on; register it with a holdout (run.logModel(model, { holdout }))`);
+    return fail(
+      `v${candidate.version} has no holdout set to compare with Production v${production.version} on; register it with a holdout (run.logModel(model, { holdout }))`,
+    );
   }
   const label = `Evaluating v${candidate.version} and Production v${production.version} on v${candidate.version}'s holdout (${candidate.holdout.rows} rows)`;
   ctx.onProgress?.({ phase: 'start', label });
@@ -259,8 +370,15 @@ async function notWorseThanProduction(
   }
   const c = cand.metrics[metric];
   const p = prod.metrics[metric];
-  if (typeof c !== 'number' || Number.isNaN(c)) return fail(`${metric} of v${candidate.version} could not be computed on the holdout (is it the right metric for this task?)`);
-  if (typeof p !== 'number' || Number.isNaN(p)) return fail(`${metric} of Production v${production.version} could not be computed on v${candidate.version}'s holdout`, c);
+  if (typeof c !== 'number' || Number.isNaN(c))
+    return fail(
+      `${metric} of v${candidate.version} could not be computed on the holdout (is it the right metric for this task?)`,
+    );
+  if (typeof p !== 'number' || Number.isNaN(p))
+    return fail(
+      `${metric} of Production v${production.version} could not be computed on v${candidate.version}'s holdout`,
+      c,
+    );
   const bound = lower ? p + tolerance : p - tolerance;
   // A hair of slack so 0.95 vs 0.96 - 0.01 is not lost to binary rounding.
   const eps = 1e-9 * Math.max(1, Math.abs(bound));
@@ -274,17 +392,31 @@ async function notWorseThanProduction(
 }
 
 /** Every gate of one stage for a version; `production` is the current Production version other than it. */
-export async function judgeGates(ctx: JudgeContext, version: ModelVersion, gates: StageGates | undefined, production: ModelVersion | null): Promise<GateResult[]> {
+export async function judgeGates(
+  ctx: JudgeContext,
+  version: ModelVersion,
+  gates: StageGates | undefined,
+  production: ModelVersion | null,
+): Promise<GateResult[]> {
   const results: GateResult[] = [];
   for (const condition of gates?.metrics ?? []) {
-    for (const clause of parseFilter(condition)) results.push(judgeClause(ctx.store, version.runId, clause));
+    for (const clause of parseFilter(condition))
+      results.push(judgeClause(ctx.store, version.runId, clause));
   }
-  if (gates?.notWorseThanProduction) results.push(await notWorseThanProduction(ctx, version, production, gates.notWorseThanProduction));
+  if (gates?.notWorseThanProduction)
+    results.push(
+      await notWorseThanProduction(ctx, version, production, gates.notWorseThanProduction),
+    );
   return results;
 }
 
 /** `2 of 3 gates failed for …:` then one line per failing gate with its numbers. */
-export function describeFailures(name: string, version: number, to: string, results: GateResult[]): string {
+export function describeFailures(
+  name: string,
+  version: number,
+  to: string,
+  results: GateResult[],
+): string {
   const failing = results.filter((r) => !r.passed);
   const lines = failing.map((r) => `  - ${r.gate}: ${r.message}`);
   return `Promotion of ${name} v${version} to ${to} refused: ${failing.length} of ${results.length} gate${results.length === 1 ? '' : 's'} failed:\n${lines.join('\n')}`;

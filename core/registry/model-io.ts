@@ -14,7 +14,11 @@ import type { LayersModel } from '@tensorflow/tfjs';
 import type { RunStore } from '../store';
 import { tfjs as loadTfjs } from '../engines';
 import {
-  RegistryError, type FeatureSpec, type Holdout, type HoldoutInfo, type ModelSignature,
+  RegistryError,
+  type FeatureSpec,
+  type Holdout,
+  type HoldoutInfo,
+  type ModelSignature,
 } from './types';
 
 export type Tfjs = typeof import('@tensorflow/tfjs');
@@ -55,10 +59,25 @@ interface SavedArtifacts {
 /** `model/`, `model` → `model/`. Checked like artifact names. */
 export function normalizeArtifactPath(path: string | undefined): string {
   if (path === undefined) return DEFAULT_MODEL_PATH;
-  if (typeof path !== 'string') throw new RegistryError('INVALID', `artifactPath must be a string such as "model/", got ${typeof path}`);
+  if (typeof path !== 'string')
+    throw new RegistryError(
+      'INVALID',
+      `artifactPath must be a string such as "model/", got ${typeof path}`,
+    );
   const folder = path.endsWith('/') ? path : `${path}/`;
-  if (folder === '/' || folder.startsWith('/') || folder.includes('\\') || folder.split('/').slice(0, -1).some((s) => s === '' || s === '.' || s === '..')) {
-    throw new RegistryError('INVALID', `artifactPath ${JSON.stringify(path)} must be a relative folder such as "model/" (no "..", "." or empty segments, no backslashes)`);
+  if (
+    folder === '/' ||
+    folder.startsWith('/') ||
+    folder.includes('\\') ||
+    folder
+      .split('/')
+      .slice(0, -1)
+      .some((s) => s === '' || s === '.' || s === '..')
+  ) {
+    throw new RegistryError(
+      'INVALID',
+      `artifactPath ${JSON.stringify(path)} must be a relative folder such as "model/" (no "..", "." or empty segments, no backslashes)`,
+    );
   }
   return folder;
 }
@@ -70,20 +89,34 @@ function describe(value: unknown): string {
     const name = (value as { constructor?: { name?: string } }).constructor?.name;
     return name && name !== 'Object' ? `a ${name}` : 'a plain object';
   }
-  return typeof value === 'string' ? `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}` : `${typeof value} ${String(value)}`;
+  return typeof value === 'string'
+    ? `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`
+    : `${typeof value} ${String(value)}`;
 }
 
 /** Throws unless `model` looks like a tfjs LayersModel (tf.sequential / tf.model / tf.loadLayersModel). */
-export function assertLayersModel(model: unknown, method = 'logModel'): asserts model is LayersModelShape {
+export function assertLayersModel(
+  model: unknown,
+  method = 'logModel',
+): asserts model is LayersModelShape {
   const m = model as Partial<LayersModelShape> | null;
   if (!m || typeof m !== 'object' || typeof m.save !== 'function') {
-    throw new RegistryError('INVALID', `${method}: expected a tfjs LayersModel (from tf.sequential(), tf.model() or tf.loadLayersModel()), got ${describe(model)}`);
+    throw new RegistryError(
+      'INVALID',
+      `${method}: expected a tfjs LayersModel (from tf.sequential(), tf.model() or tf.loadLayersModel()), got ${describe(model)}`,
+    );
   }
   if (!Array.isArray(m.layers) || !Array.isArray(m.inputs) || !Array.isArray(m.outputs)) {
-    throw new RegistryError('INVALID', `${method}: expected a tfjs LayersModel; this ${describe(model)} has no layers/inputs/outputs (a GraphModel from tf.loadGraphModel cannot be registered)`);
+    throw new RegistryError(
+      'INVALID',
+      `${method}: expected a tfjs LayersModel; this ${describe(model)} has no layers/inputs/outputs (a GraphModel from tf.loadGraphModel cannot be registered)`,
+    );
   }
   if (m.inputs.length === 0 || m.outputs.length === 0 || m.layers.length === 0) {
-    throw new RegistryError('INVALID', `${method}: the model has no layers yet; give the first layer an inputShape (or call model.build) before logging it`);
+    throw new RegistryError(
+      'INVALID',
+      `${method}: the model has no layers yet; give the first layer an inputShape (or call model.build) before logging it`,
+    );
   }
 }
 
@@ -114,7 +147,12 @@ export interface SavedModelArtifacts {
  * Saves a tfjs LayersModel as artifacts `<artifactPath>model.json` and
  * `<artifactPath>weights.bin` of the run.
  */
-export async function saveModelArtifacts(store: RunStore, runId: string, model: unknown, artifactPath = DEFAULT_MODEL_PATH): Promise<SavedModelArtifacts> {
+export async function saveModelArtifacts(
+  store: RunStore,
+  runId: string,
+  model: unknown,
+  artifactPath = DEFAULT_MODEL_PATH,
+): Promise<SavedModelArtifacts> {
   assertLayersModel(model, 'saveModelArtifacts');
   const folder = normalizeArtifactPath(artifactPath);
   let saved: SavedArtifacts | undefined;
@@ -125,7 +163,9 @@ export async function saveModelArtifacts(store: RunStore, runId: string, model: 
       const topologyBytes = Buffer.byteLength(JSON.stringify(artifacts.modelTopology ?? null));
       return {
         modelArtifactsInfo: {
-          dateSaved: new Date(), modelTopologyType: 'JSON', modelTopologyBytes: topologyBytes,
+          dateSaved: new Date(),
+          modelTopologyType: 'JSON',
+          modelTopologyBytes: topologyBytes,
           weightSpecsBytes: Buffer.byteLength(JSON.stringify(artifacts.weightSpecs ?? [])),
           weightDataBytes: concatBuffersLength(artifacts.weightData),
         },
@@ -134,7 +174,10 @@ export async function saveModelArtifacts(store: RunStore, runId: string, model: 
   };
   await model.save(handler);
   if (!saved || saved.modelTopology === undefined || saved.modelTopology === null) {
-    throw new RegistryError('INVALID', 'saveModelArtifacts: the model saved no topology; only tfjs LayersModels can be registered');
+    throw new RegistryError(
+      'INVALID',
+      'saveModelArtifacts: the model saved no topology; only tfjs LayersModels can be registered',
+    );
   }
   const weights = concatBuffers(saved.weightData);
   const modelJson: Record<string, unknown> = {
@@ -149,11 +192,19 @@ export async function saveModelArtifacts(store: RunStore, runId: string, model: 
   const weightsName = `${folder}${WEIGHTS_BIN}`;
   const jsonName = `${folder}${MODEL_JSON}`;
   // Weights first: model.json is what loaders look for, so it only appears once its weights exist.
-  const weightsArtifact = store.logArtifact(runId, weightsName, weights, { mediaType: 'application/octet-stream' });
-  const jsonArtifact = store.logArtifact(runId, jsonName, JSON.stringify(modelJson), { mediaType: 'application/json' });
+  const weightsArtifact = store.logArtifact(runId, weightsName, weights, {
+    mediaType: 'application/octet-stream',
+  });
+  const jsonArtifact = store.logArtifact(runId, jsonName, JSON.stringify(modelJson), {
+    mediaType: 'application/json',
+  });
   return {
-    artifactPath: folder, modelJson: jsonName, weights: weightsName,
-    modelJsonSha256: jsonArtifact.sha256, weightsSha256: weightsArtifact.sha256, weightBytes: weights.byteLength,
+    artifactPath: folder,
+    modelJson: jsonName,
+    weights: weightsName,
+    modelJsonSha256: jsonArtifact.sha256,
+    weightsSha256: weightsArtifact.sha256,
+    weightBytes: weights.byteLength,
   };
 }
 
@@ -166,39 +217,59 @@ function readArtifact(store: RunStore, runId: string, name: string, what: string
   try {
     return store.readArtifact(runId, name);
   } catch (error) {
-    throw new RegistryError('NOT_FOUND', `${what} "${name}" of run ${runId} cannot be read: ${(error as Error)?.message ?? String(error)}`);
+    throw new RegistryError(
+      'NOT_FOUND',
+      `${what} "${name}" of run ${runId} cannot be read: ${(error as Error)?.message ?? String(error)}`,
+    );
   }
 }
 
 /** Loads a model saved by {@link saveModelArtifacts} (or any tfjs layers-model folder logged as artifacts). */
 export async function loadModelArtifacts(
-  store: RunStore, runId: string, artifactPath = DEFAULT_MODEL_PATH, options: { tf?: Tfjs } = {},
+  store: RunStore,
+  runId: string,
+  artifactPath = DEFAULT_MODEL_PATH,
+  options: { tf?: Tfjs } = {},
 ): Promise<LayersModel> {
   const folder = normalizeArtifactPath(artifactPath);
   const tf = options.tf ?? tfjs();
   const jsonName = `${folder}${MODEL_JSON}`;
   let json: {
-    modelTopology?: unknown; format?: string; generatedBy?: string; convertedBy?: string | null; trainingConfig?: unknown;
-    userDefinedMetadata?: unknown; weightsManifest?: { paths: string[]; weights: unknown[] }[];
+    modelTopology?: unknown;
+    format?: string;
+    generatedBy?: string;
+    convertedBy?: string | null;
+    trainingConfig?: unknown;
+    userDefinedMetadata?: unknown;
+    weightsManifest?: { paths: string[]; weights: unknown[] }[];
   };
   try {
     json = JSON.parse(readArtifact(store, runId, jsonName, 'model').toString('utf8'));
   } catch (error) {
     if (error instanceof RegistryError) throw error;
-    throw new RegistryError('INVALID', `model "${jsonName}" of run ${runId} is not valid JSON: ${(error as Error).message}`);
+    throw new RegistryError(
+      'INVALID',
+      `model "${jsonName}" of run ${runId} is not valid JSON: ${(error as Error).message}`,
+    );
   }
   if (!json || typeof json !== 'object' || !json.modelTopology) {
-    throw new RegistryError('INVALID', `"${jsonName}" of run ${runId} is not a tfjs layers model (no modelTopology)`);
+    throw new RegistryError(
+      'INVALID',
+      `"${jsonName}" of run ${runId} is not a tfjs layers model (no modelTopology)`,
+    );
   }
   const weightSpecs: unknown[] = [];
   const parts: Uint8Array[] = [];
   for (const group of json.weightsManifest ?? []) {
     weightSpecs.push(...group.weights);
-    for (const path of group.paths) parts.push(readArtifact(store, runId, `${folder}${path}`, 'weights'));
+    for (const path of group.paths)
+      parts.push(readArtifact(store, runId, `${folder}${path}`, 'weights'));
   }
-  const weightData = concatBuffers(parts.map((p) => p.buffer.slice(p.byteOffset, p.byteOffset + p.byteLength) as ArrayBuffer));
+  const weightData = concatBuffers(
+    parts.map((p) => p.buffer.slice(p.byteOffset, p.byteOffset + p.byteLength) as ArrayBuffer),
+  );
   const handler = tf.io.fromMemory({
-    modelTopology: json.modelTopology as object,
+    modelTopology: json.modelTopology,
     format: json.format,
     generatedBy: json.generatedBy,
     convertedBy: json.convertedBy ?? undefined,
@@ -243,16 +314,24 @@ function activationOf(layer: LayersModelShape['layers'][number]): string | null 
  * are given, else regression; feature names as given, else the holdout's columns minus
  * the label when their count matches the input width, else `x0 … x(n-1)`.
  */
-export function inferSignature(model: unknown, options: InferSignatureOptions = {}): ModelSignature {
+export function inferSignature(
+  model: unknown,
+  options: InferSignatureOptions = {},
+): ModelSignature {
   assertLayersModel(model, 'inferSignature');
   if (model.inputs.length !== 1 || model.outputs.length !== 1) {
-    throw new RegistryError('INVALID', `inferSignature: the model has ${model.inputs.length} inputs and ${model.outputs.length} outputs; only single-input, single-output models are supported`);
+    throw new RegistryError(
+      'INVALID',
+      `inferSignature: the model has ${model.inputs.length} inputs and ${model.outputs.length} outputs; only single-input, single-output models are supported`,
+    );
   }
   const input = model.inputs[0];
   const output = model.outputs[0];
   const inputShape = [...input.shape];
   const outputShape = [...output.shape];
-  const dtype: FeatureSpec['dtype'] = DTYPES.includes(input.dtype as FeatureSpec['dtype']) ? (input.dtype as FeatureSpec['dtype']) : 'float32';
+  const dtype: FeatureSpec['dtype'] = DTYPES.includes(input.dtype as FeatureSpec['dtype'])
+    ? (input.dtype as FeatureSpec['dtype'])
+    : 'float32';
   const width = inputShape.length === 2 ? inputShape[1] : null;
   const outWidth = outputShape[outputShape.length - 1];
 
@@ -260,29 +339,43 @@ export function inferSignature(model: unknown, options: InferSignatureOptions = 
   if (options.featureNames !== undefined) {
     const names = checkNames('featureNames', options.featureNames);
     if (width === null) {
-      throw new RegistryError('INVALID', `featureNames: the model takes input of shape [${inputShape.join(', ')}], not rows of features ([null, n]); leave featureNames out`);
+      throw new RegistryError(
+        'INVALID',
+        `featureNames: the model takes input of shape [${inputShape.join(', ')}], not rows of features ([null, n]); leave featureNames out`,
+      );
     }
     if (names.length !== width) {
-      throw new RegistryError('INVALID', `featureNames has ${names.length} names (${names.join(', ')}) but the model takes ${width} input features (input shape [${inputShape.map(String).join(', ')}])`);
+      throw new RegistryError(
+        'INVALID',
+        `featureNames has ${names.length} names (${names.join(', ')}) but the model takes ${width} input features (input shape [${inputShape.map(String).join(', ')}])`,
+      );
     }
     features = names.map((name) => ({ name, dtype }));
   } else if (width === null) {
     features = [{ name: input.name ?? 'input', dtype }];
   } else {
-    const fromHoldout = options.holdout && Array.isArray(options.holdout.rows)
-      ? holdoutColumns(options.holdout.rows).filter((c) => c !== options.holdout?.label)
-      : [];
-    const names = fromHoldout.length === width ? fromHoldout : Array.from({ length: width }, (_, i) => `x${i}`);
+    const fromHoldout =
+      options.holdout && Array.isArray(options.holdout.rows)
+        ? holdoutColumns(options.holdout.rows).filter((c) => c !== options.holdout?.label)
+        : [];
+    const names =
+      fromHoldout.length === width ? fromHoldout : Array.from({ length: width }, (_, i) => `x${i}`);
     features = names.map((name) => ({ name, dtype }));
   }
 
   const lastActivation = activationOf(model.layers[model.layers.length - 1]);
   const labels = options.labels === undefined ? undefined : checkNames('labels', options.labels);
-  const task: ModelSignature['task'] = labels !== undefined || lastActivation === 'softmax' || lastActivation === 'sigmoid' ? 'classification' : 'regression';
+  const task: ModelSignature['task'] =
+    labels !== undefined || lastActivation === 'softmax' || lastActivation === 'sigmoid'
+      ? 'classification'
+      : 'regression';
   if (labels !== undefined && typeof outWidth === 'number') {
     const expected = outWidth === 1 ? 2 : outWidth;
     if (labels.length !== expected) {
-      throw new RegistryError('INVALID', `labels has ${labels.length} class names (${labels.join(', ')}) but the model's output has ${outWidth} unit${outWidth === 1 ? '' : 's'}, so ${expected} classes`);
+      throw new RegistryError(
+        'INVALID',
+        `labels has ${labels.length} class names (${labels.join(', ')}) but the model's output has ${outWidth} unit${outWidth === 1 ? '' : 's'}, so ${expected} classes`,
+      );
     }
   }
   const signature: ModelSignature = { features, inputShape, outputShape, task };
@@ -291,14 +384,23 @@ export function inferSignature(model: unknown, options: InferSignatureOptions = 
 }
 
 function checkNames(what: string, names: unknown): string[] {
-  if (!Array.isArray(names)) throw new RegistryError('INVALID', `${what} must be an array of strings, got ${describe(names)}`);
+  if (!Array.isArray(names))
+    throw new RegistryError(
+      'INVALID',
+      `${what} must be an array of strings, got ${describe(names)}`,
+    );
   const out: string[] = [];
   names.forEach((name, i) => {
-    if (typeof name !== 'string' || name.length === 0) throw new RegistryError('INVALID', `${what}[${i}] must be a non-empty string, got ${describe(name)}`);
+    if (typeof name !== 'string' || name.length === 0)
+      throw new RegistryError(
+        'INVALID',
+        `${what}[${i}] must be a non-empty string, got ${describe(name)}`,
+      );
     out.push(name);
   });
   const duplicate = out.find((n, i) => out.indexOf(n) !== i);
-  if (duplicate !== undefined) throw new RegistryError('INVALID', `${what} names "${duplicate}" twice`);
+  if (duplicate !== undefined)
+    throw new RegistryError('INVALID', `${what} names "${duplicate}" twice`);
   return out;
 }
 
@@ -307,26 +409,62 @@ function checkNames(what: string, names: unknown): string[] {
  * every feature (when given) is a finite number in every row, at most MAX_HOLDOUT_ROWS rows.
  * Returns its columns.
  */
-export function checkHoldout(holdout: unknown, featureNames?: readonly string[]): { columns: string[] } {
+export function checkHoldout(
+  holdout: unknown,
+  featureNames?: readonly string[],
+): { columns: string[] } {
   const h = holdout as Partial<Holdout> | null;
-  if (!h || typeof h !== 'object' || Array.isArray(h)) throw new RegistryError('INVALID', `holdout must be { rows: [...], label: "column" }, got ${describe(holdout)}`);
-  if (typeof h.label !== 'string' || h.label.length === 0) throw new RegistryError('INVALID', `holdout.label must name the column holding the truth, got ${describe(h.label)}`);
-  if (!Array.isArray(h.rows)) throw new RegistryError('INVALID', `holdout.rows must be an array of row objects, got ${describe(h.rows)}`);
-  if (h.rows.length === 0) throw new RegistryError('INVALID', 'holdout.rows is empty: a holdout set needs at least one row');
+  if (!h || typeof h !== 'object' || Array.isArray(h))
+    throw new RegistryError(
+      'INVALID',
+      `holdout must be { rows: [...], label: "column" }, got ${describe(holdout)}`,
+    );
+  if (typeof h.label !== 'string' || h.label.length === 0)
+    throw new RegistryError(
+      'INVALID',
+      `holdout.label must name the column holding the truth, got ${describe(h.label)}`,
+    );
+  if (!Array.isArray(h.rows))
+    throw new RegistryError(
+      'INVALID',
+      `holdout.rows must be an array of row objects, got ${describe(h.rows)}`,
+    );
+  if (h.rows.length === 0)
+    throw new RegistryError(
+      'INVALID',
+      'holdout.rows is empty: a holdout set needs at least one row',
+    );
   if (h.rows.length > MAX_HOLDOUT_ROWS) {
-    throw new RegistryError('INVALID', `holdout has ${h.rows.length} rows; the limit is ${MAX_HOLDOUT_ROWS} (sample it)`);
+    throw new RegistryError(
+      'INVALID',
+      `holdout has ${h.rows.length} rows; the limit is ${MAX_HOLDOUT_ROWS} (sample it)`,
+    );
   }
   const label = h.label;
   h.rows.forEach((row, i) => {
-    if (!row || typeof row !== 'object' || Array.isArray(row)) throw new RegistryError('INVALID', `holdout.rows[${i}] must be an object of column values, got ${describe(row)}`);
+    if (!row || typeof row !== 'object' || Array.isArray(row))
+      throw new RegistryError(
+        'INVALID',
+        `holdout.rows[${i}] must be an object of column values, got ${describe(row)}`,
+      );
     const truth = row[label];
-    if (truth === undefined || truth === null || (typeof truth === 'number' && !Number.isFinite(truth))) {
-      throw new RegistryError('INVALID', `holdout.rows[${i}] has no value for the label column "${label}"`);
+    if (
+      truth === undefined ||
+      truth === null ||
+      (typeof truth === 'number' && !Number.isFinite(truth))
+    ) {
+      throw new RegistryError(
+        'INVALID',
+        `holdout.rows[${i}] has no value for the label column "${label}"`,
+      );
     }
     for (const feature of featureNames ?? []) {
       const value = row[feature];
       if (typeof value !== 'number' || !Number.isFinite(value)) {
-        throw new RegistryError('INVALID', `holdout.rows[${i}]: feature "${feature}" must be a finite number, got ${value === undefined ? 'nothing (the column is missing)' : describe(value)}`);
+        throw new RegistryError(
+          'INVALID',
+          `holdout.rows[${i}]: feature "${feature}" must be a finite number, got ${value === undefined ? 'nothing (the column is missing)' : describe(value)}`,
+        );
       }
     }
   });
@@ -339,26 +477,46 @@ export function checkHoldout(holdout: unknown, featureNames?: readonly string[])
  * `featureNames`, when given, must be finite numbers in every row.
  */
 export function saveHoldout(
-  store: RunStore, runId: string, holdout: Holdout, artifactPath = DEFAULT_MODEL_PATH, featureNames?: readonly string[],
+  store: RunStore,
+  runId: string,
+  holdout: Holdout,
+  artifactPath = DEFAULT_MODEL_PATH,
+  featureNames?: readonly string[],
 ): HoldoutInfo {
   const { columns } = checkHoldout(holdout, featureNames);
   const name = `${normalizeArtifactPath(artifactPath)}${HOLDOUT_JSON}`;
   const body = JSON.stringify({ label: holdout.label, columns, rows: holdout.rows });
   const artifact = store.logArtifact(runId, name, body, { mediaType: 'application/json' });
-  return { artifact: name, rows: holdout.rows.length, label: holdout.label, columns, sha256: artifact.sha256 };
+  return {
+    artifact: name,
+    rows: holdout.rows.length,
+    label: holdout.label,
+    columns,
+    sha256: artifact.sha256,
+  };
 }
 
 /** Reads a holdout set stored by {@link saveHoldout}. */
-export function loadHoldout(store: RunStore, runId: string, info: Pick<HoldoutInfo, 'artifact'>): Holdout {
+export function loadHoldout(
+  store: RunStore,
+  runId: string,
+  info: Pick<HoldoutInfo, 'artifact'>,
+): Holdout {
   const bytes = readArtifact(store, runId, info.artifact, 'holdout set');
   let parsed: { label?: unknown; rows?: unknown };
   try {
     parsed = JSON.parse(bytes.toString('utf8'));
   } catch (error) {
-    throw new RegistryError('INVALID', `holdout set "${info.artifact}" of run ${runId} is not valid JSON: ${(error as Error).message}`);
+    throw new RegistryError(
+      'INVALID',
+      `holdout set "${info.artifact}" of run ${runId} is not valid JSON: ${(error as Error).message}`,
+    );
   }
   if (!parsed || typeof parsed.label !== 'string' || !Array.isArray(parsed.rows)) {
-    throw new RegistryError('INVALID', `holdout set "${info.artifact}" of run ${runId} is not { label, rows }`);
+    throw new RegistryError(
+      'INVALID',
+      `holdout set "${info.artifact}" of run ${runId} is not { label, rows }`,
+    );
   }
   return { label: parsed.label, rows: parsed.rows as Holdout['rows'] };
 }

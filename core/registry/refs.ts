@@ -30,17 +30,21 @@ export function parseStage(text: string): Stage | undefined {
 }
 
 function badSyntax(text: string, why: string): RegistryError {
-  return new RegistryError('INVALID',
-    `bad model reference ${JSON.stringify(text)}: ${why}. Use NAME (latest version), NAME/3, NAME@production (or @staging, @archived, @none) or NAME@alias`);
+  return new RegistryError(
+    'INVALID',
+    `bad model reference ${JSON.stringify(text)}: ${why}. Use NAME (latest version), NAME/3, NAME@production (or @staging, @archived, @none) or NAME@alias`,
+  );
 }
 
 export function parseModelRef(text: string): ModelRef {
-  if (typeof text !== 'string') throw new RegistryError('INVALID', `a model reference must be a string, got ${typeof text}`);
+  if (typeof text !== 'string')
+    throw new RegistryError('INVALID', `a model reference must be a string, got ${typeof text}`);
   const at = text.split('@');
   const slash = text.split('/');
   if (at.length > 2) throw badSyntax(text, 'more than one "@" (model names cannot contain "@")');
   if (slash.length > 2) throw badSyntax(text, 'more than one "/" (model names cannot contain "/")');
-  if (at.length === 2 && slash.length === 2) throw badSyntax(text, 'use either "@" or "/", not both');
+  if (at.length === 2 && slash.length === 2)
+    throw badSyntax(text, 'use either "@" or "/", not both');
   const [rawName, rest] = at.length === 2 ? at : slash.length === 2 ? slash : [text, undefined];
   const name = rawName.trim();
   if (name === '') throw badSyntax(text, 'the model name is empty');
@@ -55,17 +59,22 @@ export function parseModelRef(text: string): ModelRef {
   }
   const stage = parseStage(tail);
   if (stage) return { name, selector: { kind: 'stage', stage } };
-  if (/^\d+$/.test(tail)) throw badSyntax(text, `write a version number as ${name}/${tail}, not ${name}@${tail}`);
+  if (/^\d+$/.test(tail))
+    throw badSyntax(text, `write a version number as ${name}/${tail}, not ${name}@${tail}`);
   return { name, selector: { kind: 'alias', alias: tail } };
 }
 
 export function formatModelRef(ref: ModelRef): string {
   const s = ref.selector;
   switch (s.kind) {
-    case 'latest': return ref.name;
-    case 'version': return `${ref.name}/${s.version}`;
-    case 'stage': return `${ref.name}@${s.stage.toLowerCase()}`;
-    default: return `${ref.name}@${s.alias}`;
+    case 'latest':
+      return ref.name;
+    case 'version':
+      return `${ref.name}/${s.version}`;
+    case 'stage':
+      return `${ref.name}@${s.stage.toLowerCase()}`;
+    default:
+      return `${ref.name}@${s.alias}`;
   }
 }
 
@@ -76,8 +85,10 @@ export function resolveModelRef(registry: Registry, ref: string | ModelRef): Mod
   const model = registry.getModel(name);
   if (!model) {
     const known = registry.listModels().map((m) => m.name);
-    throw new RegistryError('NOT_FOUND',
-      `no registered model named ${JSON.stringify(name)}${known.length ? ` (models: ${known.join(', ')})` : ' (no model has been registered yet)'}`);
+    throw new RegistryError(
+      'NOT_FOUND',
+      `no registered model named ${JSON.stringify(name)}${known.length ? ` (models: ${known.join(', ')})` : ' (no model has been registered yet)'}`,
+    );
   }
   const versions = registry.listVersions(name); // newest first
   switch (selector.kind) {
@@ -85,12 +96,20 @@ export function resolveModelRef(registry: Registry, ref: string | ModelRef): Mod
       return versions[0];
     case 'version': {
       const found = versions.find((v) => v.version === selector.version);
-      if (!found) throw new RegistryError('NOT_FOUND', `model ${JSON.stringify(name)} has no version ${selector.version} (versions 1 to ${model.latestVersion})`);
+      if (!found)
+        throw new RegistryError(
+          'NOT_FOUND',
+          `model ${JSON.stringify(name)} has no version ${selector.version} (versions 1 to ${model.latestVersion})`,
+        );
       return found;
     }
     case 'stage': {
       const found = versions.find((v) => v.stage === selector.stage);
-      if (!found) throw new RegistryError('NOT_FOUND', `model ${JSON.stringify(name)} has no version in ${selector.stage}`);
+      if (!found)
+        throw new RegistryError(
+          'NOT_FOUND',
+          `model ${JSON.stringify(name)} has no version in ${selector.stage}`,
+        );
       return found;
     }
     default: {
@@ -98,13 +117,17 @@ export function resolveModelRef(registry: Registry, ref: string | ModelRef): Mod
       let version = aliases[selector.alias];
       if (version === undefined) {
         // `@Champion` finds `champion` when that is unambiguous.
-        const matches = Object.keys(aliases).filter((a) => a.toLowerCase() === selector.alias.toLowerCase());
+        const matches = Object.keys(aliases).filter(
+          (a) => a.toLowerCase() === selector.alias.toLowerCase(),
+        );
         if (matches.length === 1) version = aliases[matches[0]];
       }
       if (version === undefined) {
         const known = Object.keys(aliases).sort();
-        throw new RegistryError('NOT_FOUND',
-          `model ${JSON.stringify(name)} has no alias ${JSON.stringify(selector.alias)}${known.length ? ` (aliases: ${known.join(', ')})` : ' (it has no aliases)'}`);
+        throw new RegistryError(
+          'NOT_FOUND',
+          `model ${JSON.stringify(name)} has no alias ${JSON.stringify(selector.alias)}${known.length ? ` (aliases: ${known.join(', ')})` : ' (it has no aliases)'}`,
+        );
       }
       return versions.find((v) => v.version === version)!;
     }

@@ -11,14 +11,25 @@ import { dirname } from 'node:path';
 import type { RunStore, SqlAccess } from '../store/types';
 import { validateArtifactName } from '../store/artifacts';
 import {
-  describeFailures, judgeGates, readGates, type EvaluateVersion, type JudgeContext,
+  describeFailures,
+  judgeGates,
+  readGates,
+  type EvaluateVersion,
+  type JudgeContext,
 } from './gates';
 import { evaluateVersion } from './evaluate';
 import { parseStage } from './refs';
 import {
-  RegistryError, STAGES,
-  type GateResult, type HoldoutInfo, type ModelSignature, type ModelTransition, type ModelVersion, type RegisteredModel,
-  type Stage, type TransitionKind,
+  RegistryError,
+  STAGES,
+  type GateResult,
+  type HoldoutInfo,
+  type ModelSignature,
+  type ModelTransition,
+  type ModelVersion,
+  type RegisteredModel,
+  type Stage,
+  type TransitionKind,
 } from './types';
 import { whoAmI } from './who';
 
@@ -98,47 +109,86 @@ interface TransitionRow {
 
 function toTransition(row: TransitionRow): ModelTransition {
   return {
-    id: row.id, name: row.name, version: row.version, kind: row.kind, from: row.from_stage, to: row.to_stage,
-    alias: row.alias, at: row.at, by: row.by, reason: row.reason, forced: row.forced === 1,
-    gates: row.gates === null ? null : JSON.parse(row.gates) as GateResult[],
+    id: row.id,
+    name: row.name,
+    version: row.version,
+    kind: row.kind,
+    from: row.from_stage,
+    to: row.to_stage,
+    alias: row.alias,
+    at: row.at,
+    by: row.by,
+    reason: row.reason,
+    forced: row.forced === 1,
+    gates: row.gates === null ? null : (JSON.parse(row.gates) as GateResult[]),
   };
 }
 
 /** The default evaluator (tfjs loads only when a holdout is evaluated: core/engines.ts). */
-export const defaultEvaluate: EvaluateVersion = (store, version, options) => evaluateVersion(store, version, options);
+export const defaultEvaluate: EvaluateVersion = (store, version, options) =>
+  evaluateVersion(store, version, options);
 
 export function validateModelName(name: unknown): string {
-  if (typeof name !== 'string' || name.trim() === '') throw new RegistryError('INVALID', `model name must be a non-empty string, got ${JSON.stringify(name)}`);
-  if (name !== name.trim()) throw new RegistryError('INVALID', `model name ${JSON.stringify(name)} starts or ends with white space`);
-  if (name.length > MAX_MODEL_NAME_LENGTH) throw new RegistryError('INVALID', `model name is ${name.length} characters long; the limit is ${MAX_MODEL_NAME_LENGTH}`);
+  if (typeof name !== 'string' || name.trim() === '')
+    throw new RegistryError(
+      'INVALID',
+      `model name must be a non-empty string, got ${JSON.stringify(name)}`,
+    );
+  if (name !== name.trim())
+    throw new RegistryError(
+      'INVALID',
+      `model name ${JSON.stringify(name)} starts or ends with white space`,
+    );
+  if (name.length > MAX_MODEL_NAME_LENGTH)
+    throw new RegistryError(
+      'INVALID',
+      `model name is ${name.length} characters long; the limit is ${MAX_MODEL_NAME_LENGTH}`,
+    );
   if (name.includes('@') || name.includes('/')) {
-    throw new RegistryError('INVALID', `model name ${JSON.stringify(name)} contains "${name.includes('@') ? '@' : '/'}", which references use (NAME@production, NAME/3)`);
+    throw new RegistryError(
+      'INVALID',
+      `model name ${JSON.stringify(name)} contains "${name.includes('@') ? '@' : '/'}", which references use (NAME@production, NAME/3)`,
+    );
   }
   // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(name)) throw new RegistryError('INVALID', `model name ${JSON.stringify(name)} contains a control character`);
+  if (/[\u0000-\u001f\u007f]/.test(name))
+    throw new RegistryError(
+      'INVALID',
+      `model name ${JSON.stringify(name)} contains a control character`,
+    );
   return name;
 }
 
 export function validateAlias(alias: unknown): string {
   if (typeof alias !== 'string' || !ALIAS_PATTERN.test(alias)) {
-    throw new RegistryError('INVALID',
-      `alias ${JSON.stringify(alias)} is not valid: it starts with a letter and has up to 64 letters, digits, "_" or "-" (e.g. champion, challenger)`);
+    throw new RegistryError(
+      'INVALID',
+      `alias ${JSON.stringify(alias)} is not valid: it starts with a letter and has up to 64 letters, digits, "_" or "-" (e.g. champion, challenger)`,
+    );
   }
   if (RESERVED_ALIASES.has(alias.toLowerCase())) {
-    throw new RegistryError('INVALID', `alias ${JSON.stringify(alias)} is reserved: NAME@${alias.toLowerCase()} ${alias.toLowerCase() === 'latest' ? 'means the newest version' : 'names a stage'}`);
+    throw new RegistryError(
+      'INVALID',
+      `alias ${JSON.stringify(alias)} is reserved: NAME@${alias.toLowerCase()} ${alias.toLowerCase() === 'latest' ? 'means the newest version' : 'names a stage'}`,
+    );
   }
   return alias;
 }
 
 export function validateStage(to: unknown): Stage {
   const stage = typeof to === 'string' ? parseStage(to) : undefined;
-  if (!stage) throw new RegistryError('INVALID', `unknown stage ${JSON.stringify(to)}: one of ${STAGES.join(', ')}`);
+  if (!stage)
+    throw new RegistryError(
+      'INVALID',
+      `unknown stage ${JSON.stringify(to)}: one of ${STAGES.join(', ')}`,
+    );
   return stage;
 }
 
 function optionalText(value: unknown, field: string): string | null {
   if (value === undefined || value === null) return null;
-  if (typeof value !== 'string') throw new RegistryError('INVALID', `${field} must be a string, got ${typeof value}`);
+  if (typeof value !== 'string')
+    throw new RegistryError('INVALID', `${field} must be a string, got ${typeof value}`);
   return value.trim() === '' ? null : value;
 }
 
@@ -148,7 +198,10 @@ export class Registry {
   private readonly who: () => string;
   private readonly onProgress?: JudgeContext['onProgress'];
 
-  constructor(readonly store: RegistryStore, options: RegistryOptions = {}) {
+  constructor(
+    readonly store: RegistryStore,
+    options: RegistryOptions = {},
+  ) {
     this.sql = store.sql;
     this.evaluate = options.evaluate ?? defaultEvaluate;
     // The store lives in <workspace>/.labbook/: ask git there, not wherever the process started.
@@ -159,30 +212,54 @@ export class Registry {
   // ---- reading ----
 
   listModels(): RegisteredModel[] {
-    const names = this.sql.all<{ name: string }>('SELECT name FROM registered_models ORDER BY name');
+    const names = this.sql.all<{ name: string }>(
+      'SELECT name FROM registered_models ORDER BY name',
+    );
     return names.map((n) => this.getModel(n.name)!);
   }
 
   getModel(name: string): RegisteredModel | undefined {
     const row = this.sql.get<{ name: string; description: string | null; created_at: number }>(
-      'SELECT name, description, created_at FROM registered_models WHERE name = ?', name);
+      'SELECT name, description, created_at FROM registered_models WHERE name = ?',
+      name,
+    );
     if (!row) return undefined;
-    const stats = this.sql.get<{ latest: number | null; production: number | null; staging: number | null }>(
+    const stats = this.sql.get<{
+      latest: number | null;
+      production: number | null;
+      staging: number | null;
+    }>(
       `SELECT MAX(version) AS latest,
               MAX(CASE WHEN stage = 'Production' THEN version END) AS production,
               MAX(CASE WHEN stage = 'Staging' THEN version END) AS staging
-         FROM model_versions WHERE name = ?`, name)!;
-    const aliases = Object.fromEntries(this.sql.all<{ alias: string; version: number }>(
-      'SELECT alias, version FROM model_aliases WHERE name = ? ORDER BY alias', name).map((a) => [a.alias, a.version]));
+         FROM model_versions WHERE name = ?`,
+      name,
+    )!;
+    const aliases = Object.fromEntries(
+      this.sql
+        .all<{ alias: string; version: number }>(
+          'SELECT alias, version FROM model_aliases WHERE name = ? ORDER BY alias',
+          name,
+        )
+        .map((a) => [a.alias, a.version]),
+    );
     return {
-      name: row.name, description: row.description, createdAt: row.created_at,
-      latestVersion: stats.latest ?? 0, production: stats.production, staging: stats.staging, aliases,
+      name: row.name,
+      description: row.description,
+      createdAt: row.created_at,
+      latestVersion: stats.latest ?? 0,
+      production: stats.production,
+      staging: stats.staging,
+      aliases,
     };
   }
 
   private aliasesOf(name: string): Map<number, string[]> {
     const out = new Map<number, string[]>();
-    for (const a of this.sql.all<{ alias: string; version: number }>('SELECT alias, version FROM model_aliases WHERE name = ? ORDER BY alias', name)) {
+    for (const a of this.sql.all<{ alias: string; version: number }>(
+      'SELECT alias, version FROM model_aliases WHERE name = ? ORDER BY alias',
+      name,
+    )) {
       out.set(a.version, [...(out.get(a.version) ?? []), a.alias]);
     }
     return out;
@@ -190,49 +267,78 @@ export class Registry {
 
   private toVersion(row: VersionRow, aliases: Map<number, string[]>): ModelVersion {
     return {
-      name: row.name, version: row.version, stage: row.stage, aliases: aliases.get(row.version) ?? [],
-      runId: row.run_id, artifactPath: row.artifact_path,
-      signature: row.signature === null ? null : JSON.parse(row.signature) as ModelSignature,
-      holdout: row.holdout === null ? null : JSON.parse(row.holdout) as HoldoutInfo,
-      description: row.description, intendedUse: row.intended_use, limitations: row.limitations,
-      createdAt: row.created_at, createdBy: row.created_by,
+      name: row.name,
+      version: row.version,
+      stage: row.stage,
+      aliases: aliases.get(row.version) ?? [],
+      runId: row.run_id,
+      artifactPath: row.artifact_path,
+      signature: row.signature === null ? null : (JSON.parse(row.signature) as ModelSignature),
+      holdout: row.holdout === null ? null : (JSON.parse(row.holdout) as HoldoutInfo),
+      description: row.description,
+      intendedUse: row.intended_use,
+      limitations: row.limitations,
+      createdAt: row.created_at,
+      createdBy: row.created_by,
     };
   }
 
   /** Newest first. */
   listVersions(name: string): ModelVersion[] {
     const aliases = this.aliasesOf(name);
-    return this.sql.all<VersionRow>('SELECT * FROM model_versions WHERE name = ? ORDER BY version DESC', name)
+    return this.sql
+      .all<VersionRow>('SELECT * FROM model_versions WHERE name = ? ORDER BY version DESC', name)
       .map((row) => this.toVersion(row, aliases));
   }
 
   getVersion(name: string, version: number): ModelVersion | undefined {
-    const row = this.sql.get<VersionRow>('SELECT * FROM model_versions WHERE name = ? AND version = ?', name, version);
+    const row = this.sql.get<VersionRow>(
+      'SELECT * FROM model_versions WHERE name = ? AND version = ?',
+      name,
+      version,
+    );
     return row ? this.toVersion(row, this.aliasesOf(name)) : undefined;
   }
 
   /** Every version a run produced (any model), oldest first: the run's lineage. */
   versionsOfRun(runId: string): ModelVersion[] {
-    return this.sql.all<VersionRow>('SELECT * FROM model_versions WHERE run_id = ? ORDER BY name, version', runId)
+    return this.sql
+      .all<VersionRow>(
+        'SELECT * FROM model_versions WHERE run_id = ? ORDER BY name, version',
+        runId,
+      )
       .map((row) => this.toVersion(row, this.aliasesOf(row.name)));
   }
 
   /** The version or a NOT_FOUND error naming what exists. */
   requireVersion(name: string, version: number): ModelVersion {
-    if (!Number.isSafeInteger(version) || version < 1) throw new RegistryError('INVALID', `version must be a whole number >= 1, got ${JSON.stringify(version)}`);
+    if (!Number.isSafeInteger(version) || version < 1)
+      throw new RegistryError(
+        'INVALID',
+        `version must be a whole number >= 1, got ${JSON.stringify(version)}`,
+      );
     const model = this.getModel(name);
     if (!model) {
       const known = this.listModels().map((m) => m.name);
-      throw new RegistryError('NOT_FOUND', `no registered model named ${JSON.stringify(name)}${known.length ? ` (models: ${known.join(', ')})` : ''}`);
+      throw new RegistryError(
+        'NOT_FOUND',
+        `no registered model named ${JSON.stringify(name)}${known.length ? ` (models: ${known.join(', ')})` : ''}`,
+      );
     }
     const found = this.getVersion(name, version);
-    if (!found) throw new RegistryError('NOT_FOUND', `model ${JSON.stringify(name)} has no version ${version} (versions 1 to ${model.latestVersion})`);
+    if (!found)
+      throw new RegistryError(
+        'NOT_FOUND',
+        `model ${JSON.stringify(name)} has no version ${version} (versions 1 to ${model.latestVersion})`,
+      );
     return found;
   }
 
   /** Newest first. */
   history(name: string): ModelTransition[] {
-    return this.sql.all<TransitionRow>('SELECT * FROM model_transitions WHERE name = ? ORDER BY id DESC', name).map(toTransition);
+    return this.sql
+      .all<TransitionRow>('SELECT * FROM model_transitions WHERE name = ? ORDER BY id DESC', name)
+      .map(toTransition);
   }
 
   /**
@@ -240,31 +346,59 @@ export class Registry {
    * primary or its candidate.
    */
   inUse(name: string, version: number): boolean {
-    return this.sql.get<{ n: number }>(`SELECT COUNT(*) AS n FROM deployments WHERE model_name = ? AND status IN ('starting', 'running')
-        AND (primary_version = ? OR candidate_version = ?)`, name, version, version)!.n > 0;
+    return (
+      this.sql.get<{ n: number }>(
+        `SELECT COUNT(*) AS n FROM deployments WHERE model_name = ? AND status IN ('starting', 'running')
+        AND (primary_version = ? OR candidate_version = ?)`,
+        name,
+        version,
+        version,
+      )!.n > 0
+    );
   }
 
   productionVersion(name: string): ModelVersion | undefined {
-    const row = this.sql.get<VersionRow>("SELECT * FROM model_versions WHERE name = ? AND stage = 'Production'", name);
+    const row = this.sql.get<VersionRow>(
+      "SELECT * FROM model_versions WHERE name = ? AND stage = 'Production'",
+      name,
+    );
     return row ? this.toVersion(row, this.aliasesOf(name)) : undefined;
   }
 
   // ---- writing ----
 
   private record(t: Omit<ModelTransition, 'id'>): ModelTransition {
-    const result = this.sql.run(`INSERT INTO model_transitions (name, version, kind, from_stage, to_stage, alias, at, by, reason, forced, gates)
+    const result = this.sql.run(
+      `INSERT INTO model_transitions (name, version, kind, from_stage, to_stage, alias, at, by, reason, forced, gates)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    t.name, t.version, t.kind, t.from, t.to, t.alias, t.at, t.by, t.reason, t.forced ? 1 : 0, t.gates === null ? null : JSON.stringify(t.gates));
+      t.name,
+      t.version,
+      t.kind,
+      t.from,
+      t.to,
+      t.alias,
+      t.at,
+      t.by,
+      t.reason,
+      t.forced ? 1 : 0,
+      t.gates === null ? null : JSON.stringify(t.gates),
+    );
     return { ...t, id: Number(result.lastInsertRowid) };
   }
 
   /** Registers the model a run saved under `artifactPath` as the model's next version (1, 2, 3…). */
   registerVersion(input: RegisterVersionInput): ModelVersion {
     const name = validateModelName(input?.name);
-    if (typeof input.runId !== 'string' || input.runId === '') throw new RegistryError('INVALID', 'runId must be a non-empty string');
+    if (typeof input.runId !== 'string' || input.runId === '')
+      throw new RegistryError('INVALID', 'runId must be a non-empty string');
     const run = this.store.getRun(input.runId);
-    if (!run) throw new RegistryError('NOT_FOUND', `no run with id ${JSON.stringify(input.runId)} in ${this.store.location}`);
-    if (typeof input.artifactPath !== 'string') throw new RegistryError('INVALID', 'artifactPath must be a string such as "model/"');
+    if (!run)
+      throw new RegistryError(
+        'NOT_FOUND',
+        `no run with id ${JSON.stringify(input.runId)} in ${this.store.location}`,
+      );
+    if (typeof input.artifactPath !== 'string')
+      throw new RegistryError('INVALID', 'artifactPath must be a string such as "model/"');
     const folder = input.artifactPath.replace(/\/+$/, '');
     try {
       validateArtifactName(folder);
@@ -274,24 +408,64 @@ export class Registry {
     const artifactPath = `${folder}/`;
     const names = this.store.listArtifacts(run.id).map((a) => a.name);
     if (!names.includes(`${artifactPath}model.json`)) {
-      const folders = [...new Set(names.filter((n) => n.endsWith('/model.json')).map((n) => n.slice(0, -'model.json'.length)))];
-      throw new RegistryError('NOT_FOUND',
-        `run ${run.id} has no model at ${artifactPath} (no artifact ${artifactPath}model.json)${folders.length ? `; models in this run: ${folders.join(', ')}` : ''}`);
+      const folders = [
+        ...new Set(
+          names
+            .filter((n) => n.endsWith('/model.json'))
+            .map((n) => n.slice(0, -'model.json'.length)),
+        ),
+      ];
+      throw new RegistryError(
+        'NOT_FOUND',
+        `run ${run.id} has no model at ${artifactPath} (no artifact ${artifactPath}model.json)${folders.length ? `; models in this run: ${folders.join(', ')}` : ''}`,
+      );
     }
     if (input.holdout && !names.includes(input.holdout.artifact)) {
-      throw new RegistryError('NOT_FOUND', `run ${run.id} has no holdout artifact ${JSON.stringify(input.holdout.artifact)}`);
+      throw new RegistryError(
+        'NOT_FOUND',
+        `run ${run.id} has no holdout artifact ${JSON.stringify(input.holdout.artifact)}`,
+      );
     }
     const description = optionalText(input.description, 'description');
     const by = input.by ?? this.who();
     const now = Date.now();
     const version = this.sql.transaction(() => {
-      this.sql.run('INSERT INTO registered_models (name, description, created_at) VALUES (?, NULL, ?) ON CONFLICT (name) DO NOTHING', name, now);
-      const next = (this.sql.get<{ v: number | null }>('SELECT MAX(version) AS v FROM model_versions WHERE name = ?', name)!.v ?? 0) + 1;
-      this.sql.run(`INSERT INTO model_versions (name, version, stage, run_id, artifact_path, signature, holdout, description,
+      this.sql.run(
+        'INSERT INTO registered_models (name, description, created_at) VALUES (?, NULL, ?) ON CONFLICT (name) DO NOTHING',
+        name,
+        now,
+      );
+      const next =
+        (this.sql.get<{ v: number | null }>(
+          'SELECT MAX(version) AS v FROM model_versions WHERE name = ?',
+          name,
+        )!.v ?? 0) + 1;
+      this.sql.run(
+        `INSERT INTO model_versions (name, version, stage, run_id, artifact_path, signature, holdout, description,
           intended_use, limitations, created_at, created_by) VALUES (?, ?, 'None', ?, ?, ?, ?, ?, NULL, NULL, ?, ?)`,
-      name, next, run.id, artifactPath, input.signature ? JSON.stringify(input.signature) : null,
-      input.holdout ? JSON.stringify(input.holdout) : null, description, now, by);
-      this.record({ name, version: next, kind: 'registered', from: null, to: 'None', alias: null, at: now, by, reason: null, forced: false, gates: null });
+        name,
+        next,
+        run.id,
+        artifactPath,
+        input.signature ? JSON.stringify(input.signature) : null,
+        input.holdout ? JSON.stringify(input.holdout) : null,
+        description,
+        now,
+        by,
+      );
+      this.record({
+        name,
+        version: next,
+        kind: 'registered',
+        from: null,
+        to: 'None',
+        alias: null,
+        at: now,
+        by,
+        reason: null,
+        forced: false,
+        gates: null,
+      });
       return next;
     });
     return this.getVersion(name, version)!;
@@ -304,7 +478,13 @@ export class Registry {
    * registered from the same folder are reused. (Inferring a signature from the tfjs model
    * itself is model-io's job and needs tfjs; not done here.)
    */
-  registerFromRun(input: { name: string; runId: string; artifactPath: string; description?: string | null; by?: string }): ModelVersion {
+  registerFromRun(input: {
+    name: string;
+    runId: string;
+    artifactPath: string;
+    description?: string | null;
+    by?: string;
+  }): ModelVersion {
     const folder = `${String(input.artifactPath ?? '').replace(/\/+$/, '')}/`;
     const artifacts = this.store.getRun(input.runId) ? this.store.listArtifacts(input.runId) : [];
     const find = (file: string) => artifacts.find((a) => a.name === `${folder}${file}`);
@@ -312,10 +492,24 @@ export class Registry {
     const holdoutArtifact = find('holdout.json');
     if (holdoutArtifact) {
       try {
-        const parsed = JSON.parse(this.store.readArtifact(input.runId, holdoutArtifact.name).toString('utf8')) as { rows?: unknown; label?: unknown };
+        const parsed = JSON.parse(
+          this.store.readArtifact(input.runId, holdoutArtifact.name).toString('utf8'),
+        ) as { rows?: unknown; label?: unknown };
         if (Array.isArray(parsed.rows) && typeof parsed.label === 'string') {
-          const columns = [...new Set(parsed.rows.flatMap((r) => (r && typeof r === 'object' ? Object.keys(r as object) : [])))];
-          holdout = { artifact: holdoutArtifact.name, rows: parsed.rows.length, label: parsed.label, columns, sha256: holdoutArtifact.sha256 };
+          const columns = [
+            ...new Set(
+              parsed.rows.flatMap((r) =>
+                r && typeof r === 'object' ? Object.keys(r as object) : [],
+              ),
+            ),
+          ];
+          holdout = {
+            artifact: holdoutArtifact.name,
+            rows: parsed.rows.length,
+            label: parsed.label,
+            columns,
+            sha256: holdoutArtifact.sha256,
+          };
         }
       } catch {
         // not a holdout set after all: register without one
@@ -325,15 +519,22 @@ export class Registry {
     const signatureArtifact = find('signature.json');
     if (signatureArtifact) {
       try {
-        const parsed = JSON.parse(this.store.readArtifact(input.runId, signatureArtifact.name).toString('utf8')) as ModelSignature;
-        if (parsed && Array.isArray(parsed.features) && Array.isArray(parsed.inputShape)) signature = parsed;
+        const parsed = JSON.parse(
+          this.store.readArtifact(input.runId, signatureArtifact.name).toString('utf8'),
+        ) as ModelSignature;
+        if (parsed && Array.isArray(parsed.features) && Array.isArray(parsed.inputShape))
+          signature = parsed;
       } catch {
         // ignored: the signature is optional
       }
     }
     // The same folder registered before (by run.logModel, under any name): its signature and holdout still hold.
     const earlier = this.versionsOfRun(input.runId).find((v) => v.artifactPath === folder);
-    return this.registerVersion({ ...input, holdout: holdout ?? earlier?.holdout ?? null, signature: signature ?? earlier?.signature ?? null });
+    return this.registerVersion({
+      ...input,
+      holdout: holdout ?? earlier?.holdout ?? null,
+      signature: signature ?? earlier?.signature ?? null,
+    });
   }
 
   private judgeContext(): JudgeContext {
@@ -341,16 +542,28 @@ export class Registry {
   }
 
   /** Gates of the target stage judged now, and what promoting to Production would archive. */
-  async previewPromotion(name: string, version: number, to: Stage | string): Promise<PromotionPreview> {
+  async previewPromotion(
+    name: string,
+    version: number,
+    to: Stage | string,
+  ): Promise<PromotionPreview> {
     const target = this.requireVersion(name, version);
     const stage = validateStage(to);
     const production = this.productionVersion(name);
     const other = production && production.version !== target.version ? production : null;
     const gates = await this.judge(target, stage, other);
-    return { gates, passed: gates.every((g) => g.passed), willArchive: stage === 'Production' && other ? other.version : null };
+    return {
+      gates,
+      passed: gates.every((g) => g.passed),
+      willArchive: stage === 'Production' && other ? other.version : null,
+    };
   }
 
-  private async judge(target: ModelVersion, stage: Stage, production: ModelVersion | null): Promise<GateResult[]> {
+  private async judge(
+    target: ModelVersion,
+    stage: Stage,
+    production: ModelVersion | null,
+  ): Promise<GateResult[]> {
     if (stage !== 'Staging' && stage !== 'Production') return [];
     const config = readGates(this.store.location, target.name);
     const gates = stage === 'Production' ? config?.production : config?.staging;
@@ -364,99 +577,220 @@ export class Registry {
    * archives the previous Production version (its own transition, "replaced by vN"), and the
    * transition is recorded with the gate results.
    */
-  async promote(input: PromoteInput): Promise<{ transition: ModelTransition; archived: number | null; gates: GateResult[] }> {
+  async promote(
+    input: PromoteInput,
+  ): Promise<{ transition: ModelTransition; archived: number | null; gates: GateResult[] }> {
     const name = validateModelName(input?.name);
     const to = validateStage(input.to);
     const reason = optionalText(input.reason, 'reason');
     const force = input.force === true;
-    if (force && !reason) throw new RegistryError('INVALID', 'overriding the gates (--force) needs a reason (--reason TEXT); it is recorded with the transition');
+    if (force && !reason)
+      throw new RegistryError(
+        'INVALID',
+        'overriding the gates (--force) needs a reason (--reason TEXT); it is recorded with the transition',
+      );
     const target = this.requireVersion(name, input.version);
-    if (target.stage === to) throw new RegistryError('INVALID', `${name} v${target.version} is already in ${to}`);
+    if (target.stage === to)
+      throw new RegistryError('INVALID', `${name} v${target.version} is already in ${to}`);
     const production = this.productionVersion(name);
     const other = production && production.version !== target.version ? production : null;
     const gates = await this.judge(target, to, other);
     const passed = gates.every((g) => g.passed);
-    if (!passed && !force) throw new RegistryError('GATES_FAILED', describeFailures(name, target.version, to, gates), gates);
+    if (!passed && !force)
+      throw new RegistryError(
+        'GATES_FAILED',
+        describeFailures(name, target.version, to, gates),
+        gates,
+      );
     const by = input.by ?? this.who();
     return this.sql.transaction(() => {
       // Gates were judged against this state: if another process moved things meanwhile, judge again.
       const now = this.getVersion(name, target.version)!;
       const prodNow = this.productionVersion(name);
-      if (now.stage !== target.stage || (prodNow?.version ?? null) !== (production?.version ?? null)) {
-        throw new RegistryError('CONFLICT', `${name} changed while the gates were judged (v${target.version} is now ${now.stage}, Production is ${prodNow ? `v${prodNow.version}` : 'none'}); try again`);
+      if (
+        now.stage !== target.stage ||
+        (prodNow?.version ?? null) !== (production?.version ?? null)
+      ) {
+        throw new RegistryError(
+          'CONFLICT',
+          `${name} changed while the gates were judged (v${target.version} is now ${now.stage}, Production is ${prodNow ? `v${prodNow.version}` : 'none'}); try again`,
+        );
       }
       const at = Date.now();
       let archived: number | null = null;
       if (to === 'Production' && other) {
-        this.sql.run("UPDATE model_versions SET stage = 'Archived' WHERE name = ? AND version = ?", name, other.version);
-        this.record({ name, version: other.version, kind: 'stage', from: 'Production', to: 'Archived', alias: null, at, by, reason: `replaced by v${target.version}`, forced: false, gates: null });
+        this.sql.run(
+          "UPDATE model_versions SET stage = 'Archived' WHERE name = ? AND version = ?",
+          name,
+          other.version,
+        );
+        this.record({
+          name,
+          version: other.version,
+          kind: 'stage',
+          from: 'Production',
+          to: 'Archived',
+          alias: null,
+          at,
+          by,
+          reason: `replaced by v${target.version}`,
+          forced: false,
+          gates: null,
+        });
         archived = other.version;
       }
-      this.sql.run('UPDATE model_versions SET stage = ? WHERE name = ? AND version = ?', to, name, target.version);
+      this.sql.run(
+        'UPDATE model_versions SET stage = ? WHERE name = ? AND version = ?',
+        to,
+        name,
+        target.version,
+      );
       const transition = this.record({
-        name, version: target.version, kind: 'stage', from: target.stage, to, alias: null, at, by, reason,
-        forced: force && !passed, gates: to === 'Staging' || to === 'Production' ? gates : null,
+        name,
+        version: target.version,
+        kind: 'stage',
+        from: target.stage,
+        to,
+        alias: null,
+        at,
+        by,
+        reason,
+        forced: force && !passed,
+        gates: to === 'Staging' || to === 'Production' ? gates : null,
       });
       return { transition, archived, gates };
     });
   }
 
   /** Points an alias at a version (moving it if it pointed elsewhere). */
-  setAlias(name: string, version: number, alias: string, options: { reason?: string | null; by?: string } = {}): ModelTransition | null {
+  setAlias(
+    name: string,
+    version: number,
+    alias: string,
+    options: { reason?: string | null; by?: string } = {},
+  ): ModelTransition | null {
     validateModelName(name);
     validateAlias(alias);
     const target = this.requireVersion(name, version);
     const reason = optionalText(options.reason, 'reason');
     const by = options.by ?? this.who();
     return this.sql.transaction(() => {
-      const current = this.sql.get<{ version: number }>('SELECT version FROM model_aliases WHERE name = ? AND alias = ?', name, alias);
+      const current = this.sql.get<{ version: number }>(
+        'SELECT version FROM model_aliases WHERE name = ? AND alias = ?',
+        name,
+        alias,
+      );
       if (current?.version === target.version) return null; // already there: nothing to record
-      this.sql.run(`INSERT INTO model_aliases (name, alias, version) VALUES (?, ?, ?)
-        ON CONFLICT (name, alias) DO UPDATE SET version = excluded.version`, name, alias, target.version);
+      this.sql.run(
+        `INSERT INTO model_aliases (name, alias, version) VALUES (?, ?, ?)
+        ON CONFLICT (name, alias) DO UPDATE SET version = excluded.version`,
+        name,
+        alias,
+        target.version,
+      );
       return this.record({
-        name, version: target.version, kind: 'alias-set', from: null, to: null, alias, at: Date.now(), by,
-        reason: reason ?? (current ? `moved from v${current.version}` : null), forced: false, gates: null,
+        name,
+        version: target.version,
+        kind: 'alias-set',
+        from: null,
+        to: null,
+        alias,
+        at: Date.now(),
+        by,
+        reason: reason ?? (current ? `moved from v${current.version}` : null),
+        forced: false,
+        gates: null,
       });
     });
   }
 
-  removeAlias(name: string, alias: string, options: { reason?: string | null; by?: string; version?: number } = {}): ModelTransition {
+  removeAlias(
+    name: string,
+    alias: string,
+    options: { reason?: string | null; by?: string; version?: number } = {},
+  ): ModelTransition {
     validateModelName(name);
-    if (typeof alias !== 'string' || alias === '') throw new RegistryError('INVALID', 'alias must be a non-empty string');
+    if (typeof alias !== 'string' || alias === '')
+      throw new RegistryError('INVALID', 'alias must be a non-empty string');
     const reason = optionalText(options.reason, 'reason');
     const by = options.by ?? this.who();
     return this.sql.transaction(() => {
-      const current = this.sql.get<{ version: number }>('SELECT version FROM model_aliases WHERE name = ? AND alias = ?', name, alias);
+      const current = this.sql.get<{ version: number }>(
+        'SELECT version FROM model_aliases WHERE name = ? AND alias = ?',
+        name,
+        alias,
+      );
       if (!current) {
         const known = Object.keys(this.getModel(name)?.aliases ?? {});
-        throw new RegistryError('NOT_FOUND', `model ${JSON.stringify(name)} has no alias ${JSON.stringify(alias)}${known.length ? ` (aliases: ${known.join(', ')})` : ''}`);
+        throw new RegistryError(
+          'NOT_FOUND',
+          `model ${JSON.stringify(name)} has no alias ${JSON.stringify(alias)}${known.length ? ` (aliases: ${known.join(', ')})` : ''}`,
+        );
       }
       if (options.version !== undefined && options.version !== current.version) {
-        throw new RegistryError('CONFLICT', `alias ${alias} of ${name} points at v${current.version}, not v${options.version}; nothing was removed`);
+        throw new RegistryError(
+          'CONFLICT',
+          `alias ${alias} of ${name} points at v${current.version}, not v${options.version}; nothing was removed`,
+        );
       }
       this.sql.run('DELETE FROM model_aliases WHERE name = ? AND alias = ?', name, alias);
-      return this.record({ name, version: current.version, kind: 'alias-removed', from: null, to: null, alias, at: Date.now(), by, reason, forced: false, gates: null });
+      return this.record({
+        name,
+        version: current.version,
+        kind: 'alias-removed',
+        from: null,
+        to: null,
+        alias,
+        at: Date.now(),
+        by,
+        reason,
+        forced: false,
+        gates: null,
+      });
     });
   }
 
   /** The human parts of the model card (and the version's description): undefined leaves a field, null or "" clears it. */
-  updateCard(name: string, version: number, fields: { description?: string | null; intendedUse?: string | null; limitations?: string | null }): ModelVersion {
+  updateCard(
+    name: string,
+    version: number,
+    fields: {
+      description?: string | null;
+      intendedUse?: string | null;
+      limitations?: string | null;
+    },
+  ): ModelVersion {
     this.requireVersion(name, version);
     const sets: string[] = [];
     const args: unknown[] = [];
-    const columns = { description: 'description', intendedUse: 'intended_use', limitations: 'limitations' } as const;
+    const columns = {
+      description: 'description',
+      intendedUse: 'intended_use',
+      limitations: 'limitations',
+    } as const;
     for (const [field, column] of Object.entries(columns) as [keyof typeof columns, string][]) {
       if (fields[field] === undefined) continue;
       sets.push(`${column} = ?`);
       args.push(optionalText(fields[field], field));
     }
-    if (sets.length) this.sql.run(`UPDATE model_versions SET ${sets.join(', ')} WHERE name = ? AND version = ?`, ...args, name, version);
+    if (sets.length)
+      this.sql.run(
+        `UPDATE model_versions SET ${sets.join(', ')} WHERE name = ? AND version = ?`,
+        ...args,
+        name,
+        version,
+      );
     return this.getVersion(name, version)!;
   }
 
   /** The model's own description (shown above its versions). */
   setModelDescription(name: string, description: string | null): void {
-    if (!this.getModel(name)) throw new RegistryError('NOT_FOUND', `no registered model named ${JSON.stringify(name)}`);
-    this.sql.run('UPDATE registered_models SET description = ? WHERE name = ?', optionalText(description, 'description'), name);
+    if (!this.getModel(name))
+      throw new RegistryError('NOT_FOUND', `no registered model named ${JSON.stringify(name)}`);
+    this.sql.run(
+      'UPDATE registered_models SET description = ? WHERE name = ?',
+      optionalText(description, 'description'),
+      name,
+    );
   }
 }

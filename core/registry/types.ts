@@ -137,12 +137,19 @@ export type HoldoutMetric = 'accuracy' | 'f1_macro' | 'rmse' | 'mae';
 export interface HoldoutEvaluation {
   rows: number;
   metrics: Partial<Record<HoldoutMetric, number>>;
-  slices?: { column: string; groups: { value: string; rows: number; metrics: Partial<Record<HoldoutMetric, number>> }[] };
+  slices?: {
+    column: string;
+    groups: { value: string; rows: number; metrics: Partial<Record<HoldoutMetric, number>> }[];
+  };
 }
 
 export class RegistryError extends Error {
   override name = 'RegistryError';
-  constructor(readonly code: 'NOT_FOUND' | 'INVALID' | 'GATES_FAILED' | 'IN_USE' | 'CONFLICT', message: string, readonly gates?: GateResult[]) {
+  constructor(
+    readonly code: 'NOT_FOUND' | 'INVALID' | 'GATES_FAILED' | 'IN_USE' | 'CONFLICT',
+    message: string,
+    readonly gates?: GateResult[],
+  ) {
     super(message);
   }
 }

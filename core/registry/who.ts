@@ -13,7 +13,11 @@ export function whoAmI(cwd: string = process.cwd()): string {
   let name = '';
   try {
     name = execFileSync('git', ['config', 'user.name'], {
-      cwd, encoding: 'utf8', timeout: 2000, stdio: ['ignore', 'pipe', 'ignore'], windowsHide: true,
+      cwd,
+      encoding: 'utf8',
+      timeout: 2000,
+      stdio: ['ignore', 'pipe', 'ignore'],
+      windowsHide: true,
     }).trim();
   } catch {
     // no git, not a repository, or no user.name: fall back to the OS user
@@ -26,8 +30,12 @@ export function whoAmI(cwd: string = process.cwd()): string {
     }
   }
   // One line, bounded: it is shown in tables and timelines.
-  // eslint-disable-next-line no-control-regex -- control characters are what this replaces
-  name = name.replace(/[\u0000-\u001f\u007f]/g, ' ').trim().slice(0, 200) || 'unknown';
+  name =
+    name
+      // eslint-disable-next-line no-control-regex -- control characters are what this replaces
+      .replace(/[\u0000-\u001f\u007f]/g, ' ')
+      .trim()
+      .slice(0, 200) || 'unknown';
   cache.set(cwd, name);
   return name;
 }

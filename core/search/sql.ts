@@ -15,8 +15,12 @@ export interface CompiledSearch {
 }
 
 const ATTRIBUTE_COLUMNS: Record<string, string> = {
-  run_id: 'r.id', run_name: 'r.name', status: 'r.status', experiment: 'e.name',
-  start_time: 'r.start_time', end_time: 'r.end_time',
+  run_id: 'r.id',
+  run_name: 'r.name',
+  status: 'r.status',
+  experiment: 'e.name',
+  start_time: 'r.start_time',
+  end_time: 'r.end_time',
 };
 
 /**
@@ -55,7 +59,9 @@ function comparison(column: string, clause: Clause, args: unknown[]): string {
 }
 
 function lowerCase(value: Clause['value']): Clause['value'] {
-  return Array.isArray(value) ? value.map((v) => String(v).toLowerCase()) : String(value).toLowerCase();
+  return Array.isArray(value)
+    ? value.map((v) => String(v).toLowerCase())
+    : String(value).toLowerCase();
 }
 
 /** Parses nothing itself: give it parseFilter / parseOrderBy results. */
@@ -65,11 +71,17 @@ export function compileSearch(clauses: Clause[], order: OrderKey[] = []): Compil
   for (const clause of clauses) {
     if (clause.entity === 'attributes') {
       // MLflow spells statuses in capitals ("FINISHED"); Labbook stores them in lower case.
-      const normalized = clause.key === 'status' ? { ...clause, value: lowerCase(clause.value) } : clause;
+      const normalized =
+        clause.key === 'status' ? { ...clause, value: lowerCase(clause.value) } : clause;
       where.push(comparison(ATTRIBUTE_COLUMNS[clause.key], normalized, args));
       continue;
     }
-    const [table, alias] = clause.entity === 'metrics' ? ['latest_metrics', 'm'] : clause.entity === 'params' ? ['params', 'p'] : ['tags', 't'];
+    const [table, alias] =
+      clause.entity === 'metrics'
+        ? ['latest_metrics', 'm']
+        : clause.entity === 'params'
+          ? ['params', 'p']
+          : ['tags', 't'];
     args.push(clause.key);
     const condition = `EXISTS (SELECT 1 FROM ${table} ${alias} WHERE ${alias}.run_id = r.id AND ${alias}.key = ? AND `;
     where.push(`${condition}${comparison(`${alias}.value`, clause, args)})`);
@@ -85,7 +97,9 @@ export function compileSearch(clauses: Clause[], order: OrderKey[] = []): Compil
     const table = key.entity === 'metrics' ? 'latest_metrics' : key.entity;
     orderArgs.push(key.key);
     // Runs without the key (or with NaN) sort last either way, as MLflow does.
-    orderBy.push(`(SELECT x.value FROM ${table} x WHERE x.run_id = r.id AND x.key = ?) ${direction} NULLS LAST`);
+    orderBy.push(
+      `(SELECT x.value FROM ${table} x WHERE x.run_id = r.id AND x.key = ?) ${direction} NULLS LAST`,
+    );
   }
   return { where, args, orderBy, orderArgs };
 }

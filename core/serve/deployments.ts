@@ -14,7 +14,15 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  writeSync,
+} from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { SqlAccess } from '../store/types';
 import { Store } from '../store';
@@ -24,9 +32,19 @@ import { whoAmI } from '../registry/who';
 import { featuresOf } from './validate';
 import { checkSplit } from './router';
 import {
-  DEFAULT_HOST, DEFAULT_PORT, DEFAULT_SERVE_CONFIG, ServeError,
-  type ControlMessage, type Deployment, type DeploymentEvent, type DeploymentEventKind, type DeploymentStatus,
-  type DeploymentStatusReport, type ServeConfig, type Strategy, type TrafficSplit,
+  DEFAULT_HOST,
+  DEFAULT_PORT,
+  DEFAULT_SERVE_CONFIG,
+  ServeError,
+  type ControlMessage,
+  type Deployment,
+  type DeploymentEvent,
+  type DeploymentEventKind,
+  type DeploymentStatus,
+  type DeploymentStatusReport,
+  type ServeConfig,
+  type Strategy,
+  type TrafficSplit,
 } from '../common/serve-types';
 
 interface DeploymentRow {
@@ -55,16 +73,39 @@ interface DeploymentRow {
 
 function toDeployment(row: DeploymentRow): Deployment {
   return {
-    id: row.id, name: row.name, modelName: row.model_name, modelRef: row.model_ref, strategy: row.strategy,
-    primaryVersion: row.primary_version, candidateRef: row.candidate_ref, candidateVersion: row.candidate_version,
-    weight: row.weight, host: row.host, port: row.port, pid: row.pid, status: row.status, error: row.error,
-    config: { ...DEFAULT_SERVE_CONFIG, ...(JSON.parse(row.config) as Partial<ServeConfig>) }, tokenFile: row.token_file,
-    createdAt: row.created_at, createdBy: row.created_by, startedAt: row.started_at, stoppedAt: row.stopped_at, updatedAt: row.updated_at,
+    id: row.id,
+    name: row.name,
+    modelName: row.model_name,
+    modelRef: row.model_ref,
+    strategy: row.strategy,
+    primaryVersion: row.primary_version,
+    candidateRef: row.candidate_ref,
+    candidateVersion: row.candidate_version,
+    weight: row.weight,
+    host: row.host,
+    port: row.port,
+    pid: row.pid,
+    status: row.status,
+    error: row.error,
+    config: { ...DEFAULT_SERVE_CONFIG, ...(JSON.parse(row.config) as Partial<ServeConfig>) },
+    tokenFile: row.token_file,
+    createdAt: row.created_at,
+    createdBy: row.created_by,
+    startedAt: row.started_at,
+    stoppedAt: row.stopped_at,
+    updatedAt: row.updated_at,
   };
 }
 
-export function splitOf(d: Pick<Deployment, 'strategy' | 'primaryVersion' | 'candidateVersion' | 'weight'>): TrafficSplit {
-  return { strategy: d.strategy, primary: d.primaryVersion, candidate: d.candidateVersion, weight: d.weight };
+export function splitOf(
+  d: Pick<Deployment, 'strategy' | 'primaryVersion' | 'candidateVersion' | 'weight'>,
+): TrafficSplit {
+  return {
+    strategy: d.strategy,
+    primary: d.primaryVersion,
+    candidate: d.candidateVersion,
+    weight: d.weight,
+  };
 }
 
 /** `.labbook/deployments/` next to the store. */
@@ -81,33 +122,67 @@ export function getDeployment(sql: SqlAccess, id: number): Deployment | undefine
 
 /** The live deployment of that name, else its latest one. */
 export function findDeployment(sql: SqlAccess, name: string): Deployment | undefined {
-  const row = sql.get<DeploymentRow>(`SELECT * FROM deployments WHERE name = ?
-    ORDER BY CASE WHEN status IN ('starting', 'running') THEN 0 ELSE 1 END, id DESC LIMIT 1`, name);
+  const row = sql.get<DeploymentRow>(
+    `SELECT * FROM deployments WHERE name = ?
+    ORDER BY CASE WHEN status IN ('starting', 'running') THEN 0 ELSE 1 END, id DESC LIMIT 1`,
+    name,
+  );
   return row ? toDeployment(row) : undefined;
 }
 
 export function requireDeployment(sql: SqlAccess, name: string): Deployment {
   const found = findDeployment(sql, name);
   if (!found) {
-    const known = [...new Set(sql.all<{ name: string }>('SELECT name FROM deployments ORDER BY name').map((r) => r.name))];
-    throw new ServeError('NOT_FOUND', `no deployment named ${JSON.stringify(name)}${known.length ? ` (deployments: ${known.join(', ')})` : ' (nothing has been deployed yet: labbook deploy NAME@production)'}`);
+    const known = [
+      ...new Set(
+        sql.all<{ name: string }>('SELECT name FROM deployments ORDER BY name').map((r) => r.name),
+      ),
+    ];
+    throw new ServeError(
+      'NOT_FOUND',
+      `no deployment named ${JSON.stringify(name)}${known.length ? ` (deployments: ${known.join(', ')})` : ' (nothing has been deployed yet: labbook deploy NAME@production)'}`,
+    );
   }
   return found;
 }
 
 /** Newest first; stopped and failed ones only with `all`. */
 export function listDeployments(sql: SqlAccess, options: { all?: boolean } = {}): Deployment[] {
-  const rows = sql.all<DeploymentRow>(`SELECT * FROM deployments ${options.all ? '' : "WHERE status IN ('starting', 'running')"} ORDER BY id DESC`);
+  const rows = sql.all<DeploymentRow>(
+    `SELECT * FROM deployments ${options.all ? '' : "WHERE status IN ('starting', 'running')"} ORDER BY id DESC`,
+  );
   return rows.map(toDeployment);
 }
 
-export function updateDeployment(sql: SqlAccess, id: number, fields: Partial<{
-  strategy: Strategy; primaryVersion: number; candidateRef: string | null; candidateVersion: number | null; weight: number;
-  port: number; pid: number | null; status: DeploymentStatus; error: string | null; startedAt: number | null; stoppedAt: number | null;
-}>): void {
+export function updateDeployment(
+  sql: SqlAccess,
+  id: number,
+  fields: Partial<{
+    strategy: Strategy;
+    primaryVersion: number;
+    candidateRef: string | null;
+    candidateVersion: number | null;
+    weight: number;
+    port: number;
+    pid: number | null;
+    status: DeploymentStatus;
+    error: string | null;
+    startedAt: number | null;
+    stoppedAt: number | null;
+  }>,
+): void {
   const columns: Record<string, string> = {
-    strategy: 'strategy', primaryVersion: 'primary_version', candidateRef: 'candidate_ref', candidateVersion: 'candidate_version',
-    weight: 'weight', port: 'port', pid: 'pid', status: 'status', error: 'error', startedAt: 'started_at', stoppedAt: 'stopped_at',
+    strategy: 'strategy',
+    primaryVersion: 'primary_version',
+    candidateRef: 'candidate_ref',
+    candidateVersion: 'candidate_version',
+    weight: 'weight',
+    port: 'port',
+    pid: 'pid',
+    status: 'status',
+    error: 'error',
+    startedAt: 'started_at',
+    stoppedAt: 'stopped_at',
   };
   const sets: string[] = ['updated_at = ?'];
   const args: unknown[] = [Date.now()];
@@ -120,27 +195,52 @@ export function updateDeployment(sql: SqlAccess, id: number, fields: Partial<{
 }
 
 export function recordEvent(sql: SqlAccess, event: Omit<DeploymentEvent, 'id'>): DeploymentEvent {
-  const result = sql.run('INSERT INTO deployment_events (deployment_id, kind, at, by, reason, before, after) VALUES (?, ?, ?, ?, ?, ?, ?)',
-    event.deploymentId, event.kind, event.at, event.by, event.reason,
-    event.before === null ? null : JSON.stringify(event.before), event.after === null ? null : JSON.stringify(event.after));
+  const result = sql.run(
+    'INSERT INTO deployment_events (deployment_id, kind, at, by, reason, before, after) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    event.deploymentId,
+    event.kind,
+    event.at,
+    event.by,
+    event.reason,
+    event.before === null ? null : JSON.stringify(event.before),
+    event.after === null ? null : JSON.stringify(event.after),
+  );
   return { ...event, id: Number(result.lastInsertRowid) };
 }
 
 /** Newest first. */
 export function deploymentEvents(sql: SqlAccess, deploymentId: number): DeploymentEvent[] {
-  return sql.all<{ id: number; deployment_id: number; kind: DeploymentEventKind; at: number; by: string; reason: string | null; before: string | null; after: string | null }>(
-    'SELECT * FROM deployment_events WHERE deployment_id = ? ORDER BY id DESC', deploymentId,
-  ).map((r) => ({
-    id: r.id, deploymentId: r.deployment_id, kind: r.kind, at: r.at, by: r.by, reason: r.reason,
-    before: r.before === null ? null : JSON.parse(r.before), after: r.after === null ? null : JSON.parse(r.after),
-  }));
+  return sql
+    .all<{
+      id: number;
+      deployment_id: number;
+      kind: DeploymentEventKind;
+      at: number;
+      by: string;
+      reason: string | null;
+      before: string | null;
+      after: string | null;
+    }>('SELECT * FROM deployment_events WHERE deployment_id = ? ORDER BY id DESC', deploymentId)
+    .map((r) => ({
+      id: r.id,
+      deploymentId: r.deployment_id,
+      kind: r.kind,
+      at: r.at,
+      by: r.by,
+      reason: r.reason,
+      before: r.before === null ? null : JSON.parse(r.before),
+      after: r.after === null ? null : JSON.parse(r.after),
+    }));
 }
 
 export function readToken(deployment: Pick<Deployment, 'tokenFile' | 'name'>): string {
   try {
     return readFileSync(deployment.tokenFile, 'utf8').trim();
   } catch (error) {
-    throw new ServeError('NOT_FOUND', `cannot read the token of deployment ${deployment.name} at ${deployment.tokenFile}: ${(error as Error).message}`);
+    throw new ServeError(
+      'NOT_FOUND',
+      `cannot read the token of deployment ${deployment.name} at ${deployment.tokenFile}: ${(error as Error).message}`,
+    );
   }
 }
 
@@ -191,18 +291,31 @@ function candidateRefText(modelName: string, text: string): string {
 function checkConfig(config: Partial<ServeConfig> | undefined): ServeConfig {
   const c = { ...DEFAULT_SERVE_CONFIG, ...(config ?? {}) };
   const positive = (v: number, what: string) => {
-    if (!Number.isSafeInteger(v) || v < 1) throw new ServeError('INVALID', `${what} must be a whole number >= 1, got ${v}`);
+    if (!Number.isSafeInteger(v) || v < 1)
+      throw new ServeError('INVALID', `${what} must be a whole number >= 1, got ${v}`);
   };
   positive(c.bodyLimit, 'the body limit');
   positive(c.maxInstances, 'the instance limit');
   positive(c.logFlushRows, 'the log batch size');
   positive(c.logFlushMs, 'the log flush interval');
   positive(c.logRetentionRows, 'the prediction log retention (rows)');
-  if (typeof c.logRetentionDays !== 'number' || !(c.logRetentionDays > 0) || !Number.isFinite(c.logRetentionDays)) {
-    throw new ServeError('INVALID', `the prediction log retention (days) must be a number > 0, got ${c.logRetentionDays}`);
+  if (
+    typeof c.logRetentionDays !== 'number' ||
+    !(c.logRetentionDays > 0) ||
+    !Number.isFinite(c.logRetentionDays)
+  ) {
+    throw new ServeError(
+      'INVALID',
+      `the prediction log retention (days) must be a number > 0, got ${c.logRetentionDays}`,
+    );
   }
-  if (typeof c.logSampling !== 'number' || !(c.logSampling >= 0 && c.logSampling <= 1)) throw new ServeError('INVALID', `the log sampling share must be from 0 to 1, got ${c.logSampling}`);
-  if (c.seed !== null && !Number.isSafeInteger(c.seed)) throw new ServeError('INVALID', `the seed must be a whole number, got ${c.seed}`);
+  if (typeof c.logSampling !== 'number' || !(c.logSampling >= 0 && c.logSampling <= 1))
+    throw new ServeError(
+      'INVALID',
+      `the log sampling share must be from 0 to 1, got ${c.logSampling}`,
+    );
+  if (c.seed !== null && !Number.isSafeInteger(c.seed))
+    throw new ServeError('INVALID', `the seed must be a whole number, got ${c.seed}`);
   return c;
 }
 
@@ -214,50 +327,120 @@ export function createDeployment(store: RegistryStore, input: CreateDeploymentIn
   featuresOf(primary.signature); // a version without a usable signature cannot be served
   const name = input.name ?? primary.name;
   if (!DEPLOYMENT_NAME.test(name)) {
-    throw new ServeError('INVALID', `deployment name ${JSON.stringify(name)} is not usable in a URL: letters, digits, ".", "_" and "-", up to 128 (give one with --name)`);
+    throw new ServeError(
+      'INVALID',
+      `deployment name ${JSON.stringify(name)} is not usable in a URL: letters, digits, ".", "_" and "-", up to 128 (give one with --name)`,
+    );
   }
   let candidate = null;
   let candidateRef: string | null = null;
   if (input.candidate !== undefined && input.candidate !== null && input.candidate !== '') {
     candidateRef = candidateRefText(primary.name, input.candidate);
     const parsed = parseModelRef(candidateRef);
-    if (parsed.name !== primary.name) throw new ServeError('INVALID', `the candidate ${candidateRef} is not a version of ${primary.name}: both variants serve the same model`);
+    if (parsed.name !== primary.name)
+      throw new ServeError(
+        'INVALID',
+        `the candidate ${candidateRef} is not a version of ${primary.name}: both variants serve the same model`,
+      );
     candidate = resolveModelRef(registry, parsed);
-    const a = featuresOf(primary.signature).map((f) => `${f.name}:${f.dtype}`).join(',');
-    const b = featuresOf(candidate.signature).map((f) => `${f.name}:${f.dtype}`).join(',');
-    if (a !== b) throw new ServeError('INVALID', `${primary.name} v${candidate.version} takes other features than v${primary.version}; both variants must take the same inputs`);
-    if (primary.signature?.task !== candidate.signature?.task) throw new ServeError('INVALID', `v${primary.version} is a ${primary.signature?.task} model but v${candidate.version} a ${candidate.signature?.task} model`);
+    const a = featuresOf(primary.signature)
+      .map((f) => `${f.name}:${f.dtype}`)
+      .join(',');
+    const b = featuresOf(candidate.signature)
+      .map((f) => `${f.name}:${f.dtype}`)
+      .join(',');
+    if (a !== b)
+      throw new ServeError(
+        'INVALID',
+        `${primary.name} v${candidate.version} takes other features than v${primary.version}; both variants must take the same inputs`,
+      );
+    if (primary.signature?.task !== candidate.signature?.task)
+      throw new ServeError(
+        'INVALID',
+        `v${primary.version} is a ${primary.signature?.task} model but v${candidate.version} a ${candidate.signature?.task} model`,
+      );
   }
   const strategy: Strategy = input.strategy ?? (candidate ? 'canary' : 'single');
   const defaultWeight = strategy === 'canary' ? 10 : strategy === 'ab' ? 50 : 0;
-  const split = checkSplit({ strategy, primary: primary.version, candidate: candidate?.version ?? null, weight: input.weight ?? defaultWeight });
+  const split = checkSplit({
+    strategy,
+    primary: primary.version,
+    candidate: candidate?.version ?? null,
+    weight: input.weight ?? defaultWeight,
+  });
   const host = input.host ?? DEFAULT_HOST;
   const port = input.port ?? DEFAULT_PORT;
-  if (!Number.isSafeInteger(port) || port < 0 || port > 65535) throw new ServeError('INVALID', `port must be 0..65535, got ${port}`);
+  if (!Number.isSafeInteger(port) || port < 0 || port > 65535)
+    throw new ServeError('INVALID', `port must be 0..65535, got ${port}`);
   const config = checkConfig(input.config);
   const by = input.by ?? whoAmI(dirname(dirname(store.location)));
   const now = Date.now();
   const dir = deploymentsDir(store.location);
   return sql.transaction(() => {
-    let live = sql.get<{ id: number; port: number; status: string; pid: number | null; updated_at: number }>(
-      "SELECT id, port, status, pid, updated_at FROM deployments WHERE name = ? AND status IN ('starting', 'running')", name);
+    let live = sql.get<{
+      id: number;
+      port: number;
+      status: string;
+      pid: number | null;
+      updated_at: number;
+    }>(
+      "SELECT id, port, status, pid, updated_at FROM deployments WHERE name = ? AND status IN ('starting', 'running')",
+      name,
+    );
     // A server that died without saying so (killed, machine restarted) no longer holds the name.
-    const gone = live && (live.status === 'running' ? !isPidAlive(live.pid) : now - live.updated_at > STALE_START_MS);
+    const gone =
+      live &&
+      (live.status === 'running' ? !isPidAlive(live.pid) : now - live.updated_at > STALE_START_MS);
     if (live && gone) {
-      markEnded(sql, live.id, 'failed', live.status === 'running' ? `the server process ${live.pid} ended without stopping the deployment` : 'the server never started', 'failed', by);
+      markEnded(
+        sql,
+        live.id,
+        'failed',
+        live.status === 'running'
+          ? `the server process ${live.pid} ended without stopping the deployment`
+          : 'the server never started',
+        'failed',
+        by,
+      );
       live = undefined;
     }
-    if (live) throw new ServeError('CONFLICT', `deployment ${name} is already ${live.status} (port ${live.port}); stop it first (labbook deployment stop ${name}) or choose another --name`);
-    const result = sql.run(`INSERT INTO deployments (name, model_name, model_ref, strategy, primary_version, candidate_ref, candidate_version, weight,
+    if (live)
+      throw new ServeError(
+        'CONFLICT',
+        `deployment ${name} is already ${live.status} (port ${live.port}); stop it first (labbook deployment stop ${name}) or choose another --name`,
+      );
+    const result = sql.run(
+      `INSERT INTO deployments (name, model_name, model_ref, strategy, primary_version, candidate_ref, candidate_version, weight,
         host, port, pid, status, error, config, token_file, created_at, created_by, started_at, stopped_at, updated_at)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, 'starting', NULL, ?, '', ?, ?, NULL, NULL, ?)`,
-    name, primary.name, input.ref, split.strategy, split.primary, candidateRef, split.candidate, split.weight, host, port,
-    JSON.stringify(config), now, by, now);
+      name,
+      primary.name,
+      input.ref,
+      split.strategy,
+      split.primary,
+      candidateRef,
+      split.candidate,
+      split.weight,
+      host,
+      port,
+      JSON.stringify(config),
+      now,
+      by,
+      now,
+    );
     const id = Number(result.lastInsertRowid);
     const tokenFile = join(dir, `${name}-${id}.token`);
     writeTokenFile(tokenFile);
     sql.run('UPDATE deployments SET token_file = ? WHERE id = ?', tokenFile, id);
-    recordEvent(sql, { deploymentId: id, kind: 'created', at: now, by, reason: input.reason ?? null, before: null, after: split });
+    recordEvent(sql, {
+      deploymentId: id,
+      kind: 'created',
+      at: now,
+      by,
+      reason: input.reason ?? null,
+      before: null,
+      after: split,
+    });
     return getDeployment(sql, id)!;
   });
 }
@@ -289,34 +472,68 @@ export interface Health {
 
 export async function deploymentHealth(d: Deployment, timeoutMs = 2000): Promise<Health> {
   const alive = isPidAlive(d.pid);
-  if (!alive) return { alive, healthy: false, detail: d.pid === null ? 'no process' : `process ${d.pid} is gone` };
+  if (!alive)
+    return {
+      alive,
+      healthy: false,
+      detail: d.pid === null ? 'no process' : `process ${d.pid} is gone`,
+    };
   try {
-    const response = await fetch(`${baseUrl(d)}/healthz`, { signal: AbortSignal.timeout(timeoutMs) });
-    return { alive, healthy: response.ok, detail: response.ok ? 'ok' : `/healthz answered ${response.status}` };
+    const response = await fetch(`${baseUrl(d)}/healthz`, {
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    return {
+      alive,
+      healthy: response.ok,
+      detail: response.ok ? 'ok' : `/healthz answered ${response.status}`,
+    };
   } catch (error) {
     return { alive, healthy: false, detail: `/healthz: ${(error as Error).message}` };
   }
 }
 
 /** Sends a control message to the running server; throws ServeError with the server's message when refused. */
-export async function sendControl(d: Deployment, message: ControlMessage, timeoutMs = 120_000): Promise<DeploymentStatusReport> {
+export async function sendControl(
+  d: Deployment,
+  message: ControlMessage,
+  timeoutMs = 120_000,
+): Promise<DeploymentStatusReport> {
   if (d.status !== 'running' || !isPidAlive(d.pid)) {
-    throw new ServeError('NOT_RUNNING', `deployment ${d.name} is not running (${d.status}${d.pid !== null && !isPidAlive(d.pid) ? `, process ${d.pid} is gone` : ''}); start it again with labbook deploy ${d.modelName}/${d.primaryVersion}${d.name !== d.modelName ? ` --name ${d.name}` : ''}`);
+    throw new ServeError(
+      'NOT_RUNNING',
+      `deployment ${d.name} is not running (${d.status}${d.pid !== null && !isPidAlive(d.pid) ? `, process ${d.pid} is gone` : ''}); start it again with labbook deploy ${d.modelName}/${d.primaryVersion}${d.name !== d.modelName ? ` --name ${d.name}` : ''}`,
+    );
   }
   const token = readToken(d);
   let response: Response;
   try {
     response = await fetch(`${baseUrl(d)}/v1/deployment:control`, {
-      method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: JSON.stringify(message), signal: AbortSignal.timeout(timeoutMs),
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(message),
+      signal: AbortSignal.timeout(timeoutMs),
     });
   } catch (error) {
-    throw new ServeError('NOT_RUNNING', `deployment ${d.name} at ${baseUrl(d)} did not answer: ${(error as Error).message}`);
+    throw new ServeError(
+      'NOT_RUNNING',
+      `deployment ${d.name} at ${baseUrl(d)} did not answer: ${(error as Error).message}`,
+    );
   }
-  const body = await response.json().catch(() => ({})) as DeploymentStatusReport & { error?: string; gates?: unknown[] };
+  const body = (await response.json().catch(() => ({}))) as DeploymentStatusReport & {
+    error?: string;
+    gates?: unknown[];
+  };
   if (!response.ok) {
-    const error = new ServeError(response.status === 409 && body.gates ? 'GATES_FAILED' : response.status === 404 ? 'NOT_FOUND' : response.status === 409 ? 'CONFLICT' : 'INVALID',
-      body.error ?? `the server answered ${response.status}`);
+    const error = new ServeError(
+      response.status === 409 && body.gates
+        ? 'GATES_FAILED'
+        : response.status === 404
+          ? 'NOT_FOUND'
+          : response.status === 409
+            ? 'CONFLICT'
+            : 'INVALID',
+      body.error ?? `the server answered ${response.status}`,
+    );
     (error as ServeError & { gates?: unknown[] }).gates = body.gates;
     throw error;
   }
@@ -340,7 +557,11 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
  * Records the deployment and starts its server detached; resolves once the server listens
  * (status running, with its pid and port) or rejects with the server's error (status failed).
  */
-export async function startDeployment(storePath: string, input: CreateDeploymentInput, options: StartOptions = {}): Promise<Deployment> {
+export async function startDeployment(
+  storePath: string,
+  input: CreateDeploymentInput,
+  options: StartOptions = {},
+): Promise<Deployment> {
   const location = resolve(storePath);
   const store = Store.open({ path: location });
   let deployment: Deployment;
@@ -350,16 +571,31 @@ export async function startDeployment(storePath: string, input: CreateDeployment
     store.close();
   }
   const script = options.mainScript ?? join(__dirname, 'main.js');
-  if (!existsSync(script)) throw new ServeError('START_FAILED', `the server entry ${script} does not exist; build Labbook first (npm run build)`);
+  if (!existsSync(script))
+    throw new ServeError(
+      'START_FAILED',
+      `the server entry ${script} does not exist; build Labbook first (npm run build)`,
+    );
   const logFile = join(deploymentsDir(location), `${deployment.name}-${deployment.id}.log`);
   const out = openSync(logFile, 'a', 0o600);
   let exited: { code: number | null; signal: string | null } | null = null;
   try {
-    const child = spawn(options.nodePath ?? process.execPath, [script, '--store', location, '--deployment', String(deployment.id)], {
-      detached: true, stdio: ['ignore', out, out], windowsHide: true, env: { ...process.env, ...options.env },
+    const child = spawn(
+      options.nodePath ?? process.execPath,
+      [script, '--store', location, '--deployment', String(deployment.id)],
+      {
+        detached: true,
+        stdio: ['ignore', out, out],
+        windowsHide: true,
+        env: { ...process.env, ...options.env },
+      },
+    );
+    child.on('exit', (code, signal) => {
+      exited = { code, signal };
     });
-    child.on('exit', (code, signal) => { exited = { code, signal }; });
-    child.on('error', (error) => { exited = { code: null, signal: error.message }; });
+    child.on('error', (error) => {
+      exited = { code: null, signal: error.message };
+    });
     child.unref();
   } finally {
     closeSync(out);
@@ -371,15 +607,24 @@ export async function startDeployment(storePath: string, input: CreateDeployment
       const now = getDeployment(watcher.sql, deployment.id)!;
       if (now.status === 'running') return now;
       if (now.status === 'failed' || now.status === 'stopped') {
-        throw new ServeError('START_FAILED', `deployment ${now.name} did not start: ${now.error ?? now.status} (log: ${logFile})`);
+        throw new ServeError(
+          'START_FAILED',
+          `deployment ${now.name} did not start: ${now.error ?? now.status} (log: ${logFile})`,
+        );
       }
       if (exited !== null || Date.now() > deadline) {
-        const why = exited !== null
-          ? `the server process exited (${(exited as { code: number | null }).code ?? (exited as { signal: string | null }).signal})`
-          : `the server did not listen within ${Math.round((options.timeoutMs ?? 60_000) / 1000)} s`;
-        const tail = existsSync(logFile) ? readFileSync(logFile, 'utf8').split('\n').slice(-15).join('\n').trim() : '';
+        const why =
+          exited !== null
+            ? `the server process exited (${(exited as { code: number | null }).code ?? (exited as { signal: string | null }).signal})`
+            : `the server did not listen within ${Math.round((options.timeoutMs ?? 60_000) / 1000)} s`;
+        const tail = existsSync(logFile)
+          ? readFileSync(logFile, 'utf8').split('\n').slice(-15).join('\n').trim()
+          : '';
         markEnded(watcher.sql, deployment.id, 'failed', why, 'failed');
-        throw new ServeError('START_FAILED', `deployment ${now.name} did not start: ${why}${tail ? `\n${tail}` : ''}\n(log: ${logFile})`);
+        throw new ServeError(
+          'START_FAILED',
+          `deployment ${now.name} did not start: ${why}${tail ? `\n${tail}` : ''}\n(log: ${logFile})`,
+        );
       }
       await sleep(50);
     }
@@ -389,12 +634,28 @@ export async function startDeployment(storePath: string, input: CreateDeployment
 }
 
 /** Marks a deployment stopped or failed, with its event (once). */
-export function markEnded(sql: SqlAccess, id: number, status: 'stopped' | 'failed', error: string | null, kind: DeploymentEventKind, by?: string, reason?: string | null): void {
+export function markEnded(
+  sql: SqlAccess,
+  id: number,
+  status: 'stopped' | 'failed',
+  error: string | null,
+  kind: DeploymentEventKind,
+  by?: string,
+  reason?: string | null,
+): void {
   sql.transaction(() => {
     const d = getDeployment(sql, id);
     if (!d || d.status === 'stopped' || d.status === 'failed') return;
     updateDeployment(sql, id, { status, error, pid: null, stoppedAt: Date.now() });
-    recordEvent(sql, { deploymentId: id, kind, at: Date.now(), by: by ?? whoAmI(), reason: reason ?? error, before: splitOf(d), after: null });
+    recordEvent(sql, {
+      deploymentId: id,
+      kind,
+      at: Date.now(),
+      by: by ?? whoAmI(),
+      reason: reason ?? error,
+      before: splitOf(d),
+      after: null,
+    });
   });
 }
 
@@ -402,11 +663,16 @@ export function markEnded(sql: SqlAccess, id: number, status: 'stopped' | 'faile
  * Stops a deployment: a stop control message (the server flushes its log, records the
  * event and exits), else SIGTERM, then SIGKILL after `timeoutMs`; the row ends stopped.
  */
-export async function stopDeployment(storePath: string, name: string, options: { by?: string; reason?: string | null; timeoutMs?: number } = {}): Promise<Deployment> {
+export async function stopDeployment(
+  storePath: string,
+  name: string,
+  options: { by?: string; reason?: string | null; timeoutMs?: number } = {},
+): Promise<Deployment> {
   const store = Store.open({ path: resolve(storePath), detectKilledRuns: false });
   try {
     const d = requireDeployment(store.sql, name);
-    if (d.status === 'stopped' || d.status === 'failed') throw new ServeError('NOT_RUNNING', `deployment ${name} is already ${d.status}`);
+    if (d.status === 'stopped' || d.status === 'failed')
+      throw new ServeError('NOT_RUNNING', `deployment ${name} is already ${d.status}`);
     const by = options.by ?? whoAmI(dirname(dirname(store.location)));
     if (d.pid !== null && isPidAlive(d.pid)) {
       try {
@@ -436,7 +702,11 @@ export async function stopDeployment(storePath: string, name: string, options: {
 }
 
 /** Sends a control message to a deployment by name (the CLI's shift, switch, promote, rollback). */
-export async function controlDeployment(storePath: string, name: string, message: ControlMessage): Promise<DeploymentStatusReport> {
+export async function controlDeployment(
+  storePath: string,
+  name: string,
+  message: ControlMessage,
+): Promise<DeploymentStatusReport> {
   const store = Store.open({ path: resolve(storePath), detectKilledRuns: false });
   let d: Deployment;
   try {
@@ -445,6 +715,9 @@ export async function controlDeployment(storePath: string, name: string, message
     store.close();
   }
   // Changes are recorded as made by the person at this end, not by the server process.
-  const by = message.type !== 'status' && !message.by ? whoAmI(dirname(dirname(resolve(storePath)))) : undefined;
-  return sendControl(d, by ? { ...message, by } as ControlMessage : message);
+  const by =
+    message.type !== 'status' && !message.by
+      ? whoAmI(dirname(dirname(resolve(storePath))))
+      : undefined;
+  return sendControl(d, by ? ({ ...message, by } as ControlMessage) : message);
 }

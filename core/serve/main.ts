@@ -75,7 +75,8 @@ export async function serve(storePath: string, deploymentId: number): Promise<vo
     runtime = await ServingRuntime.open(s, deploymentId, {
       tf,
       onStop: () => void shutdown('stop requested'),
-      onLogError: (error, dropped) => log(`prediction log: ${dropped} rows not written: ${error.message}`),
+      onLogError: (error, dropped) =>
+        log(`prediction log: ${dropped} rows not written: ${error.message}`),
     });
   } catch (error) {
     fail((error as Error).message);
@@ -95,8 +96,16 @@ export async function serve(storePath: string, deploymentId: number): Promise<vo
   }
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : deployment.port;
-  updateDeployment(s.sql, deploymentId, { status: 'running', pid: process.pid, port, startedAt: Date.now(), error: null });
-  log(`serving ${deployment.name} (${deployment.modelName} v${deployment.primaryVersion}${deployment.candidateVersion !== null ? `, candidate v${deployment.candidateVersion} ${deployment.strategy}` : ''}) on http://${deployment.host}:${port}`);
+  updateDeployment(s.sql, deploymentId, {
+    status: 'running',
+    pid: process.pid,
+    port,
+    startedAt: Date.now(),
+    error: null,
+  });
+  log(
+    `serving ${deployment.name} (${deployment.modelName} v${deployment.primaryVersion}${deployment.candidateVersion !== null ? `, candidate v${deployment.candidateVersion} ${deployment.strategy}` : ''}) on http://${deployment.host}:${port}`,
+  );
 
   shutdown = async (reason: string) => {
     if (stopping) return;
@@ -117,10 +126,14 @@ export async function serve(storePath: string, deploymentId: number): Promise<vo
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
-  process.on('SIGHUP', () => { /* the terminal that started us went away: keep serving */ });
+  process.on('SIGHUP', () => {
+    /* the terminal that started us went away: keep serving */
+  });
   // A bug in a handler is answered as a 500 by fastify; anything escaping is logged, not fatal.
   process.on('uncaughtException', (error) => log(`uncaught: ${error.stack ?? error.message}`));
-  process.on('unhandledRejection', (error) => log(`unhandled rejection: ${(error as Error)?.stack ?? String(error)}`));
+  process.on('unhandledRejection', (error) =>
+    log(`unhandled rejection: ${(error as Error)?.stack ?? String(error)}`),
+  );
 }
 
 if (require.main === module) {

@@ -9,7 +9,9 @@ import type { Variant } from '../common/serve-types';
 export const METRICS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
 /** Latency buckets, seconds. */
-export const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+export const LATENCY_BUCKETS = [
+  0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5,
+];
 
 type Labels = Record<string, string>;
 
@@ -19,7 +21,9 @@ function escapeLabel(value: string): string {
 
 function labelText(labels: Labels): string {
   const entries = Object.entries(labels);
-  return entries.length === 0 ? '' : `{${entries.map(([k, v]) => `${k}="${escapeLabel(v)}"`).join(',')}}`;
+  return entries.length === 0
+    ? ''
+    : `{${entries.map(([k, v]) => `${k}="${escapeLabel(v)}"`).join(',')}}`;
 }
 
 function num(value: number): string {
@@ -43,7 +47,10 @@ class Counter {
 }
 
 class Histogram {
-  readonly series = new Map<string, { labels: Labels; buckets: number[]; sum: number; count: number }>();
+  readonly series = new Map<
+    string,
+    { labels: Labels; buckets: number[]; sum: number; count: number }
+  >();
   constructor(readonly bounds: readonly number[]) {}
   observe(labels: Labels, value: number): void {
     const key = labelText(labels);
@@ -75,10 +82,18 @@ export class ServeMetrics {
   readonly logDropped = new Counter();
   readonly started = Date.now();
 
-  constructor(readonly deployment: string, readonly task: 'classification' | 'regression') {}
+  constructor(
+    readonly deployment: string,
+    readonly task: 'classification' | 'regression',
+  ) {}
 
   /** One HTTP request; the latency histogram holds predict requests only. */
-  request(endpoint: 'predict' | 'feedback' | 'other', variant: string, code: number, seconds: number): void {
+  request(
+    endpoint: 'predict' | 'feedback' | 'other',
+    variant: string,
+    code: number,
+    seconds: number,
+  ): void {
     this.requests.inc({ endpoint, variant, code: String(code) });
     if (endpoint === 'predict') this.latency.observe({ variant }, seconds);
   }
@@ -87,58 +102,129 @@ export class ServeMetrics {
   live(variant: string): number {
     const n = this.feedback.get({ variant });
     if (n === 0) return NaN;
-    return this.task === 'classification' ? this.feedbackCorrect.get({ variant }) / n : this.feedbackAbsError.get({ variant }) / n;
+    return this.task === 'classification'
+      ? this.feedbackCorrect.get({ variant }) / n
+      : this.feedbackAbsError.get({ variant }) / n;
   }
 
   /** The exposition text. `versions` labels the variants with what they serve; `weights` is the candidate's share. */
-  render(state: { versions: VersionInfo[]; weight: number; strategy: string; logBuffered: number }): string {
+  render(state: {
+    versions: VersionInfo[];
+    weight: number;
+    strategy: string;
+    logBuffered: number;
+  }): string {
     const d = this.deployment;
     const out: string[] = [];
     const counter = (name: string, help: string, c: Counter) => {
       out.push(`# HELP ${name} ${help}`, `# TYPE ${name} counter`);
-      for (const { labels, value } of c.values.values()) out.push(`${name}${labelText({ deployment: d, ...labels })} ${num(value)}`);
+      for (const { labels, value } of c.values.values())
+        out.push(`${name}${labelText({ deployment: d, ...labels })} ${num(value)}`);
     };
     const gauge = (name: string, help: string, rows: { labels: Labels; value: number }[]) => {
       out.push(`# HELP ${name} ${help}`, `# TYPE ${name} gauge`);
-      for (const { labels, value } of rows) out.push(`${name}${labelText({ deployment: d, ...labels })} ${num(value)}`);
+      for (const { labels, value } of rows)
+        out.push(`${name}${labelText({ deployment: d, ...labels })} ${num(value)}`);
     };
-    counter('labbook_requests_total', 'HTTP requests by endpoint (predict, feedback, other), answering variant ("none" before routing) and status code.', this.requests);
-    out.push('# HELP labbook_request_duration_seconds Request latency from arrival to response, by variant.',
-      '# TYPE labbook_request_duration_seconds histogram');
+    counter(
+      'labbook_requests_total',
+      'HTTP requests by endpoint (predict, feedback, other), answering variant ("none" before routing) and status code.',
+      this.requests,
+    );
+    out.push(
+      '# HELP labbook_request_duration_seconds Request latency from arrival to response, by variant.',
+      '# TYPE labbook_request_duration_seconds histogram',
+    );
     for (const s of this.latency.series.values()) {
       const base = { deployment: d, ...s.labels };
-      this.latency.bounds.forEach((bound, i) => out.push(`labbook_request_duration_seconds_bucket${labelText({ ...base, le: num(bound) })} ${s.buckets[i]}`));
-      out.push(`labbook_request_duration_seconds_bucket${labelText({ ...base, le: '+Inf' })} ${s.count}`);
+      this.latency.bounds.forEach((bound, i) =>
+        out.push(
+          `labbook_request_duration_seconds_bucket${labelText({ ...base, le: num(bound) })} ${s.buckets[i]}`,
+        ),
+      );
+      out.push(
+        `labbook_request_duration_seconds_bucket${labelText({ ...base, le: '+Inf' })} ${s.count}`,
+      );
       out.push(`labbook_request_duration_seconds_sum${labelText(base)} ${num(s.sum)}`);
       out.push(`labbook_request_duration_seconds_count${labelText(base)} ${s.count}`);
     }
-    counter('labbook_predictions_total', 'Instances scored and answered, by variant and model version.', this.predictions);
-    counter('labbook_shadow_predictions_total', 'Instances scored by the shadow candidate (never answered).', this.shadowPredictions);
-    counter('labbook_shadow_disagreements_total', 'Shadow predictions whose class differs from the answered one (classification).', this.shadowDisagreements);
-    counter('labbook_feedback_total', 'Ground-truth labels received and joined to a prediction, by variant.', this.feedback);
+    counter(
+      'labbook_predictions_total',
+      'Instances scored and answered, by variant and model version.',
+      this.predictions,
+    );
+    counter(
+      'labbook_shadow_predictions_total',
+      'Instances scored by the shadow candidate (never answered).',
+      this.shadowPredictions,
+    );
+    counter(
+      'labbook_shadow_disagreements_total',
+      'Shadow predictions whose class differs from the answered one (classification).',
+      this.shadowDisagreements,
+    );
+    counter(
+      'labbook_feedback_total',
+      'Ground-truth labels received and joined to a prediction, by variant.',
+      this.feedback,
+    );
     const variants = [...new Set([...this.feedback.values.values()].map((e) => e.labels.variant))];
     if (this.task === 'classification') {
-      gauge('labbook_live_accuracy', 'Share of predictions with feedback whose class was right, by variant.',
-        variants.map((variant) => ({ labels: { variant }, value: this.live(variant) })));
+      gauge(
+        'labbook_live_accuracy',
+        'Share of predictions with feedback whose class was right, by variant.',
+        variants.map((variant) => ({ labels: { variant }, value: this.live(variant) })),
+      );
     } else {
-      gauge('labbook_live_mae', 'Mean absolute error of predictions with feedback, by variant.',
-        variants.map((variant) => ({ labels: { variant }, value: this.live(variant) })));
+      gauge(
+        'labbook_live_mae',
+        'Mean absolute error of predictions with feedback, by variant.',
+        variants.map((variant) => ({ labels: { variant }, value: this.live(variant) })),
+      );
     }
-    gauge('labbook_live_error', 'Live error by variant: 1 - accuracy (classification) or the mean absolute error (regression).',
-      variants.map((variant) => ({ labels: { variant }, value: this.task === 'classification' ? 1 - this.live(variant) : this.live(variant) })));
-    gauge('labbook_variant_info', 'The model version each variant serves (value 1).',
-      state.versions.map((v) => ({ labels: { variant: v.variant, version: String(v.version) }, value: 1 })));
-    gauge('labbook_traffic_weight_percent', 'Percent of requests answered by each variant under the current split.',
-      state.versions.map((v) => ({ labels: { variant: v.variant, strategy: state.strategy }, value: v.variant === 'candidate' ? state.weight : 100 - state.weight })));
-    counter('labbook_prediction_log_dropped_total', 'Prediction log rows that could not be written.', this.logDropped);
-    gauge('labbook_prediction_log_buffered', 'Prediction log rows waiting to be written.', [{ labels: {}, value: state.logBuffered }]);
-    gauge('labbook_uptime_seconds', 'Seconds since the server started.', [{ labels: {}, value: (Date.now() - this.started) / 1000 }]);
+    gauge(
+      'labbook_live_error',
+      'Live error by variant: 1 - accuracy (classification) or the mean absolute error (regression).',
+      variants.map((variant) => ({
+        labels: { variant },
+        value: this.task === 'classification' ? 1 - this.live(variant) : this.live(variant),
+      })),
+    );
+    gauge(
+      'labbook_variant_info',
+      'The model version each variant serves (value 1).',
+      state.versions.map((v) => ({
+        labels: { variant: v.variant, version: String(v.version) },
+        value: 1,
+      })),
+    );
+    gauge(
+      'labbook_traffic_weight_percent',
+      'Percent of requests answered by each variant under the current split.',
+      state.versions.map((v) => ({
+        labels: { variant: v.variant, strategy: state.strategy },
+        value: v.variant === 'candidate' ? state.weight : 100 - state.weight,
+      })),
+    );
+    counter(
+      'labbook_prediction_log_dropped_total',
+      'Prediction log rows that could not be written.',
+      this.logDropped,
+    );
+    gauge('labbook_prediction_log_buffered', 'Prediction log rows waiting to be written.', [
+      { labels: {}, value: state.logBuffered },
+    ]);
+    gauge('labbook_uptime_seconds', 'Seconds since the server started.', [
+      { labels: {}, value: (Date.now() - this.started) / 1000 },
+    ]);
     return `${out.join('\n')}\n`;
   }
 }
 
 /** Parses exposition text into samples (for tests and the monitoring panel). Throws on a malformed line. */
-export function parsePrometheusText(text: string): { name: string; labels: Labels; value: number }[] {
+export function parsePrometheusText(
+  text: string,
+): { name: string; labels: Labels; value: number }[] {
   const samples: { name: string; labels: Labels; value: number }[] = [];
   const line = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})? (\S+)$/;
   const label = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"(,|$)/y;
@@ -156,7 +242,8 @@ export function parsePrometheusText(text: string): { name: string; labels: Label
       }
     }
     const value = m[4] === '+Inf' ? Infinity : m[4] === '-Inf' ? -Infinity : Number(m[4]);
-    if (Number.isNaN(value) && m[4] !== 'NaN') throw new Error(`bad value in ${JSON.stringify(raw)}`);
+    if (Number.isNaN(value) && m[4] !== 'NaN')
+      throw new Error(`bad value in ${JSON.stringify(raw)}`);
     samples.push({ name: m[1], labels, value });
   }
   return samples;

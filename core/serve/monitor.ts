@@ -26,8 +26,15 @@ import { baseUrl, deploymentHealth, isPidAlive, readToken, splitOf } from './dep
 import { parsePrometheusText } from './metrics';
 import {
   DEFAULT_MONITOR_THRESHOLDS,
-  type Deployment, type MonitorAlert, type MonitorOptions, type MonitorThresholds, type MonitoringSnapshot, type TrafficPoint,
-  type TrafficSplit, type Variant, type VariantQuality,
+  type Deployment,
+  type MonitorAlert,
+  type MonitorOptions,
+  type MonitorThresholds,
+  type MonitoringSnapshot,
+  type TrafficPoint,
+  type TrafficSplit,
+  type Variant,
+  type VariantQuality,
 } from '../common/serve-types';
 
 /** What monitoring needs of a store: SQL, runs (for data sets) and artifact files (Store has all three). */
@@ -61,7 +68,11 @@ function quantile(sorted: ArrayLike<number>, q: number): number | null {
   return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
 }
 
-function percentiles(values: number[]): { p50: number | null; p95: number | null; p99: number | null } {
+function percentiles(values: number[]): {
+  p50: number | null;
+  p95: number | null;
+  p99: number | null;
+} {
   const sorted = Float64Array.from(values).sort();
   return { p50: quantile(sorted, 0.5), p95: quantile(sorted, 0.95), p99: quantile(sorted, 0.99) };
 }
@@ -77,14 +88,30 @@ interface Scraped {
 
 async function scrape(d: Deployment): Promise<Scraped> {
   const none = { responsesByCode: {}, errorRate: null };
-  if (d.status !== 'running') return { up: false, detail: d.status === 'failed' ? `failed: ${d.error ?? 'unknown error'}` : d.status, ...none };
-  if (!isPidAlive(d.pid)) return { up: false, detail: d.pid === null ? 'no server process' : `the server process ${d.pid} is gone`, ...none };
+  if (d.status !== 'running')
+    return {
+      up: false,
+      detail: d.status === 'failed' ? `failed: ${d.error ?? 'unknown error'}` : d.status,
+      ...none,
+    };
+  if (!isPidAlive(d.pid))
+    return {
+      up: false,
+      detail: d.pid === null ? 'no server process' : `the server process ${d.pid} is gone`,
+      ...none,
+    };
   const metrics = (async () => {
-    const response = await fetch(`${baseUrl(d)}/metrics`, { headers: { authorization: `Bearer ${readToken(d)}` }, signal: AbortSignal.timeout(HTTP_TIMEOUT_MS) });
+    const response = await fetch(`${baseUrl(d)}/metrics`, {
+      headers: { authorization: `Bearer ${readToken(d)}` },
+      signal: AbortSignal.timeout(HTTP_TIMEOUT_MS),
+    });
     if (!response.ok) throw new Error(`/metrics answered ${response.status}`);
     return parsePrometheusText(await response.text());
   })();
-  const [health, samples] = await Promise.all([deploymentHealth(d, HTTP_TIMEOUT_MS), metrics.catch(() => null)]);
+  const [health, samples] = await Promise.all([
+    deploymentHealth(d, HTTP_TIMEOUT_MS),
+    metrics.catch(() => null),
+  ]);
   if (!samples) return { up: health.healthy, detail: health.detail, ...none };
   // Predict requests only: the panel's own /metrics and /healthz polls would otherwise swamp them.
   const responsesByCode: Record<string, number> = {};
@@ -97,22 +124,52 @@ async function scrape(d: Deployment): Promise<Scraped> {
     total += s.value;
     if (!/^2\d\d$/.test(code)) failed += s.value;
   }
-  return { up: health.healthy, detail: health.detail, responsesByCode, errorRate: total > 0 ? failed / total : null };
+  return {
+    up: health.healthy,
+    detail: health.detail,
+    responsesByCode,
+    errorRate: total > 0 ? failed / total : null,
+  };
 }
 
 // ---- traffic ----
 
-interface WindowRow { at: number; variant: Variant; shadow: number; latency_ms: number }
+interface WindowRow {
+  at: number;
+  variant: Variant;
+  shadow: number;
+  latency_ms: number;
+}
 
-function traffic(sql: SqlAccess, d: Deployment, split: TrafficSplit, now: number, windowMs: number, bucketMs: number): {
-  points: TrafficPoint[]; requests: number; latency: Snapshot['latency'];
+function traffic(
+  sql: SqlAccess,
+  d: Deployment,
+  split: TrafficSplit,
+  now: number,
+  windowMs: number,
+  bucketMs: number,
+): {
+  points: TrafficPoint[];
+  requests: number;
+  latency: Snapshot['latency'];
 } {
   const since = now - windowMs;
-  const rows = sql.all<WindowRow>(`SELECT at, variant, shadow, latency_ms FROM prediction_logs
-    WHERE deployment_id = ? AND at >= ? AND at <= ? ORDER BY at DESC LIMIT ${MAX_WINDOW_ROWS}`, d.id, since, now);
+  const rows = sql.all<WindowRow>(
+    `SELECT at, variant, shadow, latency_ms FROM prediction_logs
+    WHERE deployment_id = ? AND at >= ? AND at <= ? ORDER BY at DESC LIMIT ${MAX_WINDOW_ROWS}`,
+    d.id,
+    since,
+    now,
+  );
   // A request of several instances logs ids REQUEST.0, REQUEST.1…; one instance logs REQUEST.
-  const requests = sql.get<{ n: number }>(`SELECT COUNT(*) AS n FROM prediction_logs
-    WHERE deployment_id = ? AND at >= ? AND at <= ? AND shadow = 0 AND (id NOT LIKE '%.%' OR id LIKE '%.0')`, d.id, since, now)?.n ?? 0;
+  const requests =
+    sql.get<{ n: number }>(
+      `SELECT COUNT(*) AS n FROM prediction_logs
+    WHERE deployment_id = ? AND at >= ? AND at <= ? AND shadow = 0 AND (id NOT LIKE '%.%' OR id LIKE '%.0')`,
+      d.id,
+      since,
+      now,
+    )?.n ?? 0;
   const first = Math.floor(since / bucketMs) * bucketMs;
   const count = Math.floor((now - first) / bucketMs) + 1;
   const variants = new Set<Variant>(['primary']);
@@ -120,7 +177,8 @@ function traffic(sql: SqlAccess, d: Deployment, split: TrafficSplit, now: number
   for (const r of rows) variants.add(r.variant);
   const buckets = new Map<string, { predictions: number; shadow: number; latencies: number[] }>();
   for (const variant of variants) {
-    for (let i = 0; i < count; i++) buckets.set(`${variant}|${i}`, { predictions: 0, shadow: 0, latencies: [] });
+    for (let i = 0; i < count; i++)
+      buckets.set(`${variant}|${i}`, { predictions: 0, shadow: 0, latencies: [] });
   }
   const answered: number[] = [];
   for (const r of rows) {
@@ -138,7 +196,13 @@ function traffic(sql: SqlAccess, d: Deployment, split: TrafficSplit, now: number
   for (let i = 0; i < count; i++) {
     for (const variant of variants) {
       const b = buckets.get(`${variant}|${i}`)!;
-      points.push({ t: first + i * bucketMs, variant, predictions: b.predictions, shadow: b.shadow, ...percentiles(b.latencies) });
+      points.push({
+        t: first + i * bucketMs,
+        variant,
+        predictions: b.predictions,
+        shadow: b.shadow,
+        ...percentiles(b.latencies),
+      });
     }
   }
   return { points, requests, latency: percentiles(answered) };
@@ -146,7 +210,13 @@ function traffic(sql: SqlAccess, d: Deployment, split: TrafficSplit, now: number
 
 // ---- quality and the error stream ----
 
-interface LabelledRow { variant: Variant; model_version: number; shadow: number; predicted: string | null; label: string }
+interface LabelledRow {
+  variant: Variant;
+  model_version: number;
+  shadow: number;
+  predicted: string | null;
+  label: string;
+}
 
 /** 0/1 (classification) or the absolute error (regression); null when it cannot be judged. */
 function errorOf(row: LabelledRow, signature: ModelSignature | null): number | null {
@@ -154,7 +224,9 @@ function errorOf(row: LabelledRow, signature: ModelSignature | null): number | n
   if (signature?.task === 'regression') {
     const truth = Number(label);
     const value = Number(row.predicted);
-    return row.predicted !== null && Number.isFinite(truth) && Number.isFinite(value) ? Math.abs(value - truth) : null;
+    return row.predicted !== null && Number.isFinite(truth) && Number.isFinite(value)
+      ? Math.abs(value - truth)
+      : null;
   }
   if (row.predicted === null) return null;
   return classKey(label, signature?.labels) === row.predicted ? 0 : 1;
@@ -166,11 +238,19 @@ function errorOf(row: LabelledRow, signature: ModelSignature | null): number | n
  */
 const countCache = new Map<string, { seq: number; counts: Map<string, number> }>();
 
-function predictionCounts(sql: SqlAccess, cacheKey: string, deploymentId: number): Map<string, number> {
+function predictionCounts(
+  sql: SqlAccess,
+  cacheKey: string,
+  deploymentId: number,
+): Map<string, number> {
   const cached = countCache.get(cacheKey) ?? { seq: 0, counts: new Map<string, number>() };
   // `+deployment_id`: walk the rowid range of new rows, not every row of the deployment.
-  const rows = sql.all<{ variant: Variant; model_version: number; n: number; seq: number }>(`SELECT variant, model_version, COUNT(*) AS n, MAX(seq) AS seq
-    FROM prediction_logs WHERE seq > ? AND +deployment_id = ? GROUP BY variant, model_version`, cached.seq, deploymentId);
+  const rows = sql.all<{ variant: Variant; model_version: number; n: number; seq: number }>(
+    `SELECT variant, model_version, COUNT(*) AS n, MAX(seq) AS seq
+    FROM prediction_logs WHERE seq > ? AND +deployment_id = ? GROUP BY variant, model_version`,
+    cached.seq,
+    deploymentId,
+  );
   const counts = new Map(cached.counts);
   let seq = cached.seq;
   for (const r of rows) {
@@ -182,17 +262,28 @@ function predictionCounts(sql: SqlAccess, cacheKey: string, deploymentId: number
   return counts;
 }
 
-function quality(sql: SqlAccess, cacheKey: string, d: Deployment, split: TrafficSplit, signature: ModelSignature | null): { variants: VariantQuality[]; primaryErrors: number[] } {
+function quality(
+  sql: SqlAccess,
+  cacheKey: string,
+  d: Deployment,
+  split: TrafficSplit,
+  signature: ModelSignature | null,
+): { variants: VariantQuality[]; primaryErrors: number[] } {
   const counts = predictionCounts(sql, cacheKey, d.id);
   // The newest labels (bounded, by the feedback time index), then their predictions by id:
   // CROSS JOIN fixes that order and `+p.deployment_id` keeps SQLite off the deployment index,
   // which would walk every prediction per label. Oldest first: the detector reads a stream.
-  const labelled = sql.all<LabelledRow>(`SELECT p.variant, p.model_version, p.shadow, p.predicted, f.label
+  const labelled = sql.all<LabelledRow>(
+    `SELECT p.variant, p.model_version, p.shadow, p.predicted, f.label
     FROM (SELECT id, deployment_id, label FROM feedback WHERE deployment_id = ? ORDER BY at DESC LIMIT ${MAX_LABELLED}) f
       CROSS JOIN prediction_logs p ON p.id = f.id AND +p.deployment_id = f.deployment_id
-    ORDER BY p.at, p.seq`, d.id);
+    ORDER BY p.at, p.seq`,
+    d.id,
+  );
   const regression = signature?.task === 'regression';
-  const served: { variant: Variant; version: number }[] = [{ variant: 'primary', version: split.primary }];
+  const served: { variant: Variant; version: number }[] = [
+    { variant: 'primary', version: split.primary },
+  ];
   if (split.candidate !== null) served.push({ variant: 'candidate', version: split.candidate });
   const variants = served.map(({ variant, version }): VariantQuality => {
     let judged = 0;
@@ -207,7 +298,8 @@ function quality(sql: SqlAccess, cacheKey: string, d: Deployment, split: Traffic
       sum += e;
     }
     return {
-      variant, version,
+      variant,
+      version,
       predictions: counts.get(`${variant}|${version}`) ?? 0,
       labelled: n,
       accuracy: !regression && judged > 0 ? 1 - sum / judged : null,
@@ -245,19 +337,38 @@ function detector(errors: number[]): Snapshot['detector'] {
 // ---- data drift ----
 
 /** The Parquet snapshot of the training data set logged by the run that produced the version, or why there is none. */
-export function trainingSnapshot(store: MonitorStore, runId: string): { path: string; name: string } | { message: string } {
+export function trainingSnapshot(
+  store: MonitorStore,
+  runId: string,
+): { path: string; name: string } | { message: string } {
   const train = runInputs(store, runId).filter((i) => i.role === 'train');
   if (train.length === 0) {
-    return { message: `the run ${runId} that produced this version logged no training data set (run.logDataset(rows, { name, role: "train" }))` };
+    return {
+      message: `the run ${runId} that produced this version logged no training data set (run.logDataset(rows, { name, role: "train" }))`,
+    };
   }
   const dataset = train[train.length - 1].dataset;
   const artifactName = snapshotArtifactName(dataset.fingerprint);
-  const artifact = store.sql.get<{ sha256: string }>('SELECT sha256 FROM artifacts WHERE run_id = ? AND name = ?', runId, artifactName)
-    ?? store.sql.get<{ sha256: string }>('SELECT sha256 FROM artifacts WHERE name = ? LIMIT 1', artifactName);
+  const artifact =
+    store.sql.get<{ sha256: string }>(
+      'SELECT sha256 FROM artifacts WHERE run_id = ? AND name = ?',
+      runId,
+      artifactName,
+    ) ??
+    store.sql.get<{ sha256: string }>(
+      'SELECT sha256 FROM artifacts WHERE name = ? LIMIT 1',
+      artifactName,
+    );
   const label = `${dataset.name} v${dataset.version}`;
-  if (!artifact) return { message: `the training data set ${label} was logged without its rows (snapshot: false), so there is nothing to compare with` };
+  if (!artifact)
+    return {
+      message: `the training data set ${label} was logged without its rows (snapshot: false), so there is nothing to compare with`,
+    };
   const path = store.artifactPath(artifact.sha256);
-  if (!existsSync(path)) return { message: `the snapshot of the training data set ${label} is missing from the artifact store (${path})` };
+  if (!existsSync(path))
+    return {
+      message: `the snapshot of the training data set ${label} is missing from the artifact store (${path})`,
+    };
   return { path, name: label };
 }
 
@@ -266,25 +377,57 @@ export function trainingSnapshot(store: MonitorStore, runId: string): { path: st
  * polls every few seconds: an idle server's polls reuse it, a busy one's at most every
  * DRIFT_REFRESH_MS (the newest few hundred inputs barely move in that time).
  */
-const driftCache = new Map<string, { key: string; inputs: string; at: number; drift: Snapshot['drift'] }>();
+const driftCache = new Map<
+  string,
+  { key: string; inputs: string; at: number; drift: Snapshot['drift'] }
+>();
 export const DRIFT_REFRESH_MS = 10_000;
 
-async function dataDrift(store: MonitorStore, cacheKey: string, d: Deployment, split: TrafficSplit, runId: string | null, signature: ModelSignature | null, window: number): Promise<Snapshot['drift']> {
-  const empty = (message: string, reference: string | null = null, rows = 0): Snapshot['drift'] => ({ reference, rows, report: null, message });
+async function dataDrift(
+  store: MonitorStore,
+  cacheKey: string,
+  d: Deployment,
+  split: TrafficSplit,
+  runId: string | null,
+  signature: ModelSignature | null,
+  window: number,
+): Promise<Snapshot['drift']> {
+  const empty = (
+    message: string,
+    reference: string | null = null,
+    rows = 0,
+  ): Snapshot['drift'] => ({ reference, rows, report: null, message });
   if (runId === null) return empty(`${d.modelName} v${split.primary} is not in the registry`);
   const snapshot = trainingSnapshot(store, runId);
   if ('message' in snapshot) return empty(snapshot.message);
   const columns = (signature?.features ?? []).map((f) => f.name);
-  if (columns.length === 0) return empty(`${d.modelName} v${split.primary} has no signature naming its features`, snapshot.name);
-  const recent = store.sql.all<{ seq: number; inputs: string }>(`SELECT seq, inputs FROM prediction_logs
-    WHERE deployment_id = ? AND shadow = 0 AND model_version = ? ORDER BY at DESC, seq DESC LIMIT ?`, d.id, split.primary, window);
+  if (columns.length === 0)
+    return empty(
+      `${d.modelName} v${split.primary} has no signature naming its features`,
+      snapshot.name,
+    );
+  const recent = store.sql.all<{ seq: number; inputs: string }>(
+    `SELECT seq, inputs FROM prediction_logs
+    WHERE deployment_id = ? AND shadow = 0 AND model_version = ? ORDER BY at DESC, seq DESC LIMIT ?`,
+    d.id,
+    split.primary,
+    window,
+  );
   if (recent.length < MIN_DRIFT_ROWS) {
-    return empty(`${recent.length} logged input${recent.length === 1 ? '' : 's'} of v${split.primary} so far; drift is tested from ${MIN_DRIFT_ROWS}`, snapshot.name, recent.length);
+    return empty(
+      `${recent.length} logged input${recent.length === 1 ? '' : 's'} of v${split.primary} so far; drift is tested from ${MIN_DRIFT_ROWS}`,
+      snapshot.name,
+      recent.length,
+    );
   }
   const key = `${split.primary}|${snapshot.path}|${window}|${columns.join(',')}`;
   const inputs = `${recent[0].seq}|${recent.length}`;
   const cached = driftCache.get(cacheKey);
-  if (cached?.key === key && (cached.inputs === inputs || Date.now() - cached.at < DRIFT_REFRESH_MS)) return cached.drift;
+  if (
+    cached?.key === key &&
+    (cached.inputs === inputs || Date.now() - cached.at < DRIFT_REFRESH_MS)
+  )
+    return cached.drift;
   const rows = recent.map((r) => {
     const inputs = JSON.parse(r.inputs) as Record<string, unknown>;
     return Object.fromEntries(columns.map((c) => [c, inputs[c] ?? null]));
@@ -295,16 +438,28 @@ async function dataDrift(store: MonitorStore, cacheKey: string, d: Deployment, s
     module = driftEngine();
     duckdb();
   } catch (error) {
-    return empty(`drift reports are not available: the drift module (DuckDB) did not load: ${(error as Error).message}`, snapshot.name, rows.length);
+    return empty(
+      `drift reports are not available: the drift module (DuckDB) did not load: ${(error as Error).message}`,
+      snapshot.name,
+      rows.length,
+    );
   }
   let drift: Snapshot['drift'];
   try {
-    const report = await module.driftReport({ path: snapshot.path }, { data: rows, name: 'recent inputs' }, { columns });
+    const report = await module.driftReport(
+      { path: snapshot.path },
+      { data: rows, name: 'recent inputs' },
+      { columns },
+    );
     // The report names the content-addressed file; the data set's name says more.
     report.reference.source = snapshot.name;
     drift = { reference: snapshot.name, rows: rows.length, report, message: null };
   } catch (error) {
-    drift = empty(`comparing recent inputs with ${snapshot.name} failed: ${(error as Error).message}`, snapshot.name, rows.length);
+    drift = empty(
+      `comparing recent inputs with ${snapshot.name} failed: ${(error as Error).message}`,
+      snapshot.name,
+      rows.length,
+    );
   }
   driftCache.set(cacheKey, { key, inputs, at: Date.now(), drift });
   return drift;
@@ -314,38 +469,72 @@ async function dataDrift(store: MonitorStore, cacheKey: string, d: Deployment, s
 
 const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
 
-function alertsOf(s: Omit<Snapshot, 'alerts' | 'status'>, detail: string, t: MonitorThresholds): MonitorAlert[] {
+function alertsOf(
+  s: Omit<Snapshot, 'alerts' | 'status'>,
+  detail: string,
+  t: MonitorThresholds,
+): MonitorAlert[] {
   const alerts: MonitorAlert[] = [];
   const live = s.deployment.status === 'running';
   if (s.deployment.status === 'failed' || (live && !s.up)) {
-    alerts.push({ kind: 'down', severity: 'error', message: `${s.deployment.name} is down: ${detail}` });
+    alerts.push({
+      kind: 'down',
+      severity: 'error',
+      message: `${s.deployment.name} is down: ${detail}`,
+    });
   } else if (s.deployment.status === 'starting') {
-    alerts.push({ kind: 'down', severity: 'warning', message: `${s.deployment.name} is starting (loading its models)` });
+    alerts.push({
+      kind: 'down',
+      severity: 'warning',
+      message: `${s.deployment.name} is starting (loading its models)`,
+    });
   }
   if (s.errorRate !== null && s.errorRate > t.errorRate) {
-    const failed = Object.entries(s.responsesByCode).filter(([code]) => !code.startsWith('2')).map(([code, n]) => `${n} × ${code}`).join(', ');
-    alerts.push({ kind: 'error-rate', severity: 'error', message: `${pct(s.errorRate)} of predict requests failed (${failed}); the threshold is ${pct(t.errorRate)}` });
+    const failed = Object.entries(s.responsesByCode)
+      .filter(([code]) => !code.startsWith('2'))
+      .map(([code, n]) => `${n} × ${code}`)
+      .join(', ');
+    alerts.push({
+      kind: 'error-rate',
+      severity: 'error',
+      message: `${pct(s.errorRate)} of predict requests failed (${failed}); the threshold is ${pct(t.errorRate)}`,
+    });
   }
   if (s.latency.p95 !== null && s.latency.p95 > t.p95LatencyMs) {
-    alerts.push({ kind: 'latency', severity: 'warning', message: `95th percentile latency ${s.latency.p95.toFixed(1)} ms over the last ${Math.round(s.windowMs / 1000)} s; the threshold is ${t.p95LatencyMs} ms` });
+    alerts.push({
+      kind: 'latency',
+      severity: 'warning',
+      message: `95th percentile latency ${s.latency.p95.toFixed(1)} ms over the last ${Math.round(s.windowMs / 1000)} s; the threshold is ${t.p95LatencyMs} ms`,
+    });
   }
   for (const v of s.variants) {
     if (v.accuracy !== null && v.labelled >= t.minFeedback && v.accuracy < t.minAccuracy) {
-      alerts.push({ kind: 'accuracy', severity: 'warning', message: `${v.variant} v${v.version}: live accuracy ${pct(v.accuracy)} on ${v.labelled} labels; the threshold is ${pct(t.minAccuracy)}` });
+      alerts.push({
+        kind: 'accuracy',
+        severity: 'warning',
+        message: `${v.variant} v${v.version}: live accuracy ${pct(v.accuracy)} on ${v.labelled} labels; the threshold is ${pct(t.minAccuracy)}`,
+      });
     }
   }
   const report = s.drift.report;
-  if (t.dataDrift && report && report.dataset.driftedColumns > 0 && report.dataset.share >= t.dataDriftShare) {
+  if (
+    t.dataDrift &&
+    report &&
+    report.dataset.driftedColumns > 0 &&
+    report.dataset.share >= t.dataDriftShare
+  ) {
     const names = report.columns.filter((c) => c.drifted).map((c) => c.name);
     alerts.push({
-      kind: 'data-drift', severity: 'warning',
+      kind: 'data-drift',
+      severity: 'warning',
       message: `recent inputs drifted from ${s.drift.reference}: ${names.join(', ')} (${names.length} of ${report.dataset.columns} features, at or above ${(100 * t.dataDriftShare).toFixed(0)}%)`,
     });
   }
   if (t.conceptDrift && s.detector.detections.length > 0) {
     const last = s.detector.detections[s.detector.detections.length - 1];
     alerts.push({
-      kind: 'concept-drift', severity: 'warning',
+      kind: 'concept-drift',
+      severity: 'warning',
       message: `ADWIN detected a change in the error of v${s.split.primary} at label ${last + 1} of ${s.detector.values} (${s.detector.detections.length} detection${s.detector.detections.length === 1 ? '' : 's'})`,
     });
   }
@@ -354,17 +543,27 @@ function alertsOf(s: Omit<Snapshot, 'alerts' | 'status'>, detail: string, t: Mon
 
 // ---- the snapshot ----
 
-function checkOptions(options: MonitorOptions): { windowMs: number; bucketMs: number; driftWindow: number; thresholds: MonitorThresholds; now: number } {
+function checkOptions(options: MonitorOptions): {
+  windowMs: number;
+  bucketMs: number;
+  driftWindow: number;
+  thresholds: MonitorThresholds;
+  now: number;
+} {
   const windowMs = options.windowMs ?? DEFAULT_WINDOW_MS;
-  if (!Number.isFinite(windowMs) || windowMs < 1000) throw new RangeError(`windowMs must be at least 1000, got ${windowMs}`);
+  if (!Number.isFinite(windowMs) || windowMs < 1000)
+    throw new RangeError(`windowMs must be at least 1000, got ${windowMs}`);
   let bucketMs = options.bucketMs ?? DEFAULT_BUCKET_MS;
-  if (!Number.isFinite(bucketMs) || bucketMs < 100) throw new RangeError(`bucketMs must be at least 100, got ${bucketMs}`);
+  if (!Number.isFinite(bucketMs) || bucketMs < 100)
+    throw new RangeError(`bucketMs must be at least 100, got ${bucketMs}`);
   bucketMs = Math.max(bucketMs, Math.ceil(windowMs / MAX_BUCKETS));
   const driftWindow = options.driftWindow ?? DEFAULT_DRIFT_WINDOW;
-  if (!Number.isSafeInteger(driftWindow) || driftWindow < 1 || driftWindow > 100_000) throw new RangeError(`driftWindow must be a whole number from 1 to 100000, got ${driftWindow}`);
+  if (!Number.isSafeInteger(driftWindow) || driftWindow < 1 || driftWindow > 100_000)
+    throw new RangeError(`driftWindow must be a whole number from 1 to 100000, got ${driftWindow}`);
   const thresholds = { ...DEFAULT_MONITOR_THRESHOLDS };
   for (const [key, value] of Object.entries(options.thresholds ?? {})) {
-    if (value !== undefined && key in thresholds) (thresholds as Record<string, unknown>)[key] = value;
+    if (value !== undefined && key in thresholds)
+      (thresholds as Record<string, unknown>)[key] = value;
   }
   return { windowMs, bucketMs, driftWindow, thresholds, now: options.now ?? Date.now() };
 }
@@ -373,13 +572,20 @@ function checkOptions(options: MonitorOptions): { windowMs: number; bucketMs: nu
  * One look at a deployment. The deployment row should be fresh (the server writes traffic
  * changes to it). Never throws for a server that is down or stopped: that is what it reports.
  */
-export async function monitorDeployment(store: MonitorStore, deployment: Deployment, options: MonitorOptions = {}): Promise<MonitoringSnapshot> {
+export async function monitorDeployment(
+  store: MonitorStore,
+  deployment: Deployment,
+  options: MonitorOptions = {},
+): Promise<MonitoringSnapshot> {
   const o = checkOptions(options);
   const sql = store.sql;
   const split = splitOf(deployment);
-  const version = sql.get<{ run_id: string; signature: string | null }>('SELECT run_id, signature FROM model_versions WHERE name = ? AND version = ?',
-    deployment.modelName, split.primary);
-  const signature = version?.signature ? JSON.parse(version.signature) as ModelSignature : null;
+  const version = sql.get<{ run_id: string; signature: string | null }>(
+    'SELECT run_id, signature FROM model_versions WHERE name = ? AND version = ?',
+    deployment.modelName,
+    split.primary,
+  );
+  const signature = version?.signature ? (JSON.parse(version.signature) as ModelSignature) : null;
 
   // The server first: loading DuckDB and the drift report block this thread, and a health
   // check in flight meanwhile would time out and call a healthy server down.
@@ -388,23 +594,49 @@ export async function monitorDeployment(store: MonitorStore, deployment: Deploym
   // Deployment ids restart at 1 in every store: caches are per store and deployment.
   const cacheKey = `${store.location}#${deployment.id}`;
   const q = quality(sql, cacheKey, deployment, split, signature);
-  const drift = await dataDrift(store, cacheKey, deployment, split, version?.run_id ?? null, signature, o.driftWindow);
+  const drift = await dataDrift(
+    store,
+    cacheKey,
+    deployment,
+    split,
+    version?.run_id ?? null,
+    signature,
+    o.driftWindow,
+  );
 
   const started = deployment.startedAt ?? deployment.createdAt;
   // A server younger than the window has not been up the whole window: rate over its life.
   const span = Math.max(1000, Math.min(o.windowMs, o.now - started));
   const sampling = deployment.config.logSampling;
-  const requestsPerSecond = (sampling > 0 && sampling < 1 ? t.requests / sampling : t.requests) / (span / 1000);
+  const requestsPerSecond =
+    (sampling > 0 && sampling < 1 ? t.requests / sampling : t.requests) / (span / 1000);
 
   const base: Omit<Snapshot, 'alerts' | 'status'> = {
-    deployment, split, url: `${baseUrl(deployment)}/v1/models/${deployment.name}`, up: live.up, at: o.now,
-    windowMs: o.windowMs, bucketMs: o.bucketMs, thresholds: o.thresholds,
-    requestsPerSecond, latency: t.latency, responsesByCode: live.responsesByCode, errorRate: live.errorRate,
-    traffic: t.points, variants: q.variants, drift, detector: detector(q.primaryErrors),
+    deployment,
+    split,
+    url: `${baseUrl(deployment)}/v1/models/${deployment.name}`,
+    up: live.up,
+    at: o.now,
+    windowMs: o.windowMs,
+    bucketMs: o.bucketMs,
+    thresholds: o.thresholds,
+    requestsPerSecond,
+    latency: t.latency,
+    responsesByCode: live.responsesByCode,
+    errorRate: live.errorRate,
+    traffic: t.points,
+    variants: q.variants,
+    drift,
+    detector: detector(q.primaryErrors),
   };
   const alerts = alertsOf(base, live.detail, o.thresholds);
-  const status: Snapshot['status'] = deployment.status === 'stopped' ? 'stopped'
-    : alerts.some((a) => a.kind === 'down') ? 'down'
-      : alerts.length > 0 ? 'degraded' : 'healthy';
+  const status: Snapshot['status'] =
+    deployment.status === 'stopped'
+      ? 'stopped'
+      : alerts.some((a) => a.kind === 'down')
+        ? 'down'
+        : alerts.length > 0
+          ? 'degraded'
+          : 'healthy';
   return { ...base, alerts, status };
 }

@@ -35,7 +35,10 @@ export class PredictionLogWriter {
   written = 0;
   dropped = 0;
 
-  constructor(private readonly sql: SqlAccess, private readonly options: PredictionLogOptions) {}
+  constructor(
+    private readonly sql: SqlAccess,
+    private readonly options: PredictionLogOptions,
+  ) {}
 
   get buffered(): number {
     return this.buffer.length;
@@ -69,14 +72,28 @@ export class PredictionLogWriter {
     const rows = this.buffer;
     this.buffer = [];
     try {
-      this.sql.transaction(() => {
-        for (const r of rows) {
-          this.sql.run(INSERT, r.id, r.deploymentId, r.at, r.variant, r.modelVersion, r.shadow ? 1 : 0,
-            JSON.stringify(r.inputs), JSON.stringify(r.outputs.map((v) => (Number.isFinite(v) ? v : null))), r.predicted, r.latencyMs);
-        }
-        // The write runs on the server's only thread: waiting for another writer's lock
-        // would hold every request behind it. Fail at once and retry after flushMs instead.
-      }, { waitMs: 0 });
+      this.sql.transaction(
+        () => {
+          for (const r of rows) {
+            this.sql.run(
+              INSERT,
+              r.id,
+              r.deploymentId,
+              r.at,
+              r.variant,
+              r.modelVersion,
+              r.shadow ? 1 : 0,
+              JSON.stringify(r.inputs),
+              JSON.stringify(r.outputs.map((v) => (Number.isFinite(v) ? v : null))),
+              r.predicted,
+              r.latencyMs,
+            );
+          }
+          // The write runs on the server's only thread: waiting for another writer's lock
+          // would hold every request behind it. Fail at once and retry after flushMs instead.
+        },
+        { waitMs: 0 },
+      );
       this.written += rows.length;
       this.pruneNow(rows);
     } catch (error) {
@@ -107,10 +124,18 @@ export class PredictionLogWriter {
     if (!retention) return;
     this.writtenSincePrune += rows.length;
     const now = Date.now();
-    if (now - this.lastPrune < (this.options.pruneEveryMs ?? 60_000) && this.writtenSincePrune < retention.rows / 10) return;
+    if (
+      now - this.lastPrune < (this.options.pruneEveryMs ?? 60_000) &&
+      this.writtenSincePrune < retention.rows / 10
+    )
+      return;
     try {
       for (const deploymentId of new Set(rows.map((r) => r.deploymentId))) {
-        this.pruned += prunePredictionLogs(this.sql, deploymentId, { maxRows: retention.rows, maxAgeMs: retention.days * 86_400_000, now });
+        this.pruned += prunePredictionLogs(this.sql, deploymentId, {
+          maxRows: retention.rows,
+          maxAgeMs: retention.days * 86_400_000,
+          now,
+        });
       }
       this.lastPrune = now;
       this.writtenSincePrune = 0;
@@ -134,25 +159,49 @@ export class PredictionLogWriter {
  * and all but the newest `maxRows`; feedback goes with its prediction. Returns the rows
  * deleted. Asks for the lock without waiting, like the writes.
  */
-export function prunePredictionLogs(sql: SqlAccess, deploymentId: number, retention: { maxRows: number; maxAgeMs: number; now?: number }): number {
+export function prunePredictionLogs(
+  sql: SqlAccess,
+  deploymentId: number,
+  retention: { maxRows: number; maxAgeMs: number; now?: number },
+): number {
   const cutoff = (retention.now ?? Date.now()) - retention.maxAgeMs;
-  return sql.transaction(() => {
-    // The newest row past the bound: it and everything older go (ties with it included).
-    const boundary = sql.get<{ at: number }>(
-      'SELECT at FROM prediction_logs WHERE deployment_id = ? ORDER BY at DESC LIMIT 1 OFFSET ?', deploymentId, retention.maxRows);
-    const where = boundary ? '(at < ? OR at <= ?)' : 'at < ?';
-    const args = boundary ? [cutoff, boundary.at] : [cutoff];
-    sql.run(`DELETE FROM feedback WHERE deployment_id = ? AND id IN (
-      SELECT id FROM prediction_logs WHERE deployment_id = ? AND ${where})`, deploymentId, deploymentId, ...args);
-    return sql.run(`DELETE FROM prediction_logs WHERE deployment_id = ? AND ${where}`, deploymentId, ...args).changes;
-  }, { waitMs: 0 });
+  return sql.transaction(
+    () => {
+      // The newest row past the bound: it and everything older go (ties with it included).
+      const boundary = sql.get<{ at: number }>(
+        'SELECT at FROM prediction_logs WHERE deployment_id = ? ORDER BY at DESC LIMIT 1 OFFSET ?',
+        deploymentId,
+        retention.maxRows,
+      );
+      const where = boundary ? '(at < ? OR at <= ?)' : 'at < ?';
+      const args = boundary ? [cutoff, boundary.at] : [cutoff];
+      sql.run(
+        `DELETE FROM feedback WHERE deployment_id = ? AND id IN (
+      SELECT id FROM prediction_logs WHERE deployment_id = ? AND ${where})`,
+        deploymentId,
+        deploymentId,
+        ...args,
+      );
+      return sql.run(
+        `DELETE FROM prediction_logs WHERE deployment_id = ? AND ${where}`,
+        deploymentId,
+        ...args,
+      ).changes;
+    },
+    { waitMs: 0 },
+  );
 }
 
 /** Stores (or replaces) the ground truth of one prediction. */
 export function recordFeedback(sql: SqlAccess, feedback: Feedback): void {
-  sql.run(`INSERT INTO feedback (id, deployment_id, label, at) VALUES (?, ?, ?, ?)
+  sql.run(
+    `INSERT INTO feedback (id, deployment_id, label, at) VALUES (?, ?, ?, ?)
     ON CONFLICT (deployment_id, id) DO UPDATE SET label = excluded.label, at = excluded.at`,
-  feedback.id, feedback.deploymentId, JSON.stringify(feedback.label), feedback.at);
+    feedback.id,
+    feedback.deploymentId,
+    JSON.stringify(feedback.label),
+    feedback.at,
+  );
 }
 
 export interface LoggedPrediction extends PredictionLog {
@@ -161,17 +210,42 @@ export interface LoggedPrediction extends PredictionLog {
 }
 
 /** Logged predictions of a deployment with their feedback joined by id, newest first. */
-export function readPredictionLogs(sql: SqlAccess, deploymentId: number, options: { limit?: number; since?: number } = {}): LoggedPrediction[] {
+export function readPredictionLogs(
+  sql: SqlAccess,
+  deploymentId: number,
+  options: { limit?: number; since?: number } = {},
+): LoggedPrediction[] {
   const rows = sql.all<{
-    id: string; deployment_id: number; at: number; variant: PredictionLog['variant']; model_version: number; shadow: number;
-    inputs: string; outputs: string; predicted: string | null; latency_ms: number; label: string | null;
-  }>(`SELECT p.*, f.label AS label FROM prediction_logs p
+    id: string;
+    deployment_id: number;
+    at: number;
+    variant: PredictionLog['variant'];
+    model_version: number;
+    shadow: number;
+    inputs: string;
+    outputs: string;
+    predicted: string | null;
+    latency_ms: number;
+    label: string | null;
+  }>(
+    `SELECT p.*, f.label AS label FROM prediction_logs p
         LEFT JOIN feedback f ON f.deployment_id = p.deployment_id AND f.id = p.id
        WHERE p.deployment_id = ? AND p.at >= ? ORDER BY p.at DESC, p.seq DESC LIMIT ?`,
-  deploymentId, options.since ?? 0, options.limit ?? 1000);
+    deploymentId,
+    options.since ?? 0,
+    options.limit ?? 1000,
+  );
   return rows.map((r) => ({
-    id: r.id, deploymentId: r.deployment_id, at: r.at, variant: r.variant, modelVersion: r.model_version, shadow: r.shadow === 1,
-    inputs: JSON.parse(r.inputs), outputs: JSON.parse(r.outputs), predicted: r.predicted, latencyMs: r.latency_ms,
+    id: r.id,
+    deploymentId: r.deployment_id,
+    at: r.at,
+    variant: r.variant,
+    modelVersion: r.model_version,
+    shadow: r.shadow === 1,
+    inputs: JSON.parse(r.inputs),
+    outputs: JSON.parse(r.outputs),
+    predicted: r.predicted,
+    latencyMs: r.latency_ms,
     label: r.label === null ? null : JSON.parse(r.label),
   }));
 }

@@ -5,7 +5,13 @@
  * the weight, so a client sticks to its variant while the weight stays, and raising the
  * weight only moves clients from primary to candidate, never back.
  */
-import { ServeError, STRATEGIES, type Strategy, type TrafficSplit, type Variant } from '../common/serve-types';
+import {
+  ServeError,
+  STRATEGIES,
+  type Strategy,
+  type TrafficSplit,
+  type Variant,
+} from '../common/serve-types';
 
 /** 32-bit FNV-1a of a string's UTF-16 code units. */
 export function fnv1a(text: string, seed = 0x811c9dc5): number {
@@ -50,7 +56,10 @@ export interface Route {
  * The variant for one request. `key` (header X-Labbook-Key or the body's `key`) makes the
  * choice sticky; without one, `random()` decides.
  */
-export function route(split: TrafficSplit, options: { key?: string | null; salt?: string; random: () => number }): Route {
+export function route(
+  split: TrafficSplit,
+  options: { key?: string | null; salt?: string; random: () => number },
+): Route {
   if (split.candidate === null) return { answer: 'primary', shadow: null };
   switch (split.strategy) {
     case 'single':
@@ -62,9 +71,10 @@ export function route(split: TrafficSplit, options: { key?: string | null; salt?
     default: {
       if (split.weight <= 0) return { answer: 'primary', shadow: null };
       if (split.weight >= 100) return { answer: 'candidate', shadow: null };
-      const u = options.key !== undefined && options.key !== null && options.key !== ''
-        ? keyPoint(options.key, options.salt)
-        : options.random();
+      const u =
+        options.key !== undefined && options.key !== null && options.key !== ''
+          ? keyPoint(options.key, options.salt)
+          : options.random();
       return { answer: u * 100 < split.weight ? 'candidate' : 'primary', shadow: null };
     }
   }
@@ -76,24 +86,51 @@ export function isStrategy(value: unknown): value is Strategy {
 
 /** Checks a split is coherent: a strategy other than single needs a candidate; weights are 0..100, blue/green 0 or 100. */
 export function checkSplit(split: TrafficSplit): TrafficSplit {
-  if (!isStrategy(split.strategy)) throw new ServeError('INVALID', `unknown strategy ${JSON.stringify(split.strategy)}: one of ${STRATEGIES.join(', ')}`);
-  if (typeof split.weight !== 'number' || !Number.isFinite(split.weight) || split.weight < 0 || split.weight > 100) {
-    throw new ServeError('INVALID', `weight must be a percentage from 0 to 100, got ${JSON.stringify(split.weight)}`);
+  if (!isStrategy(split.strategy))
+    throw new ServeError(
+      'INVALID',
+      `unknown strategy ${JSON.stringify(split.strategy)}: one of ${STRATEGIES.join(', ')}`,
+    );
+  if (
+    typeof split.weight !== 'number' ||
+    !Number.isFinite(split.weight) ||
+    split.weight < 0 ||
+    split.weight > 100
+  ) {
+    throw new ServeError(
+      'INVALID',
+      `weight must be a percentage from 0 to 100, got ${JSON.stringify(split.weight)}`,
+    );
   }
   if (split.strategy === 'single' && split.candidate !== null) {
-    throw new ServeError('INVALID', 'strategy single serves one version: drop --candidate, or choose canary, ab, shadow or bluegreen');
+    throw new ServeError(
+      'INVALID',
+      'strategy single serves one version: drop --candidate, or choose canary, ab, shadow or bluegreen',
+    );
   }
   if (split.strategy !== 'single' && split.candidate === null) {
-    throw new ServeError('INVALID', `strategy ${split.strategy} needs a candidate version (--candidate NAME/VERSION)`);
+    throw new ServeError(
+      'INVALID',
+      `strategy ${split.strategy} needs a candidate version (--candidate NAME/VERSION)`,
+    );
   }
   if (split.candidate !== null && split.candidate === split.primary) {
-    throw new ServeError('INVALID', `the candidate is the deployed version itself (v${split.primary}); choose another version`);
+    throw new ServeError(
+      'INVALID',
+      `the candidate is the deployed version itself (v${split.primary}); choose another version`,
+    );
   }
   if (split.strategy === 'bluegreen' && split.weight !== 0 && split.weight !== 100) {
-    throw new ServeError('INVALID', `blue/green sends all traffic to one colour: weight 0 (blue v${split.primary}) or 100 (green v${split.candidate}), got ${split.weight}`);
+    throw new ServeError(
+      'INVALID',
+      `blue/green sends all traffic to one colour: weight 0 (blue v${split.primary}) or 100 (green v${split.candidate}), got ${split.weight}`,
+    );
   }
   if (split.strategy === 'shadow' && split.weight !== 0) {
-    throw new ServeError('INVALID', 'a shadow candidate never answers: its weight stays 0 (use canary or ab to send it traffic)');
+    throw new ServeError(
+      'INVALID',
+      'a shadow candidate never answers: its weight stays 0 (use canary or ab to send it traffic)',
+    );
   }
   return split;
 }

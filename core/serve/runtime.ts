@@ -15,8 +15,15 @@ import { ServeMetrics } from './metrics';
 import { PredictionLogWriter, recordFeedback } from './prediction-log';
 import { checkSplit, route, seededRandom, type Route } from './router';
 import {
-  ServeError, describeSplit,
-  type ControlMessage, type Deployment, type DeploymentEventKind, type DeploymentStatusReport, type PredictionLog, type TrafficSplit, type Variant,
+  ServeError,
+  describeSplit,
+  type ControlMessage,
+  type Deployment,
+  type DeploymentEventKind,
+  type DeploymentStatusReport,
+  type PredictionLog,
+  type TrafficSplit,
+  type Variant,
 } from '../common/serve-types';
 import { featuresOf, type FeatureValue } from './validate';
 
@@ -78,18 +85,30 @@ export class ServingRuntime {
   private pendingShadows = new Set<Promise<void>>();
   private closed = false;
 
-  private constructor(readonly store: RegistryStore, private deployment: Deployment, models: { primary: Loaded; candidate: Loaded | null },
-    tf: Tfjs, private readonly options: RuntimeOptions) {
+  private constructor(
+    readonly store: RegistryStore,
+    private deployment: Deployment,
+    models: { primary: Loaded; candidate: Loaded | null },
+    tf: Tfjs,
+    private readonly options: RuntimeOptions,
+  ) {
     this.tf = tf;
     this.registry = new Registry(store);
     this.models = models;
     this.split = splitOf(deployment);
     this.features = featuresOf(models.primary.signature);
-    this.random = options.random ?? (deployment.config.seed !== null ? seededRandom(deployment.config.seed) : Math.random);
+    this.random =
+      options.random ??
+      (deployment.config.seed !== null ? seededRandom(deployment.config.seed) : Math.random);
     this.metrics = new ServeMetrics(deployment.name, models.primary.signature.task);
     this.log = new PredictionLogWriter(store.sql, {
-      flushRows: deployment.config.logFlushRows, flushMs: deployment.config.logFlushMs, sampling: deployment.config.logSampling,
-      retention: { rows: deployment.config.logRetentionRows, days: deployment.config.logRetentionDays },
+      flushRows: deployment.config.logFlushRows,
+      flushMs: deployment.config.logFlushMs,
+      sampling: deployment.config.logSampling,
+      retention: {
+        rows: deployment.config.logRetentionRows,
+        days: deployment.config.logRetentionDays,
+      },
       random: this.random,
       onError: (error, dropped) => {
         this.metrics.logDropped.inc({}, dropped);
@@ -99,15 +118,36 @@ export class ServingRuntime {
   }
 
   /** Loads the deployment's models from the store (the row must exist). */
-  static async open(store: RegistryStore, deploymentId: number, options: RuntimeOptions = {}): Promise<ServingRuntime> {
+  static async open(
+    store: RegistryStore,
+    deploymentId: number,
+    options: RuntimeOptions = {},
+  ): Promise<ServingRuntime> {
     const deployment = getDeployment(store.sql, deploymentId);
-    if (!deployment) throw new ServeError('NOT_FOUND', `no deployment with id ${deploymentId} in ${store.location}`);
+    if (!deployment)
+      throw new ServeError(
+        'NOT_FOUND',
+        `no deployment with id ${deploymentId} in ${store.location}`,
+      );
     const tf = options.tf ?? tfjs();
     const registry = new Registry(store);
-    const primary = await loadVersion(store, registry, tf, deployment.modelName, deployment.primaryVersion);
+    const primary = await loadVersion(
+      store,
+      registry,
+      tf,
+      deployment.modelName,
+      deployment.primaryVersion,
+    );
     let candidate: Loaded | null = null;
     try {
-      if (deployment.candidateVersion !== null) candidate = await loadVersion(store, registry, tf, deployment.modelName, deployment.candidateVersion);
+      if (deployment.candidateVersion !== null)
+        candidate = await loadVersion(
+          store,
+          registry,
+          tf,
+          deployment.modelName,
+          deployment.candidateVersion,
+        );
     } catch (error) {
       primary.model.dispose();
       throw error;
@@ -141,13 +181,18 @@ export class ServingRuntime {
   }
 
   versionOf(variant: Variant): number | null {
-    return variant === 'primary' ? this.models.primary.version : this.models.candidate?.version ?? null;
+    return variant === 'primary'
+      ? this.models.primary.version
+      : (this.models.candidate?.version ?? null);
   }
 
   /** Variants being served, with their versions. */
   variants(): { variant: Variant; version: number }[] {
-    const out: { variant: Variant; version: number }[] = [{ variant: 'primary', version: this.models.primary.version }];
-    if (this.models.candidate) out.push({ variant: 'candidate', version: this.models.candidate.version });
+    const out: { variant: Variant; version: number }[] = [
+      { variant: 'primary', version: this.models.primary.version },
+    ];
+    if (this.models.candidate)
+      out.push({ variant: 'candidate', version: this.models.candidate.version });
     return out;
   }
 
@@ -166,7 +211,8 @@ export class ServingRuntime {
       const row = rows[r];
       for (let c = 0; c < width; c++) {
         const v = row[c];
-        input[r * width + c] = typeof v === 'number' ? v : typeof v === 'boolean' ? Number(v) : Number(v);
+        input[r * width + c] =
+          typeof v === 'number' ? v : typeof v === 'boolean' ? Number(v) : Number(v);
       }
     }
     const x = this.tf.tensor2d(input, [rows.length, width], 'float32');
@@ -179,19 +225,22 @@ export class ServingRuntime {
         for (const t of out) t.dispose();
         throw new ServeError('INVALID', 'the model has several outputs; serving needs one');
       }
-      y = out as unknown as typeof y;
-      values = await y!.data();
-      outWidth = y!.shape.length > 1 ? y!.shape[y!.shape.length - 1] : 1;
+      y = out;
+      values = await y.data();
+      outWidth = y.shape.length > 1 ? y.shape[y.shape.length - 1] : 1;
     } finally {
       x.dispose();
       y?.dispose();
     }
     const outputs: number[][] = new Array(rows.length);
-    for (let r = 0; r < rows.length; r++) outputs[r] = Array.from({ length: outWidth }, (_, k) => values[r * outWidth + k]);
+    for (let r = 0; r < rows.length; r++)
+      outputs[r] = Array.from({ length: outWidth }, (_, k) => values[r * outWidth + k]);
     let predicted: string[];
     if (loaded.signature.task === 'classification') {
       const labels = loaded.signature.labels;
-      predicted = predictedClasses(values, rows.length, outWidth).map((c) => labels?.[c] ?? String(c));
+      predicted = predictedClasses(values, rows.length, outWidth).map(
+        (c) => labels?.[c] ?? String(c),
+      );
     } else {
       predicted = outputs.map((o) => String(o[0]));
     }
@@ -202,11 +251,20 @@ export class ServingRuntime {
    * Scores a request: the routed variant answers; a shadow candidate scores the same rows
    * afterwards (never delaying or changing the answer). Every instance gets an id.
    */
-  async predict(rows: FeatureValue[][], options: { key?: string | null; requestId?: string; version?: number }): Promise<PredictResult> {
+  async predict(
+    rows: FeatureValue[][],
+    options: { key?: string | null; requestId?: string; version?: number },
+  ): Promise<PredictResult> {
     let chosen: Route;
     if (options.version !== undefined) {
       const variant = this.variants().find((v) => v.version === options.version)?.variant;
-      if (!variant) throw new ServeError('NOT_FOUND', `${this.name} does not serve version ${options.version} (serving ${this.variants().map((v) => `v${v.version}`).join(', ')})`);
+      if (!variant)
+        throw new ServeError(
+          'NOT_FOUND',
+          `${this.name} does not serve version ${options.version} (serving ${this.variants()
+            .map((v) => `v${v.version}`)
+            .join(', ')})`,
+        );
       chosen = { answer: variant, shadow: null };
     } else {
       chosen = this.route(options.key ?? null);
@@ -219,7 +277,14 @@ export class ServingRuntime {
     const classification = this.signature.task === 'classification';
     this.metrics.predictions.inc({ variant: chosen.answer, version: String(version) }, rows.length);
     for (let i = 0; i < ids.length; i++) {
-      this.remember(ids[i], { variant: chosen.answer, predicted: scored.predicted[i], value: scored.outputs[i][0], shadowPredicted: null, shadowValue: null, judged: false });
+      this.remember(ids[i], {
+        variant: chosen.answer,
+        predicted: scored.predicted[i],
+        value: scored.outputs[i][0],
+        shadowPredicted: null,
+        shadowValue: null,
+        judged: false,
+      });
     }
     const logged = this.log.sample();
     if (logged) this.log.add(this.logRows(ids, rows, scored, chosen.answer, version, false, at));
@@ -229,10 +294,24 @@ export class ServingRuntime {
       this.pendingShadows.add(task);
       void task.finally(() => this.pendingShadows.delete(task));
     }
-    return { requestId, ids, variant: chosen.answer, version, outputs: scored.outputs, classes: classification ? scored.predicted : null };
+    return {
+      requestId,
+      ids,
+      variant: chosen.answer,
+      version,
+      outputs: scored.outputs,
+      classes: classification ? scored.predicted : null,
+    };
   }
 
-  private async shadowScore(variant: Variant, ids: string[], rows: FeatureValue[][], answered: string[], logged: boolean, at: number): Promise<void> {
+  private async shadowScore(
+    variant: Variant,
+    ids: string[],
+    rows: FeatureValue[][],
+    answered: string[],
+    logged: boolean,
+    at: number,
+  ): Promise<void> {
     await new Promise<void>((r) => setImmediate(r));
     const version = this.versionOf(variant);
     if (version === null || this.closed) return;
@@ -262,12 +341,27 @@ export class ServingRuntime {
     while (this.pendingShadows.size) await Promise.all([...this.pendingShadows]);
   }
 
-  private logRows(ids: string[], rows: FeatureValue[][], scored: Scored, variant: Variant, version: number, shadow: boolean, at: number): PredictionLog[] {
+  private logRows(
+    ids: string[],
+    rows: FeatureValue[][],
+    scored: Scored,
+    variant: Variant,
+    version: number,
+    shadow: boolean,
+    at: number,
+  ): PredictionLog[] {
     const perRow = scored.ms / rows.length;
     return ids.map((id, i) => ({
-      id, deploymentId: this.deployment.id, at, variant, modelVersion: version, shadow,
+      id,
+      deploymentId: this.deployment.id,
+      at,
+      variant,
+      modelVersion: version,
+      shadow,
       inputs: Object.fromEntries(this.features.map((f, c) => [f.name, rows[i][c]])),
-      outputs: scored.outputs[i], predicted: scored.predicted[i], latencyMs: perRow,
+      outputs: scored.outputs[i],
+      predicted: scored.predicted[i],
+      latencyMs: perRow,
     }));
   }
 
@@ -283,19 +377,41 @@ export class ServingRuntime {
    * Ground truth for a prediction: stored (joined to the log by id) and, the first time,
    * counted into the live accuracy or error of the variant that answered (and the shadow's).
    */
-  feedback(id: string, label: string | number | boolean): { id: string; variant: Variant; correct: boolean | null; error: number | null } {
+  feedback(
+    id: string,
+    label: string | number | boolean,
+  ): { id: string; variant: Variant; correct: boolean | null; error: number | null } {
     let entry = this.recent.get(id);
     if (!entry) {
-      const row = this.store.sql.get<{ variant: Variant; predicted: string | null; outputs: string }>(
-        'SELECT variant, predicted, outputs FROM prediction_logs WHERE deployment_id = ? AND id = ? AND shadow = 0', this.deployment.id, id);
-      if (!row) throw new ServeError('NOT_FOUND', `no prediction with id ${JSON.stringify(id)} in deployment ${this.name} (ids are returned by :predict; feedback must come while the server keeps them or when they were logged)`);
-      entry = { variant: row.variant, predicted: row.predicted ?? '', value: (JSON.parse(row.outputs) as number[])[0], shadowPredicted: null, shadowValue: null, judged: false };
+      const row = this.store.sql.get<{
+        variant: Variant;
+        predicted: string | null;
+        outputs: string;
+      }>(
+        'SELECT variant, predicted, outputs FROM prediction_logs WHERE deployment_id = ? AND id = ? AND shadow = 0',
+        this.deployment.id,
+        id,
+      );
+      if (!row)
+        throw new ServeError(
+          'NOT_FOUND',
+          `no prediction with id ${JSON.stringify(id)} in deployment ${this.name} (ids are returned by :predict; feedback must come while the server keeps them or when they were logged)`,
+        );
+      entry = {
+        variant: row.variant,
+        predicted: row.predicted ?? '',
+        value: (JSON.parse(row.outputs) as number[])[0],
+        shadowPredicted: null,
+        shadowValue: null,
+        judged: false,
+      };
       this.remember(id, entry);
     }
     recordFeedback(this.store.sql, { id, deploymentId: this.deployment.id, label, at: Date.now() });
     const classification = this.signature.task === 'classification';
     const judge = (predicted: string, value: number) => {
-      if (classification) return { correct: classKey(label, this.signature.labels) === predicted, error: null };
+      if (classification)
+        return { correct: classKey(label, this.signature.labels) === predicted, error: null };
       const truth = Number(label);
       return { correct: null, error: Number.isFinite(truth) ? Math.abs(value - truth) : null };
     };
@@ -308,62 +424,136 @@ export class ServingRuntime {
         if (v.error !== null) this.metrics.feedbackAbsError.inc({ variant }, v.error);
       };
       count(entry.variant, verdict);
-      if (entry.shadowPredicted !== null) count('shadow', judge(entry.shadowPredicted, entry.shadowValue ?? NaN));
+      if (entry.shadowPredicted !== null)
+        count('shadow', judge(entry.shadowPredicted, entry.shadowValue ?? NaN));
     }
     return { id, variant: entry.variant, ...verdict };
   }
 
   status(message?: string): DeploymentStatusReport {
-    return { deployment: getDeployment(this.store.sql, this.deployment.id) ?? this.deployment, split: this.currentSplit, ...(message ? { message } : {}) };
+    return {
+      deployment: getDeployment(this.store.sql, this.deployment.id) ?? this.deployment,
+      split: this.currentSplit,
+      ...(message ? { message } : {}),
+    };
   }
 
   /** Applies a control message: checked, applied to the live split, written to the row and recorded as an event. */
   async control(message: ControlMessage): Promise<DeploymentStatusReport> {
-    if (!message || typeof message !== 'object') throw new ServeError('INVALID', 'a control message is a JSON object with a "type"');
-    const by = ('by' in message && typeof message.by === 'string' && message.by.trim() !== '') ? message.by.slice(0, 200) : whoAmI();
-    const reason = ('reason' in message && typeof message.reason === 'string' && message.reason.trim() !== '') ? message.reason : null;
+    if (!message || typeof message !== 'object')
+      throw new ServeError('INVALID', 'a control message is a JSON object with a "type"');
+    const by =
+      'by' in message && typeof message.by === 'string' && message.by.trim() !== ''
+        ? message.by.slice(0, 200)
+        : whoAmI();
+    const reason =
+      'reason' in message && typeof message.reason === 'string' && message.reason.trim() !== ''
+        ? message.reason
+        : null;
     const before = this.currentSplit;
     switch (message.type) {
       case 'status':
         return this.status();
       case 'shift': {
-        if (before.candidate === null) throw new ServeError('CONFLICT', `${this.name} has no candidate to shift traffic to`);
-        if (before.strategy !== 'canary' && before.strategy !== 'ab' && before.strategy !== 'bluegreen') {
-          throw new ServeError('CONFLICT', `${this.name} runs a ${before.strategy} deployment; traffic shifts apply to canary, ab and bluegreen`);
+        if (before.candidate === null)
+          throw new ServeError('CONFLICT', `${this.name} has no candidate to shift traffic to`);
+        if (
+          before.strategy !== 'canary' &&
+          before.strategy !== 'ab' &&
+          before.strategy !== 'bluegreen'
+        ) {
+          throw new ServeError(
+            'CONFLICT',
+            `${this.name} runs a ${before.strategy} deployment; traffic shifts apply to canary, ab and bluegreen`,
+          );
         }
         const after = checkSplit({ ...before, weight: message.weight });
         return this.apply('shift', before, after, by, reason);
       }
       case 'switch': {
-        if (before.strategy !== 'bluegreen') throw new ServeError('CONFLICT', `${this.name} runs a ${before.strategy} deployment; switch is for bluegreen (use shift for canary and ab)`);
-        return this.apply('switch', before, { ...before, weight: before.weight >= 100 ? 0 : 100 }, by, reason);
+        if (before.strategy !== 'bluegreen')
+          throw new ServeError(
+            'CONFLICT',
+            `${this.name} runs a ${before.strategy} deployment; switch is for bluegreen (use shift for canary and ab)`,
+          );
+        return this.apply(
+          'switch',
+          before,
+          { ...before, weight: before.weight >= 100 ? 0 : 100 },
+          by,
+          reason,
+        );
       }
       case 'rollback': {
-        if (before.candidate === null) throw new ServeError('CONFLICT', `${this.name} serves v${before.primary} alone: nothing to roll back`);
+        if (before.candidate === null)
+          throw new ServeError(
+            'CONFLICT',
+            `${this.name} serves v${before.primary} alone: nothing to roll back`,
+          );
         if (before.strategy === 'bluegreen') {
-          if (before.weight < 100) throw new ServeError('CONFLICT', `blue v${before.primary} is already live: nothing to roll back`);
+          if (before.weight < 100)
+            throw new ServeError(
+              'CONFLICT',
+              `blue v${before.primary} is already live: nothing to roll back`,
+            );
           return this.apply('rollback', before, { ...before, weight: 0 }, by, reason);
         }
-        return this.apply('rollback', before, { strategy: 'single', primary: before.primary, candidate: null, weight: 0 }, by, reason);
+        return this.apply(
+          'rollback',
+          before,
+          { strategy: 'single', primary: before.primary, candidate: null, weight: 0 },
+          by,
+          reason,
+        );
       }
       case 'promote': {
-        if (before.candidate === null) throw new ServeError('CONFLICT', `${this.name} has no candidate to promote`);
+        if (before.candidate === null)
+          throw new ServeError('CONFLICT', `${this.name} has no candidate to promote`);
         const to = message.to ?? 'Production';
-        const result = await this.registry.promote({ name: this.modelName, version: before.candidate, to, force: message.force === true, reason, by });
+        const result = await this.registry.promote({
+          name: this.modelName,
+          version: before.candidate,
+          to,
+          force: message.force === true,
+          reason,
+          by,
+        });
         const stage = result.transition.to;
         if (stage !== 'Production') {
-          return { ...this.status(`${this.modelName} v${before.candidate} promoted to ${stage}; traffic unchanged (${describeSplit(before)})`), gates: result.gates };
+          return {
+            ...this.status(
+              `${this.modelName} v${before.candidate} promoted to ${stage}; traffic unchanged (${describeSplit(before)})`,
+            ),
+            gates: result.gates,
+          };
         }
-        const report = await this.apply('promote', before, { strategy: 'single', primary: before.candidate, candidate: null, weight: 0 }, by,
-          reason ?? `v${before.candidate} promoted to Production`);
+        const report = await this.apply(
+          'promote',
+          before,
+          { strategy: 'single', primary: before.candidate, candidate: null, weight: 0 },
+          by,
+          reason ?? `v${before.candidate} promoted to Production`,
+        );
         return { ...report, gates: result.gates };
       }
       case 'stop': {
         const d = getDeployment(this.store.sql, this.deployment.id);
         if (d) {
           this.store.sql.transaction(() => {
-            updateDeployment(this.store.sql, d.id, { status: 'stopped', pid: null, stoppedAt: Date.now() });
-            recordEvent(this.store.sql, { deploymentId: d.id, kind: 'stopped', at: Date.now(), by, reason, before, after: null });
+            updateDeployment(this.store.sql, d.id, {
+              status: 'stopped',
+              pid: null,
+              stoppedAt: Date.now(),
+            });
+            recordEvent(this.store.sql, {
+              deploymentId: d.id,
+              kind: 'stopped',
+              at: Date.now(),
+              by,
+              reason,
+              before,
+              after: null,
+            });
           });
         }
         const report = this.status('stopping');
@@ -371,33 +561,67 @@ export class ServingRuntime {
         return report;
       }
       default:
-        throw new ServeError('INVALID', `unknown control message type ${JSON.stringify((message as { type?: unknown }).type)}: one of shift, switch, promote, rollback, stop, status`);
+        throw new ServeError(
+          'INVALID',
+          `unknown control message type ${JSON.stringify((message as { type?: unknown }).type)}: one of shift, switch, promote, rollback, stop, status`,
+        );
     }
   }
 
-  private async apply(kind: DeploymentEventKind, before: TrafficSplit, after: TrafficSplit, by: string, reason: string | null): Promise<DeploymentStatusReport> {
+  private async apply(
+    kind: DeploymentEventKind,
+    before: TrafficSplit,
+    after: TrafficSplit,
+    by: string,
+    reason: string | null,
+  ): Promise<DeploymentStatusReport> {
     checkSplit(after);
     // Load a model the new split needs before anything changes.
     let primary = this.models.primary;
     let candidate = this.models.candidate;
     if (after.primary !== primary.version) {
-      primary = candidate?.version === after.primary ? candidate : await loadVersion(this.store, this.registry, this.tf, this.modelName, after.primary);
+      primary =
+        candidate?.version === after.primary
+          ? candidate
+          : await loadVersion(this.store, this.registry, this.tf, this.modelName, after.primary);
     }
     if (after.candidate === null) candidate = null;
-    else if (after.candidate !== candidate?.version) candidate = await loadVersion(this.store, this.registry, this.tf, this.modelName, after.candidate);
+    else if (after.candidate !== candidate?.version)
+      candidate = await loadVersion(
+        this.store,
+        this.registry,
+        this.tf,
+        this.modelName,
+        after.candidate,
+      );
     this.store.sql.transaction(() => {
       updateDeployment(this.store.sql, this.deployment.id, {
-        strategy: after.strategy, primaryVersion: after.primary, candidateVersion: after.candidate, weight: after.weight,
+        strategy: after.strategy,
+        primaryVersion: after.primary,
+        candidateVersion: after.candidate,
+        weight: after.weight,
         candidateRef: after.candidate === null ? null : undefined,
       });
-      recordEvent(this.store.sql, { deploymentId: this.deployment.id, kind, at: Date.now(), by, reason, before, after });
+      recordEvent(this.store.sql, {
+        deploymentId: this.deployment.id,
+        kind,
+        at: Date.now(),
+        by,
+        reason,
+        before,
+        after,
+      });
     });
-    const old = [this.models.primary, this.models.candidate].filter((m): m is Loaded => m !== null && m !== primary && m !== candidate);
+    const old = [this.models.primary, this.models.candidate].filter(
+      (m): m is Loaded => m !== null && m !== primary && m !== candidate,
+    );
     this.models = { primary, candidate };
     this.split = after;
     this.deployment = getDeployment(this.store.sql, this.deployment.id) ?? this.deployment;
     // Shadow scoring in flight may still use an old model: dispose once it is done.
-    void this.settle().then(() => { for (const m of old) m.model.dispose(); });
+    void this.settle().then(() => {
+      for (const m of old) m.model.dispose();
+    });
     return this.status(`${kind}: ${describeSplit(before)} -> ${describeSplit(after)}`);
   }
 
@@ -412,7 +636,13 @@ export class ServingRuntime {
   }
 }
 
-async function loadVersion(store: RegistryStore, registry: Registry, tf: Tfjs, name: string, version: number): Promise<Loaded> {
+async function loadVersion(
+  store: RegistryStore,
+  registry: Registry,
+  tf: Tfjs,
+  name: string,
+  version: number,
+): Promise<Loaded> {
   const v = registry.requireVersion(name, version);
   let signature: ModelSignature;
   try {
@@ -425,7 +655,8 @@ async function loadVersion(store: RegistryStore, registry: Registry, tf: Tfjs, n
     const model = await loadModelArtifacts(store, v.runId, v.artifactPath, { tf });
     return { version, model, signature };
   } catch (error) {
-    if (error instanceof RegistryError) throw new ServeError('NOT_FOUND', `${name} v${version}: ${error.message}`);
+    if (error instanceof RegistryError)
+      throw new ServeError('NOT_FOUND', `${name} v${version}: ${error.message}`);
     throw error;
   }
 }

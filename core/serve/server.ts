@@ -22,7 +22,13 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import { RegistryError } from '../registry/types';
 import { METRICS_CONTENT_TYPE } from './metrics';
 import type { ServingRuntime } from './runtime';
-import { KEY_HEADER, REQUEST_ID_HEADER, ServeError, VARIANT_HEADER, type ControlMessage } from '../common/serve-types';
+import {
+  KEY_HEADER,
+  REQUEST_ID_HEADER,
+  ServeError,
+  VARIANT_HEADER,
+  type ControlMessage,
+} from '../common/serve-types';
 import { ValidationError, validateFeedback, validateInstances } from './validate';
 
 export interface ServerOptions {
@@ -32,7 +38,11 @@ export interface ServerOptions {
 }
 
 class HttpError extends Error {
-  constructor(readonly statusCode: number, message: string, readonly extra: Record<string, unknown> = {}) {
+  constructor(
+    readonly statusCode: number,
+    message: string,
+    readonly extra: Record<string, unknown> = {},
+  ) {
     super(message);
   }
 }
@@ -40,7 +50,9 @@ class HttpError extends Error {
 const digest = (text: string) => createHash('sha256').update(text).digest();
 
 /** `NAME:verb` or `NAME/versions/N:verb` after /v1/models/. */
-function parseModelPath(rest: string): { name: string; version?: number; verb: string | null; metadata: boolean } | null {
+function parseModelPath(
+  rest: string,
+): { name: string; version?: number; verb: string | null; metadata: boolean } | null {
   let path: string;
   try {
     path = decodeURIComponent(rest);
@@ -64,7 +76,12 @@ function parseModelPath(rest: string): { name: string; version?: number; verb: s
 export function buildServer(runtime: ServingRuntime, options: ServerOptions): FastifyInstance {
   const bodyLimit = options.bodyLimit ?? runtime.config.bodyLimit;
   const tokenDigest = digest(options.token);
-  const app = Fastify({ logger: false, bodyLimit, genReqId: () => randomUUID(), return503OnClosing: true });
+  const app = Fastify({
+    logger: false,
+    bodyLimit,
+    genReqId: () => randomUUID(),
+    return503OnClosing: true,
+  });
   const variantOf = new WeakMap<FastifyRequest, string>();
 
   // Any content type is read as JSON: `curl -d '{...}'` sends form-urlencoded, as TF Serving users do.
@@ -72,13 +89,19 @@ export function buildServer(runtime: ServingRuntime, options: ServerOptions): Fa
   app.addContentTypeParser('*', { parseAs: 'string', bodyLimit }, (_request, body, done) => {
     const text = typeof body === 'string' ? body : body.toString('utf8');
     if (text.trim() === '') {
-      done(new HttpError(400, 'the request body is empty; send JSON such as {"instances": [...]}'), undefined);
+      done(
+        new HttpError(400, 'the request body is empty; send JSON such as {"instances": [...]}'),
+        undefined,
+      );
       return;
     }
     try {
       done(null, JSON.parse(text));
     } catch (error) {
-      done(new HttpError(400, `malformed JSON in the request body: ${(error as Error).message}`), undefined);
+      done(
+        new HttpError(400, `malformed JSON in the request body: ${(error as Error).message}`),
+        undefined,
+      );
     }
   });
 
@@ -89,50 +112,84 @@ export function buildServer(runtime: ServingRuntime, options: ServerOptions): Fa
     const match = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
     if (!match || !timingSafeEqual(digest(match[1]), tokenDigest)) {
       reply.header('www-authenticate', 'Bearer realm="labbook"');
-      throw new HttpError(401, match ? 'the bearer token is not this deployment\'s' : 'missing "Authorization: Bearer TOKEN" (the token is in the deployment\'s token file under .labbook/deployments/)');
+      throw new HttpError(
+        401,
+        match
+          ? "the bearer token is not this deployment's"
+          : 'missing "Authorization: Bearer TOKEN" (the token is in the deployment\'s token file under .labbook/deployments/)',
+      );
     }
   });
 
   app.addHook('onResponse', async (request, reply) => {
     const url = request.url;
-    const endpoint = url.startsWith('/v1/models/') && request.method === 'POST'
-      ? (/:predict(\?|$)/.test(url) ? 'predict' : /:feedback(\?|$)/.test(url) ? 'feedback' : 'other') : 'other';
-    runtime.metrics.request(endpoint, variantOf.get(request) ?? 'none', reply.statusCode, reply.elapsedTime / 1000);
+    const endpoint =
+      url.startsWith('/v1/models/') && request.method === 'POST'
+        ? /:predict(\?|$)/.test(url)
+          ? 'predict'
+          : /:feedback(\?|$)/.test(url)
+            ? 'feedback'
+            : 'other'
+        : 'other';
+    runtime.metrics.request(
+      endpoint,
+      variantOf.get(request) ?? 'none',
+      reply.statusCode,
+      reply.elapsedTime / 1000,
+    );
   });
 
-  app.setErrorHandler((error: Error & { statusCode?: number; code?: string; field?: string }, _request, reply) => {
-    let status = 500;
-    let message = error.message;
-    let extra: Record<string, unknown> = {};
-    if (error instanceof HttpError) {
-      status = error.statusCode;
-      extra = error.extra;
-    } else if (error instanceof ValidationError) {
-      status = 422;
-      extra = { field: error.field };
-    } else if (error instanceof ServeError) {
-      status = error.code === 'NOT_FOUND' ? 404 : error.code === 'CONFLICT' || error.code === 'GATES_FAILED' ? 409 : error.code === 'INVALID' ? 422 : 500;
-    } else if (error instanceof RegistryError) {
-      status = error.code === 'NOT_FOUND' ? 404 : error.code === 'INVALID' ? 422 : 409;
-      if (error.gates) extra = { gates: error.gates };
-    } else if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || error.statusCode === 413) {
-      status = 413;
-      message = `the request body is larger than the limit of ${bodyLimit} bytes; send fewer instances per request`;
-    } else if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
-      status = error.statusCode;
-    } else {
-      message = `internal error: ${error.message}`;
-    }
-    void reply.code(status).send({ error: message, ...extra });
-  });
+  app.setErrorHandler(
+    (error: Error & { statusCode?: number; code?: string; field?: string }, _request, reply) => {
+      let status = 500;
+      let message = error.message;
+      let extra: Record<string, unknown> = {};
+      if (error instanceof HttpError) {
+        status = error.statusCode;
+        extra = error.extra;
+      } else if (error instanceof ValidationError) {
+        status = 422;
+        extra = { field: error.field };
+      } else if (error instanceof ServeError) {
+        status =
+          error.code === 'NOT_FOUND'
+            ? 404
+            : error.code === 'CONFLICT' || error.code === 'GATES_FAILED'
+              ? 409
+              : error.code === 'INVALID'
+                ? 422
+                : 500;
+      } else if (error instanceof RegistryError) {
+        status = error.code === 'NOT_FOUND' ? 404 : error.code === 'INVALID' ? 422 : 409;
+        if (error.gates) extra = { gates: error.gates };
+      } else if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || error.statusCode === 413) {
+        status = 413;
+        message = `the request body is larger than the limit of ${bodyLimit} bytes; send fewer instances per request`;
+      } else if (
+        typeof error.statusCode === 'number' &&
+        error.statusCode >= 400 &&
+        error.statusCode < 500
+      ) {
+        status = error.statusCode;
+      } else {
+        message = `internal error: ${error.message}`;
+      }
+      void reply.code(status).send({ error: message, ...extra });
+    },
+  );
 
   app.setNotFoundHandler((request, reply) => {
-    void reply.code(404).send({ error: `no route ${request.method} ${request.url.split('?')[0]}; see POST /v1/models/${runtime.name}:predict` });
+    void reply.code(404).send({
+      error: `no route ${request.method} ${request.url.split('?')[0]}; see POST /v1/models/${runtime.name}:predict`,
+    });
   });
 
   const requireName = (name: string) => {
     if (name !== runtime.name && name !== runtime.modelName) {
-      throw new HttpError(404, `this server serves ${JSON.stringify(runtime.name)}, not ${JSON.stringify(name)}`);
+      throw new HttpError(
+        404,
+        `this server serves ${JSON.stringify(runtime.name)}, not ${JSON.stringify(name)}`,
+      );
     }
   };
 
@@ -141,27 +198,53 @@ export function buildServer(runtime: ServingRuntime, options: ServerOptions): Fa
   app.get('/metrics', async (_request, reply) => {
     void reply.type(METRICS_CONTENT_TYPE);
     const split = runtime.currentSplit;
-    return runtime.metrics.render({ versions: runtime.variants(), weight: split.candidate === null ? 0 : split.strategy === 'shadow' ? 0 : split.weight, strategy: split.strategy, logBuffered: runtime.log.buffered });
+    return runtime.metrics.render({
+      versions: runtime.variants(),
+      weight: split.candidate === null ? 0 : split.strategy === 'shadow' ? 0 : split.weight,
+      strategy: split.strategy,
+      logBuffered: runtime.log.buffered,
+    });
   });
 
   app.get('/v1/models/*', async (request) => {
     const parsed = parseModelPath((request.params as { '*': string })['*']);
-    if (!parsed || parsed.verb !== null) throw new HttpError(404, 'unknown model path; GET /v1/models/NAME or /v1/models/NAME/metadata');
+    if (!parsed || parsed.verb !== null)
+      throw new HttpError(
+        404,
+        'unknown model path; GET /v1/models/NAME or /v1/models/NAME/metadata',
+      );
     requireName(parsed.name);
-    const variants = runtime.variants().filter((v) => parsed.version === undefined || v.version === parsed.version);
-    if (variants.length === 0) throw new HttpError(404, `${runtime.name} does not serve version ${parsed.version}`);
+    const variants = runtime
+      .variants()
+      .filter((v) => parsed.version === undefined || v.version === parsed.version);
+    if (variants.length === 0)
+      throw new HttpError(404, `${runtime.name} does not serve version ${parsed.version}`);
     if (parsed.metadata) {
-      return { model_spec: { name: runtime.name, signature_name: '', version: String(variants[0].version) }, metadata: { signature: runtime.signature } };
+      return {
+        model_spec: {
+          name: runtime.name,
+          signature_name: '',
+          version: String(variants[0].version),
+        },
+        metadata: { signature: runtime.signature },
+      };
     }
     return {
-      model_version_status: variants.map((v) => ({ version: String(v.version), state: 'AVAILABLE', status: { error_code: 'OK', error_message: '' } })),
+      model_version_status: variants.map((v) => ({
+        version: String(v.version),
+        state: 'AVAILABLE',
+        status: { error_code: 'OK', error_message: '' },
+      })),
     };
   });
 
   app.post('/v1/models/*', async (request: FastifyRequest, reply: FastifyReply) => {
     const parsed = parseModelPath((request.params as { '*': string })['*']);
     if (!parsed || parsed.metadata || (parsed.verb !== 'predict' && parsed.verb !== 'feedback')) {
-      throw new HttpError(404, `unknown verb; POST /v1/models/${runtime.name}:predict or :feedback`);
+      throw new HttpError(
+        404,
+        `unknown verb; POST /v1/models/${runtime.name}:predict or :feedback`,
+      );
     }
     requireName(parsed.name);
     if (parsed.verb === 'feedback') {
@@ -170,10 +253,16 @@ export function buildServer(runtime: ServingRuntime, options: ServerOptions): Fa
       variantOf.set(request, result.variant);
       return { id, variant: result.variant, correct: result.correct, error: result.error };
     }
-    const validated = validateInstances(request.body, runtime.features, { maxInstances: runtime.config.maxInstances });
+    const validated = validateInstances(request.body, runtime.features, {
+      maxInstances: runtime.config.maxInstances,
+    });
     const headerKey = request.headers[KEY_HEADER];
     const key = typeof headerKey === 'string' && headerKey !== '' ? headerKey : validated.key;
-    const result = await runtime.predict(validated.rows, { key, requestId: request.id, version: parsed.version });
+    const result = await runtime.predict(validated.rows, {
+      key,
+      requestId: request.id,
+      version: parsed.version,
+    });
     variantOf.set(request, result.variant);
     void reply.header(VARIANT_HEADER, `${result.variant}/${result.version}`);
     const body: Record<string, unknown> = { predictions: result.outputs };
@@ -189,10 +278,19 @@ export function buildServer(runtime: ServingRuntime, options: ServerOptions): Fa
 
   app.post('/v1/deployment::control', async (request) => {
     const message = request.body as ControlMessage | undefined;
-    if (!message || typeof message !== 'object' || typeof (message as { type?: unknown }).type !== 'string') {
-      throw new HttpError(422, 'a control message is {"type": "shift" | "switch" | "promote" | "rollback" | "stop" | "status", ...}', { field: 'type' });
+    if (
+      !message ||
+      typeof message !== 'object' ||
+      typeof (message as { type?: unknown }).type !== 'string'
+    ) {
+      throw new HttpError(
+        422,
+        'a control message is {"type": "shift" | "switch" | "promote" | "rollback" | "stop" | "status", ...}',
+        { field: 'type' },
+      );
     }
-    if (message.type === 'shift' && typeof message.weight !== 'number') throw new HttpError(422, '"weight" must be a percentage from 0 to 100', { field: 'weight' });
+    if (message.type === 'shift' && typeof message.weight !== 'number')
+      throw new HttpError(422, '"weight" must be a percentage from 0 to 100', { field: 'weight' });
     return runtime.control(message);
   });
 

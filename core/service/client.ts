@@ -23,19 +23,29 @@ export interface ServiceClientEvents extends RpcClientBaseEvents {
 }
 
 export class ServiceClient extends RpcClientBase<ServiceClientEvents> {
-  private constructor(child: ChildProcess, connection: MessageConnection, died: Promise<never>, readonly info: protocol.ServiceInitializeResult) {
+  private constructor(
+    child: ChildProcess,
+    connection: MessageConnection,
+    died: Promise<never>,
+    readonly info: protocol.ServiceInitializeResult,
+  ) {
     super(child, connection, died, 'Labbook workspace service');
-    connection.onNotification(protocol.StoreChanged, ({ dataVersion }) => this.emit('storeChanged', dataVersion));
+    connection.onNotification(protocol.StoreChanged, ({ dataVersion }) =>
+      this.emit('storeChanged', dataVersion),
+    );
   }
 
   static async start(options: ServiceStartOptions): Promise<ServiceClient> {
-    const { child, connection, died, handshake } = await spawnRpcChild({
-      role: 'workspace service',
-      nodePath: options.nodePath,
-      main: options.serviceMain ?? path.join(__dirname, 'main.js'),
-      cwd: options.cwd,
-      env: options.env,
-    }, (c) => c.sendRequest(protocol.ServiceInitialize, { storePath: options.storePath }));
+    const { child, connection, died, handshake } = await spawnRpcChild(
+      {
+        role: 'workspace service',
+        nodePath: options.nodePath,
+        main: options.serviceMain ?? path.join(__dirname, 'main.js'),
+        cwd: options.cwd,
+        env: options.env,
+      },
+      (c) => c.sendRequest(protocol.ServiceInitialize, { storePath: options.storePath }),
+    );
     return new ServiceClient(child, connection, died, handshake);
   }
 
@@ -80,7 +90,9 @@ export class ServiceClient extends RpcClientBase<ServiceClientEvents> {
   }
 
   setKeyMetric(experimentId: number, key: string | null, higherIsBetter: boolean): Promise<void> {
-    return this.request(() => this.connection.sendRequest(protocol.SetKeyMetric, { experimentId, key, higherIsBetter }));
+    return this.request(() =>
+      this.connection.sendRequest(protocol.SetKeyMetric, { experimentId, key, higherIsBetter }),
+    );
   }
 
   runSource(runId: string): Promise<{ ipynb: string; notebook: string | null } | null> {
@@ -95,27 +107,51 @@ export class ServiceClient extends RpcClientBase<ServiceClientEvents> {
     return this.request(() => this.connection.sendRequest(protocol.GetModel, { name }));
   }
 
-  previewPromotion(name: string, version: number, to: protocol.Stage): Promise<protocol.PromotionPreview> {
-    return this.request(() => this.connection.sendRequest(protocol.PreviewPromotion, { name, version, to }));
+  previewPromotion(
+    name: string,
+    version: number,
+    to: protocol.Stage,
+  ): Promise<protocol.PromotionPreview> {
+    return this.request(() =>
+      this.connection.sendRequest(protocol.PreviewPromotion, { name, version, to }),
+    );
   }
 
-  promote(params: protocol.PromoteParams): Promise<{ transition: protocol.ModelTransition; archived: number | null }> {
+  promote(
+    params: protocol.PromoteParams,
+  ): Promise<{ transition: protocol.ModelTransition; archived: number | null }> {
     return this.request(() => this.connection.sendRequest(protocol.PromoteModelVersion, params));
   }
 
   setModelAlias(name: string, version: number, alias: string, reason?: string): Promise<void> {
-    return this.request(() => this.connection.sendRequest(protocol.SetModelAlias, { name, version, alias, reason }));
+    return this.request(() =>
+      this.connection.sendRequest(protocol.SetModelAlias, { name, version, alias, reason }),
+    );
   }
 
   removeModelAlias(name: string, alias: string, reason?: string): Promise<void> {
-    return this.request(() => this.connection.sendRequest(protocol.RemoveModelAlias, { name, alias, reason }));
+    return this.request(() =>
+      this.connection.sendRequest(protocol.RemoveModelAlias, { name, alias, reason }),
+    );
   }
 
-  modelCard(name: string, version: number, sliceColumn?: string): Promise<{ card: protocol.ModelCard; markdown: string }> {
-    return this.request(() => this.connection.sendRequest(protocol.GetModelCard, { name, version, sliceColumn }));
+  modelCard(
+    name: string,
+    version: number,
+    sliceColumn?: string,
+  ): Promise<{ card: protocol.ModelCard; markdown: string }> {
+    return this.request(() =>
+      this.connection.sendRequest(protocol.GetModelCard, { name, version, sliceColumn }),
+    );
   }
 
-  updateModelCard(params: { name: string; version: number; intendedUse?: string | null; limitations?: string | null; description?: string | null }): Promise<void> {
+  updateModelCard(params: {
+    name: string;
+    version: number;
+    intendedUse?: string | null;
+    limitations?: string | null;
+    description?: string | null;
+  }): Promise<void> {
     return this.request(() => this.connection.sendRequest(protocol.UpdateModelCard, params));
   }
 
@@ -123,15 +159,27 @@ export class ServiceClient extends RpcClientBase<ServiceClientEvents> {
     return this.request(() => this.connection.sendRequest(protocol.SaveGates, { name, gates }));
   }
 
-  registerModelFromRun(params: { runId: string; artifactPath: string; name: string; description?: string }): Promise<protocol.ModelVersion> {
+  registerModelFromRun(params: {
+    runId: string;
+    artifactPath: string;
+    name: string;
+    description?: string;
+  }): Promise<protocol.ModelVersion> {
     return this.request(() => this.connection.sendRequest(protocol.RegisterModelFromRun, params));
   }
 
   /** Profiles a data file (absolute, or relative to the workspace folder); `label`: the label column, for conflicting labels; `suite`: validate against this saved suite too. */
-  profileData(filePath: string, options: { label?: string; suite?: string } = {}): Promise<protocol.DatasetProfile> {
-    return this.request(() => this.connection.sendRequest(protocol.ProfileData, {
-      path: filePath, ...(options.label !== undefined ? { label: options.label } : {}), ...(options.suite !== undefined ? { suite: options.suite } : {}),
-    }));
+  profileData(
+    filePath: string,
+    options: { label?: string; suite?: string } = {},
+  ): Promise<protocol.DatasetProfile> {
+    return this.request(() =>
+      this.connection.sendRequest(protocol.ProfileData, {
+        path: filePath,
+        ...(options.label !== undefined ? { label: options.label } : {}),
+        ...(options.suite !== undefined ? { suite: options.suite } : {}),
+      }),
+    );
   }
 
   listSuites(): Promise<string[]> {
@@ -139,8 +187,13 @@ export class ServiceClient extends RpcClientBase<ServiceClientEvents> {
   }
 
   /** Infers a suite from a data file and saves it under `name`. */
-  inferSuite(filePath: string, name: string): Promise<{ name: string; file: string; rules: number }> {
-    return this.request(() => this.connection.sendRequest(protocol.InferSuite, { path: filePath, name }));
+  inferSuite(
+    filePath: string,
+    name: string,
+  ): Promise<{ name: string; file: string; rules: number }> {
+    return this.request(() =>
+      this.connection.sendRequest(protocol.InferSuite, { path: filePath, name }),
+    );
   }
 
   listDatasets(): Promise<protocol.DatasetVersionItem[]> {
@@ -149,16 +202,30 @@ export class ServiceClient extends RpcClientBase<ServiceClientEvents> {
 
   /** The file holding a logged version's rows (its Parquet snapshot); null when none was kept. */
   datasetSnapshot(name: string, version: number): Promise<{ path: string; rows: number } | null> {
-    return this.request(() => this.connection.sendRequest(protocol.GetDatasetSnapshot, { name, version }));
+    return this.request(() =>
+      this.connection.sendRequest(protocol.GetDatasetSnapshot, { name, version }),
+    );
   }
 
   datasetProfile(name: string, version: number): Promise<protocol.DatasetProfile | null> {
-    return this.request(() => this.connection.sendRequest(protocol.GetDatasetProfile, { name, version }));
+    return this.request(() =>
+      this.connection.sendRequest(protocol.GetDatasetProfile, { name, version }),
+    );
   }
 
   /** Drift of `current` against `reference` (data file paths), computed in the service (DuckDB). */
-  compareDataForDrift(reference: string, current: string, options?: protocol.CompareDataForDriftParams['options']): Promise<protocol.DriftReport> {
-    return this.request(() => this.connection.sendRequest(protocol.CompareDataForDrift, { reference, current, ...(options ? { options } : {}) }));
+  compareDataForDrift(
+    reference: string,
+    current: string,
+    options?: protocol.CompareDataForDriftParams['options'],
+  ): Promise<protocol.DriftReport> {
+    return this.request(() =>
+      this.connection.sendRequest(protocol.CompareDataForDrift, {
+        reference,
+        current,
+        ...(options ? { options } : {}),
+      }),
+    );
   }
 
   /** Running deployments (and stopped ones with `all`), newest first. */
@@ -172,8 +239,13 @@ export class ServiceClient extends RpcClientBase<ServiceClientEvents> {
   }
 
   /** Shift, switch, promote, rollback, stop or status; a promotion refused by its gates rejects with the gate results as the error's data. */
-  controlDeployment(name: string, message: protocol.ControlMessage): Promise<protocol.DeploymentStatusReport> {
-    return this.request(() => this.connection.sendRequest(protocol.ControlDeployment, { name, message }));
+  controlDeployment(
+    name: string,
+    message: protocol.ControlMessage,
+  ): Promise<protocol.DeploymentStatusReport> {
+    return this.request(() =>
+      this.connection.sendRequest(protocol.ControlDeployment, { name, message }),
+    );
   }
 
   deploymentToken(name: string): Promise<string> {
@@ -185,8 +257,17 @@ export class ServiceClient extends RpcClientBase<ServiceClientEvents> {
     return this.request(() => this.connection.sendRequest(protocol.GetDeploymentEvents, { name }));
   }
 
-  monitoring(name: string, options: { windowMs?: number; driftWindow?: number; thresholds?: Partial<protocol.MonitorThresholds> } = {}): Promise<protocol.MonitoringSnapshot> {
-    return this.request(() => this.connection.sendRequest(protocol.GetMonitoring, { name, ...options }));
+  monitoring(
+    name: string,
+    options: {
+      windowMs?: number;
+      driftWindow?: number;
+      thresholds?: Partial<protocol.MonitorThresholds>;
+    } = {},
+  ): Promise<protocol.MonitoringSnapshot> {
+    return this.request(() =>
+      this.connection.sendRequest(protocol.GetMonitoring, { name, ...options }),
+    );
   }
 
   shutdown(graceMs = 2000): Promise<void> {

@@ -25,9 +25,16 @@ export interface HandlerContext {
  * The store for a request that needs one. `nothingYet` says what cannot exist before a
  * notebook has created the store, e.g. `no model has been registered`.
  */
-export function requiredStore(ctx: Pick<HandlerContext, 'currentStore' | 'storePath'>, nothingYet: string): Store {
+export function requiredStore(
+  ctx: Pick<HandlerContext, 'currentStore' | 'storePath'>,
+  nothingYet: string,
+): Store {
   const store = ctx.currentStore();
-  if (!store) throw new ResponseError(ErrorCodes.InvalidRequest, `There is no store yet at ${ctx.storePath()}: ${nothingYet}.`);
+  if (!store)
+    throw new ResponseError(
+      ErrorCodes.InvalidRequest,
+      `There is no store yet at ${ctx.storePath()}: ${nothingYet}.`,
+    );
   return store;
 }
 
@@ -39,10 +46,19 @@ export function requiredStore(ctx: Pick<HandlerContext, 'currentStore' | 'storeP
 export function toResponseError(error: unknown): ResponseError<unknown> {
   if (error instanceof ResponseError) return error;
   if (error instanceof ServeError || error instanceof RegistryError) {
-    if (error.code === 'GATES_FAILED') return new ResponseError(ErrorCodes.InvalidRequest, error.message, (error as { gates?: unknown[] }).gates ?? []);
-    return new ResponseError(error.code === 'INVALID' ? ErrorCodes.InvalidParams : ErrorCodes.InvalidRequest, error.message);
+    if (error.code === 'GATES_FAILED')
+      return new ResponseError(
+        ErrorCodes.InvalidRequest,
+        error.message,
+        (error as { gates?: unknown[] }).gates ?? [],
+      );
+    return new ResponseError(
+      error.code === 'INVALID' ? ErrorCodes.InvalidParams : ErrorCodes.InvalidRequest,
+      error.message,
+    );
   }
-  if (error instanceof StoreError) return new ResponseError(ErrorCodes.InvalidRequest, error.message);
+  if (error instanceof StoreError)
+    return new ResponseError(ErrorCodes.InvalidRequest, error.message);
   return new ResponseError(ErrorCodes.InternalError, (error as Error)?.message ?? String(error));
 }
 
@@ -67,7 +83,10 @@ export function onFirstUse<T>(load: () => T, unavailable: string): () => T {
     try {
       loaded = load();
     } catch (error) {
-      throw new ResponseError(ErrorCodes.InternalError, `${unavailable}: ${(error as Error).message}`);
+      throw new ResponseError(
+        ErrorCodes.InternalError,
+        `${unavailable}: ${(error as Error).message}`,
+      );
     }
     return loaded;
   };

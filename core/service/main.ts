@@ -6,13 +6,26 @@
  */
 import { existsSync } from 'node:fs';
 import * as net from 'node:net';
-import { createMessageConnection, ErrorCodes, ResponseError, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
+import {
+  createMessageConnection,
+  ErrorCodes,
+  ResponseError,
+  StreamMessageReader,
+  StreamMessageWriter,
+} from 'vscode-jsonrpc/node';
 import { openStore, type Store } from '../store';
 import * as protocol from './protocol';
 import { comparisonData } from '../compare/compare';
 import {
-  checkRunIdsParams, checkRunUpdate, checkSetKeyMetricParams, deletedRunItems, experimentItems, runDetails, runItems,
-  runSource, updateRun,
+  checkRunIdsParams,
+  checkRunUpdate,
+  checkSetKeyMetricParams,
+  deletedRunItems,
+  experimentItems,
+  runDetails,
+  runItems,
+  runSource,
+  updateRun,
 } from './queries';
 import { checkRunsTableQuery, queryRunsTable } from './table';
 import type { HandlerContext } from './context';
@@ -26,7 +39,10 @@ const POLL_MS = 400;
 const KILLED_CHECK_MS = 5000;
 
 const channel = new net.Socket({ fd: protocol.SERVICE_CHANNEL_FD, readable: true, writable: true });
-const connection = createMessageConnection(new StreamMessageReader(channel), new StreamMessageWriter(channel));
+const connection = createMessageConnection(
+  new StreamMessageReader(channel),
+  new StreamMessageWriter(channel),
+);
 
 let storePath: string | undefined;
 let store: Store | undefined;
@@ -110,7 +126,10 @@ function withWritableStore<T>(fn: (s: Store) => T): T {
   const missing = Symbol('no store');
   const result = withStore<T | typeof missing>(missing, fn);
   if (result === missing) {
-    throw new ResponseError(ErrorCodes.InvalidRequest, `There is no store yet at ${storePath}: no run has been recorded.`);
+    throw new ResponseError(
+      ErrorCodes.InvalidRequest,
+      `There is no store yet at ${storePath}: no run has been recorded.`,
+    );
   }
   return result;
 }
@@ -118,8 +137,15 @@ function withWritableStore<T>(fn: (s: Store) => T): T {
 connection.onRequest(protocol.QueryRunsTable, (params) => {
   refuse(checkRunsTableQuery(params));
   return withStore<protocol.RunsTablePage>(
-    { total: 0, offset: params.offset, rows: [], columns: { params: [], metrics: [], tags: [] }, best: {} },
-    (s) => queryRunsTable(s, params));
+    {
+      total: 0,
+      offset: params.offset,
+      rows: [],
+      columns: { params: [], metrics: [], tags: [] },
+      best: {},
+    },
+    (s) => queryRunsTable(s, params),
+  );
 });
 
 connection.onRequest(protocol.GetRunComparison, (params) => {
@@ -154,7 +180,8 @@ connection.onRequest(protocol.ListDeletedRuns, () => withStore([], deletedRunIte
 connection.onRequest(protocol.SetKeyMetric, (params) => {
   refuse(checkSetKeyMetricParams(params));
   withWritableStore((s) => {
-    if (!s.getExperiment(params.experimentId)) throw new Error(`No experiment with id ${params.experimentId}`);
+    if (!s.getExperiment(params.experimentId))
+      throw new Error(`No experiment with id ${params.experimentId}`);
     s.setKeyMetric(params.experimentId, params.key, params.higherIsBetter);
   });
   notifyChanges(true);

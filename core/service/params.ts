@@ -45,9 +45,14 @@ export interface TextRule {
 }
 
 /** A non-empty (not only white space) string. */
-export function text(p: Params, field: string, { max = 10_000, prefix = '' }: TextRule = {}): string {
+export function text(
+  p: Params,
+  field: string,
+  { max = 10_000, prefix = '' }: TextRule = {},
+): string {
   const v = p[field];
-  if (typeof v !== 'string' || v.trim() === '') throw invalidParams(`${prefix}${field} must be a non-empty string`);
+  if (typeof v !== 'string' || v.trim() === '')
+    throw invalidParams(`${prefix}${field} must be a non-empty string`);
   if (v.length > max) throw invalidParams(`${prefix}${field} must be at most ${max} characters`);
   return v;
 }
@@ -56,25 +61,47 @@ export function text(p: Params, field: string, { max = 10_000, prefix = '' }: Te
  * An optional string. `null` is refused unless `null` says otherwise: `keep` returns it (a
  * field the caller clears with null), `absent` reads it as a missing field.
  */
-export function optionalText(p: Params, field: string, rule: TextRule & { null: 'keep' }): string | null | undefined;
-export function optionalText(p: Params, field: string, rule?: TextRule & { null?: 'refuse' | 'absent' }): string | undefined;
 export function optionalText(
-  p: Params, field: string, { max = 100_000, prefix = '', null: nullIs = 'refuse' }: TextRule & { null?: 'refuse' | 'keep' | 'absent' } = {},
+  p: Params,
+  field: string,
+  rule: TextRule & { null: 'keep' },
+): string | null | undefined;
+export function optionalText(
+  p: Params,
+  field: string,
+  rule?: TextRule & { null?: 'refuse' | 'absent' },
+): string | undefined;
+export function optionalText(
+  p: Params,
+  field: string,
+  {
+    max = 100_000,
+    prefix = '',
+    null: nullIs = 'refuse',
+  }: TextRule & { null?: 'refuse' | 'keep' | 'absent' } = {},
 ): string | null | undefined {
   const v = p[field];
   if (v === undefined) return undefined;
   if (v === null && nullIs === 'keep') return null;
   if (v === null && nullIs === 'absent') return undefined;
-  if (typeof v !== 'string') throw invalidParams(`${prefix}${field} must be a string${nullIs === 'keep' ? ' or null' : ''}`);
+  if (typeof v !== 'string')
+    throw invalidParams(`${prefix}${field} must be a string${nullIs === 'keep' ? ' or null' : ''}`);
   if (v.length > max) throw invalidParams(`${prefix}${field} must be at most ${max} characters`);
   return v;
 }
 
 /** `what` completes "must be …", e.g. `a share from 0 to 1`. */
-export function optionalNumber(p: Params, field: string, check: (v: number) => boolean, what: string, prefix = ''): number | undefined {
+export function optionalNumber(
+  p: Params,
+  field: string,
+  check: (v: number) => boolean,
+  what: string,
+  prefix = '',
+): number | undefined {
   const v = p[field];
   if (v === undefined) return undefined;
-  if (typeof v !== 'number' || !check(v)) throw invalidParams(`${prefix}${field} must be ${what}, got ${JSON.stringify(v)}`);
+  if (typeof v !== 'number' || !check(v))
+    throw invalidParams(`${prefix}${field} must be ${what}, got ${JSON.stringify(v)}`);
   return v;
 }
 
@@ -87,9 +114,12 @@ export function optionalBoolean(p: Params, field: string, prefix = ''): boolean 
 
 /** A data file named in params, resolved against `cwd`: it must exist and be a file. */
 export function dataFile(value: unknown, field: string, cwd: string): string {
-  if (typeof value !== 'string' || value.trim() === '') throw invalidParams(`${field} must be a non-empty string`);
+  if (typeof value !== 'string' || value.trim() === '')
+    throw invalidParams(`${field} must be a non-empty string`);
   if (value.length > MAX_FILE_PATH_LENGTH || value.includes('\0')) {
-    throw invalidParams(`${field} must be a file path of at most ${MAX_FILE_PATH_LENGTH} characters`);
+    throw invalidParams(
+      `${field} must be a file path of at most ${MAX_FILE_PATH_LENGTH} characters`,
+    );
   }
   const file = path.resolve(cwd, value);
   let stat;
@@ -105,7 +135,8 @@ export function dataFile(value: unknown, field: string, cwd: string): string {
 // ---- string-style checks of the runs requests ----
 
 export function checkRunId(value: unknown, what = 'runId'): string | undefined {
-  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_RUN_ID_LENGTH) return `${what} must be a non-empty string`;
+  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_RUN_ID_LENGTH)
+    return `${what} must be a non-empty string`;
   return undefined;
 }
 

@@ -156,25 +156,63 @@ export interface RunUpdate {
   pinned?: boolean;
 }
 
-export const ServiceInitialize = new RequestType<ServiceInitializeParams, ServiceInitializeResult, void>('service/initialize');
+export const ServiceInitialize = new RequestType<
+  ServiceInitializeParams,
+  ServiceInitializeResult,
+  void
+>('service/initialize');
 export const ListExperiments = new RequestType0<ExperimentItem[], void>('service/experiments');
 export const ListRuns = new RequestType<{ experimentId: number }, RunItem[], void>('service/runs');
-export const GetRunDetails = new RequestType<{ runId: string }, RunDetails | null, void>('service/runDetails');
+export const GetRunDetails = new RequestType<{ runId: string }, RunDetails | null, void>(
+  'service/runDetails',
+);
 export const DeleteRun = new RequestType<{ runId: string }, void, void>('service/deleteRun');
-export const QueryRunsTable = new RequestType<RunsTableQuery, RunsTablePage, void>('service/runsTable');
-export const GetRunComparison = new RequestType<{ runIds: string[] }, RunComparisonData, void>('service/compare');
+export const QueryRunsTable = new RequestType<RunsTableQuery, RunsTablePage, void>(
+  'service/runsTable',
+);
+export const GetRunComparison = new RequestType<{ runIds: string[] }, RunComparisonData, void>(
+  'service/compare',
+);
 export const UpdateRun = new RequestType<RunUpdate, void, void>('service/updateRun');
 export const RestoreRun = new RequestType<{ runId: string }, void, void>('service/restoreRun');
 /** Permanently removes soft-deleted runs (only those) and artifact files no run refers to any more. */
-export const PurgeRuns = new RequestType<{ runIds: string[] }, { purged: number; artifactBytesFreed: number }, void>('service/purgeRuns');
+export const PurgeRuns = new RequestType<
+  { runIds: string[] },
+  { purged: number; artifactBytesFreed: number },
+  void
+>('service/purgeRuns');
 export const ListDeletedRuns = new RequestType0<RunItem[], void>('service/deletedRuns');
-export const SetKeyMetric = new RequestType<{ experimentId: number; key: string | null; higherIsBetter: boolean }, void, void>('service/setKeyMetric');
+export const SetKeyMetric = new RequestType<
+  { experimentId: number; key: string | null; higherIsBetter: boolean },
+  void,
+  void
+>('service/setKeyMetric');
 /** The captured notebook snapshot of a run as .ipynb JSON text, or null when none was captured. */
-export const GetRunSource = new RequestType<{ runId: string }, { ipynb: string; notebook: string | null } | null, void>('service/runSource');
+export const GetRunSource = new RequestType<
+  { runId: string },
+  { ipynb: string; notebook: string | null } | null,
+  void
+>('service/runSource');
 // ---- Model registry (core/registry) ----
 
-export type { RegisteredModel, ModelVersion, ModelTransition, GateResult, GatesConfig, ModelCard, Stage } from '../registry/types';
-import type { RegisteredModel, ModelVersion, ModelTransition, GateResult, GatesConfig, ModelCard, Stage } from '../registry/types';
+export type {
+  RegisteredModel,
+  ModelVersion,
+  ModelTransition,
+  GateResult,
+  GatesConfig,
+  ModelCard,
+  Stage,
+} from '../registry/types';
+import type {
+  RegisteredModel,
+  ModelVersion,
+  ModelTransition,
+  GateResult,
+  GatesConfig,
+  ModelCard,
+  Stage,
+} from '../registry/types';
 
 export interface ModelVersionItem extends ModelVersion {
   runName: string;
@@ -214,21 +252,67 @@ export interface PromoteParams {
 }
 
 export const ListModels = new RequestType0<RegisteredModel[], void>('registry/models');
-export const GetModel = new RequestType<{ name: string }, ModelDetails | null, void>('registry/model');
-export const PreviewPromotion = new RequestType<{ name: string; version: number; to: Stage }, PromotionPreview, void>('registry/previewPromotion');
+export const GetModel = new RequestType<{ name: string }, ModelDetails | null, void>(
+  'registry/model',
+);
+export const PreviewPromotion = new RequestType<
+  { name: string; version: number; to: Stage },
+  PromotionPreview,
+  void
+>('registry/previewPromotion');
 /** Refused with the failing gates (error data: GateResult[]) unless forced with a reason. */
-export const PromoteModelVersion = new RequestType<PromoteParams, { transition: ModelTransition; archived: number | null }, void>('registry/promote');
-export const SetModelAlias = new RequestType<{ name: string; version: number; alias: string; reason?: string }, void, void>('registry/setAlias');
-export const RemoveModelAlias = new RequestType<{ name: string; alias: string; reason?: string }, void, void>('registry/removeAlias');
-export const GetModelCard = new RequestType<{ name: string; version: number; sliceColumn?: string }, { card: ModelCard; markdown: string }, void>('registry/modelCard');
-export const UpdateModelCard = new RequestType<{ name: string; version: number; intendedUse?: string | null; limitations?: string | null; description?: string | null }, void, void>('registry/updateModelCard');
-export const SaveGates = new RequestType<{ name: string; gates: GatesConfig }, void, void>('registry/saveGates');
+export const PromoteModelVersion = new RequestType<
+  PromoteParams,
+  { transition: ModelTransition; archived: number | null },
+  void
+>('registry/promote');
+export const SetModelAlias = new RequestType<
+  { name: string; version: number; alias: string; reason?: string },
+  void,
+  void
+>('registry/setAlias');
+export const RemoveModelAlias = new RequestType<
+  { name: string; alias: string; reason?: string },
+  void,
+  void
+>('registry/removeAlias');
+export const GetModelCard = new RequestType<
+  { name: string; version: number; sliceColumn?: string },
+  { card: ModelCard; markdown: string },
+  void
+>('registry/modelCard');
+export const UpdateModelCard = new RequestType<
+  {
+    name: string;
+    version: number;
+    intendedUse?: string | null;
+    limitations?: string | null;
+    description?: string | null;
+  },
+  void,
+  void
+>('registry/updateModelCard');
+export const SaveGates = new RequestType<{ name: string; gates: GatesConfig }, void, void>(
+  'registry/saveGates',
+);
 /** Registers a model a run saved as an artifact folder (`model.json` + weights) as a new version. */
-export const RegisterModelFromRun = new RequestType<{ runId: string; artifactPath: string; name: string; description?: string }, ModelVersion, void>('registry/registerFromRun');
+export const RegisterModelFromRun = new RequestType<
+  { runId: string; artifactPath: string; name: string; description?: string },
+  ModelVersion,
+  void
+>('registry/registerFromRun');
 
 // ---- Data quality (core/quality) ----
 
-export type { DatasetProfile, ColumnProfile, QualityIssue, QualityDimension, QualityScores, Severity, ColumnType } from '../quality/types';
+export type {
+  DatasetProfile,
+  ColumnProfile,
+  QualityIssue,
+  QualityDimension,
+  QualityScores,
+  Severity,
+  ColumnType,
+} from '../quality/types';
 import type { DatasetProfile } from '../quality/types';
 
 export interface ProfileDataParams {
@@ -241,13 +325,19 @@ export interface ProfileDataParams {
 }
 
 /** Profiles a CSV, TSV, JSON/NDJSON, Parquet or Arrow file; a malformed file fails with a message naming it (and the line). */
-export const ProfileData = new RequestType<ProfileDataParams, DatasetProfile, void>('quality/profile');
+export const ProfileData = new RequestType<ProfileDataParams, DatasetProfile, void>(
+  'quality/profile',
+);
 
 /** Names of the saved validation suites, sorted. */
 export const ListSuites = new RequestType0<string[], void>('quality/suites');
 
 /** Infers a suite from a data file and saves it as `.labbook/suites/NAME.json` (replacing one of that name). */
-export const InferSuite = new RequestType<{ path: string; name: string }, { name: string; file: string; rules: number }, void>('quality/inferSuite');
+export const InferSuite = new RequestType<
+  { path: string; name: string },
+  { name: string; file: string; rules: number },
+  void
+>('quality/inferSuite');
 
 /** A logged data set version (run.logDataset) and the runs that used it. */
 export interface DatasetVersionItem {
@@ -260,7 +350,14 @@ export interface DatasetVersionItem {
   score: number | null;
   source: string | null;
   createdAt: number;
-  runs: { runId: string; runName: string; experiment: string; role: string; passed: boolean | null; deleted: boolean }[];
+  runs: {
+    runId: string;
+    runName: string;
+    experiment: string;
+    role: string;
+    passed: boolean | null;
+    deleted: boolean;
+  }[];
 }
 
 /** Every logged data set version, by name then version. */
@@ -271,14 +368,30 @@ export const ListDatasets = new RequestType0<DatasetVersionItem[], void>('qualit
  * comparing two versions for drift; null when the version is unknown or was logged with
  * `snapshot: false`.
  */
-export const GetDatasetSnapshot = new RequestType<{ name: string; version: number }, { path: string; rows: number } | null, void>('quality/datasetSnapshot');
+export const GetDatasetSnapshot = new RequestType<
+  { name: string; version: number },
+  { path: string; rows: number } | null,
+  void
+>('quality/datasetSnapshot');
 
 /** The profile stored with a data set version; null when the version is unknown or has none. */
-export const GetDatasetProfile = new RequestType<{ name: string; version: number }, DatasetProfile | null, void>('quality/datasetProfile');
+export const GetDatasetProfile = new RequestType<
+  { name: string; version: number },
+  DatasetProfile | null,
+  void
+>('quality/datasetProfile');
 
 // ---- Drift (core/drift) ----
 
-export type { DriftReport, ColumnDrift, DriftBin, DriftOptions, DatasetDrift, TargetDrift, PredictionQuality } from '../common/drift-types';
+export type {
+  DriftReport,
+  ColumnDrift,
+  DriftBin,
+  DriftOptions,
+  DatasetDrift,
+  TargetDrift,
+  PredictionQuality,
+} from '../common/drift-types';
 import type { DriftOptions, DriftReport } from '../common/drift-types';
 
 export interface CompareDataForDriftParams {
@@ -290,15 +403,35 @@ export interface CompareDataForDriftParams {
 }
 
 /** Compares two data files column by column; bad options or unusable data fail with a message naming the problem. */
-export const CompareDataForDrift = new RequestType<CompareDataForDriftParams, DriftReport, void>('drift/compare');
+export const CompareDataForDrift = new RequestType<CompareDataForDriftParams, DriftReport, void>(
+  'drift/compare',
+);
 
 // ---- Deployments (core/serve) ----
 
 export type {
-  Deployment, DeploymentEvent, DeploymentStatusReport, MonitoringSnapshot, MonitorThresholds, MonitorAlert, Strategy, TrafficSplit,
-  TrafficPoint, VariantQuality, ControlMessage,
+  Deployment,
+  DeploymentEvent,
+  DeploymentStatusReport,
+  MonitoringSnapshot,
+  MonitorThresholds,
+  MonitorAlert,
+  Strategy,
+  TrafficSplit,
+  TrafficPoint,
+  VariantQuality,
+  ControlMessage,
 } from '../common/serve-types';
-import type { ControlMessage, Deployment, DeploymentEvent, DeploymentStatusReport, MonitoringSnapshot, MonitorThresholds, Strategy, TrafficSplit } from '../common/serve-types';
+import type {
+  ControlMessage,
+  Deployment,
+  DeploymentEvent,
+  DeploymentStatusReport,
+  MonitoringSnapshot,
+  MonitorThresholds,
+  Strategy,
+  TrafficSplit,
+} from '../common/serve-types';
 
 /** A deployment as the Deployments view shows it. */
 export interface DeploymentItem {
@@ -324,17 +457,36 @@ export interface StartDeploymentParams {
 }
 
 /** Running deployments (and stopped ones with `all`), newest first. */
-export const ListDeployments = new RequestType<{ all?: boolean }, DeploymentItem[], void>('serve/deployments');
+export const ListDeployments = new RequestType<{ all?: boolean }, DeploymentItem[], void>(
+  'serve/deployments',
+);
 /** Starts a server process of its own (it outlives the window); resolves once it listens. */
-export const StartDeployment = new RequestType<StartDeploymentParams, DeploymentItem, void>('serve/start');
+export const StartDeployment = new RequestType<StartDeploymentParams, DeploymentItem, void>(
+  'serve/start',
+);
 /** Shift, switch, promote (through the gates), rollback, stop. */
-export const ControlDeployment = new RequestType<{ name: string; message: ControlMessage }, DeploymentStatusReport, void>('serve/control');
+export const ControlDeployment = new RequestType<
+  { name: string; message: ControlMessage },
+  DeploymentStatusReport,
+  void
+>('serve/control');
 /** The bearer token of a deployment (the extension keeps it in secret storage). */
 export const GetDeploymentToken = new RequestType<{ name: string }, string, void>('serve/token');
 /** Stage changes and traffic changes of a deployment, oldest first. */
-export const GetDeploymentEvents = new RequestType<{ name: string }, DeploymentEvent[], void>('serve/events');
+export const GetDeploymentEvents = new RequestType<{ name: string }, DeploymentEvent[], void>(
+  'serve/events',
+);
 /** Live monitoring of one deployment. */
-export const GetMonitoring = new RequestType<{ name: string; windowMs?: number; driftWindow?: number; thresholds?: Partial<MonitorThresholds> }, MonitoringSnapshot, void>('serve/monitoring');
+export const GetMonitoring = new RequestType<
+  {
+    name: string;
+    windowMs?: number;
+    driftWindow?: number;
+    thresholds?: Partial<MonitorThresholds>;
+  },
+  MonitoringSnapshot,
+  void
+>('serve/monitoring');
 
 export const ServiceShutdown = new RequestType0<void, void>('service/shutdown');
 /** Something was written to the store (by a kernel, the CLI, or the service itself). */

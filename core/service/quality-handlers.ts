@@ -10,7 +10,12 @@ import { inferSuite, validate, type Suite, type ValidationResult } from '../qual
 import { listSuites, loadSuite, saveSuite } from '../quality/suite-io';
 import { profileFile } from '../quality/profile';
 import { applyValidation } from '../quality/dimensions';
-import { getDataset, listDatasets, runsUsingDataset, snapshotArtifactName } from '../quality/datasets';
+import {
+  getDataset,
+  listDatasets,
+  runsUsingDataset,
+  snapshotArtifactName,
+} from '../quality/datasets';
 import type { Store } from '../store';
 import { onFirstUse, type HandlerContext } from './context';
 import { dataFile, invalidParams as bad, object } from './params';
@@ -29,7 +34,10 @@ export interface SuiteModule {
 }
 
 /** Data set versions live in the store; suites in the `suites` folder beside the store file. */
-export interface QualityHandlerContext extends Pick<HandlerContext, 'connection' | 'currentStore' | 'storePath' | 'cwd'> {
+export interface QualityHandlerContext extends Pick<
+  HandlerContext,
+  'connection' | 'currentStore' | 'storePath' | 'cwd'
+> {
   /** Tests inject a fake profiler here; default: core/quality/profile (DuckDB loads with the first profile). */
   loadProfiler?: () => ProfileModule;
   /** Tests inject fake suites here; default: core/quality/suite. */
@@ -37,16 +45,28 @@ export interface QualityHandlerContext extends Pick<HandlerContext, 'connection'
 }
 
 /** Checks the params and resolves the file; messages name the field or the file. */
-export function checkProfileParams(params: unknown, cwd: string): { file: string; label?: string; suite?: string } {
+export function checkProfileParams(
+  params: unknown,
+  cwd: string,
+): { file: string; label?: string; suite?: string } {
   const p = object(params);
-  if (p.label !== undefined && (typeof p.label !== 'string' || p.label === '' || p.label.length > 1000)) throw bad('label must be a column name of 1 to 1000 characters');
-  if (p.suite !== undefined && (typeof p.suite !== 'string' || p.suite === '' || p.suite.length > 200)) throw bad('suite must be a suite name of 1 to 200 characters');
+  if (
+    p.label !== undefined &&
+    (typeof p.label !== 'string' || p.label === '' || p.label.length > 1000)
+  )
+    throw bad('label must be a column name of 1 to 1000 characters');
+  if (
+    p.suite !== undefined &&
+    (typeof p.suite !== 'string' || p.suite === '' || p.suite.length > 200)
+  )
+    throw bad('suite must be a suite name of 1 to 200 characters');
   return { file: dataFile(p.path, 'path', cwd), label: p.label, suite: p.suite };
 }
 
 function checkDatasetVersion(params: unknown): asserts params is { name: string; version: number } {
   const p = params as { name?: unknown; version?: unknown } | null;
-  if (!p || typeof p.name !== 'string' || !Number.isSafeInteger(p.version)) throw bad('params must be { name: string, version: whole number }');
+  if (!p || typeof p.name !== 'string' || !Number.isSafeInteger(p.version))
+    throw bad('params must be { name: string, version: whole number }');
 }
 
 /** A suite that cannot be read or written is the request's fault: its name or its rules. */
@@ -59,7 +79,10 @@ function defaultLoader(): ProfileModule {
 }
 
 export function registerQualityHandlers(ctx: QualityHandlerContext): void {
-  const load = onFirstUse(ctx.loadProfiler ?? defaultLoader, 'Data profiling is not available: the profiler (DuckDB) did not load');
+  const load = onFirstUse(
+    ctx.loadProfiler ?? defaultLoader,
+    'Data profiling is not available: the profiler (DuckDB) did not load',
+  );
 
   const loadSuites = (): SuiteModule => {
     load();
@@ -71,14 +94,23 @@ export function registerQualityHandlers(ctx: QualityHandlerContext): void {
   };
   const storeFile = (): string => {
     const file = ctx.storePath();
-    if (!file) throw new ResponseError(ErrorCodes.InvalidRequest, 'The Labbook service has no store yet: suites live beside it.');
+    if (!file)
+      throw new ResponseError(
+        ErrorCodes.InvalidRequest,
+        'The Labbook service has no store yet: suites live beside it.',
+      );
     return file;
   };
   /** Errors of the data engine as InvalidRequest with the file named. */
   const named = (file: string, error: unknown): ResponseError<void> => {
     if (error instanceof ResponseError) return error;
     const message = (error as Error)?.message ?? String(error);
-    return new ResponseError(ErrorCodes.InvalidRequest, message.includes(file) || message.includes(path.basename(file)) ? message : `${file}: ${message}`);
+    return new ResponseError(
+      ErrorCodes.InvalidRequest,
+      message.includes(file) || message.includes(path.basename(file))
+        ? message
+        : `${file}: ${message}`,
+    );
   };
 
   ctx.connection.onRequest(protocol.ProfileData, async (params) => {
@@ -99,12 +131,15 @@ export function registerQualityHandlers(ctx: QualityHandlerContext): void {
     }
   });
 
-  ctx.connection.onRequest(protocol.ListSuites, () => (ctx.storePath() ? suiteFiles().listSuites(storeFile()) : []));
+  ctx.connection.onRequest(protocol.ListSuites, () =>
+    ctx.storePath() ? suiteFiles().listSuites(storeFile()) : [],
+  );
 
   ctx.connection.onRequest(protocol.InferSuite, async (params) => {
     if (!params || typeof params !== 'object') throw bad('params must be an object');
     const file = dataFile(params.path, 'path', ctx.cwd());
-    if (typeof params.name !== 'string' || params.name.trim() === '') throw bad('name must be a non-empty suite name');
+    if (typeof params.name !== 'string' || params.name.trim() === '')
+      throw bad('name must be a non-empty suite name');
     let suite: Suite;
     try {
       suite = await loadSuites().inferSuite(file, { name: params.name });
@@ -112,7 +147,11 @@ export function registerQualityHandlers(ctx: QualityHandlerContext): void {
       throw named(file, error);
     }
     try {
-      return { name: suite.name, file: suiteFiles().saveSuite(storeFile(), suite), rules: suite.rules.length };
+      return {
+        name: suite.name,
+        file: suiteFiles().saveSuite(storeFile(), suite),
+        rules: suite.rules.length,
+      };
     } catch (error) {
       throw suiteProblem(error);
     }
@@ -128,7 +167,10 @@ export function registerQualityHandlers(ctx: QualityHandlerContext): void {
     const store = ctx.currentStore();
     const dataset = store && getDataset(store, params.name, params.version);
     if (!store || !dataset) return null;
-    const artifact = store.sql.get<{ sha256: string; size: number }>('SELECT sha256, size FROM artifacts WHERE name = ? LIMIT 1', snapshotArtifactName(dataset.fingerprint));
+    const artifact = store.sql.get<{ sha256: string; size: number }>(
+      'SELECT sha256, size FROM artifacts WHERE name = ? LIMIT 1',
+      snapshotArtifactName(dataset.fingerprint),
+    );
     return artifact ? { path: store.artifactPath(artifact.sha256), rows: dataset.rows } : null;
   });
 
@@ -146,7 +188,11 @@ export function datasetItems(store: Store): protocol.DatasetVersionItem[] {
     let info = runs.get(runId);
     if (!info) {
       const run = store.getRun(runId);
-      info = { runName: run?.name ?? runId, experiment: run?.experimentName ?? '', deleted: !run || run.deletedAt !== null };
+      info = {
+        runName: run?.name ?? runId,
+        experiment: run?.experimentName ?? '',
+        deleted: !run || run.deletedAt !== null,
+      };
       runs.set(runId, info);
     }
     return info;

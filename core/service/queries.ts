@@ -2,13 +2,26 @@
 import type { Experiment, MetricValue, Run, RunStore } from '../store';
 import { MAX_RUN_NAME_LENGTH, NOTE_TAG, PINNED_TAG, SYSTEM_TAG_PREFIX } from '../store/types';
 import {
-  toWireNumber, type ExperimentItem, type MetricPointItem, type RunDetails, type RunItem, type RunUpdate,
+  toWireNumber,
+  type ExperimentItem,
+  type MetricPointItem,
+  type RunDetails,
+  type RunItem,
+  type RunUpdate,
   type SourceSnapshotCell,
 } from './protocol';
 import { checkRunId, isObject } from './params';
 
 /** Metrics worth showing beside a run when the experiment names none, most telling first. */
-const COMMON_KEY_METRICS = ['val_acc', 'val_accuracy', 'test_accuracy', 'accuracy', 'acc', 'val_loss', 'loss'];
+const COMMON_KEY_METRICS = [
+  'val_acc',
+  'val_accuracy',
+  'test_accuracy',
+  'accuracy',
+  'acc',
+  'val_loss',
+  'loss',
+];
 
 /** Artifacts the SDK captures at run start. */
 export const SOURCE_SNAPSHOT_ARTIFACT = 'labbook/source.ipynb';
@@ -28,8 +41,12 @@ export function point(m: MetricValue): MetricPointItem {
   return { step: m.step, timestamp: m.timestamp, value: toWireNumber(m.value) };
 }
 
-function keyMetricOf(latest: Record<string, MetricValue>, preferred: string | null): RunItem['keyMetric'] {
-  const key = preferred && latest[preferred] ? preferred : COMMON_KEY_METRICS.find((k) => latest[k]);
+function keyMetricOf(
+  latest: Record<string, MetricValue>,
+  preferred: string | null,
+): RunItem['keyMetric'] {
+  const key =
+    preferred && latest[preferred] ? preferred : COMMON_KEY_METRICS.find((k) => latest[k]);
   return key ? { key, value: toWireNumber(latest[key].value) } : null;
 }
 
@@ -39,11 +56,18 @@ export function isPinned(tags: Record<string, string> | undefined): boolean {
 
 /** Tags without Labbook's own (`labbook.*`). */
 export function userTags(tags: Record<string, string> | undefined): Record<string, string> {
-  return Object.fromEntries(Object.entries(tags ?? {}).filter(([key]) => !key.startsWith(SYSTEM_TAG_PREFIX)));
+  return Object.fromEntries(
+    Object.entries(tags ?? {}).filter(([key]) => !key.startsWith(SYSTEM_TAG_PREFIX)),
+  );
 }
 
 /** A run for the wire, from data already read (so lists read the store set-wise, not per run). */
-export function toRunItem(run: Run, latest: Record<string, MetricValue>, tags: Record<string, string>, preferredMetric: string | null): RunItem {
+export function toRunItem(
+  run: Run,
+  latest: Record<string, MetricValue>,
+  tags: Record<string, string>,
+  preferredMetric: string | null,
+): RunItem {
   return {
     id: run.id,
     experimentId: run.experimentId,
@@ -66,7 +90,14 @@ export function toRunItems(store: RunStore, runs: Run[]): RunItem[] {
   const latest = store.latestMetricsOfRuns(ids);
   const tags = store.tagsOfRuns(ids);
   const experiments = new Map<number, Experiment>(store.listExperiments().map((e) => [e.id, e]));
-  return runs.map((r) => toRunItem(r, latest.get(r.id) ?? {}, tags.get(r.id) ?? {}, experiments.get(r.experimentId)?.keyMetric ?? null));
+  return runs.map((r) =>
+    toRunItem(
+      r,
+      latest.get(r.id) ?? {},
+      tags.get(r.id) ?? {},
+      experiments.get(r.experimentId)?.keyMetric ?? null,
+    ),
+  );
 }
 
 /** Every non-deleted run of the experiment, children included: pinned first, then newest first. */
@@ -94,9 +125,12 @@ function artifactText(store: RunStore, runId: string, name: string): string | nu
 function cellIndex(metadata: unknown): number | null {
   if (!metadata || typeof metadata !== 'object') return null;
   const m = metadata as Record<string, unknown>;
-  const nested = m.labbook && typeof m.labbook === 'object' ? (m.labbook as Record<string, unknown>).index : undefined;
+  const nested =
+    m.labbook && typeof m.labbook === 'object'
+      ? (m.labbook as Record<string, unknown>).index
+      : undefined;
   const index = m['labbook.index'] ?? nested;
-  return Number.isInteger(index) && (index as number) >= 0 ? index as number : null;
+  return Number.isInteger(index) && (index as number) >= 0 ? (index as number) : null;
 }
 
 /**
@@ -118,15 +152,21 @@ export function parseSourceSnapshot(ipynb: string): SourceSnapshotCell[] | null 
   const out: SourceSnapshotCell[] = [];
   for (const cell of cells as unknown[]) {
     if (!cell || typeof cell !== 'object') return null;
-    const c = cell as { cell_type?: unknown; source?: unknown; execution_count?: unknown; metadata?: unknown };
+    const c = cell as {
+      cell_type?: unknown;
+      source?: unknown;
+      execution_count?: unknown;
+      metadata?: unknown;
+    };
     if (c.cell_type !== 'code') continue;
     let source: string;
     if (typeof c.source === 'string') source = c.source;
-    else if (Array.isArray(c.source) && c.source.every((line) => typeof line === 'string')) source = c.source.join('');
+    else if (Array.isArray(c.source) && c.source.every((line) => typeof line === 'string'))
+      source = c.source.join('');
     else return null;
     out.push({
       index: cellIndex(c.metadata),
-      executionCount: Number.isInteger(c.execution_count) ? c.execution_count as number : null,
+      executionCount: Number.isInteger(c.execution_count) ? (c.execution_count as number) : null,
       source,
     });
   }
@@ -153,7 +193,9 @@ export function runDetails(store: RunStore, runId: string): RunDetails | null {
     tags: userTags(tags),
     latestMetrics: Object.fromEntries(Object.entries(latest).map(([k, m]) => [k, point(m)])),
     metricHistory: history,
-    artifacts: store.listArtifacts(run.id).map((a) => ({ name: a.name, sha256: a.sha256, size: a.size, mediaType: a.mediaType })),
+    artifacts: store
+      .listArtifacts(run.id)
+      .map((a) => ({ name: a.name, sha256: a.sha256, size: a.size, mediaType: a.mediaType })),
     note: tags[NOTE_TAG] ?? null,
     gitDiffSummary: artifactText(store, run.id, GIT_DIFF_ARTIFACT),
     sourceSnapshot: snapshot === null ? null : parseSourceSnapshot(snapshot),
@@ -161,7 +203,10 @@ export function runDetails(store: RunStore, runId: string): RunDetails | null {
 }
 
 /** The captured notebook of a run and the notebook it came from; null when none was captured. */
-export function runSource(store: RunStore, runId: string): { ipynb: string; notebook: string | null } | null {
+export function runSource(
+  store: RunStore,
+  runId: string,
+): { ipynb: string; notebook: string | null } | null {
   const run = store.getRun(runId);
   if (!run) return null;
   const ipynb = artifactText(store, runId, SOURCE_SNAPSHOT_ARTIFACT);
@@ -174,8 +219,10 @@ export function runSource(store: RunStore, runId: string): { ipynb: string; note
 export function updateRun(store: RunStore, update: RunUpdate): void {
   if (!store.getRun(update.runId)) throw new Error(`No run with id ${update.runId}`);
   if (update.name !== undefined) store.renameRun(update.runId, update.name);
-  if (update.setTags && Object.keys(update.setTags).length) store.setTags(update.runId, update.setTags);
-  if (update.deleteTags && update.deleteTags.length) store.deleteTags(update.runId, update.deleteTags);
+  if (update.setTags && Object.keys(update.setTags).length)
+    store.setTags(update.runId, update.setTags);
+  if (update.deleteTags && update.deleteTags.length)
+    store.deleteTags(update.runId, update.deleteTags);
   if (update.note !== undefined) {
     if (update.note === null || update.note === '') store.deleteTags(update.runId, [NOTE_TAG]);
     else store.setTags(update.runId, { [NOTE_TAG]: update.note });
@@ -208,10 +255,13 @@ export function checkRunUpdate(p: unknown): string | undefined {
   if (problem) return problem;
   const known = new Set(['runId', 'name', 'setTags', 'deleteTags', 'note', 'pinned']);
   const unknown = Object.keys(p).filter((k) => !known.has(k));
-  if (unknown.length) return `unknown update field(s): ${unknown.join(', ')} (expected name, setTags, deleteTags, note, pinned)`;
+  if (unknown.length)
+    return `unknown update field(s): ${unknown.join(', ')} (expected name, setTags, deleteTags, note, pinned)`;
   if (p.name !== undefined) {
-    if (typeof p.name !== 'string' || p.name.trim() === '') return `name must be a non-empty string, got ${JSON.stringify(p.name)}`;
-    if (p.name.length > MAX_RUN_NAME_LENGTH) return `name is ${p.name.length} characters long; the limit is ${MAX_RUN_NAME_LENGTH}`;
+    if (typeof p.name !== 'string' || p.name.trim() === '')
+      return `name must be a non-empty string, got ${JSON.stringify(p.name)}`;
+    if (p.name.length > MAX_RUN_NAME_LENGTH)
+      return `name is ${p.name.length} characters long; the limit is ${MAX_RUN_NAME_LENGTH}`;
   }
   if (p.setTags !== undefined) {
     if (!isObject(p.setTags)) return 'setTags must be an object of tag names to string values';
@@ -230,17 +280,26 @@ export function checkRunUpdate(p: unknown): string | undefined {
       if (keyProblem) return `deleteTags: ${keyProblem}`;
     }
   }
-  if (p.note !== undefined && p.note !== null && (typeof p.note !== 'string' || p.note.length > MAX_NOTE_LENGTH)) {
+  if (
+    p.note !== undefined &&
+    p.note !== null &&
+    (typeof p.note !== 'string' || p.note.length > MAX_NOTE_LENGTH)
+  ) {
     return `note must be a string of at most ${MAX_NOTE_LENGTH} characters, or null to remove it`;
   }
-  if (p.pinned !== undefined && typeof p.pinned !== 'boolean') return `pinned must be true or false, got ${JSON.stringify(p.pinned)}`;
+  if (p.pinned !== undefined && typeof p.pinned !== 'boolean')
+    return `pinned must be true or false, got ${JSON.stringify(p.pinned)}`;
   return undefined;
 }
 
-export function checkRunIdsParams(p: unknown, options: { min?: number; max?: number } = {}): string | undefined {
+export function checkRunIdsParams(
+  p: unknown,
+  options: { min?: number; max?: number } = {},
+): string | undefined {
   const { min = 1, max = 10_000 } = options;
   if (!isObject(p) || !Array.isArray(p.runIds)) return 'runIds must be an array of run ids';
-  if (p.runIds.length < min || p.runIds.length > max) return `runIds must hold between ${min} and ${max} run ids, got ${p.runIds.length}`;
+  if (p.runIds.length < min || p.runIds.length > max)
+    return `runIds must hold between ${min} and ${max} run ids, got ${p.runIds.length}`;
   for (const id of p.runIds) {
     if (checkRunId(id)) return `runIds must hold non-empty strings, got ${JSON.stringify(id)}`;
   }
@@ -253,6 +312,7 @@ export function checkSetKeyMetricParams(p: unknown): string | undefined {
   if (p.key !== null && (typeof p.key !== 'string' || p.key.length === 0 || p.key.length > 250)) {
     return `key must be a metric name (a non-empty string) or null to clear it, got ${JSON.stringify(p.key)}`;
   }
-  if (typeof p.higherIsBetter !== 'boolean') return `higherIsBetter must be true or false, got ${JSON.stringify(p.higherIsBetter)}`;
+  if (typeof p.higherIsBetter !== 'boolean')
+    return `higherIsBetter must be true or false, got ${JSON.stringify(p.higherIsBetter)}`;
   return undefined;
 }

@@ -9,7 +9,16 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import {
-  closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, writeSync,
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  rmSync,
+  writeSync,
 } from 'node:fs';
 import { extname, join } from 'node:path';
 import { StoreError } from './errors';
@@ -30,7 +39,10 @@ function describeName(name: string): string {
 }
 
 function invalidName(name: string, why: string): StoreError {
-  return new StoreError('INVALID_ARTIFACT_NAME', `invalid artifact name ${describeName(name)}: ${why}`);
+  return new StoreError(
+    'INVALID_ARTIFACT_NAME',
+    `invalid artifact name ${describeName(name)}: ${why}`,
+  );
 }
 
 /**
@@ -40,11 +52,17 @@ function invalidName(name: string, why: string): StoreError {
  */
 export function validateArtifactName(name: unknown): string {
   if (typeof name !== 'string') {
-    throw new StoreError('INVALID_ARTIFACT_NAME', `invalid artifact name: must be a string, got ${typeof name}`);
+    throw new StoreError(
+      'INVALID_ARTIFACT_NAME',
+      `invalid artifact name: must be a string, got ${typeof name}`,
+    );
   }
   if (name.length === 0) throw invalidName(name, 'it is empty');
   if (name.length > MAX_ARTIFACT_NAME_LENGTH) {
-    throw invalidName(name, `it is ${name.length} characters long; the limit is ${MAX_ARTIFACT_NAME_LENGTH}`);
+    throw invalidName(
+      name,
+      `it is ${name.length} characters long; the limit is ${MAX_ARTIFACT_NAME_LENGTH}`,
+    );
   }
   if (name.includes('\0')) throw invalidName(name, 'it contains a NUL character');
   // eslint-disable-next-line no-control-regex
@@ -53,12 +71,18 @@ export function validateArtifactName(name: unknown): string {
     throw invalidName(name, 'it contains a backslash; use "/" to separate folders');
   }
   if (name.startsWith('/')) {
-    throw invalidName(name, 'it is an absolute path; use a relative name such as "model/weights.bin"');
+    throw invalidName(
+      name,
+      'it is an absolute path; use a relative name such as "model/weights.bin"',
+    );
   }
-  if (/^[A-Za-z]:/.test(name)) throw invalidName(name, 'it starts with a drive letter (an absolute Windows path)');
+  if (/^[A-Za-z]:/.test(name))
+    throw invalidName(name, 'it starts with a drive letter (an absolute Windows path)');
   for (const segment of name.split('/')) {
-    if (segment === '..') throw invalidName(name, 'it contains a ".." segment, which could escape the artifact folder');
-    if (segment === '' || segment === '.') throw invalidName(name, 'it contains an empty or "." path segment');
+    if (segment === '..')
+      throw invalidName(name, 'it contains a ".." segment, which could escape the artifact folder');
+    if (segment === '' || segment === '.')
+      throw invalidName(name, 'it contains an empty or "." path segment');
   }
   return name;
 }
@@ -96,7 +120,10 @@ export class ArtifactFiles {
   /** Where the content with this hash lives (whether or not it exists). */
   pathOf(sha256: string): string {
     if (!SHA256_HEX.test(sha256)) {
-      throw new StoreError('INVALID_ARGUMENT', `not a SHA-256 hex digest: ${JSON.stringify(sha256)}`);
+      throw new StoreError(
+        'INVALID_ARGUMENT',
+        `not a SHA-256 hex digest: ${JSON.stringify(sha256)}`,
+      );
     }
     return join(this.root, sha256.slice(0, 2), sha256.slice(2));
   }
@@ -121,7 +148,8 @@ export class ArtifactFiles {
       const { path: tmp, fd } = this.openTemp();
       try {
         let written = 0;
-        while (written < bytes.byteLength) written += writeSync(fd, bytes, written, bytes.byteLength - written);
+        while (written < bytes.byteLength)
+          written += writeSync(fd, bytes, written, bytes.byteLength - written);
         fsyncSync(fd);
       } catch (error) {
         closeSync(fd);
@@ -140,7 +168,11 @@ export class ArtifactFiles {
     try {
       source = openSync(sourcePath, 'r');
     } catch (error) {
-      throw new StoreError('NOT_FOUND', `cannot read artifact source ${sourcePath}: ${(error as Error).message}`, { cause: error });
+      throw new StoreError(
+        'NOT_FOUND',
+        `cannot read artifact source ${sourcePath}: ${(error as Error).message}`,
+        { cause: error },
+      );
     }
     const hash = createHash('sha256');
     const { path: tmp, fd } = this.openTemp();

@@ -10,6 +10,16 @@ export type { ArtifactData } from './artifacts';
 export { SCHEMA_VERSION } from './schema';
 export { HEARTBEAT_INTERVAL_MS, STALE_HEARTBEAT_MS } from './liveness';
 export type {
-  Artifact, EndStatus, Experiment, LogArtifactOptions, MetricPoint, MetricValue, NewRun, Run, RunEnvironment,
-  RunFilter, RunStatus, RunStore,
+  Artifact,
+  EndStatus,
+  Experiment,
+  LogArtifactOptions,
+  MetricPoint,
+  MetricValue,
+  NewRun,
+  Run,
+  RunEnvironment,
+  RunFilter,
+  RunStatus,
+  RunStore,
 } from './types';

@@ -41,7 +41,11 @@ export function isProcessAlive(pid: number): boolean {
  * On this host the process table is the truth (a long synchronous training step can
  * delay heartbeats without the process being dead). Elsewhere only the heartbeat tells.
  */
-export function isWriterGone(writer: WriterInfo, now: number, thisHost: string = THIS_HOST): boolean {
+export function isWriterGone(
+  writer: WriterInfo,
+  now: number,
+  thisHost: string = THIS_HOST,
+): boolean {
   const silentFor = now - (writer.heartbeatAt ?? writer.startTime);
   if (writer.host === thisHost && writer.pid !== null && writer.pid > 0) {
     return !isProcessAlive(writer.pid) || silentFor > PID_REUSE_SILENCE_MS;

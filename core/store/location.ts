@@ -45,7 +45,11 @@ export function defaultStorePath(folder: string): string {
  * own working folder. LABBOOK_STORE is not read here (the editor never did); a kernel
  * started without a path still honours it.
  */
-export function workspaceStorePath(folderPath: string | undefined, setting: string | undefined, fallbackDir: () => string): string | undefined {
+export function workspaceStorePath(
+  folderPath: string | undefined,
+  setting: string | undefined,
+  fallbackDir: () => string,
+): string | undefined {
   const value = setting?.trim();
   if (!value) return folderPath ? defaultStorePath(folderPath) : undefined;
   let p = value.replace(/\$\{workspaceFolder\}/g, folderPath ?? '');

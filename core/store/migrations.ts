@@ -22,15 +22,20 @@ export interface FileInspection {
 }
 
 export function newerSchemaError(path: string, version: number): StoreError {
-  return new StoreError('NEWER_SCHEMA',
+  return new StoreError(
+    'NEWER_SCHEMA',
     `${path} was written by a newer Labbook (schema ${version}; this version knows up to ${SCHEMA_VERSION}). ` +
-    'Upgrade Labbook; the file was not modified.');
+      'Upgrade Labbook; the file was not modified.',
+  );
 }
 
 export function notADatabaseError(path: string, why: string, cause?: unknown): StoreError {
-  return new StoreError('NOT_A_DATABASE',
+  return new StoreError(
+    'NOT_A_DATABASE',
     `${path} is not a Labbook store: ${why}. Point labbook.storePath (or LABBOOK_STORE) at a .db file ` +
-    'created by Labbook, or at a path that does not exist yet.', { cause });
+      'created by Labbook, or at a path that does not exist yet.',
+    { cause },
+  );
 }
 
 /** SQLite errors that mean "this file is not (or no longer) a database". */
@@ -65,7 +70,10 @@ export function inspectDatabaseFile(path: string): FileInspection {
   if (stat.isDirectory()) throw notADatabaseError(path, 'it is a folder');
   if (stat.size === 0) return { exists: false, version: 0 };
   const header = readHeader(path);
-  if (header.length < HEADER_SIZE || header.toString('latin1', 0, HEADER_MAGIC.length) !== HEADER_MAGIC) {
+  if (
+    header.length < HEADER_SIZE ||
+    header.toString('latin1', 0, HEADER_MAGIC.length) !== HEADER_MAGIC
+  ) {
     throw notADatabaseError(path, 'the file does not start with a SQLite header');
   }
   const headerVersion = header.readInt32BE(USER_VERSION_OFFSET);

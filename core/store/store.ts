@@ -5,21 +5,58 @@
 import Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
 import {
-  accessSync, closeSync, constants, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readSync, rmSync, statSync,
+  accessSync,
+  closeSync,
+  constants,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readSync,
+  rmSync,
+  statSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { ArtifactData, ArtifactFiles, guessMediaType, validateArtifactName } from './artifacts';
+import {
+  type ArtifactData,
+  ArtifactFiles,
+  guessMediaType,
+  validateArtifactName,
+} from './artifacts';
 import { StoreError } from './errors';
 import { isWriterGone, THIS_HOST } from './liveness';
-import { artifactsDirFor, LocationOptions, resolveStorePath } from './location';
-import { applyMigrations, inspectDatabaseFile, isNotADatabase, newerSchemaError, notADatabaseError } from './migrations';
+import { artifactsDirFor, type LocationOptions, resolveStorePath } from './location';
+import {
+  applyMigrations,
+  inspectDatabaseFile,
+  isNotADatabase,
+  newerSchemaError,
+  notADatabaseError,
+} from './migrations';
 import { SCHEMA_VERSION } from './schema';
 import {
-  MAX_RUN_NAME_LENGTH, PINNED_TAG,
-  type Artifact, type EndStatus, type Experiment, type LogArtifactOptions, type MetricPoint, type MetricRange,
-  type MetricValue, type NewRun, type PurgeResult, type Run, type RunEnvironment, type RunFilter, type RunKeys,
-  type RunListOptions, type RunStatus, type RunStore, type SqlAccess,
+  MAX_RUN_NAME_LENGTH,
+  PINNED_TAG,
+  type Artifact,
+  type EndStatus,
+  type Experiment,
+  type LogArtifactOptions,
+  type MetricPoint,
+  type MetricRange,
+  type MetricValue,
+  type NewRun,
+  type PurgeResult,
+  type Run,
+  type RunEnvironment,
+  type RunFilter,
+  type RunKeys,
+  type RunListOptions,
+  type RunStatus,
+  type RunStore,
+  type SqlAccess,
 } from './types';
 
 export interface OpenStoreOptions extends LocationOptions {
@@ -46,7 +83,10 @@ function ensureStoreFolder(location: string): void {
   if (existsSync(folder)) return;
   const parent = dirname(folder);
   if (!existsSync(parent)) {
-    throw new StoreError('NOT_FOUND', `cannot create the store ${location}: the folder ${parent} does not exist (a mistyped path?); create it first`);
+    throw new StoreError(
+      'NOT_FOUND',
+      `cannot create the store ${location}: the folder ${parent} does not exist (a mistyped path?); create it first`,
+    );
   }
   mkdirSync(folder);
 }
@@ -118,7 +158,8 @@ function toExperiment(row: ExperimentRow): Experiment {
     name: row.name,
     createdAt: row.created_at,
     keyMetric: row.key_metric,
-    keyMetricHigherIsBetter: row.key_metric_higher_is_better === null ? null : row.key_metric_higher_is_better === 1,
+    keyMetricHigherIsBetter:
+      row.key_metric_higher_is_better === null ? null : row.key_metric_higher_is_better === 1,
   };
 }
 
@@ -135,7 +176,7 @@ function toRun(row: RunRow): Run {
     sourceCell: row.source_cell,
     gitCommit: row.git_commit,
     gitDirty: row.git_dirty === null ? null : row.git_dirty === 1,
-    environment: row.environment === null ? null : JSON.parse(row.environment) as RunEnvironment,
+    environment: row.environment === null ? null : (JSON.parse(row.environment) as RunEnvironment),
     pid: row.pid,
     host: row.host,
     heartbeatAt: row.heartbeat_at,
@@ -152,7 +193,11 @@ function toMetricValue(row: MetricRow): MetricValue {
 
 function toArtifact(row: ArtifactRow): Artifact {
   return {
-    runId: row.run_id, name: row.name, sha256: row.sha256, size: row.size, mediaType: row.media_type,
+    runId: row.run_id,
+    name: row.name,
+    sha256: row.sha256,
+    size: row.size,
+    mediaType: row.media_type,
     createdAt: row.created_at,
   };
 }
@@ -162,10 +207,17 @@ function isForeignKeyError(error: unknown): boolean {
 }
 
 function checkPoint(point: MetricPoint): void {
-  if (typeof point.value !== 'number' || !Number.isSafeInteger(point.step) || !Number.isFinite(point.timestamp)
-    || typeof point.key !== 'string' || typeof point.runId !== 'string') {
-    throw new StoreError('INVALID_ARGUMENT',
-      `invalid metric point ${JSON.stringify(point)}: needs string runId and key, an integer step, a finite timestamp and a number value`);
+  if (
+    typeof point.value !== 'number' ||
+    !Number.isSafeInteger(point.step) ||
+    !Number.isFinite(point.timestamp) ||
+    typeof point.key !== 'string' ||
+    typeof point.runId !== 'string'
+  ) {
+    throw new StoreError(
+      'INVALID_ARGUMENT',
+      `invalid metric point ${JSON.stringify(point)}: needs string runId and key, an integer step, a finite timestamp and a number value`,
+    );
   }
 }
 
@@ -179,7 +231,9 @@ function isSqliteFile(path: string): boolean {
     const fd = openSync(path, 'r');
     try {
       const header = Buffer.alloc(16);
-      return readSync(fd, header, 0, 16, 0) === 16 && header.toString('latin1') === 'SQLite format 3\0';
+      return (
+        readSync(fd, header, 0, 16, 0) === 16 && header.toString('latin1') === 'SQLite format 3\0'
+      );
     } finally {
       closeSync(fd);
     }
@@ -227,10 +281,20 @@ export class Store implements RunStore {
   private constructor(options: OpenStoreOptions) {
     this.location = resolveStorePath(options);
     this.artifactsDir = artifactsDirFor(this.location);
-    if (options.forReading && existsSync(this.location) && statSync(this.location).isFile() && statSync(this.location).size === 0) {
-      throw new StoreError('NOT_A_DATABASE', `${this.location} is an empty file, not a Labbook store`);
+    if (
+      options.forReading &&
+      existsSync(this.location) &&
+      statSync(this.location).isFile() &&
+      statSync(this.location).size === 0
+    ) {
+      throw new StoreError(
+        'NOT_A_DATABASE',
+        `${this.location} is an empty file, not a Labbook store`,
+      );
     }
-    this.readonly = options.readonly ?? (options.forReading === true && existsSync(this.location) && !canWrite(this.location));
+    this.readonly =
+      options.readonly ??
+      (options.forReading === true && existsSync(this.location) && !canWrite(this.location));
     this.files = new ArtifactFiles(this.artifactsDir);
     const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
     this.db = this.readonly ? this.openReadonly(busyTimeoutMs) : this.openReadWrite(busyTimeoutMs);
@@ -241,8 +305,10 @@ export class Store implements RunStore {
     const { exists, version } = inspectDatabaseFile(this.location);
     if (!exists) throw new StoreError('NOT_FOUND', `no Labbook store at ${this.location}`);
     if (version < SCHEMA_VERSION) {
-      throw new StoreError('READONLY',
-        `${this.location} has schema ${version}, older than this Labbook's ${SCHEMA_VERSION}; open it read-write once to upgrade it`);
+      throw new StoreError(
+        'READONLY',
+        `${this.location} has schema ${version}, older than this Labbook's ${SCHEMA_VERSION}; open it read-write once to upgrade it`,
+      );
     }
     const db = new Database(this.location, { readonly: true, fileMustExist: true });
     db.pragma(`busy_timeout = ${busyTimeoutMs}`);
@@ -253,7 +319,11 @@ export class Store implements RunStore {
       db.close();
       // A WAL database can be read only where SQLite may create its -shm file beside it;
       // in a read-only folder, read a copy of the file (and its WAL) instead.
-      if (!/^SQLITE_(READONLY|CANTOPEN)/.test(String((error as { code?: unknown }).code ?? '')) || canWrite(this.location)) throw error;
+      if (
+        !/^SQLITE_(READONLY|CANTOPEN)/.test(String((error as { code?: unknown }).code ?? '')) ||
+        canWrite(this.location)
+      )
+        throw error;
       return this.openSnapshotCopy(busyTimeoutMs);
     }
   }
@@ -293,10 +363,15 @@ export class Store implements RunStore {
       return db;
     } catch (error) {
       db?.close();
-      if (isNotADatabase(error)) throw notADatabaseError(this.location, (error as Error).message, error);
+      if (isNotADatabase(error))
+        throw notADatabaseError(this.location, (error as Error).message, error);
       const code = String((error as { code?: unknown }).code ?? '');
       if (/^SQLITE_(READONLY|CANTOPEN)/.test(code) || code === 'EACCES' || code === 'EROFS') {
-        throw new StoreError('READONLY', `${this.location} cannot be written (a read-only file or folder?): ${(error as Error).message}. Recording runs needs write access; reading works with read-only access`, { cause: error });
+        throw new StoreError(
+          'READONLY',
+          `${this.location} cannot be written (a read-only file or folder?): ${(error as Error).message}. Recording runs needs write access; reading works with read-only access`,
+          { cause: error },
+        );
       }
       throw error;
     }
@@ -371,28 +446,42 @@ export class Store implements RunStore {
 
   getOrCreateExperiment(name: string): Experiment {
     if (typeof name !== 'string' || name.trim() === '') {
-      throw new StoreError('INVALID_ARGUMENT', `experiment name must be a non-empty string, got ${JSON.stringify(name)}`);
+      throw new StoreError(
+        'INVALID_ARGUMENT',
+        `experiment name must be a non-empty string, got ${JSON.stringify(name)}`,
+      );
     }
-    this.stmt('INSERT INTO experiments (name, created_at) VALUES (?, ?) ON CONFLICT (name) DO NOTHING').run(name, Date.now());
+    this.stmt(
+      'INSERT INTO experiments (name, created_at) VALUES (?, ?) ON CONFLICT (name) DO NOTHING',
+    ).run(name, Date.now());
     return this.getExperiment(name)!;
   }
 
   getExperiment(nameOrId: string | number): Experiment | undefined {
-    const row = typeof nameOrId === 'number'
-      ? this.stmt('SELECT * FROM experiments WHERE id = ?').get(nameOrId)
-      : this.stmt('SELECT * FROM experiments WHERE name = ?').get(nameOrId);
+    const row =
+      typeof nameOrId === 'number'
+        ? this.stmt('SELECT * FROM experiments WHERE id = ?').get(nameOrId)
+        : this.stmt('SELECT * FROM experiments WHERE name = ?').get(nameOrId);
     return row ? toExperiment(row as ExperimentRow) : undefined;
   }
 
   listExperiments(): Experiment[] {
-    return (this.stmt('SELECT * FROM experiments ORDER BY name').all() as ExperimentRow[]).map(toExperiment);
+    return (this.stmt('SELECT * FROM experiments ORDER BY name').all() as ExperimentRow[]).map(
+      toExperiment,
+    );
   }
 
   setKeyMetric(experiment: string | number, key: string | null, higherIsBetter?: boolean): void {
     const found = this.getExperiment(experiment);
-    if (!found) throw new StoreError('NOT_FOUND', `no experiment ${JSON.stringify(experiment)} in ${this.location}`);
+    if (!found)
+      throw new StoreError(
+        'NOT_FOUND',
+        `no experiment ${JSON.stringify(experiment)} in ${this.location}`,
+      );
     const direction = key === null || higherIsBetter === undefined ? null : higherIsBetter ? 1 : 0;
-    this.stmt('UPDATE experiments SET key_metric = ?, key_metric_higher_is_better = ? WHERE id = ?').run(key, direction, found.id);
+    this.stmt(
+      'UPDATE experiments SET key_metric = ?, key_metric_higher_is_better = ? WHERE id = ?',
+    ).run(key, direction, found.id);
   }
 
   // ---- runs ----
@@ -400,28 +489,48 @@ export class Store implements RunStore {
   createRun(run: NewRun): Run {
     const id = run.id ?? randomUUID().replace(/-/g, '');
     const startTime = run.startTime ?? Date.now();
-    this.db.transaction(() => {
-      const experiment = this.getOrCreateExperiment(run.experiment);
-      const name = run.name ?? `${run.namePrefix ?? 'run'}-${this.countRunsEver(experiment.id) + 1}`;
-      this.stmt(`INSERT INTO runs (id, experiment_id, name, status, start_time, source_notebook, source_cell,
+    this.db
+      .transaction(() => {
+        const experiment = this.getOrCreateExperiment(run.experiment);
+        const name =
+          run.name ?? `${run.namePrefix ?? 'run'}-${this.countRunsEver(experiment.id) + 1}`;
+        this.stmt(
+          `INSERT INTO runs (id, experiment_id, name, status, start_time, source_notebook, source_cell,
           git_commit, git_dirty, environment, pid, host, heartbeat_at, parent_run_id)
-        VALUES (?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
-        id, experiment.id, name, startTime, run.sourceNotebook ?? null,
-        run.sourceCell === undefined || run.sourceCell === null ? null : String(run.sourceCell),
-        run.gitCommit ?? null, run.gitDirty === undefined || run.gitDirty === null ? null : run.gitDirty ? 1 : 0,
-        run.environment ? JSON.stringify(run.environment) : null,
-        run.pid ?? process.pid, run.host ?? THIS_HOST, startTime, run.parentRunId ?? null);
-    }).immediate();
+        VALUES (?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        ).run(
+          id,
+          experiment.id,
+          name,
+          startTime,
+          run.sourceNotebook ?? null,
+          run.sourceCell === undefined || run.sourceCell === null ? null : String(run.sourceCell),
+          run.gitCommit ?? null,
+          run.gitDirty === undefined || run.gitDirty === null ? null : run.gitDirty ? 1 : 0,
+          run.environment ? JSON.stringify(run.environment) : null,
+          run.pid ?? process.pid,
+          run.host ?? THIS_HOST,
+          startTime,
+          run.parentRunId ?? null,
+        );
+      })
+      .immediate();
     return this.getRun(id)!;
   }
 
   /** Runs of the experiment, deleted ones included: default names never repeat. */
   private countRunsEver(experimentId: number): number {
-    return (this.stmt('SELECT COUNT(*) AS n FROM runs WHERE experiment_id = ?').get(experimentId) as { n: number }).n;
+    return (
+      this.stmt('SELECT COUNT(*) AS n FROM runs WHERE experiment_id = ?').get(experimentId) as {
+        n: number;
+      }
+    ).n;
   }
 
   getRun(id: string): Run | undefined {
-    const row = this.stmt(`SELECT ${RUN_COLUMNS} FROM runs r JOIN experiments e ON e.id = r.experiment_id WHERE r.id = ?`).get(id);
+    const row = this.stmt(
+      `SELECT ${RUN_COLUMNS} FROM runs r JOIN experiments e ON e.id = r.experiment_id WHERE r.id = ?`,
+    ).get(id);
     return row ? toRun(row as RunRow) : undefined;
   }
 
@@ -458,7 +567,10 @@ export class Store implements RunStore {
   /** The ids of the runs a filter matches, as a subquery. */
   private matchingIds(filter: RunFilter): { sql: string; args: unknown[] } {
     const where = this.runWhere(filter);
-    return { sql: `SELECT r.id FROM runs r JOIN experiments e ON e.id = r.experiment_id ${where.sql}`, args: where.args };
+    return {
+      sql: `SELECT r.id FROM runs r JOIN experiments e ON e.id = r.experiment_id ${where.sql}`,
+      args: where.args,
+    };
   }
 
   listRuns(filter: RunListOptions = {}): Run[] {
@@ -466,11 +578,15 @@ export class Store implements RunStore {
     const order: string[] = [];
     const orderArgs: unknown[] = [];
     if (filter.pinnedFirst) {
-      order.push("EXISTS (SELECT 1 FROM tags pt WHERE pt.run_id = r.id AND pt.key = ? AND pt.value = 'true') DESC");
+      order.push(
+        "EXISTS (SELECT 1 FROM tags pt WHERE pt.run_id = r.id AND pt.key = ? AND pt.value = 'true') DESC",
+      );
       orderArgs.push(PINNED_TAG);
     }
     if (filter.groupByParam !== undefined) {
-      order.push('(SELECT gp.value FROM params gp WHERE gp.run_id = r.id AND gp.key = ?) ASC NULLS LAST');
+      order.push(
+        '(SELECT gp.value FROM params gp WHERE gp.run_id = r.id AND gp.key = ?) ASC NULLS LAST',
+      );
       orderArgs.push(filter.groupByParam);
     }
     order.push(...(filter.search?.orderBy ?? []));
@@ -490,54 +606,78 @@ export class Store implements RunStore {
 
   countRuns(filter: RunFilter = {}): number {
     const where = this.runWhere(filter);
-    const row = this.stmt(`SELECT COUNT(*) AS n FROM runs r JOIN experiments e ON e.id = r.experiment_id ${where.sql}`)
-      .get(...where.args) as { n: number };
+    const row = this.stmt(
+      `SELECT COUNT(*) AS n FROM runs r JOIN experiments e ON e.id = r.experiment_id ${where.sql}`,
+    ).get(...where.args) as { n: number };
     return row.n;
   }
 
   runIdsWithPrefix(prefix: string, limit = 10): string[] {
     if (typeof prefix !== 'string' || prefix === '') return [];
-    const rows = this.stmt('SELECT id FROM runs WHERE id GLOB ? ORDER BY id LIMIT ?').all(globPrefix(prefix), limit) as Array<{ id: string }>;
+    const rows = this.stmt('SELECT id FROM runs WHERE id GLOB ? ORDER BY id LIMIT ?').all(
+      globPrefix(prefix),
+      limit,
+    ) as Array<{ id: string }>;
     return rows.map((r) => r.id);
   }
 
   renameRun(id: string, name: string): void {
     if (typeof name !== 'string' || name.trim() === '') {
-      throw new StoreError('INVALID_ARGUMENT', `run name must be a non-empty string, got ${JSON.stringify(name)}`);
+      throw new StoreError(
+        'INVALID_ARGUMENT',
+        `run name must be a non-empty string, got ${JSON.stringify(name)}`,
+      );
     }
     if (name.length > MAX_RUN_NAME_LENGTH) {
-      throw new StoreError('INVALID_ARGUMENT',
-        `run name is ${name.length} characters long; the limit is ${MAX_RUN_NAME_LENGTH} (${JSON.stringify(`${name.slice(0, 40)}…`)})`);
+      throw new StoreError(
+        'INVALID_ARGUMENT',
+        `run name is ${name.length} characters long; the limit is ${MAX_RUN_NAME_LENGTH} (${JSON.stringify(`${name.slice(0, 40)}…`)})`,
+      );
     }
     const result = this.stmt('UPDATE runs SET name = ? WHERE id = ?').run(name, id);
     if (result.changes === 0) this.requireRun(id);
   }
 
-  endRun(id: string, status: EndStatus, options: { error?: string | null; endTime?: number } = {}): void {
+  endRun(
+    id: string,
+    status: EndStatus,
+    options: { error?: string | null; endTime?: number } = {},
+  ): void {
     if (!END_STATUSES.includes(status)) {
-      throw new StoreError('INVALID_ARGUMENT', `a run ends as finished, failed or killed, not ${JSON.stringify(status)}`);
+      throw new StoreError(
+        'INVALID_ARGUMENT',
+        `a run ends as finished, failed or killed, not ${JSON.stringify(status)}`,
+      );
     }
     const endTime = options.endTime ?? Date.now();
-    const result = this.stmt('UPDATE runs SET status = ?, end_time = ?, error = ?, heartbeat_at = ? WHERE id = ?')
-      .run(status, endTime, options.error ?? null, endTime, id);
-    if (result.changes === 0) throw new StoreError('NOT_FOUND', `no run with id ${JSON.stringify(id)} in ${this.location}`);
+    const result = this.stmt(
+      'UPDATE runs SET status = ?, end_time = ?, error = ?, heartbeat_at = ? WHERE id = ?',
+    ).run(status, endTime, options.error ?? null, endTime, id);
+    if (result.changes === 0)
+      throw new StoreError('NOT_FOUND', `no run with id ${JSON.stringify(id)} in ${this.location}`);
   }
 
   heartbeat(id: string, at: number = Date.now()): void {
-    this.stmt(`UPDATE runs SET heartbeat_at = ?,
+    this.stmt(
+      `UPDATE runs SET heartbeat_at = ?,
         end_time = CASE status WHEN 'killed' THEN NULL ELSE end_time END,
         error = CASE status WHEN 'killed' THEN NULL ELSE error END,
         status = CASE status WHEN 'killed' THEN 'running' ELSE status END
-      WHERE id = ?`).run(at, id);
+      WHERE id = ?`,
+    ).run(at, id);
   }
 
   deleteRun(id: string): void {
-    const result = this.stmt('UPDATE runs SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL').run(Date.now(), id);
+    const result = this.stmt(
+      'UPDATE runs SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL',
+    ).run(Date.now(), id);
     if (result.changes === 0) this.requireRun(id);
   }
 
   restoreRun(id: string): void {
-    const result = this.stmt('UPDATE runs SET deleted_at = NULL WHERE id = ? AND deleted_at IS NOT NULL').run(id);
+    const result = this.stmt(
+      'UPDATE runs SET deleted_at = NULL WHERE id = ? AND deleted_at IS NOT NULL',
+    ).run(id);
     if (result.changes === 0) this.requireRun(id);
   }
 
@@ -545,48 +685,66 @@ export class Store implements RunStore {
     const unique = [...new Set(ids)];
     if (unique.length === 0) return { purged: 0, artifactBytesFreed: 0 };
     const blobs = new Set<string>();
-    this.db.transaction(() => {
-      const found = new Map<string, number | null>();
-      for (const part of chunks(unique)) {
-        const rows = this.stmt(`SELECT id, deleted_at FROM runs WHERE id IN (${placeholders(part.length)})`).all(...part) as Array<{ id: string; deleted_at: number | null }>;
-        for (const row of rows) found.set(row.id, row.deleted_at);
-      }
-      const missing = unique.filter((id) => !found.has(id));
-      const live = unique.filter((id) => found.has(id) && found.get(id) === null);
-      if (missing.length || live.length) {
-        const problems = [
-          ...(live.length ? [`not deleted (delete them first): ${live.join(', ')}`] : []),
-          ...(missing.length ? [`not found: ${missing.join(', ')}`] : []),
-        ];
-        throw new StoreError(live.length ? 'INVALID_ARGUMENT' : 'NOT_FOUND',
-          `purge removes only soft-deleted runs; nothing was purged. Runs ${problems.join('; ')}`);
-      }
-      // Registered model versions are never deleted, so neither is the run that produced them.
-      const producers: string[] = [];
-      for (const part of chunks(unique)) {
-        const rows = this.stmt(`SELECT name, version, run_id FROM model_versions WHERE run_id IN (${placeholders(part.length)})
-          ORDER BY name, version`).all(...part) as Array<{ name: string; version: number; run_id: string }>;
-        producers.push(...rows.map((r) => `${r.run_id} (model ${JSON.stringify(r.name)} v${r.version})`));
-      }
-      if (producers.length) {
-        throw new StoreError('INVALID_ARGUMENT',
-          `purge refused; nothing was purged. These runs produced registered model versions, which are kept: ${producers.join(', ')}`);
-      }
-      for (const part of chunks(unique)) {
-        const list = placeholders(part.length);
-        for (const row of this.stmt(`SELECT DISTINCT sha256 FROM artifacts WHERE run_id IN (${list})`).all(...part) as Array<{ sha256: string }>) {
-          blobs.add(row.sha256);
+    this.db
+      .transaction(() => {
+        const found = new Map<string, number | null>();
+        for (const part of chunks(unique)) {
+          const rows = this.stmt(
+            `SELECT id, deleted_at FROM runs WHERE id IN (${placeholders(part.length)})`,
+          ).all(...part) as Array<{ id: string; deleted_at: number | null }>;
+          for (const row of rows) found.set(row.id, row.deleted_at);
         }
-        this.stmt(`UPDATE runs SET parent_run_id = NULL WHERE parent_run_id IN (${list})`).run(...part);
-        // Explicit rather than relying on ON DELETE CASCADE, which needs foreign_keys on this connection.
-        for (const table of ['metrics', 'latest_metrics', 'params', 'tags', 'artifacts']) {
-          this.stmt(`DELETE FROM ${table} WHERE run_id IN (${list})`).run(...part);
+        const missing = unique.filter((id) => !found.has(id));
+        const live = unique.filter((id) => found.has(id) && found.get(id) === null);
+        if (missing.length || live.length) {
+          const problems = [
+            ...(live.length ? [`not deleted (delete them first): ${live.join(', ')}`] : []),
+            ...(missing.length ? [`not found: ${missing.join(', ')}`] : []),
+          ];
+          throw new StoreError(
+            live.length ? 'INVALID_ARGUMENT' : 'NOT_FOUND',
+            `purge removes only soft-deleted runs; nothing was purged. Runs ${problems.join('; ')}`,
+          );
         }
-        this.stmt(`DELETE FROM runs WHERE id IN (${list})`).run(...part);
-      }
-    }).immediate();
+        // Registered model versions are never deleted, so neither is the run that produced them.
+        const producers: string[] = [];
+        for (const part of chunks(unique)) {
+          const rows = this.stmt(
+            `SELECT name, version, run_id FROM model_versions WHERE run_id IN (${placeholders(part.length)})
+          ORDER BY name, version`,
+          ).all(...part) as Array<{ name: string; version: number; run_id: string }>;
+          producers.push(
+            ...rows.map((r) => `${r.run_id} (model ${JSON.stringify(r.name)} v${r.version})`),
+          );
+        }
+        if (producers.length) {
+          throw new StoreError(
+            'INVALID_ARGUMENT',
+            `purge refused; nothing was purged. These runs produced registered model versions, which are kept: ${producers.join(', ')}`,
+          );
+        }
+        for (const part of chunks(unique)) {
+          const list = placeholders(part.length);
+          for (const row of this.stmt(
+            `SELECT DISTINCT sha256 FROM artifacts WHERE run_id IN (${list})`,
+          ).all(...part) as Array<{ sha256: string }>) {
+            blobs.add(row.sha256);
+          }
+          this.stmt(`UPDATE runs SET parent_run_id = NULL WHERE parent_run_id IN (${list})`).run(
+            ...part,
+          );
+          // Explicit rather than relying on ON DELETE CASCADE, which needs foreign_keys on this connection.
+          for (const table of ['metrics', 'latest_metrics', 'params', 'tags', 'artifacts']) {
+            this.stmt(`DELETE FROM ${table} WHERE run_id IN (${list})`).run(...part);
+          }
+          this.stmt(`DELETE FROM runs WHERE id IN (${list})`).run(...part);
+        }
+      })
+      .immediate();
     // After the commit: a failure here leaves an unreferenced file behind, never a row without its file.
-    const unreferenced = [...blobs].filter((sha256) => !this.stmt('SELECT 1 FROM artifacts WHERE sha256 = ? LIMIT 1').get(sha256));
+    const unreferenced = [...blobs].filter(
+      (sha256) => !this.stmt('SELECT 1 FROM artifacts WHERE sha256 = ? LIMIT 1').get(sha256),
+    );
     const usedElsewhere = this.artifactsUsedByOtherStores(unreferenced);
     let artifactBytesFreed = 0;
     for (const sha256 of unreferenced) {
@@ -619,15 +777,23 @@ export class Store implements RunStore {
       try {
         other = new Database(path, { readonly: true, fileMustExist: true });
         other.pragma('busy_timeout = 5000');
-        const hasArtifacts = other.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'artifacts'").get();
+        const hasArtifacts = other
+          .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'artifacts'")
+          .get();
         if (!hasArtifacts) continue;
         for (const part of chunks(sha256s)) {
-          const rows = other.prepare(`SELECT DISTINCT sha256 FROM artifacts WHERE sha256 IN (${placeholders(part.length)})`).all(...part) as Array<{ sha256: string }>;
+          const rows = other
+            .prepare(
+              `SELECT DISTINCT sha256 FROM artifacts WHERE sha256 IN (${placeholders(part.length)})`,
+            )
+            .all(...part) as Array<{ sha256: string }>;
           for (const row of rows) used.add(row.sha256);
         }
       } catch (error) {
         // A store we cannot read may still reference anything: keep every blob.
-        process.emitWarning(`labbook: kept artifacts on purge because ${path} could not be read: ${(error as Error).message}`);
+        process.emitWarning(
+          `labbook: kept artifacts on purge because ${path} could not be read: ${(error as Error).message}`,
+        );
         return new Set(sha256s);
       } finally {
         other?.close();
@@ -637,15 +803,25 @@ export class Store implements RunStore {
   }
 
   markKilledRuns(now: number = Date.now()): string[] {
-    const running = this.stmt(`SELECT id, pid, host, heartbeat_at AS heartbeatAt, start_time AS startTime
-      FROM runs WHERE status = 'running'`).all() as Array<{ id: string; pid: number | null; host: string | null; heartbeatAt: number | null; startTime: number }>;
+    const running = this.stmt(
+      `SELECT id, pid, host, heartbeat_at AS heartbeatAt, start_time AS startTime
+      FROM runs WHERE status = 'running'`,
+    ).all() as Array<{
+      id: string;
+      pid: number | null;
+      host: string | null;
+      heartbeatAt: number | null;
+      startTime: number;
+    }>;
     const killed: string[] = [];
     for (const run of running) {
       if (!isWriterGone(run, now)) continue;
       const who = `process ${run.pid ?? '?'} on ${run.host ?? 'an unknown host'}`;
       // The last heartbeat is the last moment the run was known to be alive.
-      const result = this.stmt(`UPDATE runs SET status = 'killed', end_time = COALESCE(heartbeat_at, start_time), error = ?
-        WHERE id = ? AND status = 'running'`).run(`${who} ended without ending the run`, run.id);
+      const result = this.stmt(
+        `UPDATE runs SET status = 'killed', end_time = COALESCE(heartbeat_at, start_time), error = ?
+        WHERE id = ? AND status = 'running'`,
+      ).run(`${who} ended without ending the run`, run.id);
       if (result.changes > 0) killed.push(run.id);
     }
     return killed;
@@ -654,46 +830,60 @@ export class Store implements RunStore {
   // ---- params and tags ----
 
   logParams(runId: string, params: Record<string, string>): void {
-    this.db.transaction(() => {
-      this.requireRun(runId);
-      const existing = this.stmt('SELECT value FROM params WHERE run_id = ? AND key = ?');
-      const insert = this.stmt('INSERT INTO params (run_id, key, value) VALUES (?, ?, ?)');
-      for (const [key, value] of Object.entries(params)) {
-        const row = existing.get(runId, key) as { value: string } | undefined;
-        if (!row) insert.run(runId, key, value);
-        else if (row.value !== value) {
-          throw new StoreError('PARAM_CONFLICT',
-            `param ${JSON.stringify(key)} of run ${runId} is already ${JSON.stringify(row.value)}; params cannot change ` +
-            `(tried ${JSON.stringify(value)}). Log it as a tag or metric, or start a new run.`);
+    this.db
+      .transaction(() => {
+        this.requireRun(runId);
+        const existing = this.stmt('SELECT value FROM params WHERE run_id = ? AND key = ?');
+        const insert = this.stmt('INSERT INTO params (run_id, key, value) VALUES (?, ?, ?)');
+        for (const [key, value] of Object.entries(params)) {
+          const row = existing.get(runId, key) as { value: string } | undefined;
+          if (!row) insert.run(runId, key, value);
+          else if (row.value !== value) {
+            throw new StoreError(
+              'PARAM_CONFLICT',
+              `param ${JSON.stringify(key)} of run ${runId} is already ${JSON.stringify(row.value)}; params cannot change ` +
+                `(tried ${JSON.stringify(value)}). Log it as a tag or metric, or start a new run.`,
+            );
+          }
         }
-      }
-    }).immediate();
+      })
+      .immediate();
   }
 
   getParams(runId: string): Record<string, string> {
-    const rows = this.stmt('SELECT key, value FROM params WHERE run_id = ? ORDER BY key').all(runId) as Array<{ key: string; value: string }>;
+    const rows = this.stmt('SELECT key, value FROM params WHERE run_id = ? ORDER BY key').all(
+      runId,
+    ) as Array<{ key: string; value: string }>;
     return Object.fromEntries(rows.map((r) => [r.key, r.value]));
   }
 
   setTags(runId: string, tags: Record<string, string>): void {
-    this.db.transaction(() => {
-      this.requireRun(runId);
-      const upsert = this.stmt('INSERT INTO tags (run_id, key, value) VALUES (?, ?, ?) ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value');
-      for (const [key, value] of Object.entries(tags)) upsert.run(runId, key, value);
-    }).immediate();
+    this.db
+      .transaction(() => {
+        this.requireRun(runId);
+        const upsert = this.stmt(
+          'INSERT INTO tags (run_id, key, value) VALUES (?, ?, ?) ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value',
+        );
+        for (const [key, value] of Object.entries(tags)) upsert.run(runId, key, value);
+      })
+      .immediate();
   }
 
   getTags(runId: string): Record<string, string> {
-    const rows = this.stmt('SELECT key, value FROM tags WHERE run_id = ? ORDER BY key').all(runId) as Array<{ key: string; value: string }>;
+    const rows = this.stmt('SELECT key, value FROM tags WHERE run_id = ? ORDER BY key').all(
+      runId,
+    ) as Array<{ key: string; value: string }>;
     return Object.fromEntries(rows.map((r) => [r.key, r.value]));
   }
 
   deleteTags(runId: string, keys: readonly string[]): void {
-    this.db.transaction(() => {
-      this.requireRun(runId);
-      const remove = this.stmt('DELETE FROM tags WHERE run_id = ? AND key = ?');
-      for (const key of keys) remove.run(runId, key);
-    }).immediate();
+    this.db
+      .transaction(() => {
+        this.requireRun(runId);
+        const remove = this.stmt('DELETE FROM tags WHERE run_id = ? AND key = ?');
+        for (const key of keys) remove.run(runId, key);
+      })
+      .immediate();
   }
 
   // ---- many runs at once ----
@@ -702,18 +892,28 @@ export class Store implements RunStore {
   private allForIds<T>(sql: string, runIds: readonly string[], extraArgs: unknown[] = []): T[] {
     const rows: T[] = [];
     for (const part of chunks([...new Set(runIds)])) {
-      rows.push(...(this.stmt(sql.replace('%s', placeholders(part.length))).all(...part, ...extraArgs) as T[]));
+      rows.push(
+        ...(this.stmt(sql.replace('%s', placeholders(part.length))).all(
+          ...part,
+          ...extraArgs,
+        ) as T[]),
+      );
     }
     return rows;
   }
 
-  private keyValuesOfRuns(table: 'params' | 'tags', runIds: readonly string[]): Map<string, Record<string, string>> {
+  private keyValuesOfRuns(
+    table: 'params' | 'tags',
+    runIds: readonly string[],
+  ): Map<string, Record<string, string>> {
     const out = new Map<string, Record<string, string>>();
     const rows = this.allForIds<{ run_id: string; key: string; value: string }>(
-      `SELECT run_id, key, value FROM ${table} WHERE run_id IN (%s) ORDER BY run_id, key`, runIds);
+      `SELECT run_id, key, value FROM ${table} WHERE run_id IN (%s) ORDER BY run_id, key`,
+      runIds,
+    );
     for (const row of rows) {
       let record = out.get(row.run_id);
-      if (!record) out.set(row.run_id, record = {});
+      if (!record) out.set(row.run_id, (record = {}));
       record[row.key] = row.value;
     }
     return out;
@@ -730,10 +930,12 @@ export class Store implements RunStore {
   latestMetricsOfRuns(runIds: readonly string[]): Map<string, Record<string, MetricValue>> {
     const out = new Map<string, Record<string, MetricValue>>();
     const rows = this.allForIds<MetricRow & { run_id: string; key: string }>(
-      'SELECT run_id, key, step, timestamp, value FROM latest_metrics WHERE run_id IN (%s) ORDER BY run_id, key', runIds);
+      'SELECT run_id, key, step, timestamp, value FROM latest_metrics WHERE run_id IN (%s) ORDER BY run_id, key',
+      runIds,
+    );
     for (const row of rows) {
       let record = out.get(row.run_id);
-      if (!record) out.set(row.run_id, record = {});
+      if (!record) out.set(row.run_id, (record = {}));
       record[row.key] = toMetricValue(row);
     }
     return out;
@@ -742,11 +944,18 @@ export class Store implements RunStore {
   metricRangesOfRuns(runIds: readonly string[]): Map<string, Record<string, MetricRange>> {
     const out = new Map<string, Record<string, MetricRange>>();
     // MIN/MAX skip NULLs, which is how NaN is stored; all-NaN metrics come back as NULL.
-    const rows = this.allForIds<{ run_id: string; key: string; min: number | null; max: number | null }>(
-      'SELECT run_id, key, MIN(value) AS min, MAX(value) AS max FROM metrics WHERE run_id IN (%s) GROUP BY run_id, key', runIds);
+    const rows = this.allForIds<{
+      run_id: string;
+      key: string;
+      min: number | null;
+      max: number | null;
+    }>(
+      'SELECT run_id, key, MIN(value) AS min, MAX(value) AS max FROM metrics WHERE run_id IN (%s) GROUP BY run_id, key',
+      runIds,
+    );
     for (const row of rows) {
       let record = out.get(row.run_id);
-      if (!record) out.set(row.run_id, record = {});
+      if (!record) out.set(row.run_id, (record = {}));
       record[row.key] = { min: row.min, max: row.max };
     }
     return out;
@@ -755,35 +964,46 @@ export class Store implements RunStore {
   childCounts(runIds: readonly string[]): Map<string, number> {
     const rows = this.allForIds<{ parent: string; n: number }>(
       `SELECT parent_run_id AS parent, COUNT(*) AS n FROM runs
-        WHERE parent_run_id IN (%s) AND deleted_at IS NULL GROUP BY parent_run_id`, runIds);
+        WHERE parent_run_id IN (%s) AND deleted_at IS NULL GROUP BY parent_run_id`,
+      runIds,
+    );
     return new Map(rows.map((r) => [r.parent, r.n]));
   }
 
-  runKeys(filter: RunFilter = {}, kinds: readonly (keyof RunKeys)[] = ['params', 'metrics', 'tags']): RunKeys {
+  runKeys(
+    filter: RunFilter = {},
+    kinds: readonly (keyof RunKeys)[] = ['params', 'metrics', 'tags'],
+  ): RunKeys {
     const ids = this.matchingIds(filter);
     const keysOf = (kind: keyof RunKeys) => {
       if (!kinds.includes(kind)) return [];
       const table = kind === 'metrics' ? 'latest_metrics' : kind;
-      return (this.stmt(`SELECT DISTINCT key FROM ${table} WHERE run_id IN (${ids.sql}) ORDER BY key`)
-        .all(...ids.args) as Array<{ key: string }>).map((r) => r.key);
+      return (
+        this.stmt(
+          `SELECT DISTINCT key FROM ${table} WHERE run_id IN (${ids.sql}) ORDER BY key`,
+        ).all(...ids.args) as Array<{ key: string }>
+      ).map((r) => r.key);
     };
     return { params: keysOf('params'), metrics: keysOf('metrics'), tags: keysOf('tags') };
   }
 
   latestMetricRanges(filter: RunFilter = {}): Record<string, MetricRange> {
     const ids = this.matchingIds(filter);
-    const rows = this.stmt(`SELECT key, MIN(CASE WHEN ${FINITE_VALUE} THEN value END) AS min,
+    const rows = this.stmt(
+      `SELECT key, MIN(CASE WHEN ${FINITE_VALUE} THEN value END) AS min,
         MAX(CASE WHEN ${FINITE_VALUE} THEN value END) AS max
-      FROM latest_metrics WHERE run_id IN (${ids.sql}) GROUP BY key ORDER BY key`)
-      .all(...ids.args) as Array<{ key: string; min: number | null; max: number | null }>;
+      FROM latest_metrics WHERE run_id IN (${ids.sql}) GROUP BY key ORDER BY key`,
+    ).all(...ids.args) as Array<{ key: string; min: number | null; max: number | null }>;
     return Object.fromEntries(rows.map((r) => [r.key, { min: r.min, max: r.max }]));
   }
 
   paramValueCounts(filter: RunFilter, key: string): { value: string | null; count: number }[] {
     const where = this.runWhere(filter);
-    return this.stmt(`SELECT (SELECT gp.value FROM params gp WHERE gp.run_id = r.id AND gp.key = ?) AS value, COUNT(*) AS count
+    return this.stmt(
+      `SELECT (SELECT gp.value FROM params gp WHERE gp.run_id = r.id AND gp.key = ?) AS value, COUNT(*) AS count
       FROM runs r JOIN experiments e ON e.id = r.experiment_id ${where.sql}
-      GROUP BY 1 ORDER BY 1 ASC NULLS LAST`).all(key, ...where.args) as { value: string | null; count: number }[];
+      GROUP BY 1 ORDER BY 1 ASC NULLS LAST`,
+    ).all(key, ...where.args) as { value: string | null; count: number }[];
   }
 
   // ---- metrics ----
@@ -797,15 +1017,22 @@ export class Store implements RunStore {
       if (isForeignKeyError(error)) {
         const runIds = [...new Set(points.map((p) => p.runId))];
         const missing = runIds.filter((id) => !this.getRun(id));
-        throw new StoreError('NOT_FOUND', `metric points refer to runs that do not exist in ${this.location}: ${missing.join(', ')}`, { cause: error });
+        throw new StoreError(
+          'NOT_FOUND',
+          `metric points refer to runs that do not exist in ${this.location}: ${missing.join(', ')}`,
+          { cause: error },
+        );
       }
       throw error;
     }
   }
 
   private prepareInsertMetrics(): (points: readonly MetricPoint[]) => void {
-    const insert = this.db.prepare('INSERT INTO metrics (run_id, key, step, timestamp, value) VALUES (?, ?, ?, ?, ?)');
-    const upsertLatest = this.db.prepare(`INSERT INTO latest_metrics (run_id, key, step, timestamp, value) VALUES (?, ?, ?, ?, ?)
+    const insert = this.db.prepare(
+      'INSERT INTO metrics (run_id, key, step, timestamp, value) VALUES (?, ?, ?, ?, ?)',
+    );
+    const upsertLatest = this.db
+      .prepare(`INSERT INTO latest_metrics (run_id, key, step, timestamp, value) VALUES (?, ?, ?, ?, ?)
       ON CONFLICT (run_id, key) DO UPDATE SET step = excluded.step, timestamp = excluded.timestamp, value = excluded.value
       WHERE excluded.step > latest_metrics.step
          OR (excluded.step = latest_metrics.step AND excluded.timestamp >= latest_metrics.timestamp)`);
@@ -816,13 +1043,14 @@ export class Store implements RunStore {
         checkPoint(point);
         insert.run(point.runId, point.key, point.step, point.timestamp, point.value);
         let byKey = latest.get(point.runId);
-        if (!byKey) latest.set(point.runId, byKey = new Map());
+        if (!byKey) latest.set(point.runId, (byKey = new Map()));
         const seen = byKey.get(point.key);
         if (!seen || isLater(point, seen)) byKey.set(point.key, point);
       }
       const now = Date.now();
       for (const [runId, byKey] of latest) {
-        for (const p of byKey.values()) upsertLatest.run(runId, p.key, p.step, p.timestamp, p.value);
+        for (const p of byKey.values())
+          upsertLatest.run(runId, p.key, p.step, p.timestamp, p.value);
         this.heartbeat(runId, now);
       }
     });
@@ -830,37 +1058,50 @@ export class Store implements RunStore {
   }
 
   metricHistory(runId: string, key: string): MetricValue[] {
-    const rows = this.stmt('SELECT step, timestamp, value FROM metrics WHERE run_id = ? AND key = ? ORDER BY step, timestamp, rowid')
-      .all(runId, key) as MetricRow[];
+    const rows = this.stmt(
+      'SELECT step, timestamp, value FROM metrics WHERE run_id = ? AND key = ? ORDER BY step, timestamp, rowid',
+    ).all(runId, key) as MetricRow[];
     return rows.map(toMetricValue);
   }
 
   latestMetrics(runId: string): Record<string, MetricValue> {
-    const rows = this.stmt('SELECT key, step, timestamp, value FROM latest_metrics WHERE run_id = ? ORDER BY key')
-      .all(runId) as Array<MetricRow & { key: string }>;
+    const rows = this.stmt(
+      'SELECT key, step, timestamp, value FROM latest_metrics WHERE run_id = ? ORDER BY key',
+    ).all(runId) as Array<MetricRow & { key: string }>;
     return Object.fromEntries(rows.map((r) => [r.key, toMetricValue(r)]));
   }
 
   // ---- artifacts ----
 
-  logArtifact(runId: string, name: string, data: ArtifactData, options: LogArtifactOptions = {}): Artifact {
+  logArtifact(
+    runId: string,
+    name: string,
+    data: ArtifactData,
+    options: LogArtifactOptions = {},
+  ): Artifact {
     validateArtifactName(name);
     this.requireRun(runId);
     const blob = this.storeContent(name, data);
     const mediaType = options.mediaType ?? guessMediaType(name, data);
-    this.stmt(`INSERT INTO artifacts (run_id, name, sha256, size, media_type, created_at) VALUES (?, ?, ?, ?, ?, ?)
+    this.stmt(
+      `INSERT INTO artifacts (run_id, name, sha256, size, media_type, created_at) VALUES (?, ?, ?, ?, ?, ?)
       ON CONFLICT (run_id, name) DO UPDATE SET sha256 = excluded.sha256, size = excluded.size,
-        media_type = excluded.media_type, created_at = excluded.created_at`)
-      .run(runId, name, blob.sha256, blob.size, mediaType, Date.now());
+        media_type = excluded.media_type, created_at = excluded.created_at`,
+    ).run(runId, name, blob.sha256, blob.size, mediaType, Date.now());
     return this.getArtifact(runId, name)!;
   }
 
   private storeContent(name: string, data: ArtifactData) {
     if (typeof data === 'string') return this.files.put(data);
     // isView rather than instanceof: arrays made in another realm (a vm context) count too.
-    if (ArrayBuffer.isView(data)) return this.files.put(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
-    if (data && typeof data === 'object' && typeof data.path === 'string') return this.files.putFile(data.path);
-    throw new StoreError('INVALID_ARGUMENT', `artifact ${JSON.stringify(name)}: data must be a string, a Uint8Array or { path }`);
+    if (ArrayBuffer.isView(data))
+      return this.files.put(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+    if (data && typeof data === 'object' && typeof data.path === 'string')
+      return this.files.putFile(data.path);
+    throw new StoreError(
+      'INVALID_ARGUMENT',
+      `artifact ${JSON.stringify(name)}: data must be a string, a Uint8Array or { path }`,
+    );
   }
 
   getArtifact(runId: string, name: string): Artifact | undefined {
@@ -869,12 +1110,17 @@ export class Store implements RunStore {
   }
 
   listArtifacts(runId: string): Artifact[] {
-    return (this.stmt('SELECT * FROM artifacts WHERE run_id = ? ORDER BY name').all(runId) as ArtifactRow[]).map(toArtifact);
+    return (
+      this.stmt('SELECT * FROM artifacts WHERE run_id = ? ORDER BY name').all(
+        runId,
+      ) as ArtifactRow[]
+    ).map(toArtifact);
   }
 
   readArtifact(runId: string, name: string): Buffer {
     const artifact = this.getArtifact(runId, name);
-    if (!artifact) throw new StoreError('NOT_FOUND', `run ${runId} has no artifact ${JSON.stringify(name)}`);
+    if (!artifact)
+      throw new StoreError('NOT_FOUND', `run ${runId} has no artifact ${JSON.stringify(name)}`);
     return this.files.read(artifact.sha256);
   }
 

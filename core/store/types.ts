@@ -186,7 +186,11 @@ export interface RunStore {
   runIdsWithPrefix(prefix: string, limit?: number): string[];
   /** Validated: a non-empty name of at most MAX_RUN_NAME_LENGTH characters. */
   renameRun(id: string, name: string): void;
-  endRun(id: string, status: EndStatus, options?: { error?: string | null; endTime?: number }): void;
+  endRun(
+    id: string,
+    status: EndStatus,
+    options?: { error?: string | null; endTime?: number },
+  ): void;
   /** Records that the run's writer is alive (and revives a run wrongly marked killed). */
   heartbeat(id: string, at?: number): void;
   /** Soft delete: the run disappears from listRuns but its data stays until purged. */
@@ -232,7 +236,12 @@ export interface RunStore {
   /** Runs per value of a param over the runs the filter matches: ascending, null (not logged) last. */
   paramValueCounts(filter: RunFilter, key: string): { value: string | null; count: number }[];
 
-  logArtifact(runId: string, name: string, data: ArtifactData, options?: LogArtifactOptions): Artifact;
+  logArtifact(
+    runId: string,
+    name: string,
+    data: ArtifactData,
+    options?: LogArtifactOptions,
+  ): Artifact;
   listArtifacts(runId: string): Artifact[];
   readArtifact(runId: string, name: string): Buffer;
 }

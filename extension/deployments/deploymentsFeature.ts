@@ -21,14 +21,25 @@ import { Command } from '../commands';
 import { Coalesced } from '../util/coalesce';
 import { Disposable } from '../util/dispose';
 import { DeploymentActions } from './deploymentActions';
-import { DeploymentsTreeProvider, type DeploymentHealth, type DeploymentsTreeNode } from './deploymentsTree';
+import {
+  DeploymentsTreeProvider,
+  type DeploymentHealth,
+  type DeploymentsTreeNode,
+} from './deploymentsTree';
 import { MonitoringPanels } from './monitoringPanel';
 
 export const DEPLOYMENTS_VIEW_ID = 'labbook.deployments';
 
 type DeploymentCommandId =
-  | Command.DeployModel | Command.StartCanary | Command.ShiftTraffic | Command.PromoteCandidate | Command.RollbackDeployment
-  | Command.StopDeployment | Command.OpenDeploymentMonitor | Command.CopyDeploymentToken | Command.RefreshDeployments;
+  | Command.DeployModel
+  | Command.StartCanary
+  | Command.ShiftTraffic
+  | Command.PromoteCandidate
+  | Command.RollbackDeployment
+  | Command.StopDeployment
+  | Command.OpenDeploymentMonitor
+  | Command.CopyDeploymentToken
+  | Command.RefreshDeployments;
 
 export class DeploymentsFeature extends Disposable {
   readonly tree: DeploymentsTreeProvider;
@@ -39,24 +50,39 @@ export class DeploymentsFeature extends Disposable {
   private readonly health = new Map<string, DeploymentHealth>();
   private readonly panelRefresh = this.track(new Coalesced(() => this.monitors.refreshAll(), 400));
 
-  constructor(extensionPath: string, service: () => ServiceClient | undefined, secrets: vscode.SecretStorage, private readonly log: vscode.LogOutputChannel) {
+  constructor(
+    extensionPath: string,
+    service: () => ServiceClient | undefined,
+    secrets: vscode.SecretStorage,
+    private readonly log: vscode.LogOutputChannel,
+  ) {
     super();
     this.tree = this.track(new DeploymentsTreeProvider(service, (name) => this.health.get(name)));
     this.actions = new DeploymentActions(service, secrets, {
       changed: () => this.refreshViews(),
       openMonitor: (name) => void this.monitors.show(name),
     });
-    this.monitors = this.track(new MonitoringPanels(extensionPath, service, {
-      snapshot: (name, snapshot) => this.noteSnapshot(name, snapshot),
-      action: (name, action) => {
-        const command = {
-          shift: Command.ShiftTraffic, promote: Command.PromoteCandidate, rollback: Command.RollbackDeployment,
-          stop: Command.StopDeployment, copyToken: Command.CopyDeploymentToken,
-        }[action];
-        void vscode.commands.executeCommand(command, { name });
-      },
-    }));
-    this.view = this.track(vscode.window.createTreeView(DEPLOYMENTS_VIEW_ID, { treeDataProvider: this.tree, showCollapseAll: true }));
+    this.monitors = this.track(
+      new MonitoringPanels(extensionPath, service, {
+        snapshot: (name, snapshot) => this.noteSnapshot(name, snapshot),
+        action: (name, action) => {
+          const command = {
+            shift: Command.ShiftTraffic,
+            promote: Command.PromoteCandidate,
+            rollback: Command.RollbackDeployment,
+            stop: Command.StopDeployment,
+            copyToken: Command.CopyDeploymentToken,
+          }[action];
+          void vscode.commands.executeCommand(command, { name });
+        },
+      }),
+    );
+    this.view = this.track(
+      vscode.window.createTreeView(DEPLOYMENTS_VIEW_ID, {
+        treeDataProvider: this.tree,
+        showCollapseAll: true,
+      }),
+    );
   }
 
   commands(): Record<DeploymentCommandId, (...args: unknown[]) => unknown> {
@@ -85,9 +111,19 @@ export class DeploymentsFeature extends Disposable {
 
   private noteSnapshot(name: string, snapshot: MonitoringSnapshot): void {
     const before = this.health.get(name);
-    this.health.set(name, { deploymentId: snapshot.deployment.id, status: snapshot.status, alerts: snapshot.alerts });
-    if (!before || before.status !== snapshot.status || before.deploymentId !== snapshot.deployment.id) {
-      this.log.info(`deployment ${name} (#${snapshot.deployment.id}) is ${snapshot.status}${snapshot.alerts.length ? `: ${snapshot.alerts.map((a) => a.message).join('; ')}` : ''}`);
+    this.health.set(name, {
+      deploymentId: snapshot.deployment.id,
+      status: snapshot.status,
+      alerts: snapshot.alerts,
+    });
+    if (
+      !before ||
+      before.status !== snapshot.status ||
+      before.deploymentId !== snapshot.deployment.id
+    ) {
+      this.log.info(
+        `deployment ${name} (#${snapshot.deployment.id}) is ${snapshot.status}${snapshot.alerts.length ? `: ${snapshot.alerts.map((a) => a.message).join('; ')}` : ''}`,
+      );
       this.tree.refresh();
     }
   }

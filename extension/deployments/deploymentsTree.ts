@@ -7,13 +7,24 @@
  * refresh it, debounced.
  */
 import * as vscode from 'vscode';
-import type { DeploymentEvent, DeploymentItem, MonitorAlert, TrafficSplit } from '../../core/service/protocol';
+import type {
+  DeploymentEvent,
+  DeploymentItem,
+  MonitorAlert,
+  TrafficSplit,
+} from '../../core/service/protocol';
 import { describeSplit } from '../../core/common/serve-types';
 import { ServiceTree, cannotNode, type MessageNode } from '../util/serviceTree';
 
 export type DeploymentsTreeNode =
   | { kind: 'deployment'; item: DeploymentItem }
-  | { kind: 'variant'; name: string; variant: 'primary' | 'candidate'; version: number; share: string }
+  | {
+      kind: 'variant';
+      name: string;
+      variant: 'primary' | 'candidate';
+      version: number;
+      share: string;
+    }
   | { kind: 'events'; name: string; deploymentId: number }
   | { kind: 'event'; name: string; event: DeploymentEvent }
   | MessageNode;
@@ -30,18 +41,34 @@ const MAX_ENDED = 10;
 const RECENT_EVENTS = 12;
 
 /** The state the tree shows: running, stopped, failed, degraded, down (process gone). */
-export function deploymentState(item: DeploymentItem, health: DeploymentHealth | undefined): string {
+export function deploymentState(
+  item: DeploymentItem,
+  health: DeploymentHealth | undefined,
+): string {
   const d = item.deployment;
   if (d.status === 'running' && item.processGone) return 'down';
-  if (d.status === 'running' && health && health.deploymentId === d.id && (health.status === 'degraded' || health.status === 'down')) return health.status;
+  if (
+    d.status === 'running' &&
+    health &&
+    health.deploymentId === d.id &&
+    (health.status === 'degraded' || health.status === 'down')
+  )
+    return health.status;
   return d.status;
 }
 
 /** `running · canary v2 90% / v3 10% · :8501`. */
-export function deploymentDescription(item: DeploymentItem, health: DeploymentHealth | undefined): string {
+export function deploymentDescription(
+  item: DeploymentItem,
+  health: DeploymentHealth | undefined,
+): string {
   const state = deploymentState(item, health);
-  const parts = [state, `${item.split.strategy === 'single' ? '' : `${item.split.strategy} `}${describeSplit(item.split)}`];
-  if (item.deployment.status === 'running' || item.deployment.status === 'starting') parts.push(`:${item.deployment.port}`);
+  const parts = [
+    state,
+    `${item.split.strategy === 'single' ? '' : `${item.split.strategy} `}${describeSplit(item.split)}`,
+  ];
+  if (item.deployment.status === 'running' || item.deployment.status === 'starting')
+    parts.push(`:${item.deployment.port}`);
   return parts.join(' · ');
 }
 
@@ -49,10 +76,14 @@ export function deploymentDescription(item: DeploymentItem, health: DeploymentHe
 export function variantShare(split: TrafficSplit, variant: 'primary' | 'candidate'): string {
   if (split.candidate === null) return variant === 'primary' ? 'all traffic' : '';
   switch (split.strategy) {
-    case 'shadow': return variant === 'primary' ? 'answers all traffic' : 'shadow: scores, never answers';
-    case 'bluegreen': return (variant === 'candidate') === (split.weight >= 100) ? 'live (all traffic)' : 'idle';
-    case 'single': return variant === 'primary' ? 'all traffic' : '';
-    default: return `${variant === 'candidate' ? split.weight : 100 - split.weight}% of traffic`;
+    case 'shadow':
+      return variant === 'primary' ? 'answers all traffic' : 'shadow: scores, never answers';
+    case 'bluegreen':
+      return (variant === 'candidate') === split.weight >= 100 ? 'live (all traffic)' : 'idle';
+    case 'single':
+      return variant === 'primary' ? 'all traffic' : '';
+    default:
+      return `${variant === 'candidate' ? split.weight : 100 - split.weight}% of traffic`;
   }
 }
 
@@ -65,8 +96,14 @@ function ago(t: number): string {
 }
 
 export function eventDescription(event: DeploymentEvent): string {
-  const change = event.before && event.after ? `${describeSplit(event.before)} → ${describeSplit(event.after)}`
-    : event.after ? describeSplit(event.after) : event.before ? `was ${describeSplit(event.before)}` : '';
+  const change =
+    event.before && event.after
+      ? `${describeSplit(event.before)} → ${describeSplit(event.after)}`
+      : event.after
+        ? describeSplit(event.after)
+        : event.before
+          ? `was ${describeSplit(event.before)}`
+          : '';
   return [change, event.by, ago(event.at)].filter(Boolean).join(' · ');
 }
 
@@ -80,21 +117,37 @@ const STATE_ICONS: Record<string, vscode.ThemeIcon> = {
 };
 
 const EVENT_ICONS: Record<string, string> = {
-  created: 'add', started: 'play', shift: 'arrow-swap', switch: 'arrow-swap', promote: 'rocket', rollback: 'discard', stopped: 'debug-stop', failed: 'error',
+  created: 'add',
+  started: 'play',
+  shift: 'arrow-swap',
+  switch: 'arrow-swap',
+  promote: 'rocket',
+  rollback: 'discard',
+  stopped: 'debug-stop',
+  failed: 'error',
 };
 
-export class DeploymentsTreeProvider extends ServiceTree<Exclude<DeploymentsTreeNode, MessageNode>> {
-  constructor(service: ConstructorParameters<typeof ServiceTree>[0], private readonly health: (name: string) => DeploymentHealth | undefined) {
+export class DeploymentsTreeProvider extends ServiceTree<
+  Exclude<DeploymentsTreeNode, MessageNode>
+> {
+  constructor(
+    service: ConstructorParameters<typeof ServiceTree>[0],
+    private readonly health: (name: string) => DeploymentHealth | undefined,
+  ) {
     super(service);
   }
 
-  protected async nodesUnder(node?: Exclude<DeploymentsTreeNode, MessageNode>): Promise<DeploymentsTreeNode[]> {
+  protected async nodesUnder(
+    node?: Exclude<DeploymentsTreeNode, MessageNode>,
+  ): Promise<DeploymentsTreeNode[]> {
     const service = this.service();
     if (!service) return [];
     if (!node) {
       try {
         const all = await service.listDeployments(true);
-        const live = all.filter((i) => i.deployment.status === 'running' || i.deployment.status === 'starting');
+        const live = all.filter(
+          (i) => i.deployment.status === 'running' || i.deployment.status === 'starting',
+        );
         const names = new Set(live.map((i) => i.deployment.name));
         const ended: DeploymentItem[] = [];
         for (const item of all) {
@@ -102,15 +155,33 @@ export class DeploymentsTreeProvider extends ServiceTree<Exclude<DeploymentsTree
           names.add(item.deployment.name);
           ended.push(item);
         }
-        return [...live, ...ended.slice(0, MAX_ENDED)].map((item) => ({ kind: 'deployment', item }));
+        return [...live, ...ended.slice(0, MAX_ENDED)].map((item) => ({
+          kind: 'deployment',
+          item,
+        }));
       } catch (error) {
         return [cannotNode('list deployments', error)];
       }
     }
     if (node.kind === 'deployment') {
       const { deployment: d, split } = node.item;
-      const children: DeploymentsTreeNode[] = [{ kind: 'variant', name: d.name, variant: 'primary', version: split.primary, share: variantShare(split, 'primary') }];
-      if (split.candidate !== null) children.push({ kind: 'variant', name: d.name, variant: 'candidate', version: split.candidate, share: variantShare(split, 'candidate') });
+      const children: DeploymentsTreeNode[] = [
+        {
+          kind: 'variant',
+          name: d.name,
+          variant: 'primary',
+          version: split.primary,
+          share: variantShare(split, 'primary'),
+        },
+      ];
+      if (split.candidate !== null)
+        children.push({
+          kind: 'variant',
+          name: d.name,
+          variant: 'candidate',
+          version: split.candidate,
+          share: variantShare(split, 'candidate'),
+        });
       children.push({ kind: 'events', name: d.name, deploymentId: d.id });
       return children;
     }
@@ -118,7 +189,10 @@ export class DeploymentsTreeProvider extends ServiceTree<Exclude<DeploymentsTree
       try {
         const events = await service.deploymentEvents(node.name);
         // Oldest first from the service: show the newest first.
-        return [...events].sort((a, b) => b.at - a.at || b.id - a.id).slice(0, RECENT_EVENTS).map((event) => ({ kind: 'event', name: node.name, event }));
+        return [...events]
+          .sort((a, b) => b.at - a.at || b.id - a.id)
+          .slice(0, RECENT_EVENTS)
+          .map((event) => ({ kind: 'event', name: node.name, event }));
       } catch (error) {
         return [cannotNode('read the events', error)];
       }
@@ -128,17 +202,27 @@ export class DeploymentsTreeProvider extends ServiceTree<Exclude<DeploymentsTree
 
   protected item(node: Exclude<DeploymentsTreeNode, MessageNode>): vscode.TreeItem {
     switch (node.kind) {
-      case 'deployment': return this.deploymentItem(node.item);
+      case 'deployment':
+        return this.deploymentItem(node.item);
       case 'variant': {
-        const item = new vscode.TreeItem(`${node.variant} v${node.version}`, vscode.TreeItemCollapsibleState.None);
+        const item = new vscode.TreeItem(
+          `${node.variant} v${node.version}`,
+          vscode.TreeItemCollapsibleState.None,
+        );
         item.id = `deployment:${node.name}:${node.variant}`;
         item.description = node.share;
-        item.iconPath = new vscode.ThemeIcon(node.variant === 'primary' ? 'circle-large-filled' : 'beaker', new vscode.ThemeColor(node.variant === 'primary' ? 'charts.blue' : 'charts.orange'));
+        item.iconPath = new vscode.ThemeIcon(
+          node.variant === 'primary' ? 'circle-large-filled' : 'beaker',
+          new vscode.ThemeColor(node.variant === 'primary' ? 'charts.blue' : 'charts.orange'),
+        );
         item.contextValue = `labbook.deploymentVariant.${node.variant}`;
         return item;
       }
       case 'events': {
-        const item = new vscode.TreeItem('Recent events', vscode.TreeItemCollapsibleState.Collapsed);
+        const item = new vscode.TreeItem(
+          'Recent events',
+          vscode.TreeItemCollapsibleState.Collapsed,
+        );
         item.id = `deployment:${node.name}:${node.deploymentId}:events`;
         item.iconPath = new vscode.ThemeIcon('history');
         return item;
@@ -151,8 +235,10 @@ export class DeploymentsTreeProvider extends ServiceTree<Exclude<DeploymentsTree
         item.iconPath = new vscode.ThemeIcon(EVENT_ICONS[e.kind] ?? 'circle-small');
         const tooltip = new vscode.MarkdownString(undefined, false);
         tooltip.appendText(`${e.kind} — ${new Date(e.at).toLocaleString()} by ${e.by}\n\n`);
-        if (e.before) tooltip.appendMarkdown('**Before** ').appendText(`${describeSplit(e.before)}\n\n`);
-        if (e.after) tooltip.appendMarkdown('**After** ').appendText(`${describeSplit(e.after)}\n\n`);
+        if (e.before)
+          tooltip.appendMarkdown('**Before** ').appendText(`${describeSplit(e.before)}\n\n`);
+        if (e.after)
+          tooltip.appendMarkdown('**After** ').appendText(`${describeSplit(e.after)}\n\n`);
         if (e.reason) tooltip.appendMarkdown('**Reason** ').appendText(e.reason);
         item.tooltip = tooltip;
         return item;
@@ -175,15 +261,29 @@ export class DeploymentsTreeProvider extends ServiceTree<Exclude<DeploymentsTree
     tooltip.appendText(`${d.name} — ${state}\n\n`);
     tooltip.appendMarkdown('**URL** ').appendText(`${di.url}\n\n`);
     tooltip.appendMarkdown('**Model** ').appendText(`${d.modelName} (${d.modelRef})\n\n`);
-    tooltip.appendMarkdown('**Strategy** ').appendText(`${di.split.strategy}: ${describeSplit(di.split)}\n\n`);
-    if (d.startedAt) tooltip.appendMarkdown('**Started** ').appendText(`${new Date(d.startedAt).toLocaleString()} by ${d.createdBy}\n\n`);
-    if (d.stoppedAt) tooltip.appendMarkdown('**Ended** ').appendText(`${new Date(d.stoppedAt).toLocaleString()}\n\n`);
+    tooltip
+      .appendMarkdown('**Strategy** ')
+      .appendText(`${di.split.strategy}: ${describeSplit(di.split)}\n\n`);
+    if (d.startedAt)
+      tooltip
+        .appendMarkdown('**Started** ')
+        .appendText(`${new Date(d.startedAt).toLocaleString()} by ${d.createdBy}\n\n`);
+    if (d.stoppedAt)
+      tooltip
+        .appendMarkdown('**Ended** ')
+        .appendText(`${new Date(d.stoppedAt).toLocaleString()}\n\n`);
     if (d.error) tooltip.appendMarkdown('**Error** ').appendText(`${d.error}\n\n`);
     if (health && health.deploymentId === d.id && health.alerts.length) {
-      tooltip.appendMarkdown('**Alerts** ').appendText(health.alerts.map((a) => a.message).join('; '));
+      tooltip
+        .appendMarkdown('**Alerts** ')
+        .appendText(health.alerts.map((a) => a.message).join('; '));
     }
     item.tooltip = tooltip;
-    item.command = { command: 'labbook.openDeploymentMonitor', title: 'Open Deployment Monitor', arguments: [{ name: d.name }] };
+    item.command = {
+      command: 'labbook.openDeploymentMonitor',
+      title: 'Open Deployment Monitor',
+      arguments: [{ name: d.name }],
+    };
     return item;
   }
 }

@@ -8,7 +8,12 @@
 import * as vscode from 'vscode';
 import type { ServiceClient } from '../../core/service/client';
 import type { MonitoringSnapshot } from '../../core/common/serve-types';
-import { isFromMonitoringView, type FromMonitoringView, type MonitorAction, type ToMonitoringView } from '../../webviews/monitoring/protocol';
+import {
+  isFromMonitoringView,
+  type FromMonitoringView,
+  type MonitorAction,
+  type ToMonitoringView,
+} from '../../webviews/monitoring/protocol';
 import { Disposable } from '../util/dispose';
 import { LabbookPanel, PanelSet, type MessageHandlers } from '../util/panels';
 
@@ -25,12 +30,19 @@ export interface MonitorHooks {
 export class MonitoringPanels extends Disposable {
   private readonly panels = this.track(new PanelSet<MonitoringPanel>());
 
-  constructor(private readonly extensionPath: string, private readonly service: () => ServiceClient | undefined, private readonly hooks: MonitorHooks) {
+  constructor(
+    private readonly extensionPath: string,
+    private readonly service: () => ServiceClient | undefined,
+    private readonly hooks: MonitorHooks,
+  ) {
     super();
   }
 
   show(name: string): MonitoringPanel {
-    return this.panels.show(name, () => new MonitoringPanel(name, this.extensionPath, this.service, this.hooks));
+    return this.panels.show(
+      name,
+      () => new MonitoringPanel(name, this.extensionPath, this.service, this.hooks),
+    );
   }
 
   /** Something changed (a command ran, the store changed): visible panels poll now. */
@@ -53,8 +65,19 @@ export class MonitoringPanel extends LabbookPanel<FromMonitoringView, ToMonitori
   /** Notifications shown (tests check there is one per change). */
   warnings = 0;
 
-  constructor(readonly name: string, extensionPath: string, private readonly service: () => ServiceClient | undefined, private readonly hooks: MonitorHooks) {
-    super(extensionPath, { viewType: MONITORING_VIEW_TYPE, title: `Monitor: ${name}`, webview: 'monitoring', loading: `Loading the monitor of ${name}…`, accepts: isFromMonitoringView });
+  constructor(
+    readonly name: string,
+    extensionPath: string,
+    private readonly service: () => ServiceClient | undefined,
+    private readonly hooks: MonitorHooks,
+  ) {
+    super(extensionPath, {
+      viewType: MONITORING_VIEW_TYPE,
+      title: `Monitor: ${name}`,
+      webview: 'monitoring',
+      loading: `Loading the monitor of ${name}…`,
+      accepts: isFromMonitoringView,
+    });
     this.track(this.panel.onDidChangeViewState(() => this.schedule(0)));
     this.track({ dispose: () => this.clearTimer() });
   }
@@ -93,7 +116,12 @@ export class MonitoringPanel extends LabbookPanel<FromMonitoringView, ToMonitori
       this.hooks.snapshot(this.name, snapshot);
       this.warnOnChange(snapshot);
     } catch (error) {
-      if (!this.disposed) this.post({ type: 'error', name: this.name, message: `Cannot read the monitoring of ${this.name}: ${(error as Error).message.split('\n')[0]}` });
+      if (!this.disposed)
+        this.post({
+          type: 'error',
+          name: this.name,
+          message: `Cannot read the monitoring of ${this.name}: ${(error as Error).message.split('\n')[0]}`,
+        });
     } finally {
       this.polling = false;
       this.schedule(POLL_MS);
@@ -106,12 +134,20 @@ export class MonitoringPanel extends LabbookPanel<FromMonitoringView, ToMonitori
     this.lastStatus = snapshot.status;
     if (!bad || wasBad) return;
     this.warnings++;
-    const alerts = snapshot.alerts.map((a) => a.message).join('; ') || (snapshot.status === 'down' ? 'the server does not answer' : 'a threshold was crossed');
+    const alerts =
+      snapshot.alerts.map((a) => a.message).join('; ') ||
+      (snapshot.status === 'down' ? 'the server does not answer' : 'a threshold was crossed');
     const rollback = 'Roll Back';
-    const buttons = snapshot.split.candidate !== null && snapshot.status === 'degraded' ? [rollback] : [];
-    void vscode.window.showWarningMessage(`Labbook: deployment ${this.name} is ${snapshot.status}: ${alerts}`, ...buttons).then((choice) => {
-      if (choice === rollback) this.hooks.action(this.name, 'rollback');
-    });
+    const buttons =
+      snapshot.split.candidate !== null && snapshot.status === 'degraded' ? [rollback] : [];
+    void vscode.window
+      .showWarningMessage(
+        `Labbook: deployment ${this.name} is ${snapshot.status}: ${alerts}`,
+        ...buttons,
+      )
+      .then((choice) => {
+        if (choice === rollback) this.hooks.action(this.name, 'rollback');
+      });
   }
 
   protected readonly handlers: MessageHandlers<FromMonitoringView> = {

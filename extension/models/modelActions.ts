@@ -18,7 +18,14 @@
 import * as vscode from 'vscode';
 import type { ServiceClient } from '../../core/service/client';
 import type {
-  GateResult, ModelDetails, ModelTransition, ModelVersion, ModelVersionItem, RegisteredModel, RunItem, Stage,
+  GateResult,
+  ModelDetails,
+  ModelTransition,
+  ModelVersion,
+  ModelVersionItem,
+  RegisteredModel,
+  RunItem,
+  Stage,
 } from '../../core/service/protocol';
 import { keyMetricOf, metricText, type ModelsTreeNode } from './modelsTree';
 
@@ -59,8 +66,10 @@ const MAX_REASON = 2000;
 
 /** Why an alias cannot be used, or undefined. */
 export function validateAlias(alias: string): string | undefined {
-  if (!ALIAS_PATTERN.test(alias)) return 'An alias starts with a letter, then letters, digits, _ or - (at most 64 characters), e.g. champion';
-  if (STAGES_FOR_PICK.some((s) => s.toLowerCase() === alias.toLowerCase())) return `"${alias}" is a stage name; aliases name versions, stages are set by promoting`;
+  if (!ALIAS_PATTERN.test(alias))
+    return 'An alias starts with a letter, then letters, digits, _ or - (at most 64 characters), e.g. champion';
+  if (STAGES_FOR_PICK.some((s) => s.toLowerCase() === alias.toLowerCase()))
+    return `"${alias}" is a stage name; aliases name versions, stages are set by promoting`;
   return undefined;
 }
 
@@ -69,7 +78,8 @@ export function validateModelName(name: string): string | undefined {
   const trimmed = name.trim();
   if (trimmed === '') return 'A model needs a name, e.g. penguins-classifier';
   if (trimmed.length > 200) return `At most 200 characters (this is ${trimmed.length})`;
-  if (/[@/\\]/.test(trimmed)) return 'A model name cannot contain @, / or \\ (they address versions: NAME@production, NAME/3)';
+  if (/[@/\\]/.test(trimmed))
+    return 'A model name cannot contain @, / or \\ (they address versions: NAME@production, NAME/3)';
   return undefined;
 }
 
@@ -90,7 +100,11 @@ export class Cancelled extends Error {}
 /** The gates a failed promotion reported (the service's error data), when it did. */
 function gatesOfError(error: unknown): GateResult[] | undefined {
   const data = (error as { data?: unknown } | null)?.data;
-  return Array.isArray(data) && data.length > 0 && data.every((g) => g && typeof g === 'object' && typeof (g as GateResult).gate === 'string') ? data as GateResult[] : undefined;
+  return Array.isArray(data) &&
+    data.length > 0 &&
+    data.every((g) => g && typeof g === 'object' && typeof (g as GateResult).gate === 'string')
+    ? (data as GateResult[])
+    : undefined;
 }
 
 /**
@@ -99,21 +113,31 @@ function gatesOfError(error: unknown): GateResult[] | undefined {
  * tests want the error); otherwise it is shown, a promotion its gates refused as a modal
  * listing each gate, so the user sees which threshold to meet or override.
  */
-export async function runSteps<T>(interactive: boolean, steps: () => Promise<T>): Promise<T | undefined> {
+export async function runSteps<T>(
+  interactive: boolean,
+  steps: () => Promise<T>,
+): Promise<T | undefined> {
   try {
     return await steps();
   } catch (error) {
     if (error instanceof Cancelled) return undefined;
     if (!interactive) throw error;
     const gates = gatesOfError(error);
-    if (gates) void vscode.window.showErrorMessage(`Labbook: ${(error as Error).message}`, { modal: true, detail: gates.map(gateLine).join('\n') });
+    if (gates)
+      void vscode.window.showErrorMessage(`Labbook: ${(error as Error).message}`, {
+        modal: true,
+        detail: gates.map(gateLine).join('\n'),
+      });
     else void vscode.window.showErrorMessage(`Labbook: ${(error as Error).message}`);
     return undefined;
   }
 }
 
 /** The registered model and its versions; rejects when there is none or it has no version. */
-export async function modelWithVersions(client: ServiceClient, name: string): Promise<ModelDetails> {
+export async function modelWithVersions(
+  client: ServiceClient,
+  name: string,
+): Promise<ModelDetails> {
   const details = await client.model(name);
   if (!details) throw new Error(`no registered model named "${name}"`);
   if (details.versions.length === 0) throw new Error(`model "${name}" has no versions`);
@@ -124,16 +148,27 @@ export async function modelWithVersions(client: ServiceClient, name: string): Pr
 export async function pickModel(client: ServiceClient, title: string): Promise<RegisteredModel> {
   const models = await client.listModels();
   if (models.length === 0) {
-    void vscode.window.showInformationMessage('No registered models yet: call run.logModel(model, { name }) in a notebook, or "Labbook: Register Model from Run".');
+    void vscode.window.showInformationMessage(
+      'No registered models yet: call run.logModel(model, { name }) in a notebook, or "Labbook: Register Model from Run".',
+    );
     throw new Cancelled();
   }
   if (models.length === 1) return models[0];
-  const picked = await vscode.window.showQuickPick(models.map((model) => ({
-    label: model.name,
-    description: [`${model.latestVersion} version${model.latestVersion === 1 ? '' : 's'}`, model.production !== null ? `Production v${model.production}` : '', model.staging !== null ? `Staging v${model.staging}` : ''].filter(Boolean).join(' · '),
-    detail: model.description ?? undefined,
-    model,
-  })), { title, matchOnDescription: true });
+  const picked = await vscode.window.showQuickPick(
+    models.map((model) => ({
+      label: model.name,
+      description: [
+        `${model.latestVersion} version${model.latestVersion === 1 ? '' : 's'}`,
+        model.production !== null ? `Production v${model.production}` : '',
+        model.staging !== null ? `Staging v${model.staging}` : '',
+      ]
+        .filter(Boolean)
+        .join(' · '),
+      detail: model.description ?? undefined,
+      model,
+    })),
+    { title, matchOnDescription: true },
+  );
   if (!picked) throw new Cancelled();
   return picked.model;
 }
@@ -142,10 +177,12 @@ type Resolved = { options: ModelCommandOptions; name?: string; version?: number;
 
 /** Reads a tree node or an options object. */
 export function resolveArgument(arg: unknown): Resolved {
-  if (!arg || typeof arg !== 'object') return { options: {}, name: typeof arg === 'string' && arg ? arg : undefined };
+  if (!arg || typeof arg !== 'object')
+    return { options: {}, name: typeof arg === 'string' && arg ? arg : undefined };
   const node = arg as ModelsTreeNode | { kind: 'run'; run: RunItem };
   if (node.kind === 'model') return { options: {}, name: node.model.name };
-  if (node.kind === 'version') return { options: {}, name: node.name, version: node.version.version };
+  if (node.kind === 'version')
+    return { options: {}, name: node.name, version: node.version.version };
   if (node.kind === 'run') return { options: {}, runId: node.run.id };
   const o = arg as Record<string, unknown>;
   const options: ModelCommandOptions = {};
@@ -155,7 +192,8 @@ export function resolveArgument(arg: unknown): Resolved {
   if (typeof o.reason === 'string') options.reason = o.reason;
   if (o.force === true) options.force = true;
   if (typeof o.alias === 'string') options.alias = o.alias;
-  if (Array.isArray(o.versions) && o.versions.every(Number.isInteger)) options.versions = o.versions as number[];
+  if (Array.isArray(o.versions) && o.versions.every(Number.isInteger))
+    options.versions = o.versions as number[];
   if (typeof o.runId === 'string') options.runId = o.runId;
   if (typeof o.artifactPath === 'string') options.artifactPath = o.artifactPath;
   if (typeof o.description === 'string') options.description = o.description;
@@ -164,7 +202,11 @@ export function resolveArgument(arg: unknown): Resolved {
 }
 
 export class ModelActions {
-  constructor(private readonly service: () => ServiceClient | undefined, private readonly open: ModelPanelsOpener, private readonly changed: () => void) {}
+  constructor(
+    private readonly service: () => ServiceClient | undefined,
+    private readonly open: ModelPanelsOpener,
+    private readonly changed: () => void,
+  ) {}
 
   private get client(): ServiceClient {
     const s = this.service();
@@ -176,7 +218,10 @@ export class ModelActions {
    * Runs an action: interactive ones show errors as notifications and resolve undefined;
    * `confirm: false` ones reject with the error.
    */
-  async run<T>(arg: unknown, action: (r: Resolved, interactive: boolean) => Promise<T>): Promise<T | undefined> {
+  async run<T>(
+    arg: unknown,
+    action: (r: Resolved, interactive: boolean) => Promise<T>,
+  ): Promise<T | undefined> {
     const resolved = resolveArgument(arg);
     const interactive = resolved.options.confirm !== false;
     return runSteps(interactive, () => action(resolved, interactive));
@@ -186,12 +231,28 @@ export class ModelActions {
 
   promote(arg: unknown, fixedTo?: Stage): Promise<PromotionOutcome | undefined> {
     return this.run(arg, async (r, interactive) => {
-      const details = await this.modelDetails(r.name, interactive, fixedTo === 'Archived' ? 'Archive a version of which model?' : 'Promote a version of which model?');
+      const details = await this.modelDetails(
+        r.name,
+        interactive,
+        fixedTo === 'Archived'
+          ? 'Archive a version of which model?'
+          : 'Promote a version of which model?',
+      );
       const name = details.model.name;
-      const version = await this.versionOf(details, r.version, interactive, fixedTo === 'Archived' ? `Archive which version of ${name}?` : `Promote which version of ${name}?`,
-        fixedTo === 'Archived' ? (v) => v.stage !== 'Archived' : undefined);
+      const version = await this.versionOf(
+        details,
+        r.version,
+        interactive,
+        fixedTo === 'Archived'
+          ? `Archive which version of ${name}?`
+          : `Promote which version of ${name}?`,
+        fixedTo === 'Archived' ? (v) => v.stage !== 'Archived' : undefined,
+      );
       let to = fixedTo ?? parseStage(r.options.to);
-      if (r.options.to !== undefined && !to) throw new Error(`"${r.options.to}" is not a stage: use one of ${STAGES_FOR_PICK.join(', ')}`);
+      if (r.options.to !== undefined && !to)
+        throw new Error(
+          `"${r.options.to}" is not a stage: use one of ${STAGES_FOR_PICK.join(', ')}`,
+        );
       if (!to) {
         if (!interactive) throw new Error('say which stage to promote to: { to: "Production" }');
         to = await this.pickStage(details, version);
@@ -207,7 +268,12 @@ export class ModelActions {
       let force = false;
       if (!interactive) {
         if (!preview.passed && !r.options.force) {
-          throw new Error(`${name} v${version.version} cannot be promoted to ${to}: ${preview.gates.filter((g) => !g.passed).map(gateLine).join('; ')}. Override with force and a reason.`);
+          throw new Error(
+            `${name} v${version.version} cannot be promoted to ${to}: ${preview.gates
+              .filter((g) => !g.passed)
+              .map(gateLine)
+              .join('; ')}. Override with force and a reason.`,
+          );
         }
         if (!preview.passed) {
           if (!reason) throw new Error('Overriding failing gates needs a reason');
@@ -215,22 +281,38 @@ export class ModelActions {
         }
       } else {
         const verb = to === 'Archived' ? 'Archive' : 'Promote';
-        const lines = preview.gates.length ? preview.gates.map(gateLine) : [`No gates for ${to}${to === 'Production' || to === 'Staging' ? ` (set them in the registry panel)` : ''}.`];
-        if (preview.willArchive !== null) lines.push('', `Will archive v${preview.willArchive} (the current Production version).`);
+        const lines = preview.gates.length
+          ? preview.gates.map(gateLine)
+          : [
+              `No gates for ${to}${to === 'Production' || to === 'Staging' ? ` (set them in the registry panel)` : ''}.`,
+            ];
+        if (preview.willArchive !== null)
+          lines.push('', `Will archive v${preview.willArchive} (the current Production version).`);
         const failing = preview.gates.filter((g) => !g.passed).length;
         const title = preview.passed
           ? `${verb} ${name} v${version.version} from ${version.stage} to ${to}?`
           : `${failing} of ${preview.gates.length} gate${preview.gates.length === 1 ? '' : 's'} refuse${failing === 1 ? 's' : ''} ${name} v${version.version} for ${to}`;
         const override = 'Override…';
-        const show = preview.passed ? vscode.window.showInformationMessage : vscode.window.showWarningMessage;
-        const choice = await show(title, { modal: true, detail: lines.join('\n') }, preview.passed ? verb : override);
+        const show = preview.passed
+          ? vscode.window.showInformationMessage
+          : vscode.window.showWarningMessage;
+        const choice = await show(
+          title,
+          { modal: true, detail: lines.join('\n') },
+          preview.passed ? verb : override,
+        );
         if (!choice) return undefined;
         if (choice === override) {
           const given = await vscode.window.showInputBox({
             title: `Reason for overriding the gates of ${name} v${version.version} → ${to}`,
-            prompt: 'Required: recorded in the model\'s history with the failing gates.',
+            prompt: "Required: recorded in the model's history with the failing gates.",
             value: reason,
-            validateInput: (v) => (v.trim() === '' ? 'Overriding gates needs a reason' : v.length > MAX_REASON ? `At most ${MAX_REASON} characters` : undefined),
+            validateInput: (v) =>
+              v.trim() === ''
+                ? 'Overriding gates needs a reason'
+                : v.length > MAX_REASON
+                  ? `At most ${MAX_REASON} characters`
+                  : undefined,
           });
           if (given === undefined || given.trim() === '') return undefined;
           reason = given.trim();
@@ -238,19 +320,28 @@ export class ModelActions {
         } else if (reason === undefined) {
           const given = await vscode.window.showInputBox({
             title: `Reason for moving ${name} v${version.version} to ${to} (optional)`,
-            prompt: 'Recorded in the model\'s history. Leave empty for none; Escape cancels.',
-            validateInput: (v) => (v.length > MAX_REASON ? `At most ${MAX_REASON} characters` : undefined),
+            prompt: "Recorded in the model's history. Leave empty for none; Escape cancels.",
+            validateInput: (v) =>
+              v.length > MAX_REASON ? `At most ${MAX_REASON} characters` : undefined,
           });
           if (given === undefined) return undefined;
           reason = given.trim() || undefined;
         }
       }
-      const result = await this.client.promote({ name, version: version.version, to, ...(reason ? { reason } : {}), ...(force ? { force: true } : {}) });
+      const result = await this.client.promote({
+        name,
+        version: version.version,
+        to,
+        ...(reason ? { reason } : {}),
+        ...(force ? { force: true } : {}),
+      });
       this.changed();
       const archived = result.archived !== null ? `; v${result.archived} archived` : '';
       const message = `${name} v${version.version} is now ${to}${archived}${force ? ' (gates overridden)' : ''}.`;
       if (interactive) {
-        void vscode.window.showInformationMessage(message, 'Open Registry').then((c) => { if (c) this.open.registry(name); });
+        void vscode.window.showInformationMessage(message, 'Open Registry').then((c) => {
+          if (c) this.open.registry(name);
+        });
       } else {
         vscode.window.setStatusBarMessage(message, 5000);
       }
@@ -266,19 +357,34 @@ export class ModelActions {
 
   setAlias(arg: unknown): Promise<{ name: string; version: number; alias: string } | undefined> {
     return this.run(arg, async (r, interactive) => {
-      const details = await this.modelDetails(r.name, interactive, 'Set an alias on a version of which model?');
+      const details = await this.modelDetails(
+        r.name,
+        interactive,
+        'Set an alias on a version of which model?',
+      );
       const name = details.model.name;
-      const version = await this.versionOf(details, r.version, interactive, `Set an alias on which version of ${name}?`);
+      const version = await this.versionOf(
+        details,
+        r.version,
+        interactive,
+        `Set an alias on which version of ${name}?`,
+      );
       let alias = r.options.alias?.trim();
       if (alias === undefined) {
         if (!interactive) throw new Error('say which alias to set: { alias: "champion" }');
-        const existing = Object.entries(details.model.aliases).map(([a, v]) => `${a} → v${v}`).join(', ');
-        alias = (await vscode.window.showInputBox({
-          title: `Alias for ${name} v${version.version}`,
-          prompt: existing ? `Existing: ${existing}. Setting one that exists moves it here.` : 'e.g. champion, challenger',
-          placeHolder: 'champion',
-          validateInput: (v) => validateAlias(v.trim()),
-        }))?.trim();
+        const existing = Object.entries(details.model.aliases)
+          .map(([a, v]) => `${a} → v${v}`)
+          .join(', ');
+        alias = (
+          await vscode.window.showInputBox({
+            title: `Alias for ${name} v${version.version}`,
+            prompt: existing
+              ? `Existing: ${existing}. Setting one that exists moves it here.`
+              : 'e.g. champion, challenger',
+            placeHolder: 'champion',
+            validateInput: (v) => validateAlias(v.trim()),
+          })
+        )?.trim();
         if (alias === undefined) return undefined;
       }
       const problem = validateAlias(alias);
@@ -291,11 +397,19 @@ export class ModelActions {
       }
       if (current !== undefined && interactive) {
         const move = 'Move Alias';
-        const choice = await vscode.window.showWarningMessage(`Move the alias "${alias}" of ${name} from v${current} to v${version.version}?`,
-          { modal: true, detail: `Code that loads ${name}@${alias} will get v${version.version}.` }, move);
+        const choice = await vscode.window.showWarningMessage(
+          `Move the alias "${alias}" of ${name} from v${current} to v${version.version}?`,
+          { modal: true, detail: `Code that loads ${name}@${alias} will get v${version.version}.` },
+          move,
+        );
         if (choice !== move) return undefined;
       }
-      await this.client.setModelAlias(name, version.version, alias, r.options.reason?.trim() || undefined);
+      await this.client.setModelAlias(
+        name,
+        version.version,
+        alias,
+        r.options.reason?.trim() || undefined,
+      );
       this.changed();
       const message = `${name}@${alias} is now v${version.version}${current !== undefined ? ` (was v${current})` : ''}.`;
       if (interactive) void vscode.window.showInformationMessage(message);
@@ -309,7 +423,11 @@ export class ModelActions {
   /** Opens the Compare Runs panel on the source runs of two or more versions. */
   compare(arg: unknown): Promise<string[] | undefined> {
     return this.run(arg, async (r, interactive) => {
-      const details = await this.modelDetails(r.name, interactive, 'Compare versions of which model?');
+      const details = await this.modelDetails(
+        r.name,
+        interactive,
+        'Compare versions of which model?',
+      );
       const name = details.model.name;
       let versions: ModelVersionItem[];
       if (r.options.versions) {
@@ -317,14 +435,27 @@ export class ModelActions {
       } else {
         if (!interactive) throw new Error('say which versions to compare: { versions: [2, 3] }');
         const keyMetric = keyMetricOf(details);
-        const picked = await vscode.window.showQuickPick(details.versions.map((v) => ({ ...this.versionItem(v, keyMetric), picked: v.version === r.version })),
-          { title: `Compare which versions of ${name}? (two or more)`, canPickMany: true, matchOnDescription: true, matchOnDetail: true });
+        const picked = await vscode.window.showQuickPick(
+          details.versions.map((v) => ({
+            ...this.versionItem(v, keyMetric),
+            picked: v.version === r.version,
+          })),
+          {
+            title: `Compare which versions of ${name}? (two or more)`,
+            canPickMany: true,
+            matchOnDescription: true,
+            matchOnDetail: true,
+          },
+        );
         if (!picked) return undefined;
         versions = picked.map((p) => p.version);
       }
       const runIds = [...new Set(versions.map((v) => v.runId))];
       if (runIds.length < 2) {
-        const message = versions.length < 2 ? 'Select at least two versions to compare.' : `Those versions of ${name} come from the same run: nothing to compare.`;
+        const message =
+          versions.length < 2
+            ? 'Select at least two versions to compare.'
+            : `Those versions of ${name} come from the same run: nothing to compare.`;
         if (!interactive) throw new Error(message);
         void vscode.window.showInformationMessage(message);
         return undefined;
@@ -337,7 +468,12 @@ export class ModelActions {
   openCard(arg: unknown): Promise<{ name: string; version: number } | undefined> {
     return this.run(arg, async (r, interactive) => {
       const details = await this.modelDetails(r.name, interactive, 'Model card of which model?');
-      const version = await this.versionOf(details, r.version, interactive, `Model card of which version of ${details.model.name}?`);
+      const version = await this.versionOf(
+        details,
+        r.version,
+        interactive,
+        `Model card of which version of ${details.model.name}?`,
+      );
       this.open.card(details.model.name, version.version);
       return { name: details.model.name, version: version.version };
     });
@@ -345,7 +481,11 @@ export class ModelActions {
 
   openRegistry(arg: unknown): Promise<string | undefined> {
     return this.run(arg, async (r, interactive) => {
-      const name = r.name ?? (interactive ? (await pickModel(this.client, 'Open the registry of which model?')).name : undefined);
+      const name =
+        r.name ??
+        (interactive
+          ? (await pickModel(this.client, 'Open the registry of which model?')).name
+          : undefined);
       if (!name) throw new Error('say which model: { name: "penguins-classifier" }');
       if (!(await this.client.model(name))) throw new Error(`no registered model named "${name}"`);
       this.open.registry(name);
@@ -374,28 +514,45 @@ export class ModelActions {
           return undefined;
         }
         if (folders.length === 1 || !interactive) {
-          if (folders.length > 1) throw new Error(`run ${runId} has ${folders.length} model folders (${folders.join(', ')}): say which with artifactPath`);
+          if (folders.length > 1)
+            throw new Error(
+              `run ${runId} has ${folders.length} model folders (${folders.join(', ')}): say which with artifactPath`,
+            );
           artifactPath = folders[0];
         } else {
-          const picked = await vscode.window.showQuickPick(folders.map((f) => ({ label: f || '(artifacts root)', description: `${f}model.json`, folder: f })),
-            { title: `Which model of run "${details.name}"?` });
+          const picked = await vscode.window.showQuickPick(
+            folders.map((f) => ({
+              label: f || '(artifacts root)',
+              description: `${f}model.json`,
+              folder: f,
+            })),
+            { title: `Which model of run "${details.name}"?` },
+          );
           if (!picked) return undefined;
           artifactPath = picked.folder;
         }
       }
       let name = r.options.name?.trim();
       if (name === undefined) {
-        if (!interactive) throw new Error('say which model to register into: { name: "penguins-classifier" }');
+        if (!interactive)
+          throw new Error('say which model to register into: { name: "penguins-classifier" }');
         name = await this.pickModelName(details.experiment);
         if (name === undefined) return undefined;
       }
       const problem = validateModelName(name);
       if (problem) throw new Error(problem);
-      const version = await this.client.registerModelFromRun({ runId, artifactPath, name, ...(r.options.description ? { description: r.options.description } : {}) });
+      const version = await this.client.registerModelFromRun({
+        runId,
+        artifactPath,
+        name,
+        ...(r.options.description ? { description: r.options.description } : {}),
+      });
       this.changed();
       const message = `Registered ${version.name} v${version.version} from run "${details.name}".`;
       if (interactive) {
-        void vscode.window.showInformationMessage(message, 'Open Model Card').then((c) => { if (c) this.open.card(version.name, version.version); });
+        void vscode.window.showInformationMessage(message, 'Open Model Card').then((c) => {
+          if (c) this.open.card(version.name, version.version);
+        });
       } else {
         vscode.window.setStatusBarMessage(message, 5000);
       }
@@ -405,7 +562,11 @@ export class ModelActions {
 
   // ---- picks ----
 
-  private async modelDetails(name: string | undefined, interactive: boolean, title: string): Promise<ModelDetails> {
+  private async modelDetails(
+    name: string | undefined,
+    interactive: boolean,
+    title: string,
+  ): Promise<ModelDetails> {
     if (name === undefined) {
       if (!interactive) throw new Error('say which model: { name: "penguins-classifier" }');
       name = (await pickModel(this.client, title)).name;
@@ -413,36 +574,59 @@ export class ModelActions {
     return modelWithVersions(this.client, name);
   }
 
-
   private findVersion(details: ModelDetails, version: number): ModelVersionItem {
     const found = details.versions.find((v) => v.version === version);
-    if (!found) throw new Error(`${details.model.name} has no version ${version} (versions: ${details.versions.map((v) => v.version).join(', ')})`);
+    if (!found)
+      throw new Error(
+        `${details.model.name} has no version ${version} (versions: ${details.versions.map((v) => v.version).join(', ')})`,
+      );
     return found;
   }
 
-  private async versionOf(details: ModelDetails, version: number | undefined, interactive: boolean, title: string, filter?: (v: ModelVersionItem) => boolean): Promise<ModelVersionItem> {
+  private async versionOf(
+    details: ModelDetails,
+    version: number | undefined,
+    interactive: boolean,
+    title: string,
+    filter?: (v: ModelVersionItem) => boolean,
+  ): Promise<ModelVersionItem> {
     if (version !== undefined) return this.findVersion(details, version);
     if (!interactive) throw new Error('say which version: { name, version: 3 }');
     const candidates = filter ? details.versions.filter(filter) : details.versions;
     if (candidates.length === 0) {
-      void vscode.window.showInformationMessage(`No version of ${details.model.name} to choose from.`);
+      void vscode.window.showInformationMessage(
+        `No version of ${details.model.name} to choose from.`,
+      );
       throw new Cancelled();
     }
     const keyMetric = keyMetricOf(details);
-    const picked = await vscode.window.showQuickPick(candidates.map((v) => this.versionItem(v, keyMetric)), { title, matchOnDescription: true, matchOnDetail: true });
+    const picked = await vscode.window.showQuickPick(
+      candidates.map((v) => this.versionItem(v, keyMetric)),
+      { title, matchOnDescription: true, matchOnDetail: true },
+    );
     if (!picked) throw new Cancelled();
     return picked.version;
   }
 
   /** `v3` · `Production · champion` · `val_acc 0.961 · loss 0.12 · run "dense-16" · 2 h ago by ana`. */
-  private versionItem(v: ModelVersionItem, keyMetric: string | null): vscode.QuickPickItem & { version: ModelVersionItem } {
+  private versionItem(
+    v: ModelVersionItem,
+    keyMetric: string | null,
+  ): vscode.QuickPickItem & { version: ModelVersionItem } {
     const keys = Object.keys(v.metrics).sort();
-    const shown = keyMetric && keys.includes(keyMetric) ? [keyMetric, ...keys.filter((k) => k !== keyMetric)] : keys;
+    const shown =
+      keyMetric && keys.includes(keyMetric)
+        ? [keyMetric, ...keys.filter((k) => k !== keyMetric)]
+        : keys;
     const metrics = shown.slice(0, 4).map((k) => `${k} ${metricText(v.metrics[k])}`);
     return {
       label: `v${v.version}`,
       description: [v.stage, ...v.aliases.map((a) => `@${a}`)].join(' · '),
-      detail: [...metrics, `run "${v.runName}"`, `${new Date(v.createdAt).toLocaleString()} by ${v.createdBy}`].join(' · '),
+      detail: [
+        ...metrics,
+        `run "${v.runName}"`,
+        `${new Date(v.createdAt).toLocaleString()} by ${v.createdBy}`,
+      ].join(' · '),
       version: v,
     };
   }
@@ -451,8 +635,15 @@ export class ModelActions {
   private async pickStage(details: ModelDetails, version: ModelVersionItem): Promise<Stage> {
     const name = details.model.name;
     const targets = STAGES_FOR_PICK.filter((s) => s !== version.stage);
-    const previews = await Promise.allSettled(targets.map((to) => this.client.previewPromotion(name, version.version, to)));
-    const icons: Record<Stage, string> = { Production: '$(rocket)', Staging: '$(beaker)', Archived: '$(archive)', None: '$(circle-outline)' };
+    const previews = await Promise.allSettled(
+      targets.map((to) => this.client.previewPromotion(name, version.version, to)),
+    );
+    const icons: Record<Stage, string> = {
+      Production: '$(rocket)',
+      Staging: '$(beaker)',
+      Archived: '$(archive)',
+      None: '$(circle-outline)',
+    };
     const items = targets.map((to, i) => {
       const p = previews[i];
       let description: string;
@@ -463,13 +654,20 @@ export class ModelActions {
         description = 'no gates';
       } else {
         const failing = p.value.gates.filter((g) => !g.passed);
-        description = failing.length === 0 ? `$(pass) ${p.value.gates.length} gate${p.value.gates.length === 1 ? '' : 's'} pass` : `$(error) ${failing.length} of ${p.value.gates.length} gates fail`;
+        description =
+          failing.length === 0
+            ? `$(pass) ${p.value.gates.length} gate${p.value.gates.length === 1 ? '' : 's'} pass`
+            : `$(error) ${failing.length} of ${p.value.gates.length} gates fail`;
         detail = p.value.gates.map(gateLine).join('  ');
       }
-      if (p.status === 'fulfilled' && p.value.willArchive !== null) description += ` · archives v${p.value.willArchive}`;
+      if (p.status === 'fulfilled' && p.value.willArchive !== null)
+        description += ` · archives v${p.value.willArchive}`;
       return { label: `${icons[to]} ${to}`, description, detail, stage: to };
     });
-    const picked = await vscode.window.showQuickPick(items, { title: `Move ${name} v${version.version} (${version.stage}) to which stage?`, matchOnDescription: true });
+    const picked = await vscode.window.showQuickPick(items, {
+      title: `Move ${name} v${version.version} (${version.stage}) to which stage?`,
+      matchOnDescription: true,
+    });
     if (!picked) throw new Cancelled();
     return picked.stage;
   }
@@ -477,27 +675,50 @@ export class ModelActions {
   private async pickRun(): Promise<RunItem> {
     const experiments = await this.client.listExperiments();
     if (experiments.length === 0) {
-      void vscode.window.showInformationMessage('No runs recorded yet: run a notebook that calls lab.withRun.');
+      void vscode.window.showInformationMessage(
+        'No runs recorded yet: run a notebook that calls lab.withRun.',
+      );
       throw new Cancelled();
     }
     let experiment = experiments[0];
     if (experiments.length > 1) {
-      const picked = await vscode.window.showQuickPick(experiments.map((e) => ({ label: e.name, description: `${e.runCount} run${e.runCount === 1 ? '' : 's'}`, experiment: e })),
-        { title: 'Register a model from a run of which experiment?' });
+      const picked = await vscode.window.showQuickPick(
+        experiments.map((e) => ({
+          label: e.name,
+          description: `${e.runCount} run${e.runCount === 1 ? '' : 's'}`,
+          experiment: e,
+        })),
+        { title: 'Register a model from a run of which experiment?' },
+      );
       if (!picked) throw new Cancelled();
       experiment = picked.experiment;
     }
-    const runs = (await this.client.listRuns(experiment.id)).filter((run) => run.deletedAt === null);
+    const runs = (await this.client.listRuns(experiment.id)).filter(
+      (run) => run.deletedAt === null,
+    );
     if (runs.length === 0) {
       void vscode.window.showInformationMessage(`Experiment "${experiment.name}" has no runs.`);
       throw new Cancelled();
     }
-    const picked = await vscode.window.showQuickPick(runs.map((run) => ({
-      label: run.name,
-      description: [run.status, run.keyMetric ? `${run.keyMetric.key} ${metricText(run.keyMetric.value)}` : '', new Date(run.startTime).toLocaleString()].filter(Boolean).join(' · '),
-      detail: run.id,
-      run,
-    })), { title: `Register the model of which run of "${experiment.name}"?`, matchOnDescription: true, matchOnDetail: true });
+    const picked = await vscode.window.showQuickPick(
+      runs.map((run) => ({
+        label: run.name,
+        description: [
+          run.status,
+          run.keyMetric ? `${run.keyMetric.key} ${metricText(run.keyMetric.value)}` : '',
+          new Date(run.startTime).toLocaleString(),
+        ]
+          .filter(Boolean)
+          .join(' · '),
+        detail: run.id,
+        run,
+      })),
+      {
+        title: `Register the model of which run of "${experiment.name}"?`,
+        matchOnDescription: true,
+        matchOnDetail: true,
+      },
+    );
     if (!picked) throw new Cancelled();
     return picked.run;
   }
@@ -508,10 +729,16 @@ export class ModelActions {
     const NEW = '$(add) New model…';
     let name: string | undefined;
     if (models.length > 0) {
-      const picked = await vscode.window.showQuickPick([
-        ...models.map((m) => ({ label: m.name, description: `new version v${m.latestVersion + 1}` })),
-        { label: NEW, description: 'register under a new name' },
-      ], { title: 'Register as a version of which model?' });
+      const picked = await vscode.window.showQuickPick(
+        [
+          ...models.map((m) => ({
+            label: m.name,
+            description: `new version v${m.latestVersion + 1}`,
+          })),
+          { label: NEW, description: 'register under a new name' },
+        ],
+        { title: 'Register as a version of which model?' },
+      );
       if (!picked) return undefined;
       if (picked.label !== NEW) name = picked.label;
     }
@@ -519,7 +746,11 @@ export class ModelActions {
       title: 'Name of the new model',
       value: suggestion.replace(/[@/\\]/g, '-'),
       placeHolder: 'penguins-classifier',
-      validateInput: (v) => validateModelName(v) ?? (models.some((m) => m.name === v.trim()) ? `"${v.trim()}" exists: pick it from the list to add a version` : undefined),
+      validateInput: (v) =>
+        validateModelName(v) ??
+        (models.some((m) => m.name === v.trim())
+          ? `"${v.trim()}" exists: pick it from the list to add a version`
+          : undefined),
     });
     return name?.trim();
   }

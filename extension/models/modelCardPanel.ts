@@ -5,7 +5,11 @@
  */
 import * as vscode from 'vscode';
 import type { ServiceClient } from '../../core/service/client';
-import { isFromModelCardView, type FromModelCardView, type ToModelCardView } from '../../webviews/model-card/protocol';
+import {
+  isFromModelCardView,
+  type FromModelCardView,
+  type ToModelCardView,
+} from '../../webviews/model-card/protocol';
 import { Disposable } from '../util/dispose';
 import { LabbookPanel, PanelSet, type MessageHandlers } from '../util/panels';
 
@@ -18,12 +22,18 @@ export function modelCardKey(name: string, version: number): string {
 export class ModelCardPanels extends Disposable {
   private readonly panels = this.track(new PanelSet<ModelCardPanel>());
 
-  constructor(private readonly extensionPath: string, private readonly service: () => ServiceClient | undefined) {
+  constructor(
+    private readonly extensionPath: string,
+    private readonly service: () => ServiceClient | undefined,
+  ) {
     super();
   }
 
   show(name: string, version: number): ModelCardPanel {
-    return this.panels.show(modelCardKey(name, version), () => new ModelCardPanel(name, version, this.extensionPath, this.service));
+    return this.panels.show(
+      modelCardKey(name, version),
+      () => new ModelCardPanel(name, version, this.extensionPath, this.service),
+    );
   }
 
   refreshAll(): void {
@@ -43,8 +53,19 @@ export class ModelCardPanel extends LabbookPanel<FromModelCardView, ToModelCardV
   /** The service's markdown of the card last shown: what is copied and exported. */
   private markdown: string | undefined;
 
-  constructor(readonly name: string, readonly version: number, extensionPath: string, private readonly service: () => ServiceClient | undefined) {
-    super(extensionPath, { viewType: MODEL_CARD_VIEW_TYPE, title: `Model card: ${name} v${version}`, webview: 'model-card', loading: 'Loading model card…', accepts: isFromModelCardView });
+  constructor(
+    readonly name: string,
+    readonly version: number,
+    extensionPath: string,
+    private readonly service: () => ServiceClient | undefined,
+  ) {
+    super(extensionPath, {
+      viewType: MODEL_CARD_VIEW_TYPE,
+      title: `Model card: ${name} v${version}`,
+      webview: 'model-card',
+      loading: 'Loading model card…',
+      accepts: isFromModelCardView,
+    });
   }
 
   async refresh(): Promise<void> {
@@ -58,18 +79,33 @@ export class ModelCardPanel extends LabbookPanel<FromModelCardView, ToModelCardV
 
   private async fetch(): Promise<ToModelCardView> {
     const service = this.service();
-    if (!service) return { type: 'error', message: 'The Labbook workspace service is not running. Open a workspace folder with a Labbook store.' };
+    if (!service)
+      return {
+        type: 'error',
+        message:
+          'The Labbook workspace service is not running. Open a workspace folder with a Labbook store.',
+      };
     try {
       const details = await service.model(this.name);
       const v = details?.versions.find((x) => x.version === this.version);
-      if (!details || !v) return { type: 'error', message: `There is no version ${this.version} of a model named "${this.name}" (any more).` };
+      if (!details || !v)
+        return {
+          type: 'error',
+          message: `There is no version ${this.version} of a model named "${this.name}" (any more).`,
+        };
       const columns = (v.holdout?.columns ?? []).filter((c) => c !== v.holdout?.label);
       // Until the user picks one, slice by the first column that is not a model input
       // (e.g. island, sex): unequal performance across groups is what the card is for.
       const features = new Set((v.signature?.features ?? []).map((f) => f.name));
-      if (this.sliceColumn === undefined) this.sliceColumn = columns.find((c) => !features.has(c)) ?? null;
-      const { card, markdown } = await service.modelCard(this.name, this.version, this.sliceColumn ?? undefined);
-      const sliceColumn = this.sliceColumn === null ? null : card.metrics.holdout?.slices?.column ?? null;
+      if (this.sliceColumn === undefined)
+        this.sliceColumn = columns.find((c) => !features.has(c)) ?? null;
+      const { card, markdown } = await service.modelCard(
+        this.name,
+        this.version,
+        this.sliceColumn ?? undefined,
+      );
+      const sliceColumn =
+        this.sliceColumn === null ? null : (card.metrics.holdout?.slices?.column ?? null);
       return { type: 'card', card, markdown, columns, sliceColumn };
     } catch (error) {
       return { type: 'error', message: (error as Error).message };
@@ -82,17 +118,30 @@ export class ModelCardPanel extends LabbookPanel<FromModelCardView, ToModelCardV
       this.sliceColumn = message.column;
       return this.refresh();
     },
-    save: (message) => this.saveThrough(this.service(), (service) => service.updateModelCard({
-      name: this.name, version: this.version, intendedUse: message.intendedUse, limitations: message.limitations,
-    }), { done: { type: 'saved' }, failed: (text) => ({ type: 'saveError', message: text }) }),
+    save: (message) =>
+      this.saveThrough(
+        this.service(),
+        (service) =>
+          service.updateModelCard({
+            name: this.name,
+            version: this.version,
+            intendedUse: message.intendedUse,
+            limitations: message.limitations,
+          }),
+        { done: { type: 'saved' }, failed: (text) => ({ type: 'saveError', message: text }) },
+      ),
     copyMarkdown: async (message) => {
       await vscode.env.clipboard.writeText(this.markdown ?? message.markdown);
       this.post({ type: 'notice', message: 'Copied the model card as Markdown.' });
     },
     exportMarkdown: async (message) => {
       const where = await this.saveAs({
-        title: `Export the model card of ${this.name} v${this.version}`, fileName: message.fileName, fallbackName: 'model-card.md',
-        filters: { Markdown: ['md'] }, text: () => this.markdown ?? message.markdown, what: 'the model card',
+        title: `Export the model card of ${this.name} v${this.version}`,
+        fileName: message.fileName,
+        fallbackName: 'model-card.md',
+        filters: { Markdown: ['md'] },
+        text: () => this.markdown ?? message.markdown,
+        what: 'the model card',
       });
       if (where) this.post({ type: 'notice', message: `Saved ${where}` });
     },

@@ -26,8 +26,14 @@ import { RegistryPanels } from './registryPanel';
 export const MODELS_VIEW_ID = 'labbook.models';
 
 type ModelCommandId =
-  | Command.PromoteModelVersion | Command.SetModelAlias | Command.ArchiveModelVersion | Command.CompareModelVersions
-  | Command.OpenModelCard | Command.OpenModelRegistry | Command.RegisterModelFromRun | Command.RefreshModels;
+  | Command.PromoteModelVersion
+  | Command.SetModelAlias
+  | Command.ArchiveModelVersion
+  | Command.CompareModelVersions
+  | Command.OpenModelCard
+  | Command.OpenModelRegistry
+  | Command.RegisterModelFromRun
+  | Command.RefreshModels;
 
 export class ModelsFeature extends Disposable {
   readonly tree: ModelsTreeProvider;
@@ -35,21 +41,36 @@ export class ModelsFeature extends Disposable {
   readonly cards: ModelCardPanels;
   readonly actions: ModelActions;
   private readonly view: vscode.TreeView<ModelsTreeNode>;
-  private readonly panelRefresh = this.track(new Coalesced(() => {
-    this.registries.refreshAll();
-    this.cards.refreshAll();
-  }, 400));
+  private readonly panelRefresh = this.track(
+    new Coalesced(() => {
+      this.registries.refreshAll();
+      this.cards.refreshAll();
+    }, 400),
+  );
 
-  constructor(extensionPath: string, private readonly service: () => ServiceClient | undefined, private readonly log: vscode.LogOutputChannel) {
+  constructor(
+    extensionPath: string,
+    private readonly service: () => ServiceClient | undefined,
+    private readonly log: vscode.LogOutputChannel,
+  ) {
     super();
     this.tree = this.track(new ModelsTreeProvider(service));
     this.registries = this.track(new RegistryPanels(extensionPath, service));
     this.cards = this.track(new ModelCardPanels(extensionPath, service));
-    this.actions = new ModelActions(service, {
-      registry: (name) => void this.registries.show(name),
-      card: (name, version) => void this.cards.show(name, version),
-    }, () => this.refreshViews());
-    this.view = this.track(vscode.window.createTreeView(MODELS_VIEW_ID, { treeDataProvider: this.tree, showCollapseAll: true }));
+    this.actions = new ModelActions(
+      service,
+      {
+        registry: (name) => void this.registries.show(name),
+        card: (name, version) => void this.cards.show(name, version),
+      },
+      () => this.refreshViews(),
+    );
+    this.view = this.track(
+      vscode.window.createTreeView(MODELS_VIEW_ID, {
+        treeDataProvider: this.tree,
+        showCollapseAll: true,
+      }),
+    );
   }
 
   /** Commands this feature handles, keyed by id (extension.ts registers them). */
@@ -91,7 +112,9 @@ export class ModelsFeature extends Disposable {
     if (arg !== undefined) return arg;
     const selected = this.view.selection[0];
     if (selected && selected.kind !== 'message') {
-      this.log.debug(`model command on the tree selection ${selected.kind === 'model' ? selected.model.name : `${selected.name} v${selected.version.version}`}`);
+      this.log.debug(
+        `model command on the tree selection ${selected.kind === 'model' ? selected.model.name : `${selected.name} v${selected.version.version}`}`,
+      );
       return selected;
     }
     return undefined;

@@ -4,7 +4,14 @@
  * service (no I/O here, no messages); store changes refresh it, debounced.
  */
 import * as vscode from 'vscode';
-import { fromWireNumber, type ModelDetails, type ModelVersionItem, type RegisteredModel, type Stage, type WireNumber } from '../../core/service/protocol';
+import {
+  fromWireNumber,
+  type ModelDetails,
+  type ModelVersionItem,
+  type RegisteredModel,
+  type Stage,
+  type WireNumber,
+} from '../../core/service/protocol';
 import { formatMetric } from '../../core/common/format';
 import { ServiceTree, cannotNode, type MessageNode } from '../util/serviceTree';
 
@@ -21,7 +28,21 @@ const STAGE_ICONS: Record<Stage, vscode.ThemeIcon> = {
 };
 
 /** Metrics worth showing beside a version when the gates name none, most telling first. */
-const PREFERRED_METRICS = ['val_acc', 'val_accuracy', 'test_accuracy', 'accuracy', 'acc', 'f1_macro', 'val_f1', 'val_rmse', 'rmse', 'val_mae', 'mae', 'val_loss', 'loss'];
+const PREFERRED_METRICS = [
+  'val_acc',
+  'val_accuracy',
+  'test_accuracy',
+  'accuracy',
+  'acc',
+  'f1_macro',
+  'val_f1',
+  'val_rmse',
+  'rmse',
+  'val_mae',
+  'mae',
+  'val_loss',
+  'loss',
+];
 
 /**
  * The metric a model's versions are shown with: the first `metrics.X` its production gates
@@ -29,7 +50,10 @@ const PREFERRED_METRICS = ['val_acc', 'val_accuracy', 'test_accuracy', 'accuracy
  */
 export function keyMetricOf(details: Pick<ModelDetails, 'gates' | 'versions'>): string | null {
   const keys = new Set(details.versions.flatMap((v) => Object.keys(v.metrics)));
-  for (const condition of [...(details.gates?.production?.metrics ?? []), ...(details.gates?.staging?.metrics ?? [])]) {
+  for (const condition of [
+    ...(details.gates?.production?.metrics ?? []),
+    ...(details.gates?.staging?.metrics ?? []),
+  ]) {
     const m = /metrics\.(`[^`]+`|[\w.-]+)/.exec(condition);
     const key = m?.[1].replace(/^`|`$/g, '');
     if (key && keys.has(key)) return key;
@@ -47,7 +71,8 @@ export function versionDescription(version: ModelVersionItem, keyMetric: string 
   const parts: string[] = [];
   if (version.stage !== 'None') parts.push(version.stage);
   parts.push(...version.aliases);
-  if (keyMetric && version.metrics[keyMetric] !== undefined) parts.push(`${keyMetric} ${metricText(version.metrics[keyMetric])}`);
+  if (keyMetric && version.metrics[keyMetric] !== undefined)
+    parts.push(`${keyMetric} ${metricText(version.metrics[keyMetric])}`);
   return parts.join(' · ');
 }
 
@@ -57,7 +82,9 @@ export function versionContextValue(stage: Stage): string {
 }
 
 export class ModelsTreeProvider extends ServiceTree<Exclude<ModelsTreeNode, MessageNode>> {
-  protected async nodesUnder(node?: Exclude<ModelsTreeNode, MessageNode>): Promise<ModelsTreeNode[]> {
+  protected async nodesUnder(
+    node?: Exclude<ModelsTreeNode, MessageNode>,
+  ): Promise<ModelsTreeNode[]> {
     const service = this.service();
     if (!service) return [];
     if (!node) {
@@ -95,10 +122,17 @@ export class ModelsTreeProvider extends ServiceTree<Exclude<ModelsTreeNode, Mess
       if (m.description) tooltip.appendText(`${m.description}\n\n`);
       tooltip.appendMarkdown('**Versions** ').appendText(`${m.latestVersion}\n\n`);
       const aliases = Object.entries(m.aliases);
-      if (aliases.length) tooltip.appendMarkdown('**Aliases** ').appendText(`${aliases.map(([a, v]) => `${a} → v${v}`).join(', ')}\n\n`);
+      if (aliases.length)
+        tooltip
+          .appendMarkdown('**Aliases** ')
+          .appendText(`${aliases.map(([a, v]) => `${a} → v${v}`).join(', ')}\n\n`);
       tooltip.appendMarkdown('**Registered** ').appendText(new Date(m.createdAt).toLocaleString());
       item.tooltip = tooltip;
-      item.command = { command: 'labbook.openModelRegistry', title: 'Open Model Registry', arguments: [node] };
+      item.command = {
+        command: 'labbook.openModelRegistry',
+        title: 'Open Model Registry',
+        arguments: [node],
+      };
       return item;
     }
     const v = node.version;
@@ -110,13 +144,20 @@ export class ModelsTreeProvider extends ServiceTree<Exclude<ModelsTreeNode, Mess
     const tooltip = new vscode.MarkdownString(undefined, false);
     tooltip.appendText(`${node.name} v${v.version}\n\n`);
     tooltip.appendMarkdown('**Stage** ').appendText(`${v.stage}\n\n`);
-    if (v.aliases.length) tooltip.appendMarkdown('**Aliases** ').appendText(`${v.aliases.join(', ')}\n\n`);
+    if (v.aliases.length)
+      tooltip.appendMarkdown('**Aliases** ').appendText(`${v.aliases.join(', ')}\n\n`);
     tooltip.appendMarkdown('**Run** ').appendText(`${v.runName} (${v.runId})\n\n`);
     tooltip.appendMarkdown('**Experiment** ').appendText(`${v.experiment}\n\n`);
-    tooltip.appendMarkdown('**Created** ').appendText(`${new Date(v.createdAt).toLocaleString()} by ${v.createdBy}\n\n`);
+    tooltip
+      .appendMarkdown('**Created** ')
+      .appendText(`${new Date(v.createdAt).toLocaleString()} by ${v.createdBy}\n\n`);
     if (v.description) tooltip.appendText(v.description);
     item.tooltip = tooltip;
-    item.command = { command: 'labbook.openModelCard', title: 'Open Model Card', arguments: [node] };
+    item.command = {
+      command: 'labbook.openModelCard',
+      title: 'Open Model Card',
+      arguments: [node],
+    };
     return item;
   }
 }

@@ -6,7 +6,12 @@
  */
 import * as vscode from 'vscode';
 import type { ServiceClient } from '../../core/service/client';
-import { isFromRegistryView, type FromRegistryView, type ToRegistryView, type VersionLineage } from '../../webviews/registry/protocol';
+import {
+  isFromRegistryView,
+  type FromRegistryView,
+  type ToRegistryView,
+  type VersionLineage,
+} from '../../webviews/registry/protocol';
 import { Disposable } from '../util/dispose';
 import { LabbookPanel, PanelSet, type MessageHandlers } from '../util/panels';
 
@@ -15,7 +20,10 @@ export const REGISTRY_VIEW_TYPE = 'labbook.modelRegistry';
 export class RegistryPanels extends Disposable {
   private readonly panels = this.track(new PanelSet<RegistryPanel>());
 
-  constructor(private readonly extensionPath: string, private readonly service: () => ServiceClient | undefined) {
+  constructor(
+    private readonly extensionPath: string,
+    private readonly service: () => ServiceClient | undefined,
+  ) {
     super();
   }
 
@@ -39,8 +47,18 @@ export class RegistryPanel extends LabbookPanel<FromRegistryView, ToRegistryView
   /** What was posted last: a store change elsewhere (a run training) posts nothing new. */
   private lastPosted: string | undefined;
 
-  constructor(readonly name: string, extensionPath: string, private readonly service: () => ServiceClient | undefined) {
-    super(extensionPath, { viewType: REGISTRY_VIEW_TYPE, title: `Model: ${name}`, webview: 'registry', loading: 'Loading model…', accepts: isFromRegistryView });
+  constructor(
+    readonly name: string,
+    extensionPath: string,
+    private readonly service: () => ServiceClient | undefined,
+  ) {
+    super(extensionPath, {
+      viewType: REGISTRY_VIEW_TYPE,
+      title: `Model: ${name}`,
+      webview: 'registry',
+      loading: 'Loading model…',
+      accepts: isFromRegistryView,
+    });
   }
 
   async refresh(): Promise<void> {
@@ -52,15 +70,25 @@ export class RegistryPanel extends LabbookPanel<FromRegistryView, ToRegistryView
     if (json === this.lastPosted) return;
     this.lastPosted = json;
     this.post(message);
-    if (message.type === 'model' && this.selected !== undefined) void this.sendLineage(this.selected);
+    if (message.type === 'model' && this.selected !== undefined)
+      void this.sendLineage(this.selected);
   }
 
   private async fetch(): Promise<ToRegistryView> {
     const service = this.service();
-    if (!service) return { type: 'error', message: 'The Labbook workspace service is not running. Open a workspace folder with a Labbook store.' };
+    if (!service)
+      return {
+        type: 'error',
+        message:
+          'The Labbook workspace service is not running. Open a workspace folder with a Labbook store.',
+      };
     try {
       const details = await service.model(this.name);
-      if (!details) return { type: 'error', message: `There is no registered model named "${this.name}" (any more).` };
+      if (!details)
+        return {
+          type: 'error',
+          message: `There is no registered model named "${this.name}" (any more).`,
+        };
       return { type: 'model', details };
     } catch (error) {
       return { type: 'error', message: (error as Error).message };
@@ -76,10 +104,17 @@ export class RegistryPanel extends LabbookPanel<FromRegistryView, ToRegistryView
     const v = details?.versions.find((x) => x.version === version);
     if (!v) return;
     const [run, card] = await Promise.all([
-      service.runDetails(v.runId).catch((e: Error) => { problems.push(`run: ${e.message}`); return null; }),
-      service.modelCard(this.name, version).catch((e: Error) => { problems.push(`model card: ${e.message}`); return null; }),
+      service.runDetails(v.runId).catch((e: Error) => {
+        problems.push(`run: ${e.message}`);
+        return null;
+      }),
+      service.modelCard(this.name, version).catch((e: Error) => {
+        problems.push(`model card: ${e.message}`);
+        return null;
+      }),
     ]);
-    if (!run && problems.length === 0) problems.push(`run ${v.runId} is not in the store (deleted permanently?)`);
+    if (!run && problems.length === 0)
+      problems.push(`run ${v.runId} is not in the store (deleted permanently?)`);
     const lineage: VersionLineage = {
       version,
       runId: v.runId,
@@ -107,12 +142,27 @@ export class RegistryPanel extends LabbookPanel<FromRegistryView, ToRegistryView
       return this.sendLineage(message.version);
     },
     openRun: (message) => vscode.commands.executeCommand('labbook.openRun', message.runId),
-    reopenSource: (message) => vscode.commands.executeCommand('labbook.reopenRunSource', message.runId),
-    promote: (message) => vscode.commands.executeCommand('labbook.promoteModelVersion', { name: this.name, version: message.version }),
-    setAlias: (message) => vscode.commands.executeCommand('labbook.setModelAlias', { name: this.name, version: message.version }),
-    modelCard: (message) => vscode.commands.executeCommand('labbook.openModelCard', { name: this.name, version: message.version }),
-    saveGates: (message) => this.saveThrough(this.service(), (service) => service.saveGates(this.name, message.gates), {
-      done: { type: 'gatesSaved' }, failed: (text) => ({ type: 'gatesError', message: text }),
-    }),
+    reopenSource: (message) =>
+      vscode.commands.executeCommand('labbook.reopenRunSource', message.runId),
+    promote: (message) =>
+      vscode.commands.executeCommand('labbook.promoteModelVersion', {
+        name: this.name,
+        version: message.version,
+      }),
+    setAlias: (message) =>
+      vscode.commands.executeCommand('labbook.setModelAlias', {
+        name: this.name,
+        version: message.version,
+      }),
+    modelCard: (message) =>
+      vscode.commands.executeCommand('labbook.openModelCard', {
+        name: this.name,
+        version: message.version,
+      }),
+    saveGates: (message) =>
+      this.saveThrough(this.service(), (service) => service.saveGates(this.name, message.gates), {
+        done: { type: 'gatesSaved' },
+        failed: (text) => ({ type: 'gatesError', message: text }),
+      }),
   };
 }

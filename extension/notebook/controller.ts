@@ -15,16 +15,21 @@ const TYPESCRIPT_LANGUAGES = new Set(['typescript', 'javascript', 'ts', 'js']);
 /** True when a notebook's metadata names a TypeScript or JavaScript kernel (tslab's, or ours). */
 export function isTypeScriptNotebook(notebook: vscode.NotebookDocument): boolean {
   if (notebook.notebookType !== NOTEBOOK_TYPE) return false;
-  const meta = notebook.metadata as {
-    metadata?: NotebookMetadata;
-    custom?: { metadata?: NotebookMetadata };
-  } | undefined;
+  const meta = notebook.metadata as
+    | {
+        metadata?: NotebookMetadata;
+        custom?: { metadata?: NotebookMetadata };
+      }
+    | undefined;
   // VS Code's ipynb serializer keeps the notebook's metadata under `metadata` (under
   // `custom.metadata` in releases before 1.83).
   const nb = meta?.metadata ?? meta?.custom?.metadata;
   const kernel = nb?.kernelspec?.name?.toLowerCase();
   const language = (nb?.kernelspec?.language ?? nb?.language_info?.name)?.toLowerCase();
-  return (kernel !== undefined && TYPESCRIPT_KERNELS.has(kernel)) || (language !== undefined && TYPESCRIPT_LANGUAGES.has(language));
+  return (
+    (kernel !== undefined && TYPESCRIPT_KERNELS.has(kernel)) ||
+    (language !== undefined && TYPESCRIPT_LANGUAGES.has(language))
+  );
 }
 
 interface NotebookMetadata {
@@ -34,9 +39,17 @@ interface NotebookMetadata {
 
 /** What a toolbar or palette command gets as its argument, reduced to a notebook. */
 export function notebookFromArgument(arg: unknown): vscode.NotebookDocument | undefined {
-  const byUri = (uri: vscode.Uri) => vscode.workspace.notebookDocuments.find((nb) => nb.uri.toString() === uri.toString());
+  const byUri = (uri: vscode.Uri) =>
+    vscode.workspace.notebookDocuments.find((nb) => nb.uri.toString() === uri.toString());
   if (arg instanceof vscode.Uri) return byUri(arg);
-  const a = arg as { notebookEditor?: { notebookUri?: vscode.Uri }; notebookUri?: vscode.Uri; notebook?: vscode.NotebookDocument; uri?: vscode.Uri } | undefined;
+  const a = arg as
+    | {
+        notebookEditor?: { notebookUri?: vscode.Uri };
+        notebookUri?: vscode.Uri;
+        notebook?: vscode.NotebookDocument;
+        uri?: vscode.Uri;
+      }
+    | undefined;
   if (a?.notebook?.uri) return a.notebook;
   const uri = a?.notebookEditor?.notebookUri ?? a?.notebookUri ?? a?.uri;
   if (uri instanceof vscode.Uri) return byUri(uri);
@@ -48,33 +61,51 @@ export class NotebookKernels extends Disposable implements KernelSessionHost {
   private readonly sessions = new Map<string, KernelSession>();
   private readonly statusItem: vscode.StatusBarItem;
   /** Runs being recorded, newest last, for the status bar. */
-  private readonly activeRuns = new Map<string, { session: KernelSession; event: RunEventParams }>();
+  private readonly activeRuns = new Map<
+    string,
+    { session: KernelSession; event: RunEventParams }
+  >();
   private readonly runEvents: vscode.EventEmitter<RunEventParams>;
   /** A kernel started or ended a run (views refresh on it rather than waiting for a poll). */
   readonly onDidRunEvent: vscode.Event<RunEventParams>;
 
-  constructor(extensionPath: string, readonly log: vscode.LogOutputChannel) {
+  constructor(
+    extensionPath: string,
+    readonly log: vscode.LogOutputChannel,
+  ) {
     super();
     this.kernelMain = path.join(extensionPath, 'dist', 'kernel', 'main.js');
-    const controller = this.track(vscode.notebooks.createNotebookController(CONTROLLER_ID, NOTEBOOK_TYPE, 'TypeScript (Labbook)'));
+    const controller = this.track(
+      vscode.notebooks.createNotebookController(
+        CONTROLLER_ID,
+        NOTEBOOK_TYPE,
+        'TypeScript (Labbook)',
+      ),
+    );
     controller.supportedLanguages = ['typescript', 'javascript'];
     controller.supportsExecutionOrder = true;
     controller.description = 'Labbook';
-    controller.detail = 'Runs TypeScript cells with tslab in a Node.js process; records runs in the Labbook store';
+    controller.detail =
+      'Runs TypeScript cells with tslab in a Node.js process; records runs in the Labbook store';
     controller.executeHandler = (cells, notebook) => this.sessionFor(notebook).execute(cells);
-    controller.interruptHandler = (notebook) => this.sessions.get(notebook.uri.toString())?.interrupt();
+    controller.interruptHandler = (notebook) =>
+      this.sessions.get(notebook.uri.toString())?.interrupt();
     this.controller = controller;
 
-    this.track(controller.onDidChangeSelectedNotebooks(({ notebook, selected }) => {
-      if (!selected) void this.shutdown(notebook);
-    }));
+    this.track(
+      controller.onDidChangeSelectedNotebooks(({ notebook, selected }) => {
+        if (!selected) void this.shutdown(notebook);
+      }),
+    );
     this.track(vscode.workspace.onDidOpenNotebookDocument((nb) => this.updateAffinity(nb)));
     this.track(vscode.workspace.onDidCloseNotebookDocument((nb) => void this.shutdown(nb)));
     for (const nb of vscode.workspace.notebookDocuments) this.updateAffinity(nb);
 
     this.runEvents = this.track(new vscode.EventEmitter<RunEventParams>());
     this.onDidRunEvent = this.runEvents.event;
-    this.statusItem = this.track(vscode.window.createStatusBarItem('labbook.activeRun', vscode.StatusBarAlignment.Left, 50));
+    this.statusItem = this.track(
+      vscode.window.createStatusBarItem('labbook.activeRun', vscode.StatusBarAlignment.Left, 50),
+    );
     this.statusItem.name = 'Labbook Run';
   }
 
@@ -93,7 +124,9 @@ export class NotebookKernels extends Disposable implements KernelSessionHost {
 
   async restart(notebook: vscode.NotebookDocument | undefined): Promise<void> {
     if (!notebook) {
-      void vscode.window.showInformationMessage('Open a notebook to restart its TypeScript kernel.');
+      void vscode.window.showInformationMessage(
+        'Open a notebook to restart its TypeScript kernel.',
+      );
       return;
     }
     try {
@@ -106,7 +139,9 @@ export class NotebookKernels extends Disposable implements KernelSessionHost {
   interrupt(notebook: vscode.NotebookDocument | undefined): void {
     const session = notebook && this.sessions.get(notebook.uri.toString());
     if (!session?.busy) {
-      void vscode.window.showInformationMessage('No cell of this notebook is running in the Labbook kernel.');
+      void vscode.window.showInformationMessage(
+        'No cell of this notebook is running in the Labbook kernel.',
+      );
       return;
     }
     session.interrupt();
@@ -128,13 +163,16 @@ export class NotebookKernels extends Disposable implements KernelSessionHost {
   onRunEvent(session: KernelSession, event: RunEventParams): void {
     if (event.kind === 'started') this.activeRuns.set(event.runId, { session, event });
     else this.activeRuns.delete(event.runId);
-    this.log.info(`Run ${event.runId} (${event.experiment}/${event.name}) ${event.kind === 'started' ? 'started' : `ended: ${event.status}`} in ${session.label}`);
+    this.log.info(
+      `Run ${event.runId} (${event.experiment}/${event.name}) ${event.kind === 'started' ? 'started' : `ended: ${event.status}`} in ${session.label}`,
+    );
     this.updateStatus();
     this.runEvents.fire(event);
   }
 
   onKernelExit(session: KernelSession): void {
-    for (const [id, run] of this.activeRuns) if (run.session === session) this.activeRuns.delete(id);
+    for (const [id, run] of this.activeRuns)
+      if (run.session === session) this.activeRuns.delete(id);
     this.updateStatus();
   }
 
@@ -150,7 +188,9 @@ export class NotebookKernels extends Disposable implements KernelSessionHost {
     const { event, session } = latest;
     this.statusItem.text = `$(beaker) ${event.experiment}/${event.name}`;
     const others = runs.length > 1 ? `\n\n${runs.length - 1} more run(s) active.` : '';
-    this.statusItem.tooltip = new vscode.MarkdownString(`Labbook is recording run \`${event.runId}\` of experiment **${event.experiment}** from ${session.label}.${others}`);
+    this.statusItem.tooltip = new vscode.MarkdownString(
+      `Labbook is recording run \`${event.runId}\` of experiment **${event.experiment}** from ${session.label}.${others}`,
+    );
     this.statusItem.show();
   }
 

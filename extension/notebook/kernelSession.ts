@@ -7,11 +7,23 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { KernelClient } from '../../kernel/client';
 import { workspaceStorePath } from '../../core/store/location';
-import type { CellOutput, ExecuteStatus, OutputParams, RunEventParams } from '../../kernel/protocol';
+import type {
+  CellOutput,
+  ExecuteStatus,
+  OutputParams,
+  RunEventParams,
+} from '../../kernel/protocol';
 import { Disposable, toDisposable } from '../util/dispose';
 import { checkNode, NodeSetupError, NODE_PATH_SETTING, nodeEnvOverrides } from './node';
 import { coalesceStreams } from './mime';
-import { bundleItems, displayOutput, errorOutput, resultOutput, streamItem, streamOutput } from './outputs';
+import {
+  bundleItems,
+  displayOutput,
+  errorOutput,
+  resultOutput,
+  streamItem,
+  streamOutput,
+} from './outputs';
 
 export interface KernelSessionHost {
   readonly controller: vscode.NotebookController;
@@ -67,10 +79,16 @@ export class KernelSession extends Disposable {
   private current: CellRun | undefined;
   private readonly runs = new Map<string, CellRun>();
   /** Display ids to the outputs showing them, so an update can replace them, in any cell. */
-  private readonly displays = new Map<string, { cell: vscode.NotebookCell; output: vscode.NotebookCellOutput }[]>();
+  private readonly displays = new Map<
+    string,
+    { cell: vscode.NotebookCell; output: vscode.NotebookCellOutput }[]
+  >();
   private interruptTimer: NodeJS.Timeout | undefined;
 
-  constructor(readonly notebook: vscode.NotebookDocument, private readonly host: KernelSessionHost) {
+  constructor(
+    readonly notebook: vscode.NotebookDocument,
+    private readonly host: KernelSessionHost,
+  ) {
     super();
     this.track(toDisposable(() => clearTimeout(this.interruptTimer)));
   }
@@ -97,11 +115,15 @@ export class KernelSession extends Disposable {
         execution = this.host.controller.createNotebookCellExecution(cell);
       } catch (error) {
         // Already queued or running: VS Code keeps one execution per cell.
-        this.host.log.warn(`Cell ${cell.index + 1} is already running or queued: ${(error as Error).message}`);
+        this.host.log.warn(
+          `Cell ${cell.index + 1} is already running or queued: ${(error as Error).message}`,
+        );
         continue;
       }
       let finish!: (ok: boolean) => void;
-      const done = new Promise<boolean>((resolve) => { finish = resolve; });
+      const done = new Promise<boolean>((resolve) => {
+        finish = resolve;
+      });
       const item: Queued = { cell, execution, cancelled: false, started: false, done, finish };
       execution.token.onCancellationRequested(() => this.cancel(item));
       this.queue.push(item);
@@ -123,10 +145,14 @@ export class KernelSession extends Disposable {
     const stuck = this.current;
     this.interruptTimer = setTimeout(() => {
       if (this.current !== stuck || this.disposed) return;
-      void vscode.window.showWarningMessage(
-        `The TypeScript kernel of ${this.label} did not stop after an interrupt. Restart it? Its variables will be lost.`,
-        'Restart Kernel',
-      ).then((choice) => { if (choice) void this.restart(); });
+      void vscode.window
+        .showWarningMessage(
+          `The TypeScript kernel of ${this.label} did not stop after an interrupt. Restart it? Its variables will be lost.`,
+          'Restart Kernel',
+        )
+        .then((choice) => {
+          if (choice) void this.restart();
+        });
     }, 5000);
   }
 
@@ -198,7 +224,9 @@ export class KernelSession extends Disposable {
         try {
           ok = await this.runCell(item);
         } catch (error) {
-          this.host.log.error(`Running cell ${item.cell.index + 1} of ${this.label} failed: ${(error as Error).stack ?? error}`);
+          this.host.log.error(
+            `Running cell ${item.cell.index + 1} of ${this.label} failed: ${(error as Error).stack ?? error}`,
+          );
         } finally {
           item.finish(ok);
         }
@@ -235,7 +263,9 @@ export class KernelSession extends Disposable {
     this.forgetDisplays(cell);
     if (!client) {
       const e = startError ?? new Error('The kernel did not start.');
-      await execution.replaceOutput(errorOutput(e.name === 'Error' ? 'KernelStartError' : e.name, e.message, []));
+      await execution.replaceOutput(
+        errorOutput(e.name === 'Error' ? 'KernelStartError' : e.name, e.message, []),
+      );
       execution.end(false, Date.now());
       return false;
     }
@@ -267,7 +297,9 @@ export class KernelSession extends Disposable {
       this.enqueueOutput(run, {
         kind: 'error',
         ename: restarted ? 'KernelRestarted' : 'KernelDied',
-        evalue: restarted ? 'The kernel was shut down while this cell ran.' : (error as Error).message,
+        evalue: restarted
+          ? 'The kernel was shut down while this cell ran.'
+          : (error as Error).message,
         traceback: [],
       });
     }
@@ -291,7 +323,9 @@ export class KernelSession extends Disposable {
   private ensureClient(title = 'Starting TypeScript kernel…'): Promise<KernelClient> {
     if (this.client?.running) return Promise.resolve(this.client);
     if (!this.starting) {
-      this.starting = this.startClient(title).finally(() => { this.starting = undefined; });
+      this.starting = this.startClient(title).finally(() => {
+        this.starting = undefined;
+      });
     }
     return this.starting;
   }
@@ -307,8 +341,16 @@ export class KernelSession extends Disposable {
         { location: vscode.ProgressLocation.Notification, title, cancellable: false },
         async () => {
           const version = await checkNode(nodePath);
-          this.host.log.info(`Starting a kernel for ${notebookPath} with ${nodePath} ${version}; store ${storePath ?? '(SDK default)'}`);
-          return KernelClient.start({ notebookPath, nodePath, storePath, kernelMain: this.host.kernelMain, env: nodeEnvOverrides() });
+          this.host.log.info(
+            `Starting a kernel for ${notebookPath} with ${nodePath} ${version}; store ${storePath ?? '(SDK default)'}`,
+          );
+          return KernelClient.start({
+            notebookPath,
+            nodePath,
+            storePath,
+            kernelMain: this.host.kernelMain,
+            env: nodeEnvOverrides(),
+          });
         },
       );
       if (this.disposed) {
@@ -317,20 +359,25 @@ export class KernelSession extends Disposable {
       }
       this.wire(client);
       this.client = client;
-      this.host.log.info(`Kernel for ${this.label} ready in ${Math.round(performance.now() - started)} ms ` +
-        `(pid ${client.pid}, node ${client.info.nodeVersion}, tslab ${client.info.tslabVersion}, TypeScript ${client.info.typescriptVersion})`);
+      this.host.log.info(
+        `Kernel for ${this.label} ready in ${Math.round(performance.now() - started)} ms ` +
+          `(pid ${client.pid}, node ${client.info.nodeVersion}, tslab ${client.info.tslabVersion}, TypeScript ${client.info.typescriptVersion})`,
+      );
       return client;
     } catch (error) {
       const message = (error as Error).message;
       this.host.log.error(`The kernel for ${this.label} did not start: ${message}`);
       if (error instanceof NodeSetupError) {
         void vscode.window.showErrorMessage(message, 'Open Settings').then((choice) => {
-          if (choice) void vscode.commands.executeCommand('workbench.action.openSettings', NODE_PATH_SETTING);
+          if (choice)
+            void vscode.commands.executeCommand('workbench.action.openSettings', NODE_PATH_SETTING);
         });
       } else {
-        void vscode.window.showErrorMessage(`Labbook could not start the TypeScript kernel: ${message}`, 'Show Log').then((choice) => {
-          if (choice) this.host.log.show(true);
-        });
+        void vscode.window
+          .showErrorMessage(`Labbook could not start the TypeScript kernel: ${message}`, 'Show Log')
+          .then((choice) => {
+            if (choice) this.host.log.show(true);
+          });
       }
       throw error;
     }
@@ -350,7 +397,8 @@ export class KernelSession extends Disposable {
       if (client === this.client) this.host.onRunEvent(this, event);
     });
     client.on('log', (text) => {
-      for (const line of text.split('\n')) if (line.trim()) this.host.log.info(`[kernel ${client.pid}] ${line}`);
+      for (const line of text.split('\n'))
+        if (line.trim()) this.host.log.info(`[kernel ${client.pid}] ${line}`);
     });
     client.on('exit', (code, signal) => {
       const expected = this.stopping.has(client);
@@ -364,7 +412,8 @@ export class KernelSession extends Disposable {
       this.host.log.warn(`Kernel ${client.pid} of ${this.label} exited unexpectedly (${how}).`);
       if (!this.disposed) {
         void vscode.window.showWarningMessage(
-          `The TypeScript kernel of ${this.label} exited (${how}). Its variables are lost; the next cell you run starts a new kernel.`);
+          `The TypeScript kernel of ${this.label} exited (${how}). Its variables are lost; the next cell you run starts a new kernel.`,
+        );
       }
     });
   }
@@ -398,7 +447,9 @@ export class KernelSession extends Disposable {
           try {
             await this.apply(run, output);
           } catch (error) {
-            this.host.log.error(`Showing a ${output.kind} output in cell ${run.cell.index + 1} failed: ${(error as Error).message}`);
+            this.host.log.error(
+              `Showing a ${output.kind} output in cell ${run.cell.index + 1} failed: ${(error as Error).message}`,
+            );
           }
         }
       }
@@ -416,7 +467,10 @@ export class KernelSession extends Disposable {
         if (last?.stream === output.name) {
           await execution.appendOutputItems(streamItem(output.name, output.text), last.output);
         } else {
-          const shownOutput: Shown = { output: streamOutput(output.name, output.text), stream: output.name };
+          const shownOutput: Shown = {
+            output: streamOutput(output.name, output.text),
+            stream: output.name,
+          };
           shown.push(shownOutput);
           await execution.appendOutput(shownOutput.output);
         }
@@ -464,7 +518,11 @@ export class KernelSession extends Disposable {
         await run.execution.replaceOutputItems(items, target.output);
         continue;
       }
-      if (target.cell.document.isClosed || !target.cell.outputs.some((o) => outputId(o) === outputId(target.output))) continue;
+      if (
+        target.cell.document.isClosed ||
+        !target.cell.outputs.some((o) => outputId(o) === outputId(target.output))
+      )
+        continue;
       const summary = target.cell.executionSummary;
       let execution: vscode.NotebookCellExecution;
       try {
@@ -494,9 +552,12 @@ export class KernelSession extends Disposable {
   private lateOutput({ cellId, output }: OutputParams): void {
     const where = this.runs.get(cellId);
     const from = where ? `cell ${where.cell.index + 1}` : 'the kernel';
-    const text = output.kind === 'stream' ? output.text
-      : output.kind === 'error' ? `${output.ename}: ${output.evalue}`
-        : `[${output.kind}: ${Object.keys(output.data).join(', ')}]`;
+    const text =
+      output.kind === 'stream'
+        ? output.text
+        : output.kind === 'error'
+          ? `${output.ename}: ${output.evalue}`
+          : `[${output.kind}: ${Object.keys(output.data).join(', ')}]`;
     this.host.log.info(`Output from ${from} of ${this.label} after it finished: ${text.trimEnd()}`);
   }
 }
@@ -504,15 +565,20 @@ export class KernelSession extends Disposable {
 /** The notebook's file; an untitled notebook gets a name in the workspace folder (its working folder). */
 export function notebookFsPath(notebook: vscode.NotebookDocument): string {
   if (notebook.uri.scheme === 'file') return notebook.uri.fsPath;
-  const folder = vscode.workspace.getWorkspaceFolder(notebook.uri) ?? vscode.workspace.workspaceFolders?.[0];
+  const folder =
+    vscode.workspace.getWorkspaceFolder(notebook.uri) ?? vscode.workspace.workspaceFolders?.[0];
   const dir = folder?.uri.scheme === 'file' ? folder.uri.fsPath : os.homedir();
   const base = path.basename(notebook.uri.path) || 'Untitled';
   return path.join(dir, base.endsWith('.ipynb') ? base : `${base}.ipynb`);
 }
 
 /** The notebook's store (core/store/location.ts workspaceStorePath), for its workspace folder. */
-export function resolveStorePath(notebook: vscode.NotebookDocument, setting: string | undefined): string | undefined {
-  const folder = vscode.workspace.getWorkspaceFolder(notebook.uri) ?? vscode.workspace.workspaceFolders?.[0];
+export function resolveStorePath(
+  notebook: vscode.NotebookDocument,
+  setting: string | undefined,
+): string | undefined {
+  const folder =
+    vscode.workspace.getWorkspaceFolder(notebook.uri) ?? vscode.workspace.workspaceFolders?.[0];
   const folderPath = folder?.uri.scheme === 'file' ? folder.uri.fsPath : undefined;
   return workspaceStorePath(folderPath, setting, () => path.dirname(notebookFsPath(notebook)));
 }
@@ -525,10 +591,19 @@ function outputId(output: vscode.NotebookCellOutput): string | undefined {
   return (output as { id?: string }).id;
 }
 
-function withTimeout<T>(promise: Promise<T>, ms: number, token: vscode.CancellationToken): Promise<T | undefined> {
+function withTimeout<T>(
+  promise: Promise<T>,
+  ms: number,
+  token: vscode.CancellationToken,
+): Promise<T | undefined> {
   return new Promise<T | undefined>((resolve) => {
     const timer = setTimeout(() => resolve(undefined), ms);
     const sub = token.onCancellationRequested(() => resolve(undefined));
-    promise.then(resolve, () => resolve(undefined)).finally(() => { clearTimeout(timer); sub.dispose(); });
+    promise
+      .then(resolve, () => resolve(undefined))
+      .finally(() => {
+        clearTimeout(timer);
+        sub.dispose();
+      });
   });
 }

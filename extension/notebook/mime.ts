@@ -48,8 +48,13 @@ export function isJsonMime(mime: string): boolean {
 /** MIME types whose data Jupyter stores base64-encoded. SVG is text. */
 export function isBinaryMime(mime: string): boolean {
   if (mime === 'image/svg+xml') return false;
-  return mime.startsWith('image/') || mime.startsWith('audio/') || mime.startsWith('video/') ||
-    mime === 'application/pdf' || mime === 'application/octet-stream';
+  return (
+    mime.startsWith('image/') ||
+    mime.startsWith('audio/') ||
+    mime.startsWith('video/') ||
+    mime === 'application/pdf' ||
+    mime === 'application/octet-stream'
+  );
 }
 
 function asText(value: unknown): string {
@@ -89,7 +94,9 @@ export function errorStack(ename: string, evalue: string, traceback: string[]): 
   const head = `${ename}: ${evalue}`;
   if (traceback.length === 0) return head;
   const first = traceback[0];
-  return (first.startsWith(ename) || first.includes(evalue)) ? traceback.join('\n') : [head, ...traceback].join('\n');
+  return first.startsWith(ename) || first.includes(evalue)
+    ? traceback.join('\n')
+    : [head, ...traceback].join('\n');
 }
 
 /** Joins consecutive stream chunks of the same stream, so a chatty loop makes few edits. */

@@ -19,6 +19,9 @@ export async function newNotebook(): Promise<vscode.NotebookDocument> {
   data.metadata = { cells: [], metadata: NEW_NOTEBOOK_METADATA, nbformat: 4, nbformat_minor: 5 };
   const notebook = await vscode.workspace.openNotebookDocument(NOTEBOOK_TYPE, data);
   await vscode.window.showNotebookDocument(notebook);
-  await vscode.commands.executeCommand('notebook.selectKernel', { id: CONTROLLER_ID, extension: EXTENSION_ID });
+  await vscode.commands.executeCommand('notebook.selectKernel', {
+    id: CONTROLLER_ID,
+    extension: EXTENSION_ID,
+  });
   return notebook;
 }

@@ -23,14 +23,18 @@ export function bundleItems(bundle: Record<string, unknown>): vscode.NotebookCel
 }
 
 export function streamItem(name: 'stdout' | 'stderr', text: string): vscode.NotebookCellOutputItem {
-  return name === 'stderr' ? vscode.NotebookCellOutputItem.stderr(text) : vscode.NotebookCellOutputItem.stdout(text);
+  return name === 'stderr'
+    ? vscode.NotebookCellOutputItem.stderr(text)
+    : vscode.NotebookCellOutputItem.stdout(text);
 }
 
 export function streamOutput(name: 'stdout' | 'stderr', text: string): vscode.NotebookCellOutput {
   return new vscode.NotebookCellOutput([streamItem(name, text)], { outputType: 'stream' });
 }
 
-export function displayOutput(output: Extract<CellOutput, { kind: 'display' }>): vscode.NotebookCellOutput {
+export function displayOutput(
+  output: Extract<CellOutput, { kind: 'display' }>,
+): vscode.NotebookCellOutput {
   return new vscode.NotebookCellOutput(bundleItems(output.data), {
     outputType: 'display_data',
     metadata: output.metadata ?? {},
@@ -38,7 +42,9 @@ export function displayOutput(output: Extract<CellOutput, { kind: 'display' }>):
   });
 }
 
-export function resultOutput(output: Extract<CellOutput, { kind: 'result' }>): vscode.NotebookCellOutput {
+export function resultOutput(
+  output: Extract<CellOutput, { kind: 'result' }>,
+): vscode.NotebookCellOutput {
   return new vscode.NotebookCellOutput(bundleItems(output.data), {
     outputType: 'execute_result',
     executionCount: output.executionCount,
@@ -46,9 +52,19 @@ export function resultOutput(output: Extract<CellOutput, { kind: 'result' }>): v
   });
 }
 
-export function errorOutput(ename: string, evalue: string, traceback: string[]): vscode.NotebookCellOutput {
+export function errorOutput(
+  ename: string,
+  evalue: string,
+  traceback: string[],
+): vscode.NotebookCellOutput {
   return new vscode.NotebookCellOutput(
-    [vscode.NotebookCellOutputItem.error({ name: ename, message: evalue, stack: errorStack(ename, evalue, traceback) })],
+    [
+      vscode.NotebookCellOutputItem.error({
+        name: ename,
+        message: evalue,
+        stack: errorStack(ename, evalue, traceback),
+      }),
+    ],
     { outputType: 'error', originalError: { ename, evalue, traceback } },
   );
 }

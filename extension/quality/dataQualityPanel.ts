@@ -7,7 +7,11 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { DatasetProfile } from '../../core/quality/types';
-import { isFromDataQualityView, type FromDataQualityView, type ToDataQualityView } from '../../webviews/data-quality/protocol';
+import {
+  isFromDataQualityView,
+  type FromDataQualityView,
+  type ToDataQualityView,
+} from '../../webviews/data-quality/protocol';
 import { Disposable } from '../util/dispose';
 import { LabbookPanel, PanelSet, type MessageHandlers } from '../util/panels';
 
@@ -27,17 +31,24 @@ export type ProfileSubject =
   | { kind: 'dataset'; name: string; version: number; source: string | null };
 
 function subjectKey(subject: ProfileSubject): string {
-  return subject.kind === 'file' ? subject.uri.toString() : `dataset:${subject.name}@${subject.version}`;
+  return subject.kind === 'file'
+    ? subject.uri.toString()
+    : `dataset:${subject.name}@${subject.version}`;
 }
 
 function subjectName(subject: ProfileSubject): string {
-  return subject.kind === 'file' ? path.basename(subject.uri.fsPath) : `${subject.name} v${subject.version}`;
+  return subject.kind === 'file'
+    ? path.basename(subject.uri.fsPath)
+    : `${subject.name} v${subject.version}`;
 }
 
 export class DataQualityPanels extends Disposable {
   private readonly panels = this.track(new PanelSet<DataQualityPanel>());
 
-  constructor(private readonly extensionPath: string, private readonly actions: FileActions) {
+  constructor(
+    private readonly extensionPath: string,
+    private readonly actions: FileActions,
+  ) {
     super();
   }
 
@@ -54,7 +65,9 @@ export class DataQualityPanels extends Disposable {
 
   /** Paths of the files with an open panel. */
   get openFiles(): string[] {
-    return this.panels.open.flatMap((p) => (p.subject.kind === 'file' ? [p.subject.uri.fsPath] : []));
+    return this.panels.open.flatMap((p) =>
+      p.subject.kind === 'file' ? [p.subject.uri.fsPath] : [],
+    );
   }
 
   /** Every open panel. */
@@ -64,7 +77,9 @@ export class DataQualityPanels extends Disposable {
 
   /** The open panel of a file, if any. */
   panelOf(uri: vscode.Uri): DataQualityPanel | undefined {
-    return this.panels.open.find((p) => p.subject.kind === 'file' && p.subject.uri.toString() === uri.toString());
+    return this.panels.open.find(
+      (p) => p.subject.kind === 'file' && p.subject.uri.toString() === uri.toString(),
+    );
   }
 }
 
@@ -73,8 +88,19 @@ export class DataQualityPanel extends LabbookPanel<FromDataQualityView, ToDataQu
   /** The suite the profile was last validated against: "Profile again" keeps using it. */
   private suite: string | undefined;
 
-  constructor(readonly subject: ProfileSubject, private profile: DatasetProfile, extensionPath: string, private readonly actions: FileActions) {
-    super(extensionPath, { viewType: DATA_QUALITY_VIEW_TYPE, title: `Data quality: ${subjectName(subject)}`, webview: 'data-quality', loading: 'Loading the profile…', accepts: isFromDataQualityView });
+  constructor(
+    readonly subject: ProfileSubject,
+    private profile: DatasetProfile,
+    extensionPath: string,
+    private readonly actions: FileActions,
+  ) {
+    super(extensionPath, {
+      viewType: DATA_QUALITY_VIEW_TYPE,
+      title: `Data quality: ${subjectName(subject)}`,
+      webview: 'data-quality',
+      loading: 'Loading the profile…',
+      accepts: isFromDataQualityView,
+    });
     this.suite = profile.validation?.suite;
   }
 
@@ -102,10 +128,17 @@ export class DataQualityPanel extends LabbookPanel<FromDataQualityView, ToDataQu
 
   private postProfile(): void {
     if (!this.ready || this.disposed) return;
-    const where = this.subject.kind === 'file'
-      ? vscode.workspace.asRelativePath(this.subject.uri, false)
-      : `Logged data set ${this.subject.name}, version ${this.subject.version}${this.subject.source ? ` (from ${this.subject.source})` : ''}`;
-    this.post({ type: 'profile', fileName: this.fileName, path: where, profile: this.profile, live: this.subject.kind === 'file' });
+    const where =
+      this.subject.kind === 'file'
+        ? vscode.workspace.asRelativePath(this.subject.uri, false)
+        : `Logged data set ${this.subject.name}, version ${this.subject.version}${this.subject.source ? ` (from ${this.subject.source})` : ''}`;
+    this.post({
+      type: 'profile',
+      fileName: this.fileName,
+      path: where,
+      profile: this.profile,
+      live: this.subject.kind === 'file',
+    });
   }
 
   /** Profiles the file again, with `suite` (the last one when undefined); the last profile stays on screen if it fails. */
@@ -140,7 +173,8 @@ export class DataQualityPanel extends LabbookPanel<FromDataQualityView, ToDataQu
       if (suite !== undefined) await this.reprofile(suite);
     },
     openFile: async () => {
-      if (this.subject.kind === 'file') await vscode.commands.executeCommand('vscode.open', this.subject.uri);
+      if (this.subject.kind === 'file')
+        await vscode.commands.executeCommand('vscode.open', this.subject.uri);
     },
   };
 }

@@ -24,18 +24,25 @@ export function datasetVersionDescription(item: DatasetVersionItem): string {
 }
 
 /** Versions grouped by data set name, each group newest first. */
-export function groupDatasets(items: readonly DatasetVersionItem[]): { name: string; versions: DatasetVersionItem[] }[] {
+export function groupDatasets(
+  items: readonly DatasetVersionItem[],
+): { name: string; versions: DatasetVersionItem[] }[] {
   const groups = new Map<string, DatasetVersionItem[]>();
   for (const item of items) {
     const group = groups.get(item.name) ?? [];
     group.push(item);
     groups.set(item.name, group);
   }
-  return [...groups].map(([name, versions]) => ({ name, versions: versions.sort((a, b) => b.version - a.version) }));
+  return [...groups].map(([name, versions]) => ({
+    name,
+    versions: versions.sort((a, b) => b.version - a.version),
+  }));
 }
 
 export class DatasetsTreeProvider extends ServiceTree<Exclude<DatasetsTreeNode, MessageNode>> {
-  protected async nodesUnder(node?: Exclude<DatasetsTreeNode, MessageNode>): Promise<DatasetsTreeNode[]> {
+  protected async nodesUnder(
+    node?: Exclude<DatasetsTreeNode, MessageNode>,
+  ): Promise<DatasetsTreeNode[]> {
     if (!node) {
       // Asked only while the service is up; the rows below a data set are already in its node.
       const service = this.service();
@@ -46,8 +53,10 @@ export class DatasetsTreeProvider extends ServiceTree<Exclude<DatasetsTreeNode, 
         return [cannotNode('list data sets', error)];
       }
     }
-    if (node.kind === 'dataset') return node.versions.map((item) => ({ kind: 'datasetVersion', item }));
-    if (node.kind === 'datasetVersion') return node.item.runs.map((run) => ({ kind: 'datasetRun', item: node.item, run }));
+    if (node.kind === 'dataset')
+      return node.versions.map((item) => ({ kind: 'datasetVersion', item }));
+    if (node.kind === 'datasetVersion')
+      return node.item.runs.map((run) => ({ kind: 'datasetRun', item: node.item, run }));
     return [];
   }
 
@@ -63,7 +72,12 @@ export class DatasetsTreeProvider extends ServiceTree<Exclude<DatasetsTreeNode, 
       }
       case 'datasetVersion': {
         const v = node.item;
-        const item = new vscode.TreeItem(`v${v.version}`, v.runs.length ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+        const item = new vscode.TreeItem(
+          `v${v.version}`,
+          v.runs.length
+            ? vscode.TreeItemCollapsibleState.Collapsed
+            : vscode.TreeItemCollapsibleState.None,
+        );
         item.id = `dataset:${v.name}:v${v.version}`;
         item.description = datasetVersionDescription(v);
         item.iconPath = new vscode.ThemeIcon('versions');
@@ -75,7 +89,11 @@ export class DatasetsTreeProvider extends ServiceTree<Exclude<DatasetsTreeNode, 
         if (v.source) tooltip.appendMarkdown('**Source** ').appendText(`${v.source}\n\n`);
         tooltip.appendMarkdown('**Logged** ').appendText(new Date(v.createdAt).toLocaleString());
         item.tooltip = tooltip;
-        item.command = { command: Command.OpenDatasetVersion, title: 'Open Data Set Version', arguments: [node] };
+        item.command = {
+          command: Command.OpenDatasetVersion,
+          title: 'Open Data Set Version',
+          arguments: [node],
+        };
         return item;
       }
       case 'datasetRun': {
@@ -84,12 +102,17 @@ export class DatasetsTreeProvider extends ServiceTree<Exclude<DatasetsTreeNode, 
         item.id = `dataset:${node.item.name}:v${node.item.version}:${r.runId}:${r.role}`;
         const suite = r.passed === null ? '' : r.passed ? ' · suite passed' : ' · suite failed';
         item.description = `${r.role} · ${r.experiment}${suite}${r.deleted ? ' · deleted' : ''}`;
-        item.iconPath = r.passed === false
-          ? new vscode.ThemeIcon('error', new vscode.ThemeColor('testing.iconFailed'))
-          : new vscode.ThemeIcon('beaker');
+        item.iconPath =
+          r.passed === false
+            ? new vscode.ThemeIcon('error', new vscode.ThemeColor('testing.iconFailed'))
+            : new vscode.ThemeIcon('beaker');
         item.contextValue = 'labbook.datasetRun';
         item.tooltip = `${r.runName} (${r.runId}) used ${node.item.name} v${node.item.version} as ${r.role}`;
-        item.command = { command: Command.OpenRun, title: 'Open Run Details', arguments: [r.runId] };
+        item.command = {
+          command: Command.OpenRun,
+          title: 'Open Run Details',
+          arguments: [r.runId],
+        };
         return item;
       }
     }

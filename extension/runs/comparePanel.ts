@@ -25,7 +25,11 @@
  */
 import * as vscode from 'vscode';
 import type { ServiceClient } from '../../core/service/client';
-import { isFromCompareView, type FromCompareView, type ToCompareView } from '../../webviews/compare/protocol';
+import {
+  isFromCompareView,
+  type FromCompareView,
+  type ToCompareView,
+} from '../../webviews/compare/protocol';
 import { Disposable } from '../util/dispose';
 import { LabbookPanel, PanelSet, type MessageHandlers } from '../util/panels';
 
@@ -50,7 +54,10 @@ export class ComparePanel extends Disposable {
   /** Opens (or reveals) the comparison of these runs. */
   show(runIds: string[]): CompareView {
     const ids = [...new Set(runIds)];
-    return this.views.show(runSetKey(ids), () => new CompareView(ids, this.extensionPath, this.service, this.openRun));
+    return this.views.show(
+      runSetKey(ids),
+      () => new CompareView(ids, this.extensionPath, this.service, this.openRun),
+    );
   }
 
   /** The store changed: every open comparison fetches its runs again. */
@@ -77,7 +84,13 @@ export class CompareView extends LabbookPanel<FromCompareView, ToCompareView> {
     private readonly service: () => ServiceClient | undefined,
     private readonly openRun?: (runId: string) => void,
   ) {
-    super(extensionPath, { viewType: COMPARE_VIEW_TYPE, title: `Compare ${runIds.length} runs`, webview: 'compare', loading: 'Loading comparison…', accepts: isFromCompareView });
+    super(extensionPath, {
+      viewType: COMPARE_VIEW_TYPE,
+      title: `Compare ${runIds.length} runs`,
+      webview: 'compare',
+      loading: 'Loading comparison…',
+      accepts: isFromCompareView,
+    });
   }
 
   async refresh(): Promise<void> {
@@ -85,27 +98,40 @@ export class CompareView extends LabbookPanel<FromCompareView, ToCompareView> {
     const generation = ++this.generation;
     const message = await this.fetch();
     if (this.disposed || generation !== this.generation) return;
-    if (message.type === 'comparison') this.panel.title = `Compare: ${message.data.comparison.runs.map((r) => r.name).join(', ')}`.slice(0, 80);
+    if (message.type === 'comparison')
+      this.panel.title =
+        `Compare: ${message.data.comparison.runs.map((r) => r.name).join(', ')}`.slice(0, 80);
     this.post(message);
   }
 
   private async fetch(): Promise<ToCompareView> {
-    if (this.runIds.length < 2) return { type: 'error', message: 'Select at least two runs to compare.' };
+    if (this.runIds.length < 2)
+      return { type: 'error', message: 'Select at least two runs to compare.' };
     const service = this.service();
-    if (!service) return { type: 'error', message: 'The Labbook workspace service is not running, so there is nothing to compare yet. Open a workspace folder with a Labbook store.' };
+    if (!service)
+      return {
+        type: 'error',
+        message:
+          'The Labbook workspace service is not running, so there is nothing to compare yet. Open a workspace folder with a Labbook store.',
+      };
     try {
       // A deleted run is still in the store (until purged): say so rather than compare it silently.
       const deleted = await service.listDeletedRuns().catch(() => []);
       const gone = deleted.filter((run) => this.runIds.some((id) => run.id.startsWith(id)));
       if (gone.length > 0) {
         const names = gone.map((run) => `"${run.name}" (${run.id.slice(0, 8)})`).join(', ');
-        return { type: 'error', message: `${gone.length === 1 ? 'Run' : 'Runs'} ${names} ${gone.length === 1 ? 'was' : 'were'} deleted. Restore ${gone.length === 1 ? 'it' : 'them'} from "Deleted" in the Labbook sidebar to compare again.` };
+        return {
+          type: 'error',
+          message: `${gone.length === 1 ? 'Run' : 'Runs'} ${names} ${gone.length === 1 ? 'was' : 'were'} deleted. Restore ${gone.length === 1 ? 'it' : 'them'} from "Deleted" in the Labbook sidebar to compare again.`,
+        };
       }
       const data = await service.compareRuns(this.runIds);
       let keyMetric: string | null = null;
       try {
         const experiments = new Set(data.comparison.runs.map((r) => r.experiment));
-        const keys = (await service.listExperiments()).filter((e) => experiments.has(e.name) && e.keyMetric).map((e) => e.keyMetric as string);
+        const keys = (await service.listExperiments())
+          .filter((e) => experiments.has(e.name) && e.keyMetric)
+          .map((e) => e.keyMetric as string);
         keyMetric = keys[0] ?? null;
       } catch {
         // The key metric only picks the default chart metric; the comparison stands without it.
@@ -125,8 +151,12 @@ export class CompareView extends LabbookPanel<FromCompareView, ToCompareView> {
     },
     exportCsv: async (message) => {
       const where = await this.saveAs({
-        title: 'Export comparison as CSV', fileName: message.fileName, fallbackName: 'comparison.csv',
-        filters: { 'CSV files': ['csv'] }, text: () => message.csv, what: 'the comparison',
+        title: 'Export comparison as CSV',
+        fileName: message.fileName,
+        fallbackName: 'comparison.csv',
+        filters: { 'CSV files': ['csv'] },
+        text: () => message.csv,
+        what: 'the comparison',
       });
       if (where) this.post({ type: 'notice', message: `Saved ${where}` });
     },

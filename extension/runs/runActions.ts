@@ -29,13 +29,17 @@ export function parseTagInput(text: string): { key: string; value: string } | st
   const value = text.slice(eq + 1).trim();
   if (!key) return 'The tag key is empty';
   if (key.length > 250) return `The tag key is ${key.length} characters long; at most 250`;
-  if (key.startsWith(SYSTEM_TAG_PREFIX)) return `Keys starting with "${SYSTEM_TAG_PREFIX}" are Labbook's own (pin, note)`;
+  if (key.startsWith(SYSTEM_TAG_PREFIX))
+    return `Keys starting with "${SYSTEM_TAG_PREFIX}" are Labbook's own (pin, note)`;
   if (value.length > 5000) return `The tag value is ${value.length} characters long; at most 5000`;
   return { key, value };
 }
 
 export class RunActions {
-  constructor(private readonly service: () => ServiceClient | undefined, private readonly changed: () => void) {}
+  constructor(
+    private readonly service: () => ServiceClient | undefined,
+    private readonly changed: () => void,
+  ) {}
 
   private get client(): ServiceClient {
     const s = this.service();
@@ -46,7 +50,10 @@ export class RunActions {
   async delete(runs: RunItem[]): Promise<boolean> {
     const choice = await vscode.window.showWarningMessage(
       `Delete ${describe(runs)}?`,
-      { modal: true, detail: `${runs.length === 1 ? `Run ${runs[0].id}` : 'They'} will move to "Deleted" in the Experiments view, where you can restore ${runs.length === 1 ? 'it' : 'them'} or delete permanently.` },
+      {
+        modal: true,
+        detail: `${runs.length === 1 ? `Run ${runs[0].id}` : 'They'} will move to "Deleted" in the Experiments view, where you can restore ${runs.length === 1 ? 'it' : 'them'} or delete permanently.`,
+      },
       'Delete',
     );
     if (choice !== 'Delete') return false;
@@ -59,7 +66,12 @@ export class RunActions {
     const name = await vscode.window.showInputBox({
       title: `Rename run ${run.id.slice(0, 8)}`,
       value: run.name,
-      validateInput: (v) => (v.trim() === '' ? 'A run needs a name' : v.length > MAX_NAME ? `At most ${MAX_NAME} characters (this is ${v.length})` : undefined),
+      validateInput: (v) =>
+        v.trim() === ''
+          ? 'A run needs a name'
+          : v.length > MAX_NAME
+            ? `At most ${MAX_NAME} characters (this is ${v.length})`
+            : undefined,
     });
     if (name === undefined || name.trim() === run.name) return;
     await this.client.updateRun({ runId: run.id, name: name.trim() });
@@ -80,9 +92,11 @@ export class RunActions {
     const parsed = parseTagInput(text);
     if (typeof parsed === 'string') return false;
     for (const run of runs) {
-      await this.client.updateRun(parsed.value === ''
-        ? { runId: run.id, deleteTags: [parsed.key] }
-        : { runId: run.id, setTags: { [parsed.key]: parsed.value } });
+      await this.client.updateRun(
+        parsed.value === ''
+          ? { runId: run.id, deleteTags: [parsed.key] }
+          : { runId: run.id, setTags: { [parsed.key]: parsed.value } },
+      );
     }
     this.changed();
     return true;
@@ -94,7 +108,8 @@ export class RunActions {
       title: `Note on run "${run.name}" (markdown)`,
       prompt: 'Shown in the run details. Empty removes the note. Write \\n for a line break.',
       value: (details?.note ?? '').replace(/\n/g, '\\n'),
-      validateInput: (v) => (v.length > 100_000 ? `At most 100,000 characters (this is ${v.length})` : undefined),
+      validateInput: (v) =>
+        v.length > 100_000 ? `At most 100,000 characters (this is ${v.length})` : undefined,
     });
     if (note === undefined) return;
     await this.client.updateRun({ runId: run.id, note: note.replace(/\\n/g, '\n') });
@@ -116,16 +131,25 @@ export class RunActions {
   async purge(runs: RunItem[]): Promise<void> {
     const choice = await vscode.window.showWarningMessage(
       `Delete ${describe(runs)} permanently?`,
-      { modal: true, detail: 'Params, metrics, tags and artifacts no other run uses are removed from the store. This cannot be undone.' },
+      {
+        modal: true,
+        detail:
+          'Params, metrics, tags and artifacts no other run uses are removed from the store. This cannot be undone.',
+      },
       'Delete Permanently',
     );
     if (choice !== 'Delete Permanently') return;
     const result = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `Deleting ${describe(runs)} permanently…` },
+      {
+        location: vscode.ProgressLocation.Notification,
+        title: `Deleting ${describe(runs)} permanently…`,
+      },
       () => this.client.purgeRuns(runs.map((r) => r.id)),
     );
     this.changed();
-    void vscode.window.showInformationMessage(`Deleted ${plural(result.purged, 'run')} permanently; freed ${formatBytes(result.artifactBytesFreed)} of artifacts.`);
+    void vscode.window.showInformationMessage(
+      `Deleted ${plural(result.purged, 'run')} permanently; freed ${formatBytes(result.artifactBytesFreed)} of artifacts.`,
+    );
   }
 
   async purgeAllDeleted(): Promise<void> {
@@ -139,19 +163,30 @@ export class RunActions {
 
   /** Picks the experiment (unless given), one of its metrics (or none), and the direction. */
   async setKeyMetric(experiment: ExperimentItem | undefined): Promise<void> {
-    const target = experiment ?? await this.pickExperiment();
+    const target = experiment ?? (await this.pickExperiment());
     if (!target) return;
-    const page = await this.client.queryRunsTable({ experimentIds: [target.id], offset: 0, limit: 1 });
+    const page = await this.client.queryRunsTable({
+      experimentIds: [target.id],
+      offset: 0,
+      limit: 1,
+    });
     const metrics = page.columns.metrics;
     if (metrics.length === 0) {
       void vscode.window.showInformationMessage(`Experiment "${target.name}" has no metrics yet.`);
       return;
     }
     const none = { label: '$(circle-slash) No key metric', key: null as string | null };
-    const picked = await vscode.window.showQuickPick([
-      ...metrics.map((key) => ({ label: key, key, description: key === target.keyMetric ? 'current' : undefined })),
-      none,
-    ], { title: `Key metric of "${target.name}": ranks its runs and marks the best` });
+    const picked = await vscode.window.showQuickPick(
+      [
+        ...metrics.map((key) => ({
+          label: key,
+          key,
+          description: key === target.keyMetric ? 'current' : undefined,
+        })),
+        none,
+      ],
+      { title: `Key metric of "${target.name}": ranks its runs and marks the best` },
+    );
     if (!picked) return;
     if (picked.key === null) {
       await this.client.setKeyMetric(target.id, null, true);
@@ -164,7 +199,9 @@ export class RunActions {
       { label: '$(arrow-down) Lower is better', higher: false },
     ];
     if (!byName) directions.reverse();
-    const direction = await vscode.window.showQuickPick(directions, { title: `Which ${picked.key} is better?` });
+    const direction = await vscode.window.showQuickPick(directions, {
+      title: `Which ${picked.key} is better?`,
+    });
     if (!direction) return;
     await this.client.setKeyMetric(target.id, picked.key, direction.higher);
     this.changed();
@@ -174,7 +211,9 @@ export class RunActions {
   async reopenSource(run: RunItem): Promise<void> {
     const source = await this.client.runSource(run.id);
     if (!source) {
-      void vscode.window.showInformationMessage(`Run "${run.name}" has no captured notebook source: it was not started from a Labbook notebook kernel.`);
+      void vscode.window.showInformationMessage(
+        `Run "${run.name}" has no captured notebook source: it was not started from a Labbook notebook kernel.`,
+      );
       return;
     }
     const data = notebookDataFromIpynb(source.ipynb, run);
@@ -185,11 +224,17 @@ export class RunActions {
   private async pickExperiment(): Promise<ExperimentItem | undefined> {
     const experiments = await this.client.listExperiments();
     if (experiments.length === 0) {
-      void vscode.window.showInformationMessage('No experiments yet: run a notebook that calls lab.withRun.');
+      void vscode.window.showInformationMessage(
+        'No experiments yet: run a notebook that calls lab.withRun.',
+      );
       return undefined;
     }
     const picked = await vscode.window.showQuickPick(
-      experiments.map((experiment) => ({ label: experiment.name, description: plural(experiment.runCount, 'run'), experiment })),
+      experiments.map((experiment) => ({
+        label: experiment.name,
+        description: plural(experiment.runCount, 'run'),
+        experiment,
+      })),
       { title: 'Select an experiment' },
     );
     return picked?.experiment;
@@ -208,18 +253,33 @@ function notebookDataFromIpynb(text: string, run: RunItem): vscode.NotebookData 
   try {
     parsed = JSON.parse(text) as typeof parsed;
   } catch (error) {
-    throw new Error(`the source snapshot of run ${run.id} is not valid JSON: ${(error as Error).message}`);
+    throw new Error(
+      `the source snapshot of run ${run.id} is not valid JSON: ${(error as Error).message}`,
+    );
   }
-  if (!parsed || !Array.isArray(parsed.cells)) throw new Error(`the source snapshot of run ${run.id} has no cells`);
-  const header = new vscode.NotebookCellData(vscode.NotebookCellKind.Markup,
-    `Source of run **${run.name.replace(/[\\`*_{}[\]()#+\-.!<>|]/g, '\\$&')}** (\`${run.id}\`), captured when it started: the cells that had run, in the order they ran.`, 'markdown');
+  if (!parsed || !Array.isArray(parsed.cells))
+    throw new Error(`the source snapshot of run ${run.id} has no cells`);
+  const header = new vscode.NotebookCellData(
+    vscode.NotebookCellKind.Markup,
+    `Source of run **${run.name.replace(/[\\`*_{}[\]()#+\-.!<>|]/g, '\\$&')}** (\`${run.id}\`), captured when it started: the cells that had run, in the order they ran.`,
+    'markdown',
+  );
   const cells = parsed.cells.map((cell) => {
-    const source = Array.isArray(cell.source) ? cell.source.join('') : typeof cell.source === 'string' ? cell.source : '';
+    const source = Array.isArray(cell.source)
+      ? cell.source.join('')
+      : typeof cell.source === 'string'
+        ? cell.source
+        : '';
     return cell.cell_type === 'markdown'
       ? new vscode.NotebookCellData(vscode.NotebookCellKind.Markup, source, 'markdown')
       : new vscode.NotebookCellData(vscode.NotebookCellKind.Code, source, 'typescript');
   });
   const data = new vscode.NotebookData([header, ...cells]);
-  data.metadata = { metadata: { kernelspec: { name: 'tslab', display_name: 'TypeScript', language: 'typescript' }, language_info: { name: 'typescript' } } };
+  data.metadata = {
+    metadata: {
+      kernelspec: { name: 'tslab', display_name: 'TypeScript', language: 'typescript' },
+      language_info: { name: 'typescript' },
+    },
+  };
   return data;
 }

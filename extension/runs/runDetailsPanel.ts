@@ -4,7 +4,11 @@
  */
 import * as vscode from 'vscode';
 import type { ServiceClient } from '../../core/service/client';
-import { isFromRunDetailsView, type FromRunDetailsView, type ToRunDetailsView } from '../../webviews/run-details/protocol';
+import {
+  isFromRunDetailsView,
+  type FromRunDetailsView,
+  type ToRunDetailsView,
+} from '../../webviews/run-details/protocol';
 import { Disposable } from '../util/dispose';
 import { LabbookPanel, PanelSet, type MessageHandlers } from '../util/panels';
 import { Command } from '../commands';
@@ -15,12 +19,18 @@ export const RUN_DETAILS_VIEW_TYPE = 'labbook.runDetails';
 export class RunDetailsPanels extends Disposable {
   private readonly panels = this.track(new PanelSet<RunDetailsPanel>());
 
-  constructor(private readonly extensionPath: string, private readonly service: () => ServiceClient | undefined) {
+  constructor(
+    private readonly extensionPath: string,
+    private readonly service: () => ServiceClient | undefined,
+  ) {
     super();
   }
 
   show(runId: string): RunDetailsPanel {
-    return this.panels.show(runId, () => new RunDetailsPanel(runId, this.extensionPath, this.service));
+    return this.panels.show(
+      runId,
+      () => new RunDetailsPanel(runId, this.extensionPath, this.service),
+    );
   }
 
   /** The store changed: open panels fetch their run again (live metrics while training). */
@@ -36,8 +46,18 @@ export class RunDetailsPanels extends Disposable {
 export class RunDetailsPanel extends LabbookPanel<FromRunDetailsView, ToRunDetailsView> {
   private sourceNotebook: string | null = null;
 
-  constructor(readonly runId: string, extensionPath: string, private readonly service: () => ServiceClient | undefined) {
-    super(extensionPath, { viewType: RUN_DETAILS_VIEW_TYPE, title: `Run ${runId.slice(0, 8)}`, webview: 'run-details', loading: 'Loading run…', accepts: isFromRunDetailsView });
+  constructor(
+    readonly runId: string,
+    extensionPath: string,
+    private readonly service: () => ServiceClient | undefined,
+  ) {
+    super(extensionPath, {
+      viewType: RUN_DETAILS_VIEW_TYPE,
+      title: `Run ${runId.slice(0, 8)}`,
+      webview: 'run-details',
+      loading: 'Loading run…',
+      accepts: isFromRunDetailsView,
+    });
   }
 
   async refresh(): Promise<void> {
@@ -61,7 +81,8 @@ export class RunDetailsPanel extends LabbookPanel<FromRunDetailsView, ToRunDetai
     },
     reopenSource: () => void vscode.commands.executeCommand(Command.ReopenRunSource, this.runId),
     revealNotebook: () => {
-      if (this.sourceNotebook) void vscode.commands.executeCommand('vscode.open', vscode.Uri.file(this.sourceNotebook));
+      if (this.sourceNotebook)
+        void vscode.commands.executeCommand('vscode.open', vscode.Uri.file(this.sourceNotebook));
     },
   };
 }

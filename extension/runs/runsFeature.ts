@@ -24,14 +24,29 @@ type RunScope = 'live' | 'deleted' | 'any';
 
 function experimentOf(arg: unknown): ExperimentItem | undefined {
   const node = arg as RunsTreeNode | undefined;
-  return node && typeof node === 'object' && node.kind === 'experiment' ? node.experiment : undefined;
+  return node && typeof node === 'object' && node.kind === 'experiment'
+    ? node.experiment
+    : undefined;
 }
 
 type RunCommand =
-  | Command.OpenRun | Command.CopyRunId | Command.DeleteRun | Command.RevealRunNotebook | Command.RefreshRuns
-  | Command.OpenRunsTable | Command.CompareRuns | Command.RenameRun | Command.TagRun | Command.EditRunNote
-  | Command.PinRun | Command.UnpinRun | Command.RestoreRun | Command.PurgeRun | Command.PurgeDeletedRuns
-  | Command.SetKeyMetric | Command.ReopenRunSource;
+  | Command.OpenRun
+  | Command.CopyRunId
+  | Command.DeleteRun
+  | Command.RevealRunNotebook
+  | Command.RefreshRuns
+  | Command.OpenRunsTable
+  | Command.CompareRuns
+  | Command.RenameRun
+  | Command.TagRun
+  | Command.EditRunNote
+  | Command.PinRun
+  | Command.UnpinRun
+  | Command.RestoreRun
+  | Command.PurgeRun
+  | Command.PurgeDeletedRuns
+  | Command.SetKeyMetric
+  | Command.ReopenRunSource;
 
 /** Resolves the store for a workspace folder the same way notebooks do (setting `labbook.storePath`). */
 export type StorePathResolver = (folder: vscode.WorkspaceFolder) => string;
@@ -49,22 +64,49 @@ export class RunsFeature extends Disposable {
   readonly onDidChangeStore = this.storeChanged.event;
   private readonly view: vscode.TreeView<RunsTreeNode>;
 
-  constructor(private readonly extensionPath: string, private readonly log: vscode.LogOutputChannel, private readonly storePathFor: StorePathResolver) {
+  constructor(
+    private readonly extensionPath: string,
+    private readonly log: vscode.LogOutputChannel,
+    private readonly storePathFor: StorePathResolver,
+  ) {
     super();
     this.track(this.storeChanged);
     this.tree = this.track(new RunsTreeProvider(() => this.service));
     this.panels = this.track(new RunDetailsPanels(extensionPath, () => this.service));
-    this.actions = new RunActions(() => this.service, () => this.refreshViews());
-    this.comparisons = this.track(new ComparePanels(extensionPath, () => this.service, (runId) => void this.panels.show(runId)));
-    this.tables = this.track(new RunsTablePanels(extensionPath, () => this.service, {
-      openRun: (runId) => void this.panels.show(runId),
-      compare: (runIds) => void this.compareRuns(runIds, undefined),
-      runAction: (action, runIds) => this.tableAction(action, runIds),
-    }));
-    this.view = this.track(vscode.window.createTreeView(RUNS_VIEW_ID, { treeDataProvider: this.tree, showCollapseAll: true, canSelectMany: true }));
-    this.track(vscode.workspace.onDidChangeConfiguration((e) => {
-      if (e.affectsConfiguration('labbook.storePath') || e.affectsConfiguration(NODE_PATH_SETTING)) void this.restart();
-    }));
+    this.actions = new RunActions(
+      () => this.service,
+      () => this.refreshViews(),
+    );
+    this.comparisons = this.track(
+      new ComparePanels(
+        extensionPath,
+        () => this.service,
+        (runId) => void this.panels.show(runId),
+      ),
+    );
+    this.tables = this.track(
+      new RunsTablePanels(extensionPath, () => this.service, {
+        openRun: (runId) => void this.panels.show(runId),
+        compare: (runIds) => void this.compareRuns(runIds, undefined),
+        runAction: (action, runIds) => this.tableAction(action, runIds),
+      }),
+    );
+    this.view = this.track(
+      vscode.window.createTreeView(RUNS_VIEW_ID, {
+        treeDataProvider: this.tree,
+        showCollapseAll: true,
+        canSelectMany: true,
+      }),
+    );
+    this.track(
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (
+          e.affectsConfiguration('labbook.storePath') ||
+          e.affectsConfiguration(NODE_PATH_SETTING)
+        )
+          void this.restart();
+      }),
+    );
     void this.start();
   }
 
@@ -72,31 +114,42 @@ export class RunsFeature extends Disposable {
   commands(): Record<RunCommand, (...args: unknown[]) => unknown> {
     return {
       [Command.OpenRun]: (arg) => this.withRun(arg, (run) => this.panels.show(run.id)),
-      [Command.CopyRunId]: (arg) => this.withRun(arg, async (run) => {
-        await vscode.env.clipboard.writeText(run.id);
-        vscode.window.setStatusBarMessage(`Copied run ID ${run.id}`, 3000);
-      }),
-      [Command.DeleteRun]: (arg, many) => this.withRuns(arg, many, (runs) => this.actions.delete(runs)),
-      [Command.RevealRunNotebook]: (arg) => this.withRun(arg, async (run) => {
-        if (!run.sourceNotebook) {
-          void vscode.window.showInformationMessage(`Run "${run.name}" was not started from a notebook.`);
-          return;
-        }
-        await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(run.sourceNotebook));
-      }),
+      [Command.CopyRunId]: (arg) =>
+        this.withRun(arg, async (run) => {
+          await vscode.env.clipboard.writeText(run.id);
+          vscode.window.setStatusBarMessage(`Copied run ID ${run.id}`, 3000);
+        }),
+      [Command.DeleteRun]: (arg, many) =>
+        this.withRuns(arg, many, (runs) => this.actions.delete(runs)),
+      [Command.RevealRunNotebook]: (arg) =>
+        this.withRun(arg, async (run) => {
+          if (!run.sourceNotebook) {
+            void vscode.window.showInformationMessage(
+              `Run "${run.name}" was not started from a notebook.`,
+            );
+            return;
+          }
+          await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(run.sourceNotebook));
+        }),
       [Command.RefreshRuns]: () => (this.service ? this.tree.refresh() : this.restart()),
       [Command.OpenRunsTable]: (arg) => this.guard(() => this.openRunsTable(arg)),
       [Command.CompareRuns]: (arg, many) => this.guard(() => this.compareRuns(arg, many)),
       [Command.RenameRun]: (arg) => this.withRun(arg, (run) => this.actions.rename(run)),
       [Command.TagRun]: (arg, many) => this.withRuns(arg, many, (runs) => this.actions.tag(runs)),
       [Command.EditRunNote]: (arg) => this.withRun(arg, (run) => this.actions.editNote(run)),
-      [Command.PinRun]: (arg, many) => this.withRuns(arg, many, (runs) => this.actions.pin(runs, true)),
-      [Command.UnpinRun]: (arg, many) => this.withRuns(arg, many, (runs) => this.actions.pin(runs, false)),
-      [Command.RestoreRun]: (arg, many) => this.withRuns(arg, many, (runs) => this.actions.restore(runs), 'deleted'),
-      [Command.PurgeRun]: (arg, many) => this.withRuns(arg, many, (runs) => this.actions.purge(runs), 'deleted'),
+      [Command.PinRun]: (arg, many) =>
+        this.withRuns(arg, many, (runs) => this.actions.pin(runs, true)),
+      [Command.UnpinRun]: (arg, many) =>
+        this.withRuns(arg, many, (runs) => this.actions.pin(runs, false)),
+      [Command.RestoreRun]: (arg, many) =>
+        this.withRuns(arg, many, (runs) => this.actions.restore(runs), 'deleted'),
+      [Command.PurgeRun]: (arg, many) =>
+        this.withRuns(arg, many, (runs) => this.actions.purge(runs), 'deleted'),
       [Command.PurgeDeletedRuns]: () => this.guard(() => this.actions.purgeAllDeleted()),
-      [Command.SetKeyMetric]: (arg) => this.guard(() => this.actions.setKeyMetric(experimentOf(arg))),
-      [Command.ReopenRunSource]: (arg) => this.withRun(arg, (run) => this.actions.reopenSource(run), 'any'),
+      [Command.SetKeyMetric]: (arg) =>
+        this.guard(() => this.actions.setKeyMetric(experimentOf(arg))),
+      [Command.ReopenRunSource]: (arg) =>
+        this.withRun(arg, (run) => this.actions.reopenSource(run), 'any'),
     };
   }
 
@@ -142,16 +195,19 @@ export class RunsFeature extends Disposable {
     const nodePath = vscode.workspace.getConfiguration().get<string>(NODE_PATH_SETTING) || 'node';
     const storePath = this.storePathFor(folder);
     try {
-      await vscode.window.withProgress({ location: { viewId: RUNS_VIEW_ID }, title: 'Starting Labbook…' }, async () => {
-        await checkNode(nodePath);
-        this.service = await ServiceClient.start({
-          storePath,
-          cwd: folder.uri.fsPath,
-          nodePath,
-          serviceMain: path.join(this.extensionPath, 'dist', 'core', 'service', 'main.js'),
-          env: nodeEnvOverrides(),
-        });
-      });
+      await vscode.window.withProgress(
+        { location: { viewId: RUNS_VIEW_ID }, title: 'Starting Labbook…' },
+        async () => {
+          await checkNode(nodePath);
+          this.service = await ServiceClient.start({
+            storePath,
+            cwd: folder.uri.fsPath,
+            nodePath,
+            serviceMain: path.join(this.extensionPath, 'dist', 'core', 'service', 'main.js'),
+            env: nodeEnvOverrides(),
+          });
+        },
+      );
     } catch (error) {
       const message = `Labbook could not open the run store ${storePath}: ${(error as Error).message}`;
       this.log.error(message);
@@ -160,7 +216,9 @@ export class RunsFeature extends Disposable {
       return;
     }
     const service = this.service!;
-    this.log.info(`Workspace service started (pid ${service.info.pid}) for ${storePath}${service.info.storeExists ? '' : ' (no runs recorded yet)'}.`);
+    this.log.info(
+      `Workspace service started (pid ${service.info.pid}) for ${storePath}${service.info.storeExists ? '' : ' (no runs recorded yet)'}.`,
+    );
     service.on('storeChanged', () => {
       this.tree.refreshSoon();
       this.refreshPanels();
@@ -170,7 +228,9 @@ export class RunsFeature extends Disposable {
       if (this.disposed || this.service !== service) return;
       this.service = undefined;
       this.log.error(`The workspace service exited (${signal ?? `code ${code}`}).`);
-      this.tree.setProblem('The Labbook service stopped; run "Labbook: Refresh Runs" to restart it.');
+      this.tree.setProblem(
+        'The Labbook service stopped; run "Labbook: Refresh Runs" to restart it.',
+      );
     });
     this.tree.setProblem(undefined);
     this.storeChanged.fire();
@@ -192,7 +252,11 @@ export class RunsFeature extends Disposable {
   }
 
   /** Runs a command on the run it was invoked on: a tree node, a run id, the selection, or a quick pick. */
-  private withRun(arg: unknown, fn: (run: RunItem) => unknown, scope: RunScope = 'live'): Promise<void> {
+  private withRun(
+    arg: unknown,
+    fn: (run: RunItem) => unknown,
+    scope: RunScope = 'live',
+  ): Promise<void> {
     return this.guard(async () => {
       const run = (await this.runsFromArguments(arg, undefined, scope, false))[0];
       if (run) await fn(run);
@@ -200,22 +264,41 @@ export class RunsFeature extends Disposable {
   }
 
   /** As withRun, for commands that act on every selected run (VS Code passes the selection second). */
-  private withRuns(arg: unknown, many: unknown, fn: (runs: RunItem[]) => unknown, scope: RunScope = 'live'): Promise<void> {
+  private withRuns(
+    arg: unknown,
+    many: unknown,
+    fn: (runs: RunItem[]) => unknown,
+    scope: RunScope = 'live',
+  ): Promise<void> {
     return this.guard(async () => {
       const runs = await this.runsFromArguments(arg, many, scope, true);
       if (runs.length) await fn(runs);
     });
   }
 
-  private async runsFromArguments(arg: unknown, many: unknown, scope: RunScope, pickMany: boolean): Promise<RunItem[]> {
-    const fromNodes = (nodes: unknown): RunItem[] => (Array.isArray(nodes) ? nodes : [nodes])
-      .filter((n): n is Extract<RunsTreeNode, { kind: 'run' }> => !!n && typeof n === 'object' && (n as RunsTreeNode).kind === 'run')
-      .map((n) => n.run);
+  private async runsFromArguments(
+    arg: unknown,
+    many: unknown,
+    scope: RunScope,
+    pickMany: boolean,
+  ): Promise<RunItem[]> {
+    const fromNodes = (nodes: unknown): RunItem[] =>
+      (Array.isArray(nodes) ? nodes : [nodes])
+        .filter(
+          (n): n is Extract<RunsTreeNode, { kind: 'run' }> =>
+            !!n && typeof n === 'object' && (n as RunsTreeNode).kind === 'run',
+        )
+        .map((n) => n.run);
     const selected = fromNodes(many);
     if (selected.length > 0) return pickMany ? selected : selected.slice(0, 1);
     const fromNode = fromNodes(arg);
     if (fromNode.length > 0) return fromNode;
-    const ids = typeof arg === 'string' ? [arg] : Array.isArray(arg) && arg.every((a) => typeof a === 'string') ? arg : [];
+    const ids =
+      typeof arg === 'string'
+        ? [arg]
+        : Array.isArray(arg) && arg.every((a) => typeof a === 'string')
+          ? arg
+          : [];
     if (ids.length > 0) return this.runsByIds(ids);
     const inView = fromNodes(this.view.selection);
     if (inView.length > 0) return pickMany ? inView : inView.slice(0, 1);
@@ -234,28 +317,58 @@ export class RunsFeature extends Disposable {
   private async allRuns(scope: RunScope): Promise<RunItem[]> {
     if (!this.service) throw new Error('the workspace service is not running');
     const service = this.service;
-    const live = scope === 'deleted' ? [] : (await Promise.all((await service.listExperiments()).map((e) => service.listRuns(e.id)))).flat();
+    const live =
+      scope === 'deleted'
+        ? []
+        : (
+            await Promise.all((await service.listExperiments()).map((e) => service.listRuns(e.id)))
+          ).flat();
     const deleted = scope === 'live' ? [] : await service.listDeletedRuns();
     return [...live, ...deleted];
   }
 
-  private async pickRuns(scope: RunScope, how: 'one' | 'many', title = 'Select a run'): Promise<RunItem[]> {
+  private async pickRuns(
+    scope: RunScope,
+    how: 'one' | 'many',
+    title = 'Select a run',
+  ): Promise<RunItem[]> {
     const runs = await this.allRuns(scope);
     if (runs.length === 0) {
-      void vscode.window.showInformationMessage(scope === 'deleted' ? 'There are no deleted runs.' : 'No runs recorded yet: run a notebook that calls lab.withRun.');
+      void vscode.window.showInformationMessage(
+        scope === 'deleted'
+          ? 'There are no deleted runs.'
+          : 'No runs recorded yet: run a notebook that calls lab.withRun.',
+      );
       return [];
     }
     const items = runs.map((run) => ({
       label: run.name,
-      description: [run.experiment, run.status, run.keyMetric ? `${run.keyMetric.key} ${formatMetric(fromWireNumber(run.keyMetric.value))}` : ''].filter(Boolean).join(' · '),
+      description: [
+        run.experiment,
+        run.status,
+        run.keyMetric
+          ? `${run.keyMetric.key} ${formatMetric(fromWireNumber(run.keyMetric.value))}`
+          : '',
+      ]
+        .filter(Boolean)
+        .join(' · '),
       detail: run.id,
       run,
     }));
     if (how === 'many') {
-      const picked = await vscode.window.showQuickPick(items, { title, matchOnDescription: true, matchOnDetail: true, canPickMany: true });
+      const picked = await vscode.window.showQuickPick(items, {
+        title,
+        matchOnDescription: true,
+        matchOnDetail: true,
+        canPickMany: true,
+      });
       return picked?.map((p) => p.run) ?? [];
     }
-    const picked = await vscode.window.showQuickPick(items, { title, matchOnDescription: true, matchOnDetail: true });
+    const picked = await vscode.window.showQuickPick(items, {
+      title,
+      matchOnDescription: true,
+      matchOnDetail: true,
+    });
     return picked ? [picked.run] : [];
   }
 
@@ -263,10 +376,14 @@ export class RunsFeature extends Disposable {
   private async tableAction(action: RunsTableAction, runIds: string[]): Promise<boolean> {
     const runs = await this.runsByIds(runIds);
     switch (action) {
-      case 'delete': return this.actions.delete(runs);
-      case 'pin': return this.actions.pin(runs, true);
-      case 'unpin': return this.actions.pin(runs, false);
-      case 'tag': return this.actions.tag(runs);
+      case 'delete':
+        return this.actions.delete(runs);
+      case 'pin':
+        return this.actions.pin(runs, true);
+      case 'unpin':
+        return this.actions.pin(runs, false);
+      case 'tag':
+        return this.actions.tag(runs);
     }
   }
 
@@ -279,17 +396,22 @@ export class RunsFeature extends Disposable {
     const filter = typeof request?.filter === 'string' ? request.filter : undefined;
     let experiment = experimentOf(arg);
     if (!experiment && typeof request?.experiment === 'string' && this.service) {
-      experiment = (await this.service.listExperiments()).find((e) => e.name === request.experiment);
+      experiment = (await this.service.listExperiments()).find(
+        (e) => e.name === request.experiment,
+      );
       if (!experiment) throw new Error(`no experiment named "${request.experiment}"`);
     }
-    this.tables.show(experiment
-      ? { experimentIds: [experiment.id], title: `Runs: ${experiment.name}`, filter }
-      : { experimentIds: 'all', title: 'Runs: all experiments', filter });
+    this.tables.show(
+      experiment
+        ? { experimentIds: [experiment.id], title: `Runs: ${experiment.name}`, filter }
+        : { experimentIds: 'all', title: 'Runs: all experiments', filter },
+    );
   }
 
   private async compareRuns(arg: unknown, many: unknown): Promise<void> {
     let runs = await this.runsFromArguments(arg, many, 'live', true);
-    if (runs.length < 2) runs = await this.pickRuns('live', 'many', 'Select two or more runs to compare');
+    if (runs.length < 2)
+      runs = await this.pickRuns('live', 'many', 'Select two or more runs to compare');
     if (runs.length === 0) return;
     if (runs.length < 2) {
       void vscode.window.showInformationMessage('Select at least two runs to compare.');

@@ -33,7 +33,8 @@ export function relativeTime(then: number, now: number): string {
 /** What the tree shows after a run's name: key metric, duration, when it started. */
 export function runDescription(run: RunItem, now: number): string {
   const parts: string[] = [];
-  if (run.keyMetric) parts.push(`${run.keyMetric.key} ${formatMetric(fromWireNumber(run.keyMetric.value))}`);
+  if (run.keyMetric)
+    parts.push(`${run.keyMetric.key} ${formatMetric(fromWireNumber(run.keyMetric.value))}`);
   parts.push(formatDuration((run.endTime ?? now) - run.startTime));
   parts.push(relativeTime(run.startTime, now));
   return parts.join(' · ');
@@ -48,11 +49,22 @@ function contextValue(run: RunItem): string {
 }
 
 /** Runs under `parent` (null: top level), each with its own children; pinned first, as the service orders them. */
-function runNodes(runs: RunItem[], parent: string | null, best: string | undefined): RunsTreeNode[] {
+function runNodes(
+  runs: RunItem[],
+  parent: string | null,
+  best: string | undefined,
+): RunsTreeNode[] {
   const ids = new Set(runs.map((r) => r.id));
   // A child whose parent is not in the list (deleted, or another experiment) shows at the top level.
-  const level = runs.filter((r) => (parent === null ? r.parentRunId === null || !ids.has(r.parentRunId) : r.parentRunId === parent));
-  return level.map((run) => ({ kind: 'run', run, children: descendants(runs, run.id), best: run.id === best }));
+  const level = runs.filter((r) =>
+    parent === null ? r.parentRunId === null || !ids.has(r.parentRunId) : r.parentRunId === parent,
+  );
+  return level.map((run) => ({
+    kind: 'run',
+    run,
+    children: descendants(runs, run.id),
+    best: run.id === best,
+  }));
 }
 
 function descendants(runs: RunItem[], id: string): RunItem[] {
@@ -60,7 +72,11 @@ function descendants(runs: RunItem[], id: string): RunItem[] {
   const queue = [id];
   while (queue.length) {
     const parent = queue.shift()!;
-    for (const r of runs) if (r.parentRunId === parent) { out.push(r); queue.push(r.id); }
+    for (const r of runs)
+      if (r.parentRunId === parent) {
+        out.push(r);
+        queue.push(r.id);
+      }
   }
   return out;
 }
@@ -70,13 +86,19 @@ function descendants(runs: RunItem[], id: string): RunItem[] {
  * each run shows, with the direction its name suggests. Only finished runs compete.
  */
 export function bestRunId(runs: RunItem[], experiment: ExperimentItem): string | undefined {
-  const key = experiment.keyMetric ?? runs.find((r) => r.status === 'finished' && r.keyMetric)?.keyMetric?.key;
+  const key =
+    experiment.keyMetric ??
+    runs.find((r) => r.status === 'finished' && r.keyMetric)?.keyMetric?.key;
   if (!key) return undefined;
-  const higher = experiment.keyMetric === key && experiment.keyMetricHigherIsBetter !== null ? experiment.keyMetricHigherIsBetter : higherIsBetterByName(key);
+  const higher =
+    experiment.keyMetric === key && experiment.keyMetricHigherIsBetter !== null
+      ? experiment.keyMetricHigherIsBetter
+      : higherIsBetterByName(key);
   let bestId: string | undefined;
   let bestValue = NaN;
   for (const run of runs) {
-    if (run.status !== 'finished' || run.keyMetric?.key !== key || run.parentRunId !== null) continue;
+    if (run.status !== 'finished' || run.keyMetric?.key !== key || run.parentRunId !== null)
+      continue;
     const value = fromWireNumber(run.keyMetric.value);
     if (!Number.isFinite(value)) continue;
     if (bestId === undefined || (higher ? value > bestValue : value < bestValue)) {
@@ -92,8 +114,14 @@ export class RunsTreeProvider extends ServiceTree<Exclude<RunsTreeNode, MessageN
     const service = this.service();
     if (!service) return [];
     if (!node) {
-      const [experiments, deleted] = await Promise.all([service.listExperiments(), service.listDeletedRuns()]);
-      const nodes: RunsTreeNode[] = experiments.map((experiment) => ({ kind: 'experiment', experiment }));
+      const [experiments, deleted] = await Promise.all([
+        service.listExperiments(),
+        service.listDeletedRuns(),
+      ]);
+      const nodes: RunsTreeNode[] = experiments.map((experiment) => ({
+        kind: 'experiment',
+        experiment,
+      }));
       if (deleted.length > 0) nodes.push({ kind: 'deleted', runs: deleted });
       return nodes;
     }
@@ -103,7 +131,8 @@ export class RunsTreeProvider extends ServiceTree<Exclude<RunsTreeNode, MessageN
       return runNodes(runs, null, best);
     }
     if (node.kind === 'run') return runNodes(node.children, node.run.id, undefined);
-    if (node.kind === 'deleted') return node.runs.map((run) => ({ kind: 'run', run, children: [], best: false }));
+    if (node.kind === 'deleted')
+      return node.runs.map((run) => ({ kind: 'run', run, children: [], best: false }));
     return [];
   }
 
@@ -121,17 +150,27 @@ export class RunsTreeProvider extends ServiceTree<Exclude<RunsTreeNode, MessageN
       const item = new vscode.TreeItem('Deleted', vscode.TreeItemCollapsibleState.Collapsed);
       item.id = 'deleted';
       item.description = `${node.runs.length} run${node.runs.length === 1 ? '' : 's'}`;
-      item.tooltip = 'Deleted runs keep their data until you delete them permanently. Restore one from its context menu.';
+      item.tooltip =
+        'Deleted runs keep their data until you delete them permanently. Restore one from its context menu.';
       item.iconPath = new vscode.ThemeIcon('trash');
       item.contextValue = 'labbook.deleted';
       return item;
     }
     const run = node.run;
-    const collapsible = node.children.length > 0 ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None;
+    const collapsible =
+      node.children.length > 0
+        ? vscode.TreeItemCollapsibleState.Collapsed
+        : vscode.TreeItemCollapsibleState.None;
     const item = new vscode.TreeItem(run.name, collapsible);
     item.id = `run:${run.id}`;
     const description = runDescription(run, Date.now());
-    const prefix = [run.pinned ? '📌' : '', node.best ? '★ best' : '', node.children.length ? `${node.children.length} trials` : ''].filter(Boolean).join(' ');
+    const prefix = [
+      run.pinned ? '📌' : '',
+      node.best ? '★ best' : '',
+      node.children.length ? `${node.children.length} trials` : '',
+    ]
+      .filter(Boolean)
+      .join(' ');
     item.description = prefix ? `${prefix} · ${description}` : description;
     item.iconPath = STATUS_ICONS[run.status];
     item.contextValue = contextValue(run);
@@ -139,9 +178,17 @@ export class RunsTreeProvider extends ServiceTree<Exclude<RunsTreeNode, MessageN
     tooltip.appendText(`${run.name}\n\n`);
     tooltip.appendMarkdown(`**Status** `).appendText(`${run.status}\n\n`);
     tooltip.appendMarkdown(`**Run ID** `).appendText(`${run.id}\n\n`);
-    tooltip.appendMarkdown(`**Started** `).appendText(`${new Date(run.startTime).toLocaleString()}\n\n`);
-    if (node.best) tooltip.appendMarkdown(`**Best** `).appendText(`by ${run.keyMetric?.key ?? 'the key metric'} in its experiment\n\n`);
-    if (run.deletedAt) tooltip.appendMarkdown(`**Deleted** `).appendText(`${new Date(run.deletedAt).toLocaleString()}\n\n`);
+    tooltip
+      .appendMarkdown(`**Started** `)
+      .appendText(`${new Date(run.startTime).toLocaleString()}\n\n`);
+    if (node.best)
+      tooltip
+        .appendMarkdown(`**Best** `)
+        .appendText(`by ${run.keyMetric?.key ?? 'the key metric'} in its experiment\n\n`);
+    if (run.deletedAt)
+      tooltip
+        .appendMarkdown(`**Deleted** `)
+        .appendText(`${new Date(run.deletedAt).toLocaleString()}\n\n`);
     if (run.sourceNotebook) tooltip.appendMarkdown(`**Notebook** `).appendText(run.sourceNotebook);
     item.tooltip = tooltip;
     item.command = { command: 'labbook.openRun', title: 'Open Run Details', arguments: [node] };

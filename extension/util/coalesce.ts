@@ -9,7 +9,10 @@ export class Coalesced implements DisposableLike {
   private timer: NodeJS.Timeout | undefined;
   private disposed = false;
 
-  constructor(private readonly run: () => void, private readonly delayMs: number) {}
+  constructor(
+    private readonly run: () => void,
+    private readonly delayMs: number,
+  ) {}
 
   /** Runs after `delayMs` (this call's, when given), unless a run is already waiting. */
   schedule(delayMs = this.delayMs): void {

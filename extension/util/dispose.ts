@@ -48,5 +48,12 @@ export class Disposable implements DisposableLike {
 /** Wraps a function as a disposable. */
 export function toDisposable(fn: () => void): DisposableLike {
   let done = false;
-  return { dispose: () => { if (!done) { done = true; fn(); } } };
+  return {
+    dispose: () => {
+      if (!done) {
+        done = true;
+        fn();
+      }
+    },
+  };
 }

@@ -57,7 +57,10 @@ export interface OpenPanel extends DisposableLike {
   refresh(): unknown;
 }
 
-export abstract class LabbookPanel<From extends ViewMessage, To> extends Disposable implements OpenPanel {
+export abstract class LabbookPanel<From extends ViewMessage, To>
+  extends Disposable
+  implements OpenPanel
+{
   protected readonly panel: vscode.WebviewPanel;
   /**
    * The webview said `ready`: its script listens, so what is posted now is drawn. Set before
@@ -73,18 +76,31 @@ export abstract class LabbookPanel<From extends ViewMessage, To> extends Disposa
     super();
     this.accepts = spec.accepts;
     const webviewRoot = vscode.Uri.file(path.join(extensionPath, 'dist', 'webviews'));
-    this.panel = vscode.window.createWebviewPanel(spec.viewType, spec.title, vscode.ViewColumn.Active, {
-      enableScripts: true,
-      localResourceRoots: [webviewRoot],
-    });
+    this.panel = vscode.window.createWebviewPanel(
+      spec.viewType,
+      spec.title,
+      vscode.ViewColumn.Active,
+      {
+        enableScripts: true,
+        localResourceRoots: [webviewRoot],
+      },
+    );
     this.panel.iconPath = vscode.Uri.file(path.join(extensionPath, 'media', 'labbook.svg'));
-    this.panel.webview.html = panelHtml(this.panel.webview, webviewRoot, { panel: spec.webview, title: spec.title, loading: spec.loading });
+    this.panel.webview.html = panelHtml(this.panel.webview, webviewRoot, {
+      panel: spec.webview,
+      title: spec.title,
+      loading: spec.loading,
+    });
     this.track(this.closed);
-    this.track(this.panel.webview.onDidReceiveMessage((message: unknown) => void this.receive(message)));
-    this.track(this.panel.onDidDispose(() => {
-      this.closed.fire();
-      this.dispose();
-    }));
+    this.track(
+      this.panel.webview.onDidReceiveMessage((message: unknown) => void this.receive(message)),
+    );
+    this.track(
+      this.panel.onDidDispose(() => {
+        this.closed.fire();
+        this.dispose();
+      }),
+    );
   }
 
   /**
@@ -133,7 +149,9 @@ export abstract class LabbookPanel<From extends ViewMessage, To> extends Disposa
    * beside the edit (not as a notification, so the edit stays on screen to fix).
    */
   protected async saveThrough(
-    service: ServiceClient | undefined, write: (service: ServiceClient) => Promise<unknown>, answer: { done: To; failed(message: string): To },
+    service: ServiceClient | undefined,
+    write: (service: ServiceClient) => Promise<unknown>,
+    answer: { done: To; failed(message: string): To },
   ): Promise<void> {
     if (!service) {
       this.post(answer.failed('The Labbook workspace service is not running.'));
@@ -157,7 +175,9 @@ export abstract class LabbookPanel<From extends ViewMessage, To> extends Disposa
     try {
       await handler(message);
     } catch (error) {
-      void vscode.window.showErrorMessage(`Labbook: ${error instanceof Error ? error.message : String(error)}`);
+      void vscode.window.showErrorMessage(
+        `Labbook: ${error instanceof Error ? error.message : String(error)}`,
+      );
     }
   }
 

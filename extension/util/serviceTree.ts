@@ -29,7 +29,10 @@ function isMessage(node: { kind: string }): node is MessageNode {
 }
 
 /** `I` is the tree's nodes other than messages. */
-export abstract class ServiceTree<I extends { kind: string }> extends Disposable implements vscode.TreeDataProvider<I | MessageNode> {
+export abstract class ServiceTree<I extends { kind: string }>
+  extends Disposable
+  implements vscode.TreeDataProvider<I | MessageNode>
+{
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChangeTreeData = this.changed.event;
   private readonly soon = this.track(new Coalesced(() => this.refresh(), 250));

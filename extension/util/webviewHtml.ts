@@ -18,7 +18,11 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-export function panelHtml(webview: vscode.Webview, webviewRoot: vscode.Uri, options: PanelHtmlOptions): string {
+export function panelHtml(
+  webview: vscode.Webview,
+  webviewRoot: vscode.Uri,
+  options: PanelHtmlOptions,
+): string {
   const nonce = randomBytes(16).toString('base64');
   const script = webview.asWebviewUri(vscode.Uri.joinPath(webviewRoot, options.panel, 'main.js'));
   const style = webview.asWebviewUri(vscode.Uri.joinPath(webviewRoot, options.panel, 'main.css'));

@@ -8,6 +8,15 @@ import { layersConfig } from './layers.mjs';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 export default [
-  { ignores: ['dist/**', 'node_modules/**', '.vscode-test/**', 'test-output/**', 'examples/**', '**/*.d.ts'] },
+  {
+    ignores: [
+      'dist/**',
+      'node_modules/**',
+      '.vscode-test/**',
+      'test-output/**',
+      'examples/**',
+      '**/*.d.ts',
+    ],
+  },
   ...layersConfig(root),
 ];

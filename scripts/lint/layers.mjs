@@ -165,8 +165,7 @@ const layersRule = {
       ImportDeclaration: (node) => check(node, node.source.value),
       ExportNamedDeclaration: (node) => node.source && check(node, node.source.value),
       ExportAllDeclaration: (node) => check(node, node.source.value),
-      ImportExpression: (node) =>
-        node.source.type === 'Literal' && check(node, node.source.value),
+      ImportExpression: (node) => node.source.type === 'Literal' && check(node, node.source.value),
       TSImportEqualsDeclaration: (node) =>
         node.moduleReference.type === 'TSExternalModuleReference' &&
         node.importKind !== 'type' &&
@@ -189,9 +188,19 @@ const layersRule = {
 export const labbookPlugin = { meta: { name: 'labbook' }, rules: { layers: layersRule } };
 
 /** Globals a webview (or core/common/) must not touch: they exist only in Node. */
-const NODE_ONLY_GLOBALS = ['process', 'Buffer', 'require', 'module', '__dirname', '__filename', 'global', 'setImmediate'].map(
-  (name) => ({ name, message: 'Node-only global in browser code (layer rule: webviews-run-in-a-browser).' }),
-);
+const NODE_ONLY_GLOBALS = [
+  'process',
+  'Buffer',
+  'require',
+  'module',
+  '__dirname',
+  '__filename',
+  'global',
+  'setImmediate',
+].map((name) => ({
+  name,
+  message: 'Node-only global in browser code (layer rule: webviews-run-in-a-browser).',
+}));
 
 /**
  * The layer checks as flat-config objects, rooted at `root` (the repository). The full

@@ -25,7 +25,10 @@ const arrow = path.join(data, 'flights-200k.arrow');
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-interface Took { wall: number; cpu: number }
+interface Took {
+  wall: number;
+  cpu: number;
+}
 
 function since(started: number, cpu: NodeJS.CpuUsage): Took {
   const used = process.cpuUsage(cpu);
@@ -38,7 +41,9 @@ async function bareRead(file: string): Promise<Took> {
   const instance = await DuckDBInstance.create(':memory:');
   const connection = await instance.connect();
   try {
-    await connection.run(`CREATE TABLE data AS SELECT * FROM read_json(${literal(file)}, format = 'array', sample_size = -1)`);
+    await connection.run(
+      `CREATE TABLE data AS SELECT * FROM read_json(${literal(file)}, format = 'array', sample_size = -1)`,
+    );
   } finally {
     connection.closeSync();
     instance.closeSync();
@@ -52,9 +57,17 @@ async function main(): Promise<void> {
     const store = path.join(dir, '.labbook', 'labbook.db');
     const suite = await inferSuite(json, { name: 'flights' });
     const cases: { label: string; file: string; options: lab.LogDatasetOptions }[] = [
-      { label: 'logDataset json + suite', file: json, options: { name: 'flights-json', role: 'train', suite } },
+      {
+        label: 'logDataset json + suite',
+        file: json,
+        options: { name: 'flights-json', role: 'train', suite },
+      },
       { label: 'logDataset json', file: json, options: { name: 'flights-json', role: 'train' } },
-      { label: 'logDataset arrow + suite', file: arrow, options: { name: 'flights-arrow', role: 'train', suite } },
+      {
+        label: 'logDataset arrow + suite',
+        file: arrow,
+        options: { name: 'flights-arrow', role: 'train', suite },
+      },
     ];
     const baseline: Took[] = [];
     const seconds = cases.map((): Took[] => []);
@@ -75,11 +88,20 @@ async function main(): Promise<void> {
     }
     const wall = (xs: Took[]) => median(xs.map((x) => x.wall));
     const cpu = (xs: Took[]) => median(xs.map((x) => x.cpu));
-    const line = (label: string, xs: Took[]) => `  ${label.padEnd(26)} wall ${wall(xs).toFixed(2)} s  cpu ${cpu(xs).toFixed(2)} s`
-      + `   wall runs: ${xs.map((x) => x.wall.toFixed(2)).join(', ')}`;
-    process.stdout.write(`flights-200k: ${rows} rows x ${REPETITIONS} runs (median)\n`
-      + `${line('bare DuckDB read (json)', baseline)}\n`
-      + cases.map((c, k) => `${line(c.label, seconds[k])}\n    ratio to the bare read: wall ${(wall(seconds[k]) / wall(baseline)).toFixed(2)}x  cpu ${(cpu(seconds[k]) / cpu(baseline)).toFixed(2)}x`).join('\n') + '\n');
+    const line = (label: string, xs: Took[]) =>
+      `  ${label.padEnd(26)} wall ${wall(xs).toFixed(2)} s  cpu ${cpu(xs).toFixed(2)} s` +
+      `   wall runs: ${xs.map((x) => x.wall.toFixed(2)).join(', ')}`;
+    process.stdout.write(
+      `flights-200k: ${rows} rows x ${REPETITIONS} runs (median)\n` +
+        `${line('bare DuckDB read (json)', baseline)}\n` +
+        cases
+          .map(
+            (c, k) =>
+              `${line(c.label, seconds[k])}\n    ratio to the bare read: wall ${(wall(seconds[k]) / wall(baseline)).toFixed(2)}x  cpu ${(cpu(seconds[k]) / cpu(baseline)).toFixed(2)}x`,
+          )
+          .join('\n') +
+        '\n',
+    );
   } finally {
     removeDir(dir);
   }

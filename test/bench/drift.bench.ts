@@ -41,7 +41,10 @@ async function withConnection<T>(fn: (c: DuckDBConnection) => Promise<T>): Promi
 
 /** Writes reference.parquet and current.parquet; values from hash(row, column, side), so seeded and thread-independent. */
 async function generate(dir: string): Promise<[string, string]> {
-  const files: [string, string] = [path.join(dir, 'reference.parquet'), path.join(dir, 'current.parquet')];
+  const files: [string, string] = [
+    path.join(dir, 'reference.parquet'),
+    path.join(dir, 'current.parquet'),
+  ];
   await withConnection(async (c) => {
     for (const [side, file] of files.entries()) {
       const u = (k: number) => `((hash(i, ${k}, ${side}) % 1000000007)::DOUBLE + 0.5) / 1000000007`;
@@ -54,7 +57,9 @@ async function generate(dir: string): Promise<[string, string]> {
         const draw = side && k < 2 ? `power(${u(200 + k)}, 1.3)` : u(200 + k);
         cols.push(`'cat_' || CAST(floor(${draw} * ${3 + 4 * k}) AS INTEGER) AS c${k}`);
       }
-      await c.run(`COPY (SELECT ${cols.join(', ')} FROM range(${ROWS}) r(i)) TO ${literal(file)} (FORMAT parquet)`);
+      await c.run(
+        `COPY (SELECT ${cols.join(', ')} FROM range(${ROWS}) r(i)) TO ${literal(file)} (FORMAT parquet)`,
+      );
     }
   });
   return files;
@@ -67,7 +72,10 @@ async function scan(files: string[], summarize: boolean): Promise<number> {
       const source = `read_parquet(${literal(file)})`;
       if (summarize) await c.run(`SUMMARIZE SELECT * FROM ${source}`);
       else {
-        const every = [...Array.from({ length: NUMERIC }, (_, k) => `sum(n${k})`), ...Array.from({ length: CATEGORICAL }, (_, k) => `max(c${k})`)];
+        const every = [
+          ...Array.from({ length: NUMERIC }, (_, k) => `sum(n${k})`),
+          ...Array.from({ length: CATEGORICAL }, (_, k) => `max(c${k})`),
+        ];
         await c.run(`SELECT count(*), ${every.join(', ')} FROM ${source}`);
       }
     }
@@ -80,8 +88,10 @@ async function main(): Promise<void> {
   try {
     let started = performance.now();
     const [reference, current] = await generate(dir);
-    process.stdout.write(`generated ${ROWS.toLocaleString('en-US')} rows x ${NUMERIC + CATEGORICAL} columns per side in ${((performance.now() - started) / 1000).toFixed(1)} s`
-      + ` (${(statSync(reference).size / 1024 / 1024).toFixed(0)} MB + ${(statSync(current).size / 1024 / 1024).toFixed(0)} MB Parquet)\n`);
+    process.stdout.write(
+      `generated ${ROWS.toLocaleString('en-US')} rows x ${NUMERIC + CATEGORICAL} columns per side in ${((performance.now() - started) / 1000).toFixed(1)} s` +
+        ` (${(statSync(reference).size / 1024 / 1024).toFixed(0)} MB + ${(statSync(current).size / 1024 / 1024).toFixed(0)} MB Parquet)\n`,
+    );
     const report: number[] = [];
     const cpu: number[] = [];
     const bare: number[] = [];
@@ -96,17 +106,24 @@ async function main(): Promise<void> {
       report.push((performance.now() - started) / 1000);
       const used = process.cpuUsage(before);
       cpu.push((used.user + used.system) / 1e6);
-      drifted = `${r.dataset.driftedColumns} of ${r.dataset.columns} columns drifted (${r.columns.filter((c) => c.drifted).map((c) => c.name).join(', ')})`;
+      drifted = `${r.dataset.driftedColumns} of ${r.dataset.columns} columns drifted (${r.columns
+        .filter((c) => c.drifted)
+        .map((c) => c.name)
+        .join(', ')})`;
     }
     const d = median(report);
     const b = median(bare);
     const s = median(summary);
     const runs = (xs: number[]) => xs.map((x) => x.toFixed(2)).join(', ');
-    process.stdout.write(`load average ${loadavg().map((x) => x.toFixed(1)).join(' ')} on this machine during the run\n`
-      + `  driftReport              ${d.toFixed(2)} s   runs: ${runs(report)}   CPU (all threads) ${runs(cpu)} s   ${drifted}\n`
-      + `  DuckDB scan (both files) ${b.toFixed(2)} s   runs: ${runs(bare)}\n`
-      + `  DuckDB SUMMARIZE (both)  ${s.toFixed(2)} s   runs: ${runs(summary)}\n`
-      + `  ratio report/scan ${(d / b).toFixed(1)}x, report/SUMMARIZE ${(d / s).toFixed(2)}x   target < ${TARGET_SECONDS} s: ${d < TARGET_SECONDS ? 'met' : 'NOT met'}\n`);
+    process.stdout.write(
+      `load average ${loadavg()
+        .map((x) => x.toFixed(1))
+        .join(' ')} on this machine during the run\n` +
+        `  driftReport              ${d.toFixed(2)} s   runs: ${runs(report)}   CPU (all threads) ${runs(cpu)} s   ${drifted}\n` +
+        `  DuckDB scan (both files) ${b.toFixed(2)} s   runs: ${runs(bare)}\n` +
+        `  DuckDB SUMMARIZE (both)  ${s.toFixed(2)} s   runs: ${runs(summary)}\n` +
+        `  ratio report/scan ${(d / b).toFixed(1)}x, report/SUMMARIZE ${(d / s).toFixed(2)}x   target < ${TARGET_SECONDS} s: ${d < TARGET_SECONDS ? 'met' : 'NOT met'}\n`,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -53,7 +53,9 @@ async function main(): Promise<void> {
       ready.push(performance.now() - started);
       try {
         warmCell.push(await cell(kernel, 'const warm: number = 1;\nwarm', 1));
-        importCell.push(await cell(kernel, 'import * as lab from "labbook";\ntypeof lab.startRun', 2));
+        importCell.push(
+          await cell(kernel, 'import * as lab from "labbook";\ntypeof lab.startRun', 2),
+        );
       } finally {
         await kernel.shutdown();
       }
@@ -61,14 +63,17 @@ async function main(): Promise<void> {
   } finally {
     removeDir(dir);
   }
-  const ms = (xs: number[]) => `${median(xs).toFixed(0).padStart(5)} ms   runs: ${xs.map((x) => x.toFixed(0)).join(', ')}`;
+  const ms = (xs: number[]) =>
+    `${median(xs).toFixed(0).padStart(5)} ms   runs: ${xs.map((x) => x.toFixed(0)).join(', ')}`;
   const b = median(bare);
-  process.stdout.write(`kernel start-up, ${REPETITIONS} fresh kernels (median)\n`
-    + `  bare node -e spawn       ${ms(bare)}\n`
-    + `  kernel spawn to ready    ${ms(ready)}\n`
-    + `  first cell (warm-up)     ${ms(warmCell)}\n`
-    + `  import "labbook" cell    ${ms(importCell)}\n`
-    + `  ratio ready/bare node ${(median(ready) / b).toFixed(2)}x   import cell/bare node ${(median(importCell) / b).toFixed(2)}x\n`);
+  process.stdout.write(
+    `kernel start-up, ${REPETITIONS} fresh kernels (median)\n` +
+      `  bare node -e spawn       ${ms(bare)}\n` +
+      `  kernel spawn to ready    ${ms(ready)}\n` +
+      `  first cell (warm-up)     ${ms(warmCell)}\n` +
+      `  import "labbook" cell    ${ms(importCell)}\n` +
+      `  ratio ready/bare node ${(median(ready) / b).toFixed(2)}x   import cell/bare node ${(median(importCell) / b).toFixed(2)}x\n`,
+  );
 }
 
 void main().catch((error) => {

@@ -37,7 +37,10 @@ function stopwatch(): () => { seconds: number; cpuSeconds: number } {
   const cpu = process.cpuUsage();
   return () => {
     const used = process.cpuUsage(cpu);
-    return { seconds: Number(process.hrtime.bigint() - wall) / 1e9, cpuSeconds: (used.user + used.system) / 1e6 };
+    return {
+      seconds: Number(process.hrtime.bigint() - wall) / 1e9,
+      cpuSeconds: (used.user + used.system) / 1e6,
+    };
   };
 }
 
@@ -61,7 +64,9 @@ function viaBareStatement(dir: string, points: number): Timing {
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
   const stop = stopwatch();
-  const insert = db.prepare('INSERT INTO metrics (run_id, key, step, timestamp, value) VALUES (?, ?, ?, ?, ?)');
+  const insert = db.prepare(
+    'INSERT INTO metrics (run_id, key, step, timestamp, value) VALUES (?, ?, ?, ?, ?)',
+  );
   db.transaction(() => {
     for (let i = 0; i < points; i++) insert.run(runId, keyOf(i), stepOf(i), Date.now(), valueOf(i));
   })();
@@ -90,7 +95,10 @@ function main(): void {
 
     const sdk = viaSdk(mkdtempSync(join(dir, 'sdk-')), POINTS);
     const bare = viaBareStatement(mkdtempSync(join(dir, 'bare-')), POINTS);
-    for (const [label, result] of [['SDK', sdk], ['bare', bare]] as const) {
+    for (const [label, result] of [
+      ['SDK', sdk],
+      ['bare', bare],
+    ] as const) {
       const stored = countPoints(result.path, result.runId);
       if (stored !== POINTS) throw new Error(`${label}: ${stored} points stored, ${POINTS} logged`);
     }
@@ -98,10 +106,16 @@ function main(): void {
     const bareRate = POINTS / bare.seconds;
     const ratio = sdkRate / bareRate;
     const cpuRatio = bare.cpuSeconds / sdk.cpuSeconds;
-    console.log(`SDK  run.logMetric + end():             ${fmt(sdkRate)} points/s (${sdk.seconds.toFixed(2)} s wall, ${sdk.cpuSeconds.toFixed(2)} s CPU)`);
-    console.log(`bare prepared statement, 1 transaction: ${fmt(bareRate)} points/s (${bare.seconds.toFixed(2)} s wall, ${bare.cpuSeconds.toFixed(2)} s CPU)`);
-    console.log(`logging benchmark: ${fmt(POINTS)} points, SDK ${fmt(sdkRate)}/s vs bare ${fmt(bareRate)}/s, ` +
-      `ratio ${ratio.toFixed(2)} (CPU-time ratio ${cpuRatio.toFixed(2)}; target >= ${TARGET_RATIO}): ${ratio >= TARGET_RATIO ? 'PASS' : 'FAIL'}`);
+    console.log(
+      `SDK  run.logMetric + end():             ${fmt(sdkRate)} points/s (${sdk.seconds.toFixed(2)} s wall, ${sdk.cpuSeconds.toFixed(2)} s CPU)`,
+    );
+    console.log(
+      `bare prepared statement, 1 transaction: ${fmt(bareRate)} points/s (${bare.seconds.toFixed(2)} s wall, ${bare.cpuSeconds.toFixed(2)} s CPU)`,
+    );
+    console.log(
+      `logging benchmark: ${fmt(POINTS)} points, SDK ${fmt(sdkRate)}/s vs bare ${fmt(bareRate)}/s, ` +
+        `ratio ${ratio.toFixed(2)} (CPU-time ratio ${cpuRatio.toFixed(2)}; target >= ${TARGET_RATIO}): ${ratio >= TARGET_RATIO ? 'PASS' : 'FAIL'}`,
+    );
     if (ratio < TARGET_RATIO) process.exitCode = 1;
   } finally {
     rmSync(dir, { recursive: true, force: true });

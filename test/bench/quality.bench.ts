@@ -24,7 +24,9 @@ async function summarize(file: string): Promise<number> {
   const instance = await DuckDBInstance.create(':memory:');
   const connection = await instance.connect();
   try {
-    const source = file.endsWith('.parquet') ? `read_parquet(${literal(file)})` : `read_json(${literal(file)}, format = 'array')`;
+    const source = file.endsWith('.parquet')
+      ? `read_parquet(${literal(file)})`
+      : `read_json(${literal(file)}, format = 'array')`;
     await connection.runAndReadAll(`SUMMARIZE SELECT * FROM ${source}`);
   } finally {
     connection.closeSync();
@@ -49,11 +51,13 @@ async function main(): Promise<void> {
     }
     const p = median(profileSeconds);
     const s = median(summarizeSeconds);
-    process.stdout.write(`${name}: ${rows} rows x ${REPETITIONS} runs\n`
-      + `  profileFile          ${p.toFixed(2)} s  (${Math.round(rows / p).toLocaleString('en-US')} rows/s)  runs: ${profileSeconds.map((x) => x.toFixed(2)).join(', ')}\n`
-      + `  DuckDB SUMMARIZE     ${s.toFixed(2)} s  (${Math.round(rows / s).toLocaleString('en-US')} rows/s)  runs: ${summarizeSeconds.map((x) => x.toFixed(2)).join(', ')}\n`
-      + `  ratio profile/SUMMARIZE ${(p / s).toFixed(2)}x`
-      + `${rows >= 3_000_000 ? `   target < ${TARGET_3M_SECONDS} s: ${p < TARGET_3M_SECONDS ? 'met' : 'NOT met'}` : ''}\n`);
+    process.stdout.write(
+      `${name}: ${rows} rows x ${REPETITIONS} runs\n` +
+        `  profileFile          ${p.toFixed(2)} s  (${Math.round(rows / p).toLocaleString('en-US')} rows/s)  runs: ${profileSeconds.map((x) => x.toFixed(2)).join(', ')}\n` +
+        `  DuckDB SUMMARIZE     ${s.toFixed(2)} s  (${Math.round(rows / s).toLocaleString('en-US')} rows/s)  runs: ${summarizeSeconds.map((x) => x.toFixed(2)).join(', ')}\n` +
+        `  ratio profile/SUMMARIZE ${(p / s).toFixed(2)}x` +
+        `${rows >= 3_000_000 ? `   target < ${TARGET_3M_SECONDS} s: ${p < TARGET_3M_SECONDS ? 'met' : 'NOT met'}` : ''}\n`,
+    );
   }
 }
 

@@ -40,7 +40,12 @@ function seed(store: Store): string[] {
   const t0 = Date.UTC(2026, 0, 1);
   let batch: MetricPoint[] = [];
   for (let i = 0; i < RUNS; i++) {
-    const run = store.createRun({ experiment: `bench-${i % 4}`, name: `run-${i}`, startTime: t0 + i * 1000, pid: process.pid });
+    const run = store.createRun({
+      experiment: `bench-${i % 4}`,
+      name: `run-${i}`,
+      startTime: t0 + i * 1000,
+      pid: process.pid,
+    });
     ids.push(run.id);
     const params: Record<string, string> = {};
     for (let p = 0; p < PARAMS; p++) params[`p${p}`] = String(Math.floor(noise(i, p) * (p + 2)));
@@ -48,7 +53,10 @@ function seed(store: Store): string[] {
     for (let m = 0; m < METRICS; m++) {
       const target = noise(i, 100 + m);
       for (let step = 0; step < STEPS; step++) {
-        const value = step === 7 && m === 4 ? Number.NaN : target * (1 - Math.exp(-step / 20)) + 0.01 * noise(step, i + m);
+        const value =
+          step === 7 && m === 4
+            ? Number.NaN
+            : target * (1 - Math.exp(-step / 20)) + 0.01 * noise(step, i + m);
         batch.push({ runId: run.id, key: `m${m}`, step, timestamp: t0 + i * 1000 + step, value });
       }
     }
@@ -60,7 +68,9 @@ function seed(store: Store): string[] {
     if (i % 2000 === 1) store.setTags(run.id, { 'labbook.pinned': 'true' });
     store.endRun(run.id, 'finished', { endTime: t0 + i * 1000 + 500 });
     if ((i + 1) % 1000 === 0 || i === RUNS - 1) {
-      process.stderr.write(`seeding: ${i + 1}/${RUNS} runs, ${((i + 1) * METRICS * STEPS).toLocaleString('en-US')} points, ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+      process.stderr.write(
+        `seeding: ${i + 1}/${RUNS} runs, ${((i + 1) * METRICS * STEPS).toLocaleString('en-US')} points, ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
+      );
     }
   }
   return ids;
@@ -97,20 +107,29 @@ function main(): void {
     const rows: { name: string; ms: number; baselineMs: number; check: string }[] = [];
 
     // (a) first page, by the latest m0, best first.
-    const page = time(() => queryRunsTable(store, { orderBy: 'metrics.m0 DESC', offset: 0, limit: 100 }));
+    const page = time(() =>
+      queryRunsTable(store, { orderBy: 'metrics.m0 DESC', offset: 0, limit: 100 }),
+    );
     const pageSql = bare.prepare(`SELECT r.*, e.name AS experiment_name, lm.value AS m0 FROM runs r
       JOIN experiments e ON e.id = r.experiment_id
       LEFT JOIN latest_metrics lm ON lm.run_id = r.id AND lm.key = 'm0'
       WHERE r.deleted_at IS NULL AND r.parent_run_id IS NULL
       ORDER BY lm.value DESC NULLS LAST, r.start_time DESC LIMIT 100`);
     const pageBase = time(() => pageSql.all());
-    rows.push({ name: 'table first page (100 rows, metrics.m0 DESC)', ms: page.ms, baselineMs: pageBase.ms,
-      check: `${page.result.rows.length} rows of ${page.result.total}` });
+    rows.push({
+      name: 'table first page (100 rows, metrics.m0 DESC)',
+      ms: page.ms,
+      baselineMs: pageBase.ms,
+      check: `${page.result.rows.length} rows of ${page.result.total}`,
+    });
 
     // (b) filtered page.
     const filter = 'metrics.m1 > 0.5 and params.p2 = "3"';
-    const filtered = time(() => queryRunsTable(store, { filter, orderBy: 'metrics.m0 DESC', offset: 0, limit: 100 }));
-    const filteredSql = bare.prepare(`SELECT r.*, e.name AS experiment_name, lm.value AS m0 FROM runs r
+    const filtered = time(() =>
+      queryRunsTable(store, { filter, orderBy: 'metrics.m0 DESC', offset: 0, limit: 100 }),
+    );
+    const filteredSql =
+      bare.prepare(`SELECT r.*, e.name AS experiment_name, lm.value AS m0 FROM runs r
       JOIN experiments e ON e.id = r.experiment_id
       JOIN latest_metrics m1 ON m1.run_id = r.id AND m1.key = 'm1' AND m1.value > 0.5
       JOIN params p2 ON p2.run_id = r.id AND p2.key = 'p2' AND p2.value = '3'
@@ -119,10 +138,16 @@ function main(): void {
       ORDER BY lm.value DESC NULLS LAST, r.start_time DESC LIMIT 100`);
     const filteredBase = time(() => filteredSql.all());
     if (filteredBase.result.length !== filtered.result.rows.length) {
-      throw new Error(`filtered: the table has ${filtered.result.rows.length} rows, the bare query ${filteredBase.result.length}`);
+      throw new Error(
+        `filtered: the table has ${filtered.result.rows.length} rows, the bare query ${filteredBase.result.length}`,
+      );
     }
-    rows.push({ name: `filtered page (${filter})`, ms: filtered.ms, baselineMs: filteredBase.ms,
-      check: `${filtered.result.rows.length} rows of ${filtered.result.total}` });
+    rows.push({
+      name: `filtered page (${filter})`,
+      ms: filtered.ms,
+      baselineMs: filteredBase.ms,
+      check: `${filtered.result.rows.length} rows of ${filtered.result.total}`,
+    });
 
     // (c) 20-run comparison, spread over the store.
     const picked = Array.from({ length: 20 }, (_, k) => ids[Math.floor((k * ids.length) / 20)]);
@@ -130,23 +155,40 @@ function main(): void {
     const pointsSql = bare.prepare(`SELECT run_id, key, step, timestamp, value FROM metrics
       WHERE run_id IN (${picked.map(() => '?').join(', ')}) ORDER BY run_id, key, step`);
     const comparedBase = time(() => pointsSql.all(...picked));
-    const points = Object.values(compared.result.histories).reduce((n, byRun) => n + Object.values(byRun).reduce((k, p) => k + p.length, 0), 0);
-    if (points !== comparedBase.result.length) throw new Error(`compare: ${points} points, the bare query ${comparedBase.result.length}`);
-    rows.push({ name: '20-run comparison (all points)', ms: compared.ms, baselineMs: comparedBase.ms, check: `${points} points` });
+    const points = Object.values(compared.result.histories).reduce(
+      (n, byRun) => n + Object.values(byRun).reduce((k, p) => k + p.length, 0),
+      0,
+    );
+    if (points !== comparedBase.result.length)
+      throw new Error(`compare: ${points} points, the bare query ${comparedBase.result.length}`);
+    rows.push({
+      name: '20-run comparison (all points)',
+      ms: compared.ms,
+      baselineMs: comparedBase.ms,
+      check: `${points} points`,
+    });
 
     bare.close();
     store.close();
 
     const width = Math.max(...rows.map((r) => r.name.length));
-    console.log(`runs benchmark: ${RUNS.toLocaleString('en-US')} runs x ${PARAMS} params x ${METRICS} metrics x ${STEPS} steps ` +
-      `(${(RUNS * METRICS * STEPS).toLocaleString('en-US')} points), seeded in ${seedSeconds.toFixed(1)} s; median of ${REPETITIONS}`);
-    console.log(`${'query'.padEnd(width)}  ${'ms'.padStart(8)}  ${'bare ms'.padStart(8)}  ${'ratio'.padStart(6)}  result`);
+    console.log(
+      `runs benchmark: ${RUNS.toLocaleString('en-US')} runs x ${PARAMS} params x ${METRICS} metrics x ${STEPS} steps ` +
+        `(${(RUNS * METRICS * STEPS).toLocaleString('en-US')} points), seeded in ${seedSeconds.toFixed(1)} s; median of ${REPETITIONS}`,
+    );
+    console.log(
+      `${'query'.padEnd(width)}  ${'ms'.padStart(8)}  ${'bare ms'.padStart(8)}  ${'ratio'.padStart(6)}  result`,
+    );
     for (const r of rows) {
-      console.log(`${r.name.padEnd(width)}  ${r.ms.toFixed(2).padStart(8)}  ${r.baselineMs.toFixed(2).padStart(8)}  ` +
-        `${(r.ms / r.baselineMs).toFixed(1).padStart(6)}  ${r.check}`);
+      console.log(
+        `${r.name.padEnd(width)}  ${r.ms.toFixed(2).padStart(8)}  ${r.baselineMs.toFixed(2).padStart(8)}  ` +
+          `${(r.ms / r.baselineMs).toFixed(1).padStart(6)}  ${r.check}`,
+      );
     }
     const ok = page.ms < FIRST_PAGE_TARGET_MS;
-    console.log(`first page ${page.ms.toFixed(1)} ms (target < ${FIRST_PAGE_TARGET_MS} ms): ${ok ? 'PASS' : 'FAIL'}`);
+    console.log(
+      `first page ${page.ms.toFixed(1)} ms (target < ${FIRST_PAGE_TARGET_MS} ms): ${ok ? 'PASS' : 'FAIL'}`,
+    );
     if (!ok) process.exitCode = 1;
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -59,7 +59,11 @@ type Post = (body: string) => Promise<number>;
 
 function fetchClient(url: string, token: string): Post {
   return async (body) => {
-    const response = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body });
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body,
+    });
     await response.arrayBuffer();
     return response.status;
   };
@@ -67,21 +71,38 @@ function fetchClient(url: string, token: string): Post {
 
 function httpClient(url: string, token: string, agent: http.Agent): Post {
   const u = new URL(url);
-  return (body) => new Promise((resolve, reject) => {
-    const request = http.request({
-      host: u.hostname, port: u.port, path: u.pathname, method: 'POST', agent,
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
-    }, (response) => {
-      response.resume();
-      response.on('end', () => resolve(response.statusCode ?? 0));
-      response.on('error', reject);
+  return (body) =>
+    new Promise((resolve, reject) => {
+      const request = http.request(
+        {
+          host: u.hostname,
+          port: u.port,
+          path: u.pathname,
+          method: 'POST',
+          agent,
+          headers: {
+            authorization: `Bearer ${token}`,
+            'content-type': 'application/json',
+            'content-length': Buffer.byteLength(body),
+          },
+        },
+        (response) => {
+          response.resume();
+          response.on('end', () => resolve(response.statusCode ?? 0));
+          response.on('error', reject);
+        },
+      );
+      request.on('error', reject);
+      request.end(body);
     });
-    request.on('error', reject);
-    request.end(body);
-  });
 }
 
-async function served(post: Post, rows: number[][], clients: number, seconds: number): Promise<Figures> {
+async function served(
+  post: Post,
+  rows: number[][],
+  clients: number,
+  seconds: number,
+): Promise<Figures> {
   const latencies: number[] = [];
   const start = performance.now();
   const end = start + seconds * 1000;
@@ -120,17 +141,23 @@ async function main(): Promise<void> {
     await bare(model, rows, 0.5);
     await served(viaHttp, rows, 4, 0.5);
     await served(viaFetch, rows, 4, 0.5);
-    process.stdout.write(`serving ${MODEL} v1 (dense 4-8-3, tfjs ${tf.getBackend()} backend in both processes), single-row requests, ${SECONDS} s each\n`);
+    process.stdout.write(
+      `serving ${MODEL} v1 (dense 4-8-3, tfjs ${tf.getBackend()} backend in both processes), single-row requests, ${SECONDS} s each\n`,
+    );
     for (const clients of CONCURRENCY) {
       // Alternate so machine load hits both alike.
       const b = await bare(model, rows, SECONDS);
       const h = await served(viaHttp, rows, clients, SECONDS);
       const f = await served(viaFetch, rows, clients, SECONDS);
-      process.stdout.write(`${clients} concurrent client${clients === 1 ? '' : 's'}:\n${line('served, node:http client', h)}\n${line('served, fetch client', f)}\n${line('bare model.predict loop', b)}\n`
-        + `  ratio served/bare throughput ${(rate(h) / rate(b)).toFixed(2)}x (fetch ${(rate(f) / rate(b)).toFixed(2)}x), p99 ${(h.p99 / b.p99).toFixed(1)}x (fetch ${(f.p99 / b.p99).toFixed(1)}x)\n`);
+      process.stdout.write(
+        `${clients} concurrent client${clients === 1 ? '' : 's'}:\n${line('served, node:http client', h)}\n${line('served, fetch client', f)}\n${line('bare model.predict loop', b)}\n` +
+          `  ratio served/bare throughput ${(rate(h) / rate(b)).toFixed(2)}x (fetch ${(rate(f) / rate(b)).toFixed(2)}x), p99 ${(h.p99 / b.p99).toFixed(1)}x (fetch ${(f.p99 / b.p99).toFixed(1)}x)\n`,
+      );
     }
     const logged = fx.store.sql.get<{ n: number }>('SELECT COUNT(*) AS n FROM prediction_logs')!.n;
-    process.stdout.write(`prediction log: ${logged.toLocaleString('en-US')} rows written during the run\n`);
+    process.stdout.write(
+      `prediction log: ${logged.toLocaleString('en-US')} rows written during the run\n`,
+    );
     model.dispose();
     agent.destroy();
   } finally {

@@ -17,8 +17,22 @@
 // screenshot() helper; runIntegration() is the whole run with hooks. See README.md.
 import { spawn } from 'node:child_process';
 import {
-  appendFileSync, cpSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync,
-  readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync, openSync, readSync, closeSync,
+  appendFileSync,
+  cpSync,
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+  openSync,
+  readSync,
+  closeSync,
 } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -30,8 +44,13 @@ export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '
 export const screenshotsDir = join(repoRoot, 'test-output', 'screenshots');
 export const CHROMIUM = process.env.LABBOOK_CHROMIUM || '/usr/bin/chromium';
 export const CHROMIUM_ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync', '--no-first-run',
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
 ];
 
 // Keeps the workbench quiet and deterministic: no trust prompt (Restricted Mode would
@@ -61,15 +80,20 @@ export const DEFAULT_SETTINGS = {
 /** The command line of a code-server that serves one workspace on loopback, with no auth. */
 export function codeServerArgs({ port, configFile, userDataDir, extensionsDir, workspace }) {
   return [
-    '--auth', 'none',
-    '--bind-addr', `127.0.0.1:${port}`,
-    '--config', configFile,
+    '--auth',
+    'none',
+    '--bind-addr',
+    `127.0.0.1:${port}`,
+    '--config',
+    configFile,
     '--disable-telemetry',
     '--disable-update-check',
     '--disable-workspace-trust',
     '--disable-getting-started-override',
-    '--user-data-dir', userDataDir,
-    '--extensions-dir', extensionsDir,
+    '--user-data-dir',
+    userDataDir,
+    '--extensions-dir',
+    extensionsDir,
     workspace,
   ];
 }
@@ -77,14 +101,22 @@ export function codeServerArgs({ port, configFile, userDataDir, extensionsDir, w
 /** This process's environment minus what would bind code-server to a VS Code it was started from. */
 export function codeServerEnv() {
   const env = { ...process.env };
-  for (const k of Object.keys(env)) if (k.startsWith('VSCODE_') || k === 'ELECTRON_RUN_AS_NODE') delete env[k];
+  for (const k of Object.keys(env))
+    if (k.startsWith('VSCODE_') || k === 'ELECTRON_RUN_AS_NODE') delete env[k];
   return env;
 }
 
 /** Prints a script's leading `//` comment block: its usage. */
 export function printUsage(scriptUrl) {
   const lines = readFileSync(fileURLToPath(scriptUrl), 'utf8').split('\n').slice(1);
-  console.log(lines.slice(0, lines.findIndex((l) => !l.startsWith('//'))).join('\n'));
+  console.log(
+    lines
+      .slice(
+        0,
+        lines.findIndex((l) => !l.startsWith('//')),
+      )
+      .join('\n'),
+  );
 }
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -99,7 +131,11 @@ function tailLines(text, n) {
 
 function findFiles(dir, pred, out = []) {
   let entries;
-  try { entries = readdirSync(dir, { withFileTypes: true }); } catch { return out; }
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return out;
+  }
   for (const e of entries) {
     const full = join(dir, e.name);
     if (e.isDirectory()) findFiles(full, pred, out);
@@ -125,12 +161,15 @@ function readExtensionManifest(extensionDir) {
   if (!existsSync(file)) throw new Error(`no package.json in extension folder ${extensionDir}`);
   const pkg = JSON.parse(readFileSync(file, 'utf8'));
   for (const key of ['name', 'publisher', 'version']) {
-    if (!pkg[key]) throw new Error(`${file} has no "${key}"; VS Code needs it to load the extension`);
+    if (!pkg[key])
+      throw new Error(`${file} has no "${key}"; VS Code needs it to load the extension`);
   }
   if (pkg.main) {
     const main = resolve(extensionDir, pkg.main);
     if (!existsSync(main) && !existsSync(`${main}.js`)) {
-      throw new Error(`the extension's main ${pkg.main} does not exist in ${extensionDir}: build it first (npm run build)`);
+      throw new Error(
+        `the extension's main ${pkg.main} does not exist in ${extensionDir}: build it first (npm run build)`,
+      );
     }
   }
   return pkg;
@@ -146,11 +185,16 @@ export async function launchCodeServer(options = {}) {
   const workspace = resolve(options.workspace ?? join(repoRoot, 'examples'));
   const suitesDir = options.suitesDir ? resolve(options.suitesDir) : undefined;
   const shotsDir = resolve(options.screenshotsDir ?? screenshotsDir);
-  const codeServerBin = options.codeServerBin ?? await ensureCodeServer(options.install !== false, log);
+  const codeServerBin =
+    options.codeServerBin ?? (await ensureCodeServer(options.install !== false, log));
 
-  if (!existsSync(CHROMIUM)) throw new Error(`no browser at ${CHROMIUM}: apt-get install chromium (or set LABBOOK_CHROMIUM)`);
+  if (!existsSync(CHROMIUM))
+    throw new Error(
+      `no browser at ${CHROMIUM}: apt-get install chromium (or set LABBOOK_CHROMIUM)`,
+    );
   const pkg = readExtensionManifest(extensionDir);
-  if (!existsSync(workspace) || !statSync(workspace).isDirectory()) throw new Error(`workspace folder does not exist: ${workspace}`);
+  if (!existsSync(workspace) || !statSync(workspace).isDirectory())
+    throw new Error(`workspace folder does not exist: ${workspace}`);
 
   const runDir = mkdtempSync(join(tmpdir(), 'labbook-code-server-'));
   const userDataDir = join(runDir, 'user-data');
@@ -158,7 +202,8 @@ export async function launchCodeServer(options = {}) {
   const controlDir = join(runDir, 'control');
   const reportFile = resolve(options.reportFile ?? join(runDir, 'report.json'));
   const logFile = join(runDir, 'code-server.log');
-  for (const d of [join(userDataDir, 'User'), extensionsDir, controlDir]) mkdirSync(d, { recursive: true });
+  for (const d of [join(userDataDir, 'User'), extensionsDir, controlDir])
+    mkdirSync(d, { recursive: true });
   // A report left by an earlier run at a caller-chosen path would be taken for this one's.
   rmSync(reportFile, { force: true });
   rmSync(`${reportFile}.events.jsonl`, { force: true });
@@ -171,30 +216,43 @@ export async function launchCodeServer(options = {}) {
   } catch {
     cpSync(extensionDir, installed, {
       recursive: true,
-      filter: (src) => !/[\\/](node_modules|\.git|\.vscode-test|test-output)([\\/]|$)/.test(src.slice(extensionDir.length)),
+      filter: (src) =>
+        !/[\\/](node_modules|\.git|\.vscode-test|test-output)([\\/]|$)/.test(
+          src.slice(extensionDir.length),
+        ),
     });
   }
-  writeFileSync(join(userDataDir, 'User', 'settings.json'),
-    JSON.stringify({ ...DEFAULT_SETTINGS, ...(options.settings ?? {}) }, null, 2));
+  writeFileSync(
+    join(userDataDir, 'User', 'settings.json'),
+    JSON.stringify({ ...DEFAULT_SETTINGS, ...(options.settings ?? {}) }, null, 2),
+  );
   // code-server writes a default config (with a password) on start unless given one;
   // this keeps it out of ~/.config.
   const configFile = join(runDir, 'config.yaml');
   writeFileSync(configFile, 'auth: none\n');
 
-  const port = options.port ?? await freePort();
+  const port = options.port ?? (await freePort());
   const env = codeServerEnv();
-  Object.assign(env, {
-    LABBOOK_TEST_LAUNCHER: 'code-server',
-    LABBOOK_TEST_REPORT: reportFile,
-    LABBOOK_TEST_SCREENSHOTS: controlDir,
-  }, suitesDir ? { LABBOOK_TEST_SUITES: suitesDir } : {}, options.env ?? {});
+  Object.assign(
+    env,
+    {
+      LABBOOK_TEST_LAUNCHER: 'code-server',
+      LABBOOK_TEST_REPORT: reportFile,
+      LABBOOK_TEST_SCREENSHOTS: controlDir,
+    },
+    suitesDir ? { LABBOOK_TEST_SUITES: suitesDir } : {},
+    options.env ?? {},
+  );
 
   const args = codeServerArgs({ port, configFile, userDataDir, extensionsDir, workspace });
   const startedAt = Date.now();
   log(`starting code-server on 127.0.0.1:${port} (run folder ${runDir})`);
   // Own process group, so the server, its extension host and helpers die together.
   const child = spawn(process.execPath, [codeServerBin, ...args], {
-    env, cwd: workspace, detached: true, stdio: ['ignore', 'pipe', 'pipe'],
+    env,
+    cwd: workspace,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logStream = createWriteStream(logFile);
   let exited = null;
@@ -204,9 +262,15 @@ export async function launchCodeServer(options = {}) {
     child.stdout.pipe(process.stdout, { end: false });
     child.stderr.pipe(process.stderr, { end: false });
   }
-  child.on('exit', (code, signal) => { exited = { code, signal }; });
+  child.on('exit', (code, signal) => {
+    exited = { code, signal };
+  });
   const exitGuard = () => {
-    try { process.kill(-child.pid, 'SIGKILL'); } catch { /* gone */ }
+    try {
+      process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
     if (!options.keep) rmSync(runDir, { recursive: true, force: true });
   };
   process.on('exit', exitGuard);
@@ -226,15 +290,29 @@ export async function launchCodeServer(options = {}) {
   let closed = false;
 
   const session = {
-    port, runDir, userDataDir, extensionsDir, reportFile, controlDir, logFile, workspace, suitesDir,
+    port,
+    runDir,
+    userDataDir,
+    extensionsDir,
+    reportFile,
+    controlDir,
+    logFile,
+    workspace,
+    suitesDir,
     extensionId: extId,
     screenshotsDir: shotsDir,
     url: `http://127.0.0.1:${port}/?${new URLSearchParams({ folder: workspace })}`,
     startedAt,
     timings: {},
-    get page() { return page; },
-    get context() { return context; },
-    get exited() { return exited; },
+    get page() {
+      return page;
+    },
+    get context() {
+      return context;
+    },
+    get exited() {
+      return exited;
+    },
     browserLog,
 
     /** Saves a PNG of the whole window into the screenshots folder and returns its path. */
@@ -249,11 +327,22 @@ export async function launchCodeServer(options = {}) {
     /** The last lines of code-server's own log and of the extension host's log. */
     logTail(lines = 40) {
       let out = '';
-      try { out += `--- code-server output (${logFile}) ---\n${tailLines(readFileSync(logFile, 'utf8'), lines)}\n`; } catch { /* none */ }
-      for (const f of findFiles(join(userDataDir, 'logs'), (n) => /exthost\d*\.log$|remoteexthost\.log$/.test(n))) {
-        try { out += `--- extension host log (${f}) ---\n${tailLines(readFileSync(f, 'utf8'), lines)}\n`; } catch { /* none */ }
+      try {
+        out += `--- code-server output (${logFile}) ---\n${tailLines(readFileSync(logFile, 'utf8'), lines)}\n`;
+      } catch {
+        /* none */
       }
-      if (browserLog.length) out += `--- browser console ---\n${browserLog.slice(-lines).join('\n')}\n`;
+      for (const f of findFiles(join(userDataDir, 'logs'), (n) =>
+        /exthost\d*\.log$|remoteexthost\.log$/.test(n),
+      )) {
+        try {
+          out += `--- extension host log (${f}) ---\n${tailLines(readFileSync(f, 'utf8'), lines)}\n`;
+        } catch {
+          /* none */
+        }
+      }
+      if (browserLog.length)
+        out += `--- browser console ---\n${browserLog.slice(-lines).join('\n')}\n`;
       return out;
     },
 
@@ -278,14 +367,23 @@ export async function launchCodeServer(options = {}) {
             offset += n;
             pending += buf.subarray(0, n).toString('utf8');
           }
-        } finally { closeSync(fd); }
+        } finally {
+          closeSync(fd);
+        }
         const lines = pending.split('\n');
         pending = lines.pop();
         for (const line of lines) {
           if (!line.trim()) continue;
           let ev;
-          try { ev = JSON.parse(line); } catch { continue; }
-          if (ev.type === 'start') { sawStart = true; session.timings.suitesStarted = Date.now() - startedAt; }
+          try {
+            ev = JSON.parse(line);
+          } catch {
+            continue;
+          }
+          if (ev.type === 'start') {
+            sawStart = true;
+            session.timings.suitesStarted = Date.now() - startedAt;
+          }
           onEvent?.(ev);
         }
       };
@@ -298,15 +396,26 @@ export async function launchCodeServer(options = {}) {
             const report = JSON.parse(readFileSync(reportFile, 'utf8'));
             session.timings.reportWritten = Date.now() - startedAt;
             return report;
-          } catch { /* written by rename, so this is a stale or foreign file: keep waiting */ }
+          } catch {
+            /* written by rename, so this is a stale or foreign file: keep waiting */
+          }
         }
-        if (exited) throw new Error(`code-server exited (code ${exited.code}, signal ${exited.signal}) before the report was written`);
-        if (page?.isClosed()) throw new Error('the workbench page closed before the report was written');
+        if (exited)
+          throw new Error(
+            `code-server exited (code ${exited.code}, signal ${exited.signal}) before the report was written`,
+          );
+        if (page?.isClosed())
+          throw new Error('the workbench page closed before the report was written');
         if (!sawStart && Date.now() - began > startTimeoutMs) {
-          throw new Error(`the extension did not start the suites within ${secs(startTimeoutMs)} of the workbench opening. ` +
-            `Does ${extId} activate (activationEvents) and call runSuites()/runSuitesFromEnv() when LABBOOK_TEST_SUITES is set?`);
+          throw new Error(
+            `the extension did not start the suites within ${secs(startTimeoutMs)} of the workbench opening. ` +
+              `Does ${extId} activate (activationEvents) and call runSuites()/runSuitesFromEnv() when LABBOOK_TEST_SUITES is set?`,
+          );
         }
-        if (Date.now() > deadline) throw new Error(`no report after ${secs(timeoutMs)}: a test may hang (see the last test printed)`);
+        if (Date.now() > deadline)
+          throw new Error(
+            `no report after ${secs(timeoutMs)}: a test may hang (see the last test printed)`,
+          );
         await sleep(200);
       }
     },
@@ -315,11 +424,23 @@ export async function launchCodeServer(options = {}) {
     async close({ keep = options.keep ?? false } = {}) {
       if (closed) return;
       closed = true;
-      try { await Promise.race([context?.close(), idle(10_000)]); } catch { /* already gone */ }
+      try {
+        await Promise.race([context?.close(), idle(10_000)]);
+      } catch {
+        /* already gone */
+      }
       if (!exited) {
-        try { process.kill(-child.pid, 'SIGTERM'); } catch { /* gone */ }
+        try {
+          process.kill(-child.pid, 'SIGTERM');
+        } catch {
+          /* gone */
+        }
         for (let i = 0; i < 50 && !exited; i++) await sleep(100);
-        try { process.kill(-child.pid, 'SIGKILL'); } catch { /* gone */ }
+        try {
+          process.kill(-child.pid, 'SIGKILL');
+        } catch {
+          /* gone */
+        }
       }
       process.removeListener('exit', exitGuard);
       process.removeListener('SIGINT', onSignal);
@@ -347,14 +468,21 @@ export async function launchCodeServer(options = {}) {
       handleSIGTERM: false,
       handleSIGHUP: false,
     });
-    page = context.pages()[0] ?? await context.newPage();
+    page = context.pages()[0] ?? (await context.newPage());
     // The extension host's console.* arrives here (prefixed "[Extension Host]"), not in
     // any log file, so it is kept in browser-console.log and in the failure tail.
     const consoleFile = join(runDir, 'browser-console.log');
     page.on('console', (msg) => {
       // Drop the %c styling the workbench adds to forwarded messages.
-      const line = `[${msg.type()}] ${msg.text().replace(/%c/g, '').replace(/ color: [#\w]+/g, '')}`;
-      try { appendFileSync(consoleFile, line + '\n'); } catch { /* run folder removed */ }
+      const line = `[${msg.type()}] ${msg
+        .text()
+        .replace(/%c/g, '')
+        .replace(/ color: [#\w]+/g, '')}`;
+      try {
+        appendFileSync(consoleFile, line + '\n');
+      } catch {
+        /* run folder removed */
+      }
       const fromExtHost = msg.text().includes('[Extension Host]');
       if (fromExtHost || msg.type() === 'error' || msg.type() === 'warning') browserLog.push(line);
       if (fromExtHost && options.verbose) console.log(line);
@@ -366,7 +494,11 @@ export async function launchCodeServer(options = {}) {
     log(`workbench open after ${secs(session.timings.workbench)}: ${session.url}`);
   } catch (err) {
     if (page && !page.isClosed()) {
-      try { log(`failure screenshot: ${await session.screenshot('code-server-failure')}`); } catch { /* page gone */ }
+      try {
+        log(`failure screenshot: ${await session.screenshot('code-server-failure')}`);
+      } catch {
+        /* page gone */
+      }
     }
     err.logTail = session.logTail();
     await session.close();
@@ -376,9 +508,12 @@ export async function launchCodeServer(options = {}) {
 }
 
 async function ensureCodeServer(install, log) {
-  const mod = await import(pathToFileURL(join(repoRoot, 'scripts', 'install-code-server.mjs')).href);
+  const mod = await import(
+    pathToFileURL(join(repoRoot, 'scripts', 'install-code-server.mjs')).href
+  );
   if (install) return mod.install();
-  if (!existsSync(mod.codeServerBin)) throw new Error(`code-server is not installed: run node scripts/install-code-server.mjs`);
+  if (!existsSync(mod.codeServerBin))
+    throw new Error(`code-server is not installed: run node scripts/install-code-server.mjs`);
   log(`using ${mod.codeServerBin}`);
   return mod.codeServerBin;
 }
@@ -387,7 +522,9 @@ async function importPlaywright() {
   try {
     return await import('playwright-core');
   } catch (err) {
-    throw new Error(`cannot load playwright-core (npm install it; never run \`npx playwright install\`, the browser is Debian's ${CHROMIUM}): ${err.message}`);
+    throw new Error(
+      `cannot load playwright-core (npm install it; never run \`npx playwright install\`, the browser is Debian's ${CHROMIUM}): ${err.message}`,
+    );
   }
 }
 
@@ -396,15 +533,22 @@ async function waitForServer(session, exitedFn, timeoutMs) {
   let lastErr;
   while (Date.now() < deadline) {
     const ex = exitedFn();
-    if (ex) throw new Error(`code-server exited during start-up (code ${ex.code}, signal ${ex.signal})`);
+    if (ex)
+      throw new Error(`code-server exited during start-up (code ${ex.code}, signal ${ex.signal})`);
     try {
-      const res = await fetch(`http://127.0.0.1:${session.port}/healthz`, { signal: AbortSignal.timeout(2000) });
+      const res = await fetch(`http://127.0.0.1:${session.port}/healthz`, {
+        signal: AbortSignal.timeout(2000),
+      });
       if (res.ok) return;
       lastErr = new Error(`healthz answered ${res.status}`);
-    } catch (err) { lastErr = err; }
+    } catch (err) {
+      lastErr = err;
+    }
     await sleep(200);
   }
-  throw new Error(`code-server did not answer on 127.0.0.1:${session.port} within ${secs(timeoutMs)}: ${lastErr?.message}`);
+  throw new Error(
+    `code-server did not answer on 127.0.0.1:${session.port} within ${secs(timeoutMs)}: ${lastErr?.message}`,
+  );
 }
 
 /**
@@ -415,11 +559,17 @@ async function waitForInAnyFrame(page, selector, timeoutMs = 30_000) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     for (const frame of page.frames()) {
-      try { if (await frame.$(selector)) return; } catch { /* frame navigated away */ }
+      try {
+        if (await frame.$(selector)) return;
+      } catch {
+        /* frame navigated away */
+      }
     }
     await sleep(250);
   }
-  throw new Error(`nothing matched ${selector} in the workbench or its webviews within ${secs(timeoutMs)}`);
+  throw new Error(
+    `nothing matched ${selector} in the workbench or its webviews within ${secs(timeoutMs)}`,
+  );
 }
 
 /**
@@ -434,9 +584,13 @@ async function inspectFrames(page, { selector, text, flag }) {
       result.frames++;
       if (selector) result.matches += (await frame.$$(selector)).length;
       // eslint-disable-next-line no-undef -- evaluated in the page, where document exists
-      if (text && (await frame.evaluate((t) => (document.body?.innerText ?? '').includes(t), text))) result.textFound = true;
-      if (flag && (await frame.evaluate((f) => globalThis[f] !== undefined, flag))) result.flagSet = true;
-    } catch { /* frame navigated away */ }
+      if (text && (await frame.evaluate((t) => (document.body?.innerText ?? '').includes(t), text)))
+        result.textFound = true;
+      if (flag && (await frame.evaluate((f) => globalThis[f] !== undefined, flag)))
+        result.flagSet = true;
+    } catch {
+      /* frame navigated away */
+    }
   }
   return result;
 }
@@ -450,14 +604,20 @@ async function scrollIntoViewInAnyFrame(page, selector) {
       await element.evaluate((e) => e.scrollIntoView({ block: 'start' }));
       await sleep(500);
       return;
-    } catch { /* frame navigated away */ }
+    } catch {
+      /* frame navigated away */
+    }
   }
   throw new Error(`nothing matched ${selector} to scroll to`);
 }
 
 async function answerScreenshotRequests(session) {
   let names;
-  try { names = readdirSync(session.controlDir).filter((n) => n.endsWith('.request')); } catch { return; }
+  try {
+    names = readdirSync(session.controlDir).filter((n) => n.endsWith('.request'));
+  } catch {
+    return;
+  }
   for (const n of names) {
     const base = n.slice(0, -'.request'.length);
     const reqFile = join(session.controlDir, n);
@@ -465,7 +625,10 @@ async function answerScreenshotRequests(session) {
     try {
       const { name, waitFor, inspect, scrollTo } = JSON.parse(readFileSync(reqFile, 'utf8'));
       // Scroll first: panels may draw what scrolls into view only then (lazy charts).
-      if (scrollTo) { await waitForInAnyFrame(session.page, scrollTo); await scrollIntoViewInAnyFrame(session.page, scrollTo); }
+      if (scrollTo) {
+        await waitForInAnyFrame(session.page, scrollTo);
+        await scrollIntoViewInAnyFrame(session.page, scrollTo);
+      }
       if (waitFor) await waitForInAnyFrame(session.page, waitFor);
       answer = { path: await session.screenshot(name) };
       if (inspect) answer.inspection = await inspectFrames(session.page, inspect);
@@ -491,11 +654,18 @@ export function formatTest(t) {
  * its own line and last. `extraFailures` are launcher-level problems (timeouts, hooks),
  * each counted as one failure so a broken run can't look green.
  */
-export function printSummary(report, { extraFailures = [], printTests = false, out = console.log } = {}) {
+export function printSummary(
+  report,
+  { extraFailures = [], printTests = false, out = console.log } = {},
+) {
   const tests = report?.tests ?? [];
   if (printTests) for (const t of tests) out(formatTest(t));
   const failures = tests.filter((t) => t.state === 'failed');
-  if (report?.error) extraFailures = [{ title: 'suite run', message: report.error.stack ?? report.error.message }, ...extraFailures];
+  if (report?.error)
+    extraFailures = [
+      { title: 'suite run', message: report.error.stack ?? report.error.message },
+      ...extraFailures,
+    ];
   if (failures.length || extraFailures.length) out('\nFailures:');
   failures.forEach((t, i) => {
     out(`\n  ${i + 1}) ${t.fullTitle}${t.file ? `\n     ${t.file}` : ''}`);
@@ -504,14 +674,18 @@ export function printSummary(report, { extraFailures = [], printTests = false, o
       out(indent(`expected: ${t.error.expected}\nactual:   ${t.error.actual}`, 5));
     }
   });
-  extraFailures.forEach((f, i) => out(`\n  ${failures.length + i + 1}) (launcher) ${f.title}\n${indent(f.message, 5)}`));
+  extraFailures.forEach((f, i) =>
+    out(`\n  ${failures.length + i + 1}) (launcher) ${f.title}\n${indent(f.message, 5)}`),
+  );
   const passed = tests.filter((t) => t.state === 'passed').length;
   const pending = tests.filter((t) => t.state === 'pending').length;
   const failed = failures.length + extraFailures.length;
   out('');
   if (report?.vscode?.version) {
-    out(`VS Code ${report.vscode.version} (${report.vscode.appName ?? '?'}, ${report.vscode.appHost ?? '?'}), ` +
-      `extension host Node ${report.process?.versions?.node}${report.durationMs !== undefined ? `, suites took ${secs(report.durationMs)}` : ''}`);
+    out(
+      `VS Code ${report.vscode.version} (${report.vscode.appName ?? '?'}, ${report.vscode.appHost ?? '?'}), ` +
+        `extension host Node ${report.process?.versions?.node}${report.durationMs !== undefined ? `, suites took ${secs(report.durationMs)}` : ''}`,
+    );
   }
   if (pending) out(`${pending} skipped`);
   out(`${passed} passed, ${failed} failed`);
@@ -520,7 +694,10 @@ export function printSummary(report, { extraFailures = [], printTests = false, o
 
 function indent(text, n) {
   const pad = ' '.repeat(n);
-  return String(text).split('\n').map((l) => pad + l).join('\n');
+  return String(text)
+    .split('\n')
+    .map((l) => pad + l)
+    .join('\n');
 }
 
 /**
@@ -529,21 +706,36 @@ function indent(text, n) {
  */
 export async function runIntegration(options = {}) {
   const log = options.log ?? ((msg) => console.log(`[code-server-tests] ${msg}`));
-  const suitesDir = resolve(options.suitesDir ?? join(repoRoot, 'dist', 'test', 'integration', 'suites'));
+  const suitesDir = resolve(
+    options.suitesDir ?? join(repoRoot, 'dist', 'test', 'integration', 'suites'),
+  );
   if (!existsSync(suitesDir)) {
-    printSummary(null, { extraFailures: [{ title: 'suites', message: `suites folder ${suitesDir} does not exist: build first (npm run build)` }] });
+    printSummary(null, {
+      extraFailures: [
+        {
+          title: 'suites',
+          message: `suites folder ${suitesDir} does not exist: build first (npm run build)`,
+        },
+      ],
+    });
     return 1;
   }
   if (!findFiles(suitesDir, (n) => n.endsWith('.test.js')).length) {
-    printSummary(null, { extraFailures: [{ title: 'suites', message: `no *.test.js files under ${suitesDir}` }] });
+    printSummary(null, {
+      extraFailures: [{ title: 'suites', message: `no *.test.js files under ${suitesDir}` }],
+    });
     return 1;
   }
   const hooks = [];
   for (const h of options.hooks ?? []) {
-    if (typeof h === 'function') { hooks.push({ name: h.name || 'hook', fn: h }); continue; }
+    if (typeof h === 'function') {
+      hooks.push({ name: h.name || 'hook', fn: h });
+      continue;
+    }
     const mod = await import(pathToFileURL(resolve(h)).href);
     const fn = mod.default ?? mod.onWorkbench;
-    if (typeof fn !== 'function') throw new Error(`hook ${h} exports neither default nor onWorkbench`);
+    if (typeof fn !== 'function')
+      throw new Error(`hook ${h} exports neither default nor onWorkbench`);
     hooks.push({ name: h, fn });
   }
 
@@ -554,37 +746,55 @@ export async function runIntegration(options = {}) {
     session = await launchCodeServer({ ...options, suitesDir, log });
 
     // Hooks run beside the suites, against the live workbench.
-    const hookRuns = hooks.map(({ name, fn }) => Promise.resolve().then(() => fn(session)).catch((err) => {
-      extraFailures.push({ title: `hook ${name}`, message: err?.stack ?? String(err) });
-    }));
+    const hookRuns = hooks.map(({ name, fn }) =>
+      Promise.resolve()
+        .then(() => fn(session))
+        .catch((err) => {
+          extraFailures.push({ title: `hook ${name}`, message: err?.stack ?? String(err) });
+        }),
+    );
     report = await session.waitForReport({
       timeoutMs: options.timeoutMs,
       startTimeoutMs: options.startTimeoutMs,
       onEvent: (ev) => {
         if (ev.type === 'start') {
-          log(`suites started in the extension host ${secs(session.timings.suitesStarted)} after code-server start ` +
-            `(VS Code ${ev.vscodeVersion ?? '?'}, ${ev.files.length} file(s))`);
+          log(
+            `suites started in the extension host ${secs(session.timings.suitesStarted)} after code-server start ` +
+              `(VS Code ${ev.vscodeVersion ?? '?'}, ${ev.files.length} file(s))`,
+          );
         } else if (ev.type === 'test') {
           console.log(formatTest(ev));
         }
       },
     });
-    await Promise.race([Promise.all(hookRuns), idle(options.hookTimeoutMs ?? 60_000).then(() => {
-      extraFailures.push({ title: 'hooks', message: `hooks still running ${secs(options.hookTimeoutMs ?? 60_000)} after the suites finished` });
-    })]);
+    await Promise.race([
+      Promise.all(hookRuns),
+      idle(options.hookTimeoutMs ?? 60_000).then(() => {
+        extraFailures.push({
+          title: 'hooks',
+          message: `hooks still running ${secs(options.hookTimeoutMs ?? 60_000)} after the suites finished`,
+        });
+      }),
+    ]);
     if (options.screenshot) log(`screenshot: ${await session.screenshot(options.screenshot)}`);
   } catch (err) {
     extraFailures.push({ title: 'run', message: err?.message ?? String(err) });
     if (session?.page && !session.page.isClosed()) {
-      try { log(`failure screenshot: ${await session.screenshot('code-server-failure')}`); } catch { /* page gone */ }
+      try {
+        log(`failure screenshot: ${await session.screenshot('code-server-failure')}`);
+      } catch {
+        /* page gone */
+      }
     }
     const tail = err?.logTail ?? session?.logTail();
     if (tail) console.log(`\n${tail}`);
   } finally {
     if (session) {
       const t = session.timings;
-      log(`timings: server ready ${secs(t.serverReady ?? NaN)}, workbench ${secs(t.workbench ?? NaN)}, ` +
-        `suites started ${secs(t.suitesStarted ?? NaN)}, report ${secs(t.reportWritten ?? NaN)} (from code-server start)`);
+      log(
+        `timings: server ready ${secs(t.serverReady ?? NaN)}, workbench ${secs(t.workbench ?? NaN)}, ` +
+          `suites started ${secs(t.suitesStarted ?? NaN)}, report ${secs(t.reportWritten ?? NaN)} (from code-server start)`,
+      );
       if (options.keep) log(`kept ${session.runDir}`);
       await session.close({ keep: options.keep });
     }
@@ -600,7 +810,8 @@ export async function runIntegration(options = {}) {
 function portOption(text) {
   if (text === undefined || text === '') return undefined;
   const port = Number(text);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`--port takes a whole number from 1 to 65535, not "${text}"`);
+  if (!Number.isInteger(port) || port < 1 || port > 65535)
+    throw new Error(`--port takes a whole number from 1 to 65535, not "${text}"`);
   return port;
 }
 
@@ -632,7 +843,9 @@ async function main() {
     extensionDir: abs(values.extension),
     workspace: abs(values.workspace),
     suitesDir: abs(values.suites),
-    timeoutMs: values.timeout ? Number(values.timeout) * 1000 : Number(process.env.LABBOOK_TEST_RUN_TIMEOUT_S || 600) * 1000,
+    timeoutMs: values.timeout
+      ? Number(values.timeout) * 1000
+      : Number(process.env.LABBOOK_TEST_RUN_TIMEOUT_S || 600) * 1000,
     startTimeoutMs: values['start-timeout'] ? Number(values['start-timeout']) * 1000 : undefined,
     screenshot: values.screenshot,
     hooks: values.hook,
@@ -648,9 +861,14 @@ async function main() {
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   // Stays 1 if the event loop empties before main() settles (a hook awaiting nothing).
   process.exitCode = 1;
-  main().then((code) => { process.exitCode = code; }, (err) => {
-    console.error(err?.stack ?? err);
-    console.log('0 passed, 1 failed');
-    process.exitCode = 1;
-  });
+  main().then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err) => {
+      console.error(err?.stack ?? err);
+      console.log('0 passed, 1 failed');
+      process.exitCode = 1;
+    },
+  );
 }

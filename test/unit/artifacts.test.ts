@@ -8,7 +8,9 @@ import { makeTempDir, removeDir, sha256 } from './temp';
 function listFiles(dir: string): string[] {
   if (!existsSync(dir)) return [];
   return readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((e) => e.isFile()).map((e) => join(e.parentPath ?? e.path, e.name)).sort();
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath ?? e.path, e.name))
+    .sort();
 }
 
 describe('artifacts', () => {
@@ -80,13 +82,17 @@ describe('artifacts', () => {
       ['line\nbreak', /control character/],
     ];
     for (const [name, why] of bad) {
-      assert.throws(() => store.logArtifact(runId, name, 'data'), (error: unknown) => {
-        assert.ok(error instanceof StoreError, String(error));
-        assert.equal(error.code, 'INVALID_ARTIFACT_NAME');
-        assert.match(error.message, /^invalid artifact name /);
-        assert.match(error.message, why);
-        return true;
-      }, `name ${JSON.stringify(name)} should be rejected`);
+      assert.throws(
+        () => store.logArtifact(runId, name, 'data'),
+        (error: unknown) => {
+          assert.ok(error instanceof StoreError, String(error));
+          assert.equal(error.code, 'INVALID_ARTIFACT_NAME');
+          assert.match(error.message, /^invalid artifact name /);
+          assert.match(error.message, why);
+          return true;
+        },
+        `name ${JSON.stringify(name)} should be rejected`,
+      );
     }
     assert.deepEqual(store.listArtifacts(runId), []);
     assert.deepEqual(listFiles(join(dir, 'artifacts')), []);
@@ -94,10 +100,20 @@ describe('artifacts', () => {
   });
 
   it('accepts ordinary relative names', () => {
-    for (const name of ['model.json', 'model/weights.bin', 'plots/2024-01-01 loss curve.png', '..hidden', 'a..b/c', 'x'.repeat(255)]) {
+    for (const name of [
+      'model.json',
+      'model/weights.bin',
+      'plots/2024-01-01 loss curve.png',
+      '..hidden',
+      'a..b/c',
+      'x'.repeat(255),
+    ]) {
       assert.equal(validateArtifactName(name), name);
     }
-    assert.equal(store.logArtifact(runId, 'plots/loss.png', new Uint8Array([137, 80])).mediaType, 'image/png');
+    assert.equal(
+      store.logArtifact(runId, 'plots/loss.png', new Uint8Array([137, 80])).mediaType,
+      'image/png',
+    );
     // Any typed array is stored as its bytes.
     const weights = new Float32Array([1.5, -2, 3]);
     store.logArtifact(runId, 'weights.f32', weights as unknown as Uint8Array);
@@ -105,8 +121,14 @@ describe('artifacts', () => {
   });
 
   it('reports a missing source file and an unknown run clearly', () => {
-    assert.throws(() => store.logArtifact(runId, 'x.bin', { path: join(dir, 'missing.bin') }), /cannot read artifact source .*missing\.bin/);
+    assert.throws(
+      () => store.logArtifact(runId, 'x.bin', { path: join(dir, 'missing.bin') }),
+      /cannot read artifact source .*missing\.bin/,
+    );
     assert.throws(() => store.logArtifact('nope', 'x.txt', 'data'), /no run with id "nope"/);
-    assert.throws(() => store.readArtifact(runId, 'never-logged'), /has no artifact "never-logged"/);
+    assert.throws(
+      () => store.readArtifact(runId, 'never-logged'),
+      /has no artifact "never-logged"/,
+    );
   });
 });

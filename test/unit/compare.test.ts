@@ -15,16 +15,36 @@ describe('run comparison', () => {
   before(() => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'labbook-compare-'));
     store = openStore({ path: path.join(dir, 'labbook.db') });
-    const runs: { name: string; params: Record<string, string>; metrics: Record<string, number> }[] = [
-      { name: 'small', params: { units: '4', lr: '0.01' }, metrics: { acc: 0.91, val_loss: 0.30 } },
-      { name: 'wide | <b>', params: { units: '16', lr: '0.01' }, metrics: { acc: 0.97, val_loss: 0.12 } },
-      { name: 'broken', params: { units: '8', lr: '0.01', dropout: '0.5' }, metrics: { acc: Number.NaN, val_loss: 0.12 } },
+    const runs: {
+      name: string;
+      params: Record<string, string>;
+      metrics: Record<string, number>;
+    }[] = [
+      { name: 'small', params: { units: '4', lr: '0.01' }, metrics: { acc: 0.91, val_loss: 0.3 } },
+      {
+        name: 'wide | <b>',
+        params: { units: '16', lr: '0.01' },
+        metrics: { acc: 0.97, val_loss: 0.12 },
+      },
+      {
+        name: 'broken',
+        params: { units: '8', lr: '0.01', dropout: '0.5' },
+        metrics: { acc: Number.NaN, val_loss: 0.12 },
+      },
     ];
     for (const r of runs) {
       const run = store.createRun({ experiment: 'cmp', name: r.name });
       ids.push(run.id);
       store.logParams(run.id, r.params);
-      store.insertMetricPoints(Object.entries(r.metrics).map(([key, value]) => ({ runId: run.id, key, step: 0, timestamp: 1, value })));
+      store.insertMetricPoints(
+        Object.entries(r.metrics).map(([key, value]) => ({
+          runId: run.id,
+          key,
+          step: 0,
+          timestamp: 1,
+          value,
+        })),
+      );
       store.endRun(run.id, 'finished');
     }
   });
@@ -35,7 +55,10 @@ describe('run comparison', () => {
 
   it('marks differing params and the best value per metric (lower for losses, ties shared)', () => {
     const c = compareRuns(store, resolveRunIds(store, ids));
-    assert.deepEqual(c.runs.map((r) => r.name), ['small', 'wide | <b>', 'broken']);
+    assert.deepEqual(
+      c.runs.map((r) => r.name),
+      ['small', 'wide | <b>', 'broken'],
+    );
     assert.deepEqual(c.params, [
       { key: 'dropout', values: [null, null, '0.5'], differs: true },
       { key: 'lr', values: ['0.01', '0.01', '0.01'], differs: false },
@@ -47,7 +70,7 @@ describe('run comparison', () => {
     ]);
   });
 
-  it('follows the experiment\'s own direction for its key metric', () => {
+  it("follows the experiment's own direction for its key metric", () => {
     store.setKeyMetric('cmp', 'acc', false);
     try {
       const c = compareRuns(store, resolveRunIds(store, ids));
@@ -60,7 +83,10 @@ describe('run comparison', () => {
   it('writes a markdown table that survives pipes in names', () => {
     const md = comparisonMarkdown(compareRuns(store, resolveRunIds(store, ids.slice(0, 2))));
     const lines = md.trimEnd().split('\n');
-    assert.equal(lines[0], `| | small (${ids[0].slice(0, 8)}) | wide \\| <b> (${ids[1].slice(0, 8)}) |`);
+    assert.equal(
+      lines[0],
+      `| | small (${ids[0].slice(0, 8)}) | wide \\| <b> (${ids[1].slice(0, 8)}) |`,
+    );
     assert.equal(lines[1], '|---|---|---|');
     assert.ok(lines.includes('| params.units ≠ | 4 | 16 |'), md);
     assert.ok(lines.includes('| metrics.acc ↑ | 0.9100 | **0.9700** |'), md);

@@ -11,13 +11,26 @@ import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import {
-  adwin, ddm, DETECTOR_DEFAULTS, ksEqualSizes, kswin, pageHinkley, PythonRandom, type DriftDetector,
+  adwin,
+  ddm,
+  DETECTOR_DEFAULTS,
+  ksEqualSizes,
+  kswin,
+  pageHinkley,
+  PythonRandom,
+  type DriftDetector,
 } from '../../core/drift/detectors';
 import { numericDrift } from '../../core/drift/methods';
 
 const root = path.join(__dirname, '..', '..', '..');
 
-interface Example { doc: string; options: Record<string, unknown>; stream: number[]; drifts: number[]; printed?: [string, number][] }
+interface Example {
+  doc: string;
+  options: Record<string, unknown>;
+  stream: number[];
+  drifts: number[];
+  printed?: [string, number][];
+}
 interface Fixtures {
   adwin: Example;
   pageHinkley: Example;
@@ -28,7 +41,9 @@ interface Fixtures {
   ks2samp: { a: number[]; b: number[]; statistic: number; pvalue: number }[];
 }
 
-const fixtures = JSON.parse(readFileSync(path.join(root, 'test', 'fixtures', 'river', 'streams.json'), 'utf8')) as Fixtures;
+const fixtures = JSON.parse(
+  readFileSync(path.join(root, 'test', 'fixtures', 'river', 'streams.json'), 'utf8'),
+) as Fixtures;
 
 function feed(detector: DriftDetector, stream: readonly number[]): number[] {
   const drifts: number[] = [];
@@ -40,19 +55,34 @@ function feed(detector: DriftDetector, stream: readonly number[]): number[] {
 
 /** How far each detection is from river's (for the tolerance checks, and the report). */
 function within(actual: number[], expected: number[], tolerance: number): boolean {
-  return actual.length === expected.length && actual.every((a, i) => Math.abs(a - expected[i]) <= tolerance);
+  return (
+    actual.length === expected.length &&
+    actual.every((a, i) => Math.abs(a - expected[i]) <= tolerance)
+  );
 }
 
 describe('drift detectors (river)', () => {
-  it('keeps river\'s defaults', () => {
-    assert.deepEqual({ ...DETECTOR_DEFAULTS.adwin }, { delta: 0.002, clock: 32, maxBuckets: 5, minWindowLength: 5, gracePeriod: 10 });
-    assert.deepEqual({ ...DETECTOR_DEFAULTS.ddm }, { warmStart: 30, warningThreshold: 2, driftThreshold: 3 });
-    assert.deepEqual({ ...DETECTOR_DEFAULTS.pageHinkley }, { minInstances: 30, delta: 0.005, threshold: 50, alpha: 1 - 0.0001, mode: 'both' });
-    assert.deepEqual({ ...DETECTOR_DEFAULTS.kswin }, { alpha: 0.005, windowSize: 100, statSize: 30 });
+  it("keeps river's defaults", () => {
+    assert.deepEqual(
+      { ...DETECTOR_DEFAULTS.adwin },
+      { delta: 0.002, clock: 32, maxBuckets: 5, minWindowLength: 5, gracePeriod: 10 },
+    );
+    assert.deepEqual(
+      { ...DETECTOR_DEFAULTS.ddm },
+      { warmStart: 30, warningThreshold: 2, driftThreshold: 3 },
+    );
+    assert.deepEqual(
+      { ...DETECTOR_DEFAULTS.pageHinkley },
+      { minInstances: 30, delta: 0.005, threshold: 50, alpha: 1 - 0.0001, mode: 'both' },
+    );
+    assert.deepEqual(
+      { ...DETECTOR_DEFAULTS.kswin },
+      { alpha: 0.005, windowSize: 100, statSize: 30 },
+    );
     assert.deepEqual(adwin().options, DETECTOR_DEFAULTS.adwin);
   });
 
-  it('ADWIN detects the change of river\'s example at index 1023', () => {
+  it("ADWIN detects the change of river's example at index 1023", () => {
     const ex = fixtures.adwin;
     const detector = adwin();
     const drifts = feed(detector, ex.stream);
@@ -63,7 +93,7 @@ describe('drift detectors (river)', () => {
     assert.equal(ex.stream[1023], 4, 'river prints "input value: 4"');
   });
 
-  it('Page-Hinkley detects the change of river\'s example at index 1006', () => {
+  it("Page-Hinkley detects the change of river's example at index 1006", () => {
     const ex = fixtures.pageHinkley;
     const drifts = feed(pageHinkley(), ex.stream);
     assert.ok(within(drifts, ex.drifts, 5), `got ${drifts}, river ${ex.drifts}`);
@@ -79,9 +109,9 @@ describe('drift detectors (river)', () => {
     assert.deepEqual(feed(pageHinkley({ mode: 'down' }), falling), ex.drifts);
   });
 
-  it('KSWIN (alpha 0.0001, seed 42) detects the change of river\'s example at index 1016', () => {
+  it("KSWIN (alpha 0.0001, seed 42) detects the change of river's example at index 1016", () => {
     const ex = fixtures.kswin;
-    const drifts = feed(kswin(ex.options as { alpha: number; seed: number }), ex.stream);
+    const drifts = feed(kswin(ex.options), ex.stream);
     // Draws follow CPython's random.Random(42).sample, so the match is exact; a tolerance
     // still says what matters if the draws ever differ.
     assert.ok(within(drifts, ex.drifts, 10), `got ${drifts}, river ${ex.drifts}`);
@@ -94,12 +124,18 @@ describe('drift detectors (river)', () => {
     for (const seed of [1, 2, 3, 4, 5, 1234]) {
       const drifts = feed(kswin({ alpha: 0.0001, seed }), ex.stream);
       assert.ok(drifts.length >= 1, `seed ${seed}: no drift`);
-      assert.ok(drifts[0] >= 1000 && drifts[0] <= 1030, `seed ${seed}: first drift at ${drifts[0]}`);
-      assert.ok(drifts.every((i) => i >= 1000), `seed ${seed}: false drift before the change: ${drifts}`);
+      assert.ok(
+        drifts[0] >= 1000 && drifts[0] <= 1030,
+        `seed ${seed}: first drift at ${drifts[0]}`,
+      );
+      assert.ok(
+        drifts.every((i) => i >= 1000),
+        `seed ${seed}: false drift before the change: ${drifts}`,
+      );
     }
   });
 
-  it('DDM reproduces river\'s warnings and drift on its binomial example', () => {
+  it("DDM reproduces river's warnings and drift on its binomial example", () => {
     const ex = fixtures.ddm;
     const detector = ddm();
     const printed: [string, number][] = [];
@@ -120,14 +156,19 @@ describe('drift detectors (river)', () => {
     assert.deepEqual(detector.detections, ex.drifts);
   });
 
-  it('our port of CPython\'s random.sample draws what CPython draws', () => {
+  it("our port of CPython's random.sample draws what CPython draws", () => {
     for (const { seed, n, k, draws } of fixtures.pythonSample) {
       const random = new PythonRandom(seed);
-      for (const expected of draws) assert.deepEqual(random.sampleRange(n, k), expected, `seed ${seed}, sample(range(${n}), ${k})`);
+      for (const expected of draws)
+        assert.deepEqual(
+          random.sampleRange(n, k),
+          expected,
+          `seed ${seed}, sample(range(${n}), ${k})`,
+        );
     }
   });
 
-  it('the KS test on equal sizes matches SciPy\'s ks_2samp (exact p-values, ties included)', () => {
+  it("the KS test on equal sizes matches SciPy's ks_2samp (exact p-values, ties included)", () => {
     for (const { a, b, statistic, pvalue } of fixtures.ks2samp) {
       const r = ksEqualSizes(a, b);
       assert.equal(r.statistic, statistic);
@@ -152,19 +193,34 @@ describe('drift detectors (river)', () => {
     assert.deepEqual(feed(adwin(), stream), []);
     assert.deepEqual(feed(pageHinkley(), stream), []);
     // Bits with a constant error rate: DDM neither.
-    assert.deepEqual(feed(ddm(), stream.map((x) => (x < 0.3 ? 1 : 0))), []);
+    assert.deepEqual(
+      feed(
+        ddm(),
+        stream.map((x) => (x < 0.3 ? 1 : 0)),
+      ),
+      [],
+    );
   });
 
   it('starts afresh after a drift, like river', () => {
     // Two shifts: a detector that kept the old window would see the second one late or never.
-    const stream = [...Array(500).fill(0), ...Array(500).fill(10), ...Array(500).fill(0)].map((x, i) => x + (i % 2));
+    const stream = [...Array(500).fill(0), ...Array(500).fill(10), ...Array(500).fill(0)].map(
+      (x, i) => x + (i % 2),
+    );
     const drifts = feed(pageHinkley(), stream);
     assert.equal(drifts.length, 2, String(drifts));
-    assert.ok(drifts[0] > 500 && drifts[0] < 520 && drifts[1] > 1000 && drifts[1] < 1040, String(drifts));
+    assert.ok(
+      drifts[0] > 500 && drifts[0] < 520 && drifts[1] > 1000 && drifts[1] < 1040,
+      String(drifts),
+    );
   });
 
   it('reset() forgets everything: the same stream gives the same detections again', () => {
-    for (const make of [() => adwin(), () => pageHinkley(), () => kswin({ alpha: 0.0001, seed: 42 })]) {
+    for (const make of [
+      () => adwin(),
+      () => pageHinkley(),
+      () => kswin({ alpha: 0.0001, seed: 42 }),
+    ]) {
       const detector = make();
       const first = feed(detector, fixtures.adwin.stream);
       assert.ok(first.length > 0, detector.name);
@@ -181,9 +237,21 @@ describe('drift detectors (river)', () => {
 
   it('refuses NaN and other non-numbers, naming the detector', () => {
     for (const detector of [adwin(), ddm(), pageHinkley(), kswin({ seed: 1 })]) {
-      assert.throws(() => detector.update(Number.NaN), (e: Error) => e instanceof TypeError && e.message.startsWith(`${detector.name}:`) && /NaN/.test(e.message));
-      assert.throws(() => detector.update(Infinity), new RegExp(`^TypeError: ${detector.name}: .*Infinity`));
-      assert.throws(() => detector.update('1' as unknown as number), new RegExp(`${detector.name}: .*string`));
+      assert.throws(
+        () => detector.update(Number.NaN),
+        (e: Error) =>
+          e instanceof TypeError &&
+          e.message.startsWith(`${detector.name}:`) &&
+          /NaN/.test(e.message),
+      );
+      assert.throws(
+        () => detector.update(Infinity),
+        new RegExp(`^TypeError: ${detector.name}: .*Infinity`),
+      );
+      assert.throws(
+        () => detector.update('1' as unknown as number),
+        new RegExp(`${detector.name}: .*string`),
+      );
       assert.equal(detector.count, 0, 'a refused value is not counted');
     }
     assert.throws(() => ddm().update(0.5), /ddm: values must be 0 .* or 1/);
@@ -192,7 +260,10 @@ describe('drift detectors (river)', () => {
   it('checks options', () => {
     assert.throws(() => adwin({ delta: 2 }), /adwin: delta must be a number between 0 and 1/);
     assert.throws(() => adwin({ detla: 0.1 } as never), /adwin: unknown option "detla"/);
-    assert.throws(() => kswin({ windowSize: 50, statSize: 30 }), /kswin: statSize \(30\) must be at most half of windowSize \(50\)/);
+    assert.throws(
+      () => kswin({ windowSize: 50, statSize: 30 }),
+      /kswin: statSize \(30\) must be at most half of windowSize \(50\)/,
+    );
     assert.throws(() => pageHinkley({ mode: 'sideways' as never }), /page-hinkley: mode must be/);
     assert.throws(() => ddm({ warningThreshold: 3, driftThreshold: 2 }), /ddm: driftThreshold/);
     assert.equal(pageHinkley({ threshold: 20 }).options.threshold, 20);

@@ -11,12 +11,20 @@ import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import {
-  binCounts, categoricalDrift, defaultThreshold, methodKind, numericDrift, sturgesEdges, supports,
+  binCounts,
+  categoricalDrift,
+  defaultThreshold,
+  methodKind,
+  numericDrift,
+  sturgesEdges,
+  supports,
 } from '../../core/drift/methods';
 import { DRIFT_METHODS, type DriftMethod } from '../../core/common/drift-types';
 
 const root = path.join(__dirname, '..', '..', '..');
-const fixture = JSON.parse(readFileSync(path.join(root, 'test', 'fixtures', 'scipy', 'drift-methods.json'), 'utf8')) as Fixture;
+const fixture = JSON.parse(
+  readFileSync(path.join(root, 'test', 'fixtures', 'scipy', 'drift-methods.json'), 'utf8'),
+) as Fixture;
 const seattle = readSeattle();
 
 type Expected = { statistic: number | 'Infinity'; pValue: number | null };
@@ -26,13 +34,43 @@ type Sample =
   | { seattle: { year: string; column: string } }
   | { lcg: { seed: number; n: number; shift?: number; scale?: number } }
   | { every: { of: Sample; step: number; shift?: number } };
-interface NumericCase { name: string; reference: Sample; current: Sample; expected: Record<string, Expected>; evidently?: Record<string, Published>; ksBranch: string }
-interface CategoricalCase { name: string; categories: string[]; reference: number[]; current: number[]; expected: Record<string, Expected>; evidently?: Record<string, Published> }
-interface HistogramCase { name: string; reference: Sample; current: Sample; edges: number[]; referenceCounts: number[]; currentCounts: number[] }
-interface Fixture { numeric: NumericCase[]; categorical: CategoricalCase[]; histograms: HistogramCase[] }
+interface NumericCase {
+  name: string;
+  reference: Sample;
+  current: Sample;
+  expected: Record<string, Expected>;
+  evidently?: Record<string, Published>;
+  ksBranch: string;
+}
+interface CategoricalCase {
+  name: string;
+  categories: string[];
+  reference: number[];
+  current: number[];
+  expected: Record<string, Expected>;
+  evidently?: Record<string, Published>;
+}
+interface HistogramCase {
+  name: string;
+  reference: Sample;
+  current: Sample;
+  edges: number[];
+  referenceCounts: number[];
+  currentCounts: number[];
+}
+interface Fixture {
+  numeric: NumericCase[];
+  categorical: CategoricalCase[];
+  histograms: HistogramCase[];
+}
 
 function readSeattle(): Record<string, string>[] {
-  const [header, ...lines] = readFileSync(path.join(root, 'node_modules', 'vega-datasets', 'data', 'seattle-weather.csv'), 'utf8').trim().split(/\r?\n/);
+  const [header, ...lines] = readFileSync(
+    path.join(root, 'node_modules', 'vega-datasets', 'data', 'seattle-weather.csv'),
+    'utf8',
+  )
+    .trim()
+    .split(/\r?\n/);
   const names = header.split(',');
   return lines.map((line) => Object.fromEntries(line.split(',').map((v, i) => [names[i], v])));
 }
@@ -79,9 +117,21 @@ function close(actual: number | null, expected: number | 'Infinity' | null, what
   assert.ok(a === want || Math.abs(a - want) <= tolerance, `${what}: ${a} vs SciPy ${want}`);
 }
 
-function published(actual: { statistic: number; pValue: number | null }, p: Published, what: string): void {
-  if (p.statistic !== undefined) assert.ok(Math.abs(actual.statistic - p.statistic) <= p.tolerance, `${what}: statistic ${actual.statistic} vs Evidently's ${p.statistic}`);
-  if (p.pValue !== undefined) assert.ok(Math.abs((actual.pValue ?? NaN) - p.pValue) <= p.tolerance, `${what}: p ${actual.pValue} vs Evidently's ${p.pValue}`);
+function published(
+  actual: { statistic: number; pValue: number | null },
+  p: Published,
+  what: string,
+): void {
+  if (p.statistic !== undefined)
+    assert.ok(
+      Math.abs(actual.statistic - p.statistic) <= p.tolerance,
+      `${what}: statistic ${actual.statistic} vs Evidently's ${p.statistic}`,
+    );
+  if (p.pValue !== undefined)
+    assert.ok(
+      Math.abs((actual.pValue ?? NaN) - p.pValue) <= p.tolerance,
+      `${what}: p ${actual.pValue} vs Evidently's ${p.pValue}`,
+    );
 }
 
 describe('drift methods against SciPy', () => {
@@ -89,11 +139,22 @@ describe('drift methods against SciPy', () => {
     const numeric = new Set(fixture.numeric.flatMap((c) => Object.keys(c.expected)));
     const categorical = new Set(fixture.categorical.flatMap((c) => Object.keys(c.expected)));
     for (const method of DRIFT_METHODS) {
-      assert.ok((supports(method, 'numeric') ? numeric : categorical).has(method), `no SciPy case for ${method}`);
+      assert.ok(
+        (supports(method, 'numeric') ? numeric : categorical).has(method),
+        `no SciPy case for ${method}`,
+      );
     }
     const branches = new Set(fixture.numeric.map((c) => c.ksBranch));
-    for (const branch of ['exact, equal sizes', 'exact, inside method', 'asymptotic, Ruben-Gambino', 'asymptotic, Durbin',
-      'asymptotic, Pomeranz', 'asymptotic, Smirnov', 'asymptotic, Smirnov (x >= 0.5)', 'asymptotic, Pelz-Good']) {
+    for (const branch of [
+      'exact, equal sizes',
+      'exact, inside method',
+      'asymptotic, Ruben-Gambino',
+      'asymptotic, Durbin',
+      'asymptotic, Pomeranz',
+      'asymptotic, Smirnov',
+      'asymptotic, Smirnov (x >= 0.5)',
+      'asymptotic, Pelz-Good',
+    ]) {
       assert.ok(branches.has(branch), `no KS case reaches ${branch}`);
     }
   });
@@ -145,10 +206,17 @@ describe('drift methods against SciPy', () => {
 
 describe('drift methods: kinds, thresholds and data types', () => {
   const tests: DriftMethod[] = ['ks', 'chisquare', 'z', 'anderson', 'mannwhitney', 'ttest'];
-  const numericOnly: DriftMethod[] = ['ks', 'wasserstein', 'anderson', 'mannwhitney', 'ttest', 'energy'];
+  const numericOnly: DriftMethod[] = [
+    'ks',
+    'wasserstein',
+    'anderson',
+    'mannwhitney',
+    'ttest',
+    'energy',
+  ];
   const categoricalOnly: DriftMethod[] = ['chisquare', 'z'];
 
-  it('tests give p-values and distances scores, with Evidently\'s default thresholds', () => {
+  it("tests give p-values and distances scores, with Evidently's default thresholds", () => {
     for (const method of DRIFT_METHODS) {
       const test = tests.includes(method);
       assert.equal(methodKind(method), test ? 'test' : 'distance', method);
@@ -158,8 +226,16 @@ describe('drift methods: kinds, thresholds and data types', () => {
 
   it('each method runs on the data types Evidently allows', () => {
     for (const method of DRIFT_METHODS) {
-      assert.equal(supports(method, 'numeric'), !categoricalOnly.includes(method), `${method} numeric`);
-      assert.equal(supports(method, 'categorical'), !numericOnly.includes(method), `${method} categorical`);
+      assert.equal(
+        supports(method, 'numeric'),
+        !categoricalOnly.includes(method),
+        `${method} numeric`,
+      );
+      assert.equal(
+        supports(method, 'categorical'),
+        !numericOnly.includes(method),
+        `${method} categorical`,
+      );
     }
   });
 
@@ -172,6 +248,9 @@ describe('drift methods: kinds, thresholds and data types', () => {
 
   it('distances have no p-value; a category empty on both sides changes nothing', () => {
     assert.equal(categoricalDrift('psi', [5, 3], [4, 4]).pValue, null);
-    assert.deepEqual(categoricalDrift('chisquare', [5, 0, 3], [4, 0, 4]), categoricalDrift('chisquare', [5, 3], [4, 4]));
+    assert.deepEqual(
+      categoricalDrift('chisquare', [5, 0, 3], [4, 0, 4]),
+      categoricalDrift('chisquare', [5, 3], [4, 4]),
+    );
   });
 });

@@ -9,10 +9,16 @@ import { makeTempDir, removeDir } from './temp';
 
 describe('environment', () => {
   let dir: string;
-  beforeEach(() => { dir = makeTempDir(); });
+  beforeEach(() => {
+    dir = makeTempDir();
+  });
   afterEach(() => removeDir(dir));
 
-  const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=Test', '-c', 'user.email=test@example.com', ...args], { cwd: dir, encoding: 'utf8' });
+  const git = (...args: string[]) =>
+    execFileSync('git', ['-c', 'user.name=Test', '-c', 'user.email=test@example.com', ...args], {
+      cwd: dir,
+      encoding: 'utf8',
+    });
 
   it('records the commit and whether tracked files changed (untracked files do not count)', () => {
     git('init', '-q');
@@ -40,9 +46,16 @@ describe('environment', () => {
     assert.equal(runtime.platform, process.platform);
     assert.equal(runtime.arch, process.arch);
     assert.equal(runtime.packages['@tensorflow/tfjs'], tfjsPackage.version);
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- resolved from dist/test/unit at run time, where an import would resolve from the source folder
-    assert.equal(runtime.packages.labbook, (require('../../../package.json') as { version: string }).version);
-    assert.equal(captureRuntime(dir).packages['@tensorflow/tfjs'], runtime.packages['@tensorflow/tfjs'], 'falls back to Labbook\'s own node_modules');
+    assert.equal(
+      runtime.packages.labbook,
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- resolved from dist/test/unit at run time, where an import would resolve from the source folder
+      (require('../../../package.json') as { version: string }).version,
+    );
+    assert.equal(
+      captureRuntime(dir).packages['@tensorflow/tfjs'],
+      runtime.packages['@tensorflow/tfjs'],
+      "falls back to Labbook's own node_modules",
+    );
   });
 
   it('summarises uncommitted changes of tracked files with git diff --stat, null when clean or not a repository', () => {

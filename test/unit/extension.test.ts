@@ -6,7 +6,12 @@ import { strict as assert } from 'node:assert';
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { COMMAND_IDS, COMMANDS, KERNEL_CONTEXT_VALUE } from '../../extension/commands';
-import { coalesceStreams, errorStack, planItems, VEGALITE_MIME } from '../../extension/notebook/mime';
+import {
+  coalesceStreams,
+  errorStack,
+  planItems,
+  VEGALITE_MIME,
+} from '../../extension/notebook/mime';
 import { PROFILE_MIME } from '../../kernel/sdk/profile';
 import { DRIFT_MIME } from '../../kernel/sdk/drift';
 
@@ -34,11 +39,15 @@ describe('extension manifest', () => {
 
   it('menus name only contributed commands, and the toolbar keys on the real kernel id', () => {
     for (const [menu, items] of Object.entries(pkg.contributes.menus)) {
-      for (const item of items) assert.ok(COMMAND_IDS.includes(item.command as never), `${menu}: ${item.command}`);
+      for (const item of items)
+        assert.ok(COMMAND_IDS.includes(item.command as never), `${menu}: ${item.command}`);
     }
     assert.equal(KERNEL_CONTEXT_VALUE, `${pkg.publisher}.${pkg.name}/labbook-typescript`);
     for (const item of pkg.contributes.menus['notebook/toolbar']) {
-      assert.match(item.when ?? '', new RegExp(`notebookKernel == ${KERNEL_CONTEXT_VALUE.replace(/[.]/g, '\\.')}`));
+      assert.match(
+        item.when ?? '',
+        new RegExp(`notebookKernel == ${KERNEL_CONTEXT_VALUE.replace(/[.]/g, '\\.')}`),
+      );
     }
   });
 
@@ -63,7 +72,10 @@ describe('extension manifest', () => {
     assert.ok(renderer);
     assert.deepEqual(renderer.mimeTypes, [DRIFT_MIME]);
     assert.equal(renderer.entrypoint, './dist/webviews/renderers/drift.js');
-    assert.ok(existsSync(path.join(__dirname, '..', '..', '..', renderer.entrypoint)), renderer.entrypoint);
+    assert.ok(
+      existsSync(path.join(__dirname, '..', '..', '..', renderer.entrypoint)),
+      renderer.entrypoint,
+    );
   });
 });
 
@@ -76,7 +88,10 @@ describe('kernel outputs as notebook items', () => {
       'text/html': ['<b>', 'hi</b>'],
       'application/json': '{"a":1}',
     });
-    assert.deepEqual(items.map((i) => i.mime), [VEGALITE_MIME, 'text/html', 'image/png', 'application/json', 'text/plain']);
+    assert.deepEqual(
+      items.map((i) => i.mime),
+      [VEGALITE_MIME, 'text/html', 'image/png', 'application/json', 'text/plain'],
+    );
     assert.deepEqual(items[0], { mime: VEGALITE_MIME, kind: 'json', value: { mark: 'bar' } });
     assert.deepEqual(items[1], { mime: 'text/html', kind: 'text', text: '<b>hi</b>' });
     assert.deepEqual(items[2], { mime: 'image/png', kind: 'bytes', base64: 'iVBORw0KGgo=' });
@@ -84,14 +99,23 @@ describe('kernel outputs as notebook items', () => {
   });
 
   it('keeps SVG as text and skips entries that are not MIME types', () => {
-    const items = planItems({ 'image/svg+xml': '<svg/>', 'not a mime': 'x', 'text/plain': undefined });
+    const items = planItems({
+      'image/svg+xml': '<svg/>',
+      'not a mime': 'x',
+      'text/plain': undefined,
+    });
     assert.deepEqual(items, [{ mime: 'image/svg+xml', kind: 'text', text: '<svg/>' }]);
   });
 
   it('heads a traceback with the error unless it already starts with it', () => {
-    assert.equal(errorStack('TypeScript', '1 error: bad', ['cell [1], line 1:7 - error TS2322: bad']),
-      'TypeScript: 1 error: bad\ncell [1], line 1:7 - error TS2322: bad');
-    assert.equal(errorStack('Error', 'boom', ['Error: boom', '    at cell [2], line 1:7']), 'Error: boom\n    at cell [2], line 1:7');
+    assert.equal(
+      errorStack('TypeScript', '1 error: bad', ['cell [1], line 1:7 - error TS2322: bad']),
+      'TypeScript: 1 error: bad\ncell [1], line 1:7 - error TS2322: bad',
+    );
+    assert.equal(
+      errorStack('Error', 'boom', ['Error: boom', '    at cell [2], line 1:7']),
+      'Error: boom\n    at cell [2], line 1:7',
+    );
     assert.equal(errorStack('Uncaught', '42', []), 'Uncaught: 42');
   });
 
@@ -103,6 +127,9 @@ describe('kernel outputs as notebook items', () => {
       { kind: 'result', data: { 'text/plain': '1' }, executionCount: 1 },
       { kind: 'stream', name: 'stderr', text: 'd' },
     ]);
-    assert.deepEqual(joined.map((o) => (o.kind === 'stream' ? `${o.name}:${o.text}` : o.kind)), ['stdout:ab', 'stderr:c', 'result', 'stderr:d']);
+    assert.deepEqual(
+      joined.map((o) => (o.kind === 'stream' ? `${o.name}:${o.text}` : o.kind)),
+      ['stdout:ab', 'stderr:c', 'result', 'stderr:d'],
+    );
   });
 });

@@ -4,7 +4,12 @@
  * tail with a note, so a cell that prints 100 MB does not write a 100 MB notebook.
  */
 import * as assert from 'node:assert/strict';
-import { appendOutput, finalizeOutputs, STREAM_KEEP_CHARS, type NbOutput } from '../../core/notebook/ipynb';
+import {
+  appendOutput,
+  finalizeOutputs,
+  STREAM_KEEP_CHARS,
+  type NbOutput,
+} from '../../core/notebook/ipynb';
 
 function textOf(outputs: NbOutput[]): string {
   const [stream] = finalizeOutputs(outputs);
@@ -20,7 +25,11 @@ describe('notebook stream outputs', () => {
     appendOutput(outputs, { kind: 'stream', name: 'stdout', text: ' loss 0.4\n' });
     appendOutput(outputs, { kind: 'stream', name: 'stderr', text: 'warning\n' });
     const [out, err] = finalizeOutputs(outputs);
-    assert.deepEqual(out, { output_type: 'stream', name: 'stdout', text: ['epoch 1 loss 0.5\n', 'epoch 2 loss 0.4\n'] });
+    assert.deepEqual(out, {
+      output_type: 'stream',
+      name: 'stdout',
+      text: ['epoch 1 loss 0.5\n', 'epoch 2 loss 0.4\n'],
+    });
     assert.deepEqual(err, { output_type: 'stream', name: 'stderr', text: ['warning\n'] });
   });
 
@@ -30,7 +39,8 @@ describe('notebook stream outputs', () => {
     // The generous timeout only catches a return of the quadratic behaviour.
     this.timeout(5_000);
     const outputs: NbOutput[] = [];
-    for (let i = 0; i < 10_000; i++) appendOutput(outputs, { kind: 'stream', name: 'stdout', text: `step ${i}\n` });
+    for (let i = 0; i < 10_000; i++)
+      appendOutput(outputs, { kind: 'stream', name: 'stdout', text: `step ${i}\n` });
     const text = textOf(outputs);
     assert.ok(text.startsWith('step 0\nstep 1\n'));
     assert.ok(text.endsWith('step 9999\n'));
@@ -43,7 +53,8 @@ describe('notebook stream outputs', () => {
     const line = `${'x'.repeat(99)}\n`; // 100 characters
     const chunk = line.repeat(10_000); // 1 MB per write
     appendOutput(outputs, { kind: 'stream', name: 'stdout', text: 'first line\n' });
-    for (let i = 0; i < 100; i++) appendOutput(outputs, { kind: 'stream', name: 'stdout', text: chunk });
+    for (let i = 0; i < 100; i++)
+      appendOutput(outputs, { kind: 'stream', name: 'stdout', text: chunk });
     appendOutput(outputs, { kind: 'stream', name: 'stdout', text: 'last line\n' });
     const text = textOf(outputs);
     const kept = STREAM_KEEP_CHARS.head + STREAM_KEEP_CHARS.tail;
@@ -56,7 +67,10 @@ describe('notebook stream outputs', () => {
     const omittedLines = Number(note[1].replace(/,/g, ''));
     const keptLines = text.split('\n').length;
     // 1,000,002 lines were printed: the omitted ones plus the kept ones add up to them.
-    assert.ok(Math.abs(omittedLines + keptLines - 1_000_002) < 10, `${omittedLines} + ${keptLines}`);
+    assert.ok(
+      Math.abs(omittedLines + keptLines - 1_000_002) < 10,
+      `${omittedLines} + ${keptLines}`,
+    );
   });
 
   it('leaves a stream under the cap unchanged', () => {

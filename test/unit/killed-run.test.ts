@@ -27,16 +27,22 @@ function countPoints(dbPath: string): number {
 
 describe('killed run', () => {
   let dir: string;
-  beforeEach(() => { dir = makeTempDir(); });
+  beforeEach(() => {
+    dir = makeTempDir();
+  });
   afterEach(() => removeDir(dir));
 
   it('is marked killed on the next open, with every flushed point readable in order', async function () {
     this.timeout(30_000);
     const dbPath = join(dir, 'labbook.db');
-    const child = spawn(process.execPath, [fixture, dbPath], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [fixture, dbPath], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     const exited = once(child, 'exit');
     let stdout = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => { stdout += chunk; });
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+    });
 
     const deadline = Date.now() + 20_000;
     while (countPoints(dbPath) < 30) {
@@ -57,13 +63,26 @@ describe('killed run', () => {
     try {
       const run = store.getRun(runId)!;
       assert.equal(run.status, 'killed');
-      assert.match(run.error!, new RegExp(`process ${child.pid} on .* ended without ending the run`));
+      assert.match(
+        run.error!,
+        new RegExp(`process ${child.pid} on .* ended without ending the run`),
+      );
       assert.ok(run.endTime !== null && run.endTime >= run.startTime);
       const history = store.metricHistory(runId, 'i');
       assert.ok(history.length > 0);
-      assert.ok(history.length >= flushedBeforeKill, `${history.length} points read, ${flushedBeforeKill} seen before the kill`);
-      assert.deepEqual(history.map((m) => m.value), history.map((_, k) => k), 'values are exactly 0..k');
-      assert.deepEqual(history.map((m) => m.step), history.map((_, k) => k));
+      assert.ok(
+        history.length >= flushedBeforeKill,
+        `${history.length} points read, ${flushedBeforeKill} seen before the kill`,
+      );
+      assert.deepEqual(
+        history.map((m) => m.value),
+        history.map((_, k) => k),
+        'values are exactly 0..k',
+      );
+      assert.deepEqual(
+        history.map((m) => m.step),
+        history.map((_, k) => k),
+      );
       assert.equal(store.latestMetrics(runId).i.value, history.length - 1);
     } finally {
       store.close();

@@ -31,13 +31,23 @@ describe('runs table', () => {
   function seed(runs: Seed[]): void {
     runs.forEach((r, i) => {
       const run = store.createRun({
-        experiment: r.experiment ?? 'mnist', name: r.name, startTime: T0 + i * 1000, parentRunId: r.parent ? id[r.parent] : null,
+        experiment: r.experiment ?? 'mnist',
+        name: r.name,
+        startTime: T0 + i * 1000,
+        parentRunId: r.parent ? id[r.parent] : null,
       });
       id[r.name] = run.id;
       if (r.params) store.logParams(run.id, r.params);
       if (r.tags) store.setTags(run.id, r.tags);
       const points = Object.entries(r.metrics ?? {}).flatMap(([key, values]) =>
-        values.map((value, step) => ({ runId: run.id, key, step, timestamp: T0 + i * 1000 + step, value })));
+        values.map((value, step) => ({
+          runId: run.id,
+          key,
+          step,
+          timestamp: T0 + i * 1000 + step,
+          value,
+        })),
+      );
       store.insertMetricPoints(points);
       store.endRun(run.id, 'finished');
     });
@@ -47,10 +57,28 @@ describe('runs table', () => {
     dir = makeTempDir('labbook-table-');
     store = Store.open({ path: join(dir, 'labbook.db') });
     seed([
-      { name: 'a', params: { units: '16', lr: '0.1' }, metrics: { acc: [0.5, 0.7], loss: [0.9, 0.4] }, tags: { owner: 'ada' } },
-      { name: 'b', params: { units: '32', lr: '0.1' }, metrics: { acc: [0.6, 0.9], loss: [Number.NaN, 0.2] } },
-      { name: 'c', params: { units: '16', lr: '0.01' }, metrics: { acc: [0.8, 0.6], loss: [Number.NaN, Number.NaN] }, tags: { 'labbook.pinned': 'true', 'labbook.note': 'keep' } },
-      { name: 'd', params: { lr: '0.01' }, metrics: { acc: [0.3], grad: [Number.POSITIVE_INFINITY] } },
+      {
+        name: 'a',
+        params: { units: '16', lr: '0.1' },
+        metrics: { acc: [0.5, 0.7], loss: [0.9, 0.4] },
+        tags: { owner: 'ada' },
+      },
+      {
+        name: 'b',
+        params: { units: '32', lr: '0.1' },
+        metrics: { acc: [0.6, 0.9], loss: [Number.NaN, 0.2] },
+      },
+      {
+        name: 'c',
+        params: { units: '16', lr: '0.01' },
+        metrics: { acc: [0.8, 0.6], loss: [Number.NaN, Number.NaN] },
+        tags: { 'labbook.pinned': 'true', 'labbook.note': 'keep' },
+      },
+      {
+        name: 'd',
+        params: { lr: '0.01' },
+        metrics: { acc: [0.3], grad: [Number.POSITIVE_INFINITY] },
+      },
       { name: 'e', params: { units: '32' }, tags: { stage: 'draft' } },
       { name: 'c-fold-1', parent: 'c', params: { fold: '1' }, metrics: { acc: [0.61] } },
       { name: 'c-fold-2', parent: 'c', params: { fold: '2' }, metrics: { acc: [0.59] } },
@@ -73,31 +101,67 @@ describe('runs table', () => {
     assert.equal(page.total, 6);
     assert.equal(page.offset, 0);
     assert.equal(page.error, undefined);
-    assert.deepEqual(page.rows.map((r) => r.pinned), [true, false, false, false, false, false]);
+    assert.deepEqual(
+      page.rows.map((r) => r.pinned),
+      [true, false, false, false, false, false],
+    );
   });
 
   it('orders by the order-by after pinned runs, runs without the key last, ties by newest', () => {
-    const page = queryRunsTable(store, { experimentIds: [mnist()], orderBy: 'metrics.acc DESC', offset: 0, limit: 50 });
+    const page = queryRunsTable(store, {
+      experimentIds: [mnist()],
+      orderBy: 'metrics.acc DESC',
+      offset: 0,
+      limit: 50,
+    });
     assert.deepEqual(names(page), ['c', 'b', 'a', 'd', 'e']);
-    const ascending = queryRunsTable(store, { experimentIds: [mnist()], orderBy: 'params.units ASC, attributes.run_name DESC', offset: 0, limit: 50 });
+    const ascending = queryRunsTable(store, {
+      experimentIds: [mnist()],
+      orderBy: 'params.units ASC, attributes.run_name DESC',
+      offset: 0,
+      limit: 50,
+    });
     assert.deepEqual(names(ascending), ['c', 'a', 'e', 'b', 'd']);
   });
 
   it('filters in SQL with the search language', () => {
-    const page = queryRunsTable(store, { filter: 'metrics.acc > 0.65 and params.lr = "0.1"', offset: 0, limit: 50 });
+    const page = queryRunsTable(store, {
+      filter: 'metrics.acc > 0.65 and params.lr = "0.1"',
+      offset: 0,
+      limit: 50,
+    });
     assert.deepEqual(names(page), ['b', 'a']);
     assert.equal(page.total, 2);
-    assert.deepEqual(names(queryRunsTable(store, { filter: 'tags.stage = "draft"', offset: 0, limit: 10 })), ['e']);
+    assert.deepEqual(
+      names(queryRunsTable(store, { filter: 'tags.stage = "draft"', offset: 0, limit: 10 })),
+      ['e'],
+    );
     // System tags are not user tags, yet a filter on them works (the pin).
-    assert.deepEqual(names(queryRunsTable(store, { filter: 'tags.`labbook.pinned` = "true"', offset: 0, limit: 10 })), ['c']);
+    assert.deepEqual(
+      names(
+        queryRunsTable(store, { filter: 'tags.`labbook.pinned` = "true"', offset: 0, limit: 10 }),
+      ),
+      ['c'],
+    );
   });
 
   it('reports filter and order-by syntax errors with their position, as an empty page', () => {
-    const bad = queryRunsTable(store, { filter: 'metrics.acc > 0.5 and params.lr < "1"', offset: 0, limit: 10 });
-    assert.deepEqual({ ...bad, error: { ...bad.error!, message: '' } }, {
-      total: 0, offset: 0, rows: [], columns: { params: [], metrics: [], tags: [] }, best: {},
-      error: { in: 'filter', message: '', position: 32 },
+    const bad = queryRunsTable(store, {
+      filter: 'metrics.acc > 0.5 and params.lr < "1"',
+      offset: 0,
+      limit: 10,
     });
+    assert.deepEqual(
+      { ...bad, error: { ...bad.error!, message: '' } },
+      {
+        total: 0,
+        offset: 0,
+        rows: [],
+        columns: { params: [], metrics: [], tags: [] },
+        best: {},
+        error: { in: 'filter', message: '', position: 32 },
+      },
+    );
     assert.match(bad.error!.message, /< compares numbers; params.lr is a string/);
     const badOrder = queryRunsTable(store, { orderBy: 'metrics.acc DOWN', offset: 0, limit: 10 });
     assert.equal(badOrder.error?.in, 'orderBy');
@@ -117,7 +181,12 @@ describe('runs table', () => {
     assert.deepEqual(row('b').metrics.loss, { latest: 0.2, min: 0.2, max: 0.2, step: 1 });
     assert.deepEqual(row('c').metrics.loss, { latest: 'NaN', min: null, max: null, step: 1 });
     assert.deepEqual(row('c').metrics.acc, { latest: 0.6, min: 0.6, max: 0.8, step: 1 });
-    assert.deepEqual(row('d').metrics.grad, { latest: 'Infinity', min: 'Infinity', max: 'Infinity', step: 0 });
+    assert.deepEqual(row('d').metrics.grad, {
+      latest: 'Infinity',
+      min: 'Infinity',
+      max: 'Infinity',
+      step: 0,
+    });
     assert.deepEqual(row('c').tags, {});
     assert.equal(row('c').pinned, true);
     assert.equal(row('c').childCount, 2);
@@ -128,12 +197,17 @@ describe('runs table', () => {
     assert.equal(row('a').experiment, 'mnist');
   });
 
-  it('lists a run\'s children in start order', () => {
+  it("lists a run's children in start order", () => {
     const page = queryRunsTable(store, { parentRunId: id.c, offset: 0, limit: 10 });
     assert.deepEqual(names(page), ['c-fold-1', 'c-fold-2']);
     assert.equal(page.total, 2);
     assert.deepEqual(page.columns, { params: ['fold'], metrics: ['acc'], tags: [] });
-    const all = queryRunsTable(store, { topLevelOnly: false, experimentIds: [mnist()], offset: 0, limit: 50 });
+    const all = queryRunsTable(store, {
+      topLevelOnly: false,
+      experimentIds: [mnist()],
+      offset: 0,
+      limit: 50,
+    });
     assert.equal(all.total, 7);
   });
 
@@ -141,18 +215,29 @@ describe('runs table', () => {
     const page = queryRunsTable(store, { experimentIds: [mnist()], offset: 0, limit: 1 });
     assert.equal(page.rows.length, 1);
     assert.equal(page.total, 5);
-    assert.deepEqual(page.columns, { params: ['lr', 'units'], metrics: ['acc', 'grad', 'loss'], tags: ['owner', 'stage'] });
+    assert.deepEqual(page.columns, {
+      params: ['lr', 'units'],
+      metrics: ['acc', 'grad', 'loss'],
+      tags: ['owner', 'stage'],
+    });
     const filtered = queryRunsTable(store, { filter: 'params.units = "32"', offset: 0, limit: 1 });
-    assert.deepEqual(filtered.columns, { params: ['lr', 'units'], metrics: ['acc', 'loss'], tags: ['stage'] });
+    assert.deepEqual(filtered.columns, {
+      params: ['lr', 'units'],
+      metrics: ['acc', 'loss'],
+      tags: ['stage'],
+    });
   });
 
-  it('picks the best latest value per metric by direction: name rule, or the experiment\'s key metric', () => {
+  it("picks the best latest value per metric by direction: name rule, or the experiment's key metric", () => {
     const page = queryRunsTable(store, { experimentIds: [mnist()], offset: 0, limit: 1 });
     // acc: higher is better; loss: lower (c's NaN ignored); grad: only +Infinity, which is not finite.
     assert.deepEqual(page.best, { acc: 0.9, loss: 0.2 });
     store.setKeyMetric('mnist', 'acc', false);
     try {
-      assert.deepEqual(queryRunsTable(store, { experimentIds: [mnist()], offset: 0, limit: 1 }).best, { acc: 0.3, loss: 0.2 });
+      assert.deepEqual(
+        queryRunsTable(store, { experimentIds: [mnist()], offset: 0, limit: 1 }).best,
+        { acc: 0.3, loss: 0.2 },
+      );
       // Across experiments the name rule decides.
       assert.equal(queryRunsTable(store, { offset: 0, limit: 1 }).best.acc, 0.9);
     } finally {
@@ -161,9 +246,18 @@ describe('runs table', () => {
   });
 
   it('groups by a param: rows by value after pinned runs, counts per value in order, unlogged last', () => {
-    const page = queryRunsTable(store, { experimentIds: [mnist()], groupByParam: 'units', offset: 0, limit: 50 });
+    const page = queryRunsTable(store, {
+      experimentIds: [mnist()],
+      groupByParam: 'units',
+      offset: 0,
+      limit: 50,
+    });
     assert.deepEqual(names(page), ['c', 'a', 'e', 'b', 'd']);
-    assert.deepEqual(page.groups, [{ value: '16', count: 2 }, { value: '32', count: 2 }, { value: null, count: 1 }]);
+    assert.deepEqual(page.groups, [
+      { value: '16', count: 2 },
+      { value: '32', count: 2 },
+      { value: null, count: 1 },
+    ]);
     assert.equal(queryRunsTable(store, { offset: 0, limit: 50 }).groups, undefined);
   });
 
@@ -180,35 +274,74 @@ describe('runs table', () => {
   });
 
   it('checks queries from another process', () => {
-    assert.equal(checkRunsTableQuery({ offset: 0, limit: 10, filter: 'metrics.acc > 1', experimentIds: [1] }), undefined);
+    assert.equal(
+      checkRunsTableQuery({ offset: 0, limit: 10, filter: 'metrics.acc > 1', experimentIds: [1] }),
+      undefined,
+    );
     assert.match(checkRunsTableQuery(null)!, /must be an object/);
-    assert.match(checkRunsTableQuery({ offset: -1, limit: 10 })!, /offset must be an integer >= 0, got -1/);
+    assert.match(
+      checkRunsTableQuery({ offset: -1, limit: 10 })!,
+      /offset must be an integer >= 0, got -1/,
+    );
     assert.match(checkRunsTableQuery({ offset: 0, limit: '10' })!, /limit must be an integer/);
-    assert.match(checkRunsTableQuery({ offset: 0, limit: 10, experimentIds: ['1'] })!, /experimentIds/);
-    assert.match(checkRunsTableQuery({ offset: 0, limit: 10, filter: 3 })!, /filter must be a string/);
+    assert.match(
+      checkRunsTableQuery({ offset: 0, limit: 10, experimentIds: ['1'] })!,
+      /experimentIds/,
+    );
+    assert.match(
+      checkRunsTableQuery({ offset: 0, limit: 10, filter: 3 })!,
+      /filter must be a string/,
+    );
     assert.match(checkRunsTableQuery({ offset: 0, limit: 10, parentRunId: '' })!, /parentRunId/);
   });
 
   describe('comparison data', () => {
     it('has the comparison, every point per metric per run, and start times', () => {
       const data = comparisonData(store, [id.a, id.b, id.c.slice(0, 6)]);
-      assert.deepEqual(data.comparison.runs.map((r) => r.name), ['a', 'b', 'c']);
-      assert.deepEqual(data.comparison.metrics.map((m) => [m.key, m.values, m.best]), [
-        ['acc', [0.7, 0.9, 0.6], [1]],
-        ['loss', [0.4, 0.2, 'NaN'], [1]],
-      ]);
+      assert.deepEqual(
+        data.comparison.runs.map((r) => r.name),
+        ['a', 'b', 'c'],
+      );
+      assert.deepEqual(
+        data.comparison.metrics.map((m) => [m.key, m.values, m.best]),
+        [
+          ['acc', [0.7, 0.9, 0.6], [1]],
+          ['loss', [0.4, 0.2, 'NaN'], [1]],
+        ],
+      );
       assert.deepEqual(Object.keys(data.histories).sort(), ['acc', 'loss']);
-      assert.deepEqual(data.histories.acc[id.b].map((p) => [p.step, p.value]), [[0, 0.6], [1, 0.9]]);
-      assert.deepEqual(data.histories.loss[id.c].map((p) => p.value), ['NaN', 'NaN']);
-      assert.deepEqual(data.histories.loss[id.b].map((p) => [p.step, p.timestamp, p.value]), [[0, T0 + 1000, 'NaN'], [1, T0 + 1001, 0.2]]);
+      assert.deepEqual(
+        data.histories.acc[id.b].map((p) => [p.step, p.value]),
+        [
+          [0, 0.6],
+          [1, 0.9],
+        ],
+      );
+      assert.deepEqual(
+        data.histories.loss[id.c].map((p) => p.value),
+        ['NaN', 'NaN'],
+      );
+      assert.deepEqual(
+        data.histories.loss[id.b].map((p) => [p.step, p.timestamp, p.value]),
+        [
+          [0, T0 + 1000, 'NaN'],
+          [1, T0 + 1001, 0.2],
+        ],
+      );
       assert.deepEqual(data.startTimes, { [id.a]: T0, [id.b]: T0 + 1000, [id.c]: T0 + 2000 });
     });
 
     it('leaves out runs that never logged a metric and resolves ids exactly or by unique prefix', () => {
       const data = comparisonData(store, [id.d, id.e]);
       assert.deepEqual(Object.keys(data.histories.acc), [id.d]);
-      assert.deepEqual(resolveRunIds(store, [id.deleted]).map((r) => r.name), ['deleted']);
-      assert.throws(() => resolveRunIds(store, ['zzzzzzzz']), (e: Error) => e instanceof CompareError && /No run with id "zzzzzzzz"/.test(e.message));
+      assert.deepEqual(
+        resolveRunIds(store, [id.deleted]).map((r) => r.name),
+        ['deleted'],
+      );
+      assert.throws(
+        () => resolveRunIds(store, ['zzzzzzzz']),
+        (e: Error) => e instanceof CompareError && /No run with id "zzzzzzzz"/.test(e.message),
+      );
       assert.throws(() => resolveRunIds(store, ['abc']), /too short/);
       assert.throws(() => comparisonData(store, [id.a]), /at least two runs/);
     });

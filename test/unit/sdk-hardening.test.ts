@@ -30,8 +30,17 @@ describe('sdk: inputs that used to lose data', () => {
       run.setTag('__proto__', 'tag');
       return run.id;
     });
-    assert.deepEqual(read((s) => Object.entries(s.getParams(id)).sort()), [['__proto__', '1'], ['constructor', 'c']]);
-    assert.deepEqual(read((s) => Object.entries(s.getTags(id)).filter(([k]) => !k.startsWith('labbook.'))), [['__proto__', 'tag']]);
+    assert.deepEqual(
+      read((s) => Object.entries(s.getParams(id)).sort()),
+      [
+        ['__proto__', '1'],
+        ['constructor', 'c'],
+      ],
+    );
+    assert.deepEqual(
+      read((s) => Object.entries(s.getTags(id)).filter(([k]) => !k.startsWith('labbook.'))),
+      [['__proto__', 'tag']],
+    );
   });
 
   it('refuses an automatic step past the largest safe integer at logMetric, keeping every other point', async () => {
@@ -48,11 +57,17 @@ describe('sdk: inputs that used to lose data', () => {
       return run.id;
     });
     assert.ok(caught instanceof RangeError, String(caught));
-    assert.match(String(caught), /logMetric\('big'\): the next automatic step, 9007199254740992, is past the largest safe integer/);
+    assert.match(
+      String(caught),
+      /logMetric\('big'\): the next automatic step, 9007199254740992, is past the largest safe integer/,
+    );
     const run = read((s) => s.getRun(id));
     assert.equal(run?.status, 'finished');
     assert.equal(read((s) => s.metricHistory(id, 'loss')).length, 2000);
-    assert.deepEqual(read((s) => s.metricHistory(id, 'big').map((p) => p.step)), [Number.MAX_SAFE_INTEGER]);
+    assert.deepEqual(
+      read((s) => s.metricHistory(id, 'big').map((p) => p.step)),
+      [Number.MAX_SAFE_INTEGER],
+    );
     assert.equal(read((s) => s.metricHistory(id, 'acc')).length, 1);
   });
 
@@ -64,7 +79,10 @@ describe('sdk: inputs that used to lose data', () => {
       assert.throws(() => run.setTag('\uDC00b', 'x'), /lone surrogate/);
       assert.throws(() => run.logMetric('\uD83D', 1), /lone surrogate/);
       run.logParam('emoji 😀', 1); // a whole pair is fine
-      assert.throws(() => run.logArtifact('a.txt', 'x', { mediaType: 5 as unknown as string }), /mediaType must be a media type such as "text\/plain", got number 5/);
+      assert.throws(
+        () => run.logArtifact('a.txt', 'x', { mediaType: 5 as unknown as string }),
+        /mediaType must be a media type such as "text\/plain", got number 5/,
+      );
       assert.equal(run.logArtifact('b.txt', 'x', { mediaType: 'text/plain' }).length, 64);
     });
   });
@@ -85,7 +103,13 @@ describe('sdk: inputs that used to lose data', () => {
       assert.equal(store.metricHistory(run.id, 'x').length, 100);
       assert.equal(store.getRun(run.id)?.status, 'finished');
       await new Promise((resolve) => setImmediate(resolve));
-      assert.equal(warnings.filter((w) => /is locked by another process; run .* keeps its metrics in memory/.test(w)).length, 1, 'one warning, not one per flush');
+      assert.equal(
+        warnings.filter((w) =>
+          /is locked by another process; run .* keeps its metrics in memory/.test(w),
+        ).length,
+        1,
+        'one warning, not one per flush',
+      );
     } finally {
       process.off('warning', onWarning);
       locker.close();
@@ -95,21 +119,39 @@ describe('sdk: inputs that used to lose data', () => {
 
   it('gives runs started at once by several processes distinct default names', async () => {
     const fixture = join(__dirname, '..', 'fixtures', 'start-runs.js');
-    const children = Array.from({ length: 3 }, () => spawn(process.execPath, [fixture, dbPath, '10'], { stdio: 'inherit' }));
-    const codes = await Promise.all(children.map((c) => new Promise((resolve) => c.on('exit', resolve))));
+    const children = Array.from({ length: 3 }, () =>
+      spawn(process.execPath, [fixture, dbPath, '10'], { stdio: 'inherit' }),
+    );
+    const codes = await Promise.all(
+      children.map((c) => new Promise((resolve) => c.on('exit', resolve))),
+    );
     assert.deepEqual(codes, [0, 0, 0]);
     const names = read((s) => s.listRuns({ experiment: 'crowd' }).map((r) => r.name));
     assert.equal(names.length, 30);
-    assert.equal(new Set(names).size, 30, `duplicate names: ${names.filter((n, i) => names.indexOf(n) !== i).join(', ')}`);
-    assert.deepEqual([...names].sort((a, b) => Number(a.slice(4)) - Number(b.slice(4)))[29], 'run-30');
+    assert.equal(
+      new Set(names).size,
+      30,
+      `duplicate names: ${names.filter((n, i) => names.indexOf(n) !== i).join(', ')}`,
+    );
+    assert.deepEqual(
+      [...names].sort((a, b) => Number(a.slice(4)) - Number(b.slice(4)))[29],
+      'run-30',
+    );
   });
 
   it('checks automatic steps of logMetrics before recording any', async () => {
     await lab.withRun({ experiment: 'hostile', store: dbPath }, (run) => {
       run.logMetric('a', 1, { step: Number.MAX_SAFE_INTEGER });
-      assert.throws(() => run.logMetrics({ b: 1, a: 2 }), /logMetrics\('a'\): the next automatic step/);
+      assert.throws(
+        () => run.logMetrics({ b: 1, a: 2 }),
+        /logMetrics\('a'\): the next automatic step/,
+      );
       run.flush();
-      assert.equal(read((s) => s.metricHistory(run.id, 'b')).length, 0, 'nothing of the refused call was recorded');
+      assert.equal(
+        read((s) => s.metricHistory(run.id, 'b')).length,
+        0,
+        'nothing of the refused call was recorded',
+      );
     });
   });
 });
@@ -127,8 +169,12 @@ describe('sdk: a script stopped by a signal keeps its buffered points', function
   afterEach(() => removeDir(dir));
 
   /** Starts the fixture and resolves with the run id once its points are buffered. */
-  function start(args: string[]): Promise<{ child: ChildProcess; id: string; output: () => string }> {
-    const child = spawn(process.execPath, [fixture, dbPath, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  function start(
+    args: string[],
+  ): Promise<{ child: ChildProcess; id: string; output: () => string }> {
+    const child = spawn(process.execPath, [fixture, dbPath, ...args], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     return new Promise((resolve, reject) => {
       child.stdout.on('data', (chunk: Buffer) => {
@@ -139,7 +185,10 @@ describe('sdk: a script stopped by a signal keeps its buffered points', function
       child.on('exit', (code) => reject(new Error(`fixture exited early with ${code}: ${out}`)));
     });
   }
-  const exited = (child: ChildProcess) => new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
+  const exited = (child: ChildProcess) =>
+    new Promise<NodeJS.Signals | null>((resolve) =>
+      child.on('exit', (_code, signal) => resolve(signal)),
+    );
   const stored = (id: string) => {
     const store = Store.open({ path: dbPath, readonly: true });
     try {

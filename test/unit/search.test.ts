@@ -6,11 +6,19 @@ import { strict as assert } from 'node:assert';
 import { mkdtempSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { parseFilter, parseOrderBy, SEARCH_LIMITS, SearchSyntaxError } from '../../core/search/parse';
+import {
+  parseFilter,
+  parseOrderBy,
+  SEARCH_LIMITS,
+  SearchSyntaxError,
+} from '../../core/search/parse';
 import { compileSearch, likeToGlob } from '../../core/search/sql';
 import { openStore, type Store } from '../../core/store';
 
-function errorAt(query: string, parse: (q: string) => unknown = parseFilter): { position: number; message: string } {
+function errorAt(
+  query: string,
+  parse: (q: string) => unknown = parseFilter,
+): { position: number; message: string } {
   try {
     parse(query);
   } catch (error) {
@@ -22,32 +30,65 @@ function errorAt(query: string, parse: (q: string) => unknown = parseFilter): { 
 
 describe('runs search language', () => {
   describe('parsing', () => {
-    it('reads MLflow\'s documented examples', () => {
-      assert.deepEqual(parseFilter('metrics.rmse < 1 and params.model = "tree"').map((c) => [c.entity, c.key, c.comparator, c.value]),
-        [['metrics', 'rmse', '<', 1], ['params', 'model', '=', 'tree']]);
-      assert.deepEqual(parseFilter("tags.`mlflow.source.type` = 'NOTEBOOK'")[0].key, 'mlflow.source.type');
-      assert.deepEqual(parseFilter('tags.mlflow.source.name = "train.py"')[0].key, 'mlflow.source.name');
+    it("reads MLflow's documented examples", () => {
+      assert.deepEqual(
+        parseFilter('metrics.rmse < 1 and params.model = "tree"').map((c) => [
+          c.entity,
+          c.key,
+          c.comparator,
+          c.value,
+        ]),
+        [
+          ['metrics', 'rmse', '<', 1],
+          ['params', 'model', '=', 'tree'],
+        ],
+      );
+      assert.deepEqual(
+        parseFilter("tags.`mlflow.source.type` = 'NOTEBOOK'")[0].key,
+        'mlflow.source.type',
+      );
+      assert.deepEqual(
+        parseFilter('tags.mlflow.source.name = "train.py"')[0].key,
+        'mlflow.source.name',
+      );
       assert.deepEqual(parseFilter('metrics."f1 score" >= 0.5')[0].key, 'f1 score');
       assert.deepEqual(parseFilter("attributes.run_id IN ('a1', 'b2')")[0].value, ['a1', 'b2']);
-      assert.deepEqual(parseFilter('params.lr LIKE "0.0%" AND attribute.status != "FAILED"').map((c) => c.comparator), ['LIKE', '!=']);
+      assert.deepEqual(
+        parseFilter('params.lr LIKE "0.0%" AND attribute.status != "FAILED"').map(
+          (c) => c.comparator,
+        ),
+        ['LIKE', '!='],
+      );
       assert.deepEqual(parseFilter('metrics.loss <= -1.5e-3')[0].value, -0.0015);
-      assert.deepEqual(parseFilter('run.run_name ILIKE "%dense%"')[0], { entity: 'attributes', key: 'run_name', comparator: 'ILIKE', value: '%dense%', position: 0 });
+      assert.deepEqual(parseFilter('run.run_name ILIKE "%dense%"')[0], {
+        entity: 'attributes',
+        key: 'run_name',
+        comparator: 'ILIKE',
+        value: '%dense%',
+        position: 0,
+      });
       assert.deepEqual(parseFilter('   '), []);
     });
 
     it('reads order-by keys', () => {
-      assert.deepEqual(parseOrderBy('metrics.acc DESC, params.`batch size`, attributes.start_time ASC'), [
-        { entity: 'metrics', key: 'acc', descending: true },
-        { entity: 'params', key: 'batch size', descending: false },
-        { entity: 'attributes', key: 'start_time', descending: false },
-      ]);
+      assert.deepEqual(
+        parseOrderBy('metrics.acc DESC, params.`batch size`, attributes.start_time ASC'),
+        [
+          { entity: 'metrics', key: 'acc', descending: true },
+          { entity: 'params', key: 'batch size', descending: false },
+          { entity: 'attributes', key: 'start_time', descending: false },
+        ],
+      );
     });
 
     it('points at the offending position', () => {
       assert.equal(errorAt('metrics.acc >> 0.9').position, 13);
       assert.equal(errorAt('metrics.acc 0.9').position, 12);
       assert.equal(errorAt('params.lr = 0.01').position, 12);
-      assert.match(errorAt('params.lr = 0.01').message, /params\.lr is a string: quote the value, e\.g\. "0\.01"/);
+      assert.match(
+        errorAt('params.lr = 0.01').message,
+        /params\.lr is a string: quote the value, e\.g\. "0\.01"/,
+      );
       assert.equal(errorAt('params.lr > "0.01"').position, 10);
       assert.equal(errorAt('metrics.acc > 0.9 or metrics.loss < 1').position, 18);
       assert.match(errorAt('metrics.acc > 0.9 or metrics.loss < 1').message, /OR is not supported/);
@@ -56,10 +97,13 @@ describe('runs search language', () => {
       assert.equal(errorAt('attributes.colour = "red"').position, 11);
       assert.equal(errorAt('params.lr = "0.01').position, 12);
       assert.equal(errorAt('metrics.acc DESC extra', parseOrderBy).position, 17);
-      assert.match(errorAt('metrics.acc >> 0.9').message, /at position 13:\n {2}metrics\.acc >> 0\.9\n {15}\^/);
+      assert.match(
+        errorAt('metrics.acc >> 0.9').message,
+        /at position 13:\n {2}metrics\.acc >> 0\.9\n {15}\^/,
+      );
     });
 
-    it('makes MLflow\'s LIKE case-sensitive and keeps GLOB wildcards literal', () => {
+    it("makes MLflow's LIKE case-sensitive and keeps GLOB wildcards literal", () => {
       assert.equal(likeToGlob('dense_%'), 'dense?*');
       assert.equal(likeToGlob('a*b?[c'), 'a[*]b[?][[]c');
     });
@@ -70,15 +114,41 @@ describe('runs search language', () => {
     let store: Store;
     const ids: Record<string, string> = {};
     const query = (filter: string, order = '') =>
-      store.listRuns({ search: compileSearch(parseFilter(filter), parseOrderBy(order)) }).map((r) => r.name);
+      store
+        .listRuns({ search: compileSearch(parseFilter(filter), parseOrderBy(order)) })
+        .map((r) => r.name);
 
     before(() => {
       dir = mkdtempSync(path.join(os.tmpdir(), 'labbook-search-'));
       store = openStore({ path: path.join(dir, 'labbook.db') });
-      const runs: { name: string; params: Record<string, string>; tags: Record<string, string>; acc: number; status: 'finished' | 'failed' }[] = [
-        { name: 'dense-4', params: { units: '4', lr: '0.01' }, tags: { model: 'dense' }, acc: 0.91, status: 'finished' },
-        { name: 'dense-16', params: { units: '16', lr: '0.05' }, tags: { model: 'dense wide' }, acc: 0.97, status: 'finished' },
-        { name: 'Conv-8', params: { units: '8', lr: '0.01', 'batch size': '32' }, tags: { model: 'Conv' }, acc: Number.NaN, status: 'failed' },
+      const runs: {
+        name: string;
+        params: Record<string, string>;
+        tags: Record<string, string>;
+        acc: number;
+        status: 'finished' | 'failed';
+      }[] = [
+        {
+          name: 'dense-4',
+          params: { units: '4', lr: '0.01' },
+          tags: { model: 'dense' },
+          acc: 0.91,
+          status: 'finished',
+        },
+        {
+          name: 'dense-16',
+          params: { units: '16', lr: '0.05' },
+          tags: { model: 'dense wide' },
+          acc: 0.97,
+          status: 'finished',
+        },
+        {
+          name: 'Conv-8',
+          params: { units: '8', lr: '0.01', 'batch size': '32' },
+          tags: { model: 'Conv' },
+          acc: Number.NaN,
+          status: 'failed',
+        },
         { name: 'linear', params: { lr: '0.1' }, tags: {}, acc: 0.62, status: 'finished' },
       ];
       let t = 1_000;
@@ -87,7 +157,9 @@ describe('runs search language', () => {
         ids[r.name] = run.id;
         store.logParams(run.id, r.params);
         store.setTags(run.id, r.tags);
-        store.insertMetricPoints([{ runId: run.id, key: 'acc', step: 0, timestamp: t, value: r.acc }]);
+        store.insertMetricPoints([
+          { runId: run.id, key: 'acc', step: 0, timestamp: t, value: r.acc },
+        ]);
         store.endRun(run.id, r.status);
       }
     });
@@ -112,33 +184,53 @@ describe('runs search language', () => {
       assert.deepEqual(query('params.lr NOT IN ("0.01")'), ['linear', 'dense-16']);
     });
 
-    it('filters attributes, with MLflow\'s capitalised statuses', () => {
+    it("filters attributes, with MLflow's capitalised statuses", () => {
       assert.deepEqual(query('attributes.status = "FAILED"'), ['Conv-8']);
       assert.deepEqual(query('attributes.status = "finished" and params.lr = "0.01"'), ['dense-4']);
-      assert.deepEqual(query(`attributes.run_id IN ('${ids.linear}', '${ids['dense-4']}')`), ['linear', 'dense-4']);
+      assert.deepEqual(query(`attributes.run_id IN ('${ids.linear}', '${ids['dense-4']}')`), [
+        'linear',
+        'dense-4',
+      ]);
       assert.deepEqual(query('attributes.run_name LIKE "dense-1_"'), ['dense-16']);
     });
 
     it('orders by metrics, params and attributes, runs without the key last', () => {
       assert.deepEqual(query('', 'metrics.acc DESC'), ['dense-16', 'dense-4', 'linear', 'Conv-8']);
       assert.deepEqual(query('', 'metrics.acc'), ['linear', 'dense-4', 'dense-16', 'Conv-8']);
-      assert.deepEqual(query('', 'params.units DESC, attributes.start_time'), ['Conv-8', 'dense-4', 'dense-16', 'linear']);
+      assert.deepEqual(query('', 'params.units DESC, attributes.start_time'), [
+        'Conv-8',
+        'dense-4',
+        'dense-16',
+        'linear',
+      ]);
     });
 
     it('runs searches at their limits, and names the limit past them instead of a database error', () => {
-      const conditions = (n: number) => Array.from({ length: n }, (_, i) => `params.lr != "x${i}"`).join(' AND ');
-      assert.deepEqual(query(conditions(SEARCH_LIMITS.conditions)).sort(), ['Conv-8', 'dense-16', 'dense-4', 'linear']);
+      const conditions = (n: number) =>
+        Array.from({ length: n }, (_, i) => `params.lr != "x${i}"`).join(' AND ');
+      assert.deepEqual(query(conditions(SEARCH_LIMITS.conditions)).sort(), [
+        'Conv-8',
+        'dense-16',
+        'dense-4',
+        'linear',
+      ]);
       const tooMany = errorAt(conditions(999));
       assert.match(tooMany.message, /more than 200 conditions; at most 200 are supported/);
       const keys = (n: number) => Array.from({ length: n }, (_, i) => `params.k${i}`).join(', ');
       assert.equal(query('', keys(SEARCH_LIMITS.orderKeys)).length, 4);
       assert.match(errorAt(keys(3000), parseOrderBy).message, /more than 50 keys/);
-      const list = (n: number) => `params.lr IN (${Array.from({ length: n }, (_, i) => `"${i}"`).join(', ')})`;
+      const list = (n: number) =>
+        `params.lr IN (${Array.from({ length: n }, (_, i) => `"${i}"`).join(', ')})`;
       assert.deepEqual(query(list(SEARCH_LIMITS.valuesPerList)), []);
       assert.match(errorAt(list(40_000)).message, /IN lists more than 1000 values/);
-      const lists = Array.from({ length: 11 }, () => list(SEARCH_LIMITS.valuesPerList)).join(' AND ');
+      const lists = Array.from({ length: 11 }, () => list(SEARCH_LIMITS.valuesPerList)).join(
+        ' AND ',
+      );
       assert.match(errorAt(lists).message, /compares 11000 values in all; at most 10000/);
-      assert.deepEqual(query(Array.from({ length: 10 }, () => list(SEARCH_LIMITS.valuesPerList)).join(' AND ')), []);
+      assert.deepEqual(
+        query(Array.from({ length: 10 }, () => list(SEARCH_LIMITS.valuesPerList)).join(' AND ')),
+        [],
+      );
     });
 
     it('keeps hostile values as data', () => {

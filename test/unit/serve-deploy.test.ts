@@ -12,7 +12,17 @@ import { main } from '../../cli/main';
 import { Store, SCHEMA_VERSION } from '../../core/store';
 import { MIGRATIONS } from '../../core/store/schema';
 import {
-  baseUrl, controlDeployment, createDeployment, deploymentEvents, updateDeployment, deploymentHealth, getDeployment, isPidAlive, readToken, startDeployment, stopDeployment,
+  baseUrl,
+  controlDeployment,
+  createDeployment,
+  deploymentEvents,
+  updateDeployment,
+  deploymentHealth,
+  getDeployment,
+  isPidAlive,
+  readToken,
+  startDeployment,
+  stopDeployment,
 } from '../../core/serve/deployments';
 import type { Deployment } from '../../core/common/serve-types';
 import { FEATURES, MODEL, servedPenguins, type ServeFixture } from './serve-fixture';
@@ -21,9 +31,18 @@ import { makeTempDir, removeDir, sleep } from './temp';
 async function capture(argv: string[]): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = [];
   const err: string[] = [];
-  const write = { out: process.stdout.write.bind(process.stdout), err: process.stderr.write.bind(process.stderr) };
-  process.stdout.write = ((chunk: string) => { out.push(String(chunk)); return true; }) as typeof process.stdout.write;
-  process.stderr.write = ((chunk: string) => { err.push(String(chunk)); return true; }) as typeof process.stderr.write;
+  const write = {
+    out: process.stdout.write.bind(process.stdout),
+    err: process.stderr.write.bind(process.stderr),
+  };
+  process.stdout.write = (chunk: string) => {
+    out.push(String(chunk));
+    return true;
+  };
+  process.stderr.write = (chunk: string) => {
+    err.push(String(chunk));
+    return true;
+  };
   const before = process.exitCode;
   try {
     const code = await main(argv);
@@ -57,7 +76,15 @@ describe('serve deploy (detached process)', function () {
 
   it('starts a server process, answers over loopback, is operated and stopped', async () => {
     const started = Date.now();
-    d = await startDeployment(fx.dbPath, { ref: `${MODEL}/1`, name: 'live', port: 0, strategy: 'canary', candidate: '2', weight: 30, config: { seed: 3, logFlushMs: 20 } });
+    d = await startDeployment(fx.dbPath, {
+      ref: `${MODEL}/1`,
+      name: 'live',
+      port: 0,
+      strategy: 'canary',
+      candidate: '2',
+      weight: 30,
+      config: { seed: 3, logFlushMs: 20 },
+    });
     assert.equal(d.status, 'running');
     assert.ok(d.port > 0);
     assert.equal(d.host, '127.0.0.1');
@@ -69,24 +96,57 @@ describe('serve deploy (detached process)', function () {
     const token = readToken(d);
     const url = `${baseUrl(d)}/v1/models/live:predict`;
     const row = Object.fromEntries(FEATURES.map((f) => [f, fx.rows[0][f]]));
-    const unauthorised = await fetch(url, { method: 'POST', body: JSON.stringify({ instances: [row] }) });
+    const unauthorised = await fetch(url, {
+      method: 'POST',
+      body: JSON.stringify({ instances: [row] }),
+    });
     assert.equal(unauthorised.status, 401);
-    const response = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ instances: [row] }) });
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ instances: [row] }),
+    });
     assert.equal(response.status, 200);
-    const body = await response.json() as { predictions: number[][]; id: string; classes: string[] };
+    const body = (await response.json()) as {
+      predictions: number[][];
+      id: string;
+      classes: string[];
+    };
     assert.equal(body.predictions[0].length, 3);
     assert.equal(response.headers.get('x-labbook-request-id'), body.id);
-    const feedback = await fetch(`${baseUrl(d)}/v1/models/live:feedback`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: JSON.stringify({ id: body.id, label: fx.rows[0].Species }) });
+    const feedback = await fetch(`${baseUrl(d)}/v1/models/live:feedback`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}` },
+      body: JSON.stringify({ id: body.id, label: fx.rows[0].Species }),
+    });
     assert.equal(feedback.status, 200);
-    const metrics = await (await fetch(`${baseUrl(d)}/metrics`, { headers: { authorization: `Bearer ${token}` } })).text();
-    assert.match(metrics, /labbook_feedback_total\{deployment="live",variant="(primary|candidate)"\} 1/);
+    const metrics = await (
+      await fetch(`${baseUrl(d)}/metrics`, { headers: { authorization: `Bearer ${token}` } })
+    ).text();
+    assert.match(
+      metrics,
+      /labbook_feedback_total\{deployment="live",variant="(primary|candidate)"\} 1/,
+    );
 
     // The CLI sees it and operates it.
     const listed = await capture(['--store', fx.dbPath, 'deployments', '--json']);
     assert.equal(listed.code, 0, listed.err);
     const rows = JSON.parse(listed.out) as { name: string; healthy: boolean; pid: number }[];
-    assert.deepEqual(rows.map((r) => [r.name, r.healthy, r.pid]), [['live', true, d.pid]]);
-    const shift = await capture(['--store', fx.dbPath, 'deployment', 'shift', 'live', '--weight', '60', '--reason', 'ramp up']);
+    assert.deepEqual(
+      rows.map((r) => [r.name, r.healthy, r.pid]),
+      [['live', true, d.pid]],
+    );
+    const shift = await capture([
+      '--store',
+      fx.dbPath,
+      'deployment',
+      'shift',
+      'live',
+      '--weight',
+      '60',
+      '--reason',
+      'ramp up',
+    ]);
     assert.equal(shift.code, 0, shift.err);
     assert.match(shift.out, /shift: v1 70% \/ v2 30% -> v1 40% \/ v2 60%/);
     assert.equal(getDeployment(fx.store.sql, d.id)?.weight, 60);
@@ -98,13 +158,19 @@ describe('serve deploy (detached process)', function () {
 
     // The prediction was logged by the server process.
     await sleep(100);
-    const logged = fx.store.sql.get<{ n: number }>('SELECT COUNT(*) AS n FROM prediction_logs WHERE deployment_id = ?', d.id)!.n;
+    const logged = fx.store.sql.get<{ n: number }>(
+      'SELECT COUNT(*) AS n FROM prediction_logs WHERE deployment_id = ?',
+      d.id,
+    )!.n;
     assert.equal(logged, 1);
 
     const stopped = await stopDeployment(fx.dbPath, 'live', { reason: 'done' });
     assert.equal(stopped.status, 'stopped');
     assert.equal(isPidAlive(d.pid), false);
-    assert.deepEqual(deploymentEvents(fx.store.sql, d.id).map((e) => e.kind), ['stopped', 'rollback', 'shift', 'created']);
+    assert.deepEqual(
+      deploymentEvents(fx.store.sql, d.id).map((e) => e.kind),
+      ['stopped', 'rollback', 'shift', 'created'],
+    );
     await assert.rejects(fetch(`${baseUrl(d)}/healthz`));
     const after = await capture(['--store', fx.dbPath, 'deployments']);
     assert.match(after.out, /No running deployments/);
@@ -112,8 +178,20 @@ describe('serve deploy (detached process)', function () {
     assert.match(all.out, /live\s+penguins\s+v1\s+single\s+stopped/);
   });
 
-  it('reports a start that fails (port in use) with the server\'s message', async () => {
-    const cli = await capture(['--store', fx.dbPath, 'deploy', `${MODEL}@none`, '--name', 'first', '--port', '0', '--log-sampling', '0.5', '--json']);
+  it("reports a start that fails (port in use) with the server's message", async () => {
+    const cli = await capture([
+      '--store',
+      fx.dbPath,
+      'deploy',
+      `${MODEL}@none`,
+      '--name',
+      'first',
+      '--port',
+      '0',
+      '--log-sampling',
+      '0.5',
+      '--json',
+    ]);
     assert.equal(cli.code, 0, cli.err);
     const first = JSON.parse(cli.out) as Deployment & { healthy: boolean; url: string };
     assert.equal(first.healthy, true);
@@ -124,7 +202,10 @@ describe('serve deploy (detached process)', function () {
     assert.equal(usage.code, 2);
     assert.match(usage.err, /--weight: "150" is not valid/);
     try {
-      await assert.rejects(startDeployment(fx.dbPath, { ref: `${MODEL}/2`, name: 'second', port: first.port }), /did not start: cannot listen .*EADDRINUSE/);
+      await assert.rejects(
+        startDeployment(fx.dbPath, { ref: `${MODEL}/2`, name: 'second', port: first.port }),
+        /did not start: cannot listen .*EADDRINUSE/,
+      );
     } finally {
       await stopDeployment(fx.dbPath, 'first');
     }
@@ -133,7 +214,7 @@ describe('serve deploy (detached process)', function () {
 
   it('frees the name of a deployment whose server died without stopping it', async () => {
     const { spawnSync } = await import('node:child_process');
-    const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid;
     const ghost = createDeployment(fx.store, { ref: `${MODEL}/1`, name: 'ghost', port: 0 });
     updateDeployment(fx.store.sql, ghost.id, { status: 'running', pid: dead });
     const listed = await capture(['--store', fx.dbPath, 'deployments']);
@@ -160,7 +241,11 @@ describe('serve deploy (detached process)', function () {
       assert.equal(store.schemaVersion, SCHEMA_VERSION);
       assert.equal(store.listExperiments()[0].name, 'old');
       assert.equal(store.sql.get<{ n: number }>('SELECT COUNT(*) AS n FROM deployments')!.n, 0);
-      const indexes = store.sql.all<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'prediction_logs'").map((r) => r.name);
+      const indexes = store.sql
+        .all<{ name: string }>(
+          "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'prediction_logs'",
+        )
+        .map((r) => r.name);
       assert.ok(indexes.includes('prediction_logs_by_deployment_time'));
     } finally {
       store.close();
@@ -170,6 +255,11 @@ describe('serve deploy (detached process)', function () {
     const db = new Database(newer);
     db.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
     db.close();
-    assert.throws(() => Store.open({ path: newer }), new RegExp(`newer Labbook \\(schema ${SCHEMA_VERSION + 1}; this version knows up to ${SCHEMA_VERSION}\\)`));
+    assert.throws(
+      () => Store.open({ path: newer }),
+      new RegExp(
+        `newer Labbook \\(schema ${SCHEMA_VERSION + 1}; this version knows up to ${SCHEMA_VERSION}\\)`,
+      ),
+    );
   });
 });

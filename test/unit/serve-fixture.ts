@@ -13,7 +13,12 @@ import { Store } from '../../core/store';
 import { logDatasetForRun } from '../../kernel/sdk/dataset';
 
 export const MODEL = 'penguins';
-export const FEATURES = ['Beak Length (mm)', 'Beak Depth (mm)', 'Flipper Length (mm)', 'Body Mass (g)'];
+export const FEATURES = [
+  'Beak Length (mm)',
+  'Beak Depth (mm)',
+  'Flipper Length (mm)',
+  'Body Mass (g)',
+];
 
 export interface PenguinRow {
   [feature: string]: number | string;
@@ -22,11 +27,16 @@ export interface PenguinRow {
 
 export function penguinRows(): { rows: PenguinRow[]; species: string[] } {
   const dataDir = join(dirname(require.resolve('vega-datasets')), '..', 'data');
-  const raw = JSON.parse(readFileSync(join(dataDir, 'penguins.json'), 'utf8')) as Record<string, string | number | null>[];
+  const raw = JSON.parse(readFileSync(join(dataDir, 'penguins.json'), 'utf8')) as Record<
+    string,
+    string | number | null
+  >[];
   const clean = raw.filter((p) => FEATURES.every((f) => typeof p[f] === 'number'));
   const columns = FEATURES.map((f) => clean.map((p) => p[f] as number));
   const means = columns.map((c) => c.reduce((s, v) => s + v, 0) / c.length);
-  const stds = columns.map((c, j) => Math.sqrt(c.reduce((s, v) => s + (v - means[j]) ** 2, 0) / (c.length - 1)));
+  const stds = columns.map((c, j) =>
+    Math.sqrt(c.reduce((s, v) => s + (v - means[j]) ** 2, 0) / (c.length - 1)),
+  );
   const rows = clean.map((p) => ({
     ...Object.fromEntries(FEATURES.map((f, j) => [f, ((p[f] as number) - means[j]) / stds[j]])),
     Species: p.Species as string,
@@ -35,11 +45,25 @@ export function penguinRows(): { rows: PenguinRow[]; species: string[] } {
   return { rows, species };
 }
 
-async function train(rows: PenguinRow[], species: string[], epochs: number, seed: number): Promise<tf.LayersModel> {
+async function train(
+  rows: PenguinRow[],
+  species: string[],
+  epochs: number,
+  seed: number,
+): Promise<tf.LayersModel> {
   const model = tf.sequential({
     layers: [
-      tf.layers.dense({ inputShape: [FEATURES.length], units: 8, activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed }) }),
-      tf.layers.dense({ units: species.length, activation: 'softmax', kernelInitializer: tf.initializers.glorotUniform({ seed: seed + 1 }) }),
+      tf.layers.dense({
+        inputShape: [FEATURES.length],
+        units: 8,
+        activation: 'relu',
+        kernelInitializer: tf.initializers.glorotUniform({ seed }),
+      }),
+      tf.layers.dense({
+        units: species.length,
+        activation: 'softmax',
+        kernelInitializer: tf.initializers.glorotUniform({ seed: seed + 1 }),
+      }),
     ],
   });
   model.compile({ optimizer: tf.train.adam(0.05), loss: 'categoricalCrossentropy' });
@@ -74,7 +98,10 @@ export interface ServeFixtureOptions {
 }
 
 /** A store at `<dir>/.labbook/labbook.db` with penguins v1 (good) and v2 (barely trained). */
-export async function servedPenguins(dir: string, options: ServeFixtureOptions = {}): Promise<ServeFixture> {
+export async function servedPenguins(
+  dir: string,
+  options: ServeFixtureOptions = {},
+): Promise<ServeFixture> {
   if (tf.getBackend() !== 'cpu') await tf.setBackend('cpu');
   const dbPath = join(dir, '.labbook', 'labbook.db');
   mkdirSync(dirname(dbPath), { recursive: true });
@@ -83,17 +110,33 @@ export async function servedPenguins(dir: string, options: ServeFixtureOptions =
   const { rows, species } = penguinRows();
   const signature = {
     features: FEATURES.map((name) => ({ name, dtype: 'float32' as const })),
-    inputShape: [null, FEATURES.length], outputShape: [null, species.length], task: 'classification' as const, labels: species,
+    inputShape: [null, FEATURES.length],
+    outputShape: [null, species.length],
+    task: 'classification' as const,
+    labels: species,
   };
-  for (const [epochs, seed] of [[30, 7], [0, 11]] as const) {
+  for (const [epochs, seed] of [
+    [30, 7],
+    [0, 11],
+  ] as const) {
     const model = await train(rows, species, epochs, seed);
     // An experiment of its own: the integration suites share the example workspace's store,
     // and the runs suite expects every "penguins" run to come from the example notebook.
-    const run = store.createRun({ experiment: 'penguins-serving', name: `dense-8-${epochs}-epochs` });
+    const run = store.createRun({
+      experiment: 'penguins-serving',
+      name: `dense-8-${epochs}-epochs`,
+    });
     await saveModelArtifacts(store, run.id, model, 'model/');
-    if (options.logTrainingData) await logDatasetForRun(run.id, store, rows, { name: 'penguins-train', role: 'train' });
+    if (options.logTrainingData)
+      await logDatasetForRun(run.id, store, rows, { name: 'penguins-train', role: 'train' });
     store.endRun(run.id, 'finished');
-    registry.registerVersion({ name: MODEL, runId: run.id, artifactPath: 'model/', signature, by: 'serve-test' });
+    registry.registerVersion({
+      name: MODEL,
+      runId: run.id,
+      artifactPath: 'model/',
+      signature,
+      by: 'serve-test',
+    });
     model.dispose();
   }
   return { dir, dbPath, store, registry, rows, species, close: () => store.close() };

@@ -7,7 +7,15 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { ErrorCodes, ResponseError } from 'vscode-jsonrpc/node';
 import {
-  checkExperimentIdParams, checkRunIdParams, dataFile, object, optionalBoolean, optionalNumber, optionalText, refuse, text,
+  checkExperimentIdParams,
+  checkRunIdParams,
+  dataFile,
+  object,
+  optionalBoolean,
+  optionalNumber,
+  optionalText,
+  refuse,
+  text,
 } from '../../core/service/params';
 import { makeTempDir, removeDir } from './temp';
 
@@ -31,21 +39,36 @@ describe('service params', () => {
     assert.equal(text({ name: 'm' }, 'name'), 'm');
     refused(() => text({ name: '  ' }, 'name'), /^name must be a non-empty string$/);
     refused(() => text({}, 'ref', { max: 5 }), /^ref must be a non-empty string$/);
-    refused(() => text({ by: 'abcdef' }, 'by', { max: 5, prefix: 'message.' }), /^message\.by must be at most 5 characters$/);
+    refused(
+      () => text({ by: 'abcdef' }, 'by', { max: 5, prefix: 'message.' }),
+      /^message\.by must be at most 5 characters$/,
+    );
   });
 
   it('optionalText: null refused, kept or read as absent, as the request says', () => {
     assert.equal(optionalText({}, 'reason'), undefined);
     refused(() => optionalText({ reason: null }, 'reason'), /^reason must be a string$/);
     assert.equal(optionalText({ note: null }, 'note', { null: 'keep' }), null);
-    refused(() => optionalText({ note: 3 }, 'note', { null: 'keep' }), /^note must be a string or null$/);
+    refused(
+      () => optionalText({ note: 3 }, 'note', { null: 'keep' }),
+      /^note must be a string or null$/,
+    );
     assert.equal(optionalText({ by: null }, 'by', { null: 'absent' }), undefined);
-    refused(() => optionalText({ by: 'xx' }, 'by', { max: 1, prefix: 'message.' }), /^message\.by must be at most 1 characters$/);
+    refused(
+      () => optionalText({ by: 'xx' }, 'by', { max: 1, prefix: 'message.' }),
+      /^message\.by must be at most 1 characters$/,
+    );
   });
 
   it('optionalNumber and optionalBoolean say what the value must be and what came', () => {
-    assert.equal(optionalNumber({ w: 5 }, 'w', (v) => v <= 100, 'a percentage'), 5);
-    refused(() => optionalNumber({ w: 500 }, 'w', (v) => v <= 100, 'a percentage', 'message.'), /^message\.w must be a percentage, got 500$/);
+    assert.equal(
+      optionalNumber({ w: 5 }, 'w', (v) => v <= 100, 'a percentage'),
+      5,
+    );
+    refused(
+      () => optionalNumber({ w: 500 }, 'w', (v) => v <= 100, 'a percentage', 'message.'),
+      /^message\.w must be a percentage, got 500$/,
+    );
     refused(() => optionalNumber({ w: '5' }, 'w', () => true, 'a number'), /got "5"/);
     assert.equal(optionalBoolean({ force: true }, 'force'), true);
     refused(() => optionalBoolean({ force: 'yes' }, 'force'), /^force must be true or false$/);
@@ -58,7 +81,10 @@ describe('service params', () => {
       mkdirSync(path.join(dir, 'sub'));
       assert.equal(dataFile('a.csv', 'path', dir), path.join(dir, 'a.csv'));
       refused(() => dataFile('', 'reference', dir), /^reference must be a non-empty string$/);
-      refused(() => dataFile('x\0y', 'path', dir), /^path must be a file path of at most 4096 characters$/);
+      refused(
+        () => dataFile('x\0y', 'path', dir),
+        /^path must be a file path of at most 4096 characters$/,
+      );
       refused(() => dataFile('nope.csv', 'path', dir), /^There is no file at .*nope\.csv$/);
       refused(() => dataFile('sub', 'path', dir), /sub is not a file$/);
     } finally {

@@ -28,13 +28,20 @@ const HEAVY: Record<string, RegExp> = {
 function heavyIn(loaded: string[]): string[] {
   return Object.entries(HEAVY).flatMap(([engine, pattern]) => {
     const hits = loaded.filter((file) => pattern.test(file));
-    return hits.length ? [`${engine}: ${hits.length} modules, e.g. ${path.relative(dist, hits[0])}`] : [];
+    return hits.length
+      ? [`${engine}: ${hits.length} modules, e.g. ${path.relative(dist, hits[0])}`]
+      : [];
   });
 }
 
 /** Runs `script` in a fresh `node` and returns what it printed as JSON. */
 function inFreshNode<T>(script: string): T {
-  return JSON.parse(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8', env: { ...process.env, LABBOOK_STORE: '' } })) as T;
+  return JSON.parse(
+    execFileSync(process.execPath, ['-e', script], {
+      encoding: 'utf8',
+      env: { ...process.env, LABBOOK_STORE: '' },
+    }),
+  ) as T;
 }
 
 describe('start-up cost', function () {
@@ -46,11 +53,14 @@ describe('start-up cost', function () {
     dir = makeTempDir('labbook-startup-');
     // Loaded into a child with --require: on exit it writes the modules the child loaded.
     preload = path.join(dir, 'record-loaded.js');
-    writeFileSync(preload, [
-      "const { writeFileSync } = require('node:fs');",
-      "process.on('exit', () => writeFileSync(process.env.LABBOOK_LOADED_FILE, JSON.stringify(Object.keys(require.cache))));",
-      '',
-    ].join('\n'));
+    writeFileSync(
+      preload,
+      [
+        "const { writeFileSync } = require('node:fs');",
+        "process.on('exit', () => writeFileSync(process.env.LABBOOK_LOADED_FILE, JSON.stringify(Object.keys(require.cache))));",
+        '',
+      ].join('\n'),
+    );
   });
   after(() => removeDir(dir));
 
@@ -62,7 +72,11 @@ describe('start-up cost', function () {
   const recorded = (file: string): string[] => JSON.parse(readFileSync(file, 'utf8')) as string[];
 
   it('import "labbook" loads no engine; the engines load on first use', () => {
-    const { atImport, exports, afterUse } = inFreshNode<{ atImport: string[]; exports: number; afterUse: string[] }>(`
+    const { atImport, exports, afterUse } = inFreshNode<{
+      atImport: string[];
+      exports: number;
+      afterUse: string[];
+    }>(`
       const lab = require(${JSON.stringify(sdkEntry)});
       const atImport = Object.keys(require.cache);
       const engines = require(${JSON.stringify(enginesModule)});
@@ -72,13 +86,18 @@ describe('start-up cost', function () {
     assert.ok(exports > 10, `the SDK exports ${exports} names`);
     assert.deepEqual(heavyIn(atImport), [], 'loaded by import "labbook"');
     // The check itself sees each engine once it is used.
-    assert.deepEqual(heavyIn(afterUse).map((h) => h.split(': ')[0]), Object.keys(HEAVY));
+    assert.deepEqual(
+      heavyIn(afterUse).map((h) => h.split(': ')[0]),
+      Object.keys(HEAVY),
+    );
   });
 
   it('the workspace service loads no engine up to its answered initialize and a first query', async () => {
     const file = path.join(dir, 'service-loaded.json');
     const service = await ServiceClient.start({
-      storePath: path.join(dir, '.labbook', 'labbook.db'), cwd: dir, env: recording(file),
+      storePath: path.join(dir, '.labbook', 'labbook.db'),
+      cwd: dir,
+      env: recording(file),
       serviceMain: path.join(dist, 'core', 'service', 'main.js'),
     });
     try {
@@ -87,24 +106,36 @@ describe('start-up cost', function () {
       await service.shutdown();
     }
     const loaded = recorded(file);
-    assert.ok(loaded.some((f) => f.endsWith(path.join('core', 'service', 'main.js'))), 'the record is the service\'s');
+    assert.ok(
+      loaded.some((f) => f.endsWith(path.join('core', 'service', 'main.js'))),
+      "the record is the service's",
+    );
     assert.deepEqual(heavyIn(loaded), []);
   });
 
   it('a kernel loads no engine up to ready, nor with a cell that imports "labbook"', async () => {
     const file = path.join(dir, 'kernel-loaded.json');
     const kernel = await KernelClient.start({
-      notebookPath: path.join(dir, 'startup.ipynb'), storePath: path.join(dir, '.labbook', 'labbook.db'), env: recording(file),
+      notebookPath: path.join(dir, 'startup.ipynb'),
+      storePath: path.join(dir, '.labbook', 'labbook.db'),
+      env: recording(file),
       kernelMain: path.join(dist, 'kernel', 'main.js'),
     });
     try {
-      const { status } = await kernel.execute({ cellId: 'c1', code: 'import * as lab from "labbook";\ntypeof lab.startRun', executionCount: 1 });
+      const { status } = await kernel.execute({
+        cellId: 'c1',
+        code: 'import * as lab from "labbook";\ntypeof lab.startRun',
+        executionCount: 1,
+      });
       assert.equal(status, 'ok');
     } finally {
       await kernel.shutdown();
     }
     const loaded = recorded(file);
-    assert.ok(loaded.some((f) => f.endsWith(path.join('kernel', 'sdk', 'index.js'))), 'the cell loaded the SDK');
+    assert.ok(
+      loaded.some((f) => f.endsWith(path.join('kernel', 'sdk', 'index.js'))),
+      'the cell loaded the SDK',
+    );
     assert.deepEqual(heavyIn(loaded), []);
   });
 });

@@ -16,9 +16,14 @@ const bin = join(root, 'bin', 'labbook.js');
 
 /** Runs a command as the unprivileged user `nobody`: root ignores file modes. */
 function asNobody(args: string[]) {
-  return spawnSync('setpriv', ['--reuid', '65534', '--regid', '65534', '--clear-groups', process.execPath, ...args], { encoding: 'utf8', env: { ...process.env, LABBOOK_STORE: '' } });
+  return spawnSync(
+    'setpriv',
+    ['--reuid', '65534', '--regid', '65534', '--clear-groups', process.execPath, ...args],
+    { encoding: 'utf8', env: { ...process.env, LABBOOK_STORE: '' } },
+  );
 }
-const canDropPrivileges = process.getuid?.() === 0 && spawnSync('setpriv', ['--version']).status === 0;
+const canDropPrivileges =
+  process.getuid?.() === 0 && spawnSync('setpriv', ['--version']).status === 0;
 
 describe('store access', function () {
   this.timeout(60_000);
@@ -47,7 +52,10 @@ describe('store access', function () {
     const before = statSync(path).mtimeMs;
     const r = asNobody([bin, 'runs', '--json', '--store', path]);
     assert.equal(r.status, 0, r.stderr);
-    assert.deepEqual((JSON.parse(r.stdout) as { name: string }[]).map((x) => x.name), ['only']);
+    assert.deepEqual(
+      (JSON.parse(r.stdout) as { name: string }[]).map((x) => x.name),
+      ['only'],
+    );
     assert.equal(statSync(path).mtimeMs, before, 'the file is untouched');
     assert.deepEqual(readdirSync(dir).sort(), ['labbook.db'], 'no -wal or -shm left behind');
   });
@@ -58,7 +66,10 @@ describe('store access', function () {
     const r = asNobody([join(root, 'dist', 'test', 'fixtures', 'start-runs.js'), path, '1']);
     assert.notEqual(r.status, 0);
     // The script does not catch it, so Node prints the error: a StoreError that names the file.
-    assert.ok(r.stderr.includes(`StoreError: ${path} cannot be written (a read-only file or folder?)`), r.stderr);
+    assert.ok(
+      r.stderr.includes(`StoreError: ${path} cannot be written (a read-only file or folder?)`),
+      r.stderr,
+    );
   });
 
   it('refuses an empty file instead of turning it into a store', () => {
@@ -72,11 +83,14 @@ describe('store access', function () {
 
   it('fails on a mistyped store path naming it, creating no folders', () => {
     const path = join(dir, 'tpyo', 'deep', 'labbook.db');
-    assert.throws(() => lab.startRun({ experiment: 'e', store: path }), (e: unknown) => {
-      assert.ok(e instanceof StoreError, String(e));
-      assert.match(e.message, /the folder .*tpyo does not exist \(a mistyped path\?\)/);
-      return true;
-    });
+    assert.throws(
+      () => lab.startRun({ experiment: 'e', store: path }),
+      (e: unknown) => {
+        assert.ok(e instanceof StoreError, String(e));
+        assert.match(e.message, /the folder .*tpyo does not exist \(a mistyped path\?\)/);
+        return true;
+      },
+    );
     assert.equal(existsSync(join(dir, 'tpyo')), false);
     // The store's own folder is still made when its parent exists (the default .labbook/).
     const run = lab.startRun({ experiment: 'e', store: join(dir, '.labbook', 'labbook.db') });

@@ -32,7 +32,11 @@ describe('stores sharing an artifact root', () => {
 
     a.deleteRun(runA.id);
     const first = a.purgeRuns([runA.id]);
-    assert.equal(first.artifactBytesFreed, Buffer.byteLength('only a has this'), 'only the blob no store references is freed');
+    assert.equal(
+      first.artifactBytesFreed,
+      Buffer.byteLength('only a has this'),
+      'only the blob no store references is freed',
+    );
     assert.equal(existsSync(a.artifactPath(own.sha256)), false);
     assert.equal(existsSync(file), true, 'b still references the weights');
     assert.equal(b.readArtifact(runB.id, 'model/weights.bin').toString(), weights);

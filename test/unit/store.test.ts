@@ -10,7 +10,12 @@ import { homedir, hostname } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import {
-  artifactsDirFor, resolveStorePath, SCHEMA_VERSION, STALE_HEARTBEAT_MS, Store, StoreError,
+  artifactsDirFor,
+  resolveStorePath,
+  SCHEMA_VERSION,
+  STALE_HEARTBEAT_MS,
+  Store,
+  StoreError,
 } from '../../core/store';
 import { workspaceStorePath } from '../../core/store/location';
 import { makeTempDir, removeDir, sha256OfFile } from './temp';
@@ -48,7 +53,10 @@ describe('store', () => {
   describe('location', () => {
     it('prefers the explicit path, then LABBOOK_STORE, then .labbook/labbook.db in the working folder', () => {
       const env = { LABBOOK_STORE: 'from-env.db' };
-      assert.equal(resolveStorePath({ path: 'x/explicit.db', cwd: '/work', env }), '/work/x/explicit.db');
+      assert.equal(
+        resolveStorePath({ path: 'x/explicit.db', cwd: '/work', env }),
+        '/work/x/explicit.db',
+      );
       assert.equal(resolveStorePath({ cwd: '/work', env }), '/work/from-env.db');
       assert.equal(resolveStorePath({ cwd: '/work', env: {} }), '/work/.labbook/labbook.db');
       assert.equal(artifactsDirFor('/work/.labbook/labbook.db'), '/work/.labbook/artifacts');
@@ -59,10 +67,16 @@ describe('store', () => {
       assert.equal(workspaceStorePath('/ws', undefined, nowhere), '/ws/.labbook/labbook.db');
       assert.equal(workspaceStorePath('/ws', '  ', nowhere), '/ws/.labbook/labbook.db');
       assert.equal(workspaceStorePath('/ws', 'data/runs.db', nowhere), '/ws/data/runs.db');
-      assert.equal(workspaceStorePath('/ws', '${workspaceFolder}/db/runs.db', nowhere), '/ws/db/runs.db');
+      assert.equal(
+        workspaceStorePath('/ws', '${workspaceFolder}/db/runs.db', nowhere),
+        '/ws/db/runs.db',
+      );
       assert.equal(workspaceStorePath(undefined, '/abs/runs.db', nowhere), '/abs/runs.db');
       assert.equal(workspaceStorePath(undefined, '~/runs.db', nowhere), join(homedir(), 'runs.db'));
-      assert.equal(workspaceStorePath(undefined, 'runs.db', () => '/notebooks'), '/notebooks/runs.db');
+      assert.equal(
+        workspaceStorePath(undefined, 'runs.db', () => '/notebooks'),
+        '/notebooks/runs.db',
+      );
       // No folder and no setting: the kernel decides (LABBOOK_STORE, then its working folder).
       assert.equal(workspaceStorePath(undefined, undefined, nowhere), undefined);
     });
@@ -83,9 +97,37 @@ describe('store', () => {
       try {
         assert.equal(raw.pragma('user_version', { simple: true }), SCHEMA_VERSION);
         assert.equal(raw.pragma('journal_mode', { simple: true }), 'wal');
-        const tables = (raw.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[]).map((t) => t.name);
-        assert.deepEqual(tables, ['artifacts', 'datasets', 'deployment_events', 'deployments', 'experiments', 'feedback', 'latest_metrics', 'metrics', 'model_aliases', 'model_transitions', 'model_versions', 'params', 'prediction_logs', 'registered_models', 'run_inputs', 'runs', 'tags']);
-        const indexes = (raw.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%'").all() as { name: string }[]).map((t) => t.name);
+        const tables = (
+          raw
+            .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+            .all() as { name: string }[]
+        ).map((t) => t.name);
+        assert.deepEqual(tables, [
+          'artifacts',
+          'datasets',
+          'deployment_events',
+          'deployments',
+          'experiments',
+          'feedback',
+          'latest_metrics',
+          'metrics',
+          'model_aliases',
+          'model_transitions',
+          'model_versions',
+          'params',
+          'prediction_logs',
+          'registered_models',
+          'run_inputs',
+          'runs',
+          'tags',
+        ]);
+        const indexes = (
+          raw
+            .prepare(
+              "SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%'",
+            )
+            .all() as { name: string }[]
+        ).map((t) => t.name);
         assert.ok(indexes.includes('metrics_by_run_key_step'));
         assert.ok(indexes.includes('runs_by_experiment'));
       } finally {
@@ -113,8 +155,14 @@ describe('store', () => {
     it('turns on foreign keys: points for a run that does not exist are refused', () => {
       const store = Store.open({ path: dbPath });
       try {
-        expectStoreError(() => store.insertMetricPoints([{ runId: 'nope', key: 'k', step: 0, timestamp: 1, value: 1 }]),
-          'NOT_FOUND', /runs that do not exist.*nope/);
+        expectStoreError(
+          () =>
+            store.insertMetricPoints([
+              { runId: 'nope', key: 'k', step: 0, timestamp: 1, value: 1 },
+            ]),
+          'NOT_FOUND',
+          /runs that do not exist.*nope/,
+        );
       } finally {
         store.close();
       }
@@ -131,8 +179,13 @@ describe('store', () => {
         const before = sha256OfFile(path);
         const filesBefore = readdirSync(dir).sort();
 
-        const error = expectStoreError(() => Store.open({ path }), 'NEWER_SCHEMA',
-          new RegExp(`was written by a newer Labbook \\(schema 7; this version knows up to ${SCHEMA_VERSION}\\)\\. Upgrade Labbook; the file was not modified\\.`));
+        const error = expectStoreError(
+          () => Store.open({ path }),
+          'NEWER_SCHEMA',
+          new RegExp(
+            `was written by a newer Labbook \\(schema 7; this version knows up to ${SCHEMA_VERSION}\\)\\. Upgrade Labbook; the file was not modified\\.`,
+          ),
+        );
         assert.ok(error.message.startsWith(path), error.message);
         assert.equal(sha256OfFile(path), before);
         assert.deepEqual(readdirSync(dir).sort(), filesBefore);
@@ -150,9 +203,17 @@ describe('store', () => {
       writer.pragma('user_version = 9');
       // The writer stays open: the version lives in the -wal file, the header still says 0.
       try {
-        assert.equal(readFileSync(path).readInt32BE(60), 0, 'the header should not know the new version yet');
+        assert.equal(
+          readFileSync(path).readInt32BE(60),
+          0,
+          'the header should not know the new version yet',
+        );
         const before = sha256OfFile(path);
-        expectStoreError(() => Store.open({ path }), 'NEWER_SCHEMA', new RegExp(`schema 9; this version knows up to ${SCHEMA_VERSION}`));
+        expectStoreError(
+          () => Store.open({ path }),
+          'NEWER_SCHEMA',
+          new RegExp(`schema 9; this version knows up to ${SCHEMA_VERSION}`),
+        );
         assert.equal(sha256OfFile(path), before);
       } finally {
         writer.close();
@@ -160,14 +221,24 @@ describe('store', () => {
     });
 
     it('refuses a file that is not a SQLite database, naming the file, and leaves it unchanged', () => {
-      for (const [name, content] of [['notes.db', 'these are my notes, not a database\n'.repeat(20)], ['tiny.db', 'hi']]) {
+      for (const [name, content] of [
+        ['notes.db', 'these are my notes, not a database\n'.repeat(20)],
+        ['tiny.db', 'hi'],
+      ]) {
         const path = join(dir, name);
         writeFileSync(path, content);
         const before = sha256OfFile(path);
-        const error = expectStoreError(() => Store.open({ path }), 'NOT_A_DATABASE', /is not a Labbook store/);
+        const error = expectStoreError(
+          () => Store.open({ path }),
+          'NOT_A_DATABASE',
+          /is not a Labbook store/,
+        );
         assert.ok(error.message.includes(path), error.message);
         assert.equal(sha256OfFile(path), before);
-        assert.deepEqual(readdirSync(dir).filter((f) => f.startsWith(name)), [name]);
+        assert.deepEqual(
+          readdirSync(dir).filter((f) => f.startsWith(name)),
+          [name],
+        );
       }
     });
 
@@ -193,7 +264,11 @@ describe('store', () => {
     });
 
     it('opens read-only without creating anything', () => {
-      expectStoreError(() => Store.open({ path: dbPath, readonly: true }), 'NOT_FOUND', /no Labbook store/);
+      expectStoreError(
+        () => Store.open({ path: dbPath, readonly: true }),
+        'NOT_FOUND',
+        /no Labbook store/,
+      );
       assert.ok(!existsSync(dbPath));
       Store.open({ path: dbPath }).close();
       const store = Store.open({ path: dbPath, readonly: true });
@@ -207,36 +282,92 @@ describe('store', () => {
 
   describe('runs, params and tags', () => {
     let store: Store;
-    beforeEach(() => { store = Store.open({ path: dbPath }); });
+    beforeEach(() => {
+      store = Store.open({ path: dbPath });
+    });
     afterEach(() => store.close());
 
     it('creates, reads, lists, ends and soft-deletes runs', () => {
       const a = store.createRun({
-        experiment: 'mnist', name: 'first', sourceNotebook: '/nb/train.ipynb', sourceCell: 3, gitCommit: 'a'.repeat(40),
-        gitDirty: true, environment: { node: 'v20', platform: 'linux', arch: 'x64', packages: { '@tensorflow/tfjs': '4.22.0' } },
+        experiment: 'mnist',
+        name: 'first',
+        sourceNotebook: '/nb/train.ipynb',
+        sourceCell: 3,
+        gitCommit: 'a'.repeat(40),
+        gitDirty: true,
+        environment: {
+          node: 'v20',
+          platform: 'linux',
+          arch: 'x64',
+          packages: { '@tensorflow/tfjs': '4.22.0' },
+        },
       });
-      const b = store.createRun({ experiment: 'mnist', name: 'second', startTime: a.startTime + 10 });
+      const b = store.createRun({
+        experiment: 'mnist',
+        name: 'second',
+        startTime: a.startTime + 10,
+      });
       const c = store.createRun({ experiment: 'other', name: 'elsewhere' });
       assert.match(a.id, /^[0-9a-f]{32}$/);
-      assert.deepEqual({ ...store.getRun(a.id)!, startTime: 0, heartbeatAt: 0 }, {
-        id: a.id, experimentId: store.getExperiment('mnist')!.id, experimentName: 'mnist', name: 'first', status: 'running',
-        startTime: 0, endTime: null, sourceNotebook: '/nb/train.ipynb', sourceCell: '3', gitCommit: 'a'.repeat(40), gitDirty: true,
-        environment: { node: 'v20', platform: 'linux', arch: 'x64', packages: { '@tensorflow/tfjs': '4.22.0' } },
-        pid: process.pid, host: hostname(), heartbeatAt: 0, error: null, parentRunId: null, deletedAt: null,
-      });
-      assert.deepEqual(store.listRuns({ experiment: 'mnist' }).map((r) => r.name), ['second', 'first']);
-      assert.deepEqual(store.listRuns().map((r) => r.id).sort(), [a.id, b.id, c.id].sort());
-      assert.deepEqual(store.listExperiments().map((e) => e.name), ['mnist', 'other']);
+      assert.deepEqual(
+        { ...store.getRun(a.id)!, startTime: 0, heartbeatAt: 0 },
+        {
+          id: a.id,
+          experimentId: store.getExperiment('mnist')!.id,
+          experimentName: 'mnist',
+          name: 'first',
+          status: 'running',
+          startTime: 0,
+          endTime: null,
+          sourceNotebook: '/nb/train.ipynb',
+          sourceCell: '3',
+          gitCommit: 'a'.repeat(40),
+          gitDirty: true,
+          environment: {
+            node: 'v20',
+            platform: 'linux',
+            arch: 'x64',
+            packages: { '@tensorflow/tfjs': '4.22.0' },
+          },
+          pid: process.pid,
+          host: hostname(),
+          heartbeatAt: 0,
+          error: null,
+          parentRunId: null,
+          deletedAt: null,
+        },
+      );
+      assert.deepEqual(
+        store.listRuns({ experiment: 'mnist' }).map((r) => r.name),
+        ['second', 'first'],
+      );
+      assert.deepEqual(
+        store
+          .listRuns()
+          .map((r) => r.id)
+          .sort(),
+        [a.id, b.id, c.id].sort(),
+      );
+      assert.deepEqual(
+        store.listExperiments().map((e) => e.name),
+        ['mnist', 'other'],
+      );
 
       store.endRun(a.id, 'failed', { error: 'boom' });
       const ended = store.getRun(a.id)!;
       assert.equal(ended.status, 'failed');
       assert.equal(ended.error, 'boom');
       assert.ok(ended.endTime !== null && ended.endTime >= ended.startTime);
-      assert.deepEqual(store.listRuns({ status: 'failed' }).map((r) => r.id), [a.id]);
+      assert.deepEqual(
+        store.listRuns({ status: 'failed' }).map((r) => r.id),
+        [a.id],
+      );
 
       store.deleteRun(b.id);
-      assert.deepEqual(store.listRuns({ experiment: 'mnist' }).map((r) => r.name), ['first']);
+      assert.deepEqual(
+        store.listRuns({ experiment: 'mnist' }).map((r) => r.name),
+        ['first'],
+      );
       assert.equal(store.listRuns({ experiment: 'mnist', includeDeleted: true }).length, 2);
       expectStoreError(() => store.endRun('missing', 'finished'), 'NOT_FOUND', /missing/);
     });
@@ -244,7 +375,11 @@ describe('store', () => {
     it('keeps the key metric of an experiment', () => {
       store.getOrCreateExperiment('mnist');
       store.setKeyMetric('mnist', 'val_acc', true);
-      assert.deepEqual(store.getExperiment('mnist'), { ...store.getExperiment('mnist')!, keyMetric: 'val_acc', keyMetricHigherIsBetter: true });
+      assert.deepEqual(store.getExperiment('mnist'), {
+        ...store.getExperiment('mnist')!,
+        keyMetric: 'val_acc',
+        keyMetricHigherIsBetter: true,
+      });
       store.setKeyMetric('mnist', null);
       assert.equal(store.getExperiment('mnist')!.keyMetricHigherIsBetter, null);
     });
@@ -253,7 +388,11 @@ describe('store', () => {
       const run = store.createRun({ experiment: 'e', name: 'r' });
       store.logParams(run.id, { lr: '0.01', layers: '[64,32]' });
       store.logParams(run.id, { lr: '0.01' });
-      expectStoreError(() => store.logParams(run.id, { lr: '0.1' }), 'PARAM_CONFLICT', /"lr" .* already "0.01".*"0.1"/);
+      expectStoreError(
+        () => store.logParams(run.id, { lr: '0.1' }),
+        'PARAM_CONFLICT',
+        /"lr" .* already "0.01".*"0.1"/,
+      );
       assert.deepEqual(store.getParams(run.id), { layers: '[64,32]', lr: '0.01' });
       store.setTags(run.id, { stage: 'draft' });
       store.setTags(run.id, { stage: 'final', owner: 'ada' });
@@ -264,10 +403,28 @@ describe('store', () => {
 
   describe('metrics', () => {
     it('round-trips NaN, +Infinity and -Infinity exactly, through a reopened file', () => {
-      const values = [NaN, Infinity, -Infinity, 0, 1.5, -2, Number.MAX_VALUE, Number.MIN_VALUE, 1 / 3];
+      const values = [
+        NaN,
+        Infinity,
+        -Infinity,
+        0,
+        1.5,
+        -2,
+        Number.MAX_VALUE,
+        Number.MIN_VALUE,
+        1 / 3,
+      ];
       let store = Store.open({ path: dbPath });
       const run = store.createRun({ experiment: 'e', name: 'r' });
-      store.insertMetricPoints(values.map((value, step) => ({ runId: run.id, key: 'loss', step, timestamp: 1000 + step, value })));
+      store.insertMetricPoints(
+        values.map((value, step) => ({
+          runId: run.id,
+          key: 'loss',
+          step,
+          timestamp: 1000 + step,
+          value,
+        })),
+      );
       store.insertMetricPoints([{ runId: run.id, key: 'last', step: 0, timestamp: 1, value: NaN }]);
       store.close();
 
@@ -276,7 +433,10 @@ describe('store', () => {
         const history = store.metricHistory(run.id, 'loss');
         assert.equal(history.length, values.length);
         history.forEach((point, i) => {
-          assert.ok(Object.is(point.value, values[i]), `step ${i}: expected ${values[i]}, got ${point.value}`);
+          assert.ok(
+            Object.is(point.value, values[i]),
+            `step ${i}: expected ${values[i]}, got ${point.value}`,
+          );
           assert.equal(point.step, i);
           assert.equal(point.timestamp, 1000 + i);
         });
@@ -293,12 +453,36 @@ describe('store', () => {
       try {
         const run = store.createRun({ experiment: 'e', name: 'r' });
         const other = store.createRun({ experiment: 'e', name: 'other' });
-        const p = (key: string, step: number, timestamp: number, value: number, runId = run.id) => ({ runId, key, step, timestamp, value });
-        store.insertMetricPoints([p('acc', 0, 1, 0.5), p('acc', 2, 2, 0.7), p('acc', 1, 3, 0.6), p('loss', 0, 1, 9, other.id)]);
+        const p = (
+          key: string,
+          step: number,
+          timestamp: number,
+          value: number,
+          runId = run.id,
+        ) => ({ runId, key, step, timestamp, value });
+        store.insertMetricPoints([
+          p('acc', 0, 1, 0.5),
+          p('acc', 2, 2, 0.7),
+          p('acc', 1, 3, 0.6),
+          p('loss', 0, 1, 9, other.id),
+        ]);
         store.insertMetricPoints([p('acc', 1, 4, 0.65), p('acc', 2, 5, 0.75)]);
-        assert.deepEqual(store.metricHistory(run.id, 'acc').map((m) => [m.step, m.value]), [[0, 0.5], [1, 0.6], [1, 0.65], [2, 0.7], [2, 0.75]]);
-        assert.deepEqual(store.latestMetrics(run.id), { acc: { step: 2, timestamp: 5, value: 0.75 } });
-        assert.deepEqual(store.latestMetrics(other.id), { loss: { step: 0, timestamp: 1, value: 9 } });
+        assert.deepEqual(
+          store.metricHistory(run.id, 'acc').map((m) => [m.step, m.value]),
+          [
+            [0, 0.5],
+            [1, 0.6],
+            [1, 0.65],
+            [2, 0.7],
+            [2, 0.75],
+          ],
+        );
+        assert.deepEqual(store.latestMetrics(run.id), {
+          acc: { step: 2, timestamp: 5, value: 0.75 },
+        });
+        assert.deepEqual(store.latestMetrics(other.id), {
+          loss: { step: 0, timestamp: 1, value: 9 },
+        });
         // An older step arriving late does not replace the latest value.
         store.insertMetricPoints([p('acc', 0, 6, 0.1)]);
         assert.equal(store.latestMetrics(run.id).acc.value, 0.75);
@@ -311,10 +495,15 @@ describe('store', () => {
       const store = Store.open({ path: dbPath });
       try {
         const run = store.createRun({ experiment: 'e', name: 'r' });
-        expectStoreError(() => store.insertMetricPoints([
-          { runId: run.id, key: 'k', step: 0, timestamp: 1, value: 1 },
-          { runId: run.id, key: 'k', step: 0.5, timestamp: 1, value: 1 },
-        ]), 'INVALID_ARGUMENT', /integer step/);
+        expectStoreError(
+          () =>
+            store.insertMetricPoints([
+              { runId: run.id, key: 'k', step: 0, timestamp: 1, value: 1 },
+              { runId: run.id, key: 'k', step: 0.5, timestamp: 1, value: 1 },
+            ]),
+          'INVALID_ARGUMENT',
+          /integer step/,
+        );
         assert.deepEqual(store.metricHistory(run.id, 'k'), []);
       } finally {
         store.close();
@@ -328,10 +517,25 @@ describe('store', () => {
       const now = Date.now();
       const deadLocal = store.createRun({ experiment: 'e', name: 'dead-local', pid: deadPid() });
       const aliveLocal = store.createRun({ experiment: 'e', name: 'alive-local' });
-      const silentRemote = store.createRun({ experiment: 'e', name: 'silent-remote', host: 'elsewhere', pid: 1, startTime: now - STALE_HEARTBEAT_MS - 60_000 });
-      const freshRemote = store.createRun({ experiment: 'e', name: 'fresh-remote', host: 'elsewhere', pid: 1 });
+      const silentRemote = store.createRun({
+        experiment: 'e',
+        name: 'silent-remote',
+        host: 'elsewhere',
+        pid: 1,
+        startTime: now - STALE_HEARTBEAT_MS - 60_000,
+      });
+      const freshRemote = store.createRun({
+        experiment: 'e',
+        name: 'fresh-remote',
+        host: 'elsewhere',
+        pid: 1,
+      });
       // Our own (live) pid, but silent for two hours: the pid was reused by another process.
-      const reusedPid = store.createRun({ experiment: 'e', name: 'reused-pid', startTime: now - 2 * 60 * 60_000 });
+      const reusedPid = store.createRun({
+        experiment: 'e',
+        name: 'reused-pid',
+        startTime: now - 2 * 60 * 60_000,
+      });
       const finished = store.createRun({ experiment: 'e', name: 'finished', pid: deadPid() });
       store.endRun(finished.id, 'finished');
       store.close();
@@ -340,7 +544,10 @@ describe('store', () => {
       try {
         const status = (id: string) => store.getRun(id)!.status;
         assert.equal(status(deadLocal.id), 'killed');
-        assert.match(store.getRun(deadLocal.id)!.error!, /process \d+ on .* ended without ending the run/);
+        assert.match(
+          store.getRun(deadLocal.id)!.error!,
+          /process \d+ on .* ended without ending the run/,
+        );
         assert.equal(store.getRun(deadLocal.id)!.endTime, store.getRun(deadLocal.id)!.heartbeatAt);
         assert.equal(status(aliveLocal.id), 'running');
         assert.equal(status(silentRemote.id), 'killed');
@@ -349,7 +556,9 @@ describe('store', () => {
         assert.equal(status(finished.id), 'finished');
 
         // A run wrongly presumed dead comes back when its writer shows signs of life.
-        store.insertMetricPoints([{ runId: silentRemote.id, key: 'k', step: 0, timestamp: Date.now(), value: 1 }]);
+        store.insertMetricPoints([
+          { runId: silentRemote.id, key: 'k', step: 0, timestamp: Date.now(), value: 1 },
+        ]);
         assert.equal(status(silentRemote.id), 'running');
         assert.equal(store.getRun(silentRemote.id)!.endTime, null);
       } finally {
@@ -360,14 +569,26 @@ describe('store', () => {
 
   describe('editing, restoring and purging runs', () => {
     let store: Store;
-    beforeEach(() => { store = Store.open({ path: dbPath }); });
+    beforeEach(() => {
+      store = Store.open({ path: dbPath });
+    });
     afterEach(() => store.close());
 
-    const point = (runId: string, key: string, step: number, value: number) => ({ runId, key, step, timestamp: 1000 + step, value });
+    const point = (runId: string, key: string, step: number, value: number) => ({
+      runId,
+      key,
+      step,
+      timestamp: 1000 + step,
+      value,
+    });
     const count = (table: string, runId: string) => {
       const db = new Database(dbPath, { readonly: true });
       try {
-        return (db.prepare(`SELECT COUNT(*) AS n FROM ${table} WHERE run_id = ?`).get(runId) as { n: number }).n;
+        return (
+          db.prepare(`SELECT COUNT(*) AS n FROM ${table} WHERE run_id = ?`).get(runId) as {
+            n: number;
+          }
+        ).n;
       } finally {
         db.close();
       }
@@ -377,8 +598,16 @@ describe('store', () => {
       const run = store.createRun({ experiment: 'e', name: 'before' });
       store.renameRun(run.id, 'after: wider model');
       assert.equal(store.getRun(run.id)!.name, 'after: wider model');
-      expectStoreError(() => store.renameRun(run.id, '   '), 'INVALID_ARGUMENT', /run name must be a non-empty string, got " {3}"/);
-      expectStoreError(() => store.renameRun(run.id, 'x'.repeat(501)), 'INVALID_ARGUMENT', /501 characters long; the limit is 500/);
+      expectStoreError(
+        () => store.renameRun(run.id, '   '),
+        'INVALID_ARGUMENT',
+        /run name must be a non-empty string, got " {3}"/,
+      );
+      expectStoreError(
+        () => store.renameRun(run.id, 'x'.repeat(501)),
+        'INVALID_ARGUMENT',
+        /501 characters long; the limit is 500/,
+      );
       expectStoreError(() => store.renameRun('missing', 'x'), 'NOT_FOUND', /"missing"/);
       store.renameRun(run.id, 'y'.repeat(500));
       assert.equal(store.getRun(run.id)!.name.length, 500);
@@ -394,13 +623,22 @@ describe('store', () => {
 
       store.deleteRun(b.id);
       const deleted = store.listRuns({ deletedOnly: true });
-      assert.deepEqual(deleted.map((r) => r.id), [b.id]);
+      assert.deepEqual(
+        deleted.map((r) => r.id),
+        [b.id],
+      );
       assert.ok(deleted[0].deletedAt! > 0);
       assert.equal(store.countRuns({ deletedOnly: true }), 1);
       store.restoreRun(b.id);
       assert.equal(store.getRun(b.id)!.deletedAt, null);
       assert.deepEqual(store.listRuns({ deletedOnly: true }), []);
-      assert.deepEqual(store.listRuns().map((r) => r.name).sort(), ['a', 'b']);
+      assert.deepEqual(
+        store
+          .listRuns()
+          .map((r) => r.name)
+          .sort(),
+        ['a', 'b'],
+      );
       expectStoreError(() => store.restoreRun('missing'), 'NOT_FOUND', /missing/);
     });
 
@@ -410,7 +648,11 @@ describe('store', () => {
       const child = store.createRun({ experiment: 'e', name: 'child', parentRunId: gone.id });
       store.logParams(gone.id, { lr: '0.1' });
       store.setTags(gone.id, { owner: 'ada' });
-      store.insertMetricPoints([point(gone.id, 'loss', 0, 1), point(gone.id, 'loss', 1, 0.5), point(kept.id, 'loss', 0, 2)]);
+      store.insertMetricPoints([
+        point(gone.id, 'loss', 0, 1),
+        point(gone.id, 'loss', 1, 0.5),
+        point(kept.id, 'loss', 0, 2),
+      ]);
       const own = store.logArtifact(gone.id, 'own.txt', 'only the purged run has this');
       const shared = store.logArtifact(gone.id, 'shared.txt', 'both runs have this');
       store.logArtifact(kept.id, 'copy.txt', 'both runs have this');
@@ -419,15 +661,28 @@ describe('store', () => {
       store.deleteRun(gone.id);
 
       const result = store.purgeRuns([gone.id]);
-      assert.deepEqual(result, { purged: 1, artifactBytesFreed: Buffer.byteLength('only the purged run has this') });
+      assert.deepEqual(result, {
+        purged: 1,
+        artifactBytesFreed: Buffer.byteLength('only the purged run has this'),
+      });
       assert.equal(store.getRun(gone.id), undefined);
-      for (const table of ['params', 'tags', 'metrics', 'latest_metrics', 'artifacts']) assert.equal(count(table, gone.id), 0, table);
+      for (const table of ['params', 'tags', 'metrics', 'latest_metrics', 'artifacts'])
+        assert.equal(count(table, gone.id), 0, table);
       assert.equal(existsSync(ownPath), false);
       assert.equal(existsSync(sharedPath), true);
       assert.equal(store.readArtifact(kept.id, 'copy.txt').toString(), 'both runs have this');
-      assert.deepEqual(store.metricHistory(kept.id, 'loss').map((p) => p.value), [2]);
+      assert.deepEqual(
+        store.metricHistory(kept.id, 'loss').map((p) => p.value),
+        [2],
+      );
       assert.equal(store.getRun(child.id)!.parentRunId, null);
-      assert.deepEqual(store.listRuns().map((r) => r.name).sort(), ['child', 'kept']);
+      assert.deepEqual(
+        store
+          .listRuns()
+          .map((r) => r.name)
+          .sort(),
+        ['child', 'kept'],
+      );
     });
 
     it('refuses to purge runs that are not soft-deleted, naming them, and loses nothing', () => {
@@ -437,7 +692,11 @@ describe('store', () => {
       const blob = store.logArtifact(deleted.id, 'a.txt', 'unique content');
       store.deleteRun(deleted.id);
 
-      const error = expectStoreError(() => store.purgeRuns([deleted.id, live.id]), 'INVALID_ARGUMENT', /nothing was purged/);
+      const error = expectStoreError(
+        () => store.purgeRuns([deleted.id, live.id]),
+        'INVALID_ARGUMENT',
+        /nothing was purged/,
+      );
       assert.match(error.message, new RegExp(`not deleted \\(delete them first\\): ${live.id}`));
       assert.doesNotMatch(error.message.split('not deleted')[1], new RegExp(deleted.id));
       expectStoreError(() => store.purgeRuns([deleted.id, 'nope']), 'NOT_FOUND', /not found: nope/);
@@ -452,7 +711,10 @@ describe('store', () => {
       const child = store.createRun({ experiment: 'e', name: 'child', parentRunId: parent.id });
       store.deleteRun(parent.id);
       store.deleteRun(child.id);
-      assert.deepEqual(store.purgeRuns([parent.id, child.id, parent.id]), { purged: 2, artifactBytesFreed: 0 });
+      assert.deepEqual(store.purgeRuns([parent.id, child.id, parent.id]), {
+        purged: 2,
+        artifactBytesFreed: 0,
+      });
       assert.deepEqual(store.listRuns({ includeDeleted: true }), []);
     });
 

@@ -9,8 +9,12 @@ import { runSuites, type SuiteReport } from './index';
 
 export async function run(): Promise<void> {
   const suitesDir = process.env.LABBOOK_ELECTRON_SUITES;
-  if (!suitesDir) throw new Error('LABBOOK_ELECTRON_SUITES is not set: start this through test/integration/launch-electron.mjs');
-  const reportFile = process.env.LABBOOK_TEST_REPORT || path.join(os.tmpdir(), 'labbook-electron-report.json');
+  if (!suitesDir)
+    throw new Error(
+      'LABBOOK_ELECTRON_SUITES is not set: start this through test/integration/launch-electron.mjs',
+    );
+  const reportFile =
+    process.env.LABBOOK_TEST_REPORT || path.join(os.tmpdir(), 'labbook-electron-report.json');
   await runSuites(suitesDir, reportFile);
   const report = JSON.parse(fs.readFileSync(reportFile, 'utf8')) as SuiteReport;
   if (report.error) throw new Error(`integration run failed: ${report.error.message}`);

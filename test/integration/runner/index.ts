@@ -33,8 +33,20 @@ export interface SuiteReport {
   startedAt: string;
   finishedAt: string;
   durationMs: number;
-  vscode: { version?: string; appName?: string; appHost?: string; uiKind?: string; remoteName?: string | null };
-  process: { versions: NodeJS.ProcessVersions; platform: string; arch: string; pid: number; execPath: string };
+  vscode: {
+    version?: string;
+    appName?: string;
+    appHost?: string;
+    uiKind?: string;
+    remoteName?: string | null;
+  };
+  process: {
+    versions: NodeJS.ProcessVersions;
+    platform: string;
+    arch: string;
+    pid: number;
+    execPath: string;
+  };
   stats: { tests: number; passed: number; failed: number; pending: number };
   tests: TestResult[];
   /** Set when the run itself broke (mocha missing, no suite files, a suite file threw on load). */
@@ -90,7 +102,9 @@ function loadMocha(extraDirs: string[]): typeof MochaType {
       tried.push(`${dir}: ${(err as Error).message.split('\n')[0]}`);
     }
   }
-  throw new Error(`cannot load mocha (it is a devDependency; run npm install in the extension folder).\n${tried.join('\n')}`);
+  throw new Error(
+    `cannot load mocha (it is a devDependency; run npm install in the extension folder).\n${tried.join('\n')}`,
+  );
 }
 
 function findSuiteFiles(dir: string): string[] {
@@ -118,7 +132,7 @@ function toError(err: unknown): TestError {
 
 function safeStringify(value: unknown): string {
   try {
-    return typeof value === 'string' ? value : JSON.stringify(value, null, 2) ?? String(value);
+    return typeof value === 'string' ? value : (JSON.stringify(value, null, 2) ?? String(value));
   } catch {
     return String(value);
   }
@@ -201,8 +215,14 @@ async function runSuitesOnce(suitesDir: string, reportFile: string): Promise<voi
     fs.rmSync(eventsFileFor(reportFile), { force: true });
     if (!fs.existsSync(suitesDir)) throw new Error(`suites folder does not exist: ${suitesDir}`);
     report.files = findSuiteFiles(suitesDir);
-    appendEvent(reportFile, { type: 'start', time: report.startedAt, files: report.files, vscodeVersion: vscode.version });
-    if (report.files.length === 0) throw new Error(`no *.test.js files under ${suitesDir} (did the build run?)`);
+    appendEvent(reportFile, {
+      type: 'start',
+      time: report.startedAt,
+      files: report.files,
+      vscodeVersion: vscode.version,
+    });
+    if (report.files.length === 0)
+      throw new Error(`no *.test.js files under ${suitesDir} (did the build run?)`);
 
     const Mocha = loadMocha([suitesDir]);
     const { EVENT_TEST_PASS, EVENT_TEST_FAIL, EVENT_TEST_PENDING } = Mocha.Runner.constants;
@@ -218,8 +238,10 @@ async function runSuitesOnce(suitesDir: string, reportFile: string): Promise<voi
       };
       report.tests.push(result);
       appendEvent(reportFile, { type: 'test', time: new Date().toISOString(), ...result });
-      console.log(`[labbook-tests] ${state === 'passed' ? 'ok  ' : state === 'failed' ? 'FAIL' : 'skip'} ${result.fullTitle}` +
-        (result.error ? `\n${result.error.stack ?? result.error.message}` : ''));
+      console.log(
+        `[labbook-tests] ${state === 'passed' ? 'ok  ' : state === 'failed' ? 'FAIL' : 'skip'} ${result.fullTitle}` +
+          (result.error ? `\n${result.error.stack ?? result.error.message}` : ''),
+      );
     };
 
     // A reporter that only records: the extension host has no terminal to print to.
@@ -270,8 +292,11 @@ async function runSuitesOnce(suitesDir: string, reportFile: string): Promise<voi
 export function runSuitesFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<void> | undefined {
   const suitesDir = env.LABBOOK_TEST_SUITES;
   if (!suitesDir) return undefined;
-  const reportFile = env.LABBOOK_TEST_REPORT || path.join(os.tmpdir(), 'labbook-integration-report.json');
-  return new Promise<void>((resolve) => setTimeout(resolve, 0)).then(() => runSuites(suitesDir, reportFile));
+  const reportFile =
+    env.LABBOOK_TEST_REPORT || path.join(os.tmpdir(), 'labbook-integration-report.json');
+  return new Promise<void>((resolve) => setTimeout(resolve, 0)).then(() =>
+    runSuites(suitesDir, reportFile),
+  );
 }
 
 let screenshotSeq = 0;
@@ -300,12 +325,20 @@ export interface ScreenshotOptions {
  * when the launcher has no browser (desktop VS Code through @vscode/test-electron).
  * With `waitFor`, the launcher first waits for that CSS selector in the page or its frames.
  */
-export async function takeScreenshot(name: string, timeoutMs = 30_000, options: ScreenshotOptions = {}): Promise<string | undefined> {
+export async function takeScreenshot(
+  name: string,
+  timeoutMs = 30_000,
+  options: ScreenshotOptions = {},
+): Promise<string | undefined> {
   return (await screenshotWithInspection(name, timeoutMs, options))?.path;
 }
 
 /** As takeScreenshot, returning the frames' inspection too (undefined without a browser). */
-export async function screenshotWithInspection(name: string, timeoutMs = 30_000, options: ScreenshotOptions = {}): Promise<{ path: string; inspection?: FrameInspection } | undefined> {
+export async function screenshotWithInspection(
+  name: string,
+  timeoutMs = 30_000,
+  options: ScreenshotOptions = {},
+): Promise<{ path: string; inspection?: FrameInspection } | undefined> {
   const dir = process.env.LABBOOK_TEST_SCREENSHOTS;
   if (!dir) return undefined;
   const safe = name.replace(/[^A-Za-z0-9._-]+/g, '-');
@@ -313,11 +346,20 @@ export async function screenshotWithInspection(name: string, timeoutMs = 30_000,
   const done = path.join(dir, `${id}.done`);
   // waitFor: a CSS selector that must exist in the workbench or a webview before the shot
   // (the launcher fails the request otherwise), so a picture of "a rendered chart" is one.
-  writeJsonAtomic(path.join(dir, `${id}.request`), { name: safe, waitFor: options.waitFor, inspect: options.inspect, scrollTo: options.scrollTo });
+  writeJsonAtomic(path.join(dir, `${id}.request`), {
+    name: safe,
+    waitFor: options.waitFor,
+    inspect: options.inspect,
+    scrollTo: options.scrollTo,
+  });
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (fs.existsSync(done)) {
-      const answer = JSON.parse(fs.readFileSync(done, 'utf8')) as { path: string; error?: string; inspection?: FrameInspection };
+      const answer = JSON.parse(fs.readFileSync(done, 'utf8')) as {
+        path: string;
+        error?: string;
+        inspection?: FrameInspection;
+      };
       if (answer.error) throw new Error(`screenshot ${name} failed: ${answer.error}`);
       return answer;
     }

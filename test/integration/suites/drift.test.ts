@@ -19,14 +19,29 @@ const REPO = path.join(__dirname, '..', '..', '..', '..');
 const SEATTLE = path.join(REPO, 'node_modules', 'vega-datasets', 'data', 'seattle-weather.csv');
 const TITLE = 'Drift: seattle-2015.csv vs seattle-2012.csv';
 
-interface Column { name: string; type: string; method: string; drifted: boolean; skipped?: string; pValue: number | null; bins: unknown[] }
-interface Report { reference: { rows: number }; current: { rows: number }; dataset: { drifted: boolean; driftedColumns: number; columns: number; share: number }; columns: Column[]; target?: { target?: string; targetDrift?: Column } }
+interface Column {
+  name: string;
+  type: string;
+  method: string;
+  drifted: boolean;
+  skipped?: string;
+  pValue: number | null;
+  bins: unknown[];
+}
+interface Report {
+  reference: { rows: number };
+  current: { rows: number };
+  dataset: { drifted: boolean; driftedColumns: number; columns: number; share: number };
+  columns: Column[];
+  target?: { target?: string; targetDrift?: Column };
+}
 
 function tabOpen(label: string): boolean {
   return vscode.window.tabGroups.all.flatMap((g) => g.tabs).some((t) => t.label === label);
 }
 
-const waitFor = (check: () => boolean, what: string, timeoutMs = 10_000): Promise<boolean> => eventually(what, check, timeoutMs, 100);
+const waitFor = (check: () => boolean, what: string, timeoutMs = 10_000): Promise<boolean> =>
+  eventually(what, check, timeoutMs, 100);
 
 describe('drift', function () {
   this.timeout(180_000);
@@ -43,7 +58,8 @@ describe('drift', function () {
     assert.ok(workspace, 'a workspace folder is open');
     folder = fs.mkdtempSync(path.join(workspace, 'drift-data-'));
     const [header, ...rows] = fs.readFileSync(SEATTLE, 'utf8').trim().split(/\r?\n/);
-    const year = (y: string) => [header, ...rows.filter((r) => r.startsWith(`${y}-`))].join('\n') + '\n';
+    const year = (y: string) =>
+      [header, ...rows.filter((r) => r.startsWith(`${y}-`))].join('\n') + '\n';
     fs.writeFileSync(path.join(folder, 'seattle-2012.csv'), year('2012'));
     fs.writeFileSync(path.join(folder, 'seattle-2015.csv'), year('2015'));
     reference = vscode.Uri.file(path.join(folder, 'seattle-2012.csv'));
@@ -56,7 +72,12 @@ describe('drift', function () {
   });
 
   it('compares seattle-weather 2015 with 2012 from the command and shows the Drift panel', async () => {
-    const report = await vscode.commands.executeCommand<Report>('labbook.compareDataForDrift', reference, current, { target: 'weather' });
+    const report = await vscode.commands.executeCommand<Report>(
+      'labbook.compareDataForDrift',
+      reference,
+      current,
+      { target: 'weather' },
+    );
     assert.ok(report, 'the command resolves with the report');
     assert.equal(report.reference.rows, 366);
     assert.equal(report.current.rows, 365);
@@ -77,13 +98,23 @@ describe('drift', function () {
     await takeScreenshot('drift-seattle', 60_000, { waitFor: '.columns-table .dp-dist' });
 
     // The detail view of a column: both distributions drawn by vega-lite.
-    await waitFor(() => api.drift.showColumn(TITLE, 'temp_max'), 'the panel opens the column', 20_000);
-    await takeScreenshot('drift-seattle-detail', 60_000, { waitFor: '.detail-chart svg.marks .mark-rect path' });
+    await waitFor(
+      () => api.drift.showColumn(TITLE, 'temp_max'),
+      'the panel opens the column',
+      20_000,
+    );
+    await takeScreenshot('drift-seattle-detail', 60_000, {
+      waitFor: '.detail-chart svg.marks .mark-rect path',
+    });
   });
 
-  it('checks the current file against a reference from the Explorer command, reusing the pair\'s panel', async () => {
+  it("checks the current file against a reference from the Explorer command, reusing the pair's panel", async () => {
     // As the Explorer calls it with two files selected: the clicked one is the current data.
-    const report = await vscode.commands.executeCommand<Report>('labbook.checkDriftAgainst', current, [current, reference]);
+    const report = await vscode.commands.executeCommand<Report>(
+      'labbook.checkDriftAgainst',
+      current,
+      [current, reference],
+    );
     assert.ok(report, 'the command resolves with the report');
     assert.equal(report.current.rows, 365);
     assert.equal(report.reference.rows, 366);
@@ -93,7 +124,12 @@ describe('drift', function () {
 
   it('shows why a comparison failed in the panel', async () => {
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
-    const report = await vscode.commands.executeCommand<Report | undefined>('labbook.compareDataForDrift', reference, current, { target: 'no such column' });
+    const report = await vscode.commands.executeCommand<Report | undefined>(
+      'labbook.compareDataForDrift',
+      reference,
+      current,
+      { target: 'no such column' },
+    );
     assert.equal(report, undefined, 'no report');
     await waitFor(() => tabOpen(TITLE), 'the panel is open with the message');
     await takeScreenshot('drift-seattle-error', 60_000, { waitFor: '.message .error' });

@@ -20,7 +20,11 @@ const ERROR_MIME = 'application/vnd.code.notebook.error';
 const STDOUT_MIME = 'application/vnd.code.notebook.stdout';
 
 /** Polls a synchronous probe (cell outputs, editors) every 100 ms. */
-const waitFor = <T>(what: string, probe: () => T | undefined | false, timeoutMs = 60_000): Promise<T> => eventually(what, probe, timeoutMs, 100);
+const waitFor = <T>(
+  what: string,
+  probe: () => T | undefined | false,
+  timeoutMs = 60_000,
+): Promise<T> => eventually(what, probe, timeoutMs, 100);
 
 const decode = (item: vscode.NotebookCellOutputItem) => new TextDecoder().decode(item.data);
 
@@ -34,7 +38,8 @@ function text(cell: vscode.NotebookCell, mime = STDOUT_MIME): string {
 
 function describeCell(cell: vscode.NotebookCell): string {
   return `cell ${cell.index + 1}: success=${cell.executionSummary?.success} outputs=${JSON.stringify(
-    cell.outputs.map((o) => o.items.map((i) => `${i.mime}: ${decode(i).slice(0, 300)}`)))}`;
+    cell.outputs.map((o) => o.items.map((i) => `${i.mime}: ${decode(i).slice(0, 300)}`)),
+  )}`;
 }
 
 /** Ended executions carry timing; `after` tells this run's from a summary the file had. */
@@ -43,25 +48,37 @@ function ended(cell: vscode.NotebookCell, after: number): boolean {
   return s?.success !== undefined && (s.timing?.endTime ?? 0) >= after;
 }
 
-async function appendCell(notebook: vscode.NotebookDocument, source: string): Promise<vscode.NotebookCell> {
+async function appendCell(
+  notebook: vscode.NotebookDocument,
+  source: string,
+): Promise<vscode.NotebookCell> {
   const edit = new vscode.WorkspaceEdit();
   const index = notebook.cellCount;
-  edit.set(notebook.uri, [vscode.NotebookEdit.insertCells(index, [
-    new vscode.NotebookCellData(vscode.NotebookCellKind.Code, source, 'typescript'),
-  ])]);
+  edit.set(notebook.uri, [
+    vscode.NotebookEdit.insertCells(index, [
+      new vscode.NotebookCellData(vscode.NotebookCellKind.Code, source, 'typescript'),
+    ]),
+  ]);
   assert.ok(await vscode.workspace.applyEdit(edit), 'inserting a cell failed');
   return notebook.cellAt(index);
 }
 
 /** Starts a cell without waiting for it (the command resolves when the cell ends). */
-function startCell(notebook: vscode.NotebookDocument, cell: vscode.NotebookCell): Thenable<unknown> {
+function startCell(
+  notebook: vscode.NotebookDocument,
+  cell: vscode.NotebookCell,
+): Thenable<unknown> {
   return vscode.commands.executeCommand('notebook.cell.execute', {
     ranges: [{ start: cell.index, end: cell.index + 1 }],
     document: notebook.uri,
   });
 }
 
-async function runCell(notebook: vscode.NotebookDocument, source: string, timeoutMs = 60_000): Promise<vscode.NotebookCell> {
+async function runCell(
+  notebook: vscode.NotebookDocument,
+  source: string,
+  timeoutMs = 60_000,
+): Promise<vscode.NotebookCell> {
   const cell = await appendCell(notebook, source);
   const before = Date.now();
   void startCell(notebook, cell);
@@ -86,8 +103,12 @@ describe('Labbook notebook kernel', function () {
     const ext = vscode.extensions.getExtension<LabbookApi>(EXTENSION_ID);
     assert.ok(ext, `${EXTENSION_ID} is not installed`);
     api = await ext.activate();
-    const folder = vscode.workspace.workspaceFolders?.find((f) => fs.existsSync(path.join(f.uri.fsPath, 'penguins.ipynb')));
-    file = folder ? path.join(folder.uri.fsPath, 'penguins.ipynb') : path.join(ext.extensionPath, 'examples', 'penguins.ipynb');
+    const folder = vscode.workspace.workspaceFolders?.find((f) =>
+      fs.existsSync(path.join(f.uri.fsPath, 'penguins.ipynb')),
+    );
+    file = folder
+      ? path.join(folder.uri.fsPath, 'penguins.ipynb')
+      : path.join(ext.extensionPath, 'examples', 'penguins.ipynb');
     // The example must stay as committed: VS Code in a browser auto-saves by default
     // (files.autoSave is "afterDelay" on the web), which would write the test's cells into it.
     original = fs.readFileSync(file);
@@ -96,13 +117,18 @@ describe('Labbook notebook kernel', function () {
     await files.update('autoSave', 'off', vscode.ConfigurationTarget.Global);
     notebook = await vscode.workspace.openNotebookDocument(vscode.Uri.file(file));
     await vscode.window.showNotebookDocument(notebook);
-    await vscode.commands.executeCommand('notebook.selectKernel', { id: CONTROLLER_ID, extension: EXTENSION_ID });
+    await vscode.commands.executeCommand('notebook.selectKernel', {
+      id: CONTROLLER_ID,
+      extension: EXTENSION_ID,
+    });
   });
 
   after(async () => {
     try {
       if (notebook && !notebook.isClosed) await closeWithoutSaving(notebook);
-      await vscode.workspace.getConfiguration('files').update('autoSave', autoSave, vscode.ConfigurationTarget.Global);
+      await vscode.workspace
+        .getConfiguration('files')
+        .update('autoSave', autoSave, vscode.ConfigurationTarget.Global);
     } finally {
       if (original && !fs.readFileSync(file).equals(original)) {
         fs.writeFileSync(file, original);
@@ -116,13 +142,23 @@ describe('Labbook notebook kernel', function () {
     // Activation cost is reported, not asserted: timings belong in benchmarks on these noisy machines.
     console.log(`      activate() took ${api.activationMs.toFixed(1)} ms`);
     const ext = vscode.extensions.getExtension(EXTENSION_ID)!;
-    const contributed = (ext.packageJSON.contributes.commands as { command: string }[]).map((c) => c.command);
+    const contributed = (ext.packageJSON.contributes.commands as { command: string }[]).map(
+      (c) => c.command,
+    );
     const registered = new Set(await vscode.commands.getCommands(true));
-    for (const id of contributed) assert.ok(registered.has(id), `${id} is contributed but not registered`);
+    for (const id of contributed)
+      assert.ok(registered.has(id), `${id} is contributed but not registered`);
     // VS Code itself registers `<view id>.focus`, `.open`, ... for every contributed view.
-    const views = Object.values(ext.packageJSON.contributes.views as Record<string, { id: string }[]>).flat().map((v) => `${v.id}.`);
-    const ours = [...registered].filter((id) => id.startsWith('labbook.') && !views.some((v) => id.startsWith(v)));
-    for (const id of ours) assert.ok(contributed.includes(id), `${id} is registered but not contributed`);
+    const views = Object.values(
+      ext.packageJSON.contributes.views as Record<string, { id: string }[]>,
+    )
+      .flat()
+      .map((v) => `${v.id}.`);
+    const ours = [...registered].filter(
+      (id) => id.startsWith('labbook.') && !views.some((v) => id.startsWith(v)),
+    );
+    for (const id of ours)
+      assert.ok(contributed.includes(id), `${id} is registered but not contributed`);
   });
 
   it('runs penguins.ipynb: text, two vega-lite charts, no errors', async () => {
@@ -132,7 +168,10 @@ describe('Labbook notebook kernel', function () {
     void vscode.commands.executeCommand('notebook.execute');
     await waitFor('every code cell to end', () => code.every((c) => ended(c, before)), 200_000);
     for (const cell of code) assert.equal(cell.executionSummary?.success, true, describeCell(cell));
-    assert.deepEqual(code.map((c) => c.executionSummary?.executionOrder), code.map((_, i) => i + 1));
+    assert.deepEqual(
+      code.map((c) => c.executionSummary?.executionOrder),
+      code.map((_, i) => i + 1),
+    );
 
     const all = code.flatMap((c) => items(c));
     assert.deepEqual(all.filter((i) => i.mime === ERROR_MIME).map(decode), []);
@@ -149,20 +188,37 @@ describe('Labbook notebook kernel', function () {
     // The first chart in view, for the screenshot.
     const editor = vscode.window.activeNotebookEditor!;
     const chartCell = code.find((c) => items(c, VEGALITE_MIME).length > 0)!;
-    editor.revealRange(new vscode.NotebookRange(chartCell.index, chartCell.index + 1), vscode.NotebookEditorRevealType.AtTop);
+    editor.revealRange(
+      new vscode.NotebookRange(chartCell.index, chartCell.index + 1),
+      vscode.NotebookEditorRevealType.AtTop,
+    );
     // Fails unless vega-embed drew the chart in the notebook's webview (vega's SVG has class "marks").
     await takeScreenshot('notebook-penguins-chart', 60_000, { waitFor: 'svg.marks' });
   });
 
   it('profiles data inline with lab.profile, drawn by the profile renderer', async () => {
-    const cell = await runCell(notebook, 'await lab.profile(raw, { name: "penguins (raw)" });', 90_000);
+    const cell = await runCell(
+      notebook,
+      'await lab.profile(raw, { name: "penguins (raw)" });',
+      90_000,
+    );
     assert.equal(cell.executionSummary?.success, true, describeCell(cell));
     const bundle = items(cell, PROFILE_MIME);
     assert.equal(bundle.length, 1, describeCell(cell));
-    const profile = JSON.parse(decode(bundle[0])) as { rows: number; columns: { name: string; missing: number }[] };
+    const profile = JSON.parse(decode(bundle[0])) as {
+      rows: number;
+      columns: { name: string; missing: number }[];
+    };
     assert.equal(profile.rows, 344);
-    assert.equal(profile.columns.find((c) => c.name === 'Sex')?.missing, 10, 'the 10 nulls of Sex are missing');
-    vscode.window.activeNotebookEditor!.revealRange(new vscode.NotebookRange(cell.index, cell.index + 1), vscode.NotebookEditorRevealType.AtTop);
+    assert.equal(
+      profile.columns.find((c) => c.name === 'Sex')?.missing,
+      10,
+      'the 10 nulls of Sex are missing',
+    );
+    vscode.window.activeNotebookEditor!.revealRange(
+      new vscode.NotebookRange(cell.index, cell.index + 1),
+      vscode.NotebookEditorRevealType.AtTop,
+    );
     // Fails unless the renderer drew the summary in the notebook's webview.
     await takeScreenshot('notebook-profile-inline', 60_000, { waitFor: '.lbp-score-value' });
   });
@@ -171,19 +227,33 @@ describe('Labbook notebook kernel', function () {
     const cell = await appendCell(notebook, 'penguins.');
     const end = cell.document.positionAt(cell.document.getText().length);
     const list = await vscode.commands.executeCommand<vscode.CompletionList>(
-      'vscode.executeCompletionItemProvider', cell.document.uri, end, '.');
+      'vscode.executeCompletionItemProvider',
+      cell.document.uri,
+      end,
+      '.',
+    );
     const labels = list.items.map((i) => (typeof i.label === 'string' ? i.label : i.label.label));
-    assert.ok(labels.includes('length') && labels.includes('filter'), `completions: ${labels.slice(0, 30).join(', ')}`);
+    assert.ok(
+      labels.includes('length') && labels.includes('filter'),
+      `completions: ${labels.slice(0, 30).join(', ')}`,
+    );
     const hovers = await vscode.commands.executeCommand<vscode.Hover[]>(
-      'vscode.executeHoverProvider', cell.document.uri, new vscode.Position(0, 3));
-    const shown = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
+      'vscode.executeHoverProvider',
+      cell.document.uri,
+      new vscode.Position(0, 3),
+    );
+    const shown = hovers
+      .flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value)))
+      .join('\n');
     assert.match(shown, /Penguin\[\]/);
   });
 
   it('shows a TypeScript error with its cell line', async () => {
     const cell = await runCell(notebook, 'const wrong: number = "text";');
     assert.equal(cell.executionSummary?.success, false);
-    const errors = items(cell, ERROR_MIME).map((i) => JSON.parse(decode(i)) as { name: string; message: string; stack: string });
+    const errors = items(cell, ERROR_MIME).map(
+      (i) => JSON.parse(decode(i)) as { name: string; message: string; stack: string },
+    );
     assert.equal(errors.length, 1, describeCell(cell));
     assert.equal(errors[0].name, 'TypeScript');
     assert.match(errors[0].stack, /line 1:7/);
@@ -194,7 +264,10 @@ describe('Labbook notebook kernel', function () {
     const cell = await appendCell(notebook, 'let spins = 0;\nwhile (true) { spins++; }');
     const before = Date.now();
     void startCell(notebook, cell);
-    await waitFor('the loop to start', () => cell.executionSummary?.executionOrder !== undefined && !ended(cell, before));
+    await waitFor(
+      'the loop to start',
+      () => cell.executionSummary?.executionOrder !== undefined && !ended(cell, before),
+    );
     await sleep(1000);
     await vscode.commands.executeCommand('labbook.interruptKernel', notebook.uri);
     await waitFor('the loop to stop', () => ended(cell, before), 20_000);
@@ -246,14 +319,28 @@ describe('Labbook notebook kernel', function () {
   it('loads no native module into the extension host', function () {
     if (process.platform !== 'linux') this.skip();
     const maps = fs.readFileSync('/proc/self/maps', 'utf8');
-    const nodeFiles = [...new Set(maps.split('\n').map((l) => l.trim().split(/\s+/).slice(5).join(' ')).filter((f) => f.endsWith('.node')))];
+    const nodeFiles = [
+      ...new Set(
+        maps
+          .split('\n')
+          .map((l) => l.trim().split(/\s+/).slice(5).join(' '))
+          .filter((f) => f.endsWith('.node')),
+      ),
+    ];
     const ext = vscode.extensions.getExtension(EXTENSION_ID)!;
     const roots = [ext.extensionPath, fs.realpathSync(ext.extensionPath)];
     // VS Code's own native modules (logging, watchdog) load from its app root; in this
     // repository's test set-up that root sits inside the extension folder (.vscode-test/).
     const appRoots = [vscode.env.appRoot, fs.realpathSync(vscode.env.appRoot)];
-    const ours = nodeFiles.filter((f) => roots.some((r) => f.startsWith(r + path.sep)) && !appRoots.some((r) => f.startsWith(r + path.sep)));
-    if (nodeFiles.length) console.log(`      .node files of VS Code itself: ${nodeFiles.map((f) => path.basename(f)).join(', ')}`);
+    const ours = nodeFiles.filter(
+      (f) =>
+        roots.some((r) => f.startsWith(r + path.sep)) &&
+        !appRoots.some((r) => f.startsWith(r + path.sep)),
+    );
+    if (nodeFiles.length)
+      console.log(
+        `      .node files of VS Code itself: ${nodeFiles.map((f) => path.basename(f)).join(', ')}`,
+      );
     assert.deepEqual(ours, []);
   });
 });

@@ -24,16 +24,24 @@ describe('runs sidebar', function () {
   it('lists the penguins runs with status, key metric and duration', async () => {
     const penguins = await eventually('the penguins experiment', async () => {
       const roots = await api.runs.getChildren();
-      return roots.find((n): n is Extract<Node, { kind: 'experiment' }> => n.kind === 'experiment' && n.experiment.name === 'penguins');
+      return roots.find(
+        (n): n is Extract<Node, { kind: 'experiment' }> =>
+          n.kind === 'experiment' && n.experiment.name === 'penguins',
+      );
     });
     // The example workspace's store may hold runs of earlier local sessions: check this session's.
     const since = Date.now() - 30 * 60_000;
-    const runs = (await api.runs.getChildren(penguins)).filter((n) => n.kind === 'run' && n.run.startTime >= since);
+    const runs = (await api.runs.getChildren(penguins)).filter(
+      (n) => n.kind === 'run' && n.run.startTime >= since,
+    );
     assert.ok(runs.length >= 3, `runs: ${runs.length}`);
     for (const node of runs) {
       assert.equal(node.kind, 'run');
       const item = api.runs.getTreeItem(node);
-      assert.match(String(item.description), /val_acc 0\.\d+ · \d+(\.\d)?s · (just now|\d+ min ago)/);
+      assert.match(
+        String(item.description),
+        /val_acc 0\.\d+ · \d+(\.\d)?s · (just now|\d+ min ago)/,
+      );
       assert.equal((item.iconPath as vscode.ThemeIcon).id, 'pass');
     }
     await vscode.commands.executeCommand('workbench.view.extension.labbook');
@@ -55,17 +63,24 @@ describe('runs sidebar', function () {
       return roots.find((n) => n.kind === 'experiment' && n.experiment.name === 'live-check');
     });
     const [run] = await api.runs.getChildren(live);
-    assert.ok(run.kind === 'run' && run.run.name === 'from-outside' && run.run.keyMetric?.key === 'loss');
+    assert.ok(
+      run.kind === 'run' && run.run.name === 'from-outside' && run.run.keyMetric?.key === 'loss',
+    );
   });
 
   it('opens a run in the details panel', async () => {
     const roots = await api.runs.getChildren();
-    const penguins = roots.find((n) => n.kind === 'experiment' && n.experiment.name === 'penguins')!;
+    const penguins = roots.find(
+      (n) => n.kind === 'experiment' && n.experiment.name === 'penguins',
+    )!;
     const [first] = await api.runs.getChildren(penguins);
     assert.ok(first.kind === 'run');
     await vscode.commands.executeCommand('labbook.openRun', first);
     await eventually('the run details tab', async () =>
-      vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.label === `Run: ${first.run.name}`));
+      vscode.window.tabGroups.all
+        .flatMap((g) => g.tabs)
+        .find((t) => t.label === `Run: ${first.run.name}`),
+    );
     assert.deepEqual(api.runs.openRunIds(), [first.run.id]);
     // Fails unless the panel drew its metric charts (vega's SVG has class "marks").
     await takeScreenshot('run-details', 60_000, { waitFor: '.chart svg.marks' });
