@@ -114,7 +114,7 @@ describe('kernel robustness', function () {
     `;
     const parent = spawn(process.execPath, ['-e', parentScript], { stdio: ['ignore', 'pipe', 'inherit'] });
     const pid = await new Promise<number>((resolve, reject) => {
-      parent.stdout!.once('data', (d: Buffer) => resolve(Number(d.toString().trim())));
+      parent.stdout.once('data', (d: Buffer) => resolve(Number(d.toString().trim())));
       parent.once('exit', (code) => reject(new Error(`parent exited (${code})`)));
     });
     assert.ok(alive(pid), 'the kernel runs');
