@@ -23,3 +23,24 @@ describe('run details panel (browser)', function () {
     assert.deepEqual(view.errors.filter((e) => !/vega|WebGL/i.test(e)), []);
   });
 });
+
+describe('run details charts (browser)', function () {
+  this.timeout(60_000);
+  let view: WebviewPage | undefined;
+  afterEach(async () => { await view?.close(); view = undefined; });
+  after(closeBrowser);
+
+  // Issue 14, item 5: a metric with one point labelled its step axis "0.000000".
+  it('labels the step axis of a single-point chart with whole steps', async () => {
+    view = await openWebview('run-details');
+    await view.waitForMessage((m) => (m as { type?: string }).type === 'ready');
+    const details = hostileRunDetails();
+    const point = { step: 0, value: 0.91, timestamp: details.startTime };
+    await view.post({ type: 'details', details: { ...details, latestMetrics: { val_acc: point }, metricHistory: { val_acc: [point] } } });
+    await view.page.waitForSelector('[aria-label^="X-axis"] text');
+    const labels = await view.page.locator('[aria-label^="X-axis"] text').evaluateAll((nodes) => nodes.map((n) => n.textContent ?? ''));
+    assert.ok(labels.length > 0, 'the step axis has labels');
+    for (const label of labels) if (label !== 'step') assert.match(label, /^-?\d[\d,]*$/, `step label "${label}" is a whole number`);
+    await view.page.screenshot({ path: 'test-output/screenshots/run-details-single-point.png', fullPage: true });
+  });
+});

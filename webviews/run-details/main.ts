@@ -68,7 +68,8 @@ function chartSpec(key: string, points: { step: number; value: WireNumber }[]): 
     data: { values },
     mark: { type: 'line', point: values.length <= 60, tooltip: true },
     encoding: {
-      x: { field: 'step', type: 'quantitative', title: 'step' },
+      // Steps are whole numbers: integer labels, no ticks between steps (one point gave "0.000000").
+      x: { field: 'step', type: 'quantitative', title: 'step', axis: { format: 'd', tickMinStep: 1 } },
       y: { field: 'value', type: 'quantitative', title: key, scale: { zero: false } },
     },
     config: {
