@@ -3,7 +3,8 @@
  *
  * error:   empty column, conflicting labels, data set without rows
  * warning: missing share >= 20%, constant column, duplicate rows, mixed types, duplicated
- *          columns, empty rows, stale timestamps (older than the freshness)
+ *          columns, empty rows, stale timestamps (older than the freshness), header names
+ *          that repeat (read under new names)
  * info:    some missing values, almost-constant column, IQR outliers, correlated pairs
  */
 import type { DatasetProfile, QualityIssue, Severity } from './types';
@@ -15,6 +16,8 @@ export interface IssueContext {
   newest: number | null;
   freshness?: number;
   now?: number;
+  /** Header names that repeat in the file, with the names their columns were read as. */
+  renamedColumns?: { name: string; columns: string[] }[];
 }
 
 const ORDER: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
@@ -24,6 +27,10 @@ export function findIssues(profile: DatasetProfile, context: IssueContext): Qual
   const issues: QualityIssue[] = [];
   const add = (severity: Severity, column: string | null, kind: string, message: string) => issues.push({ severity, column, kind, message });
   if (profile.rows === 0) add('error', null, 'empty', 'The data set has no rows.');
+  for (const { name, columns } of context.renamedColumns ?? []) {
+    add('warning', columns[1] ?? name, 'duplicate-column-name',
+      `Column name "${name}" appears ${columns.length} times in the header; the columns are read as ${columns.map((c) => `"${c}"`).join(', ')}. Rename them in the file to say which is which.`);
+  }
 
   for (const c of profile.columns) {
     if (profile.rows > 0 && c.count === 0) {

@@ -344,7 +344,10 @@ export async function profileTable(engine: Engine, options: ProfileOptions = {})
     freshness: options.freshness,
     now: options.now,
   });
-  profile.issues = findIssues(profile, { conflictingRows, label: options.label, newest, freshness: options.freshness, now: options.now, timestampColumn: options.timestampColumn });
+  profile.issues = findIssues(profile, {
+    conflictingRows, label: options.label, newest, freshness: options.freshness, now: options.now, timestampColumn: options.timestampColumn,
+    renamedColumns: engine.renamedColumns.get(TABLE),
+  });
   return profile;
 }
 
