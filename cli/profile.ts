@@ -99,7 +99,8 @@ export function profileSummary(p: DatasetProfile): string {
   const q = p.quality;
   const out: string[] = [];
   out.push(`${p.source ?? 'data'}: ${p.rows} rows x ${p.columns.length} columns${p.sizeBytes !== undefined ? `, ${(p.sizeBytes / 1024).toFixed(0)} KiB` : ''}${p.seconds !== undefined ? ` (profiled in ${p.seconds.toFixed(2)}s)` : ''}`);
-  out.push(`Quality ${(100 * q.score).toFixed(1)}/100: completeness ${pct(q.completeness)}, uniqueness ${pct(q.uniqueness)}, validity ${pct(q.validity)}, consistency ${pct(q.consistency)}${q.timeliness === null ? '' : `, timeliness ${pct(q.timeliness)}`}`);
+  if (p.rows === 0 || p.columns.length === 0) out.push(`Quality ${(100 * q.score).toFixed(1)}/100: the data set has no ${p.rows === 0 ? 'rows' : 'columns'}, so there is nothing to measure`);
+  else out.push(`Quality ${(100 * q.score).toFixed(1)}/100: completeness ${pct(q.completeness)}, uniqueness ${pct(q.uniqueness)}, validity ${pct(q.validity)}, consistency ${pct(q.consistency)}${q.timeliness === null ? '' : `, timeliness ${pct(q.timeliness)}`}`);
   out.push(`Duplicate rows: ${p.duplicateRows}${p.emptyRows ? `, empty rows: ${p.emptyRows}` : ''}`);
   if (p.validation) out.push(`Suite "${clean(p.validation.suite)}": ${p.validation.passed ? 'passed' : `${p.validation.failedRules} of ${p.validation.rules.length} rules failed`}`);
   out.push('');

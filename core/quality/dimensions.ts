@@ -19,7 +19,9 @@
  *
  * Weights: completeness 0.3, validity 0.3, uniqueness 0.2, consistency 0.2. With
  * timeliness, it weighs 0.2 and the other four are scaled by 0.8 (0.24, 0.24, 0.16, 0.16).
- * An empty data set (no rows or no columns) scores 1 on the dimensions it cannot fail.
+ * An empty data set (no rows or no columns) scores 0 on every dimension and overall, with
+ * the reason in each explanation: there is nothing to measure, and a perfect score would
+ * let it pass a quality gate.
  */
 import type { DatasetProfile, QualityDimension, QualityScores } from './types';
 import type { ValidationResult } from './suite';
@@ -35,7 +37,12 @@ export interface QualityContext {
   now?: number;
 }
 
-export const WEIGHTS = { completeness: 0.3, validity: 0.3, uniqueness: 0.2, consistency: 0.2 } as const;
+export const WEIGHTS = {
+  completeness: 0.3,
+  validity: 0.3,
+  uniqueness: 0.2,
+  consistency: 0.2,
+} as const;
 export const TIMELINESS_WEIGHT = 0.2;
 
 const share = (part: number, whole: number): number => (whole > 0 ? part / whole : 0);
@@ -69,20 +76,26 @@ export function computeQuality(profile: DatasetProfile, context: QualityContext)
   const uniqueness = rows > 0 ? 1 - share(profile.duplicateRows, rows) : 1;
   const validity = present > 0 ? 1 - share(invalid, present) : 1;
   const typeConsistency = cols > 0 ? 1 - share(mixed.length, cols) : 1;
-  const labelConsistency = context.conflictingRows !== null && rows > 0 ? 1 - share(context.conflictingRows, rows) : 1;
+  const labelConsistency =
+    context.conflictingRows !== null && rows > 0 ? 1 - share(context.conflictingRows, rows) : 1;
   const consistency = typeConsistency * labelConsistency;
 
   let timeliness: number | null = null;
   let timelinessExplanation = 'Not measured: no timestamp column and freshness were given.';
-  if (context.timestampColumn !== undefined && context.freshness !== undefined && context.freshness > 0) {
+  if (
+    context.timestampColumn !== undefined &&
+    context.freshness !== undefined &&
+    context.freshness > 0
+  ) {
     const now = context.now ?? Date.now();
     if (context.newest === null) {
       timeliness = 0;
       timelinessExplanation = `Column "${context.timestampColumn}" has no timestamp, so the data cannot be shown to be fresh (0).`;
     } else {
       timeliness = timelinessScore(context.newest, now, context.freshness);
-      timelinessExplanation = `The newest "${context.timestampColumn}" is ${new Date(context.newest).toISOString()}, ${duration(now - context.newest)} old; `
-        + `fresh within ${duration(context.freshness)} (score 1), falling linearly to 0 at ${duration(2 * context.freshness)}: ${timeliness.toFixed(3)}.`;
+      timelinessExplanation =
+        `The newest "${context.timestampColumn}" is ${new Date(context.newest).toISOString()}, ${duration(now - context.newest)} old; ` +
+        `fresh within ${duration(context.freshness)} (score 1), falling linearly to 0 at ${duration(2 * context.freshness)}: ${timeliness.toFixed(3)}.`;
     }
   }
 
@@ -94,10 +107,17 @@ export function computeQuality(profile: DatasetProfile, context: QualityContext)
     consistency: WEIGHTS.consistency * scale,
     timeliness: timeliness === null ? 0 : TIMELINESS_WEIGHT,
   };
-  const score = completeness * weights.completeness + uniqueness * weights.uniqueness + validity * weights.validity
-    + consistency * weights.consistency + (timeliness ?? 0) * weights.timeliness;
+  const score =
+    completeness * weights.completeness +
+    uniqueness * weights.uniqueness +
+    validity * weights.validity +
+    consistency * weights.consistency +
+    (timeliness ?? 0) * weights.timeliness;
 
-  const dimensions: Record<'completeness' | 'uniqueness' | 'validity' | 'consistency' | 'timeliness', QualityDimension> = {
+  const dimensions: Record<
+    'completeness' | 'uniqueness' | 'validity' | 'consistency' | 'timeliness',
+    QualityDimension
+  > = {
     completeness: {
       score: completeness,
       weight: weights.completeness,
@@ -116,8 +136,9 @@ export function computeQuality(profile: DatasetProfile, context: QualityContext)
     consistency: {
       score: consistency,
       weight: weights.consistency,
-      explanation: `${mixed.length} of ${cols} columns mix kinds of values${mixed.length ? ` (${mixed.slice(0, 5).join(', ')}${mixed.length > 5 ? ', …' : ''})` : ''}`
-        + (context.conflictingRows !== null
+      explanation:
+        `${mixed.length} of ${cols} columns mix kinds of values${mixed.length ? ` (${mixed.slice(0, 5).join(', ')}${mixed.length > 5 ? ', …' : ''})` : ''}` +
+        (context.conflictingRows !== null
           ? `; ${context.conflictingRows} of ${rows} rows have identical features but different "${context.label}" labels: (1 - ${mixed.length}/${cols}) x (1 - ${context.conflictingRows}/${rows}) = ${pct(consistency)}.`
           : `; no label column given, so label conflicts were not checked: 1 - ${mixed.length}/${cols} = ${pct(consistency)}.`),
     },
@@ -127,28 +148,62 @@ export function computeQuality(profile: DatasetProfile, context: QualityContext)
       explanation: timelinessExplanation,
     },
   };
+  if (rows === 0 || cols === 0) {
+    const why = `The data set has no ${rows === 0 ? 'rows' : 'columns'}: there is nothing to measure, so it scores 0.`;
+    for (const d of Object.values(dimensions)) {
+      d.score = 0;
+      d.explanation = why;
+    }
+    return {
+      score: 0,
+      completeness: 0,
+      uniqueness: 0,
+      validity: 0,
+      consistency: 0,
+      timeliness: timeliness === null ? null : 0,
+      dimensions,
+    };
+  }
   return { score, completeness, uniqueness, validity, consistency, timeliness, dimensions };
 }
 
 /** Rules judged on the data set as a whole: they pass or fail, with no share of rows. */
-const DATASET_LEVEL_RULES: ReadonlySet<string> = new Set(['row-count', 'column-present', 'missing']);
+const DATASET_LEVEL_RULES: ReadonlySet<string> = new Set([
+  'row-count',
+  'column-present',
+  'missing',
+]);
 
 /**
  * The profile with validity measured by a suite's results instead of the inferred types,
  * the overall score adjusted by validity's own weight, and the results attached.
  */
-export function applyValidation(profile: DatasetProfile, validation: ValidationResult): DatasetProfile {
+export function applyValidation(
+  profile: DatasetProfile,
+  validation: ValidationResult,
+): DatasetProfile {
   const rules = validation.rules;
-  const passing = rules.map((r) => (DATASET_LEVEL_RULES.has(r.rule.kind) ? (r.passed ? 1 : 0) : 1 - r.unexpectedShare));
+  const passing = rules.map((r) =>
+    DATASET_LEVEL_RULES.has(r.rule.kind) ? (r.passed ? 1 : 0) : 1 - r.unexpectedShare,
+  );
   const validity = rules.length > 0 ? passing.reduce((a, b) => a + b, 0) / rules.length : 1;
   const weight = profile.quality.dimensions?.validity.weight ?? WEIGHTS.validity;
-  const score = profile.quality.score + weight * (validity - profile.quality.validity);
+  // An empty data set stays at 0 whatever its rules say (see computeQuality).
+  const score =
+    profile.rows === 0 || profile.columns.length === 0
+      ? 0
+      : profile.quality.score + weight * (validity - profile.quality.validity);
   const rowLevel = rules.filter((r) => !DATASET_LEVEL_RULES.has(r.rule.kind));
-  const explanation = `Suite "${validation.suite}": ${rules.length - validation.failedRules} of ${rules.length} rules pass. `
-    + `Validity is the mean over the rules of the share that passes (${rowLevel.length} row-level rules count 1 - unexpected share, `
-    + `${rules.length - rowLevel.length} data-set-level rules count 1 or 0): ${pct(validity)}.`;
+  const explanation =
+    `Suite "${validation.suite}": ${rules.length - validation.failedRules} of ${rules.length} rules pass. ` +
+    `Validity is the mean over the rules of the share that passes (${rowLevel.length} row-level rules count 1 - unexpected share, ` +
+    `${rules.length - rowLevel.length} data-set-level rules count 1 or 0): ${pct(validity)}.`;
   const dimensions = profile.quality.dimensions
     ? { ...profile.quality.dimensions, validity: { score: validity, weight, explanation } }
     : undefined;
-  return { ...profile, quality: { ...profile.quality, validity, score, ...(dimensions ? { dimensions } : {}) }, validation };
+  return {
+    ...profile,
+    quality: { ...profile.quality, validity, score, ...(dimensions ? { dimensions } : {}) },
+    validation,
+  };
 }

@@ -118,6 +118,18 @@ describe('data files that crashed or misled (issue 14, items 17 and 21)', () => 
       assert.match(issue.message, /"a", "a_1", "a_2"/);
     });
 
+    it('scores an empty data set 0, not 100, and says why', async () => {
+      const file = write('header-only.csv', 'a,b\n');
+      const profile = await profileFile(file);
+      assert.equal(profile.rows, 0);
+      assert.equal(profile.quality.score, 0);
+      assert.match(profile.quality.dimensions!.completeness.explanation, /no rows/);
+      assert.ok(profile.issues.some((i) => i.kind === 'empty' && i.severity === 'error'));
+      const r = labbook(['profile', file], dir);
+      assert.equal(r.status, 0, r.stderr);
+      assert.match(r.stdout, /Quality 0\.0\/100: the data set has no rows/);
+    });
+
     it('points an NDJSON error at the line that holds it', async () => {
       const file = write('bad.ndjson', '{"a": 1}\n{"a": 2}\n{"a": x}\n{"a": 4}\n');
       await rejectsWith(profileFile(file), /bad\.ndjson:3: JSON invalid JSON/);
