@@ -43,6 +43,12 @@ const TOP_CATEGORIES = 20;
 const TEXT_DISTINCT = 50;
 /** Numeric values (rows x numeric columns) from which sorting moves to worker threads (starting one costs ~30 ms). */
 const POOL_VALUES = 2_000_000;
+/**
+ * Fewer rows than this on either side give no verdict: with three rows a side not even
+ * completely separated samples reach p < 0.05 in the KS test (p = 0.1), so a "no drift"
+ * from them says nothing, and a "drift" from one row is noise.
+ */
+export const MIN_DRIFT_ROWS = 4;
 export const DEFAULT_SHARE = 0.5;
 export const DEFAULT_SEED = 0;
 
@@ -194,6 +200,11 @@ async function planColumn(engine: Engine, name: string, ref: LoadedSide, cur: Lo
   if (ref.rows === 0 || cur.rows === 0) {
     const empty = sides.filter((s) => s.rows === 0).map((s) => `the ${s.side} data set`).join(' and ');
     return skip(plan, 'empty', `${empty} ${empty.includes(' and ') ? 'have' : 'has'} no rows`);
+  }
+  const few = sides.filter((s) => (s.sampled ?? s.rows) < MIN_DRIFT_ROWS);
+  if (few.length) {
+    const counts = few.map((s) => `the ${s.side} data set has ${s.sampled ?? s.rows} row${(s.sampled ?? s.rows) === 1 ? '' : 's'}`).join(' and ');
+    return skip(plan, 'empty', `not enough data: ${counts}; drift needs at least ${MIN_DRIFT_ROWS} rows on each side`);
   }
   const storages = present.map((c) => c.storage);
   if (!forced && (storages.includes('temporal') || storages.includes('other'))) {

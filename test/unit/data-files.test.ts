@@ -10,6 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { profileFile } from '../../core/quality/profile';
 import { DataError, dataFileLimits, loadFile, withEngine } from '../../core/quality/engine';
+import { driftReport } from '../../core/drift/report';
 import { makeTempDir, removeDir } from './temp';
 
 const root = path.join(__dirname, '..', '..', '..');
@@ -128,6 +129,21 @@ describe('data files that crashed or misled (issue 14, items 17 and 21)', () => 
       const r = labbook(['profile', file], dir);
       assert.equal(r.status, 0, r.stderr);
       assert.match(r.stdout, /Quality 0\.0\/100: the data set has no rows/);
+    });
+
+    it('drift refuses a verdict on too few rows; the CLI exits 2', async () => {
+      const ref = write('ref.csv', 'x,c\n1,a\n2,b\n3,a\n4,b\n5,a\n6,b\n7,a\n');
+      const one = write('one.csv', 'x,c\n100,z\n');
+      const report = await driftReport({ path: ref }, { path: one });
+      assert.equal(report.dataset.columns, 0);
+      assert.equal(report.dataset.drifted, false);
+      for (const c of report.columns) {
+        assert.equal(c.skipped, 'empty');
+        assert.match(c.message, /not enough data: the current data set has 1 row; drift needs at least \d+ rows on each side/);
+      }
+      const r = labbook(['drift', ref, one], dir);
+      assert.equal(r.status, 2, r.stdout + r.stderr);
+      assert.match(r.stdout, /not enough data/);
     });
 
     it('points an NDJSON error at the line that holds it', async () => {
