@@ -11,7 +11,14 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { driftReport } from '../core/drift/report';
 import { driftHtml } from '../core/drift/html';
 import { METHOD_NAMES, parseMethod } from '../core/drift/choose';
-import { DriftError, type ColumnDrift, type DriftColumnType, type DriftMethod, type DriftReport, type PredictionQuality } from '../core/common/drift-types';
+import {
+  DriftError,
+  type ColumnDrift,
+  type DriftColumnType,
+  type DriftMethod,
+  type DriftReport,
+  type PredictionQuality,
+} from '../core/common/drift-types';
 import { createProgress } from './progress';
 import { UsageError } from './errors';
 import { alignColumns, scrub } from './terminal';
@@ -40,7 +47,8 @@ function collect(value: string, previous: string[]): string[] {
 function number(what: string, check: (x: number) => boolean, expected: string) {
   return (text: string): number => {
     const x = Number(text);
-    if (text.trim() === '' || !check(x)) throw new InvalidArgumentError(`${what} must be ${expected}, not "${text}"`);
+    if (text.trim() === '' || !check(x))
+      throw new InvalidArgumentError(`${what} must be ${expected}, not "${text}"`);
     return x;
   };
 }
@@ -48,38 +56,77 @@ function number(what: string, check: (x: number) => boolean, expected: string) {
 /** "col=NAME": split at the last "=", so column names may contain "=". */
 export function parseColumnMethod(spec: string): [string, DriftMethod] {
   const at = spec.lastIndexOf('=');
-  if (at <= 0 || at === spec.length - 1) throw new UsageError(`--column-method: "${spec}" is not COLUMN=METHOD (e.g. age=psi)`);
+  if (at <= 0 || at === spec.length - 1)
+    throw new UsageError(`--column-method: "${spec}" is not COLUMN=METHOD (e.g. age=psi)`);
   return [spec.slice(0, at), parseMethod(spec.slice(at + 1), `--column-method ${spec}`)];
 }
 
 /** "col=numeric" or "col=categorical". */
 export function parseColumnType(spec: string): [string, DriftColumnType] {
   const at = spec.lastIndexOf('=');
-  const type = spec.slice(at + 1).trim().toLowerCase();
-  if (at <= 0 || (type !== 'numeric' && type !== 'categorical')) throw new UsageError(`--column-type: "${spec}" is not COLUMN=numeric or COLUMN=categorical`);
+  const type = spec
+    .slice(at + 1)
+    .trim()
+    .toLowerCase();
+  if (at <= 0 || (type !== 'numeric' && type !== 'categorical'))
+    throw new UsageError(`--column-type: "${spec}" is not COLUMN=numeric or COLUMN=categorical`);
   return [spec.slice(0, at), type];
 }
 
 export function registerDriftCommand(program: Command): void {
-  program.command('drift')
-    .description('compare a current data set with a reference one, column by column: exit 0 no drift, 1 drift, 2 unusable input')
+  program
+    .command('drift')
+    .description(
+      'compare a current data set with a reference one, column by column: exit 0 no drift, 1 drift, 2 unusable input',
+    )
     .argument('<reference>', 'reference data file (CSV, TSV, JSON, NDJSON, Parquet)')
     .argument('<current>', 'current data file')
     .option('--json', 'print the report as JSON')
     .option('--html <out.html>', 'also write a self-contained HTML report')
-    .option('--method <name>', `one method for every column (${Object.keys(METHOD_NAMES).join(', ')})`)
+    .option(
+      '--method <name>',
+      `one method for every column (${Object.keys(METHOD_NAMES).join(', ')})`,
+    )
     .option('--column-method <col=name>', 'method for one column (repeatable)', collect, [])
-    .option('--column-type <col=type>', 'compare a column as numeric or categorical (repeatable), e.g. a date column as numeric', collect, [])
-    .option('--threshold <x>', 'threshold for every column: p-value bound for tests, score bound for distances', number('--threshold', (x) => Number.isFinite(x) && x >= 0, 'a number >= 0'))
-    .option('--share <x>', 'share of drifted columns that makes the data set drifted (default 0.5)', number('--share', (x) => x > 0 && x <= 1, 'in (0, 1]'))
-    .option('--target <column>', 'target column: its drift, and prediction quality with --prediction')
+    .option(
+      '--column-type <col=type>',
+      'compare a column as numeric or categorical (repeatable), e.g. a date column as numeric',
+      collect,
+      [],
+    )
+    .option(
+      '--threshold <x>',
+      'threshold for every column: p-value bound for tests, score bound for distances',
+      number('--threshold', (x) => Number.isFinite(x) && x >= 0, 'a number >= 0'),
+    )
+    .option(
+      '--share <x>',
+      'share of drifted columns that makes the data set drifted (default 0.5)',
+      number('--share', (x) => x > 0 && x <= 1, 'in (0, 1]'),
+    )
+    .option(
+      '--target <column>',
+      'target column: its drift, and prediction quality with --prediction',
+    )
     .option('--prediction <column>', 'prediction column')
-    .option('--sample <n>', 'compare a seeded sample of at most n rows per side', number('--sample', (x) => Number.isInteger(x) && x >= 1, 'a whole number >= 1'))
-    .option('--seed <n>', 'seed of the sample (default 0)', number('--seed', (x) => Number.isSafeInteger(x), 'a whole number'))
+    .option(
+      '--sample <n>',
+      'compare a seeded sample of at most n rows per side',
+      number('--sample', (x) => Number.isInteger(x) && x >= 1, 'a whole number >= 1'),
+    )
+    .option(
+      '--seed <n>',
+      'seed of the sample (default 0)',
+      number('--seed', (x) => Number.isSafeInteger(x), 'a whole number'),
+    )
     .action(async (reference: string, current: string, opts: DriftCommandOptions) => {
       let size = 0;
       for (const file of [reference, current]) {
-        try { size += statSync(file).size; } catch { /* driftReport reports it */ }
+        try {
+          size += statSync(file).size;
+        } catch {
+          /* driftReport reports it */
+        }
       }
       const progress = size >= PROGRESS_BYTES ? createProgress() : undefined;
       const started = performance.now();
@@ -89,21 +136,27 @@ export function registerDriftCommand(program: Command): void {
         const columnMethods = Object.fromEntries(opts.columnMethod.map(parseColumnMethod));
         const columnTypes = Object.fromEntries(opts.columnType.map(parseColumnType));
         let last = '';
-        report = await driftReport({ path: reference }, { path: current }, {
-          method: opts.method === undefined ? undefined : parseMethod(opts.method, '--method'),
-          columnMethods,
-          columnTypes,
-          threshold: opts.threshold,
-          datasetShare: opts.share,
-          target: opts.target,
-          prediction: opts.prediction,
-          sample: opts.sample,
-          seed: opts.seed,
-          onProgress: progress ? (_fraction, message) => {
-            if (message !== last) progress.log(`  ${message}`);
-            last = message;
-          } : undefined,
-        });
+        report = await driftReport(
+          { path: reference },
+          { path: current },
+          {
+            method: opts.method === undefined ? undefined : parseMethod(opts.method, '--method'),
+            columnMethods,
+            columnTypes,
+            threshold: opts.threshold,
+            datasetShare: opts.share,
+            target: opts.target,
+            prediction: opts.prediction,
+            sample: opts.sample,
+            seed: opts.seed,
+            onProgress: progress
+              ? (_fraction, message) => {
+                  if (message !== last) progress.log(`  ${message}`);
+                  last = message;
+                }
+              : undefined,
+          },
+        );
       } catch (error) {
         // Bad options are usage errors: a message, no stack, exit 2.
         if (error instanceof DriftError) throw new UsageError(error.message);
@@ -113,10 +166,14 @@ export function registerDriftCommand(program: Command): void {
       }
       progress?.done(`Compared ${current} with ${reference}`, 'ok', performance.now() - started);
       if (opts.html) writeFileSync(opts.html, driftHtml(report));
-      process.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : driftSummary(report));
+      process.stdout.write(
+        opts.json ? `${JSON.stringify(report, null, 2)}\n` : driftSummary(report),
+      );
       if (opts.html && !opts.json) process.stdout.write(`HTML report written to ${opts.html}\n`);
       if (report.dataset.columns === 0) {
-        process.stderr.write('labbook: no column could be compared (see the messages above); treating the input as unusable\n');
+        process.stderr.write(
+          'labbook: no column could be compared (see the messages above); treating the input as unusable\n',
+        );
         process.exitCode = 2;
       } else {
         process.exitCode = report.dataset.drifted ? 1 : 0;
@@ -131,7 +188,9 @@ function fmt(v: number | null | undefined): string {
   if (Number.isNaN(v)) return 'n/a';
   if (!Number.isFinite(v)) return v > 0 ? 'inf' : '-inf';
   if (Number.isInteger(v)) return String(v);
-  return Math.abs(v) >= 1e6 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(2) : String(Number(v.toPrecision(4)));
+  return Math.abs(v) >= 1e6 || (Math.abs(v) < 1e-3 && v !== 0)
+    ? v.toExponential(2)
+    : String(Number(v.toPrecision(4)));
 }
 
 function verdictOf(c: ColumnDrift): string {
@@ -139,16 +198,32 @@ function verdictOf(c: ColumnDrift): string {
 }
 
 function qualityLine(q: PredictionQuality): string {
-  return Object.entries(q).filter(([k]) => k !== 'kind').map(([k, v]) => `${k} ${fmt(v as number | null)}`).join(', ');
+  return Object.entries(q)
+    .filter(([k]) => k !== 'kind')
+    .map(([k, v]) => `${k} ${fmt(v as number | null)}`)
+    .join(', ');
 }
 
 /** The summary for people: sides, one line per column, target and prediction, the verdict. */
 export function driftSummary(r: DriftReport): string {
   const out: string[] = [];
-  const side = (s: DriftReport['reference']) => `${clean(s.source)} (${s.rows} rows${s.sampled !== undefined ? `, sample of ${s.sampled}` : ''})`;
-  out.push(`Reference: ${side(r.reference)}`, `Current:   ${side(r.current)}${r.seconds !== undefined ? `   (${r.seconds.toFixed(2)}s)` : ''}`, '');
+  const side = (s: DriftReport['reference']) =>
+    `${clean(s.source)} (${s.rows} rows${s.sampled !== undefined ? `, sample of ${s.sampled}` : ''})`;
+  out.push(
+    `Reference: ${side(r.reference)}`,
+    `Current:   ${side(r.current)}${r.seconds !== undefined ? `   (${r.seconds.toFixed(2)}s)` : ''}`,
+    '',
+  );
   const header = ['COLUMN', 'TYPE', 'METHOD', 'STATISTIC', 'P-VALUE', 'THRESHOLD', 'VERDICT'];
-  const rows = r.columns.map((c) => [clean(c.name), c.type, c.method, fmt(c.statistic), fmt(c.pValue), fmt(c.threshold), verdictOf(c)]);
+  const rows = r.columns.map((c) => [
+    clean(c.name),
+    c.type,
+    c.method,
+    fmt(c.statistic),
+    fmt(c.pValue),
+    fmt(c.threshold),
+    verdictOf(c),
+  ]);
   out.push(alignColumns(header, rows), '');
   const notes = r.columns.filter((c) => c.skipped || c.effectSize);
   if (notes.length) {
@@ -158,14 +233,27 @@ export function driftSummary(r: DriftReport): string {
   }
   const t = r.target;
   if (t) {
-    if (t.targetDrift) out.push(`Target ${clean(t.targetDrift.name)}: ${clean(t.targetDrift.message)}`);
-    if (t.predictionDrift) out.push(`Prediction ${clean(t.predictionDrift.name)}: ${clean(t.predictionDrift.message)}`);
-    if (t.referenceQuality) out.push(`Quality (reference, ${t.referenceQuality.kind}): ${qualityLine(t.referenceQuality)}`);
-    if (t.currentQuality) out.push(`Quality (current, ${t.currentQuality.kind}):   ${qualityLine(t.currentQuality)}`);
-    if (t.change) out.push(`Change: ${Object.entries(t.change).map(([k, v]) => `${k} ${v === null ? '-' : `${v >= 0 ? '+' : ''}${fmt(v)}`}`).join(', ')}`);
+    if (t.targetDrift)
+      out.push(`Target ${clean(t.targetDrift.name)}: ${clean(t.targetDrift.message)}`);
+    if (t.predictionDrift)
+      out.push(`Prediction ${clean(t.predictionDrift.name)}: ${clean(t.predictionDrift.message)}`);
+    if (t.referenceQuality)
+      out.push(
+        `Quality (reference, ${t.referenceQuality.kind}): ${qualityLine(t.referenceQuality)}`,
+      );
+    if (t.currentQuality)
+      out.push(`Quality (current, ${t.currentQuality.kind}):   ${qualityLine(t.currentQuality)}`);
+    if (t.change)
+      out.push(
+        `Change: ${Object.entries(t.change)
+          .map(([k, v]) => `${k} ${v === null ? '-' : `${v >= 0 ? '+' : ''}${fmt(v)}`}`)
+          .join(', ')}`,
+      );
     out.push('');
   }
   const d = r.dataset;
-  out.push(`${d.drifted ? 'DATA SET DRIFT' : 'No data set drift'}: ${d.driftedColumns} of ${d.columns} compared columns drifted (${(100 * d.share).toFixed(1)}%; drift at >= ${(100 * d.threshold).toFixed(0)}%)`);
+  out.push(
+    `${d.drifted ? 'DATA SET DRIFT' : 'No data set drift'}: ${d.driftedColumns} of ${d.columns} compared columns drifted (${(100 * d.share).toFixed(1)}%; drift at >= ${(100 * d.threshold).toFixed(0)}%)`,
+  );
   return `${out.join('\n')}\n`;
 }

@@ -40,22 +40,36 @@ export function parseDuration(text: string): number {
 }
 
 export function registerProfileCommand(program: Command, storePath: () => string): void {
-  program.command('profile')
-    .description('profile a data file (CSV, TSV, JSON, NDJSON, Parquet): per-column statistics, quality score and issues')
+  program
+    .command('profile')
+    .description(
+      'profile a data file (CSV, TSV, JSON, NDJSON, Parquet): per-column statistics, quality score and issues',
+    )
     .argument('<file>', 'data file')
     .option('--json', 'print the profile as JSON')
     .option('--html <out.html>', 'also write a self-contained HTML report')
-    .option('--label <column>', 'label column: identical feature rows with different labels count against consistency')
+    .option(
+      '--label <column>',
+      'label column: identical feature rows with different labels count against consistency',
+    )
     .option('--timestamp <column>', 'timestamp column for timeliness (with --freshness)')
     .option('--freshness <duration>', 'how old the newest timestamp may be, e.g. 6h or 2d')
-    .option('--suite <name>', 'validate against a saved suite (.labbook/suites/NAME.json); validity then comes from its rules')
+    .option(
+      '--suite <name>',
+      'validate against a saved suite (.labbook/suites/NAME.json); validity then comes from its rules',
+    )
     .action(async (file: string, opts: ProfileCommandOptions) => {
-      if ((opts.timestamp === undefined) !== (opts.freshness === undefined)) throw new UsageError('--timestamp and --freshness go together');
+      if ((opts.timestamp === undefined) !== (opts.freshness === undefined))
+        throw new UsageError('--timestamp and --freshness go together');
       // Read the suite first: a missing or malformed one fails before a long profile.
       const suite = opts.suite === undefined ? undefined : loadSuite(storePath(), opts.suite);
       const freshness = opts.freshness === undefined ? undefined : parseDuration(opts.freshness);
       let size = 0;
-      try { size = statSync(file).size; } catch { /* profileFile reports it */ }
+      try {
+        size = statSync(file).size;
+      } catch {
+        /* profileFile reports it */
+      }
       const progress = size >= PROGRESS_BYTES ? createProgress() : undefined;
       const started = performance.now();
       progress?.start(`Profiling ${file} (${(size / 1024 / 1024).toFixed(0)} MB)`);
@@ -73,7 +87,9 @@ export function registerProfileCommand(program: Command, storePath: () => string
       if (suite) profile = applyValidation(profile, await validate(file, suite));
       progress?.done(`Profiled ${file}`, 'ok', performance.now() - started);
       if (opts.html) writeFileSync(opts.html, profileHtml(profile));
-      process.stdout.write(opts.json ? `${JSON.stringify(profile, null, 2)}\n` : profileSummary(profile));
+      process.stdout.write(
+        opts.json ? `${JSON.stringify(profile, null, 2)}\n` : profileSummary(profile),
+      );
       if (opts.html && !opts.json) process.stdout.write(`HTML report written to ${opts.html}\n`);
     });
 }
@@ -85,24 +101,50 @@ function fmt(v: number | string | null | undefined): string {
   if (v === null || v === undefined) return '-';
   if (typeof v === 'string') return clean(v.length > 24 ? `${v.slice(0, 23)}…` : v);
   if (Number.isInteger(v)) return String(v);
-  return Math.abs(v) >= 1e6 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(3) : String(Number(v.toPrecision(5)));
+  return Math.abs(v) >= 1e6 || (Math.abs(v) < 1e-3 && v !== 0)
+    ? v.toExponential(3)
+    : String(Number(v.toPrecision(5)));
 }
 
 function columnLine(c: ColumnProfile): string[] {
-  const range = c.mean !== null ? `mean ${fmt(c.mean)} std ${fmt(c.std)} [${fmt(c.min)}, ${fmt(c.max)}]`
-    : c.top.length ? `top ${fmt(String(c.top[0].value))} (${c.top[0].count})` : '';
-  return [clean(c.name), c.type, String(c.count), c.missing ? `${c.missing} (${pct(c.missingShare)})` : '0', String(c.distinct), range];
+  const range =
+    c.mean !== null
+      ? `mean ${fmt(c.mean)} std ${fmt(c.std)} [${fmt(c.min)}, ${fmt(c.max)}]`
+      : c.top.length
+        ? `top ${fmt(String(c.top[0].value))} (${c.top[0].count})`
+        : '';
+  return [
+    clean(c.name),
+    c.type,
+    String(c.count),
+    c.missing ? `${c.missing} (${pct(c.missingShare)})` : '0',
+    String(c.distinct),
+    range,
+  ];
 }
 
 /** The summary for people: data set line, quality, one line per column, issues. */
 export function profileSummary(p: DatasetProfile): string {
   const q = p.quality;
   const out: string[] = [];
-  out.push(`${p.source ?? 'data'}: ${p.rows} rows x ${p.columns.length} columns${p.sizeBytes !== undefined ? `, ${(p.sizeBytes / 1024).toFixed(0)} KiB` : ''}${p.seconds !== undefined ? ` (profiled in ${p.seconds.toFixed(2)}s)` : ''}`);
-  if (p.rows === 0 || p.columns.length === 0) out.push(`Quality ${(100 * q.score).toFixed(1)}/100: the data set has no ${p.rows === 0 ? 'rows' : 'columns'}, so there is nothing to measure`);
-  else out.push(`Quality ${(100 * q.score).toFixed(1)}/100: completeness ${pct(q.completeness)}, uniqueness ${pct(q.uniqueness)}, validity ${pct(q.validity)}, consistency ${pct(q.consistency)}${q.timeliness === null ? '' : `, timeliness ${pct(q.timeliness)}`}`);
-  out.push(`Duplicate rows: ${p.duplicateRows}${p.emptyRows ? `, empty rows: ${p.emptyRows}` : ''}`);
-  if (p.validation) out.push(`Suite "${clean(p.validation.suite)}": ${p.validation.passed ? 'passed' : `${p.validation.failedRules} of ${p.validation.rules.length} rules failed`}`);
+  out.push(
+    `${p.source ?? 'data'}: ${p.rows} rows x ${p.columns.length} columns${p.sizeBytes !== undefined ? `, ${(p.sizeBytes / 1024).toFixed(0)} KiB` : ''}${p.seconds !== undefined ? ` (profiled in ${p.seconds.toFixed(2)}s)` : ''}`,
+  );
+  if (p.rows === 0 || p.columns.length === 0)
+    out.push(
+      `Quality ${(100 * q.score).toFixed(1)}/100: the data set has no ${p.rows === 0 ? 'rows' : 'columns'}, so there is nothing to measure`,
+    );
+  else
+    out.push(
+      `Quality ${(100 * q.score).toFixed(1)}/100: completeness ${pct(q.completeness)}, uniqueness ${pct(q.uniqueness)}, validity ${pct(q.validity)}, consistency ${pct(q.consistency)}${q.timeliness === null ? '' : `, timeliness ${pct(q.timeliness)}`}`,
+    );
+  out.push(
+    `Duplicate rows: ${p.duplicateRows}${p.emptyRows ? `, empty rows: ${p.emptyRows}` : ''}`,
+  );
+  if (p.validation)
+    out.push(
+      `Suite "${clean(p.validation.suite)}": ${p.validation.passed ? 'passed' : `${p.validation.failedRules} of ${p.validation.rules.length} rules failed`}`,
+    );
   out.push('');
   const header = ['COLUMN', 'TYPE', 'COUNT', 'MISSING', 'DISTINCT', 'SUMMARY'];
   const rows = p.columns.map(columnLine);

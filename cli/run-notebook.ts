@@ -7,8 +7,15 @@ import * as path from 'node:path';
 import { KernelClient } from '../kernel/client';
 import type { CellOutput, ExecuteStatus } from '../kernel/protocol';
 import {
-  appendOutput, finalizeOutputs, injectParameters, readNotebook, serializeNotebook, sourceText,
-  TYPESCRIPT_KERNELSPEC, type NbOutput, type Notebook,
+  appendOutput,
+  finalizeOutputs,
+  injectParameters,
+  readNotebook,
+  serializeNotebook,
+  sourceText,
+  TYPESCRIPT_KERNELSPEC,
+  type NbOutput,
+  type Notebook,
 } from '../core/notebook/ipynb';
 import type { Progress } from './progress';
 
@@ -38,14 +45,20 @@ export async function runNotebook(options: RunNotebookOptions): Promise<RunNoteb
   const nb: Notebook = injectParameters(readNotebook(notebookPath), options.params);
   if (!nb.metadata.kernelspec) Object.assign(nb.metadata, TYPESCRIPT_KERNELSPEC);
   const outFile = path.resolve(options.out ?? notebookPath);
-  const codeCells = nb.cells.map((c, i) => ({ cell: c, index: i })).filter(({ cell }) => cell.cell_type === 'code');
+  const codeCells = nb.cells
+    .map((c, i) => ({ cell: c, index: i }))
+    .filter(({ cell }) => cell.cell_type === 'code');
   for (const { cell } of codeCells) {
     cell.outputs = [];
     cell.execution_count = null;
   }
 
   options.progress.update(`starting kernel for ${path.basename(notebookPath)}`);
-  const kernel = await KernelClient.start({ notebookPath, storePath: options.storePath, nodePath: options.nodePath });
+  const kernel = await KernelClient.start({
+    notebookPath,
+    storePath: options.storePath,
+    nodePath: options.nodePath,
+  });
   options.onKernel?.(kernel);
   const outputsByCell = new Map<string, NbOutput[]>();
   const lastError = new Map<string, Extract<CellOutput, { kind: 'error' }>>();
@@ -57,7 +70,8 @@ export async function runNotebook(options: RunNotebookOptions): Promise<RunNoteb
     if (!outputs) return;
     appendOutput(outputs, output);
     if (output.kind === 'error') lastError.set(cellId, output);
-    if (output.kind === 'error' && output.uncaught && !uncaught) uncaught = { cellId, error: output };
+    if (output.kind === 'error' && output.uncaught && !uncaught)
+      uncaught = { cellId, error: output };
   });
   // Kept to say why the kernel died: V8 prints "heap out of memory" to the real stderr.
   let logTail = '';
@@ -66,7 +80,9 @@ export async function runNotebook(options: RunNotebookOptions): Promise<RunNoteb
     options.progress.log(text);
   });
   let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
-  kernel.on('exit', (code, signal) => { exit = { code, signal }; });
+  kernel.on('exit', (code, signal) => {
+    exit = { code, signal };
+  });
   const stopOnSignal = stopKernelOnSignals(kernel, options.progress);
 
   let executed = 0;
@@ -84,7 +100,12 @@ export async function runNotebook(options: RunNotebookOptions): Promise<RunNoteb
       let durationMs: number;
       const started = performance.now();
       try {
-        ({ status, durationMs } = await kernel.execute({ cellId, code: sourceText(cell.source), executionCount: n + 1, cellIndex: index }));
+        ({ status, durationMs } = await kernel.execute({
+          cellId,
+          code: sourceText(cell.source),
+          executionCount: n + 1,
+          cellIndex: index,
+        }));
       } catch (error) {
         if (kernel.running) throw error;
         // The kernel died (process.exit() in the cell, out of memory, a signal): this cell is the one that failed.
@@ -100,12 +121,22 @@ export async function runNotebook(options: RunNotebookOptions): Promise<RunNoteb
       executed++;
       options.progress.done(label, status, durationMs);
       if (uncaught) {
-        failure = { cell: cellNumber.get(uncaught.cellId) ?? index + 1, status: 'error', ename: uncaught.error.ename, evalue: uncaught.error.evalue };
+        failure = {
+          cell: cellNumber.get(uncaught.cellId) ?? index + 1,
+          status: 'error',
+          ename: uncaught.error.ename,
+          evalue: uncaught.error.evalue,
+        };
         break;
       }
       if (status !== 'ok') {
         const error = lastError.get(cellId);
-        failure = { cell: index + 1, status, ename: error?.ename ?? status, evalue: stopOnSignal.signal ? `stopped by ${stopOnSignal.signal}` : error?.evalue ?? '' };
+        failure = {
+          cell: index + 1,
+          status,
+          ename: error?.ename ?? status,
+          evalue: stopOnSignal.signal ? `stopped by ${stopOnSignal.signal}` : (error?.evalue ?? ''),
+        };
         break;
       }
     }
@@ -118,13 +149,29 @@ export async function runNotebook(options: RunNotebookOptions): Promise<RunNoteb
     writeFileSync(tmp, serializeNotebook(nb));
     renameSync(tmp, outFile);
   }
-  return { outFile, executed, total: codeCells.length, failure, seconds: (performance.now() - started) / 1000 };
+  return {
+    outFile,
+    executed,
+    total: codeCells.length,
+    failure,
+    seconds: (performance.now() - started) / 1000,
+  };
 }
 
 /** "the kernel died (exit code 1)", with V8's reason when it ran out of memory. */
-function kernelDeath(exit: { code: number | null; signal: NodeJS.Signals | null } | undefined, logTail: string, stoppedBy?: NodeJS.Signals): string {
-  const how = !exit ? 'it stopped answering' : exit.signal ? `killed by ${exit.signal}` : `exit code ${exit.code}`;
-  const oom = /heap out of memory|Reached heap limit|Allocation failed/i.test(logTail) ? ': out of memory' : '';
+function kernelDeath(
+  exit: { code: number | null; signal: NodeJS.Signals | null } | undefined,
+  logTail: string,
+  stoppedBy?: NodeJS.Signals,
+): string {
+  const how = !exit
+    ? 'it stopped answering'
+    : exit.signal
+      ? `killed by ${exit.signal}`
+      : `exit code ${exit.code}`;
+  const oom = /heap out of memory|Reached heap limit|Allocation failed/i.test(logTail)
+    ? ': out of memory'
+    : '';
   const why = stoppedBy ? `, stopped because labbook run got ${stoppedBy}` : '';
   return `the kernel died (${how}${why})${oom}`;
 }
@@ -135,7 +182,10 @@ function kernelDeath(exit: { code: number | null; signal: NodeJS.Signals | null 
  * normally (outputs written, runs flushed), killing the kernel if it does not stop in time;
  * a second one kills the kernel and exits at once.
  */
-function stopKernelOnSignals(kernel: KernelClient, progress: Progress): { signal?: NodeJS.Signals; dispose(): void } {
+function stopKernelOnSignals(
+  kernel: KernelClient,
+  progress: Progress,
+): { signal?: NodeJS.Signals; dispose(): void } {
   const state: { signal?: NodeJS.Signals; dispose(): void } = { dispose: () => undefined };
   const signals: NodeJS.Signals[] = ['SIGTERM', 'SIGHUP'];
   let timer: NodeJS.Timeout | undefined;

@@ -6,7 +6,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
-import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
+import {
+  createMessageConnection,
+  StreamMessageReader,
+  StreamMessageWriter,
+  type MessageConnection,
+} from 'vscode-jsonrpc/node';
 
 /** Oldest Node that runs Labbook's processes: 20.19 is the first 20.x that can require() ES modules. */
 export const MIN_NODE_VERSION = [20, 19, 0] as const;
@@ -37,7 +42,10 @@ export interface SpawnRpcChildOptions {
  * Spawns the child and runs `handshake` on its connection; start-up failures (no such
  * `node`, a crash while loading) become a ChildStartError that says what to do.
  */
-export async function spawnRpcChild<T>(options: SpawnRpcChildOptions, handshake: (c: MessageConnection) => Promise<T>): Promise<RpcChild & { handshake: T }> {
+export async function spawnRpcChild<T>(
+  options: SpawnRpcChildOptions,
+  handshake: (c: MessageConnection) => Promise<T>,
+): Promise<RpcChild & { handshake: T }> {
   const nodePath = options.nodePath || 'node';
   const child = spawn(nodePath, [options.main], {
     cwd: options.cwd,
@@ -45,19 +53,33 @@ export async function spawnRpcChild<T>(options: SpawnRpcChildOptions, handshake:
     env: { ...process.env, ...options.env },
   });
   let stderrTail = '';
-  const collect = (d: Buffer) => { stderrTail = (stderrTail + d.toString()).slice(-4000); };
+  const collect = (d: Buffer) => {
+    stderrTail = (stderrTail + d.toString()).slice(-4000);
+  };
   child.stderr!.on('data', collect);
   const failed = new Promise<never>((_, reject) => {
     child.once('error', (error: NodeJS.ErrnoException) => {
-      reject(new ChildStartError(error.code === 'ENOENT'
-        ? `Cannot start the ${options.role}: "${nodePath}" was not found. Install Node.js ${MIN_NODE_VERSION.join('.')} or newer, or set labbook.nodePath.`
-        : `Cannot start the ${options.role} with "${nodePath}": ${error.message}`));
+      reject(
+        new ChildStartError(
+          error.code === 'ENOENT'
+            ? `Cannot start the ${options.role}: "${nodePath}" was not found. Install Node.js ${MIN_NODE_VERSION.join('.')} or newer, or set labbook.nodePath.`
+            : `Cannot start the ${options.role} with "${nodePath}": ${error.message}`,
+        ),
+      );
     });
-    child.once('exit', (code, signal) => reject(new ChildStartError(
-      `The ${options.role} process exited during start-up (${signal ?? `code ${code}`}).${stderrTail ? `\n${stderrTail.trim()}` : ''}`)));
+    child.once('exit', (code, signal) =>
+      reject(
+        new ChildStartError(
+          `The ${options.role} process exited during start-up (${signal ?? `code ${code}`}).${stderrTail ? `\n${stderrTail.trim()}` : ''}`,
+        ),
+      ),
+    );
   });
   const channel = child.stdio[CHILD_CHANNEL_FD] as Duplex;
-  const connection = createMessageConnection(new StreamMessageReader(channel), new StreamMessageWriter(channel));
+  const connection = createMessageConnection(
+    new StreamMessageReader(channel),
+    new StreamMessageWriter(channel),
+  );
   connection.listen();
   try {
     const result = await Promise.race([failed, handshake(connection)]);
@@ -65,7 +87,9 @@ export async function spawnRpcChild<T>(options: SpawnRpcChildOptions, handshake:
     child.removeAllListeners('exit');
     child.removeAllListeners('error');
     const died = new Promise<never>((_, reject) => {
-      child.on('exit', (code, signal) => reject(new Error(`The ${options.role} process died (${signal ?? `exit code ${code}`}).`)));
+      child.on('exit', (code, signal) =>
+        reject(new Error(`The ${options.role} process died (${signal ?? `exit code ${code}`}).`)),
+      );
     });
     died.catch(() => undefined);
     child.on('error', () => undefined);
@@ -99,7 +123,10 @@ export interface RpcClientBaseEvents {
  * What both clients share: requests that fail when the process dies, and a shutdown that
  * asks first and kills after a grace period.
  */
-export abstract class RpcClientBase<E extends RpcClientBaseEvents & Record<keyof E, any[]>> extends EventEmitter<E> {
+export abstract class RpcClientBase<
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- Node's EventEmitter<T> requires Record<keyof T, any[]>
+  E extends RpcClientBaseEvents & Record<keyof E, any[]>,
+> extends EventEmitter<E> {
   private exited = false;
 
   protected constructor(
@@ -109,8 +136,12 @@ export abstract class RpcClientBase<E extends RpcClientBaseEvents & Record<keyof
     private readonly role: string,
   ) {
     super();
-    child.stdout!.on('data', (d: Buffer) => (this as EventEmitter<RpcClientBaseEvents>).emit('log', d.toString()));
-    child.stderr!.on('data', (d: Buffer) => (this as EventEmitter<RpcClientBaseEvents>).emit('log', d.toString()));
+    child.stdout!.on('data', (d: Buffer) =>
+      (this as EventEmitter<RpcClientBaseEvents>).emit('log', d.toString()),
+    );
+    child.stderr!.on('data', (d: Buffer) =>
+      (this as EventEmitter<RpcClientBaseEvents>).emit('log', d.toString()),
+    );
     child.on('exit', (code, signal) => {
       this.exited = true;
       connection.dispose();
@@ -123,7 +154,8 @@ export abstract class RpcClientBase<E extends RpcClientBaseEvents & Record<keyof
   }
 
   protected request<T>(send: () => Promise<T>): Promise<T> {
-    if (this.exited) return Promise.reject(new Error(`The ${this.role} is not running; restart it.`));
+    if (this.exited)
+      return Promise.reject(new Error(`The ${this.role} is not running; restart it.`));
     return Promise.race([send(), this.died]);
   }
 

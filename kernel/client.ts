@@ -6,7 +6,14 @@ import * as path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import type { MessageConnection } from 'vscode-jsonrpc/node';
 import * as protocol from './protocol';
-import { spawnRpcChild, checkNodeVersion, ChildStartError, MIN_NODE_VERSION, RpcClientBase, type RpcClientBaseEvents } from '../core/rpc-child';
+import {
+  spawnRpcChild,
+  checkNodeVersion,
+  ChildStartError,
+  MIN_NODE_VERSION,
+  RpcClientBase,
+  type RpcClientBaseEvents,
+} from '../core/rpc-child';
 
 export { MIN_NODE_VERSION, ChildStartError as KernelStartError };
 
@@ -30,7 +37,12 @@ export interface KernelClientEvents extends RpcClientBaseEvents {
 }
 
 export class KernelClient extends RpcClientBase<KernelClientEvents> {
-  private constructor(child: ChildProcess, connection: MessageConnection, died: Promise<never>, readonly info: protocol.InitializeResult) {
+  private constructor(
+    child: ChildProcess,
+    connection: MessageConnection,
+    died: Promise<never>,
+    readonly info: protocol.InitializeResult,
+  ) {
     super(child, connection, died, 'kernel');
     connection.onNotification(protocol.Output, (p) => this.emit('output', p));
     connection.onNotification(protocol.RunEvent, (p) => this.emit('runEvent', p));
@@ -38,13 +50,16 @@ export class KernelClient extends RpcClientBase<KernelClientEvents> {
 
   static async start(options: KernelStartOptions): Promise<KernelClient> {
     const notebookPath = path.resolve(options.notebookPath);
-    const { child, connection, died, handshake } = await spawnRpcChild({
-      role: 'kernel',
-      nodePath: options.nodePath,
-      main: options.kernelMain ?? path.join(__dirname, 'main.js'),
-      cwd: path.dirname(notebookPath),
-      env: options.env,
-    }, (c) => c.sendRequest(protocol.Initialize, { notebookPath, storePath: options.storePath }));
+    const { child, connection, died, handshake } = await spawnRpcChild(
+      {
+        role: 'kernel',
+        nodePath: options.nodePath,
+        main: options.kernelMain ?? path.join(__dirname, 'main.js'),
+        cwd: path.dirname(notebookPath),
+        env: options.env,
+      },
+      (c) => c.sendRequest(protocol.Initialize, { notebookPath, storePath: options.storePath }),
+    );
     return new KernelClient(child, connection, died, handshake);
   }
 
@@ -63,7 +78,9 @@ export class KernelClient extends RpcClientBase<KernelClientEvents> {
   execute(params: protocol.ExecuteParams): Promise<protocol.ExecuteResult> {
     const result = this.request(() => this.connection.sendRequest(protocol.Execute, params));
     this.pending.add(result);
-    const settle = () => { this.pending.delete(result); };
+    const settle = () => {
+      this.pending.delete(result);
+    };
     result.then(settle, settle);
     return result;
   }
@@ -82,7 +99,7 @@ export class KernelClient extends RpcClientBase<KernelClientEvents> {
    */
   interrupt(): void {
     const [cell] = this.pending;
-    if (!this.running || !cell) return;
+    if (!this.running || cell === undefined) return;
     const send = () => {
       if (process.platform !== 'win32') this.child.kill('SIGINT');
       void this.connection.sendNotification(protocol.Interrupt).catch(() => undefined);
@@ -93,7 +110,8 @@ export class KernelClient extends RpcClientBase<KernelClientEvents> {
     // is still running, say it again a few times.
     let retries = 0;
     const timer = setInterval(() => {
-      if (!this.pending.has(cell) || !this.running || ++retries > INTERRUPT_RETRIES) clearInterval(timer);
+      if (!this.pending.has(cell) || !this.running || ++retries > INTERRUPT_RETRIES)
+        clearInterval(timer);
       else send();
     }, INTERRUPT_RETRY_MS);
     timer.unref();

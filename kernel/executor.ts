@@ -10,13 +10,23 @@ import * as path from 'node:path';
 import * as util from 'node:util';
 import * as vm from 'node:vm';
 import Module, { createRequire } from 'node:module';
-import type { CellDiagnostic, CellOutput, CompletionResult, ExecuteStatus, HoverResult, MimeBundle } from './protocol';
+import type {
+  CellDiagnostic,
+  CellOutput,
+  CompletionResult,
+  ExecuteStatus,
+  HoverResult,
+  MimeBundle,
+} from './protocol';
 import { installSourceMapHooks, takeCellSourceMap, type CellSourceMap } from './sourcemaps';
 
 // tslab's TypeScript fork, with source maps switched on (before the converter loads it).
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- tslab's TypeScript fork ships no declarations of its internals we reach (ts.sys, the watch host)
 const ts = installSourceMapHooks() as any;
 installConverterTimers();
-const { createConverter } = require('tslab/dist/converter') as typeof import('tslab/dist/converter');
+const { createConverter } =
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- must load after the hooks above are installed; an import would be hoisted before them
+  require('tslab/dist/converter') as typeof import('tslab/dist/converter');
 
 /** Modules the kernel itself provides to notebooks, whatever the notebook folder holds. */
 export interface ProvidedModule {
@@ -55,7 +65,10 @@ export class CellExecutor {
     this.converter = createConverter();
     this.require = this.makeRequire();
     const exportsProxy = this.makeExports();
-    vm.runInThisContext('(x) => { globalThis.__labbook_cell__ = x; }')({ exports: exportsProxy, require: this.require });
+    vm.runInThisContext('(x) => { globalThis.__labbook_cell__ = x; }')({
+      exports: exportsProxy,
+      require: this.require,
+    });
   }
 
   /** Runs one cell; every output goes through `emit`, in the order the cell produced it. */
@@ -77,12 +90,18 @@ export class CellExecutor {
     // The wrapper sits on its own line so generated line N is line N - 1 of the converter's output.
     const wrapped = `(${converted.hasToplevelAwait ? 'async ' : ''}function (exports, require) {\n${js}\n})(__labbook_cell__.exports, __labbook_cell__.require)`;
     try {
-      const ret = vm.runInThisContext(wrapped, { filename: `labbook-cell-${executionCount}`, breakOnSigint: true, displayErrors: false });
+      const ret = vm.runInThisContext(wrapped, {
+        filename: `labbook-cell-${executionCount}`,
+        breakOnSigint: true,
+        displayErrors: false,
+      });
       if (converted.hasToplevelAwait) {
         await new Promise<void>((resolve, reject) => {
           this.rejectPending = reject;
           (ret as Promise<unknown>).then(() => resolve(), reject);
-        }).finally(() => { this.rejectPending = undefined; });
+        }).finally(() => {
+          this.rejectPending = undefined;
+        });
       }
     } catch (error) {
       const interrupted = isInterrupt(error);
@@ -93,7 +112,8 @@ export class CellExecutor {
     if (converted.lastExpressionVar && converted.lastExpressionVar in this.locals) {
       const value = this.locals[converted.lastExpressionVar];
       delete this.locals[converted.lastExpressionVar];
-      if (value !== undefined) this.options.emit({ kind: 'result', data: richRepresentation(value), executionCount });
+      if (value !== undefined)
+        this.options.emit({ kind: 'result', data: richRepresentation(value), executionCount });
     }
     return 'ok';
   }
@@ -110,7 +130,11 @@ export class CellExecutor {
 
   hover(code: string, offset: number): HoverResult | null {
     const info = this.converter.inspect(this.prevDecl, code, offset) as
-      | { displayParts?: { text: string }[]; documentation?: { text: string }[]; textSpan: { start: number; length: number } }
+      | {
+          displayParts?: { text: string }[];
+          documentation?: { text: string }[];
+          textSpan: { start: number; length: number };
+        }
       | undefined;
     if (!info) return null;
     return {
@@ -128,7 +152,12 @@ export class CellExecutor {
   /** Formats a thrown value as a Jupyter error with frames in notebook cells mapped to cell lines. */
   errorOutput(error: unknown): Extract<CellOutput, { kind: 'error' }> {
     if (isInterrupt(error)) {
-      return { kind: 'error', ename: 'KeyboardInterrupt', evalue: 'Execution interrupted', traceback: ['KeyboardInterrupt: execution interrupted'] };
+      return {
+        kind: 'error',
+        ename: 'KeyboardInterrupt',
+        evalue: 'Execution interrupted',
+        traceback: ['KeyboardInterrupt: execution interrupted'],
+      };
     }
     if (!(error instanceof Error)) {
       const shown = util.inspect(error);
@@ -138,7 +167,12 @@ export class CellExecutor {
     const kept: string[] = [];
     for (const line of stack) {
       // Frames below the cell are the kernel's own machinery.
-      if (/^\s+at /.test(line) && !line.includes('labbook-cell-') && kept.some((l) => l.includes('labbook-cell-'))) break;
+      if (
+        /^\s+at /.test(line) &&
+        !line.includes('labbook-cell-') &&
+        kept.some((l) => l.includes('labbook-cell-'))
+      )
+        break;
       if (/\(node:vm:|at Script\.runInThisContext|runInThisContext \(/.test(line)) break;
       let unmapped = false;
       const mapped = line.replace(CELL_FILE, (_whole, count: string, l: string, c: string) => {
@@ -160,18 +194,21 @@ export class CellExecutor {
   private makeRequire(): NodeJS.Require {
     const { rootDir, provided, fallbackDir } = this.options;
     const notebookRequire = createRequire(path.join(rootDir, '__labbook_notebook__.js'));
-    const fallbackRequire = fallbackDir ? createRequire(path.join(fallbackDir, '__labbook__.js')) : undefined;
-    const self = this;
+    const fallbackRequire = fallbackDir
+      ? createRequire(path.join(fallbackDir, '__labbook__.js'))
+      : undefined;
     const load = (id: string, from: NodeJS.Require, dir: string): unknown => {
       const own = provided[id];
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- the module's path is only known at run time
       if (own) return require(own.runtime);
-      const side = self.requireSideOutput(id, dir);
+      const side = this.requireSideOutput(id, dir);
       if (side) return side.exports;
       try {
         return from(id);
       } catch (error) {
         const bare = !id.startsWith('.') && !path.isAbsolute(id);
-        if (fallbackRequire && bare && (error as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND') return fallbackRequire(id);
+        if (fallbackRequire && bare && (error as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND')
+          return fallbackRequire(id);
         throw error;
       }
     };
@@ -194,12 +231,18 @@ export class CellExecutor {
     if (cached) return cached;
     const source = this.sideOutputs.get(filename);
     if (source === undefined) return undefined;
-    const mod = new Module(filename, module) as NodeJS.Module & { _compile(code: string, file: string): void; paths: string[] };
+    const mod = new Module(filename, module) as NodeJS.Module & {
+      _compile(code: string, file: string): void;
+      paths: string[];
+    };
     mod.filename = filename;
-    mod.paths = (Module as unknown as { _nodeModulePaths(d: string): string[] })._nodeModulePaths(path.dirname(filename));
+    mod.paths = (Module as unknown as { _nodeModulePaths(d: string): string[] })._nodeModulePaths(
+      path.dirname(filename),
+    );
     const modRequire = createRequire(filename);
     const loadSide = this.loadSide!;
-    mod.require = ((sub: string) => loadSide(sub, modRequire, path.dirname(filename))) as NodeJS.Require;
+    mod.require = ((sub: string) =>
+      loadSide(sub, modRequire, path.dirname(filename))) as NodeJS.Require;
     mod._compile(takeCellSourceMap(source).code, filename);
     this.sideModules.set(filename, mod);
     return mod;
@@ -228,10 +271,15 @@ export class InterruptedError extends Error {
 function isInterrupt(error: unknown): boolean {
   if (error instanceof InterruptedError) return true;
   // What V8 throws when breakOnSigint stops a synchronous loop.
-  return error instanceof Error && /Script execution was interrupted by `SIGINT`/.test(error.message);
+  return (
+    error instanceof Error && /Script execution was interrupted by `SIGINT`/.test(error.message)
+  );
 }
 
-function diagnosticsOutput(diagnostics: import('tslab/dist/converter').Diagnostic[], executionCount: number): CellOutput {
+function diagnosticsOutput(
+  diagnostics: import('tslab/dist/converter').Diagnostic[],
+  executionCount: number,
+): CellOutput {
   const items: CellDiagnostic[] = diagnostics.map((d) => ({
     line: d.start.line + 1,
     column: d.start.character + 1,
@@ -241,8 +289,12 @@ function diagnosticsOutput(diagnostics: import('tslab/dist/converter').Diagnosti
     code: d.code,
   }));
   const where = (d: import('tslab/dist/converter').Diagnostic, i: number) =>
-    d.fileName ? `${d.fileName} ${items[i].line}:${items[i].column}` : `cell [${executionCount}], line ${items[i].line}:${items[i].column}`;
-  const traceback = diagnostics.map((d, i) => `${where(d, i)} - error TS${d.code}: ${d.messageText}`);
+    d.fileName
+      ? `${d.fileName} ${items[i].line}:${items[i].column}`
+      : `cell [${executionCount}], line ${items[i].line}:${items[i].column}`;
+  const traceback = diagnostics.map(
+    (d, i) => `${where(d, i)} - error TS${d.code}: ${d.messageText}`,
+  );
   const n = diagnostics.length;
   return {
     kind: 'error',
@@ -261,9 +313,18 @@ function diagnosticsOutput(diagnostics: import('tslab/dist/converter').Diagnosti
  */
 export function expandShorthandProperties(code: string): string {
   if (!code.includes('{')) return code;
-  const file = ts.createSourceFile('cell.ts', code, ts.ScriptTarget.Latest, false, ts.ScriptKind.TS);
+  const file = ts.createSourceFile(
+    'cell.ts',
+    code,
+    ts.ScriptTarget.Latest,
+    false,
+    ts.ScriptKind.TS,
+  );
   const inserts: { at: number; text: string }[] = [];
-  const visit = (node: { kind: number; name?: { end: number; text?: string; escapedText?: string } }) => {
+  const visit = (node: {
+    kind: number;
+    name?: { end: number; text?: string; escapedText?: string };
+  }) => {
     if (node.kind === ts.SyntaxKind.ShorthandPropertyAssignment && node.name) {
       inserts.push({ at: node.name.end, text: `: ${node.name.text ?? node.name.escapedText}` });
     }
@@ -271,14 +332,18 @@ export function expandShorthandProperties(code: string): string {
   };
   visit(file);
   let out = code;
-  for (const { at, text } of inserts.sort((a, b) => b.at - a.at)) out = out.slice(0, at) + text + out.slice(at);
+  for (const { at, text } of inserts.sort((a, b) => b.at - a.at))
+    out = out.slice(0, at) + text + out.slice(at);
   return out;
 }
 
 /** The cell result as a MIME bundle: the value's own representation if it has one, plus text. */
 export function richRepresentation(value: unknown): MimeBundle {
   const text = util.inspect(value, { depth: 4, maxArrayLength: 100, breakLength: 100 });
-  const own = value !== null && typeof value === 'object' ? (value as Record<symbol, unknown>)[MIME_BUNDLE] : undefined;
+  const own =
+    value !== null && typeof value === 'object'
+      ? (value as Record<symbol, unknown>)[MIME_BUNDLE]
+      : undefined;
   if (typeof own === 'function') {
     const bundle = own.call(value) as MimeBundle;
     return { 'text/plain': text, ...bundle };
@@ -393,17 +458,26 @@ function installTypeForwarding(rootDir: string, provided: Record<string, Provide
     if (typeof p !== 'string') return p;
     for (const f of forwards) {
       const rel = path.relative(f.from, p);
-      if (rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel))) return path.join(f.to, rel);
+      if (rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel)))
+        return path.join(f.to, rel);
     }
     return p;
   };
-  for (const fn of ['readFile', 'fileExists', 'directoryExists', 'readDirectory', 'realpath', 'getModifiedTime']) {
+  for (const fn of [
+    'readFile',
+    'fileExists',
+    'directoryExists',
+    'readDirectory',
+    'realpath',
+    'getModifiedTime',
+  ]) {
     const original = sys[fn];
     if (typeof original !== 'function') continue;
-    sys[fn] = (first: unknown, ...rest: unknown[]) => original.call(ts.sys, forward(first), ...rest);
+    sys[fn] = (first: unknown, ...rest: unknown[]) =>
+      original.call(ts.sys, forward(first), ...rest);
   }
   // `node_modules` itself must look present for the resolver to look inside it.
   const directoryExists = sys.directoryExists;
   sys.directoryExists = (p: unknown, ...rest: unknown[]) =>
-    p === path.join(rootDir, 'node_modules') || (directoryExists.call(ts.sys, p, ...rest) as boolean);
+    p === path.join(rootDir, 'node_modules') || directoryExists.call(ts.sys, p, ...rest);
 }

@@ -7,14 +7,25 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { createMessageConnection, ResponseError, ErrorCodes, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
+import typescriptPackage from '@tslab/typescript-for-tslab/package.json';
+import tslabPackage from 'tslab/package.json';
+import {
+  createMessageConnection,
+  ResponseError,
+  ErrorCodes,
+  StreamMessageReader,
+  StreamMessageWriter,
+} from 'vscode-jsonrpc/node';
 import * as protocol from './protocol';
 import { CellExecutor } from './executor';
 import { installDisplaySink } from './sdk/display';
 import { onRunEvent, recordExecutedCell, setExecutionContext } from './sdk/context';
 
 const channel = new net.Socket({ fd: protocol.CHANNEL_FD, readable: true, writable: true });
-const connection = createMessageConnection(new StreamMessageReader(channel), new StreamMessageWriter(channel));
+const connection = createMessageConnection(
+  new StreamMessageReader(channel),
+  new StreamMessageWriter(channel),
+);
 
 /** Output produced outside any request (timers, late promises) goes to the cell that ran last. */
 let currentCell = '';
@@ -36,13 +47,18 @@ function send(output: protocol.CellOutput): void {
 }
 
 function captureStream(stream: NodeJS.WriteStream, name: 'stdout' | 'stderr'): void {
-  stream.write = ((chunk: string | Uint8Array, encoding?: unknown, callback?: unknown) => {
-    const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString(typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8');
+  stream.write = (chunk: string | Uint8Array, encoding?: unknown, callback?: unknown) => {
+    const text =
+      typeof chunk === 'string'
+        ? chunk
+        : Buffer.from(chunk).toString(
+            typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8',
+          );
     send({ kind: 'stream', name, text });
     const done = typeof encoding === 'function' ? encoding : callback;
-    if (typeof done === 'function') process.nextTick(done as () => void);
+    if (typeof done === 'function') process.nextTick(done);
     return true;
-  }) as typeof stream.write;
+  };
 }
 
 function badParams(message: string): ResponseError<void> {
@@ -50,21 +66,27 @@ function badParams(message: string): ResponseError<void> {
 }
 
 function requireExecutor(): CellExecutor {
-  if (!executor) throw new ResponseError(ErrorCodes.ServerNotInitialized, 'kernel/initialize must come first');
+  if (!executor)
+    throw new ResponseError(ErrorCodes.ServerNotInitialized, 'kernel/initialize must come first');
   return executor;
 }
 
 connection.onRequest(protocol.Initialize, (params) => {
   if (executor) throw new ResponseError(ErrorCodes.InvalidRequest, 'kernel already initialized');
-  if (params?.storePath !== undefined && typeof params.storePath !== 'string') throw badParams('storePath must be a string');
-  if (params?.notebookPath !== undefined && typeof params.notebookPath !== 'string') throw badParams('notebookPath must be a string');
+  if (params?.storePath !== undefined && typeof params.storePath !== 'string')
+    throw badParams('storePath must be a string');
+  if (params?.notebookPath !== undefined && typeof params.notebookPath !== 'string')
+    throw badParams('notebookPath must be a string');
   if (params?.storePath) process.env.LABBOOK_STORE = path.resolve(params.storePath);
   const rootDir = process.cwd();
   const distRoot = path.join(__dirname, '..');
   executor = new CellExecutor({
     rootDir,
     provided: {
-      labbook: { runtime: path.join(__dirname, 'sdk', 'index.js'), types: path.join(distRoot, 'sdk-types', 'labbook') },
+      labbook: {
+        runtime: path.join(__dirname, 'sdk', 'index.js'),
+        types: path.join(distRoot, 'sdk-types', 'labbook'),
+      },
       tslab: { runtime: path.join(__dirname, 'tslab-compat.js') },
     },
     fallbackDir: path.join(distRoot, '..'),
@@ -72,9 +94,14 @@ connection.onRequest(protocol.Initialize, (params) => {
   });
   notebookPath = params?.notebookPath;
   setExecutionContext({ notebook: notebookPath });
-  const tsVersion = (require('@tslab/typescript-for-tslab') as { version: string }).version;
-  const tslabVersion = (require('tslab/package.json') as { version: string }).version;
-  return { pid: process.pid, nodeVersion: process.version, tslabVersion, typescriptVersion: tsVersion };
+  const tsVersion = typescriptPackage.version;
+  const tslabVersion = tslabPackage.version;
+  return {
+    pid: process.pid,
+    nodeVersion: process.version,
+    tslabVersion,
+    typescriptVersion: tsVersion,
+  };
 });
 
 connection.onRequest(protocol.Execute, (params) => {
@@ -85,12 +112,18 @@ connection.onRequest(protocol.Execute, (params) => {
     currentCell = params.cellId;
     setExecutionContext({ notebook: notebookPath, cell: params.cellIndex ?? params.cellId });
     // Before running, so a run started by this cell snapshots the cell itself too.
-    recordExecutedCell({ index: params.cellIndex ?? null, executionCount: params.executionCount, source: params.code });
+    recordExecutedCell({
+      index: params.cellIndex ?? null,
+      executionCount: params.executionCount,
+      source: params.code,
+    });
     const started = performance.now();
     let status: protocol.ExecuteStatus;
     uncaughtIn.delete(params.cellId);
     try {
-      status = await cellScope.run({ cellId: params.cellId }, () => exec.execute(params.code, params.executionCount));
+      status = await cellScope.run({ cellId: params.cellId }, () =>
+        exec.execute(params.code, params.executionCount),
+      );
       if (status === 'ok' && uncaughtIn.has(params.cellId)) status = 'error';
     } catch (error) {
       // The converter itself failed (a compiler crash): report it as the cell's error.
@@ -132,10 +165,18 @@ function reportUncaught(reason: unknown, ename: string): void {
   try {
     const output = executor
       ? executor.errorOutput(reason)
-      : { kind: 'error' as const, ename, evalue: String(reason), traceback: [String((reason as Error)?.stack ?? reason)] };
+      : {
+          kind: 'error' as const,
+          ename,
+          evalue: String(reason),
+          traceback: [String((reason as Error)?.stack ?? reason)],
+        };
     const cellId = cellScope.getStore()?.cellId ?? currentCell;
     uncaughtIn.add(cellId);
-    void connection.sendNotification(protocol.Output, { cellId, output: { ...output, uncaught: true } });
+    void connection.sendNotification(protocol.Output, {
+      cellId,
+      output: { ...output, uncaught: true },
+    });
   } catch {
     // A handler that throws ends the process (exit code 7); losing one report is better.
   }
@@ -145,13 +186,15 @@ process.on('uncaughtException', (error) => reportUncaught(error, 'Uncaught'));
 
 // Node 20 warns on every require() of an ES module; notebooks do that on purpose.
 const emitWarning = process.emitWarning.bind(process);
-process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+process.emitWarning = (warning: string | Error, ...rest: unknown[]) => {
   const text = typeof warning === 'string' ? warning : warning.message;
   if (/require\(\) of ES Module|is loading ES Module/.test(text)) return;
   (emitWarning as (...args: unknown[]) => void)(warning, ...rest);
-}) as typeof process.emitWarning;
+};
 
-installDisplaySink((data, metadata, displayId, update) => send({ kind: 'display', data, metadata, displayId, update }));
+installDisplaySink((data, metadata, displayId, update) =>
+  send({ kind: 'display', data, metadata, displayId, update }),
+);
 onRunEvent((event) => void connection.sendNotification(protocol.RunEvent, event));
 captureStream(process.stdout, 'stdout');
 captureStream(process.stderr, 'stderr');
@@ -180,7 +223,12 @@ function watchParent(): void {
       setTimeout(() => { try { process.kill(workerData.pid, 'SIGKILL'); } catch {} }, workerData.graceMs);
     }, workerData.pollMs);
   `;
-  const worker = new Worker(source, { eval: true, workerData: { parent, pid: process.pid, pollMs: 500, graceMs: 3000 }, stdout: true, stderr: true });
+  const worker = new Worker(source, {
+    eval: true,
+    workerData: { parent, pid: process.pid, pollMs: 500, graceMs: 3000 },
+    stdout: true,
+    stderr: true,
+  });
   worker.unref();
   worker.on('error', () => undefined);
 }

@@ -75,7 +75,13 @@ export interface CellDiagnostic {
 
 export type CellOutput =
   | { kind: 'stream'; name: 'stdout' | 'stderr'; text: string }
-  | { kind: 'display'; data: MimeBundle; metadata: Record<string, unknown>; displayId?: string; update: boolean }
+  | {
+      kind: 'display';
+      data: MimeBundle;
+      metadata: Record<string, unknown>;
+      displayId?: string;
+      update: boolean;
+    }
   | { kind: 'result'; data: MimeBundle; executionCount: number }
   | {
       kind: 'error';
@@ -105,7 +111,9 @@ export interface RunEventParams {
   status: string;
 }
 
-export const Initialize = new RequestType<InitializeParams, InitializeResult, void>('kernel/initialize');
+export const Initialize = new RequestType<InitializeParams, InitializeResult, void>(
+  'kernel/initialize',
+);
 export const Execute = new RequestType<ExecuteParams, ExecuteResult, void>('kernel/execute');
 export const Complete = new RequestType<PositionParams, CompletionResult, void>('kernel/complete');
 export const Hover = new RequestType<PositionParams, HoverResult | null, void>('kernel/hover');
@@ -125,7 +133,8 @@ export function checkExecuteParams(p: unknown): string | undefined {
   if (typeof v.cellId !== 'string') return 'execute: cellId must be a string';
   if (typeof v.code !== 'string') return 'execute: code must be a string';
   if (!Number.isInteger(v.executionCount)) return 'execute: executionCount must be an integer';
-  if (v.cellIndex !== undefined && !Number.isInteger(v.cellIndex)) return 'execute: cellIndex must be an integer';
+  if (v.cellIndex !== undefined && !Number.isInteger(v.cellIndex))
+    return 'execute: cellIndex must be an integer';
   return undefined;
 }
 
@@ -133,7 +142,11 @@ export function checkPositionParams(p: unknown): string | undefined {
   const v = p as Partial<PositionParams> | null;
   if (!v || typeof v !== 'object') return 'params must be an object';
   if (typeof v.code !== 'string') return 'code must be a string';
-  if (!Number.isInteger(v.offset) || (v.offset as number) < 0 || (v.offset as number) > v.code.length) {
+  if (
+    !Number.isInteger(v.offset) ||
+    (v.offset as number) < 0 ||
+    (v.offset as number) > v.code.length
+  ) {
     return `offset must be an integer in 0..${v.code.length}`;
   }
   return undefined;

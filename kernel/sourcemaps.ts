@@ -19,40 +19,66 @@ const CELL_PREFIX_LINES = 1;
 
 type TsModule = {
   createWatchCompilerHost: (...args: unknown[]) => unknown;
-  transpileModule: (input: string, options: { fileName?: string; compilerOptions?: Record<string, unknown> }) => { outputText: string; sourceMapText?: string };
+  transpileModule: (
+    input: string,
+    options: { fileName?: string; compilerOptions?: Record<string, unknown> },
+  ) => { outputText: string; sourceMapText?: string };
 };
 
 let installed: TsModule | undefined;
 
 /** Returns the TypeScript module tslab will use, with the hooks in place. Call before requiring tslab's converter. */
 export function installSourceMapHooks(): TsModule & Record<string, unknown> {
-  if (installed) return installed as TsModule & Record<string, unknown>;
+  if (installed) return installed;
   const tslabDir = path.dirname(require.resolve('tslab/package.json'));
   const tsPath = require.resolve('@tslab/typescript-for-tslab', { paths: [tslabDir] });
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- resolved from tslab's own folder at run time, to hook the very copy it loads
   const original = require(tsPath) as Record<string, unknown>;
   const ts = {} as TsModule & Record<string, unknown>;
   for (const key of Object.keys(original)) {
-    Object.defineProperty(ts, key, { enumerable: true, configurable: true, get: () => original[key] });
+    Object.defineProperty(ts, key, {
+      enumerable: true,
+      configurable: true,
+      get: () => original[key],
+    });
   }
   require.cache[tsPath]!.exports = ts;
   installed = ts;
   const createHost = ts.createWatchCompilerHost;
-  define(ts, 'createWatchCompilerHost', (rootFiles: unknown, options: Record<string, unknown>, ...rest: unknown[]) =>
-    createHost(rootFiles, { ...options, inlineSourceMap: true, sourceMap: false }, ...rest));
+  define(
+    ts,
+    'createWatchCompilerHost',
+    (rootFiles: unknown, options: Record<string, unknown>, ...rest: unknown[]) =>
+      createHost(rootFiles, { ...options, inlineSourceMap: true, sourceMap: false }, ...rest),
+  );
 
   const transpile = ts.transpileModule;
-  define(ts, 'transpileModule', (input: string, options: Parameters<TsModule['transpileModule']>[1]) => {
-    const inline = INLINE_MAP.exec(input);
-    if (options.fileName !== 'custom.js' || !inline) return transpile(input, options);
-    const stripped = input.slice(0, inline.index);
-    const out = transpile(stripped, { ...options, compilerOptions: { ...options.compilerOptions, sourceMap: true } });
-    if (!out.sourceMapText) return out;
-    const first = JSON.parse(Buffer.from(inline[1], 'base64').toString('utf8')) as EncodedSourceMap;
-    const composed = remapping(JSON.parse(out.sourceMapText) as EncodedSourceMap, (file) => (file === 'custom.js' ? first : null));
-    const code = out.outputText.replace(/\n?\/\/# sourceMappingURL=\S+\s*$/, '');
-    const encoded = Buffer.from(JSON.stringify(composed)).toString('base64');
-    return { ...out, outputText: `${code}\n//# sourceMappingURL=data:application/json;base64,${encoded}` };
-  });
+  define(
+    ts,
+    'transpileModule',
+    (input: string, options: Parameters<TsModule['transpileModule']>[1]) => {
+      const inline = INLINE_MAP.exec(input);
+      if (options.fileName !== 'custom.js' || !inline) return transpile(input, options);
+      const stripped = input.slice(0, inline.index);
+      const out = transpile(stripped, {
+        ...options,
+        compilerOptions: { ...options.compilerOptions, sourceMap: true },
+      });
+      if (!out.sourceMapText) return out;
+      const first = JSON.parse(
+        Buffer.from(inline[1], 'base64').toString('utf8'),
+      ) as EncodedSourceMap;
+      const composed = remapping(JSON.parse(out.sourceMapText) as EncodedSourceMap, (file) =>
+        file === 'custom.js' ? first : null,
+      );
+      const code = out.outputText.replace(/\n?\/\/# sourceMappingURL=\S+\s*$/, '');
+      const encoded = Buffer.from(JSON.stringify(composed)).toString('base64');
+      return {
+        ...out,
+        outputText: `${code}\n//# sourceMappingURL=data:application/json;base64,${encoded}`,
+      };
+    },
+  );
   return ts;
 }
 
@@ -74,7 +100,8 @@ export class CellSourceMap {
   /** 1-based line and column in generated code to 1-based line and column in the cell. */
   toCell(line: number, column: number): { line: number; column: number } | undefined {
     const pos = originalPositionFor(this.trace, { line, column: Math.max(0, column - 1) });
-    if (pos.line == null || pos.source == null || !pos.source.endsWith(CELL_SOURCE)) return undefined;
+    if (pos.line == null || pos.source == null || !pos.source.endsWith(CELL_SOURCE))
+      return undefined;
     const cellLine = pos.line - CELL_PREFIX_LINES;
     return cellLine >= 1 ? { line: cellLine, column: (pos.column ?? 0) + 1 } : undefined;
   }

@@ -3,14 +3,13 @@
  * written for tslab run unchanged. The type declarations stay tslab's own (the checker
  * reads them from the tslab package); this is the runtime behind them.
  */
+import typescriptPackage from '@tslab/typescript-for-tslab/package.json';
+import tslabPackage from 'tslab/package.json';
 import { display, newDisplay } from './sdk/display';
-
-const tslabPackage = require('tslab/package.json') as { version: string };
-const typescript = require('@tslab/typescript-for-tslab') as { version: string };
 
 export { display, newDisplay };
 export const versions = {
   tslab: tslabPackage.version,
-  typescript: typescript.version,
+  typescript: typescriptPackage.version,
   node: process.version,
 };

@@ -30,7 +30,14 @@ export function csvRow(cells: string[]): string {
 
 /** The whole comparison, CRLF line endings as RFC 4180 has them, ending with a line break. */
 export function comparisonCsv(c: RunComparison): string {
-  const header = ['run_id', 'name', 'experiment', 'status', ...c.params.map((p) => `params.${p.key}`), ...c.metrics.map((m) => `metrics.${m.key}`)];
+  const header = [
+    'run_id',
+    'name',
+    'experiment',
+    'status',
+    ...c.params.map((p) => `params.${p.key}`),
+    ...c.metrics.map((m) => `metrics.${m.key}`),
+  ];
   const rows = c.runs.map((run, i) => [
     run.id,
     run.name,
@@ -38,7 +45,9 @@ export function comparisonCsv(c: RunComparison): string {
     run.status,
     ...c.params.map((p) => p.values[i] ?? ''),
     // Numbers in full precision; NaN and ±Infinity travel as their names already.
-    ...c.metrics.map((m) => (m.values[i] === null || m.values[i] === undefined ? '' : String(m.values[i]))),
+    ...c.metrics.map((m) =>
+      m.values[i] === null || m.values[i] === undefined ? '' : String(m.values[i]),
+    ),
   ]);
   return [header, ...rows].map((r) => `${csvRow(r)}\r\n`).join('');
 }

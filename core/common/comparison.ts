@@ -10,7 +10,12 @@ export interface RunComparison {
   runs: { id: string; name: string; experiment: string; status: string }[];
   /** Every param any run has; `values[i]` belongs to `runs[i]` (null: not logged). */
   params: { key: string; values: (string | null)[]; differs: boolean }[];
-  metrics: { key: string; values: (WireNumber | null)[]; higherIsBetter: boolean; best: number[] }[];
+  metrics: {
+    key: string;
+    values: (WireNumber | null)[];
+    higherIsBetter: boolean;
+    best: number[];
+  }[];
 }
 
 /** Names that mean "lower is better" when the experiment does not say. */
@@ -48,11 +53,21 @@ export function comparisonMarkdown(c: RunComparison): string {
   const rule = `|---|${c.runs.map(() => '---').join('|')}|`;
   const rows: string[] = [];
   for (const p of c.params) {
-    rows.push(`| ${cell(`params.${p.key}`)}${p.differs ? ' ≠' : ''} | ${p.values.map((v) => (v === null ? '—' : cell(v))).join(' | ')} |`);
+    rows.push(
+      `| ${cell(`params.${p.key}`)}${p.differs ? ' ≠' : ''} | ${p.values.map((v) => (v === null ? '—' : cell(v))).join(' | ')} |`,
+    );
   }
   for (const m of c.metrics) {
-    const values = m.values.map((v, i) => (v === null ? '—' : m.best.includes(i) ? `**${formatMetric(fromWireNumber(v))}**` : formatMetric(fromWireNumber(v))));
-    rows.push(`| ${cell(`metrics.${m.key}`)} ${m.higherIsBetter ? '↑' : '↓'} | ${values.join(' | ')} |`);
+    const values = m.values.map((v, i) =>
+      v === null
+        ? '—'
+        : m.best.includes(i)
+          ? `**${formatMetric(fromWireNumber(v))}**`
+          : formatMetric(fromWireNumber(v)),
+    );
+    rows.push(
+      `| ${cell(`metrics.${m.key}`)} ${m.higherIsBetter ? '↑' : '↓'} | ${values.join(' | ')} |`,
+    );
   }
   return `${[header, rule, ...rows].join('\n')}\n`;
 }

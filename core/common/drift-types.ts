@@ -11,10 +11,20 @@
 
 /** Every method a user can name with `--method` or `--column-method col=NAME`. */
 export const DRIFT_METHODS = [
-  'ks', 'chisquare', 'z', 'wasserstein', 'jensenshannon', 'psi', 'kl', 'hellinger',
-  'anderson', 'mannwhitney', 'ttest', 'energy',
+  'ks',
+  'chisquare',
+  'z',
+  'wasserstein',
+  'jensenshannon',
+  'psi',
+  'kl',
+  'hellinger',
+  'anderson',
+  'mannwhitney',
+  'ttest',
+  'energy',
 ] as const;
-export type DriftMethod = typeof DRIFT_METHODS[number];
+export type DriftMethod = (typeof DRIFT_METHODS)[number];
 
 /** Tests give a p-value (drift when p < threshold); distances give a score (drift when score >= threshold). */
 export type MethodKind = 'test' | 'distance';
@@ -22,7 +32,13 @@ export type MethodKind = 'test' | 'distance';
 export type DriftColumnType = 'numeric' | 'categorical';
 
 /** A column the report could not test, and why (in plain words in `message`). */
-export type SkipReason = 'missing-in-reference' | 'missing-in-current' | 'all-missing' | 'empty' | 'unsupported-type' | 'method-not-applicable';
+export type SkipReason =
+  | 'missing-in-reference'
+  | 'missing-in-current'
+  | 'all-missing'
+  | 'empty'
+  | 'unsupported-type'
+  | 'method-not-applicable';
 
 /** One bin of a distribution, the same bins on both sides. */
 export interface DriftBin {
@@ -123,7 +139,14 @@ export interface DriftReport {
   columns: ColumnDrift[];
   target?: TargetDrift;
   /** Options as applied (after defaults). */
-  options: { method?: DriftMethod; columnMethods: Record<string, DriftMethod>; threshold?: number; datasetShare: number; sample?: number; seed: number };
+  options: {
+    method?: DriftMethod;
+    columnMethods: Record<string, DriftMethod>;
+    threshold?: number;
+    datasetShare: number;
+    sample?: number;
+    seed: number;
+  };
   seconds?: number;
 }
 
@@ -176,5 +199,4 @@ export interface DriftDetector {
 
 /** One side of a drift report: a data file (any format the profiler reads) or in-memory rows / columns. */
 export type DriftSource =
-  | { path: string }
-  | { data: Record<string, unknown>[] | Record<string, unknown[]>; name: string };
+  { path: string } | { data: Record<string, unknown>[] | Record<string, unknown[]>; name: string };

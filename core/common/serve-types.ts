@@ -100,7 +100,8 @@ export interface Deployment {
   updatedAt: number;
 }
 
-export type DeploymentEventKind = 'created' | 'started' | 'shift' | 'switch' | 'promote' | 'rollback' | 'stopped' | 'failed';
+export type DeploymentEventKind =
+  'created' | 'started' | 'shift' | 'switch' | 'promote' | 'rollback' | 'stopped' | 'failed';
 
 export interface DeploymentEvent {
   id: number;
@@ -156,7 +157,14 @@ export type ControlMessage =
   | { type: 'stop'; by?: string; reason?: string | null }
   | { type: 'status' };
 
-export const CONTROL_TYPES: readonly ControlMessage['type'][] = ['shift', 'switch', 'promote', 'rollback', 'stop', 'status'];
+export const CONTROL_TYPES: readonly ControlMessage['type'][] = [
+  'shift',
+  'switch',
+  'promote',
+  'rollback',
+  'stop',
+  'status',
+];
 
 /** What the server answers to a control message (and `GET /v1/deployment`). */
 export interface DeploymentStatusReport {
@@ -169,7 +177,11 @@ export interface DeploymentStatusReport {
 
 export class ServeError extends Error {
   override name = 'ServeError';
-  constructor(readonly code: 'INVALID' | 'NOT_FOUND' | 'CONFLICT' | 'NOT_RUNNING' | 'START_FAILED' | 'GATES_FAILED', message: string) {
+  constructor(
+    readonly code:
+      'INVALID' | 'NOT_FOUND' | 'CONFLICT' | 'NOT_RUNNING' | 'START_FAILED' | 'GATES_FAILED',
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -177,10 +189,20 @@ export class ServeError extends Error {
 export function describeSplit(split: TrafficSplit): string {
   const c = split.candidate;
   switch (split.strategy) {
-    case 'single': return `v${split.primary}`;
-    case 'shadow': return c === null ? `v${split.primary}` : `v${split.primary} answers, v${c} shadows`;
-    case 'bluegreen': return c === null ? `v${split.primary}` : split.weight >= 100 ? `green v${c} live (blue v${split.primary} idle)` : `blue v${split.primary} live (green v${c} idle)`;
-    default: return c === null ? `v${split.primary}` : `v${split.primary} ${100 - split.weight}% / v${c} ${split.weight}%`;
+    case 'single':
+      return `v${split.primary}`;
+    case 'shadow':
+      return c === null ? `v${split.primary}` : `v${split.primary} answers, v${c} shadows`;
+    case 'bluegreen':
+      return c === null
+        ? `v${split.primary}`
+        : split.weight >= 100
+          ? `green v${c} live (blue v${split.primary} idle)`
+          : `blue v${split.primary} live (green v${c} idle)`;
+    default:
+      return c === null
+        ? `v${split.primary}`
+        : `v${split.primary} ${100 - split.weight}% / v${c} ${split.weight}%`;
   }
 }
 

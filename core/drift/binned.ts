@@ -34,15 +34,36 @@ export interface BinnedWasserstein {
   currentCount: number;
 }
 
-export interface SideStats { n: number; lo: number; hi: number; std: number }
+export interface SideStats {
+  n: number;
+  lo: number;
+  hi: number;
+  std: number;
+}
 
 /** Count, range and standard deviation of several columns of one table, in one scan. */
-export async function columnStats(engine: Engine, table: string, exprs: { name: string; expr: string }[]): Promise<Map<string, SideStats>> {
+export async function columnStats(
+  engine: Engine,
+  table: string,
+  exprs: { name: string; expr: string }[],
+): Promise<Map<string, SideStats>> {
   const out = new Map<string, SideStats>();
   if (exprs.length === 0) return out;
-  const select = exprs.map(({ expr }, i) => `CAST(count(${expr}) AS DOUBLE) AS n${i}, min(${expr}) AS lo${i}, max(${expr}) AS hi${i}, stddev_pop(${expr}) AS sd${i}`).join(', ');
+  const select = exprs
+    .map(
+      ({ expr }, i) =>
+        `CAST(count(${expr}) AS DOUBLE) AS n${i}, min(${expr}) AS lo${i}, max(${expr}) AS hi${i}, stddev_pop(${expr}) AS sd${i}`,
+    )
+    .join(', ');
   const [r] = await engine.all(`SELECT ${select} FROM ${ident(table)}`);
-  exprs.forEach(({ name }, i) => out.set(name, { n: Number(r[`n${i}`]), lo: Number(r[`lo${i}`]), hi: Number(r[`hi${i}`]), std: Number(r[`sd${i}`] ?? 0) }));
+  exprs.forEach(({ name }, i) =>
+    out.set(name, {
+      n: Number(r[`n${i}`]),
+      lo: Number(r[`lo${i}`]),
+      hi: Number(r[`hi${i}`]),
+      std: Number(r[`sd${i}`] ?? 0),
+    }),
+  );
   return out;
 }
 
@@ -52,7 +73,11 @@ export async function columnStats(engine: Engine, table: string, exprs: { name: 
  * categories), or an error bound above MAX_ERROR.
  */
 export async function binnedWasserstein(
-  engine: Engine, tables: { reference: string; current: string }, expr: { reference: string; current: string }, ref: SideStats, cur: SideStats,
+  engine: Engine,
+  tables: { reference: string; current: string },
+  expr: { reference: string; current: string },
+  ref: SideStats,
+  cur: SideStats,
 ): Promise<BinnedWasserstein | null> {
   if (ref.n < BINNED_MIN_VALUES || cur.n < BINNED_MIN_VALUES) return null;
   const lo = Math.min(ref.lo, cur.lo);
@@ -70,12 +95,14 @@ export async function binnedWasserstein(
   const errorBound = (2 * width) / scale;
   if (errorBound > MAX_ERROR) return null;
 
-  const rows = await engine.all(`SELECT s, CAST(least(floor((v - ${lo}) / ${width}), ${fine - 1}) AS INTEGER) AS b, CAST(count(*) AS DOUBLE) AS n
+  const rows =
+    await engine.all(`SELECT s, CAST(least(floor((v - ${lo}) / ${width}), ${fine - 1}) AS INTEGER) AS b, CAST(count(*) AS DOUBLE) AS n
     FROM (SELECT 0 AS s, ${expr.reference} AS v FROM ${ident(tables.reference)} UNION ALL SELECT 1, ${expr.current} FROM ${ident(tables.current)})
     WHERE v IS NOT NULL GROUP BY 1, 2`);
   const rh = new Float64Array(fine);
   const ch = new Float64Array(fine);
-  for (const row of rows) (Number(row.s) === 0 ? rh : ch)[Math.max(0, Number(row.b))] += Number(row.n);
+  for (const row of rows)
+    (Number(row.s) === 0 ? rh : ch)[Math.max(0, Number(row.b))] += Number(row.n);
   // Distinct values are at least the bins holding any: many occupied bins mean many values, far
   // from the five or fewer that Evidently compares as categories; few leave it to the exact path.
   let occupied = 0;
@@ -94,8 +121,18 @@ export async function binnedWasserstein(
   for (let j = 0; j < k; j++) {
     let r = 0;
     let c = 0;
-    for (let i = j * perBin; i < (j + 1) * perBin; i++) { r += rh[i]; c += ch[i]; }
+    for (let i = j * perBin; i < (j + 1) * perBin; i++) {
+      r += rh[i];
+      c += ch[i];
+    }
     bins.push({ start: edges[j], end: edges[j + 1], reference: r, current: c });
   }
-  return { result: { statistic, pValue: null }, errorBound, fineBins: fine, bins, referenceCount: ref.n, currentCount: cur.n };
+  return {
+    result: { statistic, pValue: null },
+    errorBound,
+    fineBins: fine,
+    bins,
+    referenceCount: ref.n,
+    currentCount: cur.n,
+  };
 }

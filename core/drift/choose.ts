@@ -8,16 +8,30 @@
  * before it chooses; distinct values and categories are counted over both sides together,
  * as Evidently does (a category only the current data has still counts).
  */
-import { DRIFT_METHODS, DriftError, type DriftColumnType, type DriftMethod } from '../common/drift-types';
+import {
+  DRIFT_METHODS,
+  DriftError,
+  type DriftColumnType,
+  type DriftMethod,
+} from '../common/drift-types';
 import { supports } from './methods';
 
 export const SMALL_REFERENCE = 1000;
 
 /** Method names for people. */
 export const METHOD_NAMES: Record<DriftMethod, string> = {
-  ks: 'Kolmogorov-Smirnov', chisquare: 'chi-square', z: 'Z-test', wasserstein: 'Wasserstein distance (normalised)',
-  jensenshannon: 'Jensen-Shannon distance', psi: 'PSI', kl: 'Kullback-Leibler divergence', hellinger: 'Hellinger distance',
-  anderson: 'Anderson-Darling', mannwhitney: 'Mann-Whitney U', ttest: 't-test', energy: 'energy distance',
+  ks: 'Kolmogorov-Smirnov',
+  chisquare: 'chi-square',
+  z: 'Z-test',
+  wasserstein: 'Wasserstein distance (normalised)',
+  jensenshannon: 'Jensen-Shannon distance',
+  psi: 'PSI',
+  kl: 'Kullback-Leibler divergence',
+  hellinger: 'Hellinger distance',
+  anderson: 'Anderson-Darling',
+  mannwhitney: 'Mann-Whitney U',
+  ttest: 't-test',
+  energy: 'energy distance',
 };
 export const FEW_DISTINCT = 5;
 
@@ -42,14 +56,20 @@ export interface Choice {
 export function parseMethod(name: string, where = 'method'): DriftMethod {
   const key = name.trim().toLowerCase().replace(/[-_ ]/g, '') as DriftMethod;
   if ((DRIFT_METHODS as readonly string[]).includes(key)) return key;
-  throw new DriftError(`Unknown drift method "${name}" (${where}); known methods: ${DRIFT_METHODS.join(', ')}`);
+  throw new DriftError(
+    `Unknown drift method "${name}" (${where}); known methods: ${DRIFT_METHODS.join(', ')}`,
+  );
 }
 
 const CATEGORY_METHODS: ReadonlySet<DriftMethod> = new Set(['chisquare', 'z']);
 
-const count = (n: number, one: string, many = `${one}s`): string => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
+const count = (n: number, one: string, many = `${one}s`): string =>
+  `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
 
-export function chooseMethod(facts: ColumnFacts, override?: { method: DriftMethod; by: 'column' | 'global' }): Choice {
+export function chooseMethod(
+  facts: ColumnFacts,
+  override?: { method: DriftMethod; by: 'column' | 'global' },
+): Choice {
   const { type, referenceCount: n, distinct: d } = facts;
   const distinct = count(d, 'distinct value');
   const few = type === 'numeric' && d <= FEW_DISTINCT;
@@ -67,12 +87,40 @@ export function chooseMethod(facts: ColumnFacts, override?: { method: DriftMetho
   const size = `reference has ${count(n, 'value')} (${small ? '<=' : '>'} ${SMALL_REFERENCE})`;
   if (type === 'numeric' && !few) {
     return small
-      ? { method: 'ks', asCategories: false, applicable: true, reason: `${size} and ${distinct} (> ${FEW_DISTINCT}): Kolmogorov-Smirnov test` }
-      : { method: 'wasserstein', asCategories: false, applicable: true, reason: `${size}, numeric: Wasserstein distance normalised by the reference's standard deviation` };
+      ? {
+          method: 'ks',
+          asCategories: false,
+          applicable: true,
+          reason: `${size} and ${distinct} (> ${FEW_DISTINCT}): Kolmogorov-Smirnov test`,
+        }
+      : {
+          method: 'wasserstein',
+          asCategories: false,
+          applicable: true,
+          reason: `${size}, numeric: Wasserstein distance normalised by the reference's standard deviation`,
+        };
   }
-  const what = few ? `numeric with ${distinct} (<= ${FEW_DISTINCT}), compared as categories` : `categorical with ${count(d, 'category', 'categories')}`;
-  if (!small) return { method: 'jensenshannon', asCategories: true, applicable: true, reason: `${size}, ${what}: Jensen-Shannon distance` };
+  const what = few
+    ? `numeric with ${distinct} (<= ${FEW_DISTINCT}), compared as categories`
+    : `categorical with ${count(d, 'category', 'categories')}`;
+  if (!small)
+    return {
+      method: 'jensenshannon',
+      asCategories: true,
+      applicable: true,
+      reason: `${size}, ${what}: Jensen-Shannon distance`,
+    };
   return d > 2
-    ? { method: 'chisquare', asCategories: true, applicable: true, reason: `${size}, ${what} (> 2): chi-square test` }
-    : { method: 'z', asCategories: true, applicable: true, reason: `${size}, ${what} (<= 2): Z-test for proportions` };
+    ? {
+        method: 'chisquare',
+        asCategories: true,
+        applicable: true,
+        reason: `${size}, ${what} (> 2): chi-square test`,
+      }
+    : {
+        method: 'z',
+        asCategories: true,
+        applicable: true,
+        reason: `${size}, ${what} (<= 2): Z-test for proportions`,
+      };
 }

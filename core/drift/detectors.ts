@@ -71,9 +71,21 @@ export const DETECTOR_DEFAULTS: {
   readonly pageHinkley: Readonly<PageHinkleyOptions>;
   readonly kswin: Readonly<KswinOptions>;
 } = Object.freeze({
-  adwin: Object.freeze({ delta: 0.002, clock: 32, maxBuckets: 5, minWindowLength: 5, gracePeriod: 10 }),
+  adwin: Object.freeze({
+    delta: 0.002,
+    clock: 32,
+    maxBuckets: 5,
+    minWindowLength: 5,
+    gracePeriod: 10,
+  }),
   ddm: Object.freeze({ warmStart: 30, warningThreshold: 2.0, driftThreshold: 3.0 }),
-  pageHinkley: Object.freeze({ minInstances: 30, delta: 0.005, threshold: 50.0, alpha: 1 - 0.0001, mode: 'both' as PageHinkleyMode }),
+  pageHinkley: Object.freeze({
+    minInstances: 30,
+    delta: 0.005,
+    threshold: 50.0,
+    alpha: 1 - 0.0001,
+    mode: 'both',
+  }),
   kswin: Object.freeze({ alpha: 0.005, windowSize: 100, statSize: 30 }),
 });
 
@@ -81,21 +93,35 @@ export const DETECTOR_DEFAULTS: {
 // Option checks: a typo'd option or a NaN threshold would silently give a detector that
 // never (or always) fires, so refuse them with the option's name.
 
-function checkOptions(detector: string, given: unknown, known: readonly string[]): Record<string, unknown> {
+function checkOptions(
+  detector: string,
+  given: unknown,
+  known: readonly string[],
+): Record<string, unknown> {
   if (given === undefined) return {};
   if (given === null || typeof given !== 'object' || Array.isArray(given)) {
     throw new TypeError(`${detector}: options must be an object such as { ${known[0]}: … }`);
   }
   for (const key of Object.keys(given)) {
-    if (!known.includes(key)) throw new TypeError(`${detector}: unknown option "${key}" (known: ${known.join(', ')})`);
+    if (!known.includes(key))
+      throw new TypeError(`${detector}: unknown option "${key}" (known: ${known.join(', ')})`);
   }
   return given as Record<string, unknown>;
 }
 
-function numberOption(detector: string, name: string, value: unknown, fallback: number, test: (v: number) => boolean, what: string): number {
+function numberOption(
+  detector: string,
+  name: string,
+  value: unknown,
+  fallback: number,
+  test: (v: number) => boolean,
+  what: string,
+): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isFinite(value) || !test(value)) {
-    throw new RangeError(`${detector}: ${name} must be ${what}, got ${typeof value === 'number' ? value : JSON.stringify(value) ?? typeof value}`);
+    throw new RangeError(
+      `${detector}: ${name} must be ${what}, got ${typeof value === 'number' ? value : (JSON.stringify(value) ?? typeof value)}`,
+    );
   }
   return value;
 }
@@ -128,8 +154,11 @@ abstract class BaseDetector implements DriftDetector {
 
   update(x: number): DetectorState {
     if (typeof x !== 'number' || !Number.isFinite(x)) {
-      const shown = typeof x === 'number' ? String(x) : `${typeof x} ${JSON.stringify(x) ?? ''}`.trim();
-      throw new TypeError(`${this.name}: update(x) needs a finite number, got ${shown} (value ${this.seen}); drop missing values before feeding the detector`);
+      const shown =
+        typeof x === 'number' ? String(x) : `${typeof x} ${JSON.stringify(x) ?? ''}`.trim();
+      throw new TypeError(
+        `${this.name}: update(x) needs a finite number, got ${shown} (value ${this.seen}); drop missing values before feeding the detector`,
+      );
     }
     this.checkValue(x);
     if (this.driftPending) {
@@ -240,7 +269,7 @@ class Adwin extends BaseDetector {
     // Welford-style update of the sum of squares with the mean before x.
     if (this.width > 1) {
       const before = this.total / (this.width - 1);
-      this.variance += (this.width - 1) * (x - before) * (x - before) / this.width;
+      this.variance += ((this.width - 1) * (x - before) * (x - before)) / this.width;
     }
     this.total += x;
     this.compress();
@@ -258,7 +287,7 @@ class Adwin extends BaseDetector {
       const mean0 = row.totals[0] / n;
       const mean1 = row.totals[1] / n;
       // Chan et al.'s formula for the combined sum of squares of two equal-size groups.
-      const between = n * n * (mean0 - mean1) * (mean0 - mean1) / (n + n);
+      const between = (n * n * (mean0 - mean1) * (mean0 - mean1)) / (n + n);
       next.push(row.totals[0] + row.totals[1], row.variances[0] + row.variances[1] + between);
       row.shift(2);
       if (next.size <= max) break;
@@ -275,7 +304,9 @@ class Adwin extends BaseDetector {
     this.width -= n;
     this.total -= total;
     const windowMean = this.total / this.width;
-    this.variance -= row.variances[0] + n * this.width * (mean - windowMean) * (mean - windowMean) / (n + this.width);
+    this.variance -=
+      row.variances[0] +
+      (n * this.width * (mean - windowMean) * (mean - windowMean)) / (n + this.width);
     row.shift(1);
     if (row.size === 0) this.rows.pop();
     return n;
@@ -306,7 +337,11 @@ class Adwin extends BaseDetector {
           n1 -= n2;
           u0 += row.totals[k];
           u1 -= row.totals[k];
-          if (n1 >= minWindowLength && n0 >= minWindowLength && this.cutHolds(n0, n1, u0 / n0 - u1 / n1)) {
+          if (
+            n1 >= minWindowLength &&
+            n0 >= minWindowLength &&
+            this.cutHolds(n0, n1, u0 / n0 - u1 / n1)
+          ) {
             changed = true;
             again = true;
             if (this.width > 0) this.dropOldest();
@@ -322,9 +357,11 @@ class Adwin extends BaseDetector {
   /** The ADWIN bound: the means differ by more than chance allows at significance delta. */
   private cutHolds(n0: number, n1: number, meanDifference: number): boolean {
     const { delta, minWindowLength } = this.options;
-    const deltaPrime = Math.log(2 * Math.log(this.width) / delta);
+    const deltaPrime = Math.log((2 * Math.log(this.width)) / delta);
     const mRecip = 1 / (n0 - minWindowLength + 1) + 1 / (n1 - minWindowLength + 1);
-    const epsilon = Math.sqrt(2 * mRecip * (this.variance / this.width) * deltaPrime) + (2 / 3) * deltaPrime * mRecip;
+    const epsilon =
+      Math.sqrt(2 * mRecip * (this.variance / this.width) * deltaPrime) +
+      (2 / 3) * deltaPrime * mRecip;
     return Math.abs(meanDifference) > epsilon;
   }
 }
@@ -348,7 +385,10 @@ class Ddm extends BaseDetector {
   }
 
   protected override checkValue(x: number): void {
-    if (x !== 0 && x !== 1) throw new RangeError(`ddm: values must be 0 (correct prediction) or 1 (error), got ${x} (value ${this.count})`);
+    if (x !== 0 && x !== 1)
+      throw new RangeError(
+        `ddm: values must be 0 (correct prediction) or 1 (error), got ${x} (value ${this.count})`,
+      );
   }
 
   protected clear(): void {
@@ -365,7 +405,7 @@ class Ddm extends BaseDetector {
     // Running mean in river's order of operations (stats.Mean), so ties break the same way.
     this.n += 1;
     this.p += (x - this.p) / this.n;
-    const s = Math.sqrt(this.p * (1 - this.p) / this.n);
+    const s = Math.sqrt((this.p * (1 - this.p)) / this.n);
     let drift = false;
     if (this.n > warmStart) {
       if (this.p + s <= this.psMin) {
@@ -461,14 +501,20 @@ export class PythonRandom {
       mt[i] = ((mt[i] ^ Math.imul(prev, 1664525)) + key[j] + j) >>> 0;
       i += 1;
       j += 1;
-      if (i >= 624) { mt[0] = mt[623]; i = 1; }
+      if (i >= 624) {
+        mt[0] = mt[623];
+        i = 1;
+      }
       if (j >= key.length) j = 0;
     }
     for (let k = 623; k > 0; k--) {
       const prev = mt[i - 1] ^ (mt[i - 1] >>> 30);
       mt[i] = ((mt[i] ^ Math.imul(prev, 1566083941)) - i) >>> 0;
       i += 1;
-      if (i >= 624) { mt[0] = mt[623]; i = 1; }
+      if (i >= 624) {
+        mt[0] = mt[623];
+        i = 1;
+      }
     }
     mt[0] = 0x80000000;
   }
@@ -541,9 +587,15 @@ export class PythonRandom {
  * every value and `lab.detectors` is loaded with the SDK, where the report's statistics
  * library would add most of a second; this equal-size case needs none of it.
  */
-export function ksEqualSizes(a: readonly number[], b: readonly number[]): { statistic: number; pValue: number } {
+export function ksEqualSizes(
+  a: readonly number[],
+  b: readonly number[],
+): { statistic: number; pValue: number } {
   const n = a.length;
-  if (n === 0 || b.length !== n) throw new RangeError(`ksEqualSizes: needs two non-empty samples of the same size, got ${a.length} and ${b.length}`);
+  if (n === 0 || b.length !== n)
+    throw new RangeError(
+      `ksEqualSizes: needs two non-empty samples of the same size, got ${a.length} and ${b.length}`,
+    );
   const x = Float64Array.from(a).sort();
   const y = Float64Array.from(b).sort();
   // D × n as an integer: the largest gap between the counts of values <= v on each side.
@@ -560,7 +612,7 @@ export function ksEqualSizes(a: readonly number[], b: readonly number[]): { stat
   let p = 0;
   for (let k = Math.floor(n / h); k >= 0; k--) {
     let term = 1;
-    for (let m = 0; m < h; m++) term = (n - k * h - m) * term / (n + k * h + m + 1);
+    for (let m = 0; m < h; m++) term = ((n - k * h - m) * term) / (n + k * h + m + 1);
     p = term * (1 - p);
   }
   return { statistic: h / n, pValue: Math.min(1, Math.max(0, 2 * p)) };
@@ -592,7 +644,9 @@ class Kswin extends BaseDetector {
     this.window.push(x);
     if (this.window.length > windowSize) this.window.shift();
     if (this.window.length < windowSize) return { drift: false, warning: false };
-    const drawn = this.random.sampleRange(windowSize - statSize, statSize).map((r) => this.window[r]);
+    const drawn = this.random
+      .sampleRange(windowSize - statSize, statSize)
+      .map((r) => this.window[r]);
     const recent = this.window.slice(windowSize - statSize);
     const { statistic, pValue } = ksEqualSizes(drawn, recent);
     this.pValue = pValue;
@@ -603,60 +657,207 @@ class Kswin extends BaseDetector {
 // ---------------------------------------------------------------------------------------
 
 /** ADWIN: adaptive window, for any numeric stream (errors, losses, a feature's values). */
-export function adwin(options?: Partial<AdwinOptions>): DriftDetector & { readonly options: Readonly<AdwinOptions>; readonly windowWidth: number; readonly estimation: number } {
-  const o = checkOptions('adwin', options, ['delta', 'clock', 'maxBuckets', 'minWindowLength', 'gracePeriod']);
+export function adwin(options?: Partial<AdwinOptions>): DriftDetector & {
+  readonly options: Readonly<AdwinOptions>;
+  readonly windowWidth: number;
+  readonly estimation: number;
+} {
+  const o = checkOptions('adwin', options, [
+    'delta',
+    'clock',
+    'maxBuckets',
+    'minWindowLength',
+    'gracePeriod',
+  ]);
   const d = DETECTOR_DEFAULTS.adwin;
-  return new Adwin(Object.freeze({
-    delta: numberOption('adwin', 'delta', o.delta, d.delta, probability, 'a number between 0 and 1 (exclusive)'),
-    clock: numberOption('adwin', 'clock', o.clock, d.clock, positiveInteger, 'a positive integer'),
-    maxBuckets: numberOption('adwin', 'maxBuckets', o.maxBuckets, d.maxBuckets, (v) => Number.isSafeInteger(v) && v >= 2, 'an integer >= 2'),
-    minWindowLength: numberOption('adwin', 'minWindowLength', o.minWindowLength, d.minWindowLength, positiveInteger, 'a positive integer'),
-    gracePeriod: numberOption('adwin', 'gracePeriod', o.gracePeriod, d.gracePeriod, nonNegativeInteger, 'a non-negative integer'),
-  }));
+  return new Adwin(
+    Object.freeze({
+      delta: numberOption(
+        'adwin',
+        'delta',
+        o.delta,
+        d.delta,
+        probability,
+        'a number between 0 and 1 (exclusive)',
+      ),
+      clock: numberOption(
+        'adwin',
+        'clock',
+        o.clock,
+        d.clock,
+        positiveInteger,
+        'a positive integer',
+      ),
+      maxBuckets: numberOption(
+        'adwin',
+        'maxBuckets',
+        o.maxBuckets,
+        d.maxBuckets,
+        (v) => Number.isSafeInteger(v) && v >= 2,
+        'an integer >= 2',
+      ),
+      minWindowLength: numberOption(
+        'adwin',
+        'minWindowLength',
+        o.minWindowLength,
+        d.minWindowLength,
+        positiveInteger,
+        'a positive integer',
+      ),
+      gracePeriod: numberOption(
+        'adwin',
+        'gracePeriod',
+        o.gracePeriod,
+        d.gracePeriod,
+        nonNegativeInteger,
+        'a non-negative integer',
+      ),
+    }),
+  );
 }
 
 /** DDM: on a stream of 0 (correct) / 1 (error), with a warning zone before drift. */
-export function ddm(options?: Partial<DdmOptions>): DriftDetector & { readonly options: Readonly<DdmOptions> } {
+export function ddm(
+  options?: Partial<DdmOptions>,
+): DriftDetector & { readonly options: Readonly<DdmOptions> } {
   const o = checkOptions('ddm', options, ['warmStart', 'warningThreshold', 'driftThreshold']);
   const d = DETECTOR_DEFAULTS.ddm;
-  const warningThreshold = numberOption('ddm', 'warningThreshold', o.warningThreshold, d.warningThreshold, positive, 'a positive number');
-  const driftThreshold = numberOption('ddm', 'driftThreshold', o.driftThreshold, d.driftThreshold, positive, 'a positive number');
-  if (driftThreshold < warningThreshold) throw new RangeError(`ddm: driftThreshold (${driftThreshold}) must be at least warningThreshold (${warningThreshold})`);
-  return new Ddm(Object.freeze({
-    warmStart: numberOption('ddm', 'warmStart', o.warmStart, d.warmStart, nonNegativeInteger, 'a non-negative integer'),
-    warningThreshold,
-    driftThreshold,
-  }));
+  const warningThreshold = numberOption(
+    'ddm',
+    'warningThreshold',
+    o.warningThreshold,
+    d.warningThreshold,
+    positive,
+    'a positive number',
+  );
+  const driftThreshold = numberOption(
+    'ddm',
+    'driftThreshold',
+    o.driftThreshold,
+    d.driftThreshold,
+    positive,
+    'a positive number',
+  );
+  if (driftThreshold < warningThreshold)
+    throw new RangeError(
+      `ddm: driftThreshold (${driftThreshold}) must be at least warningThreshold (${warningThreshold})`,
+    );
+  return new Ddm(
+    Object.freeze({
+      warmStart: numberOption(
+        'ddm',
+        'warmStart',
+        o.warmStart,
+        d.warmStart,
+        nonNegativeInteger,
+        'a non-negative integer',
+      ),
+      warningThreshold,
+      driftThreshold,
+    }),
+  );
 }
 
 /** Page-Hinkley: a shift of the mean of a numeric stream, up, down or both. */
-export function pageHinkley(options?: Partial<PageHinkleyOptions>): DriftDetector & { readonly options: Readonly<PageHinkleyOptions> } {
-  const o = checkOptions('page-hinkley', options, ['minInstances', 'delta', 'threshold', 'alpha', 'mode']);
+export function pageHinkley(
+  options?: Partial<PageHinkleyOptions>,
+): DriftDetector & { readonly options: Readonly<PageHinkleyOptions> } {
+  const o = checkOptions('page-hinkley', options, [
+    'minInstances',
+    'delta',
+    'threshold',
+    'alpha',
+    'mode',
+  ]);
   const d = DETECTOR_DEFAULTS.pageHinkley;
   const mode = o.mode ?? d.mode;
-  if (mode !== 'up' && mode !== 'down' && mode !== 'both') throw new RangeError(`page-hinkley: mode must be "up", "down" or "both", got ${JSON.stringify(mode)}`);
-  return new PageHinkley(Object.freeze({
-    minInstances: numberOption('page-hinkley', 'minInstances', o.minInstances, d.minInstances, nonNegativeInteger, 'a non-negative integer'),
-    delta: numberOption('page-hinkley', 'delta', o.delta, d.delta, (v) => v >= 0, 'a non-negative number'),
-    threshold: numberOption('page-hinkley', 'threshold', o.threshold, d.threshold, positive, 'a positive number'),
-    alpha: numberOption('page-hinkley', 'alpha', o.alpha, d.alpha, (v) => v > 0 && v <= 1, 'a number in (0, 1]'),
-    mode,
-  }));
+  if (mode !== 'up' && mode !== 'down' && mode !== 'both')
+    throw new RangeError(
+      `page-hinkley: mode must be "up", "down" or "both", got ${JSON.stringify(mode)}`,
+    );
+  return new PageHinkley(
+    Object.freeze({
+      minInstances: numberOption(
+        'page-hinkley',
+        'minInstances',
+        o.minInstances,
+        d.minInstances,
+        nonNegativeInteger,
+        'a non-negative integer',
+      ),
+      delta: numberOption(
+        'page-hinkley',
+        'delta',
+        o.delta,
+        d.delta,
+        (v) => v >= 0,
+        'a non-negative number',
+      ),
+      threshold: numberOption(
+        'page-hinkley',
+        'threshold',
+        o.threshold,
+        d.threshold,
+        positive,
+        'a positive number',
+      ),
+      alpha: numberOption(
+        'page-hinkley',
+        'alpha',
+        o.alpha,
+        d.alpha,
+        (v) => v > 0 && v <= 1,
+        'a number in (0, 1]',
+      ),
+      mode,
+    }),
+  );
 }
 
 /** KSWIN: a change of the distribution (not only the mean) of a numeric stream. */
-export function kswin(options?: Partial<KswinOptions>): DriftDetector & { readonly options: Readonly<KswinOptions>; readonly pValue: number } {
+export function kswin(
+  options?: Partial<KswinOptions>,
+): DriftDetector & { readonly options: Readonly<KswinOptions>; readonly pValue: number } {
   const o = checkOptions('kswin', options, ['alpha', 'windowSize', 'statSize', 'seed']);
   const d = DETECTOR_DEFAULTS.kswin;
-  const windowSize = numberOption('kswin', 'windowSize', o.windowSize, d.windowSize, positiveInteger, 'a positive integer');
-  const statSize = numberOption('kswin', 'statSize', o.statSize, d.statSize, positiveInteger, 'a positive integer');
+  const windowSize = numberOption(
+    'kswin',
+    'windowSize',
+    o.windowSize,
+    d.windowSize,
+    positiveInteger,
+    'a positive integer',
+  );
+  const statSize = numberOption(
+    'kswin',
+    'statSize',
+    o.statSize,
+    d.statSize,
+    positiveInteger,
+    'a positive integer',
+  );
   // Values are drawn without replacement from the older windowSize - statSize values.
-  if (statSize * 2 > windowSize) throw new RangeError(`kswin: statSize (${statSize}) must be at most half of windowSize (${windowSize})`);
-  const seed = o.seed === undefined ? undefined : numberOption('kswin', 'seed', o.seed, 0, (v) => Number.isSafeInteger(v), 'an integer');
-  return new Kswin(Object.freeze({
-    alpha: numberOption('kswin', 'alpha', o.alpha, d.alpha, probability, 'a number between 0 and 1 (exclusive)'),
-    windowSize,
-    statSize,
-    ...(seed === undefined ? {} : { seed }),
-  }));
+  if (statSize * 2 > windowSize)
+    throw new RangeError(
+      `kswin: statSize (${statSize}) must be at most half of windowSize (${windowSize})`,
+    );
+  const seed =
+    o.seed === undefined
+      ? undefined
+      : numberOption('kswin', 'seed', o.seed, 0, (v) => Number.isSafeInteger(v), 'an integer');
+  return new Kswin(
+    Object.freeze({
+      alpha: numberOption(
+        'kswin',
+        'alpha',
+        o.alpha,
+        d.alpha,
+        probability,
+        'a number between 0 and 1 (exclusive)',
+      ),
+      windowSize,
+      statSize,
+      ...(seed === undefined ? {} : { seed }),
+    }),
+  );
 }

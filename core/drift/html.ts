@@ -27,36 +27,49 @@ function chart(c: ColumnDrift): string {
   const max = Math.max(...shares.flat(), 1e-12);
   const slot = W / c.bins.length;
   const bar = Math.max(slot / 2 - 0.5, 0.5);
-  const rects = c.bins.map((b, i) => {
-    const label = b.category !== undefined ? b.category : `${num(b.start ?? null)} to ${num(b.end ?? null)}`;
-    return shares[i].map((share, side) => {
-      const h = share > 0 ? Math.max(1, (share / max) * H) : 0;
-      const x = i * slot + side * (bar + 0.5);
-      return `<rect class="${side ? 'cur' : 'ref'}" x="${x.toFixed(2)}" y="${(H - h).toFixed(2)}" width="${bar.toFixed(2)}" height="${h.toFixed(2)}"><title>${escapeHtml(label)}: ${side ? 'current' : 'reference'} ${(100 * share).toFixed(1)}% (${side ? b.current : b.reference})</title></rect>`;
-    }).join('');
-  }).join('');
+  const rects = c.bins
+    .map((b, i) => {
+      const label =
+        b.category !== undefined ? b.category : `${num(b.start ?? null)} to ${num(b.end ?? null)}`;
+      return shares[i]
+        .map((share, side) => {
+          const h = share > 0 ? Math.max(1, (share / max) * H) : 0;
+          const x = i * slot + side * (bar + 0.5);
+          return `<rect class="${side ? 'cur' : 'ref'}" x="${x.toFixed(2)}" y="${(H - h).toFixed(2)}" width="${bar.toFixed(2)}" height="${h.toFixed(2)}"><title>${escapeHtml(label)}: ${side ? 'current' : 'reference'} ${(100 * share).toFixed(1)}% (${side ? b.current : b.reference})</title></rect>`;
+        })
+        .join('');
+    })
+    .join('');
   return `<svg width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" role="img" aria-label="reference and current distributions">${rects}</svg>`;
 }
 
 function quality(q: PredictionQuality | undefined): string {
   if (!q) return '–';
   const entries = Object.entries(q).filter(([k]) => k !== 'kind');
-  return entries.map(([k, v]) => `${escapeHtml(k)} ${typeof v === 'number' ? num(v) : '–'}`).join(' · ');
+  return entries
+    .map(([k, v]) => `${escapeHtml(k)} ${typeof v === 'number' ? num(v) : '–'}`)
+    .join(' · ');
 }
 
 export function driftHtml(r: DriftReport): string {
   const d = r.dataset;
   const title = `Drift report: ${r.current.source} against ${r.reference.source}`;
-  const side = (s: DriftReport['reference']) => `${escapeHtml(s.source)} (${s.rows} rows${s.sampled !== undefined ? `, sample of ${s.sampled}` : ''})`;
-  const rows = r.columns.map((c) => `<tr class="${c.skipped ? 'skipped' : c.drifted ? 'drifted' : 'ok'}">
+  const side = (s: DriftReport['reference']) =>
+    `${escapeHtml(s.source)} (${s.rows} rows${s.sampled !== undefined ? `, sample of ${s.sampled}` : ''})`;
+  const rows = r.columns
+    .map(
+      (c) => `<tr class="${c.skipped ? 'skipped' : c.drifted ? 'drifted' : 'ok'}">
 <td><b>${escapeHtml(c.name)}</b><br><span class="dim">${escapeHtml(c.type)}</span></td>
 <td>${escapeHtml(METHOD_NAMES[c.method] ?? c.method)}<br><span class="dim">${escapeHtml(c.reason)}</span></td>
 <td class="n">${num(c.statistic)}</td><td class="n">${num(c.pValue)}</td><td class="n">${num(c.threshold)}</td>
 <td>${c.skipped ? `skipped (${escapeHtml(c.skipped)})` : c.drifted ? '<b>drifted</b>' : 'no drift'}</td>
 <td>${escapeHtml(c.message)}</td>
-<td>${chart(c)}</td></tr>`).join('\n');
+<td>${chart(c)}</td></tr>`,
+    )
+    .join('\n');
   const t = r.target;
-  const target = t ? `<h2>Target and prediction</h2>
+  const target = t
+    ? `<h2>Target and prediction</h2>
 <table><tr><th></th><th>Column</th><th>Drift</th></tr>
 ${t.target !== undefined ? `<tr><td>target</td><td>${escapeHtml(t.target)}</td><td>${escapeHtml(t.targetDrift?.message ?? '–')}</td></tr>` : ''}
 ${t.prediction !== undefined ? `<tr><td>prediction</td><td>${escapeHtml(t.prediction)}</td><td>${escapeHtml(t.predictionDrift?.message ?? '–')}</td></tr>` : ''}
@@ -64,14 +77,25 @@ ${t.prediction !== undefined ? `<tr><td>prediction</td><td>${escapeHtml(t.predic
 <table><tr><th>Quality</th><th></th></tr>
 <tr><td>reference</td><td>${quality(t.referenceQuality)}</td></tr>
 <tr><td>current</td><td>${quality(t.currentQuality)}</td></tr>
-${t.change ? `<tr><td>change</td><td>${Object.entries(t.change).map(([k, v]) => `${escapeHtml(k)} ${v === null ? '–' : `${v >= 0 ? '+' : ''}${num(v)}`}`).join(' · ')}</td></tr>` : ''}
-</table>` : '';
-  return htmlPage(title, '.verdict{font-size:24px;font-weight:600}.bad{color:#b00020}.good{color:#1b7a3a}.dim{color:#666;font-size:12px}\ntr.drifted td:first-child{border-left:4px solid #b00020}tr.skipped{color:#777}\nrect.ref{fill:#9aa0a6}rect.cur{fill:#4a78c2}.key span{display:inline-block;width:10px;height:10px;margin:0 4px 0 12px}', `<p>Reference: ${side(r.reference)}<br>Current: ${side(r.current)}${r.seconds !== undefined ? `<br><span class="dim">computed in ${r.seconds.toFixed(2)} s</span>` : ''}</p>
+${
+  t.change
+    ? `<tr><td>change</td><td>${Object.entries(t.change)
+        .map(([k, v]) => `${escapeHtml(k)} ${v === null ? '–' : `${v >= 0 ? '+' : ''}${num(v)}`}`)
+        .join(' · ')}</td></tr>`
+    : ''
+}
+</table>`
+    : '';
+  return htmlPage(
+    title,
+    '.verdict{font-size:24px;font-weight:600}.bad{color:#b00020}.good{color:#1b7a3a}.dim{color:#666;font-size:12px}\ntr.drifted td:first-child{border-left:4px solid #b00020}tr.skipped{color:#777}\nrect.ref{fill:#9aa0a6}rect.cur{fill:#4a78c2}.key span{display:inline-block;width:10px;height:10px;margin:0 4px 0 12px}',
+    `<p>Reference: ${side(r.reference)}<br>Current: ${side(r.current)}${r.seconds !== undefined ? `<br><span class="dim">computed in ${r.seconds.toFixed(2)} s</span>` : ''}</p>
 <p class="verdict ${d.drifted ? 'bad' : 'good'}">${d.drifted ? 'Data set drifted' : 'No data set drift'}: ${d.driftedColumns} of ${d.columns} columns drifted (${(100 * d.share).toFixed(1)}%, threshold ${(100 * d.threshold).toFixed(0)}%)</p>
 <p class="key">Distributions as shares of each side:<span style="background:#9aa0a6"></span>reference<span style="background:#4a78c2"></span>current</p>
 <table><tr><th>Column</th><th>Method</th><th>Statistic</th><th>p-value</th><th>Threshold</th><th>Verdict</th><th>Details</th><th>Distributions</th></tr>
 ${rows}
 </table>
 ${target}
-`);
+`,
+  );
 }

@@ -3,4 +3,12 @@ export * from '../common/drift-types';
 export { driftReport, LARGE_SAMPLE } from './report';
 export { chooseMethod, parseMethod, METHOD_NAMES } from './choose';
 export { driftHtml } from './html';
-export { methodKind, defaultThreshold, supports, numericDrift, categoricalDrift, sturgesEdges, binCounts } from './methods';
+export {
+  methodKind,
+  defaultThreshold,
+  supports,
+  numericDrift,
+  categoricalDrift,
+  sturgesEdges,
+  binCounts,
+} from './methods';

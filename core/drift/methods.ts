@@ -21,8 +21,22 @@ export interface MethodResult {
   pValue: number | null;
 }
 
-const TESTS: ReadonlySet<DriftMethod> = new Set<DriftMethod>(['ks', 'chisquare', 'z', 'anderson', 'mannwhitney', 'ttest']);
-const NUMERIC_ONLY: ReadonlySet<DriftMethod> = new Set<DriftMethod>(['ks', 'wasserstein', 'anderson', 'mannwhitney', 'ttest', 'energy']);
+const TESTS: ReadonlySet<DriftMethod> = new Set<DriftMethod>([
+  'ks',
+  'chisquare',
+  'z',
+  'anderson',
+  'mannwhitney',
+  'ttest',
+]);
+const NUMERIC_ONLY: ReadonlySet<DriftMethod> = new Set<DriftMethod>([
+  'ks',
+  'wasserstein',
+  'anderson',
+  'mannwhitney',
+  'ttest',
+  'energy',
+]);
 const CATEGORICAL_ONLY: ReadonlySet<DriftMethod> = new Set<DriftMethod>(['chisquare', 'z']);
 
 /** Tests (p-value) or distances (score). */
@@ -45,18 +59,32 @@ export function supports(method: DriftMethod, type: 'numeric' | 'categorical'): 
 }
 
 /** A numeric method on two sorted samples (ascending, finite, non-empty). */
-export function numericDrift(method: DriftMethod, reference: Float64Array, current: Float64Array): MethodResult {
+export function numericDrift(
+  method: DriftMethod,
+  reference: Float64Array,
+  current: Float64Array,
+): MethodResult {
   switch (method) {
-    case 'ks': return ks(reference, current);
-    case 'wasserstein': return distance(wasserstein(reference, current) / Math.max(std(reference), 0.001));
-    case 'energy': return distance(energy(reference, current));
-    case 'anderson': return anderson(reference, current);
-    case 'mannwhitney': return mannWhitney(reference, current);
-    case 'ttest': return tTest(reference, current);
-    case 'psi': return distance(psi(...floored(evidentlyBins(reference, current))));
-    case 'kl': return distance(kl(...floored(evidentlyBins(reference, current))));
-    case 'jensenshannon': return distance(jensenShannon(...evidentlyBins(reference, current)));
-    case 'hellinger': return distance(hellingerNumeric(reference, current));
+    case 'ks':
+      return ks(reference, current);
+    case 'wasserstein':
+      return distance(wasserstein(reference, current) / Math.max(std(reference), 0.001));
+    case 'energy':
+      return distance(energy(reference, current));
+    case 'anderson':
+      return anderson(reference, current);
+    case 'mannwhitney':
+      return mannWhitney(reference, current);
+    case 'ttest':
+      return tTest(reference, current);
+    case 'psi':
+      return distance(psi(...floored(evidentlyBins(reference, current))));
+    case 'kl':
+      return distance(kl(...floored(evidentlyBins(reference, current))));
+    case 'jensenshannon':
+      return distance(jensenShannon(...evidentlyBins(reference, current)));
+    case 'hellinger':
+      return distance(hellingerNumeric(reference, current));
     case 'chisquare':
     case 'z':
       throw new RangeError(`${method} runs on categories: pass the distinct values as categories`);
@@ -64,17 +92,28 @@ export function numericDrift(method: DriftMethod, reference: Float64Array, curre
 }
 
 /** A categorical method on aligned counts per category. */
-export function categoricalDrift(method: DriftMethod, reference: ArrayLike<number>, current: ArrayLike<number>): MethodResult {
-  if (reference.length !== current.length) throw new RangeError(`counts not aligned: ${reference.length} vs ${current.length} categories`);
+export function categoricalDrift(
+  method: DriftMethod,
+  reference: ArrayLike<number>,
+  current: ArrayLike<number>,
+): MethodResult {
+  if (reference.length !== current.length)
+    throw new RangeError(`counts not aligned: ${reference.length} vs ${current.length} categories`);
   // Evidently's categories are the values seen on either side: a category empty on both does not exist.
   const [ref, cur] = presentCategories(reference, current);
   switch (method) {
-    case 'chisquare': return chiSquare(ref, cur);
-    case 'z': return zTest(ref, cur);
-    case 'psi': return distance(psi(...floored(shares(ref, cur))));
-    case 'kl': return distance(kl(...floored(shares(ref, cur))));
-    case 'jensenshannon': return distance(jensenShannon(...shares(ref, cur)));
-    case 'hellinger': return distance(hellinger(...shares(ref, cur)));
+    case 'chisquare':
+      return chiSquare(ref, cur);
+    case 'z':
+      return zTest(ref, cur);
+    case 'psi':
+      return distance(psi(...floored(shares(ref, cur))));
+    case 'kl':
+      return distance(kl(...floored(shares(ref, cur))));
+    case 'jensenshannon':
+      return distance(jensenShannon(...shares(ref, cur)));
+    case 'hellinger':
+      return distance(hellinger(...shares(ref, cur)));
     default:
       throw new RangeError(`${method} runs on numeric data only`);
   }
@@ -113,7 +152,10 @@ class DistinctWalk {
   inB = 0;
   private i = 0;
   private j = 0;
-  constructor(private readonly a: Float64Array, private readonly b: Float64Array) {}
+  constructor(
+    private readonly a: Float64Array,
+    private readonly b: Float64Array,
+  ) {}
 
   next(): boolean {
     const { a, b } = this;
@@ -143,7 +185,8 @@ function lowerBound(sorted: Float64Array, x: number): number {
   let hi = sorted.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (sorted[mid] < x) lo = mid + 1; else hi = mid;
+    if (sorted[mid] < x) lo = mid + 1;
+    else hi = mid;
   }
   return lo;
 }
@@ -153,7 +196,8 @@ function upperBound(sorted: Float64Array, x: number): number {
   let hi = sorted.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (sorted[mid] <= x) lo = mid + 1; else hi = mid;
+    if (sorted[mid] <= x) lo = mid + 1;
+    else hi = mid;
   }
   return lo;
 }
@@ -339,7 +383,7 @@ function rubenGambinoCdf(n: number, t: number): number {
   if (t <= 0.5) return 0;
   if (n <= 140) {
     let p = 1;
-    for (let i = 1; i <= n; i++) p *= (i * (1 / n)) * (2 * t - 1);
+    for (let i = 1; i <= n; i++) p *= i * (1 / n) * (2 * t - 1);
     return p;
   }
   return Math.exp(logFactorialOverPower(n) + n * Math.log(2 * t - 1));
@@ -348,9 +392,10 @@ function rubenGambinoCdf(n: number, t: number): number {
 /** log(n! / n^n) by Stirling's series. */
 function logFactorialOverPower(n: number): number {
   // Stirling series coefficients, written to the precision a double holds.
-  const coeffs = [-0.029550653594771242, 0.00641025641025641, -0.0019175269175269176,
-    0.0008417508417508417, -0.0005952380952380953, 0.0007936507936507937,
-    -0.002777777777777778, 0.08333333333333333];
+  const coeffs = [
+    -0.029550653594771242, 0.00641025641025641, -0.0019175269175269176, 0.0008417508417508417,
+    -0.0005952380952380953, 0.0007936507936507937, -0.002777777777777778, 0.08333333333333333,
+  ];
   const rn = 1 / n;
   let poly = 0;
   for (const c of coeffs) poly = poly * (rn / n) + c;
@@ -456,8 +501,14 @@ function matMul(a: Float64Array, b: Float64Array, m: number): Float64Array {
 function ldexp(x: number, e: number): number {
   let out = x;
   let rest = e;
-  while (rest > 1000) { out *= 2 ** 1000; rest -= 1000; }
-  while (rest < -1000) { out *= 2 ** -1000; rest += 1000; }
+  while (rest > 1000) {
+    out *= 2 ** 1000;
+    rest -= 1000;
+  }
+  while (rest < -1000) {
+    out *= 2 ** -1000;
+    rest += 1000;
+  }
   return out * 2 ** rest;
 }
 
@@ -490,7 +541,12 @@ function pelzGoodCdf(n: number, x: number): number {
     const m4 = m2 * m2;
     const m6 = m4 * m2;
     const qpower = Math.pow(q, 8 * k);
-    const coeffs = [1, k1a + k1b * m2, k2a + k2b * m2 + k2c * m4, k3a + k3b * m2 + k3c * m4 + k3d * m6];
+    const coeffs = [
+      1,
+      k1a + k1b * m2,
+      k2a + k2b * m2 + k2c * m4,
+      k3a + k3b * m2 + k3c * m4 + k3d * m6,
+    ];
     for (let i = 0; i < 4; i++) terms[i] = terms[i] * qpower + coeffs[i];
   }
   const sqrt2pi = Math.sqrt(2 * Math.PI);
@@ -585,7 +641,12 @@ function anderson(reference: Float64Array, current: Float64Array): MethodResult 
   const n2 = current.length;
   const N = n1 + n2;
   // One value on both sides: SciPy refuses; nothing has drifted.
-  if (reference[0] === reference[n1 - 1] && current[0] === current[n2 - 1] && reference[0] === current[0]) return { statistic: Number.NaN, pValue: 1 };
+  if (
+    reference[0] === reference[n1 - 1] &&
+    current[0] === current[n2 - 1] &&
+    reference[0] === current[0]
+  )
+    return { statistic: Number.NaN, pValue: 1 };
   let a2 = 0;
   let before = 0;
   let c1 = 0;
@@ -630,7 +691,8 @@ function andersonVariance(n1: number, n2: number): number {
 
 function andersonPValue(statistic: number): number {
   if (statistic < AD_CRITICAL[0]) return AD_SIGNIFICANCE[0];
-  if (statistic > AD_CRITICAL[AD_CRITICAL.length - 1]) return AD_SIGNIFICANCE[AD_SIGNIFICANCE.length - 1];
+  if (statistic > AD_CRITICAL[AD_CRITICAL.length - 1])
+    return AD_SIGNIFICANCE[AD_SIGNIFICANCE.length - 1];
   const [c0, c1, c2] = AD_FIT;
   return Math.exp(c0 * statistic * statistic + c1 * statistic + c2);
 }
@@ -646,7 +708,14 @@ function quadraticFit(x: number[], y: number[]): [number, number, number] {
     for (let p = 0; p < 5; p++) s[p] += u ** p;
     for (let p = 0; p < 3; p++) t[p] += u ** p * y[i];
   });
-  const [a0, a1, a2] = solve3([[s[0], s[1], s[2]], [s[1], s[2], s[3]], [s[2], s[3], s[4]]], t);
+  const [a0, a1, a2] = solve3(
+    [
+      [s[0], s[1], s[2]],
+      [s[1], s[2], s[3]],
+      [s[2], s[3], s[4]],
+    ],
+    t,
+  );
   // y = a0 + a1 (x - xm) + a2 (x - xm)^2, expanded in powers of x.
   return [a2, a1 - 2 * a2 * xm, a0 - a1 * xm + a2 * xm * xm];
 }
@@ -673,7 +742,10 @@ function tTest(reference: Float64Array, current: Float64Array): MethodResult {
   const df = n1 + n2 - 2;
   const pooled = (sumSquaredDeviations(reference, m1) + sumSquaredDeviations(current, m2)) / df;
   const se = Math.sqrt(pooled * (1 / n1 + 1 / n2));
-  if (!(se > 0)) return m1 === m2 ? { statistic: 0, pValue: 1 } : { statistic: Math.sign(m1 - m2) * Infinity, pValue: 0 };
+  if (!(se > 0))
+    return m1 === m2
+      ? { statistic: 0, pValue: 1 }
+      : { statistic: Math.sign(m1 - m2) * Infinity, pValue: 0 };
   const t = (m1 - m2) / se;
   return { statistic: t, pValue: clip01(2 * tCdf(-Math.abs(t), df)) };
 }
@@ -681,7 +753,10 @@ function tTest(reference: Float64Array, current: Float64Array): MethodResult {
 // ---------------------------------------------------------------------------------------
 // Categorical tests.
 
-function presentCategories(reference: ArrayLike<number>, current: ArrayLike<number>): [number[], number[]] {
+function presentCategories(
+  reference: ArrayLike<number>,
+  current: ArrayLike<number>,
+): [number[], number[]] {
   const ref: number[] = [];
   const cur: number[] = [];
   for (let i = 0; i < reference.length; i++) {
@@ -713,7 +788,8 @@ function chiSquare(ref: number[], cur: number[]): MethodResult {
   }
   // One category: nothing can differ (SciPy has no degrees of freedom left and gives NaN).
   if (ref.length < 2) return { statistic: 0, pValue: 1 };
-  const pValue = statistic === Infinity ? 0 : gammainc(statistic / 2, (ref.length - 1) / 2, true, true);
+  const pValue =
+    statistic === Infinity ? 0 : gammainc(statistic / 2, (ref.length - 1) / 2, true, true);
   return { statistic, pValue };
 }
 
@@ -827,7 +903,11 @@ function hellinger(ref: Float64Array, cur: Float64Array): number {
 function hellingerNumeric(reference: Float64Array, current: Float64Array): number {
   let distinct = 0;
   for (const walk = new DistinctWalk(reference, current); walk.next();) distinct++;
-  const edges = sturgesFor(distinct, Math.min(reference[0], current[0]), Math.max(reference[reference.length - 1], current[current.length - 1]));
+  const edges = sturgesFor(
+    distinct,
+    Math.min(reference[0], current[0]),
+    Math.max(reference[reference.length - 1], current[current.length - 1]),
+  );
   const c1 = binCounts(reference, edges);
   const c2 = binCounts(current, edges);
   const k = edges.length - 1;
@@ -835,7 +915,9 @@ function hellingerNumeric(reference: Float64Array, current: Float64Array): numbe
   let bc = 0;
   for (let i = 0; i < k; i++) {
     const binWidth = edges[i + 1] - edges[i];
-    bc += Math.sqrt((c1[i] / reference.length / binWidth) * (c2[i] / current.length / binWidth)) * width;
+    bc +=
+      Math.sqrt((c1[i] / reference.length / binWidth) * (c2[i] / current.length / binWidth)) *
+      width;
   }
   return Math.sqrt(1 - clip01(bc));
 }

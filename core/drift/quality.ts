@@ -25,20 +25,37 @@ export interface Labelled {
 
 const n = (x: unknown): number => (x === null || x === undefined ? 0 : Number(x));
 
-export async function inferTask(engine: Engine, sides: Labelled[], targetNumeric: boolean): Promise<Task> {
+export async function inferTask(
+  engine: Engine,
+  sides: Labelled[],
+  targetNumeric: boolean,
+): Promise<Task> {
   if (!targetNumeric || sides.length === 0) return 'classification';
-  const union = sides.map((s) => `SELECT ${s.target} AS t FROM ${ident(s.table)}`).join(' UNION ALL ');
-  const r = (await engine.all(`SELECT CAST(count(DISTINCT t) AS DOUBLE) AS d, coalesce(bool_and(t = round(t)), true) AS whole FROM (${union}) WHERE t IS NOT NULL`))[0];
+  const union = sides
+    .map((s) => `SELECT ${s.target} AS t FROM ${ident(s.table)}`)
+    .join(' UNION ALL ');
+  const r = (
+    await engine.all(
+      `SELECT CAST(count(DISTINCT t) AS DOUBLE) AS d, coalesce(bool_and(t = round(t)), true) AS whole FROM (${union}) WHERE t IS NOT NULL`,
+    )
+  )[0];
   return r.whole === true && n(r.d) <= MAX_CLASSES ? 'classification' : 'regression';
 }
 
-export async function predictionQuality(engine: Engine, side: Labelled, task: Task, predictionNumeric: boolean): Promise<PredictionQuality | undefined> {
+export async function predictionQuality(
+  engine: Engine,
+  side: Labelled,
+  task: Task,
+  predictionNumeric: boolean,
+): Promise<PredictionQuality | undefined> {
   const pairs = `SELECT ${side.target} AS t, ${side.prediction} AS p FROM ${ident(side.table)}`;
   if (task === 'regression') {
     if (!predictionNumeric) return undefined;
-    const r = (await engine.all(`SELECT CAST(count(*) AS DOUBLE) AS rows, avg(abs(t - p)) AS mae, sqrt(avg((t - p) * (t - p))) AS rmse,
+    const r = (
+      await engine.all(`SELECT CAST(count(*) AS DOUBLE) AS rows, avg(abs(t - p)) AS mae, sqrt(avg((t - p) * (t - p))) AS rmse,
         100 * avg(abs((t - p) / t)) FILTER (WHERE t <> 0) AS mape, sum((t - p) * (t - p)) AS ssr, var_pop(t) * count(*) AS sst
-        FROM (${pairs}) WHERE t IS NOT NULL AND p IS NOT NULL`))[0];
+        FROM (${pairs}) WHERE t IS NOT NULL AND p IS NOT NULL`)
+    )[0];
     const rows = n(r.rows);
     if (rows === 0) return undefined;
     const sst = n(r.sst);
@@ -51,16 +68,25 @@ export async function predictionQuality(engine: Engine, side: Labelled, task: Ta
       rows,
     };
   }
-  const groups = await engine.all(`SELECT t, p, CAST(count(*) AS DOUBLE) AS c FROM (${pairs}) WHERE t IS NOT NULL AND p IS NOT NULL GROUP BY ALL`);
-  return classification(groups.map((g) => ({ actual: String(g.t), predicted: String(g.p), count: n(g.c) })));
+  const groups = await engine.all(
+    `SELECT t, p, CAST(count(*) AS DOUBLE) AS c FROM (${pairs}) WHERE t IS NOT NULL AND p IS NOT NULL GROUP BY ALL`,
+  );
+  return classification(
+    groups.map((g) => ({ actual: String(g.t), predicted: String(g.p), count: n(g.c) })),
+  );
 }
 
 /** Metrics from the counts of (actual, predicted) pairs; labels compare as text, numbers in JS's shortest form (1, not 1.0). */
-export function classification(pairs: { actual: string; predicted: string; count: number }[]): PredictionQuality | undefined {
+export function classification(
+  pairs: { actual: string; predicted: string; count: number }[],
+): PredictionQuality | undefined {
   const classes = new Map<string, { tp: number; actual: number; predicted: number }>();
   const of = (label: string) => {
     let c = classes.get(label);
-    if (!c) { c = { tp: 0, actual: 0, predicted: 0 }; classes.set(label, c); }
+    if (!c) {
+      c = { tp: 0, actual: 0, predicted: 0 };
+      classes.set(label, c);
+    }
     return c;
   };
   let rows = 0;
@@ -69,7 +95,10 @@ export function classification(pairs: { actual: string; predicted: string; count
     rows += count;
     of(actual).actual += count;
     of(predicted).predicted += count;
-    if (actual === predicted) { of(actual).tp += count; correct += count; }
+    if (actual === predicted) {
+      of(actual).tp += count;
+      correct += count;
+    }
   }
   if (rows === 0) return undefined;
   let precision = 0;
@@ -83,11 +112,21 @@ export function classification(pairs: { actual: string; predicted: string; count
     f1 += p + r > 0 ? (2 * p * r) / (p + r) : 0;
   }
   const k = classes.size;
-  return { kind: 'classification', accuracy: correct / rows, precision: precision / k, recall: recall / k, f1: f1 / k, rows };
+  return {
+    kind: 'classification',
+    accuracy: correct / rows,
+    precision: precision / k,
+    recall: recall / k,
+    f1: f1 / k,
+    rows,
+  };
 }
 
 /** current - reference per metric; null where either side has none. Undefined when the kinds differ. */
-export function qualityChange(reference: PredictionQuality, current: PredictionQuality): Record<string, number | null> | undefined {
+export function qualityChange(
+  reference: PredictionQuality,
+  current: PredictionQuality,
+): Record<string, number | null> | undefined {
   if (reference.kind !== current.kind) return undefined;
   const change: Record<string, number | null> = {};
   for (const [key, value] of Object.entries(reference)) {

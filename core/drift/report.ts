@@ -23,16 +23,44 @@
  * column) are DriftErrors; unreadable files are the engine's DataErrors.
  */
 import { duckdb } from '../engines';
-import { Engine, ident, loadFile, loadRows, toColumns, withEngine, type EngineColumn } from '../quality/engine';
-import { binCounts, categoricalDrift, defaultThreshold, methodKind, numericDrift, sturgesEdges, type MethodResult } from './methods';
+import {
+  type Engine,
+  ident,
+  loadFile,
+  loadRows,
+  toColumns,
+  withEngine,
+  type EngineColumn,
+} from '../quality/engine';
+import {
+  binCounts,
+  categoricalDrift,
+  defaultThreshold,
+  methodKind,
+  numericDrift,
+  sturgesEdges,
+  type MethodResult,
+} from './methods';
 import { chooseMethod, FEW_DISTINCT, METHOD_NAMES, parseMethod, type Choice } from './choose';
 import { inferTask, predictionQuality, qualityChange } from './quality';
 import { SortPool, Sorter } from './sort';
-import { BINNED_MIN_VALUES, binnedWasserstein, columnStats, type BinnedWasserstein } from './binned';
+import {
+  BINNED_MIN_VALUES,
+  binnedWasserstein,
+  columnStats,
+  type BinnedWasserstein,
+} from './binned';
 import {
   DriftError,
-  type ColumnDrift, type DriftBin, type DriftColumnType, type DriftMethod, type DriftOptions, type DriftReport,
-  type DriftSource, type SkipReason, type TargetDrift,
+  type ColumnDrift,
+  type DriftBin,
+  type DriftColumnType,
+  type DriftMethod,
+  type DriftOptions,
+  type DriftReport,
+  type DriftSource,
+  type SkipReason,
+  type TargetDrift,
 } from '../common/drift-types';
 
 /** Tests on at least this many values per side get an effect-size note. */
@@ -72,7 +100,8 @@ interface LoadedSide {
   columns: Map<string, SideColumn>;
 }
 
-const INT_TYPES = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT)$/;
+const INT_TYPES =
+  /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT)$/;
 const FLOAT_TYPES = /^(FLOAT|DOUBLE|REAL|DECIMAL.*)$/;
 const TEMPORAL_TYPES = /^(DATE|TIME|TIMESTAMP.*|TIME WITH TIME ZONE)$/;
 
@@ -84,11 +113,23 @@ function sideColumn(column: EngineColumn): SideColumn {
   }
   if (column.sqlType === 'VARCHAR') {
     const parsed = `TRY_CAST(trim(${c}) AS DOUBLE)`;
-    return { storage: 'text', num: `CASE WHEN isfinite(${parsed}) THEN ${parsed} END`, text: `NULLIF(${c}, '')` };
+    return {
+      storage: 'text',
+      num: `CASE WHEN isfinite(${parsed}) THEN ${parsed} END`,
+      text: `NULLIF(${c}, '')`,
+    };
   }
-  if (column.sqlType === 'BOOLEAN') return { storage: 'boolean', num: null, text: `CAST(${c} AS VARCHAR)` };
+  if (column.sqlType === 'BOOLEAN')
+    return { storage: 'boolean', num: null, text: `CAST(${c} AS VARCHAR)` };
   if (TEMPORAL_TYPES.test(column.sqlType)) {
-    return { storage: 'temporal', num: column.sqlType.startsWith('TIME') && !column.sqlType.startsWith('TIMESTAMP') ? null : `CAST(epoch(${c}) AS DOUBLE)`, text: `CAST(${c} AS VARCHAR)` };
+    return {
+      storage: 'temporal',
+      num:
+        column.sqlType.startsWith('TIME') && !column.sqlType.startsWith('TIMESTAMP')
+          ? null
+          : `CAST(epoch(${c}) AS DOUBLE)`,
+      text: `CAST(${c} AS VARCHAR)`,
+    };
   }
   return { storage: 'other', num: null, text: `NULLIF(CAST(${c} AS VARCHAR), '')` };
 }
@@ -99,8 +140,20 @@ function sourceName(source: DriftSource, side: Side): string {
   return 'path' in source ? source.path : source.name || `${side} (in memory)`;
 }
 
-async function loadSide(engine: Engine, source: DriftSource, side: Side, sample: number | undefined, seed: number): Promise<LoadedSide> {
-  const loaded: LoadedSide = { side, table: side, source: sourceName(source, side), rows: 0, columns: new Map() };
+async function loadSide(
+  engine: Engine,
+  source: DriftSource,
+  side: Side,
+  sample: number | undefined,
+  seed: number,
+): Promise<LoadedSide> {
+  const loaded: LoadedSide = {
+    side,
+    table: side,
+    source: sourceName(source, side),
+    rows: 0,
+    columns: new Map(),
+  };
   if ('path' in source) {
     await loadFile(engine, source.path, side);
   } else {
@@ -110,13 +163,17 @@ async function loadSide(engine: Engine, source: DriftSource, side: Side, sample:
   }
   const described = await engine.describe(side);
   for (const column of described) loaded.columns.set(column.name, sideColumn(column));
-  loaded.rows = n((await engine.all(`SELECT CAST(count(*) AS DOUBLE) AS n FROM ${ident(side)}`))[0].n);
+  loaded.rows = n(
+    (await engine.all(`SELECT CAST(count(*) AS DOUBLE) AS n FROM ${ident(side)}`))[0].n,
+  );
   if (sample !== undefined && loaded.rows > sample && described.length > 0) {
     // Ordered by a seeded hash of the whole row: the same rows whatever DuckDB's thread
     // scheduling (identical rows are interchangeable), unlike USING SAMPLE on several threads.
     const table = `${side}_sample`;
     const cols = described.map((c) => ident(c.name)).join(', ');
-    await engine.run(`CREATE OR REPLACE TEMP TABLE ${ident(table)} AS SELECT * FROM ${ident(side)} ORDER BY hash(${seed}, ${cols}) LIMIT ${sample}`);
+    await engine.run(
+      `CREATE OR REPLACE TEMP TABLE ${ident(table)} AS SELECT * FROM ${ident(side)} ORDER BY hash(${seed}, ${cols}) LIMIT ${sample}`,
+    );
     loaded.table = table;
     loaded.sampled = sample;
   }
@@ -138,8 +195,14 @@ interface TextCounts {
 /** Text columns with more distinct values than this are not compared as categories (unless forced). */
 const MAX_GROUPS = 100_000;
 
-async function textCounts(engine: Engine, table: string, expr: string, limit: boolean): Promise<TextCounts> {
-  const rows = await engine.all(`SELECT v, CAST(count(*) AS DOUBLE) AS c, isfinite(TRY_CAST(trim(v) AS DOUBLE)) AS x
+async function textCounts(
+  engine: Engine,
+  table: string,
+  expr: string,
+  limit: boolean,
+): Promise<TextCounts> {
+  const rows =
+    await engine.all(`SELECT v, CAST(count(*) AS DOUBLE) AS c, isfinite(TRY_CAST(trim(v) AS DOUBLE)) AS x
     FROM (SELECT ${expr} AS v FROM ${ident(table)}) WHERE v IS NOT NULL GROUP BY v${limit ? ` LIMIT ${MAX_GROUPS + 1}` : ''}`);
   const counts: ValueCounts = new Map();
   let total = 0;
@@ -173,7 +236,10 @@ function distinctSortedUnion(a: Float64Array, b: Float64Array): number {
   let last = Number.NaN;
   while (i < a.length || j < b.length) {
     const x = j >= b.length || (i < a.length && a[i] <= b[j]) ? a[i++] : b[j++];
-    if (x !== last) { d++; last = x; }
+    if (x !== last) {
+      d++;
+      last = x;
+    }
   }
   return d;
 }
@@ -190,27 +256,63 @@ interface ColumnPlan {
   counts?: Record<Side, ValueCounts>;
 }
 
-async function planColumn(engine: Engine, name: string, ref: LoadedSide, cur: LoadedSide, forced: DriftColumnType | undefined): Promise<ColumnPlan> {
+async function planColumn(
+  engine: Engine,
+  name: string,
+  ref: LoadedSide,
+  cur: LoadedSide,
+  forced: DriftColumnType | undefined,
+): Promise<ColumnPlan> {
   const sides = [ref, cur];
   const cols = sides.map((s) => s.columns.get(name));
   const present = cols.filter((c): c is SideColumn => c !== undefined);
-  const plan: ColumnPlan = { name, type: forced ?? (present.every((c) => c.storage === 'number') ? 'numeric' : 'categorical'), expr: {} };
-  if (!cols[0]) return skip(plan, 'missing-in-reference', `only in the current data set (${ref.source} has no column "${name}")`);
-  if (!cols[1]) return skip(plan, 'missing-in-current', `only in the reference data set (${cur.source} has no column "${name}")`);
+  const plan: ColumnPlan = {
+    name,
+    type: forced ?? (present.every((c) => c.storage === 'number') ? 'numeric' : 'categorical'),
+    expr: {},
+  };
+  if (!cols[0])
+    return skip(
+      plan,
+      'missing-in-reference',
+      `only in the current data set (${ref.source} has no column "${name}")`,
+    );
+  if (!cols[1])
+    return skip(
+      plan,
+      'missing-in-current',
+      `only in the reference data set (${cur.source} has no column "${name}")`,
+    );
   if (ref.rows === 0 || cur.rows === 0) {
-    const empty = sides.filter((s) => s.rows === 0).map((s) => `the ${s.side} data set`).join(' and ');
+    const empty = sides
+      .filter((s) => s.rows === 0)
+      .map((s) => `the ${s.side} data set`)
+      .join(' and ');
     return skip(plan, 'empty', `${empty} ${empty.includes(' and ') ? 'have' : 'has'} no rows`);
   }
   const few = sides.filter((s) => (s.sampled ?? s.rows) < MIN_DRIFT_ROWS);
   if (few.length) {
-    const counts = few.map((s) => `the ${s.side} data set has ${s.sampled ?? s.rows} row${(s.sampled ?? s.rows) === 1 ? '' : 's'}`).join(' and ');
-    return skip(plan, 'empty', `not enough data: ${counts}; drift needs at least ${MIN_DRIFT_ROWS} rows on each side`);
+    const counts = few
+      .map(
+        (s) =>
+          `the ${s.side} data set has ${s.sampled ?? s.rows} row${(s.sampled ?? s.rows) === 1 ? '' : 's'}`,
+      )
+      .join(' and ');
+    return skip(
+      plan,
+      'empty',
+      `not enough data: ${counts}; drift needs at least ${MIN_DRIFT_ROWS} rows on each side`,
+    );
   }
   const storages = present.map((c) => c.storage);
   if (!forced && (storages.includes('temporal') || storages.includes('other'))) {
     plan.type = 'categorical';
     const what = storages.includes('temporal') ? 'dates and times' : 'nested or binary values';
-    return skip(plan, 'unsupported-type', `${what} are not compared (as in Evidently); set its type to numeric or categorical to compare it`);
+    return skip(
+      plan,
+      'unsupported-type',
+      `${what} are not compared (as in Evidently); set its type to numeric or categorical to compare it`,
+    );
   }
   if (forced === 'numeric' && cols.some((c) => c!.num === null)) {
     return skip(plan, 'unsupported-type', 'its values cannot be read as numbers');
@@ -219,29 +321,48 @@ async function planColumn(engine: Engine, name: string, ref: LoadedSide, cur: Lo
   const text = new Map<Side, TextCounts>();
   if (forced !== 'numeric') {
     for (const [i, s] of sides.entries()) {
-      if (cols[i]!.storage !== 'number') text.set(s.side, await textCounts(engine, s.table, cols[i]!.text, forced === undefined));
+      if (cols[i]!.storage !== 'number')
+        text.set(s.side, await textCounts(engine, s.table, cols[i]!.text, forced === undefined));
     }
   }
   if (!forced) {
     const numberLike = (t: TextCounts) => (t.numbers && !t.truncated) || t.total === 0;
-    const numeric = sides.every((s, i) => cols[i]!.storage === 'number' || numberLike(text.get(s.side)!))
-      && sides.some((s, i) => cols[i]!.storage === 'number' || text.get(s.side)!.total > 0);
+    const numeric =
+      sides.every((s, i) => cols[i]!.storage === 'number' || numberLike(text.get(s.side)!)) &&
+      sides.some((s, i) => cols[i]!.storage === 'number' || text.get(s.side)!.total > 0);
     plan.type = numeric ? 'numeric' : 'categorical';
   }
-  sides.forEach((s, i) => { plan.expr[s.side] = plan.type === 'numeric' ? cols[i]!.num! : cols[i]!.text; });
+  sides.forEach((s, i) => {
+    plan.expr[s.side] = plan.type === 'numeric' ? cols[i]!.num! : cols[i]!.text;
+  });
   if (plan.type === 'numeric') return plan;
   for (const [i, s] of sides.entries()) {
-    if (!text.has(s.side)) text.set(s.side, await textCounts(engine, s.table, cols[i]!.text, forced === undefined));
+    if (!text.has(s.side))
+      text.set(s.side, await textCounts(engine, s.table, cols[i]!.text, forced === undefined));
   }
   plan.counts = { reference: text.get('reference')!.counts, current: text.get('current')!.counts };
   const empty = sides.filter((s) => text.get(s.side)!.total === 0).map((s) => s.side);
-  if (empty.length) return skip(plan, 'all-missing', `every value is missing in the ${empty.join(' and the ')} data set${empty.length > 1 ? 's' : ''}`);
+  if (empty.length)
+    return skip(
+      plan,
+      'all-missing',
+      `every value is missing in the ${empty.join(' and the ')} data set${empty.length > 1 ? 's' : ''}`,
+    );
   if (!forced) {
     const truncated = sides.find((s) => text.get(s.side)!.truncated);
-    if (truncated) return skip(plan, 'unsupported-type', `text with more than ${MAX_GROUPS.toLocaleString('en-US')} distinct values in the ${truncated.side} data set is not compared; set its type to categorical to compare it`);
+    if (truncated)
+      return skip(
+        plan,
+        'unsupported-type',
+        `text with more than ${MAX_GROUPS.toLocaleString('en-US')} distinct values in the ${truncated.side} data set is not compared; set its type to categorical to compare it`,
+      );
     const r = text.get('reference')!;
     if (r.counts.size > TEXT_DISTINCT && r.counts.size > r.total / 2) {
-      return skip(plan, 'unsupported-type', `text with ${r.counts.size.toLocaleString('en-US')} distinct values in ${r.total.toLocaleString('en-US')} (mostly unique, like names or ids) is not compared; set its type to categorical to compare it`);
+      return skip(
+        plan,
+        'unsupported-type',
+        `text with ${r.counts.size.toLocaleString('en-US')} distinct values in ${r.total.toLocaleString('en-US')} (mostly unique, like names or ids) is not compared; set its type to categorical to compare it`,
+      );
     }
   }
   return plan;
@@ -255,13 +376,17 @@ function skip(plan: ColumnPlan, reason: SkipReason, message: string): ColumnPlan
 
 /** The non-missing values of one side as a DOUBLE list: one vector, so one copy into JS. */
 async function numericValues(engine: Engine, table: string, expr: string): Promise<Float64Array> {
-  const result = await engine.connection.run(`SELECT coalesce(list(v) FILTER (WHERE v IS NOT NULL), []::DOUBLE[]) AS v FROM (SELECT ${expr} AS v FROM ${ident(table)})`);
+  const result = await engine.connection.run(
+    `SELECT coalesce(list(v) FILTER (WHERE v IS NOT NULL), []::DOUBLE[]) AS v FROM (SELECT ${expr} AS v FROM ${ident(table)})`,
+  );
   if (result.chunkCount === 0) return new Float64Array(0);
   const { DuckDBDoubleVector, DuckDBListVector } = duckdb();
   const list = result.getChunk(0).getColumnVector(0);
-  if (!(list instanceof DuckDBListVector) || list.getEntryLength(0) === 0) return new Float64Array(0);
+  if (!(list instanceof DuckDBListVector) || list.getEntryLength(0) === 0)
+    return new Float64Array(0);
   const child = list.childVector;
-  if (!(child instanceof DuckDBDoubleVector)) throw new Error(`expected DOUBLE values, got ${child.type.toString()}`);
+  if (!(child instanceof DuckDBDoubleVector))
+    throw new Error(`expected DOUBLE values, got ${child.type.toString()}`);
   const start = list.getEntryOffset(0);
   const end = start + list.getEntryLength(0);
   // The vector's values as a Float64Array (private in the typings, so checked at run time).
@@ -285,7 +410,8 @@ interface Settings {
 }
 
 function checkThreshold(x: unknown, what: string): number {
-  if (typeof x !== 'number' || !Number.isFinite(x) || x < 0) throw new DriftError(`${what} must be a number >= 0, not ${String(x)}`);
+  if (typeof x !== 'number' || !Number.isFinite(x) || x < 0)
+    throw new DriftError(`${what} must be a number >= 0, not ${String(x)}`);
   return x;
 }
 
@@ -297,17 +423,28 @@ function settingsOf(options: DriftOptions): Settings {
     seed: options.seed ?? DEFAULT_SEED,
   };
   if (options.method !== undefined) settings.method = parseMethod(options.method, 'method');
-  for (const [column, method] of Object.entries(options.columnMethods ?? {})) settings.columnMethods[column] = parseMethod(method, `column "${column}"`);
-  if (options.threshold !== undefined) settings.threshold = checkThreshold(options.threshold, 'threshold');
-  for (const [column, t] of Object.entries(options.columnThresholds ?? {})) settings.columnThresholds[column] = checkThreshold(t, `threshold of column "${column}"`);
-  if (!(settings.datasetShare > 0 && settings.datasetShare <= 1)) throw new DriftError(`datasetShare must be in (0, 1], not ${String(options.datasetShare)}`);
+  for (const [column, method] of Object.entries(options.columnMethods ?? {}))
+    settings.columnMethods[column] = parseMethod(method, `column "${column}"`);
+  if (options.threshold !== undefined)
+    settings.threshold = checkThreshold(options.threshold, 'threshold');
+  for (const [column, t] of Object.entries(options.columnThresholds ?? {}))
+    settings.columnThresholds[column] = checkThreshold(t, `threshold of column "${column}"`);
+  if (!(settings.datasetShare > 0 && settings.datasetShare <= 1))
+    throw new DriftError(`datasetShare must be in (0, 1], not ${String(options.datasetShare)}`);
   if (options.sample !== undefined) {
-    if (!Number.isInteger(options.sample) || options.sample < 1) throw new DriftError(`sample must be a whole number of rows >= 1, not ${String(options.sample)}`);
+    if (!Number.isInteger(options.sample) || options.sample < 1)
+      throw new DriftError(
+        `sample must be a whole number of rows >= 1, not ${String(options.sample)}`,
+      );
     settings.sample = options.sample;
   }
-  if (!Number.isSafeInteger(settings.seed)) throw new DriftError(`seed must be a whole number, not ${String(options.seed)}`);
+  if (!Number.isSafeInteger(settings.seed))
+    throw new DriftError(`seed must be a whole number, not ${String(options.seed)}`);
   for (const [column, type] of Object.entries(options.columnTypes ?? {})) {
-    if (type !== 'numeric' && type !== 'categorical') throw new DriftError(`type of column "${column}" must be numeric or categorical, not ${String(type)}`);
+    if (type !== 'numeric' && type !== 'categorical')
+      throw new DriftError(
+        `type of column "${column}" must be numeric or categorical, not ${String(type)}`,
+      );
   }
   return settings;
 }
@@ -324,24 +461,46 @@ function verdict(kind: 'test' | 'distance', result: MethodResult, threshold: num
   return result.statistic >= threshold;
 }
 
-function resultMessage(method: DriftMethod, kind: 'test' | 'distance', result: MethodResult, threshold: number, drifted: boolean): string {
-  const what = kind === 'test'
-    ? `${METHOD_NAMES[method]} p-value ${fmt(result.pValue)} ${drifted ? '<' : '>='} ${threshold}`
-    : `${METHOD_NAMES[method]} ${fmt(result.statistic)} ${drifted ? '>=' : '<'} ${threshold}`;
-  const undefinedResult = kind === 'test' ? result.pValue === null || Number.isNaN(result.pValue) : Number.isNaN(result.statistic);
-  if (undefinedResult) return `${METHOD_NAMES[method]} is undefined on these values (e.g. no spread on either side): not drifted`;
+function resultMessage(
+  method: DriftMethod,
+  kind: 'test' | 'distance',
+  result: MethodResult,
+  threshold: number,
+  drifted: boolean,
+): string {
+  const what =
+    kind === 'test'
+      ? `${METHOD_NAMES[method]} p-value ${fmt(result.pValue)} ${drifted ? '<' : '>='} ${threshold}`
+      : `${METHOD_NAMES[method]} ${fmt(result.statistic)} ${drifted ? '>=' : '<'} ${threshold}`;
+  const undefinedResult =
+    kind === 'test'
+      ? result.pValue === null || Number.isNaN(result.pValue)
+      : Number.isNaN(result.statistic);
+  if (undefinedResult)
+    return `${METHOD_NAMES[method]} is undefined on these values (e.g. no spread on either side): not drifted`;
   return `${what}: ${drifted ? 'drifted' : 'no drift'}`;
 }
 
-function categoryBins(keys: string[], ref: Float64Array, cur: Float64Array, byValue: boolean): DriftBin[] {
+function categoryBins(
+  keys: string[],
+  ref: Float64Array,
+  cur: Float64Array,
+  byValue: boolean,
+): DriftBin[] {
   const order = keys.map((_, i) => i);
-  if (!byValue) order.sort((a, b) => (ref[b] + cur[b]) - (ref[a] + cur[a]) || (keys[a] < keys[b] ? -1 : 1));
+  if (!byValue)
+    order.sort((a, b) => ref[b] + cur[b] - (ref[a] + cur[a]) || (keys[a] < keys[b] ? -1 : 1));
   const shown = order.length > TOP_CATEGORIES ? order.slice(0, TOP_CATEGORIES - 1) : order;
-  const bins: DriftBin[] = (byValue && order.length > TOP_CATEGORIES ? [...shown].sort((a, b) => a - b) : shown)
-    .map((i) => ({ category: keys[i], reference: ref[i], current: cur[i] }));
+  const bins: DriftBin[] = (
+    byValue && order.length > TOP_CATEGORIES ? [...shown].sort((a, b) => a - b) : shown
+  ).map((i) => ({ category: keys[i], reference: ref[i], current: cur[i] }));
   if (order.length > TOP_CATEGORIES) {
     const rest = order.slice(TOP_CATEGORIES - 1);
-    bins.push({ category: '(other)', reference: rest.reduce((s, i) => s + ref[i], 0), current: rest.reduce((s, i) => s + cur[i], 0) });
+    bins.push({
+      category: '(other)',
+      reference: rest.reduce((s, i) => s + ref[i], 0),
+      current: rest.reduce((s, i) => s + cur[i], 0),
+    });
   }
   return bins;
 }
@@ -350,7 +509,12 @@ function numericBins(ref: Float64Array, cur: Float64Array): DriftBin[] {
   const edges = sturgesEdges(ref, cur);
   const rc = binCounts(ref, edges);
   const cc = binCounts(cur, edges);
-  return Array.from(rc, (r, i) => ({ start: edges[i], end: edges[i + 1], reference: r, current: cc[i] }));
+  return Array.from(rc, (r, i) => ({
+    start: edges[i],
+    end: edges[i + 1],
+    reference: r,
+    current: cc[i],
+  }));
 }
 
 /** Columns in the reference's order, then those only the current data set has. */
@@ -362,27 +526,46 @@ function columnNames(ref: LoadedSide, cur: LoadedSide, options: DriftOptions): s
   const named: [string, string | undefined][] = [
     ...(options.columns ?? []).map((c): [string, string] => ['column', c]),
     ...Object.keys(options.columnMethods ?? {}).map((c): [string, string] => ['column method', c]),
-    ...Object.keys(options.columnThresholds ?? {}).map((c): [string, string] => ['column threshold', c]),
+    ...Object.keys(options.columnThresholds ?? {}).map((c): [string, string] => [
+      'column threshold',
+      c,
+    ]),
     ...Object.keys(options.columnTypes ?? {}).map((c): [string, string] => ['column type', c]),
-    ['target', options.target], ['prediction', options.prediction],
+    ['target', options.target],
+    ['prediction', options.prediction],
   ];
   for (const [what, name] of named) {
     if (name !== undefined && !known.has(name) && !bothEmpty) {
-      throw new DriftError(`No column named "${name}" (${what}) in either data set; columns: ${all.join(', ')}`);
+      throw new DriftError(
+        `No column named "${name}" (${what}) in either data set; columns: ${all.join(', ')}`,
+      );
     }
   }
   if (!options.columns) return all;
-  const wanted = new Set([...options.columns, ...[options.target, options.prediction].filter((c): c is string => c !== undefined)]);
+  const wanted = new Set([
+    ...options.columns,
+    ...[options.target, options.prediction].filter((c): c is string => c !== undefined),
+  ]);
   return all.filter((name) => wanted.has(name));
 }
 
-function effectNote(effect: { method: DriftMethod; statistic: number; threshold: number }, n1: number, n2: number): string {
+function effectNote(
+  effect: { method: DriftMethod; statistic: number; threshold: number },
+  n1: number,
+  n2: number,
+): string {
   const small = effect.statistic < effect.threshold;
-  return ` On ${n1.toLocaleString('en-US')} and ${n2.toLocaleString('en-US')} values a test flags even negligible differences;`
-    + ` the size of the shift (${METHOD_NAMES[effect.method]} ${fmt(effect.statistic)}) is ${small ? 'below' : 'at or above'} its usual threshold ${effect.threshold}${small ? ', so it is probably too small to matter' : ''}.`;
+  return (
+    ` On ${n1.toLocaleString('en-US')} and ${n2.toLocaleString('en-US')} values a test flags even negligible differences;` +
+    ` the size of the shift (${METHOD_NAMES[effect.method]} ${fmt(effect.statistic)}) is ${small ? 'below' : 'at or above'} its usual threshold ${effect.threshold}${small ? ', so it is probably too small to matter' : ''}.`
+  );
 }
 
-export async function driftReport(reference: DriftSource, current: DriftSource, options: DriftOptions = {}): Promise<DriftReport> {
+export async function driftReport(
+  reference: DriftSource,
+  current: DriftSource,
+  options: DriftOptions = {},
+): Promise<DriftReport> {
   const started = performance.now();
   const settings = settingsOf(options);
   const progress = options.onProgress ?? (() => undefined);
@@ -394,32 +577,63 @@ export async function driftReport(reference: DriftSource, current: DriftSource, 
     const names = columnNames(ref, cur, options);
     progress(0.2, 'Counting categories');
     const plans: ColumnPlan[] = [];
-    for (const name of names) plans.push(await planColumn(engine, name, ref, cur, options.columnTypes?.[name]));
+    for (const name of names)
+      plans.push(await planColumn(engine, name, ref, cur, options.columnTypes?.[name]));
     const tables: Record<Side, string> = { reference: ref.table, current: cur.table };
-    const size: Record<Side, number> = { reference: ref.sampled ?? ref.rows, current: cur.sampled ?? cur.rows };
+    const size: Record<Side, number> = {
+      reference: ref.sampled ?? ref.rows,
+      current: cur.sampled ?? cur.rows,
+    };
 
     // Big numeric columns under the normalised Wasserstein distance (the default above 1,000
     // reference values): from DuckDB histograms, without sorting (see binned.ts).
     const binned = new Map<string, BinnedWasserstein>();
     if (Math.min(size.reference, size.current) >= BINNED_MIN_VALUES) {
-      const eligible = plans.filter((p) => !p.skipped && p.type === 'numeric' && [undefined, 'wasserstein'].includes(settings.columnMethods[p.name] ?? settings.method));
+      const eligible = plans.filter(
+        (p) =>
+          !p.skipped &&
+          p.type === 'numeric' &&
+          [undefined, 'wasserstein'].includes(settings.columnMethods[p.name] ?? settings.method),
+      );
       progress(0.25, `Ranges of ${eligible.length} numeric columns`);
-      const [refStats, curStats] = await Promise.all((['reference', 'current'] as Side[]).map((side) =>
-        columnStats(engine, tables[side], eligible.map((p) => ({ name: p.name, expr: p.expr[side]! })))));
+      const [refStats, curStats] = await Promise.all(
+        (['reference', 'current'] as Side[]).map((side) =>
+          columnStats(
+            engine,
+            tables[side],
+            eligible.map((p) => ({ name: p.name, expr: p.expr[side]! })),
+          ),
+        ),
+      );
       for (const p of eligible) {
         progress(0.3, `Column ${p.name}: histograms`);
-        const b = await binnedWasserstein(engine, tables, { reference: p.expr.reference!, current: p.expr.current! }, refStats.get(p.name)!, curStats.get(p.name)!);
+        const b = await binnedWasserstein(
+          engine,
+          tables,
+          { reference: p.expr.reference!, current: p.expr.current! },
+          refStats.get(p.name)!,
+          curStats.get(p.name)!,
+        );
         if (b) binned.set(p.name, b);
       }
     }
-    const numericPlans = plans.filter((p) => !p.skipped && p.type === 'numeric' && !binned.has(p.name));
+    const numericPlans = plans.filter(
+      (p) => !p.skipped && p.type === 'numeric' && !binned.has(p.name),
+    );
     // Big inputs: sorting in worker threads. DuckDB fetches (on its own threads) and a worker
     // sorts the next numeric column while this thread tests the current one.
-    const pool = Math.max(size.reference, size.current) * numericPlans.length >= POOL_VALUES ? new SortPool() : undefined;
+    const pool =
+      Math.max(size.reference, size.current) * numericPlans.length >= POOL_VALUES
+        ? new SortPool()
+        : undefined;
     const sorter = new Sorter();
-    const sortValues = (values: Float64Array) => (pool ? pool.sort(values) : Promise.resolve(sorter.sort(values)));
+    const sortValues = (values: Float64Array) =>
+      pool ? pool.sort(values) : Promise.resolve(sorter.sort(values));
     const fetch = async (p: ColumnPlan): Promise<[Float64Array, Float64Array]> => {
-      const [rv, cv] = await Promise.all([numericValues(engine, tables.reference, p.expr.reference!), numericValues(engine, tables.current, p.expr.current!)]);
+      const [rv, cv] = await Promise.all([
+        numericValues(engine, tables.reference, p.expr.reference!),
+        numericValues(engine, tables.current, p.expr.current!),
+      ]);
       return Promise.all([sortValues(rv), sortValues(cv)]);
     };
     const fetched = new Map<string, Promise<[Float64Array, Float64Array]>>();
@@ -428,41 +642,84 @@ export async function driftReport(reference: DriftSource, current: DriftSource, 
     const columns: ColumnDrift[] = [];
     try {
       for (const plan of plans) {
-        const override = settings.columnMethods[plan.name] !== undefined ? { method: settings.columnMethods[plan.name], by: 'column' as const }
-          : settings.method !== undefined ? { method: settings.method, by: 'global' as const } : undefined;
+        const override =
+          settings.columnMethods[plan.name] !== undefined
+            ? { method: settings.columnMethods[plan.name], by: 'column' as const }
+            : settings.method !== undefined
+              ? { method: settings.method, by: 'global' as const }
+              : undefined;
         const column: ColumnDrift = {
-          name: plan.name, type: plan.type, method: 'ks', methodKind: 'test', statistic: null, pValue: null, threshold: 0,
-          drifted: false, reason: '', message: '', referenceCount: 0, currentCount: 0, referenceMissing: 0, currentMissing: 0, bins: [],
+          name: plan.name,
+          type: plan.type,
+          method: 'ks',
+          methodKind: 'test',
+          statistic: null,
+          pValue: null,
+          threshold: 0,
+          drifted: false,
+          reason: '',
+          message: '',
+          referenceCount: 0,
+          currentCount: 0,
+          referenceMissing: 0,
+          currentMissing: 0,
+          bins: [],
         };
         columns.push(column);
         const apply = (choice: Choice) => {
           column.method = choice.method;
           column.methodKind = methodKind(choice.method);
-          column.threshold = settings.columnThresholds[plan.name] ?? settings.threshold ?? defaultThreshold(choice.method);
+          column.threshold =
+            settings.columnThresholds[plan.name] ??
+            settings.threshold ??
+            defaultThreshold(choice.method);
           column.reason = choice.reason;
         };
         const skipColumn = (reason: SkipReason, message: string) => {
           // The method that would apply, so the row still says what a comparison would use.
-          const placeholder = chooseMethod({ type: plan.type, referenceCount: size.reference, distinct: plan.type === 'numeric' ? FEW_DISTINCT + 1 : 3 }, override);
+          const placeholder = chooseMethod(
+            {
+              type: plan.type,
+              referenceCount: size.reference,
+              distinct: plan.type === 'numeric' ? FEW_DISTINCT + 1 : 3,
+            },
+            override,
+          );
           apply(placeholder);
           column.skipped = reason;
           column.reason = `not compared (${reason})`;
           column.message = `Not compared: ${message}`;
         };
-        if (plan.skipped) { skipColumn(plan.skipped, plan.message!); continue; }
+        if (plan.skipped) {
+          skipColumn(plan.skipped, plan.message!);
+          continue;
+        }
         const histograms = binned.get(plan.name);
         if (histograms) {
           column.referenceCount = histograms.referenceCount;
           column.currentCount = histograms.currentCount;
           column.referenceMissing = size.reference - column.referenceCount;
           column.currentMissing = size.current - column.currentCount;
-          const choice = chooseMethod({ type: 'numeric', referenceCount: column.referenceCount, distinct: Number.POSITIVE_INFINITY }, override);
+          const choice = chooseMethod(
+            {
+              type: 'numeric',
+              referenceCount: column.referenceCount,
+              distinct: Number.POSITIVE_INFINITY,
+            },
+            override,
+          );
           apply(choice);
           column.reason += ` (from ${histograms.fineBins.toLocaleString('en-US')}-bin histograms: within ${histograms.errorBound.toPrecision(2)} of the exact value)`;
           column.statistic = histograms.result.statistic;
           column.pValue = null;
           column.drifted = verdict('distance', histograms.result, column.threshold);
-          column.message = resultMessage(choice.method, 'distance', histograms.result, column.threshold, column.drifted);
+          column.message = resultMessage(
+            choice.method,
+            'distance',
+            histograms.result,
+            column.threshold,
+            column.drifted,
+          );
           column.bins = histograms.bins;
           continue;
         }
@@ -472,26 +729,45 @@ export async function driftReport(reference: DriftSource, current: DriftSource, 
         if (plan.type === 'numeric') {
           const next = numericPlans[numericPlans.indexOf(plan) + 1];
           if (next) fetched.set(next.name, fetch(next));
-          progress(0.3 + (0.65 * numericDone) / numericPlans.length, `Column ${plan.name} (${numericDone + 1} of ${numericPlans.length} numeric)`);
+          progress(
+            0.3 + (0.65 * numericDone) / numericPlans.length,
+            `Column ${plan.name} (${numericDone + 1} of ${numericPlans.length} numeric)`,
+          );
           const [rv, cv] = await fetched.get(plan.name)!;
           fetched.delete(plan.name);
           numericDone++;
           sorted = [rv, cv];
         }
-        const count = (s: 0 | 1) => (sorted ? sorted[s].length : [...counts![s ? 'current' : 'reference'].values()].reduce((t, v) => t + v.count, 0));
-        const distinct = (s: 0 | 1) => (sorted ? distinctSortedUnion(sorted[s], new Float64Array(0)) : counts![s ? 'current' : 'reference'].size);
-        const distinctBoth = () => (sorted ? distinctSortedUnion(sorted[0], sorted[1])
-          : new Set([...counts!.reference.keys(), ...counts!.current.keys()]).size);
+        const count = (s: 0 | 1) =>
+          sorted
+            ? sorted[s].length
+            : [...counts![s ? 'current' : 'reference'].values()].reduce((t, v) => t + v.count, 0);
+        const distinct = (s: 0 | 1) =>
+          sorted
+            ? distinctSortedUnion(sorted[s], new Float64Array(0))
+            : counts![s ? 'current' : 'reference'].size;
+        const distinctBoth = () =>
+          sorted
+            ? distinctSortedUnion(sorted[0], sorted[1])
+            : new Set([...counts!.reference.keys(), ...counts!.current.keys()]).size;
         column.referenceCount = count(0);
         column.currentCount = count(1);
         column.referenceMissing = size.reference - column.referenceCount;
         column.currentMissing = size.current - column.currentCount;
-        const missing = (['reference', 'current'] as Side[]).filter((_, s) => count(s as 0 | 1) === 0);
+        const missing = (['reference', 'current'] as Side[]).filter(
+          (_, s) => count(s as 0 | 1) === 0,
+        );
         if (missing.length) {
-          skipColumn('all-missing', `every value is missing in the ${missing.join(' and the ')} data set${missing.length > 1 ? 's' : ''}`);
+          skipColumn(
+            'all-missing',
+            `every value is missing in the ${missing.join(' and the ')} data set${missing.length > 1 ? 's' : ''}`,
+          );
           continue;
         }
-        const choice = chooseMethod({ type: plan.type, referenceCount: column.referenceCount, distinct: distinctBoth() }, override);
+        const choice = chooseMethod(
+          { type: plan.type, referenceCount: column.referenceCount, distinct: distinctBoth() },
+          override,
+        );
         apply(choice);
         if (!choice.applicable) {
           column.skipped = 'method-not-applicable';
@@ -502,24 +778,40 @@ export async function driftReport(reference: DriftSource, current: DriftSource, 
         let result: MethodResult;
         let effect: ColumnDrift['effectSize'];
         try {
-          const large = kind === 'test' && column.referenceCount >= LARGE_SAMPLE && column.currentCount >= LARGE_SAMPLE;
+          const large =
+            kind === 'test' &&
+            column.referenceCount >= LARGE_SAMPLE &&
+            column.currentCount >= LARGE_SAMPLE;
           if (choice.asCategories) {
-            if (sorted) counts = { reference: runLengths(sorted[0]), current: runLengths(sorted[1]) };
+            if (sorted)
+              counts = { reference: runLengths(sorted[0]), current: runLengths(sorted[1]) };
             const both = counts!;
             const keys = [...new Set([...both.reference.keys(), ...both.current.keys()])];
             const numeric = plan.type === 'numeric';
             // Sorted categories: Evidently's order, which its Z-test depends on.
             const value = (k: string) => (both.reference.get(k) ?? both.current.get(k))!.value;
-            keys.sort((a, b) => (numeric ? (value(a) as number) - (value(b) as number) : a < b ? -1 : a > b ? 1 : 0));
+            keys.sort((a, b) =>
+              numeric ? (value(a) as number) - (value(b) as number) : a < b ? -1 : a > b ? 1 : 0,
+            );
             const rc = Float64Array.from(keys, (k) => both.reference.get(k)?.count ?? 0);
             const cc = Float64Array.from(keys, (k) => both.current.get(k)?.count ?? 0);
             result = categoricalDrift(choice.method, rc, cc);
-            if (large) effect = { method: 'jensenshannon', statistic: categoricalDrift('jensenshannon', rc, cc).statistic, threshold: defaultThreshold('jensenshannon') };
+            if (large)
+              effect = {
+                method: 'jensenshannon',
+                statistic: categoricalDrift('jensenshannon', rc, cc).statistic,
+                threshold: defaultThreshold('jensenshannon'),
+              };
             column.bins = categoryBins(keys, rc, cc, numeric);
           } else {
             const [rv, cv] = sorted!;
             result = numericDrift(choice.method, rv, cv);
-            if (large) effect = { method: 'wasserstein', statistic: numericDrift('wasserstein', rv, cv).statistic, threshold: defaultThreshold('wasserstein') };
+            if (large)
+              effect = {
+                method: 'wasserstein',
+                statistic: numericDrift('wasserstein', rv, cv).statistic,
+                threshold: defaultThreshold('wasserstein'),
+              };
             column.bins = numericBins(rv, cv);
           }
         } catch (error) {
@@ -531,9 +823,18 @@ export async function driftReport(reference: DriftSource, current: DriftSource, 
         column.statistic = result.statistic;
         column.pValue = kind === 'test' ? result.pValue : null;
         column.drifted = verdict(kind, result, column.threshold);
-        column.message = resultMessage(choice.method, kind, result, column.threshold, column.drifted);
-        const constant = (['reference', 'current'] as Side[]).filter((_, s) => distinct(s as 0 | 1) === 1);
-        if (constant.length) column.message += ` (constant in the ${constant.join(' and the ')} data set${constant.length > 1 ? 's' : ''})`;
+        column.message = resultMessage(
+          choice.method,
+          kind,
+          result,
+          column.threshold,
+          column.drifted,
+        );
+        const constant = (['reference', 'current'] as Side[]).filter(
+          (_, s) => distinct(s as 0 | 1) === 1,
+        );
+        if (constant.length)
+          column.message += ` (constant in the ${constant.join(' and the ')} data set${constant.length > 1 ? 's' : ''})`;
         if (effect) {
           column.effectSize = effect;
           column.message += `.${effectNote(effect, column.referenceCount, column.currentCount)}`;
@@ -549,9 +850,23 @@ export async function driftReport(reference: DriftSource, current: DriftSource, 
     const driftedColumns = tested.filter((c) => c.drifted).length;
     const share = tested.length ? driftedColumns / tested.length : 0;
     const report: DriftReport = {
-      reference: { source: ref.source, rows: ref.rows, ...(ref.sampled !== undefined ? { sampled: ref.sampled } : {}) },
-      current: { source: cur.source, rows: cur.rows, ...(cur.sampled !== undefined ? { sampled: cur.sampled } : {}) },
-      dataset: { drifted: tested.length > 0 && share >= settings.datasetShare, share, driftedColumns, columns: tested.length, threshold: settings.datasetShare },
+      reference: {
+        source: ref.source,
+        rows: ref.rows,
+        ...(ref.sampled !== undefined ? { sampled: ref.sampled } : {}),
+      },
+      current: {
+        source: cur.source,
+        rows: cur.rows,
+        ...(cur.sampled !== undefined ? { sampled: cur.sampled } : {}),
+      },
+      dataset: {
+        drifted: tested.length > 0 && share >= settings.datasetShare,
+        share,
+        driftedColumns,
+        columns: tested.length,
+        threshold: settings.datasetShare,
+      },
       columns,
       options: {
         ...(settings.method !== undefined ? { method: settings.method } : {}),
@@ -564,7 +879,15 @@ export async function driftReport(reference: DriftSource, current: DriftSource, 
     };
     if (options.target !== undefined || options.prediction !== undefined) {
       progress(0.97, 'Target and prediction');
-      report.target = await targetDrift(engine, ref, cur, columns, plans, options.target, options.prediction);
+      report.target = await targetDrift(
+        engine,
+        ref,
+        cur,
+        columns,
+        plans,
+        options.target,
+        options.prediction,
+      );
     }
     report.seconds = (performance.now() - started) / 1000;
     progress(1, 'Done');
@@ -572,24 +895,41 @@ export async function driftReport(reference: DriftSource, current: DriftSource, 
   });
 }
 
-async function targetDrift(engine: Engine, ref: LoadedSide, cur: LoadedSide, columns: ColumnDrift[], plans: ColumnPlan[], target?: string, prediction?: string): Promise<TargetDrift> {
+async function targetDrift(
+  engine: Engine,
+  ref: LoadedSide,
+  cur: LoadedSide,
+  columns: ColumnDrift[],
+  plans: ColumnPlan[],
+  target?: string,
+  prediction?: string,
+): Promise<TargetDrift> {
   const out: TargetDrift = {};
   const find = (name?: string) => columns.find((c) => c.name === name);
-  if (target !== undefined) { out.target = target; out.targetDrift = find(target); }
-  if (prediction !== undefined) { out.prediction = prediction; out.predictionDrift = find(prediction); }
+  if (target !== undefined) {
+    out.target = target;
+    out.targetDrift = find(target);
+  }
+  if (prediction !== undefined) {
+    out.prediction = prediction;
+    out.predictionDrift = find(prediction);
+  }
   if (target === undefined || prediction === undefined) return out;
   const tp = plans.find((p) => p.name === target)!;
   const pp = plans.find((p) => p.name === prediction)!;
   const labelled = [ref, cur].flatMap((side) => {
     const t = tp.expr[side.side];
     const p = pp.expr[side.side];
-    return t === undefined || p === undefined ? [] : [{ side: side.side, table: side.table, target: t, prediction: p }];
+    return t === undefined || p === undefined
+      ? []
+      : [{ side: side.side, table: side.table, target: t, prediction: p }];
   });
   const task = await inferTask(engine, labelled, tp.type === 'numeric');
   for (const side of labelled) {
     const quality = await predictionQuality(engine, side, task, pp.type === 'numeric');
     if (!quality) continue;
-    if (side.side === 'reference') out.referenceQuality = quality; else out.currentQuality = quality;
+    if (side.side === 'reference') out.referenceQuality = quality;
+    else out.currentQuality = quality;
   }
   if (out.referenceQuality && out.currentQuality) {
     const change = qualityChange(out.referenceQuality, out.currentQuality);

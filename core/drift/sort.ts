@@ -35,17 +35,24 @@ export class Sorter {
 
   private sortRange(a: Float64Array, s: number, e: number, depth: number): void {
     const n = e - s;
-    if (n <= SMALL) { insertionSort(a, s, e); return; }
+    if (n <= SMALL) {
+      insertionSort(a, s, e);
+      return;
+    }
     let lo = a[s];
     let hi = a[s];
     for (let i = s + 1; i < e; i++) {
       const x = a[i];
-      if (x < lo) lo = x; else if (x > hi) hi = x;
+      if (x < lo) lo = x;
+      else if (x > hi) hi = x;
     }
     if (lo === hi) return;
     const buckets = Math.max(2, n >>> 3);
     const scale = buckets / (hi - lo);
-    if (depth >= MAX_DEPTH || !Number.isFinite(scale) || scale === 0) { a.subarray(s, e).sort(); return; }
+    if (depth >= MAX_DEPTH || !Number.isFinite(scale) || scale === 0) {
+      a.subarray(s, e).sort();
+      return;
+    }
     const { tmp, idx } = this;
     const start = new Int32Array(buckets + 1);
     const last = buckets - 1;
@@ -72,16 +79,27 @@ function insertionSort(a: Float64Array, s: number, e: number): void {
   for (let i = s + 1; i < e; i++) {
     const x = a[i];
     let j = i - 1;
-    while (j >= s && a[j] > x) { a[j + 1] = a[j]; j--; }
+    while (j >= s && a[j] > x) {
+      a[j + 1] = a[j];
+      j--;
+    }
     a[j + 1] = x;
   }
 }
 
-interface SortMessage { id: number; buffer: ArrayBuffer; byteOffset: number; length: number }
+interface SortMessage {
+  id: number;
+  buffer: ArrayBuffer;
+  byteOffset: number;
+  length: number;
+}
 
 export class SortPool {
   private readonly workers: Worker[] = [];
-  private readonly pending = new Map<number, { resolve: (a: Float64Array) => void; reject: (e: Error) => void }>();
+  private readonly pending = new Map<
+    number,
+    { resolve: (a: Float64Array) => void; reject: (e: Error) => void }
+  >();
   private readonly local = new Sorter();
   private next = 0;
 
@@ -111,7 +129,12 @@ export class SortPool {
     const worker = this.workers[id % this.workers.length];
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      const message: SortMessage = { id, buffer: values.buffer as ArrayBuffer, byteOffset: values.byteOffset, length: values.length };
+      const message: SortMessage = {
+        id,
+        buffer: values.buffer as ArrayBuffer,
+        byteOffset: values.byteOffset,
+        length: values.length,
+      };
       worker.postMessage(message, [message.buffer]);
     });
   }

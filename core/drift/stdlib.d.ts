@@ -1,6 +1,11 @@
 // The @stdlib packages ship JavaScript without type declarations.
 declare module '@stdlib/math-base-special-gammainc' {
-  export default function gammainc(x: number, s: number, regularized?: boolean, upper?: boolean): number;
+  export default function gammainc(
+    x: number,
+    s: number,
+    regularized?: boolean,
+    upper?: boolean,
+  ): number;
 }
 declare module '@stdlib/stats-base-dists-normal-cdf' {
   export default function cdf(x: number, mu: number, sigma: number): number;

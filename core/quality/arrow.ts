@@ -19,7 +19,8 @@ function plain(value: unknown, temporal: boolean): unknown {
   if (value === null || value === undefined) return null;
   if (temporal) return new Date(Number(value));
   if (typeof value === 'bigint') return Number(value);
-  if (typeof value === 'object' && typeof (value as { toJSON?: unknown }).toJSON === 'function') return (value as { toJSON(): unknown }).toJSON();
+  if (typeof value === 'object' && typeof (value as { toJSON?: unknown }).toJSON === 'function')
+    return (value as { toJSON(): unknown }).toJSON();
   return value;
 }
 
@@ -30,17 +31,21 @@ export function readArrowColumns(path: string): Record<string, unknown[]> {
   try {
     table = arrow.tableFromIPC(readFileSync(path));
   } catch (error) {
-    throw new DataError(`${path}: Arrow IPC could not be read: ${(error as Error).message.split('\n')[0].slice(0, 300)}`);
+    throw new DataError(
+      `${path}: Arrow IPC could not be read: ${(error as Error).message.split('\n')[0].slice(0, 300)}`,
+    );
   }
   const columns: Record<string, unknown[]> = {};
   for (const field of table.schema.fields) {
-    if (Object.prototype.hasOwnProperty.call(columns, field.name)) throw new DataError(`${path}: Arrow IPC has two columns named "${field.name}"`);
+    if (Object.prototype.hasOwnProperty.call(columns, field.name))
+      throw new DataError(`${path}: Arrow IPC has two columns named "${field.name}"`);
     const vector = table.getChild(field.name)!;
     const temporal = isTemporal(arrow, field.type);
     const values = new Array<unknown>(vector.length);
     for (let i = 0; i < vector.length; i++) values[i] = plain(vector.get(i), temporal);
     columns[field.name] = values;
   }
-  if (table.schema.fields.length === 0) throw new DataError(`${path} is empty: an Arrow IPC file with no columns`);
+  if (table.schema.fields.length === 0)
+    throw new DataError(`${path} is empty: an Arrow IPC file with no columns`);
   return columns;
 }

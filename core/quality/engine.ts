@@ -80,7 +80,7 @@ export class Engine {
   /** Rows as plain JS values (BIGINT as bigint: cast to DOUBLE in SQL where a number is wanted). */
   async all(sql: string): Promise<Record<string, unknown>[]> {
     const reader = await this.connection.runAndReadAll(sql);
-    return reader.getRowObjectsJS() as Record<string, unknown>[];
+    return reader.getRowObjectsJS();
   }
 
   async describe(table: string): Promise<EngineColumn[]> {

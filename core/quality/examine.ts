@@ -27,7 +27,10 @@ export interface ExaminedDataset {
  * The profile (as profileFile / profileRows), the validation (as validate) and the
  * snapshot (as snapshotParquet) of a file or in-memory data, from one load.
  */
-export async function examineDataset(source: string | InMemoryData, options: ExamineOptions = {}): Promise<ExaminedDataset> {
+export async function examineDataset(
+  source: string | InMemoryData,
+  options: ExamineOptions = {},
+): Promise<ExaminedDataset> {
   const profileOptions = options.profile ?? {};
   const started = performance.now();
   return withEngine(async (engine) => {
@@ -37,10 +40,13 @@ export async function examineDataset(source: string | InMemoryData, options: Exa
     } else {
       await loadRows(engine, source, DATA_TABLE);
     }
-    const result: ExaminedDataset = { profile: await profileLoaded(engine, source, profileOptions, started) };
+    const result: ExaminedDataset = {
+      profile: await profileLoaded(engine, source, profileOptions, started),
+    };
     // Before the validation, which turns a Parquet view into a table: the snapshot samples
     // the rows it sampled when it loaded the file itself.
-    if (options.snapshot !== false) result.snapshot = await snapshotLoaded(engine, options.snapshot);
+    if (options.snapshot !== false)
+      result.snapshot = await snapshotLoaded(engine, options.snapshot);
     if (options.suite) result.validation = await validateLoaded(engine, source, options.suite);
     return result;
   });

@@ -26,21 +26,40 @@ export function fingerprintFile(path: string): Promise<string> {
 }
 
 function canonical(value: unknown, out: string[], seen: Set<object>): void {
-  if (value === null) { out.push('null'); return; }
+  if (value === null) {
+    out.push('null');
+    return;
+  }
   switch (typeof value) {
-    case 'undefined': out.push('U'); return;
-    case 'string': out.push(JSON.stringify(value)); return;
-    case 'boolean': out.push(value ? 'true' : 'false'); return;
+    case 'undefined':
+      out.push('U');
+      return;
+    case 'string':
+      out.push(JSON.stringify(value));
+      return;
+    case 'boolean':
+      out.push(value ? 'true' : 'false');
+      return;
     case 'number':
       // -0 and 0 are the same value in a data set.
       out.push(Number.isFinite(value) ? JSON.stringify(value === 0 ? 0 : value) : String(value));
       return;
-    case 'bigint': out.push(`${value.toString()}n`); return;
-    case 'object': break;
-    default: out.push(JSON.stringify(String(value))); return;
+    case 'bigint':
+      out.push(`${value.toString()}n`);
+      return;
+    case 'object':
+      break;
+    default:
+      out.push(JSON.stringify(String(value)));
+      return;
   }
-  const obj = value as object;
-  if (obj instanceof Date) { out.push(`D${JSON.stringify(Number.isNaN(obj.getTime()) ? 'Invalid Date' : obj.toISOString())}`); return; }
+  const obj = value;
+  if (obj instanceof Date) {
+    out.push(
+      `D${JSON.stringify(Number.isNaN(obj.getTime()) ? 'Invalid Date' : obj.toISOString())}`,
+    );
+    return;
+  }
   if (seen.has(obj)) throw new TypeError('fingerprint: the data contains a circular reference');
   seen.add(obj);
   if (Array.isArray(obj) || ArrayBuffer.isView(obj)) {
@@ -67,11 +86,14 @@ function canonical(value: unknown, out: string[], seen: Set<object>): void {
 /** Rows of a column object (`{ a: [1, 2], b: ["x", "y"] }` → `[{ a: 1, b: "x" }, { a: 2, b: "y" }]`). */
 export function columnsToRows(data: Record<string, unknown[]>): Record<string, unknown>[] {
   const names = Object.keys(data);
-  const lengths = new Set(names.map((n) => {
-    if (!Array.isArray(data[n])) throw new TypeError(`column "${n}" is not an array`);
-    return data[n].length;
-  }));
-  if (lengths.size > 1) throw new TypeError(`columns have different lengths (${[...lengths].join(', ')})`);
+  const lengths = new Set(
+    names.map((n) => {
+      if (!Array.isArray(data[n])) throw new TypeError(`column "${n}" is not an array`);
+      return data[n].length;
+    }),
+  );
+  if (lengths.size > 1)
+    throw new TypeError(`columns have different lengths (${[...lengths].join(', ')})`);
   const rows = names.length ? data[names[0]].length : 0;
   const out: Record<string, unknown>[] = [];
   for (let r = 0; r < rows; r++) {

@@ -23,7 +23,20 @@
  * values, or under 5% of them), else text.
  */
 import { statSync } from 'node:fs';
-import { DATA_TABLE, DataError, ident, literal, loadFile, textAsTimestamp, loadRows, withEngine, type DataFormat, type Engine, type EngineColumn, type InMemoryData } from './engine';
+import {
+  DATA_TABLE,
+  DataError,
+  ident,
+  literal,
+  loadFile,
+  textAsTimestamp,
+  loadRows,
+  withEngine,
+  type DataFormat,
+  type Engine,
+  type EngineColumn,
+  type InMemoryData,
+} from './engine';
 import { computeQuality } from './dimensions';
 import { findIssues } from './issues';
 import type { ColumnProfile, ColumnType, DatasetProfile, HistogramBin } from './types';
@@ -50,7 +63,8 @@ export interface ProfileOptions {
 }
 
 const TABLE = DATA_TABLE;
-const INT_TYPES = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT)$/;
+const INT_TYPES =
+  /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT)$/;
 const FLOAT_TYPES = /^(FLOAT|DOUBLE|REAL|DECIMAL.*)$/;
 const TEMPORAL_TYPES = /^(DATE|TIME|TIMESTAMP.*|TIME WITH TIME ZONE)$/;
 /** Numeric columns beyond this many are not paired for correlations (pairs grow quadratically). */
@@ -112,8 +126,27 @@ function plan(column: EngineColumn): ColumnPlan {
       missing = `(${col} IS NULL)`;
       text = `CAST(${col} AS VARCHAR)`;
   }
-  const type: ColumnType = storage === 'int' ? 'integer' : storage === 'float' ? 'numeric' : storage === 'bool' ? 'boolean' : storage === 'temporal' ? 'datetime' : 'text';
-  return { name: column.name, sqlType: column.sqlType, storage, col, missing, text, num, numericFromText: false, type };
+  const type: ColumnType =
+    storage === 'int'
+      ? 'integer'
+      : storage === 'float'
+        ? 'numeric'
+        : storage === 'bool'
+          ? 'boolean'
+          : storage === 'temporal'
+            ? 'datetime'
+            : 'text';
+  return {
+    name: column.name,
+    sqlType: column.sqlType,
+    storage,
+    col,
+    missing,
+    text,
+    num,
+    numericFromText: false,
+    type,
+  };
 }
 
 const n = (x: unknown): number => (x === null || x === undefined ? 0 : Number(x));
@@ -124,7 +157,10 @@ const finiteOrNull = (x: unknown): number | null => {
 };
 
 /** Profiles a file: CSV, TSV, JSON (array or newline-delimited) or Parquet. */
-export async function profileFile(path: string, options: ProfileOptions = {}): Promise<DatasetProfile> {
+export async function profileFile(
+  path: string,
+  options: ProfileOptions = {},
+): Promise<DatasetProfile> {
   const started = performance.now();
   return withEngine(async (engine) => {
     options.onProgress?.(`Reading ${path}`);
@@ -134,7 +170,10 @@ export async function profileFile(path: string, options: ProfileOptions = {}): P
 }
 
 /** Profiles in-memory data: an array of row objects or an object of column arrays. */
-export async function profileRows(data: InMemoryData, options: ProfileOptions = {}): Promise<DatasetProfile> {
+export async function profileRows(
+  data: InMemoryData,
+  options: ProfileOptions = {},
+): Promise<DatasetProfile> {
   const started = performance.now();
   return withEngine(async (engine) => {
     await loadRows(engine, data, TABLE);
@@ -147,15 +186,25 @@ export async function profileRows(data: InMemoryData, options: ProfileOptions = 
  * loadRows), with its size and the seconds since `started` (performance.now(), before
  * the load), as profileFile and profileRows do.
  */
-export async function profileLoaded(engine: Engine, source: string | InMemoryData, options: ProfileOptions, started: number): Promise<DatasetProfile> {
+export async function profileLoaded(
+  engine: Engine,
+  source: string | InMemoryData,
+  options: ProfileOptions,
+  started: number,
+): Promise<DatasetProfile> {
   if (typeof source === 'string') {
     const profile = await profileTable(engine, { ...options, source: options.source ?? source });
     profile.sizeBytes = statSync(source).size;
     profile.seconds = (performance.now() - started) / 1000;
     return profile;
   }
-  const profile = await profileTable(engine, { ...options, source: options.source ?? 'in-memory data' });
-  const size = await engine.all(`SELECT CAST(sum(estimated_size) AS DOUBLE) AS s FROM duckdb_tables() WHERE table_name = ${literal(TABLE)}`);
+  const profile = await profileTable(engine, {
+    ...options,
+    source: options.source ?? 'in-memory data',
+  });
+  const size = await engine.all(
+    `SELECT CAST(sum(estimated_size) AS DOUBLE) AS s FROM duckdb_tables() WHERE table_name = ${literal(TABLE)}`,
+  );
   const bytes = nOrNull(size[0]?.s);
   if (bytes !== null) profile.sizeBytes = bytes;
   profile.seconds = (performance.now() - started) / 1000;
@@ -163,7 +212,10 @@ export async function profileLoaded(engine: Engine, source: string | InMemoryDat
 }
 
 /** Profiles the table `data` already loaded into `engine`. */
-export async function profileTable(engine: Engine, options: ProfileOptions = {}): Promise<DatasetProfile> {
+export async function profileTable(
+  engine: Engine,
+  options: ProfileOptions = {},
+): Promise<DatasetProfile> {
   const topK = options.topK ?? 10;
   const bins = options.bins ?? 20;
   const described = await engine.describe(TABLE);
@@ -171,29 +223,42 @@ export async function profileTable(engine: Engine, options: ProfileOptions = {})
   const T = ident(TABLE);
   for (const name of [options.label, options.timestampColumn]) {
     if (name !== undefined && !plans.some((p) => p.name === name)) {
-      throw new DataError(`No column named "${name}" (columns: ${plans.map((p) => p.name).join(', ')})`);
+      throw new DataError(
+        `No column named "${name}" (columns: ${plans.map((p) => p.name).join(', ')})`,
+      );
     }
   }
 
   // Pass 1 (every row, one query): counts, missing by kind, empty rows, correlations.
   options.onProgress?.('Counting values and missing cells');
   const s1: string[] = ['CAST(count(*) AS DOUBLE) AS rows'];
-  s1.push(plans.length ? `CAST(count(*) FILTER (WHERE ${plans.map((p) => p.missing).join(' AND ')}) AS DOUBLE) AS empty_rows` : '0 AS empty_rows');
+  s1.push(
+    plans.length
+      ? `CAST(count(*) FILTER (WHERE ${plans.map((p) => p.missing).join(' AND ')}) AS DOUBLE) AS empty_rows`
+      : '0 AS empty_rows',
+  );
   plans.forEach((p, i) => {
     s1.push(`CAST(count(*) FILTER (WHERE ${p.col} IS NULL) AS DOUBLE) AS c${i}_null`);
     s1.push(`CAST(count(*) FILTER (WHERE NOT ${p.missing}) AS DOUBLE) AS c${i}_count`);
     if (p.storage === 'float') {
-      s1.push(`CAST(count(*) FILTER (WHERE isnan(CAST(${p.col} AS DOUBLE))) AS DOUBLE) AS c${i}_nan`);
-      s1.push(`CAST(count(*) FILTER (WHERE isinf(CAST(${p.col} AS DOUBLE))) AS DOUBLE) AS c${i}_inf`);
+      s1.push(
+        `CAST(count(*) FILTER (WHERE isnan(CAST(${p.col} AS DOUBLE))) AS DOUBLE) AS c${i}_nan`,
+      );
+      s1.push(
+        `CAST(count(*) FILTER (WHERE isinf(CAST(${p.col} AS DOUBLE))) AS DOUBLE) AS c${i}_inf`,
+      );
     }
     if (p.storage === 'string' || p.storage === 'other') {
-      s1.push(`CAST(count(*) FILTER (WHERE ${p.col} IS NOT NULL AND CAST(${p.col} AS VARCHAR) = '') AS DOUBLE) AS c${i}_empty`);
+      s1.push(
+        `CAST(count(*) FILTER (WHERE ${p.col} IS NOT NULL AND CAST(${p.col} AS VARCHAR) = '') AS DOUBLE) AS c${i}_empty`,
+      );
     }
   });
   // Pearson r of numeric columns over the rows where both have a value (as pandas' corr()).
   const paired = plans.filter((p) => p.num !== null).slice(0, MAX_CORRELATED_COLUMNS);
   for (let a = 0; a < paired.length; a++) {
-    for (let b = a + 1; b < paired.length; b++) s1.push(`corr(${paired[a].num}, ${paired[b].num}) AS r_${a}_${b}`);
+    for (let b = a + 1; b < paired.length; b++)
+      s1.push(`corr(${paired[a].num}, ${paired[b].num}) AS r_${a}_${b}`);
   }
   const r1 = (await engine.all(`SELECT ${s1.join(', ')} FROM ${T}`))[0];
   const rows = n(r1.rows);
@@ -204,11 +269,20 @@ export async function profileTable(engine: Engine, options: ProfileOptions = {})
   for (const [i, p] of plans.entries()) {
     options.onProgress?.(`Column ${i + 1} of ${plans.length}: ${p.name}`);
     const count = n(r1[`c${i}_count`]);
-    const value = p.storage === 'bool' || p.storage === 'temporal' ? p.col : p.storage === 'int' || p.storage === 'float' ? p.num! : p.text;
-    await engine.run(`CREATE OR REPLACE TEMP TABLE g AS SELECT ${value} AS v, count(*) AS c FROM ${T} WHERE NOT ${p.missing} GROUP BY 1`);
+    const value =
+      p.storage === 'bool' || p.storage === 'temporal'
+        ? p.col
+        : p.storage === 'int' || p.storage === 'float'
+          ? p.num!
+          : p.text;
+    await engine.run(
+      `CREATE OR REPLACE TEMP TABLE g AS SELECT ${value} AS v, count(*) AS c FROM ${T} WHERE NOT ${p.missing} GROUP BY 1`,
+    );
     // Dates and times as DuckDB writes them (as min and max), e.g. 2001-01-01 00:01:00.
     const shown = p.storage === 'temporal' ? 'CAST(v AS VARCHAR)' : 'v';
-    const topRows = await engine.all(`SELECT ${shown} AS v, CAST(c AS DOUBLE) AS c FROM g ORDER BY g.c DESC, g.v LIMIT ${topK}`);
+    const topRows = await engine.all(
+      `SELECT ${shown} AS v, CAST(c AS DOUBLE) AS c FROM g ORDER BY g.c DESC, g.v LIMIT ${topK}`,
+    );
     const top = topRows.map((r) => ({ value: topValue(r.v), count: n(r.c) }));
     const profile: ColumnProfile = {
       name: p.name,
@@ -225,33 +299,47 @@ export async function profileTable(engine: Engine, options: ProfileOptions = {})
       top,
       constant: false,
       almostConstant: count > 0 && top.length > 0 && top[0].count / count >= 0.95,
-      missingByKind: { null: n(r1[`c${i}_null`]), empty: n(r1[`c${i}_empty`]), nan: n(r1[`c${i}_nan`]), infinite: n(r1[`c${i}_inf`]) },
+      missingByKind: {
+        null: n(r1[`c${i}_null`]),
+        empty: n(r1[`c${i}_empty`]),
+        nan: n(r1[`c${i}_nan`]),
+        infinite: n(r1[`c${i}_inf`]),
+      },
       mixedTypes: false,
       invalid: 0,
     };
     let numeric = p.storage === 'int' || p.storage === 'float';
     if (p.storage === 'string' || p.storage === 'other') {
       const parsed = 'TRY_CAST(trim(v) AS DOUBLE)';
-      const t = (await engine.all(`SELECT CAST(count(*) AS DOUBLE) AS d,
+      const t = (
+        await engine.all(`SELECT CAST(count(*) AS DOUBLE) AS d,
           CAST(coalesce(sum(c) FILTER (WHERE ${parsed} IS NOT NULL), 0) AS DOUBLE) AS numparse,
           CAST(coalesce(sum(c) FILTER (WHERE ${textAsTimestamp('v')} IS NOT NULL), 0) AS DOUBLE) AS tsparse,
           CAST(min(length(v)) AS DOUBLE) AS lmin, CAST(max(length(v)) AS DOUBLE) AS lmax,
-          sum(CAST(length(v) AS DOUBLE) * c) / sum(c) AS lmean, min(v) AS smin, max(v) AS smax FROM g`))[0];
+          sum(CAST(length(v) AS DOUBLE) * c) / sum(c) AS lmean, min(v) AS smin, max(v) AS smax FROM g`)
+      )[0];
       profile.distinct = n(t.d);
       const numparse = n(t.numparse);
       if (count > 0) profile.length = { min: n(t.lmin), max: n(t.lmax), mean: n(t.lmean) };
       if (count > 0 && numparse === count) {
         // Numbers written as text: a numeric column.
         numeric = true;
-        await engine.run(`CREATE OR REPLACE TEMP TABLE g AS SELECT ${parsed} AS v, sum(c) AS c FROM g WHERE isfinite(${parsed}) GROUP BY 1`);
+        await engine.run(
+          `CREATE OR REPLACE TEMP TABLE g AS SELECT ${parsed} AS v, sum(c) AS c FROM g WHERE isfinite(${parsed}) GROUP BY 1`,
+        );
       } else if (count > 0 && n(t.tsparse) === count) {
         p.type = 'datetime';
-        const ts = (await engine.all(`SELECT CAST(min(${textAsTimestamp('v')}) AS VARCHAR) AS lo, CAST(max(${textAsTimestamp('v')}) AS VARCHAR) AS hi FROM g`))[0];
+        const ts = (
+          await engine.all(
+            `SELECT CAST(min(${textAsTimestamp('v')}) AS VARCHAR) AS lo, CAST(max(${textAsTimestamp('v')}) AS VARCHAR) AS hi FROM g`,
+          )
+        )[0];
         profile.min = (ts.lo as string | null) ?? null;
         profile.max = (ts.hi as string | null) ?? null;
       } else {
         const d = profile.distinct;
-        p.type = count > 0 && ((d <= 50 && d <= count / 2) || d / count < 0.05) ? 'categorical' : 'text';
+        p.type =
+          count > 0 && ((d <= 50 && d <= count / 2) || d / count < 0.05) ? 'categorical' : 'text';
         profile.min = (t.smin as string | null) ?? null;
         profile.max = (t.smax as string | null) ?? null;
         profile.mixedTypes = numparse > 0 && numparse < count;
@@ -259,7 +347,11 @@ export async function profileTable(engine: Engine, options: ProfileOptions = {})
         profile.invalid = profile.mixedTypes ? Math.min(numparse, count - numparse) : 0;
       }
     } else {
-      const t = (await engine.all(`SELECT CAST(count(*) AS DOUBLE) AS d${p.storage === 'temporal' ? ', CAST(min(v) AS VARCHAR) AS lo, CAST(max(v) AS VARCHAR) AS hi' : ''} FROM g`))[0];
+      const t = (
+        await engine.all(
+          `SELECT CAST(count(*) AS DOUBLE) AS d${p.storage === 'temporal' ? ', CAST(min(v) AS VARCHAR) AS lo, CAST(max(v) AS VARCHAR) AS hi' : ''} FROM g`,
+        )
+      )[0];
       profile.distinct = n(t.d);
       if (p.storage === 'temporal') {
         profile.min = (t.lo as string | null) ?? null;
@@ -270,7 +362,13 @@ export async function profileTable(engine: Engine, options: ProfileOptions = {})
       const stats = await numericStats(engine, bins);
       if (stats) {
         Object.assign(profile, stats.profile);
-        if (p.storage === 'float' || p.numericFromText || p.storage === 'string' || p.storage === 'other') p.type = stats.integral ? 'integer' : 'numeric';
+        if (
+          p.storage === 'float' ||
+          p.numericFromText ||
+          p.storage === 'string' ||
+          p.storage === 'other'
+        )
+          p.type = stats.integral ? 'integer' : 'numeric';
       }
     }
     profile.type = p.type;
@@ -284,7 +382,8 @@ export async function profileTable(engine: Engine, options: ProfileOptions = {})
   for (let a = 0; a < paired.length; a++) {
     for (let b = a + 1; b < paired.length; b++) {
       const r = finiteOrNull(r1[`r_${a}_${b}`]);
-      if (r !== null && Math.abs(r) >= 0.9) correlatedPairs.push({ a: paired[a].name, b: paired[b].name, r });
+      if (r !== null && Math.abs(r) >= 0.9)
+        correlatedPairs.push({ a: paired[a].name, b: paired[b].name, r });
     }
   }
 
@@ -295,7 +394,8 @@ export async function profileTable(engine: Engine, options: ProfileOptions = {})
     // Rows are grouped by a 64-bit hash of all their values first (fast), then only rows
     // whose hash repeats are grouped by their values, so the count stays exact.
     const cols = plans.map((p) => p.col).join(', ');
-    const r5 = await engine.all(`WITH repeated AS (SELECT hash(${cols}) AS h FROM ${T} GROUP BY 1 HAVING count(*) > 1)
+    const r5 =
+      await engine.all(`WITH repeated AS (SELECT hash(${cols}) AS h FROM ${T} GROUP BY 1 HAVING count(*) > 1)
       SELECT CAST(coalesce(sum(c - 1), 0) AS DOUBLE) AS d FROM (SELECT count(*) AS c FROM ${T} WHERE hash(${cols}) IN (SELECT h FROM repeated) GROUP BY ${cols} HAVING count(*) > 1)`);
     duplicateRows = n(r5[0].d);
   }
@@ -308,7 +408,9 @@ export async function profileTable(engine: Engine, options: ProfileOptions = {})
     const label = plans.find((p) => p.name === options.label)!;
     const features = plans.filter((p) => p !== label);
     if (features.length) {
-      const r = await engine.all(`SELECT CAST(coalesce(sum(c), 0) AS DOUBLE) AS c FROM (SELECT count(*) AS c FROM ${T} GROUP BY ${features.map((f) => f.col).join(', ')} HAVING count(DISTINCT ${label.col}) > 1)`);
+      const r = await engine.all(
+        `SELECT CAST(coalesce(sum(c), 0) AS DOUBLE) AS c FROM (SELECT count(*) AS c FROM ${T} GROUP BY ${features.map((f) => f.col).join(', ')} HAVING count(DISTINCT ${label.col}) > 1)`,
+      );
       conflictingRows = n(r[0].c);
     } else {
       conflictingRows = 0;
@@ -318,7 +420,12 @@ export async function profileTable(engine: Engine, options: ProfileOptions = {})
   let newest: number | null = null;
   if (options.timestampColumn !== undefined) {
     const p = plans.find((c) => c.name === options.timestampColumn)!;
-    const ts = p.storage === 'temporal' ? `CAST(${p.col} AS TIMESTAMP)` : p.num !== null ? `to_timestamp(${p.num} / 1000)` : textAsTimestamp(p.text);
+    const ts =
+      p.storage === 'temporal'
+        ? `CAST(${p.col} AS TIMESTAMP)`
+        : p.num !== null
+          ? `to_timestamp(${p.num} / 1000)`
+          : textAsTimestamp(p.text);
     const r = await engine.all(`SELECT CAST(epoch_ms(max(${ts})) AS DOUBLE) AS t FROM ${T}`);
     newest = nOrNull(r[0].t);
   }
@@ -332,8 +439,17 @@ export async function profileTable(engine: Engine, options: ProfileOptions = {})
     emptyColumns,
     duplicatedColumns,
     correlatedPairs,
-    ...(options.label !== undefined ? { label: { column: options.label, conflictingRows: conflictingRows ?? 0 } } : {}),
-    quality: { score: 0, completeness: 0, uniqueness: 0, validity: 0, consistency: 0, timeliness: null },
+    ...(options.label !== undefined
+      ? { label: { column: options.label, conflictingRows: conflictingRows ?? 0 } }
+      : {}),
+    quality: {
+      score: 0,
+      completeness: 0,
+      uniqueness: 0,
+      validity: 0,
+      consistency: 0,
+      timeliness: null,
+    },
     issues: [],
   };
   profile.quality = computeQuality(profile, {
@@ -345,7 +461,12 @@ export async function profileTable(engine: Engine, options: ProfileOptions = {})
     now: options.now,
   });
   profile.issues = findIssues(profile, {
-    conflictingRows, label: options.label, newest, freshness: options.freshness, now: options.now, timestampColumn: options.timestampColumn,
+    conflictingRows,
+    label: options.label,
+    newest,
+    freshness: options.freshness,
+    now: options.now,
+    timestampColumn: options.timestampColumn,
     renamedColumns: engine.renamedColumns.get(TABLE),
   });
   return profile;
@@ -359,13 +480,23 @@ function topValue(v: unknown): string | number | boolean {
 }
 
 /** Pairs of columns holding the same value in every row (candidates: same type, counts and distinct counts). */
-async function findDuplicatedColumns(engine: Engine, plans: ColumnPlan[], columns: ColumnProfile[]): Promise<[string, string][]> {
+async function findDuplicatedColumns(
+  engine: Engine,
+  plans: ColumnPlan[],
+  columns: ColumnProfile[],
+): Promise<[string, string][]> {
   const candidates: [number, number][] = [];
   for (let a = 0; a < plans.length; a++) {
     for (let b = a + 1; b < plans.length; b++) {
       const ca = columns[a];
       const cb = columns[b];
-      if (ca.count === 0 || ca.count !== cb.count || ca.distinct !== cb.distinct || ca.missing !== cb.missing) continue;
+      if (
+        ca.count === 0 ||
+        ca.count !== cb.count ||
+        ca.distinct !== cb.distinct ||
+        ca.missing !== cb.missing
+      )
+        continue;
       const bothNumeric = plans[a].num !== null && plans[b].num !== null;
       if (!bothNumeric && plans[a].sqlType !== plans[b].sqlType) continue;
       candidates.push([a, b]);
@@ -373,9 +504,17 @@ async function findDuplicatedColumns(engine: Engine, plans: ColumnPlan[], column
   }
   if (!candidates.length) return [];
   const expr = (p: ColumnPlan) => (p.num !== null ? p.num : p.storage === 'bool' ? p.col : p.text);
-  const select = candidates.slice(0, 200).map(([a, b], k) => `CAST(count(*) FILTER (WHERE ${expr(plans[a])} IS DISTINCT FROM ${expr(plans[b])}) AS DOUBLE) AS d${k}`);
+  const select = candidates
+    .slice(0, 200)
+    .map(
+      ([a, b], k) =>
+        `CAST(count(*) FILTER (WHERE ${expr(plans[a])} IS DISTINCT FROM ${expr(plans[b])}) AS DOUBLE) AS d${k}`,
+    );
   const r = (await engine.all(`SELECT ${select.join(', ')} FROM ${ident(TABLE)}`))[0];
-  return candidates.slice(0, 200).filter((_, k) => n(r[`d${k}`]) === 0).map(([a, b]) => [plans[a].name, plans[b].name]);
+  return candidates
+    .slice(0, 200)
+    .filter((_, k) => n(r[`d${k}`]) === 0)
+    .map(([a, b]) => [plans[a].name, plans[b].name]);
 }
 
 /**
@@ -383,10 +522,15 @@ async function findDuplicatedColumns(engine: Engine, plans: ColumnPlan[], column
  * linearly between the sorted values at (n - 1) q, as pandas' describe() and DuckDB's
  * quantile_cont; std is the sample standard deviation (n - 1) in two passes like numpy.
  */
-async function numericStats(engine: Engine, bins: number): Promise<{ profile: Partial<ColumnProfile>; integral: boolean } | null> {
-  const m = (await engine.all(`SELECT CAST(sum(c) AS DOUBLE) AS n, min(v) AS lo, max(v) AS hi, sum(v * c) / sum(c) AS mean,
+async function numericStats(
+  engine: Engine,
+  bins: number,
+): Promise<{ profile: Partial<ColumnProfile>; integral: boolean } | null> {
+  const m = (
+    await engine.all(`SELECT CAST(sum(c) AS DOUBLE) AS n, min(v) AS lo, max(v) AS hi, sum(v * c) / sum(c) AS mean,
       CAST(coalesce(sum(c) FILTER (WHERE v = 0), 0) AS DOUBLE) AS zeros, CAST(coalesce(sum(c) FILTER (WHERE v < 0), 0) AS DOUBLE) AS neg,
-      CAST(count(*) FILTER (WHERE v <> floor(v)) AS DOUBLE) AS fractions FROM g`))[0];
+      CAST(count(*) FILTER (WHERE v <> floor(v)) AS DOUBLE) AS fractions FROM g`)
+  )[0];
   const count = n(m.n);
   if (count === 0) return null;
   const min = Number(m.lo);
@@ -398,9 +542,14 @@ async function numericStats(engine: Engine, bins: number): Promise<{ profile: Pa
     const lo = Math.floor(h);
     return { lo, hi: Math.min(lo + 1, count - 1), frac: h - lo };
   });
-  const picks = positions.flatMap((pos, k) => [`min(v) FILTER (WHERE e > ${pos.lo}) AS a${k}`, `min(v) FILTER (WHERE e > ${pos.hi}) AS b${k}`]);
-  const w = (await engine.all(`WITH w AS (SELECT v, c, sum(c) OVER (ORDER BY v ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS e FROM g)
-      SELECT sum(c * (v - (${mean})) * (v - (${mean}))) AS ss, ${picks.join(', ')} FROM w`))[0];
+  const picks = positions.flatMap((pos, k) => [
+    `min(v) FILTER (WHERE e > ${pos.lo}) AS a${k}`,
+    `min(v) FILTER (WHERE e > ${pos.hi}) AS b${k}`,
+  ]);
+  const w = (
+    await engine.all(`WITH w AS (SELECT v, c, sum(c) OVER (ORDER BY v ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS e FROM g)
+      SELECT sum(c * (v - (${mean})) * (v - (${mean}))) AS ss, ${picks.join(', ')} FROM w`)
+  )[0];
   const quantile = (k: number): number => {
     const a = Number(w[`a${k}`]);
     const b = Number(w[`b${k}`]);
@@ -411,21 +560,34 @@ async function numericStats(engine: Engine, bins: number): Promise<{ profile: Pa
   const iqr = p75 - p25;
   const lowFence = p25 - 1.5 * iqr;
   const highFence = p75 + 1.5 * iqr;
-  const out = (await engine.all(`SELECT CAST(coalesce(sum(c) FILTER (WHERE v < ${lowFence} OR v > ${highFence}), 0) AS DOUBLE) AS o FROM g`))[0];
+  const out = (
+    await engine.all(
+      `SELECT CAST(coalesce(sum(c) FILTER (WHERE v < ${lowFence} OR v > ${highFence}), 0) AS DOUBLE) AS o FROM g`,
+    )
+  )[0];
   let histogram: HistogramBin[];
   const width = (max - min) / bins;
   if (width === 0 || !Number.isFinite(width)) {
     histogram = [{ start: min, end: max, count }];
   } else {
     const counts = new Array<number>(bins).fill(0);
-    const hb = await engine.all(`SELECT least(CAST(floor((v - (${min})) / ${width}) AS INTEGER), ${bins - 1}) AS b, CAST(sum(c) AS DOUBLE) AS c FROM g GROUP BY 1`);
+    const hb = await engine.all(
+      `SELECT least(CAST(floor((v - (${min})) / ${width}) AS INTEGER), ${bins - 1}) AS b, CAST(sum(c) AS DOUBLE) AS c FROM g GROUP BY 1`,
+    );
     for (const r of hb) counts[Math.max(0, Number(r.b))] += n(r.c);
-    histogram = counts.map((c, b) => ({ start: min + b * width, end: b === bins - 1 ? max : min + (b + 1) * width, count: c }));
+    histogram = counts.map((c, b) => ({
+      start: min + b * width,
+      end: b === bins - 1 ? max : min + (b + 1) * width,
+      count: c,
+    }));
   }
   return {
     integral: n(m.fractions) === 0,
     profile: {
-      min, max, mean, std,
+      min,
+      max,
+      mean,
+      std,
       quantiles: { p5, p25, p50, p75, p95 },
       zeros: n(m.zeros),
       negatives: n(m.neg),

@@ -5,7 +5,12 @@
  */
 import { readFileSync, readdirSync, rmSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { encodedJsonFileName, encodedJsonPath, nameOfEncodedJsonFile, writeJsonAtomic } from '../named-files';
+import {
+  encodedJsonFileName,
+  encodedJsonPath,
+  nameOfEncodedJsonFile,
+  writeJsonAtomic,
+} from '../named-files';
 import { parseSuite, SuiteError, validateSuiteName, type Suite } from './suite';
 
 /** A suite name as a file name that stays inside the suites folder (see core/named-files.ts). */
@@ -20,7 +25,12 @@ export function suitesDir(storeLocation: string): string {
 export function suitePath(storeLocation: string, name: string): string {
   validateSuiteName(name);
   const folder = suitesDir(storeLocation);
-  return encodedJsonPath(folder, name, () => new SuiteError('INVALID', `suite name ${JSON.stringify(name)} cannot be used as a file name`));
+  return encodedJsonPath(
+    folder,
+    name,
+    () =>
+      new SuiteError('INVALID', `suite name ${JSON.stringify(name)} cannot be used as a file name`),
+  );
 }
 
 /** Writes the suite (validated first) atomically; returns the file path. */
@@ -40,9 +50,14 @@ export function loadSuite(storeLocation: string, name: string): Suite {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
       const known = listSuites(storeLocation);
-      throw new SuiteError('NOT_FOUND', `no suite ${JSON.stringify(name)} (${path})${known.length ? `; suites: ${known.join(', ')}` : '; infer one with `labbook suite infer FILE --name NAME`'}`);
+      throw new SuiteError(
+        'NOT_FOUND',
+        `no suite ${JSON.stringify(name)} (${path})${known.length ? `; suites: ${known.join(', ')}` : '; infer one with `labbook suite infer FILE --name NAME`'}`,
+      );
     }
-    throw new SuiteError('UNREADABLE', `cannot read ${path}: ${(error as Error).message}`, { cause: error });
+    throw new SuiteError('UNREADABLE', `cannot read ${path}: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
   return parseSuiteText(text, path, name);
 }
@@ -57,7 +72,10 @@ export function parseSuiteText(text: string, where: string, expectedName?: strin
   }
   const suite = parseSuite(json, where);
   if (expectedName !== undefined && suite.name !== expectedName) {
-    throw new SuiteError('INVALID', `${where}: name is ${JSON.stringify(suite.name)} but the file is for the suite ${JSON.stringify(expectedName)}`);
+    throw new SuiteError(
+      'INVALID',
+      `${where}: name is ${JSON.stringify(suite.name)} but the file is for the suite ${JSON.stringify(expectedName)}`,
+    );
   }
   return suite;
 }
@@ -70,7 +88,10 @@ export function listSuites(storeLocation: string): string[] {
   } catch {
     return [];
   }
-  return files.map(nameOfEncodedJsonFile).filter((n): n is string => n !== null).sort();
+  return files
+    .map(nameOfEncodedJsonFile)
+    .filter((n): n is string => n !== null)
+    .sort();
 }
 
 /** Removes a saved suite; false when there was none. */

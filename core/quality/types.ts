@@ -8,7 +8,13 @@ import type { ValidationResult } from './suite';
 
 export type ColumnType = 'numeric' | 'integer' | 'boolean' | 'categorical' | 'text' | 'datetime';
 
-export interface Quantiles { p5: number | null; p25: number | null; p50: number | null; p75: number | null; p95: number | null }
+export interface Quantiles {
+  p5: number | null;
+  p25: number | null;
+  p50: number | null;
+  p75: number | null;
+  p95: number | null;
+}
 
 export interface HistogramBin {
   /** Inclusive lower edge; the last bin also includes its upper edge. */
@@ -78,7 +84,10 @@ export interface QualityScores {
   consistency: number;
   /** null when no timestamp column and freshness were configured. */
   timeliness: number | null;
-  dimensions?: Record<'completeness' | 'uniqueness' | 'validity' | 'consistency' | 'timeliness', QualityDimension>;
+  dimensions?: Record<
+    'completeness' | 'uniqueness' | 'validity' | 'consistency' | 'timeliness',
+    QualityDimension
+  >;
 }
 
 export interface DatasetProfile {

@@ -9,13 +9,27 @@ import { compileSearch, type CompiledSearch } from '../search/sql';
 import { parseFilter, parseOrderBy, SearchSyntaxError } from '../search/parse';
 import type { Experiment, RunFilter, RunStore } from '../store';
 import { SYSTEM_TAG_PREFIX } from '../store/types';
-import { toWireNumber, type RunsTableMetric, type RunsTablePage, type RunsTableQuery, type RunsTableRow, type WireNumber } from './protocol';
+import {
+  toWireNumber,
+  type RunsTableMetric,
+  type RunsTablePage,
+  type RunsTableQuery,
+  type RunsTableRow,
+  type WireNumber,
+} from './protocol';
 import { toRunItem, userTags } from './queries';
 
 export const MAX_TABLE_LIMIT = 1000;
 
 function emptyPage(offset: number, error?: RunsTablePage['error']): RunsTablePage {
-  return { total: 0, offset, rows: [], columns: { params: [], metrics: [], tags: [] }, best: {}, ...(error ? { error } : {}) };
+  return {
+    total: 0,
+    offset,
+    rows: [],
+    columns: { params: [], metrics: [], tags: [] },
+    best: {},
+    ...(error ? { error } : {}),
+  };
 }
 
 function parseSearch(query: RunsTableQuery): CompiledSearch | RunsTablePage['error'] {
@@ -24,24 +38,32 @@ function parseSearch(query: RunsTableQuery): CompiledSearch | RunsTablePage['err
       parse();
       return undefined;
     } catch (error) {
-      if (error instanceof SearchSyntaxError) return { in: inWhat, message: error.message, position: error.position };
+      if (error instanceof SearchSyntaxError)
+        return { in: inWhat, message: error.message, position: error.position };
       throw error;
     }
   };
   let clauses: ReturnType<typeof parseFilter> = [];
   let order: ReturnType<typeof parseOrderBy> = [];
-  const problem = part('filter', () => { clauses = parseFilter(query.filter ?? ''); })
-    ?? part('orderBy', () => { order = parseOrderBy(query.orderBy ?? ''); });
+  const problem =
+    part('filter', () => {
+      clauses = parseFilter(query.filter ?? '');
+    }) ??
+    part('orderBy', () => {
+      order = parseOrderBy(query.orderBy ?? '');
+    });
   return problem ?? compileSearch(clauses, order);
 }
 
 /** Whether higher is better for `key`: the experiment's own direction when it is that (single) experiment's key metric. */
 function directionOf(key: string, experiment: Experiment | undefined): boolean {
-  if (experiment?.keyMetric === key && experiment.keyMetricHigherIsBetter !== null) return experiment.keyMetricHigherIsBetter;
+  if (experiment?.keyMetric === key && experiment.keyMetricHigherIsBetter !== null)
+    return experiment.keyMetricHigherIsBetter;
   return higherIsBetterByName(key);
 }
 
-const wireOrNull = (value: number | null): WireNumber | null => (value === null ? null : toWireNumber(value));
+const wireOrNull = (value: number | null): WireNumber | null =>
+  value === null ? null : toWireNumber(value);
 
 /** One page of the runs table. A filter or order-by that does not parse gives an empty page with `error`. */
 export function queryRunsTable(store: RunStore, query: RunsTableQuery): RunsTablePage {
@@ -54,7 +76,9 @@ export function queryRunsTable(store: RunStore, query: RunsTableQuery): RunsTabl
   const filter: RunFilter = {
     search,
     experimentIds,
-    ...(query.parentRunId !== undefined ? { parentRunId: query.parentRunId } : { topLevelOnly: query.topLevelOnly ?? true }),
+    ...(query.parentRunId !== undefined
+      ? { parentRunId: query.parentRunId }
+      : { topLevelOnly: query.topLevelOnly ?? true }),
   };
   const total = store.countRuns(filter);
   const runs = store.listRuns({
@@ -81,7 +105,12 @@ export function queryRunsTable(store: RunStore, query: RunsTableQuery): RunsTabl
     const metrics: Record<string, RunsTableMetric> = {};
     for (const [key, value] of Object.entries(runLatest)) {
       const range = runRanges[key];
-      metrics[key] = { latest: toWireNumber(value.value), min: wireOrNull(range?.min ?? null), max: wireOrNull(range?.max ?? null), step: value.step };
+      metrics[key] = {
+        latest: toWireNumber(value.value),
+        min: wireOrNull(range?.min ?? null),
+        max: wireOrNull(range?.max ?? null),
+        step: value.step,
+      };
     }
     const runTags = tags.get(run.id) ?? {};
     return {
@@ -107,17 +136,27 @@ export function queryRunsTable(store: RunStore, query: RunsTableQuery): RunsTabl
     total,
     offset,
     rows,
-    columns: { params: keys.params, metrics: Object.keys(metricRanges).sort(), tags: keys.tags.filter((k) => !k.startsWith(SYSTEM_TAG_PREFIX)) },
-    ...(query.groupByParam !== undefined ? { groups: store.paramValueCounts(filter, query.groupByParam) } : {}),
+    columns: {
+      params: keys.params,
+      metrics: Object.keys(metricRanges).sort(),
+      tags: keys.tags.filter((k) => !k.startsWith(SYSTEM_TAG_PREFIX)),
+    },
+    ...(query.groupByParam !== undefined
+      ? { groups: store.paramValueCounts(filter, query.groupByParam) }
+      : {}),
     best,
   };
 }
 
 /** Runtime check of a RunsTableQuery from another process; a message, or undefined when fine. */
 export function checkRunsTableQuery(p: unknown): string | undefined {
-  if (!p || typeof p !== 'object' || Array.isArray(p)) return 'the runs table query must be an object';
+  if (!p || typeof p !== 'object' || Array.isArray(p))
+    return 'the runs table query must be an object';
   const q = p as Record<string, unknown>;
-  if (q.experimentIds !== undefined && (!Array.isArray(q.experimentIds) || !q.experimentIds.every((id) => Number.isInteger(id)))) {
+  if (
+    q.experimentIds !== undefined &&
+    (!Array.isArray(q.experimentIds) || !q.experimentIds.every((id) => Number.isInteger(id)))
+  ) {
     return 'experimentIds must be an array of integer experiment ids';
   }
   for (const key of ['filter', 'orderBy'] as const) {
@@ -126,15 +165,24 @@ export function checkRunsTableQuery(p: unknown): string | undefined {
       return `${key} must be a string (the runs search language) of at most 10000 characters`;
     }
   }
-  if (q.groupByParam !== undefined && (typeof q.groupByParam !== 'string' || q.groupByParam === '')) {
+  if (
+    q.groupByParam !== undefined &&
+    (typeof q.groupByParam !== 'string' || q.groupByParam === '')
+  ) {
     return 'groupByParam must be a non-empty param name';
   }
-  if (q.topLevelOnly !== undefined && typeof q.topLevelOnly !== 'boolean') return 'topLevelOnly must be true or false';
-  if (q.parentRunId !== undefined && (typeof q.parentRunId !== 'string' || q.parentRunId === '' || q.parentRunId.length > 200)) {
+  if (q.topLevelOnly !== undefined && typeof q.topLevelOnly !== 'boolean')
+    return 'topLevelOnly must be true or false';
+  if (
+    q.parentRunId !== undefined &&
+    (typeof q.parentRunId !== 'string' || q.parentRunId === '' || q.parentRunId.length > 200)
+  ) {
     return 'parentRunId must be a non-empty run id';
   }
-  if (!Number.isInteger(q.offset) || (q.offset as number) < 0) return `offset must be an integer >= 0, got ${JSON.stringify(q.offset)}`;
+  if (!Number.isInteger(q.offset) || (q.offset as number) < 0)
+    return `offset must be an integer >= 0, got ${JSON.stringify(q.offset)}`;
   // Out-of-range limits are clamped to 1..MAX_TABLE_LIMIT.
-  if (!Number.isInteger(q.limit)) return `limit must be an integer (1 to ${MAX_TABLE_LIMIT}), got ${JSON.stringify(q.limit)}`;
+  if (!Number.isInteger(q.limit))
+    return `limit must be an integer (1 to ${MAX_TABLE_LIMIT}), got ${JSON.stringify(q.limit)}`;
   return undefined;
 }

@@ -7,7 +7,12 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { DriftReport } from '../../core/common/drift-types';
-import { isFromDriftView, type DriftFiles, type FromDriftView, type ToDriftView } from '../../webviews/drift/protocol';
+import {
+  isFromDriftView,
+  type DriftFiles,
+  type FromDriftView,
+  type ToDriftView,
+} from '../../webviews/drift/protocol';
 import { Disposable } from '../util/dispose';
 import { LabbookPanel, PanelSet, type MessageHandlers } from '../util/panels';
 
@@ -17,24 +22,46 @@ export const DRIFT_VIEW_TYPE = 'labbook.drift';
 export type DriftOutcome = { report: DriftReport } | { error: string };
 
 /** Compares the pair again (with the progress notification); rejects with a message naming the files. */
-export type Recompare = (reference: vscode.Uri, current: vscode.Uri, labels?: DriftLabels) => Promise<DriftReport>;
+export type Recompare = (
+  reference: vscode.Uri,
+  current: vscode.Uri,
+  labels?: DriftLabels,
+) => Promise<DriftReport>;
 
 /** Names to show instead of the files' (logged data set versions live in content-addressed files). */
-export interface DriftLabels { reference: string; current: string }
+export interface DriftLabels {
+  reference: string;
+  current: string;
+}
 
 export class DriftPanels extends Disposable {
   private readonly panels = this.track(new PanelSet<DriftPanel>());
 
-  constructor(private readonly extensionPath: string, private readonly recompare: Recompare) {
+  constructor(
+    private readonly extensionPath: string,
+    private readonly recompare: Recompare,
+  ) {
     super();
   }
 
   /** Opens the pair's panel with this outcome, or reveals the open one and shows it there. */
-  show(reference: vscode.Uri, current: vscode.Uri, outcome: DriftOutcome, labels?: DriftLabels): DriftPanel {
+  show(
+    reference: vscode.Uri,
+    current: vscode.Uri,
+    outcome: DriftOutcome,
+    labels?: DriftLabels,
+  ): DriftPanel {
     let created = false;
     const panel = this.panels.show(`${reference.toString()}\n${current.toString()}`, () => {
       created = true;
-      return new DriftPanel(reference, current, outcome, this.extensionPath, this.recompare, labels);
+      return new DriftPanel(
+        reference,
+        current,
+        outcome,
+        this.extensionPath,
+        this.recompare,
+        labels,
+      );
     });
     if (!created) panel.update(outcome);
     return panel;
@@ -51,7 +78,11 @@ export class DriftPanels extends Disposable {
   }
 }
 
-export function driftTitle(reference: vscode.Uri, current: vscode.Uri, labels?: DriftLabels): string {
+export function driftTitle(
+  reference: vscode.Uri,
+  current: vscode.Uri,
+  labels?: DriftLabels,
+): string {
   return `Drift: ${labels?.current ?? path.basename(current.fsPath)} vs ${labels?.reference ?? path.basename(reference.fsPath)}`;
 }
 
@@ -59,10 +90,20 @@ export class DriftPanel extends LabbookPanel<FromDriftView, ToDriftView> {
   private refreshing = false;
 
   constructor(
-    readonly reference: vscode.Uri, readonly current: vscode.Uri, private outcome: DriftOutcome, extensionPath: string,
-    private readonly recompare: Recompare, private readonly labels?: DriftLabels,
+    readonly reference: vscode.Uri,
+    readonly current: vscode.Uri,
+    private outcome: DriftOutcome,
+    extensionPath: string,
+    private readonly recompare: Recompare,
+    private readonly labels?: DriftLabels,
   ) {
-    super(extensionPath, { viewType: DRIFT_VIEW_TYPE, title: driftTitle(reference, current, labels), webview: 'drift', loading: 'Loading the drift report…', accepts: isFromDriftView });
+    super(extensionPath, {
+      viewType: DRIFT_VIEW_TYPE,
+      title: driftTitle(reference, current, labels),
+      webview: 'drift',
+      loading: 'Loading the drift report…',
+      accepts: isFromDriftView,
+    });
   }
 
   get title(): string {
@@ -74,7 +115,13 @@ export class DriftPanel extends LabbookPanel<FromDriftView, ToDriftView> {
 
   /** Opens a column's detail view in the panel (once the webview is ready); false when there is no report or no such column. */
   showColumn(column: string): boolean {
-    if (!this.ready || this.disposed || !('report' in this.outcome) || !this.outcome.report.columns.some((c) => c.name === column)) return false;
+    if (
+      !this.ready ||
+      this.disposed ||
+      !('report' in this.outcome) ||
+      !this.outcome.report.columns.some((c) => c.name === column)
+    )
+      return false;
     this.panel.reveal();
     this.post({ type: 'showColumn', column });
     return true;
@@ -86,22 +133,34 @@ export class DriftPanel extends LabbookPanel<FromDriftView, ToDriftView> {
   }
 
   private get files(): DriftFiles {
-    const side = (uri: vscode.Uri, label: string | undefined) => (label
-      ? { fileName: label, path: 'logged data set version (its stored rows)' }
-      : { fileName: path.basename(uri.fsPath), path: vscode.workspace.asRelativePath(uri, false) });
-    return { reference: side(this.reference, this.labels?.reference), current: side(this.current, this.labels?.current) };
+    const side = (uri: vscode.Uri, label: string | undefined) =>
+      label
+        ? { fileName: label, path: 'logged data set version (its stored rows)' }
+        : {
+            fileName: path.basename(uri.fsPath),
+            path: vscode.workspace.asRelativePath(uri, false),
+          };
+    return {
+      reference: side(this.reference, this.labels?.reference),
+      current: side(this.current, this.labels?.current),
+    };
   }
 
   private postOutcome(): void {
     if (!this.ready || this.disposed) return;
-    if ('report' in this.outcome) this.post({ type: 'report', files: this.files, report: this.outcome.report });
+    if ('report' in this.outcome)
+      this.post({ type: 'report', files: this.files, report: this.outcome.report });
     else this.post({ type: 'error', files: this.files, message: this.outcome.error });
   }
 
   protected readonly handlers: MessageHandlers<FromDriftView> = {
     ready: () => this.postOutcome(),
     refresh: () => this.compareAgain(),
-    openFile: (message) => vscode.commands.executeCommand('vscode.open', message.side === 'reference' ? this.reference : this.current),
+    openFile: (message) =>
+      vscode.commands.executeCommand(
+        'vscode.open',
+        message.side === 'reference' ? this.reference : this.current,
+      ),
   };
 
   private async compareAgain(): Promise<void> {

@@ -7,7 +7,12 @@
  */
 import * as vscode from 'vscode';
 import type { ServiceClient } from '../../core/service/client';
-import { isFromRunsTableView, type FromRunsTableView, type RunsTableAction, type ToRunsTableView } from '../../webviews/runs-table/protocol';
+import {
+  isFromRunsTableView,
+  type FromRunsTableView,
+  type RunsTableAction,
+  type ToRunsTableView,
+} from '../../webviews/runs-table/protocol';
 import { Disposable } from '../util/dispose';
 import { LabbookPanel, PanelSet, type MessageHandlers } from '../util/panels';
 
@@ -44,7 +49,9 @@ export interface RunsTableCallbacks {
 const REFRESH_DEBOUNCE_MS = 200;
 
 function scopeKey(scope: RunsTableScope): string {
-  return scope.experimentIds === 'all' ? 'all' : [...new Set(scope.experimentIds)].sort((a, b) => a - b).join(',');
+  return scope.experimentIds === 'all'
+    ? 'all'
+    : [...new Set(scope.experimentIds)].sort((a, b) => a - b).join(',');
 }
 
 /** Opens and keeps track of runs tables: one panel per scope. */
@@ -61,8 +68,12 @@ export class RunsTablePanels extends Disposable {
 
   /** Shows the table for this scope, revealing it (with the new filter, if any) when it is already open. */
   show(scope: RunsTableScope): RunsTablePanel {
-    const panel = this.panels.show(scopeKey(scope), () => new RunsTablePanel(scope, this.extensionPath, this.service, this.callbacks));
-    if (scope.filter !== undefined && panel.scope.filter !== scope.filter) panel.setFilter(scope.filter);
+    const panel = this.panels.show(
+      scopeKey(scope),
+      () => new RunsTablePanel(scope, this.extensionPath, this.service, this.callbacks),
+    );
+    if (scope.filter !== undefined && panel.scope.filter !== scope.filter)
+      panel.setFilter(scope.filter);
     return panel;
   }
 
@@ -81,13 +92,27 @@ export class RunsTablePanel extends LabbookPanel<FromRunsTableView, ToRunsTableV
   scope: RunsTableScope;
   private refreshTimer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(scope: RunsTableScope, extensionPath: string, private readonly service: () => ServiceClient | undefined, private readonly callbacks: RunsTableCallbacks) {
-    super(extensionPath, { viewType: RUNS_TABLE_VIEW_TYPE, title: scope.title, webview: 'runs-table', accepts: isFromRunsTableView });
+  constructor(
+    scope: RunsTableScope,
+    extensionPath: string,
+    private readonly service: () => ServiceClient | undefined,
+    private readonly callbacks: RunsTableCallbacks,
+  ) {
+    super(extensionPath, {
+      viewType: RUNS_TABLE_VIEW_TYPE,
+      title: scope.title,
+      webview: 'runs-table',
+      accepts: isFromRunsTableView,
+    });
     this.scope = scope;
     this.track({ dispose: () => clearTimeout(this.refreshTimer) });
     // Hidden without retainContextWhenHidden, the webview is torn down; shown again, it
     // reloads from its saved state and says `ready` again.
-    this.track(this.panel.onDidChangeViewState(() => { if (!this.panel.visible) this.ready = false; }));
+    this.track(
+      this.panel.onDidChangeViewState(() => {
+        if (!this.panel.visible) this.ready = false;
+      }),
+    );
   }
 
   /** The store changed: the webview asks again for its cached pages (merged when frequent). */
@@ -104,7 +129,13 @@ export class RunsTablePanel extends LabbookPanel<FromRunsTableView, ToRunsTableV
   }
 
   private initMessage(): ToRunsTableView {
-    return { type: 'init', title: this.scope.title, multipleExperiments: this.scope.experimentIds === 'all' || this.scope.experimentIds.length > 1, filter: this.scope.filter };
+    return {
+      type: 'init',
+      title: this.scope.title,
+      multipleExperiments:
+        this.scope.experimentIds === 'all' || this.scope.experimentIds.length > 1,
+      filter: this.scope.filter,
+    };
   }
 
   protected readonly handlers: MessageHandlers<FromRunsTableView> = {
@@ -115,10 +146,13 @@ export class RunsTablePanel extends LabbookPanel<FromRunsTableView, ToRunsTableV
     runAction: async (message) => {
       try {
         const result = await this.callbacks.runAction(message.action, message.runIds);
-        if (result !== false) this.post({ type: 'actionDone', action: message.action, runIds: message.runIds });
+        if (result !== false)
+          this.post({ type: 'actionDone', action: message.action, runIds: message.runIds });
       } catch (error) {
         // Named after the action: the table's toolbar runs several on the same selection.
-        void vscode.window.showErrorMessage(`Labbook: ${message.action} failed: ${(error as Error).message}`);
+        void vscode.window.showErrorMessage(
+          `Labbook: ${message.action} failed: ${(error as Error).message}`,
+        );
       }
     },
   };
@@ -126,17 +160,26 @@ export class RunsTablePanel extends LabbookPanel<FromRunsTableView, ToRunsTableV
   private async answer(message: Extract<FromRunsTableView, { type: 'query' }>): Promise<void> {
     const service = this.service();
     if (!service) {
-      this.post({ type: 'queryFailed', requestId: message.requestId, message: 'The Labbook workspace service is not running.' });
+      this.post({
+        type: 'queryFailed',
+        requestId: message.requestId,
+        message: 'The Labbook workspace service is not running.',
+      });
       return;
     }
     const { experimentIds } = this.scope;
     try {
-      const page = await service.queryRunsTable({ ...message.query, experimentIds: experimentIds === 'all' ? undefined : experimentIds });
+      const page = await service.queryRunsTable({
+        ...message.query,
+        experimentIds: experimentIds === 'all' ? undefined : experimentIds,
+      });
       this.post({ type: 'page', requestId: message.requestId, page });
     } catch (error) {
-      this.post({ type: 'queryFailed', requestId: message.requestId, message: (error as Error).message });
+      this.post({
+        type: 'queryFailed',
+        requestId: message.requestId,
+        message: (error as Error).message,
+      });
     }
   }
 }
-
-

@@ -72,7 +72,10 @@ export function recordExecutedCell(cell: ExecutedCell): void {
   const { cells } = state();
   const entry: ExecutedCell = {
     index: typeof cell.index === 'number' && Number.isInteger(cell.index) ? cell.index : null,
-    executionCount: typeof cell.executionCount === 'number' && Number.isInteger(cell.executionCount) ? cell.executionCount : null,
+    executionCount:
+      typeof cell.executionCount === 'number' && Number.isInteger(cell.executionCount)
+        ? cell.executionCount
+        : null,
     source: String(cell.source ?? ''),
   };
   if (entry.index !== null) {
@@ -97,7 +100,9 @@ export function clearExecutedCells(): void {
 export function onRunEvent(listener: RunEventListener): () => void {
   const { listeners } = state();
   listeners.add(listener);
-  return () => { listeners.delete(listener); };
+  return () => {
+    listeners.delete(listener);
+  };
 }
 
 /** A failing listener must not break the user's training loop, so errors are reported, not thrown. */
@@ -106,7 +111,9 @@ export function emitRunEvent(event: RunEvent): void {
     try {
       listener(event);
     } catch (error) {
-      process.emitWarning(`labbook: a run event listener failed: ${(error as Error)?.message ?? String(error)}`);
+      process.emitWarning(
+        `labbook: a run event listener failed: ${(error as Error)?.message ?? String(error)}`,
+      );
     }
   }
 }

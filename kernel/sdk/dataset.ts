@@ -69,28 +69,51 @@ function describeData(data: unknown): string {
 }
 
 /** @internal The body of Run.logDataset. */
-export async function logDatasetForRun(runId: string, store: RunStore, data: DatasetInput, options: LogDatasetOptions): Promise<LoggedDataset> {
-  if (!options || typeof options !== 'object') throw new TypeError('logDataset: options { name, role } are required, e.g. { name: "penguins", role: "train" }');
+export async function logDatasetForRun(
+  runId: string,
+  store: RunStore,
+  data: DatasetInput,
+  options: LogDatasetOptions,
+): Promise<LoggedDataset> {
+  if (!options || typeof options !== 'object')
+    throw new TypeError(
+      'logDataset: options { name, role } are required, e.g. { name: "penguins", role: "train" }',
+    );
   const name = datasets.validateDatasetName(options.name);
   const role = datasets.validateRole(options.role);
   const target = datasets.datasetStore(store, 'logDataset');
 
   let path: string | undefined;
   if (typeof data === 'string') {
-    if (data.trim() === '') throw new TypeError('logDataset: data must be a file path, an array of row objects or an object of column arrays; got an empty string');
+    if (data.trim() === '')
+      throw new TypeError(
+        'logDataset: data must be a file path, an array of row objects or an object of column arrays; got an empty string',
+      );
     path = isAbsolute(data) ? data : resolve(process.cwd(), data);
   } else if (data === null || typeof data !== 'object') {
-    throw new TypeError(`logDataset: data must be a file path, an array of row objects or an object of column arrays; got ${describeData(data)}`);
+    throw new TypeError(
+      `logDataset: data must be a file path, an array of row objects or an object of column arrays; got ${describeData(data)}`,
+    );
   }
 
   let suite: Suite | undefined;
   if (options.suite !== undefined) {
-    suite = typeof options.suite === 'string' ? loadSuite(store.location, options.suite) : parseSuite(options.suite, 'logDataset: suite');
+    suite =
+      typeof options.suite === 'string'
+        ? loadSuite(store.location, options.suite)
+        : parseSuite(options.suite, 'logDataset: suite');
   }
 
-  const snapshotRows = options.snapshot === undefined || options.snapshot === true ? undefined : options.snapshot;
-  if (snapshotRows !== undefined && snapshotRows !== false && (!Number.isSafeInteger(snapshotRows) || snapshotRows < 1)) {
-    throw new TypeError(`logDataset: snapshot must be true, false or a whole number of rows >= 1, got ${JSON.stringify(options.snapshot)}`);
+  const snapshotRows =
+    options.snapshot === undefined || options.snapshot === true ? undefined : options.snapshot;
+  if (
+    snapshotRows !== undefined &&
+    snapshotRows !== false &&
+    (!Number.isSafeInteger(snapshotRows) || snapshotRows < 1)
+  ) {
+    throw new TypeError(
+      `logDataset: snapshot must be true, false or a whole number of rows >= 1, got ${JSON.stringify(options.snapshot)}`,
+    );
   }
 
   let fingerprint: string;
@@ -99,20 +122,38 @@ export async function logDatasetForRun(runId: string, store: RunStore, data: Dat
     try {
       fingerprint = await fingerprintFile(path);
     } catch (error) {
-      throw new Error(`logDataset: cannot read ${path}: ${(error as Error).message}`, { cause: error });
+      throw new Error(`logDataset: cannot read ${path}: ${(error as Error).message}`, {
+        cause: error,
+      });
     }
   } else {
     fingerprint = fingerprintRows(rows);
   }
   // Profile, validation and snapshot from one load of the data into DuckDB.
   const { profile, validation, snapshot } = await examineDataset(path ?? rows, {
-    profile: { source: path ?? name }, suite, snapshot: snapshotRows,
+    profile: { source: path ?? name },
+    suite,
+    snapshot: snapshotRows,
   });
-  const schema: DatasetSchema = { columns: profile.columns.map((c) => ({ name: c.name, type: c.type })) };
+  const schema: DatasetSchema = {
+    columns: profile.columns.map((c) => ({ name: c.name, type: c.type })),
+  };
 
   const recorded = target.sql.transaction(() => {
-    const version = datasets.recordDataset(target, { name, fingerprint, schema, profile, rows: profile.rows, source: path ?? null });
-    datasets.recordRunInput(target, { runId, datasetId: version.id, role, validation: validation ?? null });
+    const version = datasets.recordDataset(target, {
+      name,
+      fingerprint,
+      schema,
+      profile,
+      rows: profile.rows,
+      source: path ?? null,
+    });
+    datasets.recordRunInput(target, {
+      runId,
+      datasetId: version.id,
+      role,
+      validation: validation ?? null,
+    });
     const entry = `${name}@${version.version}:${role}`;
     const previous = store.getTags(runId)[DATASETS_TAG];
     const entries = previous ? previous.split(',') : [];
@@ -123,12 +164,21 @@ export async function logDatasetForRun(runId: string, store: RunStore, data: Dat
   let artifact: string | undefined;
   if (snapshot) {
     artifact = snapshotArtifactName(fingerprint);
-    store.logArtifact(runId, artifact, snapshot.bytes, { mediaType: 'application/vnd.apache.parquet' });
+    store.logArtifact(runId, artifact, snapshot.bytes, {
+      mediaType: 'application/vnd.apache.parquet',
+    });
   }
   const result: LoggedDataset = {
-    name, version: recorded.version, fingerprint, created: recorded.created, rows: recorded.rows, schema, profile,
+    name,
+    version: recorded.version,
+    fingerprint,
+    created: recorded.created,
+    rows: recorded.rows,
+    schema,
+    profile,
   };
   if (validation) result.validation = validation;
-  if (snapshot && artifact) result.snapshot = { artifact, rows: snapshot.rows, sampled: snapshot.sampled };
+  if (snapshot && artifact)
+    result.snapshot = { artifact, rows: snapshot.rows, sampled: snapshot.sampled };
   return result;
 }

@@ -13,5 +13,11 @@
  */
 export { adwin, ddm, DETECTOR_DEFAULTS, kswin, pageHinkley } from '../../core/drift/detectors';
 export type {
-  AdwinOptions, DdmOptions, DetectorState, DriftDetector, KswinOptions, PageHinkleyMode, PageHinkleyOptions,
+  AdwinOptions,
+  DdmOptions,
+  DetectorState,
+  DriftDetector,
+  KswinOptions,
+  PageHinkleyMode,
+  PageHinkleyOptions,
 } from '../../core/drift/detectors';

@@ -8,7 +8,12 @@ import { randomBytes } from 'node:crypto';
 export const VEGALITE_MIME = 'application/vnd.vegalite.v5+json';
 
 /** What the kernel registers to receive display data. */
-export type DisplaySink = (data: Record<string, unknown>, metadata: Record<string, unknown>, displayId: string | undefined, update: boolean) => void;
+export type DisplaySink = (
+  data: Record<string, unknown>,
+  metadata: Record<string, unknown>,
+  displayId: string | undefined,
+  update: boolean,
+) => void;
 
 const SINK = Symbol.for('labbook.kernel.displaySink');
 
@@ -24,7 +29,9 @@ function emit(data: Record<string, unknown>, displayId: string | undefined, upda
     return;
   }
   const text = data['text/plain'];
-  process.stdout.write(`${typeof text === 'string' ? text : `[${Object.keys(data).join(', ')}]`}\n`);
+  process.stdout.write(
+    `${typeof text === 'string' ? text : `[${Object.keys(data).join(', ')}]`}\n`,
+  );
 }
 
 function toBase64(bytes: Uint8Array): string {
@@ -50,19 +57,42 @@ export class Display {
     }
     this.bundle({ [mimeType]: typeof data === 'string' ? data : toBase64(data) });
   }
-  html(html: string): void { this.raw('text/html', html); }
-  markdown(markdown: string): void { this.raw('text/markdown', markdown); }
-  text(text: string): void { this.raw('text/plain', text); }
-  svg(svg: string): void { this.raw('image/svg+xml', svg); }
-  png(bytes: Uint8Array): void { this.raw('image/png', bytes); }
-  jpeg(bytes: Uint8Array): void { this.raw('image/jpeg', bytes); }
-  gif(bytes: Uint8Array): void { this.raw('image/gif', bytes); }
-  pdf(bytes: Uint8Array): void { this.raw('application/pdf', bytes); }
-  latex(latex: string): void { this.raw('text/latex', latex); }
-  javascript(code: string): void { this.raw('text/javascript', code); }
+  html(html: string): void {
+    this.raw('text/html', html);
+  }
+  markdown(markdown: string): void {
+    this.raw('text/markdown', markdown);
+  }
+  text(text: string): void {
+    this.raw('text/plain', text);
+  }
+  svg(svg: string): void {
+    this.raw('image/svg+xml', svg);
+  }
+  png(bytes: Uint8Array): void {
+    this.raw('image/png', bytes);
+  }
+  jpeg(bytes: Uint8Array): void {
+    this.raw('image/jpeg', bytes);
+  }
+  gif(bytes: Uint8Array): void {
+    this.raw('image/gif', bytes);
+  }
+  pdf(bytes: Uint8Array): void {
+    this.raw('application/pdf', bytes);
+  }
+  latex(latex: string): void {
+    this.raw('text/latex', latex);
+  }
+  javascript(code: string): void {
+    this.raw('text/javascript', code);
+  }
   /** A JSON value, shown as an expandable tree where the front end supports it. */
   json(value: unknown): void {
-    this.bundle({ 'application/json': JSON.parse(JSON.stringify(value)), 'text/plain': JSON.stringify(value, null, 2) });
+    this.bundle({
+      'application/json': JSON.parse(JSON.stringify(value)),
+      'text/plain': JSON.stringify(value, null, 2),
+    });
   }
   /** A vega-lite (v5) chart; renders inline in VS Code with the Labbook extension and in Jupyter. */
   vegalite(spec: Record<string, unknown>): void {

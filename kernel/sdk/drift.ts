@@ -9,7 +9,12 @@
 import { isAbsolute, resolve } from 'node:path';
 import { driftEngine } from '../../core/engines';
 import { validateArtifactName } from '../../core/store';
-import { DriftError, type DriftOptions, type DriftReport, type DriftSource } from '../../core/common/drift-types';
+import {
+  DriftError,
+  type DriftOptions,
+  type DriftReport,
+  type DriftSource,
+} from '../../core/common/drift-types';
 import { display } from './display';
 import type { Run } from './run';
 
@@ -56,26 +61,43 @@ function describe(data: unknown): string {
 }
 
 /** One side as the report engine takes it, with the input checked the way lab.profile checks it. */
-function toSource(method: string, side: 'reference' | 'current', data: unknown, name: string | undefined): DriftSource {
+function toSource(
+  method: string,
+  side: 'reference' | 'current',
+  data: unknown,
+  name: string | undefined,
+): DriftSource {
   const usage = `${method}: ${side} must be a file path, an array of row objects or an object of column arrays`;
   if (typeof data === 'string') {
     if (data.trim() === '') throw new TypeError(`${usage}; got an empty string`);
     return { path: isAbsolute(data) ? data : resolve(process.cwd(), data) };
   }
-  if (data === null || typeof data !== 'object') throw new TypeError(`${usage}; got ${describe(data)}`);
+  if (data === null || typeof data !== 'object')
+    throw new TypeError(`${usage}; got ${describe(data)}`);
   if (Array.isArray(data)) {
-    const bad = data.findIndex((row) => row === null || typeof row !== 'object' || Array.isArray(row));
-    if (bad !== -1) throw new TypeError(`${usage}; row ${bad} is ${describe(data[bad])}, not an object`);
+    const bad = data.findIndex(
+      (row) => row === null || typeof row !== 'object' || Array.isArray(row),
+    );
+    if (bad !== -1)
+      throw new TypeError(`${usage}; row ${bad} is ${describe(data[bad])}, not an object`);
   } else {
     const bad = Object.keys(data).find((k) => !Array.isArray((data as Record<string, unknown>)[k]));
-    if (bad !== undefined) throw new TypeError(`${usage}; column "${bad}" is ${describe((data as Record<string, unknown>)[bad])}, not an array`);
+    if (bad !== undefined)
+      throw new TypeError(
+        `${usage}; column "${bad}" is ${describe((data as Record<string, unknown>)[bad])}, not an array`,
+      );
   }
-  return { data: data as Record<string, unknown>[] | Record<string, unknown[]>, name: name ?? side };
+  return {
+    data: data as Record<string, unknown>[] | Record<string, unknown[]>,
+    name: name ?? side,
+  };
 }
 
 function checkOptionsObject(method: string, options: unknown): void {
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    throw new TypeError(`${method}: options must be an object, e.g. { method: "psi" }; got ${describe(options)}`);
+    throw new TypeError(
+      `${method}: options must be an object, e.g. { method: "psi" }; got ${describe(options)}`,
+    );
   }
 }
 
@@ -92,7 +114,8 @@ function formatNumber(value: number | null): string {
 /** The text/plain fallback: a few lines a terminal or a plain Jupyter front end shows. */
 export function driftSummaryText(report: DriftReport): string {
   const d = report.dataset;
-  const side = (s: DriftReport['reference']) => `${s.source} (${s.rows.toLocaleString('en-US')} rows${s.sampled === undefined ? '' : `, ${s.sampled.toLocaleString('en-US')} sampled`})`;
+  const side = (s: DriftReport['reference']) =>
+    `${s.source} (${s.rows.toLocaleString('en-US')} rows${s.sampled === undefined ? '' : `, ${s.sampled.toLocaleString('en-US')} sampled`})`;
   const lines = [
     `Drift: ${side(report.reference)} → ${side(report.current)}`,
     `  ${d.drifted ? 'data set drifted' : 'no data set drift'}: ${d.driftedColumns} of ${d.columns} column${d.columns === 1 ? '' : 's'} drifted ` +
@@ -102,26 +125,45 @@ export function driftSummaryText(report: DriftReport): string {
   const tested = report.columns.filter((c) => c.skipped === undefined);
   const ordered = [...tested.filter((c) => c.drifted), ...tested.filter((c) => !c.drifted)];
   for (const c of ordered.slice(0, 8)) {
-    const score = c.pValue === null ? `${c.method} ${formatNumber(c.statistic)}` : `${c.method} p=${formatNumber(c.pValue)}`;
-    lines.push(`    ${c.drifted ? 'drift' : 'ok   '}  ${c.name}: ${score} (threshold ${formatNumber(c.threshold)})`);
+    const score =
+      c.pValue === null
+        ? `${c.method} ${formatNumber(c.statistic)}`
+        : `${c.method} p=${formatNumber(c.pValue)}`;
+    lines.push(
+      `    ${c.drifted ? 'drift' : 'ok   '}  ${c.name}: ${score} (threshold ${formatNumber(c.threshold)})`,
+    );
   }
   if (ordered.length > 8) lines.push(`    … and ${ordered.length - 8} more`);
   const skipped = report.columns.filter((c) => c.skipped !== undefined);
-  if (skipped.length > 0) lines.push(`  skipped: ${skipped.map((c) => `${c.name} (${c.message})`).join('; ')}`);
+  if (skipped.length > 0)
+    lines.push(`  skipped: ${skipped.map((c) => `${c.name} (${c.message})`).join('; ')}`);
   return lines.join('\n');
 }
 
 /** Makes the report draw itself as a cell's last expression; non-enumerable, so its JSON stays as it was. */
 function attachBundle(report: DriftReport): () => Record<string, unknown> {
-  const bundle = () => ({ [DRIFT_MIME]: JSON.parse(JSON.stringify(report)) as DriftReport, 'text/plain': driftSummaryText(report) });
-  Object.defineProperty(report, MIME_BUNDLE, { value: bundle, enumerable: false, configurable: true });
+  const bundle = () => ({
+    [DRIFT_MIME]: JSON.parse(JSON.stringify(report)) as DriftReport,
+    'text/plain': driftSummaryText(report),
+  });
+  Object.defineProperty(report, MIME_BUNDLE, {
+    value: bundle,
+    enumerable: false,
+    configurable: true,
+  });
   return bundle;
 }
 
-async function computeReport(method: string, reference: unknown, current: unknown, options: DriftDataOptions): Promise<DriftReport> {
+async function computeReport(
+  method: string,
+  reference: unknown,
+  current: unknown,
+  options: DriftDataOptions,
+): Promise<DriftReport> {
   checkOptionsObject(method, options);
   for (const key of ['referenceName', 'currentName'] as const) {
-    if (options[key] !== undefined && typeof options[key] !== 'string') throw new TypeError(`${method}: options.${key} must be a string`);
+    if (options[key] !== undefined && typeof options[key] !== 'string')
+      throw new TypeError(`${method}: options.${key} must be a string`);
   }
   const ref = toSource(method, 'reference', reference, options.referenceName);
   const cur = toSource(method, 'current', current, options.currentName);
@@ -151,7 +193,11 @@ async function computeReport(method: string, reference: unknown, current: unknow
  * report.dataset.drifted;
  * ```
  */
-export async function drift(reference: DriftInput, current: DriftInput, options: DriftDataOptions = {}): Promise<DriftReport> {
+export async function drift(
+  reference: DriftInput,
+  current: DriftInput,
+  options: DriftDataOptions = {},
+): Promise<DriftReport> {
   const report = await computeReport('lab.drift', reference, current, options);
   const bundle = attachBundle(report);
   if (options.display === true) display.bundle(bundle());
@@ -161,24 +207,43 @@ export async function drift(reference: DriftInput, current: DriftInput, options:
 /** A computed report rather than a spec: the report's own fields are there. */
 function isReport(value: unknown): value is DriftReport {
   const v = value as Partial<DriftReport> | null;
-  return !!v && typeof v === 'object' && !!v.dataset && typeof v.dataset === 'object' && typeof v.dataset.share === 'number' && Array.isArray(v.columns);
+  return (
+    !!v &&
+    typeof v === 'object' &&
+    !!v.dataset &&
+    typeof v.dataset === 'object' &&
+    typeof v.dataset.share === 'number' &&
+    Array.isArray(v.columns)
+  );
 }
 
 function checkName(name: unknown): string {
   if (name === undefined) return 'drift';
-  if (typeof name !== 'string' || name.trim() === '') throw new TypeError(`logDrift: name must be a non-empty string such as "weekly", got ${describe(name)}`);
+  if (typeof name !== 'string' || name.trim() === '')
+    throw new TypeError(
+      `logDrift: name must be a non-empty string such as "weekly", got ${describe(name)}`,
+    );
   try {
     validateArtifactName(`drift/${name}.json`);
   } catch (error) {
-    throw new TypeError(`logDrift: name ${JSON.stringify(name)} cannot name an artifact: ${(error as Error).message}`, { cause: error });
+    throw new TypeError(
+      `logDrift: name ${JSON.stringify(name)} cannot name an artifact: ${(error as Error).message}`,
+      { cause: error },
+    );
   }
   return name;
 }
 
 /** @internal The body of Run.logDrift. */
-export async function logDriftForRun(run: Run, first: DriftReport | LogDriftSpec, options?: LogDriftOptions): Promise<DriftReport> {
+export async function logDriftForRun(
+  run: Run,
+  first: DriftReport | LogDriftSpec,
+  options?: LogDriftOptions,
+): Promise<DriftReport> {
   if (first === null || typeof first !== 'object' || Array.isArray(first)) {
-    throw new TypeError(`logDrift: expected a drift report (from lab.drift) or { reference, current, ...options }; got ${describe(first)}`);
+    throw new TypeError(
+      `logDrift: expected a drift report (from lab.drift) or { reference, current, ...options }; got ${describe(first)}`,
+    );
   }
   let report: DriftReport;
   let name: string;
@@ -187,10 +252,15 @@ export async function logDriftForRun(run: Run, first: DriftReport | LogDriftSpec
     name = checkName(options?.name);
     report = first;
   } else {
-    if (options !== undefined) throw new TypeError('logDrift: with { reference, current, … } put every option in that object, e.g. { reference, current, name: "weekly" }');
+    if (options !== undefined)
+      throw new TypeError(
+        'logDrift: with { reference, current, … } put every option in that object, e.g. { reference, current, name: "weekly" }',
+      );
     const spec = first as Partial<LogDriftSpec>;
     if (spec.reference === undefined || spec.current === undefined) {
-      throw new TypeError('logDrift: expected a drift report (from lab.drift) or { reference, current, ...options }; reference and current are required');
+      throw new TypeError(
+        'logDrift: expected a drift report (from lab.drift) or { reference, current, ...options }; reference and current are required',
+      );
     }
     // Check the name before the (possibly long) comparison, not after.
     name = checkName(spec.name);
@@ -198,9 +268,14 @@ export async function logDriftForRun(run: Run, first: DriftReport | LogDriftSpec
     report = await computeReport('logDrift', reference, current, rest);
     attachBundle(report);
   }
-  run.logArtifact(`drift/${name}.json`, `${JSON.stringify(report, null, 2)}\n`, { mediaType: 'application/json' });
+  run.logArtifact(`drift/${name}.json`, `${JSON.stringify(report, null, 2)}\n`, {
+    mediaType: 'application/json',
+  });
   // Metrics step up with each call, so a run that checks drift repeatedly gets a series.
-  run.logMetrics({ 'drift.share': report.dataset.share, 'drift.drifted_columns': report.dataset.driftedColumns });
+  run.logMetrics({
+    'drift.share': report.dataset.share,
+    'drift.drifted_columns': report.dataset.driftedColumns,
+  });
   run.setTag(`labbook.drift.${name}`, report.dataset.drifted ? 'drifted' : 'ok');
   return report;
 }

@@ -22,8 +22,17 @@
  */
 export { Run, startRun, withRun } from './run';
 export type {
-  ArtifactInput, ArtifactOptions, ChildRunOptions, MetricOptions, ParamValue, RunOptionsBase, RunStatus, StartRunOptions,
-  TagValue, TfCallback, TopLevelRunOptions,
+  ArtifactInput,
+  ArtifactOptions,
+  ChildRunOptions,
+  MetricOptions,
+  ParamValue,
+  RunOptionsBase,
+  RunStatus,
+  StartRunOptions,
+  TagValue,
+  TfCallback,
+  TopLevelRunOptions,
 } from './run';
 /**
  * Model registry: `await run.logModel(model, { name, signature, holdout })` registers a
@@ -32,7 +41,14 @@ export type {
  */
 export { loadModel, MODEL_TAG } from './model';
 export type {
-  FeatureSpec, Holdout, HoldoutInfo, LoadModelOptions, LoggableModel, LogModelOptions, ModelSignature, ModelVersion,
+  FeatureSpec,
+  Holdout,
+  HoldoutInfo,
+  LoadModelOptions,
+  LoggableModel,
+  LogModelOptions,
+  ModelSignature,
+  ModelVersion,
 } from './model';
 /**
  * Data sets: `await run.logDataset(data, { name, role: "train", suite? })` records the data
@@ -40,11 +56,28 @@ export type {
  * is the same version.
  */
 export { DATASETS_TAG } from './dataset';
-export type { DatasetInput, DatasetRole, LogDatasetOptions, LoggedDataset, Suite, ValidationResult } from './dataset';
+export type {
+  DatasetInput,
+  DatasetRole,
+  LogDatasetOptions,
+  LoggedDataset,
+  Suite,
+  ValidationResult,
+} from './dataset';
 export { sweep, SweepError } from './sweep';
 export type {
-  GridParams, GridSweepSpec, RandomParams, RandomSweepSpec, SweepDimension, SweepGoal, SweepRange, SweepResult, SweepSpec,
-  SweepSpecBase, SweepTrial, TrialFn,
+  GridParams,
+  GridSweepSpec,
+  RandomParams,
+  RandomSweepSpec,
+  SweepDimension,
+  SweepGoal,
+  SweepRange,
+  SweepResult,
+  SweepSpec,
+  SweepSpecBase,
+  SweepTrial,
+  TrialFn,
 } from './sweep';
 export * from './display';
 export { profile, PROFILE_MIME, type ProfileDataOptions, type ProfileInput } from './profile';
@@ -64,6 +97,13 @@ export { profile, PROFILE_MIME, type ProfileDataOptions, type ProfileInput } fro
 export { drift, DRIFT_MIME } from './drift';
 export type { DriftDataOptions, DriftInput, LogDriftOptions, LogDriftSpec } from './drift';
 export type {
-  ColumnDrift, DatasetDrift, DriftBin, DriftColumnType, DriftMethod, DriftOptions, DriftReport, TargetDrift,
+  ColumnDrift,
+  DatasetDrift,
+  DriftBin,
+  DriftColumnType,
+  DriftMethod,
+  DriftOptions,
+  DriftReport,
+  TargetDrift,
 } from '../../core/common/drift-types';
 export * as detectors from './detectors';

@@ -25,7 +25,9 @@ function endActiveRunsAtExit(code: number): void {
     try {
       run.endAtExit(code);
     } catch (error) {
-      process.stderr.write(`labbook: could not save a run while exiting: ${(error as Error)?.message ?? String(error)}\n`);
+      process.stderr.write(
+        `labbook: could not save a run while exiting: ${(error as Error)?.message ?? String(error)}\n`,
+      );
     }
   }
 }
@@ -41,7 +43,9 @@ function onStopSignal(signal: NodeJS.Signals): void {
       try {
         run.flush();
       } catch (error) {
-        process.stderr.write(`labbook: could not save metrics on ${signal}: ${(error as Error)?.message ?? String(error)}\n`);
+        process.stderr.write(
+          `labbook: could not save metrics on ${signal}: ${(error as Error)?.message ?? String(error)}\n`,
+        );
       }
     }
     return;
@@ -50,7 +54,9 @@ function onStopSignal(signal: NodeJS.Signals): void {
     try {
       run.endAtSignal(signal);
     } catch (error) {
-      process.stderr.write(`labbook: could not save a run on ${signal}: ${(error as Error)?.message ?? String(error)}\n`);
+      process.stderr.write(
+        `labbook: could not save a run on ${signal}: ${(error as Error)?.message ?? String(error)}\n`,
+      );
     }
   }
   // Then stop as the signal would have, so the exit status still says what happened.
@@ -85,7 +91,8 @@ const openStores = new Map<string, { store: Store; users: number }>();
  * by the caller stays the caller's to close.
  */
 export function leaseStore(option?: string | RunStore): StoreLease {
-  if (option !== undefined && typeof option !== 'string') return { store: option, release: () => undefined };
+  if (option !== undefined && typeof option !== 'string')
+    return { store: option, release: () => undefined };
   const path = resolveStorePath({ path: option });
   let entry = openStores.get(path);
   if (!entry || !entry.store.isOpen) {

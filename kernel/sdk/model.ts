@@ -7,13 +7,24 @@
  */
 import type { LayersModel } from '@tensorflow/tfjs';
 import {
-  inferSignature, loadModelArtifacts, normalizeArtifactPath, saveHoldout, saveModelArtifacts, checkHoldout, assertLayersModel,
+  inferSignature,
+  loadModelArtifacts,
+  normalizeArtifactPath,
+  saveHoldout,
+  saveModelArtifacts,
+  checkHoldout,
+  assertLayersModel,
   type Tfjs,
 } from '../../core/registry/model-io';
 import { Registry, validateModelName, type RegistryStore } from '../../core/registry/registry';
 import { resolveModelRef } from '../../core/registry/refs';
 import {
-  RegistryError, type FeatureSpec, type Holdout, type HoldoutInfo, type ModelSignature, type ModelVersion,
+  RegistryError,
+  type FeatureSpec,
+  type Holdout,
+  type HoldoutInfo,
+  type ModelSignature,
+  type ModelVersion,
 } from '../../core/registry/types';
 import type { RunStore } from '../../core/store';
 import { leaseStore } from './lifecycle';
@@ -62,16 +73,27 @@ export interface LoadModelOptions {
 
 function registryStore(store: RunStore, method: string): RegistryStore {
   if (!('sql' in store) || !(store as Partial<RegistryStore>).sql) {
-    throw new RegistryError('INVALID', `${method}: the store at ${store.location} has no model registry (it is not a Labbook SQLite store)`);
+    throw new RegistryError(
+      'INVALID',
+      `${method}: the store at ${store.location} has no model registry (it is not a Labbook SQLite store)`,
+    );
   }
   return store as RegistryStore;
 }
 
 function mergeSignature(model: unknown, options: LogModelOptions): ModelSignature {
   const given = options.signature ?? {};
-  if (typeof given !== 'object' || given === null) throw new RegistryError('INVALID', 'logModel: signature must be an object such as { featureNames: [...], labels: [...] }');
+  if (typeof given !== 'object' || given === null)
+    throw new RegistryError(
+      'INVALID',
+      'logModel: signature must be an object such as { featureNames: [...], labels: [...] }',
+    );
   const featureNames = given.featureNames ?? given.features?.map((f) => f.name);
-  const inferred = inferSignature(model, { featureNames, labels: given.labels, holdout: options.holdout });
+  const inferred = inferSignature(model, {
+    featureNames,
+    labels: given.labels,
+    holdout: options.holdout,
+  });
   const merged: ModelSignature = { ...inferred };
   if (given.features) {
     // Given specs keep their dtypes (names were checked against the input width above).
@@ -81,7 +103,10 @@ function mergeSignature(model: unknown, options: LogModelOptions): ModelSignatur
   if (given.outputShape) merged.outputShape = [...given.outputShape];
   if (given.task) {
     if (given.task !== 'classification' && given.task !== 'regression') {
-      throw new RegistryError('INVALID', `logModel: signature.task must be "classification" or "regression", got ${JSON.stringify(given.task)}`);
+      throw new RegistryError(
+        'INVALID',
+        `logModel: signature.task must be "classification" or "regression", got ${JSON.stringify(given.task)}`,
+      );
     }
     merged.task = given.task;
   }
@@ -92,21 +117,42 @@ function mergeSignature(model: unknown, options: LogModelOptions): ModelSignatur
  * @internal The body of `Run.logModel`: saves the model and holdout as artifacts of the
  * run, registers the next version of `options.name`, tags the run.
  */
-export async function logModelForRun(runId: string, store: RunStore, model: LoggableModel, options: LogModelOptions): Promise<ModelVersion> {
-  if (!options || typeof options !== 'object') throw new TypeError('logModel: expected options such as { name: "penguins-classifier" }');
+export async function logModelForRun(
+  runId: string,
+  store: RunStore,
+  model: LoggableModel,
+  options: LogModelOptions,
+): Promise<ModelVersion> {
+  if (!options || typeof options !== 'object')
+    throw new TypeError('logModel: expected options such as { name: "penguins-classifier" }');
   const registry = new Registry(registryStore(store, 'logModel'));
   // Check everything before writing anything.
   validateModelName(options.name);
   assertLayersModel(model, 'logModel');
   const artifactPath = normalizeArtifactPath(options.artifactPath);
   const signature = mergeSignature(model, options);
-  if (options.holdout !== undefined) checkHoldout(options.holdout, signature.features.map((f) => f.name));
+  if (options.holdout !== undefined)
+    checkHoldout(
+      options.holdout,
+      signature.features.map((f) => f.name),
+    );
 
   await saveModelArtifacts(store, runId, model, artifactPath);
   let holdout: HoldoutInfo | null = null;
-  if (options.holdout !== undefined) holdout = saveHoldout(store, runId, options.holdout, artifactPath, signature.features.map((f) => f.name));
+  if (options.holdout !== undefined)
+    holdout = saveHoldout(
+      store,
+      runId,
+      options.holdout,
+      artifactPath,
+      signature.features.map((f) => f.name),
+    );
   const version = registry.registerVersion({
-    name: options.name, runId, artifactPath, signature, holdout,
+    name: options.name,
+    runId,
+    artifactPath,
+    signature,
+    holdout,
     description: options.description ?? null,
   });
   const entry = `${version.name}/${version.version}`;
@@ -125,13 +171,17 @@ export async function logModelForRun(runId: string, store: RunStore, model: Logg
  */
 export async function loadModel(ref: string, options: LoadModelOptions = {}): Promise<LayersModel> {
   if (typeof ref !== 'string' || ref.trim() === '') {
-    throw new TypeError('loadModel: expected a model reference such as "penguins-classifier@production", "name@champion" or "name/3"');
+    throw new TypeError(
+      'loadModel: expected a model reference such as "penguins-classifier@production", "name@champion" or "name/3"',
+    );
   }
   const lease = leaseStore(options.store);
   try {
     const store = registryStore(lease.store, 'loadModel');
     const version = resolveModelRef(new Registry(store), ref.trim());
-    return await loadModelArtifacts(store, version.runId, version.artifactPath, { tf: options.tf as Tfjs | undefined });
+    return await loadModelArtifacts(store, version.runId, version.artifactPath, {
+      tf: options.tf as Tfjs | undefined,
+    });
   } finally {
     lease.release();
   }

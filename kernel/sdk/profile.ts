@@ -43,7 +43,8 @@ function describe(data: unknown): string {
   return typeof data;
 }
 
-const USAGE = 'lab.profile: data must be a file path, an array of row objects or an object of column arrays';
+const USAGE =
+  'lab.profile: data must be a file path, an array of row objects or an object of column arrays';
 
 function percent(share: number): string {
   return `${Math.round(share * 100)}`;
@@ -58,9 +59,18 @@ export function profileSummaryText(p: DatasetProfile): string {
       `consistency ${percent(q.consistency)} · timeliness ${q.timeliness === null ? 'n/a' : percent(q.timeliness)}`,
   ];
   const order = ['error', 'warning', 'info'];
-  const issues = [...p.issues].sort((a, b) => order.indexOf(a.severity) - order.indexOf(b.severity));
-  lines.push(issues.length === 0 ? '  no issues' : `  ${issues.length} issue${issues.length === 1 ? '' : 's'}:`);
-  for (const issue of issues.slice(0, 5)) lines.push(`    ${issue.severity}: ${issue.column === null ? '' : `${issue.column}: `}${issue.message}`);
+  const issues = [...p.issues].sort(
+    (a, b) => order.indexOf(a.severity) - order.indexOf(b.severity),
+  );
+  lines.push(
+    issues.length === 0
+      ? '  no issues'
+      : `  ${issues.length} issue${issues.length === 1 ? '' : 's'}:`,
+  );
+  for (const issue of issues.slice(0, 5))
+    lines.push(
+      `    ${issue.severity}: ${issue.column === null ? '' : `${issue.column}: `}${issue.message}`,
+    );
   if (issues.length > 5) lines.push(`    … and ${issues.length - 5} more`);
   return lines.join('\n');
 }
@@ -74,11 +84,17 @@ export function profileSummaryText(p: DatasetProfile): string {
  * const train = await lab.profile(rows, { name: "train", label: "species", display: true });
  * ```
  */
-export async function profile(data: ProfileInput, options: ProfileDataOptions = {}): Promise<DatasetProfile> {
+export async function profile(
+  data: ProfileInput,
+  options: ProfileDataOptions = {},
+): Promise<DatasetProfile> {
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    throw new TypeError(`lab.profile: options must be an object, e.g. { name: "train" }; got ${describe(options)}`);
+    throw new TypeError(
+      `lab.profile: options must be an object, e.g. { name: "train" }; got ${describe(options)}`,
+    );
   }
-  if (options.name !== undefined && typeof options.name !== 'string') throw new TypeError('lab.profile: options.name must be a string');
+  if (options.name !== undefined && typeof options.name !== 'string')
+    throw new TypeError('lab.profile: options.name must be a string');
   let path: string | undefined;
   if (typeof data === 'string') {
     if (data.trim() === '') throw new TypeError(`${USAGE}; got an empty string`);
@@ -86,30 +102,51 @@ export async function profile(data: ProfileInput, options: ProfileDataOptions = 
   } else if (data === null || typeof data !== 'object') {
     throw new TypeError(`${USAGE}; got ${describe(data)}`);
   } else if (Array.isArray(data)) {
-    const bad = data.findIndex((row) => row === null || typeof row !== 'object' || Array.isArray(row));
-    if (bad !== -1) throw new TypeError(`${USAGE}; row ${bad} is ${describe(data[bad])}, not an object`);
+    const bad = data.findIndex(
+      (row) => row === null || typeof row !== 'object' || Array.isArray(row),
+    );
+    if (bad !== -1)
+      throw new TypeError(`${USAGE}; row ${bad} is ${describe(data[bad])}, not an object`);
   } else {
     const bad = Object.keys(data).find((k) => !Array.isArray((data as Record<string, unknown>)[k]));
-    if (bad !== undefined) throw new TypeError(`${USAGE}; column "${bad}" is ${describe((data as Record<string, unknown>)[bad])}, not an array`);
+    if (bad !== undefined)
+      throw new TypeError(
+        `${USAGE}; column "${bad}" is ${describe((data as Record<string, unknown>)[bad])}, not an array`,
+      );
   }
 
-  const common = { label: options.label, timestampColumn: options.timestampColumn, freshness: options.freshness };
+  const common = {
+    label: options.label,
+    timestampColumn: options.timestampColumn,
+    freshness: options.freshness,
+  };
   let result: DatasetProfile;
   if (path !== undefined) {
     try {
-      result = await profileFile(path, { ...common, source: options.name ?? data as string });
+      result = await profileFile(path, { ...common, source: options.name ?? (data as string) });
     } catch (error) {
       const message = (error as Error).message;
-      throw new Error(message.includes(path) || message.includes(data as string) ? `lab.profile: ${message}` : `lab.profile: cannot profile ${path}: ${message}`, { cause: error });
+      throw new Error(
+        message.includes(path) || message.includes(data as string)
+          ? `lab.profile: ${message}`
+          : `lab.profile: cannot profile ${path}: ${message}`,
+        { cause: error },
+      );
     }
   } else {
     try {
-      result = await profileRows(data as Record<string, unknown>[] | Record<string, unknown[]>, { ...common, source: options.name ?? 'in-memory data' });
+      result = await profileRows(data as Record<string, unknown>[] | Record<string, unknown[]>, {
+        ...common,
+        source: options.name ?? 'in-memory data',
+      });
     } catch (error) {
       throw new Error(`lab.profile: ${(error as Error).message}`, { cause: error });
     }
   }
-  const bundle = () => ({ [PROFILE_MIME]: JSON.parse(JSON.stringify(result)) as DatasetProfile, 'text/plain': profileSummaryText(result) });
+  const bundle = () => ({
+    [PROFILE_MIME]: JSON.parse(JSON.stringify(result)) as DatasetProfile,
+    'text/plain': profileSummaryText(result),
+  });
   // As a cell's last expression the profile draws itself (like a data frame in Jupyter);
   // non-enumerable, so JSON and the profile's own keys stay as they were.
   Object.defineProperty(result, MIME_BUNDLE, { value: bundle, enumerable: false });

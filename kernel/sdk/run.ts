@@ -9,16 +9,45 @@
 import { dirname } from 'node:path';
 import { captureEnvironment, gitDiffSummary } from '../../core/environment';
 import {
-  HEARTBEAT_INTERVAL_MS, isBusy, type ArtifactData, type EndStatus, type MetricPoint, type RunStatus, type RunStore,
+  HEARTBEAT_INTERVAL_MS,
+  isBusy,
+  type ArtifactData,
+  type EndStatus,
+  type MetricPoint,
+  type RunStatus,
+  type RunStore,
 } from '../../core/store';
 import { emitRunEvent, executedCells, getExecutionContext } from './context';
-import { logModelForRun, type LoggableModel, type LogModelOptions, type ModelVersion } from './model';
-import { logDatasetForRun, type DatasetInput, type LogDatasetOptions, type LoggedDataset } from './dataset';
+import {
+  logModelForRun,
+  type LoggableModel,
+  type LogModelOptions,
+  type ModelVersion,
+} from './model';
+import {
+  logDatasetForRun,
+  type DatasetInput,
+  type LogDatasetOptions,
+  type LoggedDataset,
+} from './dataset';
 import { logDriftForRun, type DriftReport, type LogDriftOptions, type LogDriftSpec } from './drift';
-import { buildSourceNotebook, SOURCE_SNAPSHOT_ARTIFACT, SOURCE_SNAPSHOT_MEDIA_TYPE } from './snapshot';
+import {
+  buildSourceNotebook,
+  SOURCE_SNAPSHOT_ARTIFACT,
+  SOURCE_SNAPSHOT_MEDIA_TYPE,
+} from './snapshot';
 import { leaseStore, trackRun, untrackRun, type ExitAware, type StoreLease } from './lifecycle';
 import {
-  checkAutoStep, checkKey, checkRecord, checkStep, describeValue, metricValueError, paramToText, tagToText, type ParamValue, type TagValue,
+  checkAutoStep,
+  checkKey,
+  checkRecord,
+  checkStep,
+  describeValue,
+  metricValueError,
+  paramToText,
+  tagToText,
+  type ParamValue,
+  type TagValue,
 } from './validate';
 
 export type { ParamValue, TagValue, RunStatus };
@@ -96,13 +125,18 @@ const DEFAULT_FLUSH_INTERVAL_MS = 1000;
 /** Duck-typed: errors thrown from another realm (a vm context) are not `instanceof Error` here. */
 function errorMessage(error: unknown): string {
   const { name, message } = (error ?? {}) as { name?: unknown; message?: unknown };
-  if (typeof message === 'string') return typeof name === 'string' && name && name !== 'Error' ? `${name}: ${message}` : message;
+  if (typeof message === 'string')
+    return typeof name === 'string' && name && name !== 'Error' ? `${name}: ${message}` : message;
   return String(error);
 }
 
 /** A tfjs `logs` entry is a number, but accept a scalar tensor too rather than fail mid-training. */
 function scalarOf(value: unknown): unknown {
-  if (value && typeof value === 'object' && typeof (value as { dataSync?: unknown }).dataSync === 'function') {
+  if (
+    value &&
+    typeof value === 'object' &&
+    typeof (value as { dataSync?: unknown }).dataSync === 'function'
+  ) {
     return (value as { dataSync(): ArrayLike<number> }).dataSync()[0];
   }
   return value;
@@ -171,7 +205,9 @@ export class Run implements ExitAware {
 
   private assertRunning(method: string): void {
     if (this.currentStatus !== 'running') {
-      throw new Error(`${method}: run "${this.name}" (${this.id}) has already ${this.currentStatus}; start a new run to log more`);
+      throw new Error(
+        `${method}: run "${this.name}" (${this.id}) has already ${this.currentStatus}; start a new run to log more`,
+      );
     }
   }
 
@@ -206,7 +242,10 @@ export class Run implements ExitAware {
       next = 0;
     }
     if (typeof value !== 'number') throw metricValueError('logMetric', key, value);
-    const step = options?.step === undefined ? checkAutoStep('logMetric', key, next) : checkStep('logMetric', key, options.step);
+    const step =
+      options?.step === undefined
+        ? checkAutoStep('logMetric', key, next)
+        : checkStep('logMetric', key, options.step);
     this.nextStep.set(key, step + 1);
     this.buffer.push({ runId: this.id, key, step, timestamp: Date.now(), value });
     if (this.buffer.length >= this.flushEveryPoints) this.flushUnlessBusy();
@@ -247,8 +286,13 @@ export class Run implements ExitAware {
    */
   logArtifact(name: string, data: ArtifactInput, options?: ArtifactOptions): string {
     this.assertRunning('logArtifact');
-    if (options?.mediaType !== undefined && (typeof options.mediaType !== 'string' || !/^[\w.+-]+\/[\w.+-]+$/.test(options.mediaType))) {
-      throw new TypeError(`logArtifact('${name}'): mediaType must be a media type such as "text/plain", got ${describeValue(options.mediaType)}`);
+    if (
+      options?.mediaType !== undefined &&
+      (typeof options.mediaType !== 'string' || !/^[\w.+-]+\/[\w.+-]+$/.test(options.mediaType))
+    ) {
+      throw new TypeError(
+        `logArtifact('${name}'): mediaType must be a media type such as "text/plain", got ${describeValue(options.mediaType)}`,
+      );
     }
     return this.store.logArtifact(this.id, name, data, options).sha256;
   }
@@ -308,7 +352,10 @@ export class Run implements ExitAware {
    */
   logDrift(report: DriftReport, options?: LogDriftOptions): Promise<DriftReport>;
   logDrift(spec: LogDriftSpec): Promise<DriftReport>;
-  async logDrift(first: DriftReport | LogDriftSpec, options?: LogDriftOptions): Promise<DriftReport> {
+  async logDrift(
+    first: DriftReport | LogDriftSpec,
+    options?: LogDriftOptions,
+  ): Promise<DriftReport> {
     this.assertRunning('logDrift');
     return logDriftForRun(this, first, options);
   }
@@ -370,7 +417,9 @@ export class Run implements ExitAware {
       this.retryFlushAt = Date.now() + BUSY_RETRY_MS;
       if (!this.warnedAboutBusy) {
         this.warnedAboutBusy = true;
-        process.emitWarning(`labbook: the store ${this.store.location} is locked by another process; run ${this.id} keeps its metrics in memory (${this.buffer.length} points so far) and retries`);
+        process.emitWarning(
+          `labbook: the store ${this.store.location} is locked by another process; run ${this.id} keeps its metrics in memory (${this.buffer.length} points so far) and retries`,
+        );
       }
     }
   }
@@ -385,7 +434,9 @@ export class Run implements ExitAware {
     } catch (error) {
       if (!this.warnedAboutFlush) {
         this.warnedAboutFlush = true;
-        process.emitWarning(`labbook: could not write metrics of run ${this.id} (will retry): ${errorMessage(error)}`);
+        process.emitWarning(
+          `labbook: could not write metrics of run ${this.id} (will retry): ${errorMessage(error)}`,
+        );
       }
     }
   }
@@ -427,7 +478,13 @@ export class Run implements ExitAware {
     clearInterval(this.timer);
     untrackRun(this);
     this.lease.release();
-    emitRunEvent({ kind: 'ended', runId: this.id, experiment: this.experiment, name: this.name, status });
+    emitRunEvent({
+      kind: 'ended',
+      runId: this.id,
+      experiment: this.experiment,
+      name: this.name,
+      status,
+    });
   }
 
   /**
@@ -454,7 +511,8 @@ export class Run implements ExitAware {
 
 function positiveInteger(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
-  if (!Number.isSafeInteger(value) || value <= 0) throw new TypeError(`startRun: ${name} must be a positive integer, got ${value}`);
+  if (!Number.isSafeInteger(value) || value <= 0)
+    throw new TypeError(`startRun: ${name} must be a positive integer, got ${value}`);
   return value;
 }
 
@@ -467,12 +525,18 @@ function resolveParent(parent: unknown): { run?: Run; id: string } | undefined {
   if (parent === undefined || parent === null) return undefined;
   if (parent instanceof Run) return { run: parent, id: parent.id };
   if (typeof parent === 'string') {
-    if (parent.trim() === '') throw new TypeError('startRun: parent must be a Run or a run id, got an empty string');
+    if (parent.trim() === '')
+      throw new TypeError('startRun: parent must be a Run or a run id, got an empty string');
     return { id: parent };
   }
   // A Run from another copy of this module (a second load path) is still a run.
   const candidate = parent as { id?: unknown; experiment?: unknown; storeLocation?: unknown };
-  if (candidate && typeof candidate === 'object' && typeof candidate.id === 'string' && typeof candidate.experiment === 'string') {
+  if (
+    candidate &&
+    typeof candidate === 'object' &&
+    typeof candidate.id === 'string' &&
+    typeof candidate.experiment === 'string'
+  ) {
     return { id: candidate.id };
   }
   throw new TypeError(`startRun: parent must be a Run or a run id, got ${describeValue(parent)}`);
@@ -483,19 +547,32 @@ function resolveParent(parent: unknown): { run?: Run; id: string } | undefined {
  * session (`labbook/source.ipynb`), and the uncommitted changes of the git checkout
  * (`labbook/git-diff.txt`). Outside a kernel no cell has run, so no snapshot is logged.
  */
-function captureSources(run: Run, notebook: string | undefined, folder: string, gitDirty: boolean | null): void {
+function captureSources(
+  run: Run,
+  notebook: string | undefined,
+  folder: string,
+  gitDirty: boolean | null,
+): void {
   try {
-    const ipynb = buildSourceNotebook(executedCells(), { notebook: notebook ?? null, runId: run.id });
-    if (ipynb !== null) run.logArtifact(SOURCE_SNAPSHOT_ARTIFACT, ipynb, { mediaType: SOURCE_SNAPSHOT_MEDIA_TYPE });
+    const ipynb = buildSourceNotebook(executedCells(), {
+      notebook: notebook ?? null,
+      runId: run.id,
+    });
+    if (ipynb !== null)
+      run.logArtifact(SOURCE_SNAPSHOT_ARTIFACT, ipynb, { mediaType: SOURCE_SNAPSHOT_MEDIA_TYPE });
   } catch (error) {
-    process.emitWarning(`labbook: could not record the source snapshot of run ${run.id}: ${errorMessage(error)}`);
+    process.emitWarning(
+      `labbook: could not record the source snapshot of run ${run.id}: ${errorMessage(error)}`,
+    );
   }
   if (gitDirty !== true) return;
   try {
     const diff = gitDiffSummary(folder);
     if (diff !== null) run.logArtifact(GIT_DIFF_ARTIFACT, diff, { mediaType: 'text/plain' });
   } catch (error) {
-    process.emitWarning(`labbook: could not record the git changes of run ${run.id}: ${errorMessage(error)}`);
+    process.emitWarning(
+      `labbook: could not record the git changes of run ${run.id}: ${errorMessage(error)}`,
+    );
   }
 }
 
@@ -519,16 +596,28 @@ export function startRun(options: StartRunOptions): Run {
 
 /** @internal */
 export function startRunWith(options: StartRunOptions, internal: InternalRunOptions): Run {
-  if (!options || typeof options !== 'object') throw new TypeError('startRun: expected options such as { experiment: "mnist" }');
+  if (!options || typeof options !== 'object')
+    throw new TypeError('startRun: expected options such as { experiment: "mnist" }');
   const parent = resolveParent((options as { parent?: unknown }).parent);
   if (options.experiment === undefined && !parent) {
-    throw new TypeError('startRun: experiment is required (e.g. { experiment: "mnist" }); only a nested run ({ parent: run }) may leave it out');
+    throw new TypeError(
+      'startRun: experiment is required (e.g. { experiment: "mnist" }); only a nested run ({ parent: run }) may leave it out',
+    );
   }
   if (options.experiment !== undefined) checkKey('startRun: experiment', options.experiment);
   if (options.name !== undefined) checkKey('startRun: name', options.name);
-  const flushEveryPoints = positiveInteger('flushEveryPoints', options.flushEveryPoints, DEFAULT_FLUSH_EVERY_POINTS);
-  const flushIntervalMs = positiveInteger('flushIntervalMs', options.flushIntervalMs, DEFAULT_FLUSH_INTERVAL_MS);
-  const params = options.params === undefined ? undefined : checkRecord('startRun: params', options.params);
+  const flushEveryPoints = positiveInteger(
+    'flushEveryPoints',
+    options.flushEveryPoints,
+    DEFAULT_FLUSH_EVERY_POINTS,
+  );
+  const flushIntervalMs = positiveInteger(
+    'flushIntervalMs',
+    options.flushIntervalMs,
+    DEFAULT_FLUSH_INTERVAL_MS,
+  );
+  const params =
+    options.params === undefined ? undefined : checkRecord('startRun: params', options.params);
   const tags = options.tags === undefined ? undefined : checkRecord('startRun: tags', options.tags);
 
   const context = getExecutionContext();
@@ -542,21 +631,41 @@ export function startRunWith(options: StartRunOptions, internal: InternalRunOpti
     let experiment: string;
     if (parent) {
       const parentRecord = store.getRun(parent.id);
-      if (!parentRecord) throw new Error(`startRun: parent run "${parent.id}" is not in ${store.location}`);
+      if (!parentRecord)
+        throw new Error(`startRun: parent run "${parent.id}" is not in ${store.location}`);
       experiment = options.experiment ?? parentRecord.experimentName;
     } else {
       experiment = options.experiment as string;
     }
     const record = store.createRun({
-      experiment, name: options.name, namePrefix: internal.defaultNamePrefix ?? 'run', sourceNotebook: context.notebook ?? null, sourceCell: context.cell ?? null,
-      gitCommit: git.commit, gitDirty: git.dirty, environment: runtime, parentRunId: parent?.id ?? null,
+      experiment,
+      name: options.name,
+      namePrefix: internal.defaultNamePrefix ?? 'run',
+      sourceNotebook: context.notebook ?? null,
+      sourceCell: context.cell ?? null,
+      gitCommit: git.commit,
+      gitDirty: git.dirty,
+      environment: runtime,
+      parentRunId: parent?.id ?? null,
     });
-    run = new Run(lease, { id: record.id, experiment, name: record.name, parentRunId: parent?.id ?? null }, flushEveryPoints, flushIntervalMs, storeOption);
+    run = new Run(
+      lease,
+      { id: record.id, experiment, name: record.name, parentRunId: parent?.id ?? null },
+      flushEveryPoints,
+      flushIntervalMs,
+      storeOption,
+    );
   } catch (error) {
     lease.release();
     throw error;
   }
-  emitRunEvent({ kind: 'started', runId: run.id, experiment: run.experiment, name: run.name, status: 'running' });
+  emitRunEvent({
+    kind: 'started',
+    runId: run.id,
+    experiment: run.experiment,
+    name: run.name,
+    status: 'running',
+  });
   try {
     if (params) run.logParams(params as Record<string, ParamValue>);
     if (tags) run.setTags(tags as Record<string, TagValue>);
@@ -578,7 +687,10 @@ export function startRunWith(options: StartRunOptions, internal: InternalRunOpti
  * });
  * ```
  */
-export async function withRun<T>(options: StartRunOptions, fn: (run: Run) => T | Promise<T>): Promise<T> {
+export async function withRun<T>(
+  options: StartRunOptions,
+  fn: (run: Run) => T | Promise<T>,
+): Promise<T> {
   const run = startRun(options);
   let result: T;
   try {
@@ -588,7 +700,9 @@ export async function withRun<T>(options: StartRunOptions, fn: (run: Run) => T |
       run.fail(error);
     } catch (storeError) {
       // The user's error matters more; the store's problem is still reported.
-      process.emitWarning(`labbook: could not mark run ${run.id} as failed: ${errorMessage(storeError)}`);
+      process.emitWarning(
+        `labbook: could not mark run ${run.id} as failed: ${errorMessage(storeError)}`,
+      );
     }
     throw error;
   }

@@ -24,7 +24,10 @@ export interface SnapshotOptions {
  * last execution of each cell index is kept, in execution order (the context already
  * keeps them so; repeated here so any list of cells gives a valid notebook).
  */
-export function buildSourceNotebook(executed: readonly ExecutedCell[], options: SnapshotOptions = {}): string | null {
+export function buildSourceNotebook(
+  executed: readonly ExecutedCell[],
+  options: SnapshotOptions = {},
+): string | null {
   const cells: ExecutedCell[] = [];
   for (const cell of executed) {
     if (cell.index !== null) {

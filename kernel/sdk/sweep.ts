@@ -14,7 +14,7 @@
  */
 import { higherIsBetterByName } from '../../core/common/comparison';
 import type { RunStore } from '../../core/store';
-import { Run, startRunWith, storeOfRun } from './run';
+import { type Run, startRunWith, storeOfRun } from './run';
 import { checkKey, describeValue, paramToText, type ParamValue, type TagValue } from './validate';
 
 /** A numeric range for random search: uniform in [min, max], or log-uniform with `log`. */
@@ -56,13 +56,17 @@ export interface SweepSpecBase {
 }
 
 /** Every combination of the listed values (cartesian product, the first key varying slowest). */
-export interface GridSweepSpec<G extends Record<string, readonly ParamValue[]> = Record<string, readonly ParamValue[]>> extends SweepSpecBase {
+export interface GridSweepSpec<
+  G extends Record<string, readonly ParamValue[]> = Record<string, readonly ParamValue[]>,
+> extends SweepSpecBase {
   grid: G;
   random?: undefined;
 }
 
 /** `trials` random draws; the same `seed` gives the same trials. */
-export interface RandomSweepSpec<R extends Record<string, SweepDimension> = Record<string, SweepDimension>> extends SweepSpecBase {
+export interface RandomSweepSpec<
+  R extends Record<string, SweepDimension> = Record<string, SweepDimension>,
+> extends SweepSpecBase {
   random: R;
   trials: number;
   /** Integer seed of the generator. Default: a random one, recorded as param `sweep.seed`. */
@@ -73,7 +77,9 @@ export interface RandomSweepSpec<R extends Record<string, SweepDimension> = Reco
 export type SweepSpec = GridSweepSpec | RandomSweepSpec;
 
 /** The params a trial receives for a grid. */
-export type GridParams<G extends Record<string, readonly ParamValue[]>> = { [K in keyof G]: G[K][number] };
+export type GridParams<G extends Record<string, readonly ParamValue[]>> = {
+  [K in keyof G]: G[K][number];
+};
 /** The params a trial receives for a random search: ranges give numbers, lists their element type. */
 export type RandomParams<R extends Record<string, SweepDimension>> = {
   [K in keyof R]: R[K] extends readonly (infer V)[] ? V : number;
@@ -109,7 +115,10 @@ export interface SweepResult<P = Record<string, ParamValue>> {
 export class SweepError extends Error {
   override name = 'SweepError';
   /** @internal */
-  constructor(message: string, readonly result: SweepResult<unknown>) {
+  constructor(
+    message: string,
+    readonly result: SweepResult<unknown>,
+  ) {
     super(message);
   }
 }
@@ -131,7 +140,18 @@ export function mulberry32(seed: number): () => number {
 }
 
 const MAX_TRIALS = 100_000;
-const SPEC_FIELDS = new Set(['experiment', 'name', 'metric', 'goal', 'store', 'tags', 'grid', 'random', 'trials', 'seed']);
+const SPEC_FIELDS = new Set([
+  'experiment',
+  'name',
+  'metric',
+  'goal',
+  'store',
+  'tags',
+  'grid',
+  'random',
+  'trials',
+  'seed',
+]);
 
 function fail(message: string): never {
   throw new TypeError(`sweep: ${message}`);
@@ -142,7 +162,8 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 }
 
 function checkValues(where: string, values: unknown): readonly ParamValue[] {
-  if (!Array.isArray(values)) fail(`${where} must be an array of values, got ${describeValue(values)}`);
+  if (!Array.isArray(values))
+    fail(`${where} must be an array of values, got ${describeValue(values)}`);
   if (values.length === 0) fail(`${where} must list at least one value`);
   values.forEach((v, i) => {
     try {
@@ -162,16 +183,22 @@ interface Dimension {
 
 function checkRange(where: string, value: Record<string, unknown>): Required<SweepRange> {
   for (const field of Object.keys(value)) {
-    if (!['min', 'max', 'log', 'integer'].includes(field)) fail(`${where} has unknown field "${field}" (a range has min, max, log, integer)`);
+    if (!['min', 'max', 'log', 'integer'].includes(field))
+      fail(`${where} has unknown field "${field}" (a range has min, max, log, integer)`);
   }
   const { min, max, log = false, integer = false } = value;
-  if (typeof min !== 'number' || !Number.isFinite(min)) fail(`${where}.min must be a finite number, got ${describeValue(min)}`);
-  if (typeof max !== 'number' || !Number.isFinite(max)) fail(`${where}.max must be a finite number, got ${describeValue(max)}`);
+  if (typeof min !== 'number' || !Number.isFinite(min))
+    fail(`${where}.min must be a finite number, got ${describeValue(min)}`);
+  if (typeof max !== 'number' || !Number.isFinite(max))
+    fail(`${where}.max must be a finite number, got ${describeValue(max)}`);
   if (min > max) fail(`${where}.min (${min}) must not be greater than max (${max})`);
-  if (typeof log !== 'boolean') fail(`${where}.log must be true or false, got ${describeValue(log)}`);
-  if (typeof integer !== 'boolean') fail(`${where}.integer must be true or false, got ${describeValue(integer)}`);
+  if (typeof log !== 'boolean')
+    fail(`${where}.log must be true or false, got ${describeValue(log)}`);
+  if (typeof integer !== 'boolean')
+    fail(`${where}.integer must be true or false, got ${describeValue(integer)}`);
   if (log && min <= 0) fail(`${where}.min must be greater than 0 for a log range, got ${min}`);
-  if (integer && Math.ceil(min) > Math.floor(max)) fail(`${where} holds no integer between ${min} and ${max}`);
+  if (integer && Math.ceil(min) > Math.floor(max))
+    fail(`${where} holds no integer between ${min} and ${max}`);
   return { min, max, log, integer };
 }
 
@@ -183,10 +210,14 @@ interface Plan {
 }
 
 function gridPlan(grid: unknown): Plan {
-  if (!isPlainObject(grid)) fail(`grid must be an object of param name to values, got ${describeValue(grid)}`);
+  if (!isPlainObject(grid))
+    fail(`grid must be an object of param name to values, got ${describeValue(grid)}`);
   const keys = Object.keys(grid);
   if (keys.length === 0) fail('grid must name at least one param');
-  const dims = keys.map((key) => ({ key: checkKey('sweep: grid', key), values: checkValues(`grid.${key}`, grid[key]) }));
+  const dims = keys.map((key) => ({
+    key: checkKey('sweep: grid', key),
+    values: checkValues(`grid.${key}`, grid[key]),
+  }));
   const count = dims.reduce((n, d) => n * d.values.length, 1);
   if (count > MAX_TRIALS) fail(`grid has ${count} combinations; the limit is ${MAX_TRIALS}`);
   let trials: Record<string, ParamValue>[] = [{}];
@@ -197,10 +228,13 @@ function gridPlan(grid: unknown): Plan {
 }
 
 function sample(dim: Dimension, random: () => number): ParamValue {
-  if (dim.values) return dim.values[Math.min(dim.values.length - 1, Math.floor(random() * dim.values.length))];
+  if (dim.values)
+    return dim.values[Math.min(dim.values.length - 1, Math.floor(random() * dim.values.length))];
   const { min, max, log, integer } = dim.range!;
   const u = random();
-  let x = log ? Math.exp(Math.log(min) + (Math.log(max) - Math.log(min)) * u) : min + (max - min) * u;
+  let x = log
+    ? Math.exp(Math.log(min) + (Math.log(max) - Math.log(min)) * u)
+    : min + (max - min) * u;
   if (integer) {
     const lo = Math.ceil(min);
     const hi = Math.floor(max);
@@ -215,19 +249,26 @@ function sample(dim: Dimension, random: () => number): ParamValue {
 
 function randomPlan(spec: Record<string, unknown>): Plan {
   const { random, trials, seed } = spec;
-  if (!isPlainObject(random)) fail(`random must be an object of param name to values or { min, max }, got ${describeValue(random)}`);
+  if (!isPlainObject(random))
+    fail(
+      `random must be an object of param name to values or { min, max }, got ${describeValue(random)}`,
+    );
   const keys = Object.keys(random);
   if (keys.length === 0) fail('random must name at least one param');
   if (trials === undefined) fail('trials is required with random (e.g. trials: 10)');
-  if (typeof trials !== 'number' || !Number.isSafeInteger(trials) || trials <= 0) fail(`trials must be a positive integer, got ${describeValue(trials)}`);
+  if (typeof trials !== 'number' || !Number.isSafeInteger(trials) || trials <= 0)
+    fail(`trials must be a positive integer, got ${describeValue(trials)}`);
   if (trials > MAX_TRIALS) fail(`trials is ${trials}; the limit is ${MAX_TRIALS}`);
-  if (seed !== undefined && (typeof seed !== 'number' || !Number.isSafeInteger(seed))) fail(`seed must be an integer, got ${describeValue(seed)}`);
+  if (seed !== undefined && (typeof seed !== 'number' || !Number.isSafeInteger(seed)))
+    fail(`seed must be an integer, got ${describeValue(seed)}`);
   const dims: Dimension[] = keys.map((key) => {
     checkKey('sweep: random', key);
     const value = random[key];
     if (Array.isArray(value)) return { key, values: checkValues(`random.${key}`, value) };
     if (isPlainObject(value)) return { key, range: checkRange(`random.${key}`, value) };
-    return fail(`random.${key} must be an array of values or { min, max }, got ${describeValue(value)}`);
+    return fail(
+      `random.${key} must be an array of values or { min, max }, got ${describeValue(value)}`,
+    );
   });
   const actualSeed = seed ?? Math.floor(Math.random() * 2 ** 32);
   const next = mulberry32(actualSeed);
@@ -241,19 +282,33 @@ function randomPlan(spec: Record<string, unknown>): Plan {
 }
 
 /** Checks a spec and lists its trials' params, in order (exported for tests and previews). */
-export function planSweep(spec: SweepSpec): { kind: 'grid' | 'random'; trials: Record<string, ParamValue>[]; seed?: number } {
+export function planSweep(spec: SweepSpec): {
+  kind: 'grid' | 'random';
+  trials: Record<string, ParamValue>[];
+  seed?: number;
+} {
   const { kind, trials, seed } = checkSpec(spec).plan;
   return seed === undefined ? { kind, trials } : { kind, trials, seed };
 }
 
-function checkSpec(spec: unknown): { plan: Plan; experiment: string; metric: string; goal?: SweepGoal } {
-  if (!isPlainObject(spec)) fail(`expected a spec such as { experiment: "e", metric: "val_acc", grid: { lr: [0.01, 0.1] } }, got ${describeValue(spec)}`);
+function checkSpec(spec: unknown): {
+  plan: Plan;
+  experiment: string;
+  metric: string;
+  goal?: SweepGoal;
+} {
+  if (!isPlainObject(spec))
+    fail(
+      `expected a spec such as { experiment: "e", metric: "val_acc", grid: { lr: [0.01, 0.1] } }, got ${describeValue(spec)}`,
+    );
   for (const field of Object.keys(spec)) {
-    if (!SPEC_FIELDS.has(field)) fail(`unknown field "${field}" in the spec (known: ${[...SPEC_FIELDS].join(', ')})`);
+    if (!SPEC_FIELDS.has(field))
+      fail(`unknown field "${field}" in the spec (known: ${[...SPEC_FIELDS].join(', ')})`);
   }
   if (spec.experiment === undefined) fail('experiment is required');
   const experiment = checkKey('sweep: experiment', spec.experiment);
-  if (spec.metric === undefined) fail('metric is required: the metric that ranks the trials, e.g. metric: "val_acc"');
+  if (spec.metric === undefined)
+    fail('metric is required: the metric that ranks the trials, e.g. metric: "val_acc"');
   const metric = checkKey('sweep: metric', spec.metric);
   if (spec.name !== undefined) checkKey('sweep: name', spec.name);
   if (spec.goal !== undefined && spec.goal !== 'maximize' && spec.goal !== 'minimize') {
@@ -262,24 +317,33 @@ function checkSpec(spec: unknown): { plan: Plan; experiment: string; metric: str
   const hasGrid = spec.grid !== undefined;
   const hasRandom = spec.random !== undefined;
   if (hasGrid && hasRandom) fail('give either grid or random, not both');
-  if (!hasGrid && !hasRandom) fail('give the search space as grid: { name: [values] } or random: { name: [values] | { min, max } } with trials');
+  if (!hasGrid && !hasRandom)
+    fail(
+      'give the search space as grid: { name: [values] } or random: { name: [values] | { min, max } } with trials',
+    );
   if (hasGrid && (spec.trials !== undefined || spec.seed !== undefined)) {
-    fail(`${spec.trials !== undefined ? 'trials' : 'seed'} only applies to random search; a grid runs every combination`);
+    fail(
+      `${spec.trials !== undefined ? 'trials' : 'seed'} only applies to random search; a grid runs every combination`,
+    );
   }
   const plan = hasGrid ? gridPlan(spec.grid) : randomPlan(spec);
-  return { plan, experiment, metric, goal: spec.goal as SweepGoal | undefined };
+  return { plan, experiment, metric, goal: spec.goal };
 }
 
 function errorMessage(error: unknown): string {
   const { name, message } = (error ?? {}) as { name?: unknown; message?: unknown };
-  if (typeof message === 'string') return typeof name === 'string' && name && name !== 'Error' ? `${name}: ${message}` : message;
+  if (typeof message === 'string')
+    return typeof name === 'string' && name && name !== 'Error' ? `${name}: ${message}` : message;
   return String(error);
 }
 
 /** A kernel interrupt stops the whole sweep rather than one trial. */
 function isInterrupt(error: unknown): boolean {
   const { name, message } = (error ?? {}) as { name?: unknown; message?: unknown };
-  return name === 'InterruptedError' || (typeof message === 'string' && /Script execution was interrupted by `SIGINT`/.test(message));
+  return (
+    name === 'InterruptedError' ||
+    (typeof message === 'string' && /Script execution was interrupted by `SIGINT`/.test(message))
+  );
 }
 
 function better(goal: SweepGoal, a: number, b: number): boolean {
@@ -302,20 +366,40 @@ function better(goal: SweepGoal, a: number, b: number): boolean {
  *   params `best.<name>`, its id as tag `labbook.best_run`, and its value as the metric
  *   `<metric>` itself (so the parent ranks by the experiment's key metric like any run).
  */
-export function sweep<G extends Record<string, readonly ParamValue[]>>(spec: GridSweepSpec<G>, fn: TrialFn<GridParams<G>>): Promise<SweepResult<GridParams<G>>>;
-export function sweep<R extends Record<string, SweepDimension>>(spec: RandomSweepSpec<R>, fn: TrialFn<RandomParams<R>>): Promise<SweepResult<RandomParams<R>>>;
-export async function sweep(spec: SweepSpec, fn: TrialFn<Record<string, ParamValue>>): Promise<SweepResult> {
+export function sweep<G extends Record<string, readonly ParamValue[]>>(
+  spec: GridSweepSpec<G>,
+  fn: TrialFn<GridParams<G>>,
+): Promise<SweepResult<GridParams<G>>>;
+export function sweep<R extends Record<string, SweepDimension>>(
+  spec: RandomSweepSpec<R>,
+  fn: TrialFn<RandomParams<R>>,
+): Promise<SweepResult<RandomParams<R>>>;
+export async function sweep(
+  spec: SweepSpec,
+  fn: TrialFn<Record<string, ParamValue>>,
+): Promise<SweepResult> {
   const { plan, experiment, metric, goal: givenGoal } = checkSpec(spec);
-  if (typeof fn !== 'function') fail(`the second argument must be the trial function (params, run) => …, got ${describeValue(fn)}`);
+  if (typeof fn !== 'function')
+    fail(
+      `the second argument must be the trial function (params, run) => …, got ${describeValue(fn)}`,
+    );
 
-  const parent = startRunWith({ experiment, name: spec.name, store: spec.store, tags: spec.tags }, { defaultNamePrefix: 'sweep' });
+  const parent = startRunWith(
+    { experiment, name: spec.name, store: spec.store, tags: spec.tags },
+    { defaultNamePrefix: 'sweep' },
+  );
   const store = storeOfRun(parent);
   let goal: SweepGoal;
   const trials: SweepTrial[] = [];
   try {
     const known = store.getExperiment(experiment);
-    goal = givenGoal
-      ?? (known?.keyMetric === metric && known.keyMetricHigherIsBetter !== null ? (known.keyMetricHigherIsBetter ? 'maximize' : 'minimize') : goalForMetricName(metric));
+    goal =
+      givenGoal ??
+      (known?.keyMetric === metric && known.keyMetricHigherIsBetter !== null
+        ? known.keyMetricHigherIsBetter
+          ? 'maximize'
+          : 'minimize'
+        : goalForMetricName(metric));
     parent.logParams({
       'sweep.kind': plan.kind,
       'sweep.trials': plan.trials.length,
@@ -335,7 +419,8 @@ export async function sweep(spec: SweepSpec, fn: TrialFn<Record<string, ParamVal
     try {
       child = startRunWith({ parent, name: `trial-${n}`, params, store: spec.store }, {});
       const returned = await fn({ ...params }, child);
-      if (child.status === 'failed') throw new Error(`${child.name} was marked failed by the trial function`);
+      if (child.status === 'failed')
+        throw new Error(`${child.name} was marked failed by the trial function`);
       let value: number | undefined = typeof returned === 'number' ? returned : undefined;
       if (value === undefined) {
         if (child.status === 'running') child.flush();
@@ -345,14 +430,24 @@ export async function sweep(spec: SweepSpec, fn: TrialFn<Record<string, ParamVal
         }
       }
       child.end();
-      trials.push({ trial: n, runId: child.id, name: child.name, params, status: 'finished', value, error: null });
+      trials.push({
+        trial: n,
+        runId: child.id,
+        name: child.name,
+        params,
+        status: 'finished',
+        value,
+        error: null,
+      });
     } catch (error) {
       const message = errorMessage(error);
       if (child) {
         try {
           child.fail(error);
         } catch (storeError) {
-          process.emitWarning(`labbook: could not mark ${child.name} (${child.id}) as failed: ${errorMessage(storeError)}`);
+          process.emitWarning(
+            `labbook: could not mark ${child.name} (${child.id}) as failed: ${errorMessage(storeError)}`,
+          );
         }
       }
       if (isInterrupt(error) || !child) {
@@ -361,19 +456,31 @@ export async function sweep(spec: SweepSpec, fn: TrialFn<Record<string, ParamVal
         throw error;
       }
       process.stderr.write(`sweep: ${child.name} failed: ${message}\n`);
-      trials.push({ trial: n, runId: child.id, name: child.name, params, status: 'failed', value: null, error: message });
+      trials.push({
+        trial: n,
+        runId: child.id,
+        name: child.name,
+        params,
+        status: 'failed',
+        value: null,
+        error: message,
+      });
     }
   }
 
   let best: SweepResult['best'] = null;
   for (const t of trials) {
     if (t.value === null || !Number.isFinite(t.value)) continue;
-    if (best === null || better(goal, t.value, best.value)) best = { runId: t.runId, name: t.name, params: t.params, value: t.value };
+    if (best === null || better(goal, t.value, best.value))
+      best = { runId: t.runId, name: t.name, params: t.params, value: t.value };
   }
   const result: SweepResult = { parent, metric, goal, best, trials };
   const failed = trials.filter((t) => t.status === 'failed');
   if (failed.length === trials.length) {
-    const error = new SweepError(`all ${trials.length} trial${trials.length === 1 ? '' : 's'} failed; first error (${failed[0].name}): ${failed[0].error}`, result);
+    const error = new SweepError(
+      `all ${trials.length} trial${trials.length === 1 ? '' : 's'} failed; first error (${failed[0].name}): ${failed[0].error}`,
+      result,
+    );
     parent.fail(error);
     throw error;
   }

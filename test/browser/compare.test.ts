@@ -8,13 +8,26 @@ import { closeBrowser, openWebview, type WebviewPage } from './harness';
 import { HOSTILE, penguinsComparison } from './fixtures';
 
 // Functions passed to page.waitForFunction run in the browser; this file compiles without DOM types.
-interface PageElement { textContent: string | null; getAttribute(name: string): string | null; setAttribute(name: string, value: string): void; querySelector(selector: string): PageElement | null; scrollIntoView(options?: unknown): void }
-declare const document: { querySelectorAll(selector: string): ArrayLike<PageElement> & Iterable<PageElement>; querySelector(selector: string): PageElement | null; getElementById(id: string): PageElement | null };
+interface PageElement {
+  textContent: string | null;
+  getAttribute(name: string): string | null;
+  setAttribute(name: string, value: string): void;
+  querySelector(selector: string): PageElement | null;
+  scrollIntoView(options?: unknown): void;
+}
+declare const document: {
+  querySelectorAll(selector: string): ArrayLike<PageElement> & Iterable<PageElement>;
+  querySelector(selector: string): PageElement | null;
+  getElementById(id: string): PageElement | null;
+};
 
 type Message = { type?: string; [k: string]: unknown };
 const isType = (type: string) => (m: unknown) => (m as Message).type === type;
 
-async function openWithComparison(data = penguinsComparison(), options: Parameters<typeof openWebview>[1] = {}): Promise<WebviewPage> {
+async function openWithComparison(
+  data = penguinsComparison(),
+  options: Parameters<typeof openWebview>[1] = {},
+): Promise<WebviewPage> {
   const view = await openWebview('compare', options);
   await view.waitForMessage(isType('ready'));
   await view.post({ type: 'comparison', data, keyMetric: 'val_acc' });
@@ -24,14 +37,27 @@ async function openWithComparison(data = penguinsComparison(), options: Paramete
 
 /** Waits until every chart container holds a drawn SVG. */
 async function chartsDrawn(view: WebviewPage): Promise<void> {
-  await view.page.waitForFunction(() => {
-    const bodies = [...document.querySelectorAll('.chart-body')];
-    return bodies.length > 0 && bodies.every((b) => b.querySelector('.vega-embed svg .mark-line, .vega-embed svg .mark-symbol, .vega-embed svg .mark-text'));
-  }, undefined, { timeout: 20_000 });
+  await view.page.waitForFunction(
+    () => {
+      const bodies = [...document.querySelectorAll('.chart-body')];
+      return (
+        bodies.length > 0 &&
+        bodies.every((b) =>
+          b.querySelector(
+            '.vega-embed svg .mark-line, .vega-embed svg .mark-symbol, .vega-embed svg .mark-text',
+          ),
+        )
+      );
+    },
+    undefined,
+    { timeout: 20_000 },
+  );
 }
 
 function historyPaths(view: WebviewPage, metric: string): Promise<string[]> {
-  return view.page.$$eval(`figure[data-metric="${metric}"] .mark-line path`, (paths) => paths.map((p) => p.getAttribute('d') ?? ''));
+  return view.page.$$eval(`figure[data-metric="${metric}"] .mark-line path`, (paths) =>
+    paths.map((p) => p.getAttribute('d') ?? ''),
+  );
 }
 
 function pageErrors(view: WebviewPage): string[] {
@@ -41,7 +67,10 @@ function pageErrors(view: WebviewPage): string[] {
 describe('compare panel (browser)', function () {
   this.timeout(60_000);
   let view: WebviewPage | undefined;
-  afterEach(async () => { await view?.close(); view = undefined; });
+  afterEach(async () => {
+    await view?.close();
+    view = undefined;
+  });
   after(closeBrowser);
 
   it('draws the params diff, the metrics with the best marked and every chart', async () => {
@@ -52,31 +81,51 @@ describe('compare panel (browser)', function () {
     assert.equal(await page.locator('.parallel-section .vega-embed svg').count(), 1);
     assert.equal(await page.locator('.scatter-section .vega-embed svg').count(), 1);
 
-    const differing = await page.$$eval('table.params tbody.differing tr.differs th.key', (ths) => ths.map((t) => t.textContent));
+    const differing = await page.$$eval('table.params tbody.differing tr.differs th.key', (ths) =>
+      ths.map((t) => t.textContent),
+    );
     assert.deepEqual(differing, ['epochs', 'hidden_units', 'lr', 'optimizer']);
-    assert.equal(await page.locator('table.params tbody.identical').isHidden(), true, 'identical params start collapsed');
+    assert.equal(
+      await page.locator('table.params tbody.identical').isHidden(),
+      true,
+      'identical params start collapsed',
+    );
     const toggle = page.locator('.toggle-identical');
     assert.equal((await toggle.textContent())?.trim(), 'Show 3 identical');
     await toggle.click();
     assert.equal(await page.locator('table.params tbody.identical').isVisible(), true);
     assert.equal((await toggle.textContent())?.trim(), 'Hide 3 identical');
-    assert.equal(((await view.page.evaluate('window.__labbookState()')) as { ui: { showIdentical: boolean } }).ui.showIdentical, true, 'the toggle is kept in the webview state');
+    assert.equal(
+      (await view.page.evaluate<{ ui: { showIdentical: boolean } }>('window.__labbookState()')).ui
+        .showIdentical,
+      true,
+      'the toggle is kept in the webview state',
+    );
 
     // val_loss is lower-is-better: the best cell is the minimum, with the arrow pointing down.
-    const valLoss = page.locator('table.metrics tr', { has: page.locator('th.key', { hasText: 'val_loss' }) });
+    const valLoss = page.locator('table.metrics tr', {
+      has: page.locator('th.key', { hasText: 'val_loss' }),
+    });
     assert.match((await valLoss.locator('th.key').textContent()) ?? '', /↓/);
     assert.equal(await valLoss.locator('td.best').count(), 1);
-    assert.ok(await page.locator('table.metrics td.best .best-mark').count() >= 4);
+    assert.ok((await page.locator('table.metrics td.best .best-mark').count()) >= 4);
 
     // Run names appear in the legends of the charts (vega text).
-    const legendText = await page.$$eval('.history-section .role-legend text', (ts) => ts.map((t) => t.textContent).join('|'));
+    const legendText = await page.$$eval('.history-section .role-legend text', (ts) =>
+      ts.map((t) => t.textContent).join('|'),
+    );
     assert.ok(legendText.includes('baseline'), legendText);
     // The NaN and Infinity of the fast-lr run are left out and said so.
-    assert.match((await page.locator('figure[data-metric="val_loss"] figcaption').textContent()) ?? '', /2 NaN\/Infinity points not drawn/);
+    assert.match(
+      (await page.locator('figure[data-metric="val_loss"] figcaption').textContent()) ?? '',
+      /2 NaN\/Infinity points not drawn/,
+    );
 
     await view.screenshot('compare');
     await page.locator('.parallel-section').scrollIntoViewIfNeeded();
-    await page.evaluate(() => document.querySelector('.parallel-section')!.scrollIntoView({ block: 'start' }));
+    await page.evaluate(() =>
+      document.querySelector('.parallel-section')!.scrollIntoView({ block: 'start' }),
+    );
     await view.screenshot('compare-parallel');
     assert.deepEqual(pageErrors(view), []);
   });
@@ -88,49 +137,94 @@ describe('compare panel (browser)', function () {
     assert.equal(before.length, 8, 'raw and smoothed line per run (default smoothing 0.6)');
 
     await page.locator('#smoothing').fill('0.95');
-    await page.waitForFunction((old) => {
-      const d = [...document.querySelectorAll('figure[data-metric="loss"] .mark-line path')].map((p) => p.getAttribute('d')).join();
-      return d !== old;
-    }, before.join(), { timeout: 10_000 });
+    await page.waitForFunction(
+      (old) => {
+        const d = [...document.querySelectorAll('figure[data-metric="loss"] .mark-line path')]
+          .map((p) => p.getAttribute('d'))
+          .join();
+        return d !== old;
+      },
+      before.join(),
+      { timeout: 10_000 },
+    );
     const after = await historyPaths(view, 'loss');
     assert.notDeepEqual(after, before);
     assert.equal(await page.locator('.slider-value').textContent(), '0.95');
 
     await page.locator('#smoothing').fill('0');
-    await page.waitForFunction(() => document.querySelectorAll('figure[data-metric="loss"] .mark-line path').length === 4, undefined, { timeout: 10_000 });
+    await page.waitForFunction(
+      () => document.querySelectorAll('figure[data-metric="loss"] .mark-line path').length === 4,
+      undefined,
+      { timeout: 10_000 },
+    );
 
     await page.selectOption('#x-axis', 'relativeTime');
-    await page.waitForFunction(() => [...document.querySelectorAll('figure[data-metric="loss"] .role-axis-title text')].some((t) => t.textContent === 'time since run start (s)'), undefined, { timeout: 10_000 });
+    await page.waitForFunction(
+      () =>
+        [...document.querySelectorAll('figure[data-metric="loss"] .role-axis-title text')].some(
+          (t) => t.textContent === 'time since run start (s)',
+        ),
+      undefined,
+      { timeout: 10_000 },
+    );
     await page.selectOption('#x-axis', 'wallTime');
-    await page.waitForFunction(() => [...document.querySelectorAll('figure[data-metric="loss"] .role-axis-title text')].some((t) => t.textContent === 'wall time'), undefined, { timeout: 10_000 });
+    await page.waitForFunction(
+      () =>
+        [...document.querySelectorAll('figure[data-metric="loss"] .role-axis-title text')].some(
+          (t) => t.textContent === 'wall time',
+        ),
+      undefined,
+      { timeout: 10_000 },
+    );
 
-    const state = (await page.evaluate('window.__labbookState()')) as { ui: { xAxis: string; smoothing: number } };
+    const state = await page.evaluate<{ ui: { xAxis: string; smoothing: number } }>(
+      'window.__labbookState()',
+    );
     assert.equal(state.ui.xAxis, 'wallTime');
     assert.equal(state.ui.smoothing, 0);
     assert.deepEqual(pageErrors(view), []);
   });
 
   it('keeps the chosen metric, x axis and smoothing when the host sends fresh data', async () => {
-    view = await openWithComparison(penguinsComparison(), { state: { ui: { xAxis: 'relativeTime', smoothing: 0.3 } } });
+    view = await openWithComparison(penguinsComparison(), {
+      state: { ui: { xAxis: 'relativeTime', smoothing: 0.3 } },
+    });
     const page = view.page;
     assert.equal(await page.locator('#x-axis').inputValue(), 'relativeTime');
     assert.equal(await page.locator('#smoothing').inputValue(), '0.3');
-    assert.equal(await page.locator('#parallel-metric').inputValue(), 'val_acc', 'the key metric is the default');
+    assert.equal(
+      await page.locator('#parallel-metric').inputValue(),
+      'val_acc',
+      'the key metric is the default',
+    );
     await page.selectOption('#parallel-metric', 'loss');
     await page.selectOption('#scatter-param', 'epochs');
 
     await chartsDrawn(view);
     await page.evaluate('window.scrollTo(0, 1200)');
-    const scrolled = (await page.evaluate('window.scrollY')) as number;
+    const scrolled = await page.evaluate<number>('window.scrollY');
 
     // Mark the drawn charts, to wait for their replacements below.
-    await page.evaluate(() => { for (const body of document.querySelectorAll('.chart-body')) body.setAttribute('data-old', ''); });
+    await page.evaluate(() => {
+      for (const body of document.querySelectorAll('.chart-body'))
+        body.setAttribute('data-old', '');
+    });
     const fresh = penguinsComparison();
-    fresh.histories.loss[fresh.comparison.runs[3].id].push({ step: 50, timestamp: Date.UTC(2026, 10, 24, 10), value: 0.05 });
+    fresh.histories.loss[fresh.comparison.runs[3].id].push({
+      step: 50,
+      timestamp: Date.UTC(2026, 10, 24, 10),
+      value: 0.05,
+    });
     await view.post({ type: 'comparison', data: fresh, keyMetric: 'val_acc' });
-    await page.waitForFunction(() => document.querySelectorAll('.chart-body[data-old]').length === 0);
+    await page.waitForFunction(
+      () => document.querySelectorAll('.chart-body[data-old]').length === 0,
+    );
     await chartsDrawn(view);
-    assert.equal(await page.evaluate('window.scrollY'), scrolled, 'a refresh keeps the scroll position');
+    assert.equal(
+      await page.evaluate('window.scrollY'),
+      scrolled,
+      'a refresh keeps the scroll position',
+    );
     assert.equal(await page.locator('#parallel-metric').inputValue(), 'loss');
     assert.equal(await page.locator('#scatter-param').inputValue(), 'epochs');
     assert.equal(await page.locator('#x-axis').inputValue(), 'relativeTime');
@@ -138,13 +232,20 @@ describe('compare panel (browser)', function () {
   });
 
   it('posts the markdown table and the CSV for the host to copy and save', async () => {
-    view = await openWithComparison(penguinsComparison(), { answer: (m) => (isType('copyMarkdown')(m) ? { type: 'notice', message: 'Copied the comparison as a Markdown table.' } : undefined) });
+    view = await openWithComparison(penguinsComparison(), {
+      answer: (m) =>
+        isType('copyMarkdown')(m)
+          ? { type: 'notice', message: 'Copied the comparison as a Markdown table.' }
+          : undefined,
+    });
     const page = view.page;
     await page.locator('.copy-markdown').click();
     const md = await view.waitForMessage<{ markdown: string }>(isType('copyMarkdown'));
     assert.match(md.markdown, /^\| \| baseline \(/);
     assert.match(md.markdown, /params\.lr ≠/);
-    await page.waitForFunction(() => document.getElementById('notice')?.textContent?.includes('Copied'));
+    await page.waitForFunction(() =>
+      document.getElementById('notice')?.textContent?.includes('Copied'),
+    );
 
     await page.locator('.export-csv').click();
     const csv = await view.waitForMessage<{ csv: string; fileName: string }>(isType('exportCsv'));
@@ -171,7 +272,11 @@ describe('compare panel (browser)', function () {
     assert.ok(text.includes(HOSTILE.img), 'the img markup is shown literally');
     assert.ok(text.includes(HOSTILE.script));
     assert.ok(text.includes(HOSTILE.link));
-    assert.equal(await page.locator('img[src="x"]').count(), 0, 'no <img> element was created from a string');
+    assert.equal(
+      await page.locator('img[src="x"]').count(),
+      0,
+      'no <img> element was created from a string',
+    );
     assert.equal(await page.locator('main script, main svg[onload]').count(), 0);
 
     // The scatter's tooltip names the run (vega-tooltip escapes it).
@@ -181,11 +286,25 @@ describe('compare panel (browser)', function () {
     await point.hover({ force: true });
     await page.waitForSelector('#vg-tooltip-element.visible', { timeout: 5000 });
     const tooltip = await page.locator('#vg-tooltip-element').innerText();
-    assert.ok(tooltip.includes(HOSTILE.img) || tooltip.includes(HOSTILE.script) || tooltip.includes('baseline'), tooltip);
-    assert.equal(await page.locator('#vg-tooltip-element img, #vg-tooltip-element script, #vg-tooltip-element svg').count(), 0);
+    assert.ok(
+      tooltip.includes(HOSTILE.img) ||
+        tooltip.includes(HOSTILE.script) ||
+        tooltip.includes('baseline'),
+      tooltip,
+    );
+    assert.equal(
+      await page
+        .locator('#vg-tooltip-element img, #vg-tooltip-element script, #vg-tooltip-element svg')
+        .count(),
+      0,
+    );
 
     await view.screenshot('compare-hostile');
-    assert.equal(await page.evaluate('window.__xss === undefined'), true, 'no injected handler ran');
+    assert.equal(
+      await page.evaluate('window.__xss === undefined'),
+      true,
+      'no injected handler ran',
+    );
     assert.deepEqual(pageErrors(view), []);
   });
 
@@ -194,7 +313,10 @@ describe('compare panel (browser)', function () {
     await view.waitForMessage(isType('ready'));
     await view.post({ type: 'error', message: `No run with id "deadbeef" ${HOSTILE.img}` });
     await view.page.waitForSelector('.message .error');
-    assert.equal(await view.page.locator('.message .error').textContent(), `No run with id "deadbeef" ${HOSTILE.img}`);
+    assert.equal(
+      await view.page.locator('.message .error').textContent(),
+      `No run with id "deadbeef" ${HOSTILE.img}`,
+    );
     assert.equal(await view.page.locator('img[src="x"]').count(), 0);
     // Malformed messages are ignored.
     await view.post({ type: 'comparison', data: { comparison: { runs: 'x' } }, keyMetric: null });

@@ -57,32 +57,62 @@ describe('drift notebook renderer (browser)', function () {
   let errors: string[];
 
   before(async () => {
-    if (!existsSync(join(RENDERERS, 'drift.js'))) throw new Error('dist/webviews/renderers/drift.js is missing: run npm run build');
-    if (!existsSync(CHROMIUM)) throw new Error(`no browser at ${CHROMIUM}: apt-get install chromium (or set LABBOOK_CHROMIUM)`);
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu'] });
+    if (!existsSync(join(RENDERERS, 'drift.js')))
+      throw new Error('dist/webviews/renderers/drift.js is missing: run npm run build');
+    if (!existsSync(CHROMIUM))
+      throw new Error(
+        `no browser at ${CHROMIUM}: apt-get install chromium (or set LABBOOK_CHROMIUM)`,
+      );
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu'],
+    });
   });
-  after(async () => { await browser?.close(); });
+  after(async () => {
+    await browser?.close();
+  });
 
   beforeEach(async () => {
     const context = await browser!.newContext({ viewport: { width: 1000, height: 900 } });
     page = await context.newPage();
     errors = [];
     page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
-    page.on('console', (m) => { if (m.type() === 'error' || /Content Security Policy/i.test(m.text())) errors.push(`console: ${m.text()}`); });
+    page.on('console', (m) => {
+      if (m.type() === 'error' || /Content Security Policy/i.test(m.text()))
+        errors.push(`console: ${m.text()}`);
+    });
     await page.route(`${ORIGIN}/**`, async (route) => {
       const url = new URL(route.request().url());
-      if (url.pathname === '/index.html') return route.fulfill({ contentType: 'text/html', body: HTML });
-      const file = normalize(join(RENDERERS, decodeURIComponent(url.pathname.replace(/^\/renderers\//, ''))));
-      if (!url.pathname.startsWith('/renderers/') || !file.startsWith(RENDERERS) || !existsSync(file)) return route.fulfill({ status: 404, body: 'not found' });
-      return route.fulfill({ contentType: TYPES[extname(file)] ?? 'application/octet-stream', body: readFileSync(file) });
+      if (url.pathname === '/index.html')
+        return route.fulfill({ contentType: 'text/html', body: HTML });
+      const file = normalize(
+        join(RENDERERS, decodeURIComponent(url.pathname.replace(/^\/renderers\//, ''))),
+      );
+      if (
+        !url.pathname.startsWith('/renderers/') ||
+        !file.startsWith(RENDERERS) ||
+        !existsSync(file)
+      )
+        return route.fulfill({ status: 404, body: 'not found' });
+      return route.fulfill({
+        contentType: TYPES[extname(file)] ?? 'application/octet-stream',
+        body: readFileSync(file),
+      });
     });
     await page.goto(`${ORIGIN}/index.html`);
     await page.waitForFunction('window.__ready === true');
   });
-  afterEach(async () => { await page.context().close(); });
+  afterEach(async () => {
+    await page.context().close();
+  });
 
   const render = (payload: unknown, options: { notJson?: boolean } = {}) =>
-    page.evaluate(([p, o]) => (globalThis as unknown as { __render(p: unknown, o: unknown): unknown }).__render(p, o), [payload, options] as const);
+    page.evaluate(
+      ([p, o]) =>
+        (globalThis as unknown as { __render(p: unknown, o: unknown): unknown }).__render(p, o),
+      [payload, options] as const,
+    );
 
   it('shows the verdict with the share against its threshold, the target and prediction, and a row with small bars per column', async () => {
     const report = seattleDrift();
@@ -90,33 +120,64 @@ describe('drift notebook renderer (browser)', function () {
     await page.waitForSelector('.lbd');
     assert.equal(await page.locator('.lbd-current-source').innerText(), 'seattle-2015.csv');
     assert.equal(await page.locator('.lbd-reference-source').innerText(), 'seattle-2012.csv');
-    assert.match(await page.locator('.lbd-facts').innerText(), /365 vs 366 rows · compared in 0\.18 s/);
-    assert.match(await page.locator('.lbd-verdict').getAttribute('class') ?? '', /lbd-drifted/);
+    assert.match(
+      await page.locator('.lbd-facts').innerText(),
+      /365 vs 366 rows · compared in 0\.18 s/,
+    );
+    assert.match((await page.locator('.lbd-verdict').getAttribute('class')) ?? '', /lbd-drifted/);
     assert.equal(await page.locator('.lbd-verdict-text').innerText(), '▲ Data set drift detected');
-    assert.equal(await page.locator('.lbd-verdict-detail').innerText(), '4 of 7 columns drifted (57.1%; threshold 50%) · 1 skipped');
+    assert.equal(
+      await page.locator('.lbd-verdict-detail').innerText(),
+      '4 of 7 columns drifted (57.1%; threshold 50%) · 1 skipped',
+    );
     // The share bar is as long as the share, with the threshold's tick at half.
-    const share = await page.$eval('svg.lbd-share .lbd-fill-drifted', (n) => Number(n.getAttribute('width')));
+    const share = await page.$eval('svg.lbd-share .lbd-fill-drifted', (n) =>
+      Number(n.getAttribute('width')),
+    );
     assert.ok(Math.abs(share - (4 / 7) * 200) < 0.01, `share bar ${share}`);
     const tick = await page.$eval('svg.lbd-share .lbd-mark', (n) => Number(n.getAttribute('x')));
     assert.equal(tick, 99);
 
     assert.match(await page.locator('dd.lbd-target-target').innerText(), /weather\s+Drift/);
-    assert.match(await page.locator('dd.lbd-target-prediction').innerText(), /predicted_weather\s+Drift/);
-    assert.equal(await page.locator('dd.lbd-quality').innerText(), 'accuracy 0.847 → 0.7123 (−0.1347) · F1 0.6604 → 0.4811 (−0.1793)');
+    assert.match(
+      await page.locator('dd.lbd-target-prediction').innerText(),
+      /predicted_weather\s+Drift/,
+    );
+    assert.equal(
+      await page.locator('dd.lbd-quality').innerText(),
+      'accuracy 0.847 → 0.7123 (−0.1347) · F1 0.6604 → 0.4811 (−0.1793)',
+    );
     assert.equal(await page.locator('dd.lbd-quality .lbd-worse').count(), 2);
 
     // Drifted columns first, then the others, then the skipped one, each in the report's order.
     const names = await page.$$eval('td.lbd-col-name', (ns) => ns.map((n) => n.textContent));
-    assert.deepEqual(names, ['temp_max', 'temp_min', 'weather', 'predicted_weather', 'precipitation', 'wind', 'station', 'date']);
+    assert.deepEqual(names, [
+      'temp_max',
+      'temp_min',
+      'weather',
+      'predicted_weather',
+      'precipitation',
+      'wind',
+      'station',
+      'date',
+    ]);
     const row = (name: string) => page.locator(`tr.lbd-column[data-column="${name}"]`);
-    assert.match(await row('temp_max').innerText(), /temp_max\s+numeric\s+K-S test\s+0\.1525\s+0\.0003157\s+Drift/);
+    assert.match(
+      await row('temp_max').innerText(),
+      /temp_max\s+numeric\s+K-S test\s+0\.1525\s+0\.0003157\s+Drift/,
+    );
     assert.match(await row('wind').innerText(), /No drift/);
-    assert.match(await row('date').locator('td.lbd-skip').innerText(), /^Skipped: date holds dates/);
+    assert.match(
+      await row('date').locator('td.lbd-skip').innerText(),
+      /^Skipped: date holds dates/,
+    );
     assert.match(await row('date').innerText(), /Skipped/);
     // Small bars: one reference and one current rectangle per bin, as shares of each side.
     assert.equal(await row('temp_max').locator('svg.lbd-dist rect.lbd-reference').count(), 11);
     assert.equal(await row('temp_max').locator('svg.lbd-dist rect.lbd-current').count(), 11);
-    const weather = await row('weather').locator('svg.lbd-dist rect.lbd-current').evaluateAll((rs) => rs.map((r) => Number(r.getAttribute('height'))));
+    const weather = await row('weather')
+      .locator('svg.lbd-dist rect.lbd-current')
+      .evaluateAll((rs) => rs.map((r) => Number(r.getAttribute('height'))));
     // sun (162 of 365) is the tallest current bar; snow (0) has none.
     assert.equal(weather.indexOf(Math.max(...weather)), 1);
     assert.equal(weather[3], 0);
@@ -124,7 +185,10 @@ describe('drift notebook renderer (browser)', function () {
     assert.deepEqual(errors, []);
 
     mkdirSync(SCREENSHOTS, { recursive: true });
-    await page.setViewportSize({ width: 1000, height: Math.ceil(await page.evaluate('document.body.scrollHeight') as number) + 16 });
+    await page.setViewportSize({
+      width: 1000,
+      height: Math.ceil(await page.evaluate<number>('document.body.scrollHeight')) + 16,
+    });
     await page.screenshot({ path: join(SCREENSHOTS, 'drift-notebook.png'), fullPage: true });
   });
 
@@ -136,7 +200,7 @@ describe('drift notebook renderer (browser)', function () {
     delete report.seconds;
     await render(report);
     await page.waitForSelector('.lbd');
-    assert.match(await page.locator('.lbd-verdict').getAttribute('class') ?? '', /lbd-stable/);
+    assert.match((await page.locator('.lbd-verdict').getAttribute('class')) ?? '', /lbd-stable/);
     assert.equal(await page.locator('.lbd-verdict-text').innerText(), '✓ No data set drift');
     assert.equal(await page.locator('.lbd-target-block').count(), 0);
     assert.equal(await page.locator('.lbd-facts').innerText(), '365 vs 366 rows');
@@ -153,18 +217,37 @@ describe('drift notebook renderer (browser)', function () {
     assert.ok(names.includes(HOSTILE.script), names.join(' | '));
     assert.ok(names.includes(HOSTILE.svg));
     assert.ok(names.includes(`station ${HOSTILE.img}`));
-    assert.equal(await page.locator('.lbd-current-source').getAttribute('title'), report.current.source);
-    assert.equal(await page.locator('.lbd img, .lbd script, .lbd a, .lbd svg svg').count(), 0, 'no element came from the data');
-    assert.equal(await page.evaluate('window.__xss === undefined'), true, 'no injected handler ran');
-    await page.screenshot({ path: join(SCREENSHOTS, 'drift-notebook-hostile.png'), fullPage: true });
+    assert.equal(
+      await page.locator('.lbd-current-source').getAttribute('title'),
+      report.current.source,
+    );
+    assert.equal(
+      await page.locator('.lbd img, .lbd script, .lbd a, .lbd svg svg').count(),
+      0,
+      'no element came from the data',
+    );
+    assert.equal(
+      await page.evaluate('window.__xss === undefined'),
+      true,
+      'no injected handler ran',
+    );
+    await page.screenshot({
+      path: join(SCREENSHOTS, 'drift-notebook-hostile.png'),
+      fullPage: true,
+    });
     assert.deepEqual(errors, []);
   });
 
   it('shows a clear message for a malformed payload', async () => {
     await render({ columns: 'many' });
-    assert.match(await page.locator('.lbd-error').innerText(), /Cannot show the drift report: the output is not a Labbook drift report/);
+    assert.match(
+      await page.locator('.lbd-error').innerText(),
+      /Cannot show the drift report: the output is not a Labbook drift report/,
+    );
     const broken = seattleDrift();
-    (broken.columns[2] as unknown as Record<string, unknown>).bins = [{ start: 'cold', end: 1, reference: 1, current: 2 }];
+    (broken.columns[2] as unknown as Record<string, unknown>).bins = [
+      { start: 'cold', end: 1, reference: 1, current: 2 },
+    ];
     await render(broken);
     assert.match(await page.locator('.lbd-error').innerText(), /not a Labbook drift report/);
     const badMethod = seattleDrift();
@@ -172,7 +255,10 @@ describe('drift notebook renderer (browser)', function () {
     await render(badMethod);
     assert.match(await page.locator('.lbd-error').innerText(), /not a Labbook drift report/);
     await render(null, { notJson: true });
-    assert.match(await page.locator('.lbd-error').innerText(), /the output is not JSON \(Unexpected token/);
+    assert.match(
+      await page.locator('.lbd-error').innerText(),
+      /the output is not JSON \(Unexpected token/,
+    );
     assert.equal(await page.locator('.lbd').count(), 0);
     // A good payload afterwards replaces the message.
     await render(seattleDrift());

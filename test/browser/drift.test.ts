@@ -16,10 +16,23 @@ const FILES = {
   current: { fileName: 'seattle-2015.csv', path: 'data/seattle-2015.csv' },
 };
 
-async function openDrift(options: { hostile?: boolean; state?: unknown; viewport?: { width: number; height: number } } = {}): Promise<WebviewPage> {
-  const view = await openWebview('drift', { viewport: options.viewport ?? { width: 1280, height: 1100 }, state: options.state });
+async function openDrift(
+  options: {
+    hostile?: boolean;
+    state?: unknown;
+    viewport?: { width: number; height: number };
+  } = {},
+): Promise<WebviewPage> {
+  const view = await openWebview('drift', {
+    viewport: options.viewport ?? { width: 1280, height: 1100 },
+    state: options.state,
+  });
   await view.waitForMessage(isType('ready'));
-  await view.post({ type: 'report', files: FILES, report: seattleDrift({ hostile: options.hostile }) });
+  await view.post({
+    type: 'report',
+    files: FILES,
+    report: seattleDrift({ hostile: options.hostile }),
+  });
   return view;
 }
 
@@ -28,45 +41,95 @@ function pageErrors(view: WebviewPage): string[] {
 }
 
 async function columnOrder(view: WebviewPage): Promise<string[]> {
-  return view.page.$$eval('tr.column-row', (rows) => rows.map((r) => (r as unknown as { dataset: { column: string } }).dataset.column));
+  return view.page.$$eval('tr.column-row', (rows) =>
+    rows.map((r) => (r as unknown as { dataset: { column: string } }).dataset.column),
+  );
 }
 
 describe('drift panel (browser)', function () {
   this.timeout(60_000);
   let view: WebviewPage | undefined;
-  afterEach(async () => { await view?.close(); view = undefined; });
+  afterEach(async () => {
+    await view?.close();
+    view = undefined;
+  });
   after(closeBrowser);
 
   it('shows the data set verdict, both files, the target and prediction, and a row per column', async () => {
     view = await openDrift();
     const page = view.page;
     await page.waitForSelector('.verdict');
-    assert.equal(await page.locator('h1.title').innerText(), 'seattle-2015.csv vs seattle-2012.csv');
-    assert.match(await page.locator('.side-line.reference').innerText(), /Reference\s*data\/seattle-2012\.csv\s*· 366 rows/);
-    assert.match(await page.locator('.side-line.current').innerText(), /Current\s*data\/seattle-2015\.csv\s*· 365 rows/);
-    assert.match(await page.locator('.facts').innerText(), /7 columns tested\s*·?\s*1 skipped\s*·?\s*compared in 0\.18 s/);
+    assert.equal(
+      await page.locator('h1.title').innerText(),
+      'seattle-2015.csv vs seattle-2012.csv',
+    );
+    assert.match(
+      await page.locator('.side-line.reference').innerText(),
+      /Reference\s*data\/seattle-2012\.csv\s*· 366 rows/,
+    );
+    assert.match(
+      await page.locator('.side-line.current').innerText(),
+      /Current\s*data\/seattle-2015\.csv\s*· 365 rows/,
+    );
+    assert.match(
+      await page.locator('.facts').innerText(),
+      /7 columns tested\s*·?\s*1 skipped\s*·?\s*compared in 0\.18 s/,
+    );
 
-    assert.match(await page.locator('.verdict').getAttribute('class') ?? '', /\bdrifted\b/);
+    assert.match((await page.locator('.verdict').getAttribute('class')) ?? '', /\bdrifted\b/);
     assert.equal(await page.locator('.verdict-text').innerText(), 'Data set drift detected');
-    assert.equal(await page.locator('.verdict-detail').innerText(), '4 of 7 tested columns drifted (57.1%), at or above the threshold of 50%.');
-    assert.match(await page.locator('.verdict-counts').innerText(), /4 drifted\s+3 not drifted\s+1 skipped/);
-    const fill = await page.$eval('.share-fill', (n) => (n as unknown as { style: { width: string } }).style.width);
+    assert.equal(
+      await page.locator('.verdict-detail').innerText(),
+      '4 of 7 tested columns drifted (57.1%), at or above the threshold of 50%.',
+    );
+    assert.match(
+      await page.locator('.verdict-counts').innerText(),
+      /4 drifted\s+3 not drifted\s+1 skipped/,
+    );
+    const fill = await page.$eval(
+      '.share-fill',
+      (n) => (n as unknown as { style: { width: string } }).style.width,
+    );
     assert.match(fill, /^57\.14/);
 
     // Target and prediction: both drifted; quality fell on every metric.
-    assert.match(await page.locator('dd.target-target').innerText(), /weather\s+Drift\s+chi-square · p-value 3\.18e-109/);
-    assert.match(await page.locator('dd.target-prediction').innerText(), /predicted_weather\s+Drift/);
+    assert.match(
+      await page.locator('dd.target-target').innerText(),
+      /weather\s+Drift\s+chi-square · p-value 3\.18e-109/,
+    );
+    assert.match(
+      await page.locator('dd.target-prediction').innerText(),
+      /predicted_weather\s+Drift/,
+    );
     const quality = await page.locator('table.quality-table').innerText();
     assert.match(quality, /Accuracy\s+0\.847\s+0\.7123\s+−0\.1347/);
     assert.match(quality, /F1 \(macro\)\s+0\.6604\s+0\.4811\s+−0\.1793/);
     assert.equal(await page.locator('table.quality-table .change.worse').count(), 4);
 
     // Columns in the report's order; skipped `date` shows its message across the statistic cells.
-    assert.deepEqual(await columnOrder(view), ['date', 'precipitation', 'temp_max', 'temp_min', 'wind', 'weather', 'station', 'predicted_weather']);
+    assert.deepEqual(await columnOrder(view), [
+      'date',
+      'precipitation',
+      'temp_max',
+      'temp_min',
+      'wind',
+      'weather',
+      'station',
+      'predicted_weather',
+    ]);
     const row = (name: string) => page.locator(`tr.column-row[data-column="${name}"]`);
-    assert.match(await row('temp_max').innerText(), /temp_max\s+numeric\s+K-S test\s+0\.1525\s+0\.0003157\s+p < 0.05\s+Drift/);
-    assert.match(await row('wind').innerText(), /wind\s+numeric\s+K-S test\s+0\.0762\s+0\.2175\s+p < 0\.05\s+No drift/);
-    assert.match(await row('date').innerText(), /date\s+categorical\s+–\s+Skipped: date holds dates[^]*instead\.\s+Skipped\s+no values$/);
+    assert.match(
+      await row('temp_max').innerText(),
+      /temp_max\s+numeric\s+K-S test\s+0\.1525\s+0\.0003157\s+p < 0.05\s+Drift/,
+    );
+    assert.match(
+      await row('wind').innerText(),
+      /wind\s+numeric\s+K-S test\s+0\.0762\s+0\.2175\s+p < 0\.05\s+No drift/,
+    );
+    assert.match(
+      await row('date').innerText(),
+      /date\s+categorical\s+–\s+Skipped: date holds dates[^]*instead\.\s+Skipped\s+no values$/,
+    );
     assert.equal(await row('date').locator('td.skip-message').getAttribute('colspan'), '3');
     // A small overlaid distribution per column: one reference and one current bar per bin.
     assert.equal(await row('temp_max').locator('svg.dp-dist rect.dp-reference').count(), 11);
@@ -81,20 +144,61 @@ describe('drift panel (browser)', function () {
     const page = view.page;
     await page.waitForSelector('tr.column-row');
     await page.locator('button.sort[data-sort="pValue"]').click();
-    assert.deepEqual(await columnOrder(view), ['weather', 'predicted_weather', 'temp_max', 'temp_min', 'precipitation', 'wind', 'station', 'date']);
-    assert.equal(await page.locator('th:has(button[data-sort="pValue"])').getAttribute('aria-sort'), 'ascending');
+    assert.deepEqual(await columnOrder(view), [
+      'weather',
+      'predicted_weather',
+      'temp_max',
+      'temp_min',
+      'precipitation',
+      'wind',
+      'station',
+      'date',
+    ]);
+    assert.equal(
+      await page.locator('th:has(button[data-sort="pValue"])').getAttribute('aria-sort'),
+      'ascending',
+    );
     await page.locator('button.sort[data-sort="pValue"]').click();
-    assert.deepEqual(await columnOrder(view), ['station', 'wind', 'precipitation', 'temp_min', 'temp_max', 'predicted_weather', 'weather', 'date']);
-    assert.equal(await page.locator('th:has(button[data-sort="pValue"])').getAttribute('aria-sort'), 'descending');
-    assert.equal(await page.locator('button.sort[data-sort="pValue"] .sort-arrow').innerText(), '▼');
+    assert.deepEqual(await columnOrder(view), [
+      'station',
+      'wind',
+      'precipitation',
+      'temp_min',
+      'temp_max',
+      'predicted_weather',
+      'weather',
+      'date',
+    ]);
+    assert.equal(
+      await page.locator('th:has(button[data-sort="pValue"])').getAttribute('aria-sort'),
+      'descending',
+    );
+    assert.equal(
+      await page.locator('button.sort[data-sort="pValue"] .sort-arrow').innerText(),
+      '▼',
+    );
 
     await page.locator('button.sort[data-sort="verdict"]').click();
     const byVerdict = await columnOrder(view);
-    assert.deepEqual(byVerdict.slice(0, 4), ['temp_max', 'temp_min', 'weather', 'predicted_weather']);
+    assert.deepEqual(byVerdict.slice(0, 4), [
+      'temp_max',
+      'temp_min',
+      'weather',
+      'predicted_weather',
+    ]);
     assert.equal(byVerdict[7], 'date');
     await page.locator('button.sort[data-sort="name"]').click();
-    assert.deepEqual(await columnOrder(view), ['date', 'precipitation', 'predicted_weather', 'station', 'temp_max', 'temp_min', 'weather', 'wind']);
-    const state = await page.evaluate('window.__labbookState()') as { ui: { sort: unknown } };
+    assert.deepEqual(await columnOrder(view), [
+      'date',
+      'precipitation',
+      'predicted_weather',
+      'station',
+      'temp_max',
+      'temp_min',
+      'weather',
+      'wind',
+    ]);
+    const state = await page.evaluate<{ ui: { sort: unknown } }>('window.__labbookState()');
     assert.deepEqual(state.ui.sort, { key: 'name', dir: 'asc' });
     await view.screenshot('drift-sorted');
     assert.deepEqual(pageErrors(view), []);
@@ -107,25 +211,54 @@ describe('drift panel (browser)', function () {
     await page.waitForSelector('.detail-chart svg.marks .mark-rect path', { timeout: 20_000 });
     assert.equal(await page.locator('.column-title').innerText(), 'temp_max');
     assert.equal(await page.locator('h1 .verdict-chip').innerText(), 'Drift');
-    assert.match(await page.locator('.column-message').innerText(), /The distributions differ: K-S p-value 0\.000316 < 0\.05/);
+    assert.match(
+      await page.locator('.column-message').innerText(),
+      /The distributions differ: K-S p-value 0\.000316 < 0\.05/,
+    );
     const facts = await page.locator('dl.column-facts').innerText();
-    for (const re of [/Method\s+K-S test \(statistical test\)/, /Why this method\s+reference has 366 rows \(<= 1000\) and 57 distinct values/,
-      /Statistic\s+0\.1525/, /p-value\s+0\.0003157/, /Threshold\s+0\.05: drift when p-value < 0\.05/]) assert.match(facts, re);
-    assert.match(await page.locator('table.side-counts').innerText(), /Reference\s+366\s+0\s+Current\s+365\s+0/);
+    for (const re of [
+      /Method\s+K-S test \(statistical test\)/,
+      /Why this method\s+reference has 366 rows \(<= 1000\) and 57 distinct values/,
+      /Statistic\s+0\.1525/,
+      /p-value\s+0\.0003157/,
+      /Threshold\s+0\.05: drift when p-value < 0\.05/,
+    ])
+      assert.match(facts, re);
+    assert.match(
+      await page.locator('table.side-counts').innerText(),
+      /Reference\s+366\s+0\s+Current\s+365\s+0/,
+    );
     // Overlaid: one mark per bin and side (11 bins × 2), drawn by vega as SVG.
     assert.equal(await page.locator('.detail-chart svg.marks .mark-rect path').count(), 22);
-    assert.deepEqual(await page.locator('.detail-chart .role-legend-label text').allTextContents(), ['reference', 'current']);
+    assert.deepEqual(
+      await page.locator('.detail-chart .role-legend-label text').allTextContents(),
+      ['reference', 'current'],
+    );
     assert.equal(await page.locator('table.bins-table tbody tr').count(), 11);
-    assert.match(await page.locator('table.bins-table tbody tr').last().innerText(), /31\.72 – 35\s+5\s+12\s+1\.4%\s+3\.3%/);
-    const state = await page.evaluate('window.__labbookState()') as { ui: { column: string; layout: string } };
+    assert.match(
+      await page.locator('table.bins-table tbody tr').last().innerText(),
+      /31\.72 – 35\s+5\s+12\s+1\.4%\s+3\.3%/,
+    );
+    const state = await page.evaluate<{
+      ui: { column: string; layout: string };
+    }>('window.__labbookState()');
     assert.equal(state.ui.column, 'temp_max');
     await view.screenshot('drift-detail');
 
     await page.locator('button.layout-side').click();
-    await page.waitForFunction(() => (globalThis as unknown as { document: { querySelectorAll(s: string): { length: number } } })
-      .document.querySelectorAll('.detail-chart svg.marks .mark-rect path').length === 22, undefined, { timeout: 20_000 });
+    await page.waitForFunction(
+      () =>
+        (
+          globalThis as unknown as { document: { querySelectorAll(s: string): { length: number } } }
+        ).document.querySelectorAll('.detail-chart svg.marks .mark-rect path').length === 22,
+      undefined,
+      { timeout: 20_000 },
+    );
     assert.equal(await page.locator('button.layout-side').getAttribute('aria-checked'), 'true');
-    assert.equal((await page.evaluate('window.__labbookState()') as { ui: { layout: string } }).ui.layout, 'side');
+    assert.equal(
+      (await page.evaluate<{ ui: { layout: string } }>('window.__labbookState()')).ui.layout,
+      'side',
+    );
     await view.screenshot('drift-detail-side');
 
     await page.locator('.back').click();
@@ -136,7 +269,8 @@ describe('drift panel (browser)', function () {
     assert.equal(await page.locator('.column-title').innerText(), 'weather');
     assert.equal(await page.locator('.detail-chart svg.marks .mark-rect path').count(), 10);
     const labels = await page.locator('.detail-chart .role-axis-label text').allTextContents();
-    for (const c of ['rain', 'sun', 'drizzle', 'snow', 'fog']) assert.ok(labels.includes(c), `axis labels ${labels.join(', ')}`);
+    for (const c of ['rain', 'sun', 'drizzle', 'snow', 'fog'])
+      assert.ok(labels.includes(c), `axis labels ${labels.join(', ')}`);
     await view.screenshot('drift-detail-categorical');
     await page.keyboard.press('Escape');
     await page.waitForSelector('tr.column-row');
@@ -149,7 +283,9 @@ describe('drift panel (browser)', function () {
   });
 
   it('restores the open column, the order and the layout from the webview state', async () => {
-    view = await openDrift({ state: { ui: { column: 'wind', sort: { key: 'statistic', dir: 'desc' }, layout: 'side' } } });
+    view = await openDrift({
+      state: { ui: { column: 'wind', sort: { key: 'statistic', dir: 'desc' }, layout: 'side' } },
+    });
     const page = view.page;
     await page.waitForSelector('.detail-chart svg.marks .mark-rect path', { timeout: 20_000 });
     assert.equal(await page.locator('.column-title').innerText(), 'wind');
@@ -157,7 +293,10 @@ describe('drift panel (browser)', function () {
     await page.locator('.back').click();
     await page.waitForSelector('tr.column-row');
     assert.deepEqual((await columnOrder(view)).slice(0, 2), ['weather', 'predicted_weather']);
-    assert.equal(await page.locator('th:has(button[data-sort="statistic"])').getAttribute('aria-sort'), 'descending');
+    assert.equal(
+      await page.locator('th:has(button[data-sort="statistic"])').getAttribute('aria-sort'),
+      'descending',
+    );
     // The host can open a column (what the integration test asks for); an unknown one is ignored.
     await view.post({ type: 'showColumn', column: 'no such column' });
     await view.post({ type: 'showColumn', column: 'weather' });
@@ -167,7 +306,9 @@ describe('drift panel (browser)', function () {
     await page.waitForSelector('tr.column-row');
     // A state from another version (unknown keys, bad values) is ignored.
     await view.close();
-    view = await openDrift({ state: { ui: { column: 42, sort: { key: 'nope', dir: 'up' }, layout: 'stacked' } } });
+    view = await openDrift({
+      state: { ui: { column: 42, sort: { key: 'nope', dir: 'up' }, layout: 'stacked' } },
+    });
     await view.page.waitForSelector('tr.column-row');
     assert.deepEqual((await columnOrder(view))[0], 'date');
     assert.deepEqual(pageErrors(view), []);
@@ -178,7 +319,9 @@ describe('drift panel (browser)', function () {
     const page = view.page;
     await page.waitForSelector('tr.column-row');
     const name = `station ${HOSTILE.img}`;
-    const names = await page.$$eval('tr.column-row td.col-name', (cells) => cells.map((c) => c.textContent));
+    const names = await page.$$eval('tr.column-row td.col-name', (cells) =>
+      cells.map((c) => c.textContent),
+    );
     assert.ok(names.includes(name), `names: ${names.join(' | ')}`);
     assert.equal(await page.locator('main img').count(), 0);
     assert.equal(await page.locator('main script').count(), 0);
@@ -187,9 +330,15 @@ describe('drift panel (browser)', function () {
     await page.locator('tr.column-row').filter({ hasText: 'station' }).click();
     await page.waitForSelector('.detail-chart svg.marks .mark-rect path', { timeout: 20_000 });
     assert.equal(await page.locator('.column-title').innerText(), name);
-    assert.match(await page.locator('table.bins-table').innerText(), /<script>window\.__xss=2<\/script>/);
+    assert.match(
+      await page.locator('table.bins-table').innerText(),
+      /<script>window\.__xss=2<\/script>/,
+    );
     const labels = await page.locator('.detail-chart .role-axis-label text').allTextContents();
-    assert.ok(labels.some((l) => l.includes('<script>')), `axis labels ${labels.join(', ')}`);
+    assert.ok(
+      labels.some((l) => l.includes('<script>')),
+      `axis labels ${labels.join(', ')}`,
+    );
     assert.equal(await page.locator('main img, main script, main svg[onload]').count(), 0);
     assert.equal(await page.evaluate('window.__xss'), undefined);
     await view.screenshot('drift-hostile-detail');
@@ -243,14 +392,24 @@ describe('drift panel (browser)', function () {
     await view.post({ type: 'report', files: FILES, report });
     const page = view.page;
     await page.waitForSelector('.verdict');
-    assert.match(await page.locator('.verdict').getAttribute('class') ?? '', /\bstable\b/);
+    assert.match((await page.locator('.verdict').getAttribute('class')) ?? '', /\bstable\b/);
     assert.equal(await page.locator('.verdict-text').innerText(), 'No data set drift');
-    assert.match(await page.locator('.verdict-detail').innerText(), /0 of 7 tested columns drifted \(0%\), below the threshold of 50%/);
+    assert.match(
+      await page.locator('.verdict-detail').innerText(),
+      /0 of 7 tested columns drifted \(0%\), below the threshold of 50%/,
+    );
     assert.equal(await page.locator('.target-section').count(), 0);
     // The verdict column stays in view (type, method and the small charts give way).
-    const chip = await page.locator('tr.column-row[data-column="wind"] .verdict-chip').boundingBox();
-    assert.ok(chip && chip.x + chip.width <= 640, `the verdict is off screen: ${JSON.stringify(chip)}`);
-    const overflow = await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth') as number;
+    const chip = await page
+      .locator('tr.column-row[data-column="wind"] .verdict-chip')
+      .boundingBox();
+    assert.ok(
+      chip && chip.x + chip.width <= 640,
+      `the verdict is off screen: ${JSON.stringify(chip)}`,
+    );
+    const overflow = await page.evaluate<number>(
+      'document.documentElement.scrollWidth - document.documentElement.clientWidth',
+    );
     assert.ok(overflow <= 0, `the page scrolls sideways by ${overflow}px`);
     await view.screenshot('drift-stable-narrow');
     assert.deepEqual(pageErrors(view), []);

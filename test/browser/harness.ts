@@ -69,12 +69,22 @@ let browser: Browser | undefined;
 
 /** Runs in the page (no DOM types on this side of the wire). */
 function postToWindow(message: unknown): void {
-  (globalThis as unknown as { postMessage(m: unknown, targetOrigin: string): void }).postMessage(message, '*');
+  (globalThis as unknown as { postMessage(m: unknown, targetOrigin: string): void }).postMessage(
+    message,
+    '*',
+  );
 }
 
 async function sharedBrowser(): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) throw new Error(`no browser at ${CHROMIUM}: apt-get install chromium (or set LABBOOK_CHROMIUM)`);
-  browser ??= await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu'] });
+  if (!existsSync(CHROMIUM))
+    throw new Error(
+      `no browser at ${CHROMIUM}: apt-get install chromium (or set LABBOOK_CHROMIUM)`,
+    );
+  browser ??= await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu'],
+  });
   return browser;
 }
 
@@ -84,17 +94,27 @@ export async function closeBrowser(): Promise<void> {
   browser = undefined;
 }
 
-const TYPES: Record<string, string> = { '.js': 'text/javascript', '.css': 'text/css', '.map': 'application/json', '.ttf': 'font/ttf' };
+const TYPES: Record<string, string> = {
+  '.js': 'text/javascript',
+  '.css': 'text/css',
+  '.map': 'application/json',
+  '.ttf': 'font/ttf',
+};
 
 export async function openWebview(panel: string, options: OpenOptions = {}): Promise<WebviewPage> {
-  if (!existsSync(join(WEBVIEWS, panel, 'main.js'))) throw new Error(`dist/webviews/${panel}/main.js is missing: run npm run build`);
-  const context = await (await sharedBrowser()).newContext({ viewport: options.viewport ?? { width: 1280, height: 800 } });
+  if (!existsSync(join(WEBVIEWS, panel, 'main.js')))
+    throw new Error(`dist/webviews/${panel}/main.js is missing: run npm run build`);
+  const context = await (
+    await sharedBrowser()
+  ).newContext({ viewport: options.viewport ?? { width: 1280, height: 800 } });
   const page = await context.newPage();
   const fromView: unknown[] = [];
   const errors: string[] = [];
   const waiters: { match: (m: unknown) => boolean; resolve: (m: unknown) => void }[] = [];
   page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
-  page.on('console', (m) => { if (m.type() === 'error') errors.push(`console: ${m.text()}`); });
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(`console: ${m.text()}`);
+  });
 
   await page.exposeFunction('__labbookToHost', async (message: unknown) => {
     fromView.push(message);
@@ -134,14 +154,23 @@ export async function openWebview(panel: string, options: OpenOptions = {}): Pro
 
   await page.route(`${ORIGIN}/**`, async (route) => {
     const url = new URL(route.request().url());
-    if (url.pathname === '/index.html') return route.fulfill({ contentType: 'text/html', body: html });
+    if (url.pathname === '/index.html')
+      return route.fulfill({ contentType: 'text/html', body: html });
     const file = normalize(join(WEBVIEWS, decodeURIComponent(url.pathname)));
-    if (!file.startsWith(WEBVIEWS) || !existsSync(file)) return route.fulfill({ status: 404, body: 'not found' });
-    return route.fulfill({ contentType: TYPES[extname(file)] ?? 'application/octet-stream', body: readFileSync(file) });
+    if (!file.startsWith(WEBVIEWS) || !existsSync(file))
+      return route.fulfill({ status: 404, body: 'not found' });
+    return route.fulfill({
+      contentType: TYPES[extname(file)] ?? 'application/octet-stream',
+      body: readFileSync(file),
+    });
   });
   // VS Code sets the theme variables on <html>; an init script does the same before any panel code.
-  await page.addInitScript(`document.addEventListener('DOMContentLoaded', () => document.documentElement.setAttribute('style', ${JSON.stringify(THEME)}));`);
-  page.on('console', (m) => { if (/Content Security Policy/i.test(m.text())) errors.push(`csp: ${m.text()}`); });
+  await page.addInitScript(
+    `document.addEventListener('DOMContentLoaded', () => document.documentElement.setAttribute('style', ${JSON.stringify(THEME)}));`,
+  );
+  page.on('console', (m) => {
+    if (/Content Security Policy/i.test(m.text())) errors.push(`csp: ${m.text()}`);
+  });
   await page.goto(`${ORIGIN}/index.html`);
 
   return {
@@ -153,8 +182,22 @@ export async function openWebview(panel: string, options: OpenOptions = {}): Pro
       const seen = fromView.find(match);
       if (seen !== undefined) return Promise.resolve(seen as T);
       return new Promise<T>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`the ${panel} panel sent no matching message within ${timeoutMs} ms; it sent ${JSON.stringify(fromView).slice(0, 500)}`)), timeoutMs);
-        waiters.push({ match, resolve: (m) => { clearTimeout(timer); resolve(m as T); } });
+        const timer = setTimeout(
+          () =>
+            reject(
+              new Error(
+                `the ${panel} panel sent no matching message within ${timeoutMs} ms; it sent ${JSON.stringify(fromView).slice(0, 500)}`,
+              ),
+            ),
+          timeoutMs,
+        );
+        waiters.push({
+          match,
+          resolve: (m) => {
+            clearTimeout(timer);
+            resolve(m as T);
+          },
+        });
       });
     },
     screenshot: async (name) => {

@@ -8,7 +8,14 @@ import { HOSTILE, penguinsModelCard } from './fixtures';
 
 type Message = { type?: string; [k: string]: unknown };
 const isType = (type: string) => (m: unknown) => (m as Message).type === type;
-const COLUMNS = ['bill_length_mm', 'bill_depth_mm', 'flipper_length_mm', 'body_mass_g', 'island', 'sex'];
+const COLUMNS = [
+  'bill_length_mm',
+  'bill_depth_mm',
+  'flipper_length_mm',
+  'body_mass_g',
+  'island',
+  'sex',
+];
 
 async function openCard(hostile = false): Promise<WebviewPage> {
   const view = await openWebview('model-card', {
@@ -17,11 +24,21 @@ async function openCard(hostile = false): Promise<WebviewPage> {
     answer: (m) => {
       if (!isType('selectSlice')(m)) return undefined;
       const column = (m as { column: string | null }).column;
-      return { type: 'card', ...penguinsModelCard({ hostile, sliceColumn: column }), columns: COLUMNS, sliceColumn: column };
+      return {
+        type: 'card',
+        ...penguinsModelCard({ hostile, sliceColumn: column }),
+        columns: COLUMNS,
+        sliceColumn: column,
+      };
     },
   });
   await view.waitForMessage(isType('ready'));
-  await view.post({ type: 'card', ...penguinsModelCard({ hostile }), columns: COLUMNS, sliceColumn: 'island' });
+  await view.post({
+    type: 'card',
+    ...penguinsModelCard({ hostile }),
+    columns: COLUMNS,
+    sliceColumn: 'island',
+  });
   await view.page.waitForSelector('.chart-body svg.marks .mark-rect path', { timeout: 20_000 });
   return view;
 }
@@ -33,19 +50,37 @@ function pageErrors(view: WebviewPage): string[] {
 describe('model card panel (browser)', function () {
   this.timeout(60_000);
   let view: WebviewPage | undefined;
-  afterEach(async () => { await view?.close(); view = undefined; });
+  afterEach(async () => {
+    await view?.close();
+    view = undefined;
+  });
   after(closeBrowser);
 
   it('renders every section and the slice chart with the worse island flagged', async () => {
     view = await openCard();
     const page = view.page;
     const sections = await page.$$eval('section h2', (hs) => hs.map((h) => h.textContent));
-    assert.deepEqual(sections, ['Model details', 'Intended use & limitations', 'Training data', 'Metrics', 'Caveats']);
-    assert.match(await page.locator('.details-section').innerText(), /classes: Adelie, Chinstrap, Gentoo/);
-    assert.equal(await page.locator('#intended-use').inputValue(), 'Teaching examples of multi-class classification on tabular data.');
+    assert.deepEqual(sections, [
+      'Model details',
+      'Intended use & limitations',
+      'Training data',
+      'Metrics',
+      'Caveats',
+    ]);
+    assert.match(
+      await page.locator('.details-section').innerText(),
+      /classes: Adelie, Chinstrap, Gentoo/,
+    );
+    assert.equal(
+      await page.locator('#intended-use').inputValue(),
+      'Teaching examples of multi-class classification on tabular data.',
+    );
     assert.equal(await page.locator('#limitations').inputValue(), '');
     assert.equal(await page.locator('table.params tbody tr').count(), 5);
-    assert.match(await page.locator('table.datasets').innerText(), /penguins\.csv\s+training\s+276/);
+    assert.match(
+      await page.locator('table.datasets').innerText(),
+      /penguins\.csv\s+training\s+276/,
+    );
     assert.match(await page.locator('table.run-metrics').innerText(), /lr_final\s+NaN/);
 
     // Slices by island: three groups, Torgersen flagged; the chart draws a bar per island and the overall rule.
@@ -55,12 +90,16 @@ describe('model card panel (browser)', function () {
     assert.match(await page.locator('table.slices tr.worse').innerText(), /Torgersen/);
     assert.equal(await page.locator('.chart-body svg.marks .mark-rect path').count(), 3);
     assert.equal(await page.locator('.chart-body svg.marks .mark-rule.role-mark line').count(), 1);
-    const axis = await page.$$eval('.chart-body .role-axis-label text', (ts) => ts.map((t) => t.textContent));
+    const axis = await page.$$eval('.chart-body .role-axis-label text', (ts) =>
+      ts.map((t) => t.textContent),
+    );
     assert.ok(axis.includes('Torgersen'), axis.join('|'));
     assert.equal(await page.locator('.caveats li').count(), 2);
 
     await view.screenshot('model-card');
-    await page.evaluate('document.querySelector(".metrics-section").scrollIntoView({ block: "start" })');
+    await page.evaluate(
+      'document.querySelector(".metrics-section").scrollIntoView({ block: "start" })',
+    );
     await view.screenshot('model-card-slices');
     assert.deepEqual(pageErrors(view), []);
   });
@@ -69,8 +108,16 @@ describe('model card panel (browser)', function () {
     view = await openCard();
     const page = view.page;
     await page.selectOption('#slice-column', 'sex');
-    assert.equal((await view.waitForMessage<{ column: string }>(isType('selectSlice'))).column, 'sex');
-    await page.waitForFunction(() => (globalThis as unknown as { document: { querySelectorAll(s: string): { length: number } } }).document.querySelectorAll('.chart-body svg.marks .mark-rect path').length === 2);
+    assert.equal(
+      (await view.waitForMessage<{ column: string }>(isType('selectSlice'))).column,
+      'sex',
+    );
+    await page.waitForFunction(
+      () =>
+        (
+          globalThis as unknown as { document: { querySelectorAll(s: string): { length: number } } }
+        ).document.querySelectorAll('.chart-body svg.marks .mark-rect path').length === 2,
+    );
     assert.equal(await page.locator('table.slices tbody tr').count(), 2);
     await page.selectOption('#slice-column', '');
     await page.waitForSelector('.metrics-section .chart', { state: 'detached' });
@@ -80,24 +127,43 @@ describe('model card panel (browser)', function () {
   it('posts the edited intended use and limitations, and the markdown to export and copy', async () => {
     view = await openCard();
     const page = view.page;
-    await page.locator('#intended-use').fill('Classifying penguins in the Palmer archipelago data set only.');
+    await page
+      .locator('#intended-use')
+      .fill('Classifying penguins in the Palmer archipelago data set only.');
     await page.locator('#limitations').fill('Torgersen island is under-represented.');
     // A refresh keeps the unsaved edits.
     await view.post({ type: 'card', ...penguinsModelCard(), columns: COLUMNS, sliceColumn: 'sex' });
-    assert.equal(await page.locator('#limitations').inputValue(), 'Torgersen island is under-represented.');
+    assert.equal(
+      await page.locator('#limitations').inputValue(),
+      'Torgersen island is under-represented.',
+    );
     await page.locator('.save-card').click();
-    const save = await view.waitForMessage<{ intendedUse: string; limitations: string }>(isType('save'));
+    const save = await view.waitForMessage<{ intendedUse: string; limitations: string }>(
+      isType('save'),
+    );
     assert.equal(save.intendedUse, 'Classifying penguins in the Palmer archipelago data set only.');
     assert.equal(save.limitations, 'Torgersen island is under-represented.');
     await view.post({ type: 'saved' });
-    await page.waitForFunction(() => (globalThis as unknown as { document: { querySelector(s: string): { textContent: string } | null } }).document.querySelector('.save-status')?.textContent === 'Saved.');
+    await page.waitForFunction(
+      () =>
+        (
+          globalThis as unknown as {
+            document: { querySelector(s: string): { textContent: string } | null };
+          }
+        ).document.querySelector('.save-status')?.textContent === 'Saved.',
+    );
 
     await page.locator('.export-markdown').click();
-    const exported = await view.waitForMessage<{ markdown: string; fileName: string }>(isType('exportMarkdown'));
+    const exported = await view.waitForMessage<{ markdown: string; fileName: string }>(
+      isType('exportMarkdown'),
+    );
     assert.match(exported.markdown, /^# Model card: penguins-classifier v3/);
     assert.equal(exported.fileName, 'penguins-classifier-v3-model-card.md');
     await page.locator('.copy-markdown').click();
-    assert.match((await view.waitForMessage<{ markdown: string }>(isType('copyMarkdown'))).markdown, /## Metrics/);
+    assert.match(
+      (await view.waitForMessage<{ markdown: string }>(isType('copyMarkdown'))).markdown,
+      /## Metrics/,
+    );
     await view.post({ type: 'saveError', message: `cannot write ${HOSTILE.img}` });
     await page.waitForSelector('.save-error:not(:empty)');
     assert.equal(await page.locator('img[src="x"]').count(), 0);
@@ -108,12 +174,23 @@ describe('model card panel (browser)', function () {
     view = await openCard(true);
     const page = view.page;
     const text = await page.locator('body').innerText();
-    for (const s of [HOSTILE.img, HOSTILE.svg, HOSTILE.script]) assert.ok(text.includes(s), `shown literally: ${s}`);
-    const axis = await page.$$eval('.chart-body .role-axis-label text', (ts) => ts.map((t) => t.textContent).join('|'));
+    for (const s of [HOSTILE.img, HOSTILE.svg, HOSTILE.script])
+      assert.ok(text.includes(s), `shown literally: ${s}`);
+    const axis = await page.$$eval('.chart-body .role-axis-label text', (ts) =>
+      ts.map((t) => t.textContent).join('|'),
+    );
     assert.ok(axis.includes('Torgersen'), axis);
-    assert.equal(await page.locator('img[src="x"]').count(), 0, 'no <img> element was created from a string');
+    assert.equal(
+      await page.locator('img[src="x"]').count(),
+      0,
+      'no <img> element was created from a string',
+    );
     assert.equal(await page.locator('main script, main svg[onload]').count(), 0);
-    assert.equal(await page.evaluate('window.__xss === undefined'), true, 'no injected handler ran');
+    assert.equal(
+      await page.evaluate('window.__xss === undefined'),
+      true,
+      'no injected handler ran',
+    );
     await view.screenshot('model-card-hostile');
     assert.deepEqual(pageErrors(view), []);
   });

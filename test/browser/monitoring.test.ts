@@ -11,7 +11,10 @@ import { HOSTILE, penguinsMonitoring, type MonitoringFixtureOptions } from './fi
 type Message = { type?: string; [k: string]: unknown };
 const isType = (type: string) => (m: unknown) => (m as Message).type === type;
 
-async function openMonitor(options: MonitoringFixtureOptions = {}, viewport = { width: 1280, height: 1500 }): Promise<WebviewPage> {
+async function openMonitor(
+  options: MonitoringFixtureOptions = {},
+  viewport = { width: 1280, height: 1500 },
+): Promise<WebviewPage> {
   const view = await openWebview('monitoring', { viewport });
   await view.waitForMessage(isType('ready'));
   const snapshot = penguinsMonitoring(options);
@@ -21,7 +24,11 @@ async function openMonitor(options: MonitoringFixtureOptions = {}, viewport = { 
 }
 
 async function chartsDrawn(view: WebviewPage): Promise<void> {
-  await view.page.waitForFunction("document.querySelectorAll('.chart svg.marks').length === 3", undefined, { timeout: 20_000 });
+  await view.page.waitForFunction(
+    "document.querySelectorAll('.chart svg.marks').length === 3",
+    undefined,
+    { timeout: 20_000 },
+  );
 }
 
 function pageErrors(view: WebviewPage): string[] {
@@ -31,7 +38,10 @@ function pageErrors(view: WebviewPage): string[] {
 describe('deployment monitor panel (browser)', function () {
   this.timeout(60_000);
   let view: WebviewPage | undefined;
-  afterEach(async () => { await view?.close(); view = undefined; });
+  afterEach(async () => {
+    await view?.close();
+    view = undefined;
+  });
   after(closeBrowser);
 
   it('shows a healthy canary: header, KPI tiles, variants, live charts and the drift of recent inputs', async () => {
@@ -39,9 +49,12 @@ describe('deployment monitor panel (browser)', function () {
     const page = view.page;
     assert.equal(await page.locator('h1.title').innerText(), 'penguins');
     assert.equal(await page.locator('.chip').innerText(), 'HEALTHY');
-    assert.match(await page.locator('.chip').getAttribute('class') ?? '', /chip-healthy/);
+    assert.match((await page.locator('.chip').getAttribute('class')) ?? '', /chip-healthy/);
     const facts = await page.locator('header .facts').innerText();
-    assert.equal(await page.locator('header .url-line code').innerText(), 'http://127.0.0.1:8501/v1/models/penguins');
+    assert.equal(
+      await page.locator('header .url-line code').innerText(),
+      'http://127.0.0.1:8501/v1/models/penguins',
+    );
     assert.match(facts, /canary · v2 90% \/ v3 10%/);
 
     assert.match(await page.locator('.tile-rps .tile-value').innerText(), /^\d+\.\d+$/);
@@ -58,13 +71,19 @@ describe('deployment monitor panel (browser)', function () {
     assert.match(await rows.nth(1).innerText(), /candidate\s+v3\s+10%\s+[\d,]+\s+43\s+95%/);
 
     assert.match(await page.locator('.alerts-section').innerText(), /Alerts \(0\)\s+No alerts/);
-    assert.match(await page.locator('.drift-section').innerText(), /penguins-train v1[^]*500 recent inputs compared[^]*No data set drift: 0 of 4 columns drifted/);
+    assert.match(
+      await page.locator('.drift-section').innerText(),
+      /penguins-train v1[^]*500 recent inputs compared[^]*No data set drift: 0 of 4 columns drifted/,
+    );
 
     await chartsDrawn(view);
     // Requests and latency: one line per variant; the latency chart also draws its threshold.
     assert.equal(await page.locator('.chart-requests svg g.mark-line.role-mark path').count(), 2);
     assert.equal(await page.locator('.chart-latency svg g.mark-line.role-mark path').count(), 2);
-    assert.match(await page.locator('.chart-errors .chart-note').innerText(), /180 labelled predictions · 0 drifts detected/);
+    assert.match(
+      await page.locator('.chart-errors .chart-note').innerText(),
+      /180 labelled predictions · 0 drifts detected/,
+    );
     await view.screenshot('monitoring-healthy');
     assert.deepEqual(pageErrors(view), []);
   });
@@ -81,9 +100,15 @@ describe('deployment monitor panel (browser)', function () {
     assert.equal(await page.locator('.tile-errors.bad').count(), 1);
     assert.match(await page.locator('.tile-codes').innerText(), /500 139/);
     assert.equal(await page.locator('table.variants td.quality.bad').count(), 1);
-    assert.match(await page.locator('.drift-section').innerText(), /Data drift: 2 of 4 columns drifted[^]*Beak Length \(mm\) K-S test 0\.2114 · p 2\.000e-5/);
+    assert.match(
+      await page.locator('.drift-section').innerText(),
+      /Data drift: 2 of 4 columns drifted[^]*Beak Length \(mm\) K-S test 0\.2114 · p 2\.000e-5/,
+    );
     await chartsDrawn(view);
-    assert.match(await page.locator('.chart-errors .chart-note').innerText(), /240 labelled predictions · 1 drift detected/);
+    assert.match(
+      await page.locator('.chart-errors .chart-note').innerText(),
+      /240 labelled predictions · 1 drift detected/,
+    );
     // The detection is a red rule on the error chart.
     assert.equal(await page.locator('.chart-errors svg g.mark-rule.role-mark line').count(), 1);
     await view.screenshot('monitoring-degraded');
@@ -98,25 +123,49 @@ describe('deployment monitor panel (browser)', function () {
     const later = penguinsMonitoring({ now: Date.UTC(2026, 10, 24, 14, 30, 30), degraded: true });
     await view.post({ type: 'snapshot', name: 'penguins', snapshot: later });
     await page.waitForSelector('.chip-degraded');
-    await page.waitForFunction("document.querySelectorAll('.chart-errors svg g.mark-rule.role-mark line').length === 1");
-    assert.equal(await page.locator('.chart-requests svg[data-first="yes"]').count(), 1, 'the same chart, new data');
+    await page.waitForFunction(
+      "document.querySelectorAll('.chart-errors svg g.mark-rule.role-mark line').length === 1",
+    );
+    assert.equal(
+      await page.locator('.chart-requests svg[data-first="yes"]').count(),
+      1,
+      'the same chart, new data',
+    );
     assert.deepEqual(pageErrors(view), []);
   });
 
-  it('posts the buttons\' actions to the host, and disables the candidate actions when there is none', async () => {
+  it("posts the buttons' actions to the host, and disables the candidate actions when there is none", async () => {
     view = await openMonitor();
     const page = view.page;
     await page.locator('vscode-button', { hasText: 'Roll Back' }).click();
-    assert.deepEqual(await view.waitForMessage(isType('action')), { type: 'action', action: 'rollback' });
+    assert.deepEqual(await view.waitForMessage(isType('action')), {
+      type: 'action',
+      action: 'rollback',
+    });
     const single = penguinsMonitoring();
     single.split = { strategy: 'single', primary: 2, candidate: null, weight: 0 };
     single.variants = single.variants.slice(0, 1);
     await view.post({ type: 'snapshot', name: 'penguins', snapshot: single });
-    await page.waitForFunction("/v2$/.test(document.querySelector('header .split')?.textContent ?? '')");
-    assert.equal(await page.locator('vscode-button[disabled]', { hasText: 'Roll Back' }).count(), 1);
-    assert.equal(await page.locator('vscode-button[disabled]', { hasText: 'Promote Candidate' }).count(), 1);
-    assert.equal(await page.locator('vscode-button:not([disabled])', { hasText: 'Stop…' }).count(), 1);
-    await view.post({ type: 'error', name: 'penguins', message: 'Cannot read the monitoring of penguins: the service stopped' });
+    await page.waitForFunction(
+      "/v2$/.test(document.querySelector('header .split')?.textContent ?? '')",
+    );
+    assert.equal(
+      await page.locator('vscode-button[disabled]', { hasText: 'Roll Back' }).count(),
+      1,
+    );
+    assert.equal(
+      await page.locator('vscode-button[disabled]', { hasText: 'Promote Candidate' }).count(),
+      1,
+    );
+    assert.equal(
+      await page.locator('vscode-button:not([disabled])', { hasText: 'Stop…' }).count(),
+      1,
+    );
+    await view.post({
+      type: 'error',
+      name: 'penguins',
+      message: 'Cannot read the monitoring of penguins: the service stopped',
+    });
     await page.waitForSelector('.banner');
     assert.match(await page.locator('.banner').innerText(), /the service stopped/);
   });
@@ -125,8 +174,14 @@ describe('deployment monitor panel (browser)', function () {
     view = await openMonitor({ hostile: true, degraded: true });
     const page = view.page;
     assert.equal(await page.locator('h1.title').innerText(), `penguins ${HOSTILE.img}`);
-    assert.match(await page.locator('.drifted-columns').innerText(), /Beak Length \(mm\) <script>window\.__xss=2<\/script>/);
-    assert.match(await page.locator('.alerts').innerText(), /<svg onload="window\.__xss=3"><\/svg>/);
+    assert.match(
+      await page.locator('.drifted-columns').innerText(),
+      /Beak Length \(mm\) <script>window\.__xss=2<\/script>/,
+    );
+    assert.match(
+      await page.locator('.alerts').innerText(),
+      /<svg onload="window\.__xss=3"><\/svg>/,
+    );
     await chartsDrawn(view);
     assert.equal(await page.locator('main img, main script, main svg[onload]').count(), 0);
     assert.equal(await page.evaluate('window.__xss'), undefined);

@@ -8,7 +8,10 @@ import { hostileRunDetails, HOSTILE } from './fixtures';
 describe('run details panel (browser)', function () {
   this.timeout(60_000);
   let view: WebviewPage | undefined;
-  afterEach(async () => { await view?.close(); view = undefined; });
+  afterEach(async () => {
+    await view?.close();
+    view = undefined;
+  });
   after(closeBrowser);
 
   it('asks for its data once loaded, then shows markup from the store as text', async () => {
@@ -18,16 +21,30 @@ describe('run details panel (browser)', function () {
     await view.page.waitForSelector('table');
     const text = await view.page.locator('body').innerText();
     assert.ok(text.includes(HOSTILE.img), 'the img markup is shown literally');
-    assert.equal(await view.page.locator('img[src="x"]').count(), 0, 'no <img> element was created from a string');
-    assert.equal(await view.page.evaluate('window.__xss === undefined'), true, 'no injected handler ran');
-    assert.deepEqual(view.errors.filter((e) => !/vega|WebGL/i.test(e)), []);
+    assert.equal(
+      await view.page.locator('img[src="x"]').count(),
+      0,
+      'no <img> element was created from a string',
+    );
+    assert.equal(
+      await view.page.evaluate('window.__xss === undefined'),
+      true,
+      'no injected handler ran',
+    );
+    assert.deepEqual(
+      view.errors.filter((e) => !/vega|WebGL/i.test(e)),
+      [],
+    );
   });
 });
 
 describe('run details charts (browser)', function () {
   this.timeout(60_000);
   let view: WebviewPage | undefined;
-  afterEach(async () => { await view?.close(); view = undefined; });
+  afterEach(async () => {
+    await view?.close();
+    view = undefined;
+  });
   after(closeBrowser);
 
   // Issue 14, item 5: a metric with one point labelled its step axis "0.000000".
@@ -36,11 +53,25 @@ describe('run details charts (browser)', function () {
     await view.waitForMessage((m) => (m as { type?: string }).type === 'ready');
     const details = hostileRunDetails();
     const point = { step: 0, value: 0.91, timestamp: details.startTime };
-    await view.post({ type: 'details', details: { ...details, latestMetrics: { val_acc: point }, metricHistory: { val_acc: [point] } } });
+    await view.post({
+      type: 'details',
+      details: {
+        ...details,
+        latestMetrics: { val_acc: point },
+        metricHistory: { val_acc: [point] },
+      },
+    });
     await view.page.waitForSelector('[aria-label^="X-axis"] text');
-    const labels = await view.page.locator('[aria-label^="X-axis"] text').evaluateAll((nodes) => nodes.map((n) => n.textContent ?? ''));
+    const labels = await view.page
+      .locator('[aria-label^="X-axis"] text')
+      .evaluateAll((nodes) => nodes.map((n) => n.textContent ?? ''));
     assert.ok(labels.length > 0, 'the step axis has labels');
-    for (const label of labels) if (label !== 'step') assert.match(label, /^-?\d[\d,]*$/, `step label "${label}" is a whole number`);
-    await view.page.screenshot({ path: 'test-output/screenshots/run-details-single-point.png', fullPage: true });
+    for (const label of labels)
+      if (label !== 'step')
+        assert.match(label, /^-?\d[\d,]*$/, `step label "${label}" is a whole number`);
+    await view.page.screenshot({
+      path: 'test-output/screenshots/run-details-single-point.png',
+      fullPage: true,
+    });
   });
 });

@@ -4,20 +4,47 @@
  */
 import * as assert from 'node:assert/strict';
 import { parseFilter, parseOrderBy, SearchSyntaxError, type Clause } from '../../core/search/parse';
-import { fromWireNumber, type RunsTablePage, type RunsTableQuery, type RunsTableRow } from '../../core/service/protocol';
+import {
+  fromWireNumber,
+  type RunsTablePage,
+  type RunsTableQuery,
+  type RunsTableRow,
+} from '../../core/service/protocol';
 import { closeBrowser, openWebview, type OpenOptions, type WebviewPage } from './harness';
 import { childTableRows, HOSTILE, penguinsTableRows } from './fixtures';
 
-type Message = { type?: string; requestId?: number; query?: RunsTableQuery; runIds?: string[]; runId?: string; action?: string };
+type Message = {
+  type?: string;
+  requestId?: number;
+  query?: RunsTableQuery;
+  runIds?: string[];
+  runId?: string;
+  action?: string;
+};
 
 const isType = (type: string) => (m: unknown) => (m as Message).type === type;
-const isQuery = (match: (q: RunsTableQuery) => boolean = () => true) => (m: unknown) => (m as Message).type === 'query' && match((m as Message).query!);
+const isQuery =
+  (match: (q: RunsTableQuery) => boolean = () => true) =>
+  (m: unknown) =>
+    (m as Message).type === 'query' && match((m as Message).query!);
 
-function valueOf(row: RunsTableRow, entity: Clause['entity'], key: string): string | number | undefined {
-  if (entity === 'metrics') return row.metrics[key] ? fromWireNumber(row.metrics[key].latest) : undefined;
+function valueOf(
+  row: RunsTableRow,
+  entity: Clause['entity'],
+  key: string,
+): string | number | undefined {
+  if (entity === 'metrics')
+    return row.metrics[key] ? fromWireNumber(row.metrics[key].latest) : undefined;
   if (entity === 'params') return row.params[key];
   if (entity === 'tags') return row.tags[key];
-  const attrs: Record<string, string | number | null> = { run_id: row.id, run_name: row.name, status: row.status, experiment: row.experiment, start_time: row.startTime, end_time: row.endTime };
+  const attrs: Record<string, string | number | null> = {
+    run_id: row.id,
+    run_name: row.name,
+    status: row.status,
+    experiment: row.experiment,
+    start_time: row.startTime,
+    end_time: row.endTime,
+  };
   return attrs[key] ?? undefined;
 }
 
@@ -26,49 +53,81 @@ function matches(row: RunsTableRow, clause: Clause): boolean {
   if (v === undefined) return false;
   const c = clause.value as string | number;
   switch (clause.comparator) {
-    case '=': return v === c;
-    case '!=': return v !== c;
-    case '<': return v < c;
-    case '<=': return v <= c;
-    case '>': return v > c;
-    case '>=': return v >= c;
-    case 'IN': return (clause.value as (string | number)[]).includes(v);
-    case 'NOT IN': return !(clause.value as (string | number)[]).includes(v);
-    default: return String(v).includes(String(c).replace(/%/g, ''));
+    case '=':
+      return v === c;
+    case '!=':
+      return v !== c;
+    case '<':
+      return v < c;
+    case '<=':
+      return v <= c;
+    case '>':
+      return v > c;
+    case '>=':
+      return v >= c;
+    case 'IN':
+      return (clause.value as (string | number)[]).includes(v);
+    case 'NOT IN':
+      return !(clause.value as (string | number)[]).includes(v);
+    default:
+      return String(v).includes(String(c).replace(/%/g, ''));
   }
 }
 
 /** Plays the workspace service over an in-memory list (children by parent id). */
 class FakeHost {
   readonly queries: RunsTableQuery[] = [];
-  constructor(public rows: RunsTableRow[], readonly children: Record<string, RunsTableRow[]> = {}, readonly multipleExperiments = true) {}
+  constructor(
+    public rows: RunsTableRow[],
+    readonly children: Record<string, RunsTableRow[]> = {},
+    readonly multipleExperiments = true,
+  ) {}
 
   answer = (message: unknown): unknown => {
     const m = message as Message;
-    if (m.type === 'ready') return { type: 'init', title: 'Runs: penguins', multipleExperiments: this.multipleExperiments };
+    if (m.type === 'ready')
+      return {
+        type: 'init',
+        title: 'Runs: penguins',
+        multipleExperiments: this.multipleExperiments,
+      };
     if (m.type !== 'query') return undefined;
     this.queries.push(m.query!);
     return { type: 'page', requestId: m.requestId, page: this.page(m.query!) };
   };
 
   page(q: RunsTableQuery): RunsTablePage {
-    const empty = (error: RunsTablePage['error']): RunsTablePage => ({ total: 0, offset: q.offset, rows: [], columns: { params: [], metrics: [], tags: [] }, best: {}, error });
+    const empty = (error: RunsTablePage['error']): RunsTablePage => ({
+      total: 0,
+      offset: q.offset,
+      rows: [],
+      columns: { params: [], metrics: [], tags: [] },
+      best: {},
+      error,
+    });
     if (q.parentRunId) {
       const rows = this.children[q.parentRunId] ?? [];
-      return { ...empty(undefined), total: rows.length, rows: rows.slice(q.offset, q.offset + q.limit), columns: this.columns(rows) };
+      return {
+        ...empty(undefined),
+        total: rows.length,
+        rows: rows.slice(q.offset, q.offset + q.limit),
+        columns: this.columns(rows),
+      };
     }
     let clauses: Clause[];
     let order: ReturnType<typeof parseOrderBy>;
     try {
       clauses = parseFilter(q.filter ?? '');
     } catch (e) {
-      if (e instanceof SearchSyntaxError) return empty({ in: 'filter', message: e.message, position: e.position });
+      if (e instanceof SearchSyntaxError)
+        return empty({ in: 'filter', message: e.message, position: e.position });
       throw e;
     }
     try {
       order = parseOrderBy(q.orderBy ?? '');
     } catch (e) {
-      if (e instanceof SearchSyntaxError) return empty({ in: 'orderBy', message: e.message, position: e.position });
+      if (e instanceof SearchSyntaxError)
+        return empty({ in: 'orderBy', message: e.message, position: e.position });
       throw e;
     }
     let rows = this.rows.filter((r) => clauses.every((c) => matches(r, c)));
@@ -90,7 +149,13 @@ class FakeHost {
       return b.startTime - a.startTime;
     };
     rows = [...rows].sort(compare);
-    const page: RunsTablePage = { total: rows.length, offset: q.offset, rows: rows.slice(q.offset, q.offset + q.limit), columns: this.columns(rows), best: this.best(rows) };
+    const page: RunsTablePage = {
+      total: rows.length,
+      offset: q.offset,
+      rows: rows.slice(q.offset, q.offset + q.limit),
+      columns: this.columns(rows),
+      best: this.best(rows),
+    };
     if (q.groupByParam) {
       const groups: { value: string | null; count: number }[] = [];
       for (const r of rows) {
@@ -105,21 +170,31 @@ class FakeHost {
   }
 
   columns(rows: RunsTableRow[]): RunsTablePage['columns'] {
-    const keys = (pick: (r: RunsTableRow) => object) => [...new Set(rows.flatMap((r) => Object.keys(pick(r))))].sort();
-    return { params: keys((r) => r.params), metrics: keys((r) => r.metrics), tags: keys((r) => r.tags) };
+    const keys = (pick: (r: RunsTableRow) => object) =>
+      [...new Set(rows.flatMap((r) => Object.keys(pick(r))))].sort();
+    return {
+      params: keys((r) => r.params),
+      metrics: keys((r) => r.metrics),
+      tags: keys((r) => r.tags),
+    };
   }
 
   best(rows: RunsTableRow[]): RunsTablePage['best'] {
     const best: RunsTablePage['best'] = {};
     for (const key of this.columns(rows).metrics) {
-      const values = rows.map((r) => r.metrics[key] && fromWireNumber(r.metrics[key].latest)).filter((v): v is number => v !== undefined && Number.isFinite(v));
+      const values = rows
+        .map((r) => r.metrics[key] && fromWireNumber(r.metrics[key].latest))
+        .filter((v): v is number => v !== undefined && Number.isFinite(v));
       if (values.length) best[key] = /loss/.test(key) ? Math.min(...values) : Math.max(...values);
     }
     return best;
   }
 }
 
-async function open(host: FakeHost, options: Omit<OpenOptions, 'answer'> = {}): Promise<WebviewPage> {
+async function open(
+  host: FakeHost,
+  options: Omit<OpenOptions, 'answer'> = {},
+): Promise<WebviewPage> {
   const view = await openWebview('runs-table', { ...options, answer: host.answer });
   await view.waitForMessage(isType('ready'));
   await view.page.waitForSelector('.run-row');
@@ -141,24 +216,42 @@ describe('runs table panel (browser)', function () {
     view = await open(host);
     const { page } = view;
     const rendered = await page.locator('.tr').count();
-    assert.ok(rendered > 10 && rendered < 120, `a window of rows is rendered, not all (${rendered})`);
-    assert.ok(host.queries.every((q) => q.limit <= 200), 'pages of at most 200 rows');
+    assert.ok(
+      rendered > 10 && rendered < 120,
+      `a window of rows is rendered, not all (${rendered})`,
+    );
+    assert.ok(
+      host.queries.every((q) => q.limit <= 200),
+      'pages of at most 200 rows',
+    );
     assert.equal(await page.locator('.count-info').innerText(), '10,000 runs');
 
-    await page.locator('.scroller').evaluate((s) => { s.scrollTop = s.scrollHeight; });
+    await page.locator('.scroller').evaluate((s) => {
+      s.scrollTop = s.scrollHeight;
+    });
     await view.waitForMessage(isQuery((q) => q.offset >= 9_800));
     const last = host.page({ offset: 9_999, limit: 1, topLevelOnly: true }).rows[0];
     await page.waitForSelector(`.run-row[data-run-id="${last.id}"]`);
-    assert.ok(await page.locator('.tr').count() < 120, 'still a window of rows at the bottom');
-    assert.ok(host.queries.length < 10, `only the pages in view were asked for (${host.queries.length} queries)`);
-    assert.ok(!host.queries.some((q) => q.offset > 0 && q.offset < 9_000), 'no page in the middle was fetched');
+    assert.ok((await page.locator('.tr').count()) < 120, 'still a window of rows at the bottom');
+    assert.ok(
+      host.queries.length < 10,
+      `only the pages in view were asked for (${host.queries.length} queries)`,
+    );
+    assert.ok(
+      !host.queries.some((q) => q.offset > 0 && q.offset < 9_000),
+      'no page in the middle was fetched',
+    );
 
     // Live: a store change re-asks for the pages on screen and keeps the scroll position.
     const scrollTop = await page.locator('.scroller').evaluate((s) => s.scrollTop);
-    host.rows = host.rows.map((r) => (r.id === last.id ? { ...r, name: 'renamed while training' } : r));
+    host.rows = host.rows.map((r) =>
+      r.id === last.id ? { ...r, name: 'renamed while training' } : r,
+    );
     const before = host.queries.length;
     await view.post({ type: 'refresh' });
-    await page.waitForSelector(`.run-row[data-run-id="${last.id}"] .run-link >> text=renamed while training`);
+    await page.waitForSelector(
+      `.run-row[data-run-id="${last.id}"] .run-link >> text=renamed while training`,
+    );
     assert.ok(host.queries.length > before);
     assert.equal(await page.locator('.scroller').evaluate((s) => s.scrollTop), scrollTop);
   });
@@ -174,7 +267,10 @@ describe('runs table panel (browser)', function () {
     await view.page.locator('.th[data-column="metric:val acc"] .sort-indicator').waitFor();
     await view.page.locator('.th[data-column="metric:val acc"]').click();
     await view.waitForMessage(isQuery((q) => q.orderBy === 'metrics.`val acc` DESC'));
-    assert.equal(await view.page.locator('.th[data-column="metric:val acc"] .sort-indicator').innerText(), '↓');
+    assert.equal(
+      await view.page.locator('.th[data-column="metric:val acc"] .sort-indicator').innerText(),
+      '↓',
+    );
     await view.page.locator('.th[data-column="param:lr"]').click();
     await view.waitForMessage(isQuery((q) => q.orderBy === 'params.lr'));
   });
@@ -185,8 +281,13 @@ describe('runs table panel (browser)', function () {
     const input = view.page.locator('.filter-input');
     await input.fill('metrics.val_acc > 0.8');
     await input.press('Enter');
-    await view.waitForMessage(isQuery((q) => q.filter === 'metrics.val_acc > 0.8' && q.offset === 0));
-    await view.page.locator('.count-info', { hasText: /^\d+ runs$/ }).filter({ hasNotText: /^300 runs$/ }).waitFor();
+    await view.waitForMessage(
+      isQuery((q) => q.filter === 'metrics.val_acc > 0.8' && q.offset === 0),
+    );
+    await view.page
+      .locator('.count-info', { hasText: /^\d+ runs$/ })
+      .filter({ hasNotText: /^300 runs$/ })
+      .waitFor();
     assert.equal(await view.page.locator('.filter-error').isVisible(), false);
 
     await input.fill('metrics.val_acc >> 0.8');
@@ -197,14 +298,23 @@ describe('runs table panel (browser)', function () {
     const expected = host.page({ filter: 'metrics.val_acc >> 0.8', offset: 0, limit: 1 }).error!;
     assert.match(await error.locator('.error-message').innerText(), /Expected a value/);
     assert.equal(await error.getAttribute('data-position'), String(expected.position));
-    assert.equal(await error.locator('.error-caret').innerText(), `${' '.repeat(expected.position)}^`);
-    assert.equal(await error.locator('.error-mark').innerText(), 'metrics.val_acc >> 0.8'[expected.position]);
+    assert.equal(
+      await error.locator('.error-caret').innerText(),
+      `${' '.repeat(expected.position)}^`,
+    );
+    assert.equal(
+      await error.locator('.error-mark').innerText(),
+      'metrics.val_acc >> 0.8'[expected.position],
+    );
     assert.ok(await view.page.locator('.filter-input.invalid').count());
     await view.screenshot('runs-table-filter-error');
 
     // Typing without Enter applies after a pause.
     await input.fill('params.lr = "0.01"');
-    await view.waitForMessage(isQuery((q) => q.filter === 'params.lr = "0.01"'), 5_000);
+    await view.waitForMessage(
+      isQuery((q) => q.filter === 'params.lr = "0.01"'),
+      5_000,
+    );
     await view.page.locator('.count-info', { hasText: /^60 runs$/ }).waitFor();
   });
 
@@ -219,7 +329,9 @@ describe('runs table panel (browser)', function () {
     assert.equal(await first.locator('.group-count').innerText(), '100 runs');
     assert.equal(await view.page.locator('.count-info').innerText(), '400 runs in 4 groups');
     // Four headers among the rows: the second comes after the 100 rows of the first group.
-    await view.page.locator('.scroller').evaluate((s) => { s.scrollTop = 101 * 24 - 48; });
+    await view.page.locator('.scroller').evaluate((s) => {
+      s.scrollTop = 101 * 24 - 48;
+    });
     await view.page.waitForSelector('.group-row[data-group-value="32"]');
   });
 
@@ -263,9 +375,14 @@ describe('runs table panel (browser)', function () {
     await view.page.locator(`.run-row[data-run-id="${parent.id}"] .expander`).click();
     await view.waitForMessage(isQuery((q) => q.parentRunId === parent.id));
     await view.page.waitForSelector('.run-row.child');
-    const ids = await view.page.locator('.run-row').evaluateAll((els) => els.map((e) => e.getAttribute('data-run-id')));
+    const ids = await view.page
+      .locator('.run-row')
+      .evaluateAll((els) => els.map((e) => e.getAttribute('data-run-id')));
     const at = ids.indexOf(parent.id);
-    assert.deepEqual(ids.slice(at + 1, at + 4), childTableRows(parent, 3).map((c) => c.id));
+    assert.deepEqual(
+      ids.slice(at + 1, at + 4),
+      childTableRows(parent, 3).map((c) => c.id),
+    );
   });
 
   it('restores filter, columns, order and selection from the saved state', async () => {
@@ -277,14 +394,20 @@ describe('runs table panel (browser)', function () {
     await view.page.locator('.columns-button').click();
     await view.page.locator('.column-picker .check[data-column="param:optimizer"]').click();
     await view.page.locator('.column-picker .check[data-column="tag:owner"]').click();
-    await view.page.locator('.column-picker .agg-select[data-column="metric:val_acc"]').selectOption('max');
+    await view.page
+      .locator('.column-picker .agg-select[data-column="metric:val_acc"]')
+      .selectOption('max');
     await view.page.keyboard.press('Escape');
     const id = await view.page.locator('.run-row').first().getAttribute('data-run-id');
     await view.page.locator('.run-row').first().locator('.check').click();
-    await view.page.locator('.scroller').evaluate((s) => { s.scrollTop = 24 * 40; });
+    await view.page.locator('.scroller').evaluate((s) => {
+      s.scrollTop = 24 * 40;
+    });
     await view.page.waitForTimeout(400);
     const saved = await view.page.evaluate('window.__labbookState()');
-    const headers = await view.page.locator('.th').evaluateAll((els) => els.map((e) => e.getAttribute('data-column')));
+    const headers = await view.page
+      .locator('.th')
+      .evaluateAll((els) => els.map((e) => e.getAttribute('data-column')));
     await view.close();
 
     const host2 = new FakeHost(penguinsTableRows(500));
@@ -292,12 +415,25 @@ describe('runs table panel (browser)', function () {
     assert.equal(await view.page.locator('.filter-input').inputValue(), 'metrics.val_acc > 0.8');
     assert.deepEqual(host2.queries[0].filter, 'metrics.val_acc > 0.8');
     assert.equal(host2.queries[0].orderBy, 'metrics.val_loss');
-    assert.deepEqual(await view.page.locator('.th').evaluateAll((els) => els.map((e) => e.getAttribute('data-column'))), headers);
+    assert.deepEqual(
+      await view.page
+        .locator('.th')
+        .evaluateAll((els) => els.map((e) => e.getAttribute('data-column'))),
+      headers,
+    );
     assert.ok(!headers.includes('param:optimizer') && headers.includes('tag:owner'));
-    assert.equal(await view.page.locator('.th[data-column="metric:val_acc"] .th-agg').innerText(), 'max');
+    assert.equal(
+      await view.page.locator('.th[data-column="metric:val_acc"] .th-agg').innerText(),
+      'max',
+    );
     assert.equal(await view.page.locator('.compare-button').innerText(), 'Compare (1)');
     await view.page.locator('.tr').first().waitFor();
-    for (let i = 0; i < 50 && (await view.page.locator('.scroller').evaluate((s) => s.scrollTop)) === 0; i++) await view.page.waitForTimeout(100);
+    for (
+      let i = 0;
+      i < 50 && (await view.page.locator('.scroller').evaluate((s) => s.scrollTop)) === 0;
+      i++
+    )
+      await view.page.waitForTimeout(100);
     assert.equal(await view.page.locator('.scroller').evaluate((s) => s.scrollTop), 24 * 40);
     assert.ok(id);
   });
@@ -313,11 +449,20 @@ describe('runs table panel (browser)', function () {
     await view.page.locator('.column-picker .link-button', { hasText: 'Show all' }).click();
     await view.page.locator('.th-label', { hasText: `acc ${HOSTILE.img}` }).waitFor();
     const text = await view.page.locator('body').innerText();
-    for (const s of [HOSTILE.img, HOSTILE.script, HOSTILE.svg, HOSTILE.link]) assert.ok(text.includes(s), `${s} is shown literally`);
-    assert.equal(await view.page.locator('img').count(), 0, 'no <img> element was created from a string');
-    assert.equal(await view.page.locator('script').count(), 2, 'only the page\'s own scripts');
+    for (const s of [HOSTILE.img, HOSTILE.script, HOSTILE.svg, HOSTILE.link])
+      assert.ok(text.includes(s), `${s} is shown literally`);
+    assert.equal(
+      await view.page.locator('img').count(),
+      0,
+      'no <img> element was created from a string',
+    );
+    assert.equal(await view.page.locator('script').count(), 2, "only the page's own scripts");
     assert.equal(await view.page.locator('svg[onload]').count(), 0);
-    assert.equal(await view.page.evaluate('window.__xss === undefined'), true, 'no injected handler ran');
+    assert.equal(
+      await view.page.evaluate('window.__xss === undefined'),
+      true,
+      'no injected handler ran',
+    );
     await view.screenshot('runs-table-hostile');
   });
 
@@ -327,7 +472,13 @@ describe('runs table panel (browser)', function () {
     const host = new FakeHost(rows, { [rows[2].id]: childTableRows(rows[2], 3) }, false);
     view = await open(host, {
       viewport: { width: 1280, height: 720 },
-      state: { v: 1, filter: 'metrics.val_acc > 0.8', sort: { column: 'metric:val_acc', descending: true }, selected: [rows[2].id, rows[5].id], expanded: [rows[2].id] },
+      state: {
+        v: 1,
+        filter: 'metrics.val_acc > 0.8',
+        sort: { column: 'metric:val_acc', descending: true },
+        selected: [rows[2].id, rows[5].id],
+        expanded: [rows[2].id],
+      },
     });
     await view.page.waitForSelector('.run-row.child');
     await view.page.waitForTimeout(100);

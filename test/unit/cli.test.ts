@@ -15,14 +15,27 @@ const root = path.join(__dirname, '..', '..', '..');
 const bin = path.join(root, 'bin', 'labbook.js');
 
 function labbook(args: string[], cwd = root) {
-  const r = spawnSync(process.execPath, [bin, ...args], { cwd, encoding: 'utf8', timeout: 240_000, env: { ...process.env, LABBOOK_STORE: '' } });
+  const r = spawnSync(process.execPath, [bin, ...args], {
+    cwd,
+    encoding: 'utf8',
+    timeout: 240_000,
+    env: { ...process.env, LABBOOK_STORE: '' },
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 function notebook(cells: string[]): string {
   return JSON.stringify({
-    nbformat: 4, nbformat_minor: 5, metadata: {},
-    cells: cells.map((source) => ({ cell_type: 'code', source, metadata: {}, outputs: [], execution_count: null })),
+    nbformat: 4,
+    nbformat_minor: 5,
+    metadata: {},
+    cells: cells.map((source) => ({
+      cell_type: 'code',
+      source,
+      metadata: {},
+      outputs: [],
+      execution_count: null,
+    })),
   });
 }
 
@@ -47,7 +60,16 @@ describe('labbook CLI', function () {
     before(() => {
       out = path.join(dir, 'penguins.out.ipynb');
       store = path.join(dir, 'penguins.db');
-      run = labbook(['--store', store, 'run', 'examples/penguins.ipynb', '-p', 'epochs=6', '--out', out]);
+      run = labbook([
+        '--store',
+        store,
+        'run',
+        'examples/penguins.ipynb',
+        '-p',
+        'epochs=6',
+        '--out',
+        out,
+      ]);
     });
 
     it('exits 0 and shows progress per cell', () => {
@@ -62,14 +84,28 @@ describe('labbook CLI', function () {
       const code = nb.cells.filter((c) => c.cell_type === 'code');
       code.forEach((c, i) => assert.equal(c.execution_count, i + 1));
       const all = outputsOf(nb).flat();
-      assert.ok(all.every((o) => o.output_type !== 'error'), JSON.stringify(all.filter((o) => o.output_type === 'error')));
-      const streams = all.filter((o) => o.output_type === 'stream').map((o) => (o.output_type === 'stream' ? o.text.join('') : '')).join('');
-      assert.match(streams, /344 rows, 2 dropped for missing measurements, species: Adelie, Chinstrap, Gentoo/);
-      const charts = all.filter((o) => o.output_type === 'display_data' && 'application/vnd.vegalite.v5+json' in o.data);
+      assert.ok(
+        all.every((o) => o.output_type !== 'error'),
+        JSON.stringify(all.filter((o) => o.output_type === 'error')),
+      );
+      const streams = all
+        .filter((o) => o.output_type === 'stream')
+        .map((o) => (o.output_type === 'stream' ? o.text.join('') : ''))
+        .join('');
+      assert.match(
+        streams,
+        /344 rows, 2 dropped for missing measurements, species: Adelie, Chinstrap, Gentoo/,
+      );
+      const charts = all.filter(
+        (o) => o.output_type === 'display_data' && 'application/vnd.vegalite.v5+json' in o.data,
+      );
       assert.equal(charts.length, 2);
       const results = all.filter((o) => o.output_type === 'execute_result');
       assert.ok(results.length >= 1);
-      assert.ok(all.every((o) => !('transient' in o)), 'transient display ids are not saved');
+      assert.ok(
+        all.every((o) => !('transient' in o)),
+        'transient display ids are not saved',
+      );
     });
 
     it('injects -p values after the cell tagged "parameters"', () => {
@@ -78,8 +114,13 @@ describe('labbook CLI', function () {
       const injected = nb.cells[at + 1];
       assert.deepEqual(injected.metadata.tags, ['injected-parameters']);
       assert.match((injected.source as string[]).join(''), /const epochs = 6;/);
-      const source = JSON.parse(readFileSync(path.join(root, 'examples', 'penguins.ipynb'), 'utf8')) as Notebook;
-      assert.ok(!source.cells.some((c) => c.metadata.tags?.includes('injected-parameters')), 'the source notebook is untouched with --out');
+      const source = JSON.parse(
+        readFileSync(path.join(root, 'examples', 'penguins.ipynb'), 'utf8'),
+      ) as Notebook;
+      assert.ok(
+        !source.cells.some((c) => c.metadata.tags?.includes('injected-parameters')),
+        'the source notebook is untouched with --out',
+      );
     });
 
     it('records finished runs with params and one metric point per epoch in the SQLite file', () => {
@@ -92,11 +133,19 @@ describe('labbook CLI', function () {
           assert.equal(db.getParams(r.id).epochs, '6');
           assert.ok(r.sourceNotebook?.endsWith('penguins.ipynb'));
           const loss = db.metricHistory(r.id, 'loss');
-          assert.deepEqual(loss.map((p) => p.step), [0, 1, 2, 3, 4, 5]);
+          assert.deepEqual(
+            loss.map((p) => p.step),
+            [0, 1, 2, 3, 4, 5],
+          );
           assert.ok(loss.every((p) => Number.isFinite(p.value) && p.value > 0));
           assert.equal(db.metricHistory(r.id, 'val_acc').length, 6);
           const artifacts = db.listArtifacts(r.id).map((a) => a.name);
-          assert.deepEqual(artifacts.filter((n) => !n.startsWith('labbook/')).sort(), ['model/holdout.json', 'model/model.json', 'model/weights.bin', 'weights.json']);
+          assert.deepEqual(artifacts.filter((n) => !n.startsWith('labbook/')).sort(), [
+            'model/holdout.json',
+            'model/model.json',
+            'model/weights.bin',
+            'weights.json',
+          ]);
           // The kernel captured the cells that had run when the run started.
           assert.ok(artifacts.includes('labbook/source.ipynb'), artifacts.join());
         }
@@ -111,23 +160,60 @@ describe('labbook CLI', function () {
       const runs = JSON.parse(listed.stdout) as RunSummary[];
       assert.ok(runs.length >= 2);
       for (const r of runs) {
-        assert.deepEqual(Object.keys(r).sort(), ['endTime', 'experiment', 'id', 'metrics', 'name', 'params', 'startTime', 'status', 'tags']);
+        assert.deepEqual(Object.keys(r).sort(), [
+          'endTime',
+          'experiment',
+          'id',
+          'metrics',
+          'name',
+          'params',
+          'startTime',
+          'status',
+          'tags',
+        ]);
         assert.equal(r.experiment, 'penguins');
         assert.ok(!Number.isNaN(Date.parse(r.startTime)) && r.endTime !== null);
         assert.equal(typeof r.metrics.loss, 'number');
         assert.equal(typeof r.metrics.test_accuracy, 'number');
         assert.equal(r.tags.model, 'dense');
       }
-      const best = labbook(['--store', store, 'runs', '--filter', 'metrics.test_accuracy > 0 and params.units = "16"', '--order-by', 'params.learningRate DESC', '--json']);
+      const best = labbook([
+        '--store',
+        store,
+        'runs',
+        '--filter',
+        'metrics.test_accuracy > 0 and params.units = "16"',
+        '--order-by',
+        'params.learningRate DESC',
+        '--json',
+      ]);
       assert.equal(best.code, 0, best.stderr);
-      assert.deepEqual((JSON.parse(best.stdout) as RunSummary[]).map((r) => r.name), ['dense-16-lr0.05', 'dense-16-lr0.01']);
+      assert.deepEqual(
+        (JSON.parse(best.stdout) as RunSummary[]).map((r) => r.name),
+        ['dense-16-lr0.05', 'dense-16-lr0.01'],
+      );
       const typo = labbook(['--store', store, 'runs', '--filter', 'metrics.acc >> 1']);
       assert.equal(typo.code, 2);
-      assert.match(typo.stderr, /^labbook: Expected a value: a number or a quoted string at position 13:\n  metrics\.acc >> 1\n {15}\^/);
-      const compared = labbook(['--store', store, 'compare', ...runs.map((r) => r.id.slice(0, 8)), '--json']);
+      assert.match(
+        typo.stderr,
+        /^labbook: Expected a value: a number or a quoted string at position 13:\n {2}metrics\.acc >> 1\n {15}\^/,
+      );
+      const compared = labbook([
+        '--store',
+        store,
+        'compare',
+        ...runs.map((r) => r.id.slice(0, 8)),
+        '--json',
+      ]);
       assert.equal(compared.code, 0, compared.stderr);
-      const comparison = JSON.parse(compared.stdout) as { params: { key: string; differs: boolean }[]; metrics: { key: string; best: number[] }[] };
-      assert.deepEqual(comparison.params.filter((p) => p.differs).map((p) => p.key), ['learningRate', 'units']);
+      const comparison = JSON.parse(compared.stdout) as {
+        params: { key: string; differs: boolean }[];
+        metrics: { key: string; best: number[] }[];
+      };
+      assert.deepEqual(
+        comparison.params.filter((p) => p.differs).map((p) => p.key),
+        ['learningRate', 'units'],
+      );
       assert.equal(comparison.metrics.find((m) => m.key === 'test_accuracy')?.best.length, 1);
       const markdown = labbook(['--store', store, 'compare', runs[0].id, runs[1].id]);
       assert.equal(markdown.code, 0, markdown.stderr);
@@ -135,7 +221,10 @@ describe('labbook CLI', function () {
       assert.equal(labbook(['--store', store, 'compare', runs[0].id]).code, 2);
       const unknown = labbook(['--store', store, 'runs', '--experiment', 'nope']);
       assert.equal(unknown.code, 2);
-      assert.match(unknown.stderr, /^labbook: No experiment named "nope" in .*\(experiments: penguins\)\n$/);
+      assert.match(
+        unknown.stderr,
+        /^labbook: No experiment named "nope" in .*\(experiments: penguins\)\n$/,
+      );
       const table = labbook(['--store', store, 'runs']);
       assert.equal(table.code, 0);
       assert.match(table.stdout, /^ID\s+EXPERIMENT\s+NAME\s+STATUS/);
@@ -145,7 +234,14 @@ describe('labbook CLI', function () {
 
   it('exits 1 naming the failing cell, and keeps the outputs up to it', () => {
     const file = path.join(dir, 'fails.ipynb');
-    writeFileSync(file, notebook(['console.log("before");', 'throw new Error("boom in cell two");', 'console.log("never");']));
+    writeFileSync(
+      file,
+      notebook([
+        'console.log("before");',
+        'throw new Error("boom in cell two");',
+        'console.log("never");',
+      ]),
+    );
     const r = labbook(['--store', path.join(dir, 'x.db'), 'run', file]);
     assert.equal(r.code, 1, r.stderr);
     assert.match(r.stderr, /Cell 2 failed: Error: boom in cell two/);
@@ -157,16 +253,22 @@ describe('labbook CLI', function () {
 
   it('fails the cell whose timer throws after it finished, not the one running then (issue 14, item 14)', () => {
     const file = path.join(dir, 'late.ipynb');
-    writeFileSync(file, notebook([
-      'setTimeout(() => { throw new Error("thrown late"); }, 100);',
-      'await new Promise((r) => setTimeout(r, 800));',
-      'console.log("never");',
-    ]));
+    writeFileSync(
+      file,
+      notebook([
+        'setTimeout(() => { throw new Error("thrown late"); }, 100);',
+        'await new Promise((r) => setTimeout(r, 800));',
+        'console.log("never");',
+      ]),
+    );
     const r = labbook(['--store', path.join(dir, 'x.db'), 'run', file]);
     assert.equal(r.code, 1, r.stderr);
     assert.match(r.stderr, /Cell 1 failed: Error: thrown late/);
     const outputs = outputsOf(JSON.parse(readFileSync(file, 'utf8')) as Notebook);
-    assert.ok(outputs[0].some((o) => o.output_type === 'error'), 'shown with the cell that scheduled it');
+    assert.ok(
+      outputs[0].some((o) => o.output_type === 'error'),
+      'shown with the cell that scheduled it',
+    );
     assert.deepEqual(outputs[1], []);
     assert.deepEqual(outputs[2], []);
   });
@@ -185,11 +287,23 @@ describe('labbook CLI', function () {
   it('stops its kernel when SIGTERMed while a cell spins (issue 14, item 15)', async () => {
     const file = path.join(dir, 'spins.ipynb');
     const pidFile = path.join(dir, 'spins.pid');
-    writeFileSync(file, notebook([`require("fs").writeFileSync(${JSON.stringify(pidFile)}, String(process.pid));\nwhile (true) {}`]));
-    const child = spawn(process.execPath, [bin, '--store', path.join(dir, 'x.db'), 'run', file], { cwd: root, env: { ...process.env, LABBOOK_STORE: '' } });
+    writeFileSync(
+      file,
+      notebook([
+        `require("fs").writeFileSync(${JSON.stringify(pidFile)}, String(process.pid));\nwhile (true) {}`,
+      ]),
+    );
+    const child = spawn(process.execPath, [bin, '--store', path.join(dir, 'x.db'), 'run', file], {
+      cwd: root,
+      env: { ...process.env, LABBOOK_STORE: '' },
+    });
     let stderr = '';
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    const exited = new Promise<number | null>((resolve) =>
+      child.on('exit', (code) => resolve(code)),
+    );
     let pid = 0;
     for (let i = 0; i < 600 && !pid; i++) {
       await new Promise((r) => setTimeout(r, 100));
@@ -200,7 +314,12 @@ describe('labbook CLI', function () {
     const code = await exited;
     let kernelAlive = true;
     for (let i = 0; i < 50 && kernelAlive; i++) {
-      try { process.kill(pid, 0); await new Promise((r) => setTimeout(r, 100)); } catch { kernelAlive = false; }
+      try {
+        process.kill(pid, 0);
+        await new Promise((r) => setTimeout(r, 100));
+      } catch {
+        kernelAlive = false;
+      }
     }
     if (kernelAlive) process.kill(pid, 'SIGKILL');
     assert.equal(kernelAlive, false, 'the kernel kept running');
@@ -210,11 +329,23 @@ describe('labbook CLI', function () {
 
   it('runs a tslab notebook unchanged', () => {
     const file = path.join(dir, 'tslab.ipynb');
-    writeFileSync(file, notebook(['import * as tslab from "tslab";', 'tslab.display.html("<b>hello from tslab</b>");']));
+    writeFileSync(
+      file,
+      notebook([
+        'import * as tslab from "tslab";',
+        'tslab.display.html("<b>hello from tslab</b>");',
+      ]),
+    );
     const r = labbook(['--store', path.join(dir, 'x.db'), 'run', file]);
     assert.equal(r.code, 0, r.stderr);
     const outputs = outputsOf(JSON.parse(readFileSync(file, 'utf8')) as Notebook);
-    assert.deepEqual(outputs[1], [{ output_type: 'display_data', data: { 'text/html': '<b>hello from tslab</b>' }, metadata: {} }]);
+    assert.deepEqual(outputs[1], [
+      {
+        output_type: 'display_data',
+        data: { 'text/html': '<b>hello from tslab</b>' },
+        metadata: {},
+      },
+    ]);
   });
 
   it('refuses malformed notebooks and parameters with exit 2 and a message naming them', () => {
@@ -223,15 +354,25 @@ describe('labbook CLI', function () {
     const r1 = labbook(['run', broken]);
     assert.equal(r1.code, 2);
     assert.match(r1.stderr, /broken\.ipynb is not valid JSON at line 2/);
-    assert.equal(readFileSync(broken, 'utf8'), '{"nbformat": 4, "cells": [\n  {"cell_type": "code",,}\n]}', 'nothing is written over it');
+    assert.equal(
+      readFileSync(broken, 'utf8'),
+      '{"nbformat": 4, "cells": [\n  {"cell_type": "code",,}\n]}',
+      'nothing is written over it',
+    );
 
     const old = path.join(dir, 'old.ipynb');
     writeFileSync(old, JSON.stringify({ nbformat: 3, worksheets: [] }));
-    assert.match(labbook(['run', old]).stderr, /old\.ipynb is nbformat 3; Labbook reads nbformat 4/);
+    assert.match(
+      labbook(['run', old]).stderr,
+      /old\.ipynb is nbformat 3; Labbook reads nbformat 4/,
+    );
 
     const r3 = labbook(['run', path.join(dir, 'tslab.ipynb'), '-p', 'not an identifier=1']);
     assert.equal(r3.code, 2);
-    assert.match(r3.stderr, /Parameter name "not an identifier" is not a valid TypeScript identifier/);
+    assert.match(
+      r3.stderr,
+      /Parameter name "not an identifier" is not a valid TypeScript identifier/,
+    );
 
     const r4 = labbook(['run', path.join(dir, 'missing.ipynb')]);
     assert.equal(r4.code, 2);
@@ -239,14 +380,26 @@ describe('labbook CLI', function () {
   });
 
   it('fails on unknown commands, naming them, with or without --help', () => {
-    for (const args of [['anything'], ['anything', '--help'], ['--store', 'x.db', 'anything', '-h'], ['deployment', 'bogus', '--help']]) {
+    for (const args of [
+      ['anything'],
+      ['anything', '--help'],
+      ['--store', 'x.db', 'anything', '-h'],
+      ['deployment', 'bogus', '--help'],
+    ]) {
       const r = labbook(args);
       assert.equal(r.code, 2, args.join(' '));
-      assert.match(r.stderr, new RegExp(`unknown command '${args.includes('bogus') ? 'bogus' : 'anything'}'`));
+      assert.match(
+        r.stderr,
+        new RegExp(`unknown command '${args.includes('bogus') ? 'bogus' : 'anything'}'`),
+      );
       assert.equal(r.stdout, '', 'no help text that would read as success');
     }
-    assert.match(labbook(['deployment', 'bogus']).stderr, /for labbook deployment; the commands are: show, shift/);
-    for (const args of [['--help'], ['help'], ['runs', '--help'], ['deployment', 'show', '--help']]) assert.equal(labbook(args).code, 0, args.join(' '));
+    assert.match(
+      labbook(['deployment', 'bogus']).stderr,
+      /for labbook deployment; the commands are: show, shift/,
+    );
+    for (const args of [['--help'], ['help'], ['runs', '--help'], ['deployment', 'show', '--help']])
+      assert.equal(labbook(args).code, 0, args.join(' '));
   });
 
   it('lists nothing, and creates no store, when there is none', () => {

@@ -17,14 +17,19 @@ const root = path.join(__dirname, '..', '..', '..');
 const bin = path.join(root, 'bin', 'labbook.js');
 const data = path.join(root, 'node_modules', 'vega-datasets', 'data');
 
-function labbook(args: string[], cwd: string): { status: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string } {
+function labbook(
+  args: string[],
+  cwd: string,
+): { status: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [bin, ...args], { cwd, encoding: 'utf8', timeout: 90_000 });
   return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
 }
 
 describe('data files that crashed or misled (issue 14, items 17 and 21)', () => {
   let dir: string;
-  before(() => { dir = makeTempDir(); });
+  before(() => {
+    dir = makeTempDir();
+  });
   after(() => removeDir(dir));
 
   const write = (name: string, content: string | Buffer): string => {
@@ -43,11 +48,19 @@ describe('data files that crashed or misled (issue 14, items 17 and 21)', () => 
   describe('item 17a: deeply nested JSON is refused before DuckDB reads it', () => {
     it('names the file, the line and the depth of a JSON array nested beyond the limit', async () => {
       const file = write('deep.json', `[{"a": 1},\n{"a": ${'['.repeat(150)}${']'.repeat(150)}}]\n`);
-      await rejectsWith(profileFile(file), new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:2: JSON nested more than ${dataFileLimits.maxJsonDepth} levels deep`));
+      await rejectsWith(
+        profileFile(file),
+        new RegExp(
+          `^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:2: JSON nested more than ${dataFileLimits.maxJsonDepth} levels deep`,
+        ),
+      );
     });
 
     it('counts brackets inside strings as text, and accepts real nested data', async () => {
-      const file = write('brackets.ndjson', `{"s": "${'['.repeat(500)}", "n": {"m": [1, [2, [3]]]}}\n{"s": "\\"[[[", "n": {"m": [4]}}\n`);
+      const file = write(
+        'brackets.ndjson',
+        `{"s": "${'['.repeat(500)}", "n": {"m": [1, [2, [3]]]}}\n{"s": "\\"[[[", "n": {"m": [4]}}\n`,
+      );
       const profile = await profileFile(file);
       assert.equal(profile.rows, 2);
     });
@@ -57,11 +70,17 @@ describe('data files that crashed or misled (issue 14, items 17 and 21)', () => 
       this.timeout(300_000);
       const deep = write('deep5000.json', `${'{"a": '.repeat(5000)}1${'}'.repeat(5000)}\n`);
       const fine = write('fine.ndjson', '{"a": 1}\n{"a": 2}\n{"a": 3}\n{"a": 4}\n');
-      for (const args of [['profile', deep], ['drift', fine, deep]]) {
+      for (const args of [
+        ['profile', deep],
+        ['drift', fine, deep],
+      ]) {
         const r = labbook(args, dir);
         assert.equal(r.signal, null, `${args[0]} was killed by ${r.signal}`);
         assert.equal(r.status, 2, `${args[0]}: ${r.stderr}`);
-        assert.match(r.stderr, /deep5000\.json:1: JSON nested more than \d+ levels deep \(5000 levels from line 1\)/);
+        assert.match(
+          r.stderr,
+          /deep5000\.json:1: JSON nested more than \d+ levels deep \(5000 levels from line 1\)/,
+        );
         assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
       }
     });
@@ -69,8 +88,12 @@ describe('data files that crashed or misled (issue 14, items 17 and 21)', () => 
 
   describe('item 17b: the CSV fallback check streams the file', () => {
     let saved: number;
-    before(() => { saved = dataFileLimits.checkBytes; });
-    afterEach(() => { dataFileLimits.checkBytes = saved; });
+    before(() => {
+      saved = dataFileLimits.checkBytes;
+    });
+    afterEach(() => {
+      dataFileLimits.checkBytes = saved;
+    });
 
     it('names the file and line of a ragged row in a file above the check size, without reading it into one string', async () => {
       const lines = ['a,b,c'];
@@ -90,7 +113,10 @@ describe('data files that crashed or misled (issue 14, items 17 and 21)', () => 
         return (original as (...a: unknown[]) => unknown)(p, ...rest);
       }) as typeof fs.readFileSync;
       try {
-        await rejectsWith(withEngine((engine) => loadFile(engine, file, 'data')), /ragged-big\.csv:3002: CSV ragged row: line 3002 has 2 fields, the header has 3/);
+        await rejectsWith(
+          withEngine((engine) => loadFile(engine, file, 'data')),
+          /ragged-big\.csv:3002: CSV ragged row: line 3002 has 2 fields, the header has 3/,
+        );
       } finally {
         nodeFs.readFileSync = original;
       }
@@ -103,7 +129,10 @@ describe('data files that crashed or misled (issue 14, items 17 and 21)', () => 
       lines.push('1,"never closed', '2,x');
       const file = write('unclosed-big.csv', `${lines.join('\r\n')}\r\n`);
       dataFileLimits.checkBytes = 1024;
-      await rejectsWith(withEngine((engine) => loadFile(engine, file, 'data')), /unclosed-big\.csv:40002: CSV bad quoting: the quoted field opened on line 40002 is never closed/);
+      await rejectsWith(
+        withEngine((engine) => loadFile(engine, file, 'data')),
+        /unclosed-big\.csv:40002: CSV bad quoting: the quoted field opened on line 40002 is never closed/,
+      );
     });
   });
 
@@ -111,7 +140,10 @@ describe('data files that crashed or misled (issue 14, items 17 and 21)', () => 
     it('warns when CSV header names repeat, naming the columns DuckDB renamed', async () => {
       const file = write('dup.csv', 'a,b,a,"a"\n1,2,3,4\n5,6,7,8\n');
       const profile = await profileFile(file);
-      assert.deepEqual(profile.columns.map((c) => c.name), ['a', 'b', 'a_1', 'a_2']);
+      assert.deepEqual(
+        profile.columns.map((c) => c.name),
+        ['a', 'b', 'a_1', 'a_2'],
+      );
       const issue = profile.issues.find((i) => i.kind === 'duplicate-column-name');
       assert.ok(issue, JSON.stringify(profile.issues));
       assert.equal(issue.severity, 'warning');
@@ -139,7 +171,10 @@ describe('data files that crashed or misled (issue 14, items 17 and 21)', () => 
       assert.equal(report.dataset.drifted, false);
       for (const c of report.columns) {
         assert.equal(c.skipped, 'empty');
-        assert.match(c.message, /not enough data: the current data set has 1 row; drift needs at least \d+ rows on each side/);
+        assert.match(
+          c.message,
+          /not enough data: the current data set has 1 row; drift needs at least \d+ rows on each side/,
+        );
       }
       const r = labbook(['drift', ref, one], dir);
       assert.equal(r.status, 2, r.stdout + r.stderr);
@@ -154,8 +189,20 @@ describe('data files that crashed or misled (issue 14, items 17 and 21)', () => 
     });
 
     it('says a Latin-1 CSV is not UTF-8, where, and how to convert it', async () => {
-      const file = write('latin1.csv', Buffer.concat([Buffer.from('name,city\nAnn,Paris\nJos'), Buffer.from([0xe9]), Buffer.from(',M'), Buffer.from([0xfc]), Buffer.from('nchen\n')]));
-      await rejectsWith(profileFile(file), /latin1\.csv:3: not UTF-8 at byte 23 \(line 3\); convert it with iconv -f latin1 -t utf8/);
+      const file = write(
+        'latin1.csv',
+        Buffer.concat([
+          Buffer.from('name,city\nAnn,Paris\nJos'),
+          Buffer.from([0xe9]),
+          Buffer.from(',M'),
+          Buffer.from([0xfc]),
+          Buffer.from('nchen\n'),
+        ]),
+      );
+      await rejectsWith(
+        profileFile(file),
+        /latin1\.csv:3: not UTF-8 at byte 23 \(line 3\); convert it with iconv -f latin1 -t utf8/,
+      );
       const r = labbook(['profile', file], dir);
       assert.equal(r.status, 2);
       assert.doesNotMatch(r.stderr, /quoting/);

@@ -15,7 +15,12 @@ const root = path.join(__dirname, '..', '..', '..');
 const bin = path.join(root, 'bin', 'labbook.js');
 
 function labbook(args: string[]) {
-  const r = spawnSync(process.execPath, [bin, ...args], { cwd: root, encoding: 'utf8', timeout: 120_000, env: { ...process.env, LABBOOK_STORE: '' } });
+  const r = spawnSync(process.execPath, [bin, ...args], {
+    cwd: root,
+    encoding: 'utf8',
+    timeout: 120_000,
+    env: { ...process.env, LABBOOK_STORE: '' },
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -27,7 +32,12 @@ describe('labbook drift', function () {
 
   before(() => {
     dir = makeTempDir('labbook-drift-cli-');
-    const [header, ...lines] = readFileSync(path.join(root, 'node_modules', 'vega-datasets', 'data', 'seattle-weather.csv'), 'utf8').trim().split(/\r?\n/);
+    const [header, ...lines] = readFileSync(
+      path.join(root, 'node_modules', 'vega-datasets', 'data', 'seattle-weather.csv'),
+      'utf8',
+    )
+      .trim()
+      .split(/\r?\n/);
     y2012 = path.join(dir, '2012.csv');
     y2015 = path.join(dir, '2015.csv');
     writeFileSync(y2012, `${header}\n${lines.filter((l) => l.startsWith('2012')).join('\n')}\n`);
@@ -39,10 +49,21 @@ describe('labbook drift', function () {
     const r = labbook(['drift', y2012, y2015, '--json']);
     const report = JSON.parse(r.stdout) as DriftReport;
     assert.equal(r.code, report.dataset.drifted ? 1 : 0, r.stderr);
-    assert.equal(report.dataset.drifted, true, 'temperatures and weather labels differ between 2012 and 2015');
-    assert.deepEqual(Object.keys(report.dataset).sort(), ['columns', 'drifted', 'driftedColumns', 'share', 'threshold']);
+    assert.equal(
+      report.dataset.drifted,
+      true,
+      'temperatures and weather labels differ between 2012 and 2015',
+    );
+    assert.deepEqual(Object.keys(report.dataset).sort(), [
+      'columns',
+      'drifted',
+      'driftedColumns',
+      'share',
+      'threshold',
+    ]);
     for (const c of report.columns) {
-      for (const key of ['name', 'type', 'method', 'statistic', 'pValue', 'threshold', 'drifted']) assert.ok(key in c, `${c.name} lacks ${key}`);
+      for (const key of ['name', 'type', 'method', 'statistic', 'pValue', 'threshold', 'drifted'])
+        assert.ok(key in c, `${c.name} lacks ${key}`);
       assert.ok(c.pValue === null || typeof c.pValue === 'number');
     }
     assert.equal(report.reference.source, y2012);
@@ -59,7 +80,22 @@ describe('labbook drift', function () {
   });
 
   it('applies --method, --column-method, --threshold and --share', () => {
-    const r = labbook(['drift', y2012, y2015, '--json', '--method', 'psi', '--column-method', 'wind=ks', '--column-method', 'weather=jensenshannon', '--threshold', '0.99', '--share', '0.2']);
+    const r = labbook([
+      'drift',
+      y2012,
+      y2015,
+      '--json',
+      '--method',
+      'psi',
+      '--column-method',
+      'wind=ks',
+      '--column-method',
+      'weather=jensenshannon',
+      '--threshold',
+      '0.99',
+      '--share',
+      '0.2',
+    ]);
     const report = JSON.parse(r.stdout) as DriftReport;
     const by = Object.fromEntries(report.columns.map((c) => [c.name, c]));
     assert.equal(by.temp_max.method, 'psi');
@@ -93,7 +129,16 @@ describe('labbook drift', function () {
   });
 
   it('reports target and prediction quality', () => {
-    const r = labbook(['drift', y2012, y2015, '--json', '--target', 'weather', '--prediction', 'weather']);
+    const r = labbook([
+      'drift',
+      y2012,
+      y2015,
+      '--json',
+      '--target',
+      'weather',
+      '--prediction',
+      'weather',
+    ]);
     const report = JSON.parse(r.stdout) as DriftReport;
     assert.equal(report.target?.target, 'weather');
     assert.equal(report.target?.referenceQuality?.kind, 'classification');
@@ -102,11 +147,18 @@ describe('labbook drift', function () {
   });
 
   it('samples with --sample and --seed', () => {
-    const a = JSON.parse(labbook(['drift', y2012, y2015, '--json', '--sample', '100', '--seed', '3']).stdout) as DriftReport;
-    const b = JSON.parse(labbook(['drift', y2012, y2015, '--json', '--sample', '100', '--seed', '3']).stdout) as DriftReport;
+    const a = JSON.parse(
+      labbook(['drift', y2012, y2015, '--json', '--sample', '100', '--seed', '3']).stdout,
+    ) as DriftReport;
+    const b = JSON.parse(
+      labbook(['drift', y2012, y2015, '--json', '--sample', '100', '--seed', '3']).stdout,
+    ) as DriftReport;
     assert.equal(a.reference.sampled, 100);
     assert.equal(a.columns.find((c) => c.name === 'wind')!.referenceCount, 100);
-    assert.deepEqual(a.columns.map((c) => c.statistic), b.columns.map((c) => c.statistic));
+    assert.deepEqual(
+      a.columns.map((c) => c.statistic),
+      b.columns.map((c) => c.statistic),
+    );
   });
 
   it('exits 2 on unusable input or options, naming the problem', () => {

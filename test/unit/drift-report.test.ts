@@ -12,7 +12,13 @@ import * as path from 'node:path';
 import { driftReport, LARGE_SAMPLE } from '../../core/drift/report';
 import { driftHtml } from '../../core/drift/html';
 import { SortPool, Sorter } from '../../core/drift/sort';
-import { binCounts, categoricalDrift, defaultThreshold, numericDrift, sturgesEdges } from '../../core/drift/methods';
+import {
+  binCounts,
+  categoricalDrift,
+  defaultThreshold,
+  numericDrift,
+  sturgesEdges,
+} from '../../core/drift/methods';
 import { DriftError, type ColumnDrift, type DriftReport } from '../../core/common/drift-types';
 import { makeTempDir, removeDir } from './temp';
 
@@ -23,21 +29,31 @@ type Row = Record<string, unknown>;
 
 /** seattle-weather.csv parsed in JS (plain CSV, no quotes). */
 function seattle(): Row[] {
-  const [header, ...lines] = readFileSync(path.join(data, 'seattle-weather.csv'), 'utf8').trim().split(/\r?\n/);
+  const [header, ...lines] = readFileSync(path.join(data, 'seattle-weather.csv'), 'utf8')
+    .trim()
+    .split(/\r?\n/);
   const names = header.split(',');
   return lines.map((line) => {
     const cells = line.split(',');
-    return Object.fromEntries(names.map((name, i) => [name, i === 0 || i === 5 ? cells[i] : Number(cells[i])]));
+    return Object.fromEntries(
+      names.map((name, i) => [name, i === 0 || i === 5 ? cells[i] : Number(cells[i])]),
+    );
   });
 }
 
 function writeCsv(file: string, rows: Row[]): string {
   const names = Object.keys(rows[0]);
-  writeFileSync(file, `${names.join(',')}\n${rows.map((r) => names.map((n) => String(r[n])).join(',')).join('\n')}\n`);
+  writeFileSync(
+    file,
+    `${names.join(',')}\n${rows.map((r) => names.map((n) => String(r[n])).join(',')).join('\n')}\n`,
+  );
   return file;
 }
 
-const sorted = (values: unknown[]): Float64Array => Float64Array.from(values.filter((v): v is number => typeof v === 'number' && Number.isFinite(v))).sort();
+const sorted = (values: unknown[]): Float64Array =>
+  Float64Array.from(
+    values.filter((v): v is number => typeof v === 'number' && Number.isFinite(v)),
+  ).sort();
 
 function countsOf(values: unknown[], keys: string[]): Float64Array {
   const counts = new Float64Array(keys.length);
@@ -65,7 +81,8 @@ function random(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
-const normal = (rnd: () => number) => Math.sqrt(-2 * Math.log(rnd() + 1e-12)) * Math.cos(2 * Math.PI * rnd());
+const normal = (rnd: () => number) =>
+  Math.sqrt(-2 * Math.log(rnd() + 1e-12)) * Math.cos(2 * Math.PI * rnd());
 
 describe('drift report', function () {
   this.timeout(120_000);
@@ -89,7 +106,10 @@ describe('drift report', function () {
 
   describe('seattle-weather 2012 against 2015 (CSV files)', () => {
     it('reports every column in file order, dates not compared', () => {
-      assert.deepEqual(seattleReport.columns.map((c) => c.name), ['date', 'precipitation', 'temp_max', 'temp_min', 'wind', 'weather']);
+      assert.deepEqual(
+        seattleReport.columns.map((c) => c.name),
+        ['date', 'precipitation', 'temp_max', 'temp_min', 'wind', 'weather'],
+      );
       assert.equal(col(seattleReport, 'date').skipped, 'unsupported-type');
       assert.equal(col(seattleReport, 'date').statistic, null);
       assert.equal(seattleReport.reference.rows, rows2012.length);
@@ -114,17 +134,32 @@ describe('drift report', function () {
         assert.match(c.reason, /366 values \(<= 1000\).*distinct.*Kolmogorov-Smirnov/);
         // Both distributions on the same Sturges bins over both sides.
         const edges = sturgesEdges(ref, cur);
-        assert.deepEqual(c.bins.map((b) => [b.start, b.end]), Array.from({ length: edges.length - 1 }, (_, i) => [edges[i], edges[i + 1]]));
-        assert.deepEqual(c.bins.map((b) => b.reference), Array.from(binCounts(ref, edges)));
-        assert.deepEqual(c.bins.map((b) => b.current), Array.from(binCounts(cur, edges)));
+        assert.deepEqual(
+          c.bins.map((b) => [b.start, b.end]),
+          Array.from({ length: edges.length - 1 }, (_, i) => [edges[i], edges[i + 1]]),
+        );
+        assert.deepEqual(
+          c.bins.map((b) => b.reference),
+          Array.from(binCounts(ref, edges)),
+        );
+        assert.deepEqual(
+          c.bins.map((b) => b.current),
+          Array.from(binCounts(cur, edges)),
+        );
       }
     });
 
     it('uses chi-square on the 5 weather categories, counted on each side', () => {
       const c = col(seattleReport, 'weather');
       const keys = [...new Set([...rows2012, ...rows2015].map((r) => String(r.weather)))].sort();
-      const ref = countsOf(rows2012.map((r) => r.weather), keys);
-      const cur = countsOf(rows2015.map((r) => r.weather), keys);
+      const ref = countsOf(
+        rows2012.map((r) => r.weather),
+        keys,
+      );
+      const cur = countsOf(
+        rows2015.map((r) => r.weather),
+        keys,
+      );
       const expected = categoricalDrift('chisquare', ref, cur);
       assert.equal(c.type, 'categorical');
       assert.equal(c.method, 'chisquare');
@@ -153,9 +188,16 @@ describe('drift report', function () {
     });
 
     it('applies a global method, per-column methods and thresholds by name', async () => {
-      const r = await driftReport({ path: file2012 }, { path: file2015 }, {
-        method: 'psi', columnMethods: { wind: 'ttest' }, columnThresholds: { temp_max: 0.9 }, datasetShare: 0.9,
-      });
+      const r = await driftReport(
+        { path: file2012 },
+        { path: file2015 },
+        {
+          method: 'psi',
+          columnMethods: { wind: 'ttest' },
+          columnThresholds: { temp_max: 0.9 },
+          datasetShare: 0.9,
+        },
+      );
       assert.equal(col(r, 'precipitation').method, 'psi');
       assert.equal(col(r, 'precipitation').pValue, null, 'distances have no p-value');
       assert.equal(col(r, 'weather').method, 'psi');
@@ -164,7 +206,11 @@ describe('drift report', function () {
       assert.equal(col(r, 'temp_min').threshold, defaultThreshold('psi'));
       const tmax = col(r, 'temp_max');
       assert.equal(tmax.drifted, tmax.statistic! >= 0.9);
-      const psi = numericDrift('psi', sorted(rows2012.map((x) => x.temp_min)), sorted(rows2015.map((x) => x.temp_min)));
+      const psi = numericDrift(
+        'psi',
+        sorted(rows2012.map((x) => x.temp_min)),
+        sorted(rows2015.map((x) => x.temp_min)),
+      );
       assert.equal(col(r, 'temp_min').statistic, psi.statistic);
       assert.equal(r.dataset.threshold, 0.9);
       assert.equal(r.dataset.drifted, r.dataset.share >= 0.9);
@@ -173,13 +219,30 @@ describe('drift report', function () {
     });
 
     it('refuses an unknown method name with a DriftError naming it', async () => {
-      await assert.rejects(driftReport({ path: file2012 }, { path: file2015 }, { method: 'kolmogorov' as never }), (e: Error) => e instanceof DriftError && /"kolmogorov"/.test(e.message));
-      await assert.rejects(driftReport({ path: file2012 }, { path: file2015 }, { columnMethods: { wind: 'nope' as never } }), (e: Error) => e instanceof DriftError && /"nope"/.test(e.message) && /wind/.test(e.message));
-      await assert.rejects(driftReport({ path: file2012 }, { path: file2015 }, { columnMethods: { windy: 'ks' } }), (e: Error) => e instanceof DriftError && /"windy"/.test(e.message));
+      await assert.rejects(
+        driftReport({ path: file2012 }, { path: file2015 }, { method: 'kolmogorov' as never }),
+        (e: Error) => e instanceof DriftError && /"kolmogorov"/.test(e.message),
+      );
+      await assert.rejects(
+        driftReport(
+          { path: file2012 },
+          { path: file2015 },
+          { columnMethods: { wind: 'nope' as never } },
+        ),
+        (e: Error) => e instanceof DriftError && /"nope"/.test(e.message) && /wind/.test(e.message),
+      );
+      await assert.rejects(
+        driftReport({ path: file2012 }, { path: file2015 }, { columnMethods: { windy: 'ks' } }),
+        (e: Error) => e instanceof DriftError && /"windy"/.test(e.message),
+      );
     });
 
     it('skips a column whose method cannot run on its type', async () => {
-      const r = await driftReport({ path: file2012 }, { path: file2015 }, { columnMethods: { weather: 'ks', wind: 'chisquare' } });
+      const r = await driftReport(
+        { path: file2012 },
+        { path: file2015 },
+        { columnMethods: { weather: 'ks', wind: 'chisquare' } },
+      );
       const weather = col(r, 'weather');
       assert.equal(weather.skipped, 'method-not-applicable');
       assert.equal(weather.drifted, false);
@@ -188,14 +251,43 @@ describe('drift report', function () {
       // chi-square on a numeric column compares its distinct values as categories.
       const wind = col(r, 'wind');
       assert.equal(wind.skipped, undefined);
-      const keys = [...new Set([...rows2012, ...rows2015].map((x) => x.wind as number))].sort((a, b) => a - b).map(String);
-      assert.equal(wind.statistic, categoricalDrift('chisquare', countsOf(rows2012.map((x) => x.wind), keys), countsOf(rows2015.map((x) => x.wind), keys)).statistic);
+      const keys = [...new Set([...rows2012, ...rows2015].map((x) => x.wind as number))]
+        .sort((a, b) => a - b)
+        .map(String);
+      assert.equal(
+        wind.statistic,
+        categoricalDrift(
+          'chisquare',
+          countsOf(
+            rows2012.map((x) => x.wind),
+            keys,
+          ),
+          countsOf(
+            rows2015.map((x) => x.wind),
+            keys,
+          ),
+        ).statistic,
+      );
       assert.equal(r.dataset.columns, r.columns.filter((c) => !c.skipped).length);
     });
 
     it('writes an HTML page that escapes every name', async () => {
-      const r = await driftReport({ data: { '<script>x</script>': [1, 2, 3, 4, 5, 6, 7], 'a"b': ['<i onmouseover=1>', 'y', 'x', 'y', 'x', 'y', 'x'] }, name: '<img src=x>' },
-        { data: { '<script>x</script>': [2, 3, 4, 5, 6, 7, 8], 'a"b': ['<i onmouseover=1>', 'x', 'x', 'y', 'x', 'y', 'x'] }, name: 'cur' });
+      const r = await driftReport(
+        {
+          data: {
+            '<script>x</script>': [1, 2, 3, 4, 5, 6, 7],
+            'a"b': ['<i onmouseover=1>', 'y', 'x', 'y', 'x', 'y', 'x'],
+          },
+          name: '<img src=x>',
+        },
+        {
+          data: {
+            '<script>x</script>': [2, 3, 4, 5, 6, 7, 8],
+            'a"b': ['<i onmouseover=1>', 'x', 'x', 'y', 'x', 'y', 'x'],
+          },
+          name: 'cur',
+        },
+      );
       const html = driftHtml(r);
       assert.ok(!html.includes('<script>'), 'no raw script tag');
       assert.ok(!html.includes('<img src=x>'));
@@ -216,7 +308,10 @@ describe('drift report', function () {
       const ref = writeFileSync(path.join(dir, 'p-ref.json'), JSON.stringify(refRows));
       void ref;
       writeFileSync(path.join(dir, 'p-cur.json'), JSON.stringify(curRows));
-      const r = await driftReport({ path: path.join(dir, 'p-ref.json') }, { path: path.join(dir, 'p-cur.json') });
+      const r = await driftReport(
+        { path: path.join(dir, 'p-ref.json') },
+        { path: path.join(dir, 'p-cur.json') },
+      );
       const species = col(r, 'Species');
       assert.equal(species.method, 'chisquare');
       assert.equal(species.drifted, true, 'Gentoo removed from current');
@@ -225,28 +320,57 @@ describe('drift report', function () {
       assert.equal(mass.method, 'ks');
       assert.equal(mass.referenceCount, refMass.length);
       assert.equal(mass.referenceMissing, refRows.length - refMass.length);
-      assert.equal(mass.statistic, numericDrift('ks', refMass, sorted(curRows.map((x) => x['Body Mass (g)']))).statistic);
+      assert.equal(
+        mass.statistic,
+        numericDrift('ks', refMass, sorted(curRows.map((x) => x['Body Mass (g)']))).statistic,
+      );
       const sex = col(r, 'Sex');
-      const sexes = new Set(refRows.map((x) => x.Sex).filter((s) => s !== null && s !== undefined && s !== ''));
+      const sexes = new Set(
+        refRows.map((x) => x.Sex).filter((s) => s !== null && s !== undefined && s !== ''),
+      );
       assert.equal(sex.method, sexes.size > 2 ? 'chisquare' : 'z');
     });
 
     it('cars: mostly-unique names are not compared; dates neither', async () => {
-      const r = await driftReport({ path: path.join(data, 'cars.json') }, { path: path.join(data, 'cars.json') });
+      const r = await driftReport(
+        { path: path.join(data, 'cars.json') },
+        { path: path.join(data, 'cars.json') },
+      );
       assert.equal(col(r, 'Name').skipped, 'unsupported-type');
       assert.match(col(r, 'Name').message, /distinct values/);
       assert.equal(col(r, 'Origin').method, 'chisquare');
-      assert.equal(col(r, 'Cylinders').method, 'chisquare', 'numeric with 5 distinct values: categories');
+      assert.equal(
+        col(r, 'Cylinders').method,
+        'chisquare',
+        'numeric with 5 distinct values: categories',
+      );
       assert.equal(col(r, 'Horsepower').method, 'ks');
       assert.equal(r.dataset.drifted, false);
     });
 
     it('cars: regression quality of a prediction on each side and its change', async () => {
-      const cars = (JSON.parse(readFileSync(path.join(data, 'cars.json'), 'utf8')) as Row[]).filter((x) => typeof x.Miles_per_Gallon === 'number');
-      const withPrediction = (rows: Row[], bias: number) => rows.map((x) => ({ mpg: x.Miles_per_Gallon, predicted: (x.Miles_per_Gallon as number) * 0.9 + bias, Origin: x.Origin }));
-      const ref = withPrediction(cars.filter((x) => x.Origin === 'USA'), 1);
-      const cur = withPrediction(cars.filter((x) => x.Origin !== 'USA'), 4);
-      const r = await driftReport({ data: ref, name: 'usa' }, { data: cur, name: 'others' }, { target: 'mpg', prediction: 'predicted' });
+      const cars = (JSON.parse(readFileSync(path.join(data, 'cars.json'), 'utf8')) as Row[]).filter(
+        (x) => typeof x.Miles_per_Gallon === 'number',
+      );
+      const withPrediction = (rows: Row[], bias: number) =>
+        rows.map((x) => ({
+          mpg: x.Miles_per_Gallon,
+          predicted: (x.Miles_per_Gallon as number) * 0.9 + bias,
+          Origin: x.Origin,
+        }));
+      const ref = withPrediction(
+        cars.filter((x) => x.Origin === 'USA'),
+        1,
+      );
+      const cur = withPrediction(
+        cars.filter((x) => x.Origin !== 'USA'),
+        4,
+      );
+      const r = await driftReport(
+        { data: ref, name: 'usa' },
+        { data: cur, name: 'others' },
+        { target: 'mpg', prediction: 'predicted' },
+      );
       const expect = (rows: Row[]) => {
         const e = rows.map((x) => (x.mpg as number) - (x.predicted as number));
         const mean = rows.reduce((s, x) => s + (x.mpg as number), 0) / rows.length;
@@ -262,7 +386,10 @@ describe('drift report', function () {
       assert.equal(t.targetDrift, col(r, 'mpg'));
       assert.equal(t.predictionDrift, col(r, 'predicted'));
       assert.equal(t.referenceQuality?.kind, 'regression');
-      for (const [quality, rows] of [[t.referenceQuality!, ref], [t.currentQuality!, cur]] as const) {
+      for (const [quality, rows] of [
+        [t.referenceQuality, ref],
+        [t.currentQuality!, cur],
+      ] as const) {
         if (quality.kind !== 'regression') throw new Error('not regression');
         const e = expect(rows);
         assert.ok(Math.abs(quality.mae - e.mae) < 1e-9);
@@ -281,7 +408,10 @@ describe('drift report', function () {
       const rnd = random(seed);
       return {
         x: Array.from({ length: n }, () => normal(rnd) + shift),
-        cat: Array.from({ length: n }, () => ['a', 'b', 'c', 'd'][Math.floor(rnd() * (shift ? 3 : 4))]),
+        cat: Array.from(
+          { length: n },
+          () => ['a', 'b', 'c', 'd'][Math.floor(rnd() * (shift ? 3 : 4))],
+        ),
         few: Array.from({ length: n }, () => Math.floor(rnd() * 3)),
       };
     };
@@ -293,28 +423,48 @@ describe('drift report', function () {
       const x = col(r, 'x');
       assert.equal(x.method, 'wasserstein');
       assert.equal(x.pValue, null);
-      assert.equal(x.statistic, numericDrift('wasserstein', sorted(ref.x), sorted(cur.x)).statistic);
-      assert.equal(x.drifted, x.statistic! >= 0.1);
+      assert.equal(
+        x.statistic,
+        numericDrift('wasserstein', sorted(ref.x), sorted(cur.x)).statistic,
+      );
+      assert.equal(x.drifted, x.statistic >= 0.1);
       const cat = col(r, 'cat');
       assert.equal(cat.method, 'jensenshannon');
       const keys = ['a', 'b', 'c', 'd'];
-      assert.equal(cat.statistic, categoricalDrift('jensenshannon', countsOf(ref.cat, keys), countsOf(cur.cat, keys)).statistic);
+      assert.equal(
+        cat.statistic,
+        categoricalDrift('jensenshannon', countsOf(ref.cat, keys), countsOf(cur.cat, keys))
+          .statistic,
+      );
       assert.equal(col(r, 'few').method, 'jensenshannon');
       assert.match(col(r, 'few').reason, /3 distinct values \(<= 5\)/);
     });
 
     it('uses the Z-test for two categories and chi-square for three at <= 1000 values', async () => {
-      const r = await driftReport({ data: { two: ['a', 'b', 'a', 'b', 'a', 'a'], three: [1, 2, 3, 1, 2, 3] }, name: 'ref' },
-        { data: { two: ['b', 'b', 'a', 'b', 'b', 'a'], three: [1, 1, 1, 2, 3, 3] }, name: 'cur' });
+      const r = await driftReport(
+        { data: { two: ['a', 'b', 'a', 'b', 'a', 'a'], three: [1, 2, 3, 1, 2, 3] }, name: 'ref' },
+        { data: { two: ['b', 'b', 'a', 'b', 'b', 'a'], three: [1, 1, 1, 2, 3, 3] }, name: 'cur' },
+      );
       assert.equal(col(r, 'two').method, 'z');
       assert.equal(col(r, 'two').statistic, categoricalDrift('z', [4, 2], [2, 4]).statistic);
       assert.equal(col(r, 'three').method, 'chisquare');
-      assert.equal(col(r, 'three').statistic, categoricalDrift('chisquare', [2, 2, 2], [3, 1, 2]).statistic);
+      assert.equal(
+        col(r, 'three').statistic,
+        categoricalDrift('chisquare', [2, 2, 2], [3, 1, 2]).statistic,
+      );
     });
 
     it('counts categories over both sides, as Evidently does: a third category only the current data has means chi-square', async () => {
-      const r = await driftReport({ data: { island: ['Biscoe', 'Dream', 'Biscoe', 'Dream'], size: [1, 2, 1, 2] }, name: 'ref' },
-        { data: { island: ['Biscoe', 'Torgersen', 'Dream', 'Torgersen'], size: [1, 3, 3, 2] }, name: 'cur' });
+      const r = await driftReport(
+        {
+          data: { island: ['Biscoe', 'Dream', 'Biscoe', 'Dream'], size: [1, 2, 1, 2] },
+          name: 'ref',
+        },
+        {
+          data: { island: ['Biscoe', 'Torgersen', 'Dream', 'Torgersen'], size: [1, 3, 3, 2] },
+          name: 'cur',
+        },
+      );
       assert.equal(col(r, 'island').method, 'chisquare');
       assert.match(col(r, 'island').reason, /3 categories/);
       // Numbers with 3 distinct values over both sides (2 in the reference) are 3 categories too.
@@ -322,7 +472,10 @@ describe('drift report', function () {
     });
 
     it('treats null, empty text, NaN and ±Infinity as missing', async () => {
-      const ref = { x: [1, 2, NaN, 3, Infinity, 4, null, 5, 6, -Infinity, 7], t: ['a', '', 'b', null, 'a', 'b', 'a', 'b', 'a', 'b', 'a'] };
+      const ref = {
+        x: [1, 2, NaN, 3, Infinity, 4, null, 5, 6, -Infinity, 7],
+        t: ['a', '', 'b', null, 'a', 'b', 'a', 'b', 'a', 'b', 'a'],
+      };
       const cur = { x: [2, 3, 4, 5, 6, 7, 8, 9], t: ['a', 'b', 'b', 'b', '', 'b', 'a', 'b'] };
       const r = await driftReport({ data: ref, name: 'ref' }, { data: cur, name: 'cur' });
       const x = col(r, 'x');
@@ -337,10 +490,29 @@ describe('drift report', function () {
 
     it('reports columns missing on one side, all missing, or constant, without failing', async () => {
       const r = await driftReport(
-        { data: { shared: [1, 2, 3, 4, 5, 6, 7], onlyRef: [1, 2, 3, 4, 5, 6, 7], gone: [null, null, null, null, null, null, null], constant: [3, 3, 3, 3, 3, 3, 3] }, name: 'ref' },
-        { data: { shared: [2, 3, 4, 5, 6, 7, 8], onlyCur: ['a', 'b', 'a', 'b', 'a', 'b', 'a'], gone: [NaN, Infinity, NaN, NaN, NaN, NaN, NaN], constant: [3, 3, 3, 3, 3, 3, 3] }, name: 'cur' },
+        {
+          data: {
+            shared: [1, 2, 3, 4, 5, 6, 7],
+            onlyRef: [1, 2, 3, 4, 5, 6, 7],
+            gone: [null, null, null, null, null, null, null],
+            constant: [3, 3, 3, 3, 3, 3, 3],
+          },
+          name: 'ref',
+        },
+        {
+          data: {
+            shared: [2, 3, 4, 5, 6, 7, 8],
+            onlyCur: ['a', 'b', 'a', 'b', 'a', 'b', 'a'],
+            gone: [NaN, Infinity, NaN, NaN, NaN, NaN, NaN],
+            constant: [3, 3, 3, 3, 3, 3, 3],
+          },
+          name: 'cur',
+        },
       );
-      assert.deepEqual(r.columns.map((c) => c.name), ['shared', 'onlyRef', 'gone', 'constant', 'onlyCur']);
+      assert.deepEqual(
+        r.columns.map((c) => c.name),
+        ['shared', 'onlyRef', 'gone', 'constant', 'onlyCur'],
+      );
       assert.equal(col(r, 'onlyRef').skipped, 'missing-in-current');
       assert.equal(col(r, 'onlyCur').skipped, 'missing-in-reference');
       assert.equal(col(r, 'gone').skipped, 'all-missing');
@@ -358,26 +530,50 @@ describe('drift report', function () {
     });
 
     it('reports empty data sets', async () => {
-      const r = await driftReport({ data: [], name: 'nothing' }, { data: { a: [1, 2, 3] }, name: 'cur' });
+      const r = await driftReport(
+        { data: [], name: 'nothing' },
+        { data: { a: [1, 2, 3] }, name: 'cur' },
+      );
       assert.equal(col(r, 'a').skipped, 'missing-in-reference');
       assert.equal(r.dataset.columns, 0);
       assert.equal(r.dataset.drifted, false);
-      const e = await driftReport({ data: { a: [] }, name: 'no rows' }, { data: { a: [1, 2, 3] }, name: 'cur' });
+      const e = await driftReport(
+        { data: { a: [] }, name: 'no rows' },
+        { data: { a: [1, 2, 3] }, name: 'cur' },
+      );
       assert.equal(col(e, 'a').skipped, 'empty');
       assert.match(col(e, 'a').message, /reference data set has no rows/);
       const csv = writeFileSync(path.join(dir, 'header-only.csv'), 'a,b\n');
       void csv;
-      const f = await driftReport({ path: path.join(dir, 'header-only.csv') }, { path: path.join(dir, 'header-only.csv') });
+      const f = await driftReport(
+        { path: path.join(dir, 'header-only.csv') },
+        { path: path.join(dir, 'header-only.csv') },
+      );
       assert.equal(f.reference.rows, 0);
-      assert.deepEqual(f.columns.map((c) => c.skipped), ['empty', 'empty']);
+      assert.deepEqual(
+        f.columns.map((c) => c.skipped),
+        ['empty', 'empty'],
+      );
     });
 
     it('samples each side reproducibly with a seed', async () => {
       const ref = big(3000, 3);
       const cur = big(3000, 4, 0.2);
-      const a = await driftReport({ data: ref, name: 'ref' }, { data: cur, name: 'cur' }, { sample: 500, seed: 7 });
-      const b = await driftReport({ data: ref, name: 'ref' }, { data: cur, name: 'cur' }, { sample: 500, seed: 7 });
-      const c = await driftReport({ data: ref, name: 'ref' }, { data: cur, name: 'cur' }, { sample: 500, seed: 8 });
+      const a = await driftReport(
+        { data: ref, name: 'ref' },
+        { data: cur, name: 'cur' },
+        { sample: 500, seed: 7 },
+      );
+      const b = await driftReport(
+        { data: ref, name: 'ref' },
+        { data: cur, name: 'cur' },
+        { sample: 500, seed: 7 },
+      );
+      const c = await driftReport(
+        { data: ref, name: 'ref' },
+        { data: cur, name: 'cur' },
+        { sample: 500, seed: 8 },
+      );
       assert.equal(a.reference.sampled, 500);
       assert.equal(a.reference.rows, 3000);
       assert.equal(col(a, 'x').referenceCount, 500);
@@ -392,13 +588,24 @@ describe('drift report', function () {
     it('adds an effect size when a test runs on large samples', async () => {
       const ref = big(LARGE_SAMPLE, 5);
       const cur = big(LARGE_SAMPLE, 6, 0.05);
-      const r = await driftReport({ data: ref, name: 'ref' }, { data: cur, name: 'cur' }, { method: 'ks' });
+      const r = await driftReport(
+        { data: ref, name: 'ref' },
+        { data: cur, name: 'cur' },
+        { method: 'ks' },
+      );
       const x = col(r, 'x');
       assert.ok(x.effectSize);
       assert.equal(x.effectSize.method, 'wasserstein');
-      assert.equal(x.effectSize.statistic, numericDrift('wasserstein', sorted(ref.x), sorted(cur.x)).statistic);
+      assert.equal(
+        x.effectSize.statistic,
+        numericDrift('wasserstein', sorted(ref.x), sorted(cur.x)).statistic,
+      );
       assert.match(x.message, /negligible differences/);
-      const small = await driftReport({ data: { x: ref.x.slice(0, 500) }, name: 'ref' }, { data: { x: cur.x.slice(0, 500) }, name: 'cur' }, { method: 'ks' });
+      const small = await driftReport(
+        { data: { x: ref.x.slice(0, 500) }, name: 'ref' },
+        { data: { x: cur.x.slice(0, 500) }, name: 'cur' },
+        { method: 'ks' },
+      );
       assert.equal(col(small, 'x').effectSize, undefined);
       const distance = await driftReport({ data: ref, name: 'ref' }, { data: cur, name: 'cur' });
       assert.equal(col(distance, 'x').effectSize, undefined, 'distances are already effect sizes');
@@ -408,15 +615,31 @@ describe('drift report', function () {
       const rows = JSON.parse(readFileSync(path.join(data, 'penguins.json'), 'utf8')) as Row[];
       // A deterministic "model": right except for every 7th (reference) or 3rd (current) row.
       const classes = ['Adelie', 'Chinstrap', 'Gentoo'];
-      const predict = (every: number) => rows.map((x, i) => ({ label: x.Species, guess: i % every === 0 ? classes[(classes.indexOf(String(x.Species)) + 1) % 3] : x.Species }));
+      const predict = (every: number) =>
+        rows.map((x, i) => ({
+          label: x.Species,
+          guess:
+            i % every === 0 ? classes[(classes.indexOf(String(x.Species)) + 1) % 3] : x.Species,
+        }));
       const ref = predict(7);
       const cur = predict(3);
-      const r = await driftReport({ data: ref, name: 'ref' }, { data: cur, name: 'cur' }, { target: 'label', prediction: 'guess' });
-      for (const [q, side] of [[r.target!.referenceQuality!, ref], [r.target!.currentQuality!, cur]] as const) {
+      const r = await driftReport(
+        { data: ref, name: 'ref' },
+        { data: cur, name: 'cur' },
+        { target: 'label', prediction: 'guess' },
+      );
+      for (const [q, side] of [
+        [r.target!.referenceQuality!, ref],
+        [r.target!.currentQuality!, cur],
+      ] as const) {
         assert.equal(q.kind, 'classification');
         if (q.kind !== 'classification') return;
         assert.equal(q.accuracy, side.filter((x) => x.label === x.guess).length / side.length);
-        const recall = classes.map((k) => side.filter((x) => x.label === k && x.guess === k).length / side.filter((x) => x.label === k).length);
+        const recall = classes.map(
+          (k) =>
+            side.filter((x) => x.label === k && x.guess === k).length /
+            side.filter((x) => x.label === k).length,
+        );
         assert.ok(Math.abs(q.recall - recall.reduce((s, v) => s + v, 0) / 3) < 1e-12);
       }
       assert.ok(r.target!.change!.accuracy! < 0);
@@ -424,10 +647,17 @@ describe('drift report', function () {
 
     it('reports progress from 0 to 1', async () => {
       const seen: number[] = [];
-      await driftReport({ data: big(200, 9), name: 'ref' }, { data: big(200, 10), name: 'cur' }, { onProgress: (f) => seen.push(f) });
+      await driftReport(
+        { data: big(200, 9), name: 'ref' },
+        { data: big(200, 10), name: 'cur' },
+        { onProgress: (f) => seen.push(f) },
+      );
       assert.equal(seen[0], 0);
       assert.equal(seen[seen.length - 1], 1);
-      assert.deepEqual(seen, [...seen].sort((a, b) => a - b));
+      assert.deepEqual(
+        seen,
+        [...seen].sort((a, b) => a - b),
+      );
     });
   });
 
@@ -439,7 +669,12 @@ describe('drift report', function () {
         ['normal', Float64Array.from({ length: n }, () => normal(rnd))],
         ['log-normal', Float64Array.from({ length: n }, () => Math.exp(3 * normal(rnd)))],
         ['few values', Float64Array.from({ length: n }, () => Math.floor(rnd() * 4))],
-        ['outliers', Float64Array.from({ length: n }, (_, i) => (i % 9999 === 0 ? (i % 2 ? 1e300 : -1e300) : rnd()))],
+        [
+          'outliers',
+          Float64Array.from({ length: n }, (_, i) =>
+            i % 9999 === 0 ? (i % 2 ? 1e300 : -1e300) : rnd(),
+          ),
+        ],
         ['huge range', Float64Array.from({ length: n }, () => (rnd() - 0.5) * 1.7e308)],
         ['sorted descending', Float64Array.from({ length: n }, (_, i) => n - i)],
         ['tiny', Float64Array.from([3, 1, 2])],
@@ -460,7 +695,9 @@ describe('drift report', function () {
       try {
         const all = samples();
         const results = await Promise.all(all.map(([, values]) => pool.sort(values.slice())));
-        all.forEach(([name, values], i) => assert.deepEqual(Array.from(results[i]), Array.from(values.slice().sort()), name));
+        all.forEach(([name, values], i) =>
+          assert.deepEqual(Array.from(results[i]), Array.from(values.slice().sort()), name),
+        );
       } finally {
         await pool.close();
       }

@@ -33,7 +33,10 @@ function alive(pid: number): boolean {
 function writePackage(dir: string, name: string, js: string, dts: string): void {
   const pkg = path.join(dir, 'node_modules', name);
   mkdirSync(pkg, { recursive: true });
-  writeFileSync(path.join(pkg, 'package.json'), JSON.stringify({ name, main: 'index.js', types: 'index.d.ts' }));
+  writeFileSync(
+    path.join(pkg, 'package.json'),
+    JSON.stringify({ name, main: 'index.js', types: 'index.d.ts' }),
+  );
   writeFileSync(path.join(pkg, 'index.js'), js);
   writeFileSync(path.join(pkg, 'index.d.ts'), dts);
 }
@@ -50,14 +53,22 @@ describe('kernel robustness', function () {
     await new Promise((r) => setImmediate(r));
     return { status, outputs: arrived.filter((o) => o.cellId === cellId).map((o) => o.output) };
   };
-  const errors = (outputs: CellOutput[]) => outputs.filter((o): o is Extract<CellOutput, { kind: 'error' }> => o.kind === 'error');
+  const errors = (outputs: CellOutput[]) =>
+    outputs.filter((o): o is Extract<CellOutput, { kind: 'error' }> => o.kind === 'error');
 
   before(async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'labbook-robust-'));
-    writePackage(dir, 'typed-pkg', 'exports.answer = () => 42;\n', 'export declare function answer(): number;\n');
+    writePackage(
+      dir,
+      'typed-pkg',
+      'exports.answer = () => 42;\n',
+      'export declare function answer(): number;\n',
+    );
     kernel = await KernelClient.start({ notebookPath: path.join(dir, 'robust.ipynb'), kernelMain });
     kernel.on('output', (o) => arrived.push(o));
-    kernel.on('exit', (code, signal) => { exited = signal ?? `exit code ${code}`; });
+    kernel.on('exit', (code, signal) => {
+      exited = signal ?? `exit code ${code}`;
+    });
   });
 
   after(async () => {
@@ -66,36 +77,79 @@ describe('kernel robustness', function () {
   });
 
   it('survives declarations rewritten under it while idle, and the next cell sees the new ones (item 1)', async () => {
-    const first = await run('decl-1', 'import { answer } from "typed-pkg";\nconst kept = answer();', 1);
+    const first = await run(
+      'decl-1',
+      'import { answer } from "typed-pkg";\nconst kept = answer();',
+      1,
+    );
     assert.equal(first.status, 'ok', JSON.stringify(first.outputs));
     const before = arrived.length;
     // What a rebuild or `npm install` does: the same files written again, a package added,
     // a declaration changed.
     const pkg = path.join(dir, 'node_modules', 'typed-pkg');
-    for (const f of readdirSync(pkg)) writeFileSync(path.join(pkg, f), readFileSync(path.join(pkg, f)));
+    for (const f of readdirSync(pkg))
+      writeFileSync(path.join(pkg, f), readFileSync(path.join(pkg, f)));
     await sleep(400);
-    writePackage(dir, 'fresh-pkg', 'exports.fresh = () => "new";\n', 'export declare function fresh(): string;\n');
+    writePackage(
+      dir,
+      'fresh-pkg',
+      'exports.fresh = () => "new";\n',
+      'export declare function fresh(): string;\n',
+    );
     // Only the types change: a module already loaded stays loaded, as in Node.
     writeFileSync(path.join(pkg, 'index.d.ts'), 'export declare function answer(): 42;\n');
     await sleep(1500);
     assert.equal(exited, undefined, 'the kernel exited');
-    assert.deepEqual(arrived.slice(before).map((o) => o.output), [], 'nothing is reported while the kernel is idle');
-    const next = await run('decl-2', 'import { fresh } from "fresh-pkg";\nconst exact: 42 = answer();\n[kept, exact, fresh()]', 2);
+    assert.deepEqual(
+      arrived.slice(before).map((o) => o.output),
+      [],
+      'nothing is reported while the kernel is idle',
+    );
+    const next = await run(
+      'decl-2',
+      'import { fresh } from "fresh-pkg";\nconst exact: 42 = answer();\n[kept, exact, fresh()]',
+      2,
+    );
     assert.equal(next.status, 'ok', JSON.stringify(next.outputs));
-    assert.deepEqual(next.outputs.find((o) => o.kind === 'result'), { kind: 'result', data: { 'text/plain': "[ 42, 42, 'new' ]" }, executionCount: 2 });
+    assert.deepEqual(
+      next.outputs.find((o) => o.kind === 'result'),
+      { kind: 'result', data: { 'text/plain': "[ 42, 42, 'new' ]" }, executionCount: 2 },
+    );
   });
 
   it('reports an error thrown after its cell finished for the cell that scheduled it (item 14)', async () => {
-    const early = await run('late-1', 'setTimeout(() => { throw new Error("late timer"); }, 150);\nvoid new Promise((_, reject) => setTimeout(() => reject(new Error("late promise")), 250));', 3);
+    const early = await run(
+      'late-1',
+      'setTimeout(() => { throw new Error("late timer"); }, 150);\nvoid new Promise((_, reject) => setTimeout(() => reject(new Error("late promise")), 250));',
+      3,
+    );
     assert.equal(early.status, 'ok', 'nothing failed while the cell ran');
-    const waiting = await run('late-2', 'await new Promise((r) => setTimeout(r, 600));\n"waited"', 4);
+    const waiting = await run(
+      'late-2',
+      'await new Promise((r) => setTimeout(r, 600));\n"waited"',
+      4,
+    );
     assert.equal(waiting.status, 'ok');
-    assert.deepEqual(errors(waiting.outputs), [], 'the errors do not land in the cell that happened to run');
+    assert.deepEqual(
+      errors(waiting.outputs),
+      [],
+      'the errors do not land in the cell that happened to run',
+    );
     const late = errors(arrived.filter((o) => o.cellId === 'late-1').map((o) => o.output));
-    assert.deepEqual(late.map((e) => [e.evalue, e.uncaught]), [['late timer', true], ['late promise', true]]);
+    assert.deepEqual(
+      late.map((e) => [e.evalue, e.uncaught]),
+      [
+        ['late timer', true],
+        ['late promise', true],
+      ],
+    );
     assert.match(late[0].traceback.join('\n'), /cell \[3\], line 1/);
     // While the cell still runs, it fails itself.
-    const own = await run('late-3', 'setTimeout(() => { throw new Error("mine"); }, 10);\nawait new Promise((r) => setTimeout(r, 200));', 5);
+    const own = await run(
+      'late-3',
+      'setTimeout(() => { throw new Error("mine"); }, 10);\nawait new Promise((r) => setTimeout(r, 200));',
+      5,
+    );
     assert.equal(own.status, 'error');
     assert.equal(errors(own.outputs)[0]?.evalue, 'mine');
     assert.equal(exited, undefined);
@@ -112,7 +166,9 @@ describe('kernel robustness', function () {
       });
       setInterval(() => {}, 1000);
     `;
-    const parent = spawn(process.execPath, ['-e', parentScript], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const parent = spawn(process.execPath, ['-e', parentScript], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     const pid = await new Promise<number>((resolve, reject) => {
       parent.stdout.once('data', (d: Buffer) => resolve(Number(d.toString().trim())));
       parent.once('exit', (code) => reject(new Error(`parent exited (${code})`)));

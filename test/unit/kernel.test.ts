@@ -38,7 +38,12 @@ class Session {
 }
 
 function text(outputs: CellOutput[], name: 'stdout' | 'stderr' = 'stdout'): string {
-  return outputs.filter((o): o is Extract<CellOutput, { kind: 'stream' }> => o.kind === 'stream' && o.name === name).map((o) => o.text).join('');
+  return outputs
+    .filter(
+      (o): o is Extract<CellOutput, { kind: 'stream' }> => o.kind === 'stream' && o.name === name,
+    )
+    .map((o) => o.text)
+    .join('');
 }
 
 function result(outputs: CellOutput[]): Record<string, unknown> | undefined {
@@ -61,15 +66,38 @@ describe('kernel process', function () {
     dir = mkdtempSync(path.join(os.tmpdir(), 'labbook-kernel-'));
     // A package in the folder above the notebook's: resolution goes upward like Node's.
     mkdirSync(path.join(dir, 'node_modules', 'upward-pkg'), { recursive: true });
-    writeFileSync(path.join(dir, 'node_modules', 'upward-pkg', 'package.json'), JSON.stringify({ name: 'upward-pkg', main: 'index.js', types: 'index.d.ts' }));
-    writeFileSync(path.join(dir, 'node_modules', 'upward-pkg', 'index.js'), 'exports.answer = () => 42;\n');
-    writeFileSync(path.join(dir, 'node_modules', 'upward-pkg', 'index.d.ts'), 'export declare function answer(): number;\n');
+    writeFileSync(
+      path.join(dir, 'node_modules', 'upward-pkg', 'package.json'),
+      JSON.stringify({ name: 'upward-pkg', main: 'index.js', types: 'index.d.ts' }),
+    );
+    writeFileSync(
+      path.join(dir, 'node_modules', 'upward-pkg', 'index.js'),
+      'exports.answer = () => 42;\n',
+    );
+    writeFileSync(
+      path.join(dir, 'node_modules', 'upward-pkg', 'index.d.ts'),
+      'export declare function answer(): number;\n',
+    );
     // An ES-module-only package shaped like sindresorhus's and d3's: "type": "module", "exports" only.
     const esm = path.join(dir, 'node_modules', 'esm-only-pkg');
     mkdirSync(esm, { recursive: true });
-    writeFileSync(path.join(esm, 'package.json'), JSON.stringify({ name: 'esm-only-pkg', type: 'module', exports: './index.js', types: './index.d.ts' }));
-    writeFileSync(path.join(esm, 'index.js'), 'export const parseRow = (line) => Object.fromEntries(line.split(",").map((kv) => kv.split("=")));\n');
-    writeFileSync(path.join(esm, 'index.d.ts'), 'export declare function parseRow(line: string): Record<string, string>;\n');
+    writeFileSync(
+      path.join(esm, 'package.json'),
+      JSON.stringify({
+        name: 'esm-only-pkg',
+        type: 'module',
+        exports: './index.js',
+        types: './index.d.ts',
+      }),
+    );
+    writeFileSync(
+      path.join(esm, 'index.js'),
+      'export const parseRow = (line) => Object.fromEntries(line.split(",").map((kv) => kv.split("=")));\n',
+    );
+    writeFileSync(
+      path.join(esm, 'index.d.ts'),
+      'export declare function parseRow(line: string): Record<string, string>;\n',
+    );
     mkdirSync(path.join(dir, 'notebooks'));
     const started = performance.now();
     const kernel = await KernelClient.start({
@@ -77,7 +105,9 @@ describe('kernel process', function () {
       storePath: path.join(dir, 'store', 'labbook.db'),
       kernelMain,
     });
-    console.log(`      kernel ready in ${(performance.now() - started).toFixed(0)} ms (pid ${kernel.pid}, tslab ${kernel.info.tslabVersion})`);
+    console.log(
+      `      kernel ready in ${(performance.now() - started).toFixed(0)} ms (pid ${kernel.pid}, tslab ${kernel.info.tslabVersion})`,
+    );
     session = new Session(kernel);
   });
 
@@ -87,22 +117,33 @@ describe('kernel process', function () {
   });
 
   it('keeps declarations across cells and returns the last expression as a result', async () => {
-    assert.equal((await session.run('const base: number = 40;\nfunction add(a: number, b: number) { return a + b; }')).status, 'ok');
+    assert.equal(
+      (
+        await session.run(
+          'const base: number = 40;\nfunction add(a: number, b: number) { return a + b; }',
+        )
+      ).status,
+      'ok',
+    );
     const ran = await session.run('add(base, 2)');
     assert.equal(ran.status, 'ok');
     assert.deepEqual(result(ran.outputs), { 'text/plain': '42' });
     assert.equal(text(ran.outputs), '', 'the result is not console text');
   });
 
-  it('resolves shorthand properties that name earlier cells\' declarations (a tslab converter gap)', async () => {
+  it("resolves shorthand properties that name earlier cells' declarations (a tslab converter gap)", async () => {
     await session.run('const epochs = 30;\nconst seed = 7;');
-    const ran = await session.run('const config = { epochs, seed };\nconst { epochs: e2 = 0 } = config;\n[config, e2]');
+    const ran = await session.run(
+      'const config = { epochs, seed };\nconst { epochs: e2 = 0 } = config;\n[config, e2]',
+    );
     assert.equal(ran.status, 'ok', JSON.stringify(ran.outputs));
     assert.deepEqual(result(ran.outputs), { 'text/plain': '[ { epochs: 30, seed: 7 }, 30 ]' });
   });
 
   it('awaits at top level', async () => {
-    const ran = await session.run('const later = await new Promise<string>((r) => setTimeout(() => r("done"), 20));\nlater');
+    const ran = await session.run(
+      'const later = await new Promise<string>((r) => setTimeout(() => r("done"), 20));\nlater',
+    );
     assert.equal(ran.status, 'ok');
     assert.deepEqual(result(ran.outputs), { 'text/plain': "'done'" });
   });
@@ -110,12 +151,17 @@ describe('kernel process', function () {
   it('streams console output while the cell runs, not at the end', async () => {
     const before = session.arrivals.length;
     const started = performance.now();
-    const ran = await session.run('for (let i = 0; i < 3; i++) { console.log(`tick ${i}`); await new Promise((r) => setTimeout(r, 150)); }');
+    const ran = await session.run(
+      'for (let i = 0; i < 3; i++) { console.log(`tick ${i}`); await new Promise((r) => setTimeout(r, 150)); }',
+    );
     const finished = performance.now();
     assert.equal(text(ran.outputs), 'tick 0\ntick 1\ntick 2\n');
     const first = session.arrivals.slice(before).find((a) => a.output.kind === 'stream');
     assert.ok(first, 'no stream output arrived');
-    assert.ok(finished - first.at >= 250, `first output arrived ${(first.at - started).toFixed(0)} ms after start, only ${(finished - first.at).toFixed(0)} ms before the end`);
+    assert.ok(
+      finished - first.at >= 250,
+      `first output arrived ${(first.at - started).toFixed(0)} ms after start, only ${(finished - first.at).toFixed(0)} ms before the end`,
+    );
   });
 
   it('reports TypeScript errors with line and column, and runs nothing', async () => {
@@ -125,12 +171,24 @@ describe('kernel process', function () {
     const e = error(ran.outputs);
     assert.equal(e.ename, 'TypeScript');
     assert.equal(e.diagnostics?.length, 1);
-    assert.deepEqual({ line: e.diagnostics![0].line, column: e.diagnostics![0].column, code: e.diagnostics![0].code }, { line: 2, column: 7, code: 2322 });
-    assert.match(e.traceback[0], /line 2:7 - error TS2322: Type 'number' is not assignable to type 'string'/);
+    assert.deepEqual(
+      {
+        line: e.diagnostics[0].line,
+        column: e.diagnostics[0].column,
+        code: e.diagnostics[0].code,
+      },
+      { line: 2, column: 7, code: 2322 },
+    );
+    assert.match(
+      e.traceback[0],
+      /line 2:7 - error TS2322: Type 'number' is not assignable to type 'string'/,
+    );
   });
 
   it('maps runtime stack traces to the cell line that threw', async () => {
-    await session.run('import * as fs from "fs";\n\ninterface Shape { sides: number }\n\nfunction check(s: Shape) {\n  if (s.sides < 3) {\n    throw new RangeError(`not a polygon: ${s.sides}`);\n  }\n}');
+    await session.run(
+      'import * as fs from "fs";\n\ninterface Shape { sides: number }\n\nfunction check(s: Shape) {\n  if (s.sides < 3) {\n    throw new RangeError(`not a polygon: ${s.sides}`);\n  }\n}',
+    );
     const ran = await session.run('const ok = 1;\n\ncheck({ sides: 2 });');
     assert.equal(ran.status, 'error');
     const e = error(ran.outputs);
@@ -143,33 +201,54 @@ describe('kernel process', function () {
   });
 
   it('emits display data as MIME bundles, in the order the cell produced them', async () => {
-    const ran = await session.run([
-      'import * as lab from "labbook";',
-      'console.log("first");',
-      'lab.display.html("<b>bold</b>");',
-      'lab.display.markdown("# Title");',
-      'lab.display.svg("<svg xmlns=\\"http://www.w3.org/2000/svg\\"/>");',
-      'lab.display.png(new Uint8Array([137, 80, 78, 71]));',
-      'lab.display.json({ a: [1, 2] });',
-      'lab.display.vegalite({ mark: "point", data: { values: [{ x: 1 }] }, encoding: { x: { field: "x", type: "quantitative" } } });',
-      'console.log("last");',
-    ].join('\n'));
+    const ran = await session.run(
+      [
+        'import * as lab from "labbook";',
+        'console.log("first");',
+        'lab.display.html("<b>bold</b>");',
+        'lab.display.markdown("# Title");',
+        'lab.display.svg("<svg xmlns=\\"http://www.w3.org/2000/svg\\"/>");',
+        'lab.display.png(new Uint8Array([137, 80, 78, 71]));',
+        'lab.display.json({ a: [1, 2] });',
+        'lab.display.vegalite({ mark: "point", data: { values: [{ x: 1 }] }, encoding: { x: { field: "x", type: "quantitative" } } });',
+        'console.log("last");',
+      ].join('\n'),
+    );
     assert.equal(ran.status, 'ok');
-    const kinds = ran.outputs.map((o) => (o.kind === 'display' ? Object.keys(o.data)[0] : o.kind === 'stream' ? o.text.trim() : o.kind));
-    assert.deepEqual(kinds, ['first', 'text/html', 'text/markdown', 'image/svg+xml', 'image/png', 'application/json', 'application/vnd.vegalite.v5+json', 'last']);
+    const kinds = ran.outputs.map((o) =>
+      o.kind === 'display' ? Object.keys(o.data)[0] : o.kind === 'stream' ? o.text.trim() : o.kind,
+    );
+    assert.deepEqual(kinds, [
+      'first',
+      'text/html',
+      'text/markdown',
+      'image/svg+xml',
+      'image/png',
+      'application/json',
+      'application/vnd.vegalite.v5+json',
+      'last',
+    ]);
     const png = ran.outputs[4];
     assert.ok(png.kind === 'display');
     assert.equal(png.data['image/png'], Buffer.from([137, 80, 78, 71]).toString('base64'));
     const chart = ran.outputs[6];
     assert.ok(chart.kind === 'display');
-    assert.deepEqual((chart.data['application/vnd.vegalite.v5+json'] as { mark: string }).mark, 'point');
+    assert.deepEqual(
+      (chart.data['application/vnd.vegalite.v5+json'] as { mark: string }).mark,
+      'point',
+    );
   });
 
   it('runs tslab notebooks unchanged (import * as tslab from "tslab")', async () => {
-    const ran = await session.run('import * as tslab from "tslab";\ntslab.display.html("<i>from tslab</i>");\nconst d = tslab.newDisplay();\nd.text("one");\nd.text("two");\ntslab.versions.node');
+    const ran = await session.run(
+      'import * as tslab from "tslab";\ntslab.display.html("<i>from tslab</i>");\nconst d = tslab.newDisplay();\nd.text("one");\nd.text("two");\ntslab.versions.node',
+    );
     assert.equal(ran.status, 'ok');
     const displays = ran.outputs.filter((o) => o.kind === 'display');
-    assert.deepEqual(displays.map((o) => o.kind === 'display' && o.data), [{ 'text/html': '<i>from tslab</i>' }, { 'text/plain': 'one' }, { 'text/plain': 'two' }]);
+    assert.deepEqual(
+      displays.map((o) => o.kind === 'display' && o.data),
+      [{ 'text/html': '<i>from tslab</i>' }, { 'text/plain': 'one' }, { 'text/plain': 'two' }],
+    );
     const [, first, second] = displays;
     assert.ok(first.kind === 'display' && second.kind === 'display');
     assert.equal(first.displayId, second.displayId);
@@ -192,7 +271,10 @@ describe('kernel process', function () {
     await session.run('const penguinCount = 344;');
     const code = 'penguinC';
     const completion = await session.kernel.complete(code, code.length);
-    assert.ok(completion.candidates.includes('penguinCount'), JSON.stringify(completion.candidates.slice(0, 20)));
+    assert.ok(
+      completion.candidates.includes('penguinCount'),
+      JSON.stringify(completion.candidates.slice(0, 20)),
+    );
     assert.equal(completion.start, 0);
     const hover = await session.kernel.hover('penguinCount + 1', 3);
     assert.ok(hover);
@@ -223,7 +305,10 @@ describe('kernel process', function () {
     await first.run('const survivor = 1;');
     await first.kernel.shutdown();
     assert.equal(first.kernel.running, false);
-    await assert.rejects(first.kernel.execute({ cellId: 'x', code: '1', executionCount: 1 }), /not running/);
+    await assert.rejects(
+      first.kernel.execute({ cellId: 'x', code: '1', executionCount: 1 }),
+      /not running/,
+    );
     const second = new Session(await KernelClient.start({ notebookPath, kernelMain }));
     try {
       const ran = await second.run('survivor');
@@ -236,7 +321,11 @@ describe('kernel process', function () {
 
   it('names the missing node executable', async () => {
     await assert.rejects(
-      KernelClient.start({ notebookPath: path.join(dir, 'x.ipynb'), kernelMain, nodePath: '/nonexistent/node' }),
+      KernelClient.start({
+        notebookPath: path.join(dir, 'x.ipynb'),
+        kernelMain,
+        nodePath: '/nonexistent/node',
+      }),
       /"\/nonexistent\/node" was not found/,
     );
     assert.match(KernelClient.checkNodeVersion('v18.19.0') ?? '', /needs 20\.19\.0 or newer/);
@@ -246,13 +335,22 @@ describe('kernel process', function () {
 
   it('snapshots the cells executed in the session, the running one included, when a run starts', async () => {
     const exec = async (code: string, cellIndex: number, executionCount: number) => {
-      const { status } = await session.kernel.execute({ cellId: `snap-${cellIndex}`, code, executionCount, cellIndex });
+      const { status } = await session.kernel.execute({
+        cellId: `snap-${cellIndex}`,
+        code,
+        executionCount,
+        cellIndex,
+      });
       assert.equal(status, 'ok');
     };
     await exec('const snapUnits = 4;', 0, 101);
     await exec('const snapUnits2 = snapUnits * 2;', 1, 102);
     await exec('const snapUnits = 8;', 0, 103); // cell 0 run again: its latest source is kept, once
-    await exec('import * as lab from "labbook";\nconst snapRun = lab.startRun({ experiment: "snapshot" });\nsnapRun.end();\nconsole.log(snapRun.id);', 2, 104);
+    await exec(
+      'import * as lab from "labbook";\nconst snapRun = lab.startRun({ experiment: "snapshot" });\nsnapRun.end();\nconsole.log(snapRun.id);',
+      2,
+      104,
+    );
     const store = Store.open({ path: path.join(dir, 'store', 'labbook.db'), readonly: true });
     try {
       const [run] = store.listRuns({ experiment: 'snapshot' });
@@ -260,15 +358,34 @@ describe('kernel process', function () {
       const nb = JSON.parse(store.readArtifact(run.id, 'labbook/source.ipynb').toString('utf8'));
       assert.equal(nb.nbformat, 4);
       assert.equal(nb.nbformat_minor, 5);
-      const indexed = nb.cells.filter((c: { metadata: { labbook: { index: number | null } } }) => c.metadata.labbook.index !== null);
-      assert.deepEqual(indexed.map((c: { source: string[]; execution_count: number; metadata: { labbook: { index: number } } }) =>
-        [c.metadata.labbook.index, c.execution_count, c.source.join('')]), [
-        [1, 102, 'const snapUnits2 = snapUnits * 2;'],
-        [0, 103, 'const snapUnits = 8;'],
-        [2, 104, 'import * as lab from "labbook";\nconst snapRun = lab.startRun({ experiment: "snapshot" });\nsnapRun.end();\nconsole.log(snapRun.id);'],
-      ]);
+      const indexed = nb.cells.filter(
+        (c: { metadata: { labbook: { index: number | null } } }) =>
+          c.metadata.labbook.index !== null,
+      );
+      assert.deepEqual(
+        indexed.map(
+          (c: {
+            source: string[];
+            execution_count: number;
+            metadata: { labbook: { index: number } };
+          }) => [c.metadata.labbook.index, c.execution_count, c.source.join('')],
+        ),
+        [
+          [1, 102, 'const snapUnits2 = snapUnits * 2;'],
+          [0, 103, 'const snapUnits = 8;'],
+          [
+            2,
+            104,
+            'import * as lab from "labbook";\nconst snapRun = lab.startRun({ experiment: "snapshot" });\nsnapRun.end();\nconsole.log(snapRun.id);',
+          ],
+        ],
+      );
       // Cells sent without an index (earlier tests) are kept in order before them.
-      assert.ok(nb.cells.some((c: { source: string[] }) => c.source.join('') === 'const penguinCount = 344;'));
+      assert.ok(
+        nb.cells.some(
+          (c: { source: string[] }) => c.source.join('') === 'const penguinCount = 344;',
+        ),
+      );
     } finally {
       store.close();
     }

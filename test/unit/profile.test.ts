@@ -27,14 +27,26 @@ interface PandasColumn {
   nunique: number;
   count: number;
   dtype: string;
-  describe?: Record<'count' | 'mean' | 'std' | 'min' | '25%' | '50%' | '75%' | 'max', number | null>;
+  describe?: Record<
+    'count' | 'mean' | 'std' | 'min' | '25%' | '50%' | '75%' | 'max',
+    number | null
+  >;
   q05?: number | null;
   q95?: number | null;
   dates?: { format: string; min: string; max: string };
 }
-interface PandasFixture { rows: number; duplicated: number; columns: Record<string, PandasColumn>; corr: Record<string, Record<string, number | null>> }
+interface PandasFixture {
+  rows: number;
+  duplicated: number;
+  columns: Record<string, PandasColumn>;
+  corr: Record<string, Record<string, number | null>>;
+}
 
-function close(actual: number | string | null | undefined, expected: number | null | undefined, what: string): void {
+function close(
+  actual: number | string | null | undefined,
+  expected: number | null | undefined,
+  what: string,
+): void {
   if (expected === null || expected === undefined) {
     assert.equal(actual ?? null, null, what);
     return;
@@ -42,25 +54,39 @@ function close(actual: number | string | null | undefined, expected: number | nu
   assert.equal(typeof actual, 'number', `${what}: expected a number, got ${String(actual)}`);
   const a = actual as number;
   const scale = Math.max(Math.abs(a), Math.abs(expected));
-  assert.ok(a === expected || Math.abs(a - expected) <= 1e-9 * scale, `${what}: ${a} vs pandas ${expected}`);
+  assert.ok(
+    a === expected || Math.abs(a - expected) <= 1e-9 * scale,
+    `${what}: ${a} vs pandas ${expected}`,
+  );
 }
 
 function labbook(args: string[]) {
-  const r = spawnSync(process.execPath, [bin, ...args], { cwd: root, encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync(process.execPath, [bin, ...args], {
+    cwd: root,
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 describe('data profile', () => {
   for (const name of ['penguins', 'cars', 'movies']) {
     describe(`${name}.json against pandas`, () => {
-      const fixture = JSON.parse(readFileSync(path.join(root, 'test', 'fixtures', 'pandas', `${name}.json`), 'utf8')) as PandasFixture;
+      const fixture = JSON.parse(
+        readFileSync(path.join(root, 'test', 'fixtures', 'pandas', `${name}.json`), 'utf8'),
+      ) as PandasFixture;
       let profile: DatasetProfile;
-      before(async () => { profile = await profileFile(path.join(data, `${name}.json`)); });
+      before(async () => {
+        profile = await profileFile(path.join(data, `${name}.json`));
+      });
 
       it('rows, duplicate rows and columns', () => {
         assert.equal(profile.rows, fixture.rows);
         assert.equal(profile.duplicateRows, fixture.duplicated);
-        assert.deepEqual(profile.columns.map((c) => c.name).sort(), Object.keys(fixture.columns).sort());
+        assert.deepEqual(
+          profile.columns.map((c) => c.name).sort(),
+          Object.keys(fixture.columns).sort(),
+        );
       });
 
       it('count, missing and distinct of every column (isna, count, nunique)', () => {
@@ -75,12 +101,21 @@ describe('data profile', () => {
 
       it('written-out dates ("Oct 11 2002") are datetime with the range pandas reads', () => {
         const dated = Object.entries(fixture.columns).filter(([, e]) => e.dates);
-        if (name === 'movies') assert.ok(dated.length >= 1, 'movies has a "Release Date" column of dates');
+        if (name === 'movies')
+          assert.ok(dated.length >= 1, 'movies has a "Release Date" column of dates');
         for (const [col, e] of dated) {
           const c = profile.columns.find((x) => x.name === col)!;
           assert.equal(c.type, 'datetime', `${col} type`);
-          assert.equal(new Date(`${String(c.min).replace(' ', 'T')}Z`).toISOString(), new Date(`${e.dates!.min}Z`).toISOString(), `${col} min`);
-          assert.equal(new Date(`${String(c.max).replace(' ', 'T')}Z`).toISOString(), new Date(`${e.dates!.max}Z`).toISOString(), `${col} max`);
+          assert.equal(
+            new Date(`${String(c.min).replace(' ', 'T')}Z`).toISOString(),
+            new Date(`${e.dates!.min}Z`).toISOString(),
+            `${col} min`,
+          );
+          assert.equal(
+            new Date(`${String(c.max).replace(' ', 'T')}Z`).toISOString(),
+            new Date(`${e.dates!.max}Z`).toISOString(),
+            `${col} max`,
+          );
         }
       });
 
@@ -101,7 +136,11 @@ describe('data profile', () => {
           close(c.quantiles?.p75, d['75%'], `${col} 75%`);
           close(c.quantiles?.p5, e.q05, `${col} 5%`);
           close(c.quantiles?.p95, e.q95, `${col} 95%`);
-          assert.equal(c.histogram!.reduce((s, b) => s + b.count, 0), c.count, `${col} histogram total`);
+          assert.equal(
+            c.histogram!.reduce((s, b) => s + b.count, 0),
+            c.count,
+            `${col} histogram total`,
+          );
         }
       });
 
@@ -111,12 +150,14 @@ describe('data profile', () => {
         for (let i = 0; i < names.length; i++) {
           for (let j = i + 1; j < names.length; j++) {
             const r = fixture.corr[names[i]][names[j]];
-            if (r !== null && Math.abs(r) >= 0.9) expected.push([names[i], names[j]].sort().join(' ~ '));
+            if (r !== null && Math.abs(r) >= 0.9)
+              expected.push([names[i], names[j]].sort().join(' ~ '));
           }
         }
         const actual = (profile.correlatedPairs ?? []).map((p) => [p.a, p.b].sort().join(' ~ '));
         assert.deepEqual(actual.sort(), expected.sort());
-        for (const p of profile.correlatedPairs ?? []) close(p.r, fixture.corr[p.a][p.b], `r(${p.a}, ${p.b})`);
+        for (const p of profile.correlatedPairs ?? [])
+          close(p.r, fixture.corr[p.a][p.b], `r(${p.a}, ${p.b})`);
       });
     });
   }
@@ -130,18 +171,29 @@ describe('data profile', () => {
     assert.ok(p.quality.consistency < 1 && p.quality.validity < 1);
     assert.match(p.quality.dimensions!.consistency.explanation, /1 of 16 columns/);
     const dvd = p.columns.find((c) => c.name === 'US DVD Sales')!;
-    assert.ok(p.issues.some((i) => i.kind === 'missing' && i.column === dvd.name && i.severity === 'warning'));
+    assert.ok(
+      p.issues.some(
+        (i) => i.kind === 'missing' && i.column === dvd.name && i.severity === 'warning',
+      ),
+    );
     const w = p.quality.dimensions!;
-    const weighted = w.completeness.score * w.completeness.weight + w.uniqueness.score * w.uniqueness.weight
-      + w.validity.score * w.validity.weight + w.consistency.score * w.consistency.weight;
+    const weighted =
+      w.completeness.score * w.completeness.weight +
+      w.uniqueness.score * w.uniqueness.weight +
+      w.validity.score * w.validity.weight +
+      w.consistency.score * w.consistency.weight;
     close(p.quality.score, weighted, 'score');
     assert.equal(p.quality.timeliness, null);
   });
 
   it('NaN and ±Infinity count as missing; empty strings too', async () => {
     const p = await profileRows([
-      { x: 1, s: 'a' }, { x: Number.NaN, s: '' }, { x: Number.POSITIVE_INFINITY, s: 'b' },
-      { x: Number.NEGATIVE_INFINITY, s: null }, { x: null, s: 'a' }, { x: 3, s: 'c' },
+      { x: 1, s: 'a' },
+      { x: Number.NaN, s: '' },
+      { x: Number.POSITIVE_INFINITY, s: 'b' },
+      { x: Number.NEGATIVE_INFINITY, s: null },
+      { x: null, s: 'a' },
+      { x: 3, s: 'c' },
     ]);
     const x = p.columns.find((c) => c.name === 'x')!;
     assert.equal(x.count, 2);
@@ -168,7 +220,13 @@ describe('data profile', () => {
   });
 
   it('constant and almost-constant columns; duplicate and empty rows; duplicated columns', async () => {
-    const rows = Array.from({ length: 40 }, (_, i) => ({ k: 'same', a: i < 39 ? 1 : 2, id: i % 20, copy: i % 20, e: null as string | null }));
+    const rows = Array.from({ length: 40 }, (_, i) => ({
+      k: 'same',
+      a: i < 39 ? 1 : 2,
+      id: i % 20,
+      copy: i % 20,
+      e: null as string | null,
+    }));
     const p = await profileRows(rows);
     const k = p.columns.find((c) => c.name === 'k')!;
     assert.equal(k.constant, true);
@@ -181,31 +239,55 @@ describe('data profile', () => {
     assert.deepEqual(p.emptyColumns, ['e']);
     assert.deepEqual(p.duplicatedColumns, [['id', 'copy']]);
     const kinds = new Set(p.issues.map((i) => i.kind));
-    for (const kind of ['constant', 'almost-constant', 'duplicate-rows', 'empty-column', 'duplicated-column']) assert.ok(kinds.has(kind), kind);
+    for (const kind of [
+      'constant',
+      'almost-constant',
+      'duplicate-rows',
+      'empty-column',
+      'duplicated-column',
+    ])
+      assert.ok(kinds.has(kind), kind);
     assert.equal(p.issues[0].severity, 'error');
   });
 
   it('column objects, types, top values, IQR outliers and conflicting labels', async () => {
     const n = 100;
-    const p = await profileRows({
-      v: Array.from({ length: n }, (_, i) => (i === 99 ? 1000 : i % 10)),
-      f: Array.from({ length: n }, (_, i) => i / 7),
-      b: Array.from({ length: n }, (_, i) => i % 3 === 0),
-      c: Array.from({ length: n }, (_, i) => ['x', 'y', 'z'][i % 3]),
-      t: Array.from({ length: n }, (_, i) => `word${i}`),
-      d: Array.from({ length: n }, (_, i) => new Date(Date.UTC(2026, 0, 1 + i))),
-      label: Array.from({ length: n }, (_, i) => (i < 2 ? 'p' : 'q')),
-    }, { label: 'label' });
+    const p = await profileRows(
+      {
+        v: Array.from({ length: n }, (_, i) => (i === 99 ? 1000 : i % 10)),
+        f: Array.from({ length: n }, (_, i) => i / 7),
+        b: Array.from({ length: n }, (_, i) => i % 3 === 0),
+        c: Array.from({ length: n }, (_, i) => ['x', 'y', 'z'][i % 3]),
+        t: Array.from({ length: n }, (_, i) => `word${i}`),
+        d: Array.from({ length: n }, (_, i) => new Date(Date.UTC(2026, 0, 1 + i))),
+        label: Array.from({ length: n }, (_, i) => (i < 2 ? 'p' : 'q')),
+      },
+      { label: 'label' },
+    );
     const type = (name: string) => p.columns.find((c) => c.name === name)!;
-    assert.deepEqual(p.columns.map((c) => c.type), ['integer', 'numeric', 'boolean', 'categorical', 'text', 'datetime', 'categorical']);
+    assert.deepEqual(
+      p.columns.map((c) => c.type),
+      ['integer', 'numeric', 'boolean', 'categorical', 'text', 'datetime', 'categorical'],
+    );
     assert.equal(type('v').outliers, 1);
     assert.equal(type('v').zeros, 10);
-    assert.deepEqual(type('c').top.map((t) => t.value), ['x', 'y', 'z']);
+    assert.deepEqual(
+      type('c').top.map((t) => t.value),
+      ['x', 'y', 'z'],
+    );
     assert.equal(type('d').min, '2026-01-01 00:00:00');
     assert.equal(type('t').length!.max, 6);
     // Rows 0 and 1 differ in features, so no conflict yet: labels only conflict for identical features.
     assert.equal(p.label!.conflictingRows, 0);
-    const conflict = await profileRows([{ x: 1, y: 'a' }, { x: 1, y: 'b' }, { x: 2, y: 'a' }, { x: 3, y: 'a' }], { label: 'y' });
+    const conflict = await profileRows(
+      [
+        { x: 1, y: 'a' },
+        { x: 1, y: 'b' },
+        { x: 2, y: 'a' },
+        { x: 3, y: 'a' },
+      ],
+      { label: 'y' },
+    );
     assert.equal(conflict.label!.conflictingRows, 2);
     assert.equal(conflict.quality.consistency, 0.5);
     assert.ok(conflict.issues.some((i) => i.kind === 'conflicting-labels'));
@@ -216,7 +298,11 @@ describe('data profile', () => {
     assert.equal(timelinessScore(0, 1500, 1000), 0.5);
     assert.equal(timelinessScore(0, 3000, 1000), 0);
     const now = Date.UTC(2026, 5, 1);
-    const p = await profileRows([{ ts: new Date(now - 36 * 3600_000), v: 1 }], { timestampColumn: 'ts', freshness: 24 * 3600_000, now });
+    const p = await profileRows([{ ts: new Date(now - 36 * 3600_000), v: 1 }], {
+      timestampColumn: 'ts',
+      freshness: 24 * 3600_000,
+      now,
+    });
     close(p.quality.timeliness, 0.5, 'timeliness');
     assert.equal(p.quality.dimensions!.timeliness.weight, 0.2);
     assert.ok(p.issues.some((i) => i.kind === 'stale'));
@@ -224,7 +310,9 @@ describe('data profile', () => {
 
   describe('unusable input', () => {
     let dir: string;
-    before(() => { dir = makeTempDir(); });
+    before(() => {
+      dir = makeTempDir();
+    });
     after(() => removeDir(dir));
 
     async function rejects(content: string, name: string, pattern: RegExp): Promise<void> {
@@ -238,18 +326,34 @@ describe('data profile', () => {
       });
     }
 
-    it('a ragged CSV row names the file and the line', () => rejects('a,b\n1,2\n3,4,5\n6,7\n', 'ragged.csv', /ragged.csv:3: .*line 3 has 3 fields, the header has 2/));
-    it('an unclosed quote names the line', () => rejects('a,b\n1,2\n3,"x\n4,5\n', 'quote.csv', /quote.csv:3: CSV bad quoting/));
-    it('invalid JSON names the line', () => rejects('[\n{"a": 1},\n{"a": 2\n]\n', 'bad.json', /bad.json:\d+: JSON invalid JSON/));
-    it('invalid NDJSON names the line', () => rejects('{"a":1}\n{"a":2}\n{"a":3\n{"a":4}\n', 'bad.ndjson', /bad.ndjson:\d+: JSON invalid JSON/));
+    it('a ragged CSV row names the file and the line', () =>
+      rejects(
+        'a,b\n1,2\n3,4,5\n6,7\n',
+        'ragged.csv',
+        /ragged.csv:3: .*line 3 has 3 fields, the header has 2/,
+      ));
+    it('an unclosed quote names the line', () =>
+      rejects('a,b\n1,2\n3,"x\n4,5\n', 'quote.csv', /quote.csv:3: CSV bad quoting/));
+    it('invalid JSON names the line', () =>
+      rejects('[\n{"a": 1},\n{"a": 2\n]\n', 'bad.json', /bad.json:\d+: JSON invalid JSON/));
+    it('invalid NDJSON names the line', () =>
+      rejects(
+        '{"a":1}\n{"a":2}\n{"a":3\n{"a":4}\n',
+        'bad.ndjson',
+        /bad.ndjson:\d+: JSON invalid JSON/,
+      ));
     it('an empty file', () => rejects('', 'empty.csv', /is empty/));
-    it('a file that is not Parquet', () => rejects('PAR1 not really', 'bad.parquet', /bad.parquet: PARQUET could not be read/));
+    it('a file that is not Parquet', () =>
+      rejects('PAR1 not really', 'bad.parquet', /bad.parquet: PARQUET could not be read/));
     it('a missing file', async () => {
       await assert.rejects(profileFile(path.join(dir, 'nope.csv')), /nope.csv: no such file/);
     });
     it('checkDelimited: quoted delimiters and newlines are one field', () => {
       assert.equal(checkDelimited('a,b\n"x,y",2\n"multi\nline",3\n', ','), null);
-      assert.deepEqual(checkDelimited('a;b\n1;2;3\n', ';'), { line: 2, message: 'line 2 has 3 fields, the header has 2' });
+      assert.deepEqual(checkDelimited('a;b\n1;2;3\n', ';'), {
+        line: 2,
+        message: 'line 2 has 3 fields, the header has 2',
+      });
     });
   });
 
@@ -264,7 +368,14 @@ describe('data profile', () => {
         assert.equal(r.code, 0, r.stderr);
         const p = JSON.parse(r.stdout) as DatasetProfile;
         assert.equal(p.rows, 3);
-        assert.deepEqual(Object.keys(p.quality).slice(0, 6), ['score', 'completeness', 'uniqueness', 'validity', 'consistency', 'timeliness']);
+        assert.deepEqual(Object.keys(p.quality).slice(0, 6), [
+          'score',
+          'completeness',
+          'uniqueness',
+          'validity',
+          'consistency',
+          'timeliness',
+        ]);
         const score = p.columns.find((c) => c.name === 'score')!;
         assert.equal(score.missing, 1);
         assert.equal(score.std, Math.SQRT1_2);
@@ -296,7 +407,10 @@ describe('data profile', () => {
     it('Arrow IPC: the same statistics as the same data in JSON; a broken file is named, exit 2', async () => {
       // flights-200k.arrow and .json hold the same rows; "time" is Float32 in Arrow, so it
       // matches to float32 precision only.
-      const [arrow, json] = await Promise.all([profileFile(path.join(data, 'flights-200k.arrow')), profileFile(path.join(data, 'flights-200k.json'))]);
+      const [arrow, json] = await Promise.all([
+        profileFile(path.join(data, 'flights-200k.arrow')),
+        profileFile(path.join(data, 'flights-200k.json')),
+      ]);
       assert.equal(arrow.rows, 200_000);
       assert.equal(arrow.rows, json.rows);
       assert.equal(arrow.duplicateRows, json.duplicateRows);
@@ -310,7 +424,10 @@ describe('data profile', () => {
         for (const stat of ['min', 'max', 'mean', 'std'] as const) {
           const x = a[stat] as number;
           const y = j[stat] as number;
-          assert.ok(Math.abs(x - y) <= tolerance * Math.max(1, Math.abs(y)), `${name} ${stat}: ${x} vs ${y}`);
+          assert.ok(
+            Math.abs(x - y) <= tolerance * Math.max(1, Math.abs(y)),
+            `${name} ${stat}: ${x} vs ${y}`,
+          );
         }
       }
       const dir = makeTempDir();

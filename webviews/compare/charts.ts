@@ -12,7 +12,18 @@ import type { MetricPointItem } from '../../core/service/protocol';
 import { fromWireNumber } from '../../core/common/wire-number';
 
 /** Distinct on VS Code's dark and light backgrounds; run i gets colour i (more runs: golden-angle hues). */
-export const PALETTE = ['#3794ff', '#f58518', '#54a24b', '#e45756', '#b279a2', '#eeca3b', '#72b7b2', '#ff9da6', '#9d755d', '#bab0ac'];
+export const PALETTE = [
+  '#3794ff',
+  '#f58518',
+  '#54a24b',
+  '#e45756',
+  '#b279a2',
+  '#eeca3b',
+  '#72b7b2',
+  '#ff9da6',
+  '#9d755d',
+  '#bab0ac',
+];
 
 export function runColor(index: number): string {
   if (index < PALETTE.length) return PALETTE[index];
@@ -100,10 +111,21 @@ export function historyRows(
       })
       .sort((a, b) => a.step - b.step || a.timestamp - b.timestamp);
     if (finite.length === 0) continue;
-    const start = typeof startTimes[run.id] === 'number' ? startTimes[run.id] : Math.min(...finite.map((p) => p.timestamp));
-    const smoothed = smoothEma(finite.map((p) => p.value), smoothing);
+    const start =
+      typeof startTimes[run.id] === 'number'
+        ? startTimes[run.id]
+        : Math.min(...finite.map((p) => p.timestamp));
+    const smoothed = smoothEma(
+      finite.map((p) => p.value),
+      smoothing,
+    );
     finite.forEach((p, i) => {
-      const x = xAxis === 'step' ? p.step : xAxis === 'wallTime' ? p.timestamp : (p.timestamp - start) / 1000;
+      const x =
+        xAxis === 'step'
+          ? p.step
+          : xAxis === 'wallTime'
+            ? p.timestamp
+            : (p.timestamp - start) / 1000;
       rows.push({ run: run.label, x, value: p.value, smoothed: smoothed[i] });
     });
   }
@@ -124,7 +146,14 @@ export interface ChartSpec {
 
 /** Axis and legend colours that read on VS Code's dark and light themes. */
 const CONFIG = {
-  axis: { labelColor: '#9d9d9d', titleColor: '#9d9d9d', gridColor: 'rgba(128,128,128,0.2)', domainColor: '#888', tickColor: '#888', titleFontWeight: 'normal' as const },
+  axis: {
+    labelColor: '#9d9d9d',
+    titleColor: '#9d9d9d',
+    gridColor: 'rgba(128,128,128,0.2)',
+    domainColor: '#888',
+    tickColor: '#888',
+    titleFontWeight: 'normal' as const,
+  },
   legend: { labelColor: '#bbbbbb', titleColor: '#9d9d9d', labelLimit: 260 },
   view: { stroke: 'transparent' },
   title: { color: '#cccccc' },
@@ -150,8 +179,19 @@ function colorByRun(runs: RunSeries[], present: Set<string>, symbol: 'stroke' | 
 }
 
 /** Overlaid history of one metric: a line per run, the raw values faint behind the smoothed ones. */
-export function historySpec(metric: string, rows: HistoryRow[], runs: RunSeries[], xAxis: XAxis, smoothing: number): ChartSpec {
-  const y = (field: 'value' | 'smoothed') => ({ field, type: 'quantitative' as const, title: metric, scale: { zero: false } });
+export function historySpec(
+  metric: string,
+  rows: HistoryRow[],
+  runs: RunSeries[],
+  xAxis: XAxis,
+  smoothing: number,
+): ChartSpec {
+  const y = (field: 'value' | 'smoothed') => ({
+    field,
+    type: 'quantitative' as const,
+    title: metric,
+    scale: { zero: false },
+  });
   const smoothed = smoothing > 0;
   const present = new Set(rows.map((r) => r.run));
   return {
@@ -172,7 +212,10 @@ export function historySpec(metric: string, rows: HistoryRow[], runs: RunSeries[
     },
     layer: smoothed
       ? [
-          { mark: { type: 'line', strokeWidth: 1, opacity: 0.25, interpolate: 'linear' }, encoding: { y: y('value') } },
+          {
+            mark: { type: 'line', strokeWidth: 1, opacity: 0.25, interpolate: 'linear' },
+            encoding: { y: y('value') },
+          },
           { mark: { type: 'line', strokeWidth: 2 }, encoding: { y: y('smoothed') } },
         ]
       : [{ mark: { type: 'line', strokeWidth: 1.75 }, encoding: { y: y('value') } }],
@@ -237,9 +280,15 @@ export function normalizer(values: number[], log = false): (v: number) => number
 }
 
 /** Axis labels: every distinct value when there are few (with its text as logged), else the ends. */
-function numericTicks(values: number[], texts: string[], norm: (v: number) => number): { norm: number; text: string }[] {
+function numericTicks(
+  values: number[],
+  texts: string[],
+  norm: (v: number) => number,
+): { norm: number; text: string }[] {
   const byValue = new Map<number, string>();
-  values.forEach((v, i) => { if (!byValue.has(v)) byValue.set(v, texts[i]); });
+  values.forEach((v, i) => {
+    if (!byValue.has(v)) byValue.set(v, texts[i]);
+  });
   const sorted = [...byValue.keys()].sort((a, b) => a - b);
   const shown = sorted.length <= 8 ? sorted : [sorted[0], sorted[sorted.length - 1]];
   return shown.map((v) => ({ norm: norm(v), text: byValue.get(v) as string }));
@@ -251,7 +300,11 @@ function numericTicks(values: number[], texts: string[], norm: (v: number) => nu
  * chosen metric. Each value is normalised to 0..1 on its axis (min to max, or category
  * index); a single value sits in the middle. Non-finite metric values get no point.
  */
-export function parallelData(c: RunComparison, runs: RunSeries[], metricKey: string): { axes: ParallelAxis[]; points: ParallelPoint[] } {
+export function parallelData(
+  c: RunComparison,
+  runs: RunSeries[],
+  metricKey: string,
+): { axes: ParallelAxis[]; points: ParallelPoint[] } {
   const metricRow = c.metrics.find((m) => m.key === metricKey);
   const metricValues = c.runs.map((_, i) => {
     const v = metricRow?.values[i];
@@ -277,15 +330,46 @@ export function parallelData(c: RunComparison, runs: RunSeries[], metricKey: str
       const log = wantsLogScale(finite);
       const label = uniqueLabel(log ? `${param.key} (log)` : param.key);
       const norm = normalizer(finite, log);
-      axes.push({ label, kind: 'numeric', log, ticks: numericTicks(finite, param.values as string[], norm) });
-      finite.forEach((n, i) => points.push({ run: runs[i].label, axis: label, norm: norm(n), text: param.values[i] as string, order, metric: metricValues[i] }));
+      axes.push({
+        label,
+        kind: 'numeric',
+        log,
+        ticks: numericTicks(finite, param.values as string[], norm),
+      });
+      finite.forEach((n, i) =>
+        points.push({
+          run: runs[i].label,
+          axis: label,
+          norm: norm(n),
+          text: param.values[i] as string,
+          order,
+          metric: metricValues[i],
+        }),
+      );
     } else {
       const label = uniqueLabel(param.key);
       const texts = param.values.map((v) => v ?? MISSING);
-      const categories = [...new Set(texts)].sort((a, b) => (a === MISSING ? -1 : b === MISSING ? 1 : compareCategories(a, b)));
-      const position = (t: string) => (categories.length === 1 ? 0.5 : categories.indexOf(t) / (categories.length - 1));
-      axes.push({ label, kind: 'ordinal', log: false, ticks: categories.map((t) => ({ norm: position(t), text: t })) });
-      texts.forEach((t, i) => points.push({ run: runs[i].label, axis: label, norm: position(t), text: t, order, metric: metricValues[i] }));
+      const categories = [...new Set(texts)].sort((a, b) =>
+        a === MISSING ? -1 : b === MISSING ? 1 : compareCategories(a, b),
+      );
+      const position = (t: string) =>
+        categories.length === 1 ? 0.5 : categories.indexOf(t) / (categories.length - 1);
+      axes.push({
+        label,
+        kind: 'ordinal',
+        log: false,
+        ticks: categories.map((t) => ({ norm: position(t), text: t })),
+      });
+      texts.forEach((t, i) =>
+        points.push({
+          run: runs[i].label,
+          axis: label,
+          norm: position(t),
+          text: t,
+          order,
+          metric: metricValues[i],
+        }),
+      );
     }
   }
 
@@ -294,11 +378,26 @@ export function parallelData(c: RunComparison, runs: RunSeries[], metricKey: str
     const order = axes.length;
     const finite = metricValues.filter((v): v is number => v !== null);
     const norm = normalizer(finite);
-    const ends = finite.length ? [Math.min(...finite), Math.max(...finite)].filter((v, i, a) => a.indexOf(v) === i) : [];
-    axes.push({ label, kind: 'numeric', log: false, ticks: ends.map((v) => ({ norm: norm(v), text: formatMetric(v) })) });
+    const ends = finite.length
+      ? [Math.min(...finite), Math.max(...finite)].filter((v, i, a) => a.indexOf(v) === i)
+      : [];
+    axes.push({
+      label,
+      kind: 'numeric',
+      log: false,
+      ticks: ends.map((v) => ({ norm: norm(v), text: formatMetric(v) })),
+    });
     if (finite.length) {
       metricValues.forEach((v, i) => {
-        if (v !== null) points.push({ run: runs[i].label, axis: label, norm: norm(v), text: formatMetric(v), order, metric: v });
+        if (v !== null)
+          points.push({
+            run: runs[i].label,
+            axis: label,
+            norm: norm(v),
+            text: formatMetric(v),
+            order,
+            metric: v,
+          });
       });
     }
   }
@@ -306,12 +405,38 @@ export function parallelData(c: RunComparison, runs: RunSeries[], metricKey: str
 }
 
 /** The vega-lite parallel coordinates recipe, with the normalisation done above instead of in transforms. */
-export function parallelSpec(metricKey: string, data: { axes: ParallelAxis[]; points: ParallelPoint[] }): ChartSpec {
+export function parallelSpec(
+  metricKey: string,
+  data: { axes: ParallelAxis[]; points: ParallelPoint[] },
+): ChartSpec {
   const domain = data.axes.map((a) => a.label);
-  const x = { field: 'axis', type: 'nominal' as const, scale: { domain, paddingOuter: 0.05 }, axis: { orient: 'top' as const, title: null, labelAngle: 0, domain: false, ticks: false, labelLimit: 180, labelFontWeight: 'bold' as const, labelColor: '#cccccc', labelPadding: 10 } };
+  const x = {
+    field: 'axis',
+    type: 'nominal' as const,
+    scale: { domain, paddingOuter: 0.05 },
+    axis: {
+      orient: 'top' as const,
+      title: null,
+      labelAngle: 0,
+      domain: false,
+      ticks: false,
+      labelLimit: 180,
+      labelFontWeight: 'bold' as const,
+      labelColor: '#cccccc',
+      labelPadding: 10,
+    },
+  };
   const y = { field: 'norm', type: 'quantitative' as const, axis: null, scale: { domain: [0, 1] } };
-  const color = { field: 'metric', type: 'quantitative' as const, title: metricKey, scale: { scheme: 'viridis' }, legend: { orient: 'right' as const, gradientLength: 180 } };
-  const ticks = data.axes.flatMap((a) => a.ticks.map((t) => ({ axis: a.label, norm: t.norm, text: t.text })));
+  const color = {
+    field: 'metric',
+    type: 'quantitative' as const,
+    title: metricKey,
+    scale: { scheme: 'viridis' },
+    legend: { orient: 'right' as const, gradientLength: 180 },
+  };
+  const ticks = data.axes.flatMap((a) =>
+    a.ticks.map((t) => ({ axis: a.label, norm: t.norm, text: t.text })),
+  );
   const withMetric = data.points.filter((p) => p.metric !== null);
   const withoutMetric = data.points.filter((p) => p.metric === null);
   const tooltip = [
@@ -325,12 +450,43 @@ export function parallelSpec(metricKey: string, data: { axes: ParallelAxis[]; po
     height: 280,
     background: 'transparent',
     layer: [
-      { data: { values: domain.map((axis) => ({ axis })) }, mark: { type: 'rule', color: '#777', strokeWidth: 1 }, encoding: { x } },
+      {
+        data: { values: domain.map((axis) => ({ axis })) },
+        mark: { type: 'rule', color: '#777', strokeWidth: 1 },
+        encoding: { x },
+      },
       // Runs without a finite value of the metric are drawn grey: a colour scale has no place for them.
-      { data: { values: withoutMetric }, mark: { type: 'line', strokeWidth: 2, opacity: 0.7, color: '#8a8a8a', strokeDash: [4, 3] }, encoding: { x, y, detail: { field: 'run', type: 'nominal' }, order: { field: 'order', type: 'quantitative' } } },
-      { data: { values: withMetric }, mark: { type: 'line', strokeWidth: 2.5, opacity: 0.9 }, encoding: { x, y, color, detail: { field: 'run', type: 'nominal' }, order: { field: 'order', type: 'quantitative' } } },
-      { data: { values: data.points }, mark: { type: 'point', filled: true, size: 45, color: '#dddddd', opacity: 0.9 }, encoding: { x, y, tooltip } },
-      { data: { values: ticks }, mark: { type: 'text', align: 'left', dx: 6, color: '#9d9d9d', fontSize: 11, limit: 120 }, encoding: { x, y, text: { field: 'text', type: 'nominal' } } },
+      {
+        data: { values: withoutMetric },
+        mark: { type: 'line', strokeWidth: 2, opacity: 0.7, color: '#8a8a8a', strokeDash: [4, 3] },
+        encoding: {
+          x,
+          y,
+          detail: { field: 'run', type: 'nominal' },
+          order: { field: 'order', type: 'quantitative' },
+        },
+      },
+      {
+        data: { values: withMetric },
+        mark: { type: 'line', strokeWidth: 2.5, opacity: 0.9 },
+        encoding: {
+          x,
+          y,
+          color,
+          detail: { field: 'run', type: 'nominal' },
+          order: { field: 'order', type: 'quantitative' },
+        },
+      },
+      {
+        data: { values: data.points },
+        mark: { type: 'point', filled: true, size: 45, color: '#dddddd', opacity: 0.9 },
+        encoding: { x, y, tooltip },
+      },
+      {
+        data: { values: ticks },
+        mark: { type: 'text', align: 'left', dx: 6, color: '#9d9d9d', fontSize: 11, limit: 120 },
+        encoding: { x, y, text: { field: 'text', type: 'nominal' } },
+      },
     ],
     config: CONFIG,
   };
@@ -345,7 +501,12 @@ export interface ScatterRow {
 }
 
 /** One point per run that logged the param and a finite value of the metric. */
-export function scatterData(c: RunComparison, runs: RunSeries[], paramKey: string, metricKey: string): { rows: ScatterRow[]; numeric: boolean; categories: string[] } {
+export function scatterData(
+  c: RunComparison,
+  runs: RunSeries[],
+  paramKey: string,
+  metricKey: string,
+): { rows: ScatterRow[]; numeric: boolean; categories: string[] } {
   const param = c.params.find((p) => p.key === paramKey);
   const metric = c.metrics.find((m) => m.key === metricKey);
   if (!param || !metric) return { rows: [], numeric: true, categories: [] };
@@ -357,13 +518,23 @@ export function scatterData(c: RunComparison, runs: RunSeries[], paramKey: strin
     if (text === null || value === null || value === undefined) return;
     const y = fromWireNumber(value);
     if (!Number.isFinite(y)) return;
-    rows.push({ run: runs[i].label, x: numeric ? (numericValue(text) as number) : text, xText: text, y });
+    rows.push({
+      run: runs[i].label,
+      x: numeric ? (numericValue(text) as number) : text,
+      xText: text,
+      y,
+    });
   });
   const categories = numeric ? [] : [...new Set(rows.map((r) => r.xText))].sort(compareCategories);
   return { rows, numeric, categories };
 }
 
-export function scatterSpec(paramKey: string, metricKey: string, data: ReturnType<typeof scatterData>, runs: RunSeries[]): ChartSpec {
+export function scatterSpec(
+  paramKey: string,
+  metricKey: string,
+  data: ReturnType<typeof scatterData>,
+  runs: RunSeries[],
+): ChartSpec {
   const present = new Set(data.rows.map((r) => r.run));
   const logX = data.numeric && wantsLogScale(data.rows.map((r) => r.x as number));
   return {
@@ -382,8 +553,19 @@ export function scatterSpec(paramKey: string, metricKey: string, data: ReturnTyp
             scale: logX ? { type: 'log', padding: 16 } : { zero: false, padding: 16 },
             axis: { tickCount: 8 },
           }
-        : { field: 'x', type: 'ordinal', title: paramKey, sort: data.categories, axis: { labelAngle: 0 } },
-      y: { field: 'y', type: 'quantitative', title: metricKey, scale: { zero: false, padding: 16 } },
+        : {
+            field: 'x',
+            type: 'ordinal',
+            title: paramKey,
+            sort: data.categories,
+            axis: { labelAngle: 0 },
+          },
+      y: {
+        field: 'y',
+        type: 'quantitative',
+        title: metricKey,
+        scale: { zero: false, padding: 16 },
+      },
       color: colorByRun(runs, present, 'circle'),
       tooltip: [
         { field: 'run', type: 'nominal', title: 'run' },

@@ -15,15 +15,31 @@ import { comparisonCsv } from '../../core/common/comparison-csv';
 import { formatMetric } from '../../core/common/format';
 import { fromWireNumber } from '../../core/common/wire-number';
 import {
-  historyRows, historySpec, isXAxis, MAX_SMOOTHING, MISSING, parallelData, parallelSpec, runSeries, scatterData, scatterSpec,
-  X_AXIS_TITLES, type ChartSpec, type RunSeries, type XAxis,
+  historyRows,
+  historySpec,
+  isXAxis,
+  MAX_SMOOTHING,
+  MISSING,
+  parallelData,
+  parallelSpec,
+  runSeries,
+  scatterData,
+  scatterSpec,
+  X_AXIS_TITLES,
+  type ChartSpec,
+  type RunSeries,
+  type XAxis,
 } from './charts';
 import { isToCompareView, type FromCompareView, type RunComparisonData } from './protocol';
 import { actionLink, button, el, section } from '../shared/dom';
 import { chartError, errorView, noticeLine, showLoading, showNotice } from '../shared/notice';
 import { embedChart } from '../shared/vega';
 
-declare function acquireVsCodeApi(): { postMessage(message: FromCompareView): void; setState(s: unknown): void; getState(): unknown };
+declare function acquireVsCodeApi(): {
+  postMessage(message: FromCompareView): void;
+  setState(s: unknown): void;
+  getState(): unknown;
+};
 
 const vscode = acquireVsCodeApi();
 const root = document.getElementById('root')!;
@@ -46,7 +62,10 @@ const MAX_HISTORY_CHARTS = 6;
 function restoreUi(): UiState {
   const saved = (vscode.getState() as { ui?: Partial<UiState> } | null)?.ui ?? {};
   const text = (v: unknown) => (typeof v === 'string' ? v : null);
-  const smoothing = typeof saved.smoothing === 'number' && saved.smoothing >= 0 && saved.smoothing <= MAX_SMOOTHING ? saved.smoothing : 0.6;
+  const smoothing =
+    typeof saved.smoothing === 'number' && saved.smoothing >= 0 && saved.smoothing <= MAX_SMOOTHING
+      ? saved.smoothing
+      : 0.6;
   return {
     xAxis: isXAxis(saved.xAxis) ? saved.xAxis : 'step',
     smoothing,
@@ -59,7 +78,9 @@ function restoreUi(): UiState {
 }
 
 const ui = restoreUi();
-let current: { data: RunComparisonData; keyMetric: string | null; runs: RunSeries[]; json: string } | undefined;
+let current:
+  | { data: RunComparisonData; keyMetric: string | null; runs: RunSeries[]; json: string }
+  | undefined;
 
 function saveUi(): void {
   vscode.setState({ ui });
@@ -67,7 +88,13 @@ function saveUi(): void {
 
 // ---- DOM helpers (text only) ----
 
-function select(id: string, label: string, options: { value: string; text: string }[], value: string, onChange: (v: string) => void): HTMLElement {
+function select(
+  id: string,
+  label: string,
+  options: { value: string; text: string }[],
+  value: string,
+  onChange: (v: string) => void,
+): HTMLElement {
   const node = el('select', { className: 'select' });
   node.id = id;
   for (const o of options) {
@@ -89,20 +116,42 @@ function swatch(color: string): HTMLElement {
   return node;
 }
 
-function runHeader(run: RunComparisonData['comparison']['runs'][number], series: RunSeries): HTMLElement {
-  const link = actionLink({ className: 'run-link', text: run.name, title: `Open run ${run.id}` }, () => vscode.postMessage({ type: 'openRun', runId: run.id }));
-  return el('th', { className: 'run-col' }, el('div', { className: 'run-head' }, swatch(series.color), link), el('div', { className: 'run-id', text: run.id.slice(0, 8), title: run.id }));
+function runHeader(
+  run: RunComparisonData['comparison']['runs'][number],
+  series: RunSeries,
+): HTMLElement {
+  const link = actionLink(
+    { className: 'run-link', text: run.name, title: `Open run ${run.id}` },
+    () => vscode.postMessage({ type: 'openRun', runId: run.id }),
+  );
+  return el(
+    'th',
+    { className: 'run-col' },
+    el('div', { className: 'run-head' }, swatch(series.color), link),
+    el('div', { className: 'run-id', text: run.id.slice(0, 8), title: run.id }),
+  );
 }
 
 // ---- tables ----
 
 function paramsTable(data: RunComparisonData, runs: RunSeries[]): HTMLElement {
   const c = data.comparison;
-  if (c.params.length === 0) return el('p', { className: 'empty', text: 'No run logged any parameters.' });
-  const head = el('thead', {}, el('tr', {}, el('th', { text: 'parameter' }), ...c.runs.map((r, i) => runHeader(r, runs[i]))));
-  const row = (p: (typeof c.params)[number]) => el('tr', { className: p.differs ? 'differs' : 'same' },
-    el('th', { className: 'key', text: p.key, title: p.key }),
-    ...p.values.map((v) => el('td', { text: v ?? MISSING, className: v === null ? 'missing' : '' })));
+  if (c.params.length === 0)
+    return el('p', { className: 'empty', text: 'No run logged any parameters.' });
+  const head = el(
+    'thead',
+    {},
+    el('tr', {}, el('th', { text: 'parameter' }), ...c.runs.map((r, i) => runHeader(r, runs[i]))),
+  );
+  const row = (p: (typeof c.params)[number]) =>
+    el(
+      'tr',
+      { className: p.differs ? 'differs' : 'same' },
+      el('th', { className: 'key', text: p.key, title: p.key }),
+      ...p.values.map((v) =>
+        el('td', { text: v ?? MISSING, className: v === null ? 'missing' : '' }),
+      ),
+    );
   const differing = c.params.filter((p) => p.differs);
   const identical = c.params.filter((p) => !p.differs);
   const differingBody = el('tbody', { className: 'differing' }, ...differing.map(row));
@@ -110,17 +159,27 @@ function paramsTable(data: RunComparisonData, runs: RunSeries[]): HTMLElement {
   identicalBody.hidden = !ui.showIdentical;
   const table = el('table', { className: 'grid params' }, head, differingBody, identicalBody);
   const parts: Node[] = [];
-  if (differing.length === 0) parts.push(el('p', { className: 'empty', text: `All ${identical.length} parameters are the same in every run.` }));
+  if (differing.length === 0)
+    parts.push(
+      el('p', {
+        className: 'empty',
+        text: `All ${identical.length} parameters are the same in every run.`,
+      }),
+    );
   parts.push(el('div', { className: 'table-wrap' }, table));
   if (identical.length > 0) {
     const label = () => `${ui.showIdentical ? 'Hide' : 'Show'} ${identical.length} identical`;
-    const toggle = button(label(), () => {
-      ui.showIdentical = !ui.showIdentical;
-      identicalBody.hidden = !ui.showIdentical;
-      toggle.textContent = label();
-      toggle.setAttribute('aria-expanded', String(ui.showIdentical));
-      saveUi();
-    }, { secondary: '', class: 'toggle-identical', 'aria-expanded': String(ui.showIdentical) });
+    const toggle = button(
+      label(),
+      () => {
+        ui.showIdentical = !ui.showIdentical;
+        identicalBody.hidden = !ui.showIdentical;
+        toggle.textContent = label();
+        toggle.setAttribute('aria-expanded', String(ui.showIdentical));
+        saveUi();
+      },
+      { secondary: '', class: 'toggle-identical', 'aria-expanded': String(ui.showIdentical) },
+    );
     parts.push(el('div', { className: 'actions' }, toggle));
   }
   return el('div', {}, ...parts);
@@ -128,24 +187,56 @@ function paramsTable(data: RunComparisonData, runs: RunSeries[]): HTMLElement {
 
 function metricsTable(data: RunComparisonData, runs: RunSeries[]): HTMLElement {
   const c = data.comparison;
-  if (c.metrics.length === 0) return el('p', { className: 'empty', text: 'No run logged any metrics.' });
-  const head = el('thead', {}, el('tr', {}, el('th', { text: 'metric' }), ...c.runs.map((r, i) => runHeader(r, runs[i]))));
-  const body = el('tbody', {}, ...c.metrics.map((m) => {
-    const direction = m.higherIsBetter ? '↑' : '↓';
-    const key = el('th', { className: 'key', title: `${m.key}: ${m.higherIsBetter ? 'higher' : 'lower'} is better` },
-      el('span', { text: m.key }), el('span', { className: 'direction', text: ` ${direction}` }));
-    return el('tr', {}, key, ...m.values.map((v, i) => {
-      if (v === null) return el('td', { className: 'missing', text: MISSING });
-      const best = m.best.includes(i);
-      const cell = el('td', { className: best ? 'best' : '', text: formatMetric(fromWireNumber(v)), title: String(v) });
-      if (best) {
-        cell.prepend(el('span', { className: 'best-mark', text: '★ ', title: `best (${m.higherIsBetter ? 'highest' : 'lowest'})` }));
-        cell.setAttribute('aria-label', `${formatMetric(fromWireNumber(v))}, best`);
-      }
-      return cell;
-    }));
-  }));
-  return el('div', { className: 'table-wrap' }, el('table', { className: 'grid metrics' }, head, body));
+  if (c.metrics.length === 0)
+    return el('p', { className: 'empty', text: 'No run logged any metrics.' });
+  const head = el(
+    'thead',
+    {},
+    el('tr', {}, el('th', { text: 'metric' }), ...c.runs.map((r, i) => runHeader(r, runs[i]))),
+  );
+  const body = el(
+    'tbody',
+    {},
+    ...c.metrics.map((m) => {
+      const direction = m.higherIsBetter ? '↑' : '↓';
+      const key = el(
+        'th',
+        { className: 'key', title: `${m.key}: ${m.higherIsBetter ? 'higher' : 'lower'} is better` },
+        el('span', { text: m.key }),
+        el('span', { className: 'direction', text: ` ${direction}` }),
+      );
+      return el(
+        'tr',
+        {},
+        key,
+        ...m.values.map((v, i) => {
+          if (v === null) return el('td', { className: 'missing', text: MISSING });
+          const best = m.best.includes(i);
+          const cell = el('td', {
+            className: best ? 'best' : '',
+            text: formatMetric(fromWireNumber(v)),
+            title: String(v),
+          });
+          if (best) {
+            cell.prepend(
+              el('span', {
+                className: 'best-mark',
+                text: '★ ',
+                title: `best (${m.higherIsBetter ? 'highest' : 'lowest'})`,
+              }),
+            );
+            cell.setAttribute('aria-label', `${formatMetric(fromWireNumber(v))}, best`);
+          }
+          return cell;
+        }),
+      );
+    }),
+  );
+  return el(
+    'div',
+    { className: 'table-wrap' },
+    el('table', { className: 'grid metrics' }, head, body),
+  );
 }
 
 // ---- charts ----
@@ -191,23 +282,45 @@ let parallelTarget: HTMLElement | undefined;
 let scatterTarget: HTMLElement | undefined;
 
 function historyMetrics(data: RunComparisonData): string[] {
-  const keys = new Set([...data.comparison.metrics.map((m) => m.key), ...Object.keys(data.histories)]);
-  return [...keys].filter((k) => data.histories[k] && Object.values(data.histories[k]).some((points) => points.length > 0));
+  const keys = new Set([
+    ...data.comparison.metrics.map((m) => m.key),
+    ...Object.keys(data.histories),
+  ]);
+  return [...keys].filter(
+    (k) =>
+      data.histories[k] && Object.values(data.histories[k]).some((points) => points.length > 0),
+  );
 }
 
 function renderHistory(): void {
   if (!current || !historyGrid) return;
   const { data, runs } = current;
   const keys = historyMetrics(data);
-  const shown = keys.length > MAX_HISTORY_CHARTS ? [ui.historyMetric && keys.includes(ui.historyMetric) ? ui.historyMetric : keys[0]] : keys;
+  const shown =
+    keys.length > MAX_HISTORY_CHARTS
+      ? [ui.historyMetric && keys.includes(ui.historyMetric) ? ui.historyMetric : keys[0]]
+      : keys;
   rememberHeights();
-  for (const target of historyGrid.querySelectorAll<HTMLElement>('.chart-body')) views.get(target)?.finalize();
+  for (const target of historyGrid.querySelectorAll<HTMLElement>('.chart-body'))
+    views.get(target)?.finalize();
   historyGrid.replaceChildren();
   for (const key of shown) {
-    const { rows, dropped } = historyRows(data.histories[key], runs, ui.xAxis, ui.smoothing, data.startTimes);
+    const { rows, dropped } = historyRows(
+      data.histories[key],
+      runs,
+      ui.xAxis,
+      ui.smoothing,
+      data.startTimes,
+    );
     const target = chartBody(`history:${key}`);
     const caption = el('figcaption', {}, el('span', { className: 'metric-name', text: key }));
-    if (dropped > 0) caption.append(el('span', { className: 'note', text: ` ${dropped} NaN/Infinity point${dropped === 1 ? '' : 's'} not drawn` }));
+    if (dropped > 0)
+      caption.append(
+        el('span', {
+          className: 'note',
+          text: ` ${dropped} NaN/Infinity point${dropped === 1 ? '' : 's'} not drawn`,
+        }),
+      );
     const figure = el('figure', { className: 'chart' }, caption, target);
     figure.dataset.metric = key;
     historyGrid.append(figure);
@@ -224,7 +337,14 @@ function renderParallel(): void {
     return;
   }
   const pc = parallelData(data.comparison, runs, metric);
-  const note = data.comparison.params.some((p) => p.differs) ? [] : [el('p', { className: 'empty', text: 'No parameter differs between these runs: only the metric axis is drawn.' })];
+  const note = data.comparison.params.some((p) => p.differs)
+    ? []
+    : [
+        el('p', {
+          className: 'empty',
+          text: 'No parameter differs between these runs: only the metric axis is drawn.',
+        }),
+      ];
   rememberHeights();
   const target = chartBody('parallel');
   parallelTarget.replaceChildren(...note, target);
@@ -237,14 +357,24 @@ function renderScatter(): void {
   const param = chosenParam(ui.scatterParam);
   const metric = chosenMetric(ui.scatterMetric);
   if (!param || !metric) {
-    scatterTarget.replaceChildren(el('p', { className: 'empty', text: 'A scatter needs a parameter and a metric.' }));
+    scatterTarget.replaceChildren(
+      el('p', { className: 'empty', text: 'A scatter needs a parameter and a metric.' }),
+    );
     return;
   }
   const sd = scatterData(data.comparison, runs, param, metric);
   rememberHeights();
   const target = chartBody('scatter');
   const missing = data.comparison.runs.length - sd.rows.length;
-  const note = missing > 0 ? [el('p', { className: 'note', text: `${missing} run${missing === 1 ? '' : 's'} without this parameter or a finite value of the metric not drawn.` })] : [];
+  const note =
+    missing > 0
+      ? [
+          el('p', {
+            className: 'note',
+            text: `${missing} run${missing === 1 ? '' : 's'} without this parameter or a finite value of the metric not drawn.`,
+          }),
+        ]
+      : [];
   scatterTarget.replaceChildren(target, ...note);
   void draw(target, scatterSpec(param, metric, sd, runs));
 }
@@ -264,7 +394,9 @@ function chosenParam(choice: string | null): string | null {
   const params = current.data.comparison.params;
   if (choice && params.some((p) => p.key === choice)) return choice;
   const differing = params.filter((p) => p.differs);
-  const numeric = differing.find((p) => p.values.every((v) => v !== null && v.trim() !== '' && Number.isFinite(Number(v))));
+  const numeric = differing.find((p) =>
+    p.values.every((v) => v !== null && v.trim() !== '' && Number.isFinite(Number(v))),
+  );
   return (numeric ?? differing[0] ?? params[0])?.key ?? null;
 }
 
@@ -277,18 +409,37 @@ function historyControls(data: RunComparisonData): HTMLElement {
   const keys = historyMetrics(data);
   if (keys.length > MAX_HISTORY_CHARTS) {
     const value = ui.historyMetric && keys.includes(ui.historyMetric) ? ui.historyMetric : keys[0];
-    controls.append(select('history-metric', 'Metric', keys.map((k) => ({ value: k, text: k })), value, (v) => {
-      ui.historyMetric = v;
-      saveUi();
-      renderHistory();
-    }));
+    controls.append(
+      select(
+        'history-metric',
+        'Metric',
+        keys.map((k) => ({ value: k, text: k })),
+        value,
+        (v) => {
+          ui.historyMetric = v;
+          saveUi();
+          renderHistory();
+        },
+      ),
+    );
   }
-  controls.append(select('x-axis', 'X axis', (Object.keys(X_AXIS_TITLES) as XAxis[]).map((k) => ({ value: k, text: k === 'step' ? 'Step' : k === 'wallTime' ? 'Wall time' : 'Relative time' })), ui.xAxis, (v) => {
-    if (!isXAxis(v)) return;
-    ui.xAxis = v;
-    saveUi();
-    renderHistory();
-  }));
+  controls.append(
+    select(
+      'x-axis',
+      'X axis',
+      (Object.keys(X_AXIS_TITLES) as XAxis[]).map((k) => ({
+        value: k,
+        text: k === 'step' ? 'Step' : k === 'wallTime' ? 'Wall time' : 'Relative time',
+      })),
+      ui.xAxis,
+      (v) => {
+        if (!isXAxis(v)) return;
+        ui.xAxis = v;
+        saveUi();
+        renderHistory();
+      },
+    ),
+  );
   const slider = el('input', { className: 'slider' });
   slider.type = 'range';
   slider.id = 'smoothing';
@@ -326,48 +477,114 @@ function render(data: RunComparisonData, keyMetric: string | null): void {
   current = { data, keyMetric, runs, json };
 
   const experiments = [...new Set(c.runs.map((r) => r.experiment))];
-  const header = el('header', {},
-    el('div', {},
+  const header = el(
+    'header',
+    {},
+    el(
+      'div',
+      {},
       el('h1', { text: `Comparing ${c.runs.length} runs` }),
-      el('p', { className: 'subtitle', text: `${experiments.length === 1 ? 'Experiment' : 'Experiments'}: ${experiments.join(', ')}` })),
-    el('div', { className: 'actions' },
-      button('Copy as Markdown', () => vscode.postMessage({ type: 'copyMarkdown', markdown: comparisonMarkdown(c) }), { class: 'copy-markdown', secondary: '' }),
-      button('Export CSV…', () => vscode.postMessage({ type: 'exportCsv', csv: comparisonCsv(c), fileName: csvFileName(c.runs.map((r) => r.id)) }), { class: 'export-csv', secondary: '' })));
+      el('p', {
+        className: 'subtitle',
+        text: `${experiments.length === 1 ? 'Experiment' : 'Experiments'}: ${experiments.join(', ')}`,
+      }),
+    ),
+    el(
+      'div',
+      { className: 'actions' },
+      button(
+        'Copy as Markdown',
+        () => vscode.postMessage({ type: 'copyMarkdown', markdown: comparisonMarkdown(c) }),
+        { class: 'copy-markdown', secondary: '' },
+      ),
+      button(
+        'Export CSV…',
+        () =>
+          vscode.postMessage({
+            type: 'exportCsv',
+            csv: comparisonCsv(c),
+            fileName: csvFileName(c.runs.map((r) => r.id)),
+          }),
+        { class: 'export-csv', secondary: '' },
+      ),
+    ),
+  );
 
-  const legend = el('ul', { className: 'legend' }, ...c.runs.map((r, i) => el('li', { title: `${r.name} (${r.id}), ${r.status}` },
-    swatch(runs[i].color), el('span', { className: 'run-name', text: r.name }), el('span', { className: 'run-id', text: ` ${r.id.slice(0, 8)}` }),
-    el('span', { className: `status status-${r.status}`, text: r.status }))));
+  const legend = el(
+    'ul',
+    { className: 'legend' },
+    ...c.runs.map((r, i) =>
+      el(
+        'li',
+        { title: `${r.name} (${r.id}), ${r.status}` },
+        swatch(runs[i].color),
+        el('span', { className: 'run-name', text: r.name }),
+        el('span', { className: 'run-id', text: ` ${r.id.slice(0, 8)}` }),
+        el('span', { className: `status status-${r.status}`, text: r.status }),
+      ),
+    ),
+  );
 
   historyGrid = el('div', { className: 'charts' });
-  const historyParts: Node[] = historyMetrics(data).length > 0
-    ? [historyControls(data), historyGrid]
-    : [el('p', { className: 'empty', text: 'No metric history to draw.' })];
+  const historyParts: Node[] =
+    historyMetrics(data).length > 0
+      ? [historyControls(data), historyGrid]
+      : [el('p', { className: 'empty', text: 'No metric history to draw.' })];
 
   parallelTarget = el('div', { className: 'chart wide' });
   scatterTarget = el('div', { className: 'chart wide' });
   const metricOptions = c.metrics.map((m) => ({ value: m.key, text: m.key }));
-  const paramOptions = c.params.map((p) => ({ value: p.key, text: p.differs ? `${p.key} (differs)` : p.key }));
+  const paramOptions = c.params.map((p) => ({
+    value: p.key,
+    text: p.differs ? `${p.key} (differs)` : p.key,
+  }));
 
   const parallelControls = metricOptions.length
-    ? el('div', { className: 'controls' }, select('parallel-metric', 'Metric', metricOptions, chosenMetric(ui.parallelMetric) ?? '', (v) => {
-      ui.parallelMetric = v;
-      saveUi();
-      renderParallel();
-    }))
+    ? el(
+        'div',
+        { className: 'controls' },
+        select(
+          'parallel-metric',
+          'Metric',
+          metricOptions,
+          chosenMetric(ui.parallelMetric) ?? '',
+          (v) => {
+            ui.parallelMetric = v;
+            saveUi();
+            renderParallel();
+          },
+        ),
+      )
     : el('div');
-  const scatterControls = metricOptions.length && paramOptions.length
-    ? el('div', { className: 'controls' },
-      select('scatter-param', 'Parameter', paramOptions, chosenParam(ui.scatterParam) ?? '', (v) => {
-        ui.scatterParam = v;
-        saveUi();
-        renderScatter();
-      }),
-      select('scatter-metric', 'Metric', metricOptions, chosenMetric(ui.scatterMetric) ?? '', (v) => {
-        ui.scatterMetric = v;
-        saveUi();
-        renderScatter();
-      }))
-    : el('div');
+  const scatterControls =
+    metricOptions.length && paramOptions.length
+      ? el(
+          'div',
+          { className: 'controls' },
+          select(
+            'scatter-param',
+            'Parameter',
+            paramOptions,
+            chosenParam(ui.scatterParam) ?? '',
+            (v) => {
+              ui.scatterParam = v;
+              saveUi();
+              renderScatter();
+            },
+          ),
+          select(
+            'scatter-metric',
+            'Metric',
+            metricOptions,
+            chosenMetric(ui.scatterMetric) ?? '',
+            (v) => {
+              ui.scatterMetric = v;
+              saveUi();
+              renderScatter();
+            },
+          ),
+        )
+      : el('div');
 
   root.replaceChildren(
     header,
@@ -387,7 +604,10 @@ function render(data: RunComparisonData, keyMetric: string | null): void {
 }
 
 function csvFileName(ids: string[]): string {
-  return `compare-${ids.slice(0, 4).map((id) => id.slice(0, 8)).join('-')}${ids.length > 4 ? `-and-${ids.length - 4}-more` : ''}.csv`;
+  return `compare-${ids
+    .slice(0, 4)
+    .map((id) => id.slice(0, 8))
+    .join('-')}${ids.length > 4 ? `-and-${ids.length - 4}-more` : ''}.csv`;
 }
 
 function showMessage(message: string): void {

@@ -46,7 +46,11 @@ export function isFromCompareView(message: unknown): message is FromCompareView 
     case 'copyMarkdown':
       return isText(message.markdown, MAX_EXPORT_CHARS);
     case 'exportCsv':
-      return isText(message.csv, MAX_EXPORT_CHARS) && isText(message.fileName, 200) && message.fileName.length > 0;
+      return (
+        isText(message.csv, MAX_EXPORT_CHARS) &&
+        isText(message.fileName, 200) &&
+        message.fileName.length > 0
+      );
     case 'openRun':
       return isText(message.runId, 200) && message.runId.length > 0;
     default:
@@ -56,14 +60,32 @@ export function isFromCompareView(message: unknown): message is FromCompareView 
 
 /** Checks the shape the panel relies on (arrays where it iterates, objects where it looks up). */
 export function isRunComparisonData(v: unknown): v is RunComparisonData {
-  if (!isObject(v) || !isObject(v.comparison) || !isObject(v.histories) || !isObject(v.startTimes)) return false;
+  if (!isObject(v) || !isObject(v.comparison) || !isObject(v.histories) || !isObject(v.startTimes))
+    return false;
   const c = v.comparison as { runs: unknown; params: unknown; metrics: unknown };
   if (!Array.isArray(c.runs) || !Array.isArray(c.params) || !Array.isArray(c.metrics)) return false;
   const runCount = c.runs.length;
-  const runsOk = c.runs.every((r) => isObject(r) && typeof r.id === 'string' && typeof r.name === 'string');
-  const paramsOk = c.params.every((p) => isObject(p) && typeof p.key === 'string' && Array.isArray(p.values) && p.values.length === runCount);
-  const metricsOk = c.metrics.every((m) => isObject(m) && typeof m.key === 'string' && Array.isArray(m.values) && m.values.length === runCount && Array.isArray(m.best));
-  const historiesOk = Object.values(v.histories).every((h) => isObject(h) && Object.values(h).every(Array.isArray));
+  const runsOk = c.runs.every(
+    (r) => isObject(r) && typeof r.id === 'string' && typeof r.name === 'string',
+  );
+  const paramsOk = c.params.every(
+    (p) =>
+      isObject(p) &&
+      typeof p.key === 'string' &&
+      Array.isArray(p.values) &&
+      p.values.length === runCount,
+  );
+  const metricsOk = c.metrics.every(
+    (m) =>
+      isObject(m) &&
+      typeof m.key === 'string' &&
+      Array.isArray(m.values) &&
+      m.values.length === runCount &&
+      Array.isArray(m.best),
+  );
+  const historiesOk = Object.values(v.histories).every(
+    (h) => isObject(h) && Object.values(h).every(Array.isArray),
+  );
   return runsOk && paramsOk && metricsOk && historiesOk;
 }
 
@@ -71,7 +93,10 @@ export function isToCompareView(message: unknown): message is ToCompareView {
   if (!isObject(message)) return false;
   switch (message.type) {
     case 'comparison':
-      return isRunComparisonData(message.data) && (message.keyMetric === null || typeof message.keyMetric === 'string');
+      return (
+        isRunComparisonData(message.data) &&
+        (message.keyMetric === null || typeof message.keyMetric === 'string')
+      );
     case 'error':
     case 'notice':
       return typeof message.message === 'string';

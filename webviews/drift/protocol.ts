@@ -9,7 +9,12 @@
  * `showColumn` opens a column's detail view (from the host's `showColumn`, used by tests).
  */
 import type {
-  ColumnDrift, DatasetDrift, DriftBin, DriftReport, PredictionQuality, TargetDrift,
+  ColumnDrift,
+  DatasetDrift,
+  DriftBin,
+  DriftReport,
+  PredictionQuality,
+  TargetDrift,
 } from '../../core/common/drift-types';
 import { DRIFT_METHODS } from '../../core/common/drift-types';
 import { isNumber, isNumberOrNull, isObject, isOptional } from '../shared/guards';
@@ -47,7 +52,14 @@ export type FromDriftView =
   | { type: 'openFile'; side: Side };
 
 const METHODS: ReadonlySet<string> = new Set(DRIFT_METHODS);
-const SKIPS: ReadonlySet<string> = new Set(['missing-in-reference', 'missing-in-current', 'all-missing', 'empty', 'unsupported-type', 'method-not-applicable']);
+const SKIPS: ReadonlySet<string> = new Set([
+  'missing-in-reference',
+  'missing-in-current',
+  'all-missing',
+  'empty',
+  'unsupported-type',
+  'method-not-applicable',
+]);
 
 function isSide(v: unknown): v is Side {
   return v === 'reference' || v === 'current';
@@ -67,45 +79,88 @@ export function isDriftBin(v: unknown): v is DriftBin {
 
 /** The shape the views iterate, sort and format; anything else is refused as a whole. */
 export function isColumnDrift(v: unknown): v is ColumnDrift {
-  if (!isObject(v) || typeof v.name !== 'string' || (v.type !== 'numeric' && v.type !== 'categorical')) return false;
-  if (typeof v.method !== 'string' || !METHODS.has(v.method) || (v.methodKind !== 'test' && v.methodKind !== 'distance')) return false;
-  if (!isNumberOrNull(v.statistic) || !isNumberOrNull(v.pValue) || !isNumber(v.threshold) || typeof v.drifted !== 'boolean') return false;
+  if (
+    !isObject(v) ||
+    typeof v.name !== 'string' ||
+    (v.type !== 'numeric' && v.type !== 'categorical')
+  )
+    return false;
+  if (
+    typeof v.method !== 'string' ||
+    !METHODS.has(v.method) ||
+    (v.methodKind !== 'test' && v.methodKind !== 'distance')
+  )
+    return false;
+  if (
+    !isNumberOrNull(v.statistic) ||
+    !isNumberOrNull(v.pValue) ||
+    !isNumber(v.threshold) ||
+    typeof v.drifted !== 'boolean'
+  )
+    return false;
   if (typeof v.reason !== 'string' || typeof v.message !== 'string') return false;
   if (!isOptional(v.skipped, (s) => typeof s === 'string' && SKIPS.has(s))) return false;
-  if (!['referenceCount', 'currentCount', 'referenceMissing', 'currentMissing'].every((k) => isNumber(v[k]))) return false;
+  if (
+    !['referenceCount', 'currentCount', 'referenceMissing', 'currentMissing'].every((k) =>
+      isNumber(v[k]),
+    )
+  )
+    return false;
   return Array.isArray(v.bins) && v.bins.every(isDriftBin);
 }
 
 export function isPredictionQuality(v: unknown): v is PredictionQuality {
   if (!isObject(v) || !isNumber(v.rows)) return false;
-  if (v.kind === 'classification') return ['accuracy', 'precision', 'recall', 'f1'].every((k) => isNumber(v[k]));
-  if (v.kind === 'regression') return isNumber(v.mae) && isNumber(v.rmse) && isNumberOrNull(v.mape) && isNumberOrNull(v.r2);
+  if (v.kind === 'classification')
+    return ['accuracy', 'precision', 'recall', 'f1'].every((k) => isNumber(v[k]));
+  if (v.kind === 'regression')
+    return isNumber(v.mae) && isNumber(v.rmse) && isNumberOrNull(v.mape) && isNumberOrNull(v.r2);
   return false;
 }
 
 export function isTargetDrift(v: unknown): v is TargetDrift {
   if (!isObject(v)) return false;
-  if (!isOptional(v.target, (x) => typeof x === 'string') || !isOptional(v.prediction, (x) => typeof x === 'string')) return false;
-  if (!isOptional(v.targetDrift, isColumnDrift) || !isOptional(v.predictionDrift, isColumnDrift)) return false;
-  if (!isOptional(v.referenceQuality, isPredictionQuality) || !isOptional(v.currentQuality, isPredictionQuality)) return false;
+  if (
+    !isOptional(v.target, (x) => typeof x === 'string') ||
+    !isOptional(v.prediction, (x) => typeof x === 'string')
+  )
+    return false;
+  if (!isOptional(v.targetDrift, isColumnDrift) || !isOptional(v.predictionDrift, isColumnDrift))
+    return false;
+  if (
+    !isOptional(v.referenceQuality, isPredictionQuality) ||
+    !isOptional(v.currentQuality, isPredictionQuality)
+  )
+    return false;
   return isOptional(v.change, (c) => isObject(c) && Object.values(c).every(isNumberOrNull));
 }
 
 function isSideInfo(v: unknown): boolean {
-  return isObject(v) && typeof v.source === 'string' && isNumber(v.rows) && isOptional(v.sampled, isNumber);
+  return (
+    isObject(v) &&
+    typeof v.source === 'string' &&
+    isNumber(v.rows) &&
+    isOptional(v.sampled, isNumber)
+  );
 }
 
 export function isDriftReport(v: unknown): v is DriftReport {
   if (!isObject(v) || !isSideInfo(v.reference) || !isSideInfo(v.current)) return false;
   const d = v.dataset;
-  if (!isObject(d) || typeof d.drifted !== 'boolean' || !['share', 'driftedColumns', 'columns', 'threshold'].every((k) => isNumber(d[k]))) return false;
+  if (
+    !isObject(d) ||
+    typeof d.drifted !== 'boolean' ||
+    !['share', 'driftedColumns', 'columns', 'threshold'].every((k) => isNumber(d[k]))
+  )
+    return false;
   if (!isOptional(v.target, isTargetDrift) || !isOptional(v.seconds, isNumber)) return false;
   if (!isOptional(v.options, isObject)) return false;
   return Array.isArray(v.columns) && v.columns.every(isColumnDrift);
 }
 
 function isFiles(v: unknown): v is DriftFiles {
-  const side = (s: unknown) => isObject(s) && typeof s.fileName === 'string' && typeof s.path === 'string';
+  const side = (s: unknown) =>
+    isObject(s) && typeof s.fileName === 'string' && typeof s.path === 'string';
   return isObject(v) && side(v.reference) && side(v.current);
 }
 
@@ -137,7 +192,10 @@ export function binLabel(bin: DriftBin, format: (n: number) => string): string {
 export function binShares(bins: readonly DriftBin[]): { reference: number; current: number }[] {
   const refTotal = bins.reduce((n, b) => n + b.reference, 0);
   const curTotal = bins.reduce((n, b) => n + b.current, 0);
-  return bins.map((b) => ({ reference: refTotal > 0 ? b.reference / refTotal : 0, current: curTotal > 0 ? b.current / curTotal : 0 }));
+  return bins.map((b) => ({
+    reference: refTotal > 0 ? b.reference / refTotal : 0,
+    current: curTotal > 0 ? b.current / curTotal : 0,
+  }));
 }
 
 /** What a column's verdict says in one word. */
@@ -150,9 +208,18 @@ export const VERDICT_TEXT = { drifted: 'Drift', stable: 'No drift', skipped: 'Sk
 
 /** The method's name as users know it. */
 export const METHOD_NAMES: Record<string, string> = {
-  ks: 'K-S test', chisquare: 'chi-square', z: 'Z-test', wasserstein: 'Wasserstein (norm.)', jensenshannon: 'Jensen-Shannon',
-  psi: 'PSI', kl: 'K-L divergence', hellinger: 'Hellinger', anderson: 'Anderson-Darling', mannwhitney: 'Mann-Whitney U',
-  ttest: 't-test', energy: 'energy distance',
+  ks: 'K-S test',
+  chisquare: 'chi-square',
+  z: 'Z-test',
+  wasserstein: 'Wasserstein (norm.)',
+  jensenshannon: 'Jensen-Shannon',
+  psi: 'PSI',
+  kl: 'K-L divergence',
+  hellinger: 'Hellinger',
+  anderson: 'Anderson-Darling',
+  mannwhitney: 'Mann-Whitney U',
+  ttest: 't-test',
+  energy: 'energy distance',
 };
 
 /**
@@ -160,10 +227,26 @@ export const METHOD_NAMES: Record<string, string> = {
  * CSP): reference behind in grey, current in front in blue, each as shares of its side.
  * `classPrefix` namespaces the classes (`lbd` inline, `dp` in the panel).
  */
-export function distributionSvg(column: ColumnDrift, width: number, height: number, classPrefix: string): SVGSVGElement {
-  const label = column.bins.length === 0 ? `${column.name}: no values to compare` : `${column.name}: reference (grey) and current (blue) distributions over ${column.bins.length} bins`;
+export function distributionSvg(
+  column: ColumnDrift,
+  width: number,
+  height: number,
+  classPrefix: string,
+): SVGSVGElement {
+  const label =
+    column.bins.length === 0
+      ? `${column.name}: no values to compare`
+      : `${column.name}: reference (grey) and current (blue) distributions over ${column.bins.length} bins`;
   const svg = svgImage(width, height, `${classPrefix}-dist`, label);
-  svg.append(svgElement('line', { x1: '0', x2: String(width), y1: String(height - 0.5), y2: String(height - 0.5), class: `${classPrefix}-axis` }));
+  svg.append(
+    svgElement('line', {
+      x1: '0',
+      x2: String(width),
+      y1: String(height - 0.5),
+      y2: String(height - 0.5),
+      class: `${classPrefix}-axis`,
+    }),
+  );
   const shares = binShares(column.bins);
   if (shares.length === 0) return svg;
   const max = Math.max(...shares.map((s) => Math.max(s.reference, s.current)), 1e-12);

@@ -19,7 +19,13 @@ export const MAX_EXPORT_CHARS = 20_000_000;
 /** Host to webview. */
 export type ToModelCardView =
   /** `columns`: the holdout's columns the card can be sliced by (the label left out); `sliceColumn`: the one shown. */
-  | { type: 'card'; card: ModelCard; markdown: string; columns: string[]; sliceColumn: string | null }
+  | {
+      type: 'card';
+      card: ModelCard;
+      markdown: string;
+      columns: string[];
+      sliceColumn: string | null;
+    }
   | { type: 'error'; message: string }
   /** The intended use and limitations were stored. */
   | { type: 'saved' }
@@ -54,7 +60,11 @@ export function isFromModelCardView(message: unknown): message is FromModelCardV
     case 'save':
       return isField(message.intendedUse) && isField(message.limitations);
     case 'exportMarkdown':
-      return isText(message.markdown, MAX_EXPORT_CHARS) && isText(message.fileName, 200) && message.fileName.length > 0;
+      return (
+        isText(message.markdown, MAX_EXPORT_CHARS) &&
+        isText(message.fileName, 200) &&
+        message.fileName.length > 0
+      );
     case 'copyMarkdown':
       return isText(message.markdown, MAX_EXPORT_CHARS);
     case 'openRun':
@@ -66,14 +76,42 @@ export function isFromModelCardView(message: unknown): message is FromModelCardV
 
 /** Checks the shape the panel iterates and looks up. */
 export function isModelCard(v: unknown): v is ModelCard {
-  if (!isObject(v) || typeof v.name !== 'string' || !Number.isInteger(v.version) || typeof v.stage !== 'string' || !Array.isArray(v.aliases)) return false;
-  if (!isObject(v.details) || !isObject(v.trainingData) || !isObject(v.metrics) || !Array.isArray(v.caveats)) return false;
-  if (!isObject(v.trainingData.params) || !Array.isArray(v.trainingData.datasets) || !isObject(v.metrics.run)) return false;
+  if (
+    !isObject(v) ||
+    typeof v.name !== 'string' ||
+    !Number.isInteger(v.version) ||
+    typeof v.stage !== 'string' ||
+    !Array.isArray(v.aliases)
+  )
+    return false;
+  if (
+    !isObject(v.details) ||
+    !isObject(v.trainingData) ||
+    !isObject(v.metrics) ||
+    !Array.isArray(v.caveats)
+  )
+    return false;
+  if (
+    !isObject(v.trainingData.params) ||
+    !Array.isArray(v.trainingData.datasets) ||
+    !isObject(v.metrics.run)
+  )
+    return false;
   const h = v.metrics.holdout;
   if (h !== null) {
     if (!isObject(h) || !isObject(h.metrics)) return false;
-    if (h.slices !== undefined && !(isObject(h.slices) && typeof h.slices.column === 'string' && Array.isArray(h.slices.groups)
-      && h.slices.groups.every((g) => isObject(g) && typeof g.value === 'string' && isObject(g.metrics)))) return false;
+    if (
+      h.slices !== undefined &&
+      !(
+        isObject(h.slices) &&
+        typeof h.slices.column === 'string' &&
+        Array.isArray(h.slices.groups) &&
+        h.slices.groups.every(
+          (g) => isObject(g) && typeof g.value === 'string' && isObject(g.metrics),
+        )
+      )
+    )
+      return false;
   }
   return v.caveats.every((c) => typeof c === 'string');
 }
@@ -82,8 +120,13 @@ export function isToModelCardView(message: unknown): message is ToModelCardView 
   if (!isObject(message)) return false;
   switch (message.type) {
     case 'card':
-      return isModelCard(message.card) && typeof message.markdown === 'string' && Array.isArray(message.columns)
-        && message.columns.every((c) => typeof c === 'string') && (message.sliceColumn === null || typeof message.sliceColumn === 'string');
+      return (
+        isModelCard(message.card) &&
+        typeof message.markdown === 'string' &&
+        Array.isArray(message.columns) &&
+        message.columns.every((c) => typeof c === 'string') &&
+        (message.sliceColumn === null || typeof message.sliceColumn === 'string')
+      );
     case 'saved':
       return true;
     case 'error':

@@ -68,17 +68,35 @@ export function isHoldoutMetric(v: unknown): v is HoldoutMetric {
 
 function isStageGates(v: unknown): v is StageGates {
   if (!isObject(v)) return false;
-  if (v.metrics !== undefined && !(Array.isArray(v.metrics) && v.metrics.length <= 100 && v.metrics.every((m) => typeof m === 'string' && m.length <= 2000))) return false;
+  if (
+    v.metrics !== undefined &&
+    !(
+      Array.isArray(v.metrics) &&
+      v.metrics.length <= 100 &&
+      v.metrics.every((m) => typeof m === 'string' && m.length <= 2000)
+    )
+  )
+    return false;
   const n = v.notWorseThanProduction;
   if (n !== undefined && n !== null) {
-    if (!isObject(n) || !isHoldoutMetric(n.metric) || typeof n.tolerance !== 'number' || !Number.isFinite(n.tolerance) || n.tolerance < 0) return false;
+    if (
+      !isObject(n) ||
+      !isHoldoutMetric(n.metric) ||
+      typeof n.tolerance !== 'number' ||
+      !Number.isFinite(n.tolerance) ||
+      n.tolerance < 0
+    )
+      return false;
   }
   return true;
 }
 
 export function isGatesConfig(v: unknown): v is GatesConfig {
   if (!isObject(v)) return false;
-  return (v.staging === undefined || isStageGates(v.staging)) && (v.production === undefined || isStageGates(v.production));
+  return (
+    (v.staging === undefined || isStageGates(v.staging)) &&
+    (v.production === undefined || isStageGates(v.production))
+  );
 }
 
 export function isFromRegistryView(message: unknown): message is FromRegistryView {
@@ -103,18 +121,38 @@ export function isFromRegistryView(message: unknown): message is FromRegistryVie
 
 /** Checks the shape the panel iterates and looks up. */
 export function isModelDetails(v: unknown): v is ModelDetails {
-  if (!isObject(v) || !isObject(v.model) || !Array.isArray(v.versions) || !Array.isArray(v.history)) return false;
+  if (!isObject(v) || !isObject(v.model) || !Array.isArray(v.versions) || !Array.isArray(v.history))
+    return false;
   if (typeof v.model.name !== 'string' || typeof v.gatesPath !== 'string') return false;
   if (v.gates !== null && !isGatesConfig(v.gates)) return false;
-  const versionsOk = v.versions.every((x) => isObject(x) && isVersion(x.version) && typeof x.stage === 'string' && Array.isArray(x.aliases)
-    && typeof x.runId === 'string' && isObject(x.metrics));
-  const historyOk = v.history.every((h) => isObject(h) && typeof h.kind === 'string' && typeof h.at === 'number' && (h.gates === null || Array.isArray(h.gates)));
+  const versionsOk = v.versions.every(
+    (x) =>
+      isObject(x) &&
+      isVersion(x.version) &&
+      typeof x.stage === 'string' &&
+      Array.isArray(x.aliases) &&
+      typeof x.runId === 'string' &&
+      isObject(x.metrics),
+  );
+  const historyOk = v.history.every(
+    (h) =>
+      isObject(h) &&
+      typeof h.kind === 'string' &&
+      typeof h.at === 'number' &&
+      (h.gates === null || Array.isArray(h.gates)),
+  );
   return versionsOk && historyOk;
 }
 
 function isLineage(v: unknown): v is VersionLineage {
-  return isObject(v) && isVersion(v.version) && typeof v.runId === 'string' && typeof v.hasSource === 'boolean' && Array.isArray(v.datasets)
-    && v.datasets.every((d) => isObject(d) && typeof d.name === 'string');
+  return (
+    isObject(v) &&
+    isVersion(v.version) &&
+    typeof v.runId === 'string' &&
+    typeof v.hasSource === 'boolean' &&
+    Array.isArray(v.datasets) &&
+    v.datasets.every((d) => isObject(d) && typeof d.name === 'string')
+  );
 }
 
 export function isToRegistryView(message: unknown): message is ToRegistryView {

@@ -10,8 +10,14 @@
  * and every string, column names and categories included, is set as text, never as HTML.
  */
 import {
-  distributionSvg, isDriftReport, METHOD_NAMES, verdictOf, VERDICT_TEXT,
-  type ColumnDrift, type DriftReport, type PredictionQuality,
+  distributionSvg,
+  isDriftReport,
+  METHOD_NAMES,
+  verdictOf,
+  VERDICT_TEXT,
+  type ColumnDrift,
+  type DriftReport,
+  type PredictionQuality,
 } from '../drift/protocol';
 import { count, percent, stat } from '../shared/format';
 import { el } from '../shared/dom';
@@ -76,7 +82,12 @@ function baseName(source: string): string {
 }
 
 /** The share of drifted columns as a bar, with a tick at the threshold (SVG attributes, no inline style). */
-function shareBar(share: number, threshold: number, drifted: boolean, label: string): SVGSVGElement {
+function shareBar(
+  share: number,
+  threshold: number,
+  drifted: boolean,
+  label: string,
+): SVGSVGElement {
   const width = 200;
   const height = 14;
   const svg = svgImage(width, height, 'lbd-share', label);
@@ -91,40 +102,79 @@ function shareBar(share: number, threshold: number, drifted: boolean, label: str
     return r;
   };
   const clamp = (v: number) => (Number.isFinite(v) ? Math.max(0, Math.min(1, v)) : 0);
-  svg.append(rect(0, 3, width, 8, 'lbd-track'), rect(0, 3, clamp(share) * width, 8, drifted ? 'lbd-fill-drifted' : 'lbd-fill-stable'),
-    rect(Math.min(width - 2, clamp(threshold) * width - 1), 0, 2, height, 'lbd-mark'));
+  svg.append(
+    rect(0, 3, width, 8, 'lbd-track'),
+    rect(0, 3, clamp(share) * width, 8, drifted ? 'lbd-fill-drifted' : 'lbd-fill-stable'),
+    rect(Math.min(width - 2, clamp(threshold) * width - 1), 0, 2, height, 'lbd-mark'),
+  );
   return svg;
 }
 
 function chip(c: ColumnDrift): HTMLElement {
   const v = verdictOf(c);
-  return el('span', { className: `lbd-chip lbd-chip-${v}`, text: VERDICT_TEXT[v], title: c.message });
+  return el('span', {
+    className: `lbd-chip lbd-chip-${v}`,
+    text: VERDICT_TEXT[v],
+    title: c.message,
+  });
 }
 
 function header(r: DriftReport): HTMLElement {
   const facts = [`${count(r.current.rows)} vs ${count(r.reference.rows)} rows`];
-  if (r.current.sampled !== undefined || r.reference.sampled !== undefined) facts.push(`sampled to ${count(r.current.sampled ?? r.current.rows)} / ${count(r.reference.sampled ?? r.reference.rows)}`);
+  if (r.current.sampled !== undefined || r.reference.sampled !== undefined)
+    facts.push(
+      `sampled to ${count(r.current.sampled ?? r.current.rows)} / ${count(r.reference.sampled ?? r.reference.rows)}`,
+    );
   if (r.seconds !== undefined) facts.push(`compared in ${r.seconds.toFixed(2)} s`);
-  return el('div', { className: 'lbd-head' },
-    el('span', { className: 'lbd-source lbd-current-source', text: baseName(r.current.source), title: r.current.source }),
+  return el(
+    'div',
+    { className: 'lbd-head' },
+    el('span', {
+      className: 'lbd-source lbd-current-source',
+      text: baseName(r.current.source),
+      title: r.current.source,
+    }),
     el('span', { className: 'lbd-vs', text: 'vs' }),
-    el('span', { className: 'lbd-source lbd-reference-source', text: baseName(r.reference.source), title: r.reference.source }),
-    el('span', { className: 'lbd-facts', text: facts.join(' · ') }));
+    el('span', {
+      className: 'lbd-source lbd-reference-source',
+      text: baseName(r.reference.source),
+      title: r.reference.source,
+    }),
+    el('span', { className: 'lbd-facts', text: facts.join(' · ') }),
+  );
 }
 
 function verdictBlock(r: DriftReport): HTMLElement {
   const d = r.dataset;
   const skipped = r.columns.filter((c) => c.skipped).length;
   const detail = `${count(d.driftedColumns)} of ${count(d.columns)} columns drifted (${percent(d.share)}; threshold ${percent(d.threshold)})${skipped ? ` · ${count(skipped)} skipped` : ''}`;
-  return el('div', { className: `lbd-verdict ${d.drifted ? 'lbd-drifted' : 'lbd-stable'}` },
-    el('span', { className: 'lbd-verdict-text', text: d.drifted ? '▲ Data set drift detected' : '✓ No data set drift' }),
-    shareBar(d.share, d.threshold, d.drifted, `${percent(d.share)} of tested columns drifted; threshold ${percent(d.threshold)}`),
-    el('span', { className: 'lbd-verdict-detail', text: detail }));
+  return el(
+    'div',
+    { className: `lbd-verdict ${d.drifted ? 'lbd-drifted' : 'lbd-stable'}` },
+    el('span', {
+      className: 'lbd-verdict-text',
+      text: d.drifted ? '▲ Data set drift detected' : '✓ No data set drift',
+    }),
+    shareBar(
+      d.share,
+      d.threshold,
+      d.drifted,
+      `${percent(d.share)} of tested columns drifted; threshold ${percent(d.threshold)}`,
+    ),
+    el('span', { className: 'lbd-verdict-detail', text: detail }),
+  );
 }
 
 const METRICS: Record<PredictionQuality['kind'], [string, string, boolean][]> = {
-  classification: [['accuracy', 'accuracy', true], ['f1', 'F1', true]],
-  regression: [['mae', 'MAE', false], ['rmse', 'RMSE', false], ['r2', 'R²', true]],
+  classification: [
+    ['accuracy', 'accuracy', true],
+    ['f1', 'F1', true],
+  ],
+  regression: [
+    ['mae', 'MAE', false],
+    ['rmse', 'RMSE', false],
+    ['r2', 'R²', true],
+  ],
 };
 
 function targetBlock(r: DriftReport): HTMLElement | undefined {
@@ -134,8 +184,16 @@ function targetBlock(r: DriftReport): HTMLElement | undefined {
   const sideRow = (label: string, name: string | undefined, drift: ColumnDrift | undefined) => {
     if (name === undefined) return;
     const found = drift ?? r.columns.find((c) => c.name === name);
-    dl.append(el('dt', { text: label }), el('dd', { className: `lbd-target-${label.toLowerCase()}` },
-      el('span', { className: 'lbd-col-name', text: name }), ' ', ...(found ? [chip(found)] : [])));
+    dl.append(
+      el('dt', { text: label }),
+      el(
+        'dd',
+        { className: `lbd-target-${label.toLowerCase()}` },
+        el('span', { className: 'lbd-col-name', text: name }),
+        ' ',
+        ...(found ? [chip(found)] : []),
+      ),
+    );
   };
   sideRow('Target', t.target, t.targetDrift);
   sideRow('Prediction', t.prediction, t.predictionDrift);
@@ -143,18 +201,34 @@ function targetBlock(r: DriftReport): HTMLElement | undefined {
   if (kind) {
     const parts: (Node | string)[] = [];
     for (const [key, label, higherIsBetter] of METRICS[kind]) {
-      const ref = t.referenceQuality ? (t.referenceQuality as unknown as Record<string, number | null>)[key] : undefined;
-      const cur = t.currentQuality ? (t.currentQuality as unknown as Record<string, number | null>)[key] : undefined;
-      const change = t.change?.[key] ?? (typeof ref === 'number' && typeof cur === 'number' ? cur - ref : null);
+      const ref = t.referenceQuality
+        ? (t.referenceQuality as unknown as Record<string, number | null>)[key]
+        : undefined;
+      const cur = t.currentQuality
+        ? (t.currentQuality as unknown as Record<string, number | null>)[key]
+        : undefined;
+      const change =
+        t.change?.[key] ?? (typeof ref === 'number' && typeof cur === 'number' ? cur - ref : null);
       if (parts.length) parts.push(' · ');
       parts.push(`${label} ${num(ref)} → ${num(cur)}`);
       if (typeof change === 'number' && Number.isFinite(change) && change !== 0) {
-        parts.push(' ', el('span', { className: (change > 0) === higherIsBetter ? 'lbd-better' : 'lbd-worse', text: `(${change > 0 ? '+' : '−'}${num(Math.abs(change))})` }));
+        parts.push(
+          ' ',
+          el('span', {
+            className: change > 0 === higherIsBetter ? 'lbd-better' : 'lbd-worse',
+            text: `(${change > 0 ? '+' : '−'}${num(Math.abs(change))})`,
+          }),
+        );
       }
     }
     dl.append(el('dt', { text: 'Quality' }), el('dd', { className: 'lbd-quality' }, ...parts));
   }
-  return el('div', { className: 'lbd-target-block' }, el('h3', { text: 'Target and prediction' }), dl);
+  return el(
+    'div',
+    { className: 'lbd-target-block' },
+    el('h3', { text: 'Target and prediction' }),
+    dl,
+  );
 }
 
 function columnRow(c: ColumnDrift): HTMLElement {
@@ -168,39 +242,96 @@ function columnRow(c: ColumnDrift): HTMLElement {
     cells.push(message);
   } else {
     cells.push(
-      el('td', { className: 'lbd-method', text: METHOD_NAMES[c.method] ?? c.method, title: c.reason }),
+      el('td', {
+        className: 'lbd-method',
+        text: METHOD_NAMES[c.method] ?? c.method,
+        title: c.reason,
+      }),
       el('td', { className: 'lbd-num lbd-stat', text: num(c.statistic) }),
-      el('td', { className: 'lbd-num lbd-p', text: c.methodKind === 'test' ? num(c.pValue) : '–' }));
+      el('td', { className: 'lbd-num lbd-p', text: c.methodKind === 'test' ? num(c.pValue) : '–' }),
+    );
   }
   cells.push(el('td', {}, chip(c)));
-  cells.push(el('td', { className: 'lbd-bars' }, c.bins.length ? distributionSvg(c, 110, 22, 'lbd') : el('span', { className: 'lbd-empty', text: '–' })));
+  cells.push(
+    el(
+      'td',
+      { className: 'lbd-bars' },
+      c.bins.length
+        ? distributionSvg(c, 110, 22, 'lbd')
+        : el('span', { className: 'lbd-empty', text: '–' }),
+    ),
+  );
   const row = el('tr', { className: `lbd-column lbd-${verdictOf(c)}` }, ...cells);
   row.dataset.column = c.name;
   return row;
 }
 
 function columnsBlock(r: DriftReport): HTMLElement {
-  const block = el('div', { className: 'lbd-columns-block' }, el('h3', { text: `Columns (${count(r.columns.length)})` }));
+  const block = el(
+    'div',
+    { className: 'lbd-columns-block' },
+    el('h3', { text: `Columns (${count(r.columns.length)})` }),
+  );
   if (r.columns.length === 0) {
     block.append(el('p', { className: 'lbd-empty', text: 'No columns to compare.' }));
     return block;
   }
   // Drifted columns first, then the rest, each in the report's order.
   const rank = { drifted: 0, stable: 1, skipped: 2 } as const;
-  const ordered = r.columns.map((c, i) => ({ c, i })).sort((a, b) => rank[verdictOf(a.c)] - rank[verdictOf(b.c)] || a.i - b.i).map((x) => x.c);
+  const ordered = r.columns
+    .map((c, i) => ({ c, i }))
+    .sort((a, b) => rank[verdictOf(a.c)] - rank[verdictOf(b.c)] || a.i - b.i)
+    .map((x) => x.c);
   const headers = ['Column', 'Type', 'Method', 'Statistic', 'p-value', 'Drift', 'Distribution'];
-  block.append(el('div', { className: 'lbd-table-wrap' }, el('table', { className: 'lbd-table' },
-    el('thead', {}, el('tr', {}, ...headers.map((h, i) => el('th', { text: h, className: i === 3 || i === 4 ? 'lbd-num' : '' })))),
-    el('tbody', {}, ...ordered.slice(0, MAX_COLUMNS).map(columnRow)))));
-  if (r.columns.length > MAX_COLUMNS) block.append(el('p', { className: 'lbd-more', text: `… and ${count(r.columns.length - MAX_COLUMNS)} more columns` }));
-  block.append(el('p', { className: 'lbd-legend', text: 'Distribution: reference in grey, current in blue, as shares of each side. “Labbook: Compare Data for Drift…” opens the full report.' }));
+  block.append(
+    el(
+      'div',
+      { className: 'lbd-table-wrap' },
+      el(
+        'table',
+        { className: 'lbd-table' },
+        el(
+          'thead',
+          {},
+          el(
+            'tr',
+            {},
+            ...headers.map((h, i) =>
+              el('th', { text: h, className: i === 3 || i === 4 ? 'lbd-num' : '' }),
+            ),
+          ),
+        ),
+        el('tbody', {}, ...ordered.slice(0, MAX_COLUMNS).map(columnRow)),
+      ),
+    ),
+  );
+  if (r.columns.length > MAX_COLUMNS)
+    block.append(
+      el('p', {
+        className: 'lbd-more',
+        text: `… and ${count(r.columns.length - MAX_COLUMNS)} more columns`,
+      }),
+    );
+  block.append(
+    el('p', {
+      className: 'lbd-legend',
+      text: 'Distribution: reference in grey, current in blue, as shares of each side. “Labbook: Compare Data for Drift…” opens the full report.',
+    }),
+  );
   return block;
 }
 
 /** The whole summary; exported for tests. */
 export function renderDrift(r: DriftReport): HTMLElement {
   const target = targetBlock(r);
-  return el('div', { className: 'lbd' }, header(r), verdictBlock(r), ...(target ? [target] : []), columnsBlock(r));
+  return el(
+    'div',
+    { className: 'lbd' },
+    header(r),
+    verdictBlock(r),
+    ...(target ? [target] : []),
+    columnsBlock(r),
+  );
 }
 
 export const activate = jsonRenderer({
@@ -208,7 +339,8 @@ export const activate = jsonRenderer({
   css: CSS,
   errorClass: 'lbd-error',
   what: 'the drift report',
-  expected: 'a Labbook drift report (expected reference, current, dataset and columns as lab.drift() emits them)',
+  expected:
+    'a Labbook drift report (expected reference, current, dataset and columns as lab.drift() emits them)',
   isValid: isDriftReport,
   render: renderDrift,
 });

@@ -9,7 +9,12 @@
  * check), and every string, column names included, is set as text, never as HTML.
  */
 import { isDatasetProfile, SEVERITIES } from '../data-quality/protocol';
-import type { ColumnProfile, DatasetProfile, QualityIssue, Severity } from '../../core/quality/types';
+import type {
+  ColumnProfile,
+  DatasetProfile,
+  QualityIssue,
+  Severity,
+} from '../../core/quality/types';
 import { bytes, count, percent, scoreGrade, stat, valueText } from '../shared/format';
 import { el } from '../shared/dom';
 import { jsonRenderer } from '../shared/json-renderer';
@@ -65,7 +70,6 @@ const CSS = `
 
 // ---- formatting ----
 
-
 function grade(score: number): string {
   return `lbp-${scoreGrade(score)}`;
 }
@@ -75,11 +79,27 @@ function missingGrade(share: number): string {
 }
 
 /** A horizontal bar as SVG rectangles (attributes, not inline styles: fine under any CSP). */
-function bar(share: number, width: number, height: number, className: string, label: string): SVGSVGElement {
+function bar(
+  share: number,
+  width: number,
+  height: number,
+  className: string,
+  label: string,
+): SVGSVGElement {
   const svg = svgImage(width, height, 'lbp-bar', label);
-  const track = svgElement('rect', { class: 'lbp-track', width: String(width), height: String(height), rx: String(height / 2) });
+  const track = svgElement('rect', {
+    class: 'lbp-track',
+    width: String(width),
+    height: String(height),
+    rx: String(height / 2),
+  });
   const w = Number.isFinite(share) ? Math.max(0, Math.min(1, share)) * width : 0;
-  const fill = svgElement('rect', { class: `lbp-fill ${className}`, width: w.toFixed(2), height: String(height), rx: String(height / 2) });
+  const fill = svgElement('rect', {
+    class: `lbp-fill ${className}`,
+    width: w.toFixed(2),
+    height: String(height),
+    rx: String(height / 2),
+  });
   svg.append(track, fill);
   return svg;
 }
@@ -89,27 +109,46 @@ function bar(share: number, width: number, height: number, className: string, la
 function header(p: DatasetProfile): HTMLElement {
   const facts = [`${count(p.rows)} rows × ${count(p.columns.length)} columns`];
   if (p.sizeBytes !== undefined) facts.push(bytes(p.sizeBytes));
-  if (p.duplicateRows > 0) facts.push(`${count(p.duplicateRows)} duplicate row${p.duplicateRows === 1 ? '' : 's'}`);
+  if (p.duplicateRows > 0)
+    facts.push(`${count(p.duplicateRows)} duplicate row${p.duplicateRows === 1 ? '' : 's'}`);
   if (p.seconds !== undefined) facts.push(`profiled in ${p.seconds.toFixed(2)} s`);
-  return el('div', { className: 'lbp-head' },
+  return el(
+    'div',
+    { className: 'lbp-head' },
     el('span', { className: 'lbp-source', text: p.source ?? 'Data profile' }),
-    el('span', { className: 'lbp-facts', text: facts.join(' · ') }));
+    el('span', { className: 'lbp-facts', text: facts.join(' · ') }),
+  );
 }
 
 function scoreBlock(p: DatasetProfile): HTMLElement {
   const q = p.quality;
-  const score = el('div', { className: 'lbp-score', title: 'Weighted quality score' },
-    el('span', { className: `lbp-score-value ${grade(q.score)}`, text: String(Math.round(q.score * 100)) }),
-    el('span', { className: 'lbp-score-scale', text: 'quality / 100' }));
+  const score = el(
+    'div',
+    { className: 'lbp-score', title: 'Weighted quality score' },
+    el('span', {
+      className: `lbp-score-value ${grade(q.score)}`,
+      text: String(Math.round(q.score * 100)),
+    }),
+    el('span', { className: 'lbp-score-scale', text: 'quality / 100' }),
+  );
   const dims = el('div', { className: 'lbp-dims' });
   for (const name of DIMENSIONS) {
     const value = q[name];
     const explanation = q.dimensions?.[name]?.explanation;
     const label = name[0].toUpperCase() + name.slice(1);
     const row = [
-      el('span', { className: `lbp-dim-name lbp-dim-${name}${value === null ? ' lbp-na' : ''}`, text: label, title: explanation }),
-      value === null ? bar(0, 200, 8, '', `${label}: not measured`) : bar(value, 200, 8, grade(value), `${label}: ${Math.round(value * 100)} / 100`),
-      el('span', { className: `lbp-dim-score lbp-dim-score-${name}${value === null ? ' lbp-na' : ''}`, text: value === null ? 'n/a' : String(Math.round(value * 100)) }),
+      el('span', {
+        className: `lbp-dim-name lbp-dim-${name}${value === null ? ' lbp-na' : ''}`,
+        text: label,
+        title: explanation,
+      }),
+      value === null
+        ? bar(0, 200, 8, '', `${label}: not measured`)
+        : bar(value, 200, 8, grade(value), `${label}: ${Math.round(value * 100)} / 100`),
+      el('span', {
+        className: `lbp-dim-score lbp-dim-score-${name}${value === null ? ' lbp-na' : ''}`,
+        text: value === null ? 'n/a' : String(Math.round(value * 100)),
+      }),
     ];
     dims.append(...row);
   }
@@ -117,65 +156,117 @@ function scoreBlock(p: DatasetProfile): HTMLElement {
 }
 
 function issueItem(issue: QualityIssue): HTMLElement {
-  return el('li', { className: `lbp-issue lbp-issue-${issue.severity}`, title: issue.kind },
-    el('span', { className: `lbp-sev lbp-sev-${issue.severity}`, text: SEVERITY_ICON[issue.severity], title: issue.severity }),
+  return el(
+    'li',
+    { className: `lbp-issue lbp-issue-${issue.severity}`, title: issue.kind },
+    el('span', {
+      className: `lbp-sev lbp-sev-${issue.severity}`,
+      text: SEVERITY_ICON[issue.severity],
+      title: issue.severity,
+    }),
     issue.column === null
       ? el('span', { className: 'lbp-issue-column lbp-dataset', text: 'data set' })
       : el('span', { className: 'lbp-issue-column', text: issue.column }),
-    el('span', { className: 'lbp-issue-message', text: issue.message }));
+    el('span', { className: 'lbp-issue-message', text: issue.message }),
+  );
 }
 
 function issuesBlock(p: DatasetProfile): HTMLElement {
-  const sorted = [...p.issues].sort((a, b) => SEVERITIES.indexOf(a.severity) - SEVERITIES.indexOf(b.severity));
-  const counts = SEVERITIES.map((s) => [s, sorted.filter((i) => i.severity === s).length] as const).filter(([, n]) => n > 0)
+  const sorted = [...p.issues].sort(
+    (a, b) => SEVERITIES.indexOf(a.severity) - SEVERITIES.indexOf(b.severity),
+  );
+  const counts = SEVERITIES.map((s) => [s, sorted.filter((i) => i.severity === s).length] as const)
+    .filter(([, n]) => n > 0)
     .map(([s, n]) => `${n} ${s === 'info' ? 'info' : `${s}${n === 1 ? '' : 's'}`}`);
-  const block = el('div', { className: 'lbp-issues-block' },
-    el('h3', { text: sorted.length === 0 ? 'Issues' : `Issues (${counts.join(', ')})` }));
+  const block = el(
+    'div',
+    { className: 'lbp-issues-block' },
+    el('h3', { text: sorted.length === 0 ? 'Issues' : `Issues (${counts.join(', ')})` }),
+  );
   if (sorted.length === 0) {
     block.append(el('p', { className: 'lbp-empty', text: 'No issues found.' }));
     return block;
   }
-  block.append(el('ul', { className: 'lbp-issues' }, ...sorted.slice(0, MAX_ISSUES).map(issueItem)));
+  block.append(
+    el('ul', { className: 'lbp-issues' }, ...sorted.slice(0, MAX_ISSUES).map(issueItem)),
+  );
   if (sorted.length > MAX_ISSUES) {
-    block.append(el('p', { className: 'lbp-more', text: `… and ${sorted.length - MAX_ISSUES} more (open the file with “Labbook: Profile Data” for all of them)` }));
+    block.append(
+      el('p', {
+        className: 'lbp-more',
+        text: `… and ${sorted.length - MAX_ISSUES} more (open the file with “Labbook: Profile Data” for all of them)`,
+      }),
+    );
   }
   return block;
 }
 
 /** Mean for numbers, else the most frequent value with its count. */
 function summaryValue(c: ColumnProfile): string {
-  if (c.mean !== null && (c.type === 'numeric' || c.type === 'integer')) return `mean ${stat(c.mean)}`;
+  if (c.mean !== null && (c.type === 'numeric' || c.type === 'integer'))
+    return `mean ${stat(c.mean)}`;
   const top = c.top[0];
   if (!top) return '–';
   return `${valueText(top.value)} (${count(top.count)})`;
 }
 
 function columnRow(c: ColumnProfile): HTMLElement {
-  const missing = el('span', { className: 'lbp-missing' },
-    bar(c.missingShare, 48, 6, missingGrade(c.missingShare), `${percent(c.missingShare)} missing (${count(c.missing)})`),
-    el('span', { className: 'lbp-missing-text', text: percent(c.missingShare) }));
+  const missing = el(
+    'span',
+    { className: 'lbp-missing' },
+    bar(
+      c.missingShare,
+      48,
+      6,
+      missingGrade(c.missingShare),
+      `${percent(c.missingShare)} missing (${count(c.missing)})`,
+    ),
+    el('span', { className: 'lbp-missing-text', text: percent(c.missingShare) }),
+  );
   const value = summaryValue(c);
-  const row = el('tr', { className: 'lbp-column' },
+  const row = el(
+    'tr',
+    { className: 'lbp-column' },
     el('td', { className: 'lbp-col-name', text: c.name, title: c.name }),
     el('td', {}, el('span', { className: `lbp-type lbp-type-${c.type}`, text: c.type })),
     el('td', {}, missing),
     el('td', { className: 'lbp-num lbp-col-distinct', text: count(c.distinct) }),
-    el('td', { className: 'lbp-col-value', text: value, title: value }));
+    el('td', { className: 'lbp-col-value', text: value, title: value }),
+  );
   row.dataset.column = c.name;
   return row;
 }
 
 function columnsBlock(p: DatasetProfile): HTMLElement {
-  const block = el('div', { className: 'lbp-columns-block' }, el('h3', { text: `Columns (${count(p.columns.length)})` }));
+  const block = el(
+    'div',
+    { className: 'lbp-columns-block' },
+    el('h3', { text: `Columns (${count(p.columns.length)})` }),
+  );
   if (p.columns.length === 0) {
     block.append(el('p', { className: 'lbp-empty', text: 'No columns.' }));
     return block;
   }
   const headers = ['Column', 'Type', 'Missing', 'Distinct', 'Mean / top value'];
-  block.append(el('div', { className: 'lbp-table-wrap' }, el('table', { className: 'lbp-columns' },
-    el('thead', {}, el('tr', {}, ...headers.map((h) => el('th', { text: h })))),
-    el('tbody', {}, ...p.columns.slice(0, MAX_COLUMNS).map(columnRow)))));
-  if (p.columns.length > MAX_COLUMNS) block.append(el('p', { className: 'lbp-more', text: `… and ${count(p.columns.length - MAX_COLUMNS)} more columns` }));
+  block.append(
+    el(
+      'div',
+      { className: 'lbp-table-wrap' },
+      el(
+        'table',
+        { className: 'lbp-columns' },
+        el('thead', {}, el('tr', {}, ...headers.map((h) => el('th', { text: h })))),
+        el('tbody', {}, ...p.columns.slice(0, MAX_COLUMNS).map(columnRow)),
+      ),
+    ),
+  );
+  if (p.columns.length > MAX_COLUMNS)
+    block.append(
+      el('p', {
+        className: 'lbp-more',
+        text: `… and ${count(p.columns.length - MAX_COLUMNS)} more columns`,
+      }),
+    );
   return block;
 }
 
@@ -189,7 +280,8 @@ export const activate = jsonRenderer({
   css: CSS,
   errorClass: 'lbp-error',
   what: 'the data profile',
-  expected: 'a Labbook data set profile (expected rows, columns, quality and issues as lab.profile() emits them)',
+  expected:
+    'a Labbook data set profile (expected rows, columns, quality and issues as lab.profile() emits them)',
   isValid: isDatasetProfile,
   render: renderProfile,
 });

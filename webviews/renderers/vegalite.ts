@@ -16,7 +16,10 @@ const STYLE_ID = 'labbook-vegalite-style';
 
 function isDark(): boolean {
   const classes = document.body.classList;
-  return classes.contains('vscode-dark') || (classes.contains('vscode-high-contrast') && !classes.contains('vscode-high-contrast-light'));
+  return (
+    classes.contains('vscode-dark') ||
+    (classes.contains('vscode-high-contrast') && !classes.contains('vscode-high-contrast-light'))
+  );
 }
 
 function ensureStyle(): void {
@@ -51,7 +54,8 @@ function options(context: RendererContext<unknown>): EmbedOptions {
   };
   if (!context.workspace.isTrusted) {
     const blocked = vegaLoader();
-    blocked.sanitize = () => Promise.reject(new Error('loading data from a URL is disabled in an untrusted workspace'));
+    blocked.sanitize = () =>
+      Promise.reject(new Error('loading data from a URL is disabled in an untrusted workspace'));
     opts.loader = blocked;
   }
   return opts;

@@ -16,7 +16,11 @@ import { embedChart } from '../shared/vega';
 
 type SourceCell = NonNullable<RunDetails['sourceSnapshot']>[number];
 
-declare function acquireVsCodeApi(): { postMessage(message: FromRunDetailsView): void; setState(s: unknown): void; getState(): unknown };
+declare function acquireVsCodeApi(): {
+  postMessage(message: FromRunDetailsView): void;
+  setState(s: unknown): void;
+  getState(): unknown;
+};
 
 const vscode = acquireVsCodeApi();
 const root = document.getElementById('root')!;
@@ -49,7 +53,11 @@ function duration(d: RunDetails): string {
 function table(headers: string[], rows: string[][], empty: string): HTMLElement {
   if (rows.length === 0) return el('p', { text: empty, className: 'empty' });
   const thead = el('thead', {}, el('tr', {}, ...headers.map((h) => el('th', { text: h }))));
-  const tbody = el('tbody', {}, ...rows.map((r) => el('tr', {}, ...r.map((c) => el('td', { text: c })))));
+  const tbody = el(
+    'tbody',
+    {},
+    ...rows.map((r) => el('tr', {}, ...r.map((c) => el('td', { text: c })))),
+  );
   return el('table', {}, thead, tbody);
 }
 
@@ -59,7 +67,9 @@ function section(title: string, ...content: Node[]): HTMLElement {
 
 function chartSpec(key: string, points: { step: number; value: WireNumber }[]): TopLevelSpec {
   // Non-finite values cannot be drawn; they are counted in the caption instead.
-  const values = points.map((p) => ({ step: p.step, value: fromWireNumber(p.value) })).filter((p) => Number.isFinite(p.value));
+  const values = points
+    .map((p) => ({ step: p.step, value: fromWireNumber(p.value) }))
+    .filter((p) => Number.isFinite(p.value));
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     width: 'container',
@@ -69,11 +79,22 @@ function chartSpec(key: string, points: { step: number; value: WireNumber }[]): 
     mark: { type: 'line', point: values.length <= 60, tooltip: true },
     encoding: {
       // Steps are whole numbers: integer labels, no ticks between steps (one point gave "0.000000").
-      x: { field: 'step', type: 'quantitative', title: 'step', axis: { format: 'd', tickMinStep: 1 } },
+      x: {
+        field: 'step',
+        type: 'quantitative',
+        title: 'step',
+        axis: { format: 'd', tickMinStep: 1 },
+      },
       y: { field: 'value', type: 'quantitative', title: key, scale: { zero: false } },
     },
     config: {
-      axis: { labelColor: '#999', titleColor: '#999', gridColor: 'rgba(128,128,128,0.2)', domainColor: '#888', tickColor: '#888' },
+      axis: {
+        labelColor: '#999',
+        titleColor: '#999',
+        gridColor: 'rgba(128,128,128,0.2)',
+        domainColor: '#888',
+        tickColor: '#888',
+      },
       view: { stroke: 'transparent' },
       line: { color: '#3794ff' },
       point: { color: '#3794ff' },
@@ -86,7 +107,9 @@ async function renderCharts(container: HTMLElement, details: RunDetails): Promis
     const nonFinite = points.filter((p) => !Number.isFinite(fromWireNumber(p.value))).length;
     const target = el('div', { className: 'chart-body' });
     const caption = `${key} (${points.length} point${points.length === 1 ? '' : 's'}${nonFinite ? `, ${nonFinite} NaN/Infinity not drawn` : ''})`;
-    container.append(el('figure', { className: 'chart' }, el('figcaption', { text: caption }), target));
+    container.append(
+      el('figure', { className: 'chart' }, el('figcaption', { text: caption }), target),
+    );
     await embedChart(target, chartSpec(key, points), { tooltip: true });
   }
 }
@@ -102,25 +125,49 @@ function factList(facts: [string, string][]): HTMLElement {
 }
 
 function noteSection(note: string | null | undefined): HTMLElement {
-  if (!note || note.trim() === '') return section('Note', el('p', { text: 'No note.', className: 'empty' }));
+  if (!note || note.trim() === '')
+    return section('Note', el('p', { text: 'No note.', className: 'empty' }));
   // Markdown shown as text: nothing in a note can become markup.
   return section('Note', el('div', { className: 'note', text: note }));
 }
 
 function sourceSection(cells: SourceCell[] | null | undefined): HTMLElement {
   if (!cells || cells.length === 0) {
-    return section('Source', el('p', { text: 'No source captured (the run was not started from a notebook kernel).', className: 'empty' }));
+    return section(
+      'Source',
+      el('p', {
+        text: 'No source captured (the run was not started from a notebook kernel).',
+        className: 'empty',
+      }),
+    );
   }
   const list = el('div', { className: 'source-cells' });
   for (const cell of cells) {
-    const count = cell.executionCount === null || cell.executionCount === undefined ? '[ ]' : `[${cell.executionCount}]`;
-    const where = typeof cell.index === 'number' ? `cell ${cell.index + 1}` : 'cell (index unknown)';
+    const count =
+      cell.executionCount === null || cell.executionCount === undefined
+        ? '[ ]'
+        : `[${cell.executionCount}]`;
+    const where =
+      typeof cell.index === 'number' ? `cell ${cell.index + 1}` : 'cell (index unknown)';
     const code = el('code', { text: cell.source });
-    list.append(el('figure', { className: 'source-cell' },
-      el('figcaption', {}, el('span', { className: 'exec-count', text: count }), el('span', { text: ` ${where}` })),
-      el('pre', {}, code)));
+    list.append(
+      el(
+        'figure',
+        { className: 'source-cell' },
+        el(
+          'figcaption',
+          {},
+          el('span', { className: 'exec-count', text: count }),
+          el('span', { text: ` ${where}` }),
+        ),
+        el('pre', {}, code),
+      ),
+    );
   }
-  const summary = el('p', { className: 'hint', text: `${cells.length} cell${cells.length === 1 ? '' : 's'} had run in the kernel when the run started, in execution order.` });
+  const summary = el('p', {
+    className: 'hint',
+    text: `${cells.length} cell${cells.length === 1 ? '' : 's'} had run in the kernel when the run started, in execution order.`,
+  });
   return section('Source', summary, list);
 }
 
@@ -131,26 +178,49 @@ function gitSection(details: RunDetails): HTMLElement {
     ['Uncommitted changes', details.gitCommit ? dirty : '—'],
   ]);
   const parts: Node[] = [facts];
-  if (details.gitDiffSummary) parts.push(el('pre', { className: 'diff-summary', text: details.gitDiffSummary }));
-  else if (details.gitDirty) parts.push(el('p', { className: 'empty', text: 'No summary of the changes was recorded.' }));
+  if (details.gitDiffSummary)
+    parts.push(el('pre', { className: 'diff-summary', text: details.gitDiffSummary }));
+  else if (details.gitDirty)
+    parts.push(el('p', { className: 'empty', text: 'No summary of the changes was recorded.' }));
   return section('Git', ...parts);
 }
 
 function environmentSection(environment: unknown): HTMLElement | undefined {
   if (!environment || typeof environment !== 'object') return undefined;
-  const env = environment as { node?: unknown; platform?: unknown; arch?: unknown; packages?: unknown };
-  const text = (v: unknown) => (typeof v === 'string' ? v : v === undefined || v === null ? '—' : JSON.stringify(v));
+  const env = environment as {
+    node?: unknown;
+    platform?: unknown;
+    arch?: unknown;
+    packages?: unknown;
+  };
+  const text = (v: unknown) =>
+    typeof v === 'string' ? v : v === undefined || v === null ? '—' : JSON.stringify(v);
   const facts = factList([
     ['Node.js', text(env.node)],
-    ['Platform', env.arch === undefined ? text(env.platform) : `${text(env.platform)} (${text(env.arch)})`],
+    [
+      'Platform',
+      env.arch === undefined ? text(env.platform) : `${text(env.platform)} (${text(env.arch)})`,
+    ],
   ]);
-  const packages = env.packages && typeof env.packages === 'object' ? Object.entries(env.packages as Record<string, unknown>) : [];
-  const rows = packages.map(([name, version]) => [name, typeof version === 'string' ? version : 'not found']);
-  return section('Environment', facts, table(['package', 'version'], rows, 'No package versions recorded.'));
+  const packages =
+    env.packages && typeof env.packages === 'object'
+      ? Object.entries(env.packages as Record<string, unknown>)
+      : [];
+  const rows = packages.map(([name, version]) => [
+    name,
+    typeof version === 'string' ? version : 'not found',
+  ]);
+  return section(
+    'Environment',
+    facts,
+    table(['package', 'version'], rows, 'No package versions recorded.'),
+  );
 }
 
 function render(details: RunDetails): void {
-  const header = el('header', {},
+  const header = el(
+    'header',
+    {},
     el('h1', { text: details.name }),
     custom('vscode-badge', { class: `status status-${details.status}` }, details.status),
   );
@@ -162,26 +232,66 @@ function render(details: RunDetails): void {
   if (details.parentRunId) facts.push(['Parent run', details.parentRunId]);
   facts.push(
     ['Started', new Date(details.startTime).toLocaleString()],
-    ['Duration', details.endTime === null && details.status === 'running' ? `${duration(details)} (running)` : duration(details)],
-    ['Notebook', details.sourceNotebook ? `${details.sourceNotebook}${details.sourceCell !== null ? `, cell ${Number(details.sourceCell) + 1 || details.sourceCell}` : ''}` : '—'],
-    ['Git commit', details.gitCommit ? `${details.gitCommit.slice(0, 12)}${details.gitDirty ? ' (uncommitted changes)' : ''}` : '—'],
+    [
+      'Duration',
+      details.endTime === null && details.status === 'running'
+        ? `${duration(details)} (running)`
+        : duration(details),
+    ],
+    [
+      'Notebook',
+      details.sourceNotebook
+        ? `${details.sourceNotebook}${details.sourceCell !== null ? `, cell ${Number(details.sourceCell) + 1 || details.sourceCell}` : ''}`
+        : '—',
+    ],
+    [
+      'Git commit',
+      details.gitCommit
+        ? `${details.gitCommit.slice(0, 12)}${details.gitDirty ? ' (uncommitted changes)' : ''}`
+        : '—',
+    ],
   );
   const dl = factList(facts);
   const actions = el('div', { className: 'actions' }, button('Copy ID', { type: 'copyRunId' }));
   if (details.sourceNotebook) actions.append(button('Open Notebook', { type: 'revealNotebook' }));
   if (details.sourceSnapshot && details.sourceSnapshot.length > 0) {
-    actions.append(button('Reopen Run Source', { type: 'reopenSource' }, 'Open the cells as they were when the run started, as a notebook'));
+    actions.append(
+      button(
+        'Reopen Run Source',
+        { type: 'reopenSource' },
+        'Open the cells as they were when the run started, as a notebook',
+      ),
+    );
   }
   const parts: Node[] = [header, dl, actions];
   if (details.error) parts.push(el('pre', { className: 'error', text: details.error }));
-  const metrics = Object.entries(details.latestMetrics).map(([k, m]) => [k, formatValue(m.value), String(m.step), String(details.metricHistory[k]?.length ?? 0)]);
+  const metrics = Object.entries(details.latestMetrics).map(([k, m]) => [
+    k,
+    formatValue(m.value),
+    String(m.step),
+    String(details.metricHistory[k]?.length ?? 0),
+  ]);
   const charts = el('div', { className: 'charts' });
   parts.push(
     noteSection(details.note),
-    section('Metrics', table(['metric', 'latest', 'step', 'points'], metrics, 'No metrics logged.'), charts),
-    section('Parameters', table(['parameter', 'value'], Object.entries(details.params), 'No parameters logged.')),
+    section(
+      'Metrics',
+      table(['metric', 'latest', 'step', 'points'], metrics, 'No metrics logged.'),
+      charts,
+    ),
+    section(
+      'Parameters',
+      table(['parameter', 'value'], Object.entries(details.params), 'No parameters logged.'),
+    ),
     section('Tags', table(['tag', 'value'], Object.entries(details.tags), 'No tags.')),
-    section('Artifacts', table(['name', 'size', 'SHA-256'], details.artifacts.map((a) => [a.name, formatBytes(a.size), a.sha256.slice(0, 16)]), 'No artifacts.')),
+    section(
+      'Artifacts',
+      table(
+        ['name', 'size', 'SHA-256'],
+        details.artifacts.map((a) => [a.name, formatBytes(a.size), a.sha256.slice(0, 16)]),
+        'No artifacts.',
+      ),
+    ),
     sourceSection(details.sourceSnapshot),
     gitSection(details),
   );
@@ -189,7 +299,9 @@ function render(details: RunDetails): void {
   if (environment) parts.push(environment);
   root.replaceChildren(...parts);
   document.title = details.name;
-  void renderCharts(charts, details).catch((error: Error) => charts.append(el('p', { className: 'error', text: `Chart failed: ${error.message}` })));
+  void renderCharts(charts, details).catch((error: Error) =>
+    charts.append(el('p', { className: 'error', text: `Chart failed: ${error.message}` })),
+  );
 }
 
 window.addEventListener('message', (event: MessageEvent<unknown>) => {
@@ -199,7 +311,9 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
     vscode.setState({ runId: message.details.id });
     render(message.details);
   } else {
-    root.replaceChildren(el('p', { className: 'empty', text: `Run ${message.runId} no longer exists.` }));
+    root.replaceChildren(
+      el('p', { className: 'empty', text: `Run ${message.runId} no longer exists.` }),
+    );
   }
 });
 

@@ -9,8 +9,7 @@ export type { RunDetails };
 
 /** Host to webview. */
 export type ToRunDetailsView =
-  | { type: 'details'; details: RunDetails }
-  | { type: 'missing'; runId: string };
+  { type: 'details'; details: RunDetails } | { type: 'missing'; runId: string };
 
 /** Webview to host. */
 export type FromRunDetailsView =
@@ -20,7 +19,12 @@ export type FromRunDetailsView =
   /** Open the run's captured source snapshot (`labbook.reopenRunSource`). */
   | { type: 'reopenSource' };
 
-const FROM_VIEW_TYPES: ReadonlySet<unknown> = new Set<FromRunDetailsView['type']>(['ready', 'revealNotebook', 'copyRunId', 'reopenSource']);
+const FROM_VIEW_TYPES: ReadonlySet<unknown> = new Set<FromRunDetailsView['type']>([
+  'ready',
+  'revealNotebook',
+  'copyRunId',
+  'reopenSource',
+]);
 
 export function isFromRunDetailsView(message: unknown): message is FromRunDetailsView {
   const m = message as { type?: unknown } | null;

@@ -15,7 +15,12 @@ const ATTRIBUTE_COLUMNS: { key: string; label: string; sortKey: string | null; w
   { key: 'duration', label: 'Duration', sortKey: null, width: 80 },
   { key: 'experiment', label: 'Experiment', sortKey: 'attributes.experiment', width: 140 },
 ];
-const KIND_PREFIX: Record<ColumnKind, string> = { attr: 'attr:', param: 'param:', metric: 'metric:', tag: 'tag:' };
+const KIND_PREFIX: Record<ColumnKind, string> = {
+  attr: 'attr:',
+  param: 'param:',
+  metric: 'metric:',
+  tag: 'tag:',
+};
 export const NAME_COLUMN = 'attr:name';
 
 function columnId(kind: ColumnKind, key: string): string {
@@ -35,20 +40,67 @@ export function makeColumn(state: RunsTableState, id: string): Column | null {
   const { kind, key } = parsed;
   const width = (w: number) => state.view.widths[id] ?? w;
   if (kind === 'attr') {
-    if (key === 'name') return { id, kind, key, label: 'Run', sortKey: 'attributes.run_name', width: width(240), numeric: false };
+    if (key === 'name')
+      return {
+        id,
+        kind,
+        key,
+        label: 'Run',
+        sortKey: 'attributes.run_name',
+        width: width(240),
+        numeric: false,
+      };
     const a = ATTRIBUTE_COLUMNS.find((c) => c.key === key);
-    return a ? { id, kind, key, label: a.label, sortKey: a.sortKey, width: width(a.width), numeric: key === 'duration' } : null;
+    return a
+      ? {
+          id,
+          kind,
+          key,
+          label: a.label,
+          sortKey: a.sortKey,
+          width: width(a.width),
+          numeric: key === 'duration',
+        }
+      : null;
   }
   // Wide enough for the key (and the sort arrow), within reason.
   const fit = (min: number) => width(Math.max(min, Math.min(220, 44 + key.length * 7.5)));
-  if (kind === 'param') return { id, kind, key, label: key, sortKey: searchKey('params', key), width: fit(84), numeric: false };
-  if (kind === 'tag') return { id, kind, key, label: key, sortKey: searchKey('tags', key), width: fit(100), numeric: false };
-  return { id, kind, key, label: key, sortKey: searchKey('metrics', key), width: fit(96), numeric: true };
+  if (kind === 'param')
+    return {
+      id,
+      kind,
+      key,
+      label: key,
+      sortKey: searchKey('params', key),
+      width: fit(84),
+      numeric: false,
+    };
+  if (kind === 'tag')
+    return {
+      id,
+      kind,
+      key,
+      label: key,
+      sortKey: searchKey('tags', key),
+      width: fit(100),
+      numeric: false,
+    };
+  return {
+    id,
+    kind,
+    key,
+    label: key,
+    sortKey: searchKey('metrics', key),
+    width: fit(96),
+    numeric: true,
+  };
 }
 
 /** The experiment column only where the runs come from more than one. */
 function attributeIds(state: RunsTableState): string[] {
-  return ATTRIBUTE_COLUMNS.filter((a) => a.key !== 'experiment' || state.multipleExperiments).map((a) => columnId('attr', a.key));
+  return ATTRIBUTE_COLUMNS.filter((a) => a.key !== 'experiment' || state.multipleExperiments).map(
+    (a) => columnId('attr', a.key),
+  );
 }
 
 /** Every column the picker offers, in display order. */
@@ -78,13 +130,16 @@ export function visibleColumns(state: RunsTableState): Column[] {
   const ordered = allColumnIds(state).filter((id) => chosenSet.has(id));
   // Chosen keys no run in the current result has still show (empty), after the others.
   for (const id of chosen) if (!ordered.includes(id)) ordered.push(id);
-  return [NAME_COLUMN, ...ordered.filter((id) => id !== NAME_COLUMN)].map((id) => makeColumn(state, id)).filter((c): c is Column => c !== null);
+  return [NAME_COLUMN, ...ordered.filter((id) => id !== NAME_COLUMN)]
+    .map((id) => makeColumn(state, id))
+    .filter((c): c is Column => c !== null);
 }
 
 /** Shows or hides a column, keeping the others as they are (the defaults, until the user chose). */
 export function setColumnVisible(state: RunsTableState, id: string, visible: boolean): void {
   const current = new Set(state.view.columns ?? defaultColumnIds(state));
-  if (visible) current.add(id); else current.delete(id);
+  if (visible) current.add(id);
+  else current.delete(id);
   state.view.columns = [...current];
 }
 

@@ -14,7 +14,12 @@ export function pageRow(state: RunsTableState, topIndex: number): RunsTableRow |
   return state.data.pages.get(Math.floor(topIndex / PAGE_SIZE))?.[topIndex % PAGE_SIZE];
 }
 
-function childItems(state: RunsTableState, runId: string, depth: number, seen: Set<string>): Item[] {
+function childItems(
+  state: RunsTableState,
+  runId: string,
+  depth: number,
+  seen: Set<string>,
+): Item[] {
   const rows = state.data.children.get(runId);
   if (!rows) return [{ kind: 'loading', depth }];
   const items: Item[] = [];
@@ -70,7 +75,10 @@ export function itemAt(state: RunsTableState, index: number): Item {
   let found = -1;
   while (lo <= hi) {
     const mid = (lo + hi) >> 1;
-    if (inserts[mid].start <= index) { found = mid; lo = mid + 1; } else hi = mid - 1;
+    if (inserts[mid].start <= index) {
+      found = mid;
+      lo = mid + 1;
+    } else hi = mid - 1;
   }
   let topIndex = index;
   if (found >= 0) {
@@ -90,11 +98,21 @@ export function topIndexAt(state: RunsTableState, index: number): number {
   return Math.max(0, state.data.total - 1);
 }
 
-export interface DisplayRange { first: number; last: number }
+export interface DisplayRange {
+  first: number;
+  last: number;
+}
 
 /** The display rows to draw for a viewport `height` px tall (below the header) scrolled to `scrollTop`. */
-export function visibleRange(state: RunsTableState, scrollTop: number, height: number): DisplayRange {
+export function visibleRange(
+  state: RunsTableState,
+  scrollTop: number,
+  height: number,
+): DisplayRange {
   const first = Math.max(0, Math.floor(scrollTop / ROW_HEIGHT) - OVERSCAN);
-  const last = Math.min(state.layout.displayCount - 1, Math.ceil((scrollTop + Math.max(height, 0)) / ROW_HEIGHT) + OVERSCAN);
+  const last = Math.min(
+    state.layout.displayCount - 1,
+    Math.ceil((scrollTop + Math.max(height, 0)) / ROW_HEIGHT) + OVERSCAN,
+  );
   return { first, last };
 }

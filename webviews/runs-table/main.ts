@@ -20,7 +20,11 @@ import { isToRunsTableView, type FromRunsTableView } from './protocol';
 import { tablePage } from './rendering';
 import { createState, stateSaver } from './state';
 
-declare function acquireVsCodeApi(): { postMessage(message: FromRunsTableView): void; setState(s: unknown): void; getState(): unknown };
+declare function acquireVsCodeApi(): {
+  postMessage(message: FromRunsTableView): void;
+  setState(s: unknown): void;
+  getState(): unknown;
+};
 
 const vscode = acquireVsCodeApi();
 const root = document.getElementById('root')!;
@@ -42,7 +46,8 @@ function toggleExpanded(runId: string): void {
   if (state.expanded.has(runId)) state.expanded.delete(runId);
   else {
     state.expanded.add(runId);
-    if (!state.data.children.has(runId) && !state.data.latestChildRequest.has(runId)) paging.requestChildren(runId);
+    if (!state.data.children.has(runId) && !state.data.latestChildRequest.has(runId))
+      paging.requestChildren(runId);
   }
   saver.save();
   page.renderAll();
@@ -56,7 +61,11 @@ const page = tablePage(root, state, {
   scrolled: () => paging.scheduleFetch(),
   baseQuery: () => paging.baseQuery(),
 });
-const paging = createPaging(state, { post, range: () => page.range(), pendingChanged: () => page.updateBusy() });
+const paging = createPaging(state, {
+  post,
+  range: () => page.range(),
+  pendingChanged: () => page.updateBusy(),
+});
 
 window.addEventListener('message', (event: MessageEvent<unknown>) => {
   const message = event.data;

@@ -46,7 +46,9 @@ export function createPaging(state: RunsTableState, hooks: PagingHooks): Paging 
     const col = state.view.sort ? makeColumn(state, state.view.sort.column) : null;
     return {
       filter: state.view.filter.trim() || undefined,
-      orderBy: col?.sortKey ? `${col.sortKey}${state.view.sort!.descending ? ' DESC' : ''}` : undefined,
+      orderBy: col?.sortKey
+        ? `${col.sortKey}${state.view.sort!.descending ? ' DESC' : ''}`
+        : undefined,
       groupByParam: state.view.groupBy ?? undefined,
       topLevelOnly: true,
     };
@@ -56,7 +58,11 @@ export function createPaging(state: RunsTableState, hooks: PagingHooks): Paging 
     const requestId = data.nextRequestId++;
     data.pending.set(requestId, { generation: data.generation, kind: 'page', page });
     data.latestPageRequest.set(page, requestId);
-    hooks.post({ type: 'query', requestId, query: { ...baseQuery(), offset: page * PAGE_SIZE, limit: PAGE_SIZE } });
+    hooks.post({
+      type: 'query',
+      requestId,
+      query: { ...baseQuery(), offset: page * PAGE_SIZE, limit: PAGE_SIZE },
+    });
     hooks.pendingChanged();
   };
 
@@ -154,19 +160,32 @@ export function createPaging(state: RunsTableState, hooks: PagingHooks): Paging 
       data.knownKeys.params = [...page.columns.params];
       data.knownKeys.metrics = [...page.columns.metrics];
       data.knownKeys.tags = [...page.columns.tags];
-      for (const rows of data.children.values()) for (const row of rows) mergeKeys({ params: Object.keys(row.params), metrics: Object.keys(row.metrics), tags: Object.keys(row.tags) });
+      for (const rows of data.children.values())
+        for (const row of rows)
+          mergeKeys({
+            params: Object.keys(row.params),
+            metrics: Object.keys(row.metrics),
+            tags: Object.keys(row.tags),
+          });
       const old = data.pages.get(request.page);
       const start = request.page * PAGE_SIZE;
       if (old) {
         for (const row of old) {
           const index = data.topIndexById.get(row.id);
-          if (index !== undefined && index >= start && index < start + PAGE_SIZE) data.topIndexById.delete(row.id);
+          if (index !== undefined && index >= start && index < start + PAGE_SIZE)
+            data.topIndexById.delete(row.id);
         }
       }
       data.pages.set(request.page, page.rows);
       page.rows.forEach((row, i) => data.topIndexById.set(row.id, start + i));
       // Expanded parents coming into view fetch their children once.
-      for (const row of page.rows) if (state.expanded.has(row.id) && !data.children.has(row.id) && !data.latestChildRequest.has(row.id)) requestChildren(row.id);
+      for (const row of page.rows)
+        if (
+          state.expanded.has(row.id) &&
+          !data.children.has(row.id) &&
+          !data.latestChildRequest.has(row.id)
+        )
+          requestChildren(row.id);
       return 'page';
     },
 

@@ -5,7 +5,13 @@
  */
 import { el } from '../shared/dom';
 import { button, icon } from './cells';
-import { allColumnIds, makeColumn, pickerSections, setColumnVisible, defaultColumnIds } from './columns';
+import {
+  allColumnIds,
+  makeColumn,
+  pickerSections,
+  setColumnVisible,
+  defaultColumnIds,
+} from './columns';
 import type { MetricAggregate } from './protocol';
 import type { Column, RunsTableState } from './state';
 
@@ -18,18 +24,27 @@ export interface ColumnPicker {
 
 /** `changed` saves the view and redraws the table after a choice. */
 export function columnPicker(state: RunsTableState, changed: () => void): ColumnPicker {
-  const columnsButton = el('button', { className: 'toolbar-button columns-button', title: 'Choose columns' }, icon('columns'), el('span', { text: 'Columns' }));
+  const columnsButton = el(
+    'button',
+    { className: 'toolbar-button columns-button', title: 'Choose columns' },
+    icon('columns'),
+    el('span', { text: 'Columns' }),
+  );
   columnsButton.type = 'button';
   const picker = el('div', { className: 'column-picker', title: '' });
   picker.hidden = true;
 
   const renderList = (list: HTMLElement): void => {
-    const visible = new Set((state.view.columns ?? defaultColumnIds(state)));
+    const visible = new Set(state.view.columns ?? defaultColumnIds(state));
     const needle = state.pickerSearch.trim().toLowerCase();
     const keys = state.data.knownKeys;
     const parts: HTMLElement[] = [];
     for (const [title, ids] of pickerSections(state)) {
-      const cols = ids.map((id) => makeColumn(state, id)).filter((c): c is Column => c !== null && (!needle || c.label.toLowerCase().includes(needle)));
+      const cols = ids
+        .map((id) => makeColumn(state, id))
+        .filter(
+          (c): c is Column => c !== null && (!needle || c.label.toLowerCase().includes(needle)),
+        );
       if (cols.length === 0) continue;
       parts.push(el('div', { className: 'picker-section', text: title }));
       for (const col of cols) {
@@ -41,9 +56,17 @@ export function columnPicker(state: RunsTableState, changed: () => void): Column
           setColumnVisible(state, col.id, box.checked);
           changed();
         });
-        const item = el('label', { className: 'picker-item', title: col.label }, box, el('span', { className: 'picker-name', text: col.label }));
+        const item = el(
+          'label',
+          { className: 'picker-item', title: col.label },
+          box,
+          el('span', { className: 'picker-name', text: col.label }),
+        );
         if (col.kind === 'metric') {
-          const agg = el('select', { className: 'agg-select', title: `Which value of ${col.key} the column shows` });
+          const agg = el('select', {
+            className: 'agg-select',
+            title: `Which value of ${col.key} the column shows`,
+          });
           agg.dataset.column = col.id;
           for (const a of ['latest', 'min', 'max'] as const) {
             const o = el('option', { text: a });
@@ -62,7 +85,16 @@ export function columnPicker(state: RunsTableState, changed: () => void): Column
         parts.push(item);
       }
     }
-    if (parts.length === 0) parts.push(el('div', { className: 'empty', text: keys.params.length + keys.metrics.length === 0 && !needle ? 'No runs loaded yet.' : 'No column matches.' }));
+    if (parts.length === 0)
+      parts.push(
+        el('div', {
+          className: 'empty',
+          text:
+            keys.params.length + keys.metrics.length === 0 && !needle
+              ? 'No runs loaded yet.'
+              : 'No column matches.',
+        }),
+      );
     list.replaceChildren(...parts);
   };
 
@@ -78,10 +110,23 @@ export function columnPicker(state: RunsTableState, changed: () => void): Column
     });
     const list = el('div', { className: 'picker-list' });
     renderList(list);
-    const reset = button('Default columns', 'link-button', () => { state.view.columns = null; changed(); });
-    const none = button('Hide all', 'link-button', () => { state.view.columns = []; changed(); });
-    const every = button('Show all', 'link-button', () => { state.view.columns = allColumnIds(state); changed(); });
-    picker.replaceChildren(search, list, el('div', { className: 'picker-footer' }, reset, every, none));
+    const reset = button('Default columns', 'link-button', () => {
+      state.view.columns = null;
+      changed();
+    });
+    const none = button('Hide all', 'link-button', () => {
+      state.view.columns = [];
+      changed();
+    });
+    const every = button('Show all', 'link-button', () => {
+      state.view.columns = allColumnIds(state);
+      changed();
+    });
+    picker.replaceChildren(
+      search,
+      list,
+      el('div', { className: 'picker-footer' }, reset, every, none),
+    );
     if (document.activeElement === document.body) search.focus();
   };
 
@@ -92,14 +137,23 @@ export function columnPicker(state: RunsTableState, changed: () => void): Column
     if (open) render();
   };
 
-  columnsButton.addEventListener('click', (e) => { e.stopPropagation(); toggle(); });
+  columnsButton.addEventListener('click', (e) => {
+    e.stopPropagation();
+    toggle();
+  });
   picker.addEventListener('click', (e) => e.stopPropagation());
-  document.addEventListener('click', () => { if (!picker.hidden) toggle(false); });
-  document.addEventListener('keydown', (e) => { if (e.key === 'Escape' && !picker.hidden) toggle(false); });
+  document.addEventListener('click', () => {
+    if (!picker.hidden) toggle(false);
+  });
+  document.addEventListener('keydown', (e) => {
+    if (e.key === 'Escape' && !picker.hidden) toggle(false);
+  });
 
   return {
     anchor: el('div', { className: 'picker-anchor' }, columnsButton, picker),
-    get open() { return !picker.hidden; },
+    get open() {
+      return !picker.hidden;
+    },
     render,
   };
 }

@@ -7,7 +7,12 @@
  * and asks for pages of rows; the host owns the scope (which experiments) and adds it to
  * every query, so a webview cannot widen what it lists.
  */
-import type { MetricAggregate, RunsTablePage, RunsTableQuery, RunsTableRow } from '../../core/service/protocol';
+import type {
+  MetricAggregate,
+  RunsTablePage,
+  RunsTableQuery,
+  RunsTableRow,
+} from '../../core/service/protocol';
 
 export type { MetricAggregate, RunsTablePage, RunsTableQuery, RunsTableRow };
 
@@ -67,22 +72,39 @@ function optionalString(v: unknown, max = 10_000): boolean {
 
 export function isPageQuery(v: unknown): v is RunsTablePageQuery {
   if (!isObject(v)) return false;
-  return Number.isSafeInteger(v.offset) && (v.offset as number) >= 0
-    && Number.isSafeInteger(v.limit) && (v.limit as number) > 0 && (v.limit as number) <= MAX_PAGE_LIMIT
-    && optionalString(v.filter) && optionalString(v.orderBy) && optionalString(v.groupByParam, 1000)
-    && (v.topLevelOnly === undefined || typeof v.topLevelOnly === 'boolean')
-    && (v.parentRunId === undefined || isRunId(v.parentRunId));
+  return (
+    Number.isSafeInteger(v.offset) &&
+    (v.offset as number) >= 0 &&
+    Number.isSafeInteger(v.limit) &&
+    (v.limit as number) > 0 &&
+    (v.limit as number) <= MAX_PAGE_LIMIT &&
+    optionalString(v.filter) &&
+    optionalString(v.orderBy) &&
+    optionalString(v.groupByParam, 1000) &&
+    (v.topLevelOnly === undefined || typeof v.topLevelOnly === 'boolean') &&
+    (v.parentRunId === undefined || isRunId(v.parentRunId))
+  );
 }
 
 export function isFromRunsTableView(message: unknown): message is FromRunsTableView {
   if (!isObject(message)) return false;
   switch (message.type) {
-    case 'ready': return true;
-    case 'query': return isRequestId(message.requestId) && isPageQuery(message.query);
-    case 'openRun': return isRunId(message.runId);
-    case 'compare': return isRunIds(message.runIds) && message.runIds.length >= 2;
-    case 'runAction': return RUNS_TABLE_ACTIONS.includes(message.action as RunsTableAction) && isRunIds(message.runIds) && message.runIds.length > 0;
-    default: return false;
+    case 'ready':
+      return true;
+    case 'query':
+      return isRequestId(message.requestId) && isPageQuery(message.query);
+    case 'openRun':
+      return isRunId(message.runId);
+    case 'compare':
+      return isRunIds(message.runIds) && message.runIds.length >= 2;
+    case 'runAction':
+      return (
+        RUNS_TABLE_ACTIONS.includes(message.action as RunsTableAction) &&
+        isRunIds(message.runIds) &&
+        message.runIds.length > 0
+      );
+    default:
+      return false;
   }
 }
 
@@ -96,12 +118,20 @@ function isStringRecord(v: unknown): v is Record<string, string> {
 
 function isRow(v: unknown): v is RunsTableRow {
   if (!isObject(v)) return false;
-  return isRunId(v.id) && typeof v.name === 'string' && typeof v.experiment === 'string'
-    && typeof v.status === 'string' && typeof v.startTime === 'number'
-    && (v.endTime === null || typeof v.endTime === 'number')
-    && typeof v.pinned === 'boolean' && Number.isInteger(v.childCount)
-    && isStringRecord(v.params) && isStringRecord(v.tags)
-    && isObject(v.metrics) && Object.values(v.metrics).every((m) => isObject(m) && isWireNumber(m.latest));
+  return (
+    isRunId(v.id) &&
+    typeof v.name === 'string' &&
+    typeof v.experiment === 'string' &&
+    typeof v.status === 'string' &&
+    typeof v.startTime === 'number' &&
+    (v.endTime === null || typeof v.endTime === 'number') &&
+    typeof v.pinned === 'boolean' &&
+    Number.isInteger(v.childCount) &&
+    isStringRecord(v.params) &&
+    isStringRecord(v.tags) &&
+    isObject(v.metrics) &&
+    Object.values(v.metrics).every((m) => isObject(m) && isWireNumber(m.latest))
+  );
 }
 
 function isStringList(v: unknown): v is string[] {
@@ -111,23 +141,56 @@ function isStringList(v: unknown): v is string[] {
 export function isRunsTablePage(v: unknown): v is RunsTablePage {
   if (!isObject(v)) return false;
   const columns = v.columns as Loose | undefined;
-  return Number.isSafeInteger(v.total) && (v.total as number) >= 0 && Number.isSafeInteger(v.offset)
-    && Array.isArray(v.rows) && v.rows.every(isRow)
-    && isObject(columns) && isStringList(columns.params) && isStringList(columns.metrics) && isStringList(columns.tags)
-    && (v.groups === undefined || (Array.isArray(v.groups) && v.groups.every((g) => isObject(g) && (g.value === null || typeof g.value === 'string') && Number.isSafeInteger(g.count))))
-    && isObject(v.best) && Object.values(v.best).every(isWireNumber)
-    && (v.error === undefined || (isObject(v.error) && typeof v.error.message === 'string' && Number.isSafeInteger(v.error.position) && (v.error.in === 'filter' || v.error.in === 'orderBy')));
+  return (
+    Number.isSafeInteger(v.total) &&
+    (v.total as number) >= 0 &&
+    Number.isSafeInteger(v.offset) &&
+    Array.isArray(v.rows) &&
+    v.rows.every(isRow) &&
+    isObject(columns) &&
+    isStringList(columns.params) &&
+    isStringList(columns.metrics) &&
+    isStringList(columns.tags) &&
+    (v.groups === undefined ||
+      (Array.isArray(v.groups) &&
+        v.groups.every(
+          (g) =>
+            isObject(g) &&
+            (g.value === null || typeof g.value === 'string') &&
+            Number.isSafeInteger(g.count),
+        ))) &&
+    isObject(v.best) &&
+    Object.values(v.best).every(isWireNumber) &&
+    (v.error === undefined ||
+      (isObject(v.error) &&
+        typeof v.error.message === 'string' &&
+        Number.isSafeInteger(v.error.position) &&
+        (v.error.in === 'filter' || v.error.in === 'orderBy')))
+  );
 }
 
 export function isToRunsTableView(message: unknown): message is ToRunsTableView {
   if (!isObject(message)) return false;
   switch (message.type) {
-    case 'init': return typeof message.title === 'string' && typeof message.multipleExperiments === 'boolean' && (message.filter === undefined || (typeof message.filter === 'string' && message.filter.length <= 10_000));
-    case 'page': return isRequestId(message.requestId) && isRunsTablePage(message.page);
-    case 'queryFailed': return isRequestId(message.requestId) && typeof message.message === 'string';
-    case 'refresh': return true;
-    case 'actionDone': return RUNS_TABLE_ACTIONS.includes(message.action as RunsTableAction) && isRunIds(message.runIds);
-    default: return false;
+    case 'init':
+      return (
+        typeof message.title === 'string' &&
+        typeof message.multipleExperiments === 'boolean' &&
+        (message.filter === undefined ||
+          (typeof message.filter === 'string' && message.filter.length <= 10_000))
+      );
+    case 'page':
+      return isRequestId(message.requestId) && isRunsTablePage(message.page);
+    case 'queryFailed':
+      return isRequestId(message.requestId) && typeof message.message === 'string';
+    case 'refresh':
+      return true;
+    case 'actionDone':
+      return (
+        RUNS_TABLE_ACTIONS.includes(message.action as RunsTableAction) && isRunIds(message.runIds)
+      );
+    default:
+      return false;
   }
 }
 
@@ -135,6 +198,11 @@ export function isToRunsTableView(message: unknown): message is ToRunsTableView 
  * A key as the search language reads it: bare when it is one word, else in backticks
  * (a backslash takes the next character as it is).
  */
-export function searchKey(entity: 'metrics' | 'params' | 'tags' | 'attributes', key: string): string {
-  return /^[A-Za-z_][\w-]*$/.test(key) ? `${entity}.${key}` : `${entity}.\`${key.replace(/[\\`]/g, (c) => `\\${c}`)}\``;
+export function searchKey(
+  entity: 'metrics' | 'params' | 'tags' | 'attributes',
+  key: string,
+): string {
+  return /^[A-Za-z_][\w-]*$/.test(key)
+    ? `${entity}.${key}`
+    : `${entity}.\`${key.replace(/[\\`]/g, (c) => `\\${c}`)}\``;
 }

@@ -9,7 +9,13 @@ import { button, icon, rowElement, type RowHooks } from './cells';
 import { NAME_COLUMN, visibleColumns } from './columns';
 import { computeLayout, itemAt, visibleRange, type DisplayRange } from './layout';
 import { columnPicker } from './picker';
-import type { FromRunsTableView, MetricAggregate, RunsTableAction, RunsTablePageQuery, RunsTableRow } from './protocol';
+import type {
+  FromRunsTableView,
+  MetricAggregate,
+  RunsTableAction,
+  RunsTablePageQuery,
+  RunsTableRow,
+} from './protocol';
 import { ROW_HEIGHT, type Column, type RunsTableState, type StateSaver } from './state';
 
 const FILTER_DEBOUNCE_MS = 700;
@@ -46,7 +52,8 @@ function gridTemplate(columns: Column[]): string {
 }
 
 function headerTitle(col: Column, aggregate: MetricAggregate | null): string {
-  const what = col.kind === 'attr' ? col.label : `${col.kind} ${col.key}${aggregate ? ` (${aggregate})` : ''}`;
+  const what =
+    col.kind === 'attr' ? col.label : `${col.kind} ${col.key}${aggregate ? ` (${aggregate})` : ''}`;
   return col.sortKey ? `${what}: click to sort` : what;
 }
 
@@ -58,17 +65,29 @@ export function tablePage(root: HTMLElement, state: RunsTableState, hooks: Table
     renderAll();
   };
 
-  const filterInput = el('input', { className: 'filter-input', title: 'Filter runs with the search language; Enter applies' });
+  const filterInput = el('input', {
+    className: 'filter-input',
+    title: 'Filter runs with the search language; Enter applies',
+  });
   filterInput.type = 'text';
   filterInput.spellcheck = false;
   filterInput.placeholder = 'Filter: metrics.val_acc > 0.8 and params.lr = "0.01"';
   filterInput.setAttribute('aria-label', 'Filter runs');
   filterInput.value = view.filter;
   const filterBox = el('div', { className: 'filter-box' }, icon('filter'), filterInput);
-  const groupSelect = el('select', { className: 'group-select', title: 'Group the runs by a parameter' });
+  const groupSelect = el('select', {
+    className: 'group-select',
+    title: 'Group the runs by a parameter',
+  });
   groupSelect.setAttribute('aria-label', 'Group by parameter');
   const picker = columnPicker(state, changed);
-  const toolbar = el('div', { className: 'toolbar' }, filterBox, el('label', { className: 'group-label' }, el('span', { text: 'Group by' }), groupSelect), picker.anchor);
+  const toolbar = el(
+    'div',
+    { className: 'toolbar' },
+    filterBox,
+    el('label', { className: 'group-label' }, el('span', { text: 'Group by' }), groupSelect),
+    picker.anchor,
+  );
   const errorBar = el('div', { className: 'filter-error' });
   errorBar.setAttribute('role', 'alert');
   errorBar.hidden = true;
@@ -83,16 +102,50 @@ export function tablePage(root: HTMLElement, state: RunsTableState, hooks: Table
   };
 
   const selectionInfo = el('span', { className: 'selection-info' });
-  const compareButton = button('Compare', 'action-button primary compare-button', () => {
-    if (selected.size >= 2) post({ type: 'compare', runIds: [...selected] });
-  }, 'Compare the selected runs (two or more)');
-  const pinButton = button('Pin', 'action-button pin-button', () => runAction(pinAction()), 'Pin the selected runs to the top');
-  const tagButton = button('Tag…', 'action-button tag-button', () => runAction('tag'), 'Set a tag on the selected runs');
-  const deleteButton = button('Delete', 'action-button delete-button', () => runAction('delete'), 'Delete the selected runs');
-  const clearButton = button('Clear selection', 'link-button clear-button', () => { selected.clear(); changed(); });
+  const compareButton = button(
+    'Compare',
+    'action-button primary compare-button',
+    () => {
+      if (selected.size >= 2) post({ type: 'compare', runIds: [...selected] });
+    },
+    'Compare the selected runs (two or more)',
+  );
+  const pinButton = button(
+    'Pin',
+    'action-button pin-button',
+    () => runAction(pinAction()),
+    'Pin the selected runs to the top',
+  );
+  const tagButton = button(
+    'Tag…',
+    'action-button tag-button',
+    () => runAction('tag'),
+    'Set a tag on the selected runs',
+  );
+  const deleteButton = button(
+    'Delete',
+    'action-button delete-button',
+    () => runAction('delete'),
+    'Delete the selected runs',
+  );
+  const clearButton = button('Clear selection', 'link-button clear-button', () => {
+    selected.clear();
+    changed();
+  });
   const countInfo = el('span', { className: 'count-info' });
   const busy = el('div', { className: 'busy' });
-  const actionBar = el('div', { className: 'action-bar' }, selectionInfo, compareButton, pinButton, tagButton, deleteButton, clearButton, el('span', { className: 'spacer' }), countInfo);
+  const actionBar = el(
+    'div',
+    { className: 'action-bar' },
+    selectionInfo,
+    compareButton,
+    pinButton,
+    tagButton,
+    deleteButton,
+    clearButton,
+    el('span', { className: 'spacer' }),
+    countInfo,
+  );
 
   const header = el('div', { className: 'thead', title: '' });
   header.setAttribute('role', 'row');
@@ -105,18 +158,23 @@ export function tablePage(root: HTMLElement, state: RunsTableState, hooks: Table
   const scroller = el('div', { className: 'scroller' }, grid, emptyMessage);
   scroller.tabIndex = -1;
 
-  root.replaceChildren(el('div', { className: 'top' }, toolbar, errorBar, actionBar, busy), scroller);
+  root.replaceChildren(
+    el('div', { className: 'top' }, toolbar, errorBar, actionBar, busy),
+    scroller,
+  );
 
   const rowHooks: RowHooks = {
     openRun: (runId) => post({ type: 'openRun', runId }),
     toggleExpanded: (runId) => hooks.toggleExpanded(runId),
     setSelected(runId, on) {
-      if (on) selected.add(runId); else selected.delete(runId);
+      if (on) selected.add(runId);
+      else selected.delete(runId);
       changed();
     },
   };
 
-  const range = (): DisplayRange => visibleRange(state, scroller.scrollTop, scroller.clientHeight - header.offsetHeight);
+  const range = (): DisplayRange =>
+    visibleRange(state, scroller.scrollTop, scroller.clientHeight - header.offsetHeight);
 
   function renderToolbar(): void {
     const n = selected.size;
@@ -134,18 +192,22 @@ export function tablePage(root: HTMLElement, state: RunsTableState, hooks: Table
     if (view.groupBy !== null && !options.includes(view.groupBy)) options.push(view.groupBy);
     const current = [...groupSelect.options].map((o) => o.value);
     if (current.length !== options.length || current.some((v, i) => v !== options[i])) {
-      groupSelect.replaceChildren(...options.map((value) => {
-        const option = el('option', { text: value === '' ? 'None' : value });
-        option.value = value;
-        return option;
-      }));
+      groupSelect.replaceChildren(
+        ...options.map((value) => {
+          const option = el('option', { text: value === '' ? 'None' : value });
+          option.value = value;
+          return option;
+        }),
+      );
     }
     groupSelect.value = view.groupBy ?? '';
   }
 
   function renderStatus(): void {
     const { total, groups } = data;
-    countInfo.textContent = !data.haveTotal ? 'Loading…' : `${total.toLocaleString('en-US')} run${total === 1 ? '' : 's'}${groups ? ` in ${groups.length} group${groups.length === 1 ? '' : 's'}` : ''}`;
+    countInfo.textContent = !data.haveTotal
+      ? 'Loading…'
+      : `${total.toLocaleString('en-US')} run${total === 1 ? '' : 's'}${groups ? ` in ${groups.length} group${groups.length === 1 ? '' : 's'}` : ''}`;
     const error = data.queryError;
     if (error) {
       const text = error.in === 'filter' ? view.filter : (hooks.baseQuery().orderBy ?? '');
@@ -153,18 +215,28 @@ export function tablePage(root: HTMLElement, state: RunsTableState, hooks: Table
       // The service's message may end with its own copy of the text and a caret: show the first line only.
       const message = error.message.split('\n')[0].replace(/:\s*$/, '');
       const marked = text.slice(position, position + 1) || ' ';
-      const snippet = el('pre', { className: 'error-snippet' },
+      const snippet = el(
+        'pre',
+        { className: 'error-snippet' },
         el('span', { text: text.slice(0, position) }),
         el('span', { className: 'error-mark', text: marked }),
         el('span', { text: text.slice(position + 1) }),
         '\n',
         el('span', { className: 'error-caret', text: `${' '.repeat(position)}^` }),
       );
-      errorBar.replaceChildren(el('div', { className: 'error-message', text: `${error.in === 'filter' ? 'Filter' : 'Sort'}: ${message}` }), snippet);
+      errorBar.replaceChildren(
+        el('div', {
+          className: 'error-message',
+          text: `${error.in === 'filter' ? 'Filter' : 'Sort'}: ${message}`,
+        }),
+        snippet,
+      );
       errorBar.dataset.position = String(error.position);
       errorBar.hidden = false;
     } else if (data.failure) {
-      errorBar.replaceChildren(el('div', { className: 'error-message', text: `Could not load runs: ${data.failure}` }));
+      errorBar.replaceChildren(
+        el('div', { className: 'error-message', text: `Could not load runs: ${data.failure}` }),
+      );
       delete errorBar.dataset.position;
       errorBar.hidden = false;
     } else {
@@ -173,7 +245,9 @@ export function tablePage(root: HTMLElement, state: RunsTableState, hooks: Table
     }
     filterInput.classList.toggle('invalid', error?.in === 'filter');
     if (data.haveTotal && total === 0 && !error) {
-      emptyMessage.textContent = view.filter.trim() ? 'No runs match the filter.' : 'No runs yet: run a notebook that logs runs.';
+      emptyMessage.textContent = view.filter.trim()
+        ? 'No runs match the filter.'
+        : 'No runs yet: run a notebook that logs runs.';
       emptyMessage.hidden = false;
     } else emptyMessage.hidden = true;
   }
@@ -207,19 +281,38 @@ export function tablePage(root: HTMLElement, state: RunsTableState, hooks: Table
     });
     const cells: HTMLElement[] = [el('div', { className: 'th cell c-check' }, all)];
     for (const col of state.columns) {
-      const aggregate = col.kind === 'metric' ? view.aggregates[col.key] ?? 'latest' : null;
+      const aggregate = col.kind === 'metric' ? (view.aggregates[col.key] ?? 'latest') : null;
       const label = el('span', { className: 'th-label', text: col.label });
-      const th = el('div', { className: `th cell c-${col.kind}${col.id === NAME_COLUMN ? ' c-name' : ''}${col.numeric ? ' num' : ''}${col.sortKey ? ' sortable' : ''}`, title: headerTitle(col, aggregate) }, label);
+      const th = el(
+        'div',
+        {
+          className: `th cell c-${col.kind}${col.id === NAME_COLUMN ? ' c-name' : ''}${col.numeric ? ' num' : ''}${col.sortKey ? ' sortable' : ''}`,
+          title: headerTitle(col, aggregate),
+        },
+        label,
+      );
       th.setAttribute('role', 'columnheader');
       th.dataset.column = col.id;
-      if (col.kind !== 'attr') th.prepend(el('span', { className: 'th-kind', text: col.kind === 'param' ? 'P' : col.kind === 'metric' ? 'M' : 'T' }));
-      if (aggregate && aggregate !== 'latest') th.append(el('span', { className: 'th-agg', text: aggregate }));
+      if (col.kind !== 'attr')
+        th.prepend(
+          el('span', {
+            className: 'th-kind',
+            text: col.kind === 'param' ? 'P' : col.kind === 'metric' ? 'M' : 'T',
+          }),
+        );
+      if (aggregate && aggregate !== 'latest')
+        th.append(el('span', { className: 'th-agg', text: aggregate }));
       if (view.sort?.column === col.id) {
         th.classList.add('sorted');
         th.setAttribute('aria-sort', view.sort.descending ? 'descending' : 'ascending');
-        th.append(el('span', { className: 'sort-indicator', text: view.sort.descending ? '↓' : '↑' }));
+        th.append(
+          el('span', { className: 'sort-indicator', text: view.sort.descending ? '↓' : '↑' }),
+        );
       }
-      if (col.sortKey) th.addEventListener('click', (e) => { if (!(e.target as HTMLElement).classList.contains('resizer')) toggleSort(col); });
+      if (col.sortKey)
+        th.addEventListener('click', (e) => {
+          if (!(e.target as HTMLElement).classList.contains('resizer')) toggleSort(col);
+        });
       const resizer = el('span', { className: 'resizer' });
       resizer.addEventListener('pointerdown', (e) => startResize(e, col, th));
       resizer.addEventListener('click', (e) => e.stopPropagation());
@@ -246,7 +339,10 @@ export function tablePage(root: HTMLElement, state: RunsTableState, hooks: Table
     const startX = e.clientX;
     const startWidth = th.getBoundingClientRect().width;
     const move = (m: PointerEvent) => {
-      view.widths[col.id] = Math.max(40, Math.min(1000, Math.round(startWidth + m.clientX - startX)));
+      view.widths[col.id] = Math.max(
+        40,
+        Math.min(1000, Math.round(startWidth + m.clientX - startX)),
+      );
       col.width = view.widths[col.id];
       sizeGrid();
     };
@@ -267,7 +363,8 @@ export function tablePage(root: HTMLElement, state: RunsTableState, hooks: Table
     if (!force && key === lastRange) return;
     lastRange = key;
     const nodes: HTMLElement[] = [];
-    for (let i = first; i <= last; i++) nodes.push(rowElement(state, itemAt(state, i), i, rowHooks));
+    for (let i = first; i <= last; i++)
+      nodes.push(rowElement(state, itemAt(state, i), i, rowHooks));
     rowsLayer.replaceChildren(...nodes);
   }
 
@@ -293,7 +390,12 @@ export function tablePage(root: HTMLElement, state: RunsTableState, hooks: Table
   }
 
   filterInput.addEventListener('keydown', (e) => {
-    if (e.key === 'Enter') { e.preventDefault(); view.filter = filterInput.value; clearTimeout(filterTimer); if (state.initialized) hooks.requery(); }
+    if (e.key === 'Enter') {
+      e.preventDefault();
+      view.filter = filterInput.value;
+      clearTimeout(filterTimer);
+      if (state.initialized) hooks.requery();
+    }
     if (e.key === 'Escape' && filterInput.value !== view.filter) filterInput.value = view.filter;
   });
   filterInput.addEventListener('input', () => {
@@ -308,21 +410,28 @@ export function tablePage(root: HTMLElement, state: RunsTableState, hooks: Table
   });
 
   let frame = 0;
-  scroller.addEventListener('scroll', () => {
-    if (!state.restoreScrollPending) {
-      view.scrollTop = scroller.scrollTop;
-      view.scrollLeft = scroller.scrollLeft;
-      hooks.saver.saveSoon();
-    }
-    if (frame) return;
-    frame = requestAnimationFrame(() => {
-      frame = 0;
-      renderRows();
-      hooks.scrolled();
-    });
-  }, { passive: true });
+  scroller.addEventListener(
+    'scroll',
+    () => {
+      if (!state.restoreScrollPending) {
+        view.scrollTop = scroller.scrollTop;
+        view.scrollLeft = scroller.scrollLeft;
+        hooks.saver.saveSoon();
+      }
+      if (frame) return;
+      frame = requestAnimationFrame(() => {
+        frame = 0;
+        renderRows();
+        hooks.scrolled();
+      });
+    },
+    { passive: true },
+  );
 
-  new ResizeObserver(() => { renderRows(); hooks.scrolled(); }).observe(scroller);
+  new ResizeObserver(() => {
+    renderRows();
+    hooks.scrolled();
+  }).observe(scroller);
 
   return {
     renderAll,

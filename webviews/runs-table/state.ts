@@ -41,8 +41,16 @@ export interface Column {
   numeric: boolean;
 }
 
-export interface PendingPage { generation: number; kind: 'page'; page: number }
-export interface PendingChildren { generation: number; kind: 'children'; runId: string }
+export interface PendingPage {
+  generation: number;
+  kind: 'page';
+  page: number;
+}
+export interface PendingChildren {
+  generation: number;
+  kind: 'children';
+  runId: string;
+}
 
 /** What one display row shows: a run, a nested run, a placeholder for nested runs on their way, or a group header. */
 export type Item =
@@ -52,7 +60,12 @@ export type Item =
   | { kind: 'group'; value: string | null; count: number };
 
 /** Display rows inserted before top-level row `at` (group headers, nested runs); `start` is the first one's display index. */
-export interface Insert { at: number; items: Item[]; start: number; before: number }
+export interface Insert {
+  at: number;
+  items: Item[];
+  start: number;
+  before: number;
+}
 
 export interface RunsTableState {
   view: ViewState;
@@ -98,10 +111,23 @@ export interface RunsTableState {
 }
 
 function freshView(): ViewState {
-  return { v: 1, filter: '', sort: null, columns: null, aggregates: {}, widths: {}, groupBy: null, selected: [], expanded: [], scrollTop: 0, scrollLeft: 0 };
+  return {
+    v: 1,
+    filter: '',
+    sort: null,
+    columns: null,
+    aggregates: {},
+    widths: {},
+    groupBy: null,
+    selected: [],
+    expanded: [],
+    scrollTop: 0,
+    scrollLeft: 0,
+  };
 }
 
-const isStringArray = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
+const isStringArray = (v: unknown): v is string[] =>
+  Array.isArray(v) && v.every((x) => typeof x === 'string');
 const isFiniteNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 
 /** Reads a saved view defensively: it may come from an older version of this panel. */
@@ -111,13 +137,16 @@ export function restoreView(raw: unknown): ViewState {
   const r = raw as Record<string, unknown>;
   if (typeof r.filter === 'string') s.filter = r.filter;
   const sort = r.sort as { column?: unknown; descending?: unknown } | null | undefined;
-  if (sort && typeof sort.column === 'string' && typeof sort.descending === 'boolean') s.sort = { column: sort.column, descending: sort.descending };
+  if (sort && typeof sort.column === 'string' && typeof sort.descending === 'boolean')
+    s.sort = { column: sort.column, descending: sort.descending };
   if (isStringArray(r.columns)) s.columns = r.columns;
   if (r.aggregates && typeof r.aggregates === 'object') {
-    for (const [k, v] of Object.entries(r.aggregates)) if (v === 'latest' || v === 'min' || v === 'max') s.aggregates[k] = v;
+    for (const [k, v] of Object.entries(r.aggregates))
+      if (v === 'latest' || v === 'min' || v === 'max') s.aggregates[k] = v;
   }
   if (r.widths && typeof r.widths === 'object') {
-    for (const [k, v] of Object.entries(r.widths)) if (isFiniteNumber(v)) s.widths[k] = Math.max(40, Math.min(1000, v));
+    for (const [k, v] of Object.entries(r.widths))
+      if (isFiniteNumber(v)) s.widths[k] = Math.max(40, Math.min(1000, v));
   }
   if (typeof r.groupBy === 'string') s.groupBy = r.groupBy;
   if (isStringArray(r.selected)) s.selected = r.selected;

@@ -28,7 +28,9 @@ export interface BusyState {
 export function busyState(root: HTMLElement, options: BusyStateOptions): BusyState {
   let busy = false;
   const state: BusyState = {
-    get busy() { return busy; },
+    get busy() {
+      return busy;
+    },
     label: () => (busy ? options.busyLabel : options.label),
     attrs: (): Record<string, string> => (busy ? { disabled: '' } : {}),
     set(value) {

@@ -13,8 +13,24 @@ export function chartConfig(): Record<string, unknown> {
   const muted = themeColor('--vscode-descriptionForeground', '#9d9d9d');
   const text = themeColor('--vscode-foreground', '#cccccc');
   return {
-    axis: { labelColor: muted, titleColor: muted, gridColor: 'rgba(128,128,128,0.2)', domainColor: '#888', tickColor: '#888', titleFontWeight: 'normal', labelFontSize: 11 },
-    legend: { labelColor: text, titleColor: muted, orient: 'top', title: null, labelFontSize: 12, symbolType: 'square', symbolOpacity: 1 },
+    axis: {
+      labelColor: muted,
+      titleColor: muted,
+      gridColor: 'rgba(128,128,128,0.2)',
+      domainColor: '#888',
+      tickColor: '#888',
+      titleFontWeight: 'normal',
+      labelFontSize: 11,
+    },
+    legend: {
+      labelColor: text,
+      titleColor: muted,
+      orient: 'top',
+      title: null,
+      labelFontSize: 12,
+      symbolType: 'square',
+      symbolOpacity: 1,
+    },
     view: { stroke: 'transparent' },
   };
 }

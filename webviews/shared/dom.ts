@@ -9,7 +9,11 @@ export interface ElementProps {
   title?: string;
 }
 
-export function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: ElementProps = {}, ...children: (Node | string)[]): HTMLElementTagNameMap[K] {
+export function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  props: ElementProps = {},
+  ...children: (Node | string)[]
+): HTMLElementTagNameMap[K] {
   const node = document.createElement(tag);
   if (props.text !== undefined) node.textContent = props.text;
   if (props.className) node.className = props.className;
@@ -44,7 +48,11 @@ export function onActivate(node: HTMLElement, action: () => void): void {
 }
 
 /** A `<vscode-button>` (vscode-elements) with attributes such as `secondary` or `disabled`. */
-export function button(label: string, onClick: () => void, attrs: Record<string, string> = {}): HTMLElement {
+export function button(
+  label: string,
+  onClick: () => void,
+  attrs: Record<string, string> = {},
+): HTMLElement {
   const node = document.createElement('vscode-button');
   for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
   node.textContent = label;
@@ -58,11 +66,33 @@ export function section(title: string, className: string, ...content: Node[]): H
 }
 
 /** A grid table; cells are text or nodes. With `empty`, no rows show that sentence instead. */
-export function table(headers: string[], rows: (string | Node)[][], className: string, empty?: string): HTMLElement {
+export function table(
+  headers: string[],
+  rows: (string | Node)[][],
+  className: string,
+  empty?: string,
+): HTMLElement {
   if (rows.length === 0 && empty !== undefined) return el('p', { className: 'empty', text: empty });
-  return el('div', { className: 'table-wrap' }, el('table', { className: `grid ${className}` },
-    el('thead', {}, el('tr', {}, ...headers.map((h) => el('th', { text: h })))),
-    el('tbody', {}, ...rows.map((r) => el('tr', {}, ...r.map((c) => (typeof c === 'string' ? el('td', { text: c }) : el('td', {}, c))))))));
+  return el(
+    'div',
+    { className: 'table-wrap' },
+    el(
+      'table',
+      { className: `grid ${className}` },
+      el('thead', {}, el('tr', {}, ...headers.map((h) => el('th', { text: h })))),
+      el(
+        'tbody',
+        {},
+        ...rows.map((r) =>
+          el(
+            'tr',
+            {},
+            ...r.map((c) => (typeof c === 'string' ? el('td', { text: c }) : el('td', {}, c))),
+          ),
+        ),
+      ),
+    ),
+  );
 }
 
 /**

@@ -25,7 +25,10 @@ export function stat(v: number | string | null | undefined): string {
   if (Number.isInteger(v)) return count(v);
   const abs = Math.abs(v);
   if (abs >= 1e15 || (abs > 0 && abs < 1e-4)) return v.toExponential(3);
-  return new Intl.NumberFormat('en-US', { maximumSignificantDigits: abs >= 1000 ? 10 : 5, maximumFractionDigits: abs >= 1000 ? 2 : 6 }).format(v);
+  return new Intl.NumberFormat('en-US', {
+    maximumSignificantDigits: abs >= 1000 ? 10 : 5,
+    maximumFractionDigits: abs >= 1000 ? 2 : 6,
+  }).format(v);
 }
 
 /** How long a profile or comparison took: hundredths while it is quick. */
@@ -38,7 +41,10 @@ export function bytes(n: number): string {
   const units = ['KB', 'MB', 'GB', 'TB'];
   let v = n / 1024;
   let i = 0;
-  while (v >= 1024 && i < units.length - 1) { v /= 1024; i++; }
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
   return `${v.toFixed(v >= 100 ? 0 : 1)} ${units[i]}`;
 }
 

@@ -21,7 +21,9 @@ export interface JsonRendererSpec<T> {
 
 export function jsonRenderer<T>(spec: JsonRendererSpec<T>): ActivationFunction {
   const showError = (element: HTMLElement, message: string): void => {
-    element.replaceChildren(el('pre', { className: spec.errorClass, text: `Cannot show ${spec.what}: ${message}` }));
+    element.replaceChildren(
+      el('pre', { className: spec.errorClass, text: `Cannot show ${spec.what}: ${message}` }),
+    );
   };
   return () => ({
     renderOutputItem(item: OutputItem, element: HTMLElement) {

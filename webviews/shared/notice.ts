@@ -30,12 +30,23 @@ export function showNotice(message: string): void {
   if (!notice) return;
   notice.textContent = message;
   clearTimeout(noticeTimer);
-  noticeTimer = setTimeout(() => { notice.textContent = ''; }, NOTICE_MS);
+  noticeTimer = setTimeout(() => {
+    notice.textContent = '';
+  }, NOTICE_MS);
 }
 
 /** Why the panel cannot show what it was opened for. `heading` is h2 where the panel keeps its own header above it. */
-export function errorView(title: string, message: string, heading: 'h1' | 'h2' = 'h1'): HTMLElement {
-  return el('div', { className: 'message' }, el(heading, { text: title }), el('p', { className: 'error', text: message }));
+export function errorView(
+  title: string,
+  message: string,
+  heading: 'h1' | 'h2' = 'h1',
+): HTMLElement {
+  return el(
+    'div',
+    { className: 'message' },
+    el(heading, { text: title }),
+    el('p', { className: 'error', text: message }),
+  );
 }
 
 /** A problem that stands above the panel's content (the panel still shows what it last knew). */
@@ -44,6 +55,12 @@ export function errorBanner(message: string): HTMLElement {
 }
 
 /** A chart that vega could not draw says so in its place, and the rest of the page stays. */
-export function chartError(target: HTMLElement, error: unknown, prefix = 'Cannot draw the chart'): void {
-  target.replaceChildren(el('p', { className: 'error', text: `${prefix}: ${(error as Error).message}` }));
+export function chartError(
+  target: HTMLElement,
+  error: unknown,
+  prefix = 'Cannot draw the chart',
+): void {
+  target.replaceChildren(
+    el('p', { className: 'error', text: `${prefix}: ${(error as Error).message}` }),
+  );
 }

@@ -5,16 +5,29 @@
  */
 const SVG_NS = 'http://www.w3.org/2000/svg';
 
-export function svgElement<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string, string> = {}): SVGElementTagNameMap[K] {
+export function svgElement<K extends keyof SVGElementTagNameMap>(
+  tag: K,
+  attrs: Record<string, string> = {},
+): SVGElementTagNameMap[K] {
   const node = document.createElementNS(SVG_NS, tag);
   for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
   return node;
 }
 
 /** An `<svg>` of `width` × `height` user units at that size in pixels, labelled. */
-export function svgImage(width: number, height: number, className: string, label: string): SVGSVGElement {
+export function svgImage(
+  width: number,
+  height: number,
+  className: string,
+  label: string,
+): SVGSVGElement {
   const svg = svgElement('svg', {
-    width: String(width), height: String(height), viewBox: `0 0 ${width} ${height}`, role: 'img', class: className, 'aria-label': label,
+    width: String(width),
+    height: String(height),
+    viewBox: `0 0 ${width} ${height}`,
+    role: 'img',
+    class: className,
+    'aria-label': label,
   });
   const title = svgElement('title');
   title.textContent = label;

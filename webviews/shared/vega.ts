@@ -9,8 +9,19 @@ import { expressionInterpreter } from 'vega-interpreter';
 import { chartError } from './notice';
 
 /** `tooltip` overrides the dark tooltip (the run details panel keeps vega's default one). */
-export function embedChart(target: HTMLElement, spec: unknown, options: Pick<EmbedOptions, 'tooltip'> = {}): Promise<Result> {
-  return embed(target, spec as VisualizationSpec, { actions: false, renderer: 'svg', ast: true, expr: expressionInterpreter, tooltip: { theme: 'dark' }, ...options });
+export function embedChart(
+  target: HTMLElement,
+  spec: unknown,
+  options: Pick<EmbedOptions, 'tooltip'> = {},
+): Promise<Result> {
+  return embed(target, spec as VisualizationSpec, {
+    actions: false,
+    renderer: 'svg',
+    ast: true,
+    expr: expressionInterpreter,
+    tooltip: { theme: 'dark' },
+    ...options,
+  });
 }
 
 /**
