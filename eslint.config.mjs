@@ -7,20 +7,13 @@ import prettier from 'eslint-config-prettier';
 import globals from 'globals';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { layersConfig } from './scripts/lint/layers.mjs';
+import { layersConfig, NOT_LINTED } from './scripts/lint/layers.mjs';
 
 const root = dirname(fileURLToPath(import.meta.url));
 
 export default tseslint.config(
   {
-    ignores: [
-      'dist/**',
-      'node_modules/**',
-      '.vscode-test/**',
-      'test-output/**',
-      'examples/**',
-      '**/*.d.ts',
-    ],
+    ignores: NOT_LINTED,
   },
   {
     linterOptions: { reportUnusedDisableDirectives: 'error' },

@@ -3,20 +3,13 @@
 // test proves that the rules `npm run lint` runs can fail.
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { layersConfig } from './layers.mjs';
+import { layersConfig, NOT_LINTED } from './layers.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 export default [
   {
-    ignores: [
-      'dist/**',
-      'node_modules/**',
-      '.vscode-test/**',
-      'test-output/**',
-      'examples/**',
-      '**/*.d.ts',
-    ],
+    ignores: NOT_LINTED,
   },
   ...layersConfig(root),
 ];

@@ -17,6 +17,16 @@ import globals from 'globals';
 
 const NODE_BUILTINS = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
 
+/** Built output, installed packages, test output and the example workspace: not source. */
+export const NOT_LINTED = [
+  'dist/**',
+  'node_modules/**',
+  '.vscode-test/**',
+  'test-output/**',
+  'examples/**',
+  '**/*.d.ts',
+];
+
 /** Packages with native code: they load in plain Node only, never in Electron's extension host. */
 const NATIVE_PACKAGES = [
   'better-sqlite3',
