@@ -91,6 +91,13 @@ function ensureStoreFolder(location: string): void {
   mkdirSync(folder);
 }
 
+/** SQLite's answer when it may not write the file or the files beside it (-wal, -shm). */
+function isSqliteNoWriteAccess(error: unknown): boolean {
+  return /^SQLITE_(READONLY|CANTOPEN)/.test(
+    String((error as { code?: unknown } | null)?.code ?? ''),
+  );
+}
+
 /** Whether this process may write the file and create files beside it (the WAL, -shm). */
 function canWrite(path: string): boolean {
   try {
@@ -319,11 +326,7 @@ export class Store implements RunStore {
       db.close();
       // A WAL database can be read only where SQLite may create its -shm file beside it;
       // in a read-only folder, read a copy of the file (and its WAL) instead.
-      if (
-        !/^SQLITE_(READONLY|CANTOPEN)/.test(String((error as { code?: unknown }).code ?? '')) ||
-        canWrite(this.location)
-      )
-        throw error;
+      if (!isSqliteNoWriteAccess(error) || canWrite(this.location)) throw error;
       return this.openSnapshotCopy(busyTimeoutMs);
     }
   }
@@ -366,7 +369,7 @@ export class Store implements RunStore {
       if (isNotADatabase(error))
         throw notADatabaseError(this.location, (error as Error).message, error);
       const code = String((error as { code?: unknown }).code ?? '');
-      if (/^SQLITE_(READONLY|CANTOPEN)/.test(code) || code === 'EACCES' || code === 'EROFS') {
+      if (isSqliteNoWriteAccess(error) || code === 'EACCES' || code === 'EROFS') {
         throw new StoreError(
           'READONLY',
           `${this.location} cannot be written (a read-only file or folder?): ${(error as Error).message}. Recording runs needs write access; reading works with read-only access`,

@@ -36,16 +36,6 @@ describe('run details panel (browser)', function () {
       [],
     );
   });
-});
-
-describe('run details charts (browser)', function () {
-  this.timeout(60_000);
-  let view: WebviewPage | undefined;
-  afterEach(async () => {
-    await view?.close();
-    view = undefined;
-  });
-  after(closeBrowser);
 
   // Issue 14, item 5: a metric with one point labelled its step axis "0.000000".
   it('labels the step axis of a single-point chart with whole steps', async () => {
