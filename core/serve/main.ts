@@ -14,7 +14,7 @@ import { openStore, type Store } from '../store';
 import { whoAmI } from '../registry/who';
 import { getDeployment, markEnded, readToken, updateDeployment } from './deployments';
 import { ServingRuntime } from './runtime';
-import { buildServer } from './server';
+import { buildServer, drainServer } from './server';
 import { tfjs, tfjsNodeBackend, tfjsWasmBackend, type Tfjs } from '../engines';
 
 function arg(argv: string[], name: string): string | undefined {
@@ -114,7 +114,7 @@ export async function serve(storePath: string, deploymentId: number): Promise<vo
     const force = setTimeout(() => process.exit(0), 10_000);
     force.unref();
     try {
-      await app.close();
+      await drainServer(app);
       await runtime.close();
       markEnded(s.sql, deploymentId, 'stopped', null, 'stopped', whoAmI(), reason);
     } catch (error) {

@@ -18,6 +18,7 @@
  * test it with `app.inject`, no port needed.
  */
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+import { Server as NetServer } from 'node:net';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { RegistryError } from '../registry/types';
 import { METRICS_CONTENT_TYPE } from './metrics';
@@ -45,6 +46,32 @@ class HttpError extends Error {
   ) {
     super(message);
   }
+}
+
+/** Servers being drained: their responses tell keep-alive clients to close. */
+const draining = new WeakSet<FastifyInstance>();
+
+/**
+ * Stops a listening server without resetting anyone: no new connection is accepted, every
+ * request already sent on an open connection is answered with `Connection: close`, and the
+ * server closes once those connections are gone (or after `timeoutMs`, closing the idle rest).
+ * fastify's own close goes through http.Server#close, which since Node 19 destroys idle
+ * keep-alive sockets at once, so a client that has just written a request on one reads a reset.
+ */
+export async function drainServer(app: FastifyInstance, timeoutMs = 5000): Promise<void> {
+  draining.add(app);
+  const server = app.server;
+  // net.Server#close stops the listener alone; the open connections stay (its callback would
+  // wait for them all, idle ones included, so it is not awaited).
+  if (server.listening) NetServer.prototype.close.call(server);
+  const deadline = Date.now() + timeoutMs;
+  const open = () =>
+    new Promise<number>((resolve) => server.getConnections((_e, n) => resolve(n ?? 0)));
+  while ((await open()) > 0 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  server.closeIdleConnections();
+  await app.close();
 }
 
 const digest = (text: string) => createHash('sha256').update(text).digest();
@@ -119,6 +146,10 @@ export function buildServer(runtime: ServingRuntime, options: ServerOptions): Fa
           : 'missing "Authorization: Bearer TOKEN" (the token is in the deployment\'s token file under .labbook/deployments/)',
       );
     }
+  });
+
+  app.addHook('onSend', async (_request, reply) => {
+    if (draining.has(app)) reply.header('connection', 'close');
   });
 
   app.addHook('onResponse', async (request, reply) => {

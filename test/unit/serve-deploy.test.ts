@@ -212,6 +212,49 @@ describe('serve deploy (detached process)', function () {
     assert.equal(isPidAlive(first.pid), false);
   });
 
+  it('drains keep-alive clients on stop: every request is answered or refused, none reset', async () => {
+    const drain = await startDeployment(fx.dbPath, {
+      ref: `${MODEL}/1`,
+      name: 'drain',
+      port: 0,
+      config: { logFlushMs: 20 },
+    });
+    const token = readToken(drain);
+    const url = `${baseUrl(drain)}/v1/models/drain:predict`;
+    const body = JSON.stringify({
+      instances: [Object.fromEntries(FEATURES.map((f) => [f, fx.rows[0][f]]))],
+    });
+    // fetch keeps connections alive by default; each loop reuses its socket until told to close.
+    const outcomes = new Map<string, number>();
+    const count = (key: string) => outcomes.set(key, (outcomes.get(key) ?? 0) + 1);
+    let answered = 0;
+    const loop = async () => {
+      for (;;) {
+        try {
+          const r = await fetch(url, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+            body,
+          });
+          await r.arrayBuffer();
+          count(String(r.status));
+          answered++;
+        } catch (error) {
+          const code = ((error as Error).cause as { code?: string } | undefined)?.code;
+          // A refused connection is a clean "gone": the request was never sent.
+          if (code === 'ECONNREFUSED') return;
+          count(code ?? (error as Error).message);
+        }
+      }
+    };
+    const loops = Array.from({ length: 8 }, loop);
+    while (answered < 200) await sleep(10);
+    await stopDeployment(fx.dbPath, 'drain', { reason: 'drain test' });
+    await Promise.all(loops);
+    const failures = [...outcomes].filter(([k]) => k !== '200');
+    assert.deepEqual(failures, [], `outcomes: ${JSON.stringify([...outcomes])}`);
+  });
+
   it('frees the name of a deployment whose server died without stopping it', async () => {
     const { spawnSync } = await import('node:child_process');
     const dead = spawnSync(process.execPath, ['-e', '0']).pid;
