@@ -187,9 +187,18 @@ interface StreamState {
 /** Per stream output being written: how full its head is, and what is kept of its tail. */
 const streams = new WeakMap<NbOutput, StreamState>();
 
+/** Where to cut `text` to keep at most `room` characters, never inside a surrogate pair. */
+function cutAt(text: string, room: number): number {
+  if (room >= text.length) return text.length;
+  const code = text.charCodeAt(room - 1);
+  return code >= 0xd800 && code <= 0xdbff ? room - 1 : room;
+}
+
 /**
  * Adds text to a stream output in time linear in the text added: the last line is
- * continued when it had no newline yet, and nothing already stored is joined again.
+ * continued when it had no newline yet, and nothing already stored is joined again. One
+ * line can be the whole stream (a progress bar redrawn with `\r`), so the caps count
+ * characters, cutting a line where it crosses them.
  */
 function appendStreamText(
   stream: Extract<NbOutput, { output_type: 'stream' }>,
@@ -203,44 +212,63 @@ function appendStreamText(
     for (const line of stream.text) state.headChars += line.length;
     streams.set(stream, state);
   }
-  let tail = state.tail;
-  const target = tail ? tail.lines : stream.text;
-  const lastIndex = target.length - 1;
-  if (lastIndex >= (tail?.start ?? 0) && !target[lastIndex].endsWith('\n')) {
-    target[lastIndex] += incoming[0];
-    if (tail) tail.chars += incoming[0].length;
-    else state.headChars += incoming[0].length;
-    incoming.shift();
+  for (let piece of incoming) {
+    if (!state.tail) {
+      const room = STREAM_KEEP_CHARS.head - state.headChars;
+      const fits = piece.slice(0, cutAt(piece, Math.max(room, 0)));
+      if (fits) {
+        appendPiece(stream.text, 0, fits);
+        state.headChars += fits.length;
+        piece = piece.slice(fits.length);
+      }
+      if (!piece) continue;
+      // The rest of a cut line starts the tail as a line of its own.
+      state.tail = { lines: [''], start: 0, chars: 0, omittedLines: 0, omittedChars: 0 };
+    }
+    appendToTail(state.tail, piece);
   }
-  for (const line of incoming) {
-    if (!tail && state.headChars < STREAM_KEEP_CHARS.head) {
-      stream.text.push(line);
-      state.headChars += line.length;
-      continue;
-    }
-    if (!tail) {
-      tail = { lines: [], start: 0, chars: 0, omittedLines: 0, omittedChars: 0 };
-      state.tail = tail;
-    }
-    tail.lines.push(line);
-    tail.chars += line.length;
-    while (tail.chars > STREAM_KEEP_CHARS.tail && tail.lines.length - tail.start > 1) {
-      const dropped = tail.lines[tail.start++];
-      tail.chars -= dropped.length;
-      tail.omittedLines++;
-      tail.omittedChars += dropped.length;
-    }
-    // Compact now and then, so dropped lines do not pile up in memory.
-    if (tail.start > 4096 && tail.start * 2 > tail.lines.length) {
-      tail.lines = tail.lines.slice(tail.start);
-      tail.start = 0;
-    }
+}
+
+/** Continues the last line when it has no newline yet, else starts a new one. */
+function appendPiece(lines: string[], start: number, piece: string): void {
+  const last = lines.length - 1;
+  if (last >= start && !lines[last].endsWith('\n')) lines[last] += piece;
+  else lines.push(piece);
+}
+
+function appendToTail(tail: StreamTail, piece: string): void {
+  appendPiece(tail.lines, tail.start, piece);
+  tail.chars += piece.length;
+  while (tail.chars > STREAM_KEEP_CHARS.tail && tail.lines.length - tail.start > 1) {
+    const dropped = tail.lines[tail.start++];
+    tail.chars -= dropped.length;
+    tail.omittedLines++;
+    tail.omittedChars += dropped.length;
+  }
+  // A single line longer than the tail keeps its end.
+  const last = tail.lines.length - 1;
+  const over = tail.chars - STREAM_KEEP_CHARS.tail;
+  if (over > 0) {
+    const line = tail.lines[last];
+    const from = cutAt(line, over) === over ? over : over + 1;
+    tail.lines[last] = line.slice(from);
+    tail.chars -= from;
+    tail.omittedChars += from;
+  }
+  // Compact now and then, so dropped lines do not pile up in memory.
+  if (tail.start > 4096 && tail.start * 2 > tail.lines.length) {
+    tail.lines = tail.lines.slice(tail.start);
+    tail.start = 0;
   }
 }
 
 function omittedNote(tail: StreamTail): string {
   const mb = (tail.omittedChars / (1 << 20)).toFixed(1);
-  return `\n[Labbook: ${tail.omittedLines.toLocaleString('en-US')} lines (${mb} MB) of output left out here; the notebook keeps the first and last ${STREAM_KEEP_CHARS.head >> 20} MB of each stream]\n\n`;
+  const what =
+    tail.omittedLines > 0
+      ? `${tail.omittedLines.toLocaleString('en-US')} lines (${mb} MB)`
+      : `${mb} MB of one line`;
+  return `\n[Labbook: ${what} of output left out here; the notebook keeps the first and last ${STREAM_KEEP_CHARS.head >> 20} MB of each stream]\n\n`;
 }
 
 /** Appends a kernel output to a cell's nbformat outputs (merging consecutive stream text, updating displays in place). */
@@ -302,7 +330,7 @@ export function finalizeOutputs(outputs: NbOutput[]): NbOutput[] {
   return outputs.map((o) => {
     if (o.output_type === 'stream') {
       const tail = streams.get(o)?.tail;
-      if (!tail || tail.omittedLines === 0) {
+      if (!tail || tail.omittedChars === 0) {
         return tail ? { ...o, text: [...o.text, ...tail.lines.slice(tail.start)] } : o;
       }
       return { ...o, text: [...o.text, omittedNote(tail), ...tail.lines.slice(tail.start)] };

@@ -73,6 +73,24 @@ describe('notebook stream outputs', () => {
     );
   });
 
+  it('caps one endless line too (a progress bar redrawn with \\r), in pieces or in one write', () => {
+    const kept = STREAM_KEEP_CHARS.head + STREAM_KEEP_CHARS.tail;
+    const frame = '\r[=====>    ] 50% 🙂'; // an astral character, so a cut could split a pair
+    const chunk = frame.repeat(4096);
+    for (const writes of [[chunk.repeat(64)], Array.from({ length: 64 }, () => chunk)]) {
+      const outputs: NbOutput[] = [];
+      for (const text of writes) appendOutput(outputs, { kind: 'stream', name: 'stdout', text });
+      appendOutput(outputs, { kind: 'stream', name: 'stdout', text: ' done\n' });
+      const text = textOf(outputs);
+      assert.ok(text.length < kept + 1000, `kept ${text.length} of ${chunk.length * 64} chars`);
+      assert.ok(text.startsWith(frame), 'the head is kept');
+      assert.ok(text.endsWith(`${frame} done\n`), 'the tail is kept');
+      assert.match(text, /\[Labbook: [\d.]+ MB of one line of output left out here/);
+      assert.ok(!/[\ud800-\udbff](?![\udc00-\udfff])/.test(text), 'no pair is cut');
+      assert.ok(!/(?<![\ud800-\udbff])[\udc00-\udfff]/.test(text), 'no pair is cut');
+    }
+  });
+
   it('leaves a stream under the cap unchanged', () => {
     const outputs: NbOutput[] = [];
     appendOutput(outputs, { kind: 'stream', name: 'stdout', text: 'a\nb\n' });
