@@ -476,8 +476,24 @@ function checkJsonFile(path: string): void {
         ? String(text.slice(0, Number(position)).split('\n').length)
         : undefined) ??
       String(text.split('\n').length);
-    throw new DataError(`${path}:${line}: JSON invalid JSON (line ${line}): ${message}`);
+    throw new DataError(`${path}:${line}: ${jsonProblem(message, text, position)}`);
   }
+}
+
+/**
+ * V8's JSON.parse message without its offsets ("... in JSON at position 39 (line 4 column 9)"),
+ * which mean nothing to the person holding the file, with the column of the line instead.
+ */
+function jsonProblem(message: string, text?: string, position?: string): string {
+  let column = /column (\d+)/.exec(message)?.[1];
+  if (column === undefined && text !== undefined && position !== undefined) {
+    column = String(Number(position) - text.lastIndexOf('\n', Number(position) - 1));
+  }
+  const what = message
+    .replace(/\s*\(line \d+ column \d+\)/, '')
+    .replace(/\s*in JSON at position \d+/, '')
+    .replace(/^Unexpected end of JSON input$/, 'the text ends before the JSON does');
+  return `invalid JSON${column !== undefined ? ` at column ${column}` : ''}: ${what}`;
 }
 
 /**
@@ -507,7 +523,7 @@ function checkNdjsonFile(path: string): void {
   });
   if (problem) {
     const { line: at, message } = problem;
-    throw new DataError(`${path}:${at}: JSON invalid JSON (line ${at}): ${message}`);
+    throw new DataError(`${path}:${at}: ${jsonProblem(message)}`);
   }
 }
 

@@ -183,9 +183,9 @@ describe('data files that crashed or misled (issue 14, items 17 and 21)', () => 
 
     it('points an NDJSON error at the line that holds it', async () => {
       const file = write('bad.ndjson', '{"a": 1}\n{"a": 2}\n{"a": x}\n{"a": 4}\n');
-      await rejectsWith(profileFile(file), /bad\.ndjson:3: JSON invalid JSON/);
+      await rejectsWith(profileFile(file), /bad\.ndjson:3: invalid JSON: Unexpected token/);
       const first = write('bad-first.ndjson', '{"a": }\n{"a": 2}\n');
-      await rejectsWith(profileFile(first), /bad-first\.ndjson:1: JSON invalid JSON/);
+      await rejectsWith(profileFile(first), /bad-first\.ndjson:1: invalid JSON: Unexpected token/);
     });
 
     it('says a Latin-1 CSV is not UTF-8, where, and how to convert it', async () => {
