@@ -282,6 +282,59 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX feedback_by_time ON feedback(deployment_id, at);
     `,
   },
+  {
+    version: 5,
+    description: 'compact metric series: one row per (run, key), points keyed by series and step',
+    sql: `
+      -- A metric of a run is a series with a small integer id; its latest point (highest
+      -- step, latest on ties), its range over non-NaN values and its point count are kept
+      -- here, once per flushed batch, so lists and tables never scan the points.
+      CREATE TABLE metric_series (
+        id INTEGER PRIMARY KEY,
+        run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        key TEXT NOT NULL,
+        step INTEGER NOT NULL,
+        timestamp REAL NOT NULL,
+        value REAL,
+        min REAL,
+        max REAL,
+        points INTEGER NOT NULL,
+        UNIQUE (run_id, key)
+      );
+
+      -- Points clustered by series and step. seq numbers a series' points in the order they
+      -- were logged, so repeated steps are all kept. No foreign key: it would cost a lookup
+      -- per point; purging a run deletes its points explicitly. Integral REALs (times in ms,
+      -- many values) are written to disk as small integers by SQLite.
+      CREATE TABLE metric_points (
+        series_id INTEGER NOT NULL,
+        step INTEGER NOT NULL,
+        seq INTEGER NOT NULL,
+        timestamp REAL NOT NULL,
+        value REAL,
+        PRIMARY KEY (series_id, step, seq)
+      ) WITHOUT ROWID;
+
+      INSERT INTO metric_series (run_id, key, step, timestamp, value, min, max, points)
+        SELECT run_id, key, step, timestamp, value, lo, hi, n FROM (
+          SELECT run_id, key, step, timestamp, value,
+            MIN(value) OVER whole AS lo, MAX(value) OVER whole AS hi, COUNT(*) OVER whole AS n,
+            ROW_NUMBER() OVER (PARTITION BY run_id, key ORDER BY step DESC, timestamp DESC, rowid DESC) AS newest
+          FROM metrics WINDOW whole AS (PARTITION BY run_id, key)
+        ) WHERE newest = 1;
+      INSERT INTO metric_points (series_id, step, seq, timestamp, value)
+        SELECT s.id, m.step,
+          ROW_NUMBER() OVER (PARTITION BY m.run_id, m.key ORDER BY m.step, m.timestamp, m.rowid) - 1,
+          m.timestamp, m.value
+        FROM metrics m JOIN metric_series s ON s.run_id = m.run_id AND s.key = m.key;
+
+      DROP TABLE metrics;
+      DROP TABLE latest_metrics;
+      -- Searches and tables read the latest point of each metric under its old name.
+      CREATE VIEW latest_metrics AS
+        SELECT run_id, key, step, timestamp, value FROM metric_series;
+    `,
+  },
 ];
 
 /** The newest schema this code knows. */

@@ -144,6 +144,18 @@ interface MetricRow {
   value: number | null;
 }
 
+interface SeriesRow extends MetricRow {
+  id: number;
+  min: number | null;
+  max: number | null;
+  points: number;
+}
+
+/** A metric series while a batch is written: its latest point, range and count so far. */
+interface SeriesSummary extends Omit<SeriesRow, 'value'> {
+  value: number;
+}
+
 interface ArtifactRow {
   run_id: string;
   name: string;
@@ -737,7 +749,10 @@ export class Store implements RunStore {
             ...part,
           );
           // Explicit rather than relying on ON DELETE CASCADE, which needs foreign_keys on this connection.
-          for (const table of ['metrics', 'latest_metrics', 'params', 'tags', 'artifacts']) {
+          this.stmt(
+            `DELETE FROM metric_points WHERE series_id IN (SELECT id FROM metric_series WHERE run_id IN (${list}))`,
+          ).run(...part);
+          for (const table of ['metric_series', 'params', 'tags', 'artifacts']) {
             this.stmt(`DELETE FROM ${table} WHERE run_id IN (${list})`).run(...part);
           }
           this.stmt(`DELETE FROM runs WHERE id IN (${list})`).run(...part);
@@ -946,16 +961,13 @@ export class Store implements RunStore {
 
   metricRangesOfRuns(runIds: readonly string[]): Map<string, Record<string, MetricRange>> {
     const out = new Map<string, Record<string, MetricRange>>();
-    // MIN/MAX skip NULLs, which is how NaN is stored; all-NaN metrics come back as NULL.
+    // Ranges leave NaN (stored as NULL) out; an all-NaN series has a NULL range.
     const rows = this.allForIds<{
       run_id: string;
       key: string;
       min: number | null;
       max: number | null;
-    }>(
-      'SELECT run_id, key, MIN(value) AS min, MAX(value) AS max FROM metrics WHERE run_id IN (%s) GROUP BY run_id, key',
-      runIds,
-    );
+    }>('SELECT run_id, key, min, max FROM metric_series WHERE run_id IN (%s)', runIds);
     for (const row of rows) {
       let record = out.get(row.run_id);
       if (!record) out.set(row.run_id, (record = {}));
@@ -1031,38 +1043,77 @@ export class Store implements RunStore {
   }
 
   private prepareInsertMetrics(): (points: readonly MetricPoint[]) => void {
-    const insert = this.db.prepare(
-      'INSERT INTO metrics (run_id, key, step, timestamp, value) VALUES (?, ?, ?, ?, ?)',
+    const findSeries = this.db.prepare(
+      'SELECT id, step, timestamp, value, min, max, points FROM metric_series WHERE run_id = ? AND key = ?',
     );
-    const upsertLatest = this.db
-      .prepare(`INSERT INTO latest_metrics (run_id, key, step, timestamp, value) VALUES (?, ?, ?, ?, ?)
-      ON CONFLICT (run_id, key) DO UPDATE SET step = excluded.step, timestamp = excluded.timestamp, value = excluded.value
-      WHERE excluded.step > latest_metrics.step
-         OR (excluded.step = latest_metrics.step AND excluded.timestamp >= latest_metrics.timestamp)`);
+    const createSeries = this.db.prepare(
+      'INSERT INTO metric_series (run_id, key, step, timestamp, value, points) VALUES (?, ?, ?, ?, ?, 0) RETURNING id',
+    );
+    const insertPoint = this.db.prepare(
+      'INSERT INTO metric_points (series_id, step, seq, timestamp, value) VALUES (?, ?, ?, ?, ?)',
+    );
+    const updateSeries = this.db.prepare(
+      'UPDATE metric_series SET step = ?, timestamp = ?, value = ?, min = ?, max = ?, points = ? WHERE id = ?',
+    );
     const transaction = this.db.transaction((points: readonly MetricPoint[]) => {
-      // Latest point per run and key in this batch: one upsert per key instead of per point.
-      const latest = new Map<string, Map<string, MetricPoint>>();
+      // The series of this batch, read once each: the summary is written once per series, not per point.
+      const batch = new Map<string, Map<string, SeriesSummary>>();
       for (const point of points) {
         checkPoint(point);
-        insert.run(point.runId, point.key, point.step, point.timestamp, point.value);
-        let byKey = latest.get(point.runId);
-        if (!byKey) latest.set(point.runId, (byKey = new Map()));
-        const seen = byKey.get(point.key);
-        if (!seen || isLater(point, seen)) byKey.set(point.key, point);
+        let byKey = batch.get(point.runId);
+        if (!byKey) batch.set(point.runId, (byKey = new Map()));
+        let series = byKey.get(point.key);
+        if (!series) {
+          const row = findSeries.get(point.runId, point.key) as SeriesRow | undefined;
+          series = row
+            ? { ...row, value: row.value ?? NaN }
+            : {
+                id: (
+                  createSeries.get(
+                    point.runId,
+                    point.key,
+                    point.step,
+                    point.timestamp,
+                    point.value,
+                  ) as { id: number }
+                ).id,
+                step: point.step,
+                timestamp: point.timestamp,
+                value: point.value,
+                min: null,
+                max: null,
+                points: 0,
+              };
+          byKey.set(point.key, series);
+        }
+        insertPoint.run(series.id, point.step, series.points++, point.timestamp, point.value);
+        // NaN is stored as NULL and, as MIN/MAX over the points would, left out of the range.
+        if (!Number.isNaN(point.value)) {
+          series.min = series.min === null ? point.value : Math.min(series.min, point.value);
+          series.max = series.max === null ? point.value : Math.max(series.max, point.value);
+        }
+        if (isLater(point, series)) {
+          series.step = point.step;
+          series.timestamp = point.timestamp;
+          series.value = point.value;
+        }
       }
       const now = Date.now();
-      for (const [runId, byKey] of latest) {
-        for (const p of byKey.values())
-          upsertLatest.run(runId, p.key, p.step, p.timestamp, p.value);
+      for (const [runId, byKey] of batch) {
+        for (const x of byKey.values())
+          updateSeries.run(x.step, x.timestamp, x.value, x.min, x.max, x.points, x.id);
         this.heartbeat(runId, now);
       }
     });
     return (points) => transaction.immediate(points);
   }
 
+  /** In the order logged within a step (repeated steps are all kept). */
   metricHistory(runId: string, key: string): MetricValue[] {
     const rows = this.stmt(
-      'SELECT step, timestamp, value FROM metrics WHERE run_id = ? AND key = ? ORDER BY step, timestamp, rowid',
+      `SELECT step, timestamp, value FROM metric_points
+      WHERE series_id = (SELECT id FROM metric_series WHERE run_id = ? AND key = ?)
+      ORDER BY step, seq`,
     ).all(runId, key) as MetricRow[];
     return rows.map(toMetricValue);
   }

@@ -16,7 +16,7 @@ function countPoints(dbPath: string): number {
   try {
     const db = new Database(dbPath, { readonly: true, fileMustExist: true });
     try {
-      return (db.prepare('SELECT count(*) AS n FROM metrics').get() as { n: number }).n;
+      return (db.prepare('SELECT count(*) AS n FROM metric_points').get() as { n: number }).n;
     } finally {
       db.close();
     }

@@ -109,8 +109,8 @@ describe('store', () => {
           'deployments',
           'experiments',
           'feedback',
-          'latest_metrics',
-          'metrics',
+          'metric_points',
+          'metric_series',
           'model_aliases',
           'model_transitions',
           'model_versions',
@@ -128,7 +128,9 @@ describe('store', () => {
             )
             .all() as { name: string }[]
         ).map((t) => t.name);
-        assert.ok(indexes.includes('metrics_by_run_key_step'));
+        assert.ok(!indexes.includes('metrics_by_run_key_step'), 'points need no second index');
+        const views = raw.prepare("SELECT name FROM sqlite_master WHERE type = 'view'").all();
+        assert.deepEqual(views, [{ name: 'latest_metrics' }]);
         assert.ok(indexes.includes('runs_by_experiment'));
       } finally {
         raw.close();
@@ -666,8 +668,19 @@ describe('store', () => {
         artifactBytesFreed: Buffer.byteLength('only the purged run has this'),
       });
       assert.equal(store.getRun(gone.id), undefined);
-      for (const table of ['params', 'tags', 'metrics', 'latest_metrics', 'artifacts'])
+      for (const table of ['params', 'tags', 'metric_series', 'latest_metrics', 'artifacts'])
         assert.equal(count(table, gone.id), 0, table);
+      const raw = new Database(dbPath, { readonly: true });
+      try {
+        const orphans = raw
+          .prepare(
+            'SELECT COUNT(*) AS n FROM metric_points WHERE series_id NOT IN (SELECT id FROM metric_series)',
+          )
+          .get() as { n: number };
+        assert.equal(orphans.n, 0, "the purged run's metric points are gone too");
+      } finally {
+        raw.close();
+      }
       assert.equal(existsSync(ownPath), false);
       assert.equal(existsSync(sharedPath), true);
       assert.equal(store.readArtifact(kept.id, 'copy.txt').toString(), 'both runs have this');
