@@ -152,8 +152,9 @@ function main(): void {
     // (c) 20-run comparison, spread over the store.
     const picked = Array.from({ length: 20 }, (_, k) => ids[Math.floor((k * ids.length) / 20)]);
     const compared = time(() => comparisonData(store, picked));
-    const pointsSql = bare.prepare(`SELECT run_id, key, step, timestamp, value FROM metrics
-      WHERE run_id IN (${picked.map(() => '?').join(', ')}) ORDER BY run_id, key, step`);
+    const pointsSql = bare.prepare(`SELECT s.run_id, s.key, p.step, p.timestamp, p.value
+      FROM metric_series s JOIN metric_points p ON p.series_id = s.id
+      WHERE s.run_id IN (${picked.map(() => '?').join(', ')}) ORDER BY s.run_id, s.key, p.step`);
     const comparedBase = time(() => pointsSql.all(...picked));
     const points = Object.values(compared.result.histories).reduce(
       (n, byRun) => n + Object.values(byRun).reduce((k, p) => k + p.length, 0),
