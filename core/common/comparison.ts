@@ -26,6 +26,30 @@ export function higherIsBetterByName(key: string): boolean {
   return !LOWER_IS_BETTER.test(key);
 }
 
+/**
+ * Metrics worth showing when nothing names one (no key metric, no sweep), most telling
+ * first: a held-out score before a training one, accuracy before loss.
+ */
+export const COMMON_KEY_METRICS = [
+  'val_acc',
+  'val_accuracy',
+  'test_accuracy',
+  'accuracy',
+  'acc',
+  'val_loss',
+  'loss',
+];
+
+/**
+ * The metric a chart or a column defaults to among `keys`: `preferred` (a sweep's metric,
+ * an experiment's key metric) when present, else the first of COMMON_KEY_METRICS, else the
+ * first key. Alphabetical order alone would pick `loss` over `val_acc`.
+ */
+export function defaultMetric(keys: readonly string[], preferred: string | null): string | null {
+  if (preferred !== null && keys.includes(preferred)) return preferred;
+  return COMMON_KEY_METRICS.find((k) => keys.includes(k)) ?? keys[0] ?? null;
+}
+
 /** One metric point on the wire. */
 export interface ComparisonPoint {
   step: number;

@@ -23,6 +23,7 @@ import {
   deletedRunItems,
   experimentItems,
   runDetails,
+  comparisonKeyMetric,
   runItems,
   runSource,
   updateRun,
@@ -150,7 +151,16 @@ connection.onRequest(protocol.QueryRunsTable, (params) => {
 
 connection.onRequest(protocol.GetRunComparison, (params) => {
   refuse(checkRunIdsParams(params, { min: 2, max: 100 }));
-  return withWritableStore((s) => comparisonData(s, params.runIds));
+  return withWritableStore((s) => {
+    const data = comparisonData(s, params.runIds);
+    return {
+      ...data,
+      keyMetric: comparisonKeyMetric(
+        s,
+        data.comparison.runs.map((r) => r.id),
+      ),
+    };
+  });
 });
 
 connection.onRequest(protocol.UpdateRun, (params) => {

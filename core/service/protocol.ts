@@ -28,6 +28,15 @@ export interface ExperimentItem {
   keyMetricHigherIsBetter: boolean | null;
 }
 
+/** What a sweep's parent run records (kernel/sdk/sweep.ts: params `sweep.metric`, `sweep.goal`, tag `labbook.best_run`). */
+export interface SweepItem {
+  /** The metric that ranks the trials. */
+  metric: string;
+  goal: 'maximize' | 'minimize';
+  /** The best trial, recorded when the sweep ends; null while it runs or when no trial had a value. */
+  bestRunId: string | null;
+}
+
 export interface RunItem {
   id: string;
   experimentId: number;
@@ -38,8 +47,13 @@ export interface RunItem {
   endTime: number | null;
   parentRunId: string | null;
   sourceNotebook: string | null;
-  /** The metric shown beside the run: the experiment's key metric, else a common one it has. */
+  /**
+   * The metric shown beside the run: for a sweep's trial the metric the sweep optimises,
+   * else the experiment's key metric, else a common one it has.
+   */
   keyMetric: { key: string; value: WireNumber } | null;
+  /** Set on a sweep's parent run. */
+  sweep: SweepItem | null;
   /** Pinned runs sort first in the tree and the table (tag `labbook.pinned`). */
   pinned: boolean;
   /** Set when the run is soft-deleted (listed only under "Deleted"). */
@@ -143,6 +157,11 @@ export interface RunComparisonData {
   histories: Record<string, Record<string, MetricPointItem[]>>;
   /** Start time of each run (for relative-time x axes), by run id. */
   startTimes: Record<string, number>;
+  /**
+   * The metric the charts default to: the sweep's when the runs are one sweep's trials
+   * (and maybe the sweep itself), else the first experiment's key metric; null: none named.
+   */
+  keyMetric?: string | null;
 }
 
 export interface RunUpdate {

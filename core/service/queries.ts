@@ -1,6 +1,12 @@
 /** What the views ask the store for, shaped for the wire (see protocol.ts). */
 import type { Experiment, MetricValue, Run, RunStore } from '../store';
-import { MAX_RUN_NAME_LENGTH, NOTE_TAG, PINNED_TAG, SYSTEM_TAG_PREFIX } from '../store/types';
+import {
+  BEST_RUN_TAG,
+  MAX_RUN_NAME_LENGTH,
+  NOTE_TAG,
+  PINNED_TAG,
+  SYSTEM_TAG_PREFIX,
+} from '../store/types';
 import {
   toWireNumber,
   type ExperimentItem,
@@ -9,19 +15,10 @@ import {
   type RunItem,
   type RunUpdate,
   type SourceSnapshotCell,
+  type SweepItem,
 } from './protocol';
 import { checkRunId, isObject } from './params';
-
-/** Metrics worth showing beside a run when the experiment names none, most telling first. */
-const COMMON_KEY_METRICS = [
-  'val_acc',
-  'val_accuracy',
-  'test_accuracy',
-  'accuracy',
-  'acc',
-  'val_loss',
-  'loss',
-];
+import { COMMON_KEY_METRICS } from '../common/comparison';
 
 /** Artifacts the SDK captures at run start. */
 export const SOURCE_SNAPSHOT_ARTIFACT = 'labbook/source.ipynb';
@@ -61,12 +58,24 @@ export function userTags(tags: Record<string, string> | undefined): Record<strin
   );
 }
 
+/** A sweep's parent records what it optimises as params (kernel/sdk/sweep.ts); any other run: null. */
+export function sweepOf(
+  params: Record<string, string> | undefined,
+  tags: Record<string, string> | undefined,
+): SweepItem | null {
+  const metric = params?.['sweep.metric'];
+  const goal = params?.['sweep.goal'];
+  if (!metric || (goal !== 'maximize' && goal !== 'minimize')) return null;
+  return { metric, goal, bestRunId: tags?.[BEST_RUN_TAG] || null };
+}
+
 /** A run for the wire, from data already read (so lists read the store set-wise, not per run). */
 export function toRunItem(
   run: Run,
   latest: Record<string, MetricValue>,
   tags: Record<string, string>,
   preferredMetric: string | null,
+  sweep: SweepItem | null = null,
 ): RunItem {
   return {
     id: run.id,
@@ -81,23 +90,62 @@ export function toRunItem(
     keyMetric: keyMetricOf(latest, preferredMetric),
     pinned: isPinned(tags),
     deletedAt: run.deletedAt,
+    sweep,
   };
 }
 
-/** RunItems for runs, with three queries whatever their number. */
+/** The sweeps among the parents of `runs`, by parent id (two queries over the parents only). */
+function parentSweeps(store: RunStore, runs: Run[]): Map<string, SweepItem> {
+  const parentIds = [...new Set(runs.flatMap((r) => (r.parentRunId ? [r.parentRunId] : [])))];
+  const out = new Map<string, SweepItem>();
+  if (parentIds.length === 0) return out;
+  const params = store.paramsOfRuns(parentIds);
+  const tags = store.tagsOfRuns(parentIds);
+  for (const id of parentIds) {
+    const sweep = sweepOf(params.get(id), tags.get(id));
+    if (sweep) out.set(id, sweep);
+  }
+  return out;
+}
+
+/** RunItems for runs, with five queries whatever their number. A sweep's trials show its metric. */
 export function toRunItems(store: RunStore, runs: Run[]): RunItem[] {
   const ids = runs.map((r) => r.id);
   const latest = store.latestMetricsOfRuns(ids);
   const tags = store.tagsOfRuns(ids);
+  const sweeps = parentSweeps(store, runs);
   const experiments = new Map<number, Experiment>(store.listExperiments().map((e) => [e.id, e]));
   return runs.map((r) =>
     toRunItem(
       r,
       latest.get(r.id) ?? {},
       tags.get(r.id) ?? {},
-      experiments.get(r.experimentId)?.keyMetric ?? null,
+      (r.parentRunId ? sweeps.get(r.parentRunId)?.metric : undefined) ??
+        experiments.get(r.experimentId)?.keyMetric ??
+        null,
+      sweeps.get(r.id) ?? null,
     ),
   );
+}
+
+/**
+ * The metric a comparison of these runs defaults to: the sweep's when every run is one
+ * sweep's trial or that sweep itself, else the key metric of the first of their
+ * experiments that has one; null when neither names one.
+ */
+export function comparisonKeyMetric(store: RunStore, runIds: readonly string[]): string | null {
+  const runs = runIds.flatMap((id) => store.getRun(id) ?? []);
+  const sweepIds = new Set(runs.map((r) => r.parentRunId ?? r.id));
+  if (sweepIds.size === 1) {
+    const [id] = sweepIds;
+    const sweep = sweepOf(store.getParams(id), store.getTags(id));
+    if (sweep) return sweep.metric;
+  }
+  for (const run of runs) {
+    const key = store.getExperiment(run.experimentId)?.keyMetric;
+    if (key) return key;
+  }
+  return null;
 }
 
 /** Every non-deleted run of the experiment, children included: pinned first, then newest first. */
@@ -179,17 +227,18 @@ export function runDetails(store: RunStore, runId: string): RunDetails | null {
   const experiment = store.getExperiment(run.experimentId);
   const latest = store.latestMetrics(run.id);
   const tags = store.getTags(run.id);
+  const params = store.getParams(run.id);
   const history: Record<string, MetricPointItem[]> = {};
   for (const key of Object.keys(latest)) history[key] = store.metricHistory(run.id, key).map(point);
   const snapshot = artifactText(store, run.id, SOURCE_SNAPSHOT_ARTIFACT);
   return {
-    ...toRunItem(run, latest, tags, experiment?.keyMetric ?? null),
+    ...toRunItem(run, latest, tags, experiment?.keyMetric ?? null, sweepOf(params, tags)),
     sourceCell: run.sourceCell,
     gitCommit: run.gitCommit,
     gitDirty: run.gitDirty,
     environment: run.environment,
     error: run.error,
-    params: store.getParams(run.id),
+    params,
     tags: userTags(tags),
     latestMetrics: Object.fromEntries(Object.entries(latest).map(([k, m]) => [k, point(m)])),
     metricHistory: history,

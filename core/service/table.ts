@@ -17,7 +17,7 @@ import {
   type RunsTableRow,
   type WireNumber,
 } from './protocol';
-import { toRunItem, userTags } from './queries';
+import { sweepOf, toRunItem, userTags } from './queries';
 
 export const MAX_TABLE_LIMIT = 1000;
 
@@ -114,7 +114,13 @@ export function queryRunsTable(store: RunStore, query: RunsTableQuery): RunsTabl
     }
     const runTags = tags.get(run.id) ?? {};
     return {
-      ...toRunItem(run, runLatest, runTags, experiments.get(run.experimentId)?.keyMetric ?? null),
+      ...toRunItem(
+        run,
+        runLatest,
+        runTags,
+        experiments.get(run.experimentId)?.keyMetric ?? null,
+        sweepOf(params.get(run.id), runTags),
+      ),
       params: params.get(run.id) ?? {},
       tags: userTags(runTags),
       metrics,

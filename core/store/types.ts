@@ -111,6 +111,8 @@ export interface RunListOptions extends RunFilter {
 export const SYSTEM_TAG_PREFIX = 'labbook.';
 export const PINNED_TAG = 'labbook.pinned';
 export const NOTE_TAG = 'labbook.note';
+/** On a sweep's parent run: the id of its best trial (kernel/sdk/sweep.ts). */
+export const BEST_RUN_TAG = 'labbook.best_run';
 export const MAX_RUN_NAME_LENGTH = 500;
 
 /** Smallest and largest value of one metric; NaN points are ignored, null when every point is NaN. */

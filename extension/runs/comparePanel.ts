@@ -126,16 +126,8 @@ export class CompareView extends LabbookPanel<FromCompareView, ToCompareView> {
         };
       }
       const data = await service.compareRuns(this.runIds);
-      let keyMetric: string | null = null;
-      try {
-        const experiments = new Set(data.comparison.runs.map((r) => r.experiment));
-        const keys = (await service.listExperiments())
-          .filter((e) => experiments.has(e.name) && e.keyMetric)
-          .map((e) => e.keyMetric as string);
-        keyMetric = keys[0] ?? null;
-      } catch {
-        // The key metric only picks the default chart metric; the comparison stands without it.
-      }
+      // The service names the metric to chart first: a sweep's when these are its trials.
+      const keyMetric = data.keyMetric ?? null;
       return { type: 'comparison', data, keyMetric };
     } catch (error) {
       return { type: 'error', message: error instanceof Error ? error.message : String(error) };

@@ -98,6 +98,8 @@ export class RunsFeature extends Disposable {
         canSelectMany: true,
       }),
     );
+    this.tree.setVisible(this.view.visible);
+    this.track(this.view.onDidChangeVisibility((e) => this.tree.setVisible(e.visible)));
     this.track(
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (

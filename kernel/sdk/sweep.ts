@@ -14,6 +14,7 @@
  */
 import { higherIsBetterByName } from '../../core/common/comparison';
 import type { RunStore } from '../../core/store';
+import { BEST_RUN_TAG } from '../../core/store/types';
 import { type Run, startRunWith, storeOfRun } from './run';
 import { checkKey, describeValue, paramToText, type ParamValue, type TagValue } from './validate';
 
@@ -489,7 +490,7 @@ export async function sweep(
       const bestParams: Record<string, ParamValue> = {};
       for (const [k, v] of Object.entries(best.params)) bestParams[`best.${k}`] = v;
       parent.logParams(bestParams);
-      parent.setTag('labbook.best_run', best.runId);
+      parent.setTag(BEST_RUN_TAG, best.runId);
       parent.logMetric(metric, best.value, { step: 0 });
     }
     if (failed.length > 0) parent.setTag('sweep.failed_trials', failed.length);

@@ -231,6 +231,31 @@ describe('compare panel (browser)', function () {
     assert.deepEqual(pageErrors(view), []);
   });
 
+  it("defaults parallel coordinates to the sweep's metric, else a held-out score, not loss", async () => {
+    // Runs that logged loss, val_acc and val_loss (no `acc`): `loss` sorts first.
+    const data = penguinsComparison();
+    data.comparison.metrics = data.comparison.metrics.filter((m) => m.key !== 'acc');
+    delete data.histories.acc;
+    view = await openWebview('compare');
+    await view.waitForMessage(isType('ready'));
+    await view.post({ type: 'comparison', data, keyMetric: null });
+    await chartsDrawn(view);
+    const page = view.page;
+    assert.equal(await page.locator('#parallel-metric').inputValue(), 'val_acc');
+    assert.equal(await page.locator('#scatter-metric').inputValue(), 'val_acc');
+    await page.locator('.parallel-section').scrollIntoViewIfNeeded();
+    await view.screenshot('compare-parallel-default-metric');
+    await view.close();
+
+    // The host names the sweep's metric when the runs are its trials.
+    view = await openWebview('compare');
+    await view.waitForMessage(isType('ready'));
+    await view.post({ type: 'comparison', data, keyMetric: 'val_loss' });
+    await chartsDrawn(view);
+    assert.equal(await view.page.locator('#parallel-metric').inputValue(), 'val_loss');
+    assert.deepEqual(pageErrors(view), []);
+  });
+
   it('posts the markdown table and the CSV for the host to copy and save', async () => {
     view = await openWithComparison(penguinsComparison(), {
       answer: (m) =>

@@ -45,6 +45,7 @@ export function hostileRunItem(overrides: Partial<RunItem> = {}): RunItem {
     keyMetric: { key: 'val_acc', value: 0.93 },
     pinned: false,
     deletedAt: null,
+    sweep: null,
     ...overrides,
   };
 }
@@ -255,6 +256,7 @@ export function penguinsTableRows(
       keyMetric: { key: 'val_acc', value: valAcc },
       pinned: i === 2 || i === 5,
       deletedAt: null,
+      sweep: null,
       params: { lr, hidden_units: hidden, epochs, optimizer: i % 3 ? 'adam' : 'sgd' },
       tags: i % 4 === 0 ? { model: 'dense', owner: 'ana' } : { model: 'dense' },
       metrics,

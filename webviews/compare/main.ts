@@ -10,7 +10,7 @@
  */
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import type { Result } from 'vega-embed';
-import { comparisonMarkdown } from '../../core/common/comparison';
+import { comparisonMarkdown, defaultMetric } from '../../core/common/comparison';
 import { comparisonCsv } from '../../core/common/comparison-csv';
 import { formatMetric } from '../../core/common/format';
 import { fromWireNumber } from '../../core/common/wire-number';
@@ -379,13 +379,15 @@ function renderScatter(): void {
   void draw(target, scatterSpec(param, metric, sd, runs));
 }
 
-/** The chosen metric if it still exists, else the experiment's key metric, else the first. */
+/**
+ * The chosen metric if it still exists, else the key metric the host named (the sweep's or
+ * the experiment's), else the most telling common one (defaultMetric), else the first.
+ */
 function chosenMetric(choice: string | null): string | null {
   if (!current) return null;
   const keys = current.data.comparison.metrics.map((m) => m.key);
   if (choice && keys.includes(choice)) return choice;
-  if (current.keyMetric && keys.includes(current.keyMetric)) return current.keyMetric;
-  return keys[0] ?? null;
+  return defaultMetric(keys, current.keyMetric);
 }
 
 /** The chosen param if it still exists, else the first that differs (numeric ones first), else the first. */

@@ -90,6 +90,27 @@ describe('experiment tracker', function () {
       'trial-6',
     ]);
     assert.ok(trials.every((t) => t.kind === 'run' && t.run.parentRunId === parent.run.id));
+    // The trials log val_acc too; they show what the sweep minimises, and its best is starred.
+    const shown = trials.map((t) => String(api.runs.getTreeItem(t).description));
+    assert.ok(
+      shown.every((d) => /val_loss \d/.test(d)),
+      shown.join('\n'),
+    );
+    assert.equal(shown.filter((d) => d.startsWith('★ best')).length, 1, shown.join('\n'));
+    // The count beside the experiment is the rows under it.
+    const experiment = await experimentNode('penguins-sweep');
+    const rows = await api.runs.getChildren(experiment);
+    assert.match(
+      String(api.runs.getTreeItem(experiment).description),
+      new RegExp(`^${rows.length} runs? · \\d+ trials$`),
+    );
+  });
+
+  it('gives Experiments most of the sidebar', async () => {
+    await vscode.commands.executeCommand('workbench.view.extension.labbook');
+    await vscode.commands.executeCommand('labbook.runs.focus');
+    await sleep(500);
+    await takeScreenshot('sidebar-layout', 60_000, { waitFor: '.monaco-list-row' });
   });
 
   it('opens the runs table of an experiment with a filter applied', async () => {
