@@ -28,6 +28,12 @@ const isQuery =
   (m: unknown) =>
     (m as Message).type === 'query' && match((m as Message).query!);
 
+/** As the store computes attributes.duration: a running run's grows, an unfinished other one has none. */
+function durationOf(row: RunsTableRow): number | null {
+  if (row.endTime !== null) return row.endTime - row.startTime;
+  return row.status === 'running' ? Date.now() - row.startTime : null;
+}
+
 function valueOf(
   row: RunsTableRow,
   entity: Clause['entity'],
@@ -44,6 +50,7 @@ function valueOf(
     experiment: row.experiment,
     start_time: row.startTime,
     end_time: row.endTime,
+    duration: durationOf(row),
   };
   return attrs[key] ?? undefined;
 }
@@ -316,6 +323,83 @@ describe('runs table panel (browser)', function () {
       5_000,
     );
     await view.page.locator('.count-info', { hasText: /^60 runs$/ }).waitFor();
+  });
+
+  it('sorts by Duration, and every header a click sorts looks clickable', async () => {
+    const host = new FakeHost(penguinsTableRows(60));
+    view = await open(host);
+    const headers = view.page.locator('.thead .th[data-column]');
+    for (const th of await headers.all()) {
+      const column = await th.getAttribute('data-column');
+      const look = await th.evaluate((e) => ({
+        sortable: e.classList.contains('sortable'),
+        cursor: getComputedStyle(e).cursor,
+        title: e.getAttribute('title') ?? '',
+      }));
+      assert.ok(look.sortable, `${column} sorts on a click`);
+      assert.equal(look.cursor, 'pointer', `${column} looks clickable`);
+      assert.match(look.title, /click to sort/, `${column} says a click sorts`);
+    }
+
+    await view.page.locator('.th[data-column="attr:duration"]').click();
+    await view.waitForMessage(isQuery((q) => q.orderBy === 'attributes.duration'));
+    await view.page.locator('.th[data-column="attr:duration"] .sort-indicator').waitFor();
+    assert.equal(
+      await view.page.locator('.th[data-column="attr:duration"]').getAttribute('aria-sort'),
+      'ascending',
+    );
+    const first = host.page({ orderBy: 'attributes.duration', offset: 0, limit: 5 }).rows;
+    await view.page.waitForFunction(
+      (id) => document.querySelector('.run-row')?.getAttribute('data-run-id') === id,
+      first[0].id,
+    );
+    const ids = await view.page
+      .locator('.run-row')
+      .evaluateAll((els) => els.slice(0, 5).map((e) => e.getAttribute('data-run-id')));
+    assert.deepEqual(
+      ids,
+      first.map((r) => r.id),
+      'the shortest runs first',
+    );
+    await view.page.locator('.th[data-column="attr:duration"]').click();
+    await view.waitForMessage(isQuery((q) => q.orderBy === 'attributes.duration DESC'));
+  });
+
+  it('keeps the sticky Run header above the headers scrolled under it', async () => {
+    const host = new FakeHost(penguinsTableRows(60));
+    view = await open(host, { viewport: { width: 700, height: 400 } });
+    const { page } = view;
+    await page.locator('.columns-button').click();
+    await page.locator('.column-picker .link-button', { hasText: 'Show all' }).click();
+    await page.keyboard.press('Escape');
+    await page.locator('.scroller').evaluate((s) => {
+      s.scrollLeft = 400;
+    });
+    await page.waitForTimeout(100);
+    assert.ok((await page.locator('.scroller').evaluate((s) => s.scrollLeft)) >= 400);
+    // What is drawn on top at points across the sticky check and Run headers, and under them in the first row.
+    const hits = await page.evaluate(() => {
+      const scroller = document.querySelector('.scroller')!.getBoundingClientRect();
+      const head = document.querySelector('.thead')!.getBoundingClientRect();
+      const row = document.querySelector('.run-row')!.getBoundingClientRect();
+      const at = (x: number, y: number) => {
+        const e = document.elementFromPoint(x, y);
+        const cell = e?.closest('.cell');
+        return cell ? cell.className : String(e?.className);
+      };
+      const xs = [5, 20, 40, 120, 250].map((dx) => scroller.left + dx);
+      return {
+        header: xs.map((x) => at(x, head.top + head.height / 2)),
+        row: xs.map((x) => at(x, row.top + row.height / 2)),
+      };
+    });
+    hits.header.forEach((c, i) =>
+      assert.match(c, i < 2 ? /\bth\b.*\bc-check\b/ : /\bth\b.*\bc-name\b/, `header ${i}: ${c}`),
+    );
+    hits.row.forEach((c, i) =>
+      assert.match(c, i < 2 ? /\bc-check\b/ : /\bc-name\b/, `first row ${i}: ${c}`),
+    );
+    await view.screenshot('runs-table-scrolled-sideways');
   });
 
   it('groups by a param with a header and count per value', async () => {
