@@ -13,6 +13,24 @@ import {
 import { closeBrowser, openWebview, type OpenOptions, type WebviewPage } from './harness';
 import { childTableRows, HOSTILE, penguinsTableRows } from './fixtures';
 
+/** The little of the DOM the page-side callbacks use (this side has no DOM types). */
+interface Box {
+  left: number;
+  top: number;
+  height: number;
+}
+interface PageElement {
+  className: string;
+  getBoundingClientRect(): Box;
+  closest(selector: string): PageElement | null;
+  getAttribute(name: string): string | null;
+}
+declare const document: {
+  querySelector(selector: string): PageElement | null;
+  elementFromPoint(x: number, y: number): PageElement | null;
+};
+declare function getComputedStyle(element: unknown): { cursor: string };
+
 type Message = {
   type?: string;
   requestId?: number;
@@ -305,10 +323,7 @@ describe('runs table panel (browser)', function () {
     const expected = host.page({ filter: 'metrics.val_acc >> 0.8', offset: 0, limit: 1 }).error!;
     assert.match(await error.locator('.error-message').innerText(), /Expected a value/);
     assert.equal(await error.getAttribute('data-position'), String(expected.position));
-    assert.equal(
-      await error.locator('.error-caret').innerText(),
-      `${' '.repeat(expected.position)}^`,
-    );
+    assert.equal(await error.locator('.error-snippet').innerText(), 'metrics.val_acc >> 0.8');
     assert.equal(
       await error.locator('.error-mark').innerText(),
       'metrics.val_acc >> 0.8'[expected.position],
@@ -400,6 +415,78 @@ describe('runs table panel (browser)', function () {
       assert.match(c, i < 2 ? /\bc-check\b/ : /\bc-name\b/, `first row ${i}: ${c}`),
     );
     await view.screenshot('runs-table-scrolled-sideways');
+  });
+
+  it('keeps the last result and its columns while the filter does not parse', async () => {
+    const host = new FakeHost(penguinsTableRows(700));
+    view = await open(host, { viewport: { width: 1280, height: 600 } });
+    const { page } = view;
+    const input = page.locator('.filter-input');
+    await input.fill('metrics.val_acc > 0.7');
+    await input.press('Enter');
+    const valid = host.page({ filter: 'metrics.val_acc > 0.7', offset: 0, limit: 1 }).total;
+    await page.locator('.count-info', { hasText: `${valid} runs` }).waitFor();
+    const shown = async () => ({
+      rows: await page
+        .locator('.run-row')
+        .evaluateAll((els) => els.map((e) => e.getAttribute('data-run-id'))),
+      columns: await page
+        .locator('.thead .th[data-column]')
+        .evaluateAll((els) => els.map((e) => e.getAttribute('data-column'))),
+      count: await page.locator('.count-info').innerText(),
+      tableTop: await page.locator('.scroller').evaluate((s) => s.getBoundingClientRect().top),
+    });
+    const before = await shown();
+    assert.ok(before.rows.length > 10);
+    assert.ok(before.columns.some((c) => c?.startsWith('param:')));
+    assert.ok(before.columns.some((c) => c?.startsWith('metric:')));
+
+    // Typing on: each pause sends what is there, most of it does not parse yet.
+    for (const text of ['metrics.val_acc > 0.7 and', 'metrics.val_acc > 0.7 and params.']) {
+      await input.fill(text);
+      await input.press('Enter');
+      await view.waitForMessage(isQuery((q) => q.filter === text));
+      const error = page.locator('.filter-error');
+      await error.locator('.error-message').waitFor();
+      assert.match(
+        await error.locator('.error-message').innerText(),
+        /^Filter: Expected a (param )?name/,
+        'the error says what is wrong',
+      );
+      assert.deepEqual(await shown(), before, `"${text}": the rows and columns stay`);
+      assert.equal(await input.getAttribute('aria-invalid'), 'true');
+      const described = await input.getAttribute('aria-describedby');
+      assert.ok(described && (await page.locator(`#${described}`).innerText()).includes('Filter'));
+    }
+    const underError = await page.evaluate(() => {
+      const th = document.querySelector('.thead .th[data-column^="param:"]')!;
+      const box = th.getBoundingClientRect();
+      const hit = document.elementFromPoint(box.left + 10, box.top + box.height / 2);
+      return hit?.closest('.th')?.getAttribute('data-column') ?? String(hit?.className);
+    });
+    await view.screenshot('runs-table-filter-error-kept');
+    assert.match(underError, /^param:/, `the error leaves the headers in sight (${underError})`);
+    await view.screenshot('runs-table-filter-error-kept');
+
+    // Scrolling on loads more of the last result, not of the broken filter, and the error stays.
+    await page.locator('.scroller').evaluate((s) => {
+      s.scrollTop = s.scrollHeight;
+    });
+    const last = host.page({ filter: 'metrics.val_acc > 0.7', offset: valid - 1, limit: 1 })
+      .rows[0];
+    await page.waitForSelector(`.run-row[data-run-id="${last.id}"]`);
+    assert.equal(await page.locator('.filter-error').isVisible(), true);
+
+    await input.fill('metrics.val_acc > 0.7 and params.lr = "0.01"');
+    await input.press('Enter');
+    const fixed = host.page({
+      filter: 'metrics.val_acc > 0.7 and params.lr = "0.01"',
+      offset: 0,
+      limit: 1,
+    }).total;
+    await page.locator('.count-info', { hasText: `${fixed} runs` }).waitFor();
+    assert.equal(await page.locator('.filter-error').isVisible(), false);
+    assert.equal(await input.getAttribute('aria-invalid'), null);
   });
 
   it('groups by a param with a header and count per value', async () => {
