@@ -244,6 +244,7 @@ function actualOf(
   store: RunStore,
   runId: string,
   clause: Clause,
+  now: number,
 ): number | string | null | undefined {
   switch (clause.entity) {
     case 'metrics':
@@ -262,6 +263,12 @@ function actualOf(
         experiment: run.experimentName,
         start_time: run.startTime,
         end_time: run.endTime,
+        duration:
+          run.endTime !== null
+            ? run.endTime - run.startTime
+            : run.status === 'running'
+              ? now - run.startTime
+              : null,
       };
       return attrs[clause.key];
     }
@@ -279,9 +286,14 @@ export function judgeClause(store: RunStore, runId: string, clause: Clause): Gat
     value: runId,
     position: 0,
   };
+  // One moment for the SQL and the number shown, should the clause name a running run's duration.
+  const now = Date.now();
   const passed =
-    store.countRuns({ search: compileSearch([clause, runIdClause]), includeDeleted: true }) > 0;
-  const actual = actualOf(store, runId, clause);
+    store.countRuns({
+      search: compileSearch([clause, runIdClause], [], now),
+      includeDeleted: true,
+    }) > 0;
+  const actual = actualOf(store, runId, clause, now);
   const name = `${clause.entity}.${keyText(clause.key)}`;
   let message: string;
   if (actual === undefined || actual === null) {

@@ -61,6 +61,8 @@ export const ATTRIBUTES: Record<string, 'string' | 'number'> = {
   experiment: 'string',
   start_time: 'number',
   end_time: 'number',
+  /** Milliseconds from start to end; a running run's grows until it ends. */
+  duration: 'number',
 };
 
 type Token =

@@ -21,7 +21,17 @@ const ATTRIBUTE_COLUMNS: Record<string, string> = {
   experiment: 'e.name',
   start_time: 'r.start_time',
   end_time: 'r.end_time',
+  // The one `?` is the search's "now" (bound first, see attributeColumn). A run that stopped
+  // without an end time (a crash) has no duration, as the table shows it.
+  duration: `(CASE WHEN r.end_time IS NOT NULL THEN r.end_time - r.start_time
+    WHEN r.status = 'running' THEN ? - r.start_time END)`,
 };
+
+/** The attribute's SQL expression, with the arguments it binds itself pushed onto `args`. */
+function attributeColumn(key: string, now: number, args: unknown[]): string {
+  if (key === 'duration') args.push(now);
+  return ATTRIBUTE_COLUMNS[key];
+}
 
 /**
  * MLflow's LIKE is case-sensitive, SQLite's is not: LIKE becomes GLOB (% to *, _ to ?,
@@ -64,8 +74,16 @@ function lowerCase(value: Clause['value']): Clause['value'] {
     : String(value).toLowerCase();
 }
 
-/** Parses nothing itself: give it parseFilter / parseOrderBy results. */
-export function compileSearch(clauses: Clause[], order: OrderKey[] = []): CompiledSearch {
+/**
+ * Parses nothing itself: give it parseFilter / parseOrderBy results. `now` (ms since the
+ * epoch) is the one moment a running run's duration is measured at, in the filter and the
+ * order alike, so one search sees one consistent duration per run.
+ */
+export function compileSearch(
+  clauses: Clause[],
+  order: OrderKey[] = [],
+  now: number = Date.now(),
+): CompiledSearch {
   const where: string[] = [];
   const args: unknown[] = [];
   for (const clause of clauses) {
@@ -73,7 +91,7 @@ export function compileSearch(clauses: Clause[], order: OrderKey[] = []): Compil
       // MLflow spells statuses in capitals ("FINISHED"); Labbook stores them in lower case.
       const normalized =
         clause.key === 'status' ? { ...clause, value: lowerCase(clause.value) } : clause;
-      where.push(comparison(ATTRIBUTE_COLUMNS[clause.key], normalized, args));
+      where.push(comparison(attributeColumn(clause.key, now, args), normalized, args));
       continue;
     }
     const [table, alias] =
@@ -91,7 +109,10 @@ export function compileSearch(clauses: Clause[], order: OrderKey[] = []): Compil
   for (const key of order) {
     const direction = key.descending ? 'DESC' : 'ASC';
     if (key.entity === 'attributes') {
-      orderBy.push(`${ATTRIBUTE_COLUMNS[key.key]} ${direction}`);
+      // Runs without a duration sort last either way, like a missing metric.
+      orderBy.push(
+        `${attributeColumn(key.key, now, orderArgs)} ${direction}${key.key === 'duration' ? ' NULLS LAST' : ''}`,
+      );
       continue;
     }
     const table = key.entity === 'metrics' ? 'latest_metrics' : key.entity;

@@ -13,6 +13,24 @@ import {
 import { closeBrowser, openWebview, type OpenOptions, type WebviewPage } from './harness';
 import { childTableRows, HOSTILE, penguinsTableRows } from './fixtures';
 
+/** The little of the DOM the page-side callbacks use (this side has no DOM types). */
+interface Box {
+  left: number;
+  top: number;
+  height: number;
+}
+interface PageElement {
+  className: string;
+  getBoundingClientRect(): Box;
+  closest(selector: string): PageElement | null;
+  getAttribute(name: string): string | null;
+}
+declare const document: {
+  querySelector(selector: string): PageElement | null;
+  elementFromPoint(x: number, y: number): PageElement | null;
+};
+declare function getComputedStyle(element: unknown): { cursor: string };
+
 type Message = {
   type?: string;
   requestId?: number;
@@ -27,6 +45,12 @@ const isQuery =
   (match: (q: RunsTableQuery) => boolean = () => true) =>
   (m: unknown) =>
     (m as Message).type === 'query' && match((m as Message).query!);
+
+/** As the store computes attributes.duration: a running run's grows, an unfinished other one has none. */
+function durationOf(row: RunsTableRow): number | null {
+  if (row.endTime !== null) return row.endTime - row.startTime;
+  return row.status === 'running' ? Date.now() - row.startTime : null;
+}
 
 function valueOf(
   row: RunsTableRow,
@@ -44,6 +68,7 @@ function valueOf(
     experiment: row.experiment,
     start_time: row.startTime,
     end_time: row.endTime,
+    duration: durationOf(row),
   };
   return attrs[key] ?? undefined;
 }
@@ -298,10 +323,7 @@ describe('runs table panel (browser)', function () {
     const expected = host.page({ filter: 'metrics.val_acc >> 0.8', offset: 0, limit: 1 }).error!;
     assert.match(await error.locator('.error-message').innerText(), /Expected a value/);
     assert.equal(await error.getAttribute('data-position'), String(expected.position));
-    assert.equal(
-      await error.locator('.error-caret').innerText(),
-      `${' '.repeat(expected.position)}^`,
-    );
+    assert.equal(await error.locator('.error-snippet').innerText(), 'metrics.val_acc >> 0.8');
     assert.equal(
       await error.locator('.error-mark').innerText(),
       'metrics.val_acc >> 0.8'[expected.position],
@@ -316,6 +338,155 @@ describe('runs table panel (browser)', function () {
       5_000,
     );
     await view.page.locator('.count-info', { hasText: /^60 runs$/ }).waitFor();
+  });
+
+  it('sorts by Duration, and every header a click sorts looks clickable', async () => {
+    const host = new FakeHost(penguinsTableRows(60));
+    view = await open(host);
+    const headers = view.page.locator('.thead .th[data-column]');
+    for (const th of await headers.all()) {
+      const column = await th.getAttribute('data-column');
+      const look = await th.evaluate((e) => ({
+        sortable: e.classList.contains('sortable'),
+        cursor: getComputedStyle(e).cursor,
+        title: e.getAttribute('title') ?? '',
+      }));
+      assert.ok(look.sortable, `${column} sorts on a click`);
+      assert.equal(look.cursor, 'pointer', `${column} looks clickable`);
+      assert.match(look.title, /click to sort/, `${column} says a click sorts`);
+    }
+
+    await view.page.locator('.th[data-column="attr:duration"]').click();
+    await view.waitForMessage(isQuery((q) => q.orderBy === 'attributes.duration'));
+    await view.page.locator('.th[data-column="attr:duration"] .sort-indicator').waitFor();
+    assert.equal(
+      await view.page.locator('.th[data-column="attr:duration"]').getAttribute('aria-sort'),
+      'ascending',
+    );
+    const first = host.page({ orderBy: 'attributes.duration', offset: 0, limit: 5 }).rows;
+    await view.page.waitForFunction(
+      (id) => document.querySelector('.run-row')?.getAttribute('data-run-id') === id,
+      first[0].id,
+    );
+    const ids = await view.page
+      .locator('.run-row')
+      .evaluateAll((els) => els.slice(0, 5).map((e) => e.getAttribute('data-run-id')));
+    assert.deepEqual(
+      ids,
+      first.map((r) => r.id),
+      'the shortest runs first',
+    );
+    await view.page.locator('.th[data-column="attr:duration"]').click();
+    await view.waitForMessage(isQuery((q) => q.orderBy === 'attributes.duration DESC'));
+  });
+
+  it('keeps the sticky Run header above the headers scrolled under it', async () => {
+    const host = new FakeHost(penguinsTableRows(60));
+    view = await open(host, { viewport: { width: 700, height: 400 } });
+    const { page } = view;
+    await page.locator('.columns-button').click();
+    await page.locator('.column-picker .link-button', { hasText: 'Show all' }).click();
+    await page.keyboard.press('Escape');
+    await page.locator('.scroller').evaluate((s) => {
+      s.scrollLeft = 400;
+    });
+    await page.waitForTimeout(100);
+    assert.ok((await page.locator('.scroller').evaluate((s) => s.scrollLeft)) >= 400);
+    // What is drawn on top at points across the sticky check and Run headers, and under them in the first row.
+    const hits = await page.evaluate(() => {
+      const scroller = document.querySelector('.scroller')!.getBoundingClientRect();
+      const head = document.querySelector('.thead')!.getBoundingClientRect();
+      const row = document.querySelector('.run-row')!.getBoundingClientRect();
+      const at = (x: number, y: number) => {
+        const e = document.elementFromPoint(x, y);
+        const cell = e?.closest('.cell');
+        return cell ? cell.className : String(e?.className);
+      };
+      const xs = [5, 20, 40, 120, 250].map((dx) => scroller.left + dx);
+      return {
+        header: xs.map((x) => at(x, head.top + head.height / 2)),
+        row: xs.map((x) => at(x, row.top + row.height / 2)),
+      };
+    });
+    hits.header.forEach((c, i) =>
+      assert.match(c, i < 2 ? /\bth\b.*\bc-check\b/ : /\bth\b.*\bc-name\b/, `header ${i}: ${c}`),
+    );
+    hits.row.forEach((c, i) =>
+      assert.match(c, i < 2 ? /\bc-check\b/ : /\bc-name\b/, `first row ${i}: ${c}`),
+    );
+    await view.screenshot('runs-table-scrolled-sideways');
+  });
+
+  it('keeps the last result and its columns while the filter does not parse', async () => {
+    const host = new FakeHost(penguinsTableRows(700));
+    view = await open(host, { viewport: { width: 1280, height: 600 } });
+    const { page } = view;
+    const input = page.locator('.filter-input');
+    await input.fill('metrics.val_acc > 0.7');
+    await input.press('Enter');
+    const valid = host.page({ filter: 'metrics.val_acc > 0.7', offset: 0, limit: 1 }).total;
+    await page.locator('.count-info', { hasText: `${valid} runs` }).waitFor();
+    const shown = async () => ({
+      rows: await page
+        .locator('.run-row')
+        .evaluateAll((els) => els.map((e) => e.getAttribute('data-run-id'))),
+      columns: await page
+        .locator('.thead .th[data-column]')
+        .evaluateAll((els) => els.map((e) => e.getAttribute('data-column'))),
+      count: await page.locator('.count-info').innerText(),
+      tableTop: await page.locator('.scroller').evaluate((s) => s.getBoundingClientRect().top),
+    });
+    const before = await shown();
+    assert.ok(before.rows.length > 10);
+    assert.ok(before.columns.some((c) => c?.startsWith('param:')));
+    assert.ok(before.columns.some((c) => c?.startsWith('metric:')));
+
+    // Typing on: each pause sends what is there, most of it does not parse yet.
+    for (const text of ['metrics.val_acc > 0.7 and', 'metrics.val_acc > 0.7 and params.']) {
+      await input.fill(text);
+      await input.press('Enter');
+      await view.waitForMessage(isQuery((q) => q.filter === text));
+      const error = page.locator('.filter-error');
+      await error.locator('.error-message').waitFor();
+      assert.match(
+        await error.locator('.error-message').innerText(),
+        /^Filter: Expected a (param )?name/,
+        'the error says what is wrong',
+      );
+      assert.deepEqual(await shown(), before, `"${text}": the rows and columns stay`);
+      assert.equal(await input.getAttribute('aria-invalid'), 'true');
+      const described = await input.getAttribute('aria-describedby');
+      assert.ok(described && (await page.locator(`#${described}`).innerText()).includes('Filter'));
+    }
+    const underError = await page.evaluate(() => {
+      const th = document.querySelector('.thead .th[data-column^="param:"]')!;
+      const box = th.getBoundingClientRect();
+      const hit = document.elementFromPoint(box.left + 10, box.top + box.height / 2);
+      return hit?.closest('.th')?.getAttribute('data-column') ?? String(hit?.className);
+    });
+    await view.screenshot('runs-table-filter-error-kept');
+    assert.match(underError, /^param:/, `the error leaves the headers in sight (${underError})`);
+    await view.screenshot('runs-table-filter-error-kept');
+
+    // Scrolling on loads more of the last result, not of the broken filter, and the error stays.
+    await page.locator('.scroller').evaluate((s) => {
+      s.scrollTop = s.scrollHeight;
+    });
+    const last = host.page({ filter: 'metrics.val_acc > 0.7', offset: valid - 1, limit: 1 })
+      .rows[0];
+    await page.waitForSelector(`.run-row[data-run-id="${last.id}"]`);
+    assert.equal(await page.locator('.filter-error').isVisible(), true);
+
+    await input.fill('metrics.val_acc > 0.7 and params.lr = "0.01"');
+    await input.press('Enter');
+    const fixed = host.page({
+      filter: 'metrics.val_acc > 0.7 and params.lr = "0.01"',
+      offset: 0,
+      limit: 1,
+    }).total;
+    await page.locator('.count-info', { hasText: `${fixed} runs` }).waitFor();
+    assert.equal(await page.locator('.filter-error').isVisible(), false);
+    assert.equal(await input.getAttribute('aria-invalid'), null);
   });
 
   it('groups by a param with a header and count per value', async () => {

@@ -124,6 +124,24 @@ describe('runs table', () => {
     assert.deepEqual(names(ascending), ['c', 'a', 'e', 'b', 'd']);
   });
 
+  it("orders by duration (the Duration column's sort), either way", () => {
+    for (const descending of [false, true]) {
+      const page = queryRunsTable(store, {
+        experimentIds: [mnist()],
+        orderBy: `attributes.duration${descending ? ' DESC' : ''}`,
+        offset: 0,
+        limit: 50,
+      });
+      assert.equal(page.error, undefined);
+      const durations = page.rows.filter((r) => !r.pinned).map((r) => r.endTime! - r.startTime);
+      assert.ok(new Set(durations).size > 2, `runs of different durations: ${durations}`);
+      assert.deepEqual(
+        durations,
+        [...durations].sort((x, y) => (descending ? y - x : x - y)),
+      );
+    }
+  });
+
   it('filters in SQL with the search language', () => {
     const page = queryRunsTable(store, {
       filter: 'metrics.acc > 0.65 and params.lr = "0.1"',

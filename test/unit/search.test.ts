@@ -238,4 +238,114 @@ describe('runs search language', () => {
       assert.deepEqual(query('tags.model = "x\\" OR 1=1"'), []);
     });
   });
+
+  describe('attributes.duration', () => {
+    let dir: string;
+    let store: Store;
+    // Started at 1,000,000 ms; "running" has no end, so its duration is now minus its start.
+    const START = 1_000_000;
+    const query = (filter: string, order: string, now: number) =>
+      store
+        .listRuns({ search: compileSearch(parseFilter(filter), parseOrderBy(order), now) })
+        .map((r) => r.name);
+
+    before(() => {
+      dir = mkdtempSync(path.join(os.tmpdir(), 'labbook-duration-'));
+      store = openStore({ path: path.join(dir, 'labbook.db') });
+      const runs: { name: string; lr: string; seconds: number | null }[] = [
+        { name: 'half-minute', lr: '0.01', seconds: 30 },
+        { name: 'minute-and-a-half', lr: '0.1', seconds: 90 },
+        { name: 'ten-seconds', lr: '0.01', seconds: 10 },
+        { name: 'running', lr: '0.01', seconds: null },
+      ];
+      runs.forEach((r, i) => {
+        const run = store.createRun({
+          experiment: 'durations',
+          name: r.name,
+          startTime: START + i,
+        });
+        store.logParams(run.id, { lr: r.lr });
+        if (r.seconds !== null)
+          store.endRun(run.id, 'finished', { endTime: START + i + r.seconds * 1000 });
+      });
+    });
+    after(() => {
+      store.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('parses as a number of milliseconds', () => {
+      assert.deepEqual(parseFilter('attributes.duration > 60000')[0], {
+        entity: 'attributes',
+        key: 'duration',
+        comparator: '>',
+        value: 60000,
+        position: 0,
+      });
+      assert.deepEqual(parseOrderBy('attributes.duration DESC'), [
+        { entity: 'attributes', key: 'duration', descending: true },
+      ]);
+      assert.match(errorAt('attributes.duration = "60s"').message, /is a number/);
+      assert.match(errorAt('attributes.duration LIKE "6%"').message, /is a number/);
+      assert.match(errorAt('attributes.colour = "red"').message, /duration/);
+    });
+
+    it("filters by it, a running run's growing until now", () => {
+      const running = START + 3;
+      assert.deepEqual(query('attributes.duration > 60000', '', running + 5_000), [
+        'minute-and-a-half',
+      ]);
+      assert.deepEqual(query('attributes.duration > 60000', '', running + 120_000), [
+        'running',
+        'minute-and-a-half',
+      ]);
+      assert.deepEqual(query('attributes.duration <= 30000', '', running + 45_000), [
+        'ten-seconds',
+        'half-minute',
+      ]);
+    });
+
+    it('orders by it, with the filter and the other keys bound in their places', () => {
+      const now = START + 3 + 45_000;
+      assert.deepEqual(query('', 'attributes.duration', now), [
+        'ten-seconds',
+        'half-minute',
+        'running',
+        'minute-and-a-half',
+      ]);
+      assert.deepEqual(query('', 'attributes.duration DESC', now), [
+        'minute-and-a-half',
+        'running',
+        'half-minute',
+        'ten-seconds',
+      ]);
+      assert.deepEqual(
+        query(
+          'params.lr = "0.01" and attributes.duration >= 20000',
+          'params.lr, attributes.duration DESC',
+          now,
+        ),
+        ['running', 'half-minute'],
+      );
+      assert.deepEqual(query('', 'params.lr DESC, attributes.duration', now), [
+        'minute-and-a-half',
+        'ten-seconds',
+        'half-minute',
+        'running',
+      ]);
+    });
+
+    it('measures a running run at the time of the search by default', () => {
+      const run = store.listRuns({
+        search: compileSearch(parseFilter('attributes.run_name = "running"')),
+      })[0];
+      const age = Date.now() - run.startTime;
+      assert.deepEqual(
+        store
+          .listRuns({ search: compileSearch(parseFilter(`attributes.duration >= ${age}`)) })
+          .map((r) => r.name),
+        ['running'],
+      );
+    });
+  });
 });

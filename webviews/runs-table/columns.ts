@@ -12,7 +12,7 @@ const DEFAULT_METRIC_COLUMNS = 12;
 const ATTRIBUTE_COLUMNS: { key: string; label: string; sortKey: string | null; width: number }[] = [
   { key: 'status', label: 'Status', sortKey: 'attributes.status', width: 96 },
   { key: 'started', label: 'Started', sortKey: 'attributes.start_time', width: 150 },
-  { key: 'duration', label: 'Duration', sortKey: null, width: 80 },
+  { key: 'duration', label: 'Duration', sortKey: 'attributes.duration', width: 80 },
   { key: 'experiment', label: 'Experiment', sortKey: 'attributes.experiment', width: 140 },
 ];
 const KIND_PREFIX: Record<ColumnKind, string> = {

@@ -34,9 +34,10 @@ function childItems(
 }
 
 export function computeLayout(state: RunsTableState): void {
-  const { groups, haveTotal, queryError, topIndexById, total } = state.data;
+  // Groups belong to the result shown, which is the last one that parsed while the view's does not.
+  const { groups, haveTotal, topIndexById, total } = state.data;
   const raw: { at: number; order: number; items: Item[] }[] = [];
-  if (groups && haveTotal && !queryError) {
+  if (groups && haveTotal) {
     let at = 0;
     for (const g of groups) {
       raw.push({ at, order: 1, items: [{ kind: 'group', value: g.value, count: g.count }] });

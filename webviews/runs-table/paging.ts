@@ -6,8 +6,8 @@
  */
 import { makeColumn } from './columns';
 import { topIndexAt, type DisplayRange } from './layout';
-import type { FromRunsTableView, RunsTablePage, RunsTablePageQuery } from './protocol';
-import { PAGE_SIZE, ROW_HEIGHT, type RunsTableState } from './state';
+import type { FromRunsTableView, RunsTablePage } from './protocol';
+import { PAGE_SIZE, ROW_HEIGHT, type BaseQuery, type RunsTableState } from './state';
 
 /** Scrolling fast asks only for where it stops. */
 const FETCH_DEBOUNCE_MS = 60;
@@ -22,10 +22,13 @@ export interface PagingHooks {
 
 export interface Paging {
   /** The query without its page: the view's filter, order and grouping. */
-  baseQuery(): Omit<RunsTablePageQuery, 'offset' | 'limit'>;
+  baseQuery(): BaseQuery;
   requestPage(page: number): void;
   requestChildren(runId: string): void;
-  /** The query changed: forgets every row (the caller asks for the first page again). */
+  /**
+   * The query changed: forgets every row (the caller asks for the first page again), keeping
+   * the last result that parsed aside in case the new query does not.
+   */
   forget(): void;
   /** The store changed: asks again for the pages near the viewport, forgets the rest. */
   refresh(): void;
@@ -42,7 +45,7 @@ export function createPaging(state: RunsTableState, hooks: PagingHooks): Paging 
   const data = state.data;
   let fetchTimer: ReturnType<typeof setTimeout> | undefined;
 
-  const baseQuery = (): Omit<RunsTablePageQuery, 'offset' | 'limit'> => {
+  const baseQuery = (): BaseQuery => {
     const col = state.view.sort ? makeColumn(state, state.view.sort.column) : null;
     return {
       filter: state.view.filter.trim() || undefined,
@@ -56,12 +59,21 @@ export function createPaging(state: RunsTableState, hooks: PagingHooks): Paging 
 
   const requestPage = (page: number): void => {
     const requestId = data.nextRequestId++;
-    data.pending.set(requestId, { generation: data.generation, kind: 'page', page });
+    // While the view's query does not parse, scrolling and store changes page the result shown.
+    const fallback = data.queryError !== undefined && data.shownQuery !== null;
+    const query = fallback && data.shownQuery ? data.shownQuery : baseQuery();
+    data.pending.set(requestId, {
+      generation: data.generation,
+      kind: 'page',
+      page,
+      query,
+      fallback,
+    });
     data.latestPageRequest.set(page, requestId);
     hooks.post({
       type: 'query',
       requestId,
-      query: { ...baseQuery(), offset: page * PAGE_SIZE, limit: PAGE_SIZE },
+      query: { ...query, offset: page * PAGE_SIZE, limit: PAGE_SIZE },
     });
     hooks.pendingChanged();
   };
@@ -96,6 +108,20 @@ export function createPaging(state: RunsTableState, hooks: PagingHooks): Paging 
     }
   };
 
+  /** The view's query does not parse: the error, over the last result that did (if any). */
+  const showKept = (error: NonNullable<RunsTablePage['error']>): void => {
+    data.queryError = error;
+    data.haveTotal = true;
+    const kept = data.kept;
+    if (!kept || data.shownQuery) return;
+    data.pages = kept.pages;
+    data.topIndexById = kept.topIndexById;
+    data.total = kept.total;
+    data.groups = kept.groups;
+    data.best = kept.best;
+    data.shownQuery = kept.query;
+  };
+
   return {
     baseQuery,
     requestPage,
@@ -103,11 +129,22 @@ export function createPaging(state: RunsTableState, hooks: PagingHooks): Paging 
     wantedPages,
 
     forget() {
+      // Only a result that parsed is kept; one still loading leaves the older one kept.
+      if (data.haveTotal && data.shownQuery)
+        data.kept = {
+          query: data.shownQuery,
+          pages: data.pages,
+          topIndexById: data.topIndexById,
+          total: data.total,
+          groups: data.groups,
+          best: data.best,
+        };
       data.generation++;
       data.pending.clear();
       data.latestPageRequest.clear();
-      data.pages.clear();
-      data.topIndexById.clear();
+      data.pages = new Map();
+      data.topIndexById = new Map();
+      data.shownQuery = null;
       data.haveTotal = false;
       data.total = 0;
       data.groups = undefined;
@@ -150,13 +187,21 @@ export function createPaging(state: RunsTableState, hooks: PagingHooks): Paging 
       }
       if (data.latestPageRequest.get(request.page) !== requestId) return null;
       data.latestPageRequest.delete(request.page);
+      data.failure = null;
+      if (page.error) {
+        showKept(page.error);
+        return 'page';
+      }
+      if (!request.fallback) {
+        data.queryError = undefined;
+        data.shownQuery = request.query;
+        data.kept = null;
+      }
       // Total, groups and best come from the newest answer: pages answered after a store change agree.
       data.total = page.total;
       data.haveTotal = true;
       data.groups = page.groups;
       data.best = page.best;
-      data.queryError = page.error;
-      data.failure = null;
       data.knownKeys.params = [...page.columns.params];
       data.knownKeys.metrics = [...page.columns.metrics];
       data.knownKeys.tags = [...page.columns.tags];

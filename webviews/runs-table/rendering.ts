@@ -9,14 +9,14 @@ import { button, icon, rowElement, type RowHooks } from './cells';
 import { NAME_COLUMN, visibleColumns } from './columns';
 import { computeLayout, itemAt, visibleRange, type DisplayRange } from './layout';
 import { columnPicker } from './picker';
-import type {
-  FromRunsTableView,
-  MetricAggregate,
-  RunsTableAction,
-  RunsTablePageQuery,
-  RunsTableRow,
-} from './protocol';
-import { ROW_HEIGHT, type Column, type RunsTableState, type StateSaver } from './state';
+import type { FromRunsTableView, MetricAggregate, RunsTableAction, RunsTableRow } from './protocol';
+import {
+  ROW_HEIGHT,
+  type BaseQuery,
+  type Column,
+  type RunsTableState,
+  type StateSaver,
+} from './state';
 
 const FILTER_DEBOUNCE_MS = 700;
 const CHECK_WIDTH = 30;
@@ -30,7 +30,7 @@ export interface TableHooks {
   /** The viewport moved or changed size: ask for the pages now in view. */
   scrolled(): void;
   /** The current query's order-by, for placing a sort error. */
-  baseQuery(): Omit<RunsTablePageQuery, 'offset' | 'limit'>;
+  baseQuery(): BaseQuery;
 }
 
 export interface TablePage {
@@ -88,9 +88,13 @@ export function tablePage(root: HTMLElement, state: RunsTableState, hooks: Table
     el('label', { className: 'group-label' }, el('span', { text: 'Group by' }), groupSelect),
     picker.anchor,
   );
+  // Under the filter box, drawn over the action bar rather than pushing the table down: a
+  // filter typed into an error and out again leaves the rows where they are.
   const errorBar = el('div', { className: 'filter-error' });
+  errorBar.id = 'filter-error';
   errorBar.setAttribute('role', 'alert');
   errorBar.hidden = true;
+  filterBox.append(errorBar);
 
   const pinAction = (): RunsTableAction => {
     const rows = [...selected].map((id) => data.rowsById.get(id));
@@ -158,10 +162,7 @@ export function tablePage(root: HTMLElement, state: RunsTableState, hooks: Table
   const scroller = el('div', { className: 'scroller' }, grid, emptyMessage);
   scroller.tabIndex = -1;
 
-  root.replaceChildren(
-    el('div', { className: 'top' }, toolbar, errorBar, actionBar, busy),
-    scroller,
-  );
+  root.replaceChildren(el('div', { className: 'top' }, toolbar, actionBar, busy), scroller);
 
   const rowHooks: RowHooks = {
     openRun: (runId) => post({ type: 'openRun', runId }),
@@ -214,6 +215,7 @@ export function tablePage(root: HTMLElement, state: RunsTableState, hooks: Table
       const position = Math.max(0, Math.min(error.position, text.length));
       // The service's message may end with its own copy of the text and a caret: show the first line only.
       const message = error.message.split('\n')[0].replace(/:\s*$/, '');
+      // The mark is the caret (one line less over the table); past the end it marks a space.
       const marked = text.slice(position, position + 1) || ' ';
       const snippet = el(
         'pre',
@@ -221,8 +223,6 @@ export function tablePage(root: HTMLElement, state: RunsTableState, hooks: Table
         el('span', { text: text.slice(0, position) }),
         el('span', { className: 'error-mark', text: marked }),
         el('span', { text: text.slice(position + 1) }),
-        '\n',
-        el('span', { className: 'error-caret', text: `${' '.repeat(position)}^` }),
       );
       errorBar.replaceChildren(
         el('div', {
@@ -244,6 +244,10 @@ export function tablePage(root: HTMLElement, state: RunsTableState, hooks: Table
       errorBar.replaceChildren();
     }
     filterInput.classList.toggle('invalid', error?.in === 'filter');
+    if (error?.in === 'filter') filterInput.setAttribute('aria-invalid', 'true');
+    else filterInput.removeAttribute('aria-invalid');
+    if (errorBar.hidden) filterInput.removeAttribute('aria-describedby');
+    else filterInput.setAttribute('aria-describedby', errorBar.id);
     if (data.haveTotal && total === 0 && !error) {
       emptyMessage.textContent = view.filter.trim()
         ? 'No runs match the filter.'

@@ -5,7 +5,20 @@
  * part is saved.
  */
 import type { WireNumber } from '../../core/common/wire-number';
-import type { MetricAggregate, RunsTablePage, RunsTableRow } from './protocol';
+import type { MetricAggregate, RunsTablePage, RunsTablePageQuery, RunsTableRow } from './protocol';
+
+/** A query without its page: the filter, order and grouping. */
+export type BaseQuery = Omit<RunsTablePageQuery, 'offset' | 'limit'>;
+
+/** What the table shows of one query's answers. */
+export interface ShownResult {
+  query: BaseQuery;
+  pages: Map<number, RunsTableRow[]>;
+  topIndexById: Map<string, number>;
+  total: number;
+  groups: RunsTablePage['groups'];
+  best: Record<string, WireNumber>;
+}
 
 /** Height of every row, group header and placeholder: what makes the table virtual. */
 export const ROW_HEIGHT = 24;
@@ -45,6 +58,9 @@ export interface PendingPage {
   generation: number;
   kind: 'page';
   page: number;
+  query: BaseQuery;
+  /** Asked with the last query that parsed because the view's does not: its answer keeps the error. */
+  fallback: boolean;
 }
 export interface PendingChildren {
   generation: number;
@@ -95,6 +111,14 @@ export interface RunsTableState {
     groups: RunsTablePage['groups'];
     best: Record<string, WireNumber>;
     queryError: RunsTablePage['error'];
+    /** The query the pages, total, groups and best answer; null until one that parsed came back. */
+    shownQuery: BaseQuery | null;
+    /**
+     * The last result whose query parsed, put aside when the query changed: while the view's
+     * filter or order does not parse, the table shows this one (and the error) instead of
+     * emptying, so typing a filter does not make rows and columns come and go.
+     */
+    kept: ShownResult | null;
     failure: string | null;
     /** Param, metric and tag keys of the runs, for the columns and the group-by list. */
     knownKeys: { params: string[]; metrics: string[]; tags: string[] };
@@ -180,6 +204,8 @@ export function createState(saved: unknown): RunsTableState {
       groups: undefined,
       best: {},
       queryError: undefined,
+      shownQuery: null,
+      kept: null,
       failure: null,
       knownKeys: { params: [], metrics: [], tags: [] },
     },
