@@ -19,13 +19,11 @@
  */
 import { existsSync } from 'node:fs';
 import { Option, type Command } from 'commander';
-import { openStore } from '../core/store';
+import { deploymentStore, openStore } from '../core/store';
 import {
   baseUrl,
   controlDeployment,
-  deploymentEvents,
   deploymentHealth,
-  listDeployments,
   requireDeployment,
   startDeployment,
   stopDeployment,
@@ -249,7 +247,7 @@ export function registerDeployCommands(program: Command, storePath: () => string
       const store = openStore({ path, detectKilledRuns: false });
       let list: Deployment[];
       try {
-        list = listDeployments(store.sql, { all: opts.all });
+        list = deploymentStore(store).list({ all: opts.all });
       } finally {
         store.close();
       }
@@ -302,8 +300,10 @@ export function registerDeployCommands(program: Command, storePath: () => string
       let d: Deployment;
       let events: DeploymentEvent[];
       try {
-        d = (await handled(async () => requireDeployment(store.sql, name))) as Deployment;
-        events = deploymentEvents(store.sql, d.id);
+        d = (await handled(async () =>
+          requireDeployment(deploymentStore(store), name),
+        )) as Deployment;
+        events = deploymentStore(store).events(d.id);
       } finally {
         store.close();
       }

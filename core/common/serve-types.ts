@@ -140,6 +140,12 @@ export interface Feedback {
   at: number;
 }
 
+/** A logged prediction with its feedback joined by id. */
+export interface LoggedPrediction extends PredictionLog {
+  /** Joined feedback, when some arrived. */
+  label: Feedback['label'] | null;
+}
+
 /**
  * Control messages: what the CLI (and later the extension) asks a running server to do,
  * POSTed as JSON to `/v1/deployment:control` with the deployment's bearer token. Each

@@ -10,6 +10,7 @@
 import { dirname } from 'node:path';
 import type { RunStore, SqlAccess } from '../store/types';
 import { validateArtifactName } from '../store/artifacts';
+import { deploymentStore } from '../store/stores';
 import {
   describeFailures,
   judgeGates,
@@ -346,15 +347,7 @@ export class Registry {
    * primary or its candidate.
    */
   inUse(name: string, version: number): boolean {
-    return (
-      this.sql.get<{ n: number }>(
-        `SELECT COUNT(*) AS n FROM deployments WHERE model_name = ? AND status IN ('starting', 'running')
-        AND (primary_version = ? OR candidate_version = ?)`,
-        name,
-        version,
-        version,
-      )!.n > 0
-    );
+    return deploymentStore(this.store).servesVersion(name, version);
   }
 
   productionVersion(name: string): ModelVersion | undefined {

@@ -1,5 +1,5 @@
 /**
- * Deployments in the store (tables of migration 4) and their lifecycle:
+ * Deployments and their lifecycle (their rows and events: DeploymentStore, core/store):
  *
  * - `createDeployment` resolves the model references, checks the split, writes a bearer
  *   token to a 0600 file under `.labbook/deployments/` and records the deployment
@@ -24,8 +24,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import type { SqlAccess } from '../store/types';
-import { Store } from '../store';
+import { Store, deploymentStore, type DeploymentStore } from '../store';
 import { Registry, type RegistryStore } from '../registry/registry';
 import { parseModelRef, resolveModelRef } from '../registry/refs';
 import { whoAmI } from '../registry/who';
@@ -38,64 +37,12 @@ import {
   ServeError,
   type ControlMessage,
   type Deployment,
-  type DeploymentEvent,
   type DeploymentEventKind,
-  type DeploymentStatus,
   type DeploymentStatusReport,
   type ServeConfig,
   type Strategy,
   type TrafficSplit,
 } from '../common/serve-types';
-
-interface DeploymentRow {
-  id: number;
-  name: string;
-  model_name: string;
-  model_ref: string;
-  strategy: Strategy;
-  primary_version: number;
-  candidate_ref: string | null;
-  candidate_version: number | null;
-  weight: number;
-  host: string;
-  port: number;
-  pid: number | null;
-  status: DeploymentStatus;
-  error: string | null;
-  config: string;
-  token_file: string;
-  created_at: number;
-  created_by: string;
-  started_at: number | null;
-  stopped_at: number | null;
-  updated_at: number;
-}
-
-function toDeployment(row: DeploymentRow): Deployment {
-  return {
-    id: row.id,
-    name: row.name,
-    modelName: row.model_name,
-    modelRef: row.model_ref,
-    strategy: row.strategy,
-    primaryVersion: row.primary_version,
-    candidateRef: row.candidate_ref,
-    candidateVersion: row.candidate_version,
-    weight: row.weight,
-    host: row.host,
-    port: row.port,
-    pid: row.pid,
-    status: row.status,
-    error: row.error,
-    config: { ...DEFAULT_SERVE_CONFIG, ...(JSON.parse(row.config) as Partial<ServeConfig>) },
-    tokenFile: row.token_file,
-    createdAt: row.created_at,
-    createdBy: row.created_by,
-    startedAt: row.started_at,
-    stoppedAt: row.stopped_at,
-    updatedAt: row.updated_at,
-  };
-}
 
 export function splitOf(
   d: Pick<Deployment, 'strategy' | 'primaryVersion' | 'candidateVersion' | 'weight'>,
@@ -115,122 +62,16 @@ export function deploymentsDir(storeLocation: string): string {
 
 // ---- store access ----
 
-export function getDeployment(sql: SqlAccess, id: number): Deployment | undefined {
-  const row = sql.get<DeploymentRow>('SELECT * FROM deployments WHERE id = ?', id);
-  return row ? toDeployment(row) : undefined;
-}
-
-/** The live deployment of that name, else its latest one. */
-export function findDeployment(sql: SqlAccess, name: string): Deployment | undefined {
-  const row = sql.get<DeploymentRow>(
-    `SELECT * FROM deployments WHERE name = ?
-    ORDER BY CASE WHEN status IN ('starting', 'running') THEN 0 ELSE 1 END, id DESC LIMIT 1`,
-    name,
-  );
-  return row ? toDeployment(row) : undefined;
-}
-
-export function requireDeployment(sql: SqlAccess, name: string): Deployment {
-  const found = findDeployment(sql, name);
+export function requireDeployment(deployments: DeploymentStore, name: string): Deployment {
+  const found = deployments.find(name);
   if (!found) {
-    const known = [
-      ...new Set(
-        sql.all<{ name: string }>('SELECT name FROM deployments ORDER BY name').map((r) => r.name),
-      ),
-    ];
+    const known = deployments.names();
     throw new ServeError(
       'NOT_FOUND',
       `no deployment named ${JSON.stringify(name)}${known.length ? ` (deployments: ${known.join(', ')})` : ' (nothing has been deployed yet: labbook deploy NAME@production)'}`,
     );
   }
   return found;
-}
-
-/** Newest first; stopped and failed ones only with `all`. */
-export function listDeployments(sql: SqlAccess, options: { all?: boolean } = {}): Deployment[] {
-  const rows = sql.all<DeploymentRow>(
-    `SELECT * FROM deployments ${options.all ? '' : "WHERE status IN ('starting', 'running')"} ORDER BY id DESC`,
-  );
-  return rows.map(toDeployment);
-}
-
-export function updateDeployment(
-  sql: SqlAccess,
-  id: number,
-  fields: Partial<{
-    strategy: Strategy;
-    primaryVersion: number;
-    candidateRef: string | null;
-    candidateVersion: number | null;
-    weight: number;
-    port: number;
-    pid: number | null;
-    status: DeploymentStatus;
-    error: string | null;
-    startedAt: number | null;
-    stoppedAt: number | null;
-  }>,
-): void {
-  const columns: Record<string, string> = {
-    strategy: 'strategy',
-    primaryVersion: 'primary_version',
-    candidateRef: 'candidate_ref',
-    candidateVersion: 'candidate_version',
-    weight: 'weight',
-    port: 'port',
-    pid: 'pid',
-    status: 'status',
-    error: 'error',
-    startedAt: 'started_at',
-    stoppedAt: 'stopped_at',
-  };
-  const sets: string[] = ['updated_at = ?'];
-  const args: unknown[] = [Date.now()];
-  for (const [key, value] of Object.entries(fields)) {
-    if (value === undefined) continue;
-    sets.push(`${columns[key]} = ?`);
-    args.push(value);
-  }
-  sql.run(`UPDATE deployments SET ${sets.join(', ')} WHERE id = ?`, ...args, id);
-}
-
-export function recordEvent(sql: SqlAccess, event: Omit<DeploymentEvent, 'id'>): DeploymentEvent {
-  const result = sql.run(
-    'INSERT INTO deployment_events (deployment_id, kind, at, by, reason, before, after) VALUES (?, ?, ?, ?, ?, ?, ?)',
-    event.deploymentId,
-    event.kind,
-    event.at,
-    event.by,
-    event.reason,
-    event.before === null ? null : JSON.stringify(event.before),
-    event.after === null ? null : JSON.stringify(event.after),
-  );
-  return { ...event, id: Number(result.lastInsertRowid) };
-}
-
-/** Newest first. */
-export function deploymentEvents(sql: SqlAccess, deploymentId: number): DeploymentEvent[] {
-  return sql
-    .all<{
-      id: number;
-      deployment_id: number;
-      kind: DeploymentEventKind;
-      at: number;
-      by: string;
-      reason: string | null;
-      before: string | null;
-      after: string | null;
-    }>('SELECT * FROM deployment_events WHERE deployment_id = ? ORDER BY id DESC', deploymentId)
-    .map((r) => ({
-      id: r.id,
-      deploymentId: r.deployment_id,
-      kind: r.kind,
-      at: r.at,
-      by: r.by,
-      reason: r.reason,
-      before: r.before === null ? null : JSON.parse(r.before),
-      after: r.after === null ? null : JSON.parse(r.after),
-    }));
 }
 
 export function readToken(deployment: Pick<Deployment, 'tokenFile' | 'name'>): string {
@@ -322,7 +163,7 @@ function checkConfig(config: Partial<ServeConfig> | undefined): ServeConfig {
 /** Records a new deployment (status starting) with its token file; no process is started. */
 export function createDeployment(store: RegistryStore, input: CreateDeploymentInput): Deployment {
   const registry = new Registry(store);
-  const sql = store.sql;
+  const deployments = deploymentStore(store);
   const primary = resolveModelRef(registry, input.ref);
   featuresOf(primary.signature); // a version without a usable signature cannot be served
   const name = input.name ?? primary.name;
@@ -376,24 +217,15 @@ export function createDeployment(store: RegistryStore, input: CreateDeploymentIn
   const by = input.by ?? whoAmI(dirname(dirname(store.location)));
   const now = Date.now();
   const dir = deploymentsDir(store.location);
-  return sql.transaction(() => {
-    let live = sql.get<{
-      id: number;
-      port: number;
-      status: string;
-      pid: number | null;
-      updated_at: number;
-    }>(
-      "SELECT id, port, status, pid, updated_at FROM deployments WHERE name = ? AND status IN ('starting', 'running')",
-      name,
-    );
+  return deployments.transaction(() => {
+    let live = deployments.live(name);
     // A server that died without saying so (killed, machine restarted) no longer holds the name.
     const gone =
       live &&
-      (live.status === 'running' ? !isPidAlive(live.pid) : now - live.updated_at > STALE_START_MS);
+      (live.status === 'running' ? !isPidAlive(live.pid) : now - live.updatedAt > STALE_START_MS);
     if (live && gone) {
       markEnded(
-        sql,
+        deployments,
         live.id,
         'failed',
         live.status === 'running'
@@ -409,30 +241,25 @@ export function createDeployment(store: RegistryStore, input: CreateDeploymentIn
         'CONFLICT',
         `deployment ${name} is already ${live.status} (port ${live.port}); stop it first (labbook deployment stop ${name}) or choose another --name`,
       );
-    const result = sql.run(
-      `INSERT INTO deployments (name, model_name, model_ref, strategy, primary_version, candidate_ref, candidate_version, weight,
-        host, port, pid, status, error, config, token_file, created_at, created_by, started_at, stopped_at, updated_at)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, 'starting', NULL, ?, '', ?, ?, NULL, NULL, ?)`,
+    const id = deployments.create({
       name,
-      primary.name,
-      input.ref,
-      split.strategy,
-      split.primary,
+      modelName: primary.name,
+      modelRef: input.ref,
+      strategy: split.strategy,
+      primaryVersion: split.primary,
       candidateRef,
-      split.candidate,
-      split.weight,
+      candidateVersion: split.candidate,
+      weight: split.weight,
       host,
       port,
-      JSON.stringify(config),
-      now,
-      by,
-      now,
-    );
-    const id = Number(result.lastInsertRowid);
+      config,
+      createdAt: now,
+      createdBy: by,
+    });
     const tokenFile = join(dir, `${name}-${id}.token`);
     writeTokenFile(tokenFile);
-    sql.run('UPDATE deployments SET token_file = ? WHERE id = ?', tokenFile, id);
-    recordEvent(sql, {
+    deployments.setTokenFile(id, tokenFile);
+    deployments.recordEvent({
       deploymentId: id,
       kind: 'created',
       at: now,
@@ -441,7 +268,7 @@ export function createDeployment(store: RegistryStore, input: CreateDeploymentIn
       before: null,
       after: split,
     });
-    return getDeployment(sql, id)!;
+    return deployments.get(id)!;
   });
 }
 
@@ -604,7 +431,7 @@ export async function startDeployment(
   const watcher = Store.open({ path: location, detectKilledRuns: false });
   try {
     for (;;) {
-      const now = getDeployment(watcher.sql, deployment.id)!;
+      const now = deploymentStore(watcher).get(deployment.id)!;
       if (now.status === 'running') return now;
       if (now.status === 'failed' || now.status === 'stopped') {
         throw new ServeError(
@@ -620,7 +447,7 @@ export async function startDeployment(
         const tail = existsSync(logFile)
           ? readFileSync(logFile, 'utf8').split('\n').slice(-15).join('\n').trim()
           : '';
-        markEnded(watcher.sql, deployment.id, 'failed', why, 'failed');
+        markEnded(deploymentStore(watcher), deployment.id, 'failed', why, 'failed');
         throw new ServeError(
           'START_FAILED',
           `deployment ${now.name} did not start: ${why}${tail ? `\n${tail}` : ''}\n(log: ${logFile})`,
@@ -635,7 +462,7 @@ export async function startDeployment(
 
 /** Marks a deployment stopped or failed, with its event (once). */
 export function markEnded(
-  sql: SqlAccess,
+  deployments: DeploymentStore,
   id: number,
   status: 'stopped' | 'failed',
   error: string | null,
@@ -643,11 +470,11 @@ export function markEnded(
   by?: string,
   reason?: string | null,
 ): void {
-  sql.transaction(() => {
-    const d = getDeployment(sql, id);
+  deployments.transaction(() => {
+    const d = deployments.get(id);
     if (!d || d.status === 'stopped' || d.status === 'failed') return;
-    updateDeployment(sql, id, { status, error, pid: null, stoppedAt: Date.now() });
-    recordEvent(sql, {
+    deployments.update(id, { status, error, pid: null, stoppedAt: Date.now() });
+    deployments.recordEvent({
       deploymentId: id,
       kind,
       at: Date.now(),
@@ -670,7 +497,8 @@ export async function stopDeployment(
 ): Promise<Deployment> {
   const store = Store.open({ path: resolve(storePath), detectKilledRuns: false });
   try {
-    const d = requireDeployment(store.sql, name);
+    const deployments = deploymentStore(store);
+    const d = requireDeployment(deployments, name);
     if (d.status === 'stopped' || d.status === 'failed')
       throw new ServeError('NOT_RUNNING', `deployment ${name} is already ${d.status}`);
     const by = options.by ?? whoAmI(dirname(dirname(store.location)));
@@ -694,8 +522,8 @@ export async function stopDeployment(
         }
       }
     }
-    markEnded(store.sql, d.id, 'stopped', null, 'stopped', by, options.reason ?? null);
-    return getDeployment(store.sql, d.id)!;
+    markEnded(deployments, d.id, 'stopped', null, 'stopped', by, options.reason ?? null);
+    return deployments.get(d.id)!;
   } finally {
     store.close();
   }
@@ -710,7 +538,7 @@ export async function controlDeployment(
   const store = Store.open({ path: resolve(storePath), detectKilledRuns: false });
   let d: Deployment;
   try {
-    d = requireDeployment(store.sql, name);
+    d = requireDeployment(deploymentStore(store), name);
   } finally {
     store.close();
   }

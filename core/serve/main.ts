@@ -10,9 +10,9 @@
  * control message close the server, flush the prediction log and mark the row stopped.
  * Errors inside requests are answered (500) and never end the process.
  */
-import { openStore, type Store } from '../store';
+import { deploymentStore, openStore, type Store } from '../store';
 import { whoAmI } from '../registry/who';
-import { getDeployment, markEnded, readToken, updateDeployment } from './deployments';
+import { markEnded, readToken } from './deployments';
 import { ServingRuntime } from './runtime';
 import { buildServer, drainServer } from './server';
 import { tfjs, tfjsNodeBackend, tfjsWasmBackend, type Tfjs } from '../engines';
@@ -54,12 +54,12 @@ export async function serve(storePath: string, deploymentId: number): Promise<vo
   const fail = (message: string) => {
     log(`failed: ${message}`);
     try {
-      markEnded(s.sql, deploymentId, 'failed', message, 'failed', whoAmI());
+      markEnded(deploymentStore(s), deploymentId, 'failed', message, 'failed', whoAmI());
     } catch (error) {
       log(`cannot record the failure: ${(error as Error).message}`);
     }
   };
-  const deployment = getDeployment(s.sql, deploymentId);
+  const deployment = deploymentStore(s).get(deploymentId);
   if (!deployment) {
     log(`no deployment ${deploymentId} in ${storePath}`);
     s.close();
@@ -96,7 +96,7 @@ export async function serve(storePath: string, deploymentId: number): Promise<vo
   }
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : deployment.port;
-  updateDeployment(s.sql, deploymentId, {
+  deploymentStore(s).update(deploymentId, {
     status: 'running',
     pid: process.pid,
     port,
@@ -116,7 +116,7 @@ export async function serve(storePath: string, deploymentId: number): Promise<vo
     try {
       await drainServer(app);
       await runtime.close();
-      markEnded(s.sql, deploymentId, 'stopped', null, 'stopped', whoAmI(), reason);
+      markEnded(deploymentStore(s), deploymentId, 'stopped', null, 'stopped', whoAmI(), reason);
     } catch (error) {
       log(`error while stopping: ${(error as Error).message}`);
     } finally {

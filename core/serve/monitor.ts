@@ -3,7 +3,7 @@
  * seconds): traffic, latency, errors, live quality, data drift and concept drift in one
  * MonitoringSnapshot (types.ts, "Monitoring").
  *
- *   traffic, latency   prediction_logs in the window (SQL; a bounded number of rows)
+ *   traffic, latency   the prediction log in the window (a bounded number of rows)
  *   responses, errors  the live server's GET /metrics (its counters since it started)
  *   up                 GET /healthz
  *   quality            predictions joined with feedback by id
@@ -15,12 +15,17 @@
  * by up to one flush interval; /metrics counts every request.
  */
 import { existsSync } from 'node:fs';
-import type { SqlAccess } from '../store/types';
+import {
+  findArtifactByName,
+  predictionLogStore,
+  type LabelledPrediction,
+  type PredictionLogStore,
+} from '../store';
 import { driftEngine, duckdb, type DriftEngine } from '../engines';
 import { adwin } from '../drift/detectors';
 import { runInputs, snapshotArtifactName } from '../quality/datasets';
 import { classKey } from '../registry/evaluate';
-import type { RegistryStore } from '../registry/registry';
+import { Registry, type RegistryStore } from '../registry/registry';
 import type { ModelSignature } from '../registry/types';
 import { baseUrl, deploymentHealth, isPidAlive, readToken, splitOf } from './deployments';
 import { parsePrometheusText } from './metrics';
@@ -37,7 +42,7 @@ import {
   type VariantQuality,
 } from '../common/serve-types';
 
-/** What monitoring needs of a store: SQL, runs (for data sets) and artifact files (Store has all three). */
+/** What monitoring needs of a store: its domains, runs (for data sets) and artifact files (Store has all three). */
 export type MonitorStore = RegistryStore & { artifactPath(sha256: string): string };
 
 export const DEFAULT_WINDOW_MS = 5 * 60_000;
@@ -134,15 +139,8 @@ async function scrape(d: Deployment): Promise<Scraped> {
 
 // ---- traffic ----
 
-interface WindowRow {
-  at: number;
-  variant: Variant;
-  shadow: number;
-  latency_ms: number;
-}
-
 function traffic(
-  sql: SqlAccess,
+  log: PredictionLogStore,
   d: Deployment,
   split: TrafficSplit,
   now: number,
@@ -154,22 +152,8 @@ function traffic(
   latency: Snapshot['latency'];
 } {
   const since = now - windowMs;
-  const rows = sql.all<WindowRow>(
-    `SELECT at, variant, shadow, latency_ms FROM prediction_logs
-    WHERE deployment_id = ? AND at >= ? AND at <= ? ORDER BY at DESC LIMIT ${MAX_WINDOW_ROWS}`,
-    d.id,
-    since,
-    now,
-  );
-  // A request of several instances logs ids REQUEST.0, REQUEST.1…; one instance logs REQUEST.
-  const requests =
-    sql.get<{ n: number }>(
-      `SELECT COUNT(*) AS n FROM prediction_logs
-    WHERE deployment_id = ? AND at >= ? AND at <= ? AND shadow = 0 AND (id NOT LIKE '%.%' OR id LIKE '%.0')`,
-      d.id,
-      since,
-      now,
-    )?.n ?? 0;
+  const rows = log.window(d.id, since, now, MAX_WINDOW_ROWS);
+  const requests = log.requests(d.id, since, now);
   const first = Math.floor(since / bucketMs) * bucketMs;
   const count = Math.floor((now - first) / bucketMs) + 1;
   const variants = new Set<Variant>(['primary']);
@@ -187,10 +171,10 @@ function traffic(
     if (r.shadow) bucket.shadow += 1;
     else {
       bucket.predictions += 1;
-      answered.push(r.latency_ms);
+      answered.push(r.latencyMs);
     }
     // A shadow candidate's latency is the point of shadowing it: its points show it.
-    bucket.latencies.push(r.latency_ms);
+    bucket.latencies.push(r.latencyMs);
   }
   const points: TrafficPoint[] = [];
   for (let i = 0; i < count; i++) {
@@ -210,17 +194,9 @@ function traffic(
 
 // ---- quality and the error stream ----
 
-interface LabelledRow {
-  variant: Variant;
-  model_version: number;
-  shadow: number;
-  predicted: string | null;
-  label: string;
-}
-
 /** 0/1 (classification) or the absolute error (regression); null when it cannot be judged. */
-function errorOf(row: LabelledRow, signature: ModelSignature | null): number | null {
-  const label = JSON.parse(row.label) as unknown;
+function errorOf(row: LabelledPrediction, signature: ModelSignature | null): number | null {
+  const label = row.label;
   if (signature?.task === 'regression') {
     const truth = Number(label);
     const value = Number(row.predicted);
@@ -239,22 +215,16 @@ function errorOf(row: LabelledRow, signature: ModelSignature | null): number | n
 const countCache = new Map<string, { seq: number; counts: Map<string, number> }>();
 
 function predictionCounts(
-  sql: SqlAccess,
+  log: PredictionLogStore,
   cacheKey: string,
   deploymentId: number,
 ): Map<string, number> {
   const cached = countCache.get(cacheKey) ?? { seq: 0, counts: new Map<string, number>() };
-  // `+deployment_id`: walk the rowid range of new rows, not every row of the deployment.
-  const rows = sql.all<{ variant: Variant; model_version: number; n: number; seq: number }>(
-    `SELECT variant, model_version, COUNT(*) AS n, MAX(seq) AS seq
-    FROM prediction_logs WHERE seq > ? AND +deployment_id = ? GROUP BY variant, model_version`,
-    cached.seq,
-    deploymentId,
-  );
+  const rows = log.countsAfter(deploymentId, cached.seq);
   const counts = new Map(cached.counts);
   let seq = cached.seq;
   for (const r of rows) {
-    const key = `${r.variant}|${r.model_version}`;
+    const key = `${r.variant}|${r.modelVersion}`;
     counts.set(key, (counts.get(key) ?? 0) + r.n);
     seq = Math.max(seq, r.seq);
   }
@@ -263,23 +233,15 @@ function predictionCounts(
 }
 
 function quality(
-  sql: SqlAccess,
+  log: PredictionLogStore,
   cacheKey: string,
   d: Deployment,
   split: TrafficSplit,
   signature: ModelSignature | null,
 ): { variants: VariantQuality[]; primaryErrors: number[] } {
-  const counts = predictionCounts(sql, cacheKey, d.id);
-  // The newest labels (bounded, by the feedback time index), then their predictions by id:
-  // CROSS JOIN fixes that order and `+p.deployment_id` keeps SQLite off the deployment index,
-  // which would walk every prediction per label. Oldest first: the detector reads a stream.
-  const labelled = sql.all<LabelledRow>(
-    `SELECT p.variant, p.model_version, p.shadow, p.predicted, f.label
-    FROM (SELECT id, deployment_id, label FROM feedback WHERE deployment_id = ? ORDER BY at DESC LIMIT ${MAX_LABELLED}) f
-      CROSS JOIN prediction_logs p ON p.id = f.id AND +p.deployment_id = f.deployment_id
-    ORDER BY p.at, p.seq`,
-    d.id,
-  );
+  const counts = predictionCounts(log, cacheKey, d.id);
+  // Oldest first: the detector reads a stream.
+  const labelled = log.labelled(d.id, MAX_LABELLED);
   const regression = signature?.task === 'regression';
   const served: { variant: Variant; version: number }[] = [
     { variant: 'primary', version: split.primary },
@@ -290,7 +252,7 @@ function quality(
     let sum = 0;
     let n = 0;
     for (const row of labelled) {
-      if (row.variant !== variant || row.model_version !== version) continue;
+      if (row.variant !== variant || row.modelVersion !== version) continue;
       n += 1;
       const e = errorOf(row, signature);
       if (e === null) continue;
@@ -308,7 +270,7 @@ function quality(
   });
   const primaryErrors: number[] = [];
   for (const row of labelled) {
-    if (row.variant !== 'primary' || row.shadow || row.model_version !== split.primary) continue;
+    if (row.variant !== 'primary' || row.shadow || row.modelVersion !== split.primary) continue;
     const e = errorOf(row, signature);
     if (e !== null) primaryErrors.push(e);
   }
@@ -349,16 +311,7 @@ export function trainingSnapshot(
   }
   const dataset = train[train.length - 1].dataset;
   const artifactName = snapshotArtifactName(dataset.fingerprint);
-  const artifact =
-    store.sql.get<{ sha256: string }>(
-      'SELECT sha256 FROM artifacts WHERE run_id = ? AND name = ?',
-      runId,
-      artifactName,
-    ) ??
-    store.sql.get<{ sha256: string }>(
-      'SELECT sha256 FROM artifacts WHERE name = ? LIMIT 1',
-      artifactName,
-    );
+  const artifact = findArtifactByName(store, artifactName, { preferRunId: runId });
   const label = `${dataset.name} v${dataset.version}`;
   if (!artifact)
     return {
@@ -406,13 +359,7 @@ async function dataDrift(
       `${d.modelName} v${split.primary} has no signature naming its features`,
       snapshot.name,
     );
-  const recent = store.sql.all<{ seq: number; inputs: string }>(
-    `SELECT seq, inputs FROM prediction_logs
-    WHERE deployment_id = ? AND shadow = 0 AND model_version = ? ORDER BY at DESC, seq DESC LIMIT ?`,
-    d.id,
-    split.primary,
-    window,
-  );
+  const recent = predictionLogStore(store).recentInputs(d.id, split.primary, window);
   if (recent.length < MIN_DRIFT_ROWS) {
     return empty(
       `${recent.length} logged input${recent.length === 1 ? '' : 's'} of v${split.primary} so far; drift is tested from ${MIN_DRIFT_ROWS}`,
@@ -428,10 +375,9 @@ async function dataDrift(
     (cached.inputs === inputs || Date.now() - cached.at < DRIFT_REFRESH_MS)
   )
     return cached.drift;
-  const rows = recent.map((r) => {
-    const inputs = JSON.parse(r.inputs) as Record<string, unknown>;
-    return Object.fromEntries(columns.map((c) => [c, inputs[c] ?? null]));
-  });
+  const rows = recent.map((r) =>
+    Object.fromEntries(columns.map((c) => [c, (r.inputs as Record<string, unknown>)[c] ?? null])),
+  );
   // DuckDB loads on the first drift report, so monitoring works (without drift) where it cannot.
   let module: DriftEngine;
   try {
@@ -578,28 +524,24 @@ export async function monitorDeployment(
   options: MonitorOptions = {},
 ): Promise<MonitoringSnapshot> {
   const o = checkOptions(options);
-  const sql = store.sql;
+  const log = predictionLogStore(store);
   const split = splitOf(deployment);
-  const version = sql.get<{ run_id: string; signature: string | null }>(
-    'SELECT run_id, signature FROM model_versions WHERE name = ? AND version = ?',
-    deployment.modelName,
-    split.primary,
-  );
-  const signature = version?.signature ? (JSON.parse(version.signature) as ModelSignature) : null;
+  const version = new Registry(store).getVersion(deployment.modelName, split.primary);
+  const signature = version?.signature ?? null;
 
   // The server first: loading DuckDB and the drift report block this thread, and a health
   // check in flight meanwhile would time out and call a healthy server down.
   const live = await scrape(deployment);
-  const t = traffic(sql, deployment, split, o.now, o.windowMs, o.bucketMs);
+  const t = traffic(log, deployment, split, o.now, o.windowMs, o.bucketMs);
   // Deployment ids restart at 1 in every store: caches are per store and deployment.
   const cacheKey = `${store.location}#${deployment.id}`;
-  const q = quality(sql, cacheKey, deployment, split, signature);
+  const q = quality(log, cacheKey, deployment, split, signature);
   const drift = await dataDrift(
     store,
     cacheKey,
     deployment,
     split,
-    version?.run_id ?? null,
+    version?.runId ?? null,
     signature,
     o.driftWindow,
   );

@@ -6,9 +6,10 @@
  * A failed write never fails a request: the rows are counted as dropped and the error
  * reported once per burst.
  */
-import type { SqlAccess } from '../store/types';
-import { isBusy } from '../store/errors';
-import type { Feedback, PredictionLog } from '../common/serve-types';
+import { isBusy, type PredictionLogStore } from '../store';
+import type { LoggedPrediction, PredictionLog } from '../common/serve-types';
+
+export type { LoggedPrediction };
 
 export interface PredictionLogOptions {
   flushRows: number;
@@ -25,9 +26,6 @@ export interface PredictionLogOptions {
 /** Rows kept in memory while the store is locked by another writer; beyond this they are dropped. */
 export const MAX_RETAINED_ROWS = 100_000;
 
-const INSERT = `INSERT INTO prediction_logs (id, deployment_id, at, variant, model_version, shadow, inputs, outputs, predicted, latency_ms)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
-
 export class PredictionLogWriter {
   private buffer: PredictionLog[] = [];
   private timer: NodeJS.Timeout | null = null;
@@ -36,7 +34,7 @@ export class PredictionLogWriter {
   dropped = 0;
 
   constructor(
-    private readonly sql: SqlAccess,
+    private readonly log: PredictionLogStore,
     private readonly options: PredictionLogOptions,
   ) {}
 
@@ -72,28 +70,9 @@ export class PredictionLogWriter {
     const rows = this.buffer;
     this.buffer = [];
     try {
-      this.sql.transaction(
-        () => {
-          for (const r of rows) {
-            this.sql.run(
-              INSERT,
-              r.id,
-              r.deploymentId,
-              r.at,
-              r.variant,
-              r.modelVersion,
-              r.shadow ? 1 : 0,
-              JSON.stringify(r.inputs),
-              JSON.stringify(r.outputs.map((v) => (Number.isFinite(v) ? v : null))),
-              r.predicted,
-              r.latencyMs,
-            );
-          }
-          // The write runs on the server's only thread: waiting for another writer's lock
-          // would hold every request behind it. Fail at once and retry after flushMs instead.
-        },
-        { waitMs: 0 },
-      );
+      // The write runs on the server's only thread: waiting for another writer's lock
+      // would hold every request behind it. Fail at once and retry after flushMs instead.
+      this.log.write(rows, { waitMs: 0 });
       this.written += rows.length;
       this.pruneNow(rows);
     } catch (error) {
@@ -131,7 +110,7 @@ export class PredictionLogWriter {
       return;
     try {
       for (const deploymentId of new Set(rows.map((r) => r.deploymentId))) {
-        this.pruned += prunePredictionLogs(this.sql, deploymentId, {
+        this.pruned += prunePredictionLogs(this.log, deploymentId, {
           maxRows: retention.rows,
           maxAgeMs: retention.days * 86_400_000,
           now,
@@ -160,92 +139,19 @@ export class PredictionLogWriter {
  * deleted. Asks for the lock without waiting, like the writes.
  */
 export function prunePredictionLogs(
-  sql: SqlAccess,
+  log: PredictionLogStore,
   deploymentId: number,
   retention: { maxRows: number; maxAgeMs: number; now?: number },
 ): number {
   const cutoff = (retention.now ?? Date.now()) - retention.maxAgeMs;
-  return sql.transaction(
-    () => {
-      // The newest row past the bound: it and everything older go (ties with it included).
-      const boundary = sql.get<{ at: number }>(
-        'SELECT at FROM prediction_logs WHERE deployment_id = ? ORDER BY at DESC LIMIT 1 OFFSET ?',
-        deploymentId,
-        retention.maxRows,
-      );
-      const where = boundary ? '(at < ? OR at <= ?)' : 'at < ?';
-      const args = boundary ? [cutoff, boundary.at] : [cutoff];
-      sql.run(
-        `DELETE FROM feedback WHERE deployment_id = ? AND id IN (
-      SELECT id FROM prediction_logs WHERE deployment_id = ? AND ${where})`,
-        deploymentId,
-        deploymentId,
-        ...args,
-      );
-      return sql.run(
-        `DELETE FROM prediction_logs WHERE deployment_id = ? AND ${where}`,
-        deploymentId,
-        ...args,
-      ).changes;
-    },
-    { waitMs: 0 },
-  );
-}
-
-/** Stores (or replaces) the ground truth of one prediction. */
-export function recordFeedback(sql: SqlAccess, feedback: Feedback): void {
-  sql.run(
-    `INSERT INTO feedback (id, deployment_id, label, at) VALUES (?, ?, ?, ?)
-    ON CONFLICT (deployment_id, id) DO UPDATE SET label = excluded.label, at = excluded.at`,
-    feedback.id,
-    feedback.deploymentId,
-    JSON.stringify(feedback.label),
-    feedback.at,
-  );
-}
-
-export interface LoggedPrediction extends PredictionLog {
-  /** Joined feedback, when some arrived. */
-  label: string | number | boolean | null;
+  return log.prune(deploymentId, { maxRows: retention.maxRows, cutoff }, { waitMs: 0 });
 }
 
 /** Logged predictions of a deployment with their feedback joined by id, newest first. */
 export function readPredictionLogs(
-  sql: SqlAccess,
+  log: PredictionLogStore,
   deploymentId: number,
   options: { limit?: number; since?: number } = {},
 ): LoggedPrediction[] {
-  const rows = sql.all<{
-    id: string;
-    deployment_id: number;
-    at: number;
-    variant: PredictionLog['variant'];
-    model_version: number;
-    shadow: number;
-    inputs: string;
-    outputs: string;
-    predicted: string | null;
-    latency_ms: number;
-    label: string | null;
-  }>(
-    `SELECT p.*, f.label AS label FROM prediction_logs p
-        LEFT JOIN feedback f ON f.deployment_id = p.deployment_id AND f.id = p.id
-       WHERE p.deployment_id = ? AND p.at >= ? ORDER BY p.at DESC, p.seq DESC LIMIT ?`,
-    deploymentId,
-    options.since ?? 0,
-    options.limit ?? 1000,
-  );
-  return rows.map((r) => ({
-    id: r.id,
-    deploymentId: r.deployment_id,
-    at: r.at,
-    variant: r.variant,
-    modelVersion: r.model_version,
-    shadow: r.shadow === 1,
-    inputs: JSON.parse(r.inputs),
-    outputs: JSON.parse(r.outputs),
-    predicted: r.predicted,
-    latencyMs: r.latency_ms,
-    label: r.label === null ? null : JSON.parse(r.label),
-  }));
+  return log.read(deploymentId, { limit: options.limit ?? 1000, since: options.since ?? 0 });
 }

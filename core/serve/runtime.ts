@@ -10,9 +10,15 @@ import { loadModelArtifacts, tfjs, type Tfjs } from '../registry/model-io';
 import { classKey, predictedClasses } from '../registry/evaluate';
 import { RegistryError, type FeatureSpec, type ModelSignature } from '../registry/types';
 import { whoAmI } from '../registry/who';
-import { getDeployment, recordEvent, splitOf, updateDeployment } from './deployments';
+import {
+  deploymentStore,
+  predictionLogStore,
+  type DeploymentStore,
+  type PredictionLogStore,
+} from '../store';
+import { splitOf } from './deployments';
 import { ServeMetrics } from './metrics';
-import { PredictionLogWriter, recordFeedback } from './prediction-log';
+import { PredictionLogWriter } from './prediction-log';
 import { checkSplit, route, seededRandom, type Route } from './router';
 import {
   ServeError,
@@ -84,6 +90,8 @@ export class ServingRuntime {
   private split: TrafficSplit;
   private pendingShadows = new Set<Promise<void>>();
   private closed = false;
+  private readonly deployments: DeploymentStore;
+  private readonly predictions: PredictionLogStore;
 
   private constructor(
     readonly store: RegistryStore,
@@ -94,6 +102,8 @@ export class ServingRuntime {
   ) {
     this.tf = tf;
     this.registry = new Registry(store);
+    this.deployments = deploymentStore(store);
+    this.predictions = predictionLogStore(store);
     this.models = models;
     this.split = splitOf(deployment);
     this.features = featuresOf(models.primary.signature);
@@ -101,7 +111,7 @@ export class ServingRuntime {
       options.random ??
       (deployment.config.seed !== null ? seededRandom(deployment.config.seed) : Math.random);
     this.metrics = new ServeMetrics(deployment.name, models.primary.signature.task);
-    this.log = new PredictionLogWriter(store.sql, {
+    this.log = new PredictionLogWriter(this.predictions, {
       flushRows: deployment.config.logFlushRows,
       flushMs: deployment.config.logFlushMs,
       sampling: deployment.config.logSampling,
@@ -123,7 +133,7 @@ export class ServingRuntime {
     deploymentId: number,
     options: RuntimeOptions = {},
   ): Promise<ServingRuntime> {
-    const deployment = getDeployment(store.sql, deploymentId);
+    const deployment = deploymentStore(store).get(deploymentId);
     if (!deployment)
       throw new ServeError(
         'NOT_FOUND',
@@ -383,15 +393,7 @@ export class ServingRuntime {
   ): { id: string; variant: Variant; correct: boolean | null; error: number | null } {
     let entry = this.recent.get(id);
     if (!entry) {
-      const row = this.store.sql.get<{
-        variant: Variant;
-        predicted: string | null;
-        outputs: string;
-      }>(
-        'SELECT variant, predicted, outputs FROM prediction_logs WHERE deployment_id = ? AND id = ? AND shadow = 0',
-        this.deployment.id,
-        id,
-      );
+      const row = this.predictions.answered(this.deployment.id, id);
       if (!row)
         throw new ServeError(
           'NOT_FOUND',
@@ -400,14 +402,19 @@ export class ServingRuntime {
       entry = {
         variant: row.variant,
         predicted: row.predicted ?? '',
-        value: (JSON.parse(row.outputs) as number[])[0],
+        value: row.outputs[0],
         shadowPredicted: null,
         shadowValue: null,
         judged: false,
       };
       this.remember(id, entry);
     }
-    recordFeedback(this.store.sql, { id, deploymentId: this.deployment.id, label, at: Date.now() });
+    this.predictions.recordFeedback({
+      id,
+      deploymentId: this.deployment.id,
+      label,
+      at: Date.now(),
+    });
     const classification = this.signature.task === 'classification';
     const judge = (predicted: string, value: number) => {
       if (classification)
@@ -432,7 +439,7 @@ export class ServingRuntime {
 
   status(message?: string): DeploymentStatusReport {
     return {
-      deployment: getDeployment(this.store.sql, this.deployment.id) ?? this.deployment,
+      deployment: this.deployments.get(this.deployment.id) ?? this.deployment,
       split: this.currentSplit,
       ...(message ? { message } : {}),
     };
@@ -537,15 +544,15 @@ export class ServingRuntime {
         return { ...report, gates: result.gates };
       }
       case 'stop': {
-        const d = getDeployment(this.store.sql, this.deployment.id);
+        const d = this.deployments.get(this.deployment.id);
         if (d) {
-          this.store.sql.transaction(() => {
-            updateDeployment(this.store.sql, d.id, {
+          this.deployments.transaction(() => {
+            this.deployments.update(d.id, {
               status: 'stopped',
               pid: null,
               stoppedAt: Date.now(),
             });
-            recordEvent(this.store.sql, {
+            this.deployments.recordEvent({
               deploymentId: d.id,
               kind: 'stopped',
               at: Date.now(),
@@ -594,15 +601,15 @@ export class ServingRuntime {
         this.modelName,
         after.candidate,
       );
-    this.store.sql.transaction(() => {
-      updateDeployment(this.store.sql, this.deployment.id, {
+    this.deployments.transaction(() => {
+      this.deployments.update(this.deployment.id, {
         strategy: after.strategy,
         primaryVersion: after.primary,
         candidateVersion: after.candidate,
         weight: after.weight,
         candidateRef: after.candidate === null ? null : undefined,
       });
-      recordEvent(this.store.sql, {
+      this.deployments.recordEvent({
         deploymentId: this.deployment.id,
         kind,
         at: Date.now(),
@@ -617,7 +624,7 @@ export class ServingRuntime {
     );
     this.models = { primary, candidate };
     this.split = after;
-    this.deployment = getDeployment(this.store.sql, this.deployment.id) ?? this.deployment;
+    this.deployment = this.deployments.get(this.deployment.id) ?? this.deployment;
     // Shadow scoring in flight may still use an old model: dispose once it is done.
     void this.settle().then(() => {
       for (const m of old) m.model.dispose();

@@ -9,13 +9,11 @@
  * toResponseError), and a promotion refused by its gates carries the gate results as the
  * error's data.
  */
-import type { Store } from '../store';
+import { deploymentStore, type Store } from '../store';
 import {
   baseUrl,
   controlDeployment,
-  deploymentEvents,
   isPidAlive,
-  listDeployments,
   readToken,
   requireDeployment,
   splitOf,
@@ -239,7 +237,11 @@ export function registerDeployHandlers(ctx: DeployHandlerContext): void {
           ? undefined
           : optionalBoolean(object(params), 'all');
       const store = ctx.currentStore();
-      return store ? listDeployments(store.sql, { all: all === true }).map(deploymentItem) : [];
+      return store
+        ? deploymentStore(store)
+            .list({ all: all === true })
+            .map(deploymentItem)
+        : [];
     }),
   );
 
@@ -282,15 +284,15 @@ export function registerDeployHandlers(ctx: DeployHandlerContext): void {
   connection.onRequest(protocol.GetDeploymentToken, (params) =>
     guarded(() => {
       const name = text(object(params), 'name', { max: 128 });
-      return readToken(requireDeployment(required().sql, name));
+      return readToken(requireDeployment(deploymentStore(required()), name));
     }),
   );
 
   connection.onRequest(protocol.GetDeploymentEvents, (params) =>
     guarded(() => {
       const name = text(object(params), 'name', { max: 128 });
-      const sql = required().sql;
-      return deploymentEvents(sql, requireDeployment(sql, name).id).reverse();
+      const deployments = deploymentStore(required());
+      return deployments.events(requireDeployment(deployments, name).id).reverse();
     }),
   );
 
@@ -298,7 +300,7 @@ export function registerDeployHandlers(ctx: DeployHandlerContext): void {
     guarded(async () => {
       const { name, ...options } = checkMonitoringParams(params);
       const store = required();
-      return monitorDeployment(store, requireDeployment(store.sql, name), options);
+      return monitorDeployment(store, requireDeployment(deploymentStore(store), name), options);
     }),
   );
 }

@@ -16,7 +16,7 @@ import {
   runsUsingDataset,
   snapshotArtifactName,
 } from '../quality/datasets';
-import type { Store } from '../store';
+import { findArtifactByName, type Store } from '../store';
 import { onFirstUse, type HandlerContext } from './context';
 import { dataFile, invalidParams as bad, object } from './params';
 import * as protocol from './protocol';
@@ -167,10 +167,7 @@ export function registerQualityHandlers(ctx: QualityHandlerContext): void {
     const store = ctx.currentStore();
     const dataset = store && getDataset(store, params.name, params.version);
     if (!store || !dataset) return null;
-    const artifact = store.sql.get<{ sha256: string; size: number }>(
-      'SELECT sha256, size FROM artifacts WHERE name = ? LIMIT 1',
-      snapshotArtifactName(dataset.fingerprint),
-    );
+    const artifact = findArtifactByName(store, snapshotArtifactName(dataset.fingerprint));
     return artifact ? { path: store.artifactPath(artifact.sha256), rows: dataset.rows } : null;
   });
 

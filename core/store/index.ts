@@ -23,3 +23,19 @@ export type {
   RunStatus,
   RunStore,
 } from './types';
+export { deploymentStore, predictionLogStore, findArtifactByName } from './stores';
+export type { SqliteBacked } from './stores';
+export type { ArtifactFile } from './sqlite/artifact-lookup';
+export type {
+  AnsweredPrediction,
+  DeploymentChanges,
+  DeploymentStore,
+  LabelledPrediction,
+  LiveDeployment,
+  LockWait,
+  LoggedInputs,
+  NewDeployment,
+  PredictionCount,
+  PredictionLogStore,
+  WindowPrediction,
+} from './serving';

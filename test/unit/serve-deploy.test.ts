@@ -9,16 +9,13 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { main } from '../../cli/main';
-import { Store, SCHEMA_VERSION } from '../../core/store';
+import { Store, SCHEMA_VERSION, deploymentStore } from '../../core/store';
 import { MIGRATIONS } from '../../core/store/schema';
 import {
   baseUrl,
   controlDeployment,
   createDeployment,
-  deploymentEvents,
-  updateDeployment,
   deploymentHealth,
-  getDeployment,
   isPidAlive,
   readToken,
   startDeployment,
@@ -67,7 +64,7 @@ describe('serve deploy (detached process)', function () {
   after(async () => {
     // Never leave a server behind.
     if (d) {
-      const now = getDeployment(fx.store.sql, d.id);
+      const now = deploymentStore(fx.store).get(d.id);
       if (now?.pid && isPidAlive(now.pid)) process.kill(now.pid, 'SIGKILL');
     }
     fx?.close();
@@ -149,7 +146,7 @@ describe('serve deploy (detached process)', function () {
     ]);
     assert.equal(shift.code, 0, shift.err);
     assert.match(shift.out, /shift: v1 70% \/ v2 30% -> v1 40% \/ v2 60%/);
-    assert.equal(getDeployment(fx.store.sql, d.id)?.weight, 60);
+    assert.equal(deploymentStore(fx.store).get(d.id)?.weight, 60);
     const report = await controlDeployment(fx.dbPath, 'live', { type: 'rollback', reason: 'test' });
     assert.equal(report.split.candidate, null);
     const refused = await capture(['--store', fx.dbPath, 'deployment', 'switch', 'live']);
@@ -168,7 +165,9 @@ describe('serve deploy (detached process)', function () {
     assert.equal(stopped.status, 'stopped');
     assert.equal(isPidAlive(d.pid), false);
     assert.deepEqual(
-      deploymentEvents(fx.store.sql, d.id).map((e) => e.kind),
+      deploymentStore(fx.store)
+        .events(d.id)
+        .map((e) => e.kind),
       ['stopped', 'rollback', 'shift', 'created'],
     );
     await assert.rejects(fetch(`${baseUrl(d)}/healthz`));
@@ -259,15 +258,15 @@ describe('serve deploy (detached process)', function () {
     const { spawnSync } = await import('node:child_process');
     const dead = spawnSync(process.execPath, ['-e', '0']).pid;
     const ghost = createDeployment(fx.store, { ref: `${MODEL}/1`, name: 'ghost', port: 0 });
-    updateDeployment(fx.store.sql, ghost.id, { status: 'running', pid: dead });
+    deploymentStore(fx.store).update(ghost.id, { status: 'running', pid: dead });
     const listed = await capture(['--store', fx.dbPath, 'deployments']);
     assert.match(listed.out, /ghost .* running\? \(process \d+ is gone\)/);
     const again = createDeployment(fx.store, { ref: `${MODEL}/1`, name: 'ghost', port: 0 });
     assert.notEqual(again.id, ghost.id);
-    const old = getDeployment(fx.store.sql, ghost.id)!;
+    const old = deploymentStore(fx.store).get(ghost.id)!;
     assert.equal(old.status, 'failed');
     assert.match(old.error ?? '', /ended without stopping/);
-    updateDeployment(fx.store.sql, again.id, { status: 'stopped' });
+    deploymentStore(fx.store).update(again.id, { status: 'stopped' });
   });
 
   it('migration 4 upgrades a schema 3 store; a newer schema is refused untouched', () => {

@@ -11,14 +11,13 @@ import { ResponseError } from 'vscode-jsonrpc/node';
 import { ServiceClient } from '../../core/service/client';
 import {
   baseUrl,
-  findDeployment,
-  getDeployment,
   isPidAlive,
   readToken,
   startDeployment,
   stopDeployment,
 } from '../../core/serve/deployments';
 import { monitorDeployment, trainingSnapshot } from '../../core/serve/monitor';
+import { deploymentStore } from '../../core/store';
 import type { Deployment, MonitoringSnapshot } from '../../core/common/serve-types';
 import {
   FEATURES,
@@ -89,7 +88,7 @@ async function logged(fx: ServeFixture, d: Deployment, n: number): Promise<void>
 
 function killLeftovers(fx: ServeFixture | undefined, ids: number[]): void {
   for (const id of ids) {
-    const d = fx && getDeployment(fx.store.sql, id);
+    const d = fx && deploymentStore(fx.store).get(id);
     if (d?.pid && isPidAlive(d.pid)) process.kill(d.pid, 'SIGKILL');
   }
 }
@@ -106,7 +105,7 @@ describe('serve monitoring', function () {
   });
   after(async () => {
     for (const id of started) {
-      const d = fx && getDeployment(fx.store.sql, id);
+      const d = fx && deploymentStore(fx.store).get(id);
       if (d && (d.status === 'running' || d.status === 'starting'))
         await stopDeployment(fx.dbPath, d.name).catch(() => undefined);
     }
@@ -168,7 +167,7 @@ describe('serve monitoring', function () {
         );
       }
       await logged(fx, d, 360);
-      snapshot = await monitorDeployment(fx.store, getDeployment(fx.store.sql, d.id)!, {
+      snapshot = await monitorDeployment(fx.store, deploymentStore(fx.store).get(d.id)!, {
         driftWindow: 60,
         bucketMs: 1000,
       });
@@ -252,7 +251,7 @@ describe('serve monitoring', function () {
     });
 
     it('raises alerts under tight thresholds and none under loose ones', async () => {
-      const fresh = getDeployment(fx.store.sql, d.id)!;
+      const fresh = deploymentStore(fx.store).get(d.id)!;
       const tight = await monitorDeployment(fx.store, fresh, {
         driftWindow: 60,
         thresholds: {
@@ -298,7 +297,7 @@ describe('serve monitoring', function () {
     });
 
     it('looks at its window only, and says why there is no drift report', async () => {
-      const fresh = getDeployment(fx.store.sql, d.id)!;
+      const fresh = deploymentStore(fx.store).get(d.id)!;
       const later = await monitorDeployment(fx.store, fresh, {
         now: Date.now() + 3_600_000,
         windowMs: 60_000,
@@ -317,7 +316,7 @@ describe('serve monitoring', function () {
     });
 
     it('reports a server that is gone as down, and a stopped one as stopped', async () => {
-      const fresh = getDeployment(fx.store.sql, d.id)!;
+      const fresh = deploymentStore(fx.store).get(d.id)!;
       const gone = await monitorDeployment(fx.store, { ...fresh, pid: 2 ** 22 + 12345 });
       assert.equal(gone.up, false);
       assert.equal(gone.status, 'down');
@@ -328,7 +327,7 @@ describe('serve monitoring', function () {
       assert.equal(gone.variants[0].predictions, sent.primary);
 
       await stopDeployment(fx.dbPath, 'watched');
-      const stopped = await monitorDeployment(fx.store, getDeployment(fx.store.sql, d.id)!);
+      const stopped = await monitorDeployment(fx.store, deploymentStore(fx.store).get(d.id)!);
       assert.equal(stopped.status, 'stopped');
       assert.equal(stopped.up, false);
       assert.ok(!stopped.alerts.some((a) => a.kind === 'down'));
@@ -464,7 +463,7 @@ describe('serve monitoring', function () {
       const stopped = await service.controlDeployment('wire', { type: 'stop', reason: 'done' });
       assert.equal(stopped.deployment.status, 'stopped');
       assert.equal(isPidAlive(pid), false);
-      assert.equal(findDeployment(fx.store.sql, 'wire')?.status, 'stopped');
+      assert.equal(deploymentStore(fx.store).find('wire')?.status, 'stopped');
       assert.equal((await service.monitoring('wire')).status, 'stopped');
     });
   });

@@ -12,8 +12,6 @@ import type { FastifyInstance } from 'fastify';
 import { gatesPath } from '../../core/registry/gates';
 import {
   createDeployment,
-  deploymentEvents,
-  getDeployment,
   readToken,
   type CreateDeploymentInput,
 } from '../../core/serve/deployments';
@@ -23,6 +21,7 @@ import {
   prunePredictionLogs,
   readPredictionLogs,
 } from '../../core/serve/prediction-log';
+import { deploymentStore, predictionLogStore } from '../../core/store';
 import type { SqlAccess } from '../../core/store/types';
 import type { PredictionLog, Deployment } from '../../core/common/serve-types';
 import { ServingRuntime } from '../../core/serve/runtime';
@@ -95,7 +94,9 @@ describe('serve server (app.inject)', function () {
     assert.equal(statSync(s.d.tokenFile).mode & 0o777, 0o600);
     assert.equal(dirname(s.d.tokenFile), `${dirname(fx.dbPath)}/deployments`);
     assert.deepEqual(
-      deploymentEvents(fx.store.sql, s.d.id).map((e) => [e.kind, e.by]),
+      deploymentStore(fx.store)
+        .events(s.d.id)
+        .map((e) => [e.kind, e.by]),
       [['created', 'tester']],
     );
     assert.equal(fx.registry.inUse(MODEL, 1), true);
@@ -270,7 +271,7 @@ describe('serve server (app.inject)', function () {
     // Batched: fewer than 50 rows wait for the timer.
     await new Promise((r) => setTimeout(r, 40));
     s.runtime.log.flush();
-    const logs = readPredictionLogs(fx.store.sql, s.d.id, { limit: 100 });
+    const logs = readPredictionLogs(predictionLogStore(fx.store), s.d.id, { limit: 100 });
     assert.equal(logs.length, 30);
     assert.deepEqual(new Set(logs.map((l) => l.id)), new Set(ids));
     assert.deepEqual(Object.keys(logs[0].inputs), FEATURES);
@@ -306,7 +307,7 @@ describe('serve server (app.inject)', function () {
     });
     assert.equal(badFeedback.statusCode, 422);
 
-    const joined = readPredictionLogs(fx.store.sql, s.d.id, { limit: 100 });
+    const joined = readPredictionLogs(predictionLogStore(fx.store), s.d.id, { limit: 100 });
     assert.equal(joined.filter((l) => l.label !== null).length, 30);
     const expectedAccuracy = joined.filter((l) => l.label === l.predicted).length / 30;
     assert.ok(expectedAccuracy <= 0.9);
@@ -374,7 +375,11 @@ describe('serve server (app.inject)', function () {
         return out;
       },
     } as SqlAccess;
-    const writer = new PredictionLogWriter(sql, { flushRows: 10, flushMs: 15, sampling: 1 });
+    const writer = new PredictionLogWriter(predictionLogStore({ sql }), {
+      flushRows: 10,
+      flushMs: 15,
+      sampling: 1,
+    });
     const row = (i: number): PredictionLog => ({
       id: `r${i}`,
       deploymentId: 1,
@@ -403,7 +408,7 @@ describe('serve server (app.inject)', function () {
     writer.add([row(14)]);
     assert.equal(writer.buffered, 0, 'closed: takes no more rows');
     assert.equal(writer.written, 14);
-    const sampled = new PredictionLogWriter(sql, {
+    const sampled = new PredictionLogWriter(predictionLogStore({ sql }), {
       flushRows: 10,
       flushMs: 15,
       sampling: 0.25,
@@ -441,12 +446,12 @@ describe('serve server (app.inject)', function () {
     }
     for (
       let waited = 0;
-      readPredictionLogs(fx.store.sql, s.d.id).length < 5 && waited < 5000;
+      readPredictionLogs(predictionLogStore(fx.store), s.d.id).length < 5 && waited < 5000;
       waited += 20
     ) {
       await new Promise((r) => setTimeout(r, 20));
     }
-    assert.equal(readPredictionLogs(fx.store.sql, s.d.id).length, 5);
+    assert.equal(readPredictionLogs(predictionLogStore(fx.store), s.d.id).length, 5);
     assert.equal(s.runtime.log.dropped, 0);
   });
 
@@ -458,22 +463,27 @@ describe('serve server (app.inject)', function () {
     for (let i = 0; i < 8; i++)
       await predict(s, { instances: Array.from({ length: 10 }, (_, j) => arrayRow(i * 10 + j)) });
     s.runtime.log.flush();
-    const kept = readPredictionLogs(fx.store.sql, s.d.id);
+    const kept = readPredictionLogs(predictionLogStore(fx.store), s.d.id);
     assert.ok(kept.length <= 30 && kept.length >= 20, `kept ${kept.length} of 80 rows`);
     // What is kept is the newest: the last request's rows are all there.
     const last = (await predict(s, { instances: [arrayRow(99)] })).json<{ id: string }>();
     s.runtime.log.flush();
-    assert.ok(readPredictionLogs(fx.store.sql, s.d.id).some((r) => r.id === last.id));
+    assert.ok(
+      readPredictionLogs(predictionLogStore(fx.store), s.d.id).some((r) => r.id === last.id),
+    );
     // Age: rows from two days ago go at the next prune, whatever the count.
     const old = Date.now() - 2 * 86_400_000;
     fx.store.sql.run('UPDATE prediction_logs SET at = ? WHERE deployment_id = ?', old, s.d.id);
-    const before = readPredictionLogs(fx.store.sql, s.d.id).length;
+    const before = readPredictionLogs(predictionLogStore(fx.store), s.d.id).length;
     assert.ok(before > 0);
     assert.equal(
-      prunePredictionLogs(fx.store.sql, s.d.id, { maxRows: 1000, maxAgeMs: 86_400_000 }),
+      prunePredictionLogs(predictionLogStore(fx.store), s.d.id, {
+        maxRows: 1000,
+        maxAgeMs: 86_400_000,
+      }),
       before,
     );
-    assert.equal(readPredictionLogs(fx.store.sql, s.d.id).length, 0);
+    assert.equal(readPredictionLogs(predictionLogStore(fx.store), s.d.id).length, 0);
     assert.ok(s.runtime.log.pruned > 0);
   });
 
@@ -504,7 +514,7 @@ describe('serve server (app.inject)', function () {
     const s = await serve({ name: 'sampled', config: { logSampling: 0 } });
     const r = (await predict(s, { instances: [objectRow(5)] })).json();
     s.runtime.log.flush();
-    assert.equal(readPredictionLogs(fx.store.sql, s.d.id).length, 0);
+    assert.equal(readPredictionLogs(predictionLogStore(fx.store), s.d.id).length, 0);
     const fb = await s.app.inject({
       method: 'POST',
       url: '/v1/models/sampled:feedback',
@@ -526,7 +536,7 @@ describe('serve server (app.inject)', function () {
     }
     await s.runtime.settle();
     s.runtime.log.flush();
-    const logs = readPredictionLogs(fx.store.sql, s.d.id, { limit: 1000 });
+    const logs = readPredictionLogs(predictionLogStore(fx.store), s.d.id, { limit: 1000 });
     const shadow = logs.filter((l) => l.shadow);
     assert.equal(shadow.length, 40);
     assert.ok(shadow.every((l) => l.variant === 'candidate' && l.modelVersion === 2));
@@ -594,7 +604,7 @@ describe('serve server (app.inject)', function () {
     });
     assert.equal(shift.statusCode, 200, shift.body);
     assert.equal(shift.json().split.weight, 60);
-    assert.equal(getDeployment(fx.store.sql, s.d.id)?.weight, 60);
+    assert.equal(deploymentStore(fx.store).get(s.d.id)?.weight, 60);
     const badShift = await s.app.inject({
       method: 'POST',
       url: '/v1/deployment:control',
@@ -618,10 +628,10 @@ describe('serve server (app.inject)', function () {
     });
     for (let i = 0; i < 20; i++)
       assert.equal((await predict(s, { instances: [arrayRow(i)] })).json().variant, 'primary');
-    const row = getDeployment(fx.store.sql, s.d.id)!;
+    const row = deploymentStore(fx.store).get(s.d.id)!;
     assert.equal(row.strategy, 'single');
     assert.equal(row.candidateVersion, null);
-    const events = deploymentEvents(fx.store.sql, s.d.id);
+    const events = deploymentStore(fx.store).events(s.d.id);
     assert.deepEqual(
       events.map((e) => [e.kind, e.by, e.reason]),
       [
@@ -692,7 +702,9 @@ describe('serve server (app.inject)', function () {
     });
     assert.equal(half.statusCode, 422);
     assert.deepEqual(
-      deploymentEvents(fx.store.sql, s.d.id).map((e) => e.kind),
+      deploymentStore(fx.store)
+        .events(s.d.id)
+        .map((e) => e.kind),
       ['rollback', 'switch', 'created'],
     );
   });
@@ -740,7 +752,9 @@ describe('serve server (app.inject)', function () {
       assert.equal(res.variant, 'primary');
       assert.equal(res.model_version, '2');
     }
-    const kinds = deploymentEvents(fx.store.sql, s.d.id).map((e) => [e.kind, e.by]);
+    const kinds = deploymentStore(fx.store)
+      .events(s.d.id)
+      .map((e) => [e.kind, e.by]);
     assert.deepEqual(kinds, [
       ['promote', 'ops'],
       ['created', 'tester'],
