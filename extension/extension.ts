@@ -18,6 +18,7 @@ import { QualityFeature } from './quality/qualityFeature';
 import { DriftFeature } from './drift/driftFeature';
 import { DeploymentsFeature } from './deployments/deploymentsFeature';
 import { storePathFor } from './notebook/kernelSession';
+import { TerminalCommand } from './terminal/terminalCommand';
 
 export type { LabbookApi };
 
@@ -29,21 +30,21 @@ class Labbook extends Disposable {
   readonly quality: QualityFeature;
   readonly drift: DriftFeature;
   readonly deployments: DeploymentsFeature;
+  readonly terminal: TerminalCommand;
 
   constructor(context: vscode.ExtensionContext) {
     super();
     this.log = this.track(vscode.window.createOutputChannel('Labbook', { log: true }));
     this.kernels = this.track(new NotebookKernels(context.extensionPath, this.log));
     this.track(new KernelLanguageFeatures(this.kernels));
-    this.runs = this.track(
-      new RunsFeature(context.extensionPath, this.log, (folder) =>
-        storePathFor(
-          folder.uri.fsPath,
-          vscode.workspace.getConfiguration('labbook', folder.uri).get<string>('storePath'),
-          () => folder.uri.fsPath,
-        )!,
-      ),
-    );
+    const folderStore = (folder: vscode.WorkspaceFolder): string =>
+      storePathFor(
+        folder.uri.fsPath,
+        vscode.workspace.getConfiguration('labbook', folder.uri).get<string>('storePath'),
+        () => folder.uri.fsPath,
+      )!;
+    this.runs = this.track(new RunsFeature(context.extensionPath, this.log, folderStore));
+    this.terminal = this.track(new TerminalCommand(context, folderStore, this.log));
     this.models = this.track(
       new ModelsFeature(context.extensionPath, () => this.runs.serviceClient, this.log),
     );
@@ -104,8 +105,10 @@ export function activate(context: vscode.ExtensionContext): LabbookApi {
   const quality = labbook.quality;
   const drift = labbook.drift;
   const deployments = labbook.deployments;
+  const terminal = labbook.terminal;
   return {
     activationMs,
+    terminal: { describe: () => terminal.describe() },
     kernelPid: (notebook) => kernels.kernelPid(notebook),
     runs: {
       ready: () => runs.ready(),
