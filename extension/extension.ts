@@ -19,6 +19,7 @@ import { DriftFeature } from './drift/driftFeature';
 import { DeploymentsFeature } from './deployments/deploymentsFeature';
 import { storePathFor } from './notebook/kernelSession';
 import { TerminalCommand } from './terminal/terminalCommand';
+import { setNativeRoot } from './notebook/node';
 
 export type { LabbookApi };
 
@@ -43,7 +44,11 @@ class Labbook extends Disposable {
         vscode.workspace.getConfiguration('labbook', folder.uri).get<string>('storePath'),
         () => folder.uri.fsPath,
       )!;
-    this.runs = this.track(new RunsFeature(context.extensionPath, this.log, folderStore));
+    const nativeRoot = path.join(context.globalStorageUri.fsPath, 'native');
+    setNativeRoot(nativeRoot);
+    this.runs = this.track(
+      new RunsFeature(context.extensionPath, this.log, folderStore, nativeRoot),
+    );
     this.terminal = this.track(new TerminalCommand(context, folderStore, this.log));
     this.models = this.track(
       new ModelsFeature(context.extensionPath, () => this.runs.serviceClient, this.log),

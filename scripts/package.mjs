@@ -183,13 +183,18 @@ function shippedManifest() {
 }
 
 function nativeInfo() {
+  const version = (name) =>
+    JSON.parse(readFileSync(join(root, 'node_modules', name, 'package.json'), 'utf8')).version;
   return {
     // better-sqlite3 is built against node's own ABI; DuckDB's binding is N-API (any node of the platform).
     node: process.version,
     modules: process.versions.modules,
     platform: process.platform,
     arch: process.arch,
-    packages: ['better-sqlite3', '@duckdb/node-api'],
+    packages: {
+      'better-sqlite3': version('better-sqlite3'),
+      '@duckdb/node-api': version('@duckdb/node-api'),
+    },
   };
 }
 
