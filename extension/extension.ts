@@ -173,7 +173,10 @@ function startIntegrationSuites(extensionPath: string, log: vscode.LogOutputChan
   if (!suitesDir) return;
   const reportFile =
     process.env.LABBOOK_TEST_REPORT || path.join(os.tmpdir(), 'labbook-integration-report.json');
-  const runnerPath = path.join(extensionPath, 'dist', 'test', 'integration', 'runner', 'index.js');
+  // An installed .vsix ships no runner (nor mocha): the launcher then names the checkout's.
+  const runnerPath =
+    process.env.LABBOOK_TEST_RUNNER ||
+    path.join(extensionPath, 'dist', 'test', 'integration', 'runner', 'index.js');
   log.info(
     `LABBOOK_TEST_SUITES is set: running the suites in ${suitesDir} (report ${reportFile}).`,
   );

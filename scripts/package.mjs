@@ -178,7 +178,8 @@ function packageName(dir) {
 
 /** The manifest as shipped: no scripts or devDependencies (vsce would run `vscode:prepublish`). */
 function shippedManifest() {
-  const { devDependencies: _dev, scripts: _scripts, files: _files, ...rest } = pkg;
+  const rest = { ...pkg };
+  for (const key of ['devDependencies', 'scripts', 'files']) delete rest[key];
   return { ...rest, scripts: {} };
 }
 
@@ -291,7 +292,7 @@ async function writeVsix(file) {
   const buffer = await zip.generateAsync({
     type: 'nodebuffer',
     compression: 'DEFLATE',
-    compressionOptions: { level: 9 },
+    compressionOptions: { level: 6 },
     platform: 'UNIX',
   });
   writeFileSync(file, buffer);

@@ -79,7 +79,7 @@ describe('terminal labbook command', function () {
     // The quoted words come back unchanged from a real shell.
     const echoed = execFileSync(
       'sh',
-      ['-c', sh.split('\n')[2]!.replace(/^exec /, 'printf "%s|" ')],
+      ['-c', sh.split('\n')[2].replace(/^exec /, 'printf "%s|" ')],
       {
         encoding: 'utf8',
       },
