@@ -286,6 +286,7 @@ async function writeVsix(file) {
   for (const f of files) {
     const mode = statSync(f).mode;
     zip.file(`extension/${relative(stage, f).split(sep).join('/')}`, readFileSync(f), {
+      createFolders: false,
       unixPermissions: mode,
     });
   }
