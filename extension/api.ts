@@ -18,6 +18,10 @@ export interface LabbookApi {
   readonly activationMs: number;
   /** The process id of a notebook's running kernel. */
   kernelPid(notebook: vscode.NotebookDocument): number | undefined;
+  /** The integrated terminal's `labbook` command: its folder on PATH, each folder's LABBOOK_STORE. */
+  terminal: {
+    describe(): { binDir: string; path?: string; stores: Record<string, string | undefined> };
+  };
   /** The runs tree as the sidebar sees it. */
   runs: {
     ready(): Promise<void>;

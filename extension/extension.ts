@@ -18,6 +18,8 @@ import { QualityFeature } from './quality/qualityFeature';
 import { DriftFeature } from './drift/driftFeature';
 import { DeploymentsFeature } from './deployments/deploymentsFeature';
 import { storePathFor } from './notebook/kernelSession';
+import { TerminalCommand } from './terminal/terminalCommand';
+import { setNativeRoot } from './notebook/node';
 
 export type { LabbookApi };
 
@@ -29,21 +31,25 @@ class Labbook extends Disposable {
   readonly quality: QualityFeature;
   readonly drift: DriftFeature;
   readonly deployments: DeploymentsFeature;
+  readonly terminal: TerminalCommand;
 
   constructor(context: vscode.ExtensionContext) {
     super();
     this.log = this.track(vscode.window.createOutputChannel('Labbook', { log: true }));
     this.kernels = this.track(new NotebookKernels(context.extensionPath, this.log));
     this.track(new KernelLanguageFeatures(this.kernels));
+    const folderStore = (folder: vscode.WorkspaceFolder): string =>
+      storePathFor(
+        folder.uri.fsPath,
+        vscode.workspace.getConfiguration('labbook', folder.uri).get<string>('storePath'),
+        () => folder.uri.fsPath,
+      )!;
+    const nativeRoot = path.join(context.globalStorageUri.fsPath, 'native');
+    setNativeRoot(nativeRoot);
     this.runs = this.track(
-      new RunsFeature(context.extensionPath, this.log, (folder) =>
-        storePathFor(
-          folder.uri.fsPath,
-          vscode.workspace.getConfiguration('labbook', folder.uri).get<string>('storePath'),
-          () => folder.uri.fsPath,
-        )!,
-      ),
+      new RunsFeature(context.extensionPath, this.log, folderStore, nativeRoot),
     );
+    this.terminal = this.track(new TerminalCommand(context, folderStore, this.log));
     this.models = this.track(
       new ModelsFeature(context.extensionPath, () => this.runs.serviceClient, this.log),
     );
@@ -104,8 +110,10 @@ export function activate(context: vscode.ExtensionContext): LabbookApi {
   const quality = labbook.quality;
   const drift = labbook.drift;
   const deployments = labbook.deployments;
+  const terminal = labbook.terminal;
   return {
     activationMs,
+    terminal: { describe: () => terminal.describe() },
     kernelPid: (notebook) => kernels.kernelPid(notebook),
     runs: {
       ready: () => runs.ready(),
@@ -165,7 +173,10 @@ function startIntegrationSuites(extensionPath: string, log: vscode.LogOutputChan
   if (!suitesDir) return;
   const reportFile =
     process.env.LABBOOK_TEST_REPORT || path.join(os.tmpdir(), 'labbook-integration-report.json');
-  const runnerPath = path.join(extensionPath, 'dist', 'test', 'integration', 'runner', 'index.js');
+  // An installed .vsix ships no runner (nor mocha): the launcher then names the checkout's.
+  const runnerPath =
+    process.env.LABBOOK_TEST_RUNNER ||
+    path.join(extensionPath, 'dist', 'test', 'integration', 'runner', 'index.js');
   log.info(
     `LABBOOK_TEST_SUITES is set: running the suites in ${suitesDir} (report ${reportFile}).`,
   );

@@ -13,6 +13,9 @@ const PURE_MODULES = [
   'extension/commands.ts',
   'extension/notebook/mime.ts',
   'extension/runs/runsTreeModel.ts',
+  'extension/terminal/shim.ts',
+  'extension/notebook/native.ts',
+  'extension/notebook/node.ts',
 ];
 
 /** Packages with native parts; none may end up in the extension host. */

@@ -12,7 +12,13 @@ import { RunActions } from './runActions';
 import { RunsTablePanels, type RunsTableAction } from './runsTablePanel';
 import { ComparePanels } from './comparePanel';
 import { Command } from '../commands';
-import { checkNode, nodeEnvOverrides, NODE_PATH_SETTING } from '../notebook/node';
+import {
+  checkNode,
+  NativeMismatchError,
+  nodeEnvOverrides,
+  NODE_PATH_SETTING,
+} from '../notebook/node';
+import { offerNativeRebuild } from '../notebook/nativeRebuild';
 import { Disposable } from '../util/dispose';
 import { RunDetailsPanels } from './runDetailsPanel';
 import { RunsTreeProvider, type RunsTreeNode } from './runsTree';
@@ -68,6 +74,8 @@ export class RunsFeature extends Disposable {
     private readonly extensionPath: string,
     private readonly log: vscode.LogOutputChannel,
     private readonly storePathFor: StorePathResolver,
+    /** Where native modules rebuilt for another node go (global storage). */
+    private readonly nativeRoot?: string,
   ) {
     super();
     this.track(this.storeChanged);
@@ -211,9 +219,16 @@ export class RunsFeature extends Disposable {
         },
       );
     } catch (error) {
+      this.tree.setProblem((error as Error).message.split('\n')[0]);
+      if (error instanceof NativeMismatchError && this.nativeRoot) {
+        // Said once, with the fix; a finished rebuild restarts the service on the new modules.
+        void offerNativeRebuild(error, this.nativeRoot, this.log).then((rebuilt) => {
+          if (rebuilt && !this.disposed) void this.restart();
+        });
+        return;
+      }
       const message = `Labbook could not open the run store ${storePath}: ${(error as Error).message}`;
       this.log.error(message);
-      this.tree.setProblem((error as Error).message.split('\n')[0]);
       void vscode.window.showErrorMessage(message);
       return;
     }

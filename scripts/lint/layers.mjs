@@ -17,12 +17,13 @@ import globals from 'globals';
 
 const NODE_BUILTINS = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
 
-/** Built output, installed packages, test output and the example workspace: not source. */
+/** Built output, the staged .vsix (.package), installed packages, test output and the example workspace: not source. */
 export const NOT_LINTED = [
   'dist/**',
   'node_modules/**',
   '.vscode-test/**',
   'test-output/**',
+  '.package/**',
   'examples/**',
   '**/*.d.ts',
 ];

@@ -8,7 +8,13 @@
 //   node test/integration/launch-code-server.mjs [--extension DIR] [--workspace DIR]
 //     [--suites DIR] [--timeout SECONDS] [--start-timeout SECONDS] [--screenshot NAME]
 //     [--hook MODULE]... [--settings FILE] [--report FILE] [--keep] [--verbose]
-//     [--no-install] [--port PORT]
+//     [--no-install] [--port PORT] [--vsix FILE]
+//
+// --vsix FILE installs that package with `code-server --install-extension` into the empty
+// extensions folder (instead of linking the checkout), runs dist/test/integration/suites-vsix
+// by default, and opens a new empty folder in os.tmpdir() unless --workspace is given. The
+// suites' runner and mocha then come from this checkout (LABBOOK_TEST_RUNNER): the package
+// ships neither.
 //
 // --port (or LABBOOK_CODE_SERVER_PORT) fixes code-server's port, so that several people
 // running the suites on one machine can each keep to their own; by default a free one.
@@ -76,6 +82,36 @@ export const DEFAULT_SETTINGS = {
   'git.openRepositoryInParentFolders': 'never',
   'chat.commandCenter.enabled': false,
 };
+
+/** `code-server --install-extension FILE`, as a user installs a .vsix; rejects with its output on failure. */
+function installVsix(codeServerBin, vsix, { extensionsDir, userDataDir, log }) {
+  if (!existsSync(vsix)) throw new Error(`no .vsix at ${vsix}: build it first (npm run package)`);
+  log(`code-server --install-extension ${vsix}`);
+  return new Promise((res, rej) => {
+    const child = spawn(
+      process.execPath,
+      [
+        codeServerBin,
+        '--extensions-dir',
+        extensionsDir,
+        '--user-data-dir',
+        userDataDir,
+        '--install-extension',
+        vsix,
+      ],
+      { env: codeServerEnv(), stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let output = '';
+    child.stdout.on('data', (d) => (output += d));
+    child.stderr.on('data', (d) => (output += d));
+    child.on('error', rej);
+    child.on('exit', (code) =>
+      code === 0
+        ? res(output)
+        : rej(new Error(`--install-extension exited with ${code}:\n${output}`)),
+    );
+  });
+}
 
 /** The command line of a code-server that serves one workspace on loopback, with no auth. */
 export function codeServerArgs({ port, configFile, userDataDir, extensionsDir, workspace }) {
@@ -211,17 +247,24 @@ export async function launchCodeServer(options = {}) {
   // --extensionDevelopmentPath is not a code-server flag; an installed-looking folder is.
   const extId = `${pkg.publisher}.${pkg.name}`;
   const installed = join(extensionsDir, `${extId}-${pkg.version}`);
-  try {
-    symlinkSync(extensionDir, installed, 'dir');
-  } catch {
-    cpSync(extensionDir, installed, {
-      recursive: true,
-      filter: (src) =>
-        !/[\\/](node_modules|\.git|\.vscode-test|test-output)([\\/]|$)/.test(
-          src.slice(extensionDir.length),
-        ),
-    });
-  }
+  if (options.vsix) {
+    const t0 = Date.now();
+    await installVsix(codeServerBin, resolve(options.vsix), { extensionsDir, userDataDir, log });
+    if (!existsSync(join(installed, 'package.json')))
+      throw new Error(`installing ${options.vsix} did not create ${installed}`);
+    log(`installed ${options.vsix} in ${secs(Date.now() - t0)}`);
+  } else
+    try {
+      symlinkSync(extensionDir, installed, 'dir');
+    } catch {
+      cpSync(extensionDir, installed, {
+        recursive: true,
+        filter: (src) =>
+          !/[\\/](node_modules|\.git|\.vscode-test|test-output)([\\/]|$)/.test(
+            src.slice(extensionDir.length),
+          ),
+      });
+    }
   writeFileSync(
     join(userDataDir, 'User', 'settings.json'),
     JSON.stringify({ ...DEFAULT_SETTINGS, ...(options.settings ?? {}) }, null, 2),
@@ -241,6 +284,9 @@ export async function launchCodeServer(options = {}) {
       LABBOOK_TEST_SCREENSHOTS: controlDir,
     },
     suitesDir ? { LABBOOK_TEST_SUITES: suitesDir } : {},
+    options.vsix
+      ? { LABBOOK_TEST_RUNNER: join(repoRoot, 'dist', 'test', 'integration', 'runner', 'index.js') }
+      : {},
     options.env ?? {},
   );
 
@@ -831,6 +877,7 @@ async function main() {
       verbose: { type: 'boolean' },
       'no-install': { type: 'boolean' },
       port: { type: 'string' },
+      vsix: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -839,10 +886,20 @@ async function main() {
     return 0;
   }
   const abs = (p) => (p === undefined ? undefined : isAbsolute(p) ? p : resolve(process.cwd(), p));
+  const vsix = abs(values.vsix);
+  let workspace = abs(values.workspace);
+  if (vsix && !workspace) {
+    // A user's fresh folder: empty, outside the repository.
+    workspace = mkdtempSync(join(tmpdir(), 'labbook-empty-folder-'));
+    process.on('exit', () => rmSync(workspace, { recursive: true, force: true }));
+  }
   return runIntegration({
     extensionDir: abs(values.extension),
-    workspace: abs(values.workspace),
-    suitesDir: abs(values.suites),
+    workspace,
+    vsix,
+    suitesDir:
+      abs(values.suites) ??
+      (vsix ? join(repoRoot, 'dist', 'test', 'integration', 'suites-vsix') : undefined),
     timeoutMs: values.timeout
       ? Number(values.timeout) * 1000
       : Number(process.env.LABBOOK_TEST_RUN_TIMEOUT_S || 600) * 1000,
