@@ -85,7 +85,15 @@ function chartSpec(key: string, points: { step: number; value: WireNumber }[]): 
         title: 'step',
         axis: { format: 'd', tickMinStep: 1 },
       },
-      y: { field: 'value', type: 'quantitative', title: key, scale: { zero: false } },
+      // "~r": rounded to 6 significant digits, trailing zeros trimmed. Vega's own format takes
+      // its precision from the tick step, which a single value (no span) makes tiny: "0.910000".
+      y: {
+        field: 'value',
+        type: 'quantitative',
+        title: key,
+        scale: { zero: false },
+        axis: { format: '~r' },
+      },
     },
     config: {
       axis: {
