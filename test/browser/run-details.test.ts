@@ -76,4 +76,29 @@ describe('run details panel (browser)', function () {
       fullPage: true,
     });
   });
+  // Issue 14, item 5: a sweep parent's panel sat blank, titled by its id, until the service
+  // answered. The host's first message (`loading`) now draws the header with the run's name.
+  it('shows the run name and a loading state before the details arrive', async () => {
+    view = await openWebview('run-details');
+    await view.waitForMessage((m) => (m as { type?: string }).type === 'ready');
+    const runId = '1fb38a40c0ffee0123456789abcdef01';
+    await view.post({ type: 'loading', runId, name: 'sweep-3 <b>x</b>' });
+    await view.page.waitForSelector('h1');
+    assert.equal(await view.page.locator('h1').innerText(), 'sweep-3 <b>x</b>');
+    assert.equal(await view.page.locator('h1 b').count(), 0, 'the name is text, not markup');
+    const text = await view.page.locator('body').innerText();
+    assert.ok(text.includes(runId), 'the run id is shown');
+    assert.match(text, /Loading metrics/);
+    await view.page.screenshot({
+      path: 'test-output/screenshots/run-details-loading.png',
+      fullPage: true,
+    });
+    // The details replace the loading state; a late `loading` does not hide them.
+    await view.post({ type: 'details', details: hostileRunDetails() });
+    await view.page.waitForSelector('table');
+    await view.post({ type: 'loading', runId, name: 'sweep-3 <b>x</b>' });
+    await view.page.waitForTimeout(200);
+    assert.equal((await view.page.locator('table').count()) > 0, true, 'details still shown');
+    assert.doesNotMatch(await view.page.locator('body').innerText(), /Loading metrics/);
+  });
 });
