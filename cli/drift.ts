@@ -10,11 +10,12 @@ import { statSync, writeFileSync } from 'node:fs';
 import { InvalidArgumentError, type Command } from 'commander';
 import { driftReport } from '../core/drift/report';
 import { driftHtml } from '../core/drift/html';
+import { driftReportToWire } from '../core/common/drift-wire';
 import { METHOD_NAMES, parseMethod } from '../core/drift/choose';
 import {
   DriftError,
   type ColumnDrift,
-  type DriftColumnType,
+  type DriftCompareAs,
   type DriftMethod,
   type DriftReport,
   type PredictionQuality,
@@ -62,7 +63,7 @@ export function parseColumnMethod(spec: string): [string, DriftMethod] {
 }
 
 /** "col=numeric" or "col=categorical". */
-export function parseColumnType(spec: string): [string, DriftColumnType] {
+export function parseColumnType(spec: string): [string, DriftCompareAs] {
   const at = spec.lastIndexOf('=');
   const type = spec
     .slice(at + 1)
@@ -167,7 +168,10 @@ export function registerDriftCommand(program: Command): void {
       progress?.done(`Compared ${current} with ${reference}`, 'ok', performance.now() - started);
       if (opts.html) writeFileSync(opts.html, driftHtml(report));
       process.stdout.write(
-        opts.json ? `${JSON.stringify(report, null, 2)}\n` : driftSummary(report),
+        // JSON has no Infinity: an infinite statistic prints as "Infinity" (core/common/drift-wire.ts).
+        opts.json
+          ? `${JSON.stringify(driftReportToWire(report), null, 2)}\n`
+          : driftSummary(report),
       );
       if (opts.html && !opts.json) process.stdout.write(`HTML report written to ${opts.html}\n`);
       if (report.dataset.columns === 0) {

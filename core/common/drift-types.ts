@@ -29,7 +29,11 @@ export type DriftMethod = (typeof DRIFT_METHODS)[number];
 /** Tests give a p-value (drift when p < threshold); distances give a score (drift when score >= threshold). */
 export type MethodKind = 'test' | 'distance';
 
-export type DriftColumnType = 'numeric' | 'categorical';
+/** A column's type in the report, in the Data Quality panel's words (datetime as the profiler infers it). */
+export type DriftColumnType = 'numeric' | 'categorical' | 'datetime';
+
+/** How a column's values are compared; what `--column-type` / `columnTypes` set. */
+export type DriftCompareAs = 'numeric' | 'categorical';
 
 /** A column the report could not test, and why (in plain words in `message`). */
 export type SkipReason =
@@ -163,8 +167,8 @@ export interface DriftOptions {
   datasetShare?: number;
   /** Columns to compare; default all columns present on either side. */
   columns?: string[];
-  /** Columns forced categorical (or numeric), by name. */
-  columnTypes?: Record<string, DriftColumnType>;
+  /** Columns forced categorical (or numeric), by name; a datetime column set numeric compares as epoch seconds. */
+  columnTypes?: Record<string, DriftCompareAs>;
   target?: string;
   prediction?: string;
   /** Sample each side down to at most this many rows (seeded, reproducible). */

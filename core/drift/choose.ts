@@ -11,7 +11,7 @@
 import {
   DRIFT_METHODS,
   DriftError,
-  type DriftColumnType,
+  type DriftCompareAs,
   type DriftMethod,
 } from '../common/drift-types';
 import { supports } from './methods';
@@ -36,7 +36,7 @@ export const METHOD_NAMES: Record<DriftMethod, string> = {
 export const FEW_DISTINCT = 5;
 
 export interface ColumnFacts {
-  type: DriftColumnType;
+  type: DriftCompareAs;
   /** Non-missing reference values. */
   referenceCount: number;
   /** Distinct non-missing values of both sides together (Evidently: pd.concat([reference, current]).nunique()). */

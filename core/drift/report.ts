@@ -28,6 +28,7 @@ import {
   ident,
   loadFile,
   loadRows,
+  textAsTimestamp,
   toColumns,
   withEngine,
   type EngineColumn,
@@ -54,7 +55,7 @@ import {
   DriftError,
   type ColumnDrift,
   type DriftBin,
-  type DriftColumnType,
+  type DriftCompareAs,
   type DriftMethod,
   type DriftOptions,
   type DriftReport,
@@ -113,9 +114,10 @@ function sideColumn(column: EngineColumn): SideColumn {
   }
   if (column.sqlType === 'VARCHAR') {
     const parsed = `TRY_CAST(trim(${c}) AS DOUBLE)`;
+    // Dates written as text (a datetime column to the profiler) compare as epoch seconds.
     return {
       storage: 'text',
-      num: `CASE WHEN isfinite(${parsed}) THEN ${parsed} END`,
+      num: `CASE WHEN isfinite(${parsed}) THEN ${parsed} ELSE CAST(epoch(${textAsTimestamp(`trim(${c})`)}) AS DOUBLE) END`,
       text: `NULLIF(${c}, '')`,
     };
   }
@@ -188,6 +190,8 @@ interface TextCounts {
   total: number;
   /** Every value parses as a finite number (numbers written as text). */
   numbers: boolean;
+  /** Every value reads as a date or time (dates written as text: datetime to the profiler too). */
+  dates: boolean;
   /** More than MAX_GROUPS distinct values: counts incomplete. */
   truncated: boolean;
 }
@@ -202,18 +206,27 @@ async function textCounts(
   limit: boolean,
 ): Promise<TextCounts> {
   const rows =
-    await engine.all(`SELECT v, CAST(count(*) AS DOUBLE) AS c, isfinite(TRY_CAST(trim(v) AS DOUBLE)) AS x
+    await engine.all(`SELECT v, CAST(count(*) AS DOUBLE) AS c, isfinite(TRY_CAST(trim(v) AS DOUBLE)) AS x,
+    ${textAsTimestamp('v')} IS NOT NULL AS t
     FROM (SELECT ${expr} AS v FROM ${ident(table)}) WHERE v IS NOT NULL GROUP BY v${limit ? ` LIMIT ${MAX_GROUPS + 1}` : ''}`);
   const counts: ValueCounts = new Map();
   let total = 0;
   let numbers = true;
+  let dates = rows.length > 0;
   for (const r of rows) {
     const value = String(r.v);
     counts.set(value, { value, count: n(r.c) });
     total += n(r.c);
     if (r.x !== true) numbers = false;
+    if (r.t !== true) dates = false;
   }
-  return { counts, total, numbers, truncated: limit && rows.length > MAX_GROUPS };
+  return {
+    counts,
+    total,
+    numbers,
+    dates: dates && !numbers,
+    truncated: limit && rows.length > MAX_GROUPS,
+  };
 }
 
 /** Counts per distinct value of a sorted sample. */
@@ -247,7 +260,10 @@ function distinctSortedUnion(a: Float64Array, b: Float64Array): number {
 /** A column as both sides have it, after deciding its type. */
 interface ColumnPlan {
   name: string;
-  type: DriftColumnType;
+  /** How the values are compared. */
+  type: DriftCompareAs;
+  /** The column holds dates and times (as the profiler says: DATE / TIMESTAMP, or text that reads as dates); reported as type datetime. */
+  datetime?: boolean;
   skipped?: SkipReason;
   message?: string;
   /** Per side: SQL of the compared values (DOUBLE for numeric, text for categorical), NULL when missing. */
@@ -261,7 +277,7 @@ async function planColumn(
   name: string,
   ref: LoadedSide,
   cur: LoadedSide,
-  forced: DriftColumnType | undefined,
+  forced: DriftCompareAs | undefined,
 ): Promise<ColumnPlan> {
   const sides = [ref, cur];
   const cols = sides.map((s) => s.columns.get(name));
@@ -305,13 +321,17 @@ async function planColumn(
     );
   }
   const storages = present.map((c) => c.storage);
-  if (!forced && (storages.includes('temporal') || storages.includes('other'))) {
+  if (storages.includes('temporal')) plan.datetime = true;
+  if (!forced && plan.datetime) {
+    plan.type = 'numeric';
+    return skip(plan, 'unsupported-type', datetimeMessage(name));
+  }
+  if (!forced && storages.includes('other')) {
     plan.type = 'categorical';
-    const what = storages.includes('temporal') ? 'dates and times' : 'nested or binary values';
     return skip(
       plan,
       'unsupported-type',
-      `${what} are not compared (as in Evidently); set its type to numeric or categorical to compare it`,
+      `nested or binary values are not compared (as in Evidently); ${setTypeHint(name, 'categorical')}`,
     );
   }
   if (forced === 'numeric' && cols.some((c) => c!.num === null)) {
@@ -331,6 +351,18 @@ async function planColumn(
       sides.every((s, i) => cols[i]!.storage === 'number' || numberLike(text.get(s.side)!)) &&
       sides.some((s, i) => cols[i]!.storage === 'number' || text.get(s.side)!.total > 0);
     plan.type = numeric ? 'numeric' : 'categorical';
+    const dates = (s: LoadedSide, i: number) =>
+      cols[i]!.storage === 'text' && (text.get(s.side)!.dates || text.get(s.side)!.total === 0);
+    if (!numeric && sides.every(dates) && sides.some((s) => text.get(s.side)!.total > 0)) {
+      plan.datetime = true;
+      plan.type = 'numeric';
+      return skip(plan, 'unsupported-type', datetimeMessage(name));
+    }
+  } else if (
+    forced === 'categorical' &&
+    sides.every((s, i) => cols[i]!.storage === 'text' && text.get(s.side)!.dates)
+  ) {
+    plan.datetime = true;
   }
   sides.forEach((s, i) => {
     plan.expr[s.side] = plan.type === 'numeric' ? cols[i]!.num! : cols[i]!.text;
@@ -354,18 +386,42 @@ async function planColumn(
       return skip(
         plan,
         'unsupported-type',
-        `text with more than ${MAX_GROUPS.toLocaleString('en-US')} distinct values in the ${truncated.side} data set is not compared; set its type to categorical to compare it`,
+        `text with more than ${MAX_GROUPS.toLocaleString('en-US')} distinct values in the ${truncated.side} data set is not compared; ${setTypeHint(name, 'categorical')}`,
       );
     const r = text.get('reference')!;
     if (r.counts.size > TEXT_DISTINCT && r.counts.size > r.total / 2) {
       return skip(
         plan,
         'unsupported-type',
-        `text with ${r.counts.size.toLocaleString('en-US')} distinct values in ${r.total.toLocaleString('en-US')} (mostly unique, like names or ids) is not compared; set its type to categorical to compare it`,
+        `text with ${r.counts.size.toLocaleString('en-US')} distinct values in ${r.total.toLocaleString('en-US')} (mostly unique, like names or ids) is not compared; ${setTypeHint(name, 'categorical')}`,
       );
     }
   }
   return plan;
+}
+
+/**
+ * Where a user sets a column's type, in each place a report is made: the CLI flag, the
+ * option of lab.drift (and of the labbook.compareDataForDrift command, which the Drift
+ * panel's commands pass on). One sentence, so the panel, the CLI and the notebook agree.
+ */
+export function setTypeHint(
+  column: string,
+  type: DriftCompareAs,
+  purpose = 'to compare it',
+): string {
+  const flag = `--column-type ${/^[\w.-]+$/.test(column) ? `${column}=${type}` : JSON.stringify(`${column}=${type}`)}`;
+  return `${purpose}, set its type: \`${flag}\` with labbook drift, or the option \`columnTypes: { ${JSON.stringify(column)}: "${type}" }\` of lab.drift or the labbook.compareDataForDrift command`;
+}
+
+/**
+ * Dates and times are not compared unless asked: a timestamp differs between two periods
+ * by construction (2012 against 2015 always "drifts"), so comparing it by default would
+ * flag every time-split comparison. Evidently leaves datetime columns out of data drift too.
+ * Set numeric, they compare as epoch seconds with the numeric tests.
+ */
+function datetimeMessage(column: string): string {
+  return `dates and times are not compared by default (as in Evidently: two periods differ in their dates by construction); ${setTypeHint(column, 'numeric', 'to compare it as epoch seconds')}`;
 }
 
 function skip(plan: ColumnPlan, reason: SkipReason, message: string): ColumnPlan {
@@ -650,7 +706,7 @@ export async function driftReport(
               : undefined;
         const column: ColumnDrift = {
           name: plan.name,
-          type: plan.type,
+          type: plan.datetime ? 'datetime' : plan.type,
           method: 'ks',
           methodKind: 'test',
           statistic: null,
@@ -769,6 +825,7 @@ export async function driftReport(
           override,
         );
         apply(choice);
+        if (plan.datetime && plan.type === 'numeric') column.reason += ' (dates as epoch seconds)';
         if (!choice.applicable) {
           column.skipped = 'method-not-applicable';
           column.message = `Not compared: ${METHOD_NAMES[choice.method]} runs on numeric data only and "${plan.name}" is categorical`;

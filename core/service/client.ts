@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import type { MessageConnection } from 'vscode-jsonrpc/node';
 import { spawnRpcChild, RpcClientBase, type RpcClientBaseEvents } from '../rpc-child';
+import { driftReportFromWire } from '../common/drift-wire';
 import * as protocol from './protocol';
 
 export interface ServiceStartOptions {
@@ -219,12 +220,14 @@ export class ServiceClient extends RpcClientBase<ServiceClientEvents> {
     current: string,
     options?: protocol.CompareDataForDriftParams['options'],
   ): Promise<protocol.DriftReport> {
-    return this.request(() =>
-      this.connection.sendRequest(protocol.CompareDataForDrift, {
-        reference,
-        current,
-        ...(options ? { options } : {}),
-      }),
+    return this.request(async () =>
+      driftReportFromWire(
+        await this.connection.sendRequest(protocol.CompareDataForDrift, {
+          reference,
+          current,
+          ...(options ? { options } : {}),
+        }),
+      ),
     );
   }
 

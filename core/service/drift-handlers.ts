@@ -12,6 +12,7 @@ import {
   type DriftReport,
   type DriftSource,
 } from '../common/drift-types';
+import { driftReportToWire } from '../common/drift-wire';
 import { driftEngine } from '../engines';
 import { onFirstUse, type HandlerContext } from './context';
 import { dataFile, invalidParams as bad, isObject, object } from './params';
@@ -150,7 +151,7 @@ export function registerDriftHandlers(ctx: DriftHandlerContext): void {
     const { reference, current, options } = checkDriftParams(params, ctx.cwd());
     const { driftReport } = load();
     try {
-      return await driftReport({ path: reference }, { path: current }, options);
+      return driftReportToWire(await driftReport({ path: reference }, { path: current }, options));
     } catch (error) {
       if (error instanceof ResponseError) throw error;
       const message = (error as Error)?.message ?? String(error);

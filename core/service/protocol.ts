@@ -411,7 +411,9 @@ export type {
   TargetDrift,
   PredictionQuality,
 } from '../common/drift-types';
-import type { DriftOptions, DriftReport } from '../common/drift-types';
+import type { DriftOptions } from '../common/drift-types';
+import type { WireDriftReport } from '../common/drift-wire';
+export type { WireDriftReport } from '../common/drift-wire';
 
 export interface CompareDataForDriftParams {
   /** The reference data file (what the model was trained on): absolute, or relative to the workspace folder. */
@@ -421,10 +423,16 @@ export interface CompareDataForDriftParams {
   options?: Omit<DriftOptions, 'onProgress'>;
 }
 
-/** Compares two data files column by column; bad options or unusable data fail with a message naming the problem. */
-export const CompareDataForDrift = new RequestType<CompareDataForDriftParams, DriftReport, void>(
-  'drift/compare',
-);
+/**
+ * Compares two data files column by column; bad options or unusable data fail with a message
+ * naming the problem. The report travels as a WireDriftReport (an infinite chi-square
+ * statistic as "Infinity", not JSON's null); the client gives back a DriftReport.
+ */
+export const CompareDataForDrift = new RequestType<
+  CompareDataForDriftParams,
+  WireDriftReport,
+  void
+>('drift/compare');
 
 // ---- Deployments (core/serve) ----
 

@@ -7,6 +7,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { DriftReport } from '../../core/common/drift-types';
+import { driftReportToWire } from '../../core/common/drift-wire';
 import {
   isFromDriftView,
   type DriftFiles,
@@ -149,7 +150,11 @@ export class DriftPanel extends LabbookPanel<FromDriftView, ToDriftView> {
   private postOutcome(): void {
     if (!this.ready || this.disposed) return;
     if ('report' in this.outcome)
-      this.post({ type: 'report', files: this.files, report: this.outcome.report });
+      this.post({
+        type: 'report',
+        files: this.files,
+        report: driftReportToWire(this.outcome.report),
+      });
     else this.post({ type: 'error', files: this.files, message: this.outcome.error });
   }
 

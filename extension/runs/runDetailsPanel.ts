@@ -15,6 +15,11 @@ import { Command } from '../commands';
 
 export const RUN_DETAILS_VIEW_TYPE = 'labbook.runDetails';
 
+/** The tab's title: the run's name when known, else the start of its id. */
+export function runTitle(runId: string, name: string | null): string {
+  return name === null ? `Run ${runId.slice(0, 8)}` : `Run: ${name}`;
+}
+
 /** One details panel per run. */
 export class RunDetailsPanels extends Disposable {
   private readonly panels = this.track(new PanelSet<RunDetailsPanel>());
@@ -26,10 +31,11 @@ export class RunDetailsPanels extends Disposable {
     super();
   }
 
-  show(runId: string): RunDetailsPanel {
+  /** `name` when the caller has it (a tree node, a table row): the tab and header say it at once. */
+  show(runId: string, name?: string): RunDetailsPanel {
     return this.panels.show(
       runId,
-      () => new RunDetailsPanel(runId, this.extensionPath, this.service),
+      () => new RunDetailsPanel(runId, name ?? null, this.extensionPath, this.service),
     );
   }
 
@@ -48,16 +54,22 @@ export class RunDetailsPanel extends LabbookPanel<FromRunDetailsView, ToRunDetai
 
   constructor(
     readonly runId: string,
+    private name: string | null,
     extensionPath: string,
     private readonly service: () => ServiceClient | undefined,
   ) {
     super(extensionPath, {
       viewType: RUN_DETAILS_VIEW_TYPE,
-      title: `Run ${runId.slice(0, 8)}`,
+      title: runTitle(runId, name),
       webview: 'run-details',
-      loading: 'Loading run…',
+      loading: name === null ? 'Loading run…' : `Loading run ${name}…`,
       accepts: isFromRunDetailsView,
     });
+  }
+
+  /** What goes to the webview first: the header, before the service has read the run. */
+  get heading(): ToRunDetailsView {
+    return { type: 'loading', runId: this.runId, name: this.name };
   }
 
   async refresh(): Promise<void> {
@@ -68,13 +80,19 @@ export class RunDetailsPanel extends LabbookPanel<FromRunDetailsView, ToRunDetai
     if (this.disposed) return;
     if (details) {
       this.sourceNotebook = details.sourceNotebook;
-      this.panel.title = `Run: ${details.name}`;
+      this.name = details.name;
+      this.panel.title = runTitle(this.runId, details.name);
     }
     this.post(details ? { type: 'details', details } : { type: 'missing', runId: this.runId });
   }
 
   protected readonly handlers: MessageHandlers<FromRunDetailsView> = {
-    ready: () => void this.refresh(),
+    ready: () => {
+      // The header at once; the details when the service answers (a sweep parent's panel
+      // sat blank under its id while it waited).
+      this.post(this.heading);
+      void this.refresh();
+    },
     copyRunId: () => {
       void vscode.env.clipboard.writeText(this.runId);
       void vscode.window.setStatusBarMessage(`Copied run ID ${this.runId}`, 3000);

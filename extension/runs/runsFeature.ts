@@ -123,7 +123,7 @@ export class RunsFeature extends Disposable {
   /** Commands this feature handles, keyed by id (extension.ts registers them). */
   commands(): Record<RunCommand, (...args: unknown[]) => unknown> {
     return {
-      [Command.OpenRun]: (arg) => this.withRun(arg, (run) => this.panels.show(run.id)),
+      [Command.OpenRun]: (arg) => this.withRun(arg, (run) => this.panels.show(run.id, run.name)),
       [Command.CopyRunId]: (arg) =>
         this.withRun(arg, async (run) => {
           await vscode.env.clipboard.writeText(run.id);

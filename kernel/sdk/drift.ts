@@ -15,6 +15,7 @@ import {
   type DriftReport,
   type DriftSource,
 } from '../../core/common/drift-types';
+import { driftReportToWire, type WireDriftReport } from '../../core/common/drift-wire';
 import { display } from './display';
 import type { Run } from './run';
 
@@ -107,6 +108,7 @@ function percent(share: number): string {
 
 function formatNumber(value: number | null): string {
   if (value === null) return '–';
+  if (!Number.isFinite(value)) return Number.isNaN(value) ? 'n/a' : value > 0 ? 'inf' : '-inf';
   if (value !== 0 && Math.abs(value) < 0.001) return value.toExponential(1);
   return String(Number(value.toPrecision(3)));
 }
@@ -143,7 +145,8 @@ export function driftSummaryText(report: DriftReport): string {
 /** Makes the report draw itself as a cell's last expression; non-enumerable, so its JSON stays as it was. */
 function attachBundle(report: DriftReport): () => Record<string, unknown> {
   const bundle = () => ({
-    [DRIFT_MIME]: JSON.parse(JSON.stringify(report)) as DriftReport,
+    // As on every wire, an infinite statistic travels as "Infinity" (core/common/drift-wire.ts).
+    [DRIFT_MIME]: JSON.parse(JSON.stringify(driftReportToWire(report))) as WireDriftReport,
     'text/plain': driftSummaryText(report),
   });
   Object.defineProperty(report, MIME_BUNDLE, {
@@ -268,7 +271,7 @@ export async function logDriftForRun(
     report = await computeReport('logDrift', reference, current, rest);
     attachBundle(report);
   }
-  run.logArtifact(`drift/${name}.json`, `${JSON.stringify(report, null, 2)}\n`, {
+  run.logArtifact(`drift/${name}.json`, `${JSON.stringify(driftReportToWire(report), null, 2)}\n`, {
     mediaType: 'application/json',
   });
   // Metrics step up with each call, so a run that checks drift repeatedly gets a series.

@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { extname, join, normalize } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { CHROMIUM, SCREENSHOTS } from './harness';
-import { HOSTILE, seattleDrift } from './fixtures';
+import { carsOriginDrift, HOSTILE, seattleDrift } from './fixtures';
 
 const ROOT = join(__dirname, '..', '..', '..');
 const RENDERERS = join(ROOT, 'dist', 'webviews', 'renderers');
@@ -264,6 +264,23 @@ describe('drift notebook renderer (browser)', function () {
     await render(seattleDrift());
     assert.equal(await page.locator('.lbd-error').count(), 0);
     assert.equal(await page.locator('.lbd').count(), 1);
+    assert.deepEqual(errors, []);
+  });
+  // Issue 14, item 5: the kernel's JSON made an infinite chi-square statistic null ("–").
+  it('shows an infinite statistic as ∞ with p 0, and a datetime column as datetime', async () => {
+    await render(await carsOriginDrift());
+    await page.waitForSelector('.lbd');
+    const row = (name: string) =>
+      page.locator('tr', { has: page.locator(`td.lbd-col-name[title="${name}"]`) });
+    assert.equal(await row('Origin').locator('.lbd-stat').innerText(), '∞');
+    assert.equal(await row('Origin').locator('.lbd-p').innerText(), '0');
+    assert.equal(await row('Year').locator('.lbd-type').innerText(), 'datetime');
+    assert.match(await row('Year').locator('.lbd-skip').innerText(), /--column-type Year=numeric/);
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    await page.screenshot({
+      path: join(SCREENSHOTS, 'drift-renderer-infinite-statistic.png'),
+      fullPage: true,
+    });
     assert.deepEqual(errors, []);
   });
 });

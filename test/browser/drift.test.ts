@@ -6,7 +6,7 @@
  */
 import * as assert from 'node:assert/strict';
 import { closeBrowser, openWebview, type WebviewPage } from './harness';
-import { HOSTILE, seattleDrift } from './fixtures';
+import { carsOriginDrift, HOSTILE, seattleDrift } from './fixtures';
 
 type Message = { type?: string; [k: string]: unknown };
 const isType = (type: string) => (m: unknown) => (m as Message).type === type;
@@ -412,6 +412,33 @@ describe('drift panel (browser)', function () {
     );
     assert.ok(overflow <= 0, `the page scrolls sideways by ${overflow}px`);
     await view.screenshot('drift-stable-narrow');
+    assert.deepEqual(pageErrors(view), []);
+  });
+  // Issue 14, item 5: an infinite chi-square statistic showed as "–" beside p-value 0 (JSON
+  // made it null), and the date column was typed categorical where Data Quality says datetime.
+  it('shows an infinite statistic as ∞ with p 0, and a datetime column as datetime with where to set its type', async () => {
+    view = await openWebview('drift', { viewport: { width: 1280, height: 1000 } });
+    await view.waitForMessage(isType('ready'));
+    await view.post({ type: 'report', files: FILES, report: await carsOriginDrift() });
+    const row = (name: string) => view!.page.locator(`tr.column-row[data-column="${name}"]`);
+    await row('Origin').waitFor();
+    assert.equal(await row('Origin').locator('.col-statistic').innerText(), '∞');
+    assert.equal(await row('Origin').locator('.col-pvalue').innerText(), '0');
+    assert.match(await row('Origin').locator('.verdict-chip').innerText(), /Drift/);
+    assert.equal(await row('Year').locator('.type-badge').innerText(), 'datetime');
+    assert.match(
+      await row('Year').locator('.skip-message').innerText(),
+      /`--column-type Year=numeric` with labbook drift, or the option `columnTypes: \{ "Year": "numeric" \}`/,
+    );
+    await view.page.screenshot({
+      path: 'test-output/screenshots/drift-infinite-statistic.png',
+      fullPage: true,
+    });
+    await row('Origin').click();
+    await view.page.waitForSelector('.column-message');
+    const detail = await view.page.locator('body').innerText();
+    assert.match(detail, /Statistic\s+∞/);
+    assert.match(detail, /p-value\s+0/);
     assert.deepEqual(pageErrors(view), []);
   });
 });

@@ -2,6 +2,10 @@
  * Data the panels are tested and photographed with. Hostile strings stand where users'
  * names, params and tags go: notebooks write them, panels must show them as text.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { driftReportToWire } from '../../core/common/drift-wire';
+import { driftReport } from '../../core/drift/report';
 import type {
   MetricPointItem,
   RunComparisonData,
@@ -1490,4 +1494,25 @@ export function penguinsMonitoring(options: MonitoringFixtureOptions = {}): Moni
     alerts,
     status: degraded ? 'degraded' : 'healthy',
   };
+}
+
+/**
+ * A real drift report, as the host and the kernel send it (issue 14, item 5): cars.json
+ * without the Japanese cars against all of them, so Origin's chi-square statistic is
+ * infinite (p 0), and Year is a datetime column. Computed by core/drift (DuckDB) in this
+ * Node process, put on the wire by drift-wire.ts, then through JSON as VS Code does.
+ */
+export async function carsOriginDrift(): Promise<unknown> {
+  type Car = Record<string, unknown> & { Origin: string };
+  const cars = JSON.parse(
+    readFileSync(
+      join(__dirname, '..', '..', '..', 'node_modules', 'vega-datasets', 'data', 'cars.json'),
+      'utf8',
+    ),
+  ) as Car[];
+  const report = await driftReport(
+    { data: cars.filter((c) => c.Origin !== 'Japan'), name: 'cars-no-japan' },
+    { data: cars, name: 'cars' },
+  );
+  return JSON.parse(JSON.stringify(driftReportToWire(report))) as unknown;
 }

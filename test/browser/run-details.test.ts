@@ -37,8 +37,8 @@ describe('run details panel (browser)', function () {
     );
   });
 
-  // Issue 14, item 5: a metric with one point labelled its step axis "0.000000".
-  it('labels the step axis of a single-point chart with whole steps', async () => {
+  // Issue 14, item 5: a metric with one point labelled its step axis "0.000000" and its value axis "0.910000".
+  it('labels a single-point chart with whole steps and unpadded values', async () => {
     view = await openWebview('run-details');
     await view.waitForMessage((m) => (m as { type?: string }).type === 'ready');
     const details = hostileRunDetails();
@@ -59,9 +59,46 @@ describe('run details panel (browser)', function () {
     for (const label of labels)
       if (label !== 'step')
         assert.match(label, /^-?\d[\d,]*$/, `step label "${label}" is a whole number`);
+    // The value axis of the same chart read "0.910000": no padding zeros on a one-value domain.
+    const values = await view.page
+      .locator('[aria-label^="Y-axis"] text')
+      .evaluateAll((nodes) => nodes.map((n) => n.textContent ?? ''));
+    const ticks = values.filter((v) => v !== 'val_acc');
+    assert.ok(ticks.length > 0, 'the value axis has labels');
+    for (const label of ticks)
+      assert.doesNotMatch(label, /\.\d*0$/, `value label "${label}" has no trailing zeros`);
+    assert.ok(
+      ticks.includes('0.91'),
+      `the value 0.91 is labelled as such (labels: ${ticks.join(', ')})`,
+    );
     await view.page.screenshot({
       path: 'test-output/screenshots/run-details-single-point.png',
       fullPage: true,
     });
+  });
+  // Issue 14, item 5: a sweep parent's panel sat blank, titled by its id, until the service
+  // answered. The host's first message (`loading`) now draws the header with the run's name.
+  it('shows the run name and a loading state before the details arrive', async () => {
+    view = await openWebview('run-details');
+    await view.waitForMessage((m) => (m as { type?: string }).type === 'ready');
+    const runId = '1fb38a40c0ffee0123456789abcdef01';
+    await view.post({ type: 'loading', runId, name: 'sweep-3 <b>x</b>' });
+    await view.page.waitForSelector('h1');
+    assert.equal(await view.page.locator('h1').innerText(), 'sweep-3 <b>x</b>');
+    assert.equal(await view.page.locator('h1 b').count(), 0, 'the name is text, not markup');
+    const text = await view.page.locator('body').innerText();
+    assert.ok(text.includes(runId), 'the run id is shown');
+    assert.match(text, /Loading metrics/);
+    await view.page.screenshot({
+      path: 'test-output/screenshots/run-details-loading.png',
+      fullPage: true,
+    });
+    // The details replace the loading state; a late `loading` does not hide them.
+    await view.post({ type: 'details', details: hostileRunDetails() });
+    await view.page.waitForSelector('table');
+    await view.post({ type: 'loading', runId, name: 'sweep-3 <b>x</b>' });
+    await view.page.waitForTimeout(200);
+    assert.equal((await view.page.locator('table').count()) > 0, true, 'details still shown');
+    assert.doesNotMatch(await view.page.locator('body').innerText(), /Loading metrics/);
   });
 });

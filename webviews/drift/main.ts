@@ -14,6 +14,8 @@ import {
   binLabel,
   binShares,
   distributionSvg,
+  driftNumber,
+  driftReportFromWire,
   isToDriftView,
   METHOD_NAMES,
   verdictOf,
@@ -29,7 +31,7 @@ import { actionLink, button, el, onActivate, section, table } from '../shared/do
 import { busyState } from '../shared/busy';
 import { columnNavigation } from '../shared/column-navigation';
 import { chartConfig } from '../shared/charts';
-import { count, percent, seconds, stat } from '../shared/format';
+import { count, percent, seconds } from '../shared/format';
 import { errorView, showLoading } from '../shared/notice';
 import { pageCharts } from '../shared/vega';
 
@@ -44,12 +46,7 @@ const root = document.getElementById('root')!;
 
 // ---- formatting ----
 
-/** Statistics and p-values: tiny p-values in exponent form rather than "0". */
-function num(v: number | null | undefined): string {
-  if (v === null || v === undefined) return '–';
-  if (v !== 0 && Math.abs(v) < 1e-4) return v.toExponential(2);
-  return stat(Number.isInteger(v) ? v : Number(v.toPrecision(4)));
-}
+const num = driftNumber;
 
 function methodName(column: ColumnDrift): string {
   return METHOD_NAMES[column.method] ?? column.method;
@@ -114,6 +111,8 @@ function saveUi(): void {
 }
 
 let current: { files: DriftFiles; report: DriftReport } | undefined;
+/** The last report message as it came, to skip redrawing an identical one. */
+let lastReport = '';
 const busy = busyState(root, {
   labelled: '.refresh',
   label: 'Compare again',
@@ -860,12 +859,12 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
   if (!isToDriftView(message)) return;
   switch (message.type) {
     case 'report':
-      if (
-        current &&
-        JSON.stringify(current) === JSON.stringify({ files: message.files, report: message.report })
-      )
-        return;
-      current = { files: message.files, report: message.report };
+      {
+        const text = JSON.stringify({ files: message.files, report: message.report });
+        if (current && text === lastReport) return;
+        lastReport = text;
+      }
+      current = { files: message.files, report: driftReportFromWire(message.report) };
       render();
       return;
     case 'busy':

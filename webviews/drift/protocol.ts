@@ -17,10 +17,20 @@ import type {
   TargetDrift,
 } from '../../core/common/drift-types';
 import { DRIFT_METHODS } from '../../core/common/drift-types';
+import {
+  driftReportFromWire,
+  isWireNumber,
+  type WireColumnDrift,
+  type WireDriftReport,
+  type WireTargetDrift,
+} from '../../core/common/drift-wire';
 import { isNumber, isNumberOrNull, isObject, isOptional } from '../shared/guards';
+import { stat } from '../shared/format';
 import { svgElement, svgImage } from '../shared/svg';
 
 export type { ColumnDrift, DatasetDrift, DriftBin, DriftReport, PredictionQuality, TargetDrift };
+export type { WireDriftReport };
+export { driftReportFromWire };
 
 /** The MIME type `lab.drift(reference, current)` emits. */
 export const DRIFT_MIME = 'application/vnd.labbook.drift+json';
@@ -36,7 +46,8 @@ export interface DriftFiles {
 
 /** Host to webview. */
 export type ToDriftView =
-  | { type: 'report'; files: DriftFiles; report: DriftReport }
+  /** The report as core/common/drift-wire.ts puts it on a wire (Infinity as "Infinity"). */
+  | { type: 'report'; files: DriftFiles; report: WireDriftReport }
   | { type: 'busy'; busy: boolean }
   /** The comparison failed (bad options, a file that cannot be read): shown in place of the report. */
   | { type: 'error'; files: DriftFiles; message: string }
@@ -77,14 +88,15 @@ export function isDriftBin(v: unknown): v is DriftBin {
   return isNumber(v.start) && isNumber(v.end);
 }
 
-/** The shape the views iterate, sort and format; anything else is refused as a whole. */
-export function isColumnDrift(v: unknown): v is ColumnDrift {
-  if (
-    !isObject(v) ||
-    typeof v.name !== 'string' ||
-    (v.type !== 'numeric' && v.type !== 'categorical')
-  )
-    return false;
+const TYPES: ReadonlySet<unknown> = new Set(['numeric', 'categorical', 'datetime']);
+const isWireNumberOrNull = (v: unknown) => v === null || isWireNumber(v);
+
+/**
+ * The shape the views iterate, sort and format, as it travels (statistic and p-value as
+ * WireNumbers); anything else is refused as a whole.
+ */
+export function isColumnDrift(v: unknown): v is WireColumnDrift {
+  if (!isObject(v) || typeof v.name !== 'string' || !TYPES.has(v.type)) return false;
   if (
     typeof v.method !== 'string' ||
     !METHODS.has(v.method) ||
@@ -92,8 +104,8 @@ export function isColumnDrift(v: unknown): v is ColumnDrift {
   )
     return false;
   if (
-    !isNumberOrNull(v.statistic) ||
-    !isNumberOrNull(v.pValue) ||
+    !isWireNumberOrNull(v.statistic) ||
+    !isWireNumberOrNull(v.pValue) ||
     !isNumber(v.threshold) ||
     typeof v.drifted !== 'boolean'
   )
@@ -118,7 +130,7 @@ export function isPredictionQuality(v: unknown): v is PredictionQuality {
   return false;
 }
 
-export function isTargetDrift(v: unknown): v is TargetDrift {
+export function isTargetDrift(v: unknown): v is WireTargetDrift {
   if (!isObject(v)) return false;
   if (
     !isOptional(v.target, (x) => typeof x === 'string') ||
@@ -144,7 +156,8 @@ function isSideInfo(v: unknown): boolean {
   );
 }
 
-export function isDriftReport(v: unknown): v is DriftReport {
+/** A report as it arrives (see WireDriftReport); driftReportFromWire makes it a DriftReport. */
+export function isDriftReport(v: unknown): v is WireDriftReport {
   if (!isObject(v) || !isSideInfo(v.reference) || !isSideInfo(v.current)) return false;
   const d = v.dataset;
   if (
@@ -181,6 +194,19 @@ export function isToDriftView(message: unknown): message is ToDriftView {
 }
 
 // ---- shared by the panel and the notebook renderer ----
+
+/**
+ * Statistics and p-values: tiny p-values in exponent form rather than "0"; an infinite
+ * statistic (chi-square of a category the reference never saw) as "∞" (the CLI prints "inf",
+ * the JSON "Infinity"). Its p-value is exactly 0, shown as "0" as the CLI does.
+ */
+export function driftNumber(v: number | null | undefined): string {
+  if (v === null || v === undefined) return '–';
+  if (Number.isNaN(v)) return 'n/a';
+  if (!Number.isFinite(v)) return v > 0 ? '∞' : '−∞';
+  if (v !== 0 && Math.abs(v) < 1e-4) return v.toExponential(2);
+  return stat(Number.isInteger(v) ? v : Number(v.toPrecision(4)));
+}
 
 /** A bin's label: the category, or the numeric range. */
 export function binLabel(bin: DriftBin, format: (n: number) => string): string {

@@ -11,6 +11,8 @@
  */
 import {
   distributionSvg,
+  driftNumber,
+  driftReportFromWire,
   isDriftReport,
   METHOD_NAMES,
   verdictOf,
@@ -19,7 +21,7 @@ import {
   type DriftReport,
   type PredictionQuality,
 } from '../drift/protocol';
-import { count, percent, stat } from '../shared/format';
+import { count, percent } from '../shared/format';
 import { el } from '../shared/dom';
 import { jsonRenderer } from '../shared/json-renderer';
 import { svgElement, svgImage } from '../shared/svg';
@@ -70,11 +72,7 @@ const CSS = `
 .lbd-error { color: var(--vscode-errorForeground, #f14c4c); font-family: var(--vscode-editor-font-family, monospace); white-space: pre-wrap; }
 `;
 
-function num(v: number | null | undefined): string {
-  if (v === null || v === undefined) return '–';
-  if (v !== 0 && Math.abs(v) < 1e-4) return v.toExponential(2);
-  return stat(Number.isInteger(v) ? v : Number(v.toPrecision(4)));
-}
+const num = driftNumber;
 
 function baseName(source: string): string {
   const parts = source.split(/[\\/]/);
@@ -342,5 +340,6 @@ export const activate = jsonRenderer({
   expected:
     'a Labbook drift report (expected reference, current, dataset and columns as lab.drift() emits them)',
   isValid: isDriftReport,
-  render: renderDrift,
+  // The kernel sends the report as core/common/drift-wire.ts puts it (Infinity as "Infinity").
+  render: (report) => renderDrift(driftReportFromWire(report)),
 });

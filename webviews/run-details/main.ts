@@ -10,7 +10,12 @@ import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-collapsible/index.js';
 import type { TopLevelSpec } from 'vega-lite';
 import { fromWireNumber, type WireNumber } from '../../core/common/wire-number';
-import { isToRunDetailsView, type FromRunDetailsView, type RunDetails } from './protocol';
+import {
+  isToRunDetailsView,
+  type FromRunDetailsView,
+  type RunDetails,
+  type RunHeading,
+} from './protocol';
 import { el } from '../shared/dom';
 import { embedChart } from '../shared/vega';
 
@@ -85,7 +90,15 @@ function chartSpec(key: string, points: { step: number; value: WireNumber }[]): 
         title: 'step',
         axis: { format: 'd', tickMinStep: 1 },
       },
-      y: { field: 'value', type: 'quantitative', title: key, scale: { zero: false } },
+      // "~r": rounded to 6 significant digits, trailing zeros trimmed. Vega's own format takes
+      // its precision from the tick step, which a single value (no span) makes tiny: "0.910000".
+      y: {
+        field: 'value',
+        type: 'quantitative',
+        title: key,
+        scale: { zero: false },
+        axis: { format: '~r' },
+      },
     },
     config: {
       axis: {
@@ -304,10 +317,27 @@ function render(details: RunDetails): void {
   );
 }
 
+/** The header while the service reads the run: its name (or id), and what is coming. */
+function renderLoading(heading: RunHeading): void {
+  const title = heading.name ?? `Run ${heading.runId.slice(0, 8)}`;
+  root.replaceChildren(
+    el('header', {}, el('h1', { text: title })),
+    factList([['Run ID', heading.runId]]),
+    el('p', { className: 'empty loading', text: 'Loading metrics, parameters and artifacts…' }),
+  );
+  document.title = title;
+}
+
+let shown = false;
+
 window.addEventListener('message', (event: MessageEvent<unknown>) => {
   const message = event.data;
   if (!isToRunDetailsView(message)) return;
-  if (message.type === 'details') {
+  if (message.type === 'loading') {
+    // A late `loading` (the webview said ready again) never hides details already drawn.
+    if (!shown) renderLoading(message);
+  } else if (message.type === 'details') {
+    shown = true;
     vscode.setState({ runId: message.details.id });
     render(message.details);
   } else {
