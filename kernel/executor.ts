@@ -19,6 +19,7 @@ import type {
   MimeBundle,
 } from './protocol';
 import { installSourceMapHooks, takeCellSourceMap, type CellSourceMap } from './sourcemaps';
+import { installTypeResolution } from './type-resolution';
 
 // tslab's TypeScript fork, with source maps switched on (before the converter loads it).
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tslab's TypeScript fork ships no declarations of its internals we reach (ts.sys, the watch host)
@@ -59,7 +60,16 @@ export class CellExecutor {
   private rejectPending: ((reason: Error) => void) | undefined;
 
   constructor(private readonly options: ExecutorOptions) {
-    installTypeForwarding(options.rootDir, options.provided);
+    installTypeResolution(ts.sys, {
+      rootDir: options.rootDir,
+      forwards: Object.entries(options.provided)
+        .filter(([, m]) => m.types)
+        .map(([name, m]) => ({
+          from: path.join(options.rootDir, 'node_modules', name),
+          to: m.types!,
+        })),
+      fallbackDir: options.fallbackDir,
+    });
     // The converter resolves modules from the process's working folder.
     process.chdir(options.rootDir);
     this.converter = createConverter();
@@ -441,43 +451,4 @@ function installConverterTimers(): void {
       },
     });
   }
-}
-
-/**
- * Serves `node_modules/<name>` under the notebook folder from the kernel's own type
- * declarations, so `import * as lab from "labbook"` type-checks in any folder. tslab does
- * the same for itself; we hook the same `ts.sys` functions its converter calls.
- */
-function installTypeForwarding(rootDir: string, provided: Record<string, ProvidedModule>): void {
-  const sys = ts.sys as Record<string, (...args: unknown[]) => unknown>;
-  const forwards = Object.entries(provided)
-    .filter(([, m]) => m.types)
-    .map(([name, m]) => ({ from: path.join(rootDir, 'node_modules', name), to: m.types! }));
-  if (forwards.length === 0) return;
-  const forward = (p: unknown): unknown => {
-    if (typeof p !== 'string') return p;
-    for (const f of forwards) {
-      const rel = path.relative(f.from, p);
-      if (rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel)))
-        return path.join(f.to, rel);
-    }
-    return p;
-  };
-  for (const fn of [
-    'readFile',
-    'fileExists',
-    'directoryExists',
-    'readDirectory',
-    'realpath',
-    'getModifiedTime',
-  ]) {
-    const original = sys[fn];
-    if (typeof original !== 'function') continue;
-    sys[fn] = (first: unknown, ...rest: unknown[]) =>
-      original.call(ts.sys, forward(first), ...rest);
-  }
-  // `node_modules` itself must look present for the resolver to look inside it.
-  const directoryExists = sys.directoryExists;
-  sys.directoryExists = (p: unknown, ...rest: unknown[]) =>
-    p === path.join(rootDir, 'node_modules') || directoryExists.call(ts.sys, p, ...rest);
 }
