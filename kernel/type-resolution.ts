@@ -90,3 +90,46 @@ export function installTypeResolution(sys: Sys, options: TypeResolutionOptions):
     sys.directoryExists = (p: unknown, ...rest: unknown[]) =>
       p === notebookModules || mapped.call(sys, p, ...rest);
 }
+
+type DirectoryWatcher = { dir: string; callback: (fileOrDirectory: string) => void };
+const watchers = new Set<DirectoryWatcher>();
+
+/**
+ * Keeps the folder watchers TypeScript sets on the folders where it failed to find a
+ * module, so that an install can tell them at once instead of waiting for fs.watch, whose
+ * events may come after the next cell has been checked.
+ */
+export function trackDirectoryWatchers(sys: Sys): void {
+  const watchDirectory = sys.watchDirectory;
+  if (typeof watchDirectory !== 'function') return;
+  sys.watchDirectory = (dir: unknown, callback: unknown, ...rest: unknown[]) => {
+    const watcher = watchDirectory.call(sys, dir, callback, ...rest) as { close(): void };
+    const entry = { dir: String(dir), callback: callback as DirectoryWatcher['callback'] };
+    watchers.add(entry);
+    return {
+      close: () => {
+        watchers.delete(entry);
+        watcher.close();
+      },
+    };
+  };
+}
+
+/** Tells TypeScript's watchers in and around `folder` that these paths appeared. */
+export function notifyCreated(folder: string, created: string[]): void {
+  const root = path.resolve(folder);
+  for (const w of [...watchers]) {
+    const dir = path.resolve(w.dir);
+    const rel = path.relative(dir, root);
+    const related = !rel.startsWith('..') || !path.relative(root, dir).startsWith('..');
+    if (!related) continue;
+    for (const p of created) {
+      if (path.relative(dir, p).startsWith('..') && path.resolve(p) !== dir) continue;
+      try {
+        w.callback(p);
+      } catch {
+        // A watcher that fails must not fail the install; fs.watch still reports the change.
+      }
+    }
+  }
+}
