@@ -80,6 +80,8 @@ class Labbook extends Disposable {
       [Command.NewNotebook]: () => newNotebook(),
       [Command.RestartKernel]: (arg) => this.kernels.restart(notebookFromArgument(arg)),
       [Command.InterruptKernel]: (arg) => this.kernels.interrupt(notebookFromArgument(arg)),
+      [Command.InstallPackages]: (arg, index, packages) =>
+        this.kernels.installPackages(arg, index, packages),
       ...this.runs.commands(),
       ...this.models.commands(),
       ...this.quality.commands(),

@@ -85,6 +85,11 @@ export class KernelClient extends RpcClientBase<KernelClientEvents> {
     return result;
   }
 
+  /** Runs npm in the notebook's folder, its output shown as stream output of `cellId`. */
+  install(params: protocol.InstallParams): Promise<protocol.InstallResult> {
+    return this.request(() => this.connection.sendRequest(protocol.Install, params));
+  }
+
   complete(code: string, offset: number): Promise<protocol.CompletionResult> {
     return this.request(() => this.connection.sendRequest(protocol.Complete, { code, offset }));
   }

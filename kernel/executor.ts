@@ -19,6 +19,8 @@ import type {
   MimeBundle,
 } from './protocol';
 import { installSourceMapHooks, takeCellSourceMap, type CellSourceMap } from './sourcemaps';
+import { installTypeResolution, notifyCreated, trackDirectoryWatchers } from './type-resolution';
+import { onInstalled, packageOfSpecifier } from './sdk/install';
 
 // tslab's TypeScript fork, with source maps switched on (before the converter loads it).
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tslab's TypeScript fork ships no declarations of its internals we reach (ts.sys, the watch host)
@@ -59,7 +61,21 @@ export class CellExecutor {
   private rejectPending: ((reason: Error) => void) | undefined;
 
   constructor(private readonly options: ExecutorOptions) {
-    installTypeForwarding(options.rootDir, options.provided);
+    installTypeResolution(ts.sys, {
+      rootDir: options.rootDir,
+      forwards: Object.entries(options.provided)
+        .filter(([, m]) => m.types)
+        .map(([name, m]) => ({
+          from: path.join(options.rootDir, 'node_modules', name),
+          to: m.types!,
+        })),
+      fallbackDir: options.fallbackDir,
+    });
+    trackDirectoryWatchers(ts.sys);
+    onInstalled((folder, added) => {
+      const modules = path.join(folder, 'node_modules');
+      notifyCreated(folder, [modules, ...added.map((name) => path.join(modules, name))]);
+    });
     // The converter resolves modules from the process's working folder.
     process.chdir(options.rootDir);
     this.converter = createConverter();
@@ -185,6 +201,21 @@ export class CellExecutor {
       // Cell functions are called through the object that holds the notebook's declarations.
       kept.push(mapped.replace(/\bat Proxy\./, 'at '));
     }
+    // Found by neither the type checker's nor Node's look-up (a require() the checker cannot see).
+    const missing =
+      (error as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND'
+        ? packageOfSpecifier(/Cannot find module '([^']+)'/.exec(error.message)?.[1] ?? '')
+        : undefined;
+    if (missing) {
+      kept.push(installHint([missing]));
+      return {
+        kind: 'error',
+        ename: error.name,
+        evalue: error.message,
+        traceback: kept,
+        missingPackages: [missing],
+      };
+    }
     return { kind: 'error', ename: error.name, evalue: error.message, traceback: kept };
   }
 
@@ -276,6 +307,16 @@ function isInterrupt(error: unknown): boolean {
   );
 }
 
+/** TS2307: "Cannot find module 'x' or its corresponding type declarations." */
+const CANNOT_FIND_MODULE = 2307;
+
+/** The fix, in the error itself: names the packages and both ways to install them. */
+export function installHint(packages: string[]): string {
+  const list = packages.map((p) => JSON.stringify(p)).join(', ');
+  const arg = packages.length === 1 ? list : `[${list}]`;
+  return `Not installed: ${packages.join(', ')}. Install with \`await lab.install(${arg})\` in a cell (import * as lab from "labbook"), or the "Install" action on this cell; npm runs in the notebook's folder.`;
+}
+
 function diagnosticsOutput(
   diagnostics: import('tslab/dist/converter').Diagnostic[],
   executionCount: number,
@@ -295,6 +336,17 @@ function diagnosticsOutput(
   const traceback = diagnostics.map(
     (d, i) => `${where(d, i)} - error TS${d.code}: ${d.messageText}`,
   );
+  const missing = [
+    ...new Set(
+      diagnostics.flatMap((d) => {
+        if (d.code !== CANNOT_FIND_MODULE) return [];
+        const name = /'([^']+)'/.exec(d.messageText)?.[1];
+        const pkg = name === undefined ? undefined : packageOfSpecifier(name);
+        return pkg ? [pkg] : [];
+      }),
+    ),
+  ];
+  if (missing.length > 0) traceback.push(installHint(missing));
   const n = diagnostics.length;
   return {
     kind: 'error',
@@ -302,6 +354,7 @@ function diagnosticsOutput(
     evalue: `${n} error${n === 1 ? '' : 's'}: ${items[0].message}`,
     traceback,
     diagnostics: items,
+    ...(missing.length > 0 ? { missingPackages: missing } : {}),
   };
 }
 
@@ -441,43 +494,4 @@ function installConverterTimers(): void {
       },
     });
   }
-}
-
-/**
- * Serves `node_modules/<name>` under the notebook folder from the kernel's own type
- * declarations, so `import * as lab from "labbook"` type-checks in any folder. tslab does
- * the same for itself; we hook the same `ts.sys` functions its converter calls.
- */
-function installTypeForwarding(rootDir: string, provided: Record<string, ProvidedModule>): void {
-  const sys = ts.sys as Record<string, (...args: unknown[]) => unknown>;
-  const forwards = Object.entries(provided)
-    .filter(([, m]) => m.types)
-    .map(([name, m]) => ({ from: path.join(rootDir, 'node_modules', name), to: m.types! }));
-  if (forwards.length === 0) return;
-  const forward = (p: unknown): unknown => {
-    if (typeof p !== 'string') return p;
-    for (const f of forwards) {
-      const rel = path.relative(f.from, p);
-      if (rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel)))
-        return path.join(f.to, rel);
-    }
-    return p;
-  };
-  for (const fn of [
-    'readFile',
-    'fileExists',
-    'directoryExists',
-    'readDirectory',
-    'realpath',
-    'getModifiedTime',
-  ]) {
-    const original = sys[fn];
-    if (typeof original !== 'function') continue;
-    sys[fn] = (first: unknown, ...rest: unknown[]) =>
-      original.call(ts.sys, forward(first), ...rest);
-  }
-  // `node_modules` itself must look present for the resolver to look inside it.
-  const directoryExists = sys.directoryExists;
-  sys.directoryExists = (p: unknown, ...rest: unknown[]) =>
-    p === path.join(rootDir, 'node_modules') || directoryExists.call(ts.sys, p, ...rest);
 }

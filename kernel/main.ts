@@ -19,6 +19,7 @@ import {
 import * as protocol from './protocol';
 import { CellExecutor } from './executor';
 import { installDisplaySink } from './sdk/display';
+import { install } from './sdk/install';
 import { onRunEvent, recordExecutedCell, setExecutionContext } from './sdk/context';
 
 const channel = new net.Socket({ fd: protocol.CHANNEL_FD, readable: true, writable: true });
@@ -131,6 +132,30 @@ connection.onRequest(protocol.Execute, (params) => {
       status = 'error';
     }
     return { status, durationMs: performance.now() - started };
+  };
+  const result = queue.then(run, run);
+  queue = result;
+  return result;
+});
+
+// Queued like a cell, so a cell sent after the install (the one that failed) sees the package.
+connection.onRequest(protocol.Install, (params) => {
+  const problem = protocol.checkInstallParams(params);
+  if (problem) throw badParams(problem);
+  requireExecutor();
+  const run = async (): Promise<protocol.InstallResult> => {
+    try {
+      await install(params.packages, {
+        onOutput: (name, text) =>
+          void connection.sendNotification(protocol.Output, {
+            cellId: params.cellId,
+            output: { kind: 'stream', name, text },
+          }),
+      });
+      return { ok: true };
+    } catch (error) {
+      return { ok: false, message: (error as Error).message };
+    }
   };
   const result = queue.then(run, run);
   queue = result;

@@ -95,11 +95,29 @@ export type CellOutput =
        * that cell failed all the same.
        */
       uncaught?: boolean;
+      /**
+       * npm packages the cell imports that are not installed: the editor offers to install
+       * them (Install request), code can call `lab.install(name)`.
+       */
+      missingPackages?: string[];
     };
 
 export interface OutputParams {
   cellId: string;
   output: CellOutput;
+}
+
+export interface InstallParams {
+  /** The cell npm's output is shown in. */
+  cellId: string;
+  /** Package names, name@version or paths to .tgz files. */
+  packages: string[];
+}
+
+export interface InstallResult {
+  ok: boolean;
+  /** Why it failed, when it did (npm's own output went to the cell). */
+  message?: string;
 }
 
 /** Mirrors the SDK's run events so views refresh while a model trains. */
@@ -117,6 +135,8 @@ export const Initialize = new RequestType<InitializeParams, InitializeResult, vo
 export const Execute = new RequestType<ExecuteParams, ExecuteResult, void>('kernel/execute');
 export const Complete = new RequestType<PositionParams, CompletionResult, void>('kernel/complete');
 export const Hover = new RequestType<PositionParams, HoverResult | null, void>('kernel/hover');
+/** Runs npm in the notebook's folder; the packages are importable (with types) when it answers ok. */
+export const Install = new RequestType<InstallParams, InstallResult, void>('kernel/install');
 export const Shutdown = new RequestType0<void, void>('kernel/shutdown');
 /** Stops a pending await; a busy synchronous loop is stopped by SIGINT (see KernelClient.interrupt). */
 export const Interrupt = new NotificationType<void>('kernel/interrupt');
@@ -135,6 +155,17 @@ export function checkExecuteParams(p: unknown): string | undefined {
   if (!Number.isInteger(v.executionCount)) return 'execute: executionCount must be an integer';
   if (v.cellIndex !== undefined && !Number.isInteger(v.cellIndex))
     return 'execute: cellIndex must be an integer';
+  return undefined;
+}
+
+export function checkInstallParams(p: unknown): string | undefined {
+  const v = p as Partial<InstallParams> | null;
+  if (!v || typeof v !== 'object') return 'install: params must be an object';
+  if (typeof v.cellId !== 'string') return 'install: cellId must be a string';
+  if (!Array.isArray(v.packages) || v.packages.length === 0)
+    return 'install: packages must be a non-empty array of strings';
+  if (v.packages.some((name) => typeof name !== 'string' || name.trim() === ''))
+    return 'install: every package must be a non-empty string';
   return undefined;
 }
 

@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import type { RunEventParams } from '../../kernel/protocol';
 import { CONTROLLER_ID, NOTEBOOK_TYPE } from '../commands';
 import { Disposable } from '../util/dispose';
+import { InstallAction, missingPackagesOfCell } from './installAction';
 import { KernelSession, type KernelSessionHost } from './kernelSession';
 
 const TYPESCRIPT_KERNELS = new Set(['tslab', 'jslab', 'labbook', 'typescript', 'javascript']);
@@ -107,6 +108,7 @@ export class NotebookKernels extends Disposable implements KernelSessionHost {
       vscode.window.createStatusBarItem('labbook.activeRun', vscode.StatusBarAlignment.Left, 50),
     );
     this.statusItem.name = 'Labbook Run';
+    this.track(new InstallAction());
   }
 
   readonly kernelMain: string;
@@ -145,6 +147,31 @@ export class NotebookKernels extends Disposable implements KernelSessionHost {
       return;
     }
     session.interrupt();
+  }
+
+  /**
+   * The cell's Install action (and the command): `packages` default to what the cell's
+   * error names. Arguments: the notebook's uri and the cell's index, or a cell.
+   */
+  async installPackages(arg: unknown, index?: unknown, packages?: unknown): Promise<boolean> {
+    const cell = cellFromArguments(arg, index);
+    if (!cell) {
+      void vscode.window.showInformationMessage(
+        'Select the cell whose import failed to install its packages.',
+      );
+      return false;
+    }
+    const names =
+      Array.isArray(packages) && packages.every((p) => typeof p === 'string')
+        ? packages
+        : missingPackagesOfCell(cell);
+    if (names.length === 0) {
+      void vscode.window.showInformationMessage(
+        `Cell ${cell.index + 1} names no missing package (its error says "Cannot find module" when it does).`,
+      );
+      return false;
+    }
+    return this.sessionFor(cell.notebook).installPackages(cell, names);
   }
 
   /** Stops every kernel (deactivation). */
@@ -221,4 +248,23 @@ export class NotebookKernels extends Disposable implements KernelSessionHost {
       this.controller.updateNotebookAffinity(notebook, vscode.NotebookControllerAffinity.Preferred);
     }
   }
+}
+
+/** A cell from (notebook uri, cell index), or a cell passed by a cell menu. */
+function cellFromArguments(arg: unknown, index: unknown): vscode.NotebookCell | undefined {
+  if (arg instanceof vscode.Uri && typeof index === 'number') {
+    const notebook = vscode.workspace.notebookDocuments.find(
+      (nb) => nb.uri.toString() === arg.toString(),
+    );
+    return notebook && index >= 0 && index < notebook.cellCount
+      ? notebook.cellAt(index)
+      : undefined;
+  }
+  const cell = arg as vscode.NotebookCell | undefined;
+  if (cell && typeof cell === 'object' && 'notebook' in cell && 'index' in cell) return cell;
+  const editor = vscode.window.activeNotebookEditor;
+  const selected = editor?.selections[0];
+  return editor && selected && selected.start < editor.notebook.cellCount
+    ? editor.notebook.cellAt(selected.start)
+    : undefined;
 }

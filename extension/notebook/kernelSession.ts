@@ -15,7 +15,7 @@ import type {
 } from '../../kernel/protocol';
 import { Disposable, toDisposable } from '../util/dispose';
 import { checkNode, NodeSetupError, NODE_PATH_SETTING, nodeEnvOverrides } from './node';
-import { coalesceStreams } from './mime';
+import { coalesceStreams, routeOutput } from './mime';
 import {
   bundleItems,
   displayOutput,
@@ -54,6 +54,8 @@ interface Shown {
 /** A cell that the kernel is running: outputs are applied in arrival order, one at a time. */
 interface CellRun {
   readonly cellId: string;
+  /** Order of the runs: a later run of the same cell supersedes this one. */
+  readonly seq: number;
   readonly cell: vscode.NotebookCell;
   readonly execution: vscode.NotebookCellExecution;
   readonly shown: Shown[];
@@ -131,6 +133,55 @@ export class KernelSession extends Disposable {
     }
     void this.pump();
     return Promise.all(added.map((q) => q.done)).then(() => undefined);
+  }
+
+  /**
+   * The cell's "Install" action: npm runs in the notebook's folder through the kernel, its
+   * output streaming into the cell; when it succeeds the cell runs again and, the package
+   * now installed, imports it. Resolves true when the install succeeded.
+   */
+  async installPackages(cell: vscode.NotebookCell, packages: string[]): Promise<boolean> {
+    const client = await this.ensureClient();
+    let execution: vscode.NotebookCellExecution;
+    try {
+      execution = this.host.controller.createNotebookCellExecution(cell);
+    } catch {
+      void vscode.window.showInformationMessage(
+        `Cell ${cell.index + 1} is running; install ${packages.join(', ')} when it has finished.`,
+      );
+      return false;
+    }
+    const seq = ++this.seq;
+    const run: CellRun = {
+      cellId: `install-${seq}`,
+      seq,
+      cell,
+      execution,
+      shown: [],
+      pending: [],
+      draining: false,
+      drained: Promise.resolve(),
+      ended: false,
+    };
+    this.runs.set(run.cellId, run);
+    execution.start(Date.now());
+    await execution.clearOutput();
+    let result: { ok: boolean; message?: string };
+    try {
+      result = await client.install({ cellId: run.cellId, packages });
+    } catch (error) {
+      result = { ok: false, message: (error as Error).message };
+    }
+    await new Promise((resolve) => setImmediate(resolve));
+    while (run.draining) await run.drained;
+    if (!result.ok)
+      await execution.appendOutput(
+        errorOutput('InstallError', result.message ?? 'npm install failed', [], packages),
+      );
+    run.ended = true;
+    execution.end(result.ok, Date.now());
+    if (result.ok) await this.execute([cell]);
+    return result.ok;
   }
 
   /** Stops the running cell and drops the queued ones (the toolbar's interrupt). */
@@ -271,8 +322,10 @@ export class KernelSession extends Disposable {
     }
 
     execution.executionOrder = ++this.executionOrder;
+    const seq = ++this.seq;
     const run: CellRun = {
-      cellId: `cell-${++this.seq}`,
+      cellId: `cell-${seq}`,
+      seq,
       cell,
       execution,
       shown: [],
@@ -387,11 +440,18 @@ export class KernelSession extends Disposable {
     client.on('output', (params: OutputParams) => {
       if (client !== this.client) return;
       const run = this.runs.get(params.cellId);
-      if (!run || run.ended) {
-        this.lateOutput(params);
-        return;
+      const superseded =
+        !!run && [...this.runs.values()].some((r) => r.cell === run.cell && r.seq > run.seq);
+      switch (routeOutput(run && { ended: run.ended, superseded }, params.output)) {
+        case 'running-cell':
+          this.enqueueOutput(run!, params.output);
+          return;
+        case 'finished-cell':
+          void this.showLateError(run!, params.output as Extract<CellOutput, { kind: 'error' }>);
+          return;
+        case 'log':
+          this.lateOutput(params);
       }
-      this.enqueueOutput(run, params.output);
     });
     client.on('runEvent', (event) => {
       if (client === this.client) this.host.onRunEvent(this, event);
@@ -499,7 +559,12 @@ export class KernelSession extends Disposable {
         return;
       }
       case 'error': {
-        const out = errorOutput(output.ename, output.evalue, output.traceback);
+        const out = errorOutput(
+          output.ename,
+          output.evalue,
+          output.traceback,
+          output.missingPackages,
+        );
         shown.push({ output: out });
         await execution.appendOutput(out);
         return;
@@ -546,6 +611,39 @@ export class KernelSession extends Disposable {
       if (kept.length) this.displays.set(id, kept);
       else this.displays.delete(id);
     }
+  }
+
+  /**
+   * An error a cell's timer or unawaited promise threw after the cell ended: shown under
+   * that cell (not the one running now), which is marked failed, in a short execution of
+   * its own that keeps the cell's execution order.
+   */
+  private async showLateError(
+    run: CellRun,
+    output: Extract<CellOutput, { kind: 'error' }>,
+  ): Promise<void> {
+    const cell = run.cell;
+    if (cell.document.isClosed) return this.lateOutput({ cellId: run.cellId, output });
+    let execution: vscode.NotebookCellExecution;
+    try {
+      execution = this.host.controller.createNotebookCellExecution(cell);
+    } catch {
+      // Queued to run again: its outputs are about to be replaced.
+      return this.lateOutput({ cellId: run.cellId, output });
+    }
+    const summary = cell.executionSummary;
+    execution.executionOrder = summary?.executionOrder;
+    execution.start(summary?.timing?.startTime);
+    try {
+      await execution.appendOutput(
+        errorOutput(output.ename, output.evalue, output.traceback, output.missingPackages),
+      );
+    } finally {
+      execution.end(false, summary?.timing?.endTime ?? Date.now());
+    }
+    this.host.log.warn(
+      `Cell ${cell.index + 1} of ${this.label} failed after it finished: ${output.ename}: ${output.evalue}`,
+    );
   }
 
   /** Output that arrives after its cell ended (a timer, a promise nobody awaited) goes to the log. */

@@ -112,3 +112,37 @@ export function coalesceStreams(outputs: CellOutput[]): CellOutput[] {
   }
   return out;
 }
+
+/** Where the editor shows an output the kernel sent for a cell run. */
+export type OutputRoute =
+  /** The run is still going: append to its execution. */
+  | 'running-cell'
+  /** An error thrown late (a timer, a promise nobody awaited) by a run that has ended: shown under that cell, which is marked failed. */
+  | 'finished-cell'
+  /** Anything else that comes late, or from a run whose cell has run again since: the log. */
+  | 'log';
+
+export function routeOutput(
+  run: { ended: boolean; superseded: boolean } | undefined,
+  output: CellOutput,
+): OutputRoute {
+  if (run && !run.ended) return 'running-cell';
+  if (run && !run.superseded && output.kind === 'error' && output.uncaught) return 'finished-cell';
+  return 'log';
+}
+
+/** Output metadata key under which an error keeps the packages it found missing. */
+export const MISSING_PACKAGES_KEY = 'labbookMissingPackages';
+
+/** The packages a cell's error outputs say are missing (what the Install action offers). */
+export function missingPackagesIn(
+  outputMetadata: (Record<string, unknown> | undefined)[],
+): string[] {
+  const found = new Set<string>();
+  for (const metadata of outputMetadata) {
+    const list = metadata?.[MISSING_PACKAGES_KEY];
+    if (Array.isArray(list))
+      for (const name of list) if (typeof name === 'string' && name) found.add(name);
+  }
+  return [...found];
+}

@@ -5,7 +5,7 @@
  */
 import * as vscode from 'vscode';
 import type { CellOutput } from '../../kernel/protocol';
-import { errorStack, planItems, type PlannedItem } from './mime';
+import { errorStack, MISSING_PACKAGES_KEY, planItems, type PlannedItem } from './mime';
 
 export function toItem(plan: PlannedItem): vscode.NotebookCellOutputItem {
   switch (plan.kind) {
@@ -56,6 +56,7 @@ export function errorOutput(
   ename: string,
   evalue: string,
   traceback: string[],
+  missingPackages?: string[],
 ): vscode.NotebookCellOutput {
   return new vscode.NotebookCellOutput(
     [
@@ -65,6 +66,11 @@ export function errorOutput(
         stack: errorStack(ename, evalue, traceback),
       }),
     ],
-    { outputType: 'error', originalError: { ename, evalue, traceback } },
+    {
+      outputType: 'error',
+      originalError: { ename, evalue, traceback },
+      // Read back by the cell's "Install" action (installAction.ts).
+      ...(missingPackages?.length ? { [MISSING_PACKAGES_KEY]: missingPackages } : {}),
+    },
   );
 }

@@ -107,3 +107,8 @@ export type {
   TargetDrift,
 } from '../../core/common/drift-types';
 export * as detectors from './detectors';
+/**
+ * Packages on demand: `await lab.install("danfojs")` runs npm in the notebook's folder
+ * (a name, name@version or a path to a .tgz); the next cell imports it, with its types.
+ */
+export { install, type InstallOptions } from './install';

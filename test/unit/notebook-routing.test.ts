@@ -1,0 +1,56 @@
+/**
+ * Where the editor shows what the kernel sends for a cell (issue 14, item 14): an error a
+ * timer or an unawaited promise throws after its cell finished goes under that cell, marked
+ * failed, not under the cell running now and not only to the log. And the packages an error
+ * says are missing, which the cell's Install action offers (issue 15, item 2).
+ */
+import { strict as assert } from 'node:assert';
+import type { CellOutput } from '../../kernel/protocol';
+import {
+  MISSING_PACKAGES_KEY,
+  missingPackagesIn,
+  routeOutput,
+} from '../../extension/notebook/mime';
+
+const lateError: CellOutput = {
+  kind: 'error',
+  ename: 'Error',
+  evalue: 'late',
+  traceback: [],
+  uncaught: true,
+};
+const stream: CellOutput = { kind: 'stream', name: 'stdout', text: 'tick\n' };
+
+describe('routing kernel outputs to cells', () => {
+  it('a running cell gets its outputs, late errors included', () => {
+    assert.equal(routeOutput({ ended: false, superseded: false }, lateError), 'running-cell');
+    assert.equal(routeOutput({ ended: false, superseded: false }, stream), 'running-cell');
+  });
+
+  it('a late error of a finished cell is shown under that cell', () => {
+    assert.equal(routeOutput({ ended: true, superseded: false }, lateError), 'finished-cell');
+  });
+
+  it('other late output, a cell run again since, or an unknown run go to the log', () => {
+    assert.equal(routeOutput({ ended: true, superseded: false }, stream), 'log');
+    assert.equal(
+      routeOutput({ ended: true, superseded: false }, { ...lateError, uncaught: false }),
+      'log',
+    );
+    assert.equal(routeOutput({ ended: true, superseded: true }, lateError), 'log');
+    assert.equal(routeOutput(undefined, lateError), 'log');
+  });
+
+  it('finds the missing packages the outputs of a cell name, once each', () => {
+    assert.deepEqual(
+      missingPackagesIn([
+        { outputType: 'stream' },
+        undefined,
+        { outputType: 'error', [MISSING_PACKAGES_KEY]: ['danfojs', '@scope/pkg'] },
+        { [MISSING_PACKAGES_KEY]: ['danfojs', 3, ''] },
+      ]),
+      ['danfojs', '@scope/pkg'],
+    );
+    assert.deepEqual(missingPackagesIn([{ outputType: 'error' }]), []);
+  });
+});
