@@ -1,7 +1,8 @@
 /**
  * Labbook in a folder of the user's own (issue 15, items 1, 2 and 6, kernel side): the
- * launcher opens an empty temporary folder outside the repository (`--workspace DIR`;
- * these suites assume it, so they live apart from suites/, whose workspace is examples/).
+ * launcher opens an empty temporary folder outside the repository (`--vsix`, or
+ * `--workspace DIR`; these suites assume it, so they live apart from suites/, whose
+ * workspace is examples/). Runs after first-run.test.ts, whose folder check it shares.
  * A notebook there imports tfjs and labbook with no package.json or node_modules; a cell
  * importing a package that is not installed offers to install it, and the install (a local
  * tarball, no network) goes through the same path as the cell's Install action. An error a
