@@ -9,7 +9,11 @@ import { build } from 'esbuild';
 import { join, relative } from 'node:path';
 
 /** Modules with no `vscode` import, also emitted one file each so plain-Node unit tests can load them. */
-const PURE_MODULES = ['extension/commands.ts', 'extension/notebook/mime.ts'];
+const PURE_MODULES = [
+  'extension/commands.ts',
+  'extension/notebook/mime.ts',
+  'extension/deployments/canaryText.ts',
+];
 
 /** Packages with native parts; none may end up in the extension host. */
 const NATIVE_PACKAGES = [
