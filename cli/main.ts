@@ -3,7 +3,7 @@
  * Exit codes: 0 success, 1 a notebook cell failed, 2 unusable input or a usage error.
  */
 import { Command, CommanderError, Option } from 'commander';
-import { runNotebook } from './run-notebook';
+import { cellLabel, runNotebook } from './run-notebook';
 import { createProgress } from './progress';
 import { parseParameter, NotebookFormatError } from '../core/notebook/ipynb';
 import { listRunsCommand } from './runs';
@@ -97,7 +97,7 @@ export function buildProgram(): Command {
         if (result.failure) {
           const f = result.failure;
           process.stderr.write(
-            `Cell ${f.cell} failed: ${f.ename}${f.evalue ? `: ${f.evalue}` : ''}\n` +
+            `C${cellLabel(f.cell - 1, result.cells).slice(1)} failed: ${f.ename}${f.evalue ? `: ${f.evalue}` : ''}\n` +
               `${result.executed} of ${result.total} code cells ran; outputs written to ${result.outFile}\n`,
           );
           process.exitCode = 1;

@@ -33,7 +33,10 @@ export interface RunNotebookOptions {
 export interface RunNotebookResult {
   outFile: string;
   executed: number;
+  /** Code cells. */
   total: number;
+  /** All cells, markdown included: cell numbers count them all. */
+  cells: number;
   /** The first cell that failed, 1-based among all cells, with its error. */
   failure?: { cell: number; status: ExecuteStatus; ename: string; evalue: string };
   seconds: number;
@@ -54,6 +57,9 @@ export async function runNotebook(options: RunNotebookOptions): Promise<RunNoteb
   }
 
   options.progress.update(`starting kernel for ${path.basename(notebookPath)}`);
+  options.progress.update(
+    `${codeCells.length} code cell${codeCells.length === 1 ? '' : 's'} to run; ${CELL_NUMBERS}`,
+  );
   const kernel = await KernelClient.start({
     notebookPath,
     storePath: options.storePath,
@@ -94,7 +100,7 @@ export async function runNotebook(options: RunNotebookOptions): Promise<RunNoteb
       const outputs: NbOutput[] = [];
       outputsByCell.set(cellId, outputs);
       cell.outputs = outputs;
-      const label = `[${n + 1}/${codeCells.length}] cell ${index + 1}`;
+      const label = cellLabel(index, nb.cells.length);
       options.progress.start(label);
       let status: ExecuteStatus;
       let durationMs: number;
@@ -153,9 +159,22 @@ export async function runNotebook(options: RunNotebookOptions): Promise<RunNoteb
     outFile,
     executed,
     total: codeCells.length,
+    cells: nb.cells.length,
     failure,
     seconds: (performance.now() - started) / 1000,
   };
+}
+
+/** How the CLI's cell numbers count, said once per run so "cell 3" is never a guess. */
+export const CELL_NUMBERS =
+  'cells are numbered by position in the notebook, markdown cells included (as VS Code shows "Cell 3 of 8")';
+
+/**
+ * "cell 3 of 8": the cell's 1-based position among all cells, the one numbering the kernel's
+ * errors, the run details panel and VS Code's status bar use.
+ */
+export function cellLabel(index: number, cells: number): string {
+  return `cell ${index + 1} of ${cells}`;
 }
 
 /** "the kernel died (exit code 1)", with V8's reason when it ran out of memory. */

@@ -56,6 +56,8 @@ export class CellExecutor {
   private readonly converter;
   private readonly locals: Record<string, unknown> = {};
   private readonly maps = new Map<number, CellSourceMap>();
+  /** How each execution is named in errors: by the cell's position (see `cellName`). */
+  private readonly names = new Map<number, string>();
   private readonly require: NodeJS.Require;
   private prevDecl = '';
   private rejectPending: ((reason: Error) => void) | undefined;
@@ -87,11 +89,16 @@ export class CellExecutor {
     });
   }
 
-  /** Runs one cell; every output goes through `emit`, in the order the cell produced it. */
-  async execute(code: string, executionCount: number): Promise<ExecuteStatus> {
+  /**
+   * Runs one cell; every output goes through `emit`, in the order the cell produced it.
+   * `cellIndex` (0-based position in the notebook) names the cell in errors.
+   */
+  async execute(code: string, executionCount: number, cellIndex?: number): Promise<ExecuteStatus> {
+    const name = cellName(executionCount, cellIndex);
+    this.names.set(executionCount, name);
     const converted = this.converter.convert(this.prevDecl, expandShorthandProperties(code));
     if (converted.diagnostics.length > 0) {
-      this.options.emit(diagnosticsOutput(converted.diagnostics, executionCount));
+      this.options.emit(diagnosticsOutput(converted.diagnostics, name));
       return 'error';
     }
     if (converted.sideOutputs) {
@@ -194,7 +201,8 @@ export class CellExecutor {
       const mapped = line.replace(CELL_FILE, (_whole, count: string, l: string, c: string) => {
         const pos = this.maps.get(Number(count))?.toCell(Number(l) - 1, Number(c));
         if (!pos) unmapped = true;
-        return pos ? `cell [${count}], line ${pos.line}:${pos.column}` : `cell [${count}]`;
+        const name = this.names.get(Number(count)) ?? cellName(Number(count));
+        return pos ? `${name}, line ${pos.line}:${pos.column}` : name;
       });
       // A cell frame with no source position is the wrapper the kernel adds around the cell.
       if (unmapped) continue;
@@ -317,9 +325,21 @@ export function installHint(packages: string[]): string {
   return `Not installed: ${packages.join(', ')}. Install with \`await lab.install(${arg})\` in a cell (import * as lab from "labbook"), or the "Install" action on this cell; npm runs in the notebook's folder.`;
 }
 
+/**
+ * A cell is named by its 1-based position among all the notebook's cells, markdown
+ * included: what VS Code's status bar shows ("Cell 3 of 8"), what `labbook run` and the run
+ * details panel say. The execution count changes on every run and repeats across
+ * sessions, so it names a cell only when the client did not send the position.
+ */
+export function cellName(executionCount: number, cellIndex?: number): string {
+  return cellIndex !== undefined && Number.isInteger(cellIndex) && cellIndex >= 0
+    ? `cell ${cellIndex + 1}`
+    : `the cell run as [${executionCount}]`;
+}
+
 function diagnosticsOutput(
   diagnostics: import('tslab/dist/converter').Diagnostic[],
-  executionCount: number,
+  cell: string,
 ): CellOutput {
   const items: CellDiagnostic[] = diagnostics.map((d) => ({
     line: d.start.line + 1,
@@ -332,7 +352,7 @@ function diagnosticsOutput(
   const where = (d: import('tslab/dist/converter').Diagnostic, i: number) =>
     d.fileName
       ? `${d.fileName} ${items[i].line}:${items[i].column}`
-      : `cell [${executionCount}], line ${items[i].line}:${items[i].column}`;
+      : `${cell}, line ${items[i].line}:${items[i].column}`;
   const traceback = diagnostics.map(
     (d, i) => `${where(d, i)} - error TS${d.code}: ${d.messageText}`,
   );

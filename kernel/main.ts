@@ -123,7 +123,7 @@ connection.onRequest(protocol.Execute, (params) => {
     uncaughtIn.delete(params.cellId);
     try {
       status = await cellScope.run({ cellId: params.cellId }, () =>
-        exec.execute(params.code, params.executionCount),
+        exec.execute(params.code, params.executionCount, params.cellIndex),
       );
       if (status === 'ok' && uncaughtIn.has(params.cellId)) status = 'error';
     } catch (error) {

@@ -29,9 +29,12 @@ export interface ExecuteParams {
   /** Opaque id the client uses to route outputs back to a cell. */
   cellId: string;
   code: string;
-  /** Execution counter shown next to the cell; also names the cell in stack traces. */
+  /** Execution counter shown next to the cell. */
   executionCount: number;
-  /** Cell index in the notebook, recorded on runs started by this cell. */
+  /**
+   * Cell index in the notebook (0-based), recorded on runs started by this cell; errors
+   * name the cell by it ("cell 3" for index 2), as the CLI and the run details panel do.
+   */
   cellIndex?: number;
 }
 

@@ -16,6 +16,7 @@ const PURE_MODULES = [
   'extension/terminal/shim.ts',
   'extension/notebook/native.ts',
   'extension/notebook/node.ts',
+  'extension/deployments/canaryText.ts',
 ];
 
 /** Packages with native parts; none may end up in the extension host. */

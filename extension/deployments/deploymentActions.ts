@@ -45,6 +45,7 @@ import {
 } from '../models/modelActions';
 import { metricText, keyMetricOf } from '../models/modelsTree';
 import type { DeploymentsTreeNode } from './deploymentsTree';
+import { canaryPrompts, versionName } from './canaryText';
 
 export interface DeploymentCommandOptions {
   name?: string;
@@ -257,7 +258,7 @@ export class DeploymentActions {
       if ((strategy === 'canary' || strategy === 'ab') && weight === undefined && ask)
         weight = await this.askWeight(
           strategy === 'canary' ? 10 : 50,
-          `Share of traffic for the candidate v${candidate}`,
+          `Share of traffic for the candidate ${versionName(candidate!)}`,
         );
       let port = o.port;
       if (port === undefined && ask) {
@@ -314,8 +315,12 @@ export class DeploymentActions {
       const weight =
         o.weight ??
         (interactive
-          ? await this.askWeight(10, `Share of traffic for the canary ${candidate}`)
+          ? await this.askWeight(
+              10,
+              canaryPrompts({ ...d, url: item.url }, candidate, 10).weightTitle,
+            )
           : 10);
+      const text = canaryPrompts({ ...d, url: item.url }, candidate, weight);
       const params: StartDeploymentParams = {
         ref: `${d.modelName}/${d.primaryVersion}`,
         name: d.name,
@@ -323,18 +328,13 @@ export class DeploymentActions {
         candidate,
         weight,
         port: d.port,
-        reason: o.reason ?? `canary of ${candidate} at ${weight}%`,
+        reason: o.reason ?? text.reason,
       };
       if (interactive) {
         const go = 'Start Canary';
         const choice = await vscode.window.showWarningMessage(
-          `Start a canary of ${candidate} on ${d.name}?`,
-          {
-            modal: true,
-            detail:
-              `${d.name} restarts with v${d.primaryVersion} answering ${100 - weight}% and the candidate ${weight}% of requests, at the same URL (${item.url}). ` +
-              'Requests during the restart (about a second) fail, and the new server has a new token: copy it again.',
-          },
+          text.confirm,
+          { modal: true, detail: text.confirmDetail },
           go,
         );
         if (choice !== go) throw new Cancelled();

@@ -23,6 +23,7 @@ import type {
   ModelTransition,
   ModelVersion,
   ModelVersionItem,
+  PromotionPreview,
   RegisteredModel,
   RunItem,
   Stage,
@@ -58,8 +59,11 @@ export interface ModelPanelsOpener {
   card(name: string, version: number): void;
 }
 
-/** The stages in the order the stage pick offers them. */
+/** The stages, in their lifecycle order (messages list them so). */
 export const STAGES_FOR_PICK: readonly Stage[] = ['Staging', 'Production', 'Archived', 'None'];
+
+/** The stage pick's order: Production, the common target, first, so Enter picks it. */
+export const STAGE_PICK_ORDER: readonly Stage[] = ['Production', 'Staging', 'Archived', 'None'];
 
 const ALIAS_PATTERN = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
 const MAX_REASON = 2000;
@@ -92,6 +96,38 @@ export function parseStage(text: unknown): Stage | undefined {
 export function gateLine(gate: GateResult): string {
   const actual = gate.actual === null ? 'not computed' : metricText(gate.actual);
   return `${gate.passed ? '✓' : '✗'} ${gate.gate}: ${actual} (needs ${gate.expected})${gate.passed || !gate.message ? '' : ` — ${gate.message}`}`;
+}
+
+/**
+ * What the last step of a promotion shows: the title names the move and the gates'
+ * verdict, the prompt (one line, as an input box shows it) each gate with its numbers and
+ * the version that will be archived, `lines` the same for a dialog.
+ */
+export function promotionPrompt(
+  name: string,
+  version: { version: number; stage: Stage },
+  to: Stage,
+  preview: PromotionPreview,
+): { title: string; prompt: string; lines: string[] } {
+  const verb = to === 'Archived' ? 'Archive' : 'Promote';
+  const n = preview.gates.length;
+  const failing = preview.gates.filter((g) => !g.passed).length;
+  const lines = n
+    ? preview.gates.map(gateLine)
+    : [
+        `No gates for ${to}${to === 'Production' || to === 'Staging' ? ' (set them in the registry panel)' : ''}.`,
+      ];
+  const archives =
+    preview.willArchive !== null
+      ? `Archives v${preview.willArchive} (the current Production version).`
+      : undefined;
+  const move = `${name} v${version.version} (${version.stage}) → ${to}`;
+  const title = preview.passed
+    ? `${verb} ${move}: ${n ? `${n === 1 ? 'the gate passes' : `all ${n} gates pass`}` : 'no gates'}`
+    : `${failing} of ${n} gate${n === 1 ? '' : 's'} refuse${failing === 1 ? 's' : ''} ${move}`;
+  const keys = `Enter ${to === 'Archived' ? 'archives' : 'promotes'}; Escape cancels.`;
+  const prompt = [...lines, ...(archives ? [archives] : []), keys].join('  ·  ');
+  return { title, prompt, lines: archives ? [...lines, '', archives] : lines };
 }
 
 /** Stops an action quietly (the user cancelled, or was told why); the deployment commands throw it too. */
@@ -229,25 +265,37 @@ export class ModelActions {
 
   // ---- promote, archive ----
 
+  /**
+   * Promotes a version. The common path asks at most three things: which version (none
+   * from the tree), which stage (Production first; none for "Promote to Production…"),
+   * then one input box that shows the gates' verdicts and takes the reason: Enter
+   * promotes, Escape cancels. Gates that refuse come first as a warning, with the choice
+   * to stop or to override with a required reason.
+   */
   promote(arg: unknown, fixedTo?: Stage): Promise<PromotionOutcome | undefined> {
     return this.run(arg, async (r, interactive) => {
-      const details = await this.modelDetails(
-        r.name,
-        interactive,
-        fixedTo === 'Archived'
-          ? 'Archive a version of which model?'
-          : 'Promote a version of which model?',
-      );
+      const doing = fixedTo === 'Archived' ? 'Archive' : 'Promote';
+      const toWhere = fixedTo === 'Production' ? ' to Production' : '';
+      const filter = fixedTo ? (v: ModelVersionItem) => v.stage !== fixedTo : undefined;
+      // From the palette, one pick of every model's versions: a model pick first would
+      // add a step to the common path.
+      const picked =
+        r.name === undefined && interactive
+          ? await this.pickAnyVersion(`${doing} which version${toWhere}?`, filter)
+          : undefined;
+      const details =
+        picked?.details ??
+        (await this.modelDetails(r.name, interactive, `${doing} a version of which model?`));
       const name = details.model.name;
-      const version = await this.versionOf(
-        details,
-        r.version,
-        interactive,
-        fixedTo === 'Archived'
-          ? `Archive which version of ${name}?`
-          : `Promote which version of ${name}?`,
-        fixedTo === 'Archived' ? (v) => v.stage !== 'Archived' : undefined,
-      );
+      const version =
+        picked?.version ??
+        (await this.versionOf(
+          details,
+          r.version,
+          interactive,
+          `${doing} which version of ${name}${toWhere}?`,
+          filter,
+        ));
       let to = fixedTo ?? parseStage(r.options.to);
       if (r.options.to !== undefined && !to)
         throw new Error(
@@ -280,53 +328,9 @@ export class ModelActions {
           force = true;
         }
       } else {
-        const verb = to === 'Archived' ? 'Archive' : 'Promote';
-        const lines = preview.gates.length
-          ? preview.gates.map(gateLine)
-          : [
-              `No gates for ${to}${to === 'Production' || to === 'Staging' ? ` (set them in the registry panel)` : ''}.`,
-            ];
-        if (preview.willArchive !== null)
-          lines.push('', `Will archive v${preview.willArchive} (the current Production version).`);
-        const failing = preview.gates.filter((g) => !g.passed).length;
-        const title = preview.passed
-          ? `${verb} ${name} v${version.version} from ${version.stage} to ${to}?`
-          : `${failing} of ${preview.gates.length} gate${preview.gates.length === 1 ? '' : 's'} refuse${failing === 1 ? 's' : ''} ${name} v${version.version} for ${to}`;
-        const override = 'Override…';
-        const show = preview.passed
-          ? vscode.window.showInformationMessage
-          : vscode.window.showWarningMessage;
-        const choice = await show(
-          title,
-          { modal: true, detail: lines.join('\n') },
-          preview.passed ? verb : override,
-        );
-        if (!choice) return undefined;
-        if (choice === override) {
-          const given = await vscode.window.showInputBox({
-            title: `Reason for overriding the gates of ${name} v${version.version} → ${to}`,
-            prompt: "Required: recorded in the model's history with the failing gates.",
-            value: reason,
-            validateInput: (v) =>
-              v.trim() === ''
-                ? 'Overriding gates needs a reason'
-                : v.length > MAX_REASON
-                  ? `At most ${MAX_REASON} characters`
-                  : undefined,
-          });
-          if (given === undefined || given.trim() === '') return undefined;
-          reason = given.trim();
-          force = true;
-        } else if (reason === undefined) {
-          const given = await vscode.window.showInputBox({
-            title: `Reason for moving ${name} v${version.version} to ${to} (optional)`,
-            prompt: "Recorded in the model's history. Leave empty for none; Escape cancels.",
-            validateInput: (v) =>
-              v.length > MAX_REASON ? `At most ${MAX_REASON} characters` : undefined,
-          });
-          if (given === undefined) return undefined;
-          reason = given.trim() || undefined;
-        }
+        const asked = await this.askReason(name, version, to, preview, reason);
+        if (!asked) return undefined;
+        ({ reason, force } = asked);
       }
       const result = await this.client.promote({
         name,
@@ -351,6 +355,59 @@ export class ModelActions {
 
   archive(arg: unknown): Promise<PromotionOutcome | undefined> {
     return this.promote(arg, 'Archived');
+  }
+
+  /** "Promote to Production…" (the Models view's inline action): the version, then the reason. */
+  promoteToProduction(arg: unknown): Promise<PromotionOutcome | undefined> {
+    return this.promote(arg, 'Production');
+  }
+
+  /**
+   * The last step of a promotion. Gates that pass: one input box whose title and prompt
+   * show the verdicts and what is archived; the reason typed there is recorded, Enter
+   * promotes, Escape cancels (the box is the confirmation). Gates that refuse: a warning
+   * listing them, then the required reason for overriding them.
+   */
+  private async askReason(
+    name: string,
+    version: ModelVersionItem,
+    to: Stage,
+    preview: PromotionPreview,
+    reason: string | undefined,
+  ): Promise<{ reason: string | undefined; force: boolean } | undefined> {
+    const text = promotionPrompt(name, version, to, preview);
+    if (preview.passed) {
+      const given = await vscode.window.showInputBox({
+        title: text.title,
+        prompt: text.prompt,
+        placeHolder: "Reason (optional): recorded in the model's history",
+        value: reason,
+        validateInput: (v) =>
+          v.length > MAX_REASON ? `At most ${MAX_REASON} characters` : undefined,
+      });
+      if (given === undefined) return undefined;
+      return { reason: given.trim() || undefined, force: false };
+    }
+    const override = 'Override…';
+    const choice = await vscode.window.showWarningMessage(
+      text.title,
+      { modal: true, detail: text.lines.join('\n') },
+      override,
+    );
+    if (choice !== override) return undefined;
+    const given = await vscode.window.showInputBox({
+      title: `Reason for overriding the gates of ${name} v${version.version} → ${to}`,
+      prompt: "Required: recorded in the model's history with the failing gates. Enter promotes.",
+      value: reason,
+      validateInput: (v) =>
+        v.trim() === ''
+          ? 'Overriding gates needs a reason'
+          : v.length > MAX_REASON
+            ? `At most ${MAX_REASON} characters`
+            : undefined,
+    });
+    if (given === undefined || given.trim() === '') return undefined;
+    return { reason: given.trim(), force: true };
   }
 
   // ---- aliases ----
@@ -608,6 +665,45 @@ export class ModelActions {
     return picked.version;
   }
 
+  /**
+   * One quick pick of the versions of every registered model, newest first under each
+   * model's name; with one model, its versions alone.
+   */
+  private async pickAnyVersion(
+    title: string,
+    filter?: (v: ModelVersionItem) => boolean,
+  ): Promise<{ details: ModelDetails; version: ModelVersionItem }> {
+    const models = await this.client.listModels();
+    if (models.length <= 1) {
+      const details = await this.modelDetails(undefined, true, title);
+      return { details, version: await this.versionOf(details, undefined, true, title, filter) };
+    }
+    const all = await Promise.all(models.map((m) => this.client.model(m.name)));
+    type Item = vscode.QuickPickItem & { version?: ModelVersionItem; details?: ModelDetails };
+    const items: Item[] = [];
+    for (const details of all) {
+      if (!details) continue;
+      const keyMetric = keyMetricOf(details);
+      const versions = details.versions
+        .filter((v) => !filter || filter(v))
+        .sort((a, b) => b.version - a.version);
+      if (versions.length === 0) continue;
+      items.push({ label: details.model.name, kind: vscode.QuickPickItemKind.Separator });
+      for (const v of versions) items.push({ ...this.versionItem(v, keyMetric), details });
+    }
+    if (items.length === 0) {
+      void vscode.window.showInformationMessage('No model version to choose from.');
+      throw new Cancelled();
+    }
+    const chosen = await vscode.window.showQuickPick(items, {
+      title,
+      matchOnDescription: true,
+      matchOnDetail: true,
+    });
+    if (!chosen?.version || !chosen.details) throw new Cancelled();
+    return { details: chosen.details, version: chosen.version };
+  }
+
   /** `v3` · `Production · champion` · `val_acc 0.961 · loss 0.12 · run "dense-16" · 2 h ago by ana`. */
   private versionItem(
     v: ModelVersionItem,
@@ -634,7 +730,7 @@ export class ModelActions {
   /** The stages other than the version's own, each with its gates' verdict (previewed now). */
   private async pickStage(details: ModelDetails, version: ModelVersionItem): Promise<Stage> {
     const name = details.model.name;
-    const targets = STAGES_FOR_PICK.filter((s) => s !== version.stage);
+    const targets = STAGE_PICK_ORDER.filter((s) => s !== version.stage);
     const previews = await Promise.allSettled(
       targets.map((to) => this.client.previewPromotion(name, version.version, to)),
     );

@@ -27,6 +27,7 @@ export const MODELS_VIEW_ID = 'labbook.models';
 
 type ModelCommandId =
   | Command.PromoteModelVersion
+  | Command.PromoteToProduction
   | Command.SetModelAlias
   | Command.ArchiveModelVersion
   | Command.CompareModelVersions
@@ -77,6 +78,7 @@ export class ModelsFeature extends Disposable {
   commands(): Record<ModelCommandId, (...args: unknown[]) => unknown> {
     return {
       [Command.PromoteModelVersion]: (arg) => this.actions.promote(this.argument(arg)),
+      [Command.PromoteToProduction]: (arg) => this.actions.promoteToProduction(this.argument(arg)),
       [Command.SetModelAlias]: (arg) => this.actions.setAlias(this.argument(arg)),
       [Command.ArchiveModelVersion]: (arg) => this.actions.archive(this.argument(arg)),
       [Command.CompareModelVersions]: (arg) => this.actions.compare(this.argument(arg)),

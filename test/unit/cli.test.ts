@@ -24,18 +24,17 @@ function labbook(args: string[], cwd = root) {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-function notebook(cells: string[]): string {
+/** Code cells, and markdown cells given as `{ markdown }`. */
+function notebook(cells: (string | { markdown: string })[]): string {
   return JSON.stringify({
     nbformat: 4,
     nbformat_minor: 5,
     metadata: {},
-    cells: cells.map((source) => ({
-      cell_type: 'code',
-      source,
-      metadata: {},
-      outputs: [],
-      execution_count: null,
-    })),
+    cells: cells.map((source) =>
+      typeof source === 'string'
+        ? { cell_type: 'code', source, metadata: {}, outputs: [], execution_count: null }
+        : { cell_type: 'markdown', source: source.markdown, metadata: {} },
+    ),
   });
 }
 
@@ -74,7 +73,7 @@ describe('labbook CLI', function () {
 
     it('exits 0 and shows progress per cell', () => {
       assert.equal(run.code, 0, run.stderr);
-      assert.match(run.stderr, /\[1\/\d+\] cell \d+ ok/);
+      assert.match(run.stderr, /\bcell \d+ of \d+ ok/);
       assert.match(run.stderr, /outputs written to .*penguins\.out\.ipynb/);
     });
 
@@ -244,11 +243,40 @@ describe('labbook CLI', function () {
     );
     const r = labbook(['--store', path.join(dir, 'x.db'), 'run', file]);
     assert.equal(r.code, 1, r.stderr);
-    assert.match(r.stderr, /Cell 2 failed: Error: boom in cell two/);
+    assert.match(r.stderr, /Cell 2 of 3 failed: Error: boom in cell two/);
     const outputs = outputsOf(JSON.parse(readFileSync(file, 'utf8')) as Notebook);
     assert.deepEqual(outputs[0], [{ output_type: 'stream', name: 'stdout', text: ['before\n'] }]);
     assert.equal(outputs[1][0].output_type, 'error');
     assert.deepEqual(outputs[2], []);
+  });
+
+  it('numbers cells one way in progress, failure and traceback, and says how (issue 14, item 6)', () => {
+    const file = path.join(dir, 'numbered.ipynb');
+    writeFileSync(
+      file,
+      notebook([
+        { markdown: '# Title' },
+        'function check(n: number) {\n  if (n < 3) throw new RangeError(`too small: ${n}`);\n}',
+        { markdown: 'Now call it.' },
+        'const ok = 1;\ncheck(2);',
+      ]),
+    );
+    const r = labbook(['--store', path.join(dir, 'x.db'), 'run', file]);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(
+      r.stderr,
+      /2 code cells to run; cells are numbered by position in the notebook, markdown cells included/,
+    );
+    assert.match(r.stderr, /^cell 2 of 4 ok /m);
+    assert.match(r.stderr, /^cell 4 of 4 ERROR /m);
+    assert.match(r.stderr, /^Cell 4 of 4 failed: RangeError: too small: 2/m);
+    const nb = JSON.parse(readFileSync(file, 'utf8')) as Notebook;
+    const failed = nb.cells[3].outputs?.find((o) => o.output_type === 'error');
+    assert.ok(failed && failed.output_type === 'error', JSON.stringify(nb.cells[3].outputs));
+    const traceback = failed.traceback.join('\n');
+    assert.match(traceback, /at check \(cell 2, line 2:/, traceback);
+    assert.match(traceback, /at cell 4, line 2:1/, traceback);
+    assert.doesNotMatch(r.stderr + traceback, /\[\d+\/\d+\]|cell \[\d+\]/, 'no second numbering');
   });
 
   it('fails the cell whose timer throws after it finished, not the one running then (issue 14, item 14)', () => {
@@ -263,7 +291,7 @@ describe('labbook CLI', function () {
     );
     const r = labbook(['--store', path.join(dir, 'x.db'), 'run', file]);
     assert.equal(r.code, 1, r.stderr);
-    assert.match(r.stderr, /Cell 1 failed: Error: thrown late/);
+    assert.match(r.stderr, /Cell 1 of 3 failed: Error: thrown late/);
     const outputs = outputsOf(JSON.parse(readFileSync(file, 'utf8')) as Notebook);
     assert.ok(
       outputs[0].some((o) => o.output_type === 'error'),
@@ -278,7 +306,7 @@ describe('labbook CLI', function () {
     writeFileSync(file, notebook(['const a = 1;', 'process.exit(3);', 'console.log("never");']));
     const r = labbook(['--store', path.join(dir, 'x.db'), 'run', file]);
     assert.equal(r.code, 1, r.stderr);
-    assert.match(r.stderr, /Cell 2 failed: KernelDied: the kernel died \(exit code 3\)/);
+    assert.match(r.stderr, /Cell 2 of 3 failed: KernelDied: the kernel died \(exit code 3\)/);
     assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
     const outputs = outputsOf(JSON.parse(readFileSync(file, 'utf8')) as Notebook);
     assert.equal(outputs[1][0]?.output_type, 'error');
@@ -324,7 +352,7 @@ describe('labbook CLI', function () {
     if (kernelAlive) process.kill(pid, 'SIGKILL');
     assert.equal(kernelAlive, false, 'the kernel kept running');
     assert.equal(code, 1, stderr);
-    assert.match(stderr, /Cell 1 failed: .*SIGTERM/);
+    assert.match(stderr, /Cell 1 of 1 failed: .*SIGTERM/);
   });
 
   it('runs a tslab notebook unchanged', () => {

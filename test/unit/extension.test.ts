@@ -109,12 +109,12 @@ describe('kernel outputs as notebook items', () => {
 
   it('heads a traceback with the error unless it already starts with it', () => {
     assert.equal(
-      errorStack('TypeScript', '1 error: bad', ['cell [1], line 1:7 - error TS2322: bad']),
-      'TypeScript: 1 error: bad\ncell [1], line 1:7 - error TS2322: bad',
+      errorStack('TypeScript', '1 error: bad', ['cell 1, line 1:7 - error TS2322: bad']),
+      'TypeScript: 1 error: bad\ncell 1, line 1:7 - error TS2322: bad',
     );
     assert.equal(
-      errorStack('Error', 'boom', ['Error: boom', '    at cell [2], line 1:7']),
-      'Error: boom\n    at cell [2], line 1:7',
+      errorStack('Error', 'boom', ['Error: boom', '    at cell 2, line 1:7']),
+      'Error: boom\n    at cell 2, line 1:7',
     );
     assert.equal(errorStack('Uncaught', '42', []), 'Uncaught: 42');
   });

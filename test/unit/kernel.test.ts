@@ -27,10 +27,15 @@ class Session {
       this.arrivals.push({ cellId, at: performance.now(), output });
     });
   }
-  async run(code: string): Promise<Ran> {
+  async run(code: string, cellIndex?: number): Promise<Ran> {
     const cellId = `c${++this.count}`;
     this.outputs.set(cellId, []);
-    const { status } = await this.kernel.execute({ cellId, code, executionCount: this.count });
+    const { status } = await this.kernel.execute({
+      cellId,
+      code,
+      executionCount: this.count,
+      cellIndex,
+    });
     // Notifications sent before the response are delivered before it; one tick for safety.
     await new Promise((r) => setImmediate(r));
     return { status, outputs: this.outputs.get(cellId)! };
@@ -165,7 +170,7 @@ describe('kernel process', function () {
   });
 
   it('reports TypeScript errors with line and column, and runs nothing', async () => {
-    const ran = await session.run('console.log("must not print");\nconst x: string = 1;');
+    const ran = await session.run('console.log("must not print");\nconst x: string = 1;', 1);
     assert.equal(ran.status, 'error');
     assert.equal(text(ran.outputs), '');
     const e = error(ran.outputs);
@@ -179,25 +184,36 @@ describe('kernel process', function () {
       },
       { line: 2, column: 7, code: 2322 },
     );
+    // Named by position in the notebook (index 1 is the second cell), not by execution count.
     assert.match(
       e.traceback[0],
-      /line 2:7 - error TS2322: Type 'number' is not assignable to type 'string'/,
+      /^cell 2, line 2:7 - error TS2322: Type 'number' is not assignable to type 'string'/,
     );
   });
 
   it('maps runtime stack traces to the cell line that threw', async () => {
+    // Declared in the second cell, called from the third. (Indexes 0-2 only: the snapshot
+    // test below runs those cells again, which replaces these in the session's record.)
     await session.run(
       'import * as fs from "fs";\n\ninterface Shape { sides: number }\n\nfunction check(s: Shape) {\n  if (s.sides < 3) {\n    throw new RangeError(`not a polygon: ${s.sides}`);\n  }\n}',
+      1,
     );
-    const ran = await session.run('const ok = 1;\n\ncheck({ sides: 2 });');
+    const ran = await session.run('const ok = 1;\n\ncheck({ sides: 2 });', 2);
     assert.equal(ran.status, 'error');
     const e = error(ran.outputs);
     assert.equal(e.ename, 'RangeError');
     assert.equal(e.evalue, 'not a polygon: 2');
     const stack = e.traceback.join('\n');
-    assert.match(stack, /at check \(cell \[\d+\], line 7:11\)/, stack);
-    assert.match(stack, /cell \[\d+\], line 3:1/, stack);
+    assert.match(stack, /at check \(cell 2, line 7:11\)/, stack);
+    assert.match(stack, /at cell 3, line 3:1/, stack);
+    assert.doesNotMatch(stack, /cell \[/, 'no cell named by its execution count');
     assert.doesNotMatch(stack, /executor|node:vm/, 'kernel frames are trimmed');
+  });
+
+  it('names a cell by its execution count only when the client sent no position', async () => {
+    const ran = await session.run('throw new Error("where am I");');
+    const stack = error(ran.outputs).traceback.join('\n');
+    assert.match(stack, /the cell run as \[\d+\], line 1:7/, stack);
   });
 
   it('emits display data as MIME bundles, in the order the cell produced them', async () => {

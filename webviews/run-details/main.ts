@@ -144,6 +144,9 @@ function noteSection(note: string | null | undefined): HTMLElement {
   return section('Note', el('div', { className: 'note', text: note }));
 }
 
+const CELL_NUMBERS =
+  'Cells are numbered by position in the notebook, markdown cells included (as VS Code shows "Cell 3 of 8"); [n] is the execution count shown beside a cell';
+
 function sourceSection(cells: SourceCell[] | null | undefined): HTMLElement {
   if (!cells || cells.length === 0) {
     return section(
@@ -156,12 +159,14 @@ function sourceSection(cells: SourceCell[] | null | undefined): HTMLElement {
   }
   const list = el('div', { className: 'source-cells' });
   for (const cell of cells) {
-    const count =
+    // One numbering everywhere (CLI, kernel errors, VS Code's "Cell 3 of 8"): the position
+    // among all cells; the execution count comes second, as what ran when.
+    const ran =
       cell.executionCount === null || cell.executionCount === undefined
-        ? '[ ]'
-        : `[${cell.executionCount}]`;
+        ? 'not run'
+        : `ran as [${cell.executionCount}]`;
     const where =
-      typeof cell.index === 'number' ? `cell ${cell.index + 1}` : 'cell (index unknown)';
+      typeof cell.index === 'number' ? `cell ${cell.index + 1}` : 'cell (position unknown)';
     const code = el('code', { text: cell.source });
     list.append(
       el(
@@ -169,9 +174,9 @@ function sourceSection(cells: SourceCell[] | null | undefined): HTMLElement {
         { className: 'source-cell' },
         el(
           'figcaption',
-          {},
-          el('span', { className: 'exec-count', text: count }),
-          el('span', { text: ` ${where}` }),
+          { title: CELL_NUMBERS },
+          el('span', { text: where }),
+          el('span', { className: 'exec-count', text: ` · ${ran}` }),
         ),
         el('pre', {}, code),
       ),
@@ -179,7 +184,7 @@ function sourceSection(cells: SourceCell[] | null | undefined): HTMLElement {
   }
   const summary = el('p', {
     className: 'hint',
-    text: `${cells.length} cell${cells.length === 1 ? '' : 's'} had run in the kernel when the run started, in execution order.`,
+    text: `${cells.length} cell${cells.length === 1 ? '' : 's'} had run in the kernel when the run started, in execution order. ${CELL_NUMBERS}.`,
   });
   return section('Source', summary, list);
 }

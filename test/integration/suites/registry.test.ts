@@ -41,6 +41,63 @@ interface Service {
 
 const accuracy = (v: VersionItem) => Number(v.metrics.test_accuracy);
 
+type Pick = vscode.QuickPickItem;
+
+/**
+ * Answers the extension's prompts in place of a person and records which kinds were
+ * shown. Suites and the extension share one `vscode` API object (the suites load from the
+ * extension's folder), so replacing `vscode.window`'s functions reaches the commands.
+ * Notifications (non-modal messages) are not prompts: they are recorded apart.
+ */
+class Prompts {
+  private readonly kinds: string[] = [];
+  private readonly original = {
+    showQuickPick: vscode.window.showQuickPick,
+    showInputBox: vscode.window.showInputBox,
+    showInformationMessage: vscode.window.showInformationMessage,
+    showWarningMessage: vscode.window.showWarningMessage,
+  };
+  answerPick: (items: Pick[], options: vscode.QuickPickOptions) => Pick | undefined = () => {
+    throw new Error('an unexpected quick pick');
+  };
+  answerInput: (options: vscode.InputBoxOptions) => Promise<string | undefined> = () => {
+    throw new Error('an unexpected input box');
+  };
+  constructor() {
+    const w = vscode.window as unknown as Record<string, unknown>;
+    w.showQuickPick = async (
+      items: Pick[] | Thenable<Pick[]>,
+      options?: vscode.QuickPickOptions,
+    ) => {
+      this.kinds.push('pick');
+      return this.answerPick(await items, options ?? {});
+    };
+    w.showInputBox = (options?: vscode.InputBoxOptions) => {
+      this.kinds.push('input');
+      return this.answerInput(options ?? {});
+    };
+    const message =
+      (kind: string) =>
+      (text: string, ...rest: unknown[]): Promise<undefined> => {
+        const modal = (rest[0] as vscode.MessageOptions | undefined)?.modal === true;
+        this.kinds.push(modal ? `modal ${kind}: ${text}` : `notification: ${text}`);
+        return Promise.resolve(undefined);
+      };
+    w.showInformationMessage = message('information');
+    w.showWarningMessage = message('warning');
+  }
+  /** The prompts shown since the last reset, notifications left out. */
+  asked(): string[] {
+    return this.kinds.filter((k) => !k.startsWith('notification'));
+  }
+  reset(): void {
+    this.kinds.length = 0;
+  }
+  restore(): void {
+    Object.assign(vscode.window, this.original);
+  }
+}
+
 describe('model registry', function () {
   this.timeout(180_000);
   let api: LabbookApi;
@@ -189,6 +246,103 @@ describe('model registry', function () {
       !after.history.some((t) => t.version === worst.version && t.to === 'Production'),
       'a refusal is not a transition',
     );
+  });
+
+  // Issue 14, item 7: the common path (this version → Production, gates shown, reason,
+  // confirm) in at most three prompts from the palette and one from the Models view, the
+  // reason asked before anything changes.
+  it('promotes to Production in one prompt from the Models view and three from the palette', async () => {
+    const [best, middle] = versions;
+    const folder = vscode.workspace.workspaceFolders![0].uri.fsPath;
+    fs.writeFileSync(
+      path.join(folder, '.labbook', 'gates', `${MODEL}.json`),
+      JSON.stringify({ production: { metrics: ['metrics.test_accuracy >= 0'] } }),
+    );
+    const stageOf = async (v: number) =>
+      (await service.model(MODEL))!.versions.find((x) => x.version === v)!.stage;
+    const prompts = new Prompts();
+    try {
+      // The inline action on a version row: the tree node is the argument.
+      const model = (await api.models.getChildren()).find(
+        (n): n is Extract<Node, { kind: 'model' }> => n.kind === 'model' && n.model.name === MODEL,
+      )!;
+      const node = (await api.models.getChildren(model)).find(
+        (n) => n.kind === 'version' && n.version.version === middle.version,
+      )!;
+      assert.equal(await stageOf(middle.version), 'Archived');
+      prompts.answerInput = async (options) => {
+        assert.equal(await stageOf(middle.version), 'Archived', 'asked before promoting');
+        assert.match(options.title ?? '', /v\d+ \(Archived\) → Production: the gate passes/);
+        assert.match(options.prompt ?? '', /✓ metrics\.test_accuracy >= 0: /);
+        assert.match(options.prompt ?? '', new RegExp(`Archives v${best.version}`));
+        return 'back to the middle one';
+      };
+      const fromTree = await vscode.commands.executeCommand<{ archived: number | null }>(
+        'labbook.promoteToProduction',
+        node,
+      );
+      assert.equal(fromTree?.archived, best.version);
+      assert.deepEqual(prompts.asked(), ['input'], 'one prompt from the Models view');
+      assert.equal(await stageOf(middle.version), 'Production');
+      let history = (await service.model(MODEL))!.history;
+      assert.equal(
+        history.find((t) => t.version === middle.version && t.to === 'Production')?.reason,
+        'back to the middle one',
+      );
+
+      // The palette: which version, which stage (Production first), the reason.
+      prompts.reset();
+      prompts.answerPick = (items, options) => {
+        if (/which version/.test(options.title ?? ''))
+          // With several models the pick lists every model's versions, each with its model.
+          return items.find(
+            (i) =>
+              i.label === `v${best.version}` &&
+              ((i as { details?: { model: { name: string } } }).details?.model.name ?? MODEL) ===
+                MODEL,
+          );
+        assert.match(options.title ?? '', /to which stage/);
+        assert.match(items[0].label, /Production$/, 'Production is offered first');
+        return items[0];
+      };
+      prompts.answerInput = async (options) => {
+        assert.equal(await stageOf(best.version), 'Archived', 'asked before promoting');
+        assert.match(options.title ?? '', /→ Production: the gate passes/);
+        return 'best again';
+      };
+      await vscode.commands.executeCommand('labbook.promoteModelVersion');
+      assert.deepEqual(prompts.asked(), ['pick', 'pick', 'input'], 'three prompts');
+      assert.equal(await stageOf(best.version), 'Production');
+      history = (await service.model(MODEL))!.history;
+      assert.equal(
+        history.find(
+          (t) => t.version === best.version && t.to === 'Production' && t.reason === 'best again',
+        )?.from,
+        'Archived',
+      );
+
+      // Escape in the reason box changes nothing.
+      prompts.reset();
+      prompts.answerInput = async () => undefined;
+      await vscode.commands.executeCommand('labbook.promoteToProduction', {
+        name: MODEL,
+        version: middle.version,
+      });
+      assert.deepEqual(prompts.asked(), ['input']);
+      assert.equal(await stageOf(middle.version), 'Archived');
+    } finally {
+      prompts.restore();
+    }
+
+    await vscode.commands.executeCommand('labbook.models.focus');
+    await vscode.commands.executeCommand('list.focusFirst');
+    await vscode.commands.executeCommand('list.expand');
+    await vscode.commands.executeCommand('list.focusDown');
+    await vscode.commands.executeCommand('list.focusDown');
+    await sleep(500);
+    await takeScreenshot('models-tree-promote-inline', 30_000, {
+      waitFor: '.monaco-list-row.focused .actions .codicon-rocket',
+    });
   });
 
   it('opens the registry panel and the model card of the Production version', async () => {
