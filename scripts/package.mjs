@@ -21,7 +21,7 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
-import { dirname, join, relative, sep } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -33,7 +33,8 @@ const option = (name) => {
 };
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const stage = join(root, '.package', 'extension');
-const out = option('--out') ?? join(root, `${pkg.name}-${pkg.version}.vsix`);
+// Absolute: vsce runs in the staging folder.
+const out = resolve(option('--out') ?? join(root, `${pkg.name}-${pkg.version}.vsix`));
 
 /**
  * Dependencies never loaded at run time, by the package that declares them: tslab's Jupyter
@@ -170,6 +171,13 @@ function copyPackage(from, to, name) {
     }
   };
   walk(from);
+  // The shipped manifest must not promise what was left out: vsce lists the dependencies
+  // with `npm list`, which fails on a missing one.
+  const omitted = LEFT_OUT[manifest.name];
+  if (omitted && manifest.dependencies) {
+    for (const dep of omitted) delete manifest.dependencies[dep];
+    writeFileSync(join(to, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  }
 }
 
 function packageName(dir) {
@@ -316,7 +324,8 @@ if (!flag('--stage-only')) {
       [
         vsce,
         'package',
-        '--no-dependencies',
+        // vsce takes the staged node_modules through `npm list --production`.
+        '--dependencies',
         '--allow-missing-repository',
         '--no-rewrite-relative-links',
         '--out',
