@@ -80,7 +80,7 @@ describe('a notebook in any folder', function () {
       'const wrong: string = tf.tensor1d([1]).rank;',
     ]);
     const r = labbookRun(file);
-    assert.match(r.stdout + r.stderr, /cell 1 ok/);
+    assert.match(r.stdout + r.stderr, /cell 1 of 2 ok/);
     assert.match(stdoutOf(file), /total=6 node=true/);
     assert.match(r.stdout + r.stderr, /Type 'number' is not assignable to type 'string'|TS2322/);
     assert.equal(r.code, 1, 'the type error in cell 2 fails the run');

@@ -143,7 +143,7 @@ describe('kernel robustness', function () {
         ['late promise', true],
       ],
     );
-    assert.match(late[0].traceback.join('\n'), /cell \[3\], line 1/);
+    assert.match(late[0].traceback.join('\n'), /the cell run as \[3\], line 1/);
     // While the cell still runs, it fails itself.
     const own = await run(
       'late-3',
