@@ -13,8 +13,6 @@ import type {
   Feedback,
   LoggedPrediction,
   PredictionLog,
-  ServeConfig,
-  Strategy,
   Variant,
 } from '../common/serve-types';
 
@@ -24,21 +22,22 @@ export interface LockWait {
 }
 
 /** A new deployment row: it starts `starting`, with no process, token file or times yet. */
-export interface NewDeployment {
-  name: string;
-  modelName: string;
-  modelRef: string;
-  strategy: Strategy;
-  primaryVersion: number;
-  candidateRef: string | null;
-  candidateVersion: number | null;
-  weight: number;
-  host: string;
-  port: number;
-  config: ServeConfig;
-  createdAt: number;
-  createdBy: string;
-}
+export type NewDeployment = Pick<
+  Deployment,
+  | 'name'
+  | 'modelName'
+  | 'modelRef'
+  | 'strategy'
+  | 'primaryVersion'
+  | 'candidateRef'
+  | 'candidateVersion'
+  | 'weight'
+  | 'host'
+  | 'port'
+  | 'config'
+  | 'createdAt'
+  | 'createdBy'
+>;
 
 /** The fields a deployment changes over its life; `updatedAt` is set on every update. */
 export type DeploymentChanges = Partial<

@@ -99,6 +99,26 @@ export class KernelSession extends Disposable {
     return !!this.client?.running;
   }
 
+  /** A run of a cell (or of an install shown under it), numbered after every earlier one. */
+  private newRun(
+    kind: 'cell' | 'install',
+    cell: vscode.NotebookCell,
+    execution: vscode.NotebookCellExecution,
+  ): CellRun {
+    const seq = ++this.seq;
+    return {
+      cellId: `${kind}-${seq}`,
+      seq,
+      cell,
+      execution,
+      shown: [],
+      pending: [],
+      draining: false,
+      drained: Promise.resolve(),
+      ended: false,
+    };
+  }
+
   get pid(): number | undefined {
     return this.client?.running ? this.client.pid : undefined;
   }
@@ -151,18 +171,7 @@ export class KernelSession extends Disposable {
       );
       return false;
     }
-    const seq = ++this.seq;
-    const run: CellRun = {
-      cellId: `install-${seq}`,
-      seq,
-      cell,
-      execution,
-      shown: [],
-      pending: [],
-      draining: false,
-      drained: Promise.resolve(),
-      ended: false,
-    };
+    const run = this.newRun('install', cell, execution);
     this.runs.set(run.cellId, run);
     execution.start(Date.now());
     await execution.clearOutput();
@@ -322,18 +331,7 @@ export class KernelSession extends Disposable {
     }
 
     execution.executionOrder = ++this.executionOrder;
-    const seq = ++this.seq;
-    const run: CellRun = {
-      cellId: `cell-${seq}`,
-      seq,
-      cell,
-      execution,
-      shown: [],
-      pending: [],
-      draining: false,
-      drained: Promise.resolve(),
-      ended: false,
-    };
+    const run = this.newRun('cell', cell, execution);
     this.runs.set(run.cellId, run);
     this.current = run;
     let status: ExecuteStatus;
