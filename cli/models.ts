@@ -37,19 +37,12 @@ import type {
 import { toWireNumber, type WireNumber } from '../core/common/wire-number';
 import { createProgress, type Progress } from './progress';
 import { UsageError } from './errors';
+import { COMMON_KEY_METRICS } from '../core/common/comparison';
 import { existingStore } from './store';
 import { alignColumns, scrub } from './terminal';
 
-/** Metrics shown first in tables, when a run has them. */
-const KEY_METRICS = [
-  'val_acc',
-  'val_accuracy',
-  'test_accuracy',
-  'accuracy',
-  'acc',
-  'val_loss',
-  'loss',
-];
+/** Metrics shown first in tables, when a run has them: the ones comparisons default to. */
+const KEY_METRICS = COMMON_KEY_METRICS;
 
 export interface ModelSummaryJson extends Omit<RegisteredModel, 'createdAt'> {
   createdAt: string;
