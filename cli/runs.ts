@@ -7,7 +7,7 @@
  * "Infinity" and "-Infinity", the spelling JavaScript's Number() reads back.
  */
 import { existsSync } from 'node:fs';
-import { openStore, type RunStore } from '../core/store';
+import { openStore, type SyncRunStore } from '../core/store';
 import { UsageError } from './errors';
 import { alignColumns, scrub } from './terminal';
 import { toWireNumber, type WireNumber } from '../core/common/wire-number';
@@ -35,7 +35,7 @@ export interface RunQuery {
   orderBy?: string;
 }
 
-export function summarizeRuns(store: RunStore, query: RunQuery = {}): RunSummary[] {
+export function summarizeRuns(store: SyncRunStore, query: RunQuery = {}): RunSummary[] {
   const { experiment } = query;
   // Parsed before the store is touched: a typo is reported with its position, fast.
   const search =

@@ -2,7 +2,7 @@
  * Side-by-side comparison of runs: which params differ, each metric's latest value per run
  * and which run is best at it. The CLI prints it; the compare panel will draw it.
  */
-import type { Run, RunStore } from '../store';
+import type { Run, SyncRunStore } from '../store';
 import { toWireNumber } from '../common/wire-number';
 import {
   higherIsBetterByName,
@@ -16,7 +16,7 @@ export class CompareError extends Error {
 }
 
 /** Full ids or unique prefixes (at least 4 characters), as `labbook runs` prints them shortened. */
-export function resolveRunIds(store: RunStore, ids: string[]): Run[] {
+export function resolveRunIds(store: SyncRunStore, ids: string[]): Run[] {
   return ids.map((id) => {
     const exact = store.getRun(id);
     if (exact) return exact;
@@ -32,7 +32,7 @@ export function resolveRunIds(store: RunStore, ids: string[]): Run[] {
   });
 }
 
-export function compareRuns(store: RunStore, runs: Run[]): RunComparison {
+export function compareRuns(store: SyncRunStore, runs: Run[]): RunComparison {
   if (runs.length < 2) throw new CompareError('Compare needs at least two runs');
   const params = runs.map((r) => store.getParams(r.id));
   const latest = runs.map((r) => store.latestMetrics(r.id));
@@ -75,7 +75,7 @@ export function compareRuns(store: RunStore, runs: Run[]): RunComparison {
 }
 
 /** The experiment's own direction for its key metric wins; otherwise the metric's name decides. */
-function higherIsBetterFor(store: RunStore, runs: Run[], key: string): boolean {
+function higherIsBetterFor(store: SyncRunStore, runs: Run[], key: string): boolean {
   for (const run of runs) {
     const e = store.getExperiment(run.experimentId);
     if (e?.keyMetric === key && e.keyMetricHigherIsBetter !== null)
@@ -85,7 +85,7 @@ function higherIsBetterFor(store: RunStore, runs: Run[], key: string): boolean {
 }
 
 /** The comparison of runs (full ids or unique prefixes) plus every point of every metric, for overlaid charts. */
-export function comparisonData(store: RunStore, runIds: string[]): ComparisonData {
+export function comparisonData(store: SyncRunStore, runIds: string[]): ComparisonData {
   const runs = resolveRunIds(store, runIds);
   const comparison = compareRuns(store, runs);
   const histories: ComparisonData['histories'] = {};

@@ -5,12 +5,12 @@
  * Synchronous like the store, and written with the store's own SQL access (like
  * core/registry).
  */
-import type { RunStore, SqlAccess } from '../store/types';
+import type { SyncRunStore, SqlAccess } from '../store/types';
 import type { DatasetProfile } from './types';
 import type { ValidationResult } from './suite';
 
-/** What the data set functions need from a store: the RunStore API plus SQL on its connection (core/store's Store). */
-export type DatasetStore = RunStore & { readonly sql: SqlAccess };
+/** What the data set functions need from a store: the SyncRunStore API plus SQL on its connection (core/store's Store). */
+export type DatasetStore = SyncRunStore & { readonly sql: SqlAccess };
 
 export const MAX_DATASET_NAME_LENGTH = 200;
 
@@ -86,7 +86,7 @@ function toDataset(row: DatasetRow): DatasetVersion {
 }
 
 /** The store as a DatasetStore, or a TypeError naming `method` when it has no SQL access. */
-export function datasetStore(store: RunStore, method: string): DatasetStore {
+export function datasetStore(store: SyncRunStore, method: string): DatasetStore {
   if (!('sql' in store) || !(store as Partial<DatasetStore>).sql) {
     throw new TypeError(
       `${method}: the store at ${store.location} cannot record data sets (it is not a Labbook SQLite store)`,

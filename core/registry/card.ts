@@ -3,7 +3,7 @@
  * evaluation on the version's holdout set (overall and per slice of a column), plus the
  * parts people write (intended use, limitations), and rendered as markdown.
  */
-import type { RunStore } from '../store/types';
+import type { SyncRunStore } from '../store/types';
 import { toWireNumber } from '../common/wire-number';
 import { fmt, HOLDOUT_METRICS, loadHoldout, lowerIsBetter, type EvaluateVersion } from './gates';
 import { defaultEvaluate, type Registry } from './registry';
@@ -61,7 +61,7 @@ function caveatsOf(card: Omit<ModelCard, 'caveats'>, evaluationError: string | n
 }
 
 export async function buildModelCard(
-  store: RunStore,
+  store: SyncRunStore,
   registry: Registry,
   name: string,
   version: number,

@@ -3,7 +3,7 @@
  * RMSE and MAE for regressors, overall and per value of a slice column (so a model that
  * is good on average but poor for one group shows it).
  */
-import type { RunStore } from '../store';
+import type { SyncRunStore } from '../store';
 import { checkHoldout, loadHoldout, loadModelArtifacts, tfjs, type Tfjs } from './model-io';
 import {
   RegistryError,
@@ -210,7 +210,7 @@ export async function predictRows(
  * labels may be class names or class indices), regression `rmse` and `mae`.
  */
 export async function evaluateVersion(
-  store: RunStore,
+  store: SyncRunStore,
   version: ModelVersion,
   options: EvaluateOptions = {},
 ): Promise<HoldoutEvaluation> {

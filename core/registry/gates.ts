@@ -11,7 +11,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { encodedJsonFileName, encodedJsonPath, writeJsonAtomic } from '../named-files';
-import type { RunStore } from '../store/types';
+import type { SyncRunStore } from '../store/types';
 import { parseFilter, SearchSyntaxError, type Clause } from '../search/parse';
 import { compileSearch } from '../search/sql';
 import {
@@ -35,7 +35,7 @@ export function lowerIsBetter(metric: HoldoutMetric): boolean {
 
 /** How `evaluateVersion` (core/registry/evaluate.ts) is called; injectable for tests. */
 export type EvaluateVersion = (
-  store: RunStore,
+  store: SyncRunStore,
   version: ModelVersion,
   options?: { sliceColumn?: string; holdout?: Holdout },
 ) => Promise<HoldoutEvaluation>;
@@ -241,7 +241,7 @@ const ENTITY_NOUN: Record<Clause['entity'], string> = {
 
 /** The run's value for the clause's key (metrics: latest value; NaN kept), undefined when absent. */
 function actualOf(
-  store: RunStore,
+  store: SyncRunStore,
   runId: string,
   clause: Clause,
   now: number,
@@ -276,7 +276,7 @@ function actualOf(
 }
 
 /** One clause of a `metrics` condition, judged by the same SQL as the runs search. */
-export function judgeClause(store: RunStore, runId: string, clause: Clause): GateResult {
+export function judgeClause(store: SyncRunStore, runId: string, clause: Clause): GateResult {
   const gate = clauseText(clause);
   const expected = `${clause.comparator} ${valueText(clause.value)}`;
   const runIdClause: Clause = {
@@ -308,7 +308,7 @@ export function judgeClause(store: RunStore, runId: string, clause: Clause): Gat
 }
 
 /** Reads the version's holdout set (artifact named in its HoldoutInfo) from its source run. */
-export function loadHoldout(store: RunStore, version: ModelVersion): Holdout {
+export function loadHoldout(store: SyncRunStore, version: ModelVersion): Holdout {
   const info = version.holdout;
   if (!info)
     throw new RegistryError('INVALID', `${version.name} v${version.version} has no holdout set`);
@@ -332,7 +332,7 @@ export function loadHoldout(store: RunStore, version: ModelVersion): Holdout {
 }
 
 export interface JudgeContext {
-  store: RunStore;
+  store: SyncRunStore;
   evaluate: EvaluateVersion;
   /** Progress of slow steps (holdout evaluation), for the CLI's progress line. */
   onProgress?: (event: { phase: 'start' | 'done'; label: string }) => void;

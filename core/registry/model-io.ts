@@ -11,7 +11,7 @@
  * loaded. Whatever backend is active stays active.
  */
 import type { LayersModel } from '@tensorflow/tfjs';
-import type { RunStore } from '../store';
+import type { SyncRunStore } from '../store';
 import { tfjs as loadTfjs } from '../engines';
 import {
   RegistryError,
@@ -148,7 +148,7 @@ export interface SavedModelArtifacts {
  * `<artifactPath>weights.bin` of the run.
  */
 export async function saveModelArtifacts(
-  store: RunStore,
+  store: SyncRunStore,
   runId: string,
   model: unknown,
   artifactPath = DEFAULT_MODEL_PATH,
@@ -213,7 +213,7 @@ function concatBuffersLength(data: ArrayBuffer | ArrayBuffer[] | undefined): num
   return (Array.isArray(data) ? data : [data]).reduce((n, p) => n + p.byteLength, 0);
 }
 
-function readArtifact(store: RunStore, runId: string, name: string, what: string): Buffer {
+function readArtifact(store: SyncRunStore, runId: string, name: string, what: string): Buffer {
   try {
     return store.readArtifact(runId, name);
   } catch (error) {
@@ -226,7 +226,7 @@ function readArtifact(store: RunStore, runId: string, name: string, what: string
 
 /** Loads a model saved by {@link saveModelArtifacts} (or any tfjs layers-model folder logged as artifacts). */
 export async function loadModelArtifacts(
-  store: RunStore,
+  store: SyncRunStore,
   runId: string,
   artifactPath = DEFAULT_MODEL_PATH,
   options: { tf?: Tfjs } = {},
@@ -477,7 +477,7 @@ export function checkHoldout(
  * `featureNames`, when given, must be finite numbers in every row.
  */
 export function saveHoldout(
-  store: RunStore,
+  store: SyncRunStore,
   runId: string,
   holdout: Holdout,
   artifactPath = DEFAULT_MODEL_PATH,
@@ -498,7 +498,7 @@ export function saveHoldout(
 
 /** Reads a holdout set stored by {@link saveHoldout}. */
 export function loadHoldout(
-  store: RunStore,
+  store: SyncRunStore,
   runId: string,
   info: Pick<HoldoutInfo, 'artifact'>,
 ): Holdout {

@@ -8,7 +8,7 @@
  * that produced one.
  */
 import { dirname } from 'node:path';
-import type { RunStore, SqlAccess } from '../store/types';
+import type { SyncRunStore, SqlAccess } from '../store/types';
 import { validateArtifactName } from '../store/artifacts';
 import { deploymentStore } from '../store/stores';
 import {
@@ -34,8 +34,8 @@ import {
 } from './types';
 import { whoAmI } from './who';
 
-/** What the registry needs from a store: the RunStore API plus SQL on its connection (core/store's Store). */
-export type RegistryStore = RunStore & { readonly sql: SqlAccess };
+/** What the registry needs from a store: the SyncRunStore API plus SQL on its connection (core/store's Store). */
+export type RegistryStore = SyncRunStore & { readonly sql: SqlAccess };
 
 export const MAX_MODEL_NAME_LENGTH = 200;
 export const ALIAS_PATTERN = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;

@@ -12,6 +12,11 @@ export interface CompiledSearch {
   /** ORDER BY terms, most significant first; the caller appends its default order. */
   orderBy: string[];
   orderArgs: unknown[];
+  /**
+   * What was compiled, so that a store of another SQL dialect (PostgreSQL,
+   * core/store/postgres/search.ts) compiles the same search its own way.
+   */
+  source?: { clauses: readonly Clause[]; order: readonly OrderKey[]; now: number };
 }
 
 const ATTRIBUTE_COLUMNS: Record<string, string> = {
@@ -122,5 +127,5 @@ export function compileSearch(
       `(SELECT x.value FROM ${table} x WHERE x.run_id = r.id AND x.key = ?) ${direction} NULLS LAST`,
     );
   }
-  return { where, args, orderBy, orderArgs };
+  return { where, args, orderBy, orderArgs, source: { clauses, order, now } };
 }

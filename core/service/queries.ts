@@ -1,5 +1,5 @@
 /** What the views ask the store for, shaped for the wire (see protocol.ts). */
-import type { Experiment, MetricValue, Run, RunStore } from '../store';
+import type { Experiment, MetricValue, Run, SyncRunStore } from '../store';
 import {
   BEST_RUN_TAG,
   MAX_RUN_NAME_LENGTH,
@@ -24,7 +24,7 @@ import { COMMON_KEY_METRICS } from '../common/comparison';
 export const SOURCE_SNAPSHOT_ARTIFACT = 'labbook/source.ipynb';
 export const GIT_DIFF_ARTIFACT = 'labbook/git-diff.txt';
 
-export function experimentItems(store: RunStore): ExperimentItem[] {
+export function experimentItems(store: SyncRunStore): ExperimentItem[] {
   return store.listExperiments().map((e) => ({
     id: e.id,
     name: e.name,
@@ -95,7 +95,7 @@ export function toRunItem(
 }
 
 /** The sweeps among the parents of `runs`, by parent id (two queries over the parents only). */
-function parentSweeps(store: RunStore, runs: Run[]): Map<string, SweepItem> {
+function parentSweeps(store: SyncRunStore, runs: Run[]): Map<string, SweepItem> {
   const parentIds = [...new Set(runs.flatMap((r) => (r.parentRunId ? [r.parentRunId] : [])))];
   const out = new Map<string, SweepItem>();
   if (parentIds.length === 0) return out;
@@ -109,7 +109,7 @@ function parentSweeps(store: RunStore, runs: Run[]): Map<string, SweepItem> {
 }
 
 /** RunItems for runs, with five queries whatever their number. A sweep's trials show its metric. */
-export function toRunItems(store: RunStore, runs: Run[]): RunItem[] {
+export function toRunItems(store: SyncRunStore, runs: Run[]): RunItem[] {
   const ids = runs.map((r) => r.id);
   const latest = store.latestMetricsOfRuns(ids);
   const tags = store.tagsOfRuns(ids);
@@ -133,7 +133,7 @@ export function toRunItems(store: RunStore, runs: Run[]): RunItem[] {
  * sweep's trial or that sweep itself, else the key metric of the first of their
  * experiments that has one; null when neither names one.
  */
-export function comparisonKeyMetric(store: RunStore, runIds: readonly string[]): string | null {
+export function comparisonKeyMetric(store: SyncRunStore, runIds: readonly string[]): string | null {
   const runs = runIds.flatMap((id) => store.getRun(id) ?? []);
   const sweepIds = new Set(runs.map((r) => r.parentRunId ?? r.id));
   if (sweepIds.size === 1) {
@@ -149,19 +149,19 @@ export function comparisonKeyMetric(store: RunStore, runIds: readonly string[]):
 }
 
 /** Every non-deleted run of the experiment, children included: pinned first, then newest first. */
-export function runItems(store: RunStore, experimentId: number): RunItem[] {
+export function runItems(store: SyncRunStore, experimentId: number): RunItem[] {
   if (!store.getExperiment(experimentId)) return [];
   return toRunItems(store, store.listRuns({ experiment: experimentId, pinnedFirst: true }));
 }
 
 /** Soft-deleted runs of every experiment, most recently deleted first. */
-export function deletedRunItems(store: RunStore): RunItem[] {
+export function deletedRunItems(store: SyncRunStore): RunItem[] {
   const runs = store.listRuns({ deletedOnly: true });
   runs.sort((a, b) => (b.deletedAt ?? 0) - (a.deletedAt ?? 0));
   return toRunItems(store, runs);
 }
 
-function artifactText(store: RunStore, runId: string, name: string): string | null {
+function artifactText(store: SyncRunStore, runId: string, name: string): string | null {
   if (!store.listArtifacts(runId).some((a) => a.name === name)) return null;
   try {
     return store.readArtifact(runId, name).toString('utf8');
@@ -221,7 +221,7 @@ export function parseSourceSnapshot(ipynb: string): SourceSnapshotCell[] | null 
   return out;
 }
 
-export function runDetails(store: RunStore, runId: string): RunDetails | null {
+export function runDetails(store: SyncRunStore, runId: string): RunDetails | null {
   const run = store.getRun(runId);
   if (!run) return null;
   const experiment = store.getExperiment(run.experimentId);
@@ -253,7 +253,7 @@ export function runDetails(store: RunStore, runId: string): RunDetails | null {
 
 /** The captured notebook of a run and the notebook it came from; null when none was captured. */
 export function runSource(
-  store: RunStore,
+  store: SyncRunStore,
   runId: string,
 ): { ipynb: string; notebook: string | null } | null {
   const run = store.getRun(runId);
@@ -265,7 +265,7 @@ export function runSource(
 // ---- writes ----
 
 /** Applies a RunUpdate (checked with checkRunUpdate); every part is validated before anything is written. */
-export function updateRun(store: RunStore, update: RunUpdate): void {
+export function updateRun(store: SyncRunStore, update: RunUpdate): void {
   if (!store.getRun(update.runId)) throw new Error(`No run with id ${update.runId}`);
   if (update.name !== undefined) store.renameRun(update.runId, update.name);
   if (update.setTags && Object.keys(update.setTags).length)

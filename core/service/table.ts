@@ -7,7 +7,7 @@
 import { higherIsBetterByName } from '../common/comparison';
 import { compileSearch, type CompiledSearch } from '../search/sql';
 import { parseFilter, parseOrderBy, SearchSyntaxError } from '../search/parse';
-import type { Experiment, RunFilter, RunStore } from '../store';
+import type { Experiment, RunFilter, SyncRunStore } from '../store';
 import { SYSTEM_TAG_PREFIX } from '../store/types';
 import {
   toWireNumber,
@@ -66,7 +66,7 @@ const wireOrNull = (value: number | null): WireNumber | null =>
   value === null ? null : toWireNumber(value);
 
 /** One page of the runs table. A filter or order-by that does not parse gives an empty page with `error`. */
-export function queryRunsTable(store: RunStore, query: RunsTableQuery): RunsTablePage {
+export function queryRunsTable(store: SyncRunStore, query: RunsTableQuery): RunsTablePage {
   const offset = Math.max(0, Math.floor(query.offset ?? 0));
   const limit = Math.min(MAX_TABLE_LIMIT, Math.max(1, Math.floor(query.limit ?? 100)));
   const search = parseSearch(query);

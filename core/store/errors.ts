@@ -10,7 +10,8 @@ export type StoreErrorCode =
   | 'READONLY'
   | 'INVALID_ARGUMENT'
   | 'INVALID_ARTIFACT_NAME'
-  | 'PARAM_CONFLICT';
+  | 'PARAM_CONFLICT'
+  | 'RUN_DELETED';
 
 export class StoreError extends Error {
   constructor(
@@ -30,4 +31,12 @@ export class StoreError extends Error {
 export function isBusy(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' && code.startsWith('SQLITE_BUSY');
+}
+
+/** Writing to a soft-deleted run is refused, as MLflow refuses writes to a deleted run. */
+export function deletedRunError(ids: readonly string[]): StoreError {
+  return new StoreError(
+    'RUN_DELETED',
+    `run${ids.length > 1 ? 's' : ''} ${ids.join(', ')} ${ids.length > 1 ? 'are' : 'is'} deleted; restore ${ids.length > 1 ? 'them' : 'it'} (labbook runs restore) before logging to ${ids.length > 1 ? 'them' : 'it'}`,
+  );
 }

@@ -21,7 +21,7 @@ export type {
   RunEnvironment,
   RunFilter,
   RunStatus,
-  RunStore,
+  SyncRunStore,
 } from './types';
 export { deploymentStore, predictionLogStore, findArtifactByName } from './stores';
 export type { SqliteBacked } from './stores';
@@ -39,3 +39,8 @@ export type {
   PredictionLogStore,
   WindowPrediction,
 } from './serving';
+export { openRunStore } from './open';
+export type { OpenRunStoreOptions } from './open';
+export { isPostgresUrl, resolveStoreLocation } from './location';
+export type { StoreLocation } from './location';
+export type { Async, RunStore } from './types';

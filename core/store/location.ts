@@ -23,13 +23,36 @@ export interface LocationOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-/** Absolute path of the SQLite database file. */
-export function resolveStorePath(options: LocationOptions = {}): string {
+/** A `postgres://` or `postgresql://` URL names a PostgreSQL database, not a file. */
+export function isPostgresUrl(location: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(location.trim());
+}
+
+/** Where the store lives, by backend: a SQLite file path or a PostgreSQL URL. */
+export type StoreLocation =
+  { backend: 'sqlite'; path: string } | { backend: 'postgres'; url: string };
+
+/** The same rule as resolveStorePath, a PostgreSQL URL allowed wherever a path is. */
+export function resolveStoreLocation(options: LocationOptions = {}): StoreLocation {
   const cwd = options.cwd ?? process.cwd();
-  if (options.path) return resolve(cwd, options.path);
-  const fromEnv = (options.env ?? process.env)[STORE_ENV_VAR];
-  if (fromEnv) return resolve(cwd, fromEnv);
-  return defaultStorePath(cwd);
+  const named = options.path || (options.env ?? process.env)[STORE_ENV_VAR];
+  if (named && isPostgresUrl(named)) return { backend: 'postgres', url: named.trim() };
+  return { backend: 'sqlite', path: named ? resolve(cwd, named) : defaultStorePath(cwd) };
+}
+
+/**
+ * Absolute path of the SQLite database file. A PostgreSQL URL is refused by name: the
+ * callers of this function (the SDK's runs, the registry, deployments) are SQLite-only
+ * for now; openRunStore (core/store/open.ts) is the backend-neutral way in.
+ */
+export function resolveStorePath(options: LocationOptions = {}): string {
+  const location = resolveStoreLocation(options);
+  if (location.backend === 'postgres') {
+    throw new Error(
+      `${location.url.replace(/:[^:@/]*@/, ':***@')} is a PostgreSQL store; this part of Labbook works on SQLite files only so far (runs listing, showing and the store contract work on PostgreSQL: see core/store/postgres)`,
+    );
+  }
+  return location.path;
 }
 
 /** `<folder>/.labbook/labbook.db`. */

@@ -1,6 +1,6 @@
 /**
- * The SQLite implementation of RunStore. This folder is the only place that talks to
- * better-sqlite3; everything above it sees the RunStore interface.
+ * The SQLite implementation of SyncRunStore. This folder is the only place that talks to
+ * better-sqlite3; everything above it sees the SyncRunStore interface.
  */
 import Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
@@ -26,7 +26,7 @@ import {
   guessMediaType,
   validateArtifactName,
 } from './artifacts';
-import { StoreError } from './errors';
+import { deletedRunError, StoreError } from './errors';
 import { isWriterGone, THIS_HOST } from './liveness';
 import { artifactsDirFor, type LocationOptions, resolveStorePath } from './location';
 import {
@@ -55,7 +55,7 @@ import {
   type RunKeys,
   type RunListOptions,
   type RunStatus,
-  type RunStore,
+  type SyncRunStore,
   type SqlAccess,
 } from './types';
 
@@ -282,7 +282,7 @@ function isLater(a: MetricPoint, b: { step: number; timestamp: number }): boolea
   return a.step > b.step || (a.step === b.step && a.timestamp >= b.timestamp);
 }
 
-export class Store implements RunStore {
+export class Store implements SyncRunStore {
   readonly location: string;
   readonly artifactsDir: string;
   readonly readonly: boolean;
@@ -455,6 +455,15 @@ export class Store implements RunStore {
     if (!this.stmt('SELECT 1 FROM runs WHERE id = ?').get(id)) {
       throw new StoreError('NOT_FOUND', `no run with id ${JSON.stringify(id)} in ${this.location}`);
     }
+  }
+
+  /** Exists and is not soft-deleted: MLflow refuses writes to a deleted run until it is restored. */
+  private requireLiveRun(id: string): void {
+    const row = this.stmt('SELECT deleted_at FROM runs WHERE id = ?').get(id) as
+      { deleted_at: number | null } | undefined;
+    if (!row)
+      throw new StoreError('NOT_FOUND', `no run with id ${JSON.stringify(id)} in ${this.location}`);
+    if (row.deleted_at !== null) throw deletedRunError([id]);
   }
 
   // ---- experiments ----
@@ -850,7 +859,7 @@ export class Store implements RunStore {
   logParams(runId: string, params: Record<string, string>): void {
     this.db
       .transaction(() => {
-        this.requireRun(runId);
+        this.requireLiveRun(runId);
         const existing = this.stmt('SELECT value FROM params WHERE run_id = ? AND key = ?');
         const insert = this.stmt('INSERT INTO params (run_id, key, value) VALUES (?, ?, ?)');
         for (const [key, value] of Object.entries(params)) {
@@ -878,7 +887,7 @@ export class Store implements RunStore {
   setTags(runId: string, tags: Record<string, string>): void {
     this.db
       .transaction(() => {
-        this.requireRun(runId);
+        this.requireLiveRun(runId);
         const upsert = this.stmt(
           'INSERT INTO tags (run_id, key, value) VALUES (?, ?, ?) ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value',
         );
@@ -897,7 +906,7 @@ export class Store implements RunStore {
   deleteTags(runId: string, keys: readonly string[]): void {
     this.db
       .transaction(() => {
-        this.requireRun(runId);
+        this.requireLiveRun(runId);
         const remove = this.stmt('DELETE FROM tags WHERE run_id = ? AND key = ?');
         for (const key of keys) remove.run(runId, key);
       })
@@ -1052,6 +1061,7 @@ export class Store implements RunStore {
     const insertPoint = this.db.prepare(
       'INSERT INTO metric_points (series_id, step, seq, timestamp, value) VALUES (?, ?, ?, ?, ?)',
     );
+    const runState = this.db.prepare('SELECT deleted_at FROM runs WHERE id = ?');
     const updateSeries = this.db.prepare(
       'UPDATE metric_series SET step = ?, timestamp = ?, value = ?, min = ?, max = ?, points = ? WHERE id = ?',
     );
@@ -1099,6 +1109,11 @@ export class Store implements RunStore {
         }
       }
       const now = Date.now();
+      for (const runId of batch.keys()) {
+        const row = runState.get(runId) as { deleted_at: number | null } | undefined;
+        // A missing run fails the point inserts' foreign key, reported as NOT_FOUND below.
+        if (row && row.deleted_at !== null) throw deletedRunError([runId]);
+      }
       for (const [runId, byKey] of batch) {
         for (const x of byKey.values())
           updateSeries.run(x.step, x.timestamp, x.value, x.min, x.max, x.points, x.id);

@@ -163,12 +163,12 @@ export interface LogArtifactOptions {
 }
 
 /**
- * Everything the SDK, the CLI and the service need from a store. Synchronous on purpose:
- * better-sqlite3 is synchronous, and the SDK must be able to flush inside
- * process.on('exit'), where nothing asynchronous runs. A network store can meet this
- * contract through a worker thread and Atomics.wait, or grow async twins of these methods.
+ * The runs-and-metrics store as SQLite serves it in-process: synchronous, because
+ * better-sqlite3 is, and the SDK flushes inside process.on('exit'), where nothing
+ * asynchronous runs. Code that must work on every backend uses {@link RunStore}; the
+ * callers still typed with this one work on SQLite only (see core/store/open.ts).
  */
-export interface RunStore {
+export interface SyncRunStore {
   /** Where the data lives (a file path for SQLite). */
   readonly location: string;
   close(): void;
@@ -247,6 +247,26 @@ export interface RunStore {
   listArtifacts(runId: string): Artifact[];
   readArtifact(runId: string, name: string): Buffer;
 }
+
+/** The same methods, each answering with a promise. */
+export type Async<T> = {
+  [K in keyof T]: T[K] extends (...args: infer A) => infer R
+    ? (...args: A) => Promise<Awaited<R>>
+    : T[K];
+};
+
+/**
+ * Everything the SDK, the CLI and the service need from a runs-and-metrics store, on any
+ * backend: SQLite (a file, answered in-process with resolved promises) or PostgreSQL (a
+ * server, over a connection pool). Same semantics on both: params immutable, NaN and
+ * +/-Infinity round-trip, runs ordered MLflow's way, a failing batch writes nothing, writes
+ * to a soft-deleted run refused until it is restored. The contract suite
+ * (test/unit/store-contract.test.ts) runs against every backend.
+ */
+export type RunStore = Async<SyncRunStore> & {
+  /** Which backend answers. */
+  readonly backend: 'sqlite' | 'postgres';
+};
 
 /**
  * Raw SQL on a store's own connection, for modules that keep their own tables in the same

@@ -7,7 +7,7 @@
  * stays cheap.
  */
 import { isAbsolute, resolve } from 'node:path';
-import type { RunStore } from '../../core/store';
+import type { SyncRunStore } from '../../core/store';
 import * as datasets from '../../core/quality/datasets';
 import { examineDataset } from '../../core/quality/examine';
 import { fingerprintFile, fingerprintRows } from '../../core/quality/fingerprint';
@@ -71,7 +71,7 @@ function describeData(data: unknown): string {
 /** @internal The body of Run.logDataset. */
 export async function logDatasetForRun(
   runId: string,
-  store: RunStore,
+  store: SyncRunStore,
   data: DatasetInput,
   options: LogDatasetOptions,
 ): Promise<LoggedDataset> {

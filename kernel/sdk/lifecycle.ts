@@ -6,7 +6,7 @@
  * process.on('exit') handlers run synchronously and cannot await; better-sqlite3 is
  * synchronous, so flushing and ending runs there works.
  */
-import { resolveStorePath, Store, type RunStore } from '../../core/store';
+import { resolveStorePath, Store, type SyncRunStore } from '../../core/store';
 
 export interface ExitAware {
   /** Flush and end the run because the process is exiting with `code`. */
@@ -79,7 +79,7 @@ export function untrackRun(run: ExitAware): void {
 
 /** A store borrowed by a run; release it when the run ends. */
 export interface StoreLease {
-  store: RunStore;
+  store: SyncRunStore;
   release(): void;
 }
 
@@ -87,10 +87,10 @@ const openStores = new Map<string, { store: Store; users: number }>();
 
 /**
  * Runs that name the same file share one connection. The connection closes when its last
- * run ends, so a long-lived kernel holds no file open between runs. A RunStore handed in
+ * run ends, so a long-lived kernel holds no file open between runs. A SyncRunStore handed in
  * by the caller stays the caller's to close.
  */
-export function leaseStore(option?: string | RunStore): StoreLease {
+export function leaseStore(option?: string | SyncRunStore): StoreLease {
   if (option !== undefined && typeof option !== 'string')
     return { store: option, release: () => undefined };
   const path = resolveStorePath({ path: option });

@@ -26,7 +26,7 @@ import {
   type ModelSignature,
   type ModelVersion,
 } from '../../core/registry/types';
-import type { RunStore } from '../../core/store';
+import type { SyncRunStore } from '../../core/store';
 import { leaseStore } from './lifecycle';
 
 export type { FeatureSpec, Holdout, HoldoutInfo, ModelSignature, ModelVersion };
@@ -66,12 +66,12 @@ export interface LogModelOptions {
 
 export interface LoadModelOptions {
   /** The database file or an open store; default as for runs (`LABBOOK_STORE`, else `.labbook/labbook.db`). */
-  store?: string | RunStore;
+  store?: string | SyncRunStore;
   /** The tfjs module to build the model with (default: `@tensorflow/tfjs` as the SDK resolves it). */
   tf?: unknown;
 }
 
-function registryStore(store: RunStore, method: string): RegistryStore {
+function registryStore(store: SyncRunStore, method: string): RegistryStore {
   if (!('sql' in store) || !(store as Partial<RegistryStore>).sql) {
     throw new RegistryError(
       'INVALID',
@@ -119,7 +119,7 @@ function mergeSignature(model: unknown, options: LogModelOptions): ModelSignatur
  */
 export async function logModelForRun(
   runId: string,
-  store: RunStore,
+  store: SyncRunStore,
   model: LoggableModel,
   options: LogModelOptions,
 ): Promise<ModelVersion> {

@@ -15,7 +15,7 @@ import {
   type EndStatus,
   type MetricPoint,
   type RunStatus,
-  type RunStore,
+  type SyncRunStore,
 } from '../../core/store';
 import { emitRunEvent, executedCells, getExecutionContext } from './context';
 import {
@@ -68,7 +68,7 @@ export interface RunOptionsBase {
    * run's store for a nested run, else the `LABBOOK_STORE` environment variable, else
    * `.labbook/labbook.db` in the working folder.
    */
-  store?: string | RunStore;
+  store?: string | SyncRunStore;
   /** Write buffered metric points once this many are waiting. Default 5000. */
   flushEveryPoints?: number;
   /** Write buffered metric points at least this often, in ms. Default 1000. */
@@ -169,9 +169,9 @@ export class Run implements ExitAware {
   private warnedAboutBusy = false;
   /** After a flush found the store locked: no new attempt from the loop before this time. */
   private retryFlushAt = 0;
-  private readonly store: RunStore;
+  private readonly store: SyncRunStore;
   /** What nested runs use when they name no store: the caller's store object, or the file path. */
-  private readonly storeOption: string | RunStore;
+  private readonly storeOption: string | SyncRunStore;
 
   /** @internal Use startRun(). */
   constructor(
@@ -179,7 +179,7 @@ export class Run implements ExitAware {
     record: { id: string; experiment: string; name: string; parentRunId?: string | null },
     private readonly flushEveryPoints: number,
     flushIntervalMs: number,
-    storeOption?: string | RunStore,
+    storeOption?: string | SyncRunStore,
   ) {
     this.store = lease.store;
     this.storeOption = storeOption ?? lease.store.location;
@@ -517,7 +517,7 @@ function positiveInteger(name: string, value: number | undefined, fallback: numb
 }
 
 /** @internal The store a run writes to (for the sweep, which reads its children's metrics). */
-export function storeOfRun(run: Run): RunStore {
+export function storeOfRun(run: Run): SyncRunStore {
   return run['store'];
 }
 

@@ -13,7 +13,7 @@
  * ```
  */
 import { higherIsBetterByName } from '../../core/common/comparison';
-import type { RunStore } from '../../core/store';
+import type { SyncRunStore } from '../../core/store';
 import { BEST_RUN_TAG } from '../../core/store/types';
 import { type Run, startRunWith, storeOfRun } from './run';
 import { checkKey, describeValue, paramToText, type ParamValue, type TagValue } from './validate';
@@ -51,7 +51,7 @@ export interface SweepSpecBase {
    */
   goal?: SweepGoal;
   /** Where to record the runs (as in `startRun`). */
-  store?: string | RunStore;
+  store?: string | SyncRunStore;
   /** Tags set on the parent run. */
   tags?: Record<string, TagValue>;
 }

@@ -1,0 +1,28 @@
+/**
+ * Opens the runs-and-metrics store a location names, on its backend: a `postgres://` or
+ * `postgresql://` URL is a PostgreSQL database, anything else a SQLite file. One rule for
+ * every entry point, on top of resolveStoreLocation (explicit > LABBOOK_STORE > default).
+ */
+import { resolveStoreLocation, type LocationOptions } from './location';
+import { PostgresRunStore, type OpenPostgresOptions } from './postgres/store';
+import { asyncRunStore } from './sqlite/async-run-store';
+import { Store, type OpenStoreOptions } from './store';
+import type { RunStore } from './types';
+
+export interface OpenRunStoreOptions extends OpenStoreOptions, LocationOptions {
+  /** PostgreSQL only: where artifact files go (default LABBOOK_ARTIFACTS, else .labbook/artifacts). */
+  artifactsDir?: OpenPostgresOptions['artifactsDir'];
+}
+
+export async function openRunStore(options: OpenRunStoreOptions = {}): Promise<RunStore> {
+  const location = resolveStoreLocation(options);
+  if (location.backend === 'postgres') {
+    return PostgresRunStore.open(location.url, {
+      artifactsDir: options.artifactsDir,
+      detectKilledRuns: options.detectKilledRuns,
+      env: options.env,
+      cwd: options.cwd,
+    });
+  }
+  return asyncRunStore(Store.open({ ...options, path: location.path }));
+}

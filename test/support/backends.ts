@@ -1,0 +1,155 @@
+/**
+ * The backend matrix of the store contract: one suite, run against every store backend.
+ *
+ * SQLite always runs. PostgreSQL runs against LABBOOK_TEST_POSTGRES (a server URL, any
+ * database on it), else against a local server at DEFAULT_TEST_POSTGRES if one answers.
+ * Each test run creates its own database (labbook_test_<pid>_<time>) and drops it after;
+ * each test gets a fresh schema inside it. When no server answers the PostgreSQL half is
+ * skipped with a message, except under CI=true or with LABBOOK_TEST_POSTGRES set, where
+ * it fails: CI must never pass on SQLite alone.
+ */
+import pg from 'pg';
+import { join } from 'node:path';
+import { openRunStore, type RunStore } from '../../core/store';
+import { makeTempDir, removeDir } from '../unit/temp';
+
+export const DEFAULT_TEST_POSTGRES = 'postgres://labbook:labbook@127.0.0.1:5432/labbook_dev';
+
+export interface BackendContext {
+  readonly name: 'sqlite' | 'postgres';
+  /** Opens the test's store (a second call opens a second connection to the same data). */
+  open(): Promise<RunStore>;
+  /** A folder for this test's files (artifacts, SQLite database). */
+  readonly dir: string;
+}
+
+function withDatabase(url: string, database: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${database}`;
+  return parsed.toString();
+}
+
+function withSchema(url: string, schema: string): string {
+  const parsed = new URL(url);
+  parsed.searchParams.set('options', `-c search_path=${schema}`);
+  return parsed.toString();
+}
+
+async function answers(url: string): Promise<string | null> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return null;
+  } catch (error) {
+    return (error as Error).message;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** Defines `suite` once per backend, as `<title> [sqlite]` and `<title> [postgres]`. */
+export function forEachBackend(
+  title: string,
+  suite: (backend: () => BackendContext) => void,
+): void {
+  describe(`${title} [sqlite]`, () => {
+    let context: BackendContext;
+    const opened: RunStore[] = [];
+    beforeEach(() => {
+      const dir = makeTempDir();
+      const path = join(dir, '.labbook', 'labbook.db');
+      context = {
+        name: 'sqlite',
+        dir,
+        open: async () => {
+          const store = await openRunStore({ path, cwd: dir });
+          opened.push(store);
+          return store;
+        },
+      };
+    });
+    afterEach(async () => {
+      for (const store of opened.splice(0)) await store.close();
+      removeDir(context.dir);
+    });
+    suite(() => context);
+  });
+
+  describe(`${title} [postgres]`, function () {
+    this.timeout(60_000);
+    const explicit = process.env.LABBOOK_TEST_POSTGRES;
+    const serverUrl = explicit || DEFAULT_TEST_POSTGRES;
+    const database = `labbook_test_${process.pid}_${Date.now()}`;
+    const admin = () => new pg.Client({ connectionString: serverUrl });
+    let databaseUrl = '';
+    let schemas = 0;
+    let context: BackendContext;
+    const opened: RunStore[] = [];
+
+    before(async function () {
+      const problem = await answers(serverUrl);
+      if (problem) {
+        const message = `PostgreSQL at ${serverUrl.replace(/:[^:@/]*@/, ':***@')} does not answer: ${problem}`;
+        if (explicit || process.env.CI === 'true')
+          throw new Error(
+            `${message}. The store contract must run on PostgreSQL here (CI or LABBOOK_TEST_POSTGRES).`,
+          );
+        console.warn(
+          `  skipping the PostgreSQL half of "${title}": ${message}; set LABBOOK_TEST_POSTGRES to run it`,
+        );
+        this.skip();
+      }
+      const client = admin();
+      await client.connect();
+      try {
+        await client.query(`CREATE DATABASE ${database}`);
+      } finally {
+        await client.end();
+      }
+      databaseUrl = withDatabase(serverUrl, database);
+    });
+
+    after(async () => {
+      if (!databaseUrl) return;
+      const client = admin();
+      await client.connect();
+      try {
+        await client.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+      } finally {
+        await client.end();
+      }
+    });
+
+    beforeEach(async () => {
+      const schema = `t${++schemas}`;
+      const client = new pg.Client({ connectionString: databaseUrl });
+      await client.connect();
+      try {
+        await client.query(`CREATE SCHEMA ${schema}`);
+      } finally {
+        await client.end();
+      }
+      const url = withSchema(databaseUrl, schema);
+      const dir = makeTempDir();
+      context = {
+        name: 'postgres',
+        dir,
+        open: async () => {
+          const store = await openRunStore({
+            path: url,
+            cwd: dir,
+            artifactsDir: join(dir, 'artifacts'),
+          });
+          opened.push(store);
+          return store;
+        },
+      };
+    });
+    afterEach(async () => {
+      for (const store of opened.splice(0)) await store.close();
+      removeDir(context.dir);
+    });
+    suite(() => context);
+  });
+}

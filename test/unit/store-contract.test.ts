@@ -1,0 +1,513 @@
+/**
+ * The store contract: what every RunStore backend must do, run against SQLite and against
+ * a real PostgreSQL server from one suite (test/support/backends.ts). File-level SQLite
+ * behaviour (WAL, foreign files, locations) stays in store.test.ts.
+ *
+ * Includes MLflow's store behaviours: the same param twice with another value is refused;
+ * a batch that fails writes nothing; writes to a deleted run are refused until it is
+ * restored; concurrent writers on shared runs never deadlock and lose nothing.
+ */
+import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
+import { hostname } from 'node:os';
+import { StoreError, type MetricPoint, type RunStore } from '../../core/store';
+import { parseFilter, parseOrderBy } from '../../core/search/parse';
+import { compileSearch } from '../../core/search/sql';
+import { forEachBackend } from '../support/backends';
+
+async function expectStoreError(
+  promise: Promise<unknown>,
+  code: string,
+  pattern: RegExp,
+): Promise<StoreError> {
+  let caught: unknown;
+  try {
+    await promise;
+  } catch (error) {
+    caught = error;
+  }
+  assert.ok(caught instanceof StoreError, `expected a StoreError ${code}, got ${String(caught)}`);
+  assert.equal(caught.code, code);
+  assert.match(caught.message, pattern);
+  return caught;
+}
+
+function deadPid(): number {
+  const child = spawnSync(process.execPath, ['-e', '0']);
+  assert.ok(child.pid);
+  return child.pid;
+}
+
+const point = (
+  runId: string,
+  key: string,
+  step: number,
+  value: number,
+  timestamp = 1000 + step,
+): MetricPoint => ({
+  runId,
+  key,
+  step,
+  timestamp,
+  value,
+});
+
+forEachBackend('store contract', (backend) => {
+  let store: RunStore;
+  beforeEach(async () => {
+    store = await backend().open();
+  });
+
+  it('creates, reads, lists, ends and soft-deletes runs', async () => {
+    const a = await store.createRun({
+      experiment: 'mnist',
+      name: 'first',
+      sourceNotebook: '/nb/train.ipynb',
+      sourceCell: 3,
+      gitCommit: 'a'.repeat(40),
+      gitDirty: true,
+      environment: {
+        node: 'v20',
+        platform: 'linux',
+        arch: 'x64',
+        packages: { '@tensorflow/tfjs': '4.22.0' },
+      },
+    });
+    const b = await store.createRun({
+      experiment: 'mnist',
+      name: 'second',
+      startTime: a.startTime + 10,
+    });
+    const c = await store.createRun({ experiment: 'other', name: 'elsewhere' });
+    assert.match(a.id, /^[0-9a-f]{32}$/);
+    assert.deepEqual(
+      { ...(await store.getRun(a.id))!, startTime: 0, heartbeatAt: 0 },
+      {
+        id: a.id,
+        experimentId: (await store.getExperiment('mnist'))!.id,
+        experimentName: 'mnist',
+        name: 'first',
+        status: 'running',
+        startTime: 0,
+        endTime: null,
+        sourceNotebook: '/nb/train.ipynb',
+        sourceCell: '3',
+        gitCommit: 'a'.repeat(40),
+        gitDirty: true,
+        environment: {
+          node: 'v20',
+          platform: 'linux',
+          arch: 'x64',
+          packages: { '@tensorflow/tfjs': '4.22.0' },
+        },
+        pid: process.pid,
+        host: hostname(),
+        heartbeatAt: 0,
+        error: null,
+        parentRunId: null,
+        deletedAt: null,
+      },
+    );
+    assert.deepEqual(
+      (await store.listRuns({ experiment: 'mnist' })).map((r) => r.name),
+      ['second', 'first'],
+    );
+    assert.deepEqual((await store.listRuns()).map((r) => r.id).sort(), [a.id, b.id, c.id].sort());
+    assert.deepEqual(
+      (await store.listExperiments()).map((e) => e.name),
+      ['mnist', 'other'],
+    );
+    assert.equal(await store.countRuns({ experiment: 'mnist' }), 2);
+
+    await store.endRun(a.id, 'failed', { error: 'boom' });
+    const ended = (await store.getRun(a.id))!;
+    assert.equal(ended.status, 'failed');
+    assert.equal(ended.error, 'boom');
+    assert.ok(ended.endTime !== null && ended.endTime >= ended.startTime);
+    assert.deepEqual(
+      (await store.listRuns({ status: 'failed' })).map((r) => r.id),
+      [a.id],
+    );
+
+    await store.deleteRun(b.id);
+    assert.deepEqual(
+      (await store.listRuns({ experiment: 'mnist' })).map((r) => r.name),
+      ['first'],
+    );
+    assert.equal((await store.listRuns({ experiment: 'mnist', includeDeleted: true })).length, 2);
+    assert.deepEqual(
+      (await store.listRuns({ deletedOnly: true })).map((r) => r.id),
+      [b.id],
+    );
+    await expectStoreError(store.endRun('missing', 'finished'), 'NOT_FOUND', /missing/);
+  });
+
+  it('names runs <prefix>-<n> by the runs the experiment ever had, and renames them', async () => {
+    const one = await store.createRun({ experiment: 'e' });
+    const two = await store.createRun({ experiment: 'e', namePrefix: 'sweep' });
+    await store.deleteRun(two.id);
+    const three = await store.createRun({ experiment: 'e' });
+    assert.deepEqual([one.name, two.name, three.name], ['run-1', 'sweep-2', 'run-3']);
+    await store.renameRun(one.id, 'baseline');
+    assert.equal((await store.getRun(one.id))!.name, 'baseline');
+    await expectStoreError(store.renameRun(one.id, ' '), 'INVALID_ARGUMENT', /non-empty/);
+    await expectStoreError(store.renameRun('missing', 'x'), 'NOT_FOUND', /missing/);
+    assert.deepEqual(await store.runIdsWithPrefix(one.id.slice(0, 6)), [one.id]);
+    assert.deepEqual(await store.runIdsWithPrefix('zz%_'), []);
+  });
+
+  it('keeps the key metric of an experiment', async () => {
+    await store.getOrCreateExperiment('mnist');
+    await store.setKeyMetric('mnist', 'val_acc', true);
+    const found = (await store.getExperiment('mnist'))!;
+    assert.equal(found.keyMetric, 'val_acc');
+    assert.equal(found.keyMetricHigherIsBetter, true);
+    assert.deepEqual(await store.getExperiment(found.id), found);
+    await store.setKeyMetric('mnist', null);
+    assert.equal((await store.getExperiment('mnist'))!.keyMetricHigherIsBetter, null);
+  });
+
+  it('refuses the same param twice with another value, keeping the first (MLflow)', async () => {
+    const run = await store.createRun({ experiment: 'e', name: 'r' });
+    await store.logParams(run.id, { lr: '0.01', layers: '[64,32]' });
+    await store.logParams(run.id, { lr: '0.01' });
+    await expectStoreError(
+      store.logParams(run.id, { lr: '0.1' }),
+      'PARAM_CONFLICT',
+      /"lr" .* already "0.01".*"0.1"/,
+    );
+    // The conflicting batch writes nothing, not even its new keys.
+    await expectStoreError(
+      store.logParams(run.id, { seed: '1', lr: '0.2' }),
+      'PARAM_CONFLICT',
+      /"lr"/,
+    );
+    assert.deepEqual(await store.getParams(run.id), { layers: '[64,32]', lr: '0.01' });
+    await store.setTags(run.id, { stage: 'draft' });
+    await store.setTags(run.id, { stage: 'final', owner: 'ada' });
+    assert.deepEqual(await store.getTags(run.id), { owner: 'ada', stage: 'final' });
+    await store.deleteTags(run.id, ['owner']);
+    assert.deepEqual(await store.getTags(run.id), { stage: 'final' });
+    await expectStoreError(store.setTags('missing', { a: 'b' }), 'NOT_FOUND', /missing/);
+    await expectStoreError(store.logParams('missing', { a: 'b' }), 'NOT_FOUND', /missing/);
+  });
+
+  it('round-trips NaN, +Infinity and -Infinity exactly, through a second connection', async () => {
+    const values = [
+      NaN,
+      Infinity,
+      -Infinity,
+      0,
+      1.5,
+      -2,
+      Number.MAX_VALUE,
+      Number.MIN_VALUE,
+      1 / 3,
+      -0.1,
+    ];
+    const run = await store.createRun({ experiment: 'e', name: 'r' });
+    await store.insertMetricPoints(values.map((value, step) => point(run.id, 'loss', step, value)));
+    await store.insertMetricPoints([point(run.id, 'last', 0, NaN, 1)]);
+    await store.close();
+    const again = await backend().open();
+    const history = await again.metricHistory(run.id, 'loss');
+    assert.equal(history.length, values.length);
+    history.forEach((p, i) => {
+      assert.ok(Object.is(p.value, values[i]), `step ${i}: expected ${values[i]}, got ${p.value}`);
+      assert.equal(p.step, i);
+      assert.equal(p.timestamp, 1000 + i);
+    });
+    const latest = await again.latestMetrics(run.id);
+    assert.ok(Object.is(latest.loss.value, -0.1));
+    assert.ok(Number.isNaN(latest.last.value));
+    // Ranges leave NaN out; an all-NaN series has none.
+    const ranges = (await again.metricRangesOfRuns([run.id])).get(run.id)!;
+    assert.deepEqual(ranges.loss, { min: -Infinity, max: Infinity });
+    assert.deepEqual(ranges.last, { min: null, max: null });
+  });
+
+  it('keeps every point, including repeated steps, and the latest point per key across batches', async () => {
+    const run = await store.createRun({ experiment: 'e', name: 'r' });
+    const other = await store.createRun({ experiment: 'e', name: 'other' });
+    const p = (key: string, step: number, timestamp: number, value: number, runId = run.id) =>
+      point(runId, key, step, value, timestamp);
+    await store.insertMetricPoints([
+      p('acc', 0, 1, 0.5),
+      p('acc', 2, 2, 0.7),
+      p('acc', 1, 3, 0.6),
+      p('loss', 0, 1, 9, other.id),
+    ]);
+    await store.insertMetricPoints([p('acc', 1, 4, 0.65), p('acc', 2, 5, 0.75)]);
+    assert.deepEqual(
+      (await store.metricHistory(run.id, 'acc')).map((m) => [m.step, m.value]),
+      [
+        [0, 0.5],
+        [1, 0.6],
+        [1, 0.65],
+        [2, 0.7],
+        [2, 0.75],
+      ],
+    );
+    assert.deepEqual(await store.latestMetrics(run.id), {
+      acc: { step: 2, timestamp: 5, value: 0.75 },
+    });
+    assert.deepEqual(await store.latestMetrics(other.id), {
+      loss: { step: 0, timestamp: 1, value: 9 },
+    });
+    await store.insertMetricPoints([p('acc', 0, 6, 0.1)]);
+    assert.equal((await store.latestMetrics(run.id)).acc.value, 0.75);
+    assert.deepEqual((await store.metricRangesOfRuns([run.id])).get(run.id), {
+      acc: { min: 0.1, max: 0.75 },
+    });
+    assert.deepEqual(await store.metricHistory(run.id, 'missing'), []);
+  });
+
+  it('writes nothing of a batch that fails (a malformed point, an unknown run)', async () => {
+    const run = await store.createRun({ experiment: 'e', name: 'r' });
+    await store.insertMetricPoints([point(run.id, 'k', 0, 1)]);
+    await expectStoreError(
+      store.insertMetricPoints([
+        point(run.id, 'k', 1, 2),
+        { ...point(run.id, 'k', 0, 1), step: 0.5 },
+      ]),
+      'INVALID_ARGUMENT',
+      /integer step/,
+    );
+    await expectStoreError(
+      store.insertMetricPoints([
+        point(run.id, 'k', 1, 2),
+        point(run.id, 'fresh', 0, 1),
+        point('no-such-run', 'k', 0, 1),
+      ]),
+      'NOT_FOUND',
+      /no-such-run/,
+    );
+    assert.deepEqual(
+      (await store.metricHistory(run.id, 'k')).map((m) => m.value),
+      [1],
+    );
+    assert.deepEqual(Object.keys(await store.latestMetrics(run.id)), ['k']);
+    assert.equal((await store.latestMetrics(run.id)).k.step, 0);
+  });
+
+  it('refuses writes to a deleted run until it is restored (MLflow)', async () => {
+    const run = await store.createRun({ experiment: 'e', name: 'r' });
+    await store.deleteRun(run.id);
+    await expectStoreError(store.logParams(run.id, { a: '1' }), 'RUN_DELETED', /deleted; restore/);
+    await expectStoreError(store.setTags(run.id, { a: '1' }), 'RUN_DELETED', /deleted/);
+    await expectStoreError(
+      store.insertMetricPoints([point(run.id, 'k', 0, 1)]),
+      'RUN_DELETED',
+      /deleted/,
+    );
+    assert.deepEqual(await store.getParams(run.id), {});
+    assert.deepEqual(await store.getTags(run.id), {});
+    assert.deepEqual(await store.metricHistory(run.id, 'k'), []);
+    await store.restoreRun(run.id);
+    await store.logParams(run.id, { a: '1' });
+    await store.setTags(run.id, { a: '1' });
+    await store.insertMetricPoints([point(run.id, 'k', 0, 1)]);
+    assert.deepEqual(await store.getParams(run.id), { a: '1' });
+    assert.equal((await store.metricHistory(run.id, 'k')).length, 1);
+  });
+
+  it('never deadlocks 4 writers on 2 runs with mixed single and batch logging, and loses nothing', async function () {
+    this.timeout(120_000);
+    const a = await store.createRun({ experiment: 'e', name: 'a' });
+    const b = await store.createRun({ experiment: 'e', name: 'b' });
+    const writers = await Promise.all([0, 1, 2, 3].map(() => backend().open()));
+    const rounds = 40;
+    await Promise.all(
+      writers.map(async (writer, w) => {
+        // Each writer touches both runs, in opposite orders for odd and even writers.
+        const runs = w % 2 === 0 ? [a.id, b.id] : [b.id, a.id];
+        for (let i = 0; i < rounds; i++) {
+          if (i % 2 === 0) {
+            await writer.insertMetricPoints([
+              point(runs[0], `w${w}`, i, i),
+              point(runs[1], `w${w}`, i, i),
+              point(runs[0], 'shared', w * 1000 + i, i),
+              point(runs[1], 'shared', w * 1000 + i, i),
+            ]);
+          } else {
+            await writer.insertMetricPoints([point(runs[0], `w${w}`, i, i)]);
+            await writer.insertMetricPoints([point(runs[1], `w${w}`, i, i)]);
+            await writer.setTags(runs[0], { [`w${w}`]: String(i) });
+            await writer.logParams(runs[1], { [`w${w}.${i}`]: String(i) });
+          }
+        }
+      }),
+    );
+    for (const id of [a.id, b.id]) {
+      for (let w = 0; w < 4; w++) {
+        const history = await store.metricHistory(id, `w${w}`);
+        assert.deepEqual(
+          history.map((p) => p.step),
+          [...Array(rounds).keys()],
+          `run ${id} writer ${w}`,
+        );
+      }
+      const shared = await store.metricHistory(id, 'shared');
+      assert.equal(shared.length, 4 * (rounds / 2));
+      assert.equal((await store.latestMetrics(id)).shared.step, 3000 + rounds - 2);
+    }
+    assert.equal(
+      Object.keys(await store.getParams(b.id)).filter(
+        (k) => k.startsWith('w0.') || k.startsWith('w2.'),
+      ).length,
+      2 * (rounds / 2),
+    );
+    assert.equal(Object.keys(await store.getParams(a.id)).length, 2 * (rounds / 2));
+  });
+
+  it('orders runs newest first, ties by insertion, pinned first, grouped by a param', async () => {
+    const t = 1_700_000_000_000;
+    const r1 = await store.createRun({ experiment: 'e', name: 'r1', startTime: t });
+    const r2 = await store.createRun({ experiment: 'e', name: 'r2', startTime: t });
+    const r3 = await store.createRun({ experiment: 'e', name: 'r3', startTime: t + 1 });
+    assert.deepEqual(
+      (await store.listRuns()).map((r) => r.name),
+      ['r3', 'r2', 'r1'],
+    );
+    assert.deepEqual(
+      (await store.listRuns({ startTimeAscending: true })).map((r) => r.name),
+      ['r1', 'r2', 'r3'],
+    );
+    assert.deepEqual(
+      (await store.listRuns({ limit: 1, offset: 1 })).map((r) => r.name),
+      ['r2'],
+    );
+    await store.setTags(r1.id, { 'labbook.pinned': 'true' });
+    assert.deepEqual(
+      (await store.listRuns({ pinnedFirst: true })).map((r) => r.name),
+      ['r1', 'r3', 'r2'],
+    );
+    await store.logParams(r3.id, { opt: 'sgd' });
+    await store.logParams(r1.id, { opt: 'adam' });
+    assert.deepEqual(
+      (await store.listRuns({ groupByParam: 'opt' })).map((r) => r.name),
+      ['r1', 'r3', 'r2'],
+    );
+    assert.deepEqual(await store.paramValueCounts({}, 'opt'), [
+      { value: 'adam', count: 1 },
+      { value: 'sgd', count: 1 },
+      { value: null, count: 1 },
+    ]);
+    const child = await store.createRun({ experiment: 'e', name: 'child', parentRunId: r2.id });
+    assert.deepEqual([...(await store.childCounts([r2.id, r1.id])).entries()], [[r2.id, 1]]);
+    assert.deepEqual(
+      (await store.listRuns({ parentRunId: r2.id })).map((r) => r.id),
+      [child.id],
+    );
+    assert.equal((await store.listRuns({ topLevelOnly: true })).length, 3);
+  });
+
+  it('searches with MLflow syntax: metrics (NaN never matches, sorts last), params, tags, LIKE, ILIKE', async () => {
+    const mk = async (name: string, loss: number | null, opt: string, tag: string) => {
+      const r = await store.createRun({ experiment: 'e', name });
+      if (loss !== null) await store.insertMetricPoints([point(r.id, 'loss', 0, loss)]);
+      await store.logParams(r.id, { opt });
+      await store.setTags(r.id, { team: tag });
+      return r;
+    };
+    await mk('a', 0.5, 'adam', 'Vision');
+    await mk('b', NaN, 'sgd', 'vision');
+    await mk('c', 0.1, 'adamw', 'nlp');
+    await mk('d', null, 'sgd', 'nlp');
+    const names = async (filter: string, order = '') =>
+      (
+        await store.listRuns({ search: compileSearch(parseFilter(filter), parseOrderBy(order)) })
+      ).map((r) => r.name);
+    assert.deepEqual(await names('metrics.loss < 1'), ['c', 'a']);
+    assert.deepEqual(await names('metrics.loss > 0.2'), ['a']);
+    // Missing (d) and NaN (b) last either way, then newest first.
+    assert.deepEqual(await names('', 'metrics.loss DESC'), ['a', 'c', 'd', 'b']);
+    assert.deepEqual(await names('', 'metrics.loss ASC'), ['c', 'a', 'd', 'b']);
+    assert.deepEqual(await names("params.opt LIKE 'adam%'"), ['c', 'a']);
+    assert.deepEqual(await names("tags.team LIKE 'v%'"), ['b']);
+    assert.deepEqual(await names("tags.team ILIKE 'v%'"), ['b', 'a']);
+    assert.deepEqual(await names("params.opt IN ('sgd')", 'attributes.run_name ASC'), ['b', 'd']);
+    assert.deepEqual(await names("attributes.status = 'RUNNING' AND params.opt != 'sgd'"), [
+      'c',
+      'a',
+    ]);
+    assert.equal(
+      await store.countRuns({ search: compileSearch(parseFilter('metrics.loss >= 0')) }),
+      2,
+    );
+  });
+
+  it('answers the table queries: keys, latest ranges and set-based reads', async () => {
+    const a = await store.createRun({ experiment: 'e', name: 'a' });
+    const b = await store.createRun({ experiment: 'f', name: 'b' });
+    await store.insertMetricPoints([
+      point(a.id, 'loss', 0, 2),
+      point(a.id, 'loss', 1, 1),
+      point(b.id, 'loss', 0, Infinity),
+      point(b.id, 'acc', 0, 0.9),
+    ]);
+    await store.logParams(a.id, { lr: '0.1', Z: 'z' });
+    await store.setTags(b.id, { team: 'x' });
+    assert.deepEqual(await store.runKeys(), {
+      params: ['Z', 'lr'],
+      metrics: ['acc', 'loss'],
+      tags: ['team'],
+    });
+    assert.deepEqual(await store.runKeys({ experiment: 'e' }, ['metrics']), {
+      params: [],
+      metrics: ['loss'],
+      tags: [],
+    });
+    assert.deepEqual(await store.latestMetricRanges(), {
+      acc: { min: 0.9, max: 0.9 },
+      loss: { min: 1, max: 1 },
+    });
+    assert.deepEqual(
+      [...(await store.paramsOfRuns([a.id, b.id])).entries()],
+      [[a.id, { Z: 'z', lr: '0.1' }]],
+    );
+    assert.deepEqual(
+      [...(await store.tagsOfRuns([a.id, b.id])).entries()],
+      [[b.id, { team: 'x' }]],
+    );
+    const latest = await store.latestMetricsOfRuns([a.id, b.id, a.id]);
+    assert.deepEqual(latest.get(a.id), { loss: { step: 1, timestamp: 1001, value: 1 } });
+    assert.equal(latest.get(b.id)!.loss.value, Infinity);
+  });
+
+  it('stores artifacts by content and purges only soft-deleted runs', async () => {
+    const run = await store.createRun({ experiment: 'e', name: 'r' });
+    const artifact = await store.logArtifact(run.id, 'notes/a.txt', 'hello');
+    assert.equal(artifact.size, 5);
+    assert.equal(artifact.mediaType, 'text/plain');
+    assert.deepEqual(
+      (await store.listArtifacts(run.id)).map((x) => x.name),
+      ['notes/a.txt'],
+    );
+    assert.equal((await store.readArtifact(run.id, 'notes/a.txt')).toString(), 'hello');
+    await expectStoreError(store.readArtifact(run.id, 'none'), 'NOT_FOUND', /none/);
+    await store.insertMetricPoints([point(run.id, 'k', 0, 1)]);
+    await store.logParams(run.id, { a: '1' });
+    await expectStoreError(store.purgeRuns([run.id]), 'INVALID_ARGUMENT', /not deleted/);
+    await expectStoreError(store.purgeRuns(['missing']), 'NOT_FOUND', /not found: missing/);
+    await store.deleteRun(run.id);
+    assert.equal((await store.purgeRuns([run.id])).purged, 1);
+    assert.equal(await store.getRun(run.id), undefined);
+    assert.deepEqual(await store.metricHistory(run.id, 'k'), []);
+    assert.deepEqual(await store.getParams(run.id), {});
+  });
+
+  it('marks runs whose writer is gone as killed, and a heartbeat revives one', async () => {
+    const gone = await store.createRun({ experiment: 'e', name: 'gone', pid: deadPid() });
+    const alive = await store.createRun({ experiment: 'e', name: 'alive' });
+    assert.deepEqual(await store.markKilledRuns(), [gone.id]);
+    const killed = (await store.getRun(gone.id))!;
+    assert.equal(killed.status, 'killed');
+    assert.match(killed.error!, /ended without ending the run/);
+    assert.equal((await store.getRun(alive.id))!.status, 'running');
+    await store.heartbeat(gone.id);
+    const revived = (await store.getRun(gone.id))!;
+    assert.equal(revived.status, 'running');
+    assert.equal(revived.error, null);
+  });
+});
