@@ -8,6 +8,7 @@
  * skipped with a message, except under CI=true or with LABBOOK_TEST_POSTGRES set, where
  * it fails: CI must never pass on SQLite alone.
  */
+import Database from 'better-sqlite3';
 import pg from 'pg';
 import { join } from 'node:path';
 import { openRunStore, type RunStore } from '../../core/store';
@@ -18,7 +19,10 @@ export const DEFAULT_TEST_POSTGRES = 'postgres://labbook:labbook@127.0.0.1:5432/
 export interface BackendContext {
   readonly name: 'sqlite' | 'postgres';
   /** Opens the test's store (a second call opens a second connection to the same data). */
-  open(): Promise<RunStore>;
+  open(options?: { detectKilledRuns?: boolean }): Promise<RunStore>;
+  /** Reads and writes the schema version underneath the store (SQLite user_version, labbook_schema). */
+  schemaVersion(): Promise<number>;
+  setSchemaVersion(version: number): Promise<void>;
   /** A folder for this test's files (artifacts, SQLite database). */
   readonly dir: string;
 }
@@ -33,6 +37,16 @@ function withSchema(url: string, schema: string): string {
   const parsed = new URL(url);
   parsed.searchParams.set('options', `-c search_path=${schema}`);
   return parsed.toString();
+}
+
+async function query(url: string, sql: string, args: unknown[] = []): Promise<unknown[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query(sql, args)).rows;
+  } finally {
+    await client.end();
+  }
 }
 
 async function answers(url: string): Promise<string | null> {
@@ -62,10 +76,26 @@ export function forEachBackend(
       context = {
         name: 'sqlite',
         dir,
-        open: async () => {
-          const store = await openRunStore({ path, cwd: dir });
+        open: async (options = {}) => {
+          const store = await openRunStore({ path, cwd: dir, ...options });
           opened.push(store);
           return store;
+        },
+        schemaVersion: async () => {
+          const db = new Database(path, { readonly: true });
+          try {
+            return db.pragma('user_version', { simple: true }) as number;
+          } finally {
+            db.close();
+          }
+        },
+        setSchemaVersion: async (version) => {
+          const db = new Database(path);
+          try {
+            db.pragma(`user_version = ${version}`);
+          } finally {
+            db.close();
+          }
         },
       };
     });
@@ -135,14 +165,22 @@ export function forEachBackend(
       context = {
         name: 'postgres',
         dir,
-        open: async () => {
+        open: async (options = {}) => {
           const store = await openRunStore({
             path: url,
             cwd: dir,
             artifactsDir: join(dir, 'artifacts'),
+            ...options,
           });
           opened.push(store);
           return store;
+        },
+        schemaVersion: async () => {
+          const rows = await query(url, 'SELECT version FROM labbook_schema');
+          return (rows[0] as { version: number }).version;
+        },
+        setSchemaVersion: async (version) => {
+          await query(url, 'UPDATE labbook_schema SET version = $1', [version]);
         },
       };
     });

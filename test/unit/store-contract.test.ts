@@ -10,7 +10,9 @@
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
 import { hostname } from 'node:os';
-import { StoreError, type MetricPoint, type RunStore } from '../../core/store';
+import { SCHEMA_VERSION, StoreError, type MetricPoint, type RunStore } from '../../core/store';
+import { MIGRATIONS } from '../../core/store/schema';
+import { PG_MIGRATIONS } from '../../core/store/postgres/schema';
 import { parseFilter, parseOrderBy } from '../../core/search/parse';
 import { compileSearch } from '../../core/search/sql';
 import { forEachBackend } from '../support/backends';
@@ -509,5 +511,22 @@ forEachBackend('store contract', (backend) => {
     const revived = (await store.getRun(gone.id))!;
     assert.equal(revived.status, 'running');
     assert.equal(revived.error, null);
+  });
+
+  it('migrates to the one schema version, and refuses a newer schema writing nothing', async () => {
+    assert.deepEqual(
+      PG_MIGRATIONS.map((m) => m.version),
+      MIGRATIONS.map((m) => m.version),
+    );
+    assert.equal(await backend().schemaVersion(), SCHEMA_VERSION);
+    const gone = await store.createRun({ experiment: 'e', name: 'gone', pid: deadPid() });
+    await store.close();
+    await backend().setSchemaVersion(SCHEMA_VERSION + 1);
+    await expectStoreError(backend().open(), 'NEWER_SCHEMA', /newer Labbook.*not modified/);
+    assert.equal(await backend().schemaVersion(), SCHEMA_VERSION + 1);
+    await backend().setSchemaVersion(SCHEMA_VERSION);
+    // The refused open did not even mark the dead writer's run as killed.
+    const reader = await backend().open({ detectKilledRuns: false });
+    assert.equal((await reader.getRun(gone.id))!.status, 'running');
   });
 });
