@@ -15,7 +15,12 @@ import { registerDeployCommands } from './deploy';
 import { UsageError } from './errors';
 import { existingStore } from './store';
 import type { KernelClient } from '../kernel/client';
-import { openStore, resolveStorePath } from '../core/store';
+import {
+  openStore,
+  resolveStoreLocation,
+  resolveStorePath,
+  type StoreLocation,
+} from '../core/store';
 import { compareRuns, resolveRunIds } from '../core/compare/compare';
 import { comparisonMarkdown } from '../core/common/comparison';
 
@@ -36,8 +41,8 @@ export function buildProgram(): Command {
     .version(version)
     .addOption(
       new Option(
-        '--store <file>',
-        'SQLite store of runs (default: $LABBOOK_STORE or .labbook/labbook.db)',
+        '--store <file-or-url>',
+        'store of runs: a SQLite file or a postgres:// URL (default: $LABBOOK_STORE or .labbook/labbook.db)',
       ),
     )
     .showHelpAfterError()
@@ -45,6 +50,9 @@ export function buildProgram(): Command {
   // Read when a command runs: --store is parsed after the program is built.
   const storePath = (): string =>
     resolveStorePath({ path: program.opts().store as string | undefined });
+  // Commands that work on every backend take the location as given (a file or a URL).
+  const storeLocation = (): StoreLocation =>
+    resolveStoreLocation({ path: program.opts().store as string | undefined });
 
   program
     .command('run')
@@ -118,9 +126,11 @@ export function buildProgram(): Command {
     .option('-f, --filter <query>', 'search, e.g. \'metrics.acc > 0.9 and params.lr = "0.01"\'')
     .option('--order-by <keys>', 'order, e.g. "metrics.acc DESC, params.lr"')
     .option('--json', 'print a JSON array')
-    .action((opts: { experiment?: string; filter?: string; orderBy?: string; json?: boolean }) => {
-      process.stdout.write(listRunsCommand(storePath(), opts));
-    });
+    .action(
+      async (opts: { experiment?: string; filter?: string; orderBy?: string; json?: boolean }) => {
+        process.stdout.write(await listRunsCommand(storeLocation(), opts));
+      },
+    );
 
   program
     .command('compare')

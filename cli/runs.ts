@@ -7,7 +7,7 @@
  * "Infinity" and "-Infinity", the spelling JavaScript's Number() reads back.
  */
 import { existsSync } from 'node:fs';
-import { openStore, type SyncRunStore } from '../core/store';
+import { openRunStore, type RunStore, type StoreLocation } from '../core/store';
 import { UsageError } from './errors';
 import { alignColumns, scrub } from './terminal';
 import { toWireNumber, type WireNumber } from '../core/common/wire-number';
@@ -35,50 +35,66 @@ export interface RunQuery {
   orderBy?: string;
 }
 
-export function summarizeRuns(store: SyncRunStore, query: RunQuery = {}): RunSummary[] {
+export async function summarizeRuns(store: RunStore, query: RunQuery = {}): Promise<RunSummary[]> {
   const { experiment } = query;
   // Parsed before the store is touched: a typo is reported with its position, fast.
   const search =
     query.filter || query.orderBy
       ? compileSearch(parseFilter(query.filter ?? ''), parseOrderBy(query.orderBy ?? ''))
       : undefined;
-  if (experiment !== undefined && !store.getExperiment(experiment)) {
-    const known = store.listExperiments().map((e) => e.name);
+  if (experiment !== undefined && !(await store.getExperiment(experiment))) {
+    const known = (await store.listExperiments()).map((e) => e.name);
     throw new UsageError(
       `No experiment named "${experiment}" in ${store.location}${known.length ? ` (experiments: ${known.join(', ')})` : ''}`,
     );
   }
-  return store
-    .listRuns({ ...(experiment === undefined ? {} : { experiment }), search })
-    .map((run) => ({
-      id: run.id,
-      experiment: run.experimentName,
-      name: run.name,
-      status: run.status,
-      startTime: new Date(run.startTime).toISOString(),
-      endTime: run.endTime === null ? null : new Date(run.endTime).toISOString(),
-      params: store.getParams(run.id),
-      metrics: Object.fromEntries(
-        Object.entries(store.latestMetrics(run.id)).map(([k, m]) => [k, toWireNumber(m.value)]),
-      ),
-      tags: store.getTags(run.id),
-    }));
+  const runs = await store.listRuns({
+    ...(experiment === undefined ? {} : { experiment }),
+    search,
+  });
+  const ids = runs.map((run) => run.id);
+  const [params, latest, tags] = await Promise.all([
+    store.paramsOfRuns(ids),
+    store.latestMetricsOfRuns(ids),
+    store.tagsOfRuns(ids),
+  ]);
+  return runs.map((run) => ({
+    id: run.id,
+    experiment: run.experimentName,
+    name: run.name,
+    status: run.status,
+    startTime: new Date(run.startTime).toISOString(),
+    endTime: run.endTime === null ? null : new Date(run.endTime).toISOString(),
+    params: params.get(run.id) ?? {},
+    metrics: Object.fromEntries(
+      Object.entries(latest.get(run.id) ?? {}).map(([k, m]) => [k, toWireNumber(m.value)]),
+    ),
+    tags: tags.get(run.id) ?? {},
+  }));
 }
 
-export function listRunsCommand(storePath: string, options: RunQuery & { json?: boolean }): string {
+/** `labbook runs`: on a SQLite file or a PostgreSQL database. */
+export async function listRunsCommand(
+  location: StoreLocation,
+  options: RunQuery & { json?: boolean },
+): Promise<string> {
   if (options.filter) parseFilter(options.filter);
   if (options.orderBy) parseOrderBy(options.orderBy);
-  if (!existsSync(storePath)) {
+  if (location.backend === 'sqlite' && !existsSync(location.path)) {
     // Listing must not create a store as a side effect.
     if (options.json) return '[]\n';
-    return `No runs yet: there is no Labbook store at ${storePath}\n`;
+    return `No runs yet: there is no Labbook store at ${location.path}\n`;
   }
-  const store = openStore({ path: storePath, forReading: true });
+  const store = await openRunStore(
+    location.backend === 'sqlite'
+      ? { path: location.path, forReading: true }
+      : { path: location.url, detectKilledRuns: false },
+  );
   try {
-    const runs = summarizeRuns(store, options);
+    const runs = await summarizeRuns(store, options);
     return options.json ? `${JSON.stringify(runs, null, 2)}\n` : formatTable(runs);
   } finally {
-    store.close();
+    await store.close();
   }
 }
 

@@ -9,6 +9,7 @@
  */
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { StoreError } from './errors';
 
 export const STORE_ENV_VAR = 'LABBOOK_STORE';
 export const DEFAULT_STORE_DIR = '.labbook';
@@ -48,8 +49,9 @@ export function resolveStoreLocation(options: LocationOptions = {}): StoreLocati
 export function resolveStorePath(options: LocationOptions = {}): string {
   const location = resolveStoreLocation(options);
   if (location.backend === 'postgres') {
-    throw new Error(
-      `${location.url.replace(/:[^:@/]*@/, ':***@')} is a PostgreSQL store; this part of Labbook works on SQLite files only so far (runs listing, showing and the store contract work on PostgreSQL: see core/store/postgres)`,
+    throw new StoreError(
+      'INVALID_ARGUMENT',
+      `${location.url.replace(/:[^:@/]*@/, ':***@')} is a PostgreSQL store; this command works on SQLite files only so far ("labbook runs" works on PostgreSQL; see core/store/postgres)`,
     );
   }
   return location.path;

@@ -11,7 +11,7 @@
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { join } from 'node:path';
-import { openRunStore, type RunStore } from '../../core/store';
+import { openRunStore, type RunStore, type StoreLocation } from '../../core/store';
 import { makeTempDir, removeDir } from '../unit/temp';
 
 export const DEFAULT_TEST_POSTGRES = 'postgres://labbook:labbook@127.0.0.1:5432/labbook_dev';
@@ -23,6 +23,8 @@ export interface BackendContext {
   /** Reads and writes the schema version underneath the store (SQLite user_version, labbook_schema). */
   schemaVersion(): Promise<number>;
   setSchemaVersion(version: number): Promise<void>;
+  /** Where the store is, as a CLI or LABBOOK_STORE would name it. */
+  readonly location: StoreLocation;
   /** A folder for this test's files (artifacts, SQLite database). */
   readonly dir: string;
 }
@@ -76,6 +78,7 @@ export function forEachBackend(
       context = {
         name: 'sqlite',
         dir,
+        location: { backend: 'sqlite', path },
         open: async (options = {}) => {
           const store = await openRunStore({ path, cwd: dir, ...options });
           opened.push(store);
@@ -165,6 +168,7 @@ export function forEachBackend(
       context = {
         name: 'postgres',
         dir,
+        location: { backend: 'postgres', url },
         open: async (options = {}) => {
           const store = await openRunStore({
             path: url,

@@ -15,6 +15,7 @@ import { MIGRATIONS } from '../../core/store/schema';
 import { PG_MIGRATIONS } from '../../core/store/postgres/schema';
 import { parseFilter, parseOrderBy } from '../../core/search/parse';
 import { compileSearch } from '../../core/search/sql';
+import { listRunsCommand, type RunSummary } from '../../cli/runs';
 import { forEachBackend } from '../support/backends';
 
 async function expectStoreError(
@@ -528,5 +529,25 @@ forEachBackend('store contract', (backend) => {
     // The refused open did not even mark the dead writer's run as killed.
     const reader = await backend().open({ detectKilledRuns: false });
     assert.equal((await reader.getRun(gone.id))!.status, 'running');
+  });
+
+  it('lists runs for `labbook runs` (the CLI) with a search, NaN spelled out', async () => {
+    const a = await store.createRun({ experiment: 'penguins', name: 'a' });
+    const b = await store.createRun({ experiment: 'penguins', name: 'b' });
+    await store.logParams(a.id, { lr: '0.01' });
+    await store.insertMetricPoints([point(a.id, 'acc', 0, 0.8), point(b.id, 'acc', 0, NaN)]);
+    const listed = JSON.parse(
+      await listRunsCommand(backend().location, { json: true, orderBy: 'metrics.acc DESC' }),
+    ) as RunSummary[];
+    assert.deepEqual(
+      listed.map((r) => [r.name, r.metrics.acc, r.params]),
+      [
+        ['a', 0.8, { lr: '0.01' }],
+        ['b', 'NaN', {}],
+      ],
+    );
+    const table = await listRunsCommand(backend().location, { filter: "params.lr = '0.01'" });
+    assert.match(table, /penguins\s+a\s+running/);
+    assert.doesNotMatch(table, /penguins\s+b\s/);
   });
 });
