@@ -192,12 +192,6 @@ function checkText(what: string, value: string): string {
   return value;
 }
 
-function chunks<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
-
 export class PostgresRunStore implements RunStore {
   readonly backend = 'postgres' as const;
   readonly location: string;

@@ -24,7 +24,7 @@ export function asyncRunStore(store: Store): RunStore & { readonly sqlite: Store
         try {
           return Promise.resolve((method as Method).apply(store, args));
         } catch (error) {
-          return Promise.reject(error as Error);
+          return Promise.reject(error);
         }
       };
     },
