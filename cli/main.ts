@@ -16,7 +16,7 @@ import { UsageError } from './errors';
 import { existingStore } from './store';
 import type { KernelClient } from '../kernel/client';
 import {
-  openStore,
+  openRunStore,
   resolveStoreLocation,
   resolveStorePath,
   type StoreLocation,
@@ -140,19 +140,21 @@ export function buildProgram(): Command {
     .argument('<runIds...>', 'two or more run ids (or unique prefixes of at least 4 characters)')
     .option('--json', 'print JSON')
     .option('--markdown', 'print a markdown table (the default), e.g. for a pull request')
-    .action((runIds: string[], opts: { json?: boolean; markdown?: boolean }) => {
+    .action(async (runIds: string[], opts: { json?: boolean; markdown?: boolean }) => {
       if (opts.json && opts.markdown) throw new UsageError('Choose one of --json and --markdown');
-      const store = openStore({
-        path: existingStore(storePath(), 'no runs to compare'),
-        forReading: true,
-      });
+      const location = storeLocation();
+      const store = await openRunStore(
+        location.backend === 'postgres'
+          ? { path: location.url, detectKilledRuns: false }
+          : { path: existingStore(location.path, 'no runs to compare'), forReading: true },
+      );
       try {
-        const comparison = compareRuns(store, resolveRunIds(store, runIds));
+        const comparison = await compareRuns(store, await resolveRunIds(store, runIds));
         process.stdout.write(
           opts.json ? `${JSON.stringify(comparison, null, 2)}\n` : comparisonMarkdown(comparison),
         );
       } finally {
-        store.close();
+        await store.close();
       }
     });
 

@@ -2,7 +2,7 @@
  * Side-by-side comparison of runs: which params differ, each metric's latest value per run
  * and which run is best at it. The CLI prints it; the compare panel will draw it.
  */
-import type { Run, SyncRunStore } from '../store';
+import type { Run, RunStore } from '../store';
 import { toWireNumber } from '../common/wire-number';
 import {
   higherIsBetterByName,
@@ -16,26 +16,32 @@ export class CompareError extends Error {
 }
 
 /** Full ids or unique prefixes (at least 4 characters), as `labbook runs` prints them shortened. */
-export function resolveRunIds(store: SyncRunStore, ids: string[]): Run[] {
-  return ids.map((id) => {
-    const exact = store.getRun(id);
+export async function resolveRunIds(store: RunStore, ids: string[]): Promise<Run[]> {
+  const runs: Run[] = [];
+  for (const id of ids) runs.push(await resolveRunId(store, id));
+  return runs;
+}
+
+async function resolveRunId(store: RunStore, id: string): Promise<Run> {
+  {
+    const exact = await store.getRun(id);
     if (exact) return exact;
     if (id.length < 4)
       throw new CompareError(`Run id "${id}" is too short: give at least 4 characters`);
-    const matches = store.runIdsWithPrefix(id, 10);
+    const matches = await store.runIdsWithPrefix(id, 10);
     if (matches.length === 0) throw new CompareError(`No run with id "${id}" in ${store.location}`);
     if (matches.length > 1)
       throw new CompareError(
         `Run id "${id}" is ambiguous: ${matches.join(', ')}${matches.length === 10 ? ', …' : ''}`,
       );
-    return store.getRun(matches[0])!;
-  });
+    return (await store.getRun(matches[0]))!;
+  }
 }
 
-export function compareRuns(store: SyncRunStore, runs: Run[]): RunComparison {
+export async function compareRuns(store: RunStore, runs: Run[]): Promise<RunComparison> {
   if (runs.length < 2) throw new CompareError('Compare needs at least two runs');
-  const params = runs.map((r) => store.getParams(r.id));
-  const latest = runs.map((r) => store.latestMetrics(r.id));
+  const params = await Promise.all(runs.map((r) => store.getParams(r.id)));
+  const latest = await Promise.all(runs.map((r) => store.latestMetrics(r.id)));
   const keys = (records: Record<string, unknown>[]) =>
     [...new Set(records.flatMap((r) => Object.keys(r)))].sort();
 
@@ -44,9 +50,11 @@ export function compareRuns(store: SyncRunStore, runs: Run[]): RunComparison {
     return { key, values, differs: new Set(values).size > 1 };
   });
 
+  const directions = new Map<string, boolean>();
+  for (const key of keys(latest)) directions.set(key, await higherIsBetterFor(store, runs, key));
   const metricRows = keys(latest).map((key) => {
     const numbers = latest.map((m) => (m[key] ? m[key].value : null));
-    const higherIsBetter = higherIsBetterFor(store, runs, key);
+    const higherIsBetter = directions.get(key)!;
     const finite = numbers.filter((v): v is number => v !== null && Number.isFinite(v));
     const target = finite.length
       ? higherIsBetter
@@ -75,9 +83,9 @@ export function compareRuns(store: SyncRunStore, runs: Run[]): RunComparison {
 }
 
 /** The experiment's own direction for its key metric wins; otherwise the metric's name decides. */
-function higherIsBetterFor(store: SyncRunStore, runs: Run[], key: string): boolean {
+async function higherIsBetterFor(store: RunStore, runs: Run[], key: string): Promise<boolean> {
   for (const run of runs) {
-    const e = store.getExperiment(run.experimentId);
+    const e = await store.getExperiment(run.experimentId);
     if (e?.keyMetric === key && e.keyMetricHigherIsBetter !== null)
       return e.keyMetricHigherIsBetter;
   }
@@ -85,18 +93,20 @@ function higherIsBetterFor(store: SyncRunStore, runs: Run[], key: string): boole
 }
 
 /** The comparison of runs (full ids or unique prefixes) plus every point of every metric, for overlaid charts. */
-export function comparisonData(store: SyncRunStore, runIds: string[]): ComparisonData {
-  const runs = resolveRunIds(store, runIds);
-  const comparison = compareRuns(store, runs);
+export async function comparisonData(store: RunStore, runIds: string[]): Promise<ComparisonData> {
+  const runs = await resolveRunIds(store, runIds);
+  const comparison = await compareRuns(store, runs);
   const histories: ComparisonData['histories'] = {};
   for (const metric of comparison.metrics) {
     const byRun: Record<string, ComparisonPoint[]> = {};
-    metric.values.forEach((value, i) => {
-      if (value === null) return;
-      byRun[runs[i].id] = store
-        .metricHistory(runs[i].id, metric.key)
-        .map((p) => ({ step: p.step, timestamp: p.timestamp, value: toWireNumber(p.value) }));
-    });
+    for (const [i, value] of metric.values.entries()) {
+      if (value === null) continue;
+      byRun[runs[i].id] = (await store.metricHistory(runs[i].id, metric.key)).map((p) => ({
+        step: p.step,
+        timestamp: p.timestamp,
+        value: toWireNumber(p.value),
+      }));
+    }
     histories[metric.key] = byRun;
   }
   return {

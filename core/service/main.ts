@@ -13,7 +13,8 @@ import {
   StreamMessageReader,
   StreamMessageWriter,
 } from 'vscode-jsonrpc/node';
-import { openStore, type Store } from '../store';
+import { openStore, type RunStore, type Store } from '../store';
+import { asyncRunStore } from '../store/sqlite/async-run-store';
 import * as protocol from './protocol';
 import { comparisonData } from '../compare/compare';
 import {
@@ -81,31 +82,41 @@ function notifyChanges(ownWrite = false): void {
   }
 }
 
-function withStore<T>(empty: T, fn: (s: Store) => T): T {
+/** The open store behind the backend-neutral RunStore interface (one wrapper per Store). */
+const runStores = new WeakMap<Store, RunStore>();
+function runStoreOf(s: Store): RunStore {
+  let found = runStores.get(s);
+  if (!found) runStores.set(s, (found = asyncRunStore(s)));
+  return found;
+}
+
+async function withStore<T>(empty: T, fn: (s: RunStore) => T | Promise<T>): Promise<T> {
   try {
     const s = currentStore();
-    return s ? fn(s) : empty;
+    return s ? await fn(runStoreOf(s)) : empty;
   } catch (error) {
     throw new ResponseError(ErrorCodes.InternalError, (error as Error).message);
   }
 }
 
-connection.onRequest(protocol.ServiceInitialize, (params) => {
+connection.onRequest(protocol.ServiceInitialize, async (params) => {
   if (!params || typeof params.storePath !== 'string' || params.storePath === '') {
     throw new ResponseError(ErrorCodes.InvalidParams, 'storePath must be a non-empty string');
   }
   storePath = params.storePath;
   // Opening now surfaces a store from a newer Labbook, or a file that is not a database, at once.
-  withStore(undefined, () => undefined);
+  await withStore(undefined, () => undefined);
   setInterval(() => notifyChanges(), POLL_MS).unref();
   return { storePath, storeExists: existsSync(storePath), pid: process.pid };
 });
 
-connection.onRequest(protocol.ListExperiments, () => withStore([], experimentItems));
+connection.onRequest(protocol.ListExperiments, () =>
+  withStore<protocol.ExperimentItem[]>([], experimentItems),
+);
 
 connection.onRequest(protocol.ListRuns, (params) => {
   refuse(checkExperimentIdParams(params));
-  return withStore([], (s) => runItems(s, params.experimentId));
+  return withStore<protocol.RunItem[]>([], (s) => runItems(s, params.experimentId));
 });
 
 connection.onRequest(protocol.GetRunDetails, (params) => {
@@ -113,19 +124,19 @@ connection.onRequest(protocol.GetRunDetails, (params) => {
   return withStore(null, (s) => runDetails(s, params.runId));
 });
 
-connection.onRequest(protocol.DeleteRun, (params) => {
+connection.onRequest(protocol.DeleteRun, async (params) => {
   refuse(checkRunIdParams(params));
-  withStore(undefined, (s) => {
-    if (!s.getRun(params.runId)) throw new Error(`No run with id ${params.runId}`);
-    s.deleteRun(params.runId);
+  await withStore(undefined, async (s) => {
+    if (!(await s.getRun(params.runId))) throw new Error(`No run with id ${params.runId}`);
+    await s.deleteRun(params.runId);
   });
   notifyChanges(true);
 });
 
 /** Writes need a store: before a notebook has made one there is no run to change. */
-function withWritableStore<T>(fn: (s: Store) => T): T {
+async function withWritableStore<T>(fn: (s: RunStore) => T | Promise<T>): Promise<T> {
   const missing = Symbol('no store');
-  const result = withStore<T | typeof missing>(missing, fn);
+  const result = await withStore<T | typeof missing>(missing, fn);
   if (result === missing) {
     throw new ResponseError(
       ErrorCodes.InvalidRequest,
@@ -151,11 +162,11 @@ connection.onRequest(protocol.QueryRunsTable, (params) => {
 
 connection.onRequest(protocol.GetRunComparison, (params) => {
   refuse(checkRunIdsParams(params, { min: 2, max: 100 }));
-  return withWritableStore((s) => {
-    const data = comparisonData(s, params.runIds);
+  return withWritableStore(async (s) => {
+    const data = await comparisonData(s, params.runIds);
     return {
       ...data,
-      keyMetric: comparisonKeyMetric(
+      keyMetric: await comparisonKeyMetric(
         s,
         data.comparison.runs.map((r) => r.id),
       ),
@@ -163,36 +174,38 @@ connection.onRequest(protocol.GetRunComparison, (params) => {
   });
 });
 
-connection.onRequest(protocol.UpdateRun, (params) => {
+connection.onRequest(protocol.UpdateRun, async (params) => {
   refuse(checkRunUpdate(params));
-  withWritableStore((s) => updateRun(s, params));
+  await withWritableStore((s) => updateRun(s, params));
   notifyChanges(true);
 });
 
-connection.onRequest(protocol.RestoreRun, (params) => {
+connection.onRequest(protocol.RestoreRun, async (params) => {
   refuse(checkRunIdParams(params));
-  withWritableStore((s) => {
-    if (!s.getRun(params.runId)) throw new Error(`No run with id ${params.runId}`);
-    s.restoreRun(params.runId);
+  await withWritableStore(async (s) => {
+    if (!(await s.getRun(params.runId))) throw new Error(`No run with id ${params.runId}`);
+    await s.restoreRun(params.runId);
   });
   notifyChanges(true);
 });
 
-connection.onRequest(protocol.PurgeRuns, (params) => {
+connection.onRequest(protocol.PurgeRuns, async (params) => {
   refuse(checkRunIdsParams(params));
-  const result = withWritableStore((s) => s.purgeRuns(params.runIds));
+  const result = await withWritableStore((s) => s.purgeRuns(params.runIds));
   notifyChanges(true);
   return result;
 });
 
-connection.onRequest(protocol.ListDeletedRuns, () => withStore([], deletedRunItems));
+connection.onRequest(protocol.ListDeletedRuns, () =>
+  withStore<protocol.RunItem[]>([], deletedRunItems),
+);
 
-connection.onRequest(protocol.SetKeyMetric, (params) => {
+connection.onRequest(protocol.SetKeyMetric, async (params) => {
   refuse(checkSetKeyMetricParams(params));
-  withWritableStore((s) => {
-    if (!s.getExperiment(params.experimentId))
+  await withWritableStore(async (s) => {
+    if (!(await s.getExperiment(params.experimentId)))
       throw new Error(`No experiment with id ${params.experimentId}`);
-    s.setKeyMetric(params.experimentId, params.key, params.higherIsBetter);
+    await s.setKeyMetric(params.experimentId, params.key, params.higherIsBetter);
   });
   notifyChanges(true);
 });

@@ -1,5 +1,5 @@
 /** What the views ask the store for, shaped for the wire (see protocol.ts). */
-import type { Experiment, MetricValue, Run, SyncRunStore } from '../store';
+import type { Experiment, MetricValue, Run, RunStore } from '../store';
 import {
   BEST_RUN_TAG,
   MAX_RUN_NAME_LENGTH,
@@ -24,14 +24,17 @@ import { COMMON_KEY_METRICS } from '../common/comparison';
 export const SOURCE_SNAPSHOT_ARTIFACT = 'labbook/source.ipynb';
 export const GIT_DIFF_ARTIFACT = 'labbook/git-diff.txt';
 
-export function experimentItems(store: SyncRunStore): ExperimentItem[] {
-  return store.listExperiments().map((e) => ({
-    id: e.id,
-    name: e.name,
-    runCount: store.countRuns({ experiment: e.id }),
-    keyMetric: e.keyMetric,
-    keyMetricHigherIsBetter: e.keyMetricHigherIsBetter,
-  }));
+export async function experimentItems(store: RunStore): Promise<ExperimentItem[]> {
+  const items: ExperimentItem[] = [];
+  for (const e of await store.listExperiments())
+    items.push({
+      id: e.id,
+      name: e.name,
+      runCount: await store.countRuns({ experiment: e.id }),
+      keyMetric: e.keyMetric,
+      keyMetricHigherIsBetter: e.keyMetricHigherIsBetter,
+    });
+  return items;
 }
 
 export function point(m: MetricValue): MetricPointItem {
@@ -95,12 +98,12 @@ export function toRunItem(
 }
 
 /** The sweeps among the parents of `runs`, by parent id (two queries over the parents only). */
-function parentSweeps(store: SyncRunStore, runs: Run[]): Map<string, SweepItem> {
+async function parentSweeps(store: RunStore, runs: Run[]): Promise<Map<string, SweepItem>> {
   const parentIds = [...new Set(runs.flatMap((r) => (r.parentRunId ? [r.parentRunId] : [])))];
   const out = new Map<string, SweepItem>();
   if (parentIds.length === 0) return out;
-  const params = store.paramsOfRuns(parentIds);
-  const tags = store.tagsOfRuns(parentIds);
+  const params = await store.paramsOfRuns(parentIds);
+  const tags = await store.tagsOfRuns(parentIds);
   for (const id of parentIds) {
     const sweep = sweepOf(params.get(id), tags.get(id));
     if (sweep) out.set(id, sweep);
@@ -109,12 +112,14 @@ function parentSweeps(store: SyncRunStore, runs: Run[]): Map<string, SweepItem> 
 }
 
 /** RunItems for runs, with five queries whatever their number. A sweep's trials show its metric. */
-export function toRunItems(store: SyncRunStore, runs: Run[]): RunItem[] {
+export async function toRunItems(store: RunStore, runs: Run[]): Promise<RunItem[]> {
   const ids = runs.map((r) => r.id);
-  const latest = store.latestMetricsOfRuns(ids);
-  const tags = store.tagsOfRuns(ids);
-  const sweeps = parentSweeps(store, runs);
-  const experiments = new Map<number, Experiment>(store.listExperiments().map((e) => [e.id, e]));
+  const latest = await store.latestMetricsOfRuns(ids);
+  const tags = await store.tagsOfRuns(ids);
+  const sweeps = await parentSweeps(store, runs);
+  const experiments = new Map<number, Experiment>(
+    (await store.listExperiments()).map((e) => [e.id, e]),
+  );
   return runs.map((r) =>
     toRunItem(
       r,
@@ -133,38 +138,44 @@ export function toRunItems(store: SyncRunStore, runs: Run[]): RunItem[] {
  * sweep's trial or that sweep itself, else the key metric of the first of their
  * experiments that has one; null when neither names one.
  */
-export function comparisonKeyMetric(store: SyncRunStore, runIds: readonly string[]): string | null {
-  const runs = runIds.flatMap((id) => store.getRun(id) ?? []);
+export async function comparisonKeyMetric(
+  store: RunStore,
+  runIds: readonly string[],
+): Promise<string | null> {
+  const runs = (await Promise.all(runIds.map((id) => store.getRun(id)))).flatMap((r) => r ?? []);
   const sweepIds = new Set(runs.map((r) => r.parentRunId ?? r.id));
   if (sweepIds.size === 1) {
     const [id] = sweepIds;
-    const sweep = sweepOf(store.getParams(id), store.getTags(id));
+    const sweep = sweepOf(await store.getParams(id), await store.getTags(id));
     if (sweep) return sweep.metric;
   }
   for (const run of runs) {
-    const key = store.getExperiment(run.experimentId)?.keyMetric;
+    const key = (await store.getExperiment(run.experimentId))?.keyMetric;
     if (key) return key;
   }
   return null;
 }
 
 /** Every non-deleted run of the experiment, children included: pinned first, then newest first. */
-export function runItems(store: SyncRunStore, experimentId: number): RunItem[] {
-  if (!store.getExperiment(experimentId)) return [];
-  return toRunItems(store, store.listRuns({ experiment: experimentId, pinnedFirst: true }));
+export async function runItems(store: RunStore, experimentId: number): Promise<RunItem[]> {
+  if (!(await store.getExperiment(experimentId))) return [];
+  return await toRunItems(
+    store,
+    await store.listRuns({ experiment: experimentId, pinnedFirst: true }),
+  );
 }
 
 /** Soft-deleted runs of every experiment, most recently deleted first. */
-export function deletedRunItems(store: SyncRunStore): RunItem[] {
-  const runs = store.listRuns({ deletedOnly: true });
+export async function deletedRunItems(store: RunStore): Promise<RunItem[]> {
+  const runs = await store.listRuns({ deletedOnly: true });
   runs.sort((a, b) => (b.deletedAt ?? 0) - (a.deletedAt ?? 0));
-  return toRunItems(store, runs);
+  return await toRunItems(store, runs);
 }
 
-function artifactText(store: SyncRunStore, runId: string, name: string): string | null {
-  if (!store.listArtifacts(runId).some((a) => a.name === name)) return null;
+async function artifactText(store: RunStore, runId: string, name: string): Promise<string | null> {
+  if (!(await store.listArtifacts(runId)).some((a) => a.name === name)) return null;
   try {
-    return store.readArtifact(runId, name).toString('utf8');
+    return (await store.readArtifact(runId, name)).toString('utf8');
   } catch {
     return null; // the file is missing from the artifact folder: show nothing rather than fail the panel
   }
@@ -221,16 +232,17 @@ export function parseSourceSnapshot(ipynb: string): SourceSnapshotCell[] | null 
   return out;
 }
 
-export function runDetails(store: SyncRunStore, runId: string): RunDetails | null {
-  const run = store.getRun(runId);
+export async function runDetails(store: RunStore, runId: string): Promise<RunDetails | null> {
+  const run = await store.getRun(runId);
   if (!run) return null;
-  const experiment = store.getExperiment(run.experimentId);
-  const latest = store.latestMetrics(run.id);
-  const tags = store.getTags(run.id);
-  const params = store.getParams(run.id);
+  const experiment = await store.getExperiment(run.experimentId);
+  const latest = await store.latestMetrics(run.id);
+  const tags = await store.getTags(run.id);
+  const params = await store.getParams(run.id);
   const history: Record<string, MetricPointItem[]> = {};
-  for (const key of Object.keys(latest)) history[key] = store.metricHistory(run.id, key).map(point);
-  const snapshot = artifactText(store, run.id, SOURCE_SNAPSHOT_ARTIFACT);
+  for (const key of Object.keys(latest))
+    history[key] = (await store.metricHistory(run.id, key)).map(point);
+  const snapshot = await artifactText(store, run.id, SOURCE_SNAPSHOT_ARTIFACT);
   return {
     ...toRunItem(run, latest, tags, experiment?.keyMetric ?? null, sweepOf(params, tags)),
     sourceCell: run.sourceCell,
@@ -242,43 +254,47 @@ export function runDetails(store: SyncRunStore, runId: string): RunDetails | nul
     tags: userTags(tags),
     latestMetrics: Object.fromEntries(Object.entries(latest).map(([k, m]) => [k, point(m)])),
     metricHistory: history,
-    artifacts: store
-      .listArtifacts(run.id)
-      .map((a) => ({ name: a.name, sha256: a.sha256, size: a.size, mediaType: a.mediaType })),
+    artifacts: (await store.listArtifacts(run.id)).map((a) => ({
+      name: a.name,
+      sha256: a.sha256,
+      size: a.size,
+      mediaType: a.mediaType,
+    })),
     note: tags[NOTE_TAG] ?? null,
-    gitDiffSummary: artifactText(store, run.id, GIT_DIFF_ARTIFACT),
+    gitDiffSummary: await artifactText(store, run.id, GIT_DIFF_ARTIFACT),
     sourceSnapshot: snapshot === null ? null : parseSourceSnapshot(snapshot),
   };
 }
 
 /** The captured notebook of a run and the notebook it came from; null when none was captured. */
-export function runSource(
-  store: SyncRunStore,
+export async function runSource(
+  store: RunStore,
   runId: string,
-): { ipynb: string; notebook: string | null } | null {
-  const run = store.getRun(runId);
+): Promise<{ ipynb: string; notebook: string | null } | null> {
+  const run = await store.getRun(runId);
   if (!run) return null;
-  const ipynb = artifactText(store, runId, SOURCE_SNAPSHOT_ARTIFACT);
+  const ipynb = await artifactText(store, runId, SOURCE_SNAPSHOT_ARTIFACT);
   return ipynb === null ? null : { ipynb, notebook: run.sourceNotebook };
 }
 
 // ---- writes ----
 
 /** Applies a RunUpdate (checked with checkRunUpdate); every part is validated before anything is written. */
-export function updateRun(store: SyncRunStore, update: RunUpdate): void {
-  if (!store.getRun(update.runId)) throw new Error(`No run with id ${update.runId}`);
-  if (update.name !== undefined) store.renameRun(update.runId, update.name);
+export async function updateRun(store: RunStore, update: RunUpdate): Promise<void> {
+  if (!(await store.getRun(update.runId))) throw new Error(`No run with id ${update.runId}`);
+  if (update.name !== undefined) await store.renameRun(update.runId, update.name);
   if (update.setTags && Object.keys(update.setTags).length)
-    store.setTags(update.runId, update.setTags);
+    await store.setTags(update.runId, update.setTags);
   if (update.deleteTags && update.deleteTags.length)
-    store.deleteTags(update.runId, update.deleteTags);
+    await store.deleteTags(update.runId, update.deleteTags);
   if (update.note !== undefined) {
-    if (update.note === null || update.note === '') store.deleteTags(update.runId, [NOTE_TAG]);
-    else store.setTags(update.runId, { [NOTE_TAG]: update.note });
+    if (update.note === null || update.note === '')
+      await store.deleteTags(update.runId, [NOTE_TAG]);
+    else await store.setTags(update.runId, { [NOTE_TAG]: update.note });
   }
   if (update.pinned !== undefined) {
-    if (update.pinned) store.setTags(update.runId, { [PINNED_TAG]: 'true' });
-    else store.deleteTags(update.runId, [PINNED_TAG]);
+    if (update.pinned) await store.setTags(update.runId, { [PINNED_TAG]: 'true' });
+    else await store.deleteTags(update.runId, [PINNED_TAG]);
   }
 }
 

@@ -7,7 +7,7 @@
 import { higherIsBetterByName } from '../common/comparison';
 import { compileSearch, type CompiledSearch } from '../search/sql';
 import { parseFilter, parseOrderBy, SearchSyntaxError } from '../search/parse';
-import type { Experiment, RunFilter, SyncRunStore } from '../store';
+import type { Experiment, RunFilter, RunStore } from '../store';
 import { SYSTEM_TAG_PREFIX } from '../store/types';
 import {
   toWireNumber,
@@ -66,7 +66,10 @@ const wireOrNull = (value: number | null): WireNumber | null =>
   value === null ? null : toWireNumber(value);
 
 /** One page of the runs table. A filter or order-by that does not parse gives an empty page with `error`. */
-export function queryRunsTable(store: SyncRunStore, query: RunsTableQuery): RunsTablePage {
+export async function queryRunsTable(
+  store: RunStore,
+  query: RunsTableQuery,
+): Promise<RunsTablePage> {
   const offset = Math.max(0, Math.floor(query.offset ?? 0));
   const limit = Math.min(MAX_TABLE_LIMIT, Math.max(1, Math.floor(query.limit ?? 100)));
   const search = parseSearch(query);
@@ -80,8 +83,8 @@ export function queryRunsTable(store: SyncRunStore, query: RunsTableQuery): Runs
       ? { parentRunId: query.parentRunId }
       : { topLevelOnly: query.topLevelOnly ?? true }),
   };
-  const total = store.countRuns(filter);
-  const runs = store.listRuns({
+  const total = await store.countRuns(filter);
+  const runs = await store.listRuns({
     ...filter,
     pinnedFirst: true,
     groupByParam: query.groupByParam,
@@ -92,12 +95,12 @@ export function queryRunsTable(store: SyncRunStore, query: RunsTableQuery): Runs
   });
 
   const ids = runs.map((r) => r.id);
-  const params = store.paramsOfRuns(ids);
-  const tags = store.tagsOfRuns(ids);
-  const latest = store.latestMetricsOfRuns(ids);
-  const ranges = store.metricRangesOfRuns(ids);
-  const children = store.childCounts(ids);
-  const experiments = new Map(store.listExperiments().map((e) => [e.id, e]));
+  const params = await store.paramsOfRuns(ids);
+  const tags = await store.tagsOfRuns(ids);
+  const latest = await store.latestMetricsOfRuns(ids);
+  const ranges = await store.metricRangesOfRuns(ids);
+  const children = await store.childCounts(ids);
+  const experiments = new Map((await store.listExperiments()).map((e) => [e.id, e]));
 
   const rows: RunsTableRow[] = runs.map((run) => {
     const runLatest = latest.get(run.id) ?? {};
@@ -129,8 +132,8 @@ export function queryRunsTable(store: SyncRunStore, query: RunsTableQuery): Runs
   });
 
   // The metric columns come with their ranges: one pass over latest_metrics instead of two.
-  const keys = store.runKeys(filter, ['params', 'tags']);
-  const metricRanges = store.latestMetricRanges(filter);
+  const keys = await store.runKeys(filter, ['params', 'tags']);
+  const metricRanges = await store.latestMetricRanges(filter);
   const single = experimentIds.length === 1 ? experiments.get(experimentIds[0]) : undefined;
   const best: Record<string, WireNumber> = {};
   for (const [key, range] of Object.entries(metricRanges)) {
@@ -148,7 +151,7 @@ export function queryRunsTable(store: SyncRunStore, query: RunsTableQuery): Runs
       tags: keys.tags.filter((k) => !k.startsWith(SYSTEM_TAG_PREFIX)),
     },
     ...(query.groupByParam !== undefined
-      ? { groups: store.paramValueCounts(filter, query.groupByParam) }
+      ? { groups: await store.paramValueCounts(filter, query.groupByParam) }
       : {}),
     best,
   };

@@ -11,6 +11,7 @@
  * Not a timed test: it prints figures. Target: the first page under 300 ms.
  * Usage: npm run bench:runs   (LABBOOK_BENCH_RUNS overrides the run count)
  */
+import { asyncRunStore } from '../../core/store/sqlite/async-run-store';
 import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -94,7 +95,19 @@ function time<T>(fn: () => T): { ms: number; result: T } {
   return { ms: median(samples), result };
 }
 
-function main(): void {
+/** time() for a function answering with a promise (the RunStore interface). */
+async function timeAsync<T>(fn: () => Promise<T>): Promise<{ ms: number; result: T }> {
+  let result = await fn();
+  const samples: number[] = [];
+  for (let i = 0; i < REPETITIONS; i++) {
+    const start = process.hrtime.bigint();
+    result = await fn();
+    samples.push(Number(process.hrtime.bigint() - start) / 1e6);
+  }
+  return { ms: median(samples), result };
+}
+
+async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'labbook-bench-runs-'));
   const path = join(dir, 'labbook.db');
   try {
@@ -107,8 +120,12 @@ function main(): void {
     const rows: { name: string; ms: number; baselineMs: number; check: string }[] = [];
 
     // (a) first page, by the latest m0, best first.
-    const page = time(() =>
-      queryRunsTable(store, { orderBy: 'metrics.m0 DESC', offset: 0, limit: 100 }),
+    const page = await timeAsync(() =>
+      queryRunsTable(asyncRunStore(store), {
+        orderBy: 'metrics.m0 DESC',
+        offset: 0,
+        limit: 100,
+      }),
     );
     const pageSql = bare.prepare(`SELECT r.*, e.name AS experiment_name, lm.value AS m0 FROM runs r
       JOIN experiments e ON e.id = r.experiment_id
@@ -125,8 +142,13 @@ function main(): void {
 
     // (b) filtered page.
     const filter = 'metrics.m1 > 0.5 and params.p2 = "3"';
-    const filtered = time(() =>
-      queryRunsTable(store, { filter, orderBy: 'metrics.m0 DESC', offset: 0, limit: 100 }),
+    const filtered = await timeAsync(() =>
+      queryRunsTable(asyncRunStore(store), {
+        filter,
+        orderBy: 'metrics.m0 DESC',
+        offset: 0,
+        limit: 100,
+      }),
     );
     const filteredSql =
       bare.prepare(`SELECT r.*, e.name AS experiment_name, lm.value AS m0 FROM runs r
@@ -151,7 +173,7 @@ function main(): void {
 
     // (c) 20-run comparison, spread over the store.
     const picked = Array.from({ length: 20 }, (_, k) => ids[Math.floor((k * ids.length) / 20)]);
-    const compared = time(() => comparisonData(store, picked));
+    const compared = await timeAsync(() => comparisonData(asyncRunStore(store), picked));
     const pointsSql = bare.prepare(`SELECT s.run_id, s.key, p.step, p.timestamp, p.value
       FROM metric_series s JOIN metric_points p ON p.series_id = s.id
       WHERE s.run_id IN (${picked.map(() => '?').join(', ')}) ORDER BY s.run_id, s.key, p.step`);
@@ -196,4 +218,7 @@ function main(): void {
   }
 }
 
-main();
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

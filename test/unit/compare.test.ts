@@ -1,4 +1,5 @@
 /** Run comparison on a real store: differing params, best metric per direction, markdown. */
+import { asyncRunStore } from '../../core/store/sqlite/async-run-store';
 import { strict as assert } from 'node:assert';
 import { mkdtempSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
@@ -53,8 +54,11 @@ describe('run comparison', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('marks differing params and the best value per metric (lower for losses, ties shared)', () => {
-    const c = compareRuns(store, resolveRunIds(store, ids));
+  it('marks differing params and the best value per metric (lower for losses, ties shared)', async () => {
+    const c = await compareRuns(
+      asyncRunStore(store),
+      await resolveRunIds(asyncRunStore(store), ids),
+    );
     assert.deepEqual(
       c.runs.map((r) => r.name),
       ['small', 'wide | <b>', 'broken'],
@@ -70,18 +74,26 @@ describe('run comparison', () => {
     ]);
   });
 
-  it("follows the experiment's own direction for its key metric", () => {
+  it("follows the experiment's own direction for its key metric", async () => {
     store.setKeyMetric('cmp', 'acc', false);
     try {
-      const c = compareRuns(store, resolveRunIds(store, ids));
+      const c = await compareRuns(
+        asyncRunStore(store),
+        await resolveRunIds(asyncRunStore(store), ids),
+      );
       assert.deepEqual(c.metrics[0].best, [0]);
     } finally {
       store.setKeyMetric('cmp', null);
     }
   });
 
-  it('writes a markdown table that survives pipes in names', () => {
-    const md = comparisonMarkdown(compareRuns(store, resolveRunIds(store, ids.slice(0, 2))));
+  it('writes a markdown table that survives pipes in names', async () => {
+    const md = comparisonMarkdown(
+      await compareRuns(
+        asyncRunStore(store),
+        await resolveRunIds(asyncRunStore(store), ids.slice(0, 2)),
+      ),
+    );
     const lines = md.trimEnd().split('\n');
     assert.equal(
       lines[0],
@@ -93,10 +105,23 @@ describe('run comparison', () => {
     assert.ok(lines.includes('| metrics.val_loss ↓ | 0.3000 | **0.1200** |'), md);
   });
 
-  it('resolves unique prefixes and names unknown and too-short ids', () => {
-    assert.equal(resolveRunIds(store, [ids[0].slice(0, 6)])[0].id, ids[0]);
-    assert.throws(() => resolveRunIds(store, ['zzzzzz']), /No run with id "zzzzzz"/);
-    assert.throws(() => resolveRunIds(store, ['ab']), /too short/);
-    assert.throws(() => compareRuns(store, resolveRunIds(store, [ids[0]])), /at least two runs/);
+  it('resolves unique prefixes and names unknown and too-short ids', async () => {
+    assert.equal((await resolveRunIds(asyncRunStore(store), [ids[0].slice(0, 6)]))[0].id, ids[0]);
+    await assert.rejects(
+      async () => await resolveRunIds(asyncRunStore(store), ['zzzzzz']),
+      /No run with id "zzzzzz"/,
+    );
+    await assert.rejects(
+      async () => await resolveRunIds(asyncRunStore(store), ['ab']),
+      /too short/,
+    );
+    await assert.rejects(
+      async () =>
+        await compareRuns(
+          asyncRunStore(store),
+          await resolveRunIds(asyncRunStore(store), [ids[0]]),
+        ),
+      /at least two runs/,
+    );
   });
 });

@@ -4,6 +4,7 @@
  * children, columns over every matching run, best values, paging; and the comparison data
  * the compare panel draws.
  */
+import { asyncRunStore } from '../../core/store/sqlite/async-run-store';
 import { strict as assert } from 'node:assert';
 import { join } from 'node:path';
 import { comparisonData, CompareError, resolveRunIds } from '../../core/compare/compare';
@@ -95,8 +96,8 @@ describe('runs table', () => {
   const mnist = () => store.getExperiment('mnist')!.id;
   const names = (page: { rows: { name: string }[] }) => page.rows.map((r) => r.name);
 
-  it('lists top-level runs of all experiments, pinned first then newest first, with totals', () => {
-    const page = queryRunsTable(store, { offset: 0, limit: 50 });
+  it('lists top-level runs of all experiments, pinned first then newest first, with totals', async () => {
+    const page = await queryRunsTable(asyncRunStore(store), { offset: 0, limit: 50 });
     assert.deepEqual(names(page), ['c', 'other', 'e', 'd', 'b', 'a']);
     assert.equal(page.total, 6);
     assert.equal(page.offset, 0);
@@ -107,15 +108,15 @@ describe('runs table', () => {
     );
   });
 
-  it('orders by the order-by after pinned runs, runs without the key last, ties by newest', () => {
-    const page = queryRunsTable(store, {
+  it('orders by the order-by after pinned runs, runs without the key last, ties by newest', async () => {
+    const page = await queryRunsTable(asyncRunStore(store), {
       experimentIds: [mnist()],
       orderBy: 'metrics.acc DESC',
       offset: 0,
       limit: 50,
     });
     assert.deepEqual(names(page), ['c', 'b', 'a', 'd', 'e']);
-    const ascending = queryRunsTable(store, {
+    const ascending = await queryRunsTable(asyncRunStore(store), {
       experimentIds: [mnist()],
       orderBy: 'params.units ASC, attributes.run_name DESC',
       offset: 0,
@@ -124,9 +125,9 @@ describe('runs table', () => {
     assert.deepEqual(names(ascending), ['c', 'a', 'e', 'b', 'd']);
   });
 
-  it("orders by duration (the Duration column's sort), either way", () => {
+  it("orders by duration (the Duration column's sort), either way", async () => {
     for (const descending of [false, true]) {
-      const page = queryRunsTable(store, {
+      const page = await queryRunsTable(asyncRunStore(store), {
         experimentIds: [mnist()],
         orderBy: `attributes.duration${descending ? ' DESC' : ''}`,
         offset: 0,
@@ -142,8 +143,8 @@ describe('runs table', () => {
     }
   });
 
-  it('filters in SQL with the search language', () => {
-    const page = queryRunsTable(store, {
+  it('filters in SQL with the search language', async () => {
+    const page = await queryRunsTable(asyncRunStore(store), {
       filter: 'metrics.acc > 0.65 and params.lr = "0.1"',
       offset: 0,
       limit: 50,
@@ -151,20 +152,30 @@ describe('runs table', () => {
     assert.deepEqual(names(page), ['b', 'a']);
     assert.equal(page.total, 2);
     assert.deepEqual(
-      names(queryRunsTable(store, { filter: 'tags.stage = "draft"', offset: 0, limit: 10 })),
+      names(
+        await queryRunsTable(asyncRunStore(store), {
+          filter: 'tags.stage = "draft"',
+          offset: 0,
+          limit: 10,
+        }),
+      ),
       ['e'],
     );
     // System tags are not user tags, yet a filter on them works (the pin).
     assert.deepEqual(
       names(
-        queryRunsTable(store, { filter: 'tags.`labbook.pinned` = "true"', offset: 0, limit: 10 }),
+        await queryRunsTable(asyncRunStore(store), {
+          filter: 'tags.`labbook.pinned` = "true"',
+          offset: 0,
+          limit: 10,
+        }),
       ),
       ['c'],
     );
   });
 
-  it('reports filter and order-by syntax errors with their position, as an empty page', () => {
-    const bad = queryRunsTable(store, {
+  it('reports filter and order-by syntax errors with their position, as an empty page', async () => {
+    const bad = await queryRunsTable(asyncRunStore(store), {
       filter: 'metrics.acc > 0.5 and params.lr < "1"',
       offset: 0,
       limit: 10,
@@ -181,14 +192,22 @@ describe('runs table', () => {
       },
     );
     assert.match(bad.error!.message, /< compares numbers; params.lr is a string/);
-    const badOrder = queryRunsTable(store, { orderBy: 'metrics.acc DOWN', offset: 0, limit: 10 });
+    const badOrder = await queryRunsTable(asyncRunStore(store), {
+      orderBy: 'metrics.acc DOWN',
+      offset: 0,
+      limit: 10,
+    });
     assert.equal(badOrder.error?.in, 'orderBy');
     assert.equal(badOrder.error?.position, 12);
     assert.deepEqual(badOrder.rows, []);
   });
 
-  it('fills params, user tags, latest/min/max per metric (NaN ignored, null when all NaN) and child counts', () => {
-    const page = queryRunsTable(store, { experimentIds: [mnist()], offset: 0, limit: 50 });
+  it('fills params, user tags, latest/min/max per metric (NaN ignored, null when all NaN) and child counts', async () => {
+    const page = await queryRunsTable(asyncRunStore(store), {
+      experimentIds: [mnist()],
+      offset: 0,
+      limit: 50,
+    });
     const row = (name: string) => page.rows.find((r) => r.name === name)!;
     assert.deepEqual(row('a').params, { lr: '0.1', units: '16' });
     assert.deepEqual(row('a').tags, { owner: 'ada' });
@@ -215,12 +234,16 @@ describe('runs table', () => {
     assert.equal(row('a').experiment, 'mnist');
   });
 
-  it("lists a run's children in start order", () => {
-    const page = queryRunsTable(store, { parentRunId: id.c, offset: 0, limit: 10 });
+  it("lists a run's children in start order", async () => {
+    const page = await queryRunsTable(asyncRunStore(store), {
+      parentRunId: id.c,
+      offset: 0,
+      limit: 10,
+    });
     assert.deepEqual(names(page), ['c-fold-1', 'c-fold-2']);
     assert.equal(page.total, 2);
     assert.deepEqual(page.columns, { params: ['fold'], metrics: ['acc'], tags: [] });
-    const all = queryRunsTable(store, {
+    const all = await queryRunsTable(asyncRunStore(store), {
       topLevelOnly: false,
       experimentIds: [mnist()],
       offset: 0,
@@ -229,8 +252,12 @@ describe('runs table', () => {
     assert.equal(all.total, 7);
   });
 
-  it('offers as columns every key of every matching run, not only the page, without system tags', () => {
-    const page = queryRunsTable(store, { experimentIds: [mnist()], offset: 0, limit: 1 });
+  it('offers as columns every key of every matching run, not only the page, without system tags', async () => {
+    const page = await queryRunsTable(asyncRunStore(store), {
+      experimentIds: [mnist()],
+      offset: 0,
+      limit: 1,
+    });
     assert.equal(page.rows.length, 1);
     assert.equal(page.total, 5);
     assert.deepEqual(page.columns, {
@@ -238,7 +265,11 @@ describe('runs table', () => {
       metrics: ['acc', 'grad', 'loss'],
       tags: ['owner', 'stage'],
     });
-    const filtered = queryRunsTable(store, { filter: 'params.units = "32"', offset: 0, limit: 1 });
+    const filtered = await queryRunsTable(asyncRunStore(store), {
+      filter: 'params.units = "32"',
+      offset: 0,
+      limit: 1,
+    });
     assert.deepEqual(filtered.columns, {
       params: ['lr', 'units'],
       metrics: ['acc', 'loss'],
@@ -246,25 +277,38 @@ describe('runs table', () => {
     });
   });
 
-  it("picks the best latest value per metric by direction: name rule, or the experiment's key metric", () => {
-    const page = queryRunsTable(store, { experimentIds: [mnist()], offset: 0, limit: 1 });
+  it("picks the best latest value per metric by direction: name rule, or the experiment's key metric", async () => {
+    const page = await queryRunsTable(asyncRunStore(store), {
+      experimentIds: [mnist()],
+      offset: 0,
+      limit: 1,
+    });
     // acc: higher is better; loss: lower (c's NaN ignored); grad: only +Infinity, which is not finite.
     assert.deepEqual(page.best, { acc: 0.9, loss: 0.2 });
     store.setKeyMetric('mnist', 'acc', false);
     try {
       assert.deepEqual(
-        queryRunsTable(store, { experimentIds: [mnist()], offset: 0, limit: 1 }).best,
+        (
+          await queryRunsTable(asyncRunStore(store), {
+            experimentIds: [mnist()],
+            offset: 0,
+            limit: 1,
+          })
+        ).best,
         { acc: 0.3, loss: 0.2 },
       );
       // Across experiments the name rule decides.
-      assert.equal(queryRunsTable(store, { offset: 0, limit: 1 }).best.acc, 0.9);
+      assert.equal(
+        (await queryRunsTable(asyncRunStore(store), { offset: 0, limit: 1 })).best.acc,
+        0.9,
+      );
     } finally {
       store.setKeyMetric('mnist', null);
     }
   });
 
-  it('groups by a param: rows by value after pinned runs, counts per value in order, unlogged last', () => {
-    const page = queryRunsTable(store, {
+  it('groups by a param: rows by value after pinned runs, counts per value in order, unlogged last', async () => {
+    const page = await queryRunsTable(asyncRunStore(store), {
       experimentIds: [mnist()],
       groupByParam: 'units',
       offset: 0,
@@ -276,22 +320,46 @@ describe('runs table', () => {
       { value: '32', count: 2 },
       { value: null, count: 1 },
     ]);
-    assert.equal(queryRunsTable(store, { offset: 0, limit: 50 }).groups, undefined);
+    assert.equal(
+      (await queryRunsTable(asyncRunStore(store), { offset: 0, limit: 50 })).groups,
+      undefined,
+    );
   });
 
-  it('pages with offset and limit, clamping the limit to 1..1000', () => {
-    const first = queryRunsTable(store, { experimentIds: [mnist()], offset: 0, limit: 2 });
-    const second = queryRunsTable(store, { experimentIds: [mnist()], offset: 2, limit: 2 });
-    const third = queryRunsTable(store, { experimentIds: [mnist()], offset: 4, limit: 2 });
+  it('pages with offset and limit, clamping the limit to 1..1000', async () => {
+    const first = await queryRunsTable(asyncRunStore(store), {
+      experimentIds: [mnist()],
+      offset: 0,
+      limit: 2,
+    });
+    const second = await queryRunsTable(asyncRunStore(store), {
+      experimentIds: [mnist()],
+      offset: 2,
+      limit: 2,
+    });
+    const third = await queryRunsTable(asyncRunStore(store), {
+      experimentIds: [mnist()],
+      offset: 4,
+      limit: 2,
+    });
     assert.deepEqual([names(first), names(second), names(third)], [['c', 'e'], ['d', 'b'], ['a']]);
     assert.deepEqual([first.total, second.total, third.total], [5, 5, 5]);
     assert.equal(second.offset, 2);
-    assert.equal(queryRunsTable(store, { offset: 0, limit: 0 }).rows.length, 1);
-    assert.equal(queryRunsTable(store, { offset: 0, limit: 5000 }).rows.length, 6);
-    assert.deepEqual(names(queryRunsTable(store, { offset: 100, limit: 10 })), []);
+    assert.equal(
+      (await queryRunsTable(asyncRunStore(store), { offset: 0, limit: 0 })).rows.length,
+      1,
+    );
+    assert.equal(
+      (await queryRunsTable(asyncRunStore(store), { offset: 0, limit: 5000 })).rows.length,
+      6,
+    );
+    assert.deepEqual(
+      names(await queryRunsTable(asyncRunStore(store), { offset: 100, limit: 10 })),
+      [],
+    );
   });
 
-  it('checks queries from another process', () => {
+  it('checks queries from another process', async () => {
     assert.equal(
       checkRunsTableQuery({ offset: 0, limit: 10, filter: 'metrics.acc > 1', experimentIds: [1] }),
       undefined,
@@ -314,8 +382,8 @@ describe('runs table', () => {
   });
 
   describe('comparison data', () => {
-    it('has the comparison, every point per metric per run, and start times', () => {
-      const data = comparisonData(store, [id.a, id.b, id.c.slice(0, 6)]);
+    it('has the comparison, every point per metric per run, and start times', async () => {
+      const data = await comparisonData(asyncRunStore(store), [id.a, id.b, id.c.slice(0, 6)]);
       assert.deepEqual(
         data.comparison.runs.map((r) => r.name),
         ['a', 'b', 'c'],
@@ -349,19 +417,25 @@ describe('runs table', () => {
       assert.deepEqual(data.startTimes, { [id.a]: T0, [id.b]: T0 + 1000, [id.c]: T0 + 2000 });
     });
 
-    it('leaves out runs that never logged a metric and resolves ids exactly or by unique prefix', () => {
-      const data = comparisonData(store, [id.d, id.e]);
+    it('leaves out runs that never logged a metric and resolves ids exactly or by unique prefix', async () => {
+      const data = await comparisonData(asyncRunStore(store), [id.d, id.e]);
       assert.deepEqual(Object.keys(data.histories.acc), [id.d]);
       assert.deepEqual(
-        resolveRunIds(store, [id.deleted]).map((r) => r.name),
+        (await resolveRunIds(asyncRunStore(store), [id.deleted])).map((r) => r.name),
         ['deleted'],
       );
-      assert.throws(
-        () => resolveRunIds(store, ['zzzzzzzz']),
+      await assert.rejects(
+        async () => await resolveRunIds(asyncRunStore(store), ['zzzzzzzz']),
         (e: Error) => e instanceof CompareError && /No run with id "zzzzzzzz"/.test(e.message),
       );
-      assert.throws(() => resolveRunIds(store, ['abc']), /too short/);
-      assert.throws(() => comparisonData(store, [id.a]), /at least two runs/);
+      await assert.rejects(
+        async () => await resolveRunIds(asyncRunStore(store), ['abc']),
+        /too short/,
+      );
+      await assert.rejects(
+        async () => await comparisonData(asyncRunStore(store), [id.a]),
+        /at least two runs/,
+      );
     });
   });
 });

@@ -25,7 +25,7 @@ import {
   type RunsTreeNode,
 } from '../../extension/runs/runsTreeModel';
 import { makeTempDir, removeDir } from './temp';
-import { readStore } from './store-reader';
+import { readRunStore } from './store-reader';
 
 const T0 = Date.UTC(2026, 11, 1, 12, 0, 0);
 const S = 1000;
@@ -64,7 +64,7 @@ const asRun = (n: RunsTreeNode): RunNode => {
 };
 
 describe('runs tree: time labels', () => {
-  it('says how long ago on fixed clocks, by the unit the age reaches', () => {
+  it('says how long ago on fixed clocks, by the unit the age reaches', async () => {
     assert.equal(relativeTime(T0, T0), 'just now');
     assert.equal(relativeTime(T0, T0 + 44 * S), 'just now');
     assert.equal(relativeTime(T0, T0 + 45 * S), '1 min ago');
@@ -75,7 +75,7 @@ describe('runs tree: time labels', () => {
     assert.equal(relativeTime(T0 + 5 * S, T0), 'just now');
   });
 
-  it('asks for a redraw often enough for the finest label shown', () => {
+  it('asks for a redraw often enough for the finest label shown', async () => {
     assert.equal(labelRefreshMs(10 * S), 15 * S);
     assert.equal(labelRefreshMs(7 * MIN), 30 * S);
     assert.equal(labelRefreshMs(5 * 3600 * S), 10 * MIN);
@@ -86,7 +86,7 @@ describe('runs tree: time labels', () => {
     assert.equal(treeRefreshMs([], now), undefined, 'no label, no timer');
   });
 
-  it('measures a sweep and its trials from the same clock and the same field (start time)', () => {
+  it('measures a sweep and its trials from the same clock and the same field (start time)', async () => {
     const sweep = runItem({
       id: 'sweep',
       startTime: T0,
@@ -129,7 +129,7 @@ describe('runs tree: the relabel timer', () => {
     };
   }
 
-  it('redraws after the period asked for, stops while hidden, redraws when shown, ends on dispose', () => {
+  it('redraws after the period asked for, stops while hidden, redraws when shown, ends on dispose', async () => {
     const timers = fakeTimers();
     let redraws = 0;
     const timer = new RelabelTimer(() => redraws++, timers);
@@ -162,7 +162,7 @@ describe('runs tree: the relabel timer', () => {
     assert.equal(redraws, 2);
   });
 
-  it('arms no timer when no run shows a time', () => {
+  it('arms no timer when no run shows a time', async () => {
     const timers = fakeTimers();
     const timer = new RelabelTimer(() => undefined, timers);
     timer.schedule(undefined);
@@ -171,7 +171,7 @@ describe('runs tree: the relabel timer', () => {
 });
 
 describe('runs tree: counts', () => {
-  it('counts the rows under an experiment from the runs it shows, trials apart', () => {
+  it('counts the rows under an experiment from the runs it shows, trials apart', async () => {
     const runs = [
       runItem({ id: 'a' }),
       runItem({ id: 'sweep' }),
@@ -221,7 +221,9 @@ describe('runs tree: sweeps in a real store', () => {
 
   it("shows the sweep's metric on each trial and stars the best trial", async () => {
     const result = await sweepMinimizingLoss();
-    const runs = readStore(dbPath, (s) => runItems(s, s.getExperiment('tune')!.id));
+    const runs = await readRunStore(dbPath, async (s, sync) =>
+      runItems(s, sync.getExperiment('tune')!.id),
+    );
     const parent = runs.find((r) => r.id === result.parent.id)!;
     assert.deepEqual(parent.sweep, {
       metric: 'val_loss',
@@ -235,7 +237,7 @@ describe('runs tree: sweeps in a real store', () => {
       ['val_loss', 'val_loss', 'val_loss'],
     );
 
-    const experiment = readStore(dbPath, (s) => experimentItems(s))[0];
+    const experiment = (await readRunStore(dbPath, (s) => experimentItems(s)))[0];
     const [root] = rootNodes([experiment], new Map([[experiment.id, runs]]), [], Date.now());
     const [sweepNode] = childNodes(root as Node).map(asRun);
     const trialNodes = childNodes(sweepNode).map(asRun);
@@ -248,7 +250,7 @@ describe('runs tree: sweeps in a real store', () => {
     assert.ok(trialNodes.every((n) => n.trialOf?.metric === 'val_loss'));
   });
 
-  it('stars the best finished trial so far while a sweep runs (nothing recorded yet)', () => {
+  it('stars the best finished trial so far while a sweep runs (nothing recorded yet)', async () => {
     const sweep = runItem({
       id: 'sweep',
       status: 'running',
@@ -275,9 +277,9 @@ describe('runs tree: sweeps in a real store', () => {
   it("compares a sweep's trials by the sweep's metric, other runs by the experiment's", async () => {
     const result = await sweepMinimizingLoss();
     const trialIds = result.trials.map((t) => t.runId);
-    readStore(dbPath, (s) => {
-      assert.equal(comparisonKeyMetric(s, trialIds), 'val_loss');
-      assert.equal(comparisonKeyMetric(s, [result.parent.id, ...trialIds]), 'val_loss');
+    await readRunStore(dbPath, async (s) => {
+      assert.equal(await comparisonKeyMetric(s, trialIds), 'val_loss');
+      assert.equal(await comparisonKeyMetric(s, [result.parent.id, ...trialIds]), 'val_loss');
     });
     const loose = ['a', 'b'].map((name) => {
       const run = startRun({ experiment: 'plain', name, store: dbPath });
@@ -286,12 +288,16 @@ describe('runs tree: sweeps in a real store', () => {
       run.end();
       return run.id;
     });
-    readStore(dbPath, (s) => assert.equal(comparisonKeyMetric(s, loose), null));
+    await readRunStore(dbPath, async (s) =>
+      assert.equal(await comparisonKeyMetric(s, loose), null),
+    );
     // Its own trials and a run elsewhere are not "one sweep's trials".
-    readStore(dbPath, (s) => assert.equal(comparisonKeyMetric(s, [trialIds[0], loose[0]]), null));
+    await readRunStore(dbPath, async (s) =>
+      assert.equal(await comparisonKeyMetric(s, [trialIds[0], loose[0]]), null),
+    );
   });
 
-  it('defaults a chart to the named metric, else the most telling common one, never loss first', () => {
+  it('defaults a chart to the named metric, else the most telling common one, never loss first', async () => {
     assert.equal(defaultMetric(['loss', 'val_acc', 'val_loss'], 'val_loss'), 'val_loss');
     assert.equal(defaultMetric(['loss', 'val_acc', 'val_loss'], null), 'val_acc');
     assert.equal(defaultMetric(['loss', 'val_loss'], 'gone'), 'val_loss');
