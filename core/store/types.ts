@@ -266,6 +266,12 @@ export type Async<T> = {
 export type RunStore = Async<SyncRunStore> & {
   /** Which backend answers. */
   readonly backend: 'sqlite' | 'postgres';
+  /**
+   * Calls `onChange` after other connections (kernels, the CLI, other machines) commit
+   * writes, for live views: PostgreSQL pushes them (LISTEN/NOTIFY), SQLite is polled
+   * (PRAGMA data_version). Resolves to a function that stops watching.
+   */
+  watch(onChange: () => void): Promise<() => Promise<void>>;
 };
 
 /**

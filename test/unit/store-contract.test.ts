@@ -550,4 +550,34 @@ forEachBackend('store contract', (backend) => {
     assert.match(table, /penguins\s+a\s+running/);
     assert.doesNotMatch(table, /penguins\s+b\s/);
   });
+
+  it("tells a watcher about another connection's commits, and stops when told", async () => {
+    const run = await store.createRun({ experiment: 'e', name: 'r' });
+    let changes = 0;
+    const stop = await store.watch(() => (changes += 1));
+    const writer = await backend().open();
+    const waitFor = async (what: string, done: () => boolean) => {
+      for (let waited = 0; !done(); waited += 50) {
+        if (waited > 5000) assert.fail(`no change notice after ${what}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    };
+    await writer.insertMetricPoints([point(run.id, 'loss', 0, 1)]);
+    await waitFor('a metric batch', () => changes > 0);
+    const afterBatch = changes;
+    await writer.setTags(run.id, { stage: 'x' });
+    await waitFor('a tag', () => changes > afterBatch);
+    const afterTag = changes;
+    await expectStoreError(
+      writer.logParams(run.id, { a: '1' }).then(() => writer.logParams(run.id, { a: '2' })),
+      'PARAM_CONFLICT',
+      /"a"/,
+    );
+    await waitFor('a param', () => changes > afterTag);
+    await stop();
+    const stopped = changes;
+    await writer.endRun(run.id, 'finished');
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    assert.equal(changes, stopped, 'a stopped watcher is not called');
+  });
 });

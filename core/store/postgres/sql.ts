@@ -63,7 +63,26 @@ export async function run(db: Queryable, sql: string, args: unknown[] = []): Pro
   return (await db.query(numbered(sql), args)).rowCount ?? 0;
 }
 
-/** Runs `fn` in one transaction on one pooled connection; rolls back on a throw. */
+/** The channel every write notifies (on commit), for live views (RunStore.watch). */
+export const CHANGES_CHANNEL = 'labbook_changes';
+
+/** Tells watchers that something changed (outside a transaction: at once). */
+export async function notify(db: Queryable): Promise<void> {
+  await db.query(`NOTIFY ${CHANGES_CHANNEL}`);
+}
+
+/** A single-statement write outside a transaction, then the notification of it. */
+export async function write(db: Queryable, sql: string, args: unknown[] = []): Promise<number> {
+  const changes = await run(db, sql, args);
+  if (changes > 0) await notify(db);
+  return changes;
+}
+
+/**
+ * Runs `fn` in one transaction on one pooled connection; rolls back on a throw. Every
+ * transaction here writes, so each one notifies watchers; PostgreSQL delivers the
+ * notification only if the transaction commits, and folds repeats into one.
+ */
 export async function transaction<T>(
   pool: pg.Pool,
   fn: (client: pg.PoolClient) => Promise<T>,
@@ -72,6 +91,7 @@ export async function transaction<T>(
   try {
     await client.query('BEGIN');
     const result = await fn(client);
+    await client.query(`NOTIFY ${CHANGES_CHANNEL}`);
     await client.query('COMMIT');
     return result;
   } catch (error) {

@@ -44,7 +44,18 @@ import {
 } from '../types';
 import { migratePostgres, postgresSchemaVersion } from './migrations';
 import { compilePostgresSearch } from './search';
-import { all, createPool, one, redactedUrl, run, transaction, type Queryable } from './sql';
+import {
+  all,
+  CHANGES_CHANNEL,
+  createPool,
+  one,
+  redactedUrl,
+  notify,
+  run,
+  transaction,
+  write,
+  type Queryable,
+} from './sql';
 
 export interface OpenPostgresOptions {
   /** Where artifact files go; default LABBOOK_ARTIFACTS, else `<cwd>/.labbook/artifacts`. */
@@ -238,7 +249,31 @@ export class PostgresRunStore implements RunStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    for (const stop of [...this.watchers]) await stop();
     await this.pool.end();
+  }
+
+  private readonly watchers = new Set<() => Promise<void>>();
+
+  /** LISTEN on a connection of its own: every write transaction notifies on commit. */
+  async watch(onChange: () => void): Promise<() => Promise<void>> {
+    const client = await this.pool.connect();
+    const listener = (message: { channel: string }) => {
+      if (message.channel === CHANGES_CHANNEL) onChange();
+    };
+    client.on('notification', listener);
+    await client.query(`LISTEN ${CHANGES_CHANNEL}`);
+    let stopped = false;
+    const stop = async () => {
+      if (stopped) return;
+      stopped = true;
+      this.watchers.delete(stop);
+      client.off('notification', listener);
+      await client.query(`UNLISTEN ${CHANGES_CHANNEL}`).catch(() => undefined);
+      client.release();
+    };
+    this.watchers.add(stop);
+    return stop;
   }
 
   get isOpen(): boolean {
@@ -293,7 +328,7 @@ export class PostgresRunStore implements RunStore {
         `experiment name must be a non-empty string, got ${JSON.stringify(name)}`,
       );
     }
-    await run(
+    await write(
       this.pool,
       'INSERT INTO experiments (name, created_at) VALUES (?, ?) ON CONFLICT (name) DO NOTHING',
       [checkText('experiment name', name), Date.now()],
@@ -330,7 +365,7 @@ export class PostgresRunStore implements RunStore {
         `no experiment ${JSON.stringify(experiment)} in ${this.location}`,
       );
     const direction = key === null || higherIsBetter === undefined ? null : higherIsBetter ? 1 : 0;
-    await run(
+    await write(
       this.pool,
       'UPDATE experiments SET key_metric = ?, key_metric_higher_is_better = ? WHERE id = ?',
       [key, direction, found.id],
@@ -516,7 +551,7 @@ export class PostgresRunStore implements RunStore {
         `run name is ${name.length} characters long; the limit is ${MAX_RUN_NAME_LENGTH} (${JSON.stringify(`${name.slice(0, 40)}…`)})`,
       );
     }
-    const changes = await run(this.pool, 'UPDATE runs SET name = ? WHERE id = ?', [
+    const changes = await write(this.pool, 'UPDATE runs SET name = ? WHERE id = ?', [
       checkText('run name', name),
       id,
     ]);
@@ -535,7 +570,7 @@ export class PostgresRunStore implements RunStore {
       );
     }
     const endTime = options.endTime ?? Date.now();
-    const changes = await run(
+    const changes = await write(
       this.pool,
       'UPDATE runs SET status = ?, end_time = ?, error = ?, heartbeat_at = ? WHERE id = ?',
       [status, endTime, options.error ?? null, endTime, id],
@@ -546,6 +581,7 @@ export class PostgresRunStore implements RunStore {
 
   async heartbeat(id: string, at: number = Date.now()): Promise<void> {
     await this.heartbeatOn(this.pool, [id], at);
+    await notify(this.pool);
   }
 
   private async heartbeatOn(db: Queryable, ids: readonly string[], at: number): Promise<void> {
@@ -561,7 +597,7 @@ export class PostgresRunStore implements RunStore {
   }
 
   async deleteRun(id: string): Promise<void> {
-    const changes = await run(
+    const changes = await write(
       this.pool,
       'UPDATE runs SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL',
       [Date.now(), id],
@@ -570,7 +606,7 @@ export class PostgresRunStore implements RunStore {
   }
 
   async restoreRun(id: string): Promise<void> {
-    const changes = await run(
+    const changes = await write(
       this.pool,
       'UPDATE runs SET deleted_at = NULL WHERE id = ? AND deleted_at IS NOT NULL',
       [id],
@@ -652,7 +688,7 @@ export class PostgresRunStore implements RunStore {
     for (const r of running) {
       if (!isWriterGone(r, now)) continue;
       const who = `process ${r.pid ?? '?'} on ${r.host ?? 'an unknown host'}`;
-      const changes = await run(
+      const changes = await write(
         this.pool,
         `UPDATE runs SET status = 'killed', end_time = COALESCE(heartbeat_at, start_time), error = ?
         WHERE id = ? AND status = 'running' AND heartbeat_at IS NOT DISTINCT FROM ?`,

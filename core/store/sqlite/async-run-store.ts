@@ -16,6 +16,7 @@ export function asyncRunStore(store: Store): RunStore & { readonly sqlite: Store
       if (property === 'backend') return 'sqlite';
       if (property === 'sqlite') return store;
       if (property === 'location') return store.location;
+      if (property === 'watch') return (onChange: () => void) => watchDataVersion(store, onChange);
       // A promise-like check (`await store`) must not see a `then` method.
       if (property === 'then') return undefined;
       const method = (sync as unknown as Record<PropertyKey, unknown>)[property];
@@ -29,4 +30,22 @@ export function asyncRunStore(store: Store): RunStore & { readonly sqlite: Store
       };
     },
   });
+}
+
+/** How often a SQLite watcher looks at data_version (the service's live views). */
+export const WATCH_POLL_MS = 400;
+
+/** SQLite has no push: a commit by another connection changes PRAGMA data_version. */
+function watchDataVersion(store: Store, onChange: () => void): Promise<() => Promise<void>> {
+  let last = store.dataVersion();
+  const timer = setInterval(() => {
+    if (!store.isOpen) return;
+    const version = store.dataVersion();
+    if (version !== last) {
+      last = version;
+      onChange();
+    }
+  }, WATCH_POLL_MS);
+  timer.unref();
+  return Promise.resolve(async () => clearInterval(timer));
 }
