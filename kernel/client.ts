@@ -98,6 +98,16 @@ export class KernelClient extends RpcClientBase<KernelClientEvents> {
     return this.request(() => this.connection.sendRequest(protocol.Hover, { code, offset }));
   }
 
+  /** The notebook's top-level names with a preview each. */
+  variables(): Promise<protocol.VariablesResult> {
+    return this.request(() => this.connection.sendRequest(protocol.Variables));
+  }
+
+  /** A page of rows of a variable that is an array of row objects. */
+  variableRows(params: protocol.VariableRowsParams): Promise<protocol.VariableRowsResult> {
+    return this.request(() => this.connection.sendRequest(protocol.VariableRows, params));
+  }
+
   /**
    * Interrupts the running cell. SIGINT reaches V8 even while a synchronous loop blocks the
    * kernel's event loop; the notification covers platforms without signals.

@@ -168,6 +168,11 @@ export class CellExecutor {
     };
   }
 
+  /** What the cells declared: each top-level name's value, and the type checker's declarations of them (the Variables view). */
+  declared(): { values: Readonly<Record<string, unknown>>; declarations: string } {
+    return { values: this.locals, declarations: this.prevDecl };
+  }
+
   close(): void {
     this.converter.close();
   }

@@ -19,6 +19,7 @@ import {
 import * as protocol from './protocol';
 import { CellExecutor } from './executor';
 import { installDisplaySink } from './sdk/display';
+import { listVariables, variableRows } from './variables';
 import { install } from './sdk/install';
 import { onRunEvent, recordExecutedCell, setExecutionContext } from './sdk/context';
 
@@ -174,6 +175,22 @@ connection.onRequest(protocol.Hover, (params) => {
   return requireExecutor().hover(params.code, params.offset);
 });
 
+connection.onRequest(protocol.Variables, () => {
+  const { values, declarations } = requireExecutor().declared();
+  return { variables: listVariables(values, declarations) };
+});
+
+connection.onRequest(protocol.VariableRows, (params) => {
+  const problem = protocol.checkVariableRowsParams(params);
+  if (problem) throw badParams(problem);
+  try {
+    return variableRows(requireExecutor().declared().values, params);
+  } catch (error) {
+    if (error instanceof ResponseError) throw error;
+    throw badParams((error as Error).message);
+  }
+});
+
 connection.onNotification(protocol.Interrupt, () => executor?.interrupt());
 
 connection.onRequest(protocol.Shutdown, () => {
@@ -217,8 +234,14 @@ process.emitWarning = (warning: string | Error, ...rest: unknown[]) => {
   (emitWarning as (...args: unknown[]) => void)(warning, ...rest);
 };
 
-installDisplaySink((data, metadata, displayId, update) =>
-  send({ kind: 'display', data, metadata, displayId, update }),
+// A display from a timer or callback belongs to the cell that scheduled it (an updatable
+// display's update after its cell ended still finds that cell's output).
+installDisplaySink(
+  (data, metadata, displayId, update) =>
+    void connection.sendNotification(protocol.Output, {
+      cellId: cellScope.getStore()?.cellId ?? currentCell,
+      output: { kind: 'display', data, metadata, displayId, update },
+    }),
 );
 onRunEvent((event) => void connection.sendNotification(protocol.RunEvent, event));
 captureStream(process.stdout, 'stdout');

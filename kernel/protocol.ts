@@ -123,6 +123,44 @@ export interface InstallResult {
   message?: string;
 }
 
+/** One top-level name a notebook's cells declared, as the Variables view shows it. */
+export interface VariableInfo {
+  name: string;
+  /** From the runtime: the constructor's name or `typeof` (`number`, `Array`, `Tensor`). */
+  type: string;
+  /** The TypeScript type the type checker gave the declaration, when it has one. */
+  declaredType?: string;
+  /** One short line: arrays' length and first items, tensors' dtype, shape and bytes, objects' keys. */
+  preview: string;
+  /** Set when the value is an array of row objects: its length (the table panel can show it). */
+  rows?: number;
+}
+
+export interface VariablesResult {
+  variables: VariableInfo[];
+}
+
+export interface VariableRowsParams {
+  name: string;
+  /** First row, 0-based. */
+  offset: number;
+  /** At most this many rows (1..MAX_VARIABLE_ROWS_PAGE). */
+  limit: number;
+}
+
+export interface VariableRowsResult {
+  name: string;
+  /** The keys of the rows (the first rows' union), in first-seen order. */
+  columns: string[];
+  /** The array's length now. */
+  total: number;
+  offset: number;
+  /** Each cell as short text, in `columns` order. */
+  rows: string[][];
+}
+
+export const MAX_VARIABLE_ROWS_PAGE = 5000;
+
 /** Mirrors the SDK's run events so views refresh while a model trains. */
 export interface RunEventParams {
   kind: 'started' | 'ended';
@@ -141,6 +179,12 @@ export const Hover = new RequestType<PositionParams, HoverResult | null, void>('
 /** Runs npm in the notebook's folder; the packages are importable (with types) when it answers ok. */
 export const Install = new RequestType<InstallParams, InstallResult, void>('kernel/install');
 export const Shutdown = new RequestType0<void, void>('kernel/shutdown');
+/** The notebook's top-level names with a short preview each (the Variables view). */
+export const Variables = new RequestType0<VariablesResult, void>('kernel/variables');
+/** A page of a variable that is an array of row objects (the variable's table panel). */
+export const VariableRows = new RequestType<VariableRowsParams, VariableRowsResult, void>(
+  'kernel/variableRows',
+);
 /** Stops a pending await; a busy synchronous loop is stopped by SIGINT (see KernelClient.interrupt). */
 export const Interrupt = new NotificationType<void>('kernel/interrupt');
 export const Output = new NotificationType<OutputParams>('kernel/output');
@@ -183,5 +227,21 @@ export function checkPositionParams(p: unknown): string | undefined {
   ) {
     return `offset must be an integer in 0..${v.code.length}`;
   }
+  return undefined;
+}
+
+export function checkVariableRowsParams(p: unknown): string | undefined {
+  const v = p as Partial<VariableRowsParams> | null;
+  if (!v || typeof v !== 'object') return 'variableRows: params must be an object';
+  if (typeof v.name !== 'string' || v.name === '')
+    return 'variableRows: name must be a non-empty string';
+  if (!Number.isSafeInteger(v.offset) || (v.offset as number) < 0)
+    return 'variableRows: offset must be a non-negative integer';
+  if (
+    !Number.isInteger(v.limit) ||
+    (v.limit as number) < 1 ||
+    (v.limit as number) > MAX_VARIABLE_ROWS_PAGE
+  )
+    return `variableRows: limit must be an integer in 1..${MAX_VARIABLE_ROWS_PAGE}`;
   return undefined;
 }
