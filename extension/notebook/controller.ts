@@ -69,6 +69,9 @@ export class NotebookKernels extends Disposable implements KernelSessionHost {
   private readonly runEvents: vscode.EventEmitter<RunEventParams>;
   /** A kernel started or ended a run (views refresh on it rather than waiting for a poll). */
   readonly onDidRunEvent: vscode.Event<RunEventParams>;
+  private readonly variablesChanged = new vscode.EventEmitter<vscode.NotebookDocument>();
+  /** A notebook's declarations may have changed: a cell ended, its kernel exited or restarted. */
+  readonly onDidChangeVariables = this.variablesChanged.event;
 
   constructor(
     extensionPath: string,
@@ -102,6 +105,7 @@ export class NotebookKernels extends Disposable implements KernelSessionHost {
     this.track(vscode.workspace.onDidCloseNotebookDocument((nb) => void this.shutdown(nb)));
     for (const nb of vscode.workspace.notebookDocuments) this.updateAffinity(nb);
 
+    this.track(this.variablesChanged);
     this.runEvents = this.track(new vscode.EventEmitter<RunEventParams>());
     this.onDidRunEvent = this.runEvents.event;
     this.statusItem = this.track(
@@ -197,7 +201,12 @@ export class NotebookKernels extends Disposable implements KernelSessionHost {
     this.runEvents.fire(event);
   }
 
+  onCellEnded(session: KernelSession): void {
+    this.variablesChanged.fire(session.notebook);
+  }
+
   onKernelExit(session: KernelSession): void {
+    this.variablesChanged.fire(session.notebook);
     for (const [id, run] of this.activeRuns)
       if (run.session === session) this.activeRuns.delete(id);
     this.updateStatus();

@@ -12,10 +12,13 @@ import type {
   ExecuteStatus,
   OutputParams,
   RunEventParams,
+  VariableInfo,
+  VariableRowsParams,
+  VariableRowsResult,
 } from '../../kernel/protocol';
 import { Disposable, toDisposable } from '../util/dispose';
 import { checkNode, NodeSetupError, NODE_PATH_SETTING, nodeEnvOverrides } from './node';
-import { coalesceStreams, routeOutput } from './mime';
+import { coalesceStreams, isLateDisplayUpdate, routeOutput } from './mime';
 import {
   bundleItems,
   displayOutput,
@@ -32,6 +35,8 @@ export interface KernelSessionHost {
   readonly kernelMain: string;
   onRunEvent(session: KernelSession, event: RunEventParams): void;
   onKernelExit(session: KernelSession): void;
+  /** A cell (or an install) finished: what the notebook declared may have changed. */
+  onCellEnded?(session: KernelSession): void;
 }
 
 /** A cell waiting in the queue or running. */
@@ -86,6 +91,9 @@ export class KernelSession extends Disposable {
     { cell: vscode.NotebookCell; output: vscode.NotebookCellOutput }[]
   >();
   private interruptTimer: NodeJS.Timeout | undefined;
+  /** Updates of displays whose cells are not running, latest per display id, applied one at a time. */
+  private readonly lateUpdates = new Map<string, vscode.NotebookCellOutputItem[]>();
+  private lateUpdating = false;
 
   constructor(
     readonly notebook: vscode.NotebookDocument,
@@ -250,6 +258,20 @@ export class KernelSession extends Disposable {
     return withTimeout(client.hover(code, offset), COMPLETION_TIMEOUT_MS, token);
   }
 
+  /** The notebook's top-level names (the Variables view); undefined when no kernel runs. */
+  async variables(): Promise<VariableInfo[] | undefined> {
+    const client = this.client;
+    if (!client?.running) return undefined;
+    return (await client.variables()).variables;
+  }
+
+  /** A page of a variable's rows (its table panel); undefined when no kernel runs. */
+  async variableRows(params: VariableRowsParams): Promise<VariableRowsResult | undefined> {
+    const client = this.client;
+    if (!client?.running) return undefined;
+    return client.variableRows(params);
+  }
+
   get label(): string {
     return path.basename(this.notebook.uri.path) || this.notebook.uri.toString();
   }
@@ -361,6 +383,7 @@ export class KernelSession extends Disposable {
     if (this.current === run) this.current = undefined;
     clearTimeout(this.interruptTimer);
     execution.end(status === 'ok', Date.now());
+    this.host.onCellEnded?.(this);
     // Keep a few finished runs to recognise late output (timers, late promises) as such.
     for (const id of this.runs.keys()) {
       if (this.runs.size <= 20) break;
@@ -438,6 +461,11 @@ export class KernelSession extends Disposable {
     client.on('output', (params: OutputParams) => {
       if (client !== this.client) return;
       const run = this.runs.get(params.cellId);
+      if (isLateDisplayUpdate(run, params.output, (id) => this.displays.has(id))) {
+        const output = params.output as Extract<CellOutput, { kind: 'display' }>;
+        this.queueLateUpdate(output.displayId!, bundleItems(output.data));
+        return;
+      }
       const superseded =
         !!run && [...this.runs.values()].some((r) => r.cell === run.cell && r.seq > run.seq);
       switch (routeOutput(run && { ended: run.ended, superseded }, params.output)) {
@@ -572,12 +600,12 @@ export class KernelSession extends Disposable {
 
   /** Replaces every output showing a display id; outputs of finished cells get a short execution of their own. */
   private async updateDisplay(
-    run: CellRun,
+    run: CellRun | undefined,
     targets: { cell: vscode.NotebookCell; output: vscode.NotebookCellOutput }[],
     items: vscode.NotebookCellOutputItem[],
   ): Promise<void> {
     for (const target of targets) {
-      if (target.cell === run.cell) {
+      if (run && !run.ended && target.cell === run.cell) {
         await run.execution.replaceOutputItems(items, target.output);
         continue;
       }
@@ -601,6 +629,41 @@ export class KernelSession extends Disposable {
         execution.end(summary?.success, summary?.timing?.endTime);
       }
     }
+  }
+
+  /**
+   * Late updates come in bursts (a timer redrawing a chart); each needs a short execution
+   * of its cell, and VS Code allows one at a time per cell, so they are applied one after
+   * another, and an update that a newer one of the same display overtook is skipped.
+   */
+  private queueLateUpdate(displayId: string, items: vscode.NotebookCellOutputItem[]): void {
+    this.lateUpdates.delete(displayId);
+    this.lateUpdates.set(displayId, items);
+    if (this.lateUpdating) return;
+    this.lateUpdating = true;
+    void (async () => {
+      try {
+        for (
+          let next = this.lateUpdates.entries().next();
+          !next.done;
+          next = this.lateUpdates.entries().next()
+        ) {
+          const [id, latest] = next.value;
+          this.lateUpdates.delete(id);
+          const targets = this.displays.get(id);
+          if (!targets?.length || this.disposed) continue;
+          // A cell running now applies the update through its own execution.
+          const running = this.current && !this.current.ended ? this.current : undefined;
+          try {
+            await this.updateDisplay(running, targets, latest);
+          } catch (error) {
+            this.host.log.error(`Updating a display failed: ${(error as Error).message}`);
+          }
+        }
+      } finally {
+        this.lateUpdating = false;
+      }
+    })();
   }
 
   private forgetDisplays(cell: vscode.NotebookCell): void {
