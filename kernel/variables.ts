@@ -133,7 +133,7 @@ function itemText(value: unknown): string {
   }
   if (value === null || value === undefined) return String(value);
   if (Array.isArray(value)) return `[…${safe(() => value.length, 0)}]`;
-  const object = value as object;
+  const object = value;
   const tensor = asTensor(object);
   if (tensor) return `Tensor ${tensor.dtype}[${tensor.shape.join(',')}]`;
   const name = constructorName(object);

@@ -107,8 +107,14 @@ export class VariablesView extends Disposable implements vscode.TreeDataProvider
     void this.refresh();
   }
 
+  /** The notebook last active: a table panel or a text editor in front keeps its variables shown. */
+  private last: vscode.NotebookDocument | undefined;
+
   private get notebook(): vscode.NotebookDocument | undefined {
-    return vscode.window.activeNotebookEditor?.notebook;
+    const active = vscode.window.activeNotebookEditor?.notebook;
+    if (active) this.last = active;
+    else if (this.last?.isClosed) this.last = undefined;
+    return active ?? this.last;
   }
 
   /** What the view shows now: its rows and the message above them (for tests). */

@@ -9,7 +9,7 @@
  * for await (const row of lab.progress(stream, { total: 10_000, label: "rows" })) …
  * ```
  */
-import { newDisplay, type Display } from './display';
+import { newDisplay } from './display';
 
 export interface ProgressOptions {
   /** How many items there are; default: the iterable's `length` or `size`, when it has one. */

@@ -37,7 +37,7 @@ describe('live outputs (SDK)', function () {
     const d = lab.display.updatable('starting');
     d.update({ step: 1, loss: 0.5 });
     d.html('<b>done</b>');
-    const other = lab.display.updatable(42);
+    lab.display.updatable(42);
     assert.equal(emitted.length, 4);
     const [first, second, third, fourth] = emitted;
     assert.deepEqual(first, { data: { 'text/plain': 'starting' }, displayId: d.id, update: false });
@@ -87,7 +87,10 @@ describe('live outputs (SDK)', function () {
   it('progress draws the last state when the loop breaks, and works with async iterables', async () => {
     // Like tqdm, an item counts when the loop's body is done with it: breaking in the second leaves 1.
     for (const i of lab.progress([1, 2, 3, 4])) if (i === 2) break;
-    assert.match((emitted.at(-1)!.data as Record<string, string>)['text/plain'], /1\/4 · 25% · .* done in/);
+    assert.match(
+      (emitted.at(-1)!.data as Record<string, string>)['text/plain'],
+      /1\/4 · 25% · .* done in/,
+    );
     emitted = [];
     async function* ticks() {
       for (let i = 0; i < 5; i++) {

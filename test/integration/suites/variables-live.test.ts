@@ -208,7 +208,7 @@ describe('Variables view and live outputs', function () {
         'const xs = tf.randomNormal([128, 4]);',
         'const ys = xs.sum(1, true).greater(0).toFloat();',
         'const pause = { onEpochEnd: () => new Promise<void>((r) => setTimeout(r, 250)) };',
-        'await model.fit(xs, ys, { epochs: 24, verbose: 0, callbacks: [run.tfCallback({ plot: true }), pause] });',
+        'await model.fit(xs, ys, { epochs: 40, verbose: 0, callbacks: [run.tfCallback({ plot: true }), pause] });',
         'run.end();',
       ].join('\n'),
     );
@@ -223,7 +223,10 @@ describe('Variables view and live outputs', function () {
       },
       180_000,
     );
+    // Give the renderer a moment to draw the chart (its first load), while training goes on.
+    await sleep(2500);
     const duringShot = await takeScreenshot('training-chart-during');
+    assert.ok(!ended(cell, before), 'the screenshot was taken while training ran');
     const seen = [during.points];
     await waitFor(
       'training to end',
@@ -239,7 +242,7 @@ describe('Variables view and live outputs', function () {
     seen.push(after.points);
     console.log(`      chart points seen: ${[...new Set(seen)].join(' → ')}`);
     assert.equal(after.outputs, 1, 'one chart output, replaced in place');
-    assert.equal(after.points, 48, '24 epochs × (loss, acc)');
+    assert.equal(after.points, 80, '40 epochs × (loss, acc)');
     assert.ok(after.points > during.points, `points grew: ${during.points} → ${after.points}`);
     reveal(cell);
     await sleep(1500);
