@@ -19,12 +19,14 @@ import type {
   MimeBundle,
 } from './protocol';
 import { installSourceMapHooks, takeCellSourceMap, type CellSourceMap } from './sourcemaps';
+import { installCellProgram } from './cell-program';
 import { installTypeResolution, notifyCreated, trackDirectoryWatchers } from './type-resolution';
 import { onInstalled, packageOfSpecifier } from './sdk/install';
 
 // tslab's TypeScript fork, with source maps switched on (before the converter loads it).
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tslab's TypeScript fork ships no declarations of its internals we reach (ts.sys, the watch host)
 const ts = installSourceMapHooks() as any;
+installCellProgram(ts);
 installConverterTimers();
 const { createConverter } =
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- must load after the hooks above are installed; an import would be hoisted before them
