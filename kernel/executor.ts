@@ -129,6 +129,9 @@ export class CellExecutor {
         });
       }
     } catch (error) {
+      // What the cell declared before it threw stays inspectable in later cells, as it is at
+      // run time. Names declared after the throw exist too (their exports start undefined).
+      this.prevDecl = converted.declOutput ?? this.prevDecl;
       const interrupted = isInterrupt(error);
       this.options.emit(this.errorOutput(error));
       return interrupted ? 'interrupted' : 'error';
