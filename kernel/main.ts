@@ -96,6 +96,9 @@ connection.onRequest(protocol.Initialize, (params) => {
   });
   notebookPath = params?.notebookPath;
   setExecutionContext({ notebook: notebookPath });
+  // Ready is answered before the compiler is loaded; it warms up right after the answer has
+  // gone out (the channel writes it from a setImmediate queued after this one's first hop).
+  setImmediate(() => setImmediate(() => executor?.warmUp()));
   const tsVersion = typescriptPackage.version;
   const tslabVersion = tslabPackage.version;
   return {
