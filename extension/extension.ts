@@ -9,7 +9,7 @@ import * as vscode from 'vscode';
 import type { LabbookApi } from './api';
 import { Command } from './commands';
 import { NotebookKernels, notebookFromArgument } from './notebook/controller';
-import { KernelLanguageFeatures } from './notebook/languageFeatures';
+import { NotebookLanguageFeatures } from './notebook/languageFeatures';
 import { newNotebook } from './notebook/newNotebook';
 import { Disposable } from './util/dispose';
 import { RunsFeature } from './runs/runsFeature';
@@ -26,6 +26,7 @@ export type { LabbookApi };
 class Labbook extends Disposable {
   readonly log: vscode.LogOutputChannel;
   readonly kernels: NotebookKernels;
+  readonly language: NotebookLanguageFeatures;
   readonly runs: RunsFeature;
   readonly models: ModelsFeature;
   readonly quality: QualityFeature;
@@ -37,7 +38,9 @@ class Labbook extends Disposable {
     super();
     this.log = this.track(vscode.window.createOutputChannel('Labbook', { log: true }));
     this.kernels = this.track(new NotebookKernels(context.extensionPath, this.log));
-    this.track(new KernelLanguageFeatures(this.kernels));
+    this.language = this.track(
+      new NotebookLanguageFeatures(context.extensionPath, this.kernels, this.log),
+    );
     const folderStore = (folder: vscode.WorkspaceFolder): string =>
       storePathFor(
         folder.uri.fsPath,

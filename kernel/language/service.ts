@@ -279,8 +279,15 @@ export class NotebookLanguageServices {
         .map(([name, m]) => ({ from: path.join(folder, 'node_modules', name), to: m.types! })),
       fallbackDir,
     });
+    // Internal to TypeScript, and what tslab's converter calls to find the type roots.
+    const { getDefaultTypeRoots } = ts as unknown as {
+      getDefaultTypeRoots(
+        dir: string,
+        host: { directoryExists(d: string): boolean },
+      ): string[] | undefined;
+    };
     const typeRoots =
-      ts.getDefaultTypeRoots(folder, { directoryExists: (d) => sys.directoryExists(d) }) ?? [];
+      getDefaultTypeRoots(folder, { directoryExists: (d) => sys.directoryExists(d) }) ?? [];
     if (tslabDir && !typeRoots.some((r) => sys.fileExists(path.join(r, 'node', 'package.json'))))
       typeRoots.push(path.join(tslabDir, 'node_modules', '@types'));
     const setup = { sys, options: compilerOptions(ts, typeRoots) };
