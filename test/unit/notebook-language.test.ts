@@ -178,3 +178,71 @@ describe('notebook language process', function () {
     assert.match(help.signatures[0].label, /pow\(x: number, y: number\)/);
   });
 });
+
+describe('tsserver plugin (VS Code TypeScript leaves notebook cells to Labbook)', () => {
+  // As tsserver loads it: the built package, by its folder.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded the way tsserver loads a plugin package
+  const plugin = require(
+    path.join(__dirname, '..', '..', 'tsserver-plugin', 'labbook-tsserver-plugin'),
+  ) as () => {
+    create(info: unknown): Record<string, (file: string, ...rest: unknown[]) => unknown>;
+  };
+  const cellFile = '^/vscode-notebook-cell/ts-nul-authority/work/nb/penguins.ipynb#W2sZmlsZQ==';
+  const fileFile = '/work/nb/train.ts';
+
+  function proxied() {
+    const calls: string[] = [];
+    const answer = (name: string) => (file: string) => {
+      calls.push(`${name} ${file}`);
+      return [`${name} of ${file}`];
+    };
+    const inner = Object.fromEntries(
+      [
+        'getSyntacticDiagnostics',
+        'getSemanticDiagnostics',
+        'getSuggestionDiagnostics',
+        'getQuickInfoAtPosition',
+        'getCompletionsAtPosition',
+        'getSignatureHelpItems',
+        'getDefinitionAtPosition',
+      ].map((n) => [n, answer(n)]),
+    );
+    const logged: string[] = [];
+    const service = plugin().create({
+      languageService: inner,
+      project: { projectService: { logger: { info: (m: string) => logged.push(m) } } },
+    });
+    return { service, calls, logged };
+  }
+
+  it('answers nothing in notebook cells for what Labbook answers', () => {
+    const { service, calls, logged } = proxied();
+    assert.deepEqual(service.getSemanticDiagnostics(cellFile), []);
+    assert.deepEqual(service.getSuggestionDiagnostics(cellFile), []);
+    assert.deepEqual(service.getSyntacticDiagnostics(cellFile), []);
+    assert.equal(service.getQuickInfoAtPosition(cellFile, 3), undefined);
+    assert.equal(service.getCompletionsAtPosition(cellFile, 3, {}), undefined);
+    assert.equal(service.getSignatureHelpItems(cellFile, 3, {}), undefined);
+    assert.deepEqual(calls, []);
+    assert.match(logged.join('\n'), /labbook-tsserver-plugin/);
+  });
+
+  it('passes everything else through: other files, other features in cells', () => {
+    const { service, calls } = proxied();
+    assert.deepEqual(service.getQuickInfoAtPosition(fileFile, 3), [
+      `getQuickInfoAtPosition of ${fileFile}`,
+    ]);
+    assert.deepEqual(service.getSuggestionDiagnostics(fileFile), [
+      `getSuggestionDiagnostics of ${fileFile}`,
+    ]);
+    assert.deepEqual(service.getDefinitionAtPosition(cellFile, 3), [
+      `getDefinitionAtPosition of ${cellFile}`,
+    ]);
+    assert.equal(calls.length, 3);
+    // A cell of another kind of notebook is not Labbook's.
+    const other = '^/vscode-notebook-cell/ts-nul-authority/work/nb/notes.deno-nb#x';
+    assert.deepEqual(service.getQuickInfoAtPosition(other, 1), [
+      `getQuickInfoAtPosition of ${other}`,
+    ]);
+  });
+});
