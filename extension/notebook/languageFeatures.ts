@@ -200,11 +200,9 @@ export class NotebookLanguageFeatures extends Disposable {
 
   /** Sends the notebook's cells now (when an update is waiting) and waits until the process has them. */
   private async sync(notebook: vscode.NotebookDocument): Promise<LanguageClient | undefined> {
+    if (!this.tracked.has(notebook.uri.toString())) this.schedule(notebook, 0);
     const t = this.tracked.get(notebook.uri.toString());
-    if (!t) {
-      this.schedule(notebook, 0);
-      return this.sync(notebook);
-    }
+    if (!t) return undefined;
     if (t.timer) {
       clearTimeout(t.timer);
       t.timer = undefined;
