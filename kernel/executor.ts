@@ -21,6 +21,7 @@ import type {
 import { installSourceMapHooks, takeCellSourceMap, type CellSourceMap } from './sourcemaps';
 import { installTypeResolution, notifyCreated, trackDirectoryWatchers } from './type-resolution';
 import { onInstalled, packageOfSpecifier } from './sdk/install';
+import { runtimeMembers } from './runtimeCompletions';
 
 // tslab's TypeScript fork, with source maps switched on (before the converter loads it).
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tslab's TypeScript fork ships no declarations of its internals we reach (ts.sys, the watch host)
@@ -148,7 +149,10 @@ export class CellExecutor {
 
   complete(code: string, offset: number): CompletionResult {
     const info = this.converter.complete(this.prevDecl, code, offset);
-    return { start: info.start, end: info.end, candidates: info.candidates };
+    // The checker lists the declared type's members; the running value may have more keys.
+    const known = new Set(info.candidates);
+    const runtime = runtimeMembers(this.locals, code, info.start).filter((k) => !known.has(k));
+    return { start: info.start, end: info.end, candidates: [...info.candidates, ...runtime] };
   }
 
   hover(code: string, offset: number): HoverResult | null {

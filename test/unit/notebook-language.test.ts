@@ -16,6 +16,7 @@ import {
 } from '../../kernel/language/notebookProgram';
 import { LanguageClient } from '../../kernel/language/client';
 import type { LanguageCell } from '../../kernel/language/protocol';
+import { runtimeMembers } from '../../kernel/runtimeCompletions';
 import { makeTempDir, removeDir } from './temp';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- the kernel's TypeScript (tslab's fork), typed by the typescript package
@@ -244,5 +245,38 @@ describe('tsserver plugin (VS Code TypeScript leaves notebook cells to Labbook)'
     assert.deepEqual(service.getQuickInfoAtPosition(other, 1), [
       `getQuickInfoAtPosition of ${other}`,
     ]);
+  });
+});
+
+describe('runtime completions (keys the running value has)', () => {
+  const locals: Record<string, unknown> = {
+    cfg: JSON.parse('{"alpha": 1, "beta": {"gamma": 2}, "not an identifier": 3}'),
+    guarded: Object.defineProperty({}, 'secret', {
+      get() {
+        throw new Error('a getter ran');
+      },
+      enumerable: true,
+    }),
+    proxied: new Proxy(
+      {},
+      {
+        ownKeys() {
+          throw new Error('a proxy trap ran');
+        },
+      },
+    ),
+  };
+
+  it('lists the keys of the value named before the dot, through own data properties', () => {
+    assert.deepEqual(runtimeMembers(locals, 'cfg.', 4), ['alpha', 'beta']);
+    assert.deepEqual(runtimeMembers(locals, 'x = cfg.beta.ga', 'x = cfg.beta.'.length), ['gamma']);
+    assert.deepEqual(runtimeMembers(locals, 'unknown.', 8), []);
+    assert.deepEqual(runtimeMembers(locals, 'cfg', 3), [], 'no dot');
+  });
+
+  it('never runs notebook code: getters and proxies are left alone', () => {
+    assert.deepEqual(runtimeMembers(locals, 'guarded.', 8), ['secret']);
+    assert.deepEqual(runtimeMembers(locals, 'guarded.secret.', 15), []);
+    assert.deepEqual(runtimeMembers(locals, 'proxied.', 8), []);
   });
 });

@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { takeScreenshot } from '../runner/index';
+import { screenshotWithInspection, takeScreenshot } from '../runner/index';
 import { activeLabbook } from '../runner/labbook';
 import { eventually } from '../runner/wait';
 
@@ -124,6 +124,13 @@ describe('Notebook language features (no kernel)', function () {
       waitFor: '.squiggly-error',
     });
     console.log(`screenshot: ${shot}`);
+    await vscode.commands.executeCommand('workbench.actions.view.problems');
+    const problems = await screenshotWithInspection('editor-language-problems', 30_000, {
+      waitFor: '.markers-panel',
+      inspect: { text: "Type 'number' is not assignable to type 'string'" },
+    });
+    if (problems) assert.ok(problems.inspection?.textFound, 'the Problems view lists the error');
+    await vscode.commands.executeCommand('workbench.action.closePanel');
   });
 
   it("leaves the cells to Labbook: VS Code's TypeScript reports nothing in them", async () => {
@@ -197,5 +204,46 @@ describe('Notebook language features (no kernel)', function () {
     assert.ok(help && help.signatures.length > 0, 'a signature for Math.pow');
     assert.match(help.signatures[0].label, /pow\(x: number, y: number\): number/);
     assert.equal(help.activeParameter, 1);
+  });
+  it('adds what only the running kernel knows (keys of a runtime object) to the typed completions, once', async () => {
+    await vscode.window.showNotebookDocument(notebook);
+    await vscode.commands.executeCommand('notebook.selectKernel', {
+      id: 'labbook-typescript',
+      extension: 'labbook.labbook',
+    });
+    const edit = new vscode.WorkspaceEdit();
+    edit.set(notebook.uri, [
+      vscode.NotebookEdit.insertCells(notebook.cellCount, [
+        new vscode.NotebookCellData(
+          vscode.NotebookCellKind.Code,
+          'const cfg: Record<string, number> = JSON.parse(\'{"alpha": 1, "beta": 2}\');',
+          'typescript',
+        ),
+        new vscode.NotebookCellData(vscode.NotebookCellKind.Code, 'cfg.', 'typescript'),
+      ]),
+    ]);
+    assert.ok(await vscode.workspace.applyEdit(edit));
+    const declaring = notebook.cellAt(notebook.cellCount - 2);
+    const using = notebook.cellAt(notebook.cellCount - 1);
+    await vscode.commands.executeCommand('notebook.cell.execute', {
+      ranges: [{ start: declaring.index, end: declaring.index + 1 }],
+      document: notebook.uri,
+    });
+    await eventually(
+      'the cell that declares cfg to run',
+      () => declaring.executionSummary?.success === true,
+      180_000,
+    );
+    const list = await vscode.commands.executeCommand<vscode.CompletionList>(
+      'vscode.executeCompletionItemProvider',
+      using.document.uri,
+      new vscode.Position(0, 4),
+      '.',
+    );
+    const labels = list.items.map((i) => (typeof i.label === 'string' ? i.label : i.label.label));
+    assert.equal(labels.filter((l) => l === 'alpha').length, 1, labels.join(', '));
+    assert.equal(labels.filter((l) => l === 'beta').length, 1, labels.join(', '));
+    const alpha = list.items.find((i) => i.label === 'alpha')!;
+    assert.match(String(alpha.detail), /runtime value/);
   });
 });
