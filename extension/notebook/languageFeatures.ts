@@ -28,6 +28,8 @@ const SELECTOR: vscode.DocumentFilter[] = LANGUAGES.map((language) => ({
 }));
 /** Typing pauses this long before the notebook is checked again. */
 const DEBOUNCE_MS = 250;
+/** How long completions wait for the running kernel's additions. */
+const KERNEL_WAIT_MS = 500;
 
 function isCheckedCell(cell: vscode.NotebookCell): boolean {
   return (
@@ -294,7 +296,11 @@ export class NotebookLanguageFeatures extends Disposable {
       this.position(document, position).then(async (at) =>
         at ? { at, result: await at.client.completions(at.params).catch(() => null) } : undefined,
       ),
-      this.kernelCompletions(document, position, token),
+      // A kernel busy with a cell must not hold up the typed list.
+      Promise.race([
+        this.kernelCompletions(document, position, token),
+        new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), KERNEL_WAIT_MS)),
+      ]),
     ]);
     if (token.isCancellationRequested) return undefined;
     const items: vscode.CompletionItem[] = [];

@@ -58,7 +58,7 @@ function at(document: vscode.TextDocument, text: string, delta = 0): vscode.Posi
   return document.positionAt(offset + delta);
 }
 
-describe('Notebook language features (no kernel)', function () {
+describe('Notebook language features', function () {
   this.timeout(240_000);
   let folder: string;
   let notebook: vscode.NotebookDocument;
@@ -81,7 +81,7 @@ describe('Notebook language features (no kernel)', function () {
     if (folder) fs.rmSync(folder, { recursive: true, force: true });
   });
 
-  it('shows a type error that uses a name from an earlier cell on its cell and line, as the user types', async () => {
+  it('shows a type error that uses a name from an earlier cell on its cell and line, as the user types, with no kernel', async () => {
     const third = notebook.cellAt(2);
     const editor = await vscode.window.showNotebookDocument(notebook, {
       selections: [new vscode.NotebookRange(2, 3)],
