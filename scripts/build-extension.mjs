@@ -18,7 +18,6 @@ const PURE_MODULES = [
   'extension/notebook/native.ts',
   'extension/notebook/node.ts',
   'extension/deployments/canaryText.ts',
-  'extension/tsserverPlugin/index.ts',
 ];
 
 /**

@@ -67,10 +67,18 @@ class NotebookService {
     registry: TS.DocumentRegistry,
   ) {
     const virtual = (f: string) => this.program.byFile.get(path.resolve(f));
+    const libDir = path.dirname(ts.getDefaultLibFilePath(options));
     const host: TS.LanguageServiceHost = {
       getCompilationSettings: () => options,
       getScriptFileNames: () => this.program.cells.map((c) => c.fileName),
-      getScriptVersion: (f) => String(this.versions.get(path.resolve(f)) ?? 0),
+      getScriptVersion: (f) => {
+        const own = this.versions.get(path.resolve(f));
+        if (own !== undefined) return String(own);
+        // Installed declarations change only with an install; the notebook's own .ts files
+        // (a cell's `import "./helpers"`) change while it is open.
+        if (/[\\/]node_modules[\\/]/.test(f) || f.startsWith(libDir)) return '0';
+        return String(sys.getModifiedTime?.(f)?.getTime() ?? 0);
+      },
       getScriptSnapshot: (f) => {
         const cell = virtual(f);
         if (cell) return ts.ScriptSnapshot.fromString(cell.content);

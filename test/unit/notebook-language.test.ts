@@ -5,6 +5,7 @@
  * extension does.
  */
 import { strict as assert } from 'node:assert';
+import { utimesSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type * as TS from 'typescript';
 import {
@@ -145,6 +146,18 @@ describe('notebook language process', function () {
     );
     const codes = result.cells[1].diagnostics.map((d) => d.code).sort();
     assert.deepEqual(codes, [2304, 2307]);
+  });
+
+  it("sees a change to the notebook folder's own .ts file a cell imports", async () => {
+    const helpers = path.join(folder, 'helpers.ts');
+    writeFileSync(helpers, 'export const rate = 0.1;\n');
+    const cell = 'import { rate } from "./helpers";\nconst r: number = rate;';
+    assert.deepEqual((await update(10, cell)).cells[0].diagnostics, []);
+    writeFileSync(helpers, 'export const rate = "fast";\n');
+    const later = new Date(Date.now() + 5000);
+    utimesSync(helpers, later, later);
+    const codes = (await update(11, cell)).cells[0].diagnostics.map((d) => d.code);
+    assert.deepEqual(codes, [2322]);
   });
 
   it('hovers, completes and helps with signatures from the types, docs included', async () => {
