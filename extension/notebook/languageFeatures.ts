@@ -29,7 +29,7 @@ const SELECTOR: vscode.DocumentFilter[] = LANGUAGES.map((language) => ({
 /** Typing pauses this long before the notebook is checked again. */
 const DEBOUNCE_MS = 250;
 /** How long completions wait for the running kernel's additions. */
-const KERNEL_WAIT_MS = 500;
+const KERNEL_WAIT_MS = 1000;
 
 function isCheckedCell(cell: vscode.NotebookCell): boolean {
   return (
