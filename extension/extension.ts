@@ -9,8 +9,8 @@ import * as vscode from 'vscode';
 import type { LabbookApi } from './api';
 import { Command } from './commands';
 import { NotebookKernels, notebookFromArgument } from './notebook/controller';
-import { KernelLanguageFeatures } from './notebook/languageFeatures';
 import { VariablesView } from './notebook/variablesView';
+import { NotebookLanguageFeatures } from './notebook/languageFeatures';
 import { newNotebook } from './notebook/newNotebook';
 import { Disposable } from './util/dispose';
 import { RunsFeature } from './runs/runsFeature';
@@ -28,6 +28,7 @@ class Labbook extends Disposable {
   readonly log: vscode.LogOutputChannel;
   readonly kernels: NotebookKernels;
   readonly variables: VariablesView;
+  readonly language: NotebookLanguageFeatures;
   readonly runs: RunsFeature;
   readonly models: ModelsFeature;
   readonly quality: QualityFeature;
@@ -39,8 +40,10 @@ class Labbook extends Disposable {
     super();
     this.log = this.track(vscode.window.createOutputChannel('Labbook', { log: true }));
     this.kernels = this.track(new NotebookKernels(context.extensionPath, this.log));
-    this.track(new KernelLanguageFeatures(this.kernels));
     this.variables = this.track(new VariablesView(context.extensionPath, this.kernels));
+    this.language = this.track(
+      new NotebookLanguageFeatures(context.extensionPath, this.kernels, this.log),
+    );
     const folderStore = (folder: vscode.WorkspaceFolder): string =>
       storePathFor(
         folder.uri.fsPath,

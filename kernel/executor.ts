@@ -22,6 +22,7 @@ import { installSourceMapHooks, takeCellSourceMap, type CellSourceMap } from './
 import { installCellProgram } from './cell-program';
 import { installTypeResolution, notifyCreated, trackDirectoryWatchers } from './type-resolution';
 import { onInstalled, packageOfSpecifier } from './sdk/install';
+import { runtimeMembers } from './runtimeCompletions';
 
 /**
  * tslab's TypeScript fork (with source maps switched on, before the converter loads it) and
@@ -183,7 +184,10 @@ export class CellExecutor {
 
   complete(code: string, offset: number): CompletionResult {
     const info = this.converter.complete(this.prevDecl, code, offset);
-    return { start: info.start, end: info.end, candidates: info.candidates };
+    // The checker lists the declared type's members; the running value may have more keys.
+    const known = new Set(info.candidates);
+    const runtime = runtimeMembers(this.locals, code, info.start).filter((k) => !known.has(k));
+    return { start: info.start, end: info.end, candidates: [...info.candidates, ...runtime] };
   }
 
   hover(code: string, offset: number): HoverResult | null {

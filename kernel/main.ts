@@ -18,6 +18,7 @@ import {
 } from 'vscode-jsonrpc/node';
 import * as protocol from './protocol';
 import { CellExecutor } from './executor';
+import { kernelModules } from './provided';
 import { installDisplaySink } from './sdk/display';
 import { listVariables, variableRows } from './variables';
 import { install } from './sdk/install';
@@ -81,19 +82,7 @@ connection.onRequest(protocol.Initialize, (params) => {
     throw badParams('notebookPath must be a string');
   if (params?.storePath) process.env.LABBOOK_STORE = path.resolve(params.storePath);
   const rootDir = process.cwd();
-  const distRoot = path.join(__dirname, '..');
-  executor = new CellExecutor({
-    rootDir,
-    provided: {
-      labbook: {
-        runtime: path.join(__dirname, 'sdk', 'index.js'),
-        types: path.join(distRoot, 'sdk-types', 'labbook'),
-      },
-      tslab: { runtime: path.join(__dirname, 'tslab-compat.js') },
-    },
-    fallbackDir: path.join(distRoot, '..'),
-    emit: send,
-  });
+  executor = new CellExecutor({ rootDir, ...kernelModules(__dirname), emit: send });
   notebookPath = params?.notebookPath;
   setExecutionContext({ notebook: notebookPath });
   // Ready is answered before the compiler is loaded; it warms up right after the answer has
