@@ -10,6 +10,7 @@ export enum Command {
   RestartKernel = 'labbook.restartKernel',
   InterruptKernel = 'labbook.interruptKernel',
   InstallPackages = 'labbook.installPackages',
+  DebugCell = 'labbook.debugCell',
   OpenRun = 'labbook.openRun',
   CopyRunId = 'labbook.copyRunId',
   DeleteRun = 'labbook.deleteRun',

@@ -82,6 +82,7 @@ class Labbook extends Disposable {
       [Command.InterruptKernel]: (arg) => this.kernels.interrupt(notebookFromArgument(arg)),
       [Command.InstallPackages]: (arg, index, packages) =>
         this.kernels.installPackages(arg, index, packages),
+      [Command.DebugCell]: (arg, index) => this.kernels.debugCell(arg, index),
       ...this.runs.commands(),
       ...this.models.commands(),
       ...this.quality.commands(),

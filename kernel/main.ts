@@ -67,7 +67,11 @@ function withinBudget(
   if (output.kind === 'error') {
     if (output.evalue.length <= ERROR_TEXT_LIMIT) return output;
     const evalue = `${output.evalue.slice(0, ERROR_TEXT_LIMIT)}… (${output.evalue.length - ERROR_TEXT_LIMIT} more characters)`;
-    return { ...output, evalue, traceback: output.traceback.map((l) => l.slice(0, ERROR_TEXT_LIMIT)) };
+    return {
+      ...output,
+      evalue,
+      traceback: output.traceback.map((l) => l.slice(0, ERROR_TEXT_LIMIT)),
+    };
   }
   if (!budget) return output;
   if (output.kind === 'stream') {
