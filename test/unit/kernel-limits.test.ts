@@ -51,10 +51,10 @@ describe('kernel limits', function () {
     const text = streamText(outputs);
     const xs = text.replace(/[^x]/g, '').length;
     assert.equal(xs, OUTPUT_LIMIT_CHARS);
-    // 100 MiB and a newline, less the 4 MiB kept.
+    // 100 MiB and a newline, less the 1 MiB kept.
     assert.match(
       text,
-      /output truncated: 96\.0 MB more \(a cell shows at most 4\.0 MB of output\)/,
+      /output truncated: 99\.0 MB more \(a cell shows at most 1\.0 MB of output\)/,
     );
     assert.ok(text.length < OUTPUT_LIMIT_CHARS + 1000, `sent ${text.length} characters`);
     console.log(`      100 MB console.log: ${ms.toFixed(0)} ms, ${text.length} characters sent`);
