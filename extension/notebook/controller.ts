@@ -110,7 +110,7 @@ export class NotebookKernels extends Disposable implements KernelSessionHost {
     );
     this.statusItem.name = 'Labbook Run';
     this.track(new InstallAction());
-    this.cellDebugger = this.track(new CellDebugger(log));
+    this.cellDebugger = this.track(new CellDebugger(log, path.dirname(this.kernelMain)));
   }
 
   private readonly cellDebugger: CellDebugger;

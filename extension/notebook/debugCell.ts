@@ -29,7 +29,11 @@ export class CellDebugger extends Disposable implements CellFiles {
   private readonly roots = new Map<string, vscode.DebugSession>();
   private seq = 0;
 
-  constructor(private readonly log: vscode.LogOutputChannel) {
+  /** `kernelDir`: the kernel's own code, which stepping skips (the notebook's code is what matters). */
+  constructor(
+    private readonly log: vscode.LogOutputChannel,
+    private readonly kernelDir: string,
+  ) {
     super();
     this.track(
       vscode.debug.registerDebugAdapterTrackerFactory('*', {
@@ -82,7 +86,7 @@ export class CellDebugger extends Disposable implements CellFiles {
           // Cell scripts live nowhere on disk but in their maps: read every map, predict none.
           resolveSourceMapLocations: null,
           outFiles: [],
-          skipFiles: ['<node_internals>/**'],
+          skipFiles: ['<node_internals>/**', `${this.kernelDir}/**`],
           attachExistingChildren: false,
           autoAttachChildProcesses: false,
           continueOnAttach: true,
