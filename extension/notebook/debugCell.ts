@@ -114,6 +114,7 @@ export class CellDebugger extends Disposable implements CellFiles {
       const root = this.roots.get(key);
       this.roots.delete(key);
       if (root) await vscode.debug.stopDebugging(root);
+      else this.log.warn(`Debug Cell: no debug session of ${name} to stop.`);
       await client.closeInspector().catch(() => undefined);
       this.log.info(`Debug Cell: detached from the kernel of ${session.label}.`);
     }
@@ -165,6 +166,7 @@ export class CellDebugger extends Disposable implements CellFiles {
   private trackerFor(session: vscode.DebugSession): vscode.DebugAdapterTracker | undefined {
     const key = attachKey(session);
     if (!key) return undefined;
+    if (!session.parentSession && !this.roots.has(key)) this.roots.set(key, session);
     // js-debug attaches through a child session; it is the one that talks to the kernel.
     const target = !!session.parentSession;
     return {

@@ -55,7 +55,7 @@ export function toEditor(message: DapMessage, files: CellFiles): void {
 
 function visitSources(message: DapMessage, visit: (source: DapSource) => void): void {
   const one = (source: unknown) => {
-    if (source && typeof source === 'object') visit(source as DapSource);
+    if (source && typeof source === 'object') visit(source);
   };
   const each = (list: unknown, key?: string) => {
     if (!Array.isArray(list)) return;

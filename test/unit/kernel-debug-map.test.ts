@@ -46,7 +46,7 @@ describe('kernel source maps for the debugger', function () {
     dir = makeTempDir('labbook-debug-map-');
     session = new inspector.Session();
     session.connect();
-    session.on('Debugger.scriptParsed', (m) => parsed.push(m.params as ScriptParsed));
+    session.on('Debugger.scriptParsed', (m) => parsed.push(m.params));
     await post('Debugger.enable');
     executor = new CellExecutor({ rootDir: dir, provided: {}, emit: (o) => outputs.push(o) });
   });

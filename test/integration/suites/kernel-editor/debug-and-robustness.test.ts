@@ -215,7 +215,12 @@ describe('Labbook kernel in the editor: Debug Cell and robustness', function () 
     console.log(`      after Debug Cell: ${JSON.stringify(cell.executionSummary)}`);
     assert.equal(cell.executionSummary?.success, true, describeCell(cell));
     assert.equal(text(cell), 'sum is 42\n');
-    await waitFor('the debugger to detach', () => !vscode.debug.activeDebugSession, 30_000);
+    const active = vscode.debug.activeDebugSession;
+    await waitFor(
+      `the debugger to detach (active: ${active?.name} ${active?.type} parent ${active?.parentSession?.name})`,
+      () => !vscode.debug.activeDebugSession,
+      30_000,
+    );
     vscode.debug.removeBreakpoints([breakpoint]);
     // The kernel kept its state; the same cell runs normally without the debugger.
     const after = await runCell(notebook, 'base + 1');
