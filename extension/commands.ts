@@ -67,6 +67,7 @@ export const COMMANDS: readonly CommandInfo[] = [
   { id: Command.RestartKernel, title: 'Restart Kernel', category: 'Labbook' },
   { id: Command.InterruptKernel, title: 'Interrupt Kernel', category: 'Labbook' },
   { id: Command.InstallPackages, title: 'Install Missing Packages', category: 'Labbook' },
+  { id: Command.DebugCell, title: 'Debug Cell', category: 'Labbook' },
   { id: Command.OpenRun, title: 'Open Run Details', category: 'Labbook' },
   { id: Command.CopyRunId, title: 'Copy Run ID', category: 'Labbook' },
   { id: Command.DeleteRun, title: 'Delete Run…', category: 'Labbook' },

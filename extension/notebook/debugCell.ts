@@ -86,7 +86,7 @@ export class CellDebugger extends Disposable implements CellFiles {
           // Cell scripts live nowhere on disk but in their maps: read every map, predict none.
           resolveSourceMapLocations: null,
           outFiles: [],
-          skipFiles: ['<node_internals>/**', `${this.kernelDir}/**`],
+          skipFiles: ['<node_internals>/**', ...this.kernelDirs().map((d) => `${d}/**`)],
           attachExistingChildren: false,
           autoAttachChildProcesses: false,
           continueOnAttach: true,
@@ -118,6 +118,17 @@ export class CellDebugger extends Disposable implements CellFiles {
       await client.closeInspector().catch(() => undefined);
       this.log.info(`Debug Cell: detached from the kernel of ${session.label}.`);
     }
+  }
+
+  /** The kernel's folder as installed and as the kernel sees it (an extension folder may be a link). */
+  private kernelDirs(): string[] {
+    let real = this.kernelDir;
+    try {
+      real = fs.realpathSync(this.kernelDir);
+    } catch {
+      // Not there (yet): the path as given still names it.
+    }
+    return [...new Set([this.kernelDir, real])];
   }
 
   // ---- CellFiles ----
