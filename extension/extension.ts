@@ -90,6 +90,7 @@ class Labbook extends Disposable {
         this.kernels.installPackages(arg, index, packages),
       [Command.ShowVariableInPanel]: (arg, name) => void this.variables.showInPanel(arg, name),
       [Command.RefreshVariables]: () => this.variables.refresh(),
+      [Command.DebugCell]: (arg, index) => this.kernels.debugCell(arg, index),
       ...this.runs.commands(),
       ...this.models.commands(),
       ...this.quality.commands(),

@@ -18,8 +18,13 @@ import type {
   HoverResult,
   MimeBundle,
 } from './protocol';
-import { installSourceMapHooks, takeCellSourceMap, type CellSourceMap } from './sourcemaps';
 import { installCellProgram } from './cell-program';
+import {
+  debuggerMapComment,
+  installSourceMapHooks,
+  takeCellSourceMap,
+  type CellSourceMap,
+} from './sourcemaps';
 import { installTypeResolution, notifyCreated, trackDirectoryWatchers } from './type-resolution';
 import { onInstalled, packageOfSpecifier } from './sdk/install';
 import { runtimeMembers } from './runtimeCompletions';
@@ -124,9 +129,16 @@ export class CellExecutor {
 
   /**
    * Runs one cell; every output goes through `emit`, in the order the cell produced it.
-   * `cellIndex` (0-based position in the notebook) names the cell in errors.
+   * `cellIndex` (0-based position in the notebook) names the cell in errors. `sourcePath`
+   * (a file holding `code`) is set while a debugger is attached: the compiled cell then
+   * carries a source map to that file's lines, for breakpoints set in the cell.
    */
-  async execute(code: string, executionCount: number, cellIndex?: number): Promise<ExecuteStatus> {
+  async execute(
+    code: string,
+    executionCount: number,
+    cellIndex?: number,
+    sourcePath?: string,
+  ): Promise<ExecuteStatus> {
     const name = cellName(executionCount, cellIndex);
     this.names.set(executionCount, name);
     const converted = this.converter.convert(this.prevDecl, expandShorthandProperties(code));
@@ -144,7 +156,9 @@ export class CellExecutor {
     const { code: js, map } = takeCellSourceMap(converted.output);
     if (map) this.maps.set(executionCount, map);
     // The wrapper sits on its own line so generated line N is line N - 1 of the converter's output.
-    const wrapped = `(${converted.hasToplevelAwait ? 'async ' : ''}function (exports, require) {\n${js}\n})(__labbook_cell__.exports, __labbook_cell__.require)`;
+    let wrapped = `(${converted.hasToplevelAwait ? 'async ' : ''}function (exports, require) {\n${js}\n})(__labbook_cell__.exports, __labbook_cell__.require)`;
+    const debugMap = sourcePath && debuggerMapComment(converted.output, sourcePath, code, 1);
+    if (debugMap) wrapped += `\n${debugMap}`;
     try {
       const ret = vm.runInThisContext(wrapped, {
         filename: `labbook-cell-${executionCount}`,

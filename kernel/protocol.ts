@@ -16,6 +16,11 @@ export interface InitializeParams {
   notebookPath?: string;
   /** SQLite store for runs logged from the notebook; default: the SDK's own default. */
   storePath?: string;
+  /**
+   * Characters of output (streams, displays, results) a cell may send; beyond them the
+   * kernel sends a note instead ("output truncated: N MB more"). Default OUTPUT_LIMIT_CHARS.
+   */
+  outputLimit?: number;
 }
 
 export interface InitializeResult {
@@ -36,6 +41,11 @@ export interface ExecuteParams {
    * name the cell by it ("cell 3" for index 2), as the CLI and the run details panel do.
    */
   cellIndex?: number;
+  /**
+   * Set while a debugger is attached (see OpenInspector): a file holding the cell's text,
+   * which the compiled cell's source map names, so breakpoints set in the cell bind.
+   */
+  sourcePath?: string;
 }
 
 export type ExecuteStatus = 'ok' | 'error' | 'interrupted';
@@ -161,6 +171,13 @@ export interface VariableRowsResult {
 
 export const MAX_VARIABLE_ROWS_PAGE = 5000;
 
+/** Where a debugger attaches to the kernel (the Node inspector, on this machine only). */
+export interface InspectorInfo {
+  /** `ws://127.0.0.1:PORT/ID`. */
+  url: string;
+  port: number;
+}
+
 /** Mirrors the SDK's run events so views refresh while a model trains. */
 export interface RunEventParams {
   kind: 'started' | 'ended';
@@ -185,10 +202,20 @@ export const Variables = new RequestType0<VariablesResult, void>('kernel/variabl
 export const VariableRows = new RequestType<VariableRowsParams, VariableRowsResult, void>(
   'kernel/variableRows',
 );
+/** Opens the Node inspector on 127.0.0.1 (a free port) for a debugger; it is closed otherwise. */
+export const OpenInspector = new RequestType0<InspectorInfo, void>('kernel/openInspector');
+/** Closes the inspector; a debugger still attached is detached and the kernel keeps its state. */
+export const CloseInspector = new RequestType0<void, void>('kernel/closeInspector');
 /** Stops a pending await; a busy synchronous loop is stopped by SIGINT (see KernelClient.interrupt). */
 export const Interrupt = new NotificationType<void>('kernel/interrupt');
 export const Output = new NotificationType<OutputParams>('kernel/output');
 export const RunEvent = new NotificationType<RunEventParams>('kernel/runEvent');
+
+/**
+ * What the kernel writes to its real stderr when notebook code calls `process.exit(code)`,
+ * followed by `(code)`: the editor reads it to say why the kernel is gone.
+ */
+export const PROCESS_EXIT_NOTICE = 'Labbook kernel: the notebook called process.exit';
 
 /** The fd of the JSON-RPC channel in the kernel process. */
 export const CHANNEL_FD = 3;
@@ -202,6 +229,8 @@ export function checkExecuteParams(p: unknown): string | undefined {
   if (!Number.isInteger(v.executionCount)) return 'execute: executionCount must be an integer';
   if (v.cellIndex !== undefined && !Number.isInteger(v.cellIndex))
     return 'execute: cellIndex must be an integer';
+  if (v.sourcePath !== undefined && (typeof v.sourcePath !== 'string' || v.sourcePath === ''))
+    return 'execute: sourcePath must be a non-empty string';
   return undefined;
 }
 

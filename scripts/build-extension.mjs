@@ -18,6 +18,8 @@ const PURE_MODULES = [
   'extension/notebook/native.ts',
   'extension/notebook/node.ts',
   'extension/deployments/canaryText.ts',
+  'extension/notebook/kernelExit.ts',
+  'extension/notebook/debugSources.ts',
 ];
 
 /**

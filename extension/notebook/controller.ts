@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import type { RunEventParams } from '../../kernel/protocol';
 import { CONTROLLER_ID, NOTEBOOK_TYPE } from '../commands';
 import { Disposable } from '../util/dispose';
+import { CellDebugger } from './debugCell';
 import { InstallAction, missingPackagesOfCell } from './installAction';
 import { KernelSession, type KernelSessionHost } from './kernelSession';
 
@@ -113,6 +114,26 @@ export class NotebookKernels extends Disposable implements KernelSessionHost {
     );
     this.statusItem.name = 'Labbook Run';
     this.track(new InstallAction());
+    this.cellDebugger = this.track(new CellDebugger(log, path.dirname(this.kernelMain)));
+  }
+
+  private readonly cellDebugger: CellDebugger;
+
+  /**
+   * Debug Cell: runs the cell with VS Code's JavaScript debugger attached to its kernel.
+   * Arguments: a cell (cell menus), or the notebook's uri and the cell's index.
+   */
+  async debugCell(arg: unknown, index?: unknown): Promise<void> {
+    const cell = cellFromArguments(arg, index);
+    if (!cell || cell.kind !== vscode.NotebookCellKind.Code) {
+      void vscode.window.showInformationMessage('Select the code cell to debug.');
+      return;
+    }
+    try {
+      await this.cellDebugger.debugCell(this.sessionFor(cell.notebook), cell);
+    } catch {
+      // Reported by the debugger.
+    }
   }
 
   readonly kernelMain: string;
