@@ -13,7 +13,6 @@ import { alignColumns, scrub } from './terminal';
 import { toWireNumber, type WireNumber } from '../core/common/wire-number';
 import { formatDuration, formatMetric } from '../core/common/format';
 import { parseFilter, parseOrderBy } from '../core/search/parse';
-import { compileSearch } from '../core/search/sql';
 
 export interface RunSummary {
   id: string;
@@ -40,7 +39,7 @@ export function summarizeRuns(store: RunStore, query: RunQuery = {}): RunSummary
   // Parsed before the store is touched: a typo is reported with its position, fast.
   const search =
     query.filter || query.orderBy
-      ? compileSearch(parseFilter(query.filter ?? ''), parseOrderBy(query.orderBy ?? ''))
+      ? { clauses: parseFilter(query.filter ?? ''), order: parseOrderBy(query.orderBy ?? '') }
       : undefined;
   if (experiment !== undefined && !store.getExperiment(experiment)) {
     const known = store.listExperiments().map((e) => e.name);

@@ -37,6 +37,7 @@ import {
   notADatabaseError,
 } from './migrations';
 import { SCHEMA_VERSION } from './schema';
+import { compileRunSearch } from './sqlite/search';
 import {
   MAX_RUN_NAME_LENGTH,
   PINNED_TAG,
@@ -571,7 +572,7 @@ export class Store implements RunStore {
       where.push('r.parent_run_id = ?');
       args.push(filter.parentRunId);
     } else if (filter.topLevelOnly) where.push('r.parent_run_id IS NULL');
-    const search = filter.search;
+    const search = filter.search && compileRunSearch(filter.search);
     if (search) {
       where.push(...search.where);
       args.push(...search.args);
@@ -588,7 +589,11 @@ export class Store implements RunStore {
     };
   }
 
-  listRuns(filter: RunListOptions = {}): Run[] {
+  listRuns(options: RunListOptions = {}): Run[] {
+    // One `now` for the search's conditions and its order: one duration per running run.
+    const filter = options.search
+      ? { ...options, search: { now: Date.now(), ...options.search } }
+      : options;
     const where = this.runWhere(filter);
     const order: string[] = [];
     const orderArgs: unknown[] = [];
@@ -604,8 +609,11 @@ export class Store implements RunStore {
       );
       orderArgs.push(filter.groupByParam);
     }
-    order.push(...(filter.search?.orderBy ?? []));
-    orderArgs.push(...(filter.search?.orderArgs ?? []));
+    if (filter.search) {
+      const search = compileRunSearch(filter.search);
+      order.push(...search.orderBy);
+      orderArgs.push(...search.orderArgs);
+    }
     const direction = filter.startTimeAscending ? 'ASC' : 'DESC';
     order.push(`r.start_time ${direction}`, `r.rowid ${direction}`);
     let paging = '';

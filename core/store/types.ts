@@ -1,9 +1,9 @@
-import type { CompiledSearch } from '../search/sql';
 /**
  * What the store holds, in the user's words, and the interface every store implements.
  * Nothing here depends on SQLite: a PostgreSQL store (a later issue) implements the same
  * `RunStore`, and the SDK and the service only ever see this file.
  */
+import type { Clause, OrderKey } from '../search/parse';
 import type { ArtifactData } from './artifacts';
 
 export type RunStatus = 'running' | 'finished' | 'failed' | 'killed';
@@ -77,9 +77,20 @@ export interface NewRun {
   parentRunId?: string | null;
 }
 
+/**
+ * A parsed search (core/search/parse.ts): conditions ANDed and an order, which each backend
+ * turns into its own query. `now` (ms since the epoch, default the call's) is the one
+ * moment a running run's duration is measured at.
+ */
+export interface RunSearch {
+  clauses: readonly Clause[];
+  order?: readonly OrderKey[];
+  now?: number;
+}
+
 export interface RunFilter {
-  /** A compiled search (core/search): extra conditions and order, applied in SQL. */
-  search?: CompiledSearch;
+  /** A search in the runs search language, parsed: extra conditions and order. */
+  search?: RunSearch;
   /** Experiment name or id. */
   experiment?: string | number;
   status?: RunStatus;
