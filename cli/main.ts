@@ -7,6 +7,7 @@ import { cellLabel, runNotebook } from './run-notebook';
 import { createProgress } from './progress';
 import { parseParameter, NotebookFormatError } from '../core/notebook/ipynb';
 import { listRunsCommand } from './runs';
+import { whoAmI } from '../core/registry/who';
 import { registerModelCommands } from './models';
 import { registerProfileCommand } from './profile';
 import { registerDriftCommand } from './drift';
@@ -117,10 +118,25 @@ export function buildProgram(): Command {
     .option('-e, --experiment <name>', 'only runs of this experiment')
     .option('-f, --filter <query>', 'search, e.g. \'metrics.acc > 0.9 and params.lr = "0.01"\'')
     .option('--order-by <keys>', 'order, e.g. "metrics.acc DESC, params.lr"')
+    .option(
+      '--mine',
+      'only runs I started ($LABBOOK_USER, else the git user here, else the OS user)',
+    )
     .option('--json', 'print a JSON array')
-    .action((opts: { experiment?: string; filter?: string; orderBy?: string; json?: boolean }) => {
-      process.stdout.write(listRunsCommand(storePath(), opts));
-    });
+    .action(
+      (opts: {
+        experiment?: string;
+        filter?: string;
+        orderBy?: string;
+        mine?: boolean;
+        json?: boolean;
+      }) => {
+        const { mine, ...query } = opts;
+        process.stdout.write(
+          listRunsCommand(storePath(), { ...query, ...(mine ? { user: whoAmI() } : {}) }),
+        );
+      },
+    );
 
   program
     .command('compare')

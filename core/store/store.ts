@@ -137,6 +137,7 @@ interface RunRow {
   error: string | null;
   parent_run_id: string | null;
   deleted_at: number | null;
+  user_name: string | null;
 }
 
 interface MetricRow {
@@ -168,7 +169,7 @@ interface ArtifactRow {
 
 const RUN_COLUMNS = `r.id, r.experiment_id, e.name AS experiment_name, r.name, r.status, r.start_time, r.end_time,
   r.source_notebook, r.source_cell, r.git_commit, r.git_dirty, r.environment, r.pid, r.host, r.heartbeat_at,
-  r.error, r.parent_run_id, r.deleted_at`;
+  r.error, r.parent_run_id, r.deleted_at, r.user_name`;
 
 const END_STATUSES: readonly string[] = ['finished', 'failed', 'killed'];
 
@@ -203,6 +204,7 @@ function toRun(row: RunRow): Run {
     error: row.error,
     parentRunId: row.parent_run_id,
     deletedAt: row.deleted_at,
+    user: row.user_name,
   };
 }
 
@@ -512,8 +514,8 @@ export class Store implements RunStore {
           run.name ?? `${run.namePrefix ?? 'run'}-${this.countRunsEver(experiment.id) + 1}`;
         this.stmt(
           `INSERT INTO runs (id, experiment_id, name, status, start_time, source_notebook, source_cell,
-          git_commit, git_dirty, environment, pid, host, heartbeat_at, parent_run_id)
-        VALUES (?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          git_commit, git_dirty, environment, pid, host, heartbeat_at, parent_run_id, user_name)
+        VALUES (?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         ).run(
           id,
           experiment.id,
@@ -528,6 +530,7 @@ export class Store implements RunStore {
           run.host ?? THIS_HOST,
           startTime,
           run.parentRunId ?? null,
+          run.user ?? null,
         );
       })
       .immediate();
@@ -561,6 +564,10 @@ export class Store implements RunStore {
     if (filter.experimentIds && filter.experimentIds.length > 0) {
       where.push(`r.experiment_id IN (${placeholders(filter.experimentIds.length)})`);
       args.push(...filter.experimentIds);
+    }
+    if (filter.user !== undefined) {
+      where.push('r.user_name = ?');
+      args.push(filter.user);
     }
     if (filter.status !== undefined) {
       where.push('r.status = ?');

@@ -49,6 +49,8 @@ export interface Run {
   error: string | null;
   parentRunId: string | null;
   deletedAt: number | null;
+  /** Who started it (core/registry/who.ts); null for runs recorded before Labbook knew. */
+  user: string | null;
 }
 
 export interface NewRun {
@@ -75,6 +77,8 @@ export interface NewRun {
   /** Default: os.hostname(). */
   host?: string;
   parentRunId?: string | null;
+  /** Who starts it; default: not recorded (the SDK gives the git or OS user). */
+  user?: string | null;
 }
 
 /**
@@ -89,6 +93,8 @@ export interface RunSearch {
 }
 
 export interface RunFilter {
+  /** Only runs this person started. */
+  user?: string;
   /** A search in the runs search language, parsed: extra conditions and order. */
   search?: RunSearch;
   /** Experiment name or id. */

@@ -14,7 +14,7 @@ import type {
   RunEventParams,
 } from '../../kernel/protocol';
 import { Disposable, toDisposable } from '../util/dispose';
-import { checkNode, NodeSetupError, NODE_PATH_SETTING, nodeEnvOverrides } from './node';
+import { checkNode, NodeSetupError, NODE_PATH_SETTING, nodeEnvOverrides, userEnv } from './node';
 import { coalesceStreams, routeOutput } from './mime';
 import {
   bundleItems,
@@ -400,7 +400,7 @@ export class KernelSession extends Disposable {
             nodePath,
             storePath,
             kernelMain: this.host.kernelMain,
-            env: nodeEnvOverrides(),
+            env: { ...nodeEnvOverrides(), ...userEnv(config.get<string>('user')) },
           });
         },
       );

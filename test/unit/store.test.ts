@@ -337,6 +337,7 @@ describe('store', () => {
           error: null,
           parentRunId: null,
           deletedAt: null,
+          user: null,
         },
       );
       assert.deepEqual(

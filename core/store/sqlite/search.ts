@@ -21,6 +21,7 @@ const ATTRIBUTE_COLUMNS: Record<string, string> = {
   run_name: 'r.name',
   status: 'r.status',
   experiment: 'e.name',
+  user: 'r.user_name',
   start_time: 'r.start_time',
   end_time: 'r.end_time',
   // The one `?` is the search's "now" (bound first, see attributeColumn). A run that stopped
