@@ -17,6 +17,8 @@ import { UsageError } from './errors';
 import { existingStore } from './store';
 import type { KernelClient } from '../kernel/client';
 import { openStore, resolveStorePath } from '../core/store';
+import { ARTIFACTS_ENV_VAR } from '../core/store/location';
+import * as path from 'node:path';
 import { compareRuns, resolveRunIds } from '../core/compare/compare';
 import { comparisonMarkdown } from '../core/common/comparison';
 
@@ -41,6 +43,17 @@ export function buildProgram(): Command {
         'SQLite store of runs (default: $LABBOOK_STORE or .labbook/labbook.db)',
       ),
     )
+    .addOption(
+      new Option(
+        '--artifacts <dir>',
+        'artifact root new artifacts are written to, e.g. a shared folder (default: $LABBOOK_ARTIFACTS or artifacts/ beside the store)',
+      ),
+    )
+    .hook('preAction', () => {
+      // Every store this process opens (the CLI's and a notebook kernel's it starts) writes there.
+      const artifacts = program.opts().artifacts as string | undefined;
+      if (artifacts) process.env[ARTIFACTS_ENV_VAR] = path.resolve(artifacts);
+    })
     .showHelpAfterError()
     .exitOverride();
   // Read when a command runs: --store is parsed after the program is built.

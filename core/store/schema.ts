@@ -345,6 +345,15 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX runs_by_user ON runs(user_name, start_time);
     `,
   },
+  {
+    version: 7,
+    description: 'artifacts for a team: the root each artifact was written to',
+    sql: `
+      -- The artifact root (a folder, later a bucket URL) holding the content; NULL: the
+      -- store's own root beside the database, where every artifact lived before.
+      ALTER TABLE artifacts ADD COLUMN root TEXT;
+    `,
+  },
 ];
 
 /** The newest schema this code knows. */

@@ -172,6 +172,8 @@ export interface Artifact {
   size: number;
   mediaType: string;
   createdAt: number;
+  /** The artifact root its content was written to (content-addressed by sha256 there). */
+  root: string;
 }
 
 export interface LogArtifactOptions {

@@ -14,7 +14,14 @@ import type {
   RunEventParams,
 } from '../../kernel/protocol';
 import { Disposable, toDisposable } from '../util/dispose';
-import { checkNode, NodeSetupError, NODE_PATH_SETTING, nodeEnvOverrides, userEnv } from './node';
+import {
+  checkNode,
+  NodeSetupError,
+  NODE_PATH_SETTING,
+  nodeEnvOverrides,
+  userEnv,
+  artifactRootEnv,
+} from './node';
 import { coalesceStreams, routeOutput } from './mime';
 import {
   bundleItems,
@@ -400,7 +407,11 @@ export class KernelSession extends Disposable {
             nodePath,
             storePath,
             kernelMain: this.host.kernelMain,
-            env: { ...nodeEnvOverrides(), ...userEnv(config.get<string>('user')) },
+            env: {
+              ...nodeEnvOverrides(),
+              ...userEnv(config.get<string>('user')),
+              ...artifactRootEnv(config.get<string>('artifactRoot')),
+            },
           });
         },
       );

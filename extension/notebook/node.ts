@@ -133,3 +133,9 @@ export function userEnv(user: string | undefined): NodeJS.ProcessEnv {
   const name = user?.trim();
   return name ? { LABBOOK_USER: name } : {};
 }
+
+/** The `labbook.artifactRoot` setting as LABBOOK_ARTIFACTS: where kernels and the service write artifacts. */
+export function artifactRootEnv(root: string | undefined): NodeJS.ProcessEnv {
+  const folder = root?.trim();
+  return folder ? { LABBOOK_ARTIFACTS: folder } : {};
+}

@@ -17,6 +17,7 @@ import {
   NativeMismatchError,
   nodeEnvOverrides,
   userEnv,
+  artifactRootEnv,
   NODE_PATH_SETTING,
 } from '../notebook/node';
 import { offerNativeRebuild } from '../notebook/nativeRebuild';
@@ -120,6 +121,7 @@ export class RunsFeature extends Disposable {
         if (
           e.affectsConfiguration('labbook.storePath') ||
           e.affectsConfiguration('labbook.user') ||
+          e.affectsConfiguration('labbook.artifactRoot') ||
           e.affectsConfiguration(NODE_PATH_SETTING)
         )
           void this.restart();
@@ -227,6 +229,9 @@ export class RunsFeature extends Disposable {
             env: {
               ...nodeEnvOverrides(),
               ...userEnv(vscode.workspace.getConfiguration('labbook').get<string>('user')),
+              ...artifactRootEnv(
+                vscode.workspace.getConfiguration('labbook').get<string>('artifactRoot'),
+              ),
             },
           });
         },
