@@ -7,6 +7,7 @@ import { cellLabel, runNotebook } from './run-notebook';
 import { createProgress } from './progress';
 import { parseParameter, NotebookFormatError } from '../core/notebook/ipynb';
 import { listRunsCommand } from './runs';
+import { whoAmI } from '../core/registry/who';
 import { registerModelCommands } from './models';
 import { registerProfileCommand } from './profile';
 import { registerDriftCommand } from './drift';
@@ -16,6 +17,8 @@ import { UsageError } from './errors';
 import { existingStore } from './store';
 import type { KernelClient } from '../kernel/client';
 import { openStore, resolveStorePath } from '../core/store';
+import { ARTIFACTS_ENV_VAR } from '../core/store/location';
+import * as path from 'node:path';
 import { compareRuns, resolveRunIds } from '../core/compare/compare';
 import { comparisonMarkdown } from '../core/common/comparison';
 
@@ -40,6 +43,17 @@ export function buildProgram(): Command {
         'SQLite store of runs (default: $LABBOOK_STORE or .labbook/labbook.db)',
       ),
     )
+    .addOption(
+      new Option(
+        '--artifacts <dir>',
+        'artifact root new artifacts are written to, e.g. a shared folder (default: $LABBOOK_ARTIFACTS or artifacts/ beside the store)',
+      ),
+    )
+    .hook('preAction', () => {
+      // Every store this process opens (the CLI's and a notebook kernel's it starts) writes there.
+      const artifacts = program.opts().artifacts as string | undefined;
+      if (artifacts) process.env[ARTIFACTS_ENV_VAR] = path.resolve(artifacts);
+    })
     .showHelpAfterError()
     .exitOverride();
   // Read when a command runs: --store is parsed after the program is built.
@@ -117,10 +131,25 @@ export function buildProgram(): Command {
     .option('-e, --experiment <name>', 'only runs of this experiment')
     .option('-f, --filter <query>', 'search, e.g. \'metrics.acc > 0.9 and params.lr = "0.01"\'')
     .option('--order-by <keys>', 'order, e.g. "metrics.acc DESC, params.lr"')
+    .option(
+      '--mine',
+      'only runs I started ($LABBOOK_USER, else the git user here, else the OS user)',
+    )
     .option('--json', 'print a JSON array')
-    .action((opts: { experiment?: string; filter?: string; orderBy?: string; json?: boolean }) => {
-      process.stdout.write(listRunsCommand(storePath(), opts));
-    });
+    .action(
+      (opts: {
+        experiment?: string;
+        filter?: string;
+        orderBy?: string;
+        mine?: boolean;
+        json?: boolean;
+      }) => {
+        const { mine, ...query } = opts;
+        process.stdout.write(
+          listRunsCommand(storePath(), { ...query, ...(mine ? { user: whoAmI() } : {}) }),
+        );
+      },
+    );
 
   program
     .command('compare')

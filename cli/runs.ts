@@ -1,7 +1,8 @@
 /**
  * `labbook runs`: the runs in a store, as a table for people or JSON for scripts.
  *
- * JSON shape (one object per run, newest first): id, experiment, name, status, startTime,
+ * JSON shape (one object per run, newest first): id, experiment, name, status, user (who
+ * started it, null when not recorded), startTime,
  * endTime (ISO 8601, null while running), params, metrics (latest value per key), tags.
  * JSON has no NaN or Infinity, so those metric values are written as the strings "NaN",
  * "Infinity" and "-Infinity", the spelling JavaScript's Number() reads back.
@@ -13,13 +14,14 @@ import { alignColumns, scrub } from './terminal';
 import { toWireNumber, type WireNumber } from '../core/common/wire-number';
 import { formatDuration, formatMetric } from '../core/common/format';
 import { parseFilter, parseOrderBy } from '../core/search/parse';
-import { compileSearch } from '../core/search/sql';
 
 export interface RunSummary {
   id: string;
   experiment: string;
   name: string;
   status: string;
+  /** Who started it; null for runs recorded before Labbook knew. */
+  user: string | null;
   startTime: string;
   endTime: string | null;
   params: Record<string, string>;
@@ -33,6 +35,8 @@ export interface RunQuery {
   filter?: string;
   /** e.g. `metrics.acc DESC, params.lr`. */
   orderBy?: string;
+  /** Only runs this person started (`--mine`). */
+  user?: string;
 }
 
 export function summarizeRuns(store: RunStore, query: RunQuery = {}): RunSummary[] {
@@ -40,7 +44,7 @@ export function summarizeRuns(store: RunStore, query: RunQuery = {}): RunSummary
   // Parsed before the store is touched: a typo is reported with its position, fast.
   const search =
     query.filter || query.orderBy
-      ? compileSearch(parseFilter(query.filter ?? ''), parseOrderBy(query.orderBy ?? ''))
+      ? { clauses: parseFilter(query.filter ?? ''), order: parseOrderBy(query.orderBy ?? '') }
       : undefined;
   if (experiment !== undefined && !store.getExperiment(experiment)) {
     const known = store.listExperiments().map((e) => e.name);
@@ -49,12 +53,17 @@ export function summarizeRuns(store: RunStore, query: RunQuery = {}): RunSummary
     );
   }
   return store
-    .listRuns({ ...(experiment === undefined ? {} : { experiment }), search })
+    .listRuns({
+      ...(experiment === undefined ? {} : { experiment }),
+      ...(query.user === undefined ? {} : { user: query.user }),
+      search,
+    })
     .map((run) => ({
       id: run.id,
       experiment: run.experimentName,
       name: run.name,
       status: run.status,
+      user: run.user,
       startTime: new Date(run.startTime).toISOString(),
       endTime: run.endTime === null ? null : new Date(run.endTime).toISOString(),
       params: store.getParams(run.id),
@@ -89,6 +98,7 @@ function formatTable(runs: RunSummary[]): string {
     r.experiment,
     r.name,
     r.status,
+    r.user ?? '-',
     r.startTime.replace('T', ' ').slice(0, 19),
     duration(r),
     Object.entries(r.metrics)
@@ -101,6 +111,7 @@ function formatTable(runs: RunSummary[]): string {
     'EXPERIMENT',
     'NAME',
     'STATUS',
+    'USER',
     'STARTED (UTC)',
     'DURATION',
     'METRICS (latest)',

@@ -15,6 +15,7 @@ import {
 } from 'vscode-jsonrpc/node';
 import { openStore, type Store } from '../store';
 import * as protocol from './protocol';
+import { whoAmI } from '../registry/who';
 import { comparisonData } from '../compare/compare';
 import {
   checkRunIdsParams,
@@ -186,6 +187,8 @@ connection.onRequest(protocol.PurgeRuns, (params) => {
 });
 
 connection.onRequest(protocol.ListDeletedRuns, () => withStore([], deletedRunItems));
+// The service runs in the workspace folder: its git user is the notebooks'.
+connection.onRequest(protocol.CurrentUser, () => whoAmI(process.cwd()));
 
 connection.onRequest(protocol.SetKeyMetric, (params) => {
   refuse(checkSetKeyMetricParams(params));

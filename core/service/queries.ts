@@ -90,6 +90,7 @@ export function toRunItem(
     keyMetric: keyMetricOf(latest, preferredMetric),
     pinned: isPinned(tags),
     deletedAt: run.deletedAt,
+    user: run.user,
     sweep,
   };
 }

@@ -18,7 +18,14 @@ import type {
   VariableRowsResult,
 } from '../../kernel/protocol';
 import { Disposable, toDisposable } from '../util/dispose';
-import { checkNode, NodeSetupError, NODE_PATH_SETTING, nodeEnvOverrides } from './node';
+import {
+  checkNode,
+  NodeSetupError,
+  NODE_PATH_SETTING,
+  nodeEnvOverrides,
+  userEnv,
+  artifactRootEnv,
+} from './node';
 import { describeKernelExit } from './kernelExit';
 import { coalesceStreams, isLateDisplayUpdate, routeOutput } from './mime';
 import {
@@ -476,7 +483,11 @@ export class KernelSession extends Disposable {
             nodePath,
             storePath,
             kernelMain: this.host.kernelMain,
-            env: nodeEnvOverrides(),
+            env: {
+              ...nodeEnvOverrides(),
+              ...userEnv(config.get<string>('user')),
+              ...artifactRootEnv(config.get<string>('artifactRoot')),
+            },
           });
         },
       );

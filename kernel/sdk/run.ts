@@ -8,6 +8,7 @@
  */
 import { dirname } from 'node:path';
 import { captureEnvironment, gitDiffSummary } from '../../core/environment';
+import { whoAmI } from '../../core/registry/who';
 import {
   HEARTBEAT_INTERVAL_MS,
   isBusy,
@@ -674,6 +675,7 @@ export function startRunWith(options: StartRunOptions, internal: InternalRunOpti
       gitDirty: git.dirty,
       environment: runtime,
       parentRunId: parent?.id ?? null,
+      user: whoAmI(folder),
     });
     run = new Run(
       lease,
