@@ -7,6 +7,7 @@ import { cellLabel, runNotebook } from './run-notebook';
 import { createProgress } from './progress';
 import { parseParameter, NotebookFormatError } from '../core/notebook/ipynb';
 import { listRunsCommand } from './runs';
+import { whoAmI } from '../core/registry/who';
 import { registerModelCommands } from './models';
 import { registerProfileCommand } from './profile';
 import { registerDriftCommand } from './drift';
@@ -21,6 +22,8 @@ import {
   resolveStorePath,
   type StoreLocation,
 } from '../core/store';
+import { ARTIFACTS_ENV_VAR } from '../core/store/location';
+import * as path from 'node:path';
 import { compareRuns, resolveRunIds } from '../core/compare/compare';
 import { comparisonMarkdown } from '../core/common/comparison';
 
@@ -45,6 +48,17 @@ export function buildProgram(): Command {
         'store of runs: a SQLite file or a postgres:// URL (default: $LABBOOK_STORE or .labbook/labbook.db)',
       ),
     )
+    .addOption(
+      new Option(
+        '--artifacts <dir>',
+        'artifact root new artifacts are written to, e.g. a shared folder (default: $LABBOOK_ARTIFACTS or artifacts/ beside the store)',
+      ),
+    )
+    .hook('preAction', () => {
+      // Every store this process opens (the CLI's and a notebook kernel's it starts) writes there.
+      const artifacts = program.opts().artifacts as string | undefined;
+      if (artifacts) process.env[ARTIFACTS_ENV_VAR] = path.resolve(artifacts);
+    })
     .showHelpAfterError()
     .exitOverride();
   // Read when a command runs: --store is parsed after the program is built.
@@ -125,10 +139,26 @@ export function buildProgram(): Command {
     .option('-e, --experiment <name>', 'only runs of this experiment')
     .option('-f, --filter <query>', 'search, e.g. \'metrics.acc > 0.9 and params.lr = "0.01"\'')
     .option('--order-by <keys>', 'order, e.g. "metrics.acc DESC, params.lr"')
+    .option(
+      '--mine',
+      'only runs I started ($LABBOOK_USER, else the git user here, else the OS user)',
+    )
     .option('--json', 'print a JSON array')
     .action(
-      async (opts: { experiment?: string; filter?: string; orderBy?: string; json?: boolean }) => {
-        process.stdout.write(await listRunsCommand(storeLocation(), opts));
+      async (opts: {
+        experiment?: string;
+        filter?: string;
+        orderBy?: string;
+        mine?: boolean;
+        json?: boolean;
+      }) => {
+        const { mine, ...query } = opts;
+        process.stdout.write(
+          await listRunsCommand(storeLocation(), {
+            ...query,
+            ...(mine ? { user: whoAmI() } : {}),
+          }),
+        );
       },
     );
 

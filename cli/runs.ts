@@ -1,7 +1,8 @@
 /**
  * `labbook runs`: the runs in a store, as a table for people or JSON for scripts.
  *
- * JSON shape (one object per run, newest first): id, experiment, name, status, startTime,
+ * JSON shape (one object per run, newest first): id, experiment, name, status, user (who
+ * started it, null when not recorded), startTime,
  * endTime (ISO 8601, null while running), params, metrics (latest value per key), tags.
  * JSON has no NaN or Infinity, so those metric values are written as the strings "NaN",
  * "Infinity" and "-Infinity", the spelling JavaScript's Number() reads back.
@@ -13,13 +14,14 @@ import { alignColumns, scrub } from './terminal';
 import { toWireNumber, type WireNumber } from '../core/common/wire-number';
 import { formatDuration, formatMetric } from '../core/common/format';
 import { parseFilter, parseOrderBy } from '../core/search/parse';
-import { compileSearch } from '../core/search/sql';
 
 export interface RunSummary {
   id: string;
   experiment: string;
   name: string;
   status: string;
+  /** Who started it; null for runs recorded before Labbook knew. */
+  user: string | null;
   startTime: string;
   endTime: string | null;
   params: Record<string, string>;
@@ -33,6 +35,8 @@ export interface RunQuery {
   filter?: string;
   /** e.g. `metrics.acc DESC, params.lr`. */
   orderBy?: string;
+  /** Only runs this person started (`--mine`). */
+  user?: string;
 }
 
 export async function summarizeRuns(store: RunStore, query: RunQuery = {}): Promise<RunSummary[]> {
@@ -40,7 +44,7 @@ export async function summarizeRuns(store: RunStore, query: RunQuery = {}): Prom
   // Parsed before the store is touched: a typo is reported with its position, fast.
   const search =
     query.filter || query.orderBy
-      ? compileSearch(parseFilter(query.filter ?? ''), parseOrderBy(query.orderBy ?? ''))
+      ? { clauses: parseFilter(query.filter ?? ''), order: parseOrderBy(query.orderBy ?? '') }
       : undefined;
   if (experiment !== undefined && !(await store.getExperiment(experiment))) {
     const known = (await store.listExperiments()).map((e) => e.name);
@@ -50,6 +54,7 @@ export async function summarizeRuns(store: RunStore, query: RunQuery = {}): Prom
   }
   const runs = await store.listRuns({
     ...(experiment === undefined ? {} : { experiment }),
+    ...(query.user === undefined ? {} : { user: query.user }),
     search,
   });
   const ids = runs.map((run) => run.id);
@@ -63,6 +68,7 @@ export async function summarizeRuns(store: RunStore, query: RunQuery = {}): Prom
     experiment: run.experimentName,
     name: run.name,
     status: run.status,
+    user: run.user,
     startTime: new Date(run.startTime).toISOString(),
     endTime: run.endTime === null ? null : new Date(run.endTime).toISOString(),
     params: params.get(run.id) ?? {},
@@ -105,6 +111,7 @@ function formatTable(runs: RunSummary[]): string {
     r.experiment,
     r.name,
     r.status,
+    r.user ?? '-',
     r.startTime.replace('T', ' ').slice(0, 19),
     duration(r),
     Object.entries(r.metrics)
@@ -117,6 +124,7 @@ function formatTable(runs: RunSummary[]): string {
     'EXPERIMENT',
     'NAME',
     'STATUS',
+    'USER',
     'STARTED (UTC)',
     'DURATION',
     'METRICS (latest)',

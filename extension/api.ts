@@ -8,6 +8,7 @@ import type * as vscode from 'vscode';
 import type { DatasetProfile } from '../core/quality/types';
 import type { MonitoringSnapshot } from '../core/common/serve-types';
 import type { ServiceClient } from '../core/service/client';
+import type { VariableInfo } from '../kernel/protocol';
 import type { DatasetsTreeNode } from './quality/datasetsTree';
 import type { DeploymentsTreeNode } from './deployments/deploymentsTree';
 import type { ModelsTreeNode } from './models/modelsTree';
@@ -18,6 +19,15 @@ export interface LabbookApi {
   readonly activationMs: number;
   /** The process id of a notebook's running kernel. */
   kernelPid(notebook: vscode.NotebookDocument): number | undefined;
+  /** The Variables view of the active notebook, and its table panels. */
+  variables: {
+    refresh(): Promise<void>;
+    shown(): { message: string | undefined; variables: VariableInfo[] };
+    /** Opens the table panel of a variable the view lists; false when it is not an array of rows. */
+    showInPanel(notebook: vscode.NotebookDocument, name: string): boolean;
+    /** Names of the variables whose table panels are open. */
+    openTables(): string[];
+  };
   /** The integrated terminal's `labbook` command: its folder on PATH, each folder's LABBOOK_STORE. */
   terminal: {
     describe(): { binDir: string; path?: string; stores: Record<string, string | undefined> };

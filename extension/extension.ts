@@ -9,7 +9,8 @@ import * as vscode from 'vscode';
 import type { LabbookApi } from './api';
 import { Command } from './commands';
 import { NotebookKernels, notebookFromArgument } from './notebook/controller';
-import { KernelLanguageFeatures } from './notebook/languageFeatures';
+import { VariablesView } from './notebook/variablesView';
+import { NotebookLanguageFeatures } from './notebook/languageFeatures';
 import { newNotebook } from './notebook/newNotebook';
 import { Disposable } from './util/dispose';
 import { RunsFeature } from './runs/runsFeature';
@@ -26,6 +27,8 @@ export type { LabbookApi };
 class Labbook extends Disposable {
   readonly log: vscode.LogOutputChannel;
   readonly kernels: NotebookKernels;
+  readonly variables: VariablesView;
+  readonly language: NotebookLanguageFeatures;
   readonly runs: RunsFeature;
   readonly models: ModelsFeature;
   readonly quality: QualityFeature;
@@ -37,7 +40,10 @@ class Labbook extends Disposable {
     super();
     this.log = this.track(vscode.window.createOutputChannel('Labbook', { log: true }));
     this.kernels = this.track(new NotebookKernels(context.extensionPath, this.log));
-    this.track(new KernelLanguageFeatures(this.kernels));
+    this.variables = this.track(new VariablesView(context.extensionPath, this.kernels));
+    this.language = this.track(
+      new NotebookLanguageFeatures(context.extensionPath, this.kernels, this.log),
+    );
     const folderStore = (folder: vscode.WorkspaceFolder): string =>
       storePathFor(
         folder.uri.fsPath,
@@ -82,6 +88,9 @@ class Labbook extends Disposable {
       [Command.InterruptKernel]: (arg) => this.kernels.interrupt(notebookFromArgument(arg)),
       [Command.InstallPackages]: (arg, index, packages) =>
         this.kernels.installPackages(arg, index, packages),
+      [Command.ShowVariableInPanel]: (arg, name) => void this.variables.showInPanel(arg, name),
+      [Command.RefreshVariables]: () => this.variables.refresh(),
+      [Command.DebugCell]: (arg, index) => this.kernels.debugCell(arg, index),
       ...this.runs.commands(),
       ...this.models.commands(),
       ...this.quality.commands(),
@@ -113,10 +122,20 @@ export function activate(context: vscode.ExtensionContext): LabbookApi {
   const drift = labbook.drift;
   const deployments = labbook.deployments;
   const terminal = labbook.terminal;
+  const variables = labbook.variables;
   return {
     activationMs,
     terminal: { describe: () => terminal.describe() },
     kernelPid: (notebook) => kernels.kernelPid(notebook),
+    variables: {
+      refresh: () => variables.refresh(),
+      shown: () => {
+        const { message, nodes } = variables.shown;
+        return { message, variables: nodes.map((n) => n.variable) };
+      },
+      showInPanel: (notebook, name) => !!variables.showInPanel(notebook.uri, name),
+      openTables: () => variables.tables.open.map((t) => t.name),
+    },
     runs: {
       ready: () => runs.ready(),
       getChildren: (node) => runs.tree.getChildren(node),

@@ -29,6 +29,15 @@ export interface KernelStartOptions {
   /** Built kernel entry; default: the one beside this file. */
   kernelMain?: string;
   env?: NodeJS.ProcessEnv;
+  /** Characters of output a cell may send (protocol.InitializeParams.outputLimit). */
+  outputLimit?: number;
+}
+
+/** How the kernel process ended, with the end of what it wrote to stderr (why it died). */
+export interface KernelExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stderrTail: string;
 }
 
 export interface KernelClientEvents extends RpcClientBaseEvents {
@@ -44,9 +53,20 @@ export class KernelClient extends RpcClientBase<KernelClientEvents> {
     readonly info: protocol.InitializeResult,
   ) {
     super(child, connection, died, 'kernel');
+    let stderrTail = '';
+    child.stderr!.on('data', (d: Buffer) => {
+      stderrTail = (stderrTail + d.toString()).slice(-4000);
+    });
+    // 'close' comes after the process's stdio ended, so the tail holds its last words.
+    this.closed = new Promise((resolve) =>
+      child.once('close', (code, signal) => resolve({ code, signal, stderrTail })),
+    );
     connection.onNotification(protocol.Output, (p) => this.emit('output', p));
     connection.onNotification(protocol.RunEvent, (p) => this.emit('runEvent', p));
   }
+
+  /** Resolves when the process has exited and its output streams have ended. */
+  readonly closed: Promise<KernelExit>;
 
   static async start(options: KernelStartOptions): Promise<KernelClient> {
     const notebookPath = path.resolve(options.notebookPath);
@@ -58,7 +78,12 @@ export class KernelClient extends RpcClientBase<KernelClientEvents> {
         cwd: path.dirname(notebookPath),
         env: options.env,
       },
-      (c) => c.sendRequest(protocol.Initialize, { notebookPath, storePath: options.storePath }),
+      (c) =>
+        c.sendRequest(protocol.Initialize, {
+          notebookPath,
+          storePath: options.storePath,
+          ...(options.outputLimit ? { outputLimit: options.outputLimit } : {}),
+        }),
     );
     return new KernelClient(child, connection, died, handshake);
   }
@@ -90,12 +115,31 @@ export class KernelClient extends RpcClientBase<KernelClientEvents> {
     return this.request(() => this.connection.sendRequest(protocol.Install, params));
   }
 
+  /** Opens the kernel's Node inspector for a debugger to attach to. */
+  openInspector(): Promise<protocol.InspectorInfo> {
+    return this.request(() => this.connection.sendRequest(protocol.OpenInspector));
+  }
+
+  closeInspector(): Promise<void> {
+    return this.request(() => this.connection.sendRequest(protocol.CloseInspector));
+  }
+
   complete(code: string, offset: number): Promise<protocol.CompletionResult> {
     return this.request(() => this.connection.sendRequest(protocol.Complete, { code, offset }));
   }
 
   hover(code: string, offset: number): Promise<protocol.HoverResult | null> {
     return this.request(() => this.connection.sendRequest(protocol.Hover, { code, offset }));
+  }
+
+  /** The notebook's top-level names with a preview each. */
+  variables(): Promise<protocol.VariablesResult> {
+    return this.request(() => this.connection.sendRequest(protocol.Variables));
+  }
+
+  /** A page of rows of a variable that is an array of row objects. */
+  variableRows(params: protocol.VariableRowsParams): Promise<protocol.VariableRowsResult> {
+    return this.request(() => this.connection.sendRequest(protocol.VariableRows, params));
   }
 
   /**

@@ -18,17 +18,36 @@ import type {
   HoverResult,
   MimeBundle,
 } from './protocol';
-import { installSourceMapHooks, takeCellSourceMap, type CellSourceMap } from './sourcemaps';
+import { installCellProgram } from './cell-program';
+import {
+  debuggerMapComment,
+  installSourceMapHooks,
+  takeCellSourceMap,
+  type CellSourceMap,
+} from './sourcemaps';
 import { installTypeResolution, notifyCreated, trackDirectoryWatchers } from './type-resolution';
 import { onInstalled, packageOfSpecifier } from './sdk/install';
+import { runtimeMembers } from './runtimeCompletions';
 
-// tslab's TypeScript fork, with source maps switched on (before the converter loads it).
+/**
+ * tslab's TypeScript fork (with source maps switched on, before the converter loads it) and
+ * tslab's converter. Loaded on first use, not with this module: loading them and building
+ * the first program take seconds, which the kernel spends after it has said it is ready.
+ */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tslab's TypeScript fork ships no declarations of its internals we reach (ts.sys, the watch host)
-const ts = installSourceMapHooks() as any;
-installConverterTimers();
-const { createConverter } =
+let ts: any;
+let createConverter: typeof import('tslab/dist/converter').createConverter | undefined;
+
+function loadCompiler(): NonNullable<typeof createConverter> {
+  if (createConverter) return createConverter;
+  ts = installSourceMapHooks();
+  installCellProgram(ts);
+  installConverterTimers();
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- must load after the hooks above are installed; an import would be hoisted before them
-  require('tslab/dist/converter') as typeof import('tslab/dist/converter');
+  createConverter = (require('tslab/dist/converter') as typeof import('tslab/dist/converter'))
+    .createConverter;
+  return createConverter;
+}
 
 /** Modules the kernel itself provides to notebooks, whatever the notebook folder holds. */
 export interface ProvidedModule {
@@ -53,7 +72,7 @@ export const MIME_BUNDLE = Symbol.for('labbook.mimeBundle');
 const CELL_FILE = /labbook-cell-(\d+):(\d+):(\d+)/g;
 
 export class CellExecutor {
-  private readonly converter;
+  private converterInstance: ReturnType<NonNullable<typeof createConverter>> | undefined;
   private readonly locals: Record<string, unknown> = {};
   private readonly maps = new Map<number, CellSourceMap>();
   /** How each execution is named in errors: by the cell's position (see `cellName`). */
@@ -63,6 +82,25 @@ export class CellExecutor {
   private rejectPending: ((reason: Error) => void) | undefined;
 
   constructor(private readonly options: ExecutorOptions) {
+    onInstalled((folder, added) => {
+      const modules = path.join(folder, 'node_modules');
+      notifyCreated(folder, [modules, ...added.map((name) => path.join(modules, name))]);
+    });
+    // The converter resolves modules from the process's working folder.
+    process.chdir(options.rootDir);
+    this.require = this.makeRequire();
+    const exportsProxy = this.makeExports();
+    vm.runInThisContext('(x) => { globalThis.__labbook_cell__ = x; }')({
+      exports: exportsProxy,
+      require: this.require,
+    });
+  }
+
+  /** The converter, created on first use (see `warmUp`). */
+  private get converter(): ReturnType<NonNullable<typeof createConverter>> {
+    if (this.converterInstance) return this.converterInstance;
+    const create = loadCompiler();
+    const { options } = this;
     installTypeResolution(ts.sys, {
       rootDir: options.rootDir,
       forwards: Object.entries(options.provided)
@@ -74,26 +112,33 @@ export class CellExecutor {
       fallbackDir: options.fallbackDir,
     });
     trackDirectoryWatchers(ts.sys);
-    onInstalled((folder, added) => {
-      const modules = path.join(folder, 'node_modules');
-      notifyCreated(folder, [modules, ...added.map((name) => path.join(modules, name))]);
-    });
-    // The converter resolves modules from the process's working folder.
-    process.chdir(options.rootDir);
-    this.converter = createConverter();
-    this.require = this.makeRequire();
-    const exportsProxy = this.makeExports();
-    vm.runInThisContext('(x) => { globalThis.__labbook_cell__ = x; }')({
-      exports: exportsProxy,
-      require: this.require,
-    });
+    this.converterInstance = create();
+    return this.converterInstance;
+  }
+
+  /**
+   * Does ahead of the first cell what it would otherwise wait for: loads the compiler,
+   * parses the standard library and Node's declarations, and makes the first type checker
+   * (which binds them), by checking an empty cell. The kernel calls it once it has answered
+   * `initialize`; a cell that comes first simply does the same work itself.
+   */
+  warmUp(): void {
+    if (this.converterInstance) return;
+    this.converter.convert('', '');
   }
 
   /**
    * Runs one cell; every output goes through `emit`, in the order the cell produced it.
-   * `cellIndex` (0-based position in the notebook) names the cell in errors.
+   * `cellIndex` (0-based position in the notebook) names the cell in errors. `sourcePath`
+   * (a file holding `code`) is set while a debugger is attached: the compiled cell then
+   * carries a source map to that file's lines, for breakpoints set in the cell.
    */
-  async execute(code: string, executionCount: number, cellIndex?: number): Promise<ExecuteStatus> {
+  async execute(
+    code: string,
+    executionCount: number,
+    cellIndex?: number,
+    sourcePath?: string,
+  ): Promise<ExecuteStatus> {
     const name = cellName(executionCount, cellIndex);
     this.names.set(executionCount, name);
     const converted = this.converter.convert(this.prevDecl, expandShorthandProperties(code));
@@ -111,7 +156,9 @@ export class CellExecutor {
     const { code: js, map } = takeCellSourceMap(converted.output);
     if (map) this.maps.set(executionCount, map);
     // The wrapper sits on its own line so generated line N is line N - 1 of the converter's output.
-    const wrapped = `(${converted.hasToplevelAwait ? 'async ' : ''}function (exports, require) {\n${js}\n})(__labbook_cell__.exports, __labbook_cell__.require)`;
+    let wrapped = `(${converted.hasToplevelAwait ? 'async ' : ''}function (exports, require) {\n${js}\n})(__labbook_cell__.exports, __labbook_cell__.require)`;
+    const debugMap = sourcePath && debuggerMapComment(converted.output, sourcePath, code, 1);
+    if (debugMap) wrapped += `\n${debugMap}`;
     try {
       const ret = vm.runInThisContext(wrapped, {
         filename: `labbook-cell-${executionCount}`,
@@ -127,6 +174,9 @@ export class CellExecutor {
         });
       }
     } catch (error) {
+      // What the cell declared before it threw stays inspectable in later cells, as it is at
+      // run time. Names declared after the throw exist too (their exports start undefined).
+      this.prevDecl = converted.declOutput ?? this.prevDecl;
       const interrupted = isInterrupt(error);
       this.options.emit(this.errorOutput(error));
       return interrupted ? 'interrupted' : 'error';
@@ -148,7 +198,10 @@ export class CellExecutor {
 
   complete(code: string, offset: number): CompletionResult {
     const info = this.converter.complete(this.prevDecl, code, offset);
-    return { start: info.start, end: info.end, candidates: info.candidates };
+    // The checker lists the declared type's members; the running value may have more keys.
+    const known = new Set(info.candidates);
+    const runtime = runtimeMembers(this.locals, code, info.start).filter((k) => !known.has(k));
+    return { start: info.start, end: info.end, candidates: [...info.candidates, ...runtime] };
   }
 
   hover(code: string, offset: number): HoverResult | null {
@@ -168,8 +221,13 @@ export class CellExecutor {
     };
   }
 
+  /** What the cells declared: each top-level name's value, and the type checker's declarations of them (the Variables view). */
+  declared(): { values: Readonly<Record<string, unknown>>; declarations: string } {
+    return { values: this.locals, declarations: this.prevDecl };
+  }
+
   close(): void {
-    this.converter.close();
+    this.converterInstance?.close();
   }
 
   /** Formats a thrown value as a Jupyter error with frames in notebook cells mapped to cell lines. */
@@ -386,6 +444,7 @@ function diagnosticsOutput(
  */
 export function expandShorthandProperties(code: string): string {
   if (!code.includes('{')) return code;
+  loadCompiler();
   const file = ts.createSourceFile(
     'cell.ts',
     code,

@@ -4,6 +4,8 @@
  * whatever user code writes to stdout/stderr becomes stream output of the running cell.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
+import * as fs from 'node:fs';
+import * as inspector from 'node:inspector';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -17,8 +19,11 @@ import {
   StreamMessageWriter,
 } from 'vscode-jsonrpc/node';
 import * as protocol from './protocol';
+import { OUTPUT_LIMIT_CHARS, OutputBudget, bundleChars } from '../core/common/output-limit';
 import { CellExecutor } from './executor';
+import { kernelModules } from './provided';
 import { installDisplaySink } from './sdk/display';
+import { listVariables, variableRows } from './variables';
 import { install } from './sdk/install';
 import { onRunEvent, recordExecutedCell, setExecutionContext } from './sdk/context';
 
@@ -30,6 +35,8 @@ const connection = createMessageConnection(
 
 /** Output produced outside any request (timers, late promises) goes to the cell that ran last. */
 let currentCell = '';
+/** Set when the kernel ends itself (shutdown, the client gone); any other exit is the notebook's process.exit(). */
+let exitExpected = false;
 let executor: CellExecutor | undefined;
 let notebookPath: string | undefined;
 /** Cells run one at a time, in the order they were sent. */
@@ -43,8 +50,92 @@ const cellScope = new AsyncLocalStorage<{ cellId: string }>();
 /** Cells an uncaught error was reported for while they ran: they answer `error`, not `ok`. */
 const uncaughtIn = new Set<string>();
 
+/** Per cell run: outputs beyond the budget are not sent, only counted (see output-limit.ts). */
+let outputLimit = OUTPUT_LIMIT_CHARS;
+const budgets = new Map<string, OutputBudget>();
+/** An error message this long is a value printed by accident, not a message. */
+const ERROR_TEXT_LIMIT = 100_000;
+
 function send(output: protocol.CellOutput): void {
-  void connection.sendNotification(protocol.Output, { cellId: currentCell, output });
+  const cellId = currentCell;
+  const kept = withinBudget(budgets.get(cellId), output);
+  if (!kept) return;
+  if (kept.kind === 'stream') {
+    queueStream(cellId, kept.name, kept.text);
+    return;
+  }
+  flushStream();
+  void connection.sendNotification(protocol.Output, { cellId, output: kept });
+}
+
+/**
+ * Stream text waits a moment to go out in one notification: a loop that logs every step
+ * would otherwise send (and the editor parse) one message per line, which took a client
+ * 45 s for 150,000 lines. Sent when the event loop turns, when it is 64 KB, or 50 ms old,
+ * so a busy loop that prints progress still shows it as it goes.
+ */
+const STREAM_CHUNK_CHARS = 64 * 1024;
+const STREAM_DELAY_MS = 50;
+let pendingStream:
+  { cellId: string; name: 'stdout' | 'stderr'; text: string; since: number } | undefined;
+
+function queueStream(cellId: string, name: 'stdout' | 'stderr', text: string): void {
+  if (pendingStream && (pendingStream.cellId !== cellId || pendingStream.name !== name))
+    flushStream();
+  const now = performance.now();
+  if (pendingStream) pendingStream.text += text;
+  else {
+    pendingStream = { cellId, name, text, since: now };
+    setImmediate(flushStream);
+  }
+  if (
+    pendingStream.text.length >= STREAM_CHUNK_CHARS ||
+    now - pendingStream.since >= STREAM_DELAY_MS
+  )
+    flushStream();
+}
+
+/** Sends the stream text waiting; called before anything else is sent, so the order holds. */
+function flushStream(): void {
+  const pending = pendingStream;
+  if (!pending) return;
+  pendingStream = undefined;
+  void connection.sendNotification(protocol.Output, {
+    cellId: pending.cellId,
+    output: { kind: 'stream', name: pending.name, text: pending.text },
+  });
+}
+
+function withinBudget(
+  budget: OutputBudget | undefined,
+  output: protocol.CellOutput,
+): protocol.CellOutput | undefined {
+  if (output.kind === 'error') {
+    if (output.evalue.length <= ERROR_TEXT_LIMIT) return output;
+    const evalue = `${output.evalue.slice(0, ERROR_TEXT_LIMIT)}… (${output.evalue.length - ERROR_TEXT_LIMIT} more characters)`;
+    return {
+      ...output,
+      evalue,
+      traceback: output.traceback.map((l) => l.slice(0, ERROR_TEXT_LIMIT)),
+    };
+  }
+  if (!budget) return output;
+  if (output.kind === 'stream') {
+    const text = budget.takeText(output.text);
+    return text ? { ...output, text } : undefined;
+  }
+  return budget.takeWhole(bundleChars(output.data)) ? output : undefined;
+}
+
+/** Says how much a cell's output was cut, once the cell has answered. */
+function sendTruncationNote(cellId: string): void {
+  flushStream();
+  const note = budgets.get(cellId)?.note();
+  if (!note) return;
+  void connection.sendNotification(protocol.Output, {
+    cellId,
+    output: { kind: 'stream', name: 'stderr', text: note },
+  });
 }
 
 function captureStream(stream: NodeJS.WriteStream, name: 'stdout' | 'stderr'): void {
@@ -78,23 +169,20 @@ connection.onRequest(protocol.Initialize, (params) => {
     throw badParams('storePath must be a string');
   if (params?.notebookPath !== undefined && typeof params.notebookPath !== 'string')
     throw badParams('notebookPath must be a string');
+  if (
+    params?.outputLimit !== undefined &&
+    (typeof params.outputLimit !== 'number' || !(params.outputLimit > 0))
+  )
+    throw badParams('outputLimit must be a positive number of characters');
+  if (params?.outputLimit) outputLimit = params.outputLimit;
   if (params?.storePath) process.env.LABBOOK_STORE = path.resolve(params.storePath);
   const rootDir = process.cwd();
-  const distRoot = path.join(__dirname, '..');
-  executor = new CellExecutor({
-    rootDir,
-    provided: {
-      labbook: {
-        runtime: path.join(__dirname, 'sdk', 'index.js'),
-        types: path.join(distRoot, 'sdk-types', 'labbook'),
-      },
-      tslab: { runtime: path.join(__dirname, 'tslab-compat.js') },
-    },
-    fallbackDir: path.join(distRoot, '..'),
-    emit: send,
-  });
+  executor = new CellExecutor({ rootDir, ...kernelModules(__dirname), emit: send });
   notebookPath = params?.notebookPath;
   setExecutionContext({ notebook: notebookPath });
+  // Ready is answered before the compiler is loaded; it warms up right after the answer has
+  // gone out (the channel writes it from a setImmediate queued after this one's first hop).
+  setImmediate(() => setImmediate(() => executor?.warmUp()));
   const tsVersion = typescriptPackage.version;
   const tslabVersion = tslabPackage.version;
   return {
@@ -121,9 +209,15 @@ connection.onRequest(protocol.Execute, (params) => {
     const started = performance.now();
     let status: protocol.ExecuteStatus;
     uncaughtIn.delete(params.cellId);
+    budgets.set(params.cellId, new OutputBudget(outputLimit));
+    // Output of a cell that ran long ago (a timer) is rare; its budget need not live forever.
+    for (const id of budgets.keys()) {
+      if (budgets.size <= 50) break;
+      budgets.delete(id);
+    }
     try {
       status = await cellScope.run({ cellId: params.cellId }, () =>
-        exec.execute(params.code, params.executionCount, params.cellIndex),
+        exec.execute(params.code, params.executionCount, params.cellIndex, params.sourcePath),
       );
       if (status === 'ok' && uncaughtIn.has(params.cellId)) status = 'error';
     } catch (error) {
@@ -131,6 +225,8 @@ connection.onRequest(protocol.Execute, (params) => {
       send(exec.errorOutput(error));
       status = 'error';
     }
+    // Everything the cell printed goes out before its answer.
+    sendTruncationNote(params.cellId);
     return { status, durationMs: performance.now() - started };
   };
   const result = queue.then(run, run);
@@ -146,11 +242,13 @@ connection.onRequest(protocol.Install, (params) => {
   const run = async (): Promise<protocol.InstallResult> => {
     try {
       await install(params.packages, {
-        onOutput: (name, text) =>
+        onOutput: (name, text) => {
+          flushStream();
           void connection.sendNotification(protocol.Output, {
             cellId: params.cellId,
             output: { kind: 'stream', name, text },
-          }),
+          });
+        },
       });
       return { ok: true };
     } catch (error) {
@@ -174,10 +272,49 @@ connection.onRequest(protocol.Hover, (params) => {
   return requireExecutor().hover(params.code, params.offset);
 });
 
+connection.onRequest(protocol.Variables, () => {
+  const { values, declarations } = requireExecutor().declared();
+  return { variables: listVariables(values, declarations) };
+});
+
+connection.onRequest(protocol.VariableRows, (params) => {
+  const problem = protocol.checkVariableRowsParams(params);
+  if (problem) throw badParams(problem);
+  try {
+    return variableRows(requireExecutor().declared().values, params);
+  } catch (error) {
+    if (error instanceof ResponseError) throw error;
+    throw badParams((error as Error).message);
+  }
+});
+
 connection.onNotification(protocol.Interrupt, () => executor?.interrupt());
 
 connection.onRequest(protocol.Shutdown, () => {
+  exitExpected = true;
   setImmediate(() => process.exit(0));
+});
+
+// The inspector is open only while a debugger wants it: an open port is a way into the notebook.
+connection.onRequest(protocol.OpenInspector, () => {
+  if (!inspector.url()) inspector.open(0, '127.0.0.1', false);
+  const url = inspector.url();
+  if (!url) throw new ResponseError(ErrorCodes.InternalError, 'the Node inspector did not open');
+  return { url, port: Number(new URL(url).port) };
+});
+
+connection.onRequest(protocol.CloseInspector, () => {
+  inspector.close();
+});
+
+process.on('exit', (code) => {
+  if (exitExpected) return;
+  // Synchronous, to the real stderr: the channel cannot send anything more now.
+  try {
+    fs.writeSync(2, `\n${protocol.PROCESS_EXIT_NOTICE}(${code})\n`);
+  } catch {
+    // stderr already closed: the editor falls back to the exit code.
+  }
 });
 
 // SIGINT from the client: V8 stops a synchronous loop by itself (breakOnSigint); when the
@@ -198,6 +335,7 @@ function reportUncaught(reason: unknown, ename: string): void {
         };
     const cellId = cellScope.getStore()?.cellId ?? currentCell;
     uncaughtIn.add(cellId);
+    flushStream();
     void connection.sendNotification(protocol.Output, {
       cellId,
       output: { ...output, uncaught: true },
@@ -217,15 +355,24 @@ process.emitWarning = (warning: string | Error, ...rest: unknown[]) => {
   (emitWarning as (...args: unknown[]) => void)(warning, ...rest);
 };
 
-installDisplaySink((data, metadata, displayId, update) =>
-  send({ kind: 'display', data, metadata, displayId, update }),
+// A display from a timer or callback belongs to the cell that scheduled it (an updatable
+// display's update after its cell ended still finds that cell's output).
+installDisplaySink(
+  (data, metadata, displayId, update) =>
+    void connection.sendNotification(protocol.Output, {
+      cellId: cellScope.getStore()?.cellId ?? currentCell,
+      output: { kind: 'display', data, metadata, displayId, update },
+    }),
 );
 onRunEvent((event) => void connection.sendNotification(protocol.RunEvent, event));
 captureStream(process.stdout, 'stdout');
 captureStream(process.stderr, 'stderr');
 
 // The client closing the channel means the notebook is gone: flush runs (exit handlers) and go.
-channel.on('close', () => process.exit(0));
+channel.on('close', () => {
+  exitExpected = true;
+  process.exit(0);
+});
 connection.listen();
 watchParent();
 

@@ -16,6 +16,11 @@ export interface InitializeParams {
   notebookPath?: string;
   /** SQLite store for runs logged from the notebook; default: the SDK's own default. */
   storePath?: string;
+  /**
+   * Characters of output (streams, displays, results) a cell may send; beyond them the
+   * kernel sends a note instead ("output truncated: N MB more"). Default OUTPUT_LIMIT_CHARS.
+   */
+  outputLimit?: number;
 }
 
 export interface InitializeResult {
@@ -36,6 +41,11 @@ export interface ExecuteParams {
    * name the cell by it ("cell 3" for index 2), as the CLI and the run details panel do.
    */
   cellIndex?: number;
+  /**
+   * Set while a debugger is attached (see OpenInspector): a file holding the cell's text,
+   * which the compiled cell's source map names, so breakpoints set in the cell bind.
+   */
+  sourcePath?: string;
 }
 
 export type ExecuteStatus = 'ok' | 'error' | 'interrupted';
@@ -123,6 +133,51 @@ export interface InstallResult {
   message?: string;
 }
 
+/** One top-level name a notebook's cells declared, as the Variables view shows it. */
+export interface VariableInfo {
+  name: string;
+  /** From the runtime: the constructor's name or `typeof` (`number`, `Array`, `Tensor`). */
+  type: string;
+  /** The TypeScript type the type checker gave the declaration, when it has one. */
+  declaredType?: string;
+  /** One short line: arrays' length and first items, tensors' dtype, shape and bytes, objects' keys. */
+  preview: string;
+  /** Set when the value is an array of row objects: its length (the table panel can show it). */
+  rows?: number;
+}
+
+export interface VariablesResult {
+  variables: VariableInfo[];
+}
+
+export interface VariableRowsParams {
+  name: string;
+  /** First row, 0-based. */
+  offset: number;
+  /** At most this many rows (1..MAX_VARIABLE_ROWS_PAGE). */
+  limit: number;
+}
+
+export interface VariableRowsResult {
+  name: string;
+  /** The keys of the rows (the first rows' union), in first-seen order. */
+  columns: string[];
+  /** The array's length now. */
+  total: number;
+  offset: number;
+  /** Each cell as short text, in `columns` order. */
+  rows: string[][];
+}
+
+export const MAX_VARIABLE_ROWS_PAGE = 5000;
+
+/** Where a debugger attaches to the kernel (the Node inspector, on this machine only). */
+export interface InspectorInfo {
+  /** `ws://127.0.0.1:PORT/ID`. */
+  url: string;
+  port: number;
+}
+
 /** Mirrors the SDK's run events so views refresh while a model trains. */
 export interface RunEventParams {
   kind: 'started' | 'ended';
@@ -141,10 +196,26 @@ export const Hover = new RequestType<PositionParams, HoverResult | null, void>('
 /** Runs npm in the notebook's folder; the packages are importable (with types) when it answers ok. */
 export const Install = new RequestType<InstallParams, InstallResult, void>('kernel/install');
 export const Shutdown = new RequestType0<void, void>('kernel/shutdown');
+/** The notebook's top-level names with a short preview each (the Variables view). */
+export const Variables = new RequestType0<VariablesResult, void>('kernel/variables');
+/** A page of a variable that is an array of row objects (the variable's table panel). */
+export const VariableRows = new RequestType<VariableRowsParams, VariableRowsResult, void>(
+  'kernel/variableRows',
+);
+/** Opens the Node inspector on 127.0.0.1 (a free port) for a debugger; it is closed otherwise. */
+export const OpenInspector = new RequestType0<InspectorInfo, void>('kernel/openInspector');
+/** Closes the inspector; a debugger still attached is detached and the kernel keeps its state. */
+export const CloseInspector = new RequestType0<void, void>('kernel/closeInspector');
 /** Stops a pending await; a busy synchronous loop is stopped by SIGINT (see KernelClient.interrupt). */
 export const Interrupt = new NotificationType<void>('kernel/interrupt');
 export const Output = new NotificationType<OutputParams>('kernel/output');
 export const RunEvent = new NotificationType<RunEventParams>('kernel/runEvent');
+
+/**
+ * What the kernel writes to its real stderr when notebook code calls `process.exit(code)`,
+ * followed by `(code)`: the editor reads it to say why the kernel is gone.
+ */
+export const PROCESS_EXIT_NOTICE = 'Labbook kernel: the notebook called process.exit';
 
 /** The fd of the JSON-RPC channel in the kernel process. */
 export const CHANNEL_FD = 3;
@@ -158,6 +229,8 @@ export function checkExecuteParams(p: unknown): string | undefined {
   if (!Number.isInteger(v.executionCount)) return 'execute: executionCount must be an integer';
   if (v.cellIndex !== undefined && !Number.isInteger(v.cellIndex))
     return 'execute: cellIndex must be an integer';
+  if (v.sourcePath !== undefined && (typeof v.sourcePath !== 'string' || v.sourcePath === ''))
+    return 'execute: sourcePath must be a non-empty string';
   return undefined;
 }
 
@@ -183,5 +256,21 @@ export function checkPositionParams(p: unknown): string | undefined {
   ) {
     return `offset must be an integer in 0..${v.code.length}`;
   }
+  return undefined;
+}
+
+export function checkVariableRowsParams(p: unknown): string | undefined {
+  const v = p as Partial<VariableRowsParams> | null;
+  if (!v || typeof v !== 'object') return 'variableRows: params must be an object';
+  if (typeof v.name !== 'string' || v.name === '')
+    return 'variableRows: name must be a non-empty string';
+  if (!Number.isSafeInteger(v.offset) || (v.offset as number) < 0)
+    return 'variableRows: offset must be a non-negative integer';
+  if (
+    !Number.isInteger(v.limit) ||
+    (v.limit as number) < 1 ||
+    (v.limit as number) > MAX_VARIABLE_ROWS_PAGE
+  )
+    return `variableRows: limit must be an integer in 1..${MAX_VARIABLE_ROWS_PAGE}`;
   return undefined;
 }

@@ -9,8 +9,15 @@
  * is replaced by a copy whose two functions are wrapped.
  */
 import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import remapping from '@ampproject/remapping';
-import { TraceMap, originalPositionFor, type EncodedSourceMap } from '@jridgewell/trace-mapping';
+import {
+  TraceMap,
+  decodedMappings,
+  originalPositionFor,
+  type EncodedSourceMap,
+  type SourceMapSegment,
+} from '@jridgewell/trace-mapping';
 
 const INLINE_MAP = /\n?\/\/# sourceMappingURL=data:application\/json;base64,([A-Za-z0-9+/=]+)\s*$/;
 /** tslab compiles each cell as this file, behind a one-line `export {};` prefix. */
@@ -105,4 +112,50 @@ export class CellSourceMap {
     const cellLine = pos.line - CELL_PREFIX_LINES;
     return cellLine >= 1 ? { line: cellLine, column: (pos.column ?? 0) + 1 } : undefined;
   }
+}
+
+/**
+ * The `//# sourceMappingURL` comment a debugger reads for a cell run under the inspector:
+ * the map points at `sourcePath`, a real file holding the cell's text, line for line, so
+ * that a breakpoint set in the cell (mapped to that file by the editor) binds. The
+ * converter's map names tslab's `__tslab__.ts` behind its one-line prefix; here lines are
+ * moved up by that prefix, and down by the `wrapperLines` the executor puts before the code.
+ */
+export function debuggerMapComment(
+  converterOutput: string,
+  sourcePath: string,
+  source: string,
+  wrapperLines: number,
+): string | undefined {
+  const inline = INLINE_MAP.exec(converterOutput);
+  if (!inline) return undefined;
+  const trace = new TraceMap(
+    JSON.parse(Buffer.from(inline[1], 'base64').toString('utf8')) as EncodedSourceMap,
+  );
+  const cell = trace.sources.findIndex((s) => !!s && s.endsWith(CELL_SOURCE));
+  if (cell === -1) return undefined;
+  const lines: SourceMapSegment[][] = Array.from({ length: wrapperLines }, () => []);
+  for (const line of decodedMappings(trace)) {
+    const kept: SourceMapSegment[] = [];
+    for (const seg of line) {
+      if (seg.length < 4) continue;
+      const [column, source, sourceLine, sourceColumn] = seg as readonly number[];
+      if (source !== cell || sourceLine < CELL_PREFIX_LINES) continue;
+      kept.push([column, 0, sourceLine - CELL_PREFIX_LINES, sourceColumn]);
+    }
+    lines.push(kept);
+  }
+  const map = remapping(
+    {
+      version: 3,
+      file: path.basename(sourcePath),
+      names: [],
+      sources: [pathToFileURL(sourcePath).href],
+      sourcesContent: [source],
+      mappings: lines,
+    },
+    () => null,
+  );
+  const encoded = Buffer.from(JSON.stringify(map)).toString('base64');
+  return `//# sourceMappingURL=data:application/json;base64,${encoded}`;
 }

@@ -6,6 +6,7 @@
 //
 //   node -e "import('./scripts/build-extension.mjs').then(m => m.buildExtension(process.cwd()))"
 import { build } from 'esbuild';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 /** Modules with no `vscode` import, also emitted one file each so plain-Node unit tests can load them. */
@@ -17,7 +18,16 @@ const PURE_MODULES = [
   'extension/notebook/native.ts',
   'extension/notebook/node.ts',
   'extension/deployments/canaryText.ts',
+  'extension/notebook/kernelExit.ts',
+  'extension/notebook/debugSources.ts',
 ];
+
+/**
+ * The tsserver plugin that leaves notebook cells to Labbook (extension/tsserverPlugin/),
+ * laid out as the package tsserver loads by name; scripts/package.mjs puts it in the
+ * package's node_modules, the integration launcher beside the linked checkout.
+ */
+export const TSSERVER_PLUGIN = 'labbook-tsserver-plugin';
 
 /** Packages with native parts; none may end up in the extension host. */
 const NATIVE_PACKAGES = [
@@ -56,6 +66,24 @@ function buildRenderer(root, dist, name) {
   });
 }
 
+async function buildTsserverPlugin(root, dist) {
+  const dir = join(dist, 'tsserver-plugin', TSSERVER_PLUGIN);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(
+    join(dir, 'package.json'),
+    JSON.stringify({ name: TSSERVER_PLUGIN, version: '1.0.0', main: 'index.js' }, null, 2),
+  );
+  await build({
+    entryPoints: [join(root, 'extension', 'tsserverPlugin', 'index.ts')],
+    outfile: join(dir, 'index.js'),
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node18',
+    logLevel: 'warning',
+  });
+}
+
 export async function buildExtension(root, { minify = false, log = console.log } = {}) {
   const dist = join(root, 'dist');
   const names = Object.keys(RENDERERS);
@@ -89,6 +117,7 @@ export async function buildExtension(root, { minify = false, log = console.log }
     }),
     ...names.map((name) => buildRenderer(root, dist, name)),
   ]);
+  await buildTsserverPlugin(root, dist);
 
   const inputs = Object.keys(host.metafile.inputs);
   const native = inputs.filter(

@@ -60,6 +60,7 @@ for (const panel of [
   'data-quality',
   'drift',
   'monitoring',
+  'variable-table',
 ]) {
   await build({
     entryPoints: [join(root, 'webviews', panel, 'main.ts')],

@@ -23,6 +23,7 @@ import {
 } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { TSSERVER_PLUGIN } from './build-extension.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -230,6 +231,12 @@ function stageExtension() {
     const rel = relative(root, dir);
     copyPackage(dir, join(stage, rel), packageName(dir));
   }
+  // tsserver loads plugins by package name from the extension's node_modules.
+  cpSync(
+    join(root, 'dist', 'tsserver-plugin', TSSERVER_PLUGIN),
+    join(stage, 'node_modules', TSSERVER_PLUGIN),
+    { recursive: true },
+  );
 }
 
 function listFiles(dir, out = []) {

@@ -2,15 +2,16 @@
  * Data set versions in the store (tables of migration 3, same SQLite file as the runs):
  * one row per distinct content (fingerprint) of a named data set, numbered 1, 2, 3… per
  * name, and the runs that used each version with their role and validation result.
- * Synchronous like the store, and written with the store's own SQL access (like
- * core/registry).
+ * Synchronous like the store. The rules (names, roles, fingerprints) are here; the rows
+ * are the DatasetStore's (core/store/datasets.ts).
  */
-import type { SyncRunStore, SqlAccess } from '../store/types';
+import { datasetStore as datasetsOf, isOpenStore, type OpenStore } from '../store/stores';
+import type { SyncRunStore } from '../store/types';
 import type { DatasetProfile } from './types';
 import type { ValidationResult } from './suite';
 
-/** What the data set functions need from a store: the SyncRunStore API plus SQL on its connection (core/store's Store). */
-export type DatasetStore = SyncRunStore & { readonly sql: SqlAccess };
+/** What the data set functions need: an open Labbook store (its runs and its data sets). */
+export type DatasetStore = OpenStore;
 
 export const MAX_DATASET_NAME_LENGTH = 200;
 
@@ -56,43 +57,14 @@ export interface RunInput {
   createdAt: number;
 }
 
-interface DatasetRow {
-  id: number;
-  name: string;
-  version: number;
-  fingerprint: string;
-  schema: string;
-  profile: string | null;
-  rows: number;
-  source: string | null;
-  created_at: number;
-}
-
-const DATASET_COLUMNS =
-  'd.id, d.name, d.version, d.fingerprint, d.schema, d.profile, d.rows, d.source, d.created_at';
-
-function toDataset(row: DatasetRow): DatasetVersion {
-  return {
-    id: row.id,
-    name: row.name,
-    version: row.version,
-    fingerprint: row.fingerprint,
-    schema: JSON.parse(row.schema) as DatasetSchema,
-    profile: row.profile === null ? null : (JSON.parse(row.profile) as DatasetProfile),
-    rows: row.rows,
-    source: row.source,
-    createdAt: row.created_at,
-  };
-}
-
 /** The store as a DatasetStore, or a TypeError naming `method` when it has no SQL access. */
 export function datasetStore(store: SyncRunStore, method: string): DatasetStore {
-  if (!('sql' in store) || !(store as Partial<DatasetStore>).sql) {
+  if (!isOpenStore(store)) {
     throw new TypeError(
       `${method}: the store at ${store.location} cannot record data sets (it is not a Labbook SQLite store)`,
     );
   }
-  return store as DatasetStore;
+  return store;
 }
 
 /** A data set name: non-empty, trimmed, no control characters, no "@" or ":" (the run tag writes `name@version:role`). */
@@ -142,35 +114,20 @@ export function recordDataset(
   }
   if (!Number.isSafeInteger(input.rows) || input.rows < 0)
     throw new TypeError(`recordDataset: rows must be a whole number >= 0, got ${input.rows}`);
-  return store.sql.transaction(() => {
-    const existing = store.sql.get<DatasetRow>(
-      `SELECT ${DATASET_COLUMNS} FROM datasets d WHERE d.name = ? AND d.fingerprint = ?`,
+  const datasets = datasetsOf(store);
+  return datasets.transaction(() => {
+    const existing = datasets.withFingerprint(name, input.fingerprint);
+    if (existing) return { ...existing, created: false };
+    const added = datasets.addVersion({
       name,
-      input.fingerprint,
-    );
-    if (existing) return { ...toDataset(existing), created: false };
-    const next =
-      (store.sql.get<{ v: number | null }>(
-        'SELECT MAX(version) AS v FROM datasets WHERE name = ?',
-        name,
-      )?.v ?? 0) + 1;
-    const createdAt = input.createdAt ?? Date.now();
-    const result = store.sql.run(
-      'INSERT INTO datasets (name, version, fingerprint, schema, profile, rows, source, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-      name,
-      next,
-      input.fingerprint,
-      JSON.stringify(input.schema ?? { columns: [] }),
-      input.profile ? JSON.stringify(input.profile) : null,
-      input.rows,
-      input.source ?? null,
-      createdAt,
-    );
-    const row = store.sql.get<DatasetRow>(
-      `SELECT ${DATASET_COLUMNS} FROM datasets d WHERE d.id = ?`,
-      Number(result.lastInsertRowid),
-    );
-    return { ...toDataset(row as DatasetRow), created: true };
+      fingerprint: input.fingerprint,
+      schema: input.schema ?? { columns: [] },
+      profile: input.profile ?? null,
+      rows: input.rows,
+      source: input.source ?? null,
+      createdAt: input.createdAt ?? Date.now(),
+    });
+    return { ...added, created: true };
   });
 }
 
@@ -190,15 +147,13 @@ export function recordRunInput(
     throw new TypeError(
       `recordRunInput: no run ${JSON.stringify(input.runId)} in ${store.location}`,
     );
-  store.sql.run(
-    `INSERT INTO run_inputs (run_id, dataset_id, role, validation, created_at) VALUES (?, ?, ?, ?, ?)
-     ON CONFLICT (run_id, dataset_id, role) DO UPDATE SET validation = excluded.validation, created_at = excluded.created_at`,
-    input.runId,
-    input.datasetId,
+  datasetsOf(store).recordRunInput({
+    runId: input.runId,
+    datasetId: input.datasetId,
     role,
-    input.validation ? JSON.stringify(input.validation) : null,
-    input.createdAt ?? Date.now(),
-  );
+    validation: input.validation ?? null,
+    createdAt: input.createdAt ?? Date.now(),
+  });
 }
 
 /** One version, by name and number (default: the newest). */
@@ -207,55 +162,17 @@ export function getDataset(
   name: string,
   version?: number,
 ): DatasetVersion | undefined {
-  const row =
-    version === undefined
-      ? store.sql.get<DatasetRow>(
-          `SELECT ${DATASET_COLUMNS} FROM datasets d WHERE d.name = ? ORDER BY d.version DESC LIMIT 1`,
-          name,
-        )
-      : store.sql.get<DatasetRow>(
-          `SELECT ${DATASET_COLUMNS} FROM datasets d WHERE d.name = ? AND d.version = ?`,
-          name,
-          version,
-        );
-  return row ? toDataset(row) : undefined;
+  return datasetsOf(store).version(name, version);
 }
 
 /** Every version of every data set (or of one name), by name then version. */
 export function listDatasets(store: DatasetStore, name?: string): DatasetVersion[] {
-  const rows =
-    name === undefined
-      ? store.sql.all<DatasetRow>(
-          `SELECT ${DATASET_COLUMNS} FROM datasets d ORDER BY d.name, d.version`,
-        )
-      : store.sql.all<DatasetRow>(
-          `SELECT ${DATASET_COLUMNS} FROM datasets d WHERE d.name = ? ORDER BY d.version`,
-          name,
-        );
-  return rows.map(toDataset);
+  return datasetsOf(store).versions(name);
 }
 
 /** The data sets a run used, in the order logged. */
 export function runInputs(store: DatasetStore, runId: string): RunInput[] {
-  const rows = store.sql.all<
-    DatasetRow & {
-      run_id: string;
-      role: string;
-      validation: string | null;
-      input_created_at: number;
-    }
-  >(
-    `SELECT ${DATASET_COLUMNS}, i.run_id, i.role, i.validation, i.created_at AS input_created_at
-     FROM run_inputs i JOIN datasets d ON d.id = i.dataset_id WHERE i.run_id = ? ORDER BY i.created_at, d.name, i.role`,
-    runId,
-  );
-  return rows.map((r) => ({
-    runId: r.run_id,
-    dataset: toDataset(r),
-    role: r.role,
-    validation: r.validation === null ? null : (JSON.parse(r.validation) as ValidationResult),
-    createdAt: r.input_created_at,
-  }));
+  return datasetsOf(store).runInputs(runId);
 }
 
 /** The runs that used a data set version, with their roles (deleted runs included). */
@@ -263,14 +180,11 @@ export function runsUsingDataset(
   store: DatasetStore,
   datasetId: number,
 ): { runId: string; role: string; passed: boolean | null }[] {
-  return store.sql
-    .all<{ run_id: string; role: string; validation: string | null }>(
-      'SELECT run_id, role, validation FROM run_inputs WHERE dataset_id = ? ORDER BY created_at, run_id',
-      datasetId,
-    )
-    .map((r) => ({
-      runId: r.run_id,
-      role: r.role,
-      passed: r.validation === null ? null : (JSON.parse(r.validation) as ValidationResult).passed,
+  return datasetsOf(store)
+    .uses(datasetId)
+    .map((use) => ({
+      runId: use.runId,
+      role: use.role,
+      passed: use.validation === null ? null : use.validation.passed,
     }));
 }

@@ -17,19 +17,13 @@ import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { duckdb } from '../engines';
 import { readArrowColumns } from './arrow';
 import { DataError } from './data-error';
+import type { EngineColumn, InMemoryData, SqlEngine } from './sql-engine';
 
 export { DataError };
 
 export type DataFormat = 'csv' | 'tsv' | 'json' | 'ndjson' | 'parquet' | 'arrow';
 
-/** One row of DESCRIBE: column name and DuckDB type (e.g. BIGINT, DOUBLE, VARCHAR, JSON, DATE). */
-export interface EngineColumn {
-  name: string;
-  sqlType: string;
-}
-
-/** Rows as objects, or columns as arrays of equal length. */
-export type InMemoryData = Record<string, unknown>[] | Record<string, unknown[]>;
+export type { EngineColumn, InMemoryData, SqlEngine };
 
 /** The table a data set is loaded into for the profile, suites and snapshots (one load serves all three). */
 export const DATA_TABLE = 'data';
@@ -58,7 +52,7 @@ export interface RenamedColumns {
   columns: string[];
 }
 
-export class Engine {
+export class Engine implements SqlEngine {
   /** Per loaded table: header names DuckDB renamed, so the profile can say so. */
   readonly renamedColumns = new Map<string, RenamedColumns[]>();
 

@@ -58,9 +58,8 @@ import {
   loadRows,
   withEngine,
   type Engine,
-  type EngineColumn,
-  type InMemoryData,
 } from './engine';
+import type { EngineColumn, InMemoryData, SqlEngine } from './sql-engine';
 
 export const SUITE_FORMAT_VERSION = 1;
 /** Examples of unexpected values kept per rule. */
@@ -315,7 +314,7 @@ function plain(value: unknown): unknown {
   return value;
 }
 
-async function one(engine: Engine, sql: string): Promise<Record<string, unknown>> {
+async function one(engine: SqlEngine, sql: string): Promise<Record<string, unknown>> {
   const rows = await engine.all(sql);
   return rows[0] ?? {};
 }
@@ -350,7 +349,7 @@ async function load(engine: Engine, source: DataSource): Promise<EngineColumn[]>
 }
 
 /** The loaded table `data` as a table with row numbers (materialised if the engine left a view); its columns. */
-async function rowTable(engine: Engine): Promise<EngineColumn[]> {
+async function rowTable(engine: SqlEngine): Promise<EngineColumn[]> {
   // Row numbers come from the table's rowid (insertion order = file order); the engine may
   // leave a file as a view (Parquet), so materialise it first.
   const kind = await engine.all(
@@ -378,7 +377,7 @@ function checkFraction(field: string, value: unknown, fallback: number, max = 1)
 }
 
 /** The suite's value type of a column, or null for types rules do not describe (lists, structs). */
-async function inferType(engine: Engine, col: EngineColumn): Promise<SuiteValueType | null> {
+async function inferType(engine: SqlEngine, col: EngineColumn): Promise<SuiteValueType | null> {
   const f = familyOf(col.sqlType);
   switch (f) {
     case 'integer':
@@ -412,7 +411,7 @@ function roundShare(x: number): number {
 }
 
 async function inferOnTable(
-  engine: Engine,
+  engine: SqlEngine,
   columns: EngineColumn[],
   options: InferSuiteOptions,
   reference: Suite['reference'],
@@ -582,7 +581,7 @@ function unexpectedSql(rule: SuiteRule, col: EngineColumn): string {
 }
 
 async function unexpectedRows(
-  engine: Engine,
+  engine: SqlEngine,
   rule: SuiteRule,
   col: EngineColumn,
 ): Promise<{ count: number; examples: UnexpectedExample[] }> {
@@ -631,7 +630,7 @@ function describeRule(rule: SuiteRule): string {
 export { describeRule };
 
 async function validateOnTable(
-  engine: Engine,
+  engine: SqlEngine,
   columns: EngineColumn[],
   suite: Suite,
 ): Promise<Omit<ValidationResult, 'source'>> {
@@ -715,7 +714,7 @@ export async function validate(
  * loadRows), against a parsed suite, as `validate` does. A Parquet view becomes a table.
  */
 export async function validateLoaded(
-  engine: Engine,
+  engine: SqlEngine,
   source: DataSource,
   suite: Suite,
 ): Promise<ValidationResult> {

@@ -13,7 +13,6 @@ import { dirname, resolve } from 'node:path';
 import { encodedJsonFileName, encodedJsonPath, writeJsonAtomic } from '../named-files';
 import type { SyncRunStore } from '../store/types';
 import { parseFilter, SearchSyntaxError, type Clause } from '../search/parse';
-import { compileSearch } from '../search/sql';
 import {
   RegistryError,
   STAGES,
@@ -290,7 +289,7 @@ export function judgeClause(store: SyncRunStore, runId: string, clause: Clause):
   const now = Date.now();
   const passed =
     store.countRuns({
-      search: compileSearch([clause, runIdClause], [], now),
+      search: { clauses: [clause, runIdClause], now },
       includeDeleted: true,
     }) > 0;
   const actual = actualOf(store, runId, clause, now);

@@ -8,7 +8,6 @@ export {
   validateStage,
   ALIAS_PATTERN,
   MAX_MODEL_NAME_LENGTH,
-  type RegistryStore,
   type RegistryOptions,
   type RegisterVersionInput,
   type PromoteInput,

@@ -8,9 +8,9 @@
  * that produced one.
  */
 import { dirname } from 'node:path';
-import type { SyncRunStore, SqlAccess } from '../store/types';
 import { validateArtifactName } from '../store/artifacts';
-import { deploymentStore } from '../store/stores';
+import type { ModelCardChanges, RegistryStore } from '../store/registry';
+import { deploymentStore, registryStore, type OpenStore } from '../store/stores';
 import {
   describeFailures,
   judgeGates,
@@ -30,12 +30,8 @@ import {
   type ModelVersion,
   type RegisteredModel,
   type Stage,
-  type TransitionKind,
 } from './types';
 import { whoAmI } from './who';
-
-/** What the registry needs from a store: the SyncRunStore API plus SQL on its connection (core/store's Store). */
-export type RegistryStore = SyncRunStore & { readonly sql: SqlAccess };
 
 export const MAX_MODEL_NAME_LENGTH = 200;
 export const ALIAS_PATTERN = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
@@ -76,53 +72,6 @@ export interface RegistryOptions {
   who?: () => string;
   /** Progress of holdout evaluations (the CLI's progress line). */
   onProgress?: JudgeContext['onProgress'];
-}
-
-interface VersionRow {
-  name: string;
-  version: number;
-  stage: Stage;
-  run_id: string;
-  artifact_path: string;
-  signature: string | null;
-  holdout: string | null;
-  description: string | null;
-  intended_use: string | null;
-  limitations: string | null;
-  created_at: number;
-  created_by: string;
-}
-
-interface TransitionRow {
-  id: number;
-  name: string;
-  version: number;
-  kind: TransitionKind;
-  from_stage: Stage | null;
-  to_stage: Stage | null;
-  alias: string | null;
-  at: number;
-  by: string;
-  reason: string | null;
-  forced: number;
-  gates: string | null;
-}
-
-function toTransition(row: TransitionRow): ModelTransition {
-  return {
-    id: row.id,
-    name: row.name,
-    version: row.version,
-    kind: row.kind,
-    from: row.from_stage,
-    to: row.to_stage,
-    alias: row.alias,
-    at: row.at,
-    by: row.by,
-    reason: row.reason,
-    forced: row.forced === 1,
-    gates: row.gates === null ? null : (JSON.parse(row.gates) as GateResult[]),
-  };
 }
 
 /** The default evaluator (tfjs loads only when a holdout is evaluated: core/engines.ts). */
@@ -194,16 +143,16 @@ function optionalText(value: unknown, field: string): string | null {
 }
 
 export class Registry {
-  private readonly sql: SqlAccess;
+  private readonly models: RegistryStore;
   private readonly evaluate: EvaluateVersion;
   private readonly who: () => string;
   private readonly onProgress?: JudgeContext['onProgress'];
 
   constructor(
-    readonly store: RegistryStore,
+    readonly store: OpenStore,
     options: RegistryOptions = {},
   ) {
-    this.sql = store.sql;
+    this.models = registryStore(store);
     this.evaluate = options.evaluate ?? defaultEvaluate;
     // The store lives in <workspace>/.labbook/: ask git there, not wherever the process started.
     this.who = options.who ?? (() => whoAmI(dirname(dirname(store.location))));
@@ -213,102 +162,25 @@ export class Registry {
   // ---- reading ----
 
   listModels(): RegisteredModel[] {
-    const names = this.sql.all<{ name: string }>(
-      'SELECT name FROM registered_models ORDER BY name',
-    );
-    return names.map((n) => this.getModel(n.name)!);
+    return this.models.modelNames().map((name) => this.getModel(name)!);
   }
 
   getModel(name: string): RegisteredModel | undefined {
-    const row = this.sql.get<{ name: string; description: string | null; created_at: number }>(
-      'SELECT name, description, created_at FROM registered_models WHERE name = ?',
-      name,
-    );
-    if (!row) return undefined;
-    const stats = this.sql.get<{
-      latest: number | null;
-      production: number | null;
-      staging: number | null;
-    }>(
-      `SELECT MAX(version) AS latest,
-              MAX(CASE WHEN stage = 'Production' THEN version END) AS production,
-              MAX(CASE WHEN stage = 'Staging' THEN version END) AS staging
-         FROM model_versions WHERE name = ?`,
-      name,
-    )!;
-    const aliases = Object.fromEntries(
-      this.sql
-        .all<{ alias: string; version: number }>(
-          'SELECT alias, version FROM model_aliases WHERE name = ? ORDER BY alias',
-          name,
-        )
-        .map((a) => [a.alias, a.version]),
-    );
-    return {
-      name: row.name,
-      description: row.description,
-      createdAt: row.created_at,
-      latestVersion: stats.latest ?? 0,
-      production: stats.production,
-      staging: stats.staging,
-      aliases,
-    };
-  }
-
-  private aliasesOf(name: string): Map<number, string[]> {
-    const out = new Map<number, string[]>();
-    for (const a of this.sql.all<{ alias: string; version: number }>(
-      'SELECT alias, version FROM model_aliases WHERE name = ? ORDER BY alias',
-      name,
-    )) {
-      out.set(a.version, [...(out.get(a.version) ?? []), a.alias]);
-    }
-    return out;
-  }
-
-  private toVersion(row: VersionRow, aliases: Map<number, string[]>): ModelVersion {
-    return {
-      name: row.name,
-      version: row.version,
-      stage: row.stage,
-      aliases: aliases.get(row.version) ?? [],
-      runId: row.run_id,
-      artifactPath: row.artifact_path,
-      signature: row.signature === null ? null : (JSON.parse(row.signature) as ModelSignature),
-      holdout: row.holdout === null ? null : (JSON.parse(row.holdout) as HoldoutInfo),
-      description: row.description,
-      intendedUse: row.intended_use,
-      limitations: row.limitations,
-      createdAt: row.created_at,
-      createdBy: row.created_by,
-    };
+    return this.models.model(name);
   }
 
   /** Newest first. */
   listVersions(name: string): ModelVersion[] {
-    const aliases = this.aliasesOf(name);
-    return this.sql
-      .all<VersionRow>('SELECT * FROM model_versions WHERE name = ? ORDER BY version DESC', name)
-      .map((row) => this.toVersion(row, aliases));
+    return this.models.versions(name);
   }
 
   getVersion(name: string, version: number): ModelVersion | undefined {
-    const row = this.sql.get<VersionRow>(
-      'SELECT * FROM model_versions WHERE name = ? AND version = ?',
-      name,
-      version,
-    );
-    return row ? this.toVersion(row, this.aliasesOf(name)) : undefined;
+    return this.models.version(name, version);
   }
 
   /** Every version a run produced (any model), oldest first: the run's lineage. */
   versionsOfRun(runId: string): ModelVersion[] {
-    return this.sql
-      .all<VersionRow>(
-        'SELECT * FROM model_versions WHERE run_id = ? ORDER BY name, version',
-        runId,
-      )
-      .map((row) => this.toVersion(row, this.aliasesOf(row.name)));
+    return this.models.versionsOfRun(runId);
   }
 
   /** The version or a NOT_FOUND error naming what exists. */
@@ -337,9 +209,7 @@ export class Registry {
 
   /** Newest first. */
   history(name: string): ModelTransition[] {
-    return this.sql
-      .all<TransitionRow>('SELECT * FROM model_transitions WHERE name = ? ORDER BY id DESC', name)
-      .map(toTransition);
+    return this.models.transitions(name);
   }
 
   /**
@@ -351,32 +221,13 @@ export class Registry {
   }
 
   productionVersion(name: string): ModelVersion | undefined {
-    const row = this.sql.get<VersionRow>(
-      "SELECT * FROM model_versions WHERE name = ? AND stage = 'Production'",
-      name,
-    );
-    return row ? this.toVersion(row, this.aliasesOf(name)) : undefined;
+    return this.models.versionInStage(name, 'Production');
   }
 
   // ---- writing ----
 
   private record(t: Omit<ModelTransition, 'id'>): ModelTransition {
-    const result = this.sql.run(
-      `INSERT INTO model_transitions (name, version, kind, from_stage, to_stage, alias, at, by, reason, forced, gates)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      t.name,
-      t.version,
-      t.kind,
-      t.from,
-      t.to,
-      t.alias,
-      t.at,
-      t.by,
-      t.reason,
-      t.forced ? 1 : 0,
-      t.gates === null ? null : JSON.stringify(t.gates),
-    );
-    return { ...t, id: Number(result.lastInsertRowid) };
+    return this.models.recordTransition(t);
   }
 
   /** Registers the model a run saved under `artifactPath` as the model's next version (1, 2, 3…). */
@@ -422,30 +273,17 @@ export class Registry {
     const description = optionalText(input.description, 'description');
     const by = input.by ?? this.who();
     const now = Date.now();
-    const version = this.sql.transaction(() => {
-      this.sql.run(
-        'INSERT INTO registered_models (name, description, created_at) VALUES (?, NULL, ?) ON CONFLICT (name) DO NOTHING',
+    const version = this.models.transaction(() => {
+      const next = this.models.addVersion({
         name,
-        now,
-      );
-      const next =
-        (this.sql.get<{ v: number | null }>(
-          'SELECT MAX(version) AS v FROM model_versions WHERE name = ?',
-          name,
-        )!.v ?? 0) + 1;
-      this.sql.run(
-        `INSERT INTO model_versions (name, version, stage, run_id, artifact_path, signature, holdout, description,
-          intended_use, limitations, created_at, created_by) VALUES (?, ?, 'None', ?, ?, ?, ?, ?, NULL, NULL, ?, ?)`,
-        name,
-        next,
-        run.id,
+        runId: run.id,
         artifactPath,
-        input.signature ? JSON.stringify(input.signature) : null,
-        input.holdout ? JSON.stringify(input.holdout) : null,
+        signature: input.signature ?? null,
+        holdout: input.holdout ?? null,
         description,
-        now,
-        by,
-      );
+        createdAt: now,
+        createdBy: by,
+      });
       this.record({
         name,
         version: next,
@@ -596,7 +434,7 @@ export class Registry {
         gates,
       );
     const by = input.by ?? this.who();
-    return this.sql.transaction(() => {
+    return this.models.transaction(() => {
       // Gates were judged against this state: if another process moved things meanwhile, judge again.
       const now = this.getVersion(name, target.version)!;
       const prodNow = this.productionVersion(name);
@@ -612,11 +450,7 @@ export class Registry {
       const at = Date.now();
       let archived: number | null = null;
       if (to === 'Production' && other) {
-        this.sql.run(
-          "UPDATE model_versions SET stage = 'Archived' WHERE name = ? AND version = ?",
-          name,
-          other.version,
-        );
+        this.models.setStage(name, other.version, 'Archived');
         this.record({
           name,
           version: other.version,
@@ -632,12 +466,7 @@ export class Registry {
         });
         archived = other.version;
       }
-      this.sql.run(
-        'UPDATE model_versions SET stage = ? WHERE name = ? AND version = ?',
-        to,
-        name,
-        target.version,
-      );
+      this.models.setStage(name, target.version, to);
       const transition = this.record({
         name,
         version: target.version,
@@ -667,20 +496,10 @@ export class Registry {
     const target = this.requireVersion(name, version);
     const reason = optionalText(options.reason, 'reason');
     const by = options.by ?? this.who();
-    return this.sql.transaction(() => {
-      const current = this.sql.get<{ version: number }>(
-        'SELECT version FROM model_aliases WHERE name = ? AND alias = ?',
-        name,
-        alias,
-      );
-      if (current?.version === target.version) return null; // already there: nothing to record
-      this.sql.run(
-        `INSERT INTO model_aliases (name, alias, version) VALUES (?, ?, ?)
-        ON CONFLICT (name, alias) DO UPDATE SET version = excluded.version`,
-        name,
-        alias,
-        target.version,
-      );
+    return this.models.transaction(() => {
+      const current = this.models.aliasTarget(name, alias);
+      if (current === target.version) return null; // already there: nothing to record
+      this.models.setAlias(name, alias, target.version);
       return this.record({
         name,
         version: target.version,
@@ -690,7 +509,7 @@ export class Registry {
         alias,
         at: Date.now(),
         by,
-        reason: reason ?? (current ? `moved from v${current.version}` : null),
+        reason: reason ?? (current !== undefined ? `moved from v${current}` : null),
         forced: false,
         gates: null,
       });
@@ -707,29 +526,25 @@ export class Registry {
       throw new RegistryError('INVALID', 'alias must be a non-empty string');
     const reason = optionalText(options.reason, 'reason');
     const by = options.by ?? this.who();
-    return this.sql.transaction(() => {
-      const current = this.sql.get<{ version: number }>(
-        'SELECT version FROM model_aliases WHERE name = ? AND alias = ?',
-        name,
-        alias,
-      );
-      if (!current) {
+    return this.models.transaction(() => {
+      const current = this.models.aliasTarget(name, alias);
+      if (current === undefined) {
         const known = Object.keys(this.getModel(name)?.aliases ?? {});
         throw new RegistryError(
           'NOT_FOUND',
           `model ${JSON.stringify(name)} has no alias ${JSON.stringify(alias)}${known.length ? ` (aliases: ${known.join(', ')})` : ''}`,
         );
       }
-      if (options.version !== undefined && options.version !== current.version) {
+      if (options.version !== undefined && options.version !== current) {
         throw new RegistryError(
           'CONFLICT',
-          `alias ${alias} of ${name} points at v${current.version}, not v${options.version}; nothing was removed`,
+          `alias ${alias} of ${name} points at v${current}, not v${options.version}; nothing was removed`,
         );
       }
-      this.sql.run('DELETE FROM model_aliases WHERE name = ? AND alias = ?', name, alias);
+      this.models.removeAlias(name, alias);
       return this.record({
         name,
-        version: current.version,
+        version: current,
         kind: 'alias-removed',
         from: null,
         to: null,
@@ -754,25 +569,11 @@ export class Registry {
     },
   ): ModelVersion {
     this.requireVersion(name, version);
-    const sets: string[] = [];
-    const args: unknown[] = [];
-    const columns = {
-      description: 'description',
-      intendedUse: 'intended_use',
-      limitations: 'limitations',
-    } as const;
-    for (const [field, column] of Object.entries(columns) as [keyof typeof columns, string][]) {
-      if (fields[field] === undefined) continue;
-      sets.push(`${column} = ?`);
-      args.push(optionalText(fields[field], field));
+    const changes: ModelCardChanges = {};
+    for (const field of ['description', 'intendedUse', 'limitations'] as const) {
+      if (fields[field] !== undefined) changes[field] = optionalText(fields[field], field);
     }
-    if (sets.length)
-      this.sql.run(
-        `UPDATE model_versions SET ${sets.join(', ')} WHERE name = ? AND version = ?`,
-        ...args,
-        name,
-        version,
-      );
+    this.models.updateCard(name, version, changes);
     return this.getVersion(name, version)!;
   }
 
@@ -780,10 +581,6 @@ export class Registry {
   setModelDescription(name: string, description: string | null): void {
     if (!this.getModel(name))
       throw new RegistryError('NOT_FOUND', `no registered model named ${JSON.stringify(name)}`);
-    this.sql.run(
-      'UPDATE registered_models SET description = ? WHERE name = ?',
-      optionalText(description, 'description'),
-      name,
-    );
+    this.models.setModelDescription(name, optionalText(description, 'description'));
   }
 }

@@ -59,6 +59,8 @@ export const ATTRIBUTES: Record<string, 'string' | 'number'> = {
   run_name: 'string',
   status: 'string',
   experiment: 'string',
+  /** Who started the run (git or OS user, or LABBOOK_USER). */
+  user: 'string',
   start_time: 'number',
   end_time: 'number',
   /** Milliseconds from start to end; a running run's grows until it ends. */

@@ -24,8 +24,8 @@ import {
   writeSync,
 } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { Store, deploymentStore, type DeploymentStore } from '../store';
-import { Registry, type RegistryStore } from '../registry/registry';
+import { Store, deploymentStore, type DeploymentStore, type OpenStore } from '../store';
+import { Registry } from '../registry/registry';
 import { parseModelRef, resolveModelRef } from '../registry/refs';
 import { whoAmI } from '../registry/who';
 import { featuresOf } from './validate';
@@ -161,7 +161,7 @@ function checkConfig(config: Partial<ServeConfig> | undefined): ServeConfig {
 }
 
 /** Records a new deployment (status starting) with its token file; no process is started. */
-export function createDeployment(store: RegistryStore, input: CreateDeploymentInput): Deployment {
+export function createDeployment(store: OpenStore, input: CreateDeploymentInput): Deployment {
   const registry = new Registry(store);
   const deployments = deploymentStore(store);
   const primary = resolveModelRef(registry, input.ref);

@@ -19,13 +19,14 @@ import {
   findArtifactByName,
   predictionLogStore,
   type LabelledPrediction,
+  type OpenStore,
   type PredictionLogStore,
 } from '../store';
 import { driftEngine, duckdb, type DriftEngine } from '../engines';
 import { adwin } from '../drift/detectors';
 import { runInputs, snapshotArtifactName } from '../quality/datasets';
 import { classKey } from '../registry/evaluate';
-import { Registry, type RegistryStore } from '../registry/registry';
+import { Registry } from '../registry/registry';
 import type { ModelSignature } from '../registry/types';
 import { baseUrl, deploymentHealth, isPidAlive, readToken, splitOf } from './deployments';
 import { parsePrometheusText } from './metrics';
@@ -43,7 +44,7 @@ import {
 } from '../common/serve-types';
 
 /** What monitoring needs of a store: its domains, runs (for data sets) and artifact files (Store has all three). */
-export type MonitorStore = RegistryStore & { artifactPath(sha256: string): string };
+export type MonitorStore = OpenStore & { artifactPath(sha256: string): string };
 
 export const DEFAULT_WINDOW_MS = 5 * 60_000;
 export const DEFAULT_BUCKET_MS = 10_000;

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { LayersModel } from '@tensorflow/tfjs';
-import { Registry, type RegistryStore } from '../registry/registry';
+import { Registry } from '../registry/registry';
 import { loadModelArtifacts, tfjs, type Tfjs } from '../registry/model-io';
 import { classKey, predictedClasses } from '../registry/evaluate';
 import { RegistryError, type FeatureSpec, type ModelSignature } from '../registry/types';
@@ -14,6 +14,7 @@ import {
   deploymentStore,
   predictionLogStore,
   type DeploymentStore,
+  type OpenStore,
   type PredictionLogStore,
 } from '../store';
 import { splitOf } from './deployments';
@@ -94,7 +95,7 @@ export class ServingRuntime {
   private readonly predictions: PredictionLogStore;
 
   private constructor(
-    readonly store: RegistryStore,
+    readonly store: OpenStore,
     private deployment: Deployment,
     models: { primary: Loaded; candidate: Loaded | null },
     tf: Tfjs,
@@ -129,7 +130,7 @@ export class ServingRuntime {
 
   /** Loads the deployment's models from the store (the row must exist). */
   static async open(
-    store: RegistryStore,
+    store: OpenStore,
     deploymentId: number,
     options: RuntimeOptions = {},
   ): Promise<ServingRuntime> {
@@ -644,7 +645,7 @@ export class ServingRuntime {
 }
 
 async function loadVersion(
-  store: RegistryStore,
+  store: OpenStore,
   registry: Registry,
   tf: Tfjs,
   name: string,

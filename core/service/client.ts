@@ -86,6 +86,11 @@ export class ServiceClient extends RpcClientBase<ServiceClientEvents> {
     return this.request(() => this.connection.sendRequest(protocol.PurgeRuns, { runIds }));
   }
 
+  /** Who the service records as doing things (runs started by this name are "mine"). */
+  currentUser(): Promise<string> {
+    return this.request(() => this.connection.sendRequest(protocol.CurrentUser));
+  }
+
   listDeletedRuns(): Promise<protocol.RunItem[]> {
     return this.request(() => this.connection.sendRequest(protocol.ListDeletedRuns));
   }

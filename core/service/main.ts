@@ -16,6 +16,7 @@ import {
 import { openStore, type RunStore, type Store } from '../store';
 import { asyncRunStore } from '../store/sqlite/async-run-store';
 import * as protocol from './protocol';
+import { whoAmI } from '../registry/who';
 import { comparisonData } from '../compare/compare';
 import {
   checkRunIdsParams,
@@ -199,6 +200,8 @@ connection.onRequest(protocol.PurgeRuns, async (params) => {
 connection.onRequest(protocol.ListDeletedRuns, () =>
   withStore<protocol.RunItem[]>([], deletedRunItems),
 );
+// The service runs in the workspace folder: its git user is the notebooks'.
+connection.onRequest(protocol.CurrentUser, () => whoAmI(process.cwd()));
 
 connection.onRequest(protocol.SetKeyMetric, async (params) => {
   refuse(checkSetKeyMetricParams(params));

@@ -58,6 +58,8 @@ export interface RunItem {
   pinned: boolean;
   /** Set when the run is soft-deleted (listed only under "Deleted"). */
   deletedAt: number | null;
+  /** Who started it (git or OS user, or LABBOOK_USER); null for runs recorded before Labbook knew. */
+  user: string | null;
 }
 
 export interface MetricPointItem {
@@ -201,6 +203,8 @@ export const PurgeRuns = new RequestType<
   void
 >('service/purgeRuns');
 export const ListDeletedRuns = new RequestType0<RunItem[], void>('service/deletedRuns');
+/** Who the service records as doing things here: runs started by this name are "mine". */
+export const CurrentUser = new RequestType0<string, void>('service/currentUser');
 export const SetKeyMetric = new RequestType<
   { experimentId: number; key: string | null; higherIsBetter: boolean },
   void,

@@ -93,6 +93,7 @@ export function toRunItem(
     keyMetric: keyMetricOf(latest, preferredMetric),
     pinned: isPinned(tags),
     deletedAt: run.deletedAt,
+    user: run.user,
     sweep,
   };
 }

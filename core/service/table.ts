@@ -5,9 +5,9 @@
  * few queries whether the store holds a hundred runs or a hundred thousand.
  */
 import { higherIsBetterByName } from '../common/comparison';
-import { compileSearch, type CompiledSearch } from '../search/sql';
 import { parseFilter, parseOrderBy, SearchSyntaxError } from '../search/parse';
 import type { Experiment, RunFilter, RunStore } from '../store';
+import type { RunSearch } from '../store/types';
 import { SYSTEM_TAG_PREFIX } from '../store/types';
 import {
   toWireNumber,
@@ -32,7 +32,7 @@ function emptyPage(offset: number, error?: RunsTablePage['error']): RunsTablePag
   };
 }
 
-function parseSearch(query: RunsTableQuery): CompiledSearch | RunsTablePage['error'] {
+function parseSearch(query: RunsTableQuery): RunSearch | RunsTablePage['error'] {
   const part = (inWhat: 'filter' | 'orderBy', parse: () => void) => {
     try {
       parse();
@@ -52,7 +52,8 @@ function parseSearch(query: RunsTableQuery): CompiledSearch | RunsTablePage['err
     part('orderBy', () => {
       order = parseOrderBy(query.orderBy ?? '');
     });
-  return problem ?? compileSearch(clauses, order);
+  // One moment for every query of the page: a running run's duration is the same in each.
+  return problem ?? { clauses, order, now: Date.now() };
 }
 
 /** Whether higher is better for `key`: the experiment's own direction when it is that (single) experiment's key metric. */
@@ -73,7 +74,7 @@ export async function queryRunsTable(
   const offset = Math.max(0, Math.floor(query.offset ?? 0));
   const limit = Math.min(MAX_TABLE_LIMIT, Math.max(1, Math.floor(query.limit ?? 100)));
   const search = parseSearch(query);
-  if (!search || !('where' in search)) return emptyPage(offset, search);
+  if (!search || !('clauses' in search)) return emptyPage(offset, search);
 
   const experimentIds = query.experimentIds ?? [];
   const filter: RunFilter = {

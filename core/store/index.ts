@@ -20,11 +20,21 @@ export type {
   Run,
   RunEnvironment,
   RunFilter,
+  RunSearch,
   RunStatus,
   SyncRunStore,
 } from './types';
-export { deploymentStore, predictionLogStore, findArtifactByName } from './stores';
-export type { SqliteBacked } from './stores';
+export {
+  datasetStore,
+  deploymentStore,
+  findArtifactByName,
+  isOpenStore,
+  predictionLogStore,
+  registryStore,
+} from './stores';
+export type { OpenStore, SqliteBacked } from './stores';
+export type { ModelCardChanges, NewModelVersion, RegistryStore } from './registry';
+export type { DatasetStore, DatasetUse, NewRunInput } from './datasets';
 export type { ArtifactFile } from './sqlite/artifact-lookup';
 export type {
   AnsweredPrediction,

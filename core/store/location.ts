@@ -12,6 +12,8 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { StoreError } from './errors';
 
 export const STORE_ENV_VAR = 'LABBOOK_STORE';
+/** An artifact root for every store opened (a shared folder for a team), over the default beside the database. */
+export const ARTIFACTS_ENV_VAR = 'LABBOOK_ARTIFACTS';
 export const DEFAULT_STORE_DIR = '.labbook';
 export const DEFAULT_STORE_FILE = 'labbook.db';
 

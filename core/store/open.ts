@@ -4,21 +4,19 @@
  * every entry point, on top of resolveStoreLocation (explicit > LABBOOK_STORE > default).
  */
 import { resolveStoreLocation, type LocationOptions } from './location';
-import { PostgresRunStore, type OpenPostgresOptions } from './postgres/store';
+import { PostgresRunStore } from './postgres/store';
 import { asyncRunStore } from './sqlite/async-run-store';
 import { Store, type OpenStoreOptions } from './store';
 import type { RunStore } from './types';
 
-export interface OpenRunStoreOptions extends OpenStoreOptions, LocationOptions {
-  /** PostgreSQL only: where artifact files go (default LABBOOK_ARTIFACTS, else .labbook/artifacts). */
-  artifactsDir?: OpenPostgresOptions['artifactsDir'];
-}
+/** `artifactRoot` on PostgreSQL defaults to LABBOOK_ARTIFACTS, else `<cwd>/.labbook/artifacts`. */
+export type OpenRunStoreOptions = OpenStoreOptions & LocationOptions;
 
 export async function openRunStore(options: OpenRunStoreOptions = {}): Promise<RunStore> {
   const location = resolveStoreLocation(options);
   if (location.backend === 'postgres') {
     return PostgresRunStore.open(location.url, {
-      artifactsDir: options.artifactsDir,
+      artifactRoot: options.artifactRoot,
       detectKilledRuns: options.detectKilledRuns,
       env: options.env,
       cwd: options.cwd,

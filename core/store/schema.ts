@@ -335,6 +335,25 @@ export const MIGRATIONS: readonly Migration[] = [
         SELECT run_id, key, step, timestamp, value FROM metric_series;
     `,
   },
+  {
+    version: 6,
+    description: 'people: who started each run',
+    sql: `
+      -- The git or OS user (or LABBOOK_USER) that started the run; NULL for runs recorded
+      -- before Labbook knew. (Transitions and deployment events have kept theirs in \`by\`.)
+      ALTER TABLE runs ADD COLUMN user_name TEXT;
+      CREATE INDEX runs_by_user ON runs(user_name, start_time);
+    `,
+  },
+  {
+    version: 7,
+    description: 'artifacts for a team: the root each artifact was written to',
+    sql: `
+      -- The artifact root (a folder, later a bucket URL) holding the content; NULL: the
+      -- store's own root beside the database, where every artifact lived before.
+      ALTER TABLE artifacts ADD COLUMN root TEXT;
+    `,
+  },
 ];
 
 /** The newest schema this code knows. */

@@ -19,7 +19,7 @@ import {
   statSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import {
   type ArtifactData,
   ArtifactFiles,
@@ -28,7 +28,12 @@ import {
 } from './artifacts';
 import { deletedRunError, StoreError } from './errors';
 import { isWriterGone, THIS_HOST } from './liveness';
-import { artifactsDirFor, type LocationOptions, resolveStorePath } from './location';
+import {
+  ARTIFACTS_ENV_VAR,
+  artifactsDirFor,
+  type LocationOptions,
+  resolveStorePath,
+} from './location';
 import {
   applyMigrations,
   inspectDatabaseFile,
@@ -37,6 +42,7 @@ import {
   notADatabaseError,
 } from './migrations';
 import { SCHEMA_VERSION } from './schema';
+import { compileRunSearch } from './sqlite/search';
 import {
   MAX_RUN_NAME_LENGTH,
   PINNED_TAG,
@@ -64,6 +70,12 @@ export interface OpenStoreOptions extends LocationOptions {
   readonly?: boolean;
   /** How long a writer waits for another writer's lock; default 5000 ms. */
   busyTimeoutMs?: number;
+  /**
+   * Where new artifacts are written (a shared folder for a team); default
+   * `LABBOOK_ARTIFACTS`, else `artifacts/` beside the database. Each artifact records its
+   * root, so reads find content written under another root.
+   */
+  artifactRoot?: string;
   /** Mark runs whose process is gone as killed while opening; default true (read-write only). */
   detectKilledRuns?: boolean;
   /**
@@ -136,6 +148,7 @@ interface RunRow {
   error: string | null;
   parent_run_id: string | null;
   deleted_at: number | null;
+  user_name: string | null;
 }
 
 interface MetricRow {
@@ -163,11 +176,12 @@ interface ArtifactRow {
   size: number;
   media_type: string;
   created_at: number;
+  root: string | null;
 }
 
 const RUN_COLUMNS = `r.id, r.experiment_id, e.name AS experiment_name, r.name, r.status, r.start_time, r.end_time,
   r.source_notebook, r.source_cell, r.git_commit, r.git_dirty, r.environment, r.pid, r.host, r.heartbeat_at,
-  r.error, r.parent_run_id, r.deleted_at`;
+  r.error, r.parent_run_id, r.deleted_at, r.user_name`;
 
 const END_STATUSES: readonly string[] = ['finished', 'failed', 'killed'];
 
@@ -202,6 +216,7 @@ function toRun(row: RunRow): Run {
     error: row.error,
     parentRunId: row.parent_run_id,
     deletedAt: row.deleted_at,
+    user: row.user_name,
   };
 }
 
@@ -210,8 +225,9 @@ function toMetricValue(row: MetricRow): MetricValue {
   return { step: row.step, timestamp: row.timestamp, value: row.value === null ? NaN : row.value };
 }
 
-function toArtifact(row: ArtifactRow): Artifact {
+function toArtifact(row: ArtifactRow, defaultRoot: string): Artifact {
   return {
+    root: row.root ?? defaultRoot,
     runId: row.run_id,
     name: row.name,
     sha256: row.sha256,
@@ -284,7 +300,11 @@ function isLater(a: MetricPoint, b: { step: number; timestamp: number }): boolea
 
 export class Store implements SyncRunStore {
   readonly location: string;
+  /** Where new artifacts are written. */
   readonly artifactsDir: string;
+  /** The root beside the database: artifacts recorded without one live here. */
+  private readonly defaultArtifactsDir: string;
+  private readonly roots = new Map<string, ArtifactFiles>();
   readonly readonly: boolean;
   private readonly db: Database.Database;
   private readonly files: ArtifactFiles;
@@ -299,7 +319,9 @@ export class Store implements SyncRunStore {
 
   private constructor(options: OpenStoreOptions) {
     this.location = resolveStorePath(options);
-    this.artifactsDir = artifactsDirFor(this.location);
+    this.defaultArtifactsDir = artifactsDirFor(this.location);
+    const root = options.artifactRoot?.trim() || process.env[ARTIFACTS_ENV_VAR]?.trim();
+    this.artifactsDir = root ? resolve(root) : this.defaultArtifactsDir;
     if (
       options.forReading &&
       existsSync(this.location) &&
@@ -520,8 +542,8 @@ export class Store implements SyncRunStore {
           run.name ?? `${run.namePrefix ?? 'run'}-${this.countRunsEver(experiment.id) + 1}`;
         this.stmt(
           `INSERT INTO runs (id, experiment_id, name, status, start_time, source_notebook, source_cell,
-          git_commit, git_dirty, environment, pid, host, heartbeat_at, parent_run_id)
-        VALUES (?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          git_commit, git_dirty, environment, pid, host, heartbeat_at, parent_run_id, user_name)
+        VALUES (?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         ).run(
           id,
           experiment.id,
@@ -536,6 +558,7 @@ export class Store implements SyncRunStore {
           run.host ?? THIS_HOST,
           startTime,
           run.parentRunId ?? null,
+          run.user ?? null,
         );
       })
       .immediate();
@@ -570,6 +593,10 @@ export class Store implements SyncRunStore {
       where.push(`r.experiment_id IN (${placeholders(filter.experimentIds.length)})`);
       args.push(...filter.experimentIds);
     }
+    if (filter.user !== undefined) {
+      where.push('r.user_name = ?');
+      args.push(filter.user);
+    }
     if (filter.status !== undefined) {
       where.push('r.status = ?');
       args.push(filter.status);
@@ -580,7 +607,7 @@ export class Store implements SyncRunStore {
       where.push('r.parent_run_id = ?');
       args.push(filter.parentRunId);
     } else if (filter.topLevelOnly) where.push('r.parent_run_id IS NULL');
-    const search = filter.search;
+    const search = filter.search && compileRunSearch(filter.search);
     if (search) {
       where.push(...search.where);
       args.push(...search.args);
@@ -597,7 +624,11 @@ export class Store implements SyncRunStore {
     };
   }
 
-  listRuns(filter: RunListOptions = {}): Run[] {
+  listRuns(options: RunListOptions = {}): Run[] {
+    // One `now` for the search's conditions and its order: one duration per running run.
+    const filter = options.search
+      ? { ...options, search: { now: Date.now(), ...options.search } }
+      : options;
     const where = this.runWhere(filter);
     const order: string[] = [];
     const orderArgs: unknown[] = [];
@@ -613,8 +644,11 @@ export class Store implements SyncRunStore {
       );
       orderArgs.push(filter.groupByParam);
     }
-    order.push(...(filter.search?.orderBy ?? []));
-    orderArgs.push(...(filter.search?.orderArgs ?? []));
+    if (filter.search) {
+      const search = compileRunSearch(filter.search);
+      order.push(...search.orderBy);
+      orderArgs.push(...search.orderArgs);
+    }
     const direction = filter.startTimeAscending ? 'ASC' : 'DESC';
     order.push(`r.start_time ${direction}`, `r.rowid ${direction}`);
     let paging = '';
@@ -750,7 +784,8 @@ export class Store implements SyncRunStore {
         for (const part of chunks(unique)) {
           const list = placeholders(part.length);
           for (const row of this.stmt(
-            `SELECT DISTINCT sha256 FROM artifacts WHERE run_id IN (${list})`,
+            // A shared root's content may be another team's store's too: only the store's own root is freed.
+            `SELECT DISTINCT sha256 FROM artifacts WHERE run_id IN (${list}) AND root IS NULL`,
           ).all(...part) as Array<{ sha256: string }>) {
             blobs.add(row.sha256);
           }
@@ -776,7 +811,7 @@ export class Store implements SyncRunStore {
     let artifactBytesFreed = 0;
     for (const sha256 of unreferenced) {
       if (usedElsewhere.has(sha256)) continue;
-      const path = this.files.pathOf(sha256);
+      const path = this.filesAt(this.defaultArtifactsDir).pathOf(sha256);
       try {
         const size = statSync(path).size;
         rmSync(path);
@@ -1153,10 +1188,18 @@ export class Store implements SyncRunStore {
     const blob = this.storeContent(name, data);
     const mediaType = options.mediaType ?? guessMediaType(name, data);
     this.stmt(
-      `INSERT INTO artifacts (run_id, name, sha256, size, media_type, created_at) VALUES (?, ?, ?, ?, ?, ?)
+      `INSERT INTO artifacts (run_id, name, sha256, size, media_type, created_at, root) VALUES (?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT (run_id, name) DO UPDATE SET sha256 = excluded.sha256, size = excluded.size,
-        media_type = excluded.media_type, created_at = excluded.created_at`,
-    ).run(runId, name, blob.sha256, blob.size, mediaType, Date.now());
+        media_type = excluded.media_type, created_at = excluded.created_at, root = excluded.root`,
+    ).run(
+      runId,
+      name,
+      blob.sha256,
+      blob.size,
+      mediaType,
+      Date.now(),
+      this.artifactsDir === this.defaultArtifactsDir ? null : this.artifactsDir,
+    );
     return this.getArtifact(runId, name)!;
   }
 
@@ -1175,7 +1218,7 @@ export class Store implements SyncRunStore {
 
   getArtifact(runId: string, name: string): Artifact | undefined {
     const row = this.stmt('SELECT * FROM artifacts WHERE run_id = ? AND name = ?').get(runId, name);
-    return row ? toArtifact(row as ArtifactRow) : undefined;
+    return row ? toArtifact(row as ArtifactRow, this.defaultArtifactsDir) : undefined;
   }
 
   listArtifacts(runId: string): Artifact[] {
@@ -1183,19 +1226,35 @@ export class Store implements SyncRunStore {
       this.stmt('SELECT * FROM artifacts WHERE run_id = ? ORDER BY name').all(
         runId,
       ) as ArtifactRow[]
-    ).map(toArtifact);
+    ).map((row) => toArtifact(row, this.defaultArtifactsDir));
   }
 
   readArtifact(runId: string, name: string): Buffer {
     const artifact = this.getArtifact(runId, name);
     if (!artifact)
       throw new StoreError('NOT_FOUND', `run ${runId} has no artifact ${JSON.stringify(name)}`);
-    return this.files.read(artifact.sha256);
+    return this.filesAt(artifact.root).read(artifact.sha256);
   }
 
-  /** The file holding an artifact's content (content-addressed, shared between runs). */
+  /** The content-addressed files under an artifact root (one object per root). */
+  private filesAt(root: string): ArtifactFiles {
+    if (root === this.artifactsDir) return this.files;
+    let found = this.roots.get(root);
+    if (!found) this.roots.set(root, (found = new ArtifactFiles(root)));
+    return found;
+  }
+
+  /**
+   * The file holding an artifact's content (content-addressed, shared between runs): under
+   * the root an artifact with this content was recorded at, else under the root new
+   * artifacts are written to.
+   */
   artifactPath(sha256: string): string {
-    return this.files.pathOf(sha256);
+    const recorded = this.stmt('SELECT root FROM artifacts WHERE sha256 = ? LIMIT 1').get(
+      sha256,
+    ) as { root: string | null } | undefined;
+    if (!recorded) return this.files.pathOf(sha256);
+    return this.filesAt(recorded.root ?? this.defaultArtifactsDir).pathOf(sha256);
   }
 }
 

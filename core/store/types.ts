@@ -1,9 +1,9 @@
-import type { CompiledSearch } from '../search/sql';
 /**
  * What the store holds, in the user's words, and the interface every store implements.
  * Nothing here depends on SQLite: a PostgreSQL store (a later issue) implements the same
  * `RunStore`, and the SDK and the service only ever see this file.
  */
+import type { Clause, OrderKey } from '../search/parse';
 import type { ArtifactData } from './artifacts';
 
 export type RunStatus = 'running' | 'finished' | 'failed' | 'killed';
@@ -49,6 +49,8 @@ export interface Run {
   error: string | null;
   parentRunId: string | null;
   deletedAt: number | null;
+  /** Who started it (core/registry/who.ts); null for runs recorded before Labbook knew. */
+  user: string | null;
 }
 
 export interface NewRun {
@@ -75,11 +77,26 @@ export interface NewRun {
   /** Default: os.hostname(). */
   host?: string;
   parentRunId?: string | null;
+  /** Who starts it; default: not recorded (the SDK gives the git or OS user). */
+  user?: string | null;
+}
+
+/**
+ * A parsed search (core/search/parse.ts): conditions ANDed and an order, which each backend
+ * turns into its own query. `now` (ms since the epoch, default the call's) is the one
+ * moment a running run's duration is measured at.
+ */
+export interface RunSearch {
+  clauses: readonly Clause[];
+  order?: readonly OrderKey[];
+  now?: number;
 }
 
 export interface RunFilter {
-  /** A compiled search (core/search): extra conditions and order, applied in SQL. */
-  search?: CompiledSearch;
+  /** Only runs this person started. */
+  user?: string;
+  /** A search in the runs search language, parsed: extra conditions and order. */
+  search?: RunSearch;
   /** Experiment name or id. */
   experiment?: string | number;
   status?: RunStatus;
@@ -155,6 +172,8 @@ export interface Artifact {
   size: number;
   mediaType: string;
   createdAt: number;
+  /** The artifact root its content was written to (content-addressed by sha256 there). */
+  root: string;
 }
 
 export interface LogArtifactOptions {

@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import type { RunEventParams } from '../../kernel/protocol';
 import { CONTROLLER_ID, NOTEBOOK_TYPE } from '../commands';
 import { Disposable } from '../util/dispose';
+import { CellDebugger } from './debugCell';
 import { InstallAction, missingPackagesOfCell } from './installAction';
 import { KernelSession, type KernelSessionHost } from './kernelSession';
 
@@ -69,6 +70,9 @@ export class NotebookKernels extends Disposable implements KernelSessionHost {
   private readonly runEvents: vscode.EventEmitter<RunEventParams>;
   /** A kernel started or ended a run (views refresh on it rather than waiting for a poll). */
   readonly onDidRunEvent: vscode.Event<RunEventParams>;
+  private readonly variablesChanged = new vscode.EventEmitter<vscode.NotebookDocument>();
+  /** A notebook's declarations may have changed: a cell ended, its kernel exited or restarted. */
+  readonly onDidChangeVariables = this.variablesChanged.event;
 
   constructor(
     extensionPath: string,
@@ -102,6 +106,7 @@ export class NotebookKernels extends Disposable implements KernelSessionHost {
     this.track(vscode.workspace.onDidCloseNotebookDocument((nb) => void this.shutdown(nb)));
     for (const nb of vscode.workspace.notebookDocuments) this.updateAffinity(nb);
 
+    this.track(this.variablesChanged);
     this.runEvents = this.track(new vscode.EventEmitter<RunEventParams>());
     this.onDidRunEvent = this.runEvents.event;
     this.statusItem = this.track(
@@ -109,6 +114,26 @@ export class NotebookKernels extends Disposable implements KernelSessionHost {
     );
     this.statusItem.name = 'Labbook Run';
     this.track(new InstallAction());
+    this.cellDebugger = this.track(new CellDebugger(log, path.dirname(this.kernelMain)));
+  }
+
+  private readonly cellDebugger: CellDebugger;
+
+  /**
+   * Debug Cell: runs the cell with VS Code's JavaScript debugger attached to its kernel.
+   * Arguments: a cell (cell menus), or the notebook's uri and the cell's index.
+   */
+  async debugCell(arg: unknown, index?: unknown): Promise<void> {
+    const cell = cellFromArguments(arg, index);
+    if (!cell || cell.kind !== vscode.NotebookCellKind.Code) {
+      void vscode.window.showInformationMessage('Select the code cell to debug.');
+      return;
+    }
+    try {
+      await this.cellDebugger.debugCell(this.sessionFor(cell.notebook), cell);
+    } catch {
+      // Reported by the debugger.
+    }
   }
 
   readonly kernelMain: string;
@@ -197,7 +222,12 @@ export class NotebookKernels extends Disposable implements KernelSessionHost {
     this.runEvents.fire(event);
   }
 
+  onCellEnded(session: KernelSession): void {
+    this.variablesChanged.fire(session.notebook);
+  }
+
   onKernelExit(session: KernelSession): void {
+    this.variablesChanged.fire(session.notebook);
     for (const [id, run] of this.activeRuns)
       if (run.session === session) this.activeRuns.delete(id);
     this.updateStatus();

@@ -5,17 +5,29 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { KernelClient } from '../../kernel/client';
+import { KernelClient, type KernelExit } from '../../kernel/client';
+import { OUTPUT_LIMIT_CHARS, OutputBudget, bundleChars } from '../../core/common/output-limit';
 import { workspaceStorePath } from '../../core/store/location';
 import type {
   CellOutput,
   ExecuteStatus,
   OutputParams,
   RunEventParams,
+  VariableInfo,
+  VariableRowsParams,
+  VariableRowsResult,
 } from '../../kernel/protocol';
 import { Disposable, toDisposable } from '../util/dispose';
-import { checkNode, NodeSetupError, NODE_PATH_SETTING, nodeEnvOverrides } from './node';
-import { coalesceStreams, routeOutput } from './mime';
+import {
+  checkNode,
+  NodeSetupError,
+  NODE_PATH_SETTING,
+  nodeEnvOverrides,
+  userEnv,
+  artifactRootEnv,
+} from './node';
+import { describeKernelExit } from './kernelExit';
+import { coalesceStreams, isLateDisplayUpdate, routeOutput } from './mime';
 import {
   bundleItems,
   displayOutput,
@@ -32,6 +44,8 @@ export interface KernelSessionHost {
   readonly kernelMain: string;
   onRunEvent(session: KernelSession, event: RunEventParams): void;
   onKernelExit(session: KernelSession): void;
+  /** A cell (or an install) finished: what the notebook declared may have changed. */
+  onCellEnded?(session: KernelSession): void;
 }
 
 /** A cell waiting in the queue or running. */
@@ -63,7 +77,15 @@ interface CellRun {
   draining: boolean;
   drained: Promise<void>;
   ended: boolean;
+  /** The editor's own guard against a flood of output (the kernel caps first). */
+  readonly budget: OutputBudget;
 }
+
+/**
+ * The editor keeps a little more than the kernel sends, so the kernel's own truncation
+ * note always gets through; this guard catches what the kernel did not cap.
+ */
+const EDITOR_OUTPUT_LIMIT = OUTPUT_LIMIT_CHARS + 64 * 1024;
 
 const COMPLETION_TIMEOUT_MS = 2000;
 
@@ -86,6 +108,16 @@ export class KernelSession extends Disposable {
     { cell: vscode.NotebookCell; output: vscode.NotebookCellOutput }[]
   >();
   private interruptTimer: NodeJS.Timeout | undefined;
+  /** Updates of displays whose cells are not running, latest per display id, applied one at a time. */
+  private readonly lateUpdates = new Map<string, vscode.NotebookCellOutputItem[]>();
+  private lateUpdating = false;
+  /** Set when the last kernel died on its own: the next start says it is a new one. */
+  private lastExit: string | undefined;
+  /**
+   * Set by Debug Cell while a debugger is attached: the file each cell's source map
+   * should name, so breakpoints set in the cell bind (see debugCell.ts).
+   */
+  sourcePathFor: ((cell: vscode.NotebookCell) => string | undefined) | undefined;
 
   constructor(
     readonly notebook: vscode.NotebookDocument,
@@ -116,6 +148,7 @@ export class KernelSession extends Disposable {
       draining: false,
       drained: Promise.resolve(),
       ended: false,
+      budget: new OutputBudget(EDITOR_OUTPUT_LIMIT),
     };
   }
 
@@ -216,6 +249,11 @@ export class KernelSession extends Disposable {
     }, 5000);
   }
 
+  /** The running kernel, started if needed (Debug Cell opens its inspector through it). */
+  kernel(): Promise<KernelClient> {
+    return this.ensureClient();
+  }
+
   /** Shuts the kernel down and starts a new one; queued cells are dropped. */
   async restart(): Promise<void> {
     this.cancelQueued();
@@ -248,6 +286,20 @@ export class KernelSession extends Disposable {
     const client = this.client;
     if (!client?.running) return undefined;
     return withTimeout(client.hover(code, offset), COMPLETION_TIMEOUT_MS, token);
+  }
+
+  /** The notebook's top-level names (the Variables view); undefined when no kernel runs. */
+  async variables(): Promise<VariableInfo[] | undefined> {
+    const client = this.client;
+    if (!client?.running) return undefined;
+    return (await client.variables()).variables;
+  }
+
+  /** A page of a variable's rows (its table panel); undefined when no kernel runs. */
+  async variableRows(params: VariableRowsParams): Promise<VariableRowsResult | undefined> {
+    const client = this.client;
+    if (!client?.running) return undefined;
+    return client.variableRows(params);
   }
 
   get label(): string {
@@ -341,26 +393,39 @@ export class KernelSession extends Disposable {
         code: cell.document.getText(),
         executionCount: execution.executionOrder,
         cellIndex: cell.index,
+        ...this.debugSource(cell),
       }));
     } catch (error) {
       status = 'error';
       const restarted = this.stopping.has(client);
+      const died =
+        !restarted && !client.running
+          ? describeKernelExit(await settledExit(client), this.label, cell.index + 1)
+          : undefined;
       this.enqueueOutput(run, {
         kind: 'error',
-        ename: restarted ? 'KernelRestarted' : 'KernelDied',
+        ename: restarted ? 'KernelRestarted' : (died?.ename ?? 'KernelDied'),
         evalue: restarted
           ? 'The kernel was shut down while this cell ran.'
-          : (error as Error).message,
+          : (died?.message ?? (error as Error).message),
         traceback: [],
       });
     }
     // Notifications sent before the response arrive before it; a tick lets the last ones land.
     await new Promise((resolve) => setImmediate(resolve));
     while (run.draining) await run.drained;
+    const note = run.budget.note();
+    if (note) {
+      this.host.log.warn(
+        `Output of cell ${cell.index + 1} of ${this.label} truncated: ${note.trim()}`,
+      );
+      await execution.appendOutput(streamOutput('stderr', note));
+    }
     run.ended = true;
     if (this.current === run) this.current = undefined;
     clearTimeout(this.interruptTimer);
     execution.end(status === 'ok', Date.now());
+    this.host.onCellEnded?.(this);
     // Keep a few finished runs to recognise late output (timers, late promises) as such.
     for (const id of this.runs.keys()) {
       if (this.runs.size <= 20) break;
@@ -371,8 +436,26 @@ export class KernelSession extends Disposable {
 
   // ---- the kernel process ----
 
+  /** The file the debugger maps this cell to, written with the text about to run. */
+  private debugSource(cell: vscode.NotebookCell): { sourcePath?: string } {
+    try {
+      const sourcePath = this.sourcePathFor?.(cell);
+      return sourcePath ? { sourcePath } : {};
+    } catch (error) {
+      this.host.log.warn(
+        `Cell ${cell.index + 1} runs without source maps for the debugger: ${(error as Error).message}`,
+      );
+      return {};
+    }
+  }
+
   private ensureClient(title = 'Starting TypeScript kernel…'): Promise<KernelClient> {
     if (this.client?.running) return Promise.resolve(this.client);
+    if (this.lastExit && !this.starting) {
+      title = `Starting a new TypeScript kernel (the last one ${this.lastExit})…`;
+      this.host.log.info(`${title} for ${this.label}`);
+      this.lastExit = undefined;
+    }
     if (!this.starting) {
       this.starting = this.startClient(title).finally(() => {
         this.starting = undefined;
@@ -400,7 +483,11 @@ export class KernelSession extends Disposable {
             nodePath,
             storePath,
             kernelMain: this.host.kernelMain,
-            env: nodeEnvOverrides(),
+            env: {
+              ...nodeEnvOverrides(),
+              ...userEnv(config.get<string>('user')),
+              ...artifactRootEnv(config.get<string>('artifactRoot')),
+            },
           });
         },
       );
@@ -438,6 +525,11 @@ export class KernelSession extends Disposable {
     client.on('output', (params: OutputParams) => {
       if (client !== this.client) return;
       const run = this.runs.get(params.cellId);
+      if (isLateDisplayUpdate(run, params.output, (id) => this.displays.has(id))) {
+        const output = params.output as Extract<CellOutput, { kind: 'display' }>;
+        this.queueLateUpdate(output.displayId!, bundleItems(output.data));
+        return;
+      }
       const superseded =
         !!run && [...this.runs.values()].some((r) => r.cell === run.cell && r.seq > run.seq);
       switch (routeOutput(run && { ended: run.ended, superseded }, params.output)) {
@@ -468,11 +560,17 @@ export class KernelSession extends Disposable {
         return;
       }
       this.host.log.warn(`Kernel ${client.pid} of ${this.label} exited unexpectedly (${how}).`);
-      if (!this.disposed) {
-        void vscode.window.showWarningMessage(
-          `The TypeScript kernel of ${this.label} exited (${how}). Its variables are lost; the next cell you run starts a new kernel.`,
-        );
-      }
+      this.lastExit = signal ? `was killed (${signal})` : `exited with code ${code}`;
+      const cell = this.current?.cell ?? this.waiting?.cell;
+      void settledExit(client).then((exit) => {
+        const { message } = describeKernelExit(exit, this.label, cell && cell.index + 1);
+        if (exit.stderrTail.trim())
+          this.host.log.warn(`Kernel ${client.pid} stderr: ${exit.stderrTail.trim()}`);
+        if (this.disposed) return;
+        void vscode.window.showWarningMessage(message, 'Restart Kernel').then((choice) => {
+          if (choice) void this.restart();
+        });
+      });
     });
   }
 
@@ -492,6 +590,13 @@ export class KernelSession extends Disposable {
   // ---- outputs ----
 
   private enqueueOutput(run: CellRun, output: CellOutput): void {
+    if (output.kind === 'stream') {
+      const text = run.budget.takeText(output.text);
+      if (!text) return;
+      output = { ...output, text };
+    } else if (output.kind !== 'error' && !run.budget.takeWhole(bundleChars(output.data))) {
+      return;
+    }
     run.pending.push(output);
     if (run.draining) return;
     run.draining = true;
@@ -572,12 +677,12 @@ export class KernelSession extends Disposable {
 
   /** Replaces every output showing a display id; outputs of finished cells get a short execution of their own. */
   private async updateDisplay(
-    run: CellRun,
+    run: CellRun | undefined,
     targets: { cell: vscode.NotebookCell; output: vscode.NotebookCellOutput }[],
     items: vscode.NotebookCellOutputItem[],
   ): Promise<void> {
     for (const target of targets) {
-      if (target.cell === run.cell) {
+      if (run && !run.ended && target.cell === run.cell) {
         await run.execution.replaceOutputItems(items, target.output);
         continue;
       }
@@ -601,6 +706,41 @@ export class KernelSession extends Disposable {
         execution.end(summary?.success, summary?.timing?.endTime);
       }
     }
+  }
+
+  /**
+   * Late updates come in bursts (a timer redrawing a chart); each needs a short execution
+   * of its cell, and VS Code allows one at a time per cell, so they are applied one after
+   * another, and an update that a newer one of the same display overtook is skipped.
+   */
+  private queueLateUpdate(displayId: string, items: vscode.NotebookCellOutputItem[]): void {
+    this.lateUpdates.delete(displayId);
+    this.lateUpdates.set(displayId, items);
+    if (this.lateUpdating) return;
+    this.lateUpdating = true;
+    void (async () => {
+      try {
+        for (
+          let next = this.lateUpdates.entries().next();
+          !next.done;
+          next = this.lateUpdates.entries().next()
+        ) {
+          const [id, latest] = next.value;
+          this.lateUpdates.delete(id);
+          const targets = this.displays.get(id);
+          if (!targets?.length || this.disposed) continue;
+          // A cell running now applies the update through its own execution.
+          const running = this.current && !this.current.ended ? this.current : undefined;
+          try {
+            await this.updateDisplay(running, targets, latest);
+          } catch (error) {
+            this.host.log.error(`Updating a display failed: ${(error as Error).message}`);
+          }
+        }
+      } finally {
+        this.lateUpdating = false;
+      }
+    })();
   }
 
   private forgetDisplays(cell: vscode.NotebookCell): void {
@@ -654,7 +794,14 @@ export class KernelSession extends Disposable {
         : output.kind === 'error'
           ? `${output.ename}: ${output.evalue}`
           : `[${output.kind}: ${Object.keys(output.data).join(', ')}]`;
-    this.host.log.info(`Output from ${from} of ${this.label} after it finished: ${text.trimEnd()}`);
+    this.host.log.info(
+      `Output from ${from} of ${this.label} after it finished: ${text.slice(0, 2000).trimEnd()}`,
+    );
+    // An error nobody sees in a cell (the cell ran again, or was closed) still deserves a word.
+    if (output.kind === 'error' && !this.disposed)
+      void vscode.window.showWarningMessage(
+        `${this.label}: ${from} threw after it finished: ${output.ename}: ${output.evalue.slice(0, 300)}`,
+      );
   }
 }
 
@@ -685,6 +832,19 @@ export { workspaceStorePath as storePathFor };
 /** Outputs have a stable id at run time (VS Code matches outputs by it), not in the 1.90 typings. */
 function outputId(output: vscode.NotebookCellOutput): string | undefined {
   return (output as { id?: string }).id;
+}
+
+/** How the process ended; the stderr tail may lag its exit by a moment, so wait for 'close' a little. */
+async function settledExit(client: KernelClient): Promise<KernelExit> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<KernelExit>((resolve) => {
+    timer = setTimeout(() => resolve({ code: null, signal: null, stderrTail: '' }), 2000);
+  });
+  try {
+    return await Promise.race([client.closed, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 function withTimeout<T>(

@@ -131,6 +131,20 @@ export function routeOutput(
   return 'log';
 }
 
+/**
+ * An update of an updatable display (`lab.display.updatable`, a live training chart) that
+ * arrives when its cell's run has ended (a timer, a callback) or from no known run: it
+ * replaces the output it updates in place, wherever that is, as long as that output is shown.
+ */
+export function isLateDisplayUpdate(
+  run: { ended: boolean } | undefined,
+  output: CellOutput,
+  shown: (displayId: string) => boolean,
+): boolean {
+  if (output.kind !== 'display' || !output.update || !output.displayId) return false;
+  return (!run || run.ended) && shown(output.displayId);
+}
+
 /** Output metadata key under which an error keeps the packages it found missing. */
 export const MISSING_PACKAGES_KEY = 'labbookMissingPackages';
 

@@ -123,3 +123,19 @@ export function nodeEnvOverrides(
       .join(' ');
   return out;
 }
+
+/**
+ * The `labbook.user` setting as the environment of a kernel or the workspace service
+ * (LABBOOK_USER, read by core/registry/who.ts): who they record runs, promotions and
+ * deployments as. Empty: nothing set, they ask git or the OS.
+ */
+export function userEnv(user: string | undefined): NodeJS.ProcessEnv {
+  const name = user?.trim();
+  return name ? { LABBOOK_USER: name } : {};
+}
+
+/** The `labbook.artifactRoot` setting as LABBOOK_ARTIFACTS: where kernels and the service write artifacts. */
+export function artifactRootEnv(root: string | undefined): NodeJS.ProcessEnv {
+  const folder = root?.trim();
+  return folder ? { LABBOOK_ARTIFACTS: folder } : {};
+}

@@ -16,12 +16,17 @@ import {
   checkNode,
   NativeMismatchError,
   nodeEnvOverrides,
+  userEnv,
+  artifactRootEnv,
   NODE_PATH_SETTING,
 } from '../notebook/node';
 import { offerNativeRebuild } from '../notebook/nativeRebuild';
 import { Disposable } from '../util/dispose';
 import { RunDetailsPanels } from './runDetailsPanel';
 import { RunsTreeProvider, type RunsTreeNode } from './runsTree';
+
+/** Context key: the runs tree shows only my runs (which title button shows). */
+const MINE_ONLY_CONTEXT = 'labbook.runs.mineOnly';
 
 export const RUNS_VIEW_ID = 'labbook.runs';
 
@@ -41,6 +46,8 @@ type RunCommand =
   | Command.DeleteRun
   | Command.RevealRunNotebook
   | Command.RefreshRuns
+  | Command.ShowMyRuns
+  | Command.ShowEveryonesRuns
   | Command.OpenRunsTable
   | Command.CompareRuns
   | Command.RenameRun
@@ -107,11 +114,14 @@ export class RunsFeature extends Disposable {
       }),
     );
     this.tree.setVisible(this.view.visible);
+    void this.showMine(false);
     this.track(this.view.onDidChangeVisibility((e) => this.tree.setVisible(e.visible)));
     this.track(
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (
           e.affectsConfiguration('labbook.storePath') ||
+          e.affectsConfiguration('labbook.user') ||
+          e.affectsConfiguration('labbook.artifactRoot') ||
           e.affectsConfiguration(NODE_PATH_SETTING)
         )
           void this.restart();
@@ -142,6 +152,8 @@ export class RunsFeature extends Disposable {
           await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(run.sourceNotebook));
         }),
       [Command.RefreshRuns]: () => (this.service ? this.tree.refresh() : this.restart()),
+      [Command.ShowMyRuns]: () => this.showMine(true),
+      [Command.ShowEveryonesRuns]: () => this.showMine(false),
       [Command.OpenRunsTable]: (arg) => this.guard(() => this.openRunsTable(arg)),
       [Command.CompareRuns]: (arg, many) => this.guard(() => this.compareRuns(arg, many)),
       [Command.RenameRun]: (arg) => this.withRun(arg, (run) => this.actions.rename(run)),
@@ -214,7 +226,13 @@ export class RunsFeature extends Disposable {
             cwd: folder.uri.fsPath,
             nodePath,
             serviceMain: path.join(this.extensionPath, 'dist', 'core', 'service', 'main.js'),
-            env: nodeEnvOverrides(),
+            env: {
+              ...nodeEnvOverrides(),
+              ...userEnv(vscode.workspace.getConfiguration('labbook').get<string>('user')),
+              ...artifactRootEnv(
+                vscode.workspace.getConfiguration('labbook').get<string>('artifactRoot'),
+              ),
+            },
           });
         },
       );
@@ -251,6 +269,13 @@ export class RunsFeature extends Disposable {
     });
     this.tree.setProblem(undefined);
     this.storeChanged.fire();
+  }
+
+  /** The tree shows the runs I started, or everyone's; the view's title says which. */
+  private async showMine(mine: boolean): Promise<void> {
+    this.tree.setMineOnly(mine);
+    this.view.description = mine ? 'mine' : undefined;
+    await vscode.commands.executeCommand('setContext', MINE_ONLY_CONTEXT, mine);
   }
 
   private async restart(): Promise<void> {

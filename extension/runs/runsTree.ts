@@ -32,6 +32,14 @@ const STATUS_ICONS: Record<RunItem['status'], vscode.ThemeIcon> = {
 
 export class RunsTreeProvider extends ServiceTree<Exclude<RunsTreeNode, MessageNode>> {
   private readonly relabel = this.track(new RelabelTimer(() => this.refresh()));
+  private mineOnly = false;
+
+  /** Only the runs I started (as the service names me), or everyone's. */
+  setMineOnly(mine: boolean): void {
+    if (mine === this.mineOnly) return;
+    this.mineOnly = mine;
+    this.refresh();
+  }
 
   /** The view is shown or hidden: no label redraws while nobody sees them. */
   setVisible(visible: boolean): void {
@@ -49,12 +57,14 @@ export class RunsTreeProvider extends ServiceTree<Exclude<RunsTreeNode, MessageN
       service.listDeletedRuns(),
     ]);
     const runs = await Promise.all(experiments.map((e) => service.listRuns(e.id)));
+    const me = this.mineOnly ? await service.currentUser() : undefined;
     const now = Date.now();
     const nodes = rootNodes(
       experiments,
       new Map(experiments.map((e, i) => [e.id, runs[i]])),
       deleted,
       now,
+      me,
     );
     this.relabel.schedule(treeRefreshMs(startTimesUnder(nodes), now));
     return nodes;
@@ -94,6 +104,7 @@ export class RunsTreeProvider extends ServiceTree<Exclude<RunsTreeNode, MessageN
     tooltip.appendText(`${run.name}\n\n`);
     tooltip.appendMarkdown(`**Status** `).appendText(`${run.status}\n\n`);
     tooltip.appendMarkdown(`**Run ID** `).appendText(`${run.id}\n\n`);
+    if (run.user) tooltip.appendMarkdown(`**Started by** `).appendText(`${run.user}\n\n`);
     tooltip
       .appendMarkdown(`**Started** `)
       .appendText(

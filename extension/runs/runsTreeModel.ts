@@ -173,14 +173,21 @@ export function rootNodes(
   runsOf: ReadonlyMap<number, RunItem[]>,
   deleted: RunItem[],
   now: number,
+  /** Only the runs this person started; experiments without one are left out. */
+  mine?: string,
 ): RunsTreeNode[] {
-  const nodes: RunsTreeNode[] = experiments.map((experiment) => ({
-    kind: 'experiment',
-    experiment,
-    runs: runsOf.get(experiment.id) ?? [],
-    now,
-  }));
-  if (deleted.length > 0) nodes.push({ kind: 'deleted', runs: deleted, now });
+  const keep = (runs: RunItem[]) =>
+    mine === undefined ? runs : runs.filter((r) => r.user === mine);
+  const nodes: RunsTreeNode[] = experiments
+    .map((experiment) => ({
+      kind: 'experiment' as const,
+      experiment,
+      runs: keep(runsOf.get(experiment.id) ?? []),
+      now,
+    }))
+    .filter((node) => mine === undefined || node.runs.length > 0);
+  const deletedShown = keep(deleted);
+  if (deletedShown.length > 0) nodes.push({ kind: 'deleted', runs: deletedShown, now });
   return nodes;
 }
 

@@ -8,6 +8,7 @@
  */
 import { isAbsolute, resolve } from 'node:path';
 import type { SyncRunStore } from '../../core/store';
+import { datasetStore } from '../../core/store/stores';
 import * as datasets from '../../core/quality/datasets';
 import { examineDataset } from '../../core/quality/examine';
 import { fingerprintFile, fingerprintRows } from '../../core/quality/fingerprint';
@@ -139,7 +140,8 @@ export async function logDatasetForRun(
     columns: profile.columns.map((c) => ({ name: c.name, type: c.type })),
   };
 
-  const recorded = target.sql.transaction(() => {
+  // The version, the run's input and its tag in one transaction: all or none.
+  const recorded = datasetStore(target).transaction(() => {
     const version = datasets.recordDataset(target, {
       name,
       fingerprint,

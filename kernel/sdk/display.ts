@@ -4,6 +4,7 @@
  * (a plain `node` script) the text fallback is printed so the call still shows something.
  */
 import { randomBytes } from 'node:crypto';
+import * as util from 'node:util';
 
 export const VEGALITE_MIME = 'application/vnd.vegalite.v5+json';
 
@@ -102,6 +103,61 @@ export class Display {
     const title = typeof spec.title === 'string' ? spec.title : 'vega-lite chart';
     this.bundle({ [VEGALITE_MIME]: JSON.parse(JSON.stringify(spec)), 'text/plain': `<${title}>` });
   }
+  /**
+   * Shows `value` in an output that `update()` replaces in place, also after the cell has
+   * finished (from a timer, a callback, a later cell):
+   *
+   * ```ts
+   * const status = lab.display.updatable("starting…");
+   * for (let i = 1; i <= 10; i++) { await step(); status.update(`step ${i} of 10`); }
+   * ```
+   */
+  updatable(value: unknown): UpdatableDisplay {
+    const handle = new UpdatableDisplay(newDisplayId());
+    handle.update(value);
+    return handle;
+  }
+}
+
+/** Symbol an object implements to give its own MIME bundle (also the kernel's cell results). */
+const MIME_BUNDLE = Symbol.for('labbook.mimeBundle');
+
+/**
+ * A value as a MIME bundle, the way a cell's last expression is shown: a string as text, an
+ * object with its own representation (`Symbol.for("labbook.mimeBundle")`) as that, anything
+ * else as Node's inspection of it.
+ */
+export function valueBundle(value: unknown): Record<string, unknown> {
+  if (typeof value === 'string') return { 'text/plain': value };
+  const text = util.inspect(value, { depth: 4, maxArrayLength: 100, breakLength: 100 });
+  const own =
+    value !== null && typeof value === 'object'
+      ? (value as Record<symbol, unknown>)[MIME_BUNDLE]
+      : undefined;
+  if (typeof own === 'function') {
+    const bundle = own.call(value) as Record<string, unknown>;
+    if (bundle && typeof bundle === 'object') return { 'text/plain': text, ...bundle };
+  }
+  return { 'text/plain': text };
+}
+
+/**
+ * The handle `display.updatable()` returns: `update(value)` replaces what it shows; the
+ * other methods (`html`, `vegalite`, `bundle`, …) replace it too, with that kind of content.
+ */
+export class UpdatableDisplay extends Display {
+  /** @internal */
+  constructor(readonly id: string) {
+    super(id);
+  }
+  /** Replaces the output with `value`, shown as a cell result would be. */
+  update(value: unknown): void {
+    this.bundle(valueBundle(value));
+  }
+}
+
+function newDisplayId(): string {
+  return randomBytes(8).toString('hex');
 }
 
 /** Display rich content in the running cell's output. */
@@ -109,5 +165,5 @@ export const display = new Display();
 
 /** A display whose every call replaces what it showed before (for progress tables and live charts). */
 export function newDisplay(): Display {
-  return new Display(randomBytes(8).toString('hex'));
+  return new Display(newDisplayId());
 }

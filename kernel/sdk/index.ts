@@ -32,6 +32,7 @@ export type {
   StartRunOptions,
   TagValue,
   TfCallback,
+  TfCallbackOptions,
   TopLevelRunOptions,
 } from './run';
 /**
@@ -79,7 +80,13 @@ export type {
   SweepTrial,
   TrialFn,
 } from './sweep';
+/**
+ * Display: `lab.display.html(…)`, `lab.display.vegalite(spec)`, …; live outputs with
+ * `const d = lab.display.updatable(value)` and `d.update(value)` (also after the cell
+ * ended); `lab.progress(iterable)` draws a progress bar updated in place.
+ */
 export * from './display';
+export { progress, type ProgressOptions } from './progress';
 export { profile, PROFILE_MIME, type ProfileDataOptions, type ProfileInput } from './profile';
 /**
  * Drift: `await lab.drift(reference, current, options?)` compares two data sets column by

@@ -16,7 +16,7 @@ import {
   assertLayersModel,
   type Tfjs,
 } from '../../core/registry/model-io';
-import { Registry, validateModelName, type RegistryStore } from '../../core/registry/registry';
+import { Registry, validateModelName } from '../../core/registry/registry';
 import { resolveModelRef } from '../../core/registry/refs';
 import {
   RegistryError,
@@ -27,6 +27,7 @@ import {
   type ModelVersion,
 } from '../../core/registry/types';
 import type { SyncRunStore } from '../../core/store';
+import { isOpenStore, type OpenStore } from '../../core/store/stores';
 import { leaseStore } from './lifecycle';
 
 export type { FeatureSpec, Holdout, HoldoutInfo, ModelSignature, ModelVersion };
@@ -71,14 +72,14 @@ export interface LoadModelOptions {
   tf?: unknown;
 }
 
-function registryStore(store: SyncRunStore, method: string): RegistryStore {
-  if (!('sql' in store) || !(store as Partial<RegistryStore>).sql) {
+function registryStore(store: SyncRunStore, method: string): OpenStore {
+  if (!isOpenStore(store)) {
     throw new RegistryError(
       'INVALID',
       `${method}: the store at ${store.location} has no model registry (it is not a Labbook SQLite store)`,
     );
   }
-  return store as RegistryStore;
+  return store;
 }
 
 function mergeSignature(model: unknown, options: LogModelOptions): ModelSignature {

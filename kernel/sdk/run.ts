@@ -8,6 +8,7 @@
  */
 import { dirname } from 'node:path';
 import { captureEnvironment, gitDiffSummary } from '../../core/environment';
+import { whoAmI } from '../../core/registry/who';
 import {
   HEARTBEAT_INTERVAL_MS,
   isBusy,
@@ -36,6 +37,7 @@ import {
   SOURCE_SNAPSHOT_ARTIFACT,
   SOURCE_SNAPSHOT_MEDIA_TYPE,
 } from './snapshot';
+import { DEFAULT_PLOT_EVERY_MS, TrainingChart } from './training-chart';
 import { leaseStore, trackRun, untrackRun, type ExitAware, type StoreLease } from './lifecycle';
 import {
   checkAutoStep,
@@ -108,6 +110,17 @@ export interface MetricOptions {
 export interface ArtifactOptions {
   /** Media type such as `application/json`. Default: guessed from the name's extension. */
   mediaType?: string;
+}
+
+/** Options of `run.tfCallback()`. */
+export interface TfCallbackOptions {
+  /**
+   * Draw the loss and metric curves in the cell's output, updated in place each epoch while
+   * `fit` runs (default false).
+   */
+  plot?: boolean;
+  /** Least time between two redraws of the chart, in milliseconds (default 250). */
+  plotEveryMs?: number;
 }
 
 /** What `run.tfCallback()` returns: pass it to `model.fit(x, y, { callbacks: … })`. */
@@ -490,19 +503,34 @@ export class Run implements ExitAware {
   /**
    * A tfjs training callback: `model.fit(x, y, { epochs, callbacks: run.tfCallback() })`
    * logs every value of each epoch's logs (loss, acc, val_loss, …) with the epoch as step.
+   * With `{ plot: true }` it also draws the curves live in the cell's output.
    */
-  tfCallback(): TfCallback {
+  tfCallback(options: TfCallbackOptions = {}): TfCallback {
+    if (options === null || typeof options !== 'object')
+      throw new TypeError('tfCallback: options must be an object such as { plot: true }');
+    const { plot, plotEveryMs } = options;
+    if (plot !== undefined && typeof plot !== 'boolean')
+      throw new TypeError(`tfCallback: plot must be true or false, got ${describeValue(plot)}`);
+    if (plotEveryMs !== undefined && (!Number.isFinite(plotEveryMs) || plotEveryMs < 0))
+      throw new TypeError(
+        `tfCallback: plotEveryMs must be a non-negative number, got ${describeValue(plotEveryMs)}`,
+      );
+    const chart = plot
+      ? new TrainingChart(`${this.experiment} / ${this.name}`, plotEveryMs ?? DEFAULT_PLOT_EVERY_MS)
+      : undefined;
     return {
       onEpochEnd: async (epoch: number, logs?: Record<string, number>) => {
         if (logs) {
           const values: Record<string, number> = {};
           for (const [key, value] of Object.entries(logs)) values[key] = scalarOf(value) as number;
           this.logMetrics(values, { step: epoch });
+          chart?.add(epoch, values);
         }
         // One write per epoch keeps the views live during long epochs of synchronous work.
         this.flushUnlessBusy();
       },
       onTrainEnd: async () => {
+        chart?.finish();
         if (this.currentStatus === 'running') this.flushUnlessBusy();
       },
     };
@@ -647,6 +675,7 @@ export function startRunWith(options: StartRunOptions, internal: InternalRunOpti
       gitDirty: git.dirty,
       environment: runtime,
       parentRunId: parent?.id ?? null,
+      user: whoAmI(folder),
     });
     run = new Run(
       lease,

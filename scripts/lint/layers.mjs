@@ -84,6 +84,9 @@ export const LAYERS = {
       'core/store/location.ts',
       'kernel/protocol.ts',
       'kernel/client.ts',
+      // The notebook language process's contract and its pure-JS process client.
+      'kernel/language/protocol.ts',
+      'kernel/language/client.ts',
       'webviews/*/protocol.ts',
     ],
     refuse: NATIVE_PACKAGES,

@@ -50,6 +50,7 @@ export function hostileRunItem(overrides: Partial<RunItem> = {}): RunItem {
     pinned: false,
     deletedAt: null,
     sweep: null,
+    user: `ana ${HOSTILE.script}`,
     ...overrides,
   };
 }
@@ -261,6 +262,7 @@ export function penguinsTableRows(
       pinned: i === 2 || i === 5,
       deletedAt: null,
       sweep: null,
+      user: i % 3 ? 'ana' : 'ben',
       params: { lr, hidden_units: hidden, epochs, optimizer: i % 3 ? 'adam' : 'sgd' },
       tags: i % 4 === 0 ? { model: 'dense', owner: 'ana' } : { model: 'dense' },
       metrics,

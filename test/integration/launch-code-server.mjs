@@ -45,6 +45,7 @@ import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { TSSERVER_PLUGIN } from '../../scripts/build-extension.mjs';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const screenshotsDir = join(repoRoot, 'test-output', 'screenshots');
@@ -82,6 +83,19 @@ export const DEFAULT_SETTINGS = {
   'git.openRepositoryInParentFolders': 'never',
   'chat.commandCenter.enabled': false,
 };
+
+/**
+ * The linked checkout's node_modules is the developer's own, without the tsserver plugin
+ * the .vsix ships in its node_modules (scripts/package.mjs). tsserver looks for a plugin
+ * from the extension's folder upward, so the built plugin is linked into the extensions
+ * folder's node_modules, one level above the linked extension.
+ */
+function linkTsserverPlugin(extensionDir, extensionsDir) {
+  const built = join(extensionDir, 'dist', 'tsserver-plugin', TSSERVER_PLUGIN);
+  if (!existsSync(built)) return;
+  mkdirSync(join(extensionsDir, 'node_modules'), { recursive: true });
+  symlinkSync(built, join(extensionsDir, 'node_modules', TSSERVER_PLUGIN), 'dir');
+}
 
 /** `code-server --install-extension FILE`, as a user installs a .vsix; rejects with its output on failure. */
 function installVsix(codeServerBin, vsix, { extensionsDir, userDataDir, log }) {
@@ -253,7 +267,8 @@ export async function launchCodeServer(options = {}) {
     if (!existsSync(join(installed, 'package.json')))
       throw new Error(`installing ${options.vsix} did not create ${installed}`);
     log(`installed ${options.vsix} in ${secs(Date.now() - t0)}`);
-  } else
+  } else {
+    linkTsserverPlugin(extensionDir, extensionsDir);
     try {
       symlinkSync(extensionDir, installed, 'dir');
     } catch {
@@ -265,6 +280,7 @@ export async function launchCodeServer(options = {}) {
           ),
       });
     }
+  }
   writeFileSync(
     join(userDataDir, 'User', 'settings.json'),
     JSON.stringify({ ...DEFAULT_SETTINGS, ...(options.settings ?? {}) }, null, 2),

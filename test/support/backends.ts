@@ -19,7 +19,8 @@ export const DEFAULT_TEST_POSTGRES = 'postgres://labbook:labbook@127.0.0.1:5432/
 export interface BackendContext {
   readonly name: 'sqlite' | 'postgres';
   /** Opens the test's store (a second call opens a second connection to the same data). */
-  open(options?: { detectKilledRuns?: boolean }): Promise<RunStore>;
+  /** `artifactRoot`: where this connection writes new artifacts (default: the backend's own). */
+  open(options?: { detectKilledRuns?: boolean; artifactRoot?: string }): Promise<RunStore>;
   /** Reads and writes the schema version underneath the store (SQLite user_version, labbook_schema). */
   schemaVersion(): Promise<number>;
   setSchemaVersion(version: number): Promise<void>;
@@ -173,7 +174,7 @@ export function forEachBackend(
           const store = await openRunStore({
             path: url,
             cwd: dir,
-            artifactsDir: join(dir, 'artifacts'),
+            artifactRoot: join(dir, 'artifacts'),
             ...options,
           });
           opened.push(store);

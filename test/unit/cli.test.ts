@@ -169,8 +169,10 @@ describe('labbook CLI', function () {
           'startTime',
           'status',
           'tags',
+          'user',
         ]);
         assert.equal(r.experiment, 'penguins');
+        assert.ok(typeof r.user === 'string' && r.user !== '', 'the SDK records who ran it');
         assert.ok(!Number.isNaN(Date.parse(r.startTime)) && r.endTime !== null);
         assert.equal(typeof r.metrics.loss, 'number');
         assert.equal(typeof r.metrics.test_accuracy, 'number');

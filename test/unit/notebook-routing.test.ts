@@ -7,6 +7,7 @@
 import { strict as assert } from 'node:assert';
 import type { CellOutput } from '../../kernel/protocol';
 import {
+  isLateDisplayUpdate,
   MISSING_PACKAGES_KEY,
   missingPackagesIn,
   routeOutput,
@@ -52,5 +53,32 @@ describe('routing kernel outputs to cells', () => {
       ['danfojs', '@scope/pkg'],
     );
     assert.deepEqual(missingPackagesIn([{ outputType: 'error' }]), []);
+  });
+});
+
+describe('routing updates of live outputs', () => {
+  const update: CellOutput = {
+    kind: 'display',
+    data: { 'text/plain': 'step 2' },
+    metadata: {},
+    displayId: 'abc',
+    update: true,
+  };
+  const shown = (id: string) => id === 'abc';
+
+  it('an update after its cell ended replaces the shown output instead of going to the log', () => {
+    assert.equal(routeOutput({ ended: true, superseded: false }, update), 'log');
+    assert.equal(isLateDisplayUpdate({ ended: true }, update, shown), true);
+    assert.equal(isLateDisplayUpdate(undefined, update, shown), true);
+  });
+
+  it('a running cell applies its own updates; unknown displays and first shows are not late updates', () => {
+    assert.equal(isLateDisplayUpdate({ ended: false }, update, shown), false);
+    assert.equal(
+      isLateDisplayUpdate({ ended: true }, { ...update, displayId: 'other' }, shown),
+      false,
+    );
+    assert.equal(isLateDisplayUpdate({ ended: true }, { ...update, update: false }, shown), false);
+    assert.equal(isLateDisplayUpdate({ ended: true }, stream, shown), false);
   });
 });

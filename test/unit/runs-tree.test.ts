@@ -45,6 +45,7 @@ function runItem(overrides: Partial<RunItem> & { id: string }): RunItem {
     pinned: false,
     deletedAt: null,
     sweep: null,
+    user: null,
     ...overrides,
   };
 }

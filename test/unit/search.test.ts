@@ -12,7 +12,7 @@ import {
   SEARCH_LIMITS,
   SearchSyntaxError,
 } from '../../core/search/parse';
-import { compileSearch, likeToGlob } from '../../core/search/sql';
+import { likeToGlob } from '../../core/store/sqlite/search';
 import { openStore, type Store } from '../../core/store';
 
 function errorAt(
@@ -115,7 +115,7 @@ describe('runs search language', () => {
     const ids: Record<string, string> = {};
     const query = (filter: string, order = '') =>
       store
-        .listRuns({ search: compileSearch(parseFilter(filter), parseOrderBy(order)) })
+        .listRuns({ search: { clauses: parseFilter(filter), order: parseOrderBy(order) } })
         .map((r) => r.name);
 
     before(() => {
@@ -246,7 +246,7 @@ describe('runs search language', () => {
     const START = 1_000_000;
     const query = (filter: string, order: string, now: number) =>
       store
-        .listRuns({ search: compileSearch(parseFilter(filter), parseOrderBy(order), now) })
+        .listRuns({ search: { clauses: parseFilter(filter), order: parseOrderBy(order), now } })
         .map((r) => r.name);
 
     before(() => {
@@ -337,12 +337,12 @@ describe('runs search language', () => {
 
     it('measures a running run at the time of the search by default', () => {
       const run = store.listRuns({
-        search: compileSearch(parseFilter('attributes.run_name = "running"')),
+        search: { clauses: parseFilter('attributes.run_name = "running"') },
       })[0];
       const age = Date.now() - run.startTime;
       assert.deepEqual(
         store
-          .listRuns({ search: compileSearch(parseFilter(`attributes.duration >= ${age}`)) })
+          .listRuns({ search: { clauses: parseFilter(`attributes.duration >= ${age}`) } })
           .map((r) => r.name),
         ['running'],
       );

@@ -9,14 +9,18 @@
  */
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { join } from 'node:path';
 import { SCHEMA_VERSION, StoreError, type MetricPoint, type RunStore } from '../../core/store';
 import { MIGRATIONS } from '../../core/store/schema';
 import { PG_MIGRATIONS } from '../../core/store/postgres/schema';
 import { parseFilter, parseOrderBy } from '../../core/search/parse';
-import { compileSearch } from '../../core/search/sql';
 import { listRunsCommand, type RunSummary } from '../../cli/runs';
+import { USER_ENV_VAR } from '../../core/registry/who';
 import { forEachBackend } from '../support/backends';
+
+const bin = join(__dirname, '..', '..', '..', 'bin', 'labbook.js');
 
 async function expectStoreError(
   promise: Promise<unknown>,
@@ -65,6 +69,7 @@ forEachBackend('store contract', (backend) => {
     const a = await store.createRun({
       experiment: 'mnist',
       name: 'first',
+      user: 'ana',
       sourceNotebook: '/nb/train.ipynb',
       sourceCell: 3,
       gitCommit: 'a'.repeat(40),
@@ -109,6 +114,7 @@ forEachBackend('store contract', (backend) => {
         error: null,
         parentRunId: null,
         deletedAt: null,
+        user: 'ana',
       },
     );
     assert.deepEqual(
@@ -419,7 +425,9 @@ forEachBackend('store contract', (backend) => {
     await mk('d', null, 'sgd', 'nlp');
     const names = async (filter: string, order = '') =>
       (
-        await store.listRuns({ search: compileSearch(parseFilter(filter), parseOrderBy(order)) })
+        await store.listRuns({
+          search: { clauses: parseFilter(filter), order: parseOrderBy(order) },
+        })
       ).map((r) => r.name);
     assert.deepEqual(await names('metrics.loss < 1'), ['c', 'a']);
     assert.deepEqual(await names('metrics.loss > 0.2'), ['a']);
@@ -435,7 +443,7 @@ forEachBackend('store contract', (backend) => {
       'a',
     ]);
     assert.equal(
-      await store.countRuns({ search: compileSearch(parseFilter('metrics.loss >= 0')) }),
+      await store.countRuns({ search: { clauses: parseFilter('metrics.loss >= 0') } }),
       2,
     );
   });
@@ -498,6 +506,92 @@ forEachBackend('store contract', (backend) => {
     assert.equal(await store.getRun(run.id), undefined);
     assert.deepEqual(await store.metricHistory(run.id, 'k'), []);
     assert.deepEqual(await store.getParams(run.id), {});
+  });
+
+  it('records the artifact root each artifact was written to, and reads it under any root', async () => {
+    const run = await store.createRun({ experiment: 'e', name: 'r' });
+    const own = await store.logArtifact(run.id, 'a.txt', 'under the own root');
+    const shared = join(backend().dir, 'shared');
+    const teammate = await backend().open({ artifactRoot: shared });
+    const written = await teammate.logArtifact(run.id, 'b.txt', 'under the shared root');
+    assert.equal(written.root, shared);
+    assert.ok(existsSync(shared), 'content written under the shared root');
+    // A third machine writing elsewhere still finds each artifact where it was written.
+    const elsewhere = await backend().open({ artifactRoot: join(backend().dir, 'elsewhere') });
+    assert.deepEqual(
+      (await elsewhere.listArtifacts(run.id)).map((a) => [a.name, a.root]),
+      [
+        ['a.txt', own.root],
+        ['b.txt', shared],
+      ],
+    );
+    assert.equal((await elsewhere.readArtifact(run.id, 'a.txt')).toString(), 'under the own root');
+    assert.equal(
+      (await elsewhere.readArtifact(run.id, 'b.txt')).toString(),
+      'under the shared root',
+    );
+    // Logged again from another root, the artifact moves there.
+    const moved = await elsewhere.logArtifact(run.id, 'a.txt', 'rewritten');
+    assert.equal(moved.root, join(backend().dir, 'elsewhere'));
+    assert.equal((await store.readArtifact(run.id, 'a.txt')).toString(), 'rewritten');
+  });
+
+  it('records who started each run, and filters, searches and orders by it', async () => {
+    const ana = await store.createRun({ experiment: 'e', name: 'ana-run', user: 'ana' });
+    await store.createRun({ experiment: 'e', name: 'ben-run', user: 'ben' });
+    const before = await store.createRun({ experiment: 'e', name: 'old-run' });
+    assert.equal((await store.getRun(ana.id))!.user, 'ana');
+    assert.equal(before.user, null, 'a run without a user records none');
+    assert.deepEqual(
+      (await store.listRuns({ user: 'ana' })).map((r) => r.id),
+      [ana.id],
+    );
+    assert.equal(await store.countRuns({ user: 'ben' }), 1);
+    assert.equal(await store.countRuns({ user: 'nobody' }), 0);
+    const names = async (filter: string, order = '') =>
+      (
+        await store.listRuns({
+          search: { clauses: parseFilter(filter), order: parseOrderBy(order) },
+        })
+      ).map((r) => r.name);
+    assert.deepEqual(await names("attributes.user = 'ben'"), ['ben-run']);
+    assert.deepEqual(await names("attributes.user LIKE 'a%'"), ['ana-run']);
+    assert.deepEqual(await names("attributes.user != 'ana'"), ['ben-run']);
+    // A run without a user sorts as SQLite sorts a missing value: first ascending, last descending.
+    assert.deepEqual(await names('', 'attributes.user'), ['old-run', 'ana-run', 'ben-run']);
+    assert.deepEqual(await names('', 'attributes.user DESC'), ['ben-run', 'ana-run', 'old-run']);
+  });
+
+  it('labbook runs --mine lists the runs of LABBOOK_USER only', async () => {
+    await store.createRun({ experiment: 'e', name: 'ana-run', user: 'ana' });
+    await store.createRun({ experiment: 'e', name: 'ben-run', user: 'ben' });
+    const location = backend().location;
+    const runs = (...args: string[]) => {
+      const r = spawnSync(
+        process.execPath,
+        [
+          bin,
+          '--store',
+          location.backend === 'sqlite' ? location.path : location.url,
+          'runs',
+          ...args,
+        ],
+        {
+          cwd: backend().dir,
+          encoding: 'utf8',
+          env: { ...process.env, LABBOOK_STORE: '', [USER_ENV_VAR]: 'ana' },
+        },
+      );
+      assert.equal(r.status, 0, r.stderr);
+      return r.stdout;
+    };
+    const mine = JSON.parse(runs('--mine', '--json')) as RunSummary[];
+    assert.deepEqual(
+      mine.map((r) => [r.name, r.user]),
+      [['ana-run', 'ana']],
+    );
+    assert.match(runs(), /ben-run\s.*ben/);
+    assert.doesNotMatch(runs('--mine'), /ben-run/);
   });
 
   it('marks runs whose writer is gone as killed, and a heartbeat revives one', async () => {

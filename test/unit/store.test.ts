@@ -176,7 +176,7 @@ describe('store', () => {
         const raw = new Database(path);
         raw.pragma(`journal_mode = ${mode}`);
         raw.exec("CREATE TABLE future (x); INSERT INTO future VALUES ('from the future')");
-        raw.pragma('user_version = 7');
+        raw.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
         raw.close();
         const before = sha256OfFile(path);
         const filesBefore = readdirSync(dir).sort();
@@ -185,13 +185,17 @@ describe('store', () => {
           () => Store.open({ path }),
           'NEWER_SCHEMA',
           new RegExp(
-            `was written by a newer Labbook \\(schema 7; this version knows up to ${SCHEMA_VERSION}\\)\\. Upgrade Labbook; the file was not modified\\.`,
+            `was written by a newer Labbook \\(schema ${SCHEMA_VERSION + 1}; this version knows up to ${SCHEMA_VERSION}\\)\\. Upgrade Labbook; the file was not modified\\.`,
           ),
         );
         assert.ok(error.message.startsWith(path), error.message);
         assert.equal(sha256OfFile(path), before);
         assert.deepEqual(readdirSync(dir).sort(), filesBefore);
-        expectStoreError(() => Store.open({ path, readonly: true }), 'NEWER_SCHEMA', /schema 7/);
+        expectStoreError(
+          () => Store.open({ path, readonly: true }),
+          'NEWER_SCHEMA',
+          new RegExp(`schema ${SCHEMA_VERSION + 1}`),
+        );
         assert.equal(sha256OfFile(path), before);
       });
     }
@@ -337,6 +341,7 @@ describe('store', () => {
           error: null,
           parentRunId: null,
           deletedAt: null,
+          user: null,
         },
       );
       assert.deepEqual(

@@ -250,6 +250,7 @@ function render(details: RunDetails): void {
   if (details.parentRunId) facts.push(['Parent run', details.parentRunId]);
   facts.push(
     ['Started', new Date(details.startTime).toLocaleString()],
+    ['Started by', details.user ?? '—'],
     [
       'Duration',
       details.endTime === null && details.status === 'running'

@@ -258,4 +258,23 @@ export const PG_MIGRATIONS: readonly Migration[] = [
         SELECT run_id, key, step, timestamp, value FROM metric_series;
     `,
   },
+  {
+    version: 6,
+    description: 'people: who started each run',
+    sql: `
+      -- The git or OS user (or LABBOOK_USER) that started the run; NULL for runs recorded
+      -- before Labbook knew.
+      ALTER TABLE runs ADD COLUMN user_name text;
+      CREATE INDEX runs_by_user ON runs(user_name, start_time);
+    `,
+  },
+  {
+    version: 7,
+    description: 'artifacts for a team: the root each artifact was written to',
+    sql: `
+      -- The artifact root (a folder, later a bucket URL) holding the content; NULL for
+      -- artifacts recorded before, read from the opening process's root.
+      ALTER TABLE artifacts ADD COLUMN root text;
+    `,
+  },
 ];

@@ -1,6 +1,6 @@
 /**
- * Runs searches (core/search) compiled to PostgreSQL: the same clauses and order as the
- * SQLite compiler, in PostgreSQL's dialect. Placeholders are `?`, numbered by the store
+ * Runs searches (a parsed RunSearch, core/search/parse.ts) compiled to PostgreSQL: the same
+ * clauses and order as the SQLite compiler (core/store/sqlite/search.ts), in PostgreSQL's dialect. Placeholders are `?`, numbered by the store
  * (see sql.ts) when the statement is complete, so conditions compose as on SQLite.
  *
  * Dialect differences handled here: LIKE is already case-sensitive on PostgreSQL (no GLOB),
@@ -9,13 +9,23 @@
  * so a NaN metric never matches and sorts last, as on SQLite and in MLflow.
  */
 import type { Clause, OrderKey } from '../../search/parse';
-import type { CompiledSearch } from '../../search/sql';
+import type { RunSearch } from '../types';
+
+export interface CompiledSearch {
+  /** Conditions on `runs r` (joined with `experiments e`), ANDed; empty for none. */
+  where: string[];
+  args: unknown[];
+  /** ORDER BY terms, most significant first; the caller appends its default order. */
+  orderBy: string[];
+  orderArgs: unknown[];
+}
 
 const ATTRIBUTE_COLUMNS: Record<string, string> = {
   run_id: 'r.id',
   run_name: 'r.name',
   status: 'r.status',
   experiment: 'e.name',
+  user: 'r.user_name',
   start_time: 'r.start_time',
   end_time: 'r.end_time',
   duration: `(CASE WHEN r.end_time IS NOT NULL THEN r.end_time - r.start_time
@@ -54,7 +64,7 @@ function lowerCase(value: Clause['value']): Clause['value'] {
 /** A metric value with NaN read as NULL (SQLite's storage of NaN). */
 const metricValue = (alias: string) => `NULLIF(${alias}.value, 'NaN'::double precision)`;
 
-/** The PostgreSQL twin of core/search/sql.ts compileSearch. */
+/** The PostgreSQL twin of core/store/sqlite/search.ts compileSearch. */
 export function compilePostgresSearch(
   clauses: readonly Clause[],
   order: readonly OrderKey[] = [],
@@ -86,9 +96,12 @@ export function compilePostgresSearch(
   for (const key of order) {
     const direction = key.descending ? 'DESC' : 'ASC';
     if (key.entity === 'attributes') {
-      orderBy.push(
-        `${attributeColumn(key.key, now, orderArgs)} ${direction}${key.key === 'duration' ? ' NULLS LAST' : ''}`,
-      );
+      // SQLite's placement of a missing value (a run's user, its end time): smallest, so
+      // first ascending and last descending; PostgreSQL's default is the reverse. Duration
+      // sorts last either way, on both.
+      const nulls =
+        key.key === 'duration' ? 'NULLS LAST' : key.descending ? 'NULLS LAST' : 'NULLS FIRST';
+      orderBy.push(`${attributeColumn(key.key, now, orderArgs)} ${direction} ${nulls}`);
       continue;
     }
     const table = key.entity === 'metrics' ? 'metric_series' : key.entity;
@@ -99,4 +112,9 @@ export function compilePostgresSearch(
     );
   }
   return { where, args, orderBy, orderArgs };
+}
+
+/** A RunFilter's search as PostgreSQL; `now` is fixed by the caller so one query sees one. */
+export function compilePostgresRunSearch(search: RunSearch, now: number): CompiledSearch {
+  return compilePostgresSearch(search.clauses, search.order, search.now ?? now);
 }

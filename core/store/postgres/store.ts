@@ -21,7 +21,7 @@ import {
 } from '../artifacts';
 import { deletedRunError, StoreError } from '../errors';
 import { isWriterGone, THIS_HOST } from '../liveness';
-import { DEFAULT_STORE_DIR } from '../location';
+import { ARTIFACTS_ENV_VAR, DEFAULT_STORE_DIR } from '../location';
 import {
   MAX_RUN_NAME_LENGTH,
   PINNED_TAG,
@@ -43,7 +43,7 @@ import {
   type RunStore,
 } from '../types';
 import { migratePostgres, postgresSchemaVersion } from './migrations';
-import { compilePostgresSearch } from './search';
+import { compilePostgresRunSearch, type CompiledSearch } from './search';
 import {
   all,
   CHANGES_CHANNEL,
@@ -58,15 +58,17 @@ import {
 } from './sql';
 
 export interface OpenPostgresOptions {
-  /** Where artifact files go; default LABBOOK_ARTIFACTS, else `<cwd>/.labbook/artifacts`. */
-  artifactsDir?: string;
+  /**
+   * Where new artifacts are written (a shared folder for a team); default LABBOOK_ARTIFACTS,
+   * else `<cwd>/.labbook/artifacts`. Each artifact records its root, so reads find content
+   * written by another machine under another root.
+   */
+  artifactRoot?: string;
   /** Mark runs whose writer is gone as killed while opening; default true. */
   detectKilledRuns?: boolean;
   env?: NodeJS.ProcessEnv;
   cwd?: string;
 }
-
-export const ARTIFACTS_ENV_VAR = 'LABBOOK_ARTIFACTS';
 
 interface ExperimentRow {
   id: number;
@@ -95,6 +97,7 @@ interface RunRow {
   error: string | null;
   parent_run_id: string | null;
   deleted_at: number | null;
+  user_name: string | null;
 }
 
 interface SeriesRow {
@@ -116,11 +119,12 @@ interface ArtifactRow {
   size: number;
   media_type: string;
   created_at: number;
+  root: string | null;
 }
 
 const RUN_COLUMNS = `r.id, r.experiment_id, e.name AS experiment_name, r.name, r.status, r.start_time, r.end_time,
   r.source_notebook, r.source_cell, r.git_commit, r.git_dirty, r.environment, r.pid, r.host, r.heartbeat_at,
-  r.error, r.parent_run_id, r.deleted_at`;
+  r.error, r.parent_run_id, r.deleted_at, r.user_name`;
 
 const END_STATUSES: readonly string[] = ['finished', 'failed', 'killed'];
 /** Rows per INSERT … SELECT FROM unnest(…): bounded so one statement's arrays stay small. */
@@ -160,11 +164,14 @@ function toRun(row: RunRow): Run {
     error: row.error,
     parentRunId: row.parent_run_id,
     deletedAt: row.deleted_at,
+    user: row.user_name,
   };
 }
 
-function toArtifact(row: ArtifactRow): Artifact {
+/** `defaultRoot`: where artifacts recorded before roots were (schema 7) live. */
+function toArtifact(row: ArtifactRow, defaultRoot: string): Artifact {
   return {
+    root: row.root ?? defaultRoot,
     runId: row.run_id,
     name: row.name,
     sha256: row.sha256,
@@ -206,8 +213,10 @@ function checkText(what: string, value: string): string {
 export class PostgresRunStore implements RunStore {
   readonly backend = 'postgres' as const;
   readonly location: string;
+  /** Where new artifacts are written. */
   readonly artifactsDir: string;
-  private readonly files: ArtifactFiles;
+  /** The content-addressed files under each artifact root (one object per root). */
+  private readonly roots = new Map<string, ArtifactFiles>();
   private closed = false;
 
   private constructor(
@@ -217,7 +226,12 @@ export class PostgresRunStore implements RunStore {
   ) {
     this.location = location;
     this.artifactsDir = artifactsDir;
-    this.files = new ArtifactFiles(artifactsDir);
+  }
+
+  private filesAt(root: string): ArtifactFiles {
+    let found = this.roots.get(root);
+    if (!found) this.roots.set(root, (found = new ArtifactFiles(root)));
+    return found;
   }
 
   /** Connects, migrates (refusing a newer schema, writing nothing) and marks killed runs. */
@@ -226,7 +240,9 @@ export class PostgresRunStore implements RunStore {
     const cwd = options.cwd ?? process.cwd();
     const artifactsDir = resolve(
       cwd,
-      options.artifactsDir ?? env[ARTIFACTS_ENV_VAR] ?? join(DEFAULT_STORE_DIR, 'artifacts'),
+      options.artifactRoot?.trim() ||
+        env[ARTIFACTS_ENV_VAR]?.trim() ||
+        join(DEFAULT_STORE_DIR, 'artifacts'),
     );
     const location = redactedUrl(url);
     const pool = createPool(url);
@@ -394,8 +410,8 @@ export class PostgresRunStore implements RunStore {
       await run(
         client,
         `INSERT INTO runs (id, experiment_id, name, status, start_time, source_notebook, source_cell,
-          git_commit, git_dirty, environment, pid, host, heartbeat_at, parent_run_id)
-        VALUES (?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          git_commit, git_dirty, environment, pid, host, heartbeat_at, parent_run_id, user_name)
+        VALUES (?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         [
           id,
           experiment.id,
@@ -416,6 +432,7 @@ export class PostgresRunStore implements RunStore {
           newRun.host ?? THIS_HOST,
           startTime,
           newRun.parentRunId ?? null,
+          newRun.user == null ? null : checkText('user', newRun.user),
         ],
       );
     });
@@ -432,7 +449,10 @@ export class PostgresRunStore implements RunStore {
   }
 
   /** The WHERE conditions (over `runs r JOIN experiments e`) and their arguments. */
-  private runWhere(filter: RunFilter): { sql: string; args: unknown[] } {
+  private runWhere(
+    filter: RunFilter,
+    search = this.search(filter),
+  ): { sql: string; args: unknown[] } {
     const where: string[] = [];
     const args: unknown[] = [];
     if (filter.experiment !== undefined) {
@@ -442,6 +462,10 @@ export class PostgresRunStore implements RunStore {
     if (filter.experimentIds && filter.experimentIds.length > 0) {
       where.push('r.experiment_id = ANY(?::bigint[])');
       args.push(filter.experimentIds);
+    }
+    if (filter.user !== undefined) {
+      where.push('r.user_name = ?');
+      args.push(filter.user);
     }
     if (filter.status !== undefined) {
       where.push('r.status = ?');
@@ -453,7 +477,6 @@ export class PostgresRunStore implements RunStore {
       where.push('r.parent_run_id = ?');
       args.push(filter.parentRunId);
     } else if (filter.topLevelOnly) where.push('r.parent_run_id IS NULL');
-    const search = this.search(filter);
     if (search) {
       where.push(...search.where);
       args.push(...search.args);
@@ -461,17 +484,9 @@ export class PostgresRunStore implements RunStore {
     return { sql: where.length ? `WHERE ${where.join(' AND ')}` : '', args };
   }
 
-  /** The filter's search in PostgreSQL's dialect (a compiled search carries its source). */
-  private search(filter: RunFilter) {
-    const search = filter.search;
-    if (!search) return undefined;
-    if (!search.source) {
-      throw new StoreError(
-        'INVALID_ARGUMENT',
-        'this search was compiled for SQLite only; compile it with compileSearch(clauses, order) so PostgreSQL can compile it too',
-      );
-    }
-    return compilePostgresSearch(search.source.clauses, search.source.order, search.source.now);
+  /** The filter's search in PostgreSQL's dialect, one `now` for the whole statement. */
+  private search(filter: RunFilter, now = Date.now()): CompiledSearch | undefined {
+    return filter.search && compilePostgresRunSearch(filter.search, now);
   }
 
   private matchingIds(filter: RunFilter): { sql: string; args: unknown[] } {
@@ -483,7 +498,8 @@ export class PostgresRunStore implements RunStore {
   }
 
   async listRuns(filter: RunListOptions = {}): Promise<Run[]> {
-    const where = this.runWhere(filter);
+    const search = this.search(filter);
+    const where = this.runWhere(filter, search);
     const order: string[] = [];
     const orderArgs: unknown[] = [];
     if (filter.pinnedFirst) {
@@ -498,7 +514,6 @@ export class PostgresRunStore implements RunStore {
       );
       orderArgs.push(filter.groupByParam);
     }
-    const search = this.search(filter);
     order.push(...(search?.orderBy ?? []));
     orderArgs.push(...(search?.orderArgs ?? []));
     const direction = filter.startTimeAscending ? 'ASC' : 'DESC';
@@ -1055,21 +1070,24 @@ export class PostgresRunStore implements RunStore {
       await this.lockRuns(client, [runId]);
       await run(
         client,
-        `INSERT INTO artifacts (run_id, name, sha256, size, media_type, created_at) VALUES (?, ?, ?, ?, ?, ?)
+        // The root is always recorded: a database shared by machines has no "beside the
+        // database" folder that every reader would agree on.
+        `INSERT INTO artifacts (run_id, name, sha256, size, media_type, created_at, root) VALUES (?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT (run_id, name) DO UPDATE SET sha256 = excluded.sha256, size = excluded.size,
-          media_type = excluded.media_type, created_at = excluded.created_at`,
-        [runId, name, blob.sha256, blob.size, mediaType, Date.now()],
+          media_type = excluded.media_type, created_at = excluded.created_at, root = excluded.root`,
+        [runId, name, blob.sha256, blob.size, mediaType, Date.now(), this.artifactsDir],
       );
     });
     return (await this.getArtifact(runId, name))!;
   }
 
   private storeContent(name: string, data: ArtifactData) {
-    if (typeof data === 'string') return this.files.put(data);
+    const files = this.filesAt(this.artifactsDir);
+    if (typeof data === 'string') return files.put(data);
     if (ArrayBuffer.isView(data))
-      return this.files.put(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+      return files.put(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
     if (data && typeof data === 'object' && typeof data.path === 'string')
-      return this.files.putFile(data.path);
+      return files.putFile(data.path);
     throw new StoreError(
       'INVALID_ARGUMENT',
       `artifact ${JSON.stringify(name)}: data must be a string, a Uint8Array or { path }`,
@@ -1082,7 +1100,7 @@ export class PostgresRunStore implements RunStore {
       'SELECT * FROM artifacts WHERE run_id = ? AND name = ?',
       [runId, name],
     );
-    return row ? toArtifact(row) : undefined;
+    return row ? toArtifact(row, this.artifactsDir) : undefined;
   }
 
   async listArtifacts(runId: string): Promise<Artifact[]> {
@@ -1092,13 +1110,13 @@ export class PostgresRunStore implements RunStore {
         'SELECT * FROM artifacts WHERE run_id = ? ORDER BY name COLLATE "C"',
         [runId],
       )
-    ).map(toArtifact);
+    ).map((row) => toArtifact(row, this.artifactsDir));
   }
 
   async readArtifact(runId: string, name: string): Promise<Buffer> {
     const artifact = await this.getArtifact(runId, name);
     if (!artifact)
       throw new StoreError('NOT_FOUND', `run ${runId} has no artifact ${JSON.stringify(name)}`);
-    return this.files.read(artifact.sha256);
+    return this.filesAt(artifact.root).read(artifact.sha256);
   }
 }

@@ -12,7 +12,8 @@ import {
   type TrafficSplit,
 } from '../../common/serve-types';
 import type { DeploymentChanges, DeploymentStore, LiveDeployment, NewDeployment } from '../serving';
-import type { SqlAccess } from '../types';
+import { SqliteDomainStore } from './domain';
+import { assignments, fromRow, jsonOrNull, jsonText } from './rows';
 
 /** A `deployments` row: the Deployment's fields under their column names, config as JSON. */
 interface DeploymentRow {
@@ -50,35 +51,19 @@ interface EventRow {
   after: string | null;
 }
 
-function toDeployment(row: DeploymentRow): Deployment {
-  return {
-    id: row.id,
-    name: row.name,
-    modelName: row.model_name,
-    modelRef: row.model_ref,
-    strategy: row.strategy,
-    primaryVersion: row.primary_version,
-    candidateRef: row.candidate_ref,
-    candidateVersion: row.candidate_version,
-    weight: row.weight,
-    host: row.host,
-    port: row.port,
-    pid: row.pid,
-    status: row.status,
-    error: row.error,
-    config: { ...DEFAULT_SERVE_CONFIG, ...(JSON.parse(row.config) as Partial<ServeConfig>) },
-    tokenFile: row.token_file,
-    createdAt: row.created_at,
-    createdBy: row.created_by,
-    startedAt: row.started_at,
-    stoppedAt: row.stopped_at,
-    updatedAt: row.updated_at,
-  };
-}
+const toDeployment = (row: DeploymentRow) =>
+  fromRow<Deployment>(row, {
+    config: (text: string) => ({
+      ...DEFAULT_SERVE_CONFIG,
+      ...(JSON.parse(text) as Partial<ServeConfig>),
+    }),
+  });
 
-const splitText = (split: TrafficSplit | null) => (split === null ? null : JSON.stringify(split));
-const splitOf = (text: string | null) =>
-  text === null ? null : (JSON.parse(text) as TrafficSplit);
+const toEvent = (row: EventRow) =>
+  fromRow<DeploymentEvent>(row, {
+    before: jsonOrNull<TrafficSplit>,
+    after: jsonOrNull<TrafficSplit>,
+  });
 
 /** Column of each changeable field: the only names that reach the UPDATE's text. */
 const COLUMNS: Record<keyof DeploymentChanges, string> = {
@@ -95,13 +80,7 @@ const COLUMNS: Record<keyof DeploymentChanges, string> = {
   stoppedAt: 'stopped_at',
 };
 
-export class SqliteDeploymentStore implements DeploymentStore {
-  constructor(private readonly sql: SqlAccess) {}
-
-  transaction<T>(fn: () => T): T {
-    return this.sql.transaction(fn);
-  }
-
+export class SqliteDeploymentStore extends SqliteDomainStore implements DeploymentStore {
   get(id: number): Deployment | undefined {
     const row = this.sql.get<DeploymentRow>('SELECT * FROM deployments WHERE id = ?', id);
     return row ? toDeployment(row) : undefined;
@@ -135,9 +114,7 @@ export class SqliteDeploymentStore implements DeploymentStore {
       "SELECT id, port, status, pid, updated_at FROM deployments WHERE name = ? AND status IN ('starting', 'running')",
       name,
     );
-    return row
-      ? { id: row.id, port: row.port, status: row.status, pid: row.pid, updatedAt: row.updated_at }
-      : undefined;
+    return row ? fromRow<LiveDeployment>(row) : undefined;
   }
 
   create(d: NewDeployment): number {
@@ -168,16 +145,13 @@ export class SqliteDeploymentStore implements DeploymentStore {
   }
 
   update(id: number, changes: DeploymentChanges): void {
-    const sets: string[] = ['updated_at = ?'];
-    const args: unknown[] = [Date.now()];
-    for (const [key, value] of Object.entries(changes)) {
-      if (value === undefined) continue;
-      const column = COLUMNS[key as keyof DeploymentChanges] as string | undefined;
-      if (column === undefined) throw new Error(`a deployment has no changeable field ${key}`);
-      sets.push(`${column} = ?`);
-      args.push(value);
-    }
-    this.sql.run(`UPDATE deployments SET ${sets.join(', ')} WHERE id = ?`, ...args, id);
+    const { sets, args } = assignments(changes, COLUMNS, 'a deployment');
+    this.sql.run(
+      `UPDATE deployments SET ${['updated_at = ?', ...sets].join(', ')} WHERE id = ?`,
+      Date.now(),
+      ...args,
+      id,
+    );
   }
 
   recordEvent(event: Omit<DeploymentEvent, 'id'>): DeploymentEvent {
@@ -188,8 +162,8 @@ export class SqliteDeploymentStore implements DeploymentStore {
       event.at,
       event.by,
       event.reason,
-      splitText(event.before),
-      splitText(event.after),
+      jsonText(event.before),
+      jsonText(event.after),
     );
     return { ...event, id: Number(result.lastInsertRowid) };
   }
@@ -200,16 +174,7 @@ export class SqliteDeploymentStore implements DeploymentStore {
         'SELECT * FROM deployment_events WHERE deployment_id = ? ORDER BY id DESC',
         deploymentId,
       )
-      .map((r) => ({
-        id: r.id,
-        deploymentId: r.deployment_id,
-        kind: r.kind,
-        at: r.at,
-        by: r.by,
-        reason: r.reason,
-        before: splitOf(r.before),
-        after: splitOf(r.after),
-      }));
+      .map(toEvent);
   }
 
   servesVersion(modelName: string, version: number): boolean {

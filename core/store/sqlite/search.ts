@@ -1,9 +1,11 @@
 /**
- * Turns parsed search clauses into SQL over the store's schema, so a search runs in
- * SQLite (indexes on params, tags and latest metrics) instead of loading every run.
- * Values always travel as bound parameters.
+ * Turns a parsed search (core/search/parse.ts) into SQL over the SQLite schema, so a search
+ * runs in SQLite (indexes on params, tags and latest metrics) instead of loading every run.
+ * Values always travel as bound parameters. Another backend compiles the same RunSearch
+ * its own way; the parser knows no SQL.
  */
-import type { Clause, OrderKey } from './parse';
+import type { Clause, OrderKey } from '../../search/parse';
+import type { RunSearch } from '../types';
 
 export interface CompiledSearch {
   /** Conditions on `runs r` (joined with `experiments e`), ANDed; empty for none. */
@@ -12,11 +14,6 @@ export interface CompiledSearch {
   /** ORDER BY terms, most significant first; the caller appends its default order. */
   orderBy: string[];
   orderArgs: unknown[];
-  /**
-   * What was compiled, so that a store of another SQL dialect (PostgreSQL,
-   * core/store/postgres/search.ts) compiles the same search its own way.
-   */
-  source?: { clauses: readonly Clause[]; order: readonly OrderKey[]; now: number };
 }
 
 const ATTRIBUTE_COLUMNS: Record<string, string> = {
@@ -24,6 +21,7 @@ const ATTRIBUTE_COLUMNS: Record<string, string> = {
   run_name: 'r.name',
   status: 'r.status',
   experiment: 'e.name',
+  user: 'r.user_name',
   start_time: 'r.start_time',
   end_time: 'r.end_time',
   // The one `?` is the search's "now" (bound first, see attributeColumn). A run that stopped
@@ -85,8 +83,8 @@ function lowerCase(value: Clause['value']): Clause['value'] {
  * order alike, so one search sees one consistent duration per run.
  */
 export function compileSearch(
-  clauses: Clause[],
-  order: OrderKey[] = [],
+  clauses: readonly Clause[],
+  order: readonly OrderKey[] = [],
   now: number = Date.now(),
 ): CompiledSearch {
   const where: string[] = [];
@@ -127,5 +125,10 @@ export function compileSearch(
       `(SELECT x.value FROM ${table} x WHERE x.run_id = r.id AND x.key = ?) ${direction} NULLS LAST`,
     );
   }
-  return { where, args, orderBy, orderArgs, source: { clauses, order, now } };
+  return { where, args, orderBy, orderArgs };
+}
+
+/** A RunFilter's search as SQL. */
+export function compileRunSearch(search: RunSearch): CompiledSearch {
+  return compileSearch(search.clauses, search.order, search.now);
 }

@@ -1,0 +1,109 @@
+/**
+ * Cell speed of the notebook kernel, in one run: the real kernel process (started as the
+ * CLI and the extension start it, through KernelClient) runs CELLS trivial cells in a
+ * plain notebook; a second kernel imports tfjs and labbook (the import cell is timed) and
+ * runs the same cells. Prints p50/p90 of both, the ratio of the p50s, the import cell's time
+ * and the cold start-to-ready time of each kernel, each against its target.
+ *
+ * Not a timed test: it prints figures (exit code 0 even when a target is missed, so a loaded
+ * machine does not fail a build; LABBOOK_BENCH_STRICT=1 makes a miss exit 1).
+ * Usage: npm run bench:kernel   (LABBOOK_BENCH_CELLS overrides the cell count, default 20)
+ */
+import * as path from 'node:path';
+import { KernelClient } from '../../kernel/client';
+import { makeTempDir, removeDir } from '../unit/temp';
+
+const CELLS = Number(process.env.LABBOOK_BENCH_CELLS ?? 20);
+const kernelMain = path.join(__dirname, '..', '..', 'kernel', 'main.js');
+/** A different text each time, as a user's cells are: an unchanged cell would be a cache hit. */
+const trivial = (i: number): string => `${i} + 1`;
+const IMPORTS =
+  'import * as tf from "@tensorflow/tfjs";\nimport * as lab from "labbook";\ntf.version.tfjs';
+
+const TARGETS = { ratio: 1.5, importMs: 1500, readyMs: 3000 };
+
+const quantile = (xs: number[], q: number): number => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+};
+
+interface KernelFigures {
+  readyMs: number;
+  /** The first cell after ready: ready is answered before the compiler loads, so this cell may wait for it. */
+  firstCellMs: number;
+  importMs?: number;
+  cells: number[];
+}
+
+async function timedCell(kernel: KernelClient, code: string, count: number): Promise<number> {
+  const started = performance.now();
+  const { status } = await kernel.execute({ cellId: `c${count}`, code, executionCount: count });
+  if (status !== 'ok') throw new Error(`cell ${JSON.stringify(code)} ended ${status}`);
+  return performance.now() - started;
+}
+
+async function measure(dir: string, name: string, withImports: boolean): Promise<KernelFigures> {
+  const errors: string[] = [];
+  const started = performance.now();
+  const kernel = await KernelClient.start({
+    notebookPath: path.join(dir, `${name}.ipynb`),
+    storePath: path.join(dir, 'store', 'labbook.db'),
+    kernelMain,
+  });
+  const readyMs = performance.now() - started;
+  kernel.on('output', (p) => {
+    if (p.output.kind === 'error') errors.push(p.output.traceback.join('\n'));
+  });
+  try {
+    let count = 1;
+    const cells: number[] = [];
+    // The first cell pays for the compiler's warm-up (see firstCellMs); in the tfjs kernel it
+    // comes before the import, so the import cell's time is tfjs and labbook only.
+    const firstCellMs = await timedCell(kernel, 'undefined', count++);
+    const importMs = withImports ? await timedCell(kernel, IMPORTS, count++) : undefined;
+    for (let i = 0; i < CELLS; i++) cells.push(await timedCell(kernel, trivial(i), count++));
+    return { readyMs, firstCellMs, importMs, cells };
+  } catch (error) {
+    throw new Error(`${(error as Error).message}\n${errors.join('\n')}`);
+  } finally {
+    await kernel.shutdown();
+  }
+}
+
+async function main(): Promise<void> {
+  const dir = makeTempDir('labbook-kernel-bench-');
+  let plain: KernelFigures;
+  let tf: KernelFigures;
+  try {
+    plain = await measure(dir, 'plain', false);
+    tf = await measure(dir, 'tfjs', true);
+  } finally {
+    removeDir(dir);
+  }
+  const p50Plain = quantile(plain.cells, 0.5);
+  const p50Tf = quantile(tf.cells, 0.5);
+  const ratio = p50Tf / p50Plain;
+  const verdict = (ok: boolean) => (ok ? 'ok  ' : 'MISS');
+  const ms = (x: number) => `${x.toFixed(0).padStart(5)} ms`;
+  const coldReady = Math.max(plain.readyMs, tf.readyMs);
+  const lines = [
+    `kernel cells: ${CELLS} trivial cells (${JSON.stringify(trivial(0))}, ${JSON.stringify(trivial(1))}, ...) per kernel`,
+    `  plain notebook           p50 ${ms(p50Plain)}   p90 ${ms(quantile(plain.cells, 0.9))}`,
+    `  tfjs + labbook imported  p50 ${ms(p50Tf)}   p90 ${ms(quantile(tf.cells, 0.9))}`,
+    `  ${verdict(ratio <= TARGETS.ratio)} ratio of p50s           ${ratio.toFixed(2)}x      target ≤ ${TARGETS.ratio}x`,
+    `  ${verdict(tf.importMs! <= TARGETS.importMs)} import cell (tfjs+labbook) ${ms(tf.importMs!)}   target ≤ ${TARGETS.importMs} ms`,
+    `  ${verdict(coldReady <= TARGETS.readyMs)} cold start to ready      ${ms(coldReady)}   target ≤ ${TARGETS.readyMs} ms   (plain ${plain.readyMs.toFixed(0)}, tfjs ${tf.readyMs.toFixed(0)})`,
+    `       first cell after ready   ${ms(plain.firstCellMs)}   (plain; tfjs kernel ${tf.firstCellMs.toFixed(0)} ms): loads the compiler, Node's declarations, first checker`,
+    `  cells (plain): ${plain.cells.map((x) => x.toFixed(0)).join(', ')}`,
+    `  cells (tfjs):  ${tf.cells.map((x) => x.toFixed(0)).join(', ')}`,
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+  const missed =
+    ratio > TARGETS.ratio || tf.importMs! > TARGETS.importMs || coldReady > TARGETS.readyMs;
+  if (missed && process.env.LABBOOK_BENCH_STRICT === '1') process.exitCode = 1;
+}
+
+void main().catch((error) => {
+  process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
+  process.exitCode = 1;
+});
