@@ -166,8 +166,12 @@ export class KernelClient extends RpcClientBase<KernelClientEvents> {
     timer.unref();
   }
 
-  /** Asks the kernel to exit (runs are flushed by its exit handlers); kills it if it does not. */
-  shutdown(graceMs = 3000): Promise<void> {
+  /**
+   * Asks the kernel to exit (runs are flushed by its exit handlers); kills it if it does not.
+   * The grace is long enough for the type checker's warm-up after start (seconds of
+   * synchronous work on a loaded machine), which delays the request but ends by itself.
+   */
+  shutdown(graceMs = 10_000): Promise<void> {
     return this.stop(() => this.connection.sendRequest(protocol.Shutdown), graceMs);
   }
 }

@@ -53,6 +53,9 @@ const uncaughtIn = new Set<string>();
 /** Per cell run: outputs beyond the budget are not sent, only counted (see output-limit.ts). */
 let outputLimit = OUTPUT_LIMIT_CHARS;
 const budgets = new Map<string, OutputBudget>();
+/** Time between the answered `initialize` and the type checker's warm-up (see there). */
+const WARM_UP_DELAY_MS = 250;
+let warmUpTimer: NodeJS.Timeout | undefined;
 /** An error message this long is a value printed by accident, not a message. */
 const ERROR_TEXT_LIMIT = 100_000;
 
@@ -180,9 +183,11 @@ connection.onRequest(protocol.Initialize, (params) => {
   executor = new CellExecutor({ rootDir, ...kernelModules(__dirname), emit: send });
   notebookPath = params?.notebookPath;
   setExecutionContext({ notebook: notebookPath });
-  // Ready is answered before the compiler is loaded; it warms up right after the answer has
-  // gone out (the channel writes it from a setImmediate queued after this one's first hop).
-  setImmediate(() => setImmediate(() => executor?.warmUp()));
+  // Ready is answered before the compiler is loaded; it warms up a moment after the answer
+  // has gone out. The warm-up is seconds of synchronous work that holds every request
+  // behind it, so a kernel shut down (or sent a cell) at once never waits for it: the
+  // shutdown cancels it and a cell does the same work itself.
+  warmUpTimer = setTimeout(() => executor?.warmUp(), WARM_UP_DELAY_MS);
   const tsVersion = typescriptPackage.version;
   const tslabVersion = tslabPackage.version;
   return {
@@ -292,6 +297,7 @@ connection.onNotification(protocol.Interrupt, () => executor?.interrupt());
 
 connection.onRequest(protocol.Shutdown, () => {
   exitExpected = true;
+  clearTimeout(warmUpTimer);
   setImmediate(() => process.exit(0));
 });
 
@@ -357,13 +363,16 @@ process.emitWarning = (warning: string | Error, ...rest: unknown[]) => {
 
 // A display from a timer or callback belongs to the cell that scheduled it (an updatable
 // display's update after its cell ended still finds that cell's output).
-installDisplaySink(
-  (data, metadata, displayId, update) =>
-    void connection.sendNotification(protocol.Output, {
-      cellId: cellScope.getStore()?.cellId ?? currentCell,
-      output: { kind: 'display', data, metadata, displayId, update },
-    }),
-);
+installDisplaySink((data, metadata, displayId, update) => {
+  const cellId = cellScope.getStore()?.cellId ?? currentCell;
+  const output: protocol.CellOutput = { kind: 'display', data, metadata, displayId, update };
+  // An update replaces its display, so only new displays count against the cell's budget.
+  const kept = update ? output : withinBudget(budgets.get(cellId), output);
+  if (!kept) return;
+  // Text the cell printed before this display goes out first, so the order holds.
+  flushStream();
+  void connection.sendNotification(protocol.Output, { cellId, output: kept });
+});
 onRunEvent((event) => void connection.sendNotification(protocol.RunEvent, event));
 captureStream(process.stdout, 'stdout');
 captureStream(process.stderr, 'stderr');

@@ -21,6 +21,7 @@ import {
   DEFAULT_SETTINGS,
   codeServerArgs,
   codeServerEnv,
+  linkTsserverPlugin,
 } from '../test/integration/launch-code-server.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -50,6 +51,8 @@ try {
   /* not there yet */
 }
 symlinkSync(root, link, 'dir');
+// As the .vsix has it: the built-in TypeScript leaves notebook cells to Labbook's checker.
+linkTsserverPlugin(root, extensionsDir);
 // code-server caches its extension list; a stale one would hide a new version.
 rmSync(join(extensionsDir, 'extensions.json'), { force: true });
 const configFile = join(stateDir, 'config.yaml');

@@ -18,6 +18,10 @@ import type { KernelSession } from './kernelSession';
 /** Marks our attach configuration; js-debug's child sessions are found through their parent. */
 const ATTACH_KEY = '__labbookDebugCell';
 const ATTACH_TIMEOUT_MS = 30_000;
+/** How long js-debug may take to end its sessions once the kernel's inspector has closed. */
+const DETACH_TIMEOUT_MS = 10_000;
+/** Time for VS Code to move its focus to the root once the target sessions have ended. */
+const FOCUS_SETTLE_MS = 300;
 
 export class CellDebugger extends Disposable implements CellFiles {
   private readonly dir = path.join(os.tmpdir(), `labbook-debug-${process.pid}`);
@@ -27,6 +31,8 @@ export class CellDebugger extends Disposable implements CellFiles {
   private readonly waiting = new Map<string, () => void>();
   /** Root debug session of each attach key. */
   private readonly roots = new Map<string, vscode.DebugSession>();
+  /** Our debug sessions (roots and js-debug's target sessions) that have started and not ended. */
+  private readonly live = new Map<string, vscode.DebugSession>();
   private seq = 0;
 
   /** `kernelDir`: the kernel's own code, which stepping skips (the notebook's code is what matters). */
@@ -43,7 +49,14 @@ export class CellDebugger extends Disposable implements CellFiles {
     this.track(
       vscode.debug.onDidStartDebugSession((session) => {
         const key = attachKey(session);
-        if (key && !session.parentSession) this.roots.set(key, session);
+        if (!key) return;
+        this.live.set(session.id, session);
+        if (!session.parentSession) this.roots.set(key, session);
+      }),
+    );
+    this.track(
+      vscode.debug.onDidTerminateDebugSession((session) => {
+        this.live.delete(session.id);
       }),
     );
     this.track(toDisposable(() => fs.rmSync(this.dir, { recursive: true, force: true })));
@@ -90,6 +103,9 @@ export class CellDebugger extends Disposable implements CellFiles {
           attachExistingChildren: false,
           autoAttachChildProcesses: false,
           continueOnAttach: true,
+          // When the kernel closes its inspector, js-debug ends the target sessions but keeps
+          // this root (it would try to reconnect); detach() then stops the root on its own.
+          restart: { delay: 1000, maxAttempts: 3 },
         },
         { suppressSaveBeforeStart: true },
       );
@@ -111,13 +127,60 @@ export class CellDebugger extends Disposable implements CellFiles {
       throw error;
     } finally {
       this.waiting.delete(key);
-      const root = this.roots.get(key);
-      this.roots.delete(key);
-      if (root) await vscode.debug.stopDebugging(root);
-      else this.log.warn(`Debug Cell: no debug session of ${name} to stop.`);
-      await client.closeInspector().catch(() => undefined);
+      await this.detach(key, name, () => client.closeInspector());
       this.log.info(`Debug Cell: detached from the kernel of ${session.label}.`);
     }
+  }
+
+  /**
+   * Ends the debug sessions of `key`: first the kernel closes its inspector, so js-debug sees
+   * its targets go and ends their sessions; then, once those have ended and VS Code has moved
+   * its focus to the root, the root is stopped on its own. Stopping the root while its
+   * children still run ends them all in one burst, and VS Code's extension host can then
+   * apply "focus the root" after "focus nothing" (it awaits a lookup for the one and not the
+   * other), which leaves `vscode.debug.activeDebugSession` naming the ended root for good.
+   */
+  private async detach(
+    key: string,
+    name: string,
+    closeInspector: () => Promise<void>,
+  ): Promise<void> {
+    const live = () => [...this.live.values()].filter((s) => attachKey(s) === key);
+    const targets = () => live().filter((s) => s.parentSession);
+    await closeInspector().catch((error: unknown) =>
+      this.log.warn(
+        `Debug Cell: the kernel did not close its inspector: ${(error as Error).message}`,
+      ),
+    );
+    if (!(await this.until(() => targets().length === 0, DETACH_TIMEOUT_MS)))
+      this.log.warn(
+        `Debug Cell: js-debug did not end the target sessions of ${name}; stopping them.`,
+      );
+    const root = this.roots.get(key);
+    this.roots.delete(key);
+    if (root && this.live.has(root.id)) {
+      // Let VS Code's focus settle on the root before the root ends (see above).
+      await sleep(FOCUS_SETTLE_MS);
+      await vscode.debug.stopDebugging(root);
+    } else if (!root) this.log.warn(`Debug Cell: no debug session of ${name} to stop.`);
+    if (!(await this.until(() => live().length === 0, DETACH_TIMEOUT_MS)))
+      this.log.warn(`Debug Cell: the debug sessions of ${name} did not end.`);
+  }
+
+  /** Resolves true once `done()` holds (checked as sessions end), false after `ms`. */
+  private until(done: () => boolean, ms: number): Promise<boolean> {
+    if (done()) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const finish = (ok: boolean) => {
+        clearTimeout(timer);
+        listener.dispose();
+        resolve(ok);
+      };
+      const timer = setTimeout(() => finish(done()), ms);
+      const listener = vscode.debug.onDidTerminateDebugSession(() => {
+        if (done()) finish(true);
+      });
+    });
   }
 
   /** The kernel's folder as installed and as the kernel sees it (an extension folder may be a link). */
@@ -195,6 +258,10 @@ export class CellDebugger extends Disposable implements CellFiles {
       onError: (error) => this.log.warn(`Debug Cell: ${error.message}`),
     };
   }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** The attach key of our session or of a child of it, else undefined. */

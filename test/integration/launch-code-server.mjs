@@ -90,10 +90,11 @@ export const DEFAULT_SETTINGS = {
  * from the extension's folder upward, so the built plugin is linked into the extensions
  * folder's node_modules, one level above the linked extension.
  */
-function linkTsserverPlugin(extensionDir, extensionsDir) {
+export function linkTsserverPlugin(extensionDir, extensionsDir) {
   const built = join(extensionDir, 'dist', 'tsserver-plugin', TSSERVER_PLUGIN);
   if (!existsSync(built)) return;
   mkdirSync(join(extensionsDir, 'node_modules'), { recursive: true });
+  rmSync(join(extensionsDir, 'node_modules', TSSERVER_PLUGIN), { recursive: true, force: true });
   symlinkSync(built, join(extensionsDir, 'node_modules', TSSERVER_PLUGIN), 'dir');
 }
 
