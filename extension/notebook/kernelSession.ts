@@ -77,6 +77,8 @@ interface CellRun {
   draining: boolean;
   drained: Promise<void>;
   ended: boolean;
+  /** An error its timers or unawaited promises threw reached the editor before the run ended. */
+  threwLate: boolean;
   /** The editor's own guard against a flood of output (the kernel caps first). */
   readonly budget: OutputBudget;
 }
@@ -148,6 +150,7 @@ export class KernelSession extends Disposable {
       draining: false,
       drained: Promise.resolve(),
       ended: false,
+      threwLate: false,
       budget: new OutputBudget(EDITOR_OUTPUT_LIMIT),
     };
   }
@@ -424,7 +427,7 @@ export class KernelSession extends Disposable {
     run.ended = true;
     if (this.current === run) this.current = undefined;
     clearTimeout(this.interruptTimer);
-    execution.end(status === 'ok', Date.now());
+    execution.end(status === 'ok' && !run.threwLate, Date.now());
     this.host.onCellEnded?.(this);
     // Keep a few finished runs to recognise late output (timers, late promises) as such.
     for (const id of this.runs.keys()) {
@@ -534,6 +537,9 @@ export class KernelSession extends Disposable {
         !!run && [...this.runs.values()].some((r) => r.cell === run.cell && r.seq > run.seq);
       switch (routeOutput(run && { ended: run.ended, superseded }, params.output)) {
         case 'running-cell':
+          // The kernel may answer before a timer throws, and the editor end the run after:
+          // the cell failed all the same.
+          if (params.output.kind === 'error' && params.output.uncaught) run!.threwLate = true;
           this.enqueueOutput(run!, params.output);
           return;
         case 'finished-cell':
