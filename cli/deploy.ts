@@ -17,7 +17,7 @@
  * as elsewhere: 0 done, 1 the gates refused a promotion, 2 unusable input or a server that
  * is not running.
  */
-import { existsSync } from 'node:fs';
+import { storeExists } from '../core/store/location';
 import { Option, type Command } from 'commander';
 import { deploymentStore, openStore } from '../core/store';
 import {
@@ -238,7 +238,7 @@ export function registerDeployCommands(program: Command, storePath: () => string
     .option('--json', 'print a JSON array')
     .action(async (opts: { all?: boolean; json?: boolean }) => {
       const path = storePath();
-      if (!existsSync(path)) {
+      if (!storeExists(path)) {
         process.stdout.write(
           opts.json ? '[]\n' : `No deployments: there is no Labbook store at ${path}\n`,
         );

@@ -16,12 +16,7 @@ import { registerDeployCommands } from './deploy';
 import { UsageError } from './errors';
 import { existingStore } from './store';
 import type { KernelClient } from '../kernel/client';
-import {
-  openRunStore,
-  resolveStoreLocation,
-  resolveStorePath,
-  type StoreLocation,
-} from '../core/store';
+import { openRunStore, resolveStoreLocation, storeName, type StoreLocation } from '../core/store';
 import { ARTIFACTS_ENV_VAR } from '../core/store/location';
 import * as path from 'node:path';
 import { compareRuns, resolveRunIds } from '../core/compare/compare';
@@ -62,8 +57,9 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   // Read when a command runs: --store is parsed after the program is built.
+  // A SQLite file or a PostgreSQL URL: the stores every command opens take either.
   const storePath = (): string =>
-    resolveStorePath({ path: program.opts().store as string | undefined });
+    storeName(resolveStoreLocation({ path: program.opts().store as string | undefined }));
   // Commands that work on every backend take the location as given (a file or a URL).
   const storeLocation = (): StoreLocation =>
     resolveStoreLocation({ path: program.opts().store as string | undefined });

@@ -11,10 +11,11 @@
  * 2 on unusable input, like the rest of the CLI. JSON times are ISO 8601 strings; metric
  * values NaN/±Infinity are strings, as in `labbook runs --json`.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { storeExists } from '../core/store/location';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { openStore, type Store } from '../core/store';
+import { openStore, type OpenStore } from '../core/store';
 import {
   Registry,
   RegistryError,
@@ -78,7 +79,7 @@ const safe = (text: string) => scrub(text, ' ');
 function withRegistry<T>(
   storePath: string,
   options: RegistryOptions,
-  fn: (registry: Registry, store: Store) => T,
+  fn: (registry: Registry, store: OpenStore) => T,
 ): T {
   const store = openStore({
     path: existingStore(storePath, 'no model has been registered'),
@@ -108,7 +109,7 @@ export function modelSummaries(registry: Registry): ModelSummaryJson[] {
 }
 
 export function listModelsCommand(storePath: string, options: { json?: boolean }): string {
-  if (!existsSync(storePath))
+  if (!storeExists(storePath))
     return options.json ? '[]\n' : `No models yet: there is no Labbook store at ${storePath}\n`;
   return withRegistry(storePath, {}, (registry) => {
     const models = modelSummaries(registry);
@@ -128,7 +129,7 @@ export function listModelsCommand(storePath: string, options: { json?: boolean }
   });
 }
 
-export function modelDetails(registry: Registry, store: Store, name: string): ModelDetailsJson {
+export function modelDetails(registry: Registry, store: OpenStore, name: string): ModelDetailsJson {
   const model = registry.getModel(name);
   if (!model) {
     const known = registry.listModels().map((m) => m.name);

@@ -4,7 +4,7 @@
  * name never leaves the folder (core/named-files.ts, shared with promotion gates).
  */
 import { readFileSync, readdirSync, rmSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import {
   encodedJsonFileName,
   encodedJsonPath,
@@ -12,13 +12,14 @@ import {
   writeJsonAtomic,
 } from '../named-files';
 import { parseSuite, SuiteError, validateSuiteName, type Suite } from './suite';
+import { storeFilesDir } from '../store/location';
 
 /** A suite name as a file name that stays inside the suites folder (see core/named-files.ts). */
 export const suiteFileName = encodedJsonFileName;
 
-/** The suites folder of a store: `<folder of the store file>/suites`. */
+/** The suites folder of a store: `<folder of the store file>/suites` (see storeFilesDir). */
 export function suitesDir(storeLocation: string): string {
-  return resolve(dirname(storeLocation), 'suites');
+  return resolve(storeFilesDir(storeLocation), 'suites');
 }
 
 /** Where the suite `name` lives; refuses names that could escape the folder. */

@@ -8,8 +8,9 @@
  *   evaluated on the CANDIDATE's holdout set; the candidate passes when it is at most
  *   `tolerance` worse (rmse/mae: lower is better).
  */
+import { storeFilesDir } from '../store/location';
 import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { encodedJsonFileName, encodedJsonPath, writeJsonAtomic } from '../named-files';
 import type { SyncRunStore } from '../store/types';
 import { parseFilter, SearchSyntaxError, type Clause } from '../search/parse';
@@ -48,7 +49,7 @@ export const gatesFileName = encodedJsonFileName;
 export function gatesPath(storeLocation: string, name: string): string {
   if (typeof name !== 'string' || name === '')
     throw new RegistryError('INVALID', 'model name must be a non-empty string');
-  const folder = resolve(dirname(storeLocation), 'gates');
+  const folder = resolve(storeFilesDir(storeLocation), 'gates');
   return encodedJsonPath(
     folder,
     name,

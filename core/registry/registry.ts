@@ -7,6 +7,7 @@
  * Versions are never deleted: there is no delete API, and the store refuses to purge a run
  * that produced one.
  */
+import { storeFilesDir } from '../store/location';
 import { dirname } from 'node:path';
 import { validateArtifactName } from '../store/artifacts';
 import type { ModelCardChanges, RegistryStore } from '../store/registry';
@@ -155,7 +156,7 @@ export class Registry {
     this.models = registryStore(store);
     this.evaluate = options.evaluate ?? defaultEvaluate;
     // The store lives in <workspace>/.labbook/: ask git there, not wherever the process started.
-    this.who = options.who ?? (() => whoAmI(dirname(dirname(store.location))));
+    this.who = options.who ?? (() => whoAmI(dirname(storeFilesDir(store.location))));
     this.onProgress = options.onProgress;
   }
 

@@ -12,6 +12,7 @@
  * - `controlDeployment` sends a control message (shift, switch, promote, rollback) to the
  *   running server, which applies and records it.
  */
+import { absoluteStore, storeFilesDir } from '../store/location';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
@@ -23,8 +24,8 @@ import {
   readFileSync,
   writeSync,
 } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { Store, deploymentStore, type DeploymentStore, type OpenStore } from '../store';
+import { dirname, join } from 'node:path';
+import { deploymentStore, openStore, type DeploymentStore, type OpenStore } from '../store';
 import { Registry } from '../registry/registry';
 import { parseModelRef, resolveModelRef } from '../registry/refs';
 import { whoAmI } from '../registry/who';
@@ -57,7 +58,7 @@ export function splitOf(
 
 /** `.labbook/deployments/` next to the store. */
 export function deploymentsDir(storeLocation: string): string {
-  return join(dirname(storeLocation), 'deployments');
+  return join(storeFilesDir(storeLocation), 'deployments');
 }
 
 // ---- store access ----
@@ -214,7 +215,7 @@ export function createDeployment(store: OpenStore, input: CreateDeploymentInput)
   if (!Number.isSafeInteger(port) || port < 0 || port > 65535)
     throw new ServeError('INVALID', `port must be 0..65535, got ${port}`);
   const config = checkConfig(input.config);
-  const by = input.by ?? whoAmI(dirname(dirname(store.location)));
+  const by = input.by ?? whoAmI(dirname(storeFilesDir(store.location)));
   const now = Date.now();
   const dir = deploymentsDir(store.location);
   return deployments.transaction(() => {
@@ -389,8 +390,8 @@ export async function startDeployment(
   input: CreateDeploymentInput,
   options: StartOptions = {},
 ): Promise<Deployment> {
-  const location = resolve(storePath);
-  const store = Store.open({ path: location });
+  const location = absoluteStore(storePath);
+  const store = openStore({ path: location });
   let deployment: Deployment;
   try {
     deployment = createDeployment(store, input);
@@ -428,7 +429,7 @@ export async function startDeployment(
     closeSync(out);
   }
   const deadline = Date.now() + (options.timeoutMs ?? 60_000);
-  const watcher = Store.open({ path: location, detectKilledRuns: false });
+  const watcher = openStore({ path: location, detectKilledRuns: false });
   try {
     for (;;) {
       const now = deploymentStore(watcher).get(deployment.id)!;
@@ -495,13 +496,13 @@ export async function stopDeployment(
   name: string,
   options: { by?: string; reason?: string | null; timeoutMs?: number } = {},
 ): Promise<Deployment> {
-  const store = Store.open({ path: resolve(storePath), detectKilledRuns: false });
+  const store = openStore({ path: absoluteStore(storePath), detectKilledRuns: false });
   try {
     const deployments = deploymentStore(store);
     const d = requireDeployment(deployments, name);
     if (d.status === 'stopped' || d.status === 'failed')
       throw new ServeError('NOT_RUNNING', `deployment ${name} is already ${d.status}`);
-    const by = options.by ?? whoAmI(dirname(dirname(store.location)));
+    const by = options.by ?? whoAmI(dirname(storeFilesDir(store.location)));
     if (d.pid !== null && isPidAlive(d.pid)) {
       try {
         await sendControl(d, { type: 'stop', by, reason: options.reason ?? null }, 5000);
@@ -535,7 +536,7 @@ export async function controlDeployment(
   name: string,
   message: ControlMessage,
 ): Promise<DeploymentStatusReport> {
-  const store = Store.open({ path: resolve(storePath), detectKilledRuns: false });
+  const store = openStore({ path: absoluteStore(storePath), detectKilledRuns: false });
   let d: Deployment;
   try {
     d = requireDeployment(deploymentStore(store), name);
@@ -545,7 +546,7 @@ export async function controlDeployment(
   // Changes are recorded as made by the person at this end, not by the server process.
   const by =
     message.type !== 'status' && !message.by
-      ? whoAmI(dirname(dirname(resolve(storePath))))
+      ? whoAmI(dirname(storeFilesDir(absoluteStore(storePath))))
       : undefined;
   return sendControl(d, by ? ({ ...message, by } as ControlMessage) : message);
 }

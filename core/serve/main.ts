@@ -10,7 +10,7 @@
  * control message close the server, flush the prediction log and mark the row stopped.
  * Errors inside requests are answered (500) and never end the process.
  */
-import { deploymentStore, openStore, type Store } from '../store';
+import { deploymentStore, openStore, type OpenStore } from '../store';
 import { whoAmI } from '../registry/who';
 import { markEnded, readToken } from './deployments';
 import { ServingRuntime } from './runtime';
@@ -40,7 +40,7 @@ async function loadTf(): Promise<Tfjs> {
 }
 
 export async function serve(storePath: string, deploymentId: number): Promise<void> {
-  let store: Store | undefined;
+  let store: OpenStore | undefined;
   try {
     // A writer blocked on another process's lock blocks every request (better-sqlite3 is
     // synchronous): wait at most 1 s; the prediction log retries later instead.

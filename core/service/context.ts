@@ -4,7 +4,7 @@
  * the store or the working folder does not grow a context type of its own.
  */
 import { ErrorCodes, ResponseError, type MessageConnection } from 'vscode-jsonrpc/node';
-import type { Store } from '../store';
+import type { OpenStore } from '../store';
 import { StoreError } from '../store/errors';
 import { RegistryError } from '../registry/types';
 import { ServeError } from '../common/serve-types';
@@ -12,7 +12,7 @@ import { ServeError } from '../common/serve-types';
 export interface HandlerContext {
   connection: MessageConnection;
   /** The open store, or undefined before a notebook has created one. May throw (newer schema, not a database). */
-  currentStore: () => Store | undefined;
+  currentStore: () => OpenStore | undefined;
   /** Where the store is (or will be), once initialized. */
   storePath: () => string | undefined;
   /** Tell the views; `true` after the service's own writes, which data_version does not show. */
@@ -28,7 +28,7 @@ export interface HandlerContext {
 export function requiredStore(
   ctx: Pick<HandlerContext, 'currentStore' | 'storePath'>,
   nothingYet: string,
-): Store {
+): OpenStore {
   const store = ctx.currentStore();
   if (!store)
     throw new ResponseError(

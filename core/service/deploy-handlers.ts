@@ -9,7 +9,7 @@
  * toResponseError), and a promotion refused by its gates carries the gate results as the
  * error's data.
  */
-import { deploymentStore, type Store } from '../store';
+import { deploymentStore, type OpenStore } from '../store';
 import {
   baseUrl,
   controlDeployment,
@@ -228,7 +228,7 @@ export function deploymentItem(d: Deployment): protocol.DeploymentItem {
 
 export function registerDeployHandlers(ctx: DeployHandlerContext): void {
   const { connection } = ctx;
-  const required = (): Store => requiredStore(ctx, 'no model has been registered or deployed');
+  const required = (): OpenStore => requiredStore(ctx, 'no model has been registered or deployed');
 
   connection.onRequest(protocol.ListDeployments, (params) =>
     guarded(() => {

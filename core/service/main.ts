@@ -2,7 +2,8 @@
  * The workspace service: one process per workspace, started by the extension with the
  * user's `node`. It owns the store (better-sqlite3 is native, so it stays out of the
  * extension host), answers the views' queries, and notices writes from kernels and the CLI
- * (`PRAGMA data_version`) so the views update live while a model trains.
+ * so the views update live while a model trains: on SQLite by polling `PRAGMA
+ * data_version`, on PostgreSQL by LISTEN/NOTIFY (RunStore.watch).
  */
 import { existsSync } from 'node:fs';
 import * as net from 'node:net';
@@ -13,7 +14,14 @@ import {
   StreamMessageReader,
   StreamMessageWriter,
 } from 'vscode-jsonrpc/node';
-import { openStore, type RunStore, type Store } from '../store';
+import {
+  isPostgresUrl,
+  openRunStore,
+  openStore,
+  Store,
+  type OpenStore,
+  type RunStore,
+} from '../store';
 import { asyncRunStore } from '../store/sqlite/async-run-store';
 import * as protocol from './protocol';
 import { whoAmI } from '../registry/who';
@@ -47,16 +55,25 @@ const connection = createMessageConnection(
   new StreamMessageWriter(channel),
 );
 
+/** A SQLite file path or a PostgreSQL URL. */
 let storePath: string | undefined;
-let store: Store | undefined;
+let store: OpenStore | undefined;
 let lastVersion = -1;
 let lastKilledCheck = 0;
+/** PostgreSQL: commits seen through LISTEN, standing in for SQLite's data_version. */
+let serverChanges = 0;
 
-/** Opens the store once a notebook has created it; the service itself never creates one. */
-function currentStore(): Store | undefined {
-  if (store || !storePath || !existsSync(storePath)) return store;
+/** Opens the store once a notebook has created it; the service itself never creates a SQLite file. */
+function currentStore(): OpenStore | undefined {
+  if (store || !storePath) return store;
+  if (!isPostgresUrl(storePath) && !existsSync(storePath)) return undefined;
   store = openStore({ path: storePath });
   return store;
+}
+
+/** The count that changes when another connection commits. */
+function storeVersion(s: OpenStore): number {
+  return s instanceof Store ? s.dataVersion() : serverChanges;
 }
 
 /**
@@ -64,7 +81,7 @@ function currentStore(): Store | undefined {
  * data_version does not show (it counts other connections' commits only), so say so anyway.
  */
 function notifyChanges(ownWrite = false): void {
-  let s: Store | undefined;
+  let s: OpenStore | undefined;
   try {
     s = currentStore();
   } catch {
@@ -76,25 +93,42 @@ function notifyChanges(ownWrite = false): void {
     lastKilledCheck = now;
     s.markKilledRuns(now);
   }
-  const version = s.dataVersion();
+  const version = storeVersion(s);
   if (version !== lastVersion || ownWrite) {
     lastVersion = version;
     void connection.sendNotification(protocol.StoreChanged, { dataVersion: version });
   }
 }
 
-/** The open store behind the backend-neutral RunStore interface (one wrapper per Store). */
-const runStores = new WeakMap<Store, RunStore>();
-function runStoreOf(s: Store): RunStore {
-  let found = runStores.get(s);
-  if (!found) runStores.set(s, (found = asyncRunStore(s)));
-  return found;
+/**
+ * The runs store the views' queries go to. SQLite: the open store behind the async
+ * interface. PostgreSQL: a pool of its own, so a long query never blocks the service's
+ * thread, and the one that listens for other writers' commits.
+ */
+let runStore: Promise<RunStore> | undefined;
+function runStoreOf(s: OpenStore): Promise<RunStore> {
+  if (runStore) return runStore;
+  const opening =
+    s instanceof Store
+      ? Promise.resolve(asyncRunStore(s))
+      : openRunStore({ path: storePath, detectKilledRuns: false }).then(async (runs) => {
+          await runs.watch(() => {
+            serverChanges += 1;
+            notifyChanges();
+          });
+          return runs;
+        });
+  runStore = opening;
+  opening.catch(() => {
+    if (runStore === opening) runStore = undefined; // the next request tries again
+  });
+  return opening;
 }
 
 async function withStore<T>(empty: T, fn: (s: RunStore) => T | Promise<T>): Promise<T> {
   try {
     const s = currentStore();
-    return s ? await fn(runStoreOf(s)) : empty;
+    return s ? await fn(await runStoreOf(s)) : empty;
   } catch (error) {
     throw new ResponseError(ErrorCodes.InternalError, (error as Error).message);
   }
@@ -108,7 +142,11 @@ connection.onRequest(protocol.ServiceInitialize, async (params) => {
   // Opening now surfaces a store from a newer Labbook, or a file that is not a database, at once.
   await withStore(undefined, () => undefined);
   setInterval(() => notifyChanges(), POLL_MS).unref();
-  return { storePath, storeExists: existsSync(storePath), pid: process.pid };
+  return {
+    storePath,
+    storeExists: isPostgresUrl(storePath) || existsSync(storePath),
+    pid: process.pid,
+  };
 });
 
 connection.onRequest(protocol.ListExperiments, () =>

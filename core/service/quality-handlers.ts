@@ -16,7 +16,7 @@ import {
   runsUsingDataset,
   snapshotArtifactName,
 } from '../quality/datasets';
-import { findArtifactByName, type Store } from '../store';
+import { findArtifactByName, type OpenStore } from '../store';
 import { onFirstUse, type HandlerContext } from './context';
 import { dataFile, invalidParams as bad, object } from './params';
 import * as protocol from './protocol';
@@ -179,7 +179,7 @@ export function registerQualityHandlers(ctx: QualityHandlerContext): void {
 }
 
 /** Every data set version with the runs that used it (names looked up once per run). */
-export function datasetItems(store: Store): protocol.DatasetVersionItem[] {
+export function datasetItems(store: OpenStore): protocol.DatasetVersionItem[] {
   const runs = new Map<string, { runName: string; experiment: string; deleted: boolean }>();
   const runInfo = (runId: string) => {
     let info = runs.get(runId);

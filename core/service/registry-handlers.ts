@@ -5,7 +5,7 @@
  * refused by its gates carries the GateResult[] as the error's data.
  */
 import { ErrorCodes, ResponseError } from 'vscode-jsonrpc/node';
-import type { Store } from '../store';
+import type { OpenStore } from '../store';
 import {
   Registry,
   buildModelCard,
@@ -61,8 +61,8 @@ function stageOf(p: Params): string {
 // ---- the handlers ----
 
 export function registerRegistryHandlers(ctx: RegistryHandlerContext): void {
-  const registries = new WeakMap<Store, Registry>();
-  const registryOf = (store: Store): Registry => {
+  const registries = new WeakMap<OpenStore, Registry>();
+  const registryOf = (store: OpenStore): Registry => {
     let registry = registries.get(store);
     if (!registry) {
       registry = new Registry(store, ctx.registryOptions);
@@ -71,11 +71,11 @@ export function registerRegistryHandlers(ctx: RegistryHandlerContext): void {
     return registry;
   };
   /** The registry, or undefined before any store exists. */
-  const maybe = (): { store: Store; registry: Registry } | undefined => {
+  const maybe = (): { store: OpenStore; registry: Registry } | undefined => {
     const store = ctx.currentStore();
     return store ? { store, registry: registryOf(store) } : undefined;
   };
-  const required = (): { store: Store; registry: Registry } => {
+  const required = (): { store: OpenStore; registry: Registry } => {
     const store = requiredStore(ctx, 'no model has been registered');
     return { store, registry: registryOf(store) };
   };

@@ -26,12 +26,18 @@ export class StoreError extends Error {
 
 /**
  * Whether a store error is another writer holding the lock past the busy timeout: the one
- * failure worth retrying with the same data (SQLite's SQLITE_BUSY and its extended codes).
+ * failure worth retrying with the same data (SQLite's SQLITE_BUSY and its extended codes;
+ * PostgreSQL's lock_not_available).
  */
 export function isBusy(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && code.startsWith('SQLITE_BUSY');
+  return (
+    typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code === LOCK_NOT_AVAILABLE)
+  );
 }
+
+/** PostgreSQL's SQLSTATE when a lock is not granted within `lock_timeout`. */
+const LOCK_NOT_AVAILABLE = '55P03';
 
 /** Writing to a soft-deleted run is refused, as MLflow refuses writes to a deleted run. */
 export function deletedRunError(ids: readonly string[]): StoreError {

@@ -1,5 +1,5 @@
 /** The store's public API. Code outside core/store imports from here, never from better-sqlite3. */
-export { Store, openStore } from './store';
+export { Store } from './store';
 export type { OpenStoreOptions } from './store';
 export { StoreError, isBusy } from './errors';
 export type { StoreErrorCode } from './errors';
@@ -32,7 +32,7 @@ export {
   predictionLogStore,
   registryStore,
 } from './stores';
-export type { OpenStore, SqliteBacked } from './stores';
+export type { OpenStore, SqlBacked } from './stores';
 export type { ModelCardChanges, NewModelVersion, RegistryStore } from './registry';
 export type { DatasetStore, DatasetUse, NewRunInput } from './datasets';
 export type { ArtifactFile } from './sqlite/artifact-lookup';
@@ -49,8 +49,15 @@ export type {
   PredictionLogStore,
   WindowPrediction,
 } from './serving';
-export { openRunStore } from './open';
+export { openRunStore, openStore } from './open';
 export type { OpenRunStoreOptions } from './open';
-export { isPostgresUrl, resolveStoreLocation } from './location';
+export {
+  absoluteStore,
+  isPostgresUrl,
+  resolveStoreLocation,
+  storeExists,
+  storeFilesDir,
+  storeName,
+} from './location';
 export type { StoreLocation } from './location';
 export type { Async, RunStore } from './types';

@@ -7,6 +7,7 @@
  * The extension host imports this file at run time: it must stay plain Node (path, os),
  * with no import of the store itself (better-sqlite3 is native).
  */
+import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { StoreError } from './errors';
@@ -59,6 +60,30 @@ export function resolveStorePath(options: LocationOptions = {}): string {
   return location.path;
 }
 
+/** The location as the user named it: the file's path or the server's URL. */
+export function storeName(location: StoreLocation): string {
+  return location.backend === 'postgres' ? location.url : location.path;
+}
+
+/** A store location made absolute: a file path against `cwd`; a URL as it is. */
+export function absoluteStore(location: string, cwd: string = process.cwd()): string {
+  return isPostgresUrl(location) ? location.trim() : resolve(cwd, location);
+}
+
+/** Whether there is a store there yet: a SQLite file exists; a server is always there (it is checked on opening). */
+export function storeExists(location: string): boolean {
+  return isPostgresUrl(location) || existsSync(location);
+}
+
+/**
+ * The folder of the files that belong with a store (validation suites, promotion gates,
+ * running deployments' state): beside a SQLite file; for a PostgreSQL store, `.labbook/`
+ * in the working folder, since a server has no folder of its own.
+ */
+export function storeFilesDir(location: string, cwd: string = process.cwd()): string {
+  return isPostgresUrl(location) ? join(cwd, DEFAULT_STORE_DIR) : dirname(location);
+}
+
 /** `<folder>/.labbook/labbook.db`. */
 export function defaultStorePath(folder: string): string {
   return join(folder, DEFAULT_STORE_DIR, DEFAULT_STORE_FILE);
@@ -79,6 +104,7 @@ export function workspaceStorePath(
 ): string | undefined {
   const value = setting?.trim();
   if (!value) return folderPath ? defaultStorePath(folderPath) : undefined;
+  if (isPostgresUrl(value)) return value;
   let p = value.replace(/\$\{workspaceFolder\}/g, folderPath ?? '');
   if (p === '~' || p.startsWith('~/')) p = join(homedir(), p.slice(1));
   if (isAbsolute(p)) return p;

@@ -299,6 +299,7 @@ function isLater(a: MetricPoint, b: { step: number; timestamp: number }): boolea
 }
 
 export class Store implements SyncRunStore {
+  readonly backend = 'sqlite';
   readonly location: string;
   /** Where new artifacts are written. */
   readonly artifactsDir: string;
@@ -458,6 +459,7 @@ export class Store implements SyncRunStore {
 
   /** See SqlAccess: for core/registry, whose tables live in this file (migration 2). */
   readonly sql: SqlAccess = {
+    dialect: 'sqlite',
     run: (sql, ...args) => this.stmt(sql).run(...args),
     get: <T>(sql: string, ...args: unknown[]) => this.stmt(sql).get(...args) as T | undefined,
     all: <T>(sql: string, ...args: unknown[]) => this.stmt(sql).all(...args) as T[],
@@ -1256,9 +1258,4 @@ export class Store implements SyncRunStore {
     if (!recorded) return this.files.pathOf(sha256);
     return this.filesAt(recorded.root ?? this.defaultArtifactsDir).pathOf(sha256);
   }
-}
-
-/** Opens the store at the resolved location (see resolveStorePath). */
-export function openStore(options: OpenStoreOptions = {}): Store {
-  return Store.open(options);
 }

@@ -1,7 +1,8 @@
 /**
- * The domain stores of an open store, by backend. Today every store is SQLite (Store, with
- * its `sql` handle); a second backend answers here with its own implementations, and the
- * feature folders, which only see the interfaces, do not change.
+ * The domain stores of an open store. Each is written once, against the store's SqlAccess,
+ * in SQL both backends speak: SQLite's Store answers it in-process, PostgreSQL's
+ * PostgresSyncStore on its session connection (core/store/postgres/sync). The feature
+ * folders only see the interfaces.
  */
 import type { DatasetStore } from './datasets';
 import type { RegistryStore } from './registry';
@@ -13,24 +14,30 @@ import { SqlitePredictionLogStore } from './sqlite/prediction-logs';
 import { SqliteRegistryStore } from './sqlite/registry';
 import type { SyncRunStore, SqlAccess } from './types';
 
-/** An open SQLite store (Store, or anything handing out its SQL handle). */
-export interface SqliteBacked {
+/** An open store's SQL handle, on which every domain store is made. */
+export interface SqlBacked {
   readonly sql: SqlAccess;
 }
 
-/** An open store with every domain's store: the runs (SyncRunStore, SQLite's synchronous API) and the factories below. */
-export type OpenStore = SyncRunStore & SqliteBacked;
+/** An open store with every domain's store: the runs (SyncRunStore) and the factories below. */
+export type OpenStore = SyncRunStore &
+  SqlBacked & {
+    readonly backend: 'sqlite' | 'postgres';
+    readonly isOpen: boolean;
+    /** The file holding an artifact's content (content-addressed, under the root it was recorded at). */
+    artifactPath(sha256: string): string;
+  };
 
 /** Whether a SyncRunStore also opens the domain stores (a Labbook store, not a stand-in). */
 export function isOpenStore(store: SyncRunStore): store is OpenStore {
-  return Boolean((store as Partial<SqliteBacked>).sql);
+  return Boolean((store as Partial<SqlBacked>).sql);
 }
 
 /**
  * A factory of one domain's store: one instance per SQL handle, so callers ask for the
  * store per call and the object is reused.
  */
-function perHandle<T>(create: (sql: SqlAccess) => T): (store: SqliteBacked) => T {
+function perHandle<T>(create: (sql: SqlAccess) => T): (store: SqlBacked) => T {
   const made = new WeakMap<SqlAccess, T>();
   return (store) => {
     let found = made.get(store.sql);
@@ -55,7 +62,7 @@ export const datasetStore = perHandle<DatasetStore>((sql) => new SqliteDatasetSt
 
 /** An artifact file by its name: the given run's if it logged one, else any run's. */
 export function findArtifactByName(
-  store: SqliteBacked,
+  store: SqlBacked,
   name: string,
   options: { preferRunId?: string } = {},
 ): ArtifactFile | undefined {

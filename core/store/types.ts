@@ -298,6 +298,11 @@ export type RunStore = Async<SyncRunStore> & {
  * file (core/registry). Values always travel as bound parameters; statements are cached.
  */
 export interface SqlAccess {
+  /**
+   * Which SQL answers. The domain stores' statements are written once in SQL both speak;
+   * only a planner hint for SQLite (a CROSS JOIN fixing the join order) differs.
+   */
+  readonly dialect: 'sqlite' | 'postgres';
   run(sql: string, ...args: unknown[]): { changes: number; lastInsertRowid: number | bigint };
   get<T>(sql: string, ...args: unknown[]): T | undefined;
   all<T>(sql: string, ...args: unknown[]): T[];

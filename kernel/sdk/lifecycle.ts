@@ -6,7 +6,12 @@
  * process.on('exit') handlers run synchronously and cannot await; better-sqlite3 is
  * synchronous, so flushing and ending runs there works.
  */
-import { resolveStorePath, Store, type SyncRunStore } from '../../core/store';
+import {
+  openStore,
+  resolveStoreLocation,
+  type OpenStore,
+  type SyncRunStore,
+} from '../../core/store';
 
 export interface ExitAware {
   /** Flush and end the run because the process is exiting with `code`. */
@@ -83,20 +88,22 @@ export interface StoreLease {
   release(): void;
 }
 
-const openStores = new Map<string, { store: Store; users: number }>();
+const openStores = new Map<string, { store: OpenStore; users: number }>();
 
 /**
- * Runs that name the same file share one connection. The connection closes when its last
- * run ends, so a long-lived kernel holds no file open between runs. A SyncRunStore handed in
- * by the caller stays the caller's to close.
+ * Runs that name the same store (a SQLite file or a PostgreSQL URL) share one connection.
+ * The connection closes when its last run ends, so a long-lived kernel holds no file or
+ * server connection open between runs. A SyncRunStore handed in by the caller stays the
+ * caller's to close.
  */
 export function leaseStore(option?: string | SyncRunStore): StoreLease {
   if (option !== undefined && typeof option !== 'string')
     return { store: option, release: () => undefined };
-  const path = resolveStorePath({ path: option });
+  const location = resolveStoreLocation({ path: option });
+  const path = location.backend === 'postgres' ? location.url : location.path;
   let entry = openStores.get(path);
   if (!entry || !entry.store.isOpen) {
-    entry = { store: Store.open({ path }), users: 0 };
+    entry = { store: openStore({ path }), users: 0 };
     openStores.set(path, entry);
   }
   entry.users += 1;

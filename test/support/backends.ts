@@ -11,7 +11,13 @@
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { join } from 'node:path';
-import { openRunStore, type RunStore, type StoreLocation } from '../../core/store';
+import {
+  openRunStore,
+  openStore,
+  type OpenStore,
+  type RunStore,
+  type StoreLocation,
+} from '../../core/store';
 import { makeTempDir, removeDir } from '../unit/temp';
 
 export const DEFAULT_TEST_POSTGRES = 'postgres://labbook:labbook@127.0.0.1:5432/labbook_dev';
@@ -21,6 +27,11 @@ export interface BackendContext {
   /** Opens the test's store (a second call opens a second connection to the same data). */
   /** `artifactRoot`: where this connection writes new artifacts (default: the backend's own). */
   open(options?: { detectKilledRuns?: boolean; artifactRoot?: string }): Promise<RunStore>;
+  /**
+   * Opens the test's store with the synchronous API and every domain's store (what the SDK,
+   * the registry and serving use); closed after the test.
+   */
+  openSync(options?: { detectKilledRuns?: boolean; artifactRoot?: string }): OpenStore;
   /** Reads and writes the schema version underneath the store (SQLite user_version, labbook_schema). */
   schemaVersion(): Promise<number>;
   setSchemaVersion(version: number): Promise<void>;
@@ -73,6 +84,7 @@ export function forEachBackend(
   describe(`${title} [sqlite]`, () => {
     let context: BackendContext;
     const opened: RunStore[] = [];
+    const openedSync: OpenStore[] = [];
     beforeEach(() => {
       const dir = makeTempDir();
       const path = join(dir, '.labbook', 'labbook.db');
@@ -83,6 +95,11 @@ export function forEachBackend(
         open: async (options = {}) => {
           const store = await openRunStore({ path, cwd: dir, ...options });
           opened.push(store);
+          return store;
+        },
+        openSync: (options = {}) => {
+          const store = openStore({ path, cwd: dir, ...options });
+          openedSync.push(store);
           return store;
         },
         schemaVersion: async () => {
@@ -105,6 +122,7 @@ export function forEachBackend(
     });
     afterEach(async () => {
       for (const store of opened.splice(0)) await store.close();
+      for (const store of openedSync.splice(0)) store.close();
       removeDir(context.dir);
     });
     suite(() => context);
@@ -120,6 +138,7 @@ export function forEachBackend(
     let schemas = 0;
     let context: BackendContext;
     const opened: RunStore[] = [];
+    const openedSync: OpenStore[] = [];
 
     before(async function () {
       const problem = await answers(serverUrl);
@@ -180,6 +199,16 @@ export function forEachBackend(
           opened.push(store);
           return store;
         },
+        openSync: (options = {}) => {
+          const store = openStore({
+            path: url,
+            cwd: dir,
+            artifactRoot: join(dir, 'artifacts'),
+            ...options,
+          });
+          openedSync.push(store);
+          return store;
+        },
         schemaVersion: async () => {
           const rows = await query(url, 'SELECT version FROM labbook_schema');
           return (rows[0] as { version: number }).version;
@@ -191,6 +220,7 @@ export function forEachBackend(
     });
     afterEach(async () => {
       for (const store of opened.splice(0)) await store.close();
+      for (const store of openedSync.splice(0)) store.close();
       removeDir(context.dir);
     });
     suite(() => context);

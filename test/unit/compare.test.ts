@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { compareRuns, resolveRunIds } from '../../core/compare/compare';
 import { comparisonMarkdown } from '../../core/common/comparison';
-import { openStore, type Store } from '../../core/store';
+import { Store } from '../../core/store';
 
 describe('run comparison', () => {
   let dir: string;
@@ -15,7 +15,7 @@ describe('run comparison', () => {
 
   before(() => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'labbook-compare-'));
-    store = openStore({ path: path.join(dir, 'labbook.db') });
+    store = Store.open({ path: path.join(dir, 'labbook.db') });
     const runs: {
       name: string;
       params: Record<string, string>;

@@ -13,7 +13,7 @@ import {
   SearchSyntaxError,
 } from '../../core/search/parse';
 import { likeToGlob } from '../../core/store/sqlite/search';
-import { openStore, type Store } from '../../core/store';
+import { Store } from '../../core/store';
 
 function errorAt(
   query: string,
@@ -120,7 +120,7 @@ describe('runs search language', () => {
 
     before(() => {
       dir = mkdtempSync(path.join(os.tmpdir(), 'labbook-search-'));
-      store = openStore({ path: path.join(dir, 'labbook.db') });
+      store = Store.open({ path: path.join(dir, 'labbook.db') });
       const runs: {
         name: string;
         params: Record<string, string>;
@@ -251,7 +251,7 @@ describe('runs search language', () => {
 
     before(() => {
       dir = mkdtempSync(path.join(os.tmpdir(), 'labbook-duration-'));
-      store = openStore({ path: path.join(dir, 'labbook.db') });
+      store = Store.open({ path: path.join(dir, 'labbook.db') });
       const runs: { name: string; lr: string; seconds: number | null }[] = [
         { name: 'half-minute', lr: '0.01', seconds: 30 },
         { name: 'minute-and-a-half', lr: '0.1', seconds: 90 },

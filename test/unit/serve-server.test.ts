@@ -358,6 +358,7 @@ describe('serve server (app.inject)', function () {
     let pending = 0;
     let busy = 1;
     const sql = {
+      dialect: 'sqlite' as const,
       run: () => {
         pending++;
         return { changes: 1, lastInsertRowid: 0 };

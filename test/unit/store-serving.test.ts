@@ -1,31 +1,28 @@
 /**
- * The serving domain's stores (core/store/serving.ts) on SQLite, method by method: the
- * behaviours the serve tests only reach through a running server (event order, which
+ * The serving domain's stores (core/store/serving.ts) on every backend, method by method:
+ * the behaviours the serve tests only reach through a running server (event order, which
  * deployment a name finds, retention by rows and by days, the monitoring counts).
  */
 import { strict as assert } from 'node:assert';
-import { join } from 'node:path';
 import {
-  Store,
   deploymentStore,
   findArtifactByName,
   predictionLogStore,
   type DeploymentStore,
   type NewDeployment,
+  type OpenStore,
   type PredictionLogStore,
 } from '../../core/store';
 import { DEFAULT_SERVE_CONFIG, type PredictionLog } from '../../core/common/serve-types';
-import { makeTempDir, removeDir } from './temp';
+import { forEachBackend } from '../support/backends';
 
-describe('serving stores (SQLite)', () => {
-  let dir: string;
-  let store: Store;
+forEachBackend('serving stores', (backend) => {
+  let store: OpenStore;
   let deployments: DeploymentStore;
   let log: PredictionLogStore;
 
   beforeEach(() => {
-    dir = makeTempDir();
-    store = Store.open({ path: join(dir, '.labbook', 'labbook.db') });
+    store = backend().openSync();
     // A deployment names registered versions (foreign keys); the registry is not under test.
     const run = store.createRun({ experiment: 'e' });
     store.sql.run("INSERT INTO registered_models (name, created_at) VALUES ('penguins', 0)");
@@ -38,11 +35,6 @@ describe('serving stores (SQLite)', () => {
       );
     deployments = deploymentStore(store);
     log = predictionLogStore(store);
-  });
-
-  afterEach(() => {
-    store.close();
-    removeDir(dir);
   });
 
   const newDeployment = (over: Partial<NewDeployment> = {}): NewDeployment => ({

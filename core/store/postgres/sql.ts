@@ -19,12 +19,32 @@ const types = {
   }) as pg.CustomTypesConfig['getTypeParser'],
 };
 
+/** How long a connection attempt may take before it fails with the server's address. */
+const CONNECT_TIMEOUT_MS = 10_000;
+
 export function createPool(url: string): pg.Pool {
-  const pool = new pg.Pool({ connectionString: url, types, max: 4 });
+  const pool = new pg.Pool({
+    connectionString: url,
+    types,
+    max: 4,
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+  });
   // An idle client losing its connection (a server restart) must not crash the process;
   // the next query gets a fresh connection and reports the problem itself.
   pool.on('error', () => undefined);
   return pool;
+}
+
+/**
+ * One connection of its own (not pooled), with the same number parsing: for a session
+ * whose transactions span several requests (core/store/postgres/sync).
+ */
+export function createClient(url: string): pg.Client {
+  return new pg.Client({
+    connectionString: url,
+    types,
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+  });
 }
 
 /** `?` placeholders numbered `$1…$n`, left alone inside quoted literals and identifiers. */

@@ -70,6 +70,17 @@ export interface OpenPostgresOptions {
   cwd?: string;
 }
 
+/** Where a connection writes new artifacts: the option, else LABBOOK_ARTIFACTS, else `<cwd>/.labbook/artifacts`. */
+export function postgresArtifactRoot(options: OpenPostgresOptions): string {
+  const env = options.env ?? process.env;
+  return resolve(
+    options.cwd ?? process.cwd(),
+    options.artifactRoot?.trim() ||
+      env[ARTIFACTS_ENV_VAR]?.trim() ||
+      join(DEFAULT_STORE_DIR, 'artifacts'),
+  );
+}
+
 interface ExperimentRow {
   id: number;
   name: string;
@@ -236,14 +247,7 @@ export class PostgresRunStore implements RunStore {
 
   /** Connects, migrates (refusing a newer schema, writing nothing) and marks killed runs. */
   static async open(url: string, options: OpenPostgresOptions = {}): Promise<PostgresRunStore> {
-    const env = options.env ?? process.env;
-    const cwd = options.cwd ?? process.cwd();
-    const artifactsDir = resolve(
-      cwd,
-      options.artifactRoot?.trim() ||
-        env[ARTIFACTS_ENV_VAR]?.trim() ||
-        join(DEFAULT_STORE_DIR, 'artifacts'),
-    );
+    const artifactsDir = postgresArtifactRoot(options);
     const location = redactedUrl(url);
     const pool = createPool(url);
     try {

@@ -37,8 +37,8 @@ export class SqliteDatasetStore extends SqliteDomainStore implements DatasetStor
           'SELECT MAX(version) AS v FROM datasets WHERE name = ?',
           d.name,
         )?.v ?? 0) + 1;
-      const result = this.sql.run(
-        'INSERT INTO datasets (name, version, fingerprint, schema, profile, rows, source, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      const result = this.sql.get<{ id: number }>(
+        'INSERT INTO datasets (name, version, fingerprint, schema, profile, rows, source, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id',
         d.name,
         next,
         d.fingerprint,
@@ -47,8 +47,8 @@ export class SqliteDatasetStore extends SqliteDomainStore implements DatasetStor
         d.rows,
         d.source,
         d.createdAt,
-      );
-      return this.one('d.id = ?', Number(result.lastInsertRowid))!;
+      )!;
+      return this.one('d.id = ?', result.id)!;
     });
   }
 

@@ -118,10 +118,10 @@ export class SqliteDeploymentStore extends SqliteDomainStore implements Deployme
   }
 
   create(d: NewDeployment): number {
-    const result = this.sql.run(
+    const result = this.sql.get<{ id: number }>(
       `INSERT INTO deployments (name, model_name, model_ref, strategy, primary_version, candidate_ref, candidate_version, weight,
         host, port, pid, status, error, config, token_file, created_at, created_by, started_at, stopped_at, updated_at)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, 'starting', NULL, ?, '', ?, ?, NULL, NULL, ?)`,
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, 'starting', NULL, ?, '', ?, ?, NULL, NULL, ?) RETURNING id`,
       d.name,
       d.modelName,
       d.modelRef,
@@ -136,8 +136,8 @@ export class SqliteDeploymentStore extends SqliteDomainStore implements Deployme
       d.createdAt,
       d.createdBy,
       d.createdAt,
-    );
-    return Number(result.lastInsertRowid);
+    )!;
+    return result.id;
   }
 
   setTokenFile(id: number, tokenFile: string): void {
@@ -155,8 +155,8 @@ export class SqliteDeploymentStore extends SqliteDomainStore implements Deployme
   }
 
   recordEvent(event: Omit<DeploymentEvent, 'id'>): DeploymentEvent {
-    const result = this.sql.run(
-      'INSERT INTO deployment_events (deployment_id, kind, at, by, reason, before, after) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    const result = this.sql.get<{ id: number }>(
+      'INSERT INTO deployment_events (deployment_id, kind, at, by, reason, before, after) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id',
       event.deploymentId,
       event.kind,
       event.at,
@@ -164,8 +164,8 @@ export class SqliteDeploymentStore extends SqliteDomainStore implements Deployme
       event.reason,
       jsonText(event.before),
       jsonText(event.after),
-    );
-    return { ...event, id: Number(result.lastInsertRowid) };
+    )!;
+    return { ...event, id: result.id };
   }
 
   events(deploymentId: number): DeploymentEvent[] {

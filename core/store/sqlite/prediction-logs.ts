@@ -182,7 +182,9 @@ export class SqlitePredictionLogStore implements PredictionLogStore {
   labelled(deploymentId: number, limit: number): LabelledPrediction[] {
     // The newest labels (bounded, by the feedback time index), then their predictions by id:
     // CROSS JOIN fixes that order and `+p.deployment_id` keeps SQLite off the deployment index,
-    // which would walk every prediction per label. Oldest first: the detector reads a stream.
+    // which would walk every prediction per label (PostgreSQL plans this itself, and has no
+    // CROSS JOIN … ON). Oldest first: the detector reads a stream.
+    const join = this.sql.dialect === 'sqlite' ? 'CROSS JOIN' : 'JOIN';
     return this.sql
       .all<{
         variant: PredictionLog['variant'];
@@ -193,7 +195,7 @@ export class SqlitePredictionLogStore implements PredictionLogStore {
       }>(
         `SELECT p.variant, p.model_version, p.shadow, p.predicted, f.label
     FROM (SELECT id, deployment_id, label FROM feedback WHERE deployment_id = ? ORDER BY at DESC LIMIT ?) f
-      CROSS JOIN prediction_logs p ON p.id = f.id AND +p.deployment_id = f.deployment_id
+      ${join} prediction_logs p ON p.id = f.id AND +p.deployment_id = f.deployment_id
     ORDER BY p.at, p.seq`,
         deploymentId,
         limit,

@@ -205,9 +205,9 @@ export class SqliteRegistryStore extends SqliteDomainStore implements RegistrySt
   }
 
   recordTransition(t: Omit<ModelTransition, 'id'>): ModelTransition {
-    const result = this.sql.run(
+    const result = this.sql.get<{ id: number }>(
       `INSERT INTO model_transitions (name, version, kind, from_stage, to_stage, alias, at, by, reason, forced, gates)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
       t.name,
       t.version,
       t.kind,
@@ -219,8 +219,8 @@ export class SqliteRegistryStore extends SqliteDomainStore implements RegistrySt
       t.reason,
       t.forced ? 1 : 0,
       jsonText(t.gates),
-    );
-    return { ...t, id: Number(result.lastInsertRowid) };
+    )!;
+    return { ...t, id: result.id };
   }
 
   transitions(name: string): ModelTransition[] {
