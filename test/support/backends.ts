@@ -76,16 +76,36 @@ async function answers(url: string): Promise<string | null> {
   }
 }
 
-/** Defines `suite` once per backend, as `<title> [sqlite]` and `<title> [postgres]`. */
+/** Defines `suite` once per backend, as `<title> [sqlite]` and `<title> [postgres]`; each test gets a fresh store. */
 export function forEachBackend(
   title: string,
   suite: (backend: () => BackendContext) => void,
 ): void {
+  defineForEachBackend(title, suite, { setUp: beforeEach, tearDown: afterEach });
+}
+
+/**
+ * The same, with one store for the whole suite: for suites whose tests build on each other
+ * (train, then register, then promote).
+ */
+export function forEachBackendShared(
+  title: string,
+  suite: (backend: () => BackendContext) => void,
+): void {
+  defineForEachBackend(title, suite, { setUp: before, tearDown: after });
+}
+
+function defineForEachBackend(
+  title: string,
+  suite: (backend: () => BackendContext) => void,
+  hooks: { setUp: Mocha.HookFunction; tearDown: Mocha.HookFunction },
+): void {
+  const { setUp, tearDown } = hooks;
   describe(`${title} [sqlite]`, () => {
     let context: BackendContext;
     const opened: RunStore[] = [];
     const openedSync: OpenStore[] = [];
-    beforeEach(() => {
+    setUp(() => {
       const dir = makeTempDir();
       const path = join(dir, '.labbook', 'labbook.db');
       context = {
@@ -120,7 +140,8 @@ export function forEachBackend(
         },
       };
     });
-    afterEach(async () => {
+    tearDown(async () => {
+      if (!context) return; // the backend was skipped
       for (const store of opened.splice(0)) await store.close();
       for (const store of openedSync.splice(0)) store.close();
       removeDir(context.dir);
@@ -163,18 +184,7 @@ export function forEachBackend(
       databaseUrl = withDatabase(serverUrl, database);
     });
 
-    after(async () => {
-      if (!databaseUrl) return;
-      const client = admin();
-      await client.connect();
-      try {
-        await client.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-      } finally {
-        await client.end();
-      }
-    });
-
-    beforeEach(async () => {
+    setUp(async () => {
       const schema = `t${++schemas}`;
       const client = new pg.Client({ connectionString: databaseUrl });
       await client.connect();
@@ -218,10 +228,22 @@ export function forEachBackend(
         },
       };
     });
-    afterEach(async () => {
+    tearDown(async () => {
+      if (!context) return; // the backend was skipped
       for (const store of opened.splice(0)) await store.close();
       for (const store of openedSync.splice(0)) store.close();
       removeDir(context.dir);
+    });
+    // Registered after tearDown: the stores close before their database is dropped.
+    after(async () => {
+      if (!databaseUrl) return;
+      const client = admin();
+      await client.connect();
+      try {
+        await client.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+      } finally {
+        await client.end();
+      }
     });
     suite(() => context);
   });

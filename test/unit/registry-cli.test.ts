@@ -7,18 +7,18 @@ import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { Store } from '../../core/store';
+import { openStore, storeName, type OpenStore } from '../../core/store';
 import { Registry, saveGates } from '../../core/registry';
 import type { ModelDetailsJson, ModelSummaryJson } from '../../cli/models';
-import { makeTempDir, removeDir } from './temp';
+import { forEachBackendShared } from '../support/backends';
 
 const root = path.join(__dirname, '..', '..', '..');
 const bin = path.join(root, 'bin', 'labbook.js');
 
-describe('labbook registry commands', function () {
-  this.timeout(60_000);
+forEachBackendShared('labbook registry commands', (backend) => {
   let dir: string;
   let storePath: string;
+  let cwd: string;
 
   function labbook(args: string[]) {
     const r = spawnSync(process.execPath, [bin, '--store', storePath, ...args], {
@@ -30,8 +30,8 @@ describe('labbook registry commands', function () {
     return { code: r.status, stdout: r.stdout, stderr: r.stderr };
   }
 
-  function withRegistry<T>(fn: (registry: Registry, store: Store) => T): T {
-    const store = Store.open({ path: storePath });
+  function withRegistry<T>(fn: (registry: Registry, store: OpenStore) => T): T {
+    const store = openStore({ path: storePath, cwd: dir });
     try {
       return fn(new Registry(store, { who: () => 'seeder' }), store);
     } finally {
@@ -40,8 +40,11 @@ describe('labbook registry commands', function () {
   }
 
   before(() => {
-    dir = makeTempDir('labbook-registry-cli-');
-    storePath = path.join(dir, '.labbook', 'labbook.db');
+    dir = backend().dir;
+    storePath = storeName(backend().location);
+    // The gates file lives beside a SQLite store, in the working folder for a server.
+    cwd = process.cwd();
+    process.chdir(dir);
     withRegistry((registry, store) => {
       for (const [acc, loss] of [
         [0.93, 0.2],
@@ -68,7 +71,7 @@ describe('labbook registry commands', function () {
       production: { metrics: ['metrics.val_acc >= 0.9', 'metrics.val_loss <= 0.5'] },
     });
   });
-  after(() => removeDir(dir));
+  after(() => process.chdir(cwd));
 
   it('promote: exit 0 with the gates that passed', () => {
     const r = labbook([

@@ -18,9 +18,9 @@ import {
   type Holdout,
   type ModelVersion,
 } from '../../core/registry/types';
-import { Store } from '../../core/store';
+import { storeName, type OpenStore } from '../../core/store';
 import * as lab from '../../kernel/sdk';
-import { makeTempDir, removeDir } from './temp';
+import { forEachBackendShared } from '../support/backends';
 
 const NAME = 'penguins-classifier';
 
@@ -69,11 +69,10 @@ function penguinsData() {
   return { features, species, X, y, nTrain, holdout };
 }
 
-describe('model registry on the penguins notebook', function () {
-  this.timeout(120_000);
-  let dir: string;
+forEachBackendShared('model registry on the penguins notebook', (backend) => {
   let dbPath: string;
-  let store: Store;
+  let store: OpenStore;
+  let cwd: string;
   let registry: Registry;
   let data: ReturnType<typeof penguinsData>;
   let xTrain: tf.Tensor2D;
@@ -134,12 +133,15 @@ describe('model registry on the penguins notebook', function () {
     );
   }
 
-  before(async () => {
+  before(async function () {
+    this.timeout(120_000);
     await tf.setBackend('cpu');
-    dir = makeTempDir();
-    dbPath = join(dir, '.labbook', 'labbook.db');
-    mkdirSync(dirname(dbPath), { recursive: true });
-    store = Store.open({ path: dbPath });
+    // Gates files live beside a SQLite store, and in the working folder's .labbook/ for a
+    // server: the test works in its own folder, as a user works in their project.
+    cwd = process.cwd();
+    process.chdir(backend().dir);
+    dbPath = storeName(backend().location);
+    store = backend().openSync();
     registry = new Registry(store, { who: () => 'release-bot' });
     data = penguinsData();
     xTrain = tf.tensor2d(data.X.slice(0, data.nTrain));
@@ -149,8 +151,7 @@ describe('model registry on the penguins notebook', function () {
   });
   after(() => {
     for (const t of [xTrain, yTrain, xTest, yTest, ...models]) t?.dispose();
-    store?.close();
-    if (dir) removeDir(dir);
+    process.chdir(cwd);
   });
 
   let good: { version: ModelVersion; testAccuracy: number; runId: string };
