@@ -3,12 +3,12 @@
  * client the extension uses.
  */
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, readFileSync, rmSync, existsSync, writeFileSync } from 'node:fs';
-import * as os from 'node:os';
+import { readFileSync, existsSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import Database from 'better-sqlite3';
 import { ServiceClient } from '../../core/service/client';
-import { Store } from '../../core/store';
+import { openStore, storeName, type OpenStore } from '../../core/store';
+import { forEachBackendShared } from '../support/backends';
 import * as lab from '../../kernel/sdk';
 import { startRun } from '../../kernel/sdk';
 
@@ -24,27 +24,30 @@ function nextChange(service: ServiceClient, timeoutMs = 5000): Promise<number> {
   });
 }
 
-describe('workspace service', function () {
-  this.timeout(30_000);
+forEachBackendShared('workspace service', (backend) => {
   let dir: string;
+  /** A SQLite file or a PostgreSQL URL. */
   let storePath: string;
   let service: ServiceClient;
 
   before(async () => {
-    dir = mkdtempSync(path.join(os.tmpdir(), 'labbook-service-'));
-    storePath = path.join(dir, '.labbook', 'labbook.db');
+    dir = backend().dir;
+    storePath = storeName(backend().location);
     service = await ServiceClient.start({ storePath, cwd: dir, serviceMain });
   });
 
   after(async () => {
     await service?.shutdown();
-    rmSync(dir, { recursive: true, force: true });
   });
 
-  it('answers with nothing, and creates no store, before a notebook has written one', async () => {
-    assert.equal(service.info.storeExists, false);
+  it('answers with nothing, and creates no store file, before a notebook has written one', async () => {
     assert.deepEqual(await service.listExperiments(), []);
-    assert.equal(existsSync(storePath), false);
+    if (backend().name === 'sqlite') {
+      assert.equal(service.info.storeExists, false);
+      assert.equal(existsSync(storePath), false);
+    } else {
+      assert.equal(service.info.storeExists, true); // a server is there before any run
+    }
   });
 
   it('notices runs written by another process and describes them', async () => {
@@ -104,7 +107,7 @@ describe('workspace service', function () {
   });
 
   describe('editing, restoring, purging and the runs table', () => {
-    let store: Store;
+    let store: OpenStore;
     let experimentId: number;
     const ids: Record<string, string> = {};
     const notebook = JSON.stringify({
@@ -125,7 +128,7 @@ describe('workspace service', function () {
     });
 
     before(async () => {
-      store = Store.open({ path: storePath });
+      store = openStore({ path: storePath, cwd: dir });
       const t0 = Date.UTC(2026, 0, 1);
       for (const [i, name] of ['alpha', 'beta', 'gamma'].entries()) {
         const run = store.createRun({
@@ -358,9 +361,15 @@ describe('workspace service', function () {
       );
       const result = await service.purgeRuns([ids.beta]);
       assert.equal(result.purged, 1);
-      assert.equal(result.artifactBytesFreed, 4 + Buffer.byteLength('{ not json'));
       assert.equal(store.getRun(ids.beta), undefined);
-      assert.equal(existsSync(weights), false);
+      if (backend().name === 'sqlite') {
+        assert.equal(result.artifactBytesFreed, 4 + Buffer.byteLength('{ not json'));
+        assert.equal(existsSync(weights), false);
+      } else {
+        // A server's artifact root is shared (other machines, other stores): files stay.
+        assert.equal(result.artifactBytesFreed, 0);
+        assert.equal(existsSync(weights), true);
+      }
       await assert.rejects(
         service.purgeRuns([]),
         /runIds must hold between 1 and 10000 run ids, got 0/,
@@ -370,6 +379,14 @@ describe('workspace service', function () {
   });
 
   describe('suites and logged data sets', () => {
+    // Suites live beside a SQLite store, in the working folder's .labbook/ for a server: the
+    // SDK here runs in this process, so it works in the test's folder as a kernel would.
+    let cwd: string;
+    before(() => {
+      cwd = process.cwd();
+      process.chdir(dir);
+    });
+    after(() => process.chdir(cwd));
     const cars = path.join(
       __dirname,
       '..',
