@@ -21,6 +21,7 @@ import { DeploymentsFeature } from './deployments/deploymentsFeature';
 import { storePathFor } from './notebook/kernelSession';
 import { TerminalCommand } from './terminal/terminalCommand';
 import { setNativeRoot } from './notebook/node';
+import { storeSetting } from './util/storeSetting';
 
 export type { LabbookApi };
 
@@ -47,7 +48,7 @@ class Labbook extends Disposable {
     const folderStore = (folder: vscode.WorkspaceFolder): string =>
       storePathFor(
         folder.uri.fsPath,
-        vscode.workspace.getConfiguration('labbook', folder.uri).get<string>('storePath'),
+        storeSetting(vscode.workspace.getConfiguration('labbook', folder.uri)),
         () => folder.uri.fsPath,
       )!;
     const nativeRoot = path.join(context.globalStorageUri.fsPath, 'native');

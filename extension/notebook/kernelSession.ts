@@ -36,6 +36,7 @@ import {
   streamItem,
   streamOutput,
 } from './outputs';
+import { storeSetting } from '../util/storeSetting';
 
 export interface KernelSessionHost {
   readonly controller: vscode.NotebookController;
@@ -471,7 +472,7 @@ export class KernelSession extends Disposable {
     const config = vscode.workspace.getConfiguration('labbook', this.notebook.uri);
     const nodePath = config.get<string>('nodePath')?.trim() || 'node';
     const notebookPath = notebookFsPath(this.notebook);
-    const storePath = resolveStorePath(this.notebook, config.get<string>('storePath'));
+    const storePath = resolveStorePath(this.notebook, storeSetting(config));
     const started = performance.now();
     try {
       const client = await vscode.window.withProgress(

@@ -24,6 +24,7 @@ import { offerNativeRebuild } from '../notebook/nativeRebuild';
 import { Disposable } from '../util/dispose';
 import { RunDetailsPanels } from './runDetailsPanel';
 import { RunsTreeProvider, type RunsTreeNode } from './runsTree';
+import { affectsStore } from '../util/storeSetting';
 
 /** Context key: the runs tree shows only my runs (which title button shows). */
 const MINE_ONLY_CONTEXT = 'labbook.runs.mineOnly';
@@ -119,7 +120,7 @@ export class RunsFeature extends Disposable {
     this.track(
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (
-          e.affectsConfiguration('labbook.storePath') ||
+          affectsStore(e) ||
           e.affectsConfiguration('labbook.user') ||
           e.affectsConfiguration('labbook.artifactRoot') ||
           e.affectsConfiguration(NODE_PATH_SETTING)

@@ -9,6 +9,7 @@ import * as vscode from 'vscode';
 import { STORE_ENV_VAR } from '../../core/store/location';
 import { Disposable } from '../util/dispose';
 import { writeShims } from './shim';
+import { affectsStore } from '../util/storeSetting';
 
 export class TerminalCommand extends Disposable {
   /** The folder put first on the terminal's PATH. */
@@ -24,11 +25,7 @@ export class TerminalCommand extends Disposable {
     this.update();
     this.track(
       vscode.workspace.onDidChangeConfiguration((e) => {
-        if (
-          e.affectsConfiguration('labbook.nodePath') ||
-          e.affectsConfiguration('labbook.storePath')
-        )
-          this.update();
+        if (e.affectsConfiguration('labbook.nodePath') || affectsStore(e)) this.update();
       }),
     );
     this.track(vscode.workspace.onDidChangeWorkspaceFolders(() => this.update()));

@@ -91,17 +91,19 @@ export function forEachBackend(
 export function forEachBackendShared(
   title: string,
   suite: (backend: () => BackendContext) => void,
+  options: { timeoutMs?: number } = {},
 ): void {
-  defineForEachBackend(title, suite, { setUp: before, tearDown: after });
+  defineForEachBackend(title, suite, { setUp: before, tearDown: after, ...options });
 }
 
 function defineForEachBackend(
   title: string,
   suite: (backend: () => BackendContext) => void,
-  hooks: { setUp: Mocha.HookFunction; tearDown: Mocha.HookFunction },
+  hooks: { setUp: Mocha.HookFunction; tearDown: Mocha.HookFunction; timeoutMs?: number },
 ): void {
   const { setUp, tearDown } = hooks;
-  describe(`${title} [sqlite]`, () => {
+  describe(`${title} [sqlite]`, function () {
+    if (hooks.timeoutMs) this.timeout(hooks.timeoutMs);
     let context: BackendContext;
     const opened: RunStore[] = [];
     const openedSync: OpenStore[] = [];
@@ -140,17 +142,18 @@ function defineForEachBackend(
         },
       };
     });
+    // The suite's own hooks before the store closes: its after() may still use it.
+    suite(() => context);
     tearDown(async () => {
       if (!context) return; // the backend was skipped
       for (const store of opened.splice(0)) await store.close();
       for (const store of openedSync.splice(0)) store.close();
       removeDir(context.dir);
     });
-    suite(() => context);
   });
 
   describe(`${title} [postgres]`, function () {
-    this.timeout(60_000);
+    this.timeout(hooks.timeoutMs ?? 60_000);
     const explicit = process.env.LABBOOK_TEST_POSTGRES;
     const serverUrl = explicit || DEFAULT_TEST_POSTGRES;
     const database = `labbook_test_${process.pid}_${Date.now()}`;
@@ -228,6 +231,7 @@ function defineForEachBackend(
         },
       };
     });
+    suite(() => context);
     tearDown(async () => {
       if (!context) return; // the backend was skipped
       for (const store of opened.splice(0)) await store.close();
@@ -245,6 +249,5 @@ function defineForEachBackend(
         await client.end();
       }
     });
-    suite(() => context);
   });
 }

@@ -4,12 +4,12 @@
  * trained with tfjs on the CPU backend and registered in a real store in a temp folder.
  * v1 is trained well, v2 barely (so the variants answer differently).
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { Registry } from '../../core/registry/registry';
 import { saveModelArtifacts } from '../../core/registry/model-io';
-import { Store } from '../../core/store';
+import { openStore, type OpenStore } from '../../core/store';
 import { logDatasetForRun } from '../../kernel/sdk/dataset';
 
 export const MODEL = 'penguins';
@@ -81,7 +81,7 @@ async function train(
 export interface ServeFixture {
   dir: string;
   dbPath: string;
-  store: Store;
+  store: OpenStore;
   registry: Registry;
   rows: PenguinRow[];
   species: string[];
@@ -95,6 +95,8 @@ export interface ServeFixtureOptions {
    * with it. Off by default: it costs DuckDB a second or so.
    */
   logTrainingData?: boolean;
+  /** The store to fill (a SQLite file or a PostgreSQL URL); default `<dir>/.labbook/labbook.db`. */
+  location?: string;
 }
 
 /** A store at `<dir>/.labbook/labbook.db` with penguins v1 (good) and v2 (barely trained). */
@@ -103,9 +105,8 @@ export async function servedPenguins(
   options: ServeFixtureOptions = {},
 ): Promise<ServeFixture> {
   if (tf.getBackend() !== 'cpu') await tf.setBackend('cpu');
-  const dbPath = join(dir, '.labbook', 'labbook.db');
-  mkdirSync(dirname(dbPath), { recursive: true });
-  const store = Store.open({ path: dbPath });
+  const dbPath = options.location ?? join(dir, '.labbook', 'labbook.db');
+  const store = openStore({ path: dbPath, cwd: dir });
   const registry = new Registry(store, { who: () => 'serve-test' });
   const { rows, species } = penguinRows();
   const signature = {
