@@ -14,7 +14,6 @@ import {
   deploymentStore,
   predictionLogStore,
   registryStore,
-  type StoreLocation,
 } from '../../core/store';
 import { copyStore, storeDigests } from '../../core/store/copy';
 import { rowHash, TableDigest } from '../../core/store/copy/digest';
@@ -180,7 +179,7 @@ function fill(path: string): Filled {
   }
 }
 
-function sqliteAt(dir: string, name: string): StoreLocation {
+function sqliteAt(dir: string, name: string): { backend: 'sqlite'; path: string } {
   mkdirSync(join(dir, name), { recursive: true });
   return { backend: 'sqlite', path: join(dir, name, 'labbook.db') };
 }

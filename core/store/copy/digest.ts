@@ -18,7 +18,7 @@
  */
 import type { CopyTable } from './tables';
 
-const SEEDS = [0x9747b28c, 0x5bd1e995, 0x1b873593, 0x85ebca6b] as const;
+const SEEDS: readonly number[] = [0x9747b28c, 0x5bd1e995, 0x1b873593, 0x85ebca6b];
 const float = new Float64Array(1);
 const words = new Uint32Array(float.buffer);
 

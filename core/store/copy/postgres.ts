@@ -17,14 +17,7 @@ import { migratePostgres, postgresSchemaVersion } from '../postgres/migrations';
 import { CHANGES_CHANNEL, createPool, redactedUrl } from '../postgres/sql';
 import { SCHEMA_VERSION } from '../schema';
 import { schemaMismatch, type CopySource, type CopyTarget } from './endpoint';
-import {
-  checkColumns,
-  COPY_TABLES,
-  CopyError,
-  quoted,
-  type ColumnKind,
-  type CopyTable,
-} from './tables';
+import { checkColumns, COPY_TABLES, CopyError, quoted, type ColumnKind } from './tables';
 
 export interface PostgresSideOptions {
   /** For the default artifact root, as PostgresRunStore.open computes it. */
