@@ -6,6 +6,7 @@
  * notices one changed value.
  */
 import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -21,6 +22,7 @@ import { COPY_TABLES } from '../../core/store/copy/tables';
 import { DEFAULT_SERVE_CONFIG } from '../../core/common/serve-types';
 import { copyReportText } from '../../cli/store-copy';
 import { forEachBackend } from '../support/backends';
+import { makeTempDir, removeDir } from './temp';
 
 const FINGERPRINT = 'ab'.repeat(32);
 
@@ -372,5 +374,36 @@ forEachBackend('store copy', (backend) => {
       before.find((t) => t.table === 'tags')!.rows,
       after.find((t) => t.table === 'tags')!.rows,
     );
+  });
+});
+
+describe('labbook store copy (the command)', () => {
+  const bin = join(__dirname, '..', '..', '..', 'bin', 'labbook.js');
+  const labbook = (args: string[], cwd: string) =>
+    spawnSync(process.execPath, [bin, ...args], {
+      cwd,
+      encoding: 'utf8',
+      timeout: 120_000,
+      env: { ...process.env, LABBOOK_STORE: '', LABBOOK_ARTIFACTS: '' },
+    });
+  let dir: string;
+  beforeEach(() => {
+    dir = makeTempDir();
+  });
+  afterEach(() => removeDir(dir));
+
+  it('prints the per-table comparison and exits 0, then refuses the same copy again with exit 2', () => {
+    const from = sqliteAt(dir, 'first');
+    fill(from.path);
+    const to = join(dir, 'copy.db');
+    const first = labbook(['store', 'copy', from.path, to], dir);
+    assert.equal(first.status, 0, first.stderr);
+    assert.match(first.stdout, /^metric_points\s+11\s+11\s+[0-9a-f]{32}\s+ok$/m);
+    assert.match(first.stdout, /every table matches/);
+    assert.match(first.stderr, /copying metric_points: 11\/11 rows ok/);
+    assert.match(first.stdout, /artifact files from .* 2 copied/);
+    const again = labbook(['store', 'copy', from.path, to], dir);
+    assert.equal(again.status, 2);
+    assert.match(again.stderr, /is not empty \(2 experiments, 3 runs/);
   });
 });
