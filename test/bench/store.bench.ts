@@ -66,15 +66,39 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
-async function timeMs<T>(fn: () => Promise<T> | T): Promise<{ ms: number; result: T }> {
+/**
+ * Median wall-clock ms after a warm-up, and this process's CPU ms (user + system) of the
+ * same calls: on a shared machine the wall clock also counts other processes' turns, the
+ * CPU time does not (on PostgreSQL it leaves out the server's work).
+ */
+async function timeMs<T>(
+  fn: () => Promise<T> | T,
+): Promise<{ ms: number; cpuMs: number; result: T }> {
   let result = await fn();
   const samples: number[] = [];
+  const cpu: number[] = [];
   for (let i = 0; i < REPETITIONS; i++) {
     const start = performance.now();
+    const startCpu = process.cpuUsage();
     result = await fn();
+    const used = process.cpuUsage(startCpu);
     samples.push(performance.now() - start);
+    cpu.push((used.user + used.system) / 1000);
   }
-  return { ms: median(samples), result };
+  return { ms: median(samples), cpuMs: median(cpu), result };
+}
+
+/** Seconds of wall clock and of this process's CPU. */
+function stopwatch(): () => { seconds: number; cpuSeconds: number } {
+  const start = performance.now();
+  const cpu = process.cpuUsage();
+  return () => {
+    const used = process.cpuUsage(cpu);
+    return {
+      seconds: (performance.now() - start) / 1000,
+      cpuSeconds: (used.user + used.system) / 1e6,
+    };
+  };
 }
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
@@ -130,7 +154,7 @@ async function bareSqlite(
   runId: string,
   points: number,
   t0: number,
-): Promise<number> {
+): Promise<{ seconds: number; cpuSeconds: number }> {
   const db = new Database(path);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
@@ -144,11 +168,11 @@ async function bareSqlite(
       insert.run(p.runId, p.key, p.step, p.timestamp, p.value);
     }
   });
-  const start = performance.now();
+  const stop = stopwatch();
   for (let i = 0; i < points; i += SDK_BATCH) batch(i, Math.min(points, i + SDK_BATCH));
-  const seconds = (performance.now() - start) / 1000;
+  const timing = stop();
   db.close();
-  return seconds;
+  return timing;
 }
 
 async function barePostgres(
@@ -156,14 +180,14 @@ async function barePostgres(
   runId: string,
   points: number,
   t0: number,
-): Promise<number> {
+): Promise<{ seconds: number; cpuSeconds: number }> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
     await client.query(
       'CREATE TABLE bare_points (run_id text NOT NULL, key text NOT NULL, step bigint NOT NULL, timestamp double precision NOT NULL, value double precision NOT NULL)',
     );
-    const start = performance.now();
+    const stop = stopwatch();
     for (let i = 0; i < points; i += SDK_BATCH) {
       const lines: string[] = [];
       for (let j = i; j < Math.min(points, i + SDK_BATCH); j++) {
@@ -175,7 +199,7 @@ async function barePostgres(
         client.query(copyFrom('COPY bare_points FROM STDIN')),
       );
     }
-    return (performance.now() - start) / 1000;
+    return stop();
   } finally {
     await client.end();
   }
@@ -193,29 +217,31 @@ async function logging(backend: 'sqlite' | 'postgres', dir: string, points: numb
       await store.insertMetricPoints(
         Array.from({ length: SDK_BATCH }, (_, k) => pointOf(warm.id, i + k, t0)),
       );
-    const start = performance.now();
+    const stop = stopwatch();
     for (let i = 0; i < points; i += SDK_BATCH) {
       const batch: MetricPoint[] = [];
       for (let j = i; j < Math.min(points, i + SDK_BATCH); j++) batch.push(pointOf(run.id, j, t0));
       await store.insertMetricPoints(batch);
     }
-    const storeSeconds = (performance.now() - start) / 1000;
+    const logged = stop();
+    const storeSeconds = logged.seconds;
     const history = await timeMs(() => store.metricHistory(run.id, 'loss'));
     if (history.result.length !== points)
       throw new Error(`metricHistory: ${history.result.length} points, ${points} logged`);
     await store.close();
 
-    const bareSeconds =
+    const bare =
       place.location.backend === 'sqlite'
         ? await bareSqlite(place.location.path, run.id, points, t0)
         : await barePostgres(place.location.url, run.id, points, t0);
+    const bareSeconds = bare.seconds;
     const storeRate = points / storeSeconds;
     const bareRate = points / bareSeconds;
     const bareName =
       backend === 'sqlite' ? 'bare insert, unindexed table' : 'bare COPY, unindexed table';
     console.log(
-      `(a) logging ${fmt(points)} points in batches of ${fmt(SDK_BATCH)}: insertMetricPoints ${fmt(storeRate)} points/s (${storeSeconds.toFixed(2)} s), ` +
-        `${bareName} ${fmt(bareRate)} points/s (${bareSeconds.toFixed(2)} s): ratio ${(storeRate / bareRate).toFixed(2)}`,
+      `(a) logging ${fmt(points)} points in batches of ${fmt(SDK_BATCH)}: insertMetricPoints ${fmt(storeRate)} points/s (${storeSeconds.toFixed(2)} s, CPU ${logged.cpuSeconds.toFixed(2)} s), ` +
+        `${bareName} ${fmt(bareRate)} points/s (${bareSeconds.toFixed(2)} s, CPU ${bare.cpuSeconds.toFixed(2)} s): ratio ${(storeRate / bareRate).toFixed(2)} (CPU-time ratio ${(bare.cpuSeconds / logged.cpuSeconds).toFixed(2)})`,
     );
     if (place.location.backend === 'sqlite') {
       console.log(
@@ -245,8 +271,8 @@ async function logging(backend: 'sqlite' | 'postgres', dir: string, points: numb
           : 'FAIL'
         : `target checked at ${fmt(HISTORY_TARGET_POINTS)} points`;
     console.log(
-      `(c) one series' history of ${fmt(points)} points: metricHistory ${history.ms.toFixed(1)} ms, bare SELECT ${bareHistory.toFixed(1)} ms ` +
-        `(ratio ${(history.ms / bareHistory).toFixed(2)}; target <= ${HISTORY_TARGET_MS} ms at ${fmt(HISTORY_TARGET_POINTS)}): ${verdict}`,
+      `(c) one series' history of ${fmt(points)} points: metricHistory ${history.ms.toFixed(1)} ms (CPU ${history.cpuMs.toFixed(1)} ms), bare SELECT ${bareHistory.ms.toFixed(1)} ms (CPU ${bareHistory.cpuMs.toFixed(1)} ms) ` +
+        `(ratio ${(history.ms / bareHistory.ms).toFixed(2)}; target <= ${HISTORY_TARGET_MS} ms at ${fmt(HISTORY_TARGET_POINTS)}): ${verdict}`,
     );
     if (verdict === 'FAIL') process.exitCode = 1;
   } finally {
@@ -254,7 +280,10 @@ async function logging(backend: 'sqlite' | 'postgres', dir: string, points: numb
   }
 }
 
-async function bareHistoryMs(location: StoreLocation, runId: string): Promise<number> {
+async function bareHistoryMs(
+  location: StoreLocation,
+  runId: string,
+): Promise<{ ms: number; cpuMs: number }> {
   if (location.backend === 'sqlite') {
     const db = new Database(location.path, { readonly: true });
     try {
@@ -265,7 +294,7 @@ async function bareHistoryMs(location: StoreLocation, runId: string): Promise<nu
       const select = db.prepare(
         'SELECT step, timestamp, value FROM metric_points WHERE series_id = ?',
       );
-      return (await timeMs(() => select.all(id))).ms;
+      return await timeMs(() => select.all(id));
     } finally {
       db.close();
     }
@@ -276,11 +305,9 @@ async function bareHistoryMs(location: StoreLocation, runId: string): Promise<nu
     const id = (
       await client.query("SELECT id FROM metric_series WHERE run_id = $1 AND key = 'loss'", [runId])
     ).rows[0].id;
-    return (
-      await timeMs(() =>
-        client.query('SELECT step, timestamp, value FROM metric_points WHERE series_id = $1', [id]),
-      )
-    ).ms;
+    return await timeMs(() =>
+      client.query('SELECT step, timestamp, value FROM metric_points WHERE series_id = $1', [id]),
+    );
   } finally {
     await client.end();
   }
@@ -349,8 +376,8 @@ async function firstPage(backend: 'sqlite' | 'postgres', dir: string, runs: numb
     const bare = await bareFirstPageMs(location);
     const ok = page.ms <= FIRST_PAGE_TARGET_MS;
     console.log(
-      `(b) runs table first page at ${fmt(runs)} runs (seeded in ${seedSeconds.toFixed(1)} s): queryRunsTable ${page.ms.toFixed(1)} ms, ` +
-        `bare SELECT of the same 100 runs ${bare.toFixed(1)} ms (ratio ${(page.ms / bare).toFixed(1)}; target <= ${FIRST_PAGE_TARGET_MS} ms): ${ok ? 'PASS' : 'FAIL'}`,
+      `(b) runs table first page at ${fmt(runs)} runs (seeded in ${seedSeconds.toFixed(1)} s): queryRunsTable ${page.ms.toFixed(1)} ms (CPU ${page.cpuMs.toFixed(1)} ms), ` +
+        `bare SELECT of the same 100 runs ${bare.ms.toFixed(1)} ms (CPU ${bare.cpuMs.toFixed(1)} ms) (ratio ${(page.ms / bare.ms).toFixed(1)}; target <= ${FIRST_PAGE_TARGET_MS} ms): ${ok ? 'PASS' : 'FAIL'}`,
     );
     if (!ok) process.exitCode = 1;
   } finally {
@@ -362,12 +389,12 @@ async function firstPage(backend: 'sqlite' | 'postgres', dir: string, runs: numb
 const BARE_PAGE = `SELECT r.*, e.name AS experiment_name FROM runs r JOIN experiments e ON e.id = r.experiment_id
   WHERE r.deleted_at IS NULL AND r.parent_run_id IS NULL ORDER BY r.start_time DESC LIMIT 100`;
 
-async function bareFirstPageMs(location: StoreLocation): Promise<number> {
+async function bareFirstPageMs(location: StoreLocation): Promise<{ ms: number; cpuMs: number }> {
   if (location.backend === 'sqlite') {
     const db = new Database(location.path, { readonly: true });
     try {
       const select = db.prepare(BARE_PAGE);
-      return (await timeMs(() => select.all())).ms;
+      return await timeMs(() => select.all());
     } finally {
       db.close();
     }
@@ -375,7 +402,7 @@ async function bareFirstPageMs(location: StoreLocation): Promise<number> {
   const client = new pg.Client({ connectionString: location.url });
   await client.connect();
   try {
-    return (await timeMs(() => client.query(BARE_PAGE))).ms;
+    return await timeMs(() => client.query(BARE_PAGE));
   } finally {
     await client.end();
   }
