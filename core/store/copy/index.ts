@@ -18,8 +18,8 @@ import { ArtifactFiles } from '../artifacts';
 import type { StoreLocation } from '../location';
 import { onSide, type CopySource, type CopyTarget } from './endpoint';
 import { TableDigest } from './digest';
-import { openPostgresSource, openPostgresTarget, type PostgresSideOptions } from './postgres';
-import { openSqliteSource, openSqliteTarget } from './sqlite';
+import { openPostgresSource, openPostgresTarget, type PostgresSideOptions } from '../postgres/copy';
+import { openSqliteSource, openSqliteTarget } from '../sqlite/copy';
 import { COPY_TABLES, CopyError, type CopyTable } from './tables';
 
 export { CopyError } from './tables';

@@ -13,11 +13,11 @@ import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { ARTIFACTS_ENV_VAR, DEFAULT_STORE_DIR } from '../location';
-import { migratePostgres, postgresSchemaVersion } from '../postgres/migrations';
-import { CHANGES_CHANNEL, createPool, redactedUrl } from '../postgres/sql';
+import { migratePostgres, postgresSchemaVersion } from './migrations';
+import { CHANGES_CHANNEL, createPool, redactedUrl } from './sql';
 import { SCHEMA_VERSION } from '../schema';
-import { schemaMismatch, type CopySource, type CopyTarget } from './endpoint';
-import { checkColumns, COPY_TABLES, CopyError, quoted, type ColumnKind } from './tables';
+import { schemaMismatch, type CopySource, type CopyTarget } from '../copy/endpoint';
+import { checkColumns, COPY_TABLES, CopyError, quoted, type ColumnKind } from '../copy/tables';
 
 export interface PostgresSideOptions {
   /** For the default artifact root, as PostgresRunStore.open computes it. */

@@ -10,8 +10,8 @@ import { dirname } from 'node:path';
 import { artifactsDirFor } from '../location';
 import { applyMigrations, inspectDatabaseFile } from '../migrations';
 import { SCHEMA_VERSION } from '../schema';
-import { schemaMismatch, type CopySource, type CopyTarget } from './endpoint';
-import { checkColumns, CopyError, quoted, type CopyTable } from './tables';
+import { schemaMismatch, type CopySource, type CopyTarget } from '../copy/endpoint';
+import { checkColumns, CopyError, quoted, type CopyTable } from '../copy/tables';
 
 function columnsOf(db: Database.Database): Map<string, Set<string>> {
   const tables = db
