@@ -13,6 +13,7 @@ import { registerProfileCommand } from './profile';
 import { registerDriftCommand } from './drift';
 import { registerSuiteCommands } from './suite';
 import { registerDeployCommands } from './deploy';
+import { registerStoreCommands } from './store-copy';
 import { UsageError } from './errors';
 import { existingStore } from './store';
 import type { KernelClient } from '../kernel/client';
@@ -189,6 +190,7 @@ export function buildProgram(): Command {
   registerDriftCommand(program);
   registerSuiteCommands(program, storePath);
   registerDeployCommands(program, storePath);
+  registerStoreCommands(program);
 
   return program;
 }

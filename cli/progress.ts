@@ -5,6 +5,8 @@
 export interface Progress {
   update(message: string): void;
   start(label: string): void;
+  /** Changes the running step's label (a count going up) without restarting its clock. */
+  relabel(label: string): void;
   done(label: string, status: string, durationMs: number): void;
   log(text: string): void;
   stop(): void;
@@ -41,6 +43,10 @@ export function createProgress(stream: NodeJS.WriteStream = process.stderr): Pro
         timer = setInterval(draw, 250);
         timer.unref();
       }
+    },
+    relabel(label) {
+      current = label;
+      draw();
     },
     done(label, status, durationMs) {
       stopTimer();

@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Store } from '../../core/store';
 import { startRun } from '../../kernel/sdk';
+import { bytesPerPoint } from './sqlite-size';
 
 const POINTS = Number(process.env.LABBOOK_BENCH_POINTS ?? 1_000_000);
 const TARGET_RATIO = 0.8;
@@ -95,22 +96,6 @@ function countPoints(path: string, runId: string, bare: boolean): number {
     return KEYS.reduce((n, key) => n + store.metricHistory(runId, key).length, 0);
   } finally {
     store.close();
-  }
-}
-
-/** Bytes of the points (and their series) in the file, from SQLite's page accounting. */
-function bytesPerPoint(path: string, tables: string[], points: number): number {
-  const db = new Database(path, { readonly: true });
-  try {
-    const pageSize = db.pragma('page_size', { simple: true }) as number;
-    const pages = db
-      .prepare(
-        `SELECT COUNT(*) AS n FROM dbstat WHERE name IN (${tables.map(() => '?').join(', ')})`,
-      )
-      .get(...tables) as { n: number };
-    return (pages.n * pageSize) / points;
-  } finally {
-    db.close();
   }
 }
 
