@@ -28,6 +28,7 @@ import {
   REQUEST_ID_HEADER,
   ServeError,
   VARIANT_HEADER,
+  CONTROL_TYPES,
   type ControlMessage,
 } from '../common/serve-types';
 import { ValidationError, validateFeedback, validateInstances } from './validate';
@@ -316,12 +317,21 @@ export function buildServer(runtime: ServingRuntime, options: ServerOptions): Fa
     ) {
       throw new HttpError(
         422,
-        'a control message is {"type": "shift" | "switch" | "promote" | "rollback" | "stop" | "status", ...}',
+        `a control message is {"type": ${CONTROL_TYPES.map((t) => `"${t}"`).join(' | ')}, ...}`,
         { field: 'type' },
       );
     }
-    if (message.type === 'shift' && typeof message.weight !== 'number')
+    if (
+      (message.type === 'shift' && typeof message.weight !== 'number') ||
+      (message.type === 'candidate' &&
+        message.weight !== undefined &&
+        typeof message.weight !== 'number')
+    )
       throw new HttpError(422, '"weight" must be a percentage from 0 to 100', { field: 'weight' });
+    if (message.type === 'candidate' && typeof message.ref !== 'string')
+      throw new HttpError(422, '"ref" must name the candidate version: 4, NAME/4 or @staging', {
+        field: 'ref',
+      });
     return runtime.control(message);
   });
 
