@@ -103,6 +103,8 @@ export interface RuntimeOptions {
   followMs?: number;
   /** Awaited before each batch is scored (tests hold a request in flight with it). */
   beforeScore?: (version: number, rows: number) => Promise<void> | void;
+  /** Called after each batch is scored (the metrics count them). */
+  onBatch?: (version: number, rows: number) => void;
 }
 
 export class ServingRuntime {
@@ -175,8 +177,17 @@ export class ServingRuntime {
     const deployment = { ...found, config: { ...DEFAULT_SERVE_CONFIG, ...found.config } };
     const tf = options.tf ?? tfjs();
     const registry = new Registry(store);
+    // The metrics exist once the runtime does; batches are counted from then on.
+    let counted: ServeMetrics | null = null;
+    const onBatch = (version: number, rows: number) => {
+      counted?.batches.inc({ version: String(version) });
+      counted?.batchedRows.inc({ version: String(version) }, rows);
+    };
     const load = (version: number) =>
-      loadVersion(store, registry, tf, deployment.modelName, version, deployment.config, options);
+      loadVersion(store, registry, tf, deployment.modelName, version, deployment.config, {
+        ...options,
+        onBatch,
+      });
     const primary = await load(deployment.primaryVersion);
     let candidate: Loaded | null = null;
     try {
@@ -185,7 +196,11 @@ export class ServingRuntime {
       primary.model.dispose();
       throw error;
     }
-    const runtime = new ServingRuntime(store, deployment, { primary, candidate }, tf, options);
+    const runtime = new ServingRuntime(store, deployment, { primary, candidate }, tf, {
+      ...options,
+      onBatch,
+    });
+    counted = runtime.metrics;
     runtime.startFollowing(registry);
     return runtime;
   }
@@ -914,7 +929,9 @@ async function loadVersion(
   name: string,
   version: number,
   config: Deployment['config'],
-  options: Pick<RuntimeOptions, 'beforeScore'>,
+  options: Pick<RuntimeOptions, 'beforeScore'> & {
+    onBatch?: (version: number, rows: number) => void;
+  },
 ): Promise<Loaded> {
   const v = registry.requireVersion(name, version);
   let signature: ModelSignature;
@@ -943,7 +960,9 @@ async function loadVersion(
     batcher: new Batcher(
       async (rows) => {
         await options.beforeScore?.(version, rows.length);
-        return scoreRows(tf, loaded, width, rows);
+        const scored = await scoreRows(tf, loaded, width, rows);
+        options.onBatch?.(version, rows.length);
+        return scored;
       },
       { maxBatchSize: config.maxBatchSize, batchTimeoutMs: config.batchTimeoutMs },
     ),

@@ -213,6 +213,9 @@ describe('serve batching: concurrent requests to the served model', function () 
       assert.equal(value('labbook_predictions_total', { variant: 'primary', version: '1' }), 32);
       assert.equal(value('labbook_requests_total', { endpoint: 'predict', code: '200' }), 32);
       assert.equal(value('labbook_request_duration_seconds_count', { variant: 'primary' }), 32);
+      // The tensors scored are counted too: as many as the batcher ran, holding every row.
+      assert.equal(value('labbook_batches_total', { version: '1' }), batching.batches);
+      assert.equal(value('labbook_batched_rows_total', { version: '1' }), 32);
     } finally {
       await app.close();
       await runtime.close();
