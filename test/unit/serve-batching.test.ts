@@ -158,7 +158,7 @@ describe('serve batching: concurrent requests to the served model', function () 
           payload: JSON.stringify({ instances: [row] }),
         });
       // Alone, one after another: one batch each.
-      const alone = [];
+      const alone: unknown[] = [];
       for (const row of rows) alone.push((await post(row)).json());
       const afterAlone = runtime.batching()[0];
       assert.deepEqual(afterAlone, { version: 1, batches: 16, rows: 16 });
