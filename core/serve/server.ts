@@ -427,7 +427,8 @@ export function buildServer(runtime: ServingRuntime, options: ServerOptions): Fa
       outputs: result.outputs,
       classes: result.classes,
       wanted: v2.outputs,
-      parameters: { ids: result.ids, variant: result.variant },
+      // Parameter values are strings, numbers or booleans in the protocol: the ids joined.
+      parameters: { prediction_ids: result.ids.join(','), variant: result.variant },
     });
   });
 

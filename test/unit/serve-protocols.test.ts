@@ -160,13 +160,14 @@ describe('serve protocols: TF Serving columnar and KServe V2', function () {
       model_name: string;
       model_version: string;
       id: string;
-      parameters: { ids: string[]; variant: string };
+      parameters: { prediction_ids: string; variant: string };
       outputs: { name: string; shape: number[]; datatype: string; data: unknown[] }[];
     }>();
     assert.equal(body.model_name, 'proto');
     assert.equal(body.model_version, '1');
     assert.equal(body.id, 'req-1');
-    assert.equal(body.parameters.ids.length, 3);
+    assert.equal(body.parameters.prediction_ids.split(',').length, 3);
+    assert.equal(body.parameters.variant, 'primary');
     const [predictions, classes] = body.outputs;
     assert.equal(predictions.name, 'predictions');
     assert.equal(predictions.datatype, 'FP32');
