@@ -145,7 +145,7 @@ interface Tensor {
 }
 
 function flatten(data: unknown[]): unknown[] {
-  return data.some(Array.isArray) ? (data as unknown[]).flat(Infinity) : data;
+  return data.some(Array.isArray) ? data.flat(Infinity) : data;
 }
 
 function checkTensor(value: unknown, i: number): Tensor {
