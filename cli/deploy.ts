@@ -4,16 +4,22 @@
  *   labbook deploy NAME[@stage|@alias|/VERSION] [--port P] [--host H] [--name N]
  *          [--strategy single|canary|ab|shadow|bluegreen] [--candidate REF] [--weight PERCENT]
  *          [--body-limit BYTES] [--log-sampling SHARE]
- *          [--log-retention-rows N] [--log-retention-days DAYS] [--seed N] [--reason TEXT] [--json]
+ *          [--log-retention-rows N] [--log-retention-days DAYS] [--seed N]
+ *          [--max-batch-size N] [--batch-timeout-ms MS] [--reason TEXT] [--json]
  *   labbook deployments [--all] [--json]
  *   labbook deployment show NAME [--json]
  *   labbook deployment shift NAME --weight PERCENT [--reason TEXT]
  *   labbook deployment switch NAME [--reason TEXT]
  *   labbook deployment promote NAME [--to STAGE] [--force] [--reason TEXT]
  *   labbook deployment rollback NAME [--reason TEXT]
+ *   labbook deployment canary NAME --candidate REF [--strategy S] [--weight PERCENT] [--reason TEXT]
+ *   labbook deployment stop-candidate NAME [--reason TEXT]
  *   labbook deployment stop NAME [--reason TEXT]
  *
- * `deploy` starts the server as a detached process and returns once it listens. Exit codes
+ * `deploy` starts the server as a detached process and returns once it listens; every later
+ * change (canary, shift, switch, promote, rollback, stop-candidate) is a control message to
+ * that running server (POST /v1/deployment:control with its token), which loads and warms up
+ * a new version beside the old before moving traffic: same port, same token, no restart. Exit codes
  * as elsewhere: 0 done, 1 the gates refused a promotion, 2 unusable input or a server that
  * is not running.
  */
@@ -151,6 +157,16 @@ export function registerDeployCommands(program: Command, storePath: () => string
     .option('--log-retention-rows <n>', 'newest prediction-log rows kept per deployment', '1000000')
     .option('--log-retention-days <days>', 'prediction-log rows older than this are deleted', '30')
     .option('--seed <n>', 'seed of the random split of requests without a key')
+    .option(
+      '--max-batch-size <n>',
+      'most rows scored as one tensor when requests come together',
+      '128',
+    )
+    .option(
+      '--batch-timeout-ms <ms>',
+      'most a request waits for the batch being scored (0: until it ends)',
+      '0',
+    )
     .option('--reason <text>', 'why, recorded with the deployment')
     .option('--json', 'print the deployment as JSON')
     .action(
@@ -168,6 +184,8 @@ export function registerDeployCommands(program: Command, storePath: () => string
           logRetentionRows: string;
           logRetentionDays: string;
           seed?: string;
+          maxBatchSize: string;
+          batchTimeoutMs: string;
           reason?: string;
           json?: boolean;
         },
@@ -204,6 +222,16 @@ export function registerDeployCommands(program: Command, storePath: () => string
               ),
               seed:
                 opts.seed === undefined ? null : number(opts.seed, '--seed', Number.isSafeInteger),
+              maxBatchSize: number(
+                opts.maxBatchSize,
+                '--max-batch-size',
+                (n) => Number.isSafeInteger(n) && n >= 1,
+              ),
+              batchTimeoutMs: number(
+                opts.batchTimeoutMs,
+                '--batch-timeout-ms',
+                (n) => Number.isFinite(n) && n >= 0,
+              ),
             },
             reason: opts.reason ?? null,
           }),
@@ -370,6 +398,36 @@ export function registerDeployCommands(program: Command, storePath: () => string
   );
   control('rollback', 'take the candidate out (blue/green: back to blue)', (o) => ({
     type: 'rollback',
+    reason: (o.reason as string) ?? null,
+  }));
+  control(
+    'canary',
+    'load a candidate beside the running version and give it a share of traffic (no restart)',
+    (o) => ({
+      type: 'candidate',
+      ref: String(o.candidate),
+      ...(o.strategy !== undefined ? { strategy: o.strategy as 'canary' } : {}),
+      ...(o.weight !== undefined
+        ? { weight: number(String(o.weight), '--weight', (n) => n >= 0 && n <= 100) }
+        : {}),
+      reason: (o.reason as string) ?? null,
+    }),
+    (c) =>
+      c
+        .requiredOption('--candidate <ref>', 'another version of the model: 4, NAME/4, @staging')
+        .addOption(
+          new Option(
+            '--strategy <strategy>',
+            'how the candidate takes part (default canary)',
+          ).choices(STRATEGIES.filter((s) => s !== 'single')),
+        )
+        .option(
+          '--weight <percent>',
+          'percent of requests for the candidate (canary default 10, ab 50, bluegreen 0 or 100)',
+        ),
+  );
+  control('stop-candidate', 'take the candidate out whatever the strategy', (o) => ({
+    type: 'stop-candidate',
     reason: (o.reason as string) ?? null,
   }));
 

@@ -51,6 +51,10 @@ export interface ServeConfig {
   logRetentionDays: number;
   /** Seed of the router's random split for requests without a key (null: random). */
   seed: number | null;
+  /** Most rows scored as one tensor when concurrent requests are batched. */
+  maxBatchSize: number;
+  /** Most milliseconds a request waits for the batch being scored before its own batch starts (0: until it ends). */
+  batchTimeoutMs: number;
 }
 
 export const DEFAULT_SERVE_CONFIG: ServeConfig = {
@@ -64,6 +68,9 @@ export const DEFAULT_SERVE_CONFIG: ServeConfig = {
   logRetentionRows: 1_000_000,
   logRetentionDays: 30,
   seed: null,
+  // TF Serving's batching guide starts from max_batch_size 128, batch_timeout_micros 0.
+  maxBatchSize: 128,
+  batchTimeoutMs: 0,
 };
 
 export const DEFAULT_HOST = '127.0.0.1';
@@ -101,7 +108,21 @@ export interface Deployment {
 }
 
 export type DeploymentEventKind =
-  'created' | 'started' | 'shift' | 'switch' | 'promote' | 'rollback' | 'stopped' | 'failed';
+  | 'created'
+  | 'started'
+  | 'shift'
+  | 'switch'
+  | 'promote'
+  | 'rollback'
+  | 'stopped'
+  | 'failed'
+  /** A candidate was loaded, warmed up and given its share in the running server. */
+  | 'candidate'
+  | 'stop-candidate'
+  /** The model reference's alias or stage moved and the server now serves its version. */
+  | 'follow'
+  /** A change was refused because its version did not load or warm up; nothing changed. */
+  | 'change-failed';
 
 export interface DeploymentEvent {
   id: number;
@@ -161,6 +182,20 @@ export type ControlMessage =
   /** Candidate out (canary, ab, shadow), or back to blue (bluegreen). */
   | { type: 'rollback'; by?: string; reason?: string | null }
   | { type: 'stop'; by?: string; reason?: string | null }
+  /**
+   * Starts a candidate beside the primary in the running server: `ref` is another version of
+   * the same model (`4`, `NAME/4`, `@staging`); strategy default canary, weight as at deploy.
+   */
+  | {
+      type: 'candidate';
+      ref: string;
+      strategy?: Exclude<Strategy, 'single'>;
+      weight?: number;
+      by?: string;
+      reason?: string | null;
+    }
+  /** Takes the candidate out whatever the strategy; the primary serves alone. */
+  | { type: 'stop-candidate'; by?: string; reason?: string | null }
   | { type: 'status' };
 
 export const CONTROL_TYPES: readonly ControlMessage['type'][] = [
@@ -169,6 +204,8 @@ export const CONTROL_TYPES: readonly ControlMessage['type'][] = [
   'promote',
   'rollback',
   'stop',
+  'candidate',
+  'stop-candidate',
   'status',
 ];
 

@@ -27,6 +27,7 @@ import {
 import { dirname, join } from 'node:path';
 import { deploymentStore, openStore, type DeploymentStore, type OpenStore } from '../store';
 import { Registry } from '../registry/registry';
+import type { ModelVersion } from '../registry/types';
 import { parseModelRef, resolveModelRef } from '../registry/refs';
 import { whoAmI } from '../registry/who';
 import { featuresOf } from './validate';
@@ -123,7 +124,7 @@ const STALE_START_MS = 5 * 60_000;
 const DEPLOYMENT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
 /** A candidate written without the model name (`4`, `/4`, `@staging`) is a version of the deployed model. */
-function candidateRefText(modelName: string, text: string): string {
+export function candidateRefText(modelName: string, text: string): string {
   const t = text.trim();
   if (/^\d+$/.test(t)) return `${modelName}/${t}`;
   if (t.startsWith('@') || t.startsWith('/')) return `${modelName}${t}`;
@@ -141,6 +142,16 @@ function checkConfig(config: Partial<ServeConfig> | undefined): ServeConfig {
   positive(c.logFlushRows, 'the log batch size');
   positive(c.logFlushMs, 'the log flush interval');
   positive(c.logRetentionRows, 'the prediction log retention (rows)');
+  positive(c.maxBatchSize, 'the largest batch (maxBatchSize)');
+  if (
+    typeof c.batchTimeoutMs !== 'number' ||
+    !(c.batchTimeoutMs >= 0) ||
+    !Number.isFinite(c.batchTimeoutMs)
+  )
+    throw new ServeError(
+      'INVALID',
+      `the batch timeout (batchTimeoutMs) must be a number of milliseconds >= 0, got ${c.batchTimeoutMs}`,
+    );
   if (
     typeof c.logRetentionDays !== 'number' ||
     !(c.logRetentionDays > 0) ||
@@ -161,6 +172,42 @@ function checkConfig(config: Partial<ServeConfig> | undefined): ServeConfig {
   return c;
 }
 
+/**
+ * The version a candidate reference names, checked to be servable beside `primary`: same
+ * model, same features, same task.
+ */
+export function resolveCandidate(
+  registry: Registry,
+  primary: Pick<ModelVersion, 'name' | 'version' | 'signature'>,
+  text: string,
+): { candidate: ModelVersion; candidateRef: string } {
+  const candidateRef = candidateRefText(primary.name, text);
+  const parsed = parseModelRef(candidateRef);
+  if (parsed.name !== primary.name)
+    throw new ServeError(
+      'INVALID',
+      `the candidate ${candidateRef} is not a version of ${primary.name}: both variants serve the same model`,
+    );
+  const candidate = resolveModelRef(registry, parsed);
+  const a = featuresOf(primary.signature)
+    .map((f) => `${f.name}:${f.dtype}`)
+    .join(',');
+  const b = featuresOf(candidate.signature)
+    .map((f) => `${f.name}:${f.dtype}`)
+    .join(',');
+  if (a !== b)
+    throw new ServeError(
+      'INVALID',
+      `${primary.name} v${candidate.version} takes other features than v${primary.version}; both variants must take the same inputs`,
+    );
+  if (primary.signature?.task !== candidate.signature?.task)
+    throw new ServeError(
+      'INVALID',
+      `v${primary.version} is a ${primary.signature?.task} model but v${candidate.version} a ${candidate.signature?.task} model`,
+    );
+  return { candidate, candidateRef };
+}
+
 /** Records a new deployment (status starting) with its token file; no process is started. */
 export function createDeployment(store: OpenStore, input: CreateDeploymentInput): Deployment {
   const registry = new Registry(store);
@@ -177,30 +224,7 @@ export function createDeployment(store: OpenStore, input: CreateDeploymentInput)
   let candidate = null;
   let candidateRef: string | null = null;
   if (input.candidate !== undefined && input.candidate !== null && input.candidate !== '') {
-    candidateRef = candidateRefText(primary.name, input.candidate);
-    const parsed = parseModelRef(candidateRef);
-    if (parsed.name !== primary.name)
-      throw new ServeError(
-        'INVALID',
-        `the candidate ${candidateRef} is not a version of ${primary.name}: both variants serve the same model`,
-      );
-    candidate = resolveModelRef(registry, parsed);
-    const a = featuresOf(primary.signature)
-      .map((f) => `${f.name}:${f.dtype}`)
-      .join(',');
-    const b = featuresOf(candidate.signature)
-      .map((f) => `${f.name}:${f.dtype}`)
-      .join(',');
-    if (a !== b)
-      throw new ServeError(
-        'INVALID',
-        `${primary.name} v${candidate.version} takes other features than v${primary.version}; both variants must take the same inputs`,
-      );
-    if (primary.signature?.task !== candidate.signature?.task)
-      throw new ServeError(
-        'INVALID',
-        `v${primary.version} is a ${primary.signature?.task} model but v${candidate.version} a ${candidate.signature?.task} model`,
-      );
+    ({ candidate, candidateRef } = resolveCandidate(registry, primary, input.candidate));
   }
   const strategy: Strategy = input.strategy ?? (candidate ? 'canary' : 'single');
   const defaultWeight = strategy === 'canary' ? 10 : strategy === 'ab' ? 50 : 0;

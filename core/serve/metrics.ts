@@ -80,6 +80,9 @@ export class ServeMetrics {
   readonly feedbackCorrect = new Counter();
   readonly feedbackAbsError = new Counter();
   readonly logDropped = new Counter();
+  /** Tensors scored (adaptive batching) and the rows in them, by model version. */
+  readonly batches = new Counter();
+  readonly batchedRows = new Counter();
   readonly started = Date.now();
 
   constructor(
@@ -205,6 +208,16 @@ export class ServeMetrics {
         labels: { variant: v.variant, strategy: state.strategy },
         value: v.variant === 'candidate' ? state.weight : 100 - state.weight,
       })),
+    );
+    counter(
+      'labbook_batches_total',
+      'Tensors scored: concurrent requests to one version are batched into one (shadow scoring included), by model version.',
+      this.batches,
+    );
+    counter(
+      'labbook_batched_rows_total',
+      'Rows in those tensors; divided by labbook_batches_total, the mean batch size.',
+      this.batchedRows,
     );
     counter(
       'labbook_prediction_log_dropped_total',

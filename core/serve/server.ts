@@ -3,13 +3,18 @@
  * answer:
  *
  *   POST /v1/models/NAME:predict            {"instances": [...], "key"?}  -> {"predictions", "id", "ids", ...}
+ *                                           {"inputs": {FEATURE: [...]}}  -> {"outputs", ...} (columnar)
  *   POST /v1/models/NAME/versions/N:predict the same, answered by that version
+ *   POST /v1/models/NAME/labels/LABEL:predict  by the version a registry alias or stage names
  *   GET  /v1/models/NAME                    {"model_version_status": [...]}
  *   GET  /v1/models/NAME/metadata           the signature
  *   POST /v1/models/NAME:feedback           {"id", "label"}
  *   GET  /healthz                           open (no token)
  *   GET  /metrics                           Prometheus text
  *   GET  /v1/deployment, POST /v1/deployment:control   status and control messages
+ *   GET  /v2/health/live, /v2/health/ready  open (no token): the Open Inference Protocol's probes
+ *   GET  /v2/models/NAME[/versions/N][/ready]      V2 model metadata / readiness
+ *   POST /v2/models/NAME[/versions/N]/infer        V2 typed tensors (protocols.ts)
  *
  * Every route but /healthz needs `Authorization: Bearer TOKEN`. Errors are JSON
  * `{"error": "..."}` (TF Serving's key), with 400 for malformed JSON, 413 above the body
@@ -28,9 +33,12 @@ import {
   REQUEST_ID_HEADER,
   ServeError,
   VARIANT_HEADER,
+  CONTROL_TYPES,
   type ControlMessage,
 } from '../common/serve-types';
 import { ValidationError, validateFeedback, validateInstances } from './validate';
+import { checkSignatureName, columnarToRows, v2Metadata, v2Response, v2ToRows } from './protocols';
+import { resolveModelRef } from '../registry/refs';
 
 export interface ServerOptions {
   token: string;
@@ -77,9 +85,13 @@ export async function drainServer(app: FastifyInstance, timeoutMs = 5000): Promi
 const digest = (text: string) => createHash('sha256').update(text).digest();
 
 /** `NAME:verb` or `NAME/versions/N:verb` after /v1/models/. */
-function parseModelPath(
-  rest: string,
-): { name: string; version?: number; verb: string | null; metadata: boolean } | null {
+function parseModelPath(rest: string): {
+  name: string;
+  version?: number;
+  label?: string;
+  verb: string | null;
+  metadata: boolean;
+} | null {
   let path: string;
   try {
     path = decodeURIComponent(rest);
@@ -96,6 +108,8 @@ function parseModelPath(
   }
   const versioned = /^(.*)\/versions\/(\d+)$/.exec(target);
   if (versioned) return { name: versioned[1], version: Number(versioned[2]), verb, metadata };
+  const labelled = /^(.*)\/labels\/([^/]+)$/.exec(target);
+  if (labelled) return { name: labelled[1], label: labelled[2], verb, metadata };
   if (target.includes('/')) return null;
   return { name: target, verb, metadata };
 }
@@ -134,7 +148,9 @@ export function buildServer(runtime: ServingRuntime, options: ServerOptions): Fa
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header(REQUEST_ID_HEADER, request.id);
-    if (request.url === '/healthz' || request.url.startsWith('/healthz?')) return;
+    const path = request.url.split('?')[0];
+    // Probes (Kubernetes, KServe) carry no token.
+    if (path === '/healthz' || path === '/v2/health/live' || path === '/v2/health/ready') return;
     const header = request.headers.authorization;
     const match = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
     if (!match || !timingSafeEqual(digest(match[1]), tokenDigest)) {
@@ -155,13 +171,17 @@ export function buildServer(runtime: ServingRuntime, options: ServerOptions): Fa
   app.addHook('onResponse', async (request, reply) => {
     const url = request.url;
     const endpoint =
-      url.startsWith('/v1/models/') && request.method === 'POST'
-        ? /:predict(\?|$)/.test(url)
+      url.startsWith('/v2/models/') && request.method === 'POST'
+        ? /\/infer(\?|$)/.test(url)
           ? 'predict'
-          : /:feedback(\?|$)/.test(url)
-            ? 'feedback'
-            : 'other'
-        : 'other';
+          : 'other'
+        : url.startsWith('/v1/models/') && request.method === 'POST'
+          ? /:predict(\?|$)/.test(url)
+            ? 'predict'
+            : /:feedback(\?|$)/.test(url)
+              ? 'feedback'
+              : 'other'
+          : 'other';
     runtime.metrics.request(
       endpoint,
       variantOf.get(request) ?? 'none',
@@ -284,7 +304,52 @@ export function buildServer(runtime: ServingRuntime, options: ServerOptions): Fa
       variantOf.set(request, result.variant);
       return { id, variant: result.variant, correct: result.correct, error: result.error };
     }
-    const validated = validateInstances(request.body, runtime.features, {
+    let body = request.body;
+    const columnar = !!body && typeof body === 'object' && !Array.isArray(body) && 'inputs' in body;
+    if (body && typeof body === 'object' && !Array.isArray(body)) {
+      checkSignatureName(body as Record<string, unknown>);
+      if (columnar) body = columnarToRows(body as Record<string, unknown>, runtime.features);
+    }
+    const version = parsed.label !== undefined ? versionOfLabel(parsed.label) : parsed.version;
+    const result = await predictBody(request, reply, body, version);
+    // TF Serving answers the columnar format in kind.
+    const answer: Record<string, unknown> = columnar
+      ? { outputs: result.outputs }
+      : { predictions: result.outputs };
+    if (result.classes) answer.classes = result.classes;
+    answer.id = result.requestId;
+    answer.ids = result.ids;
+    answer.model_version = String(result.version);
+    answer.variant = result.variant;
+    return answer;
+  });
+
+  /** A version label (TF Serving's /labels/LABEL) is a registry alias or stage of the model. */
+  const versionOfLabel = (label: string): number => {
+    let version: number;
+    try {
+      version = resolveModelRef(runtime.registry, `${runtime.modelName}@${label}`).version;
+    } catch (error) {
+      throw new HttpError(404, `label ${JSON.stringify(label)}: ${(error as Error).message}`);
+    }
+    if (!runtime.variants().some((v) => v.version === version))
+      throw new HttpError(
+        404,
+        `label ${JSON.stringify(label)} is v${version}, which ${runtime.name} does not serve (serving ${runtime
+          .variants()
+          .map((v) => `v${v.version}`)
+          .join(', ')})`,
+      );
+    return version;
+  };
+
+  const predictBody = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    body: unknown,
+    version: number | undefined,
+  ) => {
+    const validated = validateInstances(body, runtime.features, {
       maxInstances: runtime.config.maxInstances,
     });
     const headerKey = request.headers[KEY_HEADER];
@@ -292,17 +357,79 @@ export function buildServer(runtime: ServingRuntime, options: ServerOptions): Fa
     const result = await runtime.predict(validated.rows, {
       key,
       requestId: request.id,
-      version: parsed.version,
+      version,
     });
     variantOf.set(request, result.variant);
     void reply.header(VARIANT_HEADER, `${result.variant}/${result.version}`);
-    const body: Record<string, unknown> = { predictions: result.outputs };
-    if (result.classes) body.classes = result.classes;
-    body.id = result.requestId;
-    body.ids = result.ids;
-    body.model_version = String(result.version);
-    body.variant = result.variant;
-    return body;
+    return result;
+  };
+
+  // ---- Open Inference Protocol (KServe V2) ----
+
+  app.get('/v2/health/live', async () => ({ live: true }));
+  app.get('/v2/health/ready', async () => ({ ready: true }));
+  app.get('/v2', async () => ({
+    name: 'labbook',
+    version: '1',
+    extensions: [],
+  }));
+
+  /** `NAME` or `NAME/versions/N`, then an optional last part (ready, infer). */
+  const v2Target = (rest: string): { version?: number; tail: string } => {
+    const m = /^([^/]+)(?:\/versions\/([^/]+))?(?:\/(ready|infer))?$/.exec(rest);
+    if (!m)
+      throw new HttpError(
+        404,
+        `unknown path; /v2/models/${runtime.name}[/versions/N][/ready | /infer]`,
+      );
+    let name: string;
+    try {
+      name = decodeURIComponent(m[1]);
+    } catch {
+      throw new HttpError(404, `the model name in ${JSON.stringify(m[1])} is not valid URL text`);
+    }
+    requireName(name);
+    let version: number | undefined;
+    if (m[2] !== undefined) {
+      version = Number(m[2]);
+      if (!Number.isSafeInteger(version) || !runtime.variants().some((v) => v.version === version))
+        throw new HttpError(
+          404,
+          `${runtime.name} does not serve version ${m[2]} (serving ${runtime
+            .variants()
+            .map((v) => v.version)
+            .join(', ')})`,
+        );
+    }
+    return { version, tail: m[3] ?? '' };
+  };
+
+  app.get('/v2/models/*', async (request) => {
+    const target = v2Target((request.params as { '*': string })['*']);
+    if (target.tail === 'infer')
+      throw new HttpError(405, 'infer is POST /v2/models/NAME[/versions/N]/infer');
+    if (target.tail === 'ready') return { name: runtime.name, ready: true };
+    const versions =
+      target.version !== undefined ? [target.version] : runtime.variants().map((v) => v.version);
+    return v2Metadata(runtime.name, versions, runtime.signature, runtime.features);
+  });
+
+  app.post('/v2/models/*', async (request: FastifyRequest, reply: FastifyReply) => {
+    const target = v2Target((request.params as { '*': string })['*']);
+    if (target.tail !== 'infer')
+      throw new HttpError(404, `POST /v2/models/${runtime.name}[/versions/N]/infer`);
+    const v2 = v2ToRows(request.body, runtime.features);
+    const result = await predictBody(request, reply, v2.body, target.version);
+    return v2Response({
+      name: runtime.name,
+      version: result.version,
+      id: v2.id ?? result.requestId,
+      outputs: result.outputs,
+      classes: result.classes,
+      wanted: v2.outputs,
+      // Parameter values are strings, numbers or booleans in the protocol: the ids joined.
+      parameters: { prediction_ids: result.ids.join(','), variant: result.variant },
+    });
   });
 
   app.get('/v1/deployment', async () => runtime.status());
@@ -316,12 +443,21 @@ export function buildServer(runtime: ServingRuntime, options: ServerOptions): Fa
     ) {
       throw new HttpError(
         422,
-        'a control message is {"type": "shift" | "switch" | "promote" | "rollback" | "stop" | "status", ...}',
+        `a control message is {"type": ${CONTROL_TYPES.map((t) => `"${t}"`).join(' | ')}, ...}`,
         { field: 'type' },
       );
     }
-    if (message.type === 'shift' && typeof message.weight !== 'number')
+    if (
+      (message.type === 'shift' && typeof message.weight !== 'number') ||
+      (message.type === 'candidate' &&
+        message.weight !== undefined &&
+        typeof message.weight !== 'number')
+    )
       throw new HttpError(422, '"weight" must be a percentage from 0 to 100', { field: 'weight' });
+    if (message.type === 'candidate' && typeof message.ref !== 'string')
+      throw new HttpError(422, '"ref" must name the candidate version: 4, NAME/4 or @staging', {
+        field: 'ref',
+      });
     return runtime.control(message);
   });
 

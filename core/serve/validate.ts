@@ -114,7 +114,7 @@ export function validateInstances(
     if (field !== 'instances' && field !== 'key' && field !== 'signature_name') {
       throw new ValidationError(
         field,
-        `unknown field "${field}" in the request body; send {"instances": [...]} and optionally "key"${field === 'inputs' ? ' (the columnar "inputs" format is not supported: send rows as "instances")' : ''}`,
+        `unknown field "${field}" in the request body; send {"instances": [...]} (rows) or {"inputs": {...}} (columns) and optionally "key" and "signature_name"`,
       );
     }
   }

@@ -97,8 +97,38 @@ export function checkControlMessage(value: unknown): ControlMessage {
         ...common,
       };
     }
+    case 'candidate': {
+      const ref = optionalText(m, 'ref', { max: 300, prefix: 'message.', null: 'absent' });
+      if (ref === undefined || ref.trim() === '')
+        throw bad('message.ref must name the candidate version: 4, NAME/4 or @staging');
+      const strategy = m.strategy;
+      if (
+        strategy !== undefined &&
+        strategy !== 'canary' &&
+        strategy !== 'ab' &&
+        strategy !== 'shadow' &&
+        strategy !== 'bluegreen'
+      )
+        throw bad(
+          `message.strategy must be canary, ab, shadow or bluegreen, got ${JSON.stringify(strategy)}`,
+        );
+      const weight = optionalNumber(
+        m,
+        'weight',
+        isPercent,
+        'a percentage from 0 to 100',
+        'message.',
+      );
+      return {
+        type,
+        ref,
+        ...(strategy !== undefined ? { strategy } : {}),
+        ...(weight !== undefined ? { weight } : {}),
+        ...common,
+      };
+    }
     default:
-      return { type: type as 'switch' | 'rollback' | 'stop', ...common };
+      return { type: type as 'switch' | 'rollback' | 'stop' | 'stop-candidate', ...common };
   }
 }
 

@@ -8,13 +8,21 @@
  * rows in this process (tensor in, `await data()`, same backend). The ratio is what HTTP,
  * validation, routing, logging and metrics cost on top of the model.
  *
+ * The same run also measures the targets of adaptive batching (issue 18): at 16 clients,
+ * served throughput against the bare loop (>= 1.0x, p99 <= 10 ms), and at 1 client the
+ * served p50 against a bare fastify route in this process that does no work (within 1 ms),
+ * both with the node:http client.
+ *
  * Not a timed test: it prints figures.
  * Usage: npm run bench:serve   (LABBOOK_BENCH_SECONDS sets the seconds per measurement, default 3)
  */
 import * as http from 'node:http';
 import * as tf from '@tensorflow/tfjs';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { loadModelArtifacts } from '../../core/registry/model-io';
 import { baseUrl, readToken, startDeployment, stopDeployment } from '../../core/serve/deployments';
+import { parsePrometheusText } from '../../core/serve/metrics';
 import { FEATURES, MODEL, servedPenguins } from '../unit/serve-fixture';
 import { makeTempDir, removeDir } from '../unit/temp';
 
@@ -126,6 +134,7 @@ async function main(): Promise<void> {
   const dir = makeTempDir('labbook-bench-serve-');
   const fx = await servedPenguins(dir);
   let deployed = false;
+  let noop: ReturnType<typeof spawn> | undefined;
   try {
     const rows = fx.rows.map((r) => FEATURES.map((f) => r[f] as number));
     const version = fx.registry.requireVersion(MODEL, 1);
@@ -144,16 +153,51 @@ async function main(): Promise<void> {
     process.stdout.write(
       `serving ${MODEL} v1 (dense 4-8-3, tfjs ${tf.getBackend()} backend in both processes), single-row requests, ${SECONDS} s each\n`,
     );
+    // A route that does no work in a process of its own, behind the same client: what HTTP
+    // across two processes alone costs here.
+    noop = spawn(process.execPath, [join(__dirname, 'noop-server.js')], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const noopPort = await new Promise<string>((resolve, reject) => {
+      noop!.stdout!.once('data', (chunk: Buffer) => resolve(chunk.toString().trim()));
+      noop!.once('exit', () => reject(new Error('the bare route server exited')));
+    });
+    const noopUrl = `http://127.0.0.1:${noopPort}/noop`;
+    const viaNoop = httpClient(noopUrl, token, agent);
+    await served(viaNoop, rows, 1, 0.5);
+    const byClients = new Map<number, { bare: Figures; served: Figures }>();
     for (const clients of CONCURRENCY) {
       // Alternate so machine load hits both alike.
       const b = await bare(model, rows, SECONDS);
       const h = await served(viaHttp, rows, clients, SECONDS);
       const f = await served(viaFetch, rows, clients, SECONDS);
+      byClients.set(clients, { bare: b, served: h });
       process.stdout.write(
         `${clients} concurrent client${clients === 1 ? '' : 's'}:\n${line('served, node:http client', h)}\n${line('served, fetch client', f)}\n${line('bare model.predict loop', b)}\n` +
           `  ratio served/bare throughput ${(rate(h) / rate(b)).toFixed(2)}x (fetch ${(rate(f) / rate(b)).toFixed(2)}x), p99 ${(h.p99 / b.p99).toFixed(1)}x (fetch ${(f.p99 / b.p99).toFixed(1)}x)\n`,
       );
     }
+    const route = await served(viaNoop, rows, 1, SECONDS);
+    const text = await (
+      await fetch(`${baseUrl(d)}/metrics`, { headers: { authorization: `Bearer ${token}` } })
+    ).text();
+    const total = (metric: string) =>
+      parsePrometheusText(text)
+        .filter((m) => m.name === metric)
+        .reduce((n, m) => n + m.value, 0);
+    const batchFigures = `${total('labbook_batches_total').toLocaleString('en-US')} tensors for ${total('labbook_batched_rows_total').toLocaleString('en-US')} rows over the run (mean ${(total('labbook_batched_rows_total') / Math.max(1, total('labbook_batches_total'))).toFixed(2)} rows per tensor)`;
+    const one = byClients.get(1)!;
+    const sixteen = byClients.get(16)!;
+    const ratio = rate(sixteen.served) / rate(sixteen.bare);
+    const extra = one.served.p50 - route.p50;
+    const mark = (ok: boolean) => (ok ? 'met' : 'NOT met');
+    process.stdout.write(
+      `bare fastify route (no work), 1 client:\n${line('node:http client', route)}\n` +
+        `batches: ${batchFigures}\n` +
+        `batching targets (maxBatchSize ${d.config.maxBatchSize}, batchTimeoutMs ${d.config.batchTimeoutMs}):\n` +
+        `  16 clients: served ${Math.round(rate(sixteen.served)).toLocaleString('en-US')}/s = ${ratio.toFixed(2)}x the bare loop (target >= 1.0x: ${mark(ratio >= 1)}), p99 ${sixteen.served.p99.toFixed(2)} ms (target <= 10 ms: ${mark(sixteen.served.p99 <= 10)})\n` +
+        `  1 client: served p50 ${one.served.p50.toFixed(2)} ms vs bare route p50 ${route.p50.toFixed(2)} ms: +${extra.toFixed(2)} ms (target within 1 ms: ${mark(extra <= 1)})\n`,
+    );
     const logged = fx.store.sql.get<{ n: number }>('SELECT COUNT(*) AS n FROM prediction_logs')!.n;
     process.stdout.write(
       `prediction log: ${logged.toLocaleString('en-US')} rows written during the run\n`,
@@ -161,6 +205,7 @@ async function main(): Promise<void> {
     model.dispose();
     agent.destroy();
   } finally {
+    noop?.kill();
     if (deployed) await stopDeployment(fx.dbPath, 'bench').catch(() => undefined);
     fx.close();
     removeDir(dir);

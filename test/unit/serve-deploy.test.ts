@@ -163,6 +163,32 @@ forEachBackendShared(
       assert.equal(refused.code, 2);
       assert.match(refused.err, /switch is for bluegreen/);
 
+      // A canary started from the CLI loads inside the running server: same process, same port.
+      const canary = await capture([
+        '--store',
+        fx.dbPath,
+        'deployment',
+        'canary',
+        'live',
+        '--candidate',
+        '2',
+        '--weight',
+        '25',
+      ]);
+      assert.equal(canary.code, 0, canary.err);
+      assert.match(canary.out, /candidate: v1 -> v1 75% \/ v2 25%/);
+      const during = deploymentStore(fx.store).get(d.id)!;
+      assert.deepEqual([during.pid, during.port, during.candidateVersion], [d.pid, d.port, 2]);
+      const stopCandidate = await capture([
+        '--store',
+        fx.dbPath,
+        'deployment',
+        'stop-candidate',
+        'live',
+      ]);
+      assert.equal(stopCandidate.code, 0, stopCandidate.err);
+      assert.equal(deploymentStore(fx.store).get(d.id)?.candidateVersion, null);
+
       // The prediction was logged by the server process.
       await sleep(100);
       const logged = fx.store.sql.get<{ n: number }>(
@@ -178,7 +204,7 @@ forEachBackendShared(
         deploymentStore(fx.store)
           .events(d.id)
           .map((e) => e.kind),
-        ['stopped', 'rollback', 'shift', 'created'],
+        ['stopped', 'stop-candidate', 'candidate', 'rollback', 'shift', 'created'],
       );
       await assert.rejects(fetch(`${baseUrl(d)}/healthz`));
       const after = await capture(['--store', fx.dbPath, 'deployments']);

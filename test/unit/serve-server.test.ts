@@ -250,12 +250,12 @@ describe('serve server (app.inject)', function () {
       404,
     );
 
-    const score = s.runtime.score;
-    s.runtime.score = async () => {
+    const score = s.runtime.scoreOn;
+    s.runtime.scoreOn = async () => {
       throw new Error('boom');
     };
     const broken = await predict(s, { instances: [arrayRow(0)] });
-    s.runtime.score = score;
+    s.runtime.scoreOn = score;
     assert.equal(broken.statusCode, 500);
     assert.match(broken.json().error, /boom/);
     assert.equal((await predict(s, { instances: [arrayRow(0)] })).statusCode, 200);

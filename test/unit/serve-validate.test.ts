@@ -124,7 +124,7 @@ describe('serve validate', () => {
       /4 rows; the limit is 3/,
     );
     fails({ rows: [] }, 'rows', /unknown field "rows"/);
-    fails({ inputs: {} }, 'inputs', /columnar "inputs" format is not supported/);
+    fails({ inputs: {} }, 'inputs', /"inputs": \{...\}} \(columns\)/);
     fails({}, 'instances', /"instances" must be an array of rows, got nothing/);
     fails([1, 2], 'body', /JSON object/);
     fails({ instances: [[1, 1, 1]], key: { a: 1 } }, 'key', /string or a number/);
