@@ -12,6 +12,7 @@ import * as vm from 'node:vm';
 import Module, { createRequire } from 'node:module';
 import type {
   CellDiagnostic,
+  CellPhases,
   CellOutput,
   CompletionResult,
   ExecuteStatus,
@@ -71,6 +72,31 @@ export const MIME_BUNDLE = Symbol.for('labbook.mimeBundle');
 
 const CELL_FILE = /labbook-cell-(\d+):(\d+):(\d+)/g;
 
+/** Set for the bench's breakdown: each cell's phases are measured (TypeScript's performance counters on). */
+const MEASURE_PHASES = process.env.LABBOOK_KERNEL_PHASES === '1';
+
+/** TypeScript's measures (ts.performance) a cell's breakdown reports, by their TypeScript names. */
+const TS_MEASURES = {
+  programMs: 'Program',
+  parseMs: 'Parse',
+  ioReadMs: 'I/O Read',
+  resolveMs: 'ResolveModule',
+  bindMs: 'Bind',
+  checkMs: 'Check',
+  emitMs: 'Emit',
+} as const;
+
+function tsMeasures(): Record<keyof typeof TS_MEASURES, number> & { files: number } {
+  const perf = ts?.performance;
+  const out = { files: perf?.getCount('beforeParse') ?? 0 } as Record<
+    keyof typeof TS_MEASURES,
+    number
+  > & { files: number };
+  for (const [key, name] of Object.entries(TS_MEASURES))
+    out[key as keyof typeof TS_MEASURES] = perf?.getDuration(name) ?? 0;
+  return out;
+}
+
 export class CellExecutor {
   private converterInstance: ReturnType<NonNullable<typeof createConverter>> | undefined;
   private readonly locals: Record<string, unknown> = {};
@@ -80,6 +106,11 @@ export class CellExecutor {
   private readonly require: NodeJS.Require;
   private prevDecl = '';
   private rejectPending: ((reason: Error) => void) | undefined;
+  /** The running cell's breakdown, while one is measured (MEASURE_PHASES). */
+  private phases: CellPhases | undefined;
+  private lastPhases: CellPhases | undefined;
+  /** When the compiled cell started running (its phases' runMs ends when the cell does). */
+  private runStarted: number | undefined;
 
   constructor(private readonly options: ExecutorOptions) {
     onInstalled((folder, added) => {
@@ -99,7 +130,9 @@ export class CellExecutor {
   /** The converter, created on first use (see `warmUp`). */
   private get converter(): ReturnType<NonNullable<typeof createConverter>> {
     if (this.converterInstance) return this.converterInstance;
+    const started = performance.now();
     const create = loadCompiler();
+    if (MEASURE_PHASES) ts.performance.enable();
     const { options } = this;
     installTypeResolution(ts.sys, {
       rootDir: options.rootDir,
@@ -113,6 +146,7 @@ export class CellExecutor {
     });
     trackDirectoryWatchers(ts.sys);
     this.converterInstance = create();
+    if (this.phases) this.phases.compilerMs += performance.now() - started;
     return this.converterInstance;
   }
 
@@ -141,7 +175,55 @@ export class CellExecutor {
   ): Promise<ExecuteStatus> {
     const name = cellName(executionCount, cellIndex);
     this.names.set(executionCount, name);
-    const converted = this.converter.convert(this.prevDecl, expandShorthandProperties(code));
+    this.lastPhases = undefined;
+    if (!MEASURE_PHASES) return this.run(code, executionCount, name, sourcePath);
+    this.phases = {
+      compilerMs: 0,
+      convertMs: 0,
+      programMs: 0,
+      parseMs: 0,
+      filesParsed: 0,
+      ioReadMs: 0,
+      resolveMs: 0,
+      bindMs: 0,
+      checkMs: 0,
+      emitMs: 0,
+      runMs: 0,
+      requireMs: {},
+    };
+    try {
+      return await this.run(code, executionCount, name, sourcePath);
+    } finally {
+      if (this.runStarted !== undefined) this.phases.runMs = performance.now() - this.runStarted;
+      this.runStarted = undefined;
+      this.lastPhases = this.phases;
+      this.phases = undefined;
+    }
+  }
+
+  /** The breakdown of the cell that ran last, when the kernel measures them (LABBOOK_KERNEL_PHASES=1). */
+  cellPhases(): CellPhases | undefined {
+    return this.lastPhases;
+  }
+
+  private async run(
+    code: string,
+    executionCount: number,
+    name: string,
+    sourcePath: string | undefined,
+  ): Promise<ExecuteStatus> {
+    const phases = this.phases;
+    const convertStarted = performance.now();
+    const converter = this.converter;
+    const before = phases && tsMeasures();
+    const converted = converter.convert(this.prevDecl, expandShorthandProperties(code));
+    if (phases && before) {
+      const after = tsMeasures();
+      phases.convertMs = performance.now() - convertStarted - phases.compilerMs;
+      phases.filesParsed = after.files - before.files;
+      for (const key of Object.keys(TS_MEASURES) as (keyof typeof TS_MEASURES)[])
+        phases[key] = after[key] - before[key];
+    }
     if (converted.diagnostics.length > 0) {
       this.options.emit(diagnosticsOutput(converted.diagnostics, name));
       return 'error';
@@ -159,6 +241,7 @@ export class CellExecutor {
     let wrapped = `(${converted.hasToplevelAwait ? 'async ' : ''}function (exports, require) {\n${js}\n})(__labbook_cell__.exports, __labbook_cell__.require)`;
     const debugMap = sourcePath && debuggerMapComment(converted.output, sourcePath, code, 1);
     if (debugMap) wrapped += `\n${debugMap}`;
+    this.runStarted = performance.now();
     try {
       const ret = vm.runInThisContext(wrapped, {
         filename: `labbook-cell-${executionCount}`,
@@ -309,7 +392,16 @@ export class CellExecutor {
         throw error;
       }
     };
-    const req = ((id: string) => load(id, notebookRequire, rootDir)) as NodeJS.Require;
+    const req = ((id: string) => {
+      const phases = this.phases;
+      if (!phases || id in phases.requireMs) return load(id, notebookRequire, rootDir);
+      const started = performance.now();
+      try {
+        return load(id, notebookRequire, rootDir);
+      } finally {
+        phases.requireMs[id] = performance.now() - started;
+      }
+    }) as NodeJS.Require;
     req.resolve = notebookRequire.resolve;
     req.cache = notebookRequire.cache;
     req.main = notebookRequire.main;

@@ -232,7 +232,9 @@ connection.onRequest(protocol.Execute, (params) => {
     }
     // Everything the cell printed goes out before its answer.
     sendTruncationNote(params.cellId);
-    return { status, durationMs: performance.now() - started };
+    const durationMs = performance.now() - started;
+    const phases = exec.cellPhases();
+    return phases ? { status, durationMs, phases } : { status, durationMs };
   };
   const result = queue.then(run, run);
   queue = result;

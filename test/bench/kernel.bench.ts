@@ -8,12 +8,17 @@
  * Not a timed test: it prints figures (exit code 0 even when a target is missed, so a loaded
  * machine does not fail a build; LABBOOK_BENCH_STRICT=1 makes a miss exit 1).
  * Usage: npm run bench:kernel   (LABBOOK_BENCH_CELLS overrides the cell count, default 20)
+ *        npm run bench:kernel -- --breakdown   also prints where the import cell's time went
+ *        (the kernels then run with TypeScript's performance counters on: compare figures
+ *        of runs made the same way).
  */
 import * as path from 'node:path';
 import { KernelClient } from '../../kernel/client';
+import type { CellPhases } from '../../kernel/protocol';
 import { makeTempDir, removeDir } from '../unit/temp';
 
 const CELLS = Number(process.env.LABBOOK_BENCH_CELLS ?? 20);
+const BREAKDOWN = process.argv.includes('--breakdown');
 const kernelMain = path.join(__dirname, '..', '..', 'kernel', 'main.js');
 /** A different text each time, as a user's cells are: an unchanged cell would be a cache hit. */
 const trivial = (i: number): string => `${i} + 1`;
@@ -32,13 +37,19 @@ interface KernelFigures {
   /** The first cell after ready: ready is answered before the compiler loads, so this cell may wait for it. */
   firstCellMs: number;
   importMs?: number;
+  importPhases?: CellPhases;
   cells: number[];
+  cellPhases: CellPhases[];
 }
+
+let lastPhases: CellPhases | undefined;
 
 async function timedCell(kernel: KernelClient, code: string, count: number): Promise<number> {
   const started = performance.now();
-  const { status } = await kernel.execute({ cellId: `c${count}`, code, executionCount: count });
-  if (status !== 'ok') throw new Error(`cell ${JSON.stringify(code)} ended ${status}`);
+  const result = await kernel.execute({ cellId: `c${count}`, code, executionCount: count });
+  if (result.status !== 'ok')
+    throw new Error(`cell ${JSON.stringify(code)} ended ${result.status}`);
+  lastPhases = result.phases;
   return performance.now() - started;
 }
 
@@ -49,6 +60,7 @@ async function measure(dir: string, name: string, withImports: boolean): Promise
     notebookPath: path.join(dir, `${name}.ipynb`),
     storePath: path.join(dir, 'store', 'labbook.db'),
     kernelMain,
+    env: BREAKDOWN ? { LABBOOK_KERNEL_PHASES: '1' } : {},
   });
   const readyMs = performance.now() - started;
   kernel.on('output', (p) => {
@@ -61,8 +73,13 @@ async function measure(dir: string, name: string, withImports: boolean): Promise
     // comes before the import, so the import cell's time is tfjs and labbook only.
     const firstCellMs = await timedCell(kernel, 'undefined', count++);
     const importMs = withImports ? await timedCell(kernel, IMPORTS, count++) : undefined;
-    for (let i = 0; i < CELLS; i++) cells.push(await timedCell(kernel, trivial(i), count++));
-    return { readyMs, firstCellMs, importMs, cells };
+    const importPhases = withImports ? lastPhases : undefined;
+    const cellPhases: CellPhases[] = [];
+    for (let i = 0; i < CELLS; i++) {
+      cells.push(await timedCell(kernel, trivial(i), count++));
+      if (lastPhases) cellPhases.push(lastPhases);
+    }
+    return { readyMs, firstCellMs, importMs, importPhases, cells, cellPhases };
   } catch (error) {
     throw new Error(`${(error as Error).message}\n${errors.join('\n')}`);
   } finally {
@@ -97,10 +114,53 @@ async function main(): Promise<void> {
     `  cells (plain): ${plain.cells.map((x) => x.toFixed(0)).join(', ')}`,
     `  cells (tfjs):  ${tf.cells.map((x) => x.toFixed(0)).join(', ')}`,
   ];
+  if (tf.importPhases) lines.push(...breakdown('import cell (tfjs+labbook)', tf.importPhases));
+  const median = medianPhases(tf.cellPhases);
+  if (median) lines.push(...breakdown('trivial cell, tfjs kernel (p50 of each phase)', median));
   process.stdout.write(`${lines.join('\n')}\n`);
   const missed =
     ratio > TARGETS.ratio || tf.importMs! > TARGETS.importMs || coldReady > TARGETS.readyMs;
   if (missed && process.env.LABBOOK_BENCH_STRICT === '1') process.exitCode = 1;
+}
+
+/** Lines of a cell's breakdown: what it spent, from the kernel's own measures (protocol.CellPhases). */
+function breakdown(title: string, p: CellPhases): string[] {
+  const ms = (x: number) => `${x.toFixed(0).padStart(6)} ms`;
+  const other = p.programMs - p.parseMs - p.ioReadMs - p.resolveMs;
+  const checkerRest = p.convertMs - p.programMs - p.bindMs - p.checkMs - p.emitMs;
+  const requires = Object.entries(p.requireMs);
+  const requireTotal = requires.reduce((sum, [, t]) => sum + t, 0);
+  return [
+    `  breakdown: ${title}`,
+    `    compiler load (no warm-up before)  ${ms(p.compilerMs)}`,
+    `    type check and compile             ${ms(p.convertMs)}`,
+    `      program creation                 ${ms(p.programMs)}   (${p.filesParsed} files parsed)`,
+    `        parse                          ${ms(p.parseMs)}`,
+    `        file reads                     ${ms(p.ioReadMs)}`,
+    `        module resolution              ${ms(p.resolveMs)}`,
+    `        the rest of program creation   ${ms(other)}`,
+    `      bind (checker creation)          ${ms(p.bindMs)}`,
+    `      check                            ${ms(p.checkMs)}`,
+    `      emit (transpile)                 ${ms(p.emitMs)}`,
+    `      tslab's converter, the rest      ${ms(checkerRest)}`,
+    `    run (imports included)             ${ms(p.runMs)}`,
+    ...requires.map(([id, t]) => `      require ${id.padEnd(26)}${ms(t)}`),
+    `      the cell itself                  ${ms(p.runMs - requireTotal)}`,
+    ...(p.prewarmedFiles !== undefined
+      ? [`    declaration files the idle warm-up parsed so far: ${p.prewarmedFiles}`]
+      : []),
+  ];
+}
+
+function medianPhases(all: CellPhases[]): CellPhases | undefined {
+  if (all.length === 0) return undefined;
+  const mid = (pick: (p: CellPhases) => number) => quantile(all.map(pick), 0.5);
+  const keys = Object.keys(all[0]).filter(
+    (k) => typeof all[0][k as keyof CellPhases] === 'number',
+  ) as (keyof CellPhases)[];
+  const out = { ...all[0], requireMs: {} } as CellPhases;
+  for (const k of keys) (out as unknown as Record<string, number>)[k] = mid((p) => p[k] as number);
+  return out;
 }
 
 void main().catch((error) => {
