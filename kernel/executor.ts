@@ -19,7 +19,9 @@ import type {
   HoverResult,
   MimeBundle,
 } from './protocol';
-import { installCellProgram } from './cell-program';
+import * as fs from 'node:fs';
+import { cellProgramContext, installCellProgram } from './cell-program';
+import { DeclarationWarmUp, notebookImports } from './declaration-warmup';
 import {
   debuggerMapComment,
   installSourceMapHooks,
@@ -64,8 +66,15 @@ export interface ExecutorOptions {
   provided: Record<string, ProvidedModule>;
   /** Where packages missing from the notebook's folders are looked up last (Labbook's own node_modules). */
   fallbackDir?: string;
+  /** The notebook file: the packages its cells import are the ones the idle warm-up reads the declarations of. */
+  notebookPath?: string;
   emit: (output: CellOutput) => void;
 }
+
+/** One step of the idle warm-up: what a cell that comes in may wait for at most. */
+const WARM_STEP_MS = 8;
+/** How soon the warm-up looks again while a cell is running (awaiting). */
+const WARM_BUSY_RETRY_MS = 50;
 
 /** Symbol an object can implement to give its own rich representation as a cell result. */
 export const MIME_BUNDLE = Symbol.for('labbook.mimeBundle');
@@ -109,6 +118,10 @@ export class CellExecutor {
   /** The running cell's breakdown, while one is measured (MEASURE_PHASES). */
   private phases: CellPhases | undefined;
   private lastPhases: CellPhases | undefined;
+  private declarationWarmUp: DeclarationWarmUp | undefined;
+  private warmUpStep: NodeJS.Immediate | NodeJS.Timeout | undefined;
+  /** Cells running now (one, or none: a cell that awaits lets the event loop run). */
+  private executing = 0;
   /** When the compiled cell started running (its phases' runMs ends when the cell does). */
   private runStarted: number | undefined;
 
@@ -157,8 +170,55 @@ export class CellExecutor {
    * `initialize`; a cell that comes first simply does the same work itself.
    */
   warmUp(): void {
-    if (this.converterInstance) return;
-    this.converter.convert('', '');
+    if (!this.converterInstance) this.converter.convert('', '');
+    this.startDeclarationWarmUp();
+  }
+
+  /**
+   * Then, while no cell runs, the declarations of the packages the notebook imports (see
+   * declaration-warmup.ts), a step at a time, so a cell that comes in goes first.
+   */
+  private startDeclarationWarmUp(): void {
+    const context = cellProgramContext();
+    if (this.declarationWarmUp || !context) return;
+    const provided = Object.entries(this.options.provided)
+      .filter(([, m]) => m.types)
+      .map(([name]) => name);
+    this.declarationWarmUp = new DeclarationWarmUp(ts, context, this.options.rootDir, [
+      ...new Set([...this.notebookImports(), ...provided]),
+    ]);
+    const warm = this.declarationWarmUp;
+    const tick = () => {
+      this.warmUpStep = undefined;
+      if (this.executing > 0) {
+        this.warmUpStep = setTimeout(tick, WARM_BUSY_RETRY_MS);
+        return;
+      }
+      try {
+        if (warm.step(WARM_STEP_MS)) this.warmUpStep = setImmediate(tick);
+      } catch {
+        // A warm-up that fails only loses time: the cell reads the files itself.
+      }
+    };
+    tick();
+  }
+
+  private notebookImports(): string[] {
+    const file = this.options.notebookPath;
+    if (!file) return [];
+    try {
+      return notebookImports(ts, fs.readFileSync(file, 'utf8'), file);
+    } catch {
+      // Not saved yet, or not a notebook we can read: only the provided modules are warmed.
+      return [];
+    }
+  }
+
+  /** Stops the idle warm-up (shutdown). */
+  cancelWarmUp(): void {
+    clearTimeout(this.warmUpStep as NodeJS.Timeout);
+    clearImmediate(this.warmUpStep as NodeJS.Immediate);
+    this.warmUpStep = undefined;
   }
 
   /**
@@ -176,6 +236,20 @@ export class CellExecutor {
     const name = cellName(executionCount, cellIndex);
     this.names.set(executionCount, name);
     this.lastPhases = undefined;
+    this.executing++;
+    try {
+      return await this.measured(code, executionCount, name, sourcePath);
+    } finally {
+      this.executing--;
+    }
+  }
+
+  private async measured(
+    code: string,
+    executionCount: number,
+    name: string,
+    sourcePath: string | undefined,
+  ): Promise<ExecuteStatus> {
     if (!MEASURE_PHASES) return this.run(code, executionCount, name, sourcePath);
     this.phases = {
       compilerMs: 0,
@@ -196,6 +270,7 @@ export class CellExecutor {
     } finally {
       if (this.runStarted !== undefined) this.phases.runMs = performance.now() - this.runStarted;
       this.runStarted = undefined;
+      if (this.declarationWarmUp) this.phases.prewarmedFiles = this.declarationWarmUp.files;
       this.lastPhases = this.phases;
       this.phases = undefined;
     }

@@ -180,8 +180,8 @@ connection.onRequest(protocol.Initialize, (params) => {
   if (params?.outputLimit) outputLimit = params.outputLimit;
   if (params?.storePath) process.env.LABBOOK_STORE = path.resolve(params.storePath);
   const rootDir = process.cwd();
-  executor = new CellExecutor({ rootDir, ...kernelModules(__dirname), emit: send });
   notebookPath = params?.notebookPath;
+  executor = new CellExecutor({ rootDir, ...kernelModules(__dirname), notebookPath, emit: send });
   setExecutionContext({ notebook: notebookPath });
   // Ready is answered before the compiler is loaded; it warms up a moment after the answer
   // has gone out. The warm-up is seconds of synchronous work that holds every request
@@ -300,6 +300,7 @@ connection.onNotification(protocol.Interrupt, () => executor?.interrupt());
 connection.onRequest(protocol.Shutdown, () => {
   exitExpected = true;
   clearTimeout(warmUpTimer);
+  executor?.cancelWarmUp();
   setImmediate(() => process.exit(0));
 });
 

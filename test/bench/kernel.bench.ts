@@ -12,6 +12,7 @@
  *        (the kernels then run with TypeScript's performance counters on: compare figures
  *        of runs made the same way).
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { KernelClient } from '../../kernel/client';
 import type { CellPhases } from '../../kernel/protocol';
@@ -24,6 +25,14 @@ const kernelMain = path.join(__dirname, '..', '..', 'kernel', 'main.js');
 const trivial = (i: number): string => `${i} + 1`;
 const IMPORTS =
   'import * as tf from "@tensorflow/tfjs";\nimport * as lab from "labbook";\ntf.version.tfjs';
+
+/**
+ * The third kernel's pause before its import cell, as a user reading the notebook makes one:
+ * the kernel parses the declarations the notebook's cells import meanwhile (idle warm-up).
+ */
+const IDLE_MS = Number(process.env.LABBOOK_BENCH_IDLE_MS ?? 5000);
+/** When, after the first cell, the third kernel is sent a trivial cell: while its warm-up runs. */
+const DURING_WARM_UP_MS = 100;
 
 const TARGETS = { ratio: 1.5, importMs: 1500, readyMs: 3000 };
 
@@ -38,6 +47,9 @@ interface KernelFigures {
   firstCellMs: number;
   importMs?: number;
   importPhases?: CellPhases;
+  /** A trivial cell sent while the idle warm-up runs (third kernel only). */
+  duringWarmUpMs?: number;
+  duringWarmUpPhases?: CellPhases;
   cells: number[];
   cellPhases: CellPhases[];
 }
@@ -53,11 +65,41 @@ async function timedCell(kernel: KernelClient, code: string, count: number): Pro
   return performance.now() - started;
 }
 
-async function measure(dir: string, name: string, withImports: boolean): Promise<KernelFigures> {
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The notebook file the kernel serves, as the editor saves it: its cells are what the idle warm-up reads. */
+function writeNotebook(file: string, cells: string[]): void {
+  const nb = {
+    nbformat: 4,
+    nbformat_minor: 5,
+    metadata: {},
+    cells: cells.map((source) => ({
+      cell_type: 'code',
+      metadata: {},
+      execution_count: null,
+      outputs: [],
+      source,
+    })),
+  };
+  fs.writeFileSync(file, JSON.stringify(nb));
+}
+
+async function measure(
+  dir: string,
+  name: string,
+  withImports: boolean,
+  idleMs?: number,
+): Promise<KernelFigures> {
   const errors: string[] = [];
+  const notebookPath = path.join(dir, `${name}.ipynb`);
+  writeNotebook(notebookPath, [
+    'undefined',
+    ...(withImports ? [IMPORTS] : []),
+    ...Array.from({ length: CELLS }, (_, i) => trivial(i)),
+  ]);
   const started = performance.now();
   const kernel = await KernelClient.start({
-    notebookPath: path.join(dir, `${name}.ipynb`),
+    notebookPath,
     storePath: path.join(dir, 'store', 'labbook.db'),
     kernelMain,
     env: BREAKDOWN ? { LABBOOK_KERNEL_PHASES: '1' } : {},
@@ -72,6 +114,15 @@ async function measure(dir: string, name: string, withImports: boolean): Promise
     // The first cell pays for the compiler's warm-up (see firstCellMs); in the tfjs kernel it
     // comes before the import, so the import cell's time is tfjs and labbook only.
     const firstCellMs = await timedCell(kernel, 'undefined', count++);
+    let duringWarmUpMs: number | undefined;
+    let duringWarmUpPhases: CellPhases | undefined;
+    if (idleMs !== undefined) {
+      const idleStarted = performance.now();
+      await sleep(DURING_WARM_UP_MS);
+      duringWarmUpMs = await timedCell(kernel, trivial(-1), count++);
+      duringWarmUpPhases = lastPhases;
+      await sleep(Math.max(0, idleMs - (performance.now() - idleStarted)));
+    }
     const importMs = withImports ? await timedCell(kernel, IMPORTS, count++) : undefined;
     const importPhases = withImports ? lastPhases : undefined;
     const cellPhases: CellPhases[] = [];
@@ -79,7 +130,16 @@ async function measure(dir: string, name: string, withImports: boolean): Promise
       cells.push(await timedCell(kernel, trivial(i), count++));
       if (lastPhases) cellPhases.push(lastPhases);
     }
-    return { readyMs, firstCellMs, importMs, importPhases, cells, cellPhases };
+    return {
+      readyMs,
+      firstCellMs,
+      importMs,
+      importPhases,
+      duringWarmUpMs,
+      duringWarmUpPhases,
+      cells,
+      cellPhases,
+    };
   } catch (error) {
     throw new Error(`${(error as Error).message}\n${errors.join('\n')}`);
   } finally {
@@ -91,9 +151,11 @@ async function main(): Promise<void> {
   const dir = makeTempDir('labbook-kernel-bench-');
   let plain: KernelFigures;
   let tf: KernelFigures;
+  let idle: KernelFigures;
   try {
     plain = await measure(dir, 'plain', false);
     tf = await measure(dir, 'tfjs', true);
+    idle = await measure(dir, 'tfjs-idle', true, IDLE_MS);
   } finally {
     removeDir(dir);
   }
@@ -111,10 +173,16 @@ async function main(): Promise<void> {
     `  ${verdict(tf.importMs! <= TARGETS.importMs)} import cell (tfjs+labbook) ${ms(tf.importMs!)}   target ≤ ${TARGETS.importMs} ms`,
     `  ${verdict(coldReady <= TARGETS.readyMs)} cold start to ready      ${ms(coldReady)}   target ≤ ${TARGETS.readyMs} ms   (plain ${plain.readyMs.toFixed(0)}, tfjs ${tf.readyMs.toFixed(0)})`,
     `       first cell after ready   ${ms(plain.firstCellMs)}   (plain; tfjs kernel ${tf.firstCellMs.toFixed(0)} ms): loads the compiler, Node's declarations, first checker`,
+    `       import cell after ${(IDLE_MS / 1000).toFixed(0)} s idle ${ms(idle.importMs!)}   (third kernel: the idle warm-up has read the notebook's declarations)`,
+    `       trivial cell during warm-up ${ms(idle.duringWarmUpMs!)}   (sent ${DURING_WARM_UP_MS} ms after the first cell; plain p50 ${p50Plain.toFixed(0)} ms)`,
     `  cells (plain): ${plain.cells.map((x) => x.toFixed(0)).join(', ')}`,
     `  cells (tfjs):  ${tf.cells.map((x) => x.toFixed(0)).join(', ')}`,
   ];
   if (tf.importPhases) lines.push(...breakdown('import cell (tfjs+labbook)', tf.importPhases));
+  if (idle.importPhases)
+    lines.push(...breakdown(`import cell after ${IDLE_MS} ms idle`, idle.importPhases));
+  if (idle.duringWarmUpPhases)
+    lines.push(...breakdown('trivial cell sent during the warm-up', idle.duringWarmUpPhases));
   const median = medianPhases(tf.cellPhases);
   if (median) lines.push(...breakdown('trivial cell, tfjs kernel (p50 of each phase)', median));
   process.stdout.write(`${lines.join('\n')}\n`);
