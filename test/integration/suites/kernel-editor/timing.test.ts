@@ -35,7 +35,12 @@ async function timedRun(
   let outputAt: number | undefined;
   const shown = new Promise<void>((resolve, reject) => {
     const timer = setTimeout(
-      () => reject(new Error(`cell ${cell.index + 1} showed no output in ${timeoutMs} ms`)),
+      () =>
+        reject(
+          new Error(
+            `cell ${cell.index + 1} (${cell.document.languageId}) showed no output in ${timeoutMs} ms: success=${cell.executionSummary?.success} outputs=${JSON.stringify(cell.outputs.map((o) => o.items.map((i) => i.mime)))}`,
+          ),
+        ),
       timeoutMs,
     );
     const check = () => {
@@ -87,7 +92,15 @@ describe('Labbook kernel timing in the editor', function () {
       JSON.stringify({
         nbformat: 4,
         nbformat_minor: 5,
-        metadata: {},
+        // As Labbook's "New Notebook" writes it: without it, the cells are not TypeScript.
+        metadata: {
+          kernelspec: {
+            name: 'tslab',
+            display_name: 'TypeScript (Labbook)',
+            language: 'typescript',
+          },
+          language_info: { name: 'typescript', file_extension: '.ts', mimetype: 'text/typescript' },
+        },
         cells: Array.from({ length: CELLS + 1 }, (_, i) => cell(i)),
       }),
     );
@@ -109,6 +122,7 @@ describe('Labbook kernel timing in the editor', function () {
 
   it('prints the round trip of trivial cells next to the kernel’s own time, and the cold start', async () => {
     const cells = notebook.getCells();
+    assert.equal(cells[0].document.languageId, 'typescript');
     // The first cell starts the kernel (VS Code starts a kernel on the first run).
     const coldTrip = await timedRun(notebook, cells[0], 180_000);
     assert.equal(plainText(cells[0]), '2000');
