@@ -145,8 +145,14 @@ describe('Labbook kernel timing in the editor', function () {
         `      kernel's own: ${own.map((t) => t.toFixed(0)).join(', ')}`,
       ].join('\n'),
     );
-    // The outputs are drawn in the notebook's webview, not only held in the model.
+    // The outputs are drawn in the notebook's webview, not only held in the model; the
+    // notebook draws only the cells in view, so the last one is brought into it.
     const last = String((1000 + CELLS) * 2);
+    vscode.window.activeNotebookEditor?.revealRange(
+      new vscode.NotebookRange(CELLS, CELLS + 1),
+      vscode.NotebookEditorRevealType.AtTop,
+    );
+    await new Promise((r) => setTimeout(r, 1000));
     const shot = await screenshotWithInspection('kernel-timing', 60_000, {
       inspect: { text: last },
     });
