@@ -20,7 +20,9 @@ import { makeTempDir, removeDir } from '../unit/temp';
 
 const CELLS = Number(process.env.LABBOOK_BENCH_CELLS ?? 20);
 const BREAKDOWN = process.argv.includes('--breakdown');
-const kernelMain = path.join(__dirname, '..', '..', 'kernel', 'main.js');
+/** LABBOOK_BENCH_KERNEL: another build's kernel/main.js, to compare two builds the same way. */
+const kernelMain =
+  process.env.LABBOOK_BENCH_KERNEL ?? path.join(__dirname, '..', '..', 'kernel', 'main.js');
 /** A different text each time, as a user's cells are: an unchanged cell would be a cache hit. */
 const trivial = (i: number): string => `${i} + 1`;
 const IMPORTS =
@@ -226,7 +228,7 @@ function medianPhases(all: CellPhases[]): CellPhases | undefined {
   const keys = Object.keys(all[0]).filter(
     (k) => typeof all[0][k as keyof CellPhases] === 'number',
   ) as (keyof CellPhases)[];
-  const out = { ...all[0], requireMs: {} } as CellPhases;
+  const out: CellPhases = { ...all[0], requireMs: {} };
   for (const k of keys) (out as unknown as Record<string, number>)[k] = mid((p) => p[k] as number);
   return out;
 }
