@@ -175,7 +175,7 @@ async function main(): Promise<void> {
     `  ${verdict(tf.importMs! <= TARGETS.importMs)} import cell (tfjs+labbook) ${ms(tf.importMs!)}   target ≤ ${TARGETS.importMs} ms`,
     `  ${verdict(coldReady <= TARGETS.readyMs)} cold start to ready      ${ms(coldReady)}   target ≤ ${TARGETS.readyMs} ms   (plain ${plain.readyMs.toFixed(0)}, tfjs ${tf.readyMs.toFixed(0)})`,
     `       first cell after ready   ${ms(plain.firstCellMs)}   (plain; tfjs kernel ${tf.firstCellMs.toFixed(0)} ms): loads the compiler, Node's declarations, first checker`,
-    `       import cell after ${(IDLE_MS / 1000).toFixed(0)} s idle ${ms(idle.importMs!)}   (third kernel: the idle warm-up has read the notebook's declarations)`,
+    `       import cell after ${(IDLE_MS / 1000).toFixed(0)} s idle ${ms(idle.importMs!)}   (third kernel, idle before its import cell: time for the idle warm-up)`,
     `       trivial cell during warm-up ${ms(idle.duringWarmUpMs!)}   (sent ${DURING_WARM_UP_MS} ms after the first cell; plain p50 ${p50Plain.toFixed(0)} ms)`,
     `  cells (plain): ${plain.cells.map((x) => x.toFixed(0)).join(', ')}`,
     `  cells (tfjs):  ${tf.cells.map((x) => x.toFixed(0)).join(', ')}`,
