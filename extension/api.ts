@@ -19,6 +19,8 @@ export interface LabbookApi {
   readonly activationMs: number;
   /** The process id of a notebook's running kernel. */
   kernelPid(notebook: vscode.NotebookDocument): number | undefined;
+  /** Milliseconds the kernel reported for a cell's last run (its own time, without the editor's). */
+  kernelTime(cell: vscode.NotebookCell): number | undefined;
   /** The Variables view of the active notebook, and its table panels. */
   variables: {
     refresh(): Promise<void>;

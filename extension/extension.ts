@@ -128,6 +128,7 @@ export function activate(context: vscode.ExtensionContext): LabbookApi {
     activationMs,
     terminal: { describe: () => terminal.describe() },
     kernelPid: (notebook) => kernels.kernelPid(notebook),
+    kernelTime: (cell) => kernels.kernelTime(cell),
     variables: {
       refresh: () => variables.refresh(),
       shown: () => {

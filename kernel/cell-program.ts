@@ -29,6 +29,13 @@ interface CellBuilder {
   emit(...args: Any[]): Any;
 }
 
+/** The compiler host and options of the program built last: the idle warm-up parses into that host's cache. */
+let lastContext: { host: Any; options: Any } | undefined;
+
+export function cellProgramContext(): { host: Any; options: Any } | undefined {
+  return lastContext;
+}
+
 /** Wraps `ts.createWatchCompilerHost` so the watch program builds CellBuilders. */
 export function installCellProgram(ts: Ts): void {
   const createHost = ts.createWatchCompilerHost as (...args: unknown[]) => unknown;
@@ -58,6 +65,7 @@ function createCellBuilderFactory(ts: Ts) {
       configFileParsingDiagnostics,
       projectReferences,
     });
+    lastContext = { host, options: program.getCompilerOptions() };
     return {
       getProgram: () => program,
       getProgramOrUndefined: () => program,

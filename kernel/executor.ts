@@ -12,13 +12,16 @@ import * as vm from 'node:vm';
 import Module, { createRequire } from 'node:module';
 import type {
   CellDiagnostic,
+  CellPhases,
   CellOutput,
   CompletionResult,
   ExecuteStatus,
   HoverResult,
   MimeBundle,
 } from './protocol';
-import { installCellProgram } from './cell-program';
+import * as fs from 'node:fs';
+import { cellProgramContext, installCellProgram } from './cell-program';
+import { DeclarationWarmUp, notebookImports } from './declaration-warmup';
 import {
   debuggerMapComment,
   installSourceMapHooks,
@@ -63,13 +66,45 @@ export interface ExecutorOptions {
   provided: Record<string, ProvidedModule>;
   /** Where packages missing from the notebook's folders are looked up last (Labbook's own node_modules). */
   fallbackDir?: string;
+  /** The notebook file: the packages its cells import are the ones the idle warm-up reads the declarations of. */
+  notebookPath?: string;
   emit: (output: CellOutput) => void;
 }
+
+/** One step of the idle warm-up: what a cell that comes in may wait for at most. */
+const WARM_STEP_MS = 8;
+/** How soon the warm-up looks again while a cell is running (awaiting). */
+const WARM_BUSY_RETRY_MS = 50;
 
 /** Symbol an object can implement to give its own rich representation as a cell result. */
 export const MIME_BUNDLE = Symbol.for('labbook.mimeBundle');
 
 const CELL_FILE = /labbook-cell-(\d+):(\d+):(\d+)/g;
+
+/** Set for the bench's breakdown: each cell's phases are measured (TypeScript's performance counters on). */
+const MEASURE_PHASES = process.env.LABBOOK_KERNEL_PHASES === '1';
+
+/** TypeScript's measures (ts.performance) a cell's breakdown reports, by their TypeScript names. */
+const TS_MEASURES = {
+  programMs: 'Program',
+  parseMs: 'Parse',
+  ioReadMs: 'I/O Read',
+  resolveMs: 'ResolveModule',
+  bindMs: 'Bind',
+  checkMs: 'Check',
+  emitMs: 'Emit',
+} as const;
+
+function tsMeasures(): Record<keyof typeof TS_MEASURES, number> & { files: number } {
+  const perf = ts?.performance;
+  const out = { files: perf?.getCount('beforeParse') ?? 0 } as Record<
+    keyof typeof TS_MEASURES,
+    number
+  > & { files: number };
+  for (const [key, name] of Object.entries(TS_MEASURES))
+    out[key as keyof typeof TS_MEASURES] = perf?.getDuration(name) ?? 0;
+  return out;
+}
 
 export class CellExecutor {
   private converterInstance: ReturnType<NonNullable<typeof createConverter>> | undefined;
@@ -80,6 +115,15 @@ export class CellExecutor {
   private readonly require: NodeJS.Require;
   private prevDecl = '';
   private rejectPending: ((reason: Error) => void) | undefined;
+  /** The running cell's breakdown, while one is measured (MEASURE_PHASES). */
+  private phases: CellPhases | undefined;
+  private lastPhases: CellPhases | undefined;
+  private declarationWarmUp: DeclarationWarmUp | undefined;
+  private warmUpStep: NodeJS.Immediate | NodeJS.Timeout | undefined;
+  /** Cells running now (one, or none: a cell that awaits lets the event loop run). */
+  private executing = 0;
+  /** When the compiled cell started running (its phases' runMs ends when the cell does). */
+  private runStarted: number | undefined;
 
   constructor(private readonly options: ExecutorOptions) {
     onInstalled((folder, added) => {
@@ -99,7 +143,9 @@ export class CellExecutor {
   /** The converter, created on first use (see `warmUp`). */
   private get converter(): ReturnType<NonNullable<typeof createConverter>> {
     if (this.converterInstance) return this.converterInstance;
+    const started = performance.now();
     const create = loadCompiler();
+    if (MEASURE_PHASES) ts.performance.enable();
     const { options } = this;
     installTypeResolution(ts.sys, {
       rootDir: options.rootDir,
@@ -113,6 +159,7 @@ export class CellExecutor {
     });
     trackDirectoryWatchers(ts.sys);
     this.converterInstance = create();
+    if (this.phases) this.phases.compilerMs += performance.now() - started;
     return this.converterInstance;
   }
 
@@ -123,8 +170,55 @@ export class CellExecutor {
    * `initialize`; a cell that comes first simply does the same work itself.
    */
   warmUp(): void {
-    if (this.converterInstance) return;
-    this.converter.convert('', '');
+    if (!this.converterInstance) this.converter.convert('', '');
+    this.startDeclarationWarmUp();
+  }
+
+  /**
+   * Then, while no cell runs, the declarations of the packages the notebook imports (see
+   * declaration-warmup.ts), a step at a time, so a cell that comes in goes first.
+   */
+  private startDeclarationWarmUp(): void {
+    const context = cellProgramContext();
+    if (this.declarationWarmUp || !context) return;
+    const provided = Object.entries(this.options.provided)
+      .filter(([, m]) => m.types)
+      .map(([name]) => name);
+    this.declarationWarmUp = new DeclarationWarmUp(ts, context, this.options.rootDir, [
+      ...new Set([...this.notebookImports(), ...provided]),
+    ]);
+    const warm = this.declarationWarmUp;
+    const tick = () => {
+      this.warmUpStep = undefined;
+      if (this.executing > 0) {
+        this.warmUpStep = setTimeout(tick, WARM_BUSY_RETRY_MS);
+        return;
+      }
+      try {
+        if (warm.step(WARM_STEP_MS)) this.warmUpStep = setImmediate(tick);
+      } catch {
+        // A warm-up that fails only loses time: the cell reads the files itself.
+      }
+    };
+    tick();
+  }
+
+  private notebookImports(): string[] {
+    const file = this.options.notebookPath;
+    if (!file) return [];
+    try {
+      return notebookImports(ts, fs.readFileSync(file, 'utf8'), file);
+    } catch {
+      // Not saved yet, or not a notebook we can read: only the provided modules are warmed.
+      return [];
+    }
+  }
+
+  /** Stops the idle warm-up (shutdown). */
+  cancelWarmUp(): void {
+    clearTimeout(this.warmUpStep as NodeJS.Timeout);
+    clearImmediate(this.warmUpStep as NodeJS.Immediate);
+    this.warmUpStep = undefined;
   }
 
   /**
@@ -141,7 +235,70 @@ export class CellExecutor {
   ): Promise<ExecuteStatus> {
     const name = cellName(executionCount, cellIndex);
     this.names.set(executionCount, name);
-    const converted = this.converter.convert(this.prevDecl, expandShorthandProperties(code));
+    this.lastPhases = undefined;
+    this.executing++;
+    try {
+      return await this.measured(code, executionCount, name, sourcePath);
+    } finally {
+      this.executing--;
+    }
+  }
+
+  private async measured(
+    code: string,
+    executionCount: number,
+    name: string,
+    sourcePath: string | undefined,
+  ): Promise<ExecuteStatus> {
+    if (!MEASURE_PHASES) return this.run(code, executionCount, name, sourcePath);
+    this.phases = {
+      compilerMs: 0,
+      convertMs: 0,
+      programMs: 0,
+      parseMs: 0,
+      filesParsed: 0,
+      ioReadMs: 0,
+      resolveMs: 0,
+      bindMs: 0,
+      checkMs: 0,
+      emitMs: 0,
+      runMs: 0,
+      requireMs: {},
+    };
+    try {
+      return await this.run(code, executionCount, name, sourcePath);
+    } finally {
+      if (this.runStarted !== undefined) this.phases.runMs = performance.now() - this.runStarted;
+      this.runStarted = undefined;
+      if (this.declarationWarmUp) this.phases.prewarmedFiles = this.declarationWarmUp.files;
+      this.lastPhases = this.phases;
+      this.phases = undefined;
+    }
+  }
+
+  /** The breakdown of the cell that ran last, when the kernel measures them (LABBOOK_KERNEL_PHASES=1). */
+  cellPhases(): CellPhases | undefined {
+    return this.lastPhases;
+  }
+
+  private async run(
+    code: string,
+    executionCount: number,
+    name: string,
+    sourcePath: string | undefined,
+  ): Promise<ExecuteStatus> {
+    const phases = this.phases;
+    const convertStarted = performance.now();
+    const converter = this.converter;
+    const before = phases && tsMeasures();
+    const converted = converter.convert(this.prevDecl, expandShorthandProperties(code));
+    if (phases && before) {
+      const after = tsMeasures();
+      phases.convertMs = performance.now() - convertStarted - phases.compilerMs;
+      phases.filesParsed = after.files - before.files;
+      for (const key of Object.keys(TS_MEASURES) as (keyof typeof TS_MEASURES)[])
+        phases[key] = after[key] - before[key];
+    }
     if (converted.diagnostics.length > 0) {
       this.options.emit(diagnosticsOutput(converted.diagnostics, name));
       return 'error';
@@ -159,6 +316,7 @@ export class CellExecutor {
     let wrapped = `(${converted.hasToplevelAwait ? 'async ' : ''}function (exports, require) {\n${js}\n})(__labbook_cell__.exports, __labbook_cell__.require)`;
     const debugMap = sourcePath && debuggerMapComment(converted.output, sourcePath, code, 1);
     if (debugMap) wrapped += `\n${debugMap}`;
+    this.runStarted = performance.now();
     try {
       const ret = vm.runInThisContext(wrapped, {
         filename: `labbook-cell-${executionCount}`,
@@ -309,7 +467,16 @@ export class CellExecutor {
         throw error;
       }
     };
-    const req = ((id: string) => load(id, notebookRequire, rootDir)) as NodeJS.Require;
+    const req = ((id: string) => {
+      const phases = this.phases;
+      if (!phases || id in phases.requireMs) return load(id, notebookRequire, rootDir);
+      const started = performance.now();
+      try {
+        return load(id, notebookRequire, rootDir);
+      } finally {
+        phases.requireMs[id] = performance.now() - started;
+      }
+    }) as NodeJS.Require;
     req.resolve = notebookRequire.resolve;
     req.cache = notebookRequire.cache;
     req.main = notebookRequire.main;

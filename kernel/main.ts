@@ -180,8 +180,8 @@ connection.onRequest(protocol.Initialize, (params) => {
   if (params?.outputLimit) outputLimit = params.outputLimit;
   if (params?.storePath) process.env.LABBOOK_STORE = path.resolve(params.storePath);
   const rootDir = process.cwd();
-  executor = new CellExecutor({ rootDir, ...kernelModules(__dirname), emit: send });
   notebookPath = params?.notebookPath;
+  executor = new CellExecutor({ rootDir, ...kernelModules(__dirname), notebookPath, emit: send });
   setExecutionContext({ notebook: notebookPath });
   // Ready is answered before the compiler is loaded; it warms up a moment after the answer
   // has gone out. The warm-up is seconds of synchronous work that holds every request
@@ -232,7 +232,9 @@ connection.onRequest(protocol.Execute, (params) => {
     }
     // Everything the cell printed goes out before its answer.
     sendTruncationNote(params.cellId);
-    return { status, durationMs: performance.now() - started };
+    const durationMs = performance.now() - started;
+    const phases = exec.cellPhases();
+    return phases ? { status, durationMs, phases } : { status, durationMs };
   };
   const result = queue.then(run, run);
   queue = result;
@@ -298,6 +300,7 @@ connection.onNotification(protocol.Interrupt, () => executor?.interrupt());
 connection.onRequest(protocol.Shutdown, () => {
   exitExpected = true;
   clearTimeout(warmUpTimer);
+  executor?.cancelWarmUp();
   setImmediate(() => process.exit(0));
 });
 

@@ -53,6 +53,32 @@ export type ExecuteStatus = 'ok' | 'error' | 'interrupted';
 export interface ExecuteResult {
   status: ExecuteStatus;
   durationMs: number;
+  /** Where the cell's time went; only when the kernel runs with LABBOOK_KERNEL_PHASES=1 (the bench's --breakdown). */
+  phases?: CellPhases;
+}
+
+/** Milliseconds of one cell's run, by what the kernel did (TypeScript's own counters for the checker's parts). */
+export interface CellPhases {
+  /** Loading the compiler and creating the converter, when no warm-up did it before this cell. */
+  compilerMs: number;
+  /** The whole type check and compile of the cell (everything below from `program` to `emit`, and the converter's own work). */
+  convertMs: number;
+  /** Creating the cell's programs (twice per cell: tslab reads the cell's names, then exports them); includes parse, I/O and resolution. */
+  programMs: number;
+  parseMs: number;
+  /** Declaration files parsed for this cell (not found parsed already). */
+  filesParsed: number;
+  ioReadMs: number;
+  resolveMs: number;
+  bindMs: number;
+  checkMs: number;
+  emitMs: number;
+  /** Running the compiled cell, its imports' loading included. */
+  runMs: number;
+  /** Loading each module the cell imports (its first require in this kernel), by specifier. */
+  requireMs: Record<string, number>;
+  /** Declaration files parsed ahead by the idle warm-up, in this kernel so far. */
+  prewarmedFiles?: number;
 }
 
 export interface PositionParams {

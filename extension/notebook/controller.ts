@@ -149,6 +149,11 @@ export class NotebookKernels extends Disposable implements KernelSessionHost {
     return this.sessions.get(notebook.uri.toString())?.pid;
   }
 
+  /** The kernel's own time of a cell's last run (see KernelSession.kernelTime), for tests. */
+  kernelTime(cell: vscode.NotebookCell): number | undefined {
+    return this.sessions.get(cell.notebook.uri.toString())?.kernelTime(cell);
+  }
+
   async restart(notebook: vscode.NotebookDocument | undefined): Promise<void> {
     if (!notebook) {
       void vscode.window.showInformationMessage(

@@ -156,6 +156,14 @@ export class KernelSession extends Disposable {
     };
   }
 
+  /** Each cell's last run as the kernel timed it (its ExecuteResult.durationMs), by cell URI. */
+  private readonly kernelTimes = new Map<string, number>();
+
+  /** Milliseconds the kernel says the cell's last run took, from its receiving the cell to its answer. */
+  kernelTime(cell: vscode.NotebookCell): number | undefined {
+    return this.kernelTimes.get(cell.document.uri.toString());
+  }
+
   get pid(): number | undefined {
     return this.client?.running ? this.client.pid : undefined;
   }
@@ -392,13 +400,15 @@ export class KernelSession extends Disposable {
     this.current = run;
     let status: ExecuteStatus;
     try {
-      ({ status } = await client.execute({
+      let durationMs: number;
+      ({ status, durationMs } = await client.execute({
         cellId: run.cellId,
         code: cell.document.getText(),
         executionCount: execution.executionOrder,
         cellIndex: cell.index,
         ...this.debugSource(cell),
       }));
+      this.kernelTimes.set(cell.document.uri.toString(), durationMs);
     } catch (error) {
       status = 'error';
       const restarted = this.stopping.has(client);

@@ -101,4 +101,40 @@ describe('run details panel (browser)', function () {
     assert.equal((await view.page.locator('table').count()) > 0, true, 'details still shown');
     assert.doesNotMatch(await view.page.locator('body').innerText(), /Loading metrics/);
   });
+
+  // The integration suite sometimes waited 30 s for this chart under load: the host sends the
+  // details again on every change of the store, and each one drew the page, the chart
+  // included, from nothing. A refresh with the same history now keeps the chart it has.
+  it('keeps its chart, drawn or drawing, when the same details arrive again (store changes)', async () => {
+    view = await openWebview('run-details');
+    await view.waitForMessage((m) => (m as { type?: string }).type === 'ready');
+    const details = hostileRunDetails();
+    assert.ok(Object.keys(details.metricHistory).length > 0, 'the fixture has a metric history');
+    // Refreshes faster than vega draws: the chart must still appear while they go on.
+    let drawn = false;
+    const deadline = Date.now() + 20_000;
+    while (!drawn && Date.now() < deadline) {
+      await view.post({ type: 'details', details });
+      drawn = (await view.page.locator('.chart svg.marks').count()) > 0;
+    }
+    assert.ok(drawn, 'the chart was drawn while the same details kept arriving');
+    // Evaluated in the page (strings: this file is checked without the DOM's types).
+    const SVG = "document.querySelector('.chart svg.marks')";
+    await view.page.evaluate(`${SVG}.__first = true`);
+    for (let i = 0; i < 3; i++) await view.post({ type: 'details', details });
+    await view.page.waitForTimeout(300);
+    assert.equal(
+      await view.page.evaluate(`${SVG}?.__first === true`),
+      true,
+      'the chart drawn first is the one shown',
+    );
+    // A changed history is drawn anew.
+    const [metric, points] = Object.entries(details.metricHistory)[0];
+    const more = [...points, { ...points[points.length - 1], step: points.length + 10 }];
+    await view.post({
+      type: 'details',
+      details: { ...details, metricHistory: { ...details.metricHistory, [metric]: more } },
+    });
+    await view.page.waitForFunction(`${SVG} !== null && ${SVG}.__first === undefined`);
+  });
 });

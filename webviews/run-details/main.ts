@@ -18,6 +18,7 @@ import {
 } from './protocol';
 import { el } from '../shared/dom';
 import { embedChart } from '../shared/vega';
+import type { Result } from 'vega-embed';
 
 type SourceCell = NonNullable<RunDetails['sourceSnapshot']>[number];
 
@@ -115,16 +116,59 @@ function chartSpec(key: string, points: { step: number; value: WireNumber }[]): 
   };
 }
 
+/**
+ * The charts drawn (or being drawn), by metric, with the history each shows. The host sends
+ * the details again whenever the store changes (anything written by any run); the page is
+ * redrawn, and a chart whose history did not change is moved into it as it is. Redrawing
+ * it each time started vega again from nothing, and under load, with the store changing
+ * more often than vega took to draw, a chart was never seen drawn.
+ */
+interface ShownChart {
+  history: string;
+  figure: HTMLElement;
+  drawn?: Promise<Result>;
+}
+const charts = new Map<string, ShownChart>();
+
 async function renderCharts(container: HTMLElement, details: RunDetails): Promise<void> {
+  const kept = new Set<string>();
   for (const [key, points] of Object.entries(details.metricHistory)) {
+    // A newer page took over while this one waited for a chart: it places the rest.
+    if (!container.isConnected) return;
+    kept.add(key);
+    const history = JSON.stringify(points);
+    const existing = charts.get(key);
+    if (existing && existing.history === history) {
+      container.append(existing.figure);
+      continue;
+    }
+    if (existing) forgetChart(key);
     const nonFinite = points.filter((p) => !Number.isFinite(fromWireNumber(p.value))).length;
     const target = el('div', { className: 'chart-body' });
     const caption = `${key} (${points.length} point${points.length === 1 ? '' : 's'}${nonFinite ? `, ${nonFinite} NaN/Infinity not drawn` : ''})`;
-    container.append(
-      el('figure', { className: 'chart' }, el('figcaption', { text: caption }), target),
+    const figure = el(
+      'figure',
+      { className: 'chart' },
+      el('figcaption', { text: caption }),
+      target,
     );
-    await embedChart(target, chartSpec(key, points), { tooltip: true });
+    container.append(figure);
+    const entry: ShownChart = { history, figure };
+    charts.set(key, entry);
+    entry.drawn = embedChart(target, chartSpec(key, points), { tooltip: true });
+    await entry.drawn;
   }
+  for (const key of [...charts.keys()]) if (!kept.has(key)) forgetChart(key);
+}
+
+/** Drops a chart and ends its vega view (timers, listeners) once it is drawn. */
+function forgetChart(key: string): void {
+  const entry = charts.get(key);
+  charts.delete(key);
+  entry?.drawn?.then(
+    (r) => r.finalize(),
+    () => undefined,
+  );
 }
 
 function button(label: string, message: FromRunDetailsView, title?: string): HTMLElement {
