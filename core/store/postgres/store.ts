@@ -43,7 +43,8 @@ import {
   type RunStore,
 } from '../types';
 import { migratePostgres, postgresSchemaVersion } from './migrations';
-import { compilePostgresRunSearch, type CompiledSearch } from './search';
+import type { CompiledSearch } from '../sql/search';
+import { compilePostgresRunSearch } from './search';
 import {
   all,
   CHANGES_CHANNEL,
