@@ -27,7 +27,7 @@ import { dirname, join, resolve } from 'node:path';
 import { Store, deploymentStore, type DeploymentStore, type OpenStore } from '../store';
 import { Registry } from '../registry/registry';
 import { parseModelRef, resolveModelRef } from '../registry/refs';
-import { whoAmI } from '../registry/who';
+import { whoAmI } from '../who';
 import { featuresOf } from './validate';
 import { checkSplit } from './router';
 import {

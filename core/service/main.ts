@@ -16,7 +16,7 @@ import {
 import { openStore, type RunStore, type Store } from '../store';
 import { asyncRunStore } from '../store/sqlite/async-run-store';
 import * as protocol from './protocol';
-import { whoAmI } from '../registry/who';
+import { whoAmI } from '../who';
 import { comparisonData } from '../compare/compare';
 import {
   checkRunIdsParams,

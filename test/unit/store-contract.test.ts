@@ -24,7 +24,7 @@ import { MIGRATIONS } from '../../core/store/schema';
 import { PG_MIGRATIONS } from '../../core/store/postgres/schema';
 import { parseFilter, parseOrderBy } from '../../core/search/parse';
 import { listRunsCommand, type RunSummary } from '../../cli/runs';
-import { USER_ENV_VAR } from '../../core/registry/who';
+import { USER_ENV_VAR } from '../../core/who';
 import { forEachBackend } from '../support/backends';
 
 const bin = join(__dirname, '..', '..', '..', 'bin', 'labbook.js');
