@@ -63,6 +63,7 @@ import {
   type ExperimentRow,
   type RunRow,
 } from './sql/run-rows';
+import { runWhere } from './sql/run-filter';
 import {
   PINNED_TAG,
   type Artifact,
@@ -466,36 +467,11 @@ export class Store implements SyncRunStore {
 
   /** The WHERE conditions (over `runs r JOIN experiments e`) and their arguments for a filter. */
   private runWhere(filter: RunFilter): { sql: string; args: unknown[] } {
-    const where: string[] = [];
-    const args: unknown[] = [];
-    if (filter.experiment !== undefined) {
-      where.push(typeof filter.experiment === 'number' ? 'e.id = ?' : 'e.name = ?');
-      args.push(filter.experiment);
-    }
-    if (filter.experimentIds && filter.experimentIds.length > 0) {
-      where.push(`r.experiment_id IN (${placeholders(filter.experimentIds.length)})`);
-      args.push(...filter.experimentIds);
-    }
-    if (filter.user !== undefined) {
-      where.push('r.user_name = ?');
-      args.push(filter.user);
-    }
-    if (filter.status !== undefined) {
-      where.push('r.status = ?');
-      args.push(filter.status);
-    }
-    if (filter.deletedOnly) where.push('r.deleted_at IS NOT NULL');
-    else if (!filter.includeDeleted) where.push('r.deleted_at IS NULL');
-    if (filter.parentRunId !== undefined) {
-      where.push('r.parent_run_id = ?');
-      args.push(filter.parentRunId);
-    } else if (filter.topLevelOnly) where.push('r.parent_run_id IS NULL');
     const search = filter.search && compileRunSearch(filter.search);
-    if (search) {
-      where.push(...search.where);
-      args.push(...search.args);
-    }
-    return { sql: where.length ? `WHERE ${where.join(' AND ')}` : '', args };
+    return runWhere(filter, search, (column, values) => ({
+      sql: `${column} IN (${placeholders(values.length)})`,
+      args: [...values],
+    }));
   }
 
   /** The ids of the runs a filter matches, as a subquery. */
