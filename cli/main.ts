@@ -7,7 +7,7 @@ import { cellLabel, runNotebook } from './run-notebook';
 import { createProgress } from './progress';
 import { parseParameter, NotebookFormatError } from '../core/notebook/ipynb';
 import { listRunsCommand } from './runs';
-import { whoAmI } from '../core/registry/who';
+import { whoAmI } from '../core/who';
 import { registerModelCommands } from './models';
 import { registerProfileCommand } from './profile';
 import { registerDriftCommand } from './drift';

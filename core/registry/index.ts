@@ -41,4 +41,3 @@ export {
   SLICE_GAP,
   type BuildCardOptions,
 } from './card';
-export { whoAmI } from './who';

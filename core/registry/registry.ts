@@ -32,7 +32,7 @@ import {
   type RegisteredModel,
   type Stage,
 } from './types';
-import { whoAmI } from './who';
+import { whoAmI } from '../who';
 
 export const MAX_MODEL_NAME_LENGTH = 200;
 export const ALIAS_PATTERN = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;

@@ -29,7 +29,7 @@ import { deploymentStore, openStore, type DeploymentStore, type OpenStore } from
 import { Registry } from '../registry/registry';
 import type { ModelVersion } from '../registry/types';
 import { parseModelRef, resolveModelRef } from '../registry/refs';
-import { whoAmI } from '../registry/who';
+import { whoAmI } from '../who';
 import { featuresOf } from './validate';
 import { checkSplit } from './router';
 import {

@@ -11,7 +11,7 @@
  * Errors inside requests are answered (500) and never end the process.
  */
 import { deploymentStore, openStore, type OpenStore } from '../store';
-import { whoAmI } from '../registry/who';
+import { whoAmI } from '../who';
 import { markEnded, readToken } from './deployments';
 import { ServingRuntime } from './runtime';
 import { buildServer, drainServer } from './server';

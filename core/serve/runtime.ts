@@ -9,7 +9,7 @@ import { Registry } from '../registry/registry';
 import { loadModelArtifacts, tfjs, type Tfjs } from '../registry/model-io';
 import { classKey, predictedClasses } from '../registry/evaluate';
 import { RegistryError, type FeatureSpec, type ModelSignature } from '../registry/types';
-import { whoAmI } from '../registry/who';
+import { whoAmI } from '../who';
 import {
   deploymentStore,
   predictionLogStore,

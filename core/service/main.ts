@@ -24,7 +24,7 @@ import {
 } from '../store';
 import { asyncRunStore } from '../store/sqlite/async-run-store';
 import * as protocol from './protocol';
-import { whoAmI } from '../registry/who';
+import { whoAmI } from '../who';
 import { comparisonData } from '../compare/compare';
 import {
   checkRunIdsParams,

@@ -163,6 +163,20 @@ export class ArtifactFiles {
   }
 
   /** Copies a file in, hashing while copying so large files are read once and never held in memory. */
+  /** Stores an artifact's data of any kind ArtifactData allows; `name` only names it in an error. */
+  putData(name: string, data: ArtifactData): StoredBlob {
+    if (typeof data === 'string') return this.put(data);
+    // isView rather than instanceof: arrays made in another realm (a vm context) count too.
+    if (ArrayBuffer.isView(data))
+      return this.put(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+    if (data && typeof data === 'object' && typeof data.path === 'string')
+      return this.putFile(data.path);
+    throw new StoreError(
+      'INVALID_ARGUMENT',
+      `artifact ${JSON.stringify(name)}: data must be a string, a Uint8Array or { path }`,
+    );
+  }
+
   putFile(sourcePath: string): StoredBlob {
     let source: number;
     try {

@@ -27,7 +27,7 @@ import {
   validateArtifactName,
 } from './artifacts';
 import { deletedRunError, StoreError } from './errors';
-import { isWriterGone, THIS_HOST } from './liveness';
+import { isWriterGone } from './liveness';
 import {
   ARTIFACTS_ENV_VAR,
   artifactsDirFor,
@@ -44,7 +44,27 @@ import {
 import { SCHEMA_VERSION } from './schema';
 import { compileRunSearch } from './sqlite/search';
 import {
-  MAX_RUN_NAME_LENGTH,
+  checkEndStatus,
+  checkExperimentName,
+  checkPoint,
+  checkRunName,
+  INSERT_RUN,
+  isLater,
+  newRunValues,
+  noExperimentError,
+  noRunError,
+  paramConflictError,
+  purgeRefusedError,
+  RUN_COLUMNS,
+  toArtifact,
+  toExperiment,
+  toRun,
+  type ArtifactRow,
+  type ExperimentRow,
+  type RunRow,
+} from './sql/run-rows';
+import { runWhere } from './sql/run-filter';
+import {
   PINNED_TAG,
   type Artifact,
   type EndStatus,
@@ -56,11 +76,9 @@ import {
   type NewRun,
   type PurgeResult,
   type Run,
-  type RunEnvironment,
   type RunFilter,
   type RunKeys,
   type RunListOptions,
-  type RunStatus,
   type SyncRunStore,
   type SqlAccess,
 } from './types';
@@ -121,36 +139,6 @@ function canWrite(path: string): boolean {
   }
 }
 
-interface ExperimentRow {
-  id: number;
-  name: string;
-  created_at: number;
-  key_metric: string | null;
-  key_metric_higher_is_better: number | null;
-}
-
-interface RunRow {
-  id: string;
-  experiment_id: number;
-  experiment_name: string;
-  name: string;
-  status: RunStatus;
-  start_time: number;
-  end_time: number | null;
-  source_notebook: string | null;
-  source_cell: string | null;
-  git_commit: string | null;
-  git_dirty: number | null;
-  environment: string | null;
-  pid: number | null;
-  host: string | null;
-  heartbeat_at: number | null;
-  error: string | null;
-  parent_run_id: string | null;
-  deleted_at: number | null;
-  user_name: string | null;
-}
-
 interface MetricRow {
   step: number;
   timestamp: number;
@@ -169,91 +157,13 @@ interface SeriesSummary extends Omit<SeriesRow, 'value'> {
   value: number;
 }
 
-interface ArtifactRow {
-  run_id: string;
-  name: string;
-  sha256: string;
-  size: number;
-  media_type: string;
-  created_at: number;
-  root: string | null;
-}
-
-const RUN_COLUMNS = `r.id, r.experiment_id, e.name AS experiment_name, r.name, r.status, r.start_time, r.end_time,
-  r.source_notebook, r.source_cell, r.git_commit, r.git_dirty, r.environment, r.pid, r.host, r.heartbeat_at,
-  r.error, r.parent_run_id, r.deleted_at, r.user_name`;
-
-const END_STATUSES: readonly string[] = ['finished', 'failed', 'killed'];
-
-function toExperiment(row: ExperimentRow): Experiment {
-  return {
-    id: row.id,
-    name: row.name,
-    createdAt: row.created_at,
-    keyMetric: row.key_metric,
-    keyMetricHigherIsBetter:
-      row.key_metric_higher_is_better === null ? null : row.key_metric_higher_is_better === 1,
-  };
-}
-
-function toRun(row: RunRow): Run {
-  return {
-    id: row.id,
-    experimentId: row.experiment_id,
-    experimentName: row.experiment_name,
-    name: row.name,
-    status: row.status,
-    startTime: row.start_time,
-    endTime: row.end_time,
-    sourceNotebook: row.source_notebook,
-    sourceCell: row.source_cell,
-    gitCommit: row.git_commit,
-    gitDirty: row.git_dirty === null ? null : row.git_dirty === 1,
-    environment: row.environment === null ? null : (JSON.parse(row.environment) as RunEnvironment),
-    pid: row.pid,
-    host: row.host,
-    heartbeatAt: row.heartbeat_at,
-    error: row.error,
-    parentRunId: row.parent_run_id,
-    deletedAt: row.deleted_at,
-    user: row.user_name,
-  };
-}
-
 /** SQLite cannot hold NaN and stores NULL instead; the value column is never NULL otherwise. */
 function toMetricValue(row: MetricRow): MetricValue {
   return { step: row.step, timestamp: row.timestamp, value: row.value === null ? NaN : row.value };
 }
 
-function toArtifact(row: ArtifactRow, defaultRoot: string): Artifact {
-  return {
-    root: row.root ?? defaultRoot,
-    runId: row.run_id,
-    name: row.name,
-    sha256: row.sha256,
-    size: row.size,
-    mediaType: row.media_type,
-    createdAt: row.created_at,
-  };
-}
-
 function isForeignKeyError(error: unknown): boolean {
   return (error as { code?: unknown } | null)?.code === 'SQLITE_CONSTRAINT_FOREIGNKEY';
-}
-
-function checkPoint(point: MetricPoint): void {
-  if (
-    typeof point.value !== 'number' ||
-    !Number.isSafeInteger(point.step) ||
-    !Number.isFinite(point.timestamp) ||
-    typeof point.key !== 'string' ||
-    typeof point.runId !== 'string'
-  ) {
-    throw new StoreError(
-      'INVALID_ARGUMENT',
-      `invalid metric point ${JSON.stringify(point)}: needs string runId and key, an integer step, a finite timestamp and a number value`,
-    );
-  }
 }
 
 /** At most this many bound values per `IN (...)` list (SQLite allows 32766; stay well below). */
@@ -292,11 +202,6 @@ function globPrefix(prefix: string): string {
 
 /** SQLite reads 9e999 as +Infinity: this keeps finite values (NULL, i.e. NaN, never passes). */
 const FINITE_VALUE = 'value > -9e999 AND value < 9e999';
-
-/** Whether `a` replaces `b` as the latest point: higher step, or same step and not older. */
-function isLater(a: MetricPoint, b: { step: number; timestamp: number }): boolean {
-  return a.step > b.step || (a.step === b.step && a.timestamp >= b.timestamp);
-}
 
 export class Store implements SyncRunStore {
   readonly backend = 'sqlite';
@@ -477,7 +382,7 @@ export class Store implements SyncRunStore {
 
   private requireRun(id: string): void {
     if (!this.stmt('SELECT 1 FROM runs WHERE id = ?').get(id)) {
-      throw new StoreError('NOT_FOUND', `no run with id ${JSON.stringify(id)} in ${this.location}`);
+      throw noRunError(id, this.location);
     }
   }
 
@@ -485,20 +390,14 @@ export class Store implements SyncRunStore {
   private requireLiveRun(id: string): void {
     const row = this.stmt('SELECT deleted_at FROM runs WHERE id = ?').get(id) as
       { deleted_at: number | null } | undefined;
-    if (!row)
-      throw new StoreError('NOT_FOUND', `no run with id ${JSON.stringify(id)} in ${this.location}`);
+    if (!row) throw noRunError(id, this.location);
     if (row.deleted_at !== null) throw deletedRunError([id]);
   }
 
   // ---- experiments ----
 
   getOrCreateExperiment(name: string): Experiment {
-    if (typeof name !== 'string' || name.trim() === '') {
-      throw new StoreError(
-        'INVALID_ARGUMENT',
-        `experiment name must be a non-empty string, got ${JSON.stringify(name)}`,
-      );
-    }
+    checkExperimentName(name);
     this.stmt(
       'INSERT INTO experiments (name, created_at) VALUES (?, ?) ON CONFLICT (name) DO NOTHING',
     ).run(name, Date.now());
@@ -521,11 +420,7 @@ export class Store implements SyncRunStore {
 
   setKeyMetric(experiment: string | number, key: string | null, higherIsBetter?: boolean): void {
     const found = this.getExperiment(experiment);
-    if (!found)
-      throw new StoreError(
-        'NOT_FOUND',
-        `no experiment ${JSON.stringify(experiment)} in ${this.location}`,
-      );
+    if (!found) throw noExperimentError(experiment, this.location);
     const direction = key === null || higherIsBetter === undefined ? null : higherIsBetter ? 1 : 0;
     this.stmt(
       'UPDATE experiments SET key_metric = ?, key_metric_higher_is_better = ? WHERE id = ?',
@@ -542,25 +437,14 @@ export class Store implements SyncRunStore {
         const experiment = this.getOrCreateExperiment(run.experiment);
         const name =
           run.name ?? `${run.namePrefix ?? 'run'}-${this.countRunsEver(experiment.id) + 1}`;
-        this.stmt(
-          `INSERT INTO runs (id, experiment_id, name, status, start_time, source_notebook, source_cell,
-          git_commit, git_dirty, environment, pid, host, heartbeat_at, parent_run_id, user_name)
-        VALUES (?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        ).run(
-          id,
-          experiment.id,
-          name,
-          startTime,
-          run.sourceNotebook ?? null,
-          run.sourceCell === undefined || run.sourceCell === null ? null : String(run.sourceCell),
-          run.gitCommit ?? null,
-          run.gitDirty === undefined || run.gitDirty === null ? null : run.gitDirty ? 1 : 0,
-          run.environment ? JSON.stringify(run.environment) : null,
-          run.pid ?? process.pid,
-          run.host ?? THIS_HOST,
-          startTime,
-          run.parentRunId ?? null,
-          run.user ?? null,
+        this.stmt(INSERT_RUN).run(
+          ...newRunValues(run, {
+            id,
+            experimentId: experiment.id,
+            name,
+            startTime,
+            user: run.user ?? null,
+          }),
         );
       })
       .immediate();
@@ -585,36 +469,11 @@ export class Store implements SyncRunStore {
 
   /** The WHERE conditions (over `runs r JOIN experiments e`) and their arguments for a filter. */
   private runWhere(filter: RunFilter): { sql: string; args: unknown[] } {
-    const where: string[] = [];
-    const args: unknown[] = [];
-    if (filter.experiment !== undefined) {
-      where.push(typeof filter.experiment === 'number' ? 'e.id = ?' : 'e.name = ?');
-      args.push(filter.experiment);
-    }
-    if (filter.experimentIds && filter.experimentIds.length > 0) {
-      where.push(`r.experiment_id IN (${placeholders(filter.experimentIds.length)})`);
-      args.push(...filter.experimentIds);
-    }
-    if (filter.user !== undefined) {
-      where.push('r.user_name = ?');
-      args.push(filter.user);
-    }
-    if (filter.status !== undefined) {
-      where.push('r.status = ?');
-      args.push(filter.status);
-    }
-    if (filter.deletedOnly) where.push('r.deleted_at IS NOT NULL');
-    else if (!filter.includeDeleted) where.push('r.deleted_at IS NULL');
-    if (filter.parentRunId !== undefined) {
-      where.push('r.parent_run_id = ?');
-      args.push(filter.parentRunId);
-    } else if (filter.topLevelOnly) where.push('r.parent_run_id IS NULL');
     const search = filter.search && compileRunSearch(filter.search);
-    if (search) {
-      where.push(...search.where);
-      args.push(...search.args);
-    }
-    return { sql: where.length ? `WHERE ${where.join(' AND ')}` : '', args };
+    return runWhere(filter, search, (column, values) => ({
+      sql: `${column} IN (${placeholders(values.length)})`,
+      args: [...values],
+    }));
   }
 
   /** The ids of the runs a filter matches, as a subquery. */
@@ -682,18 +541,7 @@ export class Store implements SyncRunStore {
   }
 
   renameRun(id: string, name: string): void {
-    if (typeof name !== 'string' || name.trim() === '') {
-      throw new StoreError(
-        'INVALID_ARGUMENT',
-        `run name must be a non-empty string, got ${JSON.stringify(name)}`,
-      );
-    }
-    if (name.length > MAX_RUN_NAME_LENGTH) {
-      throw new StoreError(
-        'INVALID_ARGUMENT',
-        `run name is ${name.length} characters long; the limit is ${MAX_RUN_NAME_LENGTH} (${JSON.stringify(`${name.slice(0, 40)}…`)})`,
-      );
-    }
+    checkRunName(name);
     const result = this.stmt('UPDATE runs SET name = ? WHERE id = ?').run(name, id);
     if (result.changes === 0) this.requireRun(id);
   }
@@ -703,18 +551,12 @@ export class Store implements SyncRunStore {
     status: EndStatus,
     options: { error?: string | null; endTime?: number } = {},
   ): void {
-    if (!END_STATUSES.includes(status)) {
-      throw new StoreError(
-        'INVALID_ARGUMENT',
-        `a run ends as finished, failed or killed, not ${JSON.stringify(status)}`,
-      );
-    }
+    checkEndStatus(status);
     const endTime = options.endTime ?? Date.now();
     const result = this.stmt(
       'UPDATE runs SET status = ?, end_time = ?, error = ?, heartbeat_at = ? WHERE id = ?',
     ).run(status, endTime, options.error ?? null, endTime, id);
-    if (result.changes === 0)
-      throw new StoreError('NOT_FOUND', `no run with id ${JSON.stringify(id)} in ${this.location}`);
+    if (result.changes === 0) throw noRunError(id, this.location);
   }
 
   heartbeat(id: string, at: number = Date.now()): void {
@@ -756,16 +598,7 @@ export class Store implements SyncRunStore {
         }
         const missing = unique.filter((id) => !found.has(id));
         const live = unique.filter((id) => found.has(id) && found.get(id) === null);
-        if (missing.length || live.length) {
-          const problems = [
-            ...(live.length ? [`not deleted (delete them first): ${live.join(', ')}`] : []),
-            ...(missing.length ? [`not found: ${missing.join(', ')}`] : []),
-          ];
-          throw new StoreError(
-            live.length ? 'INVALID_ARGUMENT' : 'NOT_FOUND',
-            `purge removes only soft-deleted runs; nothing was purged. Runs ${problems.join('; ')}`,
-          );
-        }
+        if (missing.length || live.length) throw purgeRefusedError(live, missing);
         // Registered model versions are never deleted, so neither is the run that produced them.
         const producers: string[] = [];
         for (const part of chunks(unique)) {
@@ -902,13 +735,7 @@ export class Store implements SyncRunStore {
         for (const [key, value] of Object.entries(params)) {
           const row = existing.get(runId, key) as { value: string } | undefined;
           if (!row) insert.run(runId, key, value);
-          else if (row.value !== value) {
-            throw new StoreError(
-              'PARAM_CONFLICT',
-              `param ${JSON.stringify(key)} of run ${runId} is already ${JSON.stringify(row.value)}; params cannot change ` +
-                `(tried ${JSON.stringify(value)}). Log it as a tag or metric, or start a new run.`,
-            );
-          }
+          else if (row.value !== value) throw paramConflictError(runId, key, row.value, value);
         }
       })
       .immediate();
@@ -1187,7 +1014,7 @@ export class Store implements SyncRunStore {
   ): Artifact {
     validateArtifactName(name);
     this.requireRun(runId);
-    const blob = this.storeContent(name, data);
+    const blob = this.files.putData(name, data);
     const mediaType = options.mediaType ?? guessMediaType(name, data);
     this.stmt(
       `INSERT INTO artifacts (run_id, name, sha256, size, media_type, created_at, root) VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -1203,19 +1030,6 @@ export class Store implements SyncRunStore {
       this.artifactsDir === this.defaultArtifactsDir ? null : this.artifactsDir,
     );
     return this.getArtifact(runId, name)!;
-  }
-
-  private storeContent(name: string, data: ArtifactData) {
-    if (typeof data === 'string') return this.files.put(data);
-    // isView rather than instanceof: arrays made in another realm (a vm context) count too.
-    if (ArrayBuffer.isView(data))
-      return this.files.put(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
-    if (data && typeof data === 'object' && typeof data.path === 'string')
-      return this.files.putFile(data.path);
-    throw new StoreError(
-      'INVALID_ARGUMENT',
-      `artifact ${JSON.stringify(name)}: data must be a string, a Uint8Array or { path }`,
-    );
   }
 
   getArtifact(runId: string, name: string): Artifact | undefined {

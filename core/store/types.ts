@@ -49,7 +49,7 @@ export interface Run {
   error: string | null;
   parentRunId: string | null;
   deletedAt: number | null;
-  /** Who started it (core/registry/who.ts); null for runs recorded before Labbook knew. */
+  /** Who started it (core/who.ts); null for runs recorded before Labbook knew. */
   user: string | null;
 }
 

@@ -126,7 +126,7 @@ export function nodeEnvOverrides(
 
 /**
  * The `labbook.user` setting as the environment of a kernel or the workspace service
- * (LABBOOK_USER, read by core/registry/who.ts): who they record runs, promotions and
+ * (LABBOOK_USER, read by core/who.ts): who they record runs, promotions and
  * deployments as. Empty: nothing set, they ask git or the OS.
  */
 export function userEnv(user: string | undefined): NodeJS.ProcessEnv {

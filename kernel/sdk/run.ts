@@ -8,7 +8,7 @@
  */
 import { dirname } from 'node:path';
 import { captureEnvironment, gitDiffSummary } from '../../core/environment';
-import { whoAmI } from '../../core/registry/who';
+import { whoAmI } from '../../core/who';
 import {
   HEARTBEAT_INTERVAL_MS,
   isBusy,

@@ -6,26 +6,14 @@
 import { strict as assert } from 'node:assert';
 import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { KernelClient } from '../../kernel/client';
-import type { CellOutput, ExecuteStatus } from '../../kernel/protocol';
+import { KernelSession } from '../support/kernel';
 import { makeTempDir, removeDir } from './temp';
-
-const kernelMain = path.join(__dirname, '..', '..', 'kernel', 'main.js');
 
 describe('kernel: local modules a cell imports', function () {
   this.timeout(60_000);
   let dir: string;
-  let kernel: KernelClient;
-  let count = 0;
-  const outputs = new Map<string, CellOutput[]>();
-
-  async function run(code: string): Promise<{ status: ExecuteStatus; outputs: CellOutput[] }> {
-    const cellId = `c${++count}`;
-    outputs.set(cellId, []);
-    const { status } = await kernel.execute({ cellId, code, executionCount: count });
-    await new Promise((r) => setImmediate(r));
-    return { status, outputs: outputs.get(cellId)! };
-  }
+  let session: KernelSession;
+  const run = (code: string) => session.run(code);
 
   before(async () => {
     dir = makeTempDir('labbook-local-modules-');
@@ -35,16 +23,14 @@ describe('kernel: local modules a cell imports', function () {
       'import { factor } from "./inner";\nexport function double(n: number): number {\n  return n * factor;\n}\n',
     );
     writeFileSync(path.join(dir, 'broken.ts'), 'export const bad: string = 1;\n');
-    kernel = await KernelClient.start({
+    session = await KernelSession.start({
       notebookPath: path.join(dir, 'local.ipynb'),
       storePath: path.join(dir, 'store', 'labbook.db'),
-      kernelMain,
     });
-    kernel.on('output', ({ cellId, output }) => outputs.get(cellId)?.push(output));
   });
 
   after(async () => {
-    await kernel?.shutdown();
+    await session?.kernel.shutdown();
     removeDir(dir);
   });
 

@@ -5,47 +5,26 @@
  */
 import { strict as assert } from 'node:assert';
 import * as path from 'node:path';
-import { KernelClient } from '../../kernel/client';
-import type { CellOutput, ExecuteStatus } from '../../kernel/protocol';
+import { KernelSession } from '../support/kernel';
 import { makeTempDir, removeDir } from './temp';
-
-const kernelMain = path.join(__dirname, '..', '..', 'kernel', 'main.js');
 
 describe('kernel: re-runnable cells', function () {
   this.timeout(60_000);
   let dir: string;
-  let kernel: KernelClient;
-  let count = 0;
-  const outputs = new Map<string, CellOutput[]>();
-
-  async function run(code: string): Promise<{ status: ExecuteStatus; outputs: CellOutput[] }> {
-    const cellId = `c${++count}`;
-    outputs.set(cellId, []);
-    const { status } = await kernel.execute({ cellId, code, executionCount: count });
-    await new Promise((r) => setImmediate(r));
-    return { status, outputs: outputs.get(cellId)! };
-  }
-
-  /** Runs `code` and returns its result's text, failing with the cell's outputs otherwise. */
-  async function value(code: string): Promise<string | undefined> {
-    const ran = await run(code);
-    assert.equal(ran.status, 'ok', `${code}: ${JSON.stringify(ran.outputs)}`);
-    const r = ran.outputs.find((o) => o.kind === 'result');
-    return r?.kind === 'result' ? String(r.data['text/plain']) : undefined;
-  }
+  let session: KernelSession;
+  const run = (code: string) => session.run(code);
+  const value = (code: string) => session.value(code);
 
   before(async () => {
     dir = makeTempDir('labbook-rerun-');
-    kernel = await KernelClient.start({
+    session = await KernelSession.start({
       notebookPath: path.join(dir, 'rerun.ipynb'),
       storePath: path.join(dir, 'store', 'labbook.db'),
-      kernelMain,
     });
-    kernel.on('output', ({ cellId, output }) => outputs.get(cellId)?.push(output));
   });
 
   after(async () => {
-    await kernel?.shutdown();
+    await session?.kernel.shutdown();
     removeDir(dir);
   });
 

@@ -8,39 +8,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Store } from '../../core/store';
 import { KernelClient } from '../../kernel/client';
-import type { CellOutput, ExecuteStatus } from '../../kernel/protocol';
-
-const kernelMain = path.join(__dirname, '..', '..', 'kernel', 'main.js');
-
-interface Ran {
-  status: ExecuteStatus;
-  outputs: CellOutput[];
-}
-
-class Session {
-  private count = 0;
-  private readonly outputs = new Map<string, CellOutput[]>();
-  readonly arrivals: { cellId: string; at: number; output: CellOutput }[] = [];
-  constructor(readonly kernel: KernelClient) {
-    kernel.on('output', ({ cellId, output }) => {
-      this.outputs.get(cellId)?.push(output);
-      this.arrivals.push({ cellId, at: performance.now(), output });
-    });
-  }
-  async run(code: string, cellIndex?: number): Promise<Ran> {
-    const cellId = `c${++this.count}`;
-    this.outputs.set(cellId, []);
-    const { status } = await this.kernel.execute({
-      cellId,
-      code,
-      executionCount: this.count,
-      cellIndex,
-    });
-    // Notifications sent before the response are delivered before it; one tick for safety.
-    await new Promise((r) => setImmediate(r));
-    return { status, outputs: this.outputs.get(cellId)! };
-  }
-}
+import type { CellOutput } from '../../kernel/protocol';
+import { KERNEL_MAIN, KernelSession as Session } from '../support/kernel';
 
 function text(outputs: CellOutput[], name: 'stdout' | 'stderr' = 'stdout'): string {
   return outputs
@@ -108,7 +77,7 @@ describe('kernel process', function () {
     const kernel = await KernelClient.start({
       notebookPath: path.join(dir, 'notebooks', 'test.ipynb'),
       storePath: path.join(dir, 'store', 'labbook.db'),
-      kernelMain,
+      kernelMain: KERNEL_MAIN,
     });
     console.log(
       `      kernel ready in ${(performance.now() - started).toFixed(0)} ms (pid ${kernel.pid}, tslab ${kernel.info.tslabVersion})`,
@@ -317,7 +286,7 @@ describe('kernel process', function () {
 
   it('restart gives a fresh kernel without the old declarations', async () => {
     const notebookPath = path.join(dir, 'notebooks', 'restart.ipynb');
-    const first = new Session(await KernelClient.start({ notebookPath, kernelMain }));
+    const first = await Session.start({ notebookPath });
     await first.run('const survivor = 1;');
     await first.kernel.shutdown();
     assert.equal(first.kernel.running, false);
@@ -325,7 +294,7 @@ describe('kernel process', function () {
       first.kernel.execute({ cellId: 'x', code: '1', executionCount: 1 }),
       /not running/,
     );
-    const second = new Session(await KernelClient.start({ notebookPath, kernelMain }));
+    const second = await Session.start({ notebookPath });
     try {
       const ran = await second.run('survivor');
       assert.equal(ran.status, 'error');
@@ -339,7 +308,7 @@ describe('kernel process', function () {
     await assert.rejects(
       KernelClient.start({
         notebookPath: path.join(dir, 'x.ipynb'),
-        kernelMain,
+        kernelMain: KERNEL_MAIN,
         nodePath: '/nonexistent/node',
       }),
       /"\/nonexistent\/node" was not found/,

@@ -13,7 +13,7 @@ import Database from 'better-sqlite3';
 import { Store, SCHEMA_VERSION } from '../../core/store';
 import { MIGRATIONS } from '../../core/store/schema';
 import { parseFilter } from '../../core/search/parse';
-import { USER_ENV_VAR, whoAmI } from '../../core/registry/who';
+import { USER_ENV_VAR, whoAmI } from '../../core/who';
 import { rootNodes } from '../../extension/runs/runsTreeModel';
 import type { ExperimentItem, RunItem } from '../../core/service/protocol';
 import * as lab from '../../kernel/sdk';

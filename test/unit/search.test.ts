@@ -12,7 +12,9 @@ import {
   SEARCH_LIMITS,
   SearchSyntaxError,
 } from '../../core/search/parse';
-import { likeToGlob } from '../../core/store/sqlite/search';
+import { likeToGlob, SQLITE_SEARCH } from '../../core/store/sqlite/search';
+import { POSTGRES_SEARCH } from '../../core/store/postgres/search';
+import { compileSearch } from '../../core/store/sql/search';
 import { Store } from '../../core/store';
 
 function errorAt(
@@ -106,6 +108,47 @@ describe('runs search language', () => {
     it("makes MLflow's LIKE case-sensitive and keeps GLOB wildcards literal", () => {
       assert.equal(likeToGlob('dense_%'), 'dense?*');
       assert.equal(likeToGlob('a*b?[c'), 'a[*]b[?][[]c');
+    });
+  });
+
+  describe('one compiler, a dialect per backend', () => {
+    const clauses = parseFilter(
+      'params.model = "tree" and metrics.acc > 0.5 and attributes.run_name LIKE "a%" and attributes.duration > 5',
+    );
+    const order = parseOrderBy('params.model, metrics.acc DESC, attributes.user');
+
+    it('spells SQLite as plain SQL: GLOB for LIKE, BINARY order, NULL smallest', () => {
+      const sql = compileSearch(SQLITE_SEARCH, clauses, order, 1000);
+      assert.deepEqual(sql.where, [
+        'EXISTS (SELECT 1 FROM params p WHERE p.run_id = r.id AND p.key = ? AND p.value = ?)',
+        'EXISTS (SELECT 1 FROM latest_metrics m WHERE m.run_id = r.id AND m.key = ? AND m.value > ?)',
+        'r.name GLOB ?',
+        `(CASE WHEN r.end_time IS NOT NULL THEN r.end_time - r.start_time
+    WHEN r.status = 'running' THEN ? - r.start_time END) > ?`,
+      ]);
+      assert.deepEqual(sql.args, ['model', 'tree', 'acc', 0.5, 'a*', 1000, 5]);
+      assert.deepEqual(sql.orderBy, [
+        '(SELECT x.value FROM params x WHERE x.run_id = r.id AND x.key = ?) ASC NULLS LAST',
+        '(SELECT x.value FROM latest_metrics x WHERE x.run_id = r.id AND x.key = ?) DESC NULLS LAST',
+        'r.user_name ASC',
+      ]);
+      assert.deepEqual(sql.orderArgs, ['model', 'acc']);
+    });
+
+    it('spells PostgreSQL with text sorted in byte order, NaN as NULL, SQLite null placement', () => {
+      const sql = compileSearch(POSTGRES_SEARCH, clauses, order, 1000);
+      assert.deepEqual(sql.where.slice(0, 3), [
+        'EXISTS (SELECT 1 FROM params p WHERE p.run_id = r.id AND p.key = ? AND p.value = ?)',
+        "EXISTS (SELECT 1 FROM metric_series m WHERE m.run_id = r.id AND m.key = ? AND NULLIF(m.value, 'NaN'::double precision) > ?)",
+        "r.name LIKE ? ESCAPE ''",
+      ]);
+      assert.match(sql.where[3], /THEN \?::double precision - r\.start_time END\) > \?$/);
+      assert.deepEqual(sql.args, ['model', 'tree', 'acc', 0.5, 'a%', 1000, 5]);
+      assert.deepEqual(sql.orderBy, [
+        '(SELECT x.value COLLATE "C" FROM params x WHERE x.run_id = r.id AND x.key = ?) ASC NULLS LAST',
+        "(SELECT NULLIF(x.value, 'NaN'::double precision) FROM metric_series x WHERE x.run_id = r.id AND x.key = ?) DESC NULLS LAST",
+        'r.user_name COLLATE "C" ASC NULLS FIRST',
+      ]);
     });
   });
 

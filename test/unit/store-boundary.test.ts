@@ -1,5 +1,6 @@
 /**
- * All store SQL lives in a backend folder, core/store/<backend>/ (issue 17, item 1): the
+ * All store SQL lives in a backend folder, core/store/<backend>/ (issue 17, item 1), or in
+ * core/store/sql/, what the SQL backends share: the
  * feature folders call the domain stores' methods (RunStore, RegistryStore, DatasetStore,
  * DeploymentStore, PredictionLogStore), so a second backend (PostgreSQL) changes nothing
  * outside it.
@@ -25,8 +26,11 @@ import ts from 'typescript';
 
 const root = path.resolve(__dirname, '..', '..', '..');
 const SCANNED = ['core', 'cli', 'kernel', 'extension'];
-/** Where backends live: one folder each. */
-const BACKENDS = ['core/store/sqlite/', 'core/store/postgres/'];
+/**
+ * Where backends live: one folder each, and core/store/sql/ for the SQL the SQL backends
+ * share (the search compiler with a dialect per backend, the runs' rows and filter).
+ */
+const BACKENDS = ['core/store/sqlite/', 'core/store/postgres/', 'core/store/sql/'];
 
 /** The store's tables (core/store/schema.ts). */
 const STORE_TABLES = [

@@ -12,12 +12,19 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { SCHEMA_VERSION, StoreError, type MetricPoint, type RunStore } from '../../core/store';
+import {
+  SCHEMA_VERSION,
+  STALE_HEARTBEAT_MS,
+  StoreError,
+  type MetricPoint,
+  type RunStore,
+} from '../../core/store';
+import { ArtifactFiles } from '../../core/store/artifacts';
 import { MIGRATIONS } from '../../core/store/schema';
 import { PG_MIGRATIONS } from '../../core/store/postgres/schema';
 import { parseFilter, parseOrderBy } from '../../core/search/parse';
 import { listRunsCommand, type RunSummary } from '../../cli/runs';
-import { USER_ENV_VAR } from '../../core/registry/who';
+import { USER_ENV_VAR } from '../../core/who';
 import { forEachBackend } from '../support/backends';
 
 const bin = join(__dirname, '..', '..', '..', 'bin', 'labbook.js');
@@ -159,10 +166,76 @@ forEachBackend('store contract', (backend) => {
     assert.deepEqual([one.name, two.name, three.name], ['run-1', 'sweep-2', 'run-3']);
     await store.renameRun(one.id, 'baseline');
     assert.equal((await store.getRun(one.id))!.name, 'baseline');
-    await expectStoreError(store.renameRun(one.id, ' '), 'INVALID_ARGUMENT', /non-empty/);
-    await expectStoreError(store.renameRun('missing', 'x'), 'NOT_FOUND', /missing/);
+    await expectStoreError(
+      store.renameRun(one.id, '   '),
+      'INVALID_ARGUMENT',
+      /run name must be a non-empty string, got " {3}"/,
+    );
+    await expectStoreError(
+      store.renameRun(one.id, 'x'.repeat(501)),
+      'INVALID_ARGUMENT',
+      /501 characters long; the limit is 500/,
+    );
+    await expectStoreError(store.renameRun('missing', 'x'), 'NOT_FOUND', /"missing"/);
+    await store.renameRun(one.id, 'y'.repeat(500));
+    assert.equal((await store.getRun(one.id))!.name.length, 500);
     assert.deepEqual(await store.runIdsWithPrefix(one.id.slice(0, 6)), [one.id]);
     assert.deepEqual(await store.runIdsWithPrefix('zz%_'), []);
+  });
+
+  it('finds runs by id prefix, literally', async () => {
+    const a = await store.createRun({ experiment: 'e', name: 'a', id: 'abcd1234' });
+    await store.createRun({ experiment: 'e', name: 'b', id: 'abcd9999' });
+    await store.createRun({ experiment: 'e', name: 'c', id: 'ab*d0000' });
+    assert.deepEqual(await store.runIdsWithPrefix('abcd'), ['abcd1234', 'abcd9999']);
+    assert.deepEqual(await store.runIdsWithPrefix('abcd1'), [a.id]);
+    assert.deepEqual(await store.runIdsWithPrefix('ab*'), ['ab*d0000']);
+    assert.deepEqual(await store.runIdsWithPrefix('ABCD'), []);
+    assert.deepEqual(await store.runIdsWithPrefix('ab', 1), ['ab*d0000']);
+  });
+
+  it('refuses bad input naming it: an experiment name, an end status, artifact data', async () => {
+    await expectStoreError(
+      store.getOrCreateExperiment(' '),
+      'INVALID_ARGUMENT',
+      /experiment name must be a non-empty string, got " "/,
+    );
+    const run = await store.createRun({ experiment: 'e', name: 'r' });
+    await expectStoreError(
+      store.endRun(run.id, 'done' as 'finished'),
+      'INVALID_ARGUMENT',
+      /ends as finished, failed or killed, not "done"/,
+    );
+    assert.equal((await store.getRun(run.id))!.status, 'running');
+    await expectStoreError(
+      store.logArtifact(run.id, 'a.bin', 42 as unknown as string),
+      'INVALID_ARGUMENT',
+      /artifact "a.bin": data must be a string, a Uint8Array or \{ path \}/,
+    );
+    await expectStoreError(store.setKeyMetric('nope', 'acc'), 'NOT_FOUND', /no experiment "nope"/);
+  });
+
+  it('deletes tags, and restores a soft-deleted run; deletedOnly lists only deleted runs', async () => {
+    const a = await store.createRun({ experiment: 'e', name: 'a' });
+    const b = await store.createRun({ experiment: 'e', name: 'b' });
+    await store.setTags(a.id, { stage: 'draft', owner: 'ada', 'labbook.pinned': 'true' });
+    await store.deleteTags(a.id, ['stage', 'labbook.pinned', 'never-set']);
+    assert.deepEqual(await store.getTags(a.id), { owner: 'ada' });
+    await expectStoreError(store.deleteTags('missing', ['x']), 'NOT_FOUND', /missing/);
+
+    await store.deleteRun(b.id);
+    const deleted = await store.listRuns({ deletedOnly: true });
+    assert.deepEqual(
+      deleted.map((r) => r.id),
+      [b.id],
+    );
+    assert.ok(deleted[0].deletedAt! > 0);
+    assert.equal(await store.countRuns({ deletedOnly: true }), 1);
+    await store.restoreRun(b.id);
+    assert.equal((await store.getRun(b.id))!.deletedAt, null);
+    assert.deepEqual(await store.listRuns({ deletedOnly: true }), []);
+    assert.deepEqual((await store.listRuns()).map((r) => r.name).sort(), ['a', 'b']);
+    await expectStoreError(store.restoreRun('missing'), 'NOT_FOUND', /missing/);
   });
 
   it('keeps the key metric of an experiment', async () => {
@@ -508,6 +581,73 @@ forEachBackend('store contract', (backend) => {
     assert.deepEqual(await store.getParams(run.id), {});
   });
 
+  it('purges soft-deleted runs with all their data, keeping content other runs share', async () => {
+    const gone = await store.createRun({ experiment: 'e', name: 'gone' });
+    const kept = await store.createRun({ experiment: 'e', name: 'kept' });
+    const child = await store.createRun({ experiment: 'e', name: 'child', parentRunId: gone.id });
+    await store.logParams(gone.id, { lr: '0.1' });
+    await store.setTags(gone.id, { owner: 'ada' });
+    await store.insertMetricPoints([
+      point(gone.id, 'loss', 0, 1),
+      point(gone.id, 'loss', 1, 0.5),
+      point(kept.id, 'loss', 0, 2),
+    ]);
+    const shared = await store.logArtifact(gone.id, 'shared.txt', 'both runs have this');
+    await store.logArtifact(kept.id, 'copy.txt', 'both runs have this');
+    const sharedPath = new ArtifactFiles(shared.root).pathOf(shared.sha256);
+    await store.deleteRun(gone.id);
+
+    // Whether a blob no run uses is freed is the backend's (SQLite frees its own root's,
+    // PostgreSQL leaves a shared root to a collector: store.test.ts, core/store/postgres/store.ts).
+    assert.equal((await store.purgeRuns([gone.id])).purged, 1);
+    assert.equal(await store.getRun(gone.id), undefined);
+    assert.deepEqual(await store.getParams(gone.id), {});
+    assert.deepEqual(await store.getTags(gone.id), {});
+    assert.deepEqual(await store.latestMetrics(gone.id), {});
+    assert.deepEqual(await store.listArtifacts(gone.id), []);
+    assert.equal(existsSync(sharedPath), true);
+    assert.equal((await store.readArtifact(kept.id, 'copy.txt')).toString(), 'both runs have this');
+    assert.deepEqual(
+      (await store.metricHistory(kept.id, 'loss')).map((p) => p.value),
+      [2],
+    );
+    assert.equal((await store.getRun(child.id))!.parentRunId, null);
+    assert.deepEqual((await store.listRuns()).map((r) => r.name).sort(), ['child', 'kept']);
+  });
+
+  it('refuses to purge runs that are not soft-deleted, naming them, and loses nothing', async () => {
+    const deleted = await store.createRun({ experiment: 'e', name: 'deleted' });
+    const live = await store.createRun({ experiment: 'e', name: 'live' });
+    await store.insertMetricPoints([point(deleted.id, 'loss', 0, 1), point(live.id, 'loss', 0, 1)]);
+    const blob = await store.logArtifact(deleted.id, 'a.txt', 'unique content');
+    await store.deleteRun(deleted.id);
+
+    const error = await expectStoreError(
+      store.purgeRuns([deleted.id, live.id]),
+      'INVALID_ARGUMENT',
+      /nothing was purged/,
+    );
+    assert.match(error.message, new RegExp(`not deleted \\(delete them first\\): ${live.id}`));
+    assert.doesNotMatch(error.message.split('not deleted')[1], new RegExp(deleted.id));
+    await expectStoreError(store.purgeRuns([deleted.id, 'nope']), 'NOT_FOUND', /not found: nope/);
+    assert.ok(await store.getRun(deleted.id));
+    assert.equal((await store.metricHistory(deleted.id, 'loss')).length, 1);
+    assert.ok(existsSync(new ArtifactFiles(blob.root).pathOf(blob.sha256)));
+    assert.deepEqual(await store.purgeRuns([]), { purged: 0, artifactBytesFreed: 0 });
+  });
+
+  it('purges a parent together with its child in one call', async () => {
+    const parent = await store.createRun({ experiment: 'e', name: 'parent' });
+    const child = await store.createRun({ experiment: 'e', name: 'child', parentRunId: parent.id });
+    await store.deleteRun(parent.id);
+    await store.deleteRun(child.id);
+    assert.deepEqual(await store.purgeRuns([parent.id, child.id, parent.id]), {
+      purged: 2,
+      artifactBytesFreed: 0,
+    });
+    assert.deepEqual(await store.listRuns({ includeDeleted: true }), []);
+  });
+
   it('records the artifact root each artifact was written to, and reads it under any root', async () => {
     const run = await store.createRun({ experiment: 'e', name: 'r' });
     const own = await store.logArtifact(run.id, 'a.txt', 'under the own root');
@@ -606,6 +746,57 @@ forEachBackend('store contract', (backend) => {
     const revived = (await store.getRun(gone.id))!;
     assert.equal(revived.status, 'running');
     assert.equal(revived.error, null);
+  });
+
+  it('marks runs of dead local processes and silent remote hosts as killed on open, and leaves live ones alone', async () => {
+    const now = Date.now();
+    const deadLocal = await store.createRun({
+      experiment: 'e',
+      name: 'dead-local',
+      pid: deadPid(),
+    });
+    const aliveLocal = await store.createRun({ experiment: 'e', name: 'alive-local' });
+    const silentRemote = await store.createRun({
+      experiment: 'e',
+      name: 'silent-remote',
+      host: 'elsewhere',
+      pid: 1,
+      startTime: now - STALE_HEARTBEAT_MS - 60_000,
+    });
+    const freshRemote = await store.createRun({
+      experiment: 'e',
+      name: 'fresh-remote',
+      host: 'elsewhere',
+      pid: 1,
+    });
+    // Our own (live) pid, but silent for two hours: the pid was reused by another process.
+    const reusedPid = await store.createRun({
+      experiment: 'e',
+      name: 'reused-pid',
+      startTime: now - 2 * 60 * 60_000,
+    });
+    const finished = await store.createRun({ experiment: 'e', name: 'finished', pid: deadPid() });
+    await store.endRun(finished.id, 'finished');
+
+    // A second connection detects them as it opens.
+    const reopened = await backend().open();
+    const status = async (id: string) => (await reopened.getRun(id))!.status;
+    assert.equal(await status(deadLocal.id), 'killed');
+    const dead = (await reopened.getRun(deadLocal.id))!;
+    assert.match(dead.error!, /process \d+ on .* ended without ending the run/);
+    assert.equal(dead.endTime, dead.heartbeatAt);
+    assert.equal(await status(aliveLocal.id), 'running');
+    assert.equal(await status(silentRemote.id), 'killed');
+    assert.equal(await status(freshRemote.id), 'running');
+    assert.equal(await status(reusedPid.id), 'killed');
+    assert.equal(await status(finished.id), 'finished');
+
+    // A run wrongly presumed dead comes back when its writer shows signs of life.
+    await reopened.insertMetricPoints([
+      { runId: silentRemote.id, key: 'k', step: 0, timestamp: Date.now(), value: 1 },
+    ]);
+    assert.equal(await status(silentRemote.id), 'running');
+    assert.equal((await reopened.getRun(silentRemote.id))!.endTime, null);
   });
 
   it('migrates to the one schema version, and refuses a newer schema writing nothing', async () => {

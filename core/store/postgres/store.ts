@@ -20,10 +20,9 @@ import {
   validateArtifactName,
 } from '../artifacts';
 import { deletedRunError, StoreError } from '../errors';
-import { isWriterGone, THIS_HOST } from '../liveness';
+import { isWriterGone } from '../liveness';
 import { ARTIFACTS_ENV_VAR, DEFAULT_STORE_DIR } from '../location';
 import {
-  MAX_RUN_NAME_LENGTH,
   PINNED_TAG,
   type Artifact,
   type EndStatus,
@@ -35,15 +34,35 @@ import {
   type NewRun,
   type PurgeResult,
   type Run,
-  type RunEnvironment,
   type RunFilter,
   type RunKeys,
   type RunListOptions,
-  type RunStatus,
   type RunStore,
 } from '../types';
 import { migratePostgres, postgresSchemaVersion } from './migrations';
-import { compilePostgresRunSearch, type CompiledSearch } from './search';
+import type { CompiledSearch } from '../sql/search';
+import {
+  checkEndStatus,
+  checkExperimentName,
+  checkPoint,
+  checkRunName,
+  INSERT_RUN,
+  isLater,
+  newRunValues,
+  noExperimentError,
+  noRunError,
+  paramConflictError,
+  purgeRefusedError,
+  RUN_COLUMNS,
+  toArtifact,
+  toExperiment,
+  toRun,
+  type ArtifactRow,
+  type ExperimentRow,
+  type RunRow,
+} from '../sql/run-rows';
+import { runWhere } from '../sql/run-filter';
+import { compilePostgresRunSearch } from './search';
 import {
   all,
   CHANGES_CHANNEL,
@@ -81,36 +100,6 @@ export function postgresArtifactRoot(options: OpenPostgresOptions): string {
   );
 }
 
-interface ExperimentRow {
-  id: number;
-  name: string;
-  created_at: number;
-  key_metric: string | null;
-  key_metric_higher_is_better: number | null;
-}
-
-interface RunRow {
-  id: string;
-  experiment_id: number;
-  experiment_name: string;
-  name: string;
-  status: RunStatus;
-  start_time: number;
-  end_time: number | null;
-  source_notebook: string | null;
-  source_cell: string | null;
-  git_commit: string | null;
-  git_dirty: number | null;
-  environment: string | null;
-  pid: number | null;
-  host: string | null;
-  heartbeat_at: number | null;
-  error: string | null;
-  parent_run_id: string | null;
-  deleted_at: number | null;
-  user_name: string | null;
-}
-
 interface SeriesRow {
   id: number;
   run_id: string;
@@ -123,93 +112,11 @@ interface SeriesRow {
   points: number;
 }
 
-interface ArtifactRow {
-  run_id: string;
-  name: string;
-  sha256: string;
-  size: number;
-  media_type: string;
-  created_at: number;
-  root: string | null;
-}
-
-const RUN_COLUMNS = `r.id, r.experiment_id, e.name AS experiment_name, r.name, r.status, r.start_time, r.end_time,
-  r.source_notebook, r.source_cell, r.git_commit, r.git_dirty, r.environment, r.pid, r.host, r.heartbeat_at,
-  r.error, r.parent_run_id, r.deleted_at, r.user_name`;
-
-const END_STATUSES: readonly string[] = ['finished', 'failed', 'killed'];
 /** Rows per INSERT … SELECT FROM unnest(…): bounded so one statement's arrays stay small. */
 const BATCH_ROWS = 20_000;
 /** Finite: NaN (greater than every number on PostgreSQL) and ±Infinity left out. */
 const FINITE_VALUE =
   "value > '-Infinity'::double precision AND value < 'Infinity'::double precision";
-
-function toExperiment(row: ExperimentRow): Experiment {
-  return {
-    id: row.id,
-    name: row.name,
-    createdAt: row.created_at,
-    keyMetric: row.key_metric,
-    keyMetricHigherIsBetter:
-      row.key_metric_higher_is_better === null ? null : row.key_metric_higher_is_better === 1,
-  };
-}
-
-function toRun(row: RunRow): Run {
-  return {
-    id: row.id,
-    experimentId: row.experiment_id,
-    experimentName: row.experiment_name,
-    name: row.name,
-    status: row.status,
-    startTime: row.start_time,
-    endTime: row.end_time,
-    sourceNotebook: row.source_notebook,
-    sourceCell: row.source_cell,
-    gitCommit: row.git_commit,
-    gitDirty: row.git_dirty === null ? null : row.git_dirty === 1,
-    environment: row.environment === null ? null : (JSON.parse(row.environment) as RunEnvironment),
-    pid: row.pid,
-    host: row.host,
-    heartbeatAt: row.heartbeat_at,
-    error: row.error,
-    parentRunId: row.parent_run_id,
-    deletedAt: row.deleted_at,
-    user: row.user_name,
-  };
-}
-
-/** `defaultRoot`: where artifacts recorded before roots were (schema 7) live. */
-function toArtifact(row: ArtifactRow, defaultRoot: string): Artifact {
-  return {
-    root: row.root ?? defaultRoot,
-    runId: row.run_id,
-    name: row.name,
-    sha256: row.sha256,
-    size: row.size,
-    mediaType: row.media_type,
-    createdAt: row.created_at,
-  };
-}
-
-function checkPoint(point: MetricPoint): void {
-  if (
-    typeof point.value !== 'number' ||
-    !Number.isSafeInteger(point.step) ||
-    !Number.isFinite(point.timestamp) ||
-    typeof point.key !== 'string' ||
-    typeof point.runId !== 'string'
-  ) {
-    throw new StoreError(
-      'INVALID_ARGUMENT',
-      `invalid metric point ${JSON.stringify(point)}: needs string runId and key, an integer step, a finite timestamp and a number value`,
-    );
-  }
-}
-
-function isLater(a: MetricPoint, b: { step: number; timestamp: number }): boolean {
-  return a.step > b.step || (a.step === b.step && a.timestamp >= b.timestamp);
-}
 
 /** PostgreSQL text cannot hold NUL; SQLite's can. Refuse clearly instead of a driver error. */
 function checkText(what: string, value: string): string {
@@ -325,7 +232,7 @@ export class PostgresRunStore implements RunStore {
       throw new StoreError(
         'NOT_FOUND',
         missing.length === 1
-          ? `no run with id ${JSON.stringify(missing[0])} in ${this.location}`
+          ? noRunError(missing[0], this.location).message
           : `metric points refer to runs that do not exist in ${this.location}: ${missing.join(', ')}`,
       );
     }
@@ -336,18 +243,13 @@ export class PostgresRunStore implements RunStore {
 
   private async requireRun(db: Queryable, id: string): Promise<void> {
     if (!(await one(db, 'SELECT 1 FROM runs WHERE id = ?', [id])))
-      throw new StoreError('NOT_FOUND', `no run with id ${JSON.stringify(id)} in ${this.location}`);
+      throw noRunError(id, this.location);
   }
 
   // ---- experiments ----
 
   async getOrCreateExperiment(name: string): Promise<Experiment> {
-    if (typeof name !== 'string' || name.trim() === '') {
-      throw new StoreError(
-        'INVALID_ARGUMENT',
-        `experiment name must be a non-empty string, got ${JSON.stringify(name)}`,
-      );
-    }
+    checkExperimentName(name);
     await write(
       this.pool,
       'INSERT INTO experiments (name, created_at) VALUES (?, ?) ON CONFLICT (name) DO NOTHING',
@@ -379,11 +281,7 @@ export class PostgresRunStore implements RunStore {
     higherIsBetter?: boolean,
   ): Promise<void> {
     const found = await this.getExperiment(experiment);
-    if (!found)
-      throw new StoreError(
-        'NOT_FOUND',
-        `no experiment ${JSON.stringify(experiment)} in ${this.location}`,
-      );
+    if (!found) throw noExperimentError(experiment, this.location);
     const direction = key === null || higherIsBetter === undefined ? null : higherIsBetter ? 1 : 0;
     await write(
       this.pool,
@@ -413,31 +311,14 @@ export class PostgresRunStore implements RunStore {
       }
       await run(
         client,
-        `INSERT INTO runs (id, experiment_id, name, status, start_time, source_notebook, source_cell,
-          git_commit, git_dirty, environment, pid, host, heartbeat_at, parent_run_id, user_name)
-        VALUES (?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        [
+        INSERT_RUN,
+        newRunValues(newRun, {
           id,
-          experiment.id,
-          checkText('run name', name),
+          experimentId: experiment.id,
+          name: checkText('run name', name),
           startTime,
-          newRun.sourceNotebook ?? null,
-          newRun.sourceCell === undefined || newRun.sourceCell === null
-            ? null
-            : String(newRun.sourceCell),
-          newRun.gitCommit ?? null,
-          newRun.gitDirty === undefined || newRun.gitDirty === null
-            ? null
-            : newRun.gitDirty
-              ? 1
-              : 0,
-          newRun.environment ? JSON.stringify(newRun.environment) : null,
-          newRun.pid ?? process.pid,
-          newRun.host ?? THIS_HOST,
-          startTime,
-          newRun.parentRunId ?? null,
-          newRun.user == null ? null : checkText('user', newRun.user),
-        ],
+          user: newRun.user == null ? null : checkText('user', newRun.user),
+        }),
       );
     });
     return (await this.getRun(id))!;
@@ -457,35 +338,10 @@ export class PostgresRunStore implements RunStore {
     filter: RunFilter,
     search = this.search(filter),
   ): { sql: string; args: unknown[] } {
-    const where: string[] = [];
-    const args: unknown[] = [];
-    if (filter.experiment !== undefined) {
-      where.push(typeof filter.experiment === 'number' ? 'e.id = ?' : 'e.name = ?');
-      args.push(filter.experiment);
-    }
-    if (filter.experimentIds && filter.experimentIds.length > 0) {
-      where.push('r.experiment_id = ANY(?::bigint[])');
-      args.push(filter.experimentIds);
-    }
-    if (filter.user !== undefined) {
-      where.push('r.user_name = ?');
-      args.push(filter.user);
-    }
-    if (filter.status !== undefined) {
-      where.push('r.status = ?');
-      args.push(filter.status);
-    }
-    if (filter.deletedOnly) where.push('r.deleted_at IS NOT NULL');
-    else if (!filter.includeDeleted) where.push('r.deleted_at IS NULL');
-    if (filter.parentRunId !== undefined) {
-      where.push('r.parent_run_id = ?');
-      args.push(filter.parentRunId);
-    } else if (filter.topLevelOnly) where.push('r.parent_run_id IS NULL');
-    if (search) {
-      where.push(...search.where);
-      args.push(...search.args);
-    }
-    return { sql: where.length ? `WHERE ${where.join(' AND ')}` : '', args };
+    return runWhere(filter, search, (column, values) => ({
+      sql: `${column} = ANY(?::bigint[])`,
+      args: [values],
+    }));
   }
 
   /** The filter's search in PostgreSQL's dialect, one `now` for the whole statement. */
@@ -558,18 +414,7 @@ export class PostgresRunStore implements RunStore {
   }
 
   async renameRun(id: string, name: string): Promise<void> {
-    if (typeof name !== 'string' || name.trim() === '') {
-      throw new StoreError(
-        'INVALID_ARGUMENT',
-        `run name must be a non-empty string, got ${JSON.stringify(name)}`,
-      );
-    }
-    if (name.length > MAX_RUN_NAME_LENGTH) {
-      throw new StoreError(
-        'INVALID_ARGUMENT',
-        `run name is ${name.length} characters long; the limit is ${MAX_RUN_NAME_LENGTH} (${JSON.stringify(`${name.slice(0, 40)}…`)})`,
-      );
-    }
+    checkRunName(name);
     const changes = await write(this.pool, 'UPDATE runs SET name = ? WHERE id = ?', [
       checkText('run name', name),
       id,
@@ -582,20 +427,14 @@ export class PostgresRunStore implements RunStore {
     status: EndStatus,
     options: { error?: string | null; endTime?: number } = {},
   ): Promise<void> {
-    if (!END_STATUSES.includes(status)) {
-      throw new StoreError(
-        'INVALID_ARGUMENT',
-        `a run ends as finished, failed or killed, not ${JSON.stringify(status)}`,
-      );
-    }
+    checkEndStatus(status);
     const endTime = options.endTime ?? Date.now();
     const changes = await write(
       this.pool,
       'UPDATE runs SET status = ?, end_time = ?, error = ?, heartbeat_at = ? WHERE id = ?',
       [status, endTime, options.error ?? null, endTime, id],
     );
-    if (changes === 0)
-      throw new StoreError('NOT_FOUND', `no run with id ${JSON.stringify(id)} in ${this.location}`);
+    if (changes === 0) throw noRunError(id, this.location);
   }
 
   async heartbeat(id: string, at: number = Date.now()): Promise<void> {
@@ -651,16 +490,7 @@ export class PostgresRunStore implements RunStore {
       const found = new Map(rows.map((r) => [r.id, r.deleted_at]));
       const missing = unique.filter((id) => !found.has(id));
       const live = unique.filter((id) => found.has(id) && found.get(id) === null);
-      if (missing.length || live.length) {
-        const problems = [
-          ...(live.length ? [`not deleted (delete them first): ${live.join(', ')}`] : []),
-          ...(missing.length ? [`not found: ${missing.join(', ')}`] : []),
-        ];
-        throw new StoreError(
-          live.length ? 'INVALID_ARGUMENT' : 'NOT_FOUND',
-          `purge removes only soft-deleted runs; nothing was purged. Runs ${problems.join('; ')}`,
-        );
-      }
+      if (missing.length || live.length) throw purgeRefusedError(live, missing);
       const producers = await all<{ name: string; version: number; run_id: string }>(
         client,
         'SELECT name, version, run_id FROM model_versions WHERE run_id = ANY(?::text[]) ORDER BY name, version',
@@ -745,13 +575,7 @@ export class PostgresRunStore implements RunStore {
       const byKey = new Map(stored.map((r) => [r.key, r.value]));
       for (const [key, value] of entries) {
         const existing = byKey.get(key);
-        if (existing !== value) {
-          throw new StoreError(
-            'PARAM_CONFLICT',
-            `param ${JSON.stringify(key)} of run ${runId} is already ${JSON.stringify(existing)}; params cannot change ` +
-              `(tried ${JSON.stringify(value)}). Log it as a tag or metric, or start a new run.`,
-          );
-        }
+        if (existing !== value) throw paramConflictError(runId, key, existing, value);
       }
     });
   }
@@ -1068,7 +892,7 @@ export class PostgresRunStore implements RunStore {
   ): Promise<Artifact> {
     validateArtifactName(name);
     await this.requireRun(this.pool, runId);
-    const blob = this.storeContent(name, data);
+    const blob = this.filesAt(this.artifactsDir).putData(name, data);
     const mediaType = options.mediaType ?? guessMediaType(name, data);
     await transaction(this.pool, async (client) => {
       await this.lockRuns(client, [runId]);
@@ -1083,19 +907,6 @@ export class PostgresRunStore implements RunStore {
       );
     });
     return (await this.getArtifact(runId, name))!;
-  }
-
-  private storeContent(name: string, data: ArtifactData) {
-    const files = this.filesAt(this.artifactsDir);
-    if (typeof data === 'string') return files.put(data);
-    if (ArrayBuffer.isView(data))
-      return files.put(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
-    if (data && typeof data === 'object' && typeof data.path === 'string')
-      return files.putFile(data.path);
-    throw new StoreError(
-      'INVALID_ARGUMENT',
-      `artifact ${JSON.stringify(name)}: data must be a string, a Uint8Array or { path }`,
-    );
   }
 
   async getArtifact(runId: string, name: string): Promise<Artifact | undefined> {

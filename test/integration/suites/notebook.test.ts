@@ -9,87 +9,26 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { takeScreenshot } from '../runner/index';
-import { eventually, sleep } from '../runner/wait';
+import { EXTENSION_ID } from '../runner/labbook';
+import {
+  appendCell,
+  closeWithoutSaving,
+  decode,
+  describeCell,
+  ended,
+  ERROR_MIME,
+  items,
+  runCell,
+  startCell,
+  text,
+  VEGALITE_MIME,
+  waitFor,
+  openOnLabbookKernel,
+} from '../runner/notebook';
+import { sleep } from '../runner/wait';
 import type { LabbookApi } from '../../../extension/api';
 
-const EXTENSION_ID = 'labbook.labbook';
-const CONTROLLER_ID = 'labbook-typescript';
-const VEGALITE_MIME = 'application/vnd.vegalite.v5+json';
 const PROFILE_MIME = 'application/vnd.labbook.profile+json';
-const ERROR_MIME = 'application/vnd.code.notebook.error';
-const STDOUT_MIME = 'application/vnd.code.notebook.stdout';
-
-/** Polls a synchronous probe (cell outputs, editors) every 100 ms. */
-const waitFor = <T>(
-  what: string,
-  probe: () => T | undefined | false,
-  timeoutMs = 60_000,
-): Promise<T> => eventually(what, probe, timeoutMs, 100);
-
-const decode = (item: vscode.NotebookCellOutputItem) => new TextDecoder().decode(item.data);
-
-function items(cell: vscode.NotebookCell, mime?: string): vscode.NotebookCellOutputItem[] {
-  return cell.outputs.flatMap((o) => o.items).filter((i) => !mime || i.mime === mime);
-}
-
-function text(cell: vscode.NotebookCell, mime = STDOUT_MIME): string {
-  return items(cell, mime).map(decode).join('');
-}
-
-function describeCell(cell: vscode.NotebookCell): string {
-  return `cell ${cell.index + 1}: success=${cell.executionSummary?.success} outputs=${JSON.stringify(
-    cell.outputs.map((o) => o.items.map((i) => `${i.mime}: ${decode(i).slice(0, 300)}`)),
-  )}`;
-}
-
-/** Ended executions carry timing; `after` tells this run's from a summary the file had. */
-function ended(cell: vscode.NotebookCell, after: number): boolean {
-  const s = cell.executionSummary;
-  return s?.success !== undefined && (s.timing?.endTime ?? 0) >= after;
-}
-
-async function appendCell(
-  notebook: vscode.NotebookDocument,
-  source: string,
-): Promise<vscode.NotebookCell> {
-  const edit = new vscode.WorkspaceEdit();
-  const index = notebook.cellCount;
-  edit.set(notebook.uri, [
-    vscode.NotebookEdit.insertCells(index, [
-      new vscode.NotebookCellData(vscode.NotebookCellKind.Code, source, 'typescript'),
-    ]),
-  ]);
-  assert.ok(await vscode.workspace.applyEdit(edit), 'inserting a cell failed');
-  return notebook.cellAt(index);
-}
-
-/** Starts a cell without waiting for it (the command resolves when the cell ends). */
-function startCell(
-  notebook: vscode.NotebookDocument,
-  cell: vscode.NotebookCell,
-): Thenable<unknown> {
-  return vscode.commands.executeCommand('notebook.cell.execute', {
-    ranges: [{ start: cell.index, end: cell.index + 1 }],
-    document: notebook.uri,
-  });
-}
-
-async function runCell(
-  notebook: vscode.NotebookDocument,
-  source: string,
-  timeoutMs = 60_000,
-): Promise<vscode.NotebookCell> {
-  const cell = await appendCell(notebook, source);
-  const before = Date.now();
-  void startCell(notebook, cell);
-  await waitFor(`cell ${cell.index + 1} to end`, () => ended(cell, before), timeoutMs);
-  return cell;
-}
-
-async function closeWithoutSaving(notebook: vscode.NotebookDocument): Promise<void> {
-  await vscode.window.showNotebookDocument(notebook);
-  await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
-}
 
 describe('Labbook notebook kernel', function () {
   this.timeout(240_000);
@@ -115,12 +54,7 @@ describe('Labbook notebook kernel', function () {
     const files = vscode.workspace.getConfiguration('files');
     autoSave = files.inspect<string>('autoSave')?.globalValue;
     await files.update('autoSave', 'off', vscode.ConfigurationTarget.Global);
-    notebook = await vscode.workspace.openNotebookDocument(vscode.Uri.file(file));
-    await vscode.window.showNotebookDocument(notebook);
-    await vscode.commands.executeCommand('notebook.selectKernel', {
-      id: CONTROLLER_ID,
-      extension: EXTENSION_ID,
-    });
+    notebook = await openOnLabbookKernel(file);
   });
 
   after(async () => {

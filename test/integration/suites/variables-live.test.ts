@@ -12,62 +12,28 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { takeScreenshot } from '../runner/index';
-import { eventually, sleep } from '../runner/wait';
+import { EXTENSION_ID } from '../runner/labbook';
+import {
+  appendCell,
+  decode,
+  describeCell,
+  ended,
+  reveal,
+  runCell as runAnyCell,
+  startCell,
+  VEGALITE_MIME,
+  waitFor,
+  openOnLabbookKernel,
+  writeEmptyNotebook,
+} from '../runner/notebook';
+import { sleep } from '../runner/wait';
 import type { LabbookApi } from '../../../extension/api';
 
-const EXTENSION_ID = 'labbook.labbook';
-const CONTROLLER_ID = 'labbook-typescript';
-const VEGALITE_MIME = 'application/vnd.vegalite.v5+json';
-
-const waitFor = <T>(what: string, probe: () => T | undefined | false, timeoutMs = 60_000) =>
-  eventually(what, probe, timeoutMs, 100);
-const decode = (item: vscode.NotebookCellOutputItem) => new TextDecoder().decode(item.data);
-
-function describeCell(cell: vscode.NotebookCell): string {
-  return `cell ${cell.index + 1}: success=${cell.executionSummary?.success} outputs=${JSON.stringify(
-    cell.outputs.map((o) => o.items.map((i) => `${i.mime}: ${decode(i).slice(0, 300)}`)),
-  )}`;
-}
-
-function ended(cell: vscode.NotebookCell, after: number): boolean {
-  const s = cell.executionSummary;
-  return s?.success !== undefined && (s.timing?.endTime ?? 0) >= after;
-}
-
-async function appendCell(notebook: vscode.NotebookDocument, source: string) {
-  const edit = new vscode.WorkspaceEdit();
-  const index = notebook.cellCount;
-  edit.set(notebook.uri, [
-    vscode.NotebookEdit.insertCells(index, [
-      new vscode.NotebookCellData(vscode.NotebookCellKind.Code, source, 'typescript'),
-    ]),
-  ]);
-  assert.ok(await vscode.workspace.applyEdit(edit), 'inserting a cell failed');
-  return notebook.cellAt(index);
-}
-
-function startCell(notebook: vscode.NotebookDocument, cell: vscode.NotebookCell) {
-  return vscode.commands.executeCommand('notebook.cell.execute', {
-    ranges: [{ start: cell.index, end: cell.index + 1 }],
-    document: notebook.uri,
-  });
-}
-
+/** Runs a cell that must succeed (training cells take their time). */
 async function runCell(notebook: vscode.NotebookDocument, source: string, timeoutMs = 120_000) {
-  const cell = await appendCell(notebook, source);
-  const before = Date.now();
-  void startCell(notebook, cell);
-  await waitFor(`cell ${cell.index + 1} to end`, () => ended(cell, before), timeoutMs);
+  const cell = await runAnyCell(notebook, source, timeoutMs);
   assert.equal(cell.executionSummary?.success, true, describeCell(cell));
   return cell;
-}
-
-function reveal(cell: vscode.NotebookCell): void {
-  const editor = vscode.window.activeNotebookEditor;
-  editor?.revealRange(
-    new vscode.NotebookRange(cell.index, cell.index + 1),
-    vscode.NotebookEditorRevealType.AtTop,
-  );
 }
 
 /** Points in the cell's training chart (the vega-lite output), or undefined before it is drawn. */
@@ -93,27 +59,11 @@ describe('Variables view and live outputs', function () {
     const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
     dir = folder ?? fs.mkdtempSync(path.join(os.tmpdir(), 'labbook-vars-'));
     file = path.join(dir, `variables-live-${process.pid}.ipynb`);
-    fs.writeFileSync(
-      file,
-      JSON.stringify({
-        cells: [],
-        metadata: {
-          kernelspec: { name: 'labbook', display_name: 'TypeScript', language: 'typescript' },
-          language_info: { name: 'typescript' },
-        },
-        nbformat: 4,
-        nbformat_minor: 5,
-      }),
-    );
+    writeEmptyNotebook(file, 'labbook');
     await vscode.workspace
       .getConfiguration('files')
       .update('autoSave', 'off', vscode.ConfigurationTarget.Global);
-    notebook = await vscode.workspace.openNotebookDocument(vscode.Uri.file(file));
-    await vscode.window.showNotebookDocument(notebook);
-    await vscode.commands.executeCommand('notebook.selectKernel', {
-      id: CONTROLLER_ID,
-      extension: EXTENSION_ID,
-    });
+    notebook = await openOnLabbookKernel(file);
     await vscode.commands.executeCommand('labbook.variables.focus');
   });
 

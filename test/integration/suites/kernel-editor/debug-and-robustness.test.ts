@@ -10,82 +10,24 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { takeScreenshot } from '../../runner/index';
-import { eventually } from '../../runner/wait';
+import { EXTENSION_ID } from '../../runner/labbook';
+import {
+  appendCell,
+  describeCell,
+  errorsOf,
+  reveal,
+  runCell as runCellFor,
+  STDERR_MIME,
+  text,
+  waitFor,
+  openOnLabbookKernel,
+  writeEmptyNotebook,
+} from '../../runner/notebook';
 import type { LabbookApi } from '../../../../extension/api';
 
-const EXTENSION_ID = 'labbook.labbook';
-const CONTROLLER_ID = 'labbook-typescript';
-const ERROR_MIME = 'application/vnd.code.notebook.error';
-const STDOUT_MIME = 'application/vnd.code.notebook.stdout';
-const STDERR_MIME = 'application/vnd.code.notebook.stderr';
-
-const waitFor = <T>(what: string, probe: () => T | undefined | false, timeoutMs = 60_000) =>
-  eventually(what, probe, timeoutMs, 100);
-
-const decode = (item: vscode.NotebookCellOutputItem) => new TextDecoder().decode(item.data);
-
-function text(cell: vscode.NotebookCell, mime = STDOUT_MIME): string {
-  return cell.outputs
-    .flatMap((o) => o.items)
-    .filter((i) => i.mime === mime)
-    .map(decode)
-    .join('');
-}
-
-function errorsOf(cell: vscode.NotebookCell): { name: string; message: string }[] {
-  return cell.outputs
-    .flatMap((o) => o.items)
-    .filter((i) => i.mime === ERROR_MIME)
-    .map((i) => JSON.parse(decode(i)) as { name: string; message: string });
-}
-
-function describeCell(cell: vscode.NotebookCell): string {
-  return `cell ${cell.index + 1}: success=${cell.executionSummary?.success} outputs=${JSON.stringify(
-    cell.outputs.map((o) => o.items.map((i) => `${i.mime}: ${decode(i).slice(0, 300)}`)),
-  )}`;
-}
-
-function ended(cell: vscode.NotebookCell, after: number): boolean {
-  const s = cell.executionSummary;
-  return s?.success !== undefined && (s.timing?.endTime ?? 0) >= after;
-}
-
-async function appendCell(
-  notebook: vscode.NotebookDocument,
-  source: string,
-): Promise<vscode.NotebookCell> {
-  const edit = new vscode.WorkspaceEdit();
-  const index = notebook.cellCount;
-  edit.set(notebook.uri, [
-    vscode.NotebookEdit.insertCells(index, [
-      new vscode.NotebookCellData(vscode.NotebookCellKind.Code, source, 'typescript'),
-    ]),
-  ]);
-  assert.ok(await vscode.workspace.applyEdit(edit), 'inserting a cell failed');
-  return notebook.cellAt(index);
-}
-
-async function runCell(
-  notebook: vscode.NotebookDocument,
-  source: string,
-  timeoutMs = 90_000,
-): Promise<vscode.NotebookCell> {
-  const cell = await appendCell(notebook, source);
-  const before = Date.now();
-  void vscode.commands.executeCommand('notebook.cell.execute', {
-    ranges: [{ start: cell.index, end: cell.index + 1 }],
-    document: notebook.uri,
-  });
-  await waitFor(`cell ${cell.index + 1} to end`, () => ended(cell, before), timeoutMs);
-  return cell;
-}
-
-function reveal(cell: vscode.NotebookCell): void {
-  vscode.window.activeNotebookEditor?.revealRange(
-    new vscode.NotebookRange(cell.index, cell.index + 1),
-    vscode.NotebookEditorRevealType.AtTop,
-  );
-}
+/** Debugging and the robustness cells take longer than a plain cell. */
+const runCell = (notebook: vscode.NotebookDocument, source: string, timeoutMs = 90_000) =>
+  runCellFor(notebook, source, timeoutMs);
 
 interface Stop {
   session: vscode.DebugSession;
@@ -110,24 +52,8 @@ describe('Labbook kernel in the editor: Debug Cell and robustness', function () 
       .update('autoSave', 'off', vscode.ConfigurationTarget.Global);
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'labbook-debug-suite-'));
     const file = path.join(dir, 'debugging.ipynb');
-    fs.writeFileSync(
-      file,
-      JSON.stringify({
-        cells: [],
-        metadata: {
-          kernelspec: { name: 'tslab', display_name: 'TypeScript', language: 'typescript' },
-          language_info: { name: 'typescript' },
-        },
-        nbformat: 4,
-        nbformat_minor: 5,
-      }),
-    );
-    notebook = await vscode.workspace.openNotebookDocument(vscode.Uri.file(file));
-    await vscode.window.showNotebookDocument(notebook);
-    await vscode.commands.executeCommand('notebook.selectKernel', {
-      id: CONTROLLER_ID,
-      extension: EXTENSION_ID,
-    });
+    writeEmptyNotebook(file, 'tslab');
+    notebook = await openOnLabbookKernel(file);
     // Sees every session's `stopped` event, as the debug toolbar would.
     tracker = vscode.debug.registerDebugAdapterTrackerFactory('*', {
       createDebugAdapterTracker: (session) => ({
