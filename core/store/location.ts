@@ -60,6 +60,11 @@ export function resolveStorePath(options: LocationOptions = {}): string {
   return location.path;
 }
 
+/** A location for messages and logs: a URL's password replaced by `***`. */
+export function displayedStore(location: string): string {
+  return isPostgresUrl(location) ? location.replace(/(:\/\/[^:@/]*:)[^@/]*@/, '$1***@') : location;
+}
+
 /** The location as the user named it: the file's path or the server's URL. */
 export function storeName(location: StoreLocation): string {
   return location.backend === 'postgres' ? location.url : location.path;

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { KernelClient, type KernelExit } from '../../kernel/client';
 import { OUTPUT_LIMIT_CHARS, OutputBudget, bundleChars } from '../../core/common/output-limit';
-import { workspaceStorePath } from '../../core/store/location';
+import { displayedStore, workspaceStorePath } from '../../core/store/location';
 import type {
   CellOutput,
   ExecuteStatus,
@@ -490,7 +490,7 @@ export class KernelSession extends Disposable {
         async () => {
           const version = await checkNode(nodePath);
           this.host.log.info(
-            `Starting a kernel for ${notebookPath} with ${nodePath} ${version}; store ${storePath ?? '(SDK default)'}`,
+            `Starting a kernel for ${notebookPath} with ${nodePath} ${version}; store ${storePath ? displayedStore(storePath) : '(SDK default)'}`,
           );
           return KernelClient.start({
             notebookPath,

@@ -25,6 +25,7 @@ import { Disposable } from '../util/dispose';
 import { RunDetailsPanels } from './runDetailsPanel';
 import { RunsTreeProvider, type RunsTreeNode } from './runsTree';
 import { affectsStore } from '../util/storeSetting';
+import { displayedStore } from '../../core/store/location';
 
 /** Context key: the runs tree shows only my runs (which title button shows). */
 const MINE_ONLY_CONTEXT = 'labbook.runs.mineOnly';
@@ -246,14 +247,14 @@ export class RunsFeature extends Disposable {
         });
         return;
       }
-      const message = `Labbook could not open the run store ${storePath}: ${(error as Error).message}`;
+      const message = `Labbook could not open the run store ${displayedStore(storePath)}: ${(error as Error).message}`;
       this.log.error(message);
       void vscode.window.showErrorMessage(message);
       return;
     }
     const service = this.service!;
     this.log.info(
-      `Workspace service started (pid ${service.info.pid}) for ${storePath}${service.info.storeExists ? '' : ' (no runs recorded yet)'}.`,
+      `Workspace service started (pid ${service.info.pid}) for ${displayedStore(storePath)}${service.info.storeExists ? '' : ' (no runs recorded yet)'}.`,
     );
     service.on('storeChanged', () => {
       this.tree.refreshSoon();

@@ -11,7 +11,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { takeScreenshot } from '../runner/index';
-import { activeLabbook } from '../runner/labbook';
+import { activeLabbook, workspaceStore } from '../runner/labbook';
 import { eventually } from '../runner/wait';
 import type { LabbookApi } from '../../../extension/api';
 import type { DatasetsTreeNode as DatasetNode } from '../../../extension/quality/datasetsTree';
@@ -120,7 +120,7 @@ describe('data quality', function () {
 
   it('lists a data set version another process logged, with its run, and opens its stored profile', async () => {
     const folder = vscode.workspace.workspaceFolders![0].uri.fsPath;
-    const storePath = path.join(folder, '.labbook', 'labbook.db');
+    const storePath = workspaceStore(folder);
     const script = [
       `const lab = require(${JSON.stringify(path.join(REPO, 'dist', 'kernel', 'sdk', 'index.js'))});`,
       `lab.withRun({ experiment: 'penguins-data', name: 'log-penguins', store: ${JSON.stringify(storePath)} }, async (run) => {`,
@@ -168,7 +168,7 @@ describe('data quality', function () {
 
   it('compares two logged versions for drift through the rows they kept', async () => {
     const folder = vscode.workspace.workspaceFolders![0].uri.fsPath;
-    const storePath = path.join(folder, '.labbook', 'labbook.db');
+    const storePath = workspaceStore(folder);
     // Biscoe's penguins as the reference, Dream's as the current data: real, different islands.
     const script = [
       `const lab = require(${JSON.stringify(path.join(REPO, 'dist', 'kernel', 'sdk', 'index.js'))});`,

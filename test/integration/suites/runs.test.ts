@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { takeScreenshot } from '../runner/index';
-import { activeLabbook } from '../runner/labbook';
+import { activeLabbook, workspaceStore } from '../runner/labbook';
 import { eventually, sleep } from '../runner/wait';
 import type { LabbookApi } from '../../../extension/api';
 import type { RunsTreeNode as Node } from '../../../extension/runs/runsTree';
@@ -53,7 +53,7 @@ describe('runs sidebar', function () {
     const folder = vscode.workspace.workspaceFolders![0].uri.fsPath;
     const script = [
       `const lab = require(${JSON.stringify(path.join(__dirname, '..', '..', '..', 'kernel', 'sdk', 'index.js'))});`,
-      `lab.withRun({ experiment: 'live-check', name: 'from-outside', store: ${JSON.stringify(path.join(folder, '.labbook', 'labbook.db'))} },`,
+      `lab.withRun({ experiment: 'live-check', name: 'from-outside', store: ${JSON.stringify(workspaceStore(folder))} },`,
       '  async (run) => { for (let i = 0; i < 5; i++) run.logMetric("loss", 1 / (i + 1)); });',
     ].join('\n');
     const r = spawnSync('node', ['-e', script], { encoding: 'utf8' });

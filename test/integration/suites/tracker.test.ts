@@ -11,7 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { screenshotWithInspection, takeScreenshot } from '../runner/index';
-import { activeLabbook } from '../runner/labbook';
+import { activeLabbook, workspaceStore } from '../runner/labbook';
 import { eventually, sleep } from '../runner/wait';
 import type { LabbookApi } from '../../../extension/api';
 import type { RunsTreeNode as Node } from '../../../extension/runs/runsTree';
@@ -49,7 +49,7 @@ describe('experiment tracker', function () {
   before(async () => {
     api = await activeLabbook();
     folder = vscode.workspace.workspaceFolders![0].uri.fsPath;
-    storePath = path.join(folder, '.labbook', 'labbook.db');
+    storePath = workspaceStore(folder);
   });
 
   after(async () => {
