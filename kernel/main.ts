@@ -18,6 +18,7 @@ import {
   StreamMessageReader,
   StreamMessageWriter,
 } from 'vscode-jsonrpc/node';
+import { absoluteStore } from '../core/store/location';
 import * as protocol from './protocol';
 import { OUTPUT_LIMIT_CHARS, OutputBudget, bundleChars } from '../core/common/output-limit';
 import { CellExecutor } from './executor';
@@ -178,7 +179,7 @@ connection.onRequest(protocol.Initialize, (params) => {
   )
     throw badParams('outputLimit must be a positive number of characters');
   if (params?.outputLimit) outputLimit = params.outputLimit;
-  if (params?.storePath) process.env.LABBOOK_STORE = path.resolve(params.storePath);
+  if (params?.storePath) process.env.LABBOOK_STORE = absoluteStore(params.storePath);
   const rootDir = process.cwd();
   notebookPath = params?.notebookPath;
   executor = new CellExecutor({ rootDir, ...kernelModules(__dirname), notebookPath, emit: send });

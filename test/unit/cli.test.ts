@@ -9,7 +9,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Notebook, NbOutput } from '../../core/notebook/ipynb';
 import type { RunSummary } from '../../cli/runs';
-import { openStore } from '../../core/store';
+import { openStore, storeName } from '../../core/store';
+import { forEachBackendShared } from '../support/backends';
 
 const root = path.join(__dirname, '..', '..', '..');
 const bin = path.join(root, 'bin', 'labbook.js');
@@ -51,187 +52,192 @@ describe('labbook CLI', function () {
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  describe('run examples/penguins.ipynb', () => {
-    let out: string;
-    let store: string;
-    let run: ReturnType<typeof labbook>;
+  // On every backend: a SQLite file, or a PostgreSQL URL given to --store as a team would.
+  forEachBackendShared(
+    'run examples/penguins.ipynb',
+    (backend) => {
+      let out: string;
+      let store: string;
+      let run: ReturnType<typeof labbook>;
 
-    before(() => {
-      out = path.join(dir, 'penguins.out.ipynb');
-      store = path.join(dir, 'penguins.db');
-      run = labbook([
-        '--store',
-        store,
-        'run',
-        'examples/penguins.ipynb',
-        '-p',
-        'epochs=6',
-        '--out',
-        out,
-      ]);
-    });
-
-    it('exits 0 and shows progress per cell', () => {
-      assert.equal(run.code, 0, run.stderr);
-      assert.match(run.stderr, /\bcell \d+ of \d+ ok/);
-      assert.match(run.stderr, /outputs written to .*penguins\.out\.ipynb/);
-    });
-
-    it('writes nbformat 4 outputs: streams, a vega-lite chart, a result, execution counts', () => {
-      const nb = JSON.parse(readFileSync(out, 'utf8')) as Notebook;
-      assert.equal(nb.nbformat, 4);
-      const code = nb.cells.filter((c) => c.cell_type === 'code');
-      code.forEach((c, i) => assert.equal(c.execution_count, i + 1));
-      const all = outputsOf(nb).flat();
-      assert.ok(
-        all.every((o) => o.output_type !== 'error'),
-        JSON.stringify(all.filter((o) => o.output_type === 'error')),
-      );
-      const streams = all
-        .filter((o) => o.output_type === 'stream')
-        .map((o) => (o.output_type === 'stream' ? o.text.join('') : ''))
-        .join('');
-      assert.match(
-        streams,
-        /344 rows, 2 dropped for missing measurements, species: Adelie, Chinstrap, Gentoo/,
-      );
-      const charts = all.filter(
-        (o) => o.output_type === 'display_data' && 'application/vnd.vegalite.v5+json' in o.data,
-      );
-      assert.equal(charts.length, 2);
-      const results = all.filter((o) => o.output_type === 'execute_result');
-      assert.ok(results.length >= 1);
-      assert.ok(
-        all.every((o) => !('transient' in o)),
-        'transient display ids are not saved',
-      );
-    });
-
-    it('injects -p values after the cell tagged "parameters"', () => {
-      const nb = JSON.parse(readFileSync(out, 'utf8')) as Notebook;
-      const at = nb.cells.findIndex((c) => c.metadata.tags?.includes('parameters'));
-      const injected = nb.cells[at + 1];
-      assert.deepEqual(injected.metadata.tags, ['injected-parameters']);
-      assert.match((injected.source as string[]).join(''), /const epochs = 6;/);
-      const source = JSON.parse(
-        readFileSync(path.join(root, 'examples', 'penguins.ipynb'), 'utf8'),
-      ) as Notebook;
-      assert.ok(
-        !source.cells.some((c) => c.metadata.tags?.includes('injected-parameters')),
-        'the source notebook is untouched with --out',
-      );
-    });
-
-    it('records finished runs with params and one metric point per epoch in the SQLite file', () => {
-      const db = openStore({ path: store });
-      try {
-        const runs = db.listRuns({ experiment: 'penguins' });
-        assert.ok(runs.length >= 2, `runs: ${runs.length}`);
-        for (const r of runs) {
-          assert.equal(r.status, 'finished');
-          assert.equal(db.getParams(r.id).epochs, '6');
-          assert.ok(r.sourceNotebook?.endsWith('penguins.ipynb'));
-          const loss = db.metricHistory(r.id, 'loss');
-          assert.deepEqual(
-            loss.map((p) => p.step),
-            [0, 1, 2, 3, 4, 5],
-          );
-          assert.ok(loss.every((p) => Number.isFinite(p.value) && p.value > 0));
-          assert.equal(db.metricHistory(r.id, 'val_acc').length, 6);
-          const artifacts = db.listArtifacts(r.id).map((a) => a.name);
-          assert.deepEqual(artifacts.filter((n) => !n.startsWith('labbook/')).sort(), [
-            'model/holdout.json',
-            'model/model.json',
-            'model/weights.bin',
-            'weights.json',
-          ]);
-          // The kernel captured the cells that had run when the run started.
-          assert.ok(artifacts.includes('labbook/source.ipynb'), artifacts.join());
-        }
-      } finally {
-        db.close();
-      }
-    });
-
-    it('lists the runs as JSON with params, latest metrics and tags', () => {
-      const listed = labbook(['--store', store, 'runs', '--experiment', 'penguins', '--json']);
-      assert.equal(listed.code, 0, listed.stderr);
-      const runs = JSON.parse(listed.stdout) as RunSummary[];
-      assert.ok(runs.length >= 2);
-      for (const r of runs) {
-        assert.deepEqual(Object.keys(r).sort(), [
-          'endTime',
-          'experiment',
-          'id',
-          'metrics',
-          'name',
-          'params',
-          'startTime',
-          'status',
-          'tags',
-          'user',
+      before(() => {
+        out = path.join(backend().dir, 'penguins.out.ipynb');
+        store = storeName(backend().location);
+        run = labbook([
+          '--store',
+          store,
+          'run',
+          'examples/penguins.ipynb',
+          '-p',
+          'epochs=6',
+          '--out',
+          out,
         ]);
-        assert.equal(r.experiment, 'penguins');
-        assert.ok(typeof r.user === 'string' && r.user !== '', 'the SDK records who ran it');
-        assert.ok(!Number.isNaN(Date.parse(r.startTime)) && r.endTime !== null);
-        assert.equal(typeof r.metrics.loss, 'number');
-        assert.equal(typeof r.metrics.test_accuracy, 'number');
-        assert.equal(r.tags.model, 'dense');
-      }
-      const best = labbook([
-        '--store',
-        store,
-        'runs',
-        '--filter',
-        'metrics.test_accuracy > 0 and params.units = "16"',
-        '--order-by',
-        'params.learningRate DESC',
-        '--json',
-      ]);
-      assert.equal(best.code, 0, best.stderr);
-      assert.deepEqual(
-        (JSON.parse(best.stdout) as RunSummary[]).map((r) => r.name),
-        ['dense-16-lr0.05', 'dense-16-lr0.01'],
-      );
-      const typo = labbook(['--store', store, 'runs', '--filter', 'metrics.acc >> 1']);
-      assert.equal(typo.code, 2);
-      assert.match(
-        typo.stderr,
-        /^labbook: Expected a value: a number or a quoted string at position 13:\n {2}metrics\.acc >> 1\n {15}\^/,
-      );
-      const compared = labbook([
-        '--store',
-        store,
-        'compare',
-        ...runs.map((r) => r.id.slice(0, 8)),
-        '--json',
-      ]);
-      assert.equal(compared.code, 0, compared.stderr);
-      const comparison = JSON.parse(compared.stdout) as {
-        params: { key: string; differs: boolean }[];
-        metrics: { key: string; best: number[] }[];
-      };
-      assert.deepEqual(
-        comparison.params.filter((p) => p.differs).map((p) => p.key),
-        ['learningRate', 'units'],
-      );
-      assert.equal(comparison.metrics.find((m) => m.key === 'test_accuracy')?.best.length, 1);
-      const markdown = labbook(['--store', store, 'compare', runs[0].id, runs[1].id]);
-      assert.equal(markdown.code, 0, markdown.stderr);
-      assert.match(markdown.stdout, /^\| \| .+ \| .+ \|\n\|---\|---\|---\|\n/);
-      assert.equal(labbook(['--store', store, 'compare', runs[0].id]).code, 2);
-      const unknown = labbook(['--store', store, 'runs', '--experiment', 'nope']);
-      assert.equal(unknown.code, 2);
-      assert.match(
-        unknown.stderr,
-        /^labbook: No experiment named "nope" in .*\(experiments: penguins\)\n$/,
-      );
-      const table = labbook(['--store', store, 'runs']);
-      assert.equal(table.code, 0);
-      assert.match(table.stdout, /^ID\s+EXPERIMENT\s+NAME\s+STATUS/);
-      assert.match(table.stdout, /penguins\s+dense-4-lr0\.01\s+finished/);
-    });
-  });
+      });
+
+      it('exits 0 and shows progress per cell', () => {
+        assert.equal(run.code, 0, run.stderr);
+        assert.match(run.stderr, /\bcell \d+ of \d+ ok/);
+        assert.match(run.stderr, /outputs written to .*penguins\.out\.ipynb/);
+      });
+
+      it('writes nbformat 4 outputs: streams, a vega-lite chart, a result, execution counts', () => {
+        const nb = JSON.parse(readFileSync(out, 'utf8')) as Notebook;
+        assert.equal(nb.nbformat, 4);
+        const code = nb.cells.filter((c) => c.cell_type === 'code');
+        code.forEach((c, i) => assert.equal(c.execution_count, i + 1));
+        const all = outputsOf(nb).flat();
+        assert.ok(
+          all.every((o) => o.output_type !== 'error'),
+          JSON.stringify(all.filter((o) => o.output_type === 'error')),
+        );
+        const streams = all
+          .filter((o) => o.output_type === 'stream')
+          .map((o) => (o.output_type === 'stream' ? o.text.join('') : ''))
+          .join('');
+        assert.match(
+          streams,
+          /344 rows, 2 dropped for missing measurements, species: Adelie, Chinstrap, Gentoo/,
+        );
+        const charts = all.filter(
+          (o) => o.output_type === 'display_data' && 'application/vnd.vegalite.v5+json' in o.data,
+        );
+        assert.equal(charts.length, 2);
+        const results = all.filter((o) => o.output_type === 'execute_result');
+        assert.ok(results.length >= 1);
+        assert.ok(
+          all.every((o) => !('transient' in o)),
+          'transient display ids are not saved',
+        );
+      });
+
+      it('injects -p values after the cell tagged "parameters"', () => {
+        const nb = JSON.parse(readFileSync(out, 'utf8')) as Notebook;
+        const at = nb.cells.findIndex((c) => c.metadata.tags?.includes('parameters'));
+        const injected = nb.cells[at + 1];
+        assert.deepEqual(injected.metadata.tags, ['injected-parameters']);
+        assert.match((injected.source as string[]).join(''), /const epochs = 6;/);
+        const source = JSON.parse(
+          readFileSync(path.join(root, 'examples', 'penguins.ipynb'), 'utf8'),
+        ) as Notebook;
+        assert.ok(
+          !source.cells.some((c) => c.metadata.tags?.includes('injected-parameters')),
+          'the source notebook is untouched with --out',
+        );
+      });
+
+      it('records finished runs with params and one metric point per epoch in the store', () => {
+        const db = openStore({ path: store });
+        try {
+          const runs = db.listRuns({ experiment: 'penguins' });
+          assert.ok(runs.length >= 2, `runs: ${runs.length}`);
+          for (const r of runs) {
+            assert.equal(r.status, 'finished');
+            assert.equal(db.getParams(r.id).epochs, '6');
+            assert.ok(r.sourceNotebook?.endsWith('penguins.ipynb'));
+            const loss = db.metricHistory(r.id, 'loss');
+            assert.deepEqual(
+              loss.map((p) => p.step),
+              [0, 1, 2, 3, 4, 5],
+            );
+            assert.ok(loss.every((p) => Number.isFinite(p.value) && p.value > 0));
+            assert.equal(db.metricHistory(r.id, 'val_acc').length, 6);
+            const artifacts = db.listArtifacts(r.id).map((a) => a.name);
+            assert.deepEqual(artifacts.filter((n) => !n.startsWith('labbook/')).sort(), [
+              'model/holdout.json',
+              'model/model.json',
+              'model/weights.bin',
+              'weights.json',
+            ]);
+            // The kernel captured the cells that had run when the run started.
+            assert.ok(artifacts.includes('labbook/source.ipynb'), artifacts.join());
+          }
+        } finally {
+          db.close();
+        }
+      });
+
+      it('lists the runs as JSON with params, latest metrics and tags', () => {
+        const listed = labbook(['--store', store, 'runs', '--experiment', 'penguins', '--json']);
+        assert.equal(listed.code, 0, listed.stderr);
+        const runs = JSON.parse(listed.stdout) as RunSummary[];
+        assert.ok(runs.length >= 2);
+        for (const r of runs) {
+          assert.deepEqual(Object.keys(r).sort(), [
+            'endTime',
+            'experiment',
+            'id',
+            'metrics',
+            'name',
+            'params',
+            'startTime',
+            'status',
+            'tags',
+            'user',
+          ]);
+          assert.equal(r.experiment, 'penguins');
+          assert.ok(typeof r.user === 'string' && r.user !== '', 'the SDK records who ran it');
+          assert.ok(!Number.isNaN(Date.parse(r.startTime)) && r.endTime !== null);
+          assert.equal(typeof r.metrics.loss, 'number');
+          assert.equal(typeof r.metrics.test_accuracy, 'number');
+          assert.equal(r.tags.model, 'dense');
+        }
+        const best = labbook([
+          '--store',
+          store,
+          'runs',
+          '--filter',
+          'metrics.test_accuracy > 0 and params.units = "16"',
+          '--order-by',
+          'params.learningRate DESC',
+          '--json',
+        ]);
+        assert.equal(best.code, 0, best.stderr);
+        assert.deepEqual(
+          (JSON.parse(best.stdout) as RunSummary[]).map((r) => r.name),
+          ['dense-16-lr0.05', 'dense-16-lr0.01'],
+        );
+        const typo = labbook(['--store', store, 'runs', '--filter', 'metrics.acc >> 1']);
+        assert.equal(typo.code, 2);
+        assert.match(
+          typo.stderr,
+          /^labbook: Expected a value: a number or a quoted string at position 13:\n {2}metrics\.acc >> 1\n {15}\^/,
+        );
+        const compared = labbook([
+          '--store',
+          store,
+          'compare',
+          ...runs.map((r) => r.id.slice(0, 8)),
+          '--json',
+        ]);
+        assert.equal(compared.code, 0, compared.stderr);
+        const comparison = JSON.parse(compared.stdout) as {
+          params: { key: string; differs: boolean }[];
+          metrics: { key: string; best: number[] }[];
+        };
+        assert.deepEqual(
+          comparison.params.filter((p) => p.differs).map((p) => p.key),
+          ['learningRate', 'units'],
+        );
+        assert.equal(comparison.metrics.find((m) => m.key === 'test_accuracy')?.best.length, 1);
+        const markdown = labbook(['--store', store, 'compare', runs[0].id, runs[1].id]);
+        assert.equal(markdown.code, 0, markdown.stderr);
+        assert.match(markdown.stdout, /^\| \| .+ \| .+ \|\n\|---\|---\|---\|\n/);
+        assert.equal(labbook(['--store', store, 'compare', runs[0].id]).code, 2);
+        const unknown = labbook(['--store', store, 'runs', '--experiment', 'nope']);
+        assert.equal(unknown.code, 2);
+        assert.match(
+          unknown.stderr,
+          /^labbook: No experiment named "nope" in .*\(experiments: penguins\)\n$/,
+        );
+        const table = labbook(['--store', store, 'runs']);
+        assert.equal(table.code, 0);
+        assert.match(table.stdout, /^ID\s+EXPERIMENT\s+NAME\s+STATUS/);
+        assert.match(table.stdout, /penguins\s+dense-4-lr0\.01\s+finished/);
+      });
+    },
+    { timeoutMs: 300_000 },
+  );
 
   it('exits 1 naming the failing cell, and keeps the outputs up to it', () => {
     const file = path.join(dir, 'fails.ipynb');

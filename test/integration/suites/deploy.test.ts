@@ -14,7 +14,7 @@ import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { takeScreenshot } from '../runner/index';
-import { activeLabbook } from '../runner/labbook';
+import { activeLabbook, workspaceStore } from '../runner/labbook';
 import { eventually, sleep } from '../runner/wait';
 import type { LabbookApi } from '../../../extension/api';
 import type { DeploymentsTreeNode as Node } from '../../../extension/deployments/deploymentsTree';
@@ -63,7 +63,7 @@ describe('deploy and monitor', function () {
     const folder = vscode.workspace.workspaceFolders![0].uri.fsPath;
     const script = [
       `const f = require(${JSON.stringify(path.join(REPO, 'dist', 'test', 'unit', 'serve-fixture.js'))});`,
-      `f.servedPenguins(${JSON.stringify(folder)}, { logTrainingData: true }).then((fx) => {`,
+      `f.servedPenguins(${JSON.stringify(folder)}, { logTrainingData: true, location: ${JSON.stringify(workspaceStore(folder))} }).then((fx) => {`,
       `  const all = fx.store.sql.all("SELECT version FROM model_versions WHERE name = 'penguins' ORDER BY version DESC LIMIT 2");`,
       // Every penguin the model was trained on, shuffled with a fixed seed: live inputs like the
       // training data, so no data drift. (The file alternates sexes and is sorted by species:
