@@ -7,7 +7,6 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import * as fs from 'node:fs';
 import * as inspector from 'node:inspector';
 import * as net from 'node:net';
-import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import typescriptPackage from '@tslab/typescript-for-tslab/package.json';
 import tslabPackage from 'tslab/package.json';
