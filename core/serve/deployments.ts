@@ -12,7 +12,7 @@
  * - `controlDeployment` sends a control message (shift, switch, promote, rollback) to the
  *   running server, which applies and records it.
  */
-import { absoluteStore, storeFilesDir } from '../store/location';
+import { absoluteStore, isPostgresUrl, STORE_ENV_VAR, storeFilesDir } from '../store/location';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
@@ -434,12 +434,19 @@ export async function startDeployment(
   try {
     const child = spawn(
       options.nodePath ?? process.execPath,
-      [script, '--store', location, '--deployment', String(deployment.id)],
+      // A server's URL carries its password: in the environment, not on a command line `ps` shows.
+      isPostgresUrl(location)
+        ? [script, '--deployment', String(deployment.id)]
+        : [script, '--store', location, '--deployment', String(deployment.id)],
       {
         detached: true,
         stdio: ['ignore', out, out],
         windowsHide: true,
-        env: { ...process.env, ...options.env },
+        env: {
+          ...process.env,
+          ...options.env,
+          ...(isPostgresUrl(location) ? { [STORE_ENV_VAR]: location } : {}),
+        },
       },
     );
     child.on('exit', (code, signal) => {

@@ -12,6 +12,7 @@
  */
 import { deploymentStore, openStore, type OpenStore } from '../store';
 import { whoAmI } from '../who';
+import { displayedStore, STORE_ENV_VAR } from '../store/location';
 import { markEnded, readToken } from './deployments';
 import { ServingRuntime } from './runtime';
 import { buildServer, drainServer } from './server';
@@ -46,7 +47,7 @@ export async function serve(storePath: string, deploymentId: number): Promise<vo
     // synchronous): wait at most 1 s; the prediction log retries later instead.
     store = openStore({ path: storePath, detectKilledRuns: false, busyTimeoutMs: 1000 });
   } catch (error) {
-    log(`cannot open the store ${storePath}: ${(error as Error).message}`);
+    log(`cannot open the store ${displayedStore(storePath)}: ${(error as Error).message}`);
     process.exitCode = 1;
     return;
   }
@@ -61,7 +62,7 @@ export async function serve(storePath: string, deploymentId: number): Promise<vo
   };
   const deployment = deploymentStore(s).get(deploymentId);
   if (!deployment) {
-    log(`no deployment ${deploymentId} in ${storePath}`);
+    log(`no deployment ${deploymentId} in ${displayedStore(storePath)}`);
     s.close();
     process.exitCode = 1;
     return;
@@ -138,7 +139,7 @@ export async function serve(storePath: string, deploymentId: number): Promise<vo
 
 if (require.main === module) {
   const argv = process.argv.slice(2);
-  const storePath = arg(argv, '--store');
+  const storePath = arg(argv, '--store') ?? process.env[STORE_ENV_VAR];
   const id = Number(arg(argv, '--deployment'));
   if (!storePath || !Number.isSafeInteger(id)) {
     process.stderr.write('usage: node dist/core/serve/main.js --store FILE --deployment ID\n');

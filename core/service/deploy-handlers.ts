@@ -280,7 +280,7 @@ export function registerDeployHandlers(ctx: DeployHandlerContext): void {
       const input = checkStartParams(params);
       const store = required();
       try {
-        const d = await startDeployment(store.location, input, ctx.startOptions);
+        const d = await startDeployment(store.address, input, ctx.startOptions);
         return deploymentItem(d);
       } finally {
         // A failed start is recorded too (status failed, with its event).
@@ -298,13 +298,13 @@ export function registerDeployHandlers(ctx: DeployHandlerContext): void {
       try {
         if (message.type === 'stop') {
           // stopDeployment also ends a server that no longer answers, and marks the row stopped.
-          const d = await stopDeployment(store.location, name, {
+          const d = await stopDeployment(store.address, name, {
             by: message.by,
             reason: message.reason ?? null,
           });
           return { deployment: d, split: splitOf(d), message: `${name} stopped` };
         }
-        return await controlDeployment(store.location, name, message);
+        return await controlDeployment(store.address, name, message);
       } finally {
         if (message.type !== 'status') ctx.notifyChanges(true);
       }

@@ -80,7 +80,7 @@ export function registerRegistryHandlers(ctx: RegistryHandlerContext): void {
     return { store, registry: registryOf(store) };
   };
   const storeLocation = (): string => {
-    const path = ctx.currentStore()?.location ?? ctx.storePath();
+    const path = ctx.currentStore()?.address ?? ctx.storePath();
     if (!path)
       throw new ResponseError(
         ErrorCodes.InvalidRequest,

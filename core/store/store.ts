@@ -205,6 +205,10 @@ const FINITE_VALUE = 'value > -9e999 AND value < 9e999';
 
 export class Store implements SyncRunStore {
   readonly backend = 'sqlite';
+  /** The file's path: what opens it again (see OpenStore). */
+  get address(): string {
+    return this.location;
+  }
   readonly location: string;
   /** Where new artifacts are written. */
   readonly artifactsDir: string;

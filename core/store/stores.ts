@@ -24,6 +24,11 @@ export type OpenStore = SyncRunStore &
   SqlBacked & {
     readonly backend: 'sqlite' | 'postgres';
     readonly isOpen: boolean;
+    /**
+     * What opens this store again (a server process, a nested run): the file's path, or the
+     * URL with its password. `location` is for messages: a URL's password is hidden there.
+     */
+    readonly address: string;
     /** The file holding an artifact's content (content-addressed, under the root it was recorded at). */
     artifactPath(sha256: string): string;
   };

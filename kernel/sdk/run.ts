@@ -12,6 +12,7 @@ import { whoAmI } from '../../core/who';
 import {
   HEARTBEAT_INTERVAL_MS,
   isBusy,
+  isOpenStore,
   type ArtifactData,
   type EndStatus,
   type MetricPoint,
@@ -195,7 +196,7 @@ export class Run implements ExitAware {
     storeOption?: string | SyncRunStore,
   ) {
     this.store = lease.store;
-    this.storeOption = storeOption ?? lease.store.location;
+    this.storeOption = storeOption ?? storeAddress(lease.store);
     this.id = record.id;
     this.experiment = record.experiment;
     this.name = record.name;
@@ -545,6 +546,11 @@ function positiveInteger(name: string, value: number | undefined, fallback: numb
 }
 
 /** @internal The store a run writes to (for the sweep, which reads its children's metrics). */
+/** What opens the store again (a PostgreSQL URL with its password; `location` hides it). */
+function storeAddress(store: SyncRunStore): string {
+  return isOpenStore(store) ? store.address : store.location;
+}
+
 export function storeOfRun(run: Run): SyncRunStore {
   return run['store'];
 }

@@ -121,6 +121,8 @@ class SessionSql implements SqlAccess {
 export class PostgresSyncStore implements SyncRunStore {
   readonly backend = 'postgres';
   readonly location: string;
+  /** The URL as given, password included: what opens this store again. */
+  readonly address: string;
   readonly sql: SqlAccess;
   /** Where this connection writes new artifacts. */
   readonly artifactsDir: string;
@@ -129,6 +131,7 @@ export class PostgresSyncStore implements SyncRunStore {
 
   private constructor(url: string, options: OpenPostgresOptions) {
     this.location = redactedUrl(url);
+    this.address = url;
     this.artifactsDir = postgresArtifactRoot(options);
     const env: Record<string, string | undefined> = { ...(options.env ?? process.env) };
     this.bridge = new SyncBridge(this.location, {
