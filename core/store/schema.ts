@@ -354,6 +354,20 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE artifacts ADD COLUMN root TEXT;
     `,
   },
+  {
+    version: 9,
+    description:
+      'key indexes: the runs table reads its columns and ranges without visiting every run',
+    sql: `
+      -- The distinct keys of params, tags and metrics come off these one at a time (a loose
+      -- index scan), and a metric column's range is its first and last finite value here.
+      CREATE INDEX params_by_key ON params(key, run_id);
+      CREATE INDEX tags_by_key ON tags(key, run_id);
+      CREATE INDEX metric_series_by_key ON metric_series(key, value, run_id);
+      -- The unpinned runs of the runs table's first page come off this index in order.
+      CREATE INDEX runs_top_level_by_start ON runs(start_time) WHERE parent_run_id IS NULL AND deleted_at IS NULL;
+    `,
+  },
 ];
 
 /** The newest schema this code knows. */

@@ -63,6 +63,8 @@ import {
   type ExperimentRow,
   type RunRow,
 } from './sql/run-rows';
+import { hasSearchConditions, keysSql, latestRangesSql, type KeyScanSql } from './sql/column-keys';
+import { andWhere, PINNED_CONDITION, splitPinnedPage, type Slice } from './sql/pinned-first';
 import { runWhere } from './sql/run-filter';
 import {
   PINNED_TAG,
@@ -202,6 +204,7 @@ function globPrefix(prefix: string): string {
 
 /** SQLite reads 9e999 as +Infinity: this keeps finite values (NULL, i.e. NaN, never passes). */
 const FINITE_VALUE = 'value > -9e999 AND value < 9e999';
+const KEY_SCAN: KeyScanSql = { join: 'CROSS JOIN', finite: FINITE_VALUE, orderKey: 'key' };
 
 export class Store implements SyncRunStore {
   readonly backend = 'sqlite';
@@ -497,12 +500,6 @@ export class Store implements SyncRunStore {
     const where = this.runWhere(filter);
     const order: string[] = [];
     const orderArgs: unknown[] = [];
-    if (filter.pinnedFirst) {
-      order.push(
-        "EXISTS (SELECT 1 FROM tags pt WHERE pt.run_id = r.id AND pt.key = ? AND pt.value = 'true') DESC",
-      );
-      orderArgs.push(PINNED_TAG);
-    }
     if (filter.groupByParam !== undefined) {
       order.push(
         '(SELECT gp.value FROM params gp WHERE gp.run_id = r.id AND gp.key = ?) ASC NULLS LAST',
@@ -516,15 +513,31 @@ export class Store implements SyncRunStore {
     }
     const direction = filter.startTimeAscending ? 'ASC' : 'DESC';
     order.push(`r.start_time ${direction}`, `r.rowid ${direction}`);
-    let paging = '';
-    const pagingArgs: unknown[] = [];
-    if (filter.limit !== undefined || filter.offset !== undefined) {
-      paging = 'LIMIT ? OFFSET ?';
-      pagingArgs.push(filter.limit ?? -1, filter.offset ?? 0);
-    }
-    const sql = `SELECT ${RUN_COLUMNS} FROM runs r JOIN experiments e ON e.id = r.experiment_id
-      ${where.sql} ORDER BY ${order.join(', ')} ${paging}`;
-    return (this.stmt(sql).all(...where.args, ...orderArgs, ...pagingArgs) as RunRow[]).map(toRun);
+    const read = (extra: string, extraArgs: unknown[], slice: Slice | undefined): Run[] => {
+      const conditions = andWhere(where.sql, extra);
+      const paging = slice ? 'LIMIT ? OFFSET ?' : '';
+      const pagingArgs = slice ? [slice.limit ?? -1, slice.offset] : [];
+      const sql = `SELECT ${RUN_COLUMNS} FROM runs r JOIN experiments e ON e.id = r.experiment_id
+        ${conditions} ORDER BY ${order.join(', ')} ${paging}`;
+      const rows = this.stmt(sql).all(...where.args, ...extraArgs, ...orderArgs, ...pagingArgs);
+      return (rows as RunRow[]).map(toRun);
+    };
+    const paged = filter.limit !== undefined || filter.offset !== undefined;
+    const whole: Slice | undefined = paged
+      ? { offset: filter.offset ?? 0, limit: filter.limit }
+      : undefined;
+    if (!filter.pinnedFirst) return read('', [], whole);
+    const pinnedCount = (
+      this.stmt(
+        `SELECT COUNT(*) AS n FROM runs r JOIN experiments e ON e.id = r.experiment_id
+        ${andWhere(where.sql, PINNED_CONDITION)}`,
+      ).get(...where.args, PINNED_TAG) as { n: number }
+    ).n;
+    const page = splitPinnedPage(whole?.offset ?? 0, whole?.limit, pinnedCount);
+    return [
+      ...(page.pinned ? read(PINNED_CONDITION, [PINNED_TAG], page.pinned) : []),
+      ...(page.unpinned ? read(`NOT ${PINNED_CONDITION}`, [PINNED_TAG], page.unpinned) : []),
+    ];
   }
 
   countRuns(filter: RunFilter = {}): number {
@@ -866,26 +879,40 @@ export class Store implements SyncRunStore {
     filter: RunFilter = {},
     kinds: readonly (keyof RunKeys)[] = ['params', 'metrics', 'tags'],
   ): RunKeys {
-    const ids = this.matchingIds(filter);
+    const byIndex = !hasSearchConditions(filter);
+    const where = byIndex ? this.runWhere(filter) : undefined;
+    const ids = byIndex ? undefined : this.matchingIds(filter);
     const keysOf = (kind: keyof RunKeys) => {
       if (!kinds.includes(kind)) return [];
-      const table = kind === 'metrics' ? 'latest_metrics' : kind;
-      return (
-        this.stmt(
-          `SELECT DISTINCT key FROM ${table} WHERE run_id IN (${ids.sql}) ORDER BY key`,
-        ).all(...ids.args) as Array<{ key: string }>
-      ).map((r) => r.key);
+      const table = kind === 'metrics' ? 'metric_series' : kind;
+      const rows = where
+        ? this.stmt(keysSql(KEY_SCAN, table, where.sql)).all(...where.args)
+        : this.stmt(
+            `SELECT DISTINCT key FROM ${table} WHERE run_id IN (${ids!.sql}) ORDER BY key`,
+          ).all(...ids!.args);
+      return (rows as Array<{ key: string }>).map((r) => r.key);
     };
     return { params: keysOf('params'), metrics: keysOf('metrics'), tags: keysOf('tags') };
   }
 
   latestMetricRanges(filter: RunFilter = {}): Record<string, MetricRange> {
-    const ids = this.matchingIds(filter);
-    const rows = this.stmt(
-      `SELECT key, MIN(CASE WHEN ${FINITE_VALUE} THEN value END) AS min,
-        MAX(CASE WHEN ${FINITE_VALUE} THEN value END) AS max
-      FROM latest_metrics WHERE run_id IN (${ids.sql}) GROUP BY key ORDER BY key`,
-    ).all(...ids.args) as Array<{ key: string; min: number | null; max: number | null }>;
+    type Row = { key: string; min: number | null; max: number | null };
+    let rows: Row[];
+    if (!hasSearchConditions(filter)) {
+      const where = this.runWhere(filter);
+      rows = this.stmt(latestRangesSql(KEY_SCAN, where.sql)).all(
+        ...where.args,
+        ...where.args,
+        ...where.args,
+      ) as Row[];
+    } else {
+      const ids = this.matchingIds(filter);
+      rows = this.stmt(
+        `SELECT key, MIN(CASE WHEN ${FINITE_VALUE} THEN value END) AS min,
+          MAX(CASE WHEN ${FINITE_VALUE} THEN value END) AS max
+        FROM latest_metrics WHERE run_id IN (${ids.sql}) GROUP BY key ORDER BY key`,
+      ).all(...ids.args) as Row[];
+    }
     return Object.fromEntries(rows.map((r) => [r.key, { min: r.min, max: r.max }]));
   }
 

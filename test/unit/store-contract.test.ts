@@ -521,6 +521,84 @@ forEachBackend('store contract', (backend) => {
     );
   });
 
+  it('pages pinned runs first, and reads the same columns and ranges with and without a search', async () => {
+    const runs = [];
+    for (let i = 0; i < 9; i++) {
+      const run = await store.createRun({
+        experiment: `x${i % 3}`,
+        name: `run${i}`,
+        startTime: 1_000 + i * 10,
+      });
+      await store.logParams(run.id, { [`p${i % 4}`]: String(i), shared: 'yes' });
+      await store.insertMetricPoints([
+        point(run.id, 'loss', 0, [NaN, -Infinity, 3, 0.5, 7, NaN, 2, 9, 1][i]),
+        point(run.id, i % 2 ? 'odd' : 'even', 0, i),
+      ]);
+      if (i % 3 === 1) await store.setTags(run.id, { 'labbook.pinned': 'true' });
+      if (i === 4) await store.setTags(run.id, { 'labbook.pinned': 'false', note: 'not pinned' });
+      runs.push(run);
+    }
+    const child = await store.createRun({
+      experiment: 'x0',
+      name: 'child',
+      parentRunId: runs[0].id,
+    });
+    await store.logParams(child.id, { onlyChild: '1' });
+    const gone = await store.createRun({ experiment: 'x1', name: 'gone' });
+    await store.logParams(gone.id, { onlyDeleted: '1' });
+    await store.insertMetricPoints([point(gone.id, 'loss', 0, -100)]);
+    await store.deleteRun(gone.id);
+
+    const top = { topLevelOnly: true };
+    // The reference: newest first, then the pinned ones moved to the front, order kept.
+    const newest = (await store.listRuns(top)).map((r) => r.name);
+    const pinned = new Set(['run1', 'run7']); // run4's tag says false
+    const expected = [
+      ...newest.filter((n) => pinned.has(n)),
+      ...newest.filter((n) => !pinned.has(n)),
+    ];
+    for (const limit of [1, 2, 3, 5, undefined])
+      for (let offset = 0; offset <= expected.length; offset++)
+        assert.deepEqual(
+          (await store.listRuns({ ...top, pinnedFirst: true, offset, limit })).map((r) => r.name),
+          expected.slice(offset, limit === undefined ? undefined : offset + limit),
+          `offset ${offset}, limit ${limit}`,
+        );
+    assert.deepEqual(
+      (await store.listRuns({ ...top, pinnedFirst: true, experiment: 'x1' })).map((r) => r.name),
+      ['run7', 'run1', 'run4'],
+    );
+
+    // No search: the key indexes; a search that matches every run: a pass over the runs.
+    const everyRun = { search: { clauses: parseFilter('attributes.start_time >= 0') } };
+    for (const filter of [top, { experiment: 'x0' }, { experimentIds: [], ...top }, {}]) {
+      const byIndex = await store.runKeys(filter);
+      assert.deepEqual(byIndex, await store.runKeys({ ...filter, ...everyRun }));
+      const ranges = await store.latestMetricRanges(filter);
+      assert.deepEqual(ranges, await store.latestMetricRanges({ ...filter, ...everyRun }));
+    }
+    const keys = await store.runKeys(top);
+    assert.deepEqual(keys.params, ['p0', 'p1', 'p2', 'p3', 'shared']);
+    assert.deepEqual(keys.tags, ['labbook.pinned', 'note']);
+    assert.deepEqual((await store.runKeys({})).params, [
+      'onlyChild',
+      'p0',
+      'p1',
+      'p2',
+      'p3',
+      'shared',
+    ]);
+    assert.deepEqual(await store.latestMetricRanges(top), {
+      even: { min: 0, max: 8 },
+      loss: { min: 0.5, max: 9 },
+      odd: { min: 1, max: 7 },
+    });
+    assert.deepEqual((await store.latestMetricRanges({ experiment: 'x0' })).loss, {
+      min: 0.5,
+      max: 2,
+    });
+  });
+
   it('answers the table queries: keys, latest ranges and set-based reads', async () => {
     const a = await store.createRun({ experiment: 'e', name: 'a' });
     const b = await store.createRun({ experiment: 'f', name: 'b' });

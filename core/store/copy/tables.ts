@@ -39,7 +39,7 @@ export interface CopyTable {
 }
 
 /** The schema version the list below describes. */
-export const COPY_SCHEMA_VERSION = 7;
+export const COPY_SCHEMA_VERSION = 9;
 
 const col = (name: string, kind: ColumnKind, extra: Partial<CopyColumn> = {}): CopyColumn => ({
   name,

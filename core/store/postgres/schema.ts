@@ -277,4 +277,16 @@ export const PG_MIGRATIONS: readonly Migration[] = [
       ALTER TABLE artifacts ADD COLUMN root text;
     `,
   },
+  {
+    version: 9,
+    description:
+      'key indexes: the runs table reads its columns and ranges without visiting every run',
+    sql: `
+      -- The distinct keys of params, tags and metrics come off these one at a time (a loose
+      -- index scan), and a metric column's range is its first and last finite value here.
+      CREATE INDEX params_by_key ON params(key, run_id);
+      CREATE INDEX tags_by_key ON tags(key, run_id);
+      CREATE INDEX metric_series_by_key ON metric_series(key, value, run_id);
+    `,
+  },
 ];

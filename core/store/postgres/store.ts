@@ -61,6 +61,8 @@ import {
   type ExperimentRow,
   type RunRow,
 } from '../sql/run-rows';
+import { hasSearchConditions, keysSql, latestRangesSql, type KeyScanSql } from '../sql/column-keys';
+import { andWhere, PINNED_CONDITION, splitPinnedPage, type Slice } from '../sql/pinned-first';
 import { runWhere } from '../sql/run-filter';
 import { compilePostgresRunSearch } from './search';
 import {
@@ -117,6 +119,7 @@ const BATCH_ROWS = 20_000;
 /** Finite: NaN (greater than every number on PostgreSQL) and ±Infinity left out. */
 const FINITE_VALUE =
   "value > '-Infinity'::double precision AND value < 'Infinity'::double precision";
+const KEY_SCAN: KeyScanSql = { join: 'JOIN', finite: FINITE_VALUE, orderKey: 'key COLLATE "C"' };
 
 /** PostgreSQL text cannot hold NUL; SQLite's can. Refuse clearly instead of a driver error. */
 function checkText(what: string, value: string): string {
@@ -362,12 +365,6 @@ export class PostgresRunStore implements RunStore {
     const where = this.runWhere(filter, search);
     const order: string[] = [];
     const orderArgs: unknown[] = [];
-    if (filter.pinnedFirst) {
-      order.push(
-        "EXISTS (SELECT 1 FROM tags pt WHERE pt.run_id = r.id AND pt.key = ? AND pt.value = 'true') DESC",
-      );
-      orderArgs.push(PINNED_TAG);
-    }
     if (filter.groupByParam !== undefined) {
       order.push(
         '(SELECT gp.value FROM params gp WHERE gp.run_id = r.id AND gp.key = ?) COLLATE "C" ASC NULLS LAST',
@@ -378,19 +375,33 @@ export class PostgresRunStore implements RunStore {
     orderArgs.push(...(search?.orderArgs ?? []));
     const direction = filter.startTimeAscending ? 'ASC' : 'DESC';
     order.push(`r.start_time ${direction}`, `r.seq ${direction}`);
-    let paging = '';
-    const pagingArgs: unknown[] = [];
-    if (filter.limit !== undefined || filter.offset !== undefined) {
-      paging = 'LIMIT ? OFFSET ?';
-      pagingArgs.push(filter.limit ?? null, filter.offset ?? 0);
-    }
-    const rows = await all<RunRow>(
+    const read = async (extra: string, extraArgs: unknown[], slice: Slice | undefined) => {
+      const paging = slice ? 'LIMIT ? OFFSET ?' : '';
+      const pagingArgs = slice ? [slice.limit ?? null, slice.offset] : [];
+      const rows = await all<RunRow>(
+        this.pool,
+        `SELECT ${RUN_COLUMNS} FROM runs r JOIN experiments e ON e.id = r.experiment_id
+        ${andWhere(where.sql, extra)} ORDER BY ${order.join(', ')} ${paging}`,
+        [...where.args, ...extraArgs, ...orderArgs, ...pagingArgs],
+      );
+      return rows.map(toRun);
+    };
+    const paged = filter.limit !== undefined || filter.offset !== undefined;
+    const whole: Slice | undefined = paged
+      ? { offset: filter.offset ?? 0, limit: filter.limit }
+      : undefined;
+    if (!filter.pinnedFirst) return read('', [], whole);
+    const counted = await one<{ n: number }>(
       this.pool,
-      `SELECT ${RUN_COLUMNS} FROM runs r JOIN experiments e ON e.id = r.experiment_id
-      ${where.sql} ORDER BY ${order.join(', ')} ${paging}`,
-      [...where.args, ...orderArgs, ...pagingArgs],
+      `SELECT COUNT(*) AS n FROM runs r JOIN experiments e ON e.id = r.experiment_id
+      ${andWhere(where.sql, PINNED_CONDITION)}`,
+      [...where.args, PINNED_TAG],
     );
-    return rows.map(toRun);
+    const page = splitPinnedPage(whole?.offset ?? 0, whole?.limit, counted?.n ?? 0);
+    return [
+      ...(page.pinned ? await read(PINNED_CONDITION, [PINNED_TAG], page.pinned) : []),
+      ...(page.unpinned ? await read(`NOT ${PINNED_CONDITION}`, [PINNED_TAG], page.unpinned) : []),
+    ];
   }
 
   async countRuns(filter: RunFilter = {}): Promise<number> {
@@ -707,15 +718,19 @@ export class PostgresRunStore implements RunStore {
     filter: RunFilter = {},
     kinds: readonly (keyof RunKeys)[] = ['params', 'metrics', 'tags'],
   ): Promise<RunKeys> {
+    const byIndex = !hasSearchConditions(filter);
+    const where = this.runWhere(filter);
     const ids = this.matchingIds(filter);
     const keysOf = async (kind: keyof RunKeys) => {
       if (!kinds.includes(kind)) return [];
       const table = kind === 'metrics' ? 'metric_series' : kind;
-      const rows = await all<{ key: string }>(
-        this.pool,
-        `SELECT DISTINCT key COLLATE "C" AS key FROM ${table} WHERE run_id IN (${ids.sql}) ORDER BY 1`,
-        ids.args,
-      );
+      const rows = byIndex
+        ? await all<{ key: string }>(this.pool, keysSql(KEY_SCAN, table, where.sql), where.args)
+        : await all<{ key: string }>(
+            this.pool,
+            `SELECT DISTINCT key COLLATE "C" AS key FROM ${table} WHERE run_id IN (${ids.sql}) ORDER BY 1`,
+            ids.args,
+          );
       return rows.map((r) => r.key);
     };
     return {
@@ -726,14 +741,25 @@ export class PostgresRunStore implements RunStore {
   }
 
   async latestMetricRanges(filter: RunFilter = {}): Promise<Record<string, MetricRange>> {
-    const ids = this.matchingIds(filter);
-    const rows = await all<{ key: string; min: number | null; max: number | null }>(
-      this.pool,
-      `SELECT key, MIN(CASE WHEN ${FINITE_VALUE} THEN value END) AS min,
-        MAX(CASE WHEN ${FINITE_VALUE} THEN value END) AS max
-      FROM metric_series WHERE run_id IN (${ids.sql}) GROUP BY key ORDER BY key COLLATE "C"`,
-      ids.args,
-    );
+    type Row = { key: string; min: number | null; max: number | null };
+    let rows: Row[];
+    if (!hasSearchConditions(filter)) {
+      const where = this.runWhere(filter);
+      rows = await all<Row>(this.pool, latestRangesSql(KEY_SCAN, where.sql), [
+        ...where.args,
+        ...where.args,
+        ...where.args,
+      ]);
+    } else {
+      const ids = this.matchingIds(filter);
+      rows = await all<Row>(
+        this.pool,
+        `SELECT key, MIN(CASE WHEN ${FINITE_VALUE} THEN value END) AS min,
+          MAX(CASE WHEN ${FINITE_VALUE} THEN value END) AS max
+        FROM metric_series WHERE run_id IN (${ids.sql}) GROUP BY key ORDER BY key COLLATE "C"`,
+        ids.args,
+      );
+    }
     return Object.fromEntries(rows.map((r) => [r.key, { min: r.min, max: r.max }]));
   }
 

@@ -39,6 +39,9 @@ export class SyncBridge {
   /** Sends one request and waits for its answer; rethrows the worker's error as thrown there. */
   call(request: BridgeRequest): unknown {
     if (this.closed) throw new StoreError('NOT_FOUND', `the store ${this.location} is closed`);
+    // Anything waiting before a request is sent is the thread's last words: it has stopped.
+    const early = receiveMessageOnPort(this.port);
+    if (early) return this.answer(early.message as BridgeReply);
     Atomics.store(this.done, 0, 0);
     this.port.postMessage(request);
     const woke = Atomics.wait(this.done, 0, 0, REPLY_TIMEOUT_MS);
@@ -53,8 +56,20 @@ export class SyncBridge {
           : `the connection thread of the PostgreSQL store ${this.location} stopped`,
       );
     }
-    const reply = received.message as BridgeReply;
+    return this.answer(received.message as BridgeReply);
+  }
+
+  private answer(reply: BridgeReply): unknown {
     if (reply.ok) return reply.value;
+    if ('stopped' in reply) {
+      this.closed = true;
+      const { exitCode, reason } = reply.stopped;
+      throw new StoreError(
+        'NOT_FOUND',
+        `the connection thread of the PostgreSQL store ${this.location} stopped (exit code ${exitCode})` +
+          (reason ? `: ${reason}` : ''),
+      );
+    }
     throw rebuilt(reply.error);
   }
 
@@ -70,7 +85,7 @@ export class SyncBridge {
 }
 
 /** The worker's error as this thread's: StoreError keeps its code, others their driver code (SQLSTATE). */
-function rebuilt(error: Extract<BridgeReply, { ok: false }>['error']): Error {
+function rebuilt(error: Extract<BridgeReply, { error: unknown }>['error']): Error {
   const made =
     error.name === 'StoreError'
       ? new StoreError(error.code as StoreErrorCode, error.message)

@@ -26,7 +26,9 @@ export type BridgeRequest =
 
 export type BridgeReply =
   | { ok: true; value: unknown }
-  | { ok: false; error: { name: string; message: string; code?: string; stack?: string } };
+  | { ok: false; error: { name: string; message: string; code?: string; stack?: string } }
+  /** The thread is ending (its last words, from process.on('exit')): why, as far as it knows. */
+  | { ok: false; stopped: { exitCode: number; reason?: string } };
 
 /**
  * What the worker is started with (workerData): requests arrive on `port`, each reply goes

@@ -91,8 +91,22 @@ function reply(message: BridgeReply): void {
   Atomics.notify(done, 0);
 }
 
-// A thread that dies (out of memory, a bug) still wakes its caller, who then reports it.
-process.on('exit', () => {
+// What ended the thread, for its last words below (the monitor changes nothing else).
+let lastFailure: string | undefined;
+process.on('uncaughtExceptionMonitor', (error: unknown) => {
+  lastFailure = error instanceof Error ? (error.stack ?? error.message) : String(error);
+});
+
+// A thread that dies (out of memory, a bug) still wakes its caller, and says why it stopped.
+process.on('exit', (exitCode) => {
+  try {
+    port.postMessage({
+      ok: false,
+      stopped: { exitCode, reason: lastFailure },
+    } satisfies BridgeReply);
+  } catch {
+    // the port is closed: the caller asked for the close and expects nothing more
+  }
   Atomics.store(done, 0, 2);
   Atomics.notify(done, 0);
 });
