@@ -29,7 +29,7 @@ export function canaryPrompts(
     reason: `canary of ${v} at ${weight}%`,
     confirm: `Start a canary of ${v} on ${name}?`,
     confirmDetail:
-      `${name} restarts with v${primaryVersion} answering ${100 - weight}% and the candidate ${v} ${weight}% of requests, at the same URL (${url}). ` +
-      'Requests during the restart (about a second) fail, and the new server has a new token: copy it again.',
+      `${name} keeps running: v${primaryVersion} answers ${100 - weight}% and the candidate ${v} ${weight}% of requests, at the same URL (${url}) and with the same token. ` +
+      'The candidate loads beside the primary before any request goes to it.',
   };
 }

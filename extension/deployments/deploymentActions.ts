@@ -4,13 +4,11 @@
  * promote the candidate (through the registry's gates, or overriding them with a reason),
  * roll back, stop, open the monitor, copy the bearer token.
  *
- * Starting a canary: a running server's control messages cannot add a candidate (the
- * variants are loaded at start), so "Start Canary…" redeploys under the same name, port and
- * primary version with strategy canary and the chosen candidate: the running server is
- * stopped first (asked once, in the confirmation), then the new one starts on the same
- * URL, so clients keep their address (their token changes: copy it again). "Deploy Model"
- * offers every strategy, canary included, and replaces a running deployment of the same
- * name the same way.
+ * Starting a canary: "Start Canary…" sends the running server a `candidate` control
+ * message; the server loads the chosen version beside the primary and only then routes
+ * its share to it, so nothing restarts: same process, URL and token, no failed request.
+ * "Deploy Model" offers every strategy, canary included, and replaces a running deployment
+ * of the same name by stopping it and starting a new server.
  *
  * Every action takes what it was invoked with:
  * - a Deployments tree node, or a deployment name;
@@ -36,6 +34,7 @@ import type {
   Strategy,
 } from '../../core/service/protocol';
 import { DEFAULT_PORT, STRATEGIES, describeSplit } from '../../core/common/serve-types';
+import type { ControlMessage } from '../../core/common/serve-types';
 import {
   Cancelled,
   gateLine,
@@ -321,15 +320,6 @@ export class DeploymentActions {
             )
           : 10);
       const text = canaryPrompts({ ...d, url: item.url }, candidate, weight);
-      const params: StartDeploymentParams = {
-        ref: `${d.modelName}/${d.primaryVersion}`,
-        name: d.name,
-        strategy: 'canary',
-        candidate,
-        weight,
-        port: d.port,
-        reason: o.reason ?? text.reason,
-      };
       if (interactive) {
         const go = 'Start Canary';
         const choice = await vscode.window.showWarningMessage(
@@ -339,7 +329,31 @@ export class DeploymentActions {
         );
         if (choice !== go) throw new Cancelled();
       }
-      return this.start(params, interactive, true);
+      const message: ControlMessage = {
+        type: 'candidate',
+        ref: candidate,
+        strategy: 'canary',
+        weight,
+        reason: o.reason ?? text.reason,
+      };
+      const started = () => this.client.controlDeployment(d.name, message);
+      const report = interactive
+        ? await vscode.window.withProgress(
+            {
+              location: vscode.ProgressLocation.Notification,
+              title: `Loading the canary ${versionName(candidate)} beside v${d.primaryVersion}…`,
+            },
+            started,
+          )
+        : await started();
+      const done = `${d.name}: ${describeSplit(report.split)} at ${item.url}.`;
+      if (interactive)
+        void vscode.window.showInformationMessage(done, 'Open Monitor').then((c) => {
+          if (c === 'Open Monitor') this.hooks.openMonitor(d.name);
+        });
+      else vscode.window.setStatusBarMessage(done, 5000);
+      const after = (await this.client.listDeployments()).find((i) => i.deployment.name === d.name);
+      return after ?? { ...item, deployment: report.deployment, split: report.split };
     });
   }
 

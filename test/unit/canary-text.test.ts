@@ -14,8 +14,8 @@ describe('canary prompts', () => {
       reason: 'canary of v3 at 10%',
       confirm: 'Start a canary of v3 on penguins?',
       confirmDetail:
-        'penguins restarts with v2 answering 90% and the candidate v3 10% of requests, at the same URL (http://127.0.0.1:8501). ' +
-        'Requests during the restart (about a second) fail, and the new server has a new token: copy it again.',
+        'penguins keeps running: v2 answers 90% and the candidate v3 10% of requests, at the same URL (http://127.0.0.1:8501) and with the same token. ' +
+        'The candidate loads beside the primary before any request goes to it.',
     });
     for (const line of Object.values(text))
       assert.doesNotMatch(
