@@ -16,6 +16,10 @@ import { checkPruner, shouldPrune, type PrunerTrial } from './pruners';
 import { checkSpace, mulberry32, sampleUniform, type ChoiceValue, type SpaceParam } from './space';
 import { tpeSample, type Observation, type TpeSettings } from './tpe';
 
+/** The study a `labbook sweep worker` runs the notebook for, and how many trials it may take. */
+export const SWEEP_STUDY_ENV = 'LABBOOK_SWEEP_STUDY';
+export const SWEEP_TRIALS_ENV = 'LABBOOK_SWEEP_TRIALS';
+
 export type SamplerSettings =
   { kind: 'grid' } | { kind: 'random'; seed: number; trials: number } | TpeSettings;
 
@@ -118,7 +122,8 @@ export async function runClaimedTrial(
     study.pruner === null || study.pruner === undefined ? undefined : checkPruner(study.pruner);
   let pruned = false;
   let leaseLost = false;
-  let last: number | null = null;
+  // A holder, not a variable: report() sets it from a closure the compiler does not follow.
+  const latest: { value: number | null } = { value: null };
   const beat = setInterval(
     () => {
       try {
@@ -150,7 +155,7 @@ export async function runClaimedTrial(
         leaseLost = true;
         return true;
       }
-      last = value;
+      latest.value = value;
       if (pruner && !pruned) {
         const view = prunerView(studies, study.id);
         const self = view.find((t) => t.id === trial.id)!;
@@ -172,9 +177,9 @@ export async function runClaimedTrial(
       failure !== null
         ? ({ state: 'failed', error: failure } as const)
         : pruned
-          ? ({ state: 'pruned', value: last } as const)
-          : returned !== undefined || last !== null
-            ? ({ state: 'finished', value: returned ?? (last as number) } as const)
+          ? ({ state: 'pruned', value: latest.value } as const)
+          : returned !== undefined || latest.value !== null
+            ? ({ state: 'finished', value: returned ?? (latest.value as number) } as const)
             : ({
                 state: 'failed',
                 error: `trial ${trial.number} returned no value and reported none`,

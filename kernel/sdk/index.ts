@@ -79,6 +79,7 @@ export type {
   SweepSpec,
   SweepSpecBase,
   SweepTrial,
+  StudyParams,
   StudySweepResult,
   StudySweepSpec,
   StudyTrial,

@@ -16,7 +16,13 @@ import { higherIsBetterByName } from '../../core/common/comparison';
 import { isOpenStore, studyStore, type Study, type SyncRunStore } from '../../core/store';
 import { checkPruner, type PrunerSettings } from '../../core/sweep/pruners';
 import { checkSpace, type SearchSpace } from '../../core/sweep/space';
-import { plannedTrials, runStudyWorker, type SamplerSettings } from '../../core/sweep/worker';
+import {
+  plannedTrials,
+  runStudyWorker,
+  SWEEP_STUDY_ENV,
+  SWEEP_TRIALS_ENV,
+  type SamplerSettings,
+} from '../../core/sweep/worker';
 import { leaseStore } from './lifecycle';
 import { BEST_RUN_TAG } from '../../core/store/types';
 import { type Run, startRunWith, storeOfRun, TrialPruned } from './run';
@@ -373,9 +379,9 @@ function better(goal: SweepGoal, a: number, b: number): boolean {
  *   params `best.<name>`, its id as tag `labbook.best_run`, and its value as the metric
  *   `<metric>` itself (so the parent ranks by the experiment's key metric like any run).
  */
-export function sweep(
-  spec: StudySweepSpec,
-  fn: TrialFn<Record<string, ParamValue>>,
+export function sweep<S extends StudySweepSpec>(
+  spec: S,
+  fn: TrialFn<StudyParams<S>>,
 ): Promise<StudySweepResult>;
 export function sweep<G extends Record<string, readonly ParamValue[]>>(
   spec: GridSweepSpec<G>,
@@ -555,6 +561,17 @@ export interface StudySweepSpec {
   workerTrials?: number;
 }
 
+/** The params a study's trial receives, from the space the spec gives (a joined study's are untyped). */
+export type StudyParams<S> = S extends {
+  grid: infer G extends Record<string, readonly ParamValue[]>;
+}
+  ? GridParams<G>
+  : S extends { random: infer R extends Record<string, SweepDimension> }
+    ? RandomParams<R>
+    : S extends { tpe: infer T extends Record<string, SweepDimension> }
+      ? RandomParams<T>
+      : Record<string, ParamValue>;
+
 export interface StudyTrial {
   trial: number;
   runId: string | null;
@@ -646,8 +663,15 @@ async function studySweep(
   if (!Number.isSafeInteger(retries) || retries < 0)
     fail(`retries must be a whole number >= 0, got ${describeValue(retries)}`);
   const leaseMs = spec.leaseMs === undefined ? 60_000 : positiveWhole('leaseMs', spec.leaseMs);
+  // Under `labbook sweep worker STUDY --trials N`, N bounds this process's trials.
+  const fromWorker =
+    process.env[SWEEP_STUDY_ENV] === studyName ? process.env[SWEEP_TRIALS_ENV] : undefined;
   const workerTrials =
-    spec.workerTrials === undefined ? undefined : positiveWhole('workerTrials', spec.workerTrials);
+    spec.workerTrials !== undefined
+      ? positiveWhole('workerTrials', spec.workerTrials)
+      : fromWorker !== undefined
+        ? positiveWhole(SWEEP_TRIALS_ENV, Number(fromWorker))
+        : undefined;
 
   const lease = leaseStore(spec.store);
   try {
