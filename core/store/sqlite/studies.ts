@@ -412,3 +412,20 @@ function checkStudy(study: NewStudy): void {
   if (study.maxTrials !== null && (!Number.isSafeInteger(study.maxTrials) || study.maxTrials <= 0))
     bad(`maxTrials must be a whole number > 0 or null, got ${study.maxTrials}`);
 }
+
+/**
+ * The bare claim the sweep benchmark (test/bench/sweep.bench.ts) measures the study store's
+ * against: one `UPDATE … RETURNING` on the same table, no reaping, no lease, no attempt
+ * log. PostgreSQL skips locked rows as the real claim does; SQLite runs it as one statement.
+ */
+export function bareClaim(sql: SqlAccess, studyId: number, worker: string): number | undefined {
+  const skip = sql.dialect === 'postgres' ? ' FOR UPDATE SKIP LOCKED' : '';
+  return sql.get<{ id: number }>(
+    `UPDATE trials SET state = 'running', worker = ?
+      WHERE id = (SELECT id FROM trials WHERE study_id = ? AND state = 'queued'
+                   ORDER BY number LIMIT 1${skip})
+      RETURNING id`,
+    worker,
+    studyId,
+  )?.id;
+}
