@@ -153,7 +153,7 @@ function medianPrune(
 function estimateMinResource(others: readonly PrunerTrial[]): number | undefined {
   const steps = others
     .filter((t) => t.state === 'finished' && lastOf(t))
-    .map((t) => lastOf(t)!.step);
+    .map((t) => lastOf(t).step);
   if (steps.length === 0) return undefined;
   return Math.max(Math.floor(Math.max(...steps) / 100), 1);
 }

@@ -117,15 +117,12 @@ describe('lab.sweep with a shared study', () => {
     await assert.rejects(
       lab.sweep(
         { experiment: 'e', metric: 'm', grid: { a: [1] }, pruner: { kind: 'asha' } } as never,
-        (() => 1) as never,
+        () => 1,
       ),
       /pruner only applies to a shared study: give study: "name" too/,
     );
     await assert.rejects(
-      lab.sweep(
-        { study: 'none', experiment: 'e', metric: 'm', store: dbPath } as never,
-        (() => 1) as never,
-      ),
+      lab.sweep({ study: 'none', experiment: 'e', metric: 'm', store: dbPath } as never, () => 1),
       /study "none" does not exist yet: give its space as grid, random or tpe/,
     );
   });
