@@ -11,7 +11,9 @@ export type StoreErrorCode =
   | 'INVALID_ARGUMENT'
   | 'INVALID_ARTIFACT_NAME'
   | 'PARAM_CONFLICT'
-  | 'RUN_DELETED';
+  | 'RUN_DELETED'
+  /** A study's trial was claimed by another worker (or its lease lapsed): the result is refused. */
+  | 'LEASE_LOST';
 
 export class StoreError extends Error {
   constructor(

@@ -31,9 +31,23 @@ export {
   isOpenStore,
   predictionLogStore,
   registryStore,
+  studyStore,
 } from './stores';
 export type { OpenStore, SqlBacked } from './stores';
 export type { ModelCardChanges, NewModelVersion, RegistryStore } from './registry';
+export type {
+  AttemptOutcome,
+  IntermediateValue,
+  NewStudy,
+  Study,
+  StudyDirection,
+  StudyStore,
+  Trial,
+  TrialAttempt,
+  TrialEnd,
+  TrialLease,
+  TrialState,
+} from './studies';
 export type { DatasetStore, DatasetUse, NewRunInput } from './datasets';
 export type { ArtifactFile } from './sqlite/artifact-lookup';
 export type {

@@ -355,6 +355,72 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    version: 8,
+    description: 'shared studies: hyperparameter searches many workers take trials from',
+    sql: `
+      -- A named search (issue 19). space, sampler and pruner are JSON; the parent run holds
+      -- every trial's run as a child. max_trials bounds a sampled study (TPE asks new
+      -- trials until then); a grid or random study is enqueued whole at creation.
+      CREATE TABLE studies (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        direction TEXT NOT NULL CHECK (direction IN ('minimize', 'maximize')),
+        metric TEXT NOT NULL,
+        space TEXT NOT NULL CHECK (json_valid(space)),
+        sampler TEXT NOT NULL CHECK (json_valid(sampler)),
+        pruner TEXT CHECK (pruner IS NULL OR json_valid(pruner)),
+        parent_run_id TEXT REFERENCES runs(id),
+        max_trials INTEGER,
+        max_retries INTEGER NOT NULL CHECK (max_retries >= 0),
+        lease_ms INTEGER NOT NULL CHECK (lease_ms > 0),
+        created_at REAL NOT NULL
+      );
+
+      -- One row per trial. attempt counts claims; (worker, attempt) is the lease's fence:
+      -- only the holder of the current attempt may heartbeat, report or finish. Times are
+      -- the database's clock, so workers on machines with skewed clocks agree.
+      CREATE TABLE trials (
+        id INTEGER PRIMARY KEY,
+        study_id INTEGER NOT NULL REFERENCES studies(id),
+        number INTEGER NOT NULL CHECK (number >= 1),
+        params TEXT NOT NULL CHECK (json_valid(params)),
+        state TEXT NOT NULL CHECK (state IN ('queued', 'running', 'finished', 'pruned', 'failed')),
+        attempt INTEGER NOT NULL DEFAULT 0,
+        worker TEXT,
+        run_id TEXT,
+        lease_until REAL,
+        heartbeat_at REAL,
+        value REAL,
+        error TEXT,
+        created_at REAL NOT NULL,
+        finished_at REAL,
+        UNIQUE (study_id, number)
+      );
+      CREATE INDEX trials_by_state ON trials(study_id, state, number);
+
+      -- Every claim of a trial, kept: who held it from when to when and how it ended
+      -- (finished, pruned, failed, lost: its lease lapsed).
+      CREATE TABLE trial_attempts (
+        trial_id INTEGER NOT NULL REFERENCES trials(id),
+        attempt INTEGER NOT NULL,
+        worker TEXT NOT NULL,
+        claimed_at REAL NOT NULL,
+        ended_at REAL,
+        outcome TEXT CHECK (outcome IN ('finished', 'pruned', 'failed', 'lost')),
+        PRIMARY KEY (trial_id, attempt)
+      );
+
+      -- The intermediate values a trial reports (per epoch) for the pruners; a retried
+      -- trial starts over.
+      CREATE TABLE trial_values (
+        trial_id INTEGER NOT NULL REFERENCES trials(id),
+        step INTEGER NOT NULL,
+        value REAL,
+        PRIMARY KEY (trial_id, step)
+      );
+    `,
+  },
+  {
     version: 9,
     description:
       'key indexes: the runs table reads its columns and ranges without visiting every run',

@@ -12,6 +12,8 @@ import { SqliteDatasetStore } from './sqlite/datasets';
 import { SqliteDeploymentStore } from './sqlite/deployments';
 import { SqlitePredictionLogStore } from './sqlite/prediction-logs';
 import { SqliteRegistryStore } from './sqlite/registry';
+import { SqlStudyStore } from './sqlite/studies';
+import type { StudyStore } from './studies';
 import type { SyncRunStore, SqlAccess } from './types';
 
 /** An open store's SQL handle, on which every domain store is made. */
@@ -64,6 +66,9 @@ export const registryStore = perHandle<RegistryStore>((sql) => new SqliteRegistr
 
 /** Data set versions and the runs that used them. */
 export const datasetStore = perHandle<DatasetStore>((sql) => new SqliteDatasetStore(sql));
+
+/** Shared hyperparameter studies, their trials, leases and intermediate values. */
+export const studyStore = perHandle<StudyStore>((sql) => new SqlStudyStore(sql));
 
 /** An artifact file by its name: the given run's if it logged one, else any run's. */
 export function findArtifactByName(

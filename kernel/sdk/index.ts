@@ -66,6 +66,7 @@ export type {
   ValidationResult,
 } from './dataset';
 export { sweep, SweepError } from './sweep';
+export { TrialPruned } from './run';
 export type {
   GridParams,
   GridSweepSpec,
@@ -78,6 +79,10 @@ export type {
   SweepSpec,
   SweepSpecBase,
   SweepTrial,
+  StudyParams,
+  StudySweepResult,
+  StudySweepSpec,
+  StudyTrial,
   TrialFn,
 } from './sweep';
 /**

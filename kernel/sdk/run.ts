@@ -130,6 +130,15 @@ export interface TfCallback {
   onTrainEnd(logs?: Record<string, number>): Promise<void>;
 }
 
+/**
+ * Thrown by `run.tfCallback()` in a shared study's trial when the study's pruner stops it:
+ * tfjs gives a plain callback no handle on the model, so ending `fit` by an error (as
+ * Optuna's TrialPruned does) is the one way; `lab.sweep` ends the trial `pruned`.
+ */
+export class TrialPruned extends Error {
+  override name = 'TrialPruned';
+}
+
 /** Artifact with `git diff --stat HEAD` when the checkout had uncommitted changes at run start. */
 export const GIT_DIFF_ARTIFACT = 'labbook/git-diff.txt';
 
@@ -186,6 +195,15 @@ export class Run implements ExitAware {
   private readonly store: SyncRunStore;
   /** What nested runs use when they name no store: the caller's store object, or the file path. */
   private readonly storeOption: string | SyncRunStore;
+  /**
+   * A shared study's trial (lab.sweep({ study })): where intermediate values go for the
+   * pruner, and whether it stopped the trial.
+   */
+  private trial?: {
+    metric: string;
+    report(step: number, value: number): boolean;
+    readonly pruned: boolean;
+  };
 
   /** @internal Use startRun(). */
   constructor(
@@ -205,6 +223,33 @@ export class Run implements ExitAware {
     // The timer must never keep a finished script alive; the exit handler flushes instead.
     this.timer.unref();
     trackRun(this);
+  }
+
+  /** @internal Makes this run a shared study's trial (kernel/sdk/sweep.ts). */
+  attachTrial(trial: {
+    metric: string;
+    report(step: number, value: number): boolean;
+    readonly pruned: boolean;
+  }): void {
+    this.trial = trial;
+  }
+
+  /**
+   * In a shared study's trial: records an intermediate value of the study's metric (per
+   * epoch, say) for its pruner, and says whether the trial should stop now (it then ends
+   * `pruned`). Outside a study it records nothing and returns false.
+   */
+  report(step: number, value: number): boolean {
+    if (!Number.isSafeInteger(step) || step < 0)
+      throw new TypeError(`report: step must be a whole number >= 0, got ${describeValue(step)}`);
+    if (typeof value !== 'number')
+      throw new TypeError(`report: value must be a number, got ${describeValue(value)}`);
+    return this.trial ? this.trial.report(step, value) : false;
+  }
+
+  /** True when this run is a study's trial that its pruner stopped. */
+  get pruned(): boolean {
+    return this.trial?.pruned ?? false;
   }
 
   /** `running` until the run is ended, then `finished` or `failed`. */
@@ -519,20 +564,40 @@ export class Run implements ExitAware {
     const chart = plot
       ? new TrainingChart(`${this.experiment} / ${this.name}`, plotEveryMs ?? DEFAULT_PLOT_EVERY_MS)
       : undefined;
+    // tfjs calls onEpochEnd on its own callback object, whose `model` is the one training:
+    // a pruned trial stops fit through it.
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the function below needs both its own `this` (tfjs's) and the run
+    const run = this;
     return {
-      onEpochEnd: async (epoch: number, logs?: Record<string, number>) => {
+      async onEpochEnd(
+        this: { model?: { stopTraining: boolean } } | undefined,
+        epoch: number,
+        logs?: Record<string, number>,
+      ) {
         if (logs) {
           const values: Record<string, number> = {};
           for (const [key, value] of Object.entries(logs)) values[key] = scalarOf(value) as number;
-          this.logMetrics(values, { step: epoch });
+          run.logMetrics(values, { step: epoch });
           chart?.add(epoch, values);
+          const trial = run.trial;
+          const value = trial ? values[trial.metric] : undefined;
+          if (trial && typeof value === 'number' && trial.report(epoch, value)) {
+            // A tf.Callback subclass wrapping this has the model; a plain object does not.
+            if (this?.model) this.model.stopTraining = true;
+            else {
+              run.flushUnlessBusy();
+              throw new TrialPruned(
+                `${run.name} was pruned at epoch ${epoch} (${trial.metric} ${value})`,
+              );
+            }
+          }
         }
         // One write per epoch keeps the views live during long epochs of synchronous work.
-        this.flushUnlessBusy();
+        run.flushUnlessBusy();
       },
       onTrainEnd: async () => {
         chart?.finish();
-        if (this.currentStatus === 'running') this.flushUnlessBusy();
+        if (run.currentStatus === 'running') run.flushUnlessBusy();
       },
     };
   }

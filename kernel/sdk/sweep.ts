@@ -13,9 +13,19 @@
  * ```
  */
 import { higherIsBetterByName } from '../../core/common/comparison';
-import type { SyncRunStore } from '../../core/store';
+import { isOpenStore, studyStore, type Study, type SyncRunStore } from '../../core/store';
+import { checkPruner, type PrunerSettings } from '../../core/sweep/pruners';
+import { checkSpace, type SearchSpace } from '../../core/sweep/space';
+import {
+  plannedTrials,
+  runStudyWorker,
+  SWEEP_STUDY_ENV,
+  SWEEP_TRIALS_ENV,
+  type SamplerSettings,
+} from '../../core/sweep/worker';
+import { leaseStore } from './lifecycle';
 import { BEST_RUN_TAG } from '../../core/store/types';
-import { type Run, startRunWith, storeOfRun } from './run';
+import { type Run, startRunWith, storeOfRun, TrialPruned } from './run';
 import { checkKey, describeValue, paramToText, type ParamValue, type TagValue } from './validate';
 
 /** A numeric range for random search: uniform in [min, max], or log-uniform with `log`. */
@@ -141,7 +151,9 @@ export function mulberry32(seed: number): () => number {
 }
 
 const MAX_TRIALS = 100_000;
-const SPEC_FIELDS = new Set([
+const STUDY_FIELDS = ['study', 'tpe', 'pruner', 'retries', 'leaseMs', 'workerTrials'] as const;
+const SPEC_FIELDS = new Set<string>([
+  ...STUDY_FIELDS,
   'experiment',
   'name',
   'metric',
@@ -367,6 +379,10 @@ function better(goal: SweepGoal, a: number, b: number): boolean {
  *   params `best.<name>`, its id as tag `labbook.best_run`, and its value as the metric
  *   `<metric>` itself (so the parent ranks by the experiment's key metric like any run).
  */
+export function sweep<S extends StudySweepSpec>(
+  spec: S,
+  fn: TrialFn<StudyParams<S>>,
+): Promise<StudySweepResult>;
 export function sweep<G extends Record<string, readonly ParamValue[]>>(
   spec: GridSweepSpec<G>,
   fn: TrialFn<GridParams<G>>,
@@ -376,9 +392,20 @@ export function sweep<R extends Record<string, SweepDimension>>(
   fn: TrialFn<RandomParams<R>>,
 ): Promise<SweepResult<RandomParams<R>>>;
 export async function sweep(
+  spec: SweepSpec | StudySweepSpec,
+  fn: TrialFn<Record<string, ParamValue>>,
+): Promise<unknown> {
+  if ('study' in spec && spec.study !== undefined) return studySweep(spec, fn);
+  return localSweep(spec as SweepSpec, fn);
+}
+
+async function localSweep(
   spec: SweepSpec,
   fn: TrialFn<Record<string, ParamValue>>,
 ): Promise<SweepResult> {
+  for (const field of STUDY_FIELDS)
+    if ((spec as unknown as Record<string, unknown>)[field] !== undefined)
+      fail(`${field} only applies to a shared study: give study: "name" too`);
   const { plan, experiment, metric, goal: givenGoal } = checkSpec(spec);
   if (typeof fn !== 'function')
     fail(
@@ -500,4 +527,284 @@ export async function sweep(
     throw error;
   }
   return result;
+}
+
+/**
+ * A shared study (issue 19): trials live in the store, and every process that runs
+ * `lab.sweep({ study: "name", … }, fn)` (or `labbook sweep worker`) takes trials from it.
+ * The first one creates the study (and its parent run) from the spec; later ones join it
+ * and use the study's space and settings.
+ */
+export interface StudySweepSpec {
+  study: string;
+  experiment: string;
+  metric: string;
+  goal?: SweepGoal;
+  name?: string;
+  store?: string | SyncRunStore;
+  tags?: Record<string, TagValue>;
+  /** Every combination (each param lists its values). */
+  grid?: Record<string, readonly ParamValue[]>;
+  /** `trials` random draws from lists and ranges, reproducible with `seed`. */
+  random?: Record<string, SweepDimension>;
+  /** `trials` trials sampled by TPE (Optuna's defaults: 10 random startup trials, 24 candidates). */
+  tpe?: Record<string, SweepDimension>;
+  trials?: number;
+  seed?: number;
+  /** Stops weak trials from the metric logged per epoch: { kind: "median" } or { kind: "asha" }. */
+  pruner?: PrunerSettings;
+  /** How many times a trial whose worker stopped heartbeating is queued again (default 1). */
+  retries?: number;
+  /** How long a claimed trial holds without a heartbeat (default 60 000 ms). */
+  leaseMs?: number;
+  /** Run at most this many trials in this process. */
+  workerTrials?: number;
+}
+
+/** The params a study's trial receives, from the space the spec gives (a joined study's are untyped). */
+export type StudyParams<S> = S extends {
+  grid: infer G extends Record<string, readonly ParamValue[]>;
+}
+  ? GridParams<G>
+  : S extends { random: infer R extends Record<string, SweepDimension> }
+    ? RandomParams<R>
+    : S extends { tpe: infer T extends Record<string, SweepDimension> }
+      ? RandomParams<T>
+      : Record<string, ParamValue>;
+
+export interface StudyTrial {
+  trial: number;
+  runId: string | null;
+  params: Record<string, unknown>;
+  status: 'finished' | 'pruned' | 'failed' | 'lost';
+  value: number | null;
+  error: string | null;
+}
+
+export interface StudySweepResult {
+  study: string;
+  /** The study's parent run id (every trial's run is its child). */
+  parentRunId: string;
+  metric: string;
+  goal: SweepGoal;
+  /** The study's best finished trial so far (any worker's). */
+  best: {
+    trial: number;
+    runId: string | null;
+    params: Record<string, unknown>;
+    value: number;
+  } | null;
+  /** The trials this process ran. */
+  trials: StudyTrial[];
+}
+
+function positiveWhole(field: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0)
+    fail(`${field} must be a positive integer, got ${describeValue(value)}`);
+  return value;
+}
+
+function studySettings(spec: StudySweepSpec): {
+  space: SearchSpace;
+  sampler: SamplerSettings;
+  maxTrials: number | null;
+} {
+  const kinds = (['grid', 'random', 'tpe'] as const).filter((k) => spec[k] !== undefined);
+  if (kinds.length !== 1)
+    fail(
+      kinds.length === 0
+        ? `study "${spec.study}" does not exist yet: give its space as grid, random or tpe to create it`
+        : `give one of grid, random and tpe, not ${kinds.join(' and ')}`,
+    );
+  const kind = kinds[0];
+  const space = spec[kind] as SearchSpace;
+  checkSpace(space);
+  if (kind === 'grid') {
+    if (spec.trials !== undefined || spec.seed !== undefined)
+      fail('trials and seed only apply to random and tpe; a grid runs every combination');
+    return { space, sampler: { kind: 'grid' }, maxTrials: null };
+  }
+  if (spec.trials === undefined) fail(`trials is required with ${kind} (e.g. trials: 20)`);
+  const trials = positiveWhole('trials', spec.trials);
+  if (trials > MAX_TRIALS) fail(`trials is ${trials}; the limit is ${MAX_TRIALS}`);
+  if (
+    spec.seed !== undefined &&
+    (typeof spec.seed !== 'number' || !Number.isSafeInteger(spec.seed))
+  )
+    fail(`seed must be an integer, got ${describeValue(spec.seed)}`);
+  const seed = spec.seed ?? Math.floor(Math.random() * 2 ** 32);
+  return kind === 'random'
+    ? { space, sampler: { kind: 'random', seed, trials }, maxTrials: null }
+    : { space, sampler: { kind: 'tpe', seed }, maxTrials: trials };
+}
+
+async function studySweep(
+  spec: StudySweepSpec,
+  fn: TrialFn<Record<string, ParamValue>>,
+): Promise<StudySweepResult> {
+  if (!isPlainObject(spec))
+    fail(
+      `expected a spec such as { study: "s", experiment: "e", metric: "val_loss", tpe: { … }, trials: 20 }`,
+    );
+  for (const field of Object.keys(spec))
+    if (!SPEC_FIELDS.has(field))
+      fail(`unknown field "${field}" in the spec (known: ${[...SPEC_FIELDS].join(', ')})`);
+  const studyName = checkKey('sweep: study', spec.study);
+  const experiment = checkKey('sweep: experiment', spec.experiment);
+  const metric = checkKey('sweep: metric', spec.metric);
+  if (spec.goal !== undefined && spec.goal !== 'maximize' && spec.goal !== 'minimize')
+    fail(`goal must be "maximize" or "minimize", got ${describeValue(spec.goal)}`);
+  if (typeof fn !== 'function')
+    fail(
+      `the second argument must be the trial function (params, run) => …, got ${describeValue(fn)}`,
+    );
+  if (spec.pruner !== undefined) checkPruner(spec.pruner);
+  const retries = spec.retries ?? 1;
+  if (!Number.isSafeInteger(retries) || retries < 0)
+    fail(`retries must be a whole number >= 0, got ${describeValue(retries)}`);
+  const leaseMs = spec.leaseMs === undefined ? 60_000 : positiveWhole('leaseMs', spec.leaseMs);
+  // Under `labbook sweep worker STUDY --trials N`, N bounds this process's trials.
+  const fromWorker =
+    process.env[SWEEP_STUDY_ENV] === studyName ? process.env[SWEEP_TRIALS_ENV] : undefined;
+  const workerTrials =
+    spec.workerTrials !== undefined
+      ? positiveWhole('workerTrials', spec.workerTrials)
+      : fromWorker !== undefined
+        ? positiveWhole(SWEEP_TRIALS_ENV, Number(fromWorker))
+        : undefined;
+
+  const lease = leaseStore(spec.store);
+  try {
+    const store = lease.store;
+    if (!isOpenStore(store))
+      fail('a shared study needs a Labbook store (a database path or a PostgreSQL URL)');
+    const studies = studyStore(store);
+    let study: Study | undefined = studies.study(studyName);
+    let parent: Run | undefined;
+    if (!study) {
+      const { space, sampler, maxTrials } = studySettings(spec);
+      const goal = spec.goal ?? goalForMetricName(metric);
+      parent = startRunWith(
+        {
+          experiment,
+          name: spec.name ?? studyName,
+          store: spec.store,
+          tags: { ...spec.tags, 'labbook.study': studyName },
+        },
+        { defaultNamePrefix: 'sweep' },
+      );
+      parent.logParams({
+        'sweep.kind': sampler.kind,
+        'sweep.study': studyName,
+        'sweep.metric': metric,
+        'sweep.goal': goal,
+        'sweep.space': space as ParamValue,
+        ...(sampler.kind === 'grid' ? {} : { 'sweep.seed': sampler.seed }),
+      });
+      const settings = { space, sampler, maxTrials };
+      try {
+        study = studies.createStudy({
+          name: studyName,
+          direction: goal,
+          metric,
+          ...settings,
+          pruner: spec.pruner ?? null,
+          parentRunId: parent.id,
+          maxRetries: retries,
+          leaseMs,
+        });
+        studies.enqueueTrials(study.id, plannedTrials(space, sampler));
+      } catch (error) {
+        // Another process created it first: join theirs.
+        parent.fail(error);
+        parent = undefined;
+        study = studies.study(studyName);
+        if (!study) throw error;
+      }
+    }
+    const joined = study;
+    const parentRunId = joined.parentRunId;
+    if (!parentRunId) fail(`study "${studyName}" has no parent run`);
+    const outcomes = await runStudyWorker(
+      studies,
+      studyName,
+      async (context) => {
+        const params = context.trial.params as Record<string, ParamValue>;
+        const child = startRunWith(
+          { parent: parentRunId, name: `trial-${context.trial.number}`, params, store: spec.store },
+          {},
+        );
+        studies.setTrialRun(context.lease, child.id);
+        child.attachTrial({
+          metric: joined.metric,
+          report: context.report,
+          get pruned() {
+            return context.pruned;
+          },
+        });
+        try {
+          const returned = await fn({ ...params }, child);
+          let value = typeof returned === 'number' ? returned : undefined;
+          if (value === undefined) {
+            if (child.status === 'running') child.flush();
+            value = store.latestMetrics(child.id)[joined.metric]?.value;
+          }
+          if (context.pruned) child.setTag('labbook.trial_state', 'pruned');
+          if (value === undefined && !context.pruned)
+            throw new Error(
+              `trial-${context.trial.number} returned no number and logged no metric "${joined.metric}"`,
+            );
+          child.end();
+          return value;
+        } catch (error) {
+          if (context.pruned && (error as Error)?.name === TrialPruned.name) {
+            // The pruner stopped fit: the trial ends pruned, its run finished with what it logged.
+            child.setTag('labbook.trial_state', 'pruned');
+            child.end();
+            return undefined;
+          }
+          if (child.status === 'running') child.fail(error);
+          throw error;
+        }
+      },
+      { maxTrials: workerTrials },
+    );
+    const bestTrial = studies.bestTrial(joined.id);
+    const best =
+      bestTrial && bestTrial.value !== null
+        ? {
+            trial: bestTrial.number,
+            runId: bestTrial.runId,
+            params: bestTrial.params,
+            value: bestTrial.value,
+          }
+        : null;
+    if (parent) {
+      if (best) {
+        const bestParams: Record<string, ParamValue> = {};
+        for (const [k, v] of Object.entries(best.params)) bestParams[`best.${k}`] = v as ParamValue;
+        parent.logParams(bestParams);
+        if (best.runId) parent.setTag(BEST_RUN_TAG, best.runId);
+        parent.logMetric(joined.metric, best.value, { step: 0 });
+      }
+      parent.end();
+    }
+    return {
+      study: studyName,
+      parentRunId,
+      metric: joined.metric,
+      goal: joined.direction,
+      best,
+      trials: outcomes.map((o) => ({
+        trial: o.trial.number,
+        runId: o.trial.runId,
+        params: o.trial.params,
+        status: o.state,
+        value: o.value,
+        error: o.error,
+      })),
+    };
+  } finally {
+    lease.release();
+  }
 }

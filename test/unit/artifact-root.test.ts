@@ -106,7 +106,7 @@ describe('an artifact root for a team', function () {
     raw.exec('ALTER TABLE artifacts DROP COLUMN root');
     raw.pragma('user_version = 6');
     raw.close();
-    assert.equal(MIGRATIONS[MIGRATIONS.length - 1].version, 7);
+    assert.ok(MIGRATIONS.some((m) => m.version === 7));
     const store = Store.open({ path, artifactRoot: join(dir, 'elsewhere') });
     try {
       assert.equal(store.schemaVersion, SCHEMA_VERSION);

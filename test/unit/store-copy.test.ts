@@ -15,10 +15,12 @@ import {
   deploymentStore,
   predictionLogStore,
   registryStore,
+  studyStore,
 } from '../../core/store';
 import { copyStore, storeDigests } from '../../core/store/copy';
 import { rowHash, TableDigest } from '../../core/store/copy/digest';
 import { COPY_TABLES } from '../../core/store/copy/tables';
+import { SCHEMA_VERSION } from '../../core/store/schema';
 import { DEFAULT_SERVE_CONFIG } from '../../core/common/serve-types';
 import { copyReportText } from '../../cli/store-copy';
 import { forEachBackend } from '../support/backends';
@@ -120,6 +122,26 @@ function fill(path: string): Filled {
       validation: null,
       createdAt: 301,
     });
+
+    // A shared study: one trial finished (with its attempt and intermediate values).
+    const studies = studyStore(store);
+    const study = studies.createStudy({
+      name: 'penguins-lr',
+      direction: 'minimize',
+      metric: 'loss',
+      space: { lr: { min: 0.001, max: 0.1, log: true } },
+      sampler: { kind: 'tpe', seed: 1 },
+      pruner: { kind: 'asha' },
+      parentRunId: parent.id,
+      maxTrials: 10,
+      maxRetries: 1,
+      leaseMs: 60_000,
+    });
+    studies.enqueueTrials(study.id, [{ lr: 0.01 }]);
+    const trial = studies.claimTrial(study.id, 'worker-a')!;
+    const lease = { trialId: trial.id, worker: 'worker-a', attempt: trial.attempt };
+    studies.reportValue(lease, 0, 0.7);
+    studies.finishTrial(lease, { state: 'finished', value: 0.5 });
 
     const deployments = deploymentStore(store);
     const deployment = deployments.create({
@@ -286,6 +308,9 @@ forEachBackend('store copy', (backend) => {
       assert.equal(registryStore(store).versionInStage('penguins', 'Production')!.version, 1);
       assert.equal(registryStore(store).transitions('penguins')[0].reason, 'good');
       assert.equal(datasetStore(store).runInputs(ids.parentId)[0].dataset.fingerprint, FINGERPRINT);
+      const copiedStudy = studyStore(store).study('penguins-lr')!;
+      assert.equal(copiedStudy.parentRunId, ids.parentId);
+      assert.equal(studyStore(store).bestTrial(copiedStudy.id)!.value, 0.5);
       const deployment = deploymentStore(store).find('penguins')!;
       assert.equal(deployment.port, 8123);
       assert.equal(deploymentStore(store).events(deployment.id).at(-1)!.after!.weight, 50);
@@ -331,11 +356,11 @@ forEachBackend('store copy', (backend) => {
     await backend().setSchemaVersion(6);
     await assert.rejects(
       copyStore(first, backend().location),
-      /TO .* has schema 6, this Labbook copies schema 7/,
+      new RegExp(`TO .* has schema 6, this Labbook copies schema ${SCHEMA_VERSION}`),
     );
     await assert.rejects(
       copyStore(backend().location, sqliteAt(dir, 'last')),
-      /FROM .* has schema 6, this Labbook copies schema 7/,
+      new RegExp(`FROM .* has schema 6, this Labbook copies schema ${SCHEMA_VERSION}`),
     );
     assert.equal(await backend().schemaVersion(), 6);
   });

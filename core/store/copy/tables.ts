@@ -1,5 +1,5 @@
 /**
- * Every table of schema 7 as `labbook store copy` moves it: the columns both backends
+ * Every table of schema 8 as `labbook store copy` moves it: the columns both backends
  * share, in one order, each with the kind of value it holds, so a row read from one
  * backend is written to the other and rendered for the checksum the same way.
  *
@@ -242,6 +242,52 @@ export const COPY_TABLES: readonly CopyTable[] = [
       col('label', 'text'),
       col('at', 'real'),
     ],
+  },
+  {
+    name: 'studies',
+    identity: 'id',
+    columns: [
+      col('id', 'int'),
+      ...texts('name', 'direction', 'metric', 'space', 'sampler', 'pruner', 'parent_run_id'),
+      col('max_trials', 'int'),
+      col('max_retries', 'int'),
+      col('lease_ms', 'int'),
+      col('created_at', 'real'),
+    ],
+  },
+  {
+    name: 'trials',
+    identity: 'id',
+    columns: [
+      col('id', 'int'),
+      col('study_id', 'int'),
+      col('number', 'int'),
+      ...texts('params', 'state'),
+      col('attempt', 'int'),
+      ...texts('worker', 'run_id'),
+      col('lease_until', 'real'),
+      col('heartbeat_at', 'real'),
+      // NULL until the trial ends: not a NaN to carry across.
+      col('value', 'real'),
+      col('error', 'text'),
+      col('created_at', 'real'),
+      col('finished_at', 'real'),
+    ],
+  },
+  {
+    name: 'trial_attempts',
+    columns: [
+      col('trial_id', 'int'),
+      col('attempt', 'int'),
+      col('worker', 'text'),
+      col('claimed_at', 'real'),
+      col('ended_at', 'real'),
+      col('outcome', 'text'),
+    ],
+  },
+  {
+    name: 'trial_values',
+    columns: [col('trial_id', 'int'), col('step', 'int'), col('value', 'real')],
   },
 ];
 
