@@ -44,8 +44,7 @@ export function specFromSignature(signature: ModelSignature, data?: TestData): M
   const width = signature.outputShape[signature.outputShape.length - 1] ?? 1;
   let labels = signature.labels ?? [];
   if (signature.task === 'classification' && labels.length === 0) {
-    labels =
-      width === 1 ? ['0', '1'] : Array.from({ length: width }, (_, i) => String(i));
+    labels = width === 1 ? ['0', '1'] : Array.from({ length: width }, (_, i) => String(i));
     if (data) {
       const seen = [...new Set(data.rows.map((r) => String(r[data.label])))].sort();
       if (seen.length === labels.length) labels = seen;
@@ -131,7 +130,7 @@ export async function predictMatrix(
       const y = model.predict(input);
       if (Array.isArray(y))
         throw new ModelTestError('the model has several outputs; tests need one');
-      return (y).reshape([rows, -1]).dataSync() as Float32Array;
+      return y.reshape([rows, -1]).dataSync() as Float32Array;
     });
     if (!out) {
       width = values.length / rows;

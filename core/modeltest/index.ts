@@ -10,3 +10,4 @@ export * from './cross-validate';
 export * from './report';
 export * from './stored';
 export { mulberry32, permutation } from './random';
+export * from './html';
