@@ -178,11 +178,10 @@ function judgeTestCondition(
   condition: string,
 ): GateResult[] {
   const who = `${version.name} v${version.version}`;
-  let report;
+  let report: ReturnType<typeof loadVersionTests>;
   try {
     report = loadVersionTests(store, version);
   } catch (error) {
-    report = null;
     return parseTestCondition(condition).map((c) => ({
       gate: `${c.key} ${c.op} ${c.value}`,
       passed: false,
