@@ -9,6 +9,7 @@ import { parseParameter, NotebookFormatError } from '../core/notebook/ipynb';
 import { listRunsCommand } from './runs';
 import { whoAmI } from '../core/who';
 import { registerModelCommands } from './models';
+import { registerTestModelCommand } from './test-model';
 import { registerProfileCommand } from './profile';
 import { registerDriftCommand } from './drift';
 import { registerSuiteCommands } from './suite';
@@ -187,6 +188,7 @@ export function buildProgram(): Command {
     });
 
   registerModelCommands(program, storePath);
+  registerTestModelCommand(program, storePath);
   registerProfileCommand(program, storePath);
   registerDriftCommand(program);
   registerSuiteCommands(program, storePath);

@@ -7,7 +7,69 @@ import type { SyncRunStore } from '../store/types';
 import { toWireNumber } from '../common/wire-number';
 import { fmt, HOLDOUT_METRICS, loadHoldout, lowerIsBetter, type EvaluateVersion } from './gates';
 import { defaultEvaluate, type Registry } from './registry';
-import { RegistryError, type HoldoutEvaluation, type HoldoutMetric, type ModelCard } from './types';
+import { loadVersionTests } from '../modeltest/stored';
+import type { ModelTestReport } from '../modeltest/report';
+import {
+  RegistryError,
+  type HoldoutEvaluation,
+  type HoldoutMetric,
+  type ModelCard,
+  type ModelCardTests,
+} from './types';
+
+/** NaN (stored as null in JSON) stays NaN in the card. */
+const n = (v: number | null | undefined): number => (typeof v === 'number' ? v : NaN);
+
+export function cardTests(report: ModelTestReport): ModelCardTests {
+  const r = report.robustness;
+  return {
+    createdAt: report.createdAt,
+    rows: report.rows,
+    metric: report.quality.metric,
+    quality: n(report.quality.value),
+    robustness: r
+      ? [...r.noise, ...r.fgsm, ...r.missing, ...r.flips].map((p) => ({
+          name: p.name,
+          value: n(p.value),
+        }))
+      : [],
+    fairness: (report.fairness?.columns ?? []).map((c) => {
+      const worst =
+        c.classes.find((k) => k.positive === c.worst_class.parity_ratio) ?? c.classes[0];
+      return {
+        column: c.column,
+        positive: worst?.positive ?? '',
+        demographicParityDifference: n(c.demographic_parity_difference),
+        demographicParityRatio: n(c.demographic_parity_ratio),
+        equalizedOddsDifference: n(c.equalized_odds_difference),
+        fourFifthsViolated: c.four_fifths_violated,
+        groups: (worst?.groups ?? []).map((g) => ({
+          group: g.group,
+          count: g.count,
+          selectionRate: n(g.selection_rate),
+          accuracy: n(g.accuracy),
+          tpr: n(g.tpr),
+          fpr: n(g.fpr),
+        })),
+      };
+    }),
+    importance: (report.importance?.features ?? []).map((f) => ({
+      feature: f.feature,
+      mean: n(f.mean),
+      std: n(f.std),
+    })),
+    mutationScore: report.mutation ? n(report.mutation.score) : null,
+    crossValidation: report.crossValidation
+      ? {
+          k: report.crossValidation.k,
+          metric: report.crossValidation.metric,
+          mean: n(report.crossValidation.mean),
+          std: n(report.crossValidation.std),
+          gap: n(report.crossValidation.gap),
+        }
+      : null,
+  };
+}
 
 /** Holdouts smaller than this get a caveat: their metrics are too uncertain to lean on. */
 export const SMALL_HOLDOUT_ROWS = 50;
@@ -128,7 +190,22 @@ export async function buildModelCard(
       holdout,
     },
   };
-  return { ...card, caveats: caveatsOf(card, evaluationError) };
+  let tests: ModelCardTests | null = null;
+  const caveats = caveatsOf(card, evaluationError);
+  try {
+    const report = loadVersionTests(store, v);
+    if (report) {
+      tests = cardTests(report);
+      for (const f of tests.fairness)
+        if (f.fourFifthsViolated)
+          caveats.push(
+            `Selection rates by ${f.column} fail the four-fifths rule: the demographic parity ratio is ${fmt(f.demographicParityRatio)} (class ${f.positive}).`,
+          );
+    }
+  } catch (error) {
+    caveats.push(`The model test report could not be read (${(error as Error).message}).`);
+  }
+  return { ...card, caveats, tests };
 }
 
 // ---- markdown ----
@@ -298,6 +375,13 @@ export function modelCardMarkdown(card: ModelCard): string {
     out.push('_No holdout evaluation._');
   }
 
+  out.push('## Model Tests');
+  out.push(
+    card.tests
+      ? modelTestsMarkdown(card.tests)
+      : '_No model test report is stored with this version (`labbook test-model`)._',
+  );
+
   out.push('## Caveats');
   out.push(
     card.caveats.length
@@ -305,4 +389,44 @@ export function modelCardMarkdown(card: ModelCard): string {
       : '_None found._',
   );
   return `${out.join('\n\n')}\n`;
+}
+
+function modelTestsMarkdown(t: ModelCardTests): string {
+  const out: string[] = [];
+  out.push(
+    `On ${t.rows} rows, ${new Date(t.createdAt).toISOString().replace('T', ' ').slice(0, 16)} UTC: ${cell(t.metric)} ${metricValue(t.quality)}${t.mutationScore === null ? '' : ` · mutation adequacy ${metricValue(t.mutationScore)}`}`,
+  );
+  if (t.robustness.length)
+    out.push(
+      `### Robustness\n\n${table(
+        ['perturbation', cell(t.metric)],
+        t.robustness.map((r) => [cell(r.name), metricValue(r.value)]),
+      )}`,
+    );
+  for (const f of t.fairness)
+    out.push(
+      `### Fairness by ${inline(f.column)}\n\nDemographic parity difference ${metricValue(f.demographicParityDifference)}, ratio ${metricValue(f.demographicParityRatio)}${f.fourFifthsViolated ? ' (**below four-fifths**)' : ''}, equalized-odds difference ${metricValue(f.equalizedOddsDifference)}; groups for positive class ${cell(f.positive)}:\n\n${table(
+        [cell(f.column), 'count', 'selection rate', 'accuracy', 'TPR', 'FPR'],
+        f.groups.map((g) => [
+          cell(g.group),
+          String(g.count),
+          metricValue(g.selectionRate),
+          metricValue(g.accuracy),
+          metricValue(g.tpr),
+          metricValue(g.fpr),
+        ]),
+      )}`,
+    );
+  if (t.importance.length)
+    out.push(
+      `### Permutation importance\n\n${table(
+        ['feature', 'mean', 'std'],
+        t.importance.map((i) => [cell(i.feature), metricValue(i.mean), metricValue(i.std)]),
+      )}`,
+    );
+  if (t.crossValidation)
+    out.push(
+      `### Cross-validation\n\n${t.crossValidation.k} folds: ${cell(t.crossValidation.metric)} ${metricValue(t.crossValidation.mean)} ± ${metricValue(t.crossValidation.std)}, train-to-holdout gap ${metricValue(t.crossValidation.gap)}`,
+    );
+  return out.join('\n\n');
 }

@@ -14,6 +14,8 @@ import { resolve } from 'node:path';
 import { encodedJsonFileName, encodedJsonPath, writeJsonAtomic } from '../named-files';
 import type { SyncRunStore } from '../store/types';
 import { parseFilter, SearchSyntaxError, type Clause } from '../search/parse';
+import { judgeThresholds, parseTestCondition, reportMetrics } from '../modeltest/report';
+import { loadVersionTests } from '../modeltest/stored';
 import {
   RegistryError,
   STAGES,
@@ -106,6 +108,14 @@ function validateStageGates(value: unknown, field: string, where: string): Stage
           `must be a non-empty condition such as "metrics.val_acc >= 0.9", got ${describe(condition)}`,
         );
       }
+      if (isTestCondition(condition)) {
+        try {
+          parseTestCondition(condition);
+        } catch (error) {
+          throw invalid(where, at, `does not parse: ${(error as Error).message}`);
+        }
+        return condition;
+      }
       try {
         parseFilter(condition);
       } catch (error) {
@@ -151,6 +161,51 @@ function validateStageGates(value: unknown, field: string, where: string): Stage
     out.notWorseThanProduction = { metric: nwtp.metric as HoldoutMetric, tolerance };
   }
   return out;
+}
+
+/**
+ * A condition on the version's model test report (core/modeltest), e.g.
+ * `tests.fairness.Sex.demographic_parity_ratio >= 0.8`, rather than on its source run.
+ */
+export function isTestCondition(condition: string): boolean {
+  return /^\s*`?tests\./.test(condition);
+}
+
+/** Judges `tests.*` conditions on the version's stored model test report. */
+function judgeTestCondition(
+  store: SyncRunStore,
+  version: ModelVersion,
+  condition: string,
+): GateResult[] {
+  const who = `${version.name} v${version.version}`;
+  let report: ReturnType<typeof loadVersionTests>;
+  try {
+    report = loadVersionTests(store, version);
+  } catch (error) {
+    return parseTestCondition(condition).map((c) => ({
+      gate: `${c.key} ${c.op} ${c.value}`,
+      passed: false,
+      actual: null,
+      expected: `${c.op} ${c.value}`,
+      message: (error as Error).message,
+    }));
+  }
+  if (!report)
+    return parseTestCondition(condition).map((c) => ({
+      gate: `${c.key} ${c.op} ${c.value}`,
+      passed: false,
+      actual: null,
+      expected: `${c.op} ${c.value}`,
+      message: `${who} has no model test report, so ${c.key} cannot be judged; run \`labbook test-model ${version.name}/${version.version} --data FILE --label COL\` or lab.testModel(…, { version }) first`,
+    }));
+  const when = new Date(report.createdAt).toISOString().replace('T', ' ').slice(0, 16);
+  return judgeThresholds(reportMetrics(report), [condition]).map((r) => ({
+    gate: r.condition,
+    passed: r.passed,
+    actual: r.actual,
+    expected: r.expected,
+    message: `${r.message} (model test report of ${who}: ${report.rows} rows, ${when} UTC)`,
+  }));
 }
 
 /** Checks a GatesConfig from a file or the wire; errors name the field (`production.metrics[1]`). */
@@ -412,6 +467,10 @@ export async function judgeGates(
 ): Promise<GateResult[]> {
   const results: GateResult[] = [];
   for (const condition of gates?.metrics ?? []) {
+    if (isTestCondition(condition)) {
+      results.push(...judgeTestCondition(ctx.store, version, condition));
+      continue;
+    }
     for (const clause of parseFilter(condition))
       results.push(judgeClause(ctx.store, version.runId, clause));
   }

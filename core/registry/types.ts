@@ -186,4 +186,35 @@ export interface ModelCard {
   };
   /** Generated warnings, e.g. a slice much worse than overall, a small holdout, no holdout. */
   caveats: string[];
+  /** The version's stored model test report, summarised (core/modeltest); null when it has none. */
+  tests?: ModelCardTests | null;
+}
+
+/** The parts of a model test report a card shows. */
+export interface ModelCardTests {
+  createdAt: number;
+  rows: number;
+  metric: string;
+  quality: number;
+  /** Perturbation name (noise_0.1, fgsm_0.05, missing_<feature>) and quality under it. */
+  robustness: { name: string; value: number }[];
+  fairness: {
+    column: string;
+    positive: string;
+    demographicParityDifference: number;
+    demographicParityRatio: number;
+    equalizedOddsDifference: number;
+    fourFifthsViolated: boolean;
+    groups: {
+      group: string;
+      count: number;
+      selectionRate: number;
+      accuracy: number;
+      tpr: number;
+      fpr: number;
+    }[];
+  }[];
+  importance: { feature: string; mean: number; std: number }[];
+  mutationScore: number | null;
+  crossValidation: { k: number; metric: string; mean: number; std: number; gap: number } | null;
 }

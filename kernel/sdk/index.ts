@@ -56,6 +56,22 @@ export type {
  * a run used (fingerprint, schema, profile, validation against a suite); the same content
  * is the same version.
  */
+/**
+ * Model tests before promotion: `await lab.testModel(model | "name@stage", rows, { label, sensitive })`
+ * (robustness, fairness, importance, explanations, mutation adequacy; drawn inline),
+ * `lab.explain(model, row)`, `lab.crossValidate(trainFn, rows, { k, label })`, `run.logModelTests(report)`.
+ */
+export { testModel, explain, crossValidate, showReport } from './modeltest';
+export type {
+  CrossValidateSdkOptions,
+  CrossValidationResult,
+  Explanation,
+  ExplainSdkOptions,
+  ModelDescription,
+  ModelTestReport,
+  TestModelSdkOptions,
+  TestName,
+} from './modeltest';
 export { DATASETS_TAG } from './dataset';
 export type {
   DatasetInput,

@@ -39,6 +39,8 @@ import {
   SOURCE_SNAPSHOT_MEDIA_TYPE,
 } from './snapshot';
 import { DEFAULT_PLOT_EVERY_MS, TrainingChart } from './training-chart';
+import { logModelTestsForRun } from './modeltest-log';
+import type { ModelTestReport } from '../../core/modeltest/report';
 import { leaseStore, trackRun, untrackRun, type ExitAware, type StoreLease } from './lifecycle';
 import {
   checkAutoStep,
@@ -417,6 +419,21 @@ export class Run implements ExitAware {
   ): Promise<DriftReport> {
     this.assertRunning('logDrift');
     return logDriftForRun(this, first, options);
+  }
+
+  /**
+   * Stores a model test report (from `lab.testModel`) with this run as the artifact
+   * `model-tests.json`, and with a registered version when `version` names one (then gates
+   * can judge its `tests.*` numbers):
+   *
+   * ```ts
+   * const report = await lab.testModel(model, holdoutRows, { label: "Species", sensitive: ["Sex"] });
+   * run.logModelTests(report, { version: "penguins-classifier/3" });
+   * ```
+   */
+  logModelTests(report: ModelTestReport, options: { version?: string } = {}): void {
+    this.assertRunning('logModelTests');
+    logModelTestsForRun(this.id, this.store, report, options);
   }
 
   /** Writes buffered metric points to the store now. */
