@@ -14,6 +14,7 @@ import { registerDriftCommand } from './drift';
 import { registerSuiteCommands } from './suite';
 import { registerDeployCommands } from './deploy';
 import { registerStoreCommands } from './store-copy';
+import { registerDatacentricCommands } from './datacentric';
 import { UsageError } from './errors';
 import { existingStore } from './store';
 import type { KernelClient } from '../kernel/client';
@@ -191,6 +192,7 @@ export function buildProgram(): Command {
   registerSuiteCommands(program, storePath);
   registerDeployCommands(program, storePath);
   registerStoreCommands(program);
+  registerDatacentricCommands(program);
 
   return program;
 }
