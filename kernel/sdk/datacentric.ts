@@ -27,7 +27,7 @@ import { readDataFile } from '../../core/datacentric/data-files';
 import { lineageArtifactName, lineageSource } from '../../core/datacentric/lineage';
 import { profileRows } from '../../core/quality/profile';
 import type { LoggedDataset } from './dataset';
-import { display, VEGALITE_MIME } from './display';
+import { display } from './display';
 import type { Run } from './run';
 
 export type {

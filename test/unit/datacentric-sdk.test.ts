@@ -66,9 +66,7 @@ describe('data-centric tools: SDK and CLI', function () {
     const anomalies = await lab.findAnomalies(rows, { seed: 1 });
     assert.deepEqual(new Set(anomalies.ranked.slice(0, 2).map((r) => r.row)), new Set(outliers));
     assert.ok(
-      shown.some(
-        (d) => typeof d['text/html'] === 'string' && (d['text/html'] as string).includes('<table'),
-      ),
+      shown.some((d) => typeof d['text/html'] === 'string' && d['text/html'].includes('<table')),
     );
     const scatter = shown.find((d) => d['application/vnd.vegalite.v5+json']) as Record<
       string,
