@@ -16,6 +16,7 @@ import { registerSuiteCommands } from './suite';
 import { registerDeployCommands } from './deploy';
 import { registerStoreCommands } from './store-copy';
 import { registerSweepCommands } from './sweep';
+import { registerDatacentricCommands } from './datacentric';
 import { UsageError } from './errors';
 import { existingStore } from './store';
 import type { KernelClient } from '../kernel/client';
@@ -195,6 +196,7 @@ export function buildProgram(): Command {
   registerDeployCommands(program, storePath);
   registerStoreCommands(program);
   registerSweepCommands(program, storePath);
+  registerDatacentricCommands(program);
 
   return program;
 }

@@ -46,6 +46,8 @@ export interface LogDatasetOptions {
    * a number caps the rows; false keeps only fingerprint, schema and profile.
    */
   snapshot?: boolean | number;
+  /** Where the data came from, recorded with the version (default: the file's path; for derived data, its lineage, e.g. `derived:penguins@1:clean`). */
+  source?: string;
 }
 
 export interface LoggedDataset {
@@ -82,6 +84,8 @@ export async function logDatasetForRun(
     );
   const name = datasets.validateDatasetName(options.name);
   const role = datasets.validateRole(options.role);
+  if (options.source !== undefined && typeof options.source !== 'string')
+    throw new TypeError(`logDataset: source must be text, got ${describeData(options.source)}`);
   const target = datasets.datasetStore(store, 'logDataset');
 
   let path: string | undefined;
@@ -148,7 +152,7 @@ export async function logDatasetForRun(
       schema,
       profile,
       rows: profile.rows,
-      source: path ?? null,
+      source: options.source ?? path ?? null,
     });
     datasets.recordRunInput(target, {
       runId,

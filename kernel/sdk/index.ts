@@ -140,3 +140,23 @@ export * as detectors from './detectors';
  * (a name, name@version or a path to a .tgz); the next cell imports it, with its types.
  */
 export { install, type InstallOptions } from './install';
+/**
+ * Data-centric tools: `await lab.findAnomalies(data)` (Isolation Forest and robust rules),
+ * `await lab.findLabelIssues(data, { label })` (confident learning),
+ * `await lab.suggestCleaningPlan(data, { label })`, `await lab.clean(data, plan, { run, from })`
+ * and `await lab.augment(data, { method: "smote", label, run, from })`; derived versions
+ * record their lineage.
+ */
+export { augment, clean, findAnomalies, findLabelIssues, suggestCleaningPlan } from './datacentric';
+export type {
+  AnomalyReport,
+  AugmentOptions,
+  AugmentResult,
+  CleaningPlan,
+  CleaningResult,
+  DataInput,
+  DeriveOptions,
+  FindAnomaliesOptions,
+  FindLabelIssuesOptions,
+  LabelIssueReport,
+} from './datacentric';
