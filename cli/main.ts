@@ -11,6 +11,7 @@ import { whoAmI } from '../core/who';
 import { registerModelCommands } from './models';
 import { registerProfileCommand } from './profile';
 import { registerDriftCommand } from './drift';
+import { registerImportanceCommand } from './importance';
 import { registerSuiteCommands } from './suite';
 import { registerDeployCommands } from './deploy';
 import { registerStoreCommands } from './store-copy';
@@ -188,6 +189,7 @@ export function buildProgram(): Command {
   registerModelCommands(program, storePath);
   registerProfileCommand(program, storePath);
   registerDriftCommand(program);
+  registerImportanceCommand(program, storeLocation);
   registerSuiteCommands(program, storePath);
   registerDeployCommands(program, storePath);
   registerStoreCommands(program);

@@ -26,6 +26,7 @@ import { asyncRunStore } from '../store/sqlite/async-run-store';
 import * as protocol from './protocol';
 import { whoAmI } from '../who';
 import { comparisonData } from '../compare/compare';
+import { runsImportance } from '../compare/importance-runs';
 import {
   checkRunIdsParams,
   checkRunUpdate,
@@ -34,6 +35,7 @@ import {
   experimentItems,
   runDetails,
   comparisonKeyMetric,
+  checkParamImportanceQuery,
   runItems,
   runSource,
   updateRun,
@@ -211,6 +213,18 @@ connection.onRequest(protocol.GetRunComparison, (params) => {
       ),
     };
   });
+});
+
+connection.onRequest(protocol.GetParamImportance, (params) => {
+  refuse(checkParamImportanceQuery(params));
+  return withWritableStore((s) =>
+    runsImportance(s, {
+      experiment: params.experimentId,
+      metric: params.metric,
+      ...(params.parentRunId === undefined ? {} : { parentRunId: params.parentRunId }),
+      ...(params.aggregate === undefined ? {} : { aggregate: params.aggregate }),
+    }),
+  );
 });
 
 connection.onRequest(protocol.UpdateRun, async (params) => {

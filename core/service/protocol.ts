@@ -195,6 +195,21 @@ export const GetRunComparison = new RequestType<{ runIds: string[] }, RunCompari
   'service/compare',
 );
 export const UpdateRun = new RequestType<RunUpdate, void, void>('service/updateRun');
+
+/** Which params of an experiment's runs (or a sweep's children) move a metric. */
+export interface ParamImportanceQuery {
+  experimentId: number;
+  /** Only this run's children (a sweep). */
+  parentRunId?: string;
+  metric: string;
+  /** The metric's latest value (default), or its min / max over each run's history. */
+  aggregate?: 'min' | 'max';
+}
+export const GetParamImportance = new RequestType<
+  ParamImportanceQuery,
+  import('../compare/importance-runs').RunsImportance,
+  void
+>('service/paramImportance');
 export const RestoreRun = new RequestType<{ runId: string }, void, void>('service/restoreRun');
 /** Permanently removes soft-deleted runs (only those) and artifact files no run refers to any more. */
 export const PurgeRuns = new RequestType<

@@ -382,3 +382,15 @@ export function checkSetKeyMetricParams(p: unknown): string | undefined {
     return `higherIsBetter must be true or false, got ${JSON.stringify(p.higherIsBetter)}`;
   return undefined;
 }
+
+export function checkParamImportanceQuery(p: unknown): string | undefined {
+  if (!isObject(p)) return 'expected { experimentId, metric, parentRunId?, aggregate? }';
+  if (!Number.isInteger(p.experimentId)) return 'experimentId must be an integer';
+  if (typeof p.metric !== 'string' || p.metric.length === 0 || p.metric.length > 250)
+    return `metric must be a metric name (a non-empty string), got ${JSON.stringify(p.metric)}`;
+  if (p.parentRunId !== undefined && checkRunId(p.parentRunId))
+    return `parentRunId must be a run id, got ${JSON.stringify(p.parentRunId)}`;
+  if (p.aggregate !== undefined && p.aggregate !== 'min' && p.aggregate !== 'max')
+    return `aggregate must be "min" or "max", got ${JSON.stringify(p.aggregate)}`;
+  return undefined;
+}
