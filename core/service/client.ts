@@ -76,6 +76,10 @@ export class ServiceClient extends RpcClientBase<ServiceClientEvents> {
     return this.request(() => this.connection.sendRequest(protocol.GetParamImportance, query));
   }
 
+  metricSeries(query: protocol.MetricSeriesQuery): Promise<protocol.MetricSeriesPage> {
+    return this.request(() => this.connection.sendRequest(protocol.GetMetricSeries, query));
+  }
+
   compareRuns(runIds: string[]): Promise<protocol.RunComparisonData> {
     return this.request(() => this.connection.sendRequest(protocol.GetRunComparison, { runIds }));
   }

@@ -36,6 +36,8 @@ import {
   runDetails,
   comparisonKeyMetric,
   checkParamImportanceQuery,
+  checkMetricSeriesQuery,
+  metricSeries,
   runItems,
   runSource,
   updateRun,
@@ -213,6 +215,11 @@ connection.onRequest(protocol.GetRunComparison, (params) => {
       ),
     };
   });
+});
+
+connection.onRequest(protocol.GetMetricSeries, (params) => {
+  refuse(checkMetricSeriesQuery(params));
+  return withWritableStore((s) => metricSeries(s, params));
 });
 
 connection.onRequest(protocol.GetParamImportance, (params) => {
