@@ -12,6 +12,7 @@ import { registerModelCommands } from './models';
 import { registerTestModelCommand } from './test-model';
 import { registerProfileCommand } from './profile';
 import { registerDriftCommand } from './drift';
+import { registerImportanceCommand } from './importance';
 import { registerSuiteCommands } from './suite';
 import { registerDeployCommands } from './deploy';
 import { registerStoreCommands } from './store-copy';
@@ -192,6 +193,7 @@ export function buildProgram(): Command {
   registerTestModelCommand(program, storePath);
   registerProfileCommand(program, storePath);
   registerDriftCommand(program);
+  registerImportanceCommand(program, storeLocation);
   registerSuiteCommands(program, storePath);
   registerDeployCommands(program, storePath);
   registerStoreCommands(program);

@@ -13,7 +13,7 @@ import { UsageError } from './errors';
 import { alignColumns, scrub } from './terminal';
 import { toWireNumber, type WireNumber } from '../core/common/wire-number';
 import { formatDuration, formatMetric } from '../core/common/format';
-import { parseFilter, parseOrderBy } from '../core/search/parse';
+import { parseOrderBy, parseSearch } from '../core/search/parse';
 
 export interface RunSummary {
   id: string;
@@ -44,7 +44,7 @@ export async function summarizeRuns(store: RunStore, query: RunQuery = {}): Prom
   // Parsed before the store is touched: a typo is reported with its position, fast.
   const search =
     query.filter || query.orderBy
-      ? { clauses: parseFilter(query.filter ?? ''), order: parseOrderBy(query.orderBy ?? '') }
+      ? { condition: parseSearch(query.filter ?? ''), order: parseOrderBy(query.orderBy ?? '') }
       : undefined;
   if (experiment !== undefined && !(await store.getExperiment(experiment))) {
     const known = (await store.listExperiments()).map((e) => e.name);
@@ -84,7 +84,7 @@ export async function listRunsCommand(
   location: StoreLocation,
   options: RunQuery & { json?: boolean },
 ): Promise<string> {
-  if (options.filter) parseFilter(options.filter);
+  if (options.filter) parseSearch(options.filter);
   if (options.orderBy) parseOrderBy(options.orderBy);
   if (location.backend === 'sqlite' && !existsSync(location.path)) {
     // Listing must not create a store as a side effect.

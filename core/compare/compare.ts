@@ -2,6 +2,7 @@
  * Side-by-side comparison of runs: which params differ, each metric's latest value per run
  * and which run is best at it. The CLI prints it; the compare panel will draw it.
  */
+import { downsampleSeries } from '../common/downsample';
 import type { Run, RunStore } from '../store';
 import { toWireNumber } from '../common/wire-number';
 import {
@@ -92,6 +93,9 @@ async function higherIsBetterFor(store: RunStore, runs: Run[], key: string): Pro
   return higherIsBetterByName(key);
 }
 
+/** Pixel columns a compare chart's series is downsampled to: a few thousand points per run at most. */
+export const COMPARE_CHART_BUCKETS = 1000;
+
 /** The comparison of runs (full ids or unique prefixes) plus every point of every metric, for overlaid charts. */
 export async function comparisonData(store: RunStore, runIds: string[]): Promise<ComparisonData> {
   const runs = await resolveRunIds(store, runIds);
@@ -101,7 +105,12 @@ export async function comparisonData(store: RunStore, runIds: string[]): Promise
     const byRun: Record<string, ComparisonPoint[]> = {};
     for (const [i, value] of metric.values.entries()) {
       if (value === null) continue;
-      byRun[runs[i].id] = (await store.metricHistory(runs[i].id, metric.key)).map((p) => ({
+      // Downsampled per pixel column, as run details' charts are (core/common/downsample.ts).
+      const history = downsampleSeries(
+        await store.metricHistory(runs[i].id, metric.key),
+        COMPARE_CHART_BUCKETS,
+      );
+      byRun[runs[i].id] = history.map((p) => ({
         step: p.step,
         timestamp: p.timestamp,
         value: toWireNumber(p.value),

@@ -116,12 +116,24 @@ function validateStageGates(value: unknown, field: string, where: string): Stage
         }
         return condition;
       }
+      let clauses: Clause[];
       try {
-        parseFilter(condition);
+        clauses = parseFilter(condition);
       } catch (error) {
         if (error instanceof SearchSyntaxError)
           throw invalid(where, at, `does not parse: ${error.message}`);
         throw error;
+      }
+      // A gate reports the run's value next to each condition: a latest value or attribute.
+      const unjudged = clauses.find(
+        (c) => c.aggregate || c.entity === 'datasets' || c.value === null,
+      );
+      if (unjudged) {
+        throw invalid(
+          where,
+          at,
+          `compares a run's latest metrics, params, tags and attributes; ${clauseText(unjudged)} is not supported in a gate`,
+        );
       }
       return condition;
     });
@@ -279,12 +291,15 @@ function keyText(key: string): string {
 }
 
 function valueText(value: Clause['value']): string {
+  if (value === null) return '';
   const one = (v: string | number) => (typeof v === 'number' ? String(v) : JSON.stringify(v));
   return Array.isArray(value) ? `(${value.map(one).join(', ')})` : one(value);
 }
 
 export function clauseText(clause: Clause): string {
-  return `${clause.entity}.${keyText(clause.key)} ${clause.comparator} ${valueText(clause.value)}`;
+  const name = `${clause.entity}.${keyText(clause.key)}`;
+  const operand = clause.aggregate ? `${clause.aggregate}(${name})` : name;
+  return `${operand} ${clause.comparator} ${valueText(clause.value)}`.trimEnd();
 }
 
 const ENTITY_NOUN: Record<Clause['entity'], string> = {
@@ -292,6 +307,7 @@ const ENTITY_NOUN: Record<Clause['entity'], string> = {
   params: 'param',
   tags: 'tag',
   attributes: 'attribute',
+  datasets: 'data set',
 };
 
 /** The run's value for the clause's key (metrics: latest value; NaN kept), undefined when absent. */

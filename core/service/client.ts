@@ -70,6 +70,16 @@ export class ServiceClient extends RpcClientBase<ServiceClientEvents> {
     return this.request(() => this.connection.sendRequest(protocol.QueryRunsTable, query));
   }
 
+  paramImportance(
+    query: protocol.ParamImportanceQuery,
+  ): Promise<import('../compare/importance-runs').RunsImportance> {
+    return this.request(() => this.connection.sendRequest(protocol.GetParamImportance, query));
+  }
+
+  metricSeries(query: protocol.MetricSeriesQuery): Promise<protocol.MetricSeriesPage> {
+    return this.request(() => this.connection.sendRequest(protocol.GetMetricSeries, query));
+  }
+
   compareRuns(runIds: string[]): Promise<protocol.RunComparisonData> {
     return this.request(() => this.connection.sendRequest(protocol.GetRunComparison, { runIds }));
   }

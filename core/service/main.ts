@@ -26,6 +26,7 @@ import { asyncRunStore } from '../store/sqlite/async-run-store';
 import * as protocol from './protocol';
 import { whoAmI } from '../who';
 import { comparisonData } from '../compare/compare';
+import { runsImportance } from '../compare/importance-runs';
 import {
   checkRunIdsParams,
   checkRunUpdate,
@@ -34,6 +35,9 @@ import {
   experimentItems,
   runDetails,
   comparisonKeyMetric,
+  checkParamImportanceQuery,
+  checkMetricSeriesQuery,
+  metricSeries,
   runItems,
   runSource,
   updateRun,
@@ -211,6 +215,23 @@ connection.onRequest(protocol.GetRunComparison, (params) => {
       ),
     };
   });
+});
+
+connection.onRequest(protocol.GetMetricSeries, (params) => {
+  refuse(checkMetricSeriesQuery(params));
+  return withWritableStore((s) => metricSeries(s, params));
+});
+
+connection.onRequest(protocol.GetParamImportance, (params) => {
+  refuse(checkParamImportanceQuery(params));
+  return withWritableStore((s) =>
+    runsImportance(s, {
+      experiment: params.experimentId,
+      metric: params.metric,
+      ...(params.parentRunId === undefined ? {} : { parentRunId: params.parentRunId }),
+      ...(params.aggregate === undefined ? {} : { aggregate: params.aggregate }),
+    }),
+  );
 });
 
 connection.onRequest(protocol.UpdateRun, async (params) => {

@@ -84,7 +84,14 @@ export interface RunDetails extends RunItem {
   params: Record<string, string>;
   tags: Record<string, string>;
   latestMetrics: Record<string, MetricPointItem>;
+  /**
+   * Each metric's history for its chart, downsampled on the server (min/max per pixel
+   * bucket, NaN markers and the last point kept) when it is long; GetMetricSeries gives
+   * every point of a zoomed range.
+   */
   metricHistory: Record<string, MetricPointItem[]>;
+  /** How many points each metric's full history holds (more than metricHistory's when downsampled). */
+  metricHistoryPoints?: Record<string, number>;
   artifacts: ArtifactItem[];
   /** Markdown note (tag `labbook.note`), null when none. */
   note: string | null;
@@ -195,6 +202,41 @@ export const GetRunComparison = new RequestType<{ runIds: string[] }, RunCompari
   'service/compare',
 );
 export const UpdateRun = new RequestType<RunUpdate, void, void>('service/updateRun');
+
+/** One metric's history for a chart: downsampled to `buckets` columns, or every point of [from, to]. */
+export interface MetricSeriesQuery {
+  runId: string;
+  key: string;
+  /** A zoomed range of steps (either bound open): every point in it, not downsampled. */
+  from?: number;
+  to?: number;
+  /** Pixel columns of the chart (default 1000). */
+  buckets?: number;
+}
+export interface MetricSeriesPage {
+  /** Points in the whole history. */
+  total: number;
+  downsampled: boolean;
+  points: MetricPointItem[];
+}
+export const GetMetricSeries = new RequestType<MetricSeriesQuery, MetricSeriesPage, void>(
+  'service/metricSeries',
+);
+
+/** Which params of an experiment's runs (or a sweep's children) move a metric. */
+export interface ParamImportanceQuery {
+  experimentId: number;
+  /** Only this run's children (a sweep). */
+  parentRunId?: string;
+  metric: string;
+  /** The metric's latest value (default), or its min / max over each run's history. */
+  aggregate?: 'min' | 'max';
+}
+export const GetParamImportance = new RequestType<
+  ParamImportanceQuery,
+  import('../compare/importance-runs').RunsImportance,
+  void
+>('service/paramImportance');
 export const RestoreRun = new RequestType<{ runId: string }, void, void>('service/restoreRun');
 /** Permanently removes soft-deleted runs (only those) and artifact files no run refers to any more. */
 export const PurgeRuns = new RequestType<

@@ -11,6 +11,8 @@ import {
   toWireNumber,
   type ExperimentItem,
   type MetricPointItem,
+  type MetricSeriesPage,
+  type MetricSeriesQuery,
   type RunDetails,
   type RunItem,
   type RunUpdate,
@@ -18,6 +20,7 @@ import {
   type SweepItem,
 } from './protocol';
 import { checkRunId, isObject } from './params';
+import { downsampleSeries, windowSeries } from '../common/downsample';
 import { COMMON_KEY_METRICS } from '../common/comparison';
 
 /** Artifacts the SDK captures at run start. */
@@ -241,8 +244,12 @@ export async function runDetails(store: RunStore, runId: string): Promise<RunDet
   const tags = await store.getTags(run.id);
   const params = await store.getParams(run.id);
   const history: Record<string, MetricPointItem[]> = {};
-  for (const key of Object.keys(latest))
-    history[key] = (await store.metricHistory(run.id, key)).map(point);
+  const historyPoints: Record<string, number> = {};
+  for (const key of Object.keys(latest)) {
+    const points = await store.metricHistory(run.id, key);
+    historyPoints[key] = points.length;
+    history[key] = downsampleSeries(points, CHART_BUCKETS).map(point);
+  }
   const snapshot = await artifactText(store, run.id, SOURCE_SNAPSHOT_ARTIFACT);
   return {
     ...toRunItem(run, latest, tags, experiment?.keyMetric ?? null, sweepOf(params, tags)),
@@ -255,6 +262,7 @@ export async function runDetails(store: RunStore, runId: string): Promise<RunDet
     tags: userTags(tags),
     latestMetrics: Object.fromEntries(Object.entries(latest).map(([k, m]) => [k, point(m)])),
     metricHistory: history,
+    metricHistoryPoints: historyPoints,
     artifacts: (await store.listArtifacts(run.id)).map((a) => ({
       name: a.name,
       sha256: a.sha256,
@@ -380,5 +388,62 @@ export function checkSetKeyMetricParams(p: unknown): string | undefined {
   }
   if (typeof p.higherIsBetter !== 'boolean')
     return `higherIsBetter must be true or false, got ${JSON.stringify(p.higherIsBetter)}`;
+  return undefined;
+}
+
+export function checkParamImportanceQuery(p: unknown): string | undefined {
+  if (!isObject(p)) return 'expected { experimentId, metric, parentRunId?, aggregate? }';
+  if (!Number.isInteger(p.experimentId)) return 'experimentId must be an integer';
+  if (typeof p.metric !== 'string' || p.metric.length === 0 || p.metric.length > 250)
+    return `metric must be a metric name (a non-empty string), got ${JSON.stringify(p.metric)}`;
+  if (p.parentRunId !== undefined && checkRunId(p.parentRunId))
+    return `parentRunId must be a run id, got ${JSON.stringify(p.parentRunId)}`;
+  if (p.aggregate !== undefined && p.aggregate !== 'min' && p.aggregate !== 'max')
+    return `aggregate must be "min" or "max", got ${JSON.stringify(p.aggregate)}`;
+  return undefined;
+}
+
+/**
+ * How many pixel columns a chart's series is downsampled to (core/common/downsample.ts):
+ * at most about 4 points per column, a few thousand in all, whatever the history's length.
+ */
+export const CHART_BUCKETS = 1000;
+
+/**
+ * One metric's history for a chart: downsampled to `buckets` columns, or, for a zoomed
+ * range of steps, every point in it.
+ */
+export async function metricSeries(
+  store: RunStore,
+  query: MetricSeriesQuery,
+): Promise<MetricSeriesPage> {
+  const all = await store.metricHistory(query.runId, query.key);
+  const zoomed = query.from !== undefined || query.to !== undefined;
+  const points = zoomed
+    ? windowSeries(all, { from: query.from, to: query.to })
+    : downsampleSeries(all, query.buckets ?? CHART_BUCKETS);
+  return {
+    total: all.length,
+    downsampled: !zoomed && points.length < all.length,
+    points: points.map(point),
+  };
+}
+
+export function checkMetricSeriesQuery(p: unknown): string | undefined {
+  if (!isObject(p)) return 'expected { runId, key, from?, to?, buckets? }';
+  if (checkRunId(p.runId)) return `runId must be a run id, got ${JSON.stringify(p.runId)}`;
+  if (typeof p.key !== 'string' || p.key.length === 0)
+    return `key must be a metric name, got ${JSON.stringify(p.key)}`;
+  for (const bound of ['from', 'to'] as const) {
+    if (p[bound] !== undefined && (typeof p[bound] !== 'number' || !Number.isFinite(p[bound])))
+      return `${bound} must be a step number, got ${JSON.stringify(p[bound])}`;
+  }
+  if (typeof p.from === 'number' && typeof p.to === 'number' && p.from > p.to)
+    return `from must be <= to, got [${p.from}, ${p.to}]`;
+  if (
+    p.buckets !== undefined &&
+    (!Number.isInteger(p.buckets) || (p.buckets as number) < 1 || (p.buckets as number) > 100_000)
+  )
+    return `buckets must be a whole number from 1 to 100000, got ${JSON.stringify(p.buckets)}`;
   return undefined;
 }

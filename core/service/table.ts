@@ -5,7 +5,7 @@
  * few queries whether the store holds a hundred runs or a hundred thousand.
  */
 import { higherIsBetterByName } from '../common/comparison';
-import { parseFilter, parseOrderBy, SearchSyntaxError } from '../search/parse';
+import { parseOrderBy, parseSearch, SearchSyntaxError } from '../search/parse';
 import type { Experiment, RunFilter, RunStore } from '../store';
 import type { RunSearch } from '../store/types';
 import { SYSTEM_TAG_PREFIX } from '../store/types';
@@ -32,7 +32,7 @@ function emptyPage(offset: number, error?: RunsTablePage['error']): RunsTablePag
   };
 }
 
-function parseSearch(query: RunsTableQuery): RunSearch | RunsTablePage['error'] {
+function tableSearch(query: RunsTableQuery): RunSearch | RunsTablePage['error'] {
   const part = (inWhat: 'filter' | 'orderBy', parse: () => void) => {
     try {
       parse();
@@ -43,17 +43,17 @@ function parseSearch(query: RunsTableQuery): RunSearch | RunsTablePage['error'] 
       throw error;
     }
   };
-  let clauses: ReturnType<typeof parseFilter> = [];
+  let condition: ReturnType<typeof parseSearch> = null;
   let order: ReturnType<typeof parseOrderBy> = [];
   const problem =
     part('filter', () => {
-      clauses = parseFilter(query.filter ?? '');
+      condition = parseSearch(query.filter ?? '');
     }) ??
     part('orderBy', () => {
       order = parseOrderBy(query.orderBy ?? '');
     });
   // One moment for every query of the page: a running run's duration is the same in each.
-  return problem ?? { clauses, order, now: Date.now() };
+  return problem ?? { condition, order, now: Date.now() };
 }
 
 /** Whether higher is better for `key`: the experiment's own direction when it is that (single) experiment's key metric. */
@@ -73,8 +73,8 @@ export async function queryRunsTable(
 ): Promise<RunsTablePage> {
   const offset = Math.max(0, Math.floor(query.offset ?? 0));
   const limit = Math.min(MAX_TABLE_LIMIT, Math.max(1, Math.floor(query.limit ?? 100)));
-  const search = parseSearch(query);
-  if (!search || !('clauses' in search)) return emptyPage(offset, search);
+  const search = tableSearch(query);
+  if (!search || 'message' in search) return emptyPage(offset, search);
 
   const experimentIds = query.experimentIds ?? [];
   const filter: RunFilter = {

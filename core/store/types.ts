@@ -3,7 +3,7 @@
  * Nothing here depends on SQLite: a PostgreSQL store (a later issue) implements the same
  * `RunStore`, and the SDK and the service only ever see this file.
  */
-import type { Clause, OrderKey } from '../search/parse';
+import type { Clause, OrderKey, SearchCondition } from '../search/parse';
 import type { ArtifactData } from './artifacts';
 
 export type RunStatus = 'running' | 'finished' | 'failed' | 'killed';
@@ -87,7 +87,10 @@ export interface NewRun {
  * moment a running run's duration is measured at.
  */
 export interface RunSearch {
-  clauses: readonly Clause[];
+  /** Conditions that must all hold (parseFilter). */
+  clauses?: readonly Clause[];
+  /** A condition with AND, OR and NOT (parseSearch), ANDed with the clauses. */
+  condition?: SearchCondition | null;
   order?: readonly OrderKey[];
   now?: number;
 }

@@ -332,7 +332,7 @@ function render(details: RunDetails): void {
     k,
     formatValue(m.value),
     String(m.step),
-    String(details.metricHistory[k]?.length ?? 0),
+    String(details.metricHistoryPoints?.[k] ?? details.metricHistory[k]?.length ?? 0),
   ]);
   const charts = el('div', { className: 'charts' });
   parts.push(

@@ -12,7 +12,8 @@ import type { RunFilter } from '../types';
 
 /** Whether the filter has search conditions (which can make a key's index walk long). */
 export function hasSearchConditions(filter: RunFilter): boolean {
-  return (filter.search?.clauses.length ?? 0) > 0;
+  const search = filter.search;
+  return (search?.clauses?.length ?? 0) > 0 || Boolean(search?.condition);
 }
 
 /** Tables whose (key, run_id) index the loose scan walks. */

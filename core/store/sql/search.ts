@@ -5,8 +5,14 @@
  * where NaN lives, where a missing value sorts, casts) is a small SearchDialect each backend
  * supplies (core/store/sqlite/search.ts, core/store/postgres/search.ts). Values always travel
  * as bound `?` parameters; the parser knows no SQL.
+ *
+ * A clause on a param, tag, metric or data set is an EXISTS over that run's rows, so it is
+ * never NULL and NOT / OR mean what they say on the set of runs: `NOT params.x = "a"` is
+ * every run that does not have x = "a", runs without x included. An attribute compared
+ * with a missing value (a running run's end time) is NULL in SQL; NOT treats it as false.
  */
-import type { Clause, OrderKey } from '../../search/parse';
+import type { Aggregate, Clause, OrderKey, SearchCondition } from '../../search/parse';
+import { DATASET_FIELDS } from '../../search/parse';
 import type { RunSearch } from '../types';
 
 export interface CompiledSearch {
@@ -89,6 +95,9 @@ function comparison(
       args.push(...values.map(String));
       return `${column} ${clause.comparator} (${values.map(() => '?').join(', ')})`;
     }
+    case 'IS NULL':
+    case 'IS NOT NULL':
+      throw new Error(`${clause.comparator} is compiled as the key's absence, not a comparison`);
     default:
       args.push(clause.value);
       return `${column} ${clause.comparator} ?`;
@@ -96,6 +105,7 @@ function comparison(
 }
 
 function lowerCase(value: Clause['value']): Clause['value'] {
+  if (value === null) return value;
   return Array.isArray(value)
     ? value.map((v) => String(v).toLowerCase())
     : String(value).toLowerCase();
@@ -113,34 +123,128 @@ function entityValue(dialect: SearchDialect, entity: Clause['entity'], alias: st
 }
 
 /**
- * Parses nothing itself: give it parseFilter / parseOrderBy results. `now` (ms since the
- * epoch) is the one moment a running run's duration is measured at, in the filter and the
- * order alike, so one search sees one consistent duration per run.
+ * An aggregate of a metric's history, over the series row `alias`: min, max and the point
+ * count are kept per series by the store (NaN left out of the range, counted as a point);
+ * the mean reads the points, NaN left out.
+ */
+function aggregateValue(dialect: SearchDialect, aggregate: Aggregate, alias: string): string {
+  switch (aggregate) {
+    case 'min':
+      return `${alias}.min`;
+    case 'max':
+      return `${alias}.max`;
+    case 'count':
+      return `${alias}.points`;
+    case 'mean':
+      return `(SELECT AVG(${dialect.metricValue('pt')}) FROM metric_points pt WHERE pt.series_id = ${alias}.id)`;
+  }
+}
+
+const DATASET_COLUMNS = { name: 'd.name', role: 'ri.role', fingerprint: 'd.fingerprint' };
+
+/**
+ * Clauses on the data sets a run used, all holding for one and the same input (as MLflow
+ * reads `datasets.name = "x" AND datasets.context = "train"`: x used for training).
+ */
+function datasetsSql(dialect: SearchDialect, clauses: readonly Clause[], args: unknown[]): string {
+  const conditions = clauses.map((clause) =>
+    comparison(dialect, DATASET_COLUMNS[DATASET_FIELDS[clause.key]], clause, args),
+  );
+  return `EXISTS (SELECT 1 FROM run_inputs ri JOIN datasets d ON d.id = ri.dataset_id WHERE ri.run_id = r.id AND ${conditions.join(' AND ')})`;
+}
+
+/**
+ * The items of an AND as conditions, in order, its data set clauses joined into one at
+ * the place of the first (one input meets them all).
+ */
+function andSql(
+  dialect: SearchDialect,
+  items: readonly SearchCondition[],
+  now: number,
+  args: unknown[],
+): string[] {
+  const datasets = items.flatMap((item) =>
+    item.kind === 'clause' && item.clause.entity === 'datasets' ? [item.clause] : [],
+  );
+  const out: string[] = [];
+  let joinedDatasets = false;
+  for (const item of items) {
+    if (item.kind === 'clause' && item.clause.entity === 'datasets') {
+      if (!joinedDatasets) out.push(datasetsSql(dialect, datasets, args));
+      joinedDatasets = true;
+    } else out.push(conditionSql(dialect, item, now, args));
+  }
+  return out;
+}
+
+/** One clause as a condition on the run `r`, its arguments pushed onto `args` in order. */
+function clauseSql(dialect: SearchDialect, clause: Clause, now: number, args: unknown[]): string {
+  if (clause.entity === 'attributes') {
+    // MLflow spells statuses in capitals ("FINISHED"); Labbook stores them in lower case.
+    const normalized =
+      clause.key === 'status' ? { ...clause, value: lowerCase(clause.value) } : clause;
+    const column = attributeColumn(dialect, clause.key, now, args);
+    return comparison(dialect, column, normalized, args);
+  }
+  if (clause.entity === 'datasets') return datasetsSql(dialect, [clause], args);
+  if (clause.aggregate) {
+    args.push(clause.key);
+    const value = aggregateValue(dialect, clause.aggregate, 's');
+    return `EXISTS (SELECT 1 FROM metric_series s WHERE s.run_id = r.id AND s.key = ? AND ${comparison(dialect, value, clause, args)})`;
+  }
+  const [table, alias] = entityTable(dialect, clause.entity);
+  args.push(clause.key);
+  const has = `EXISTS (SELECT 1 FROM ${table} ${alias} WHERE ${alias}.run_id = r.id AND ${alias}.key = ?`;
+  if (clause.comparator === 'IS NULL') return `NOT ${has})`;
+  if (clause.comparator === 'IS NOT NULL') return `${has})`;
+  const value = entityValue(dialect, clause.entity, alias);
+  return `${has} AND ${comparison(dialect, value, clause, args)})`;
+}
+
+/** A condition tree as SQL; AND binds tighter than OR in SQL too, but every group is bracketed. */
+function conditionSql(
+  dialect: SearchDialect,
+  condition: SearchCondition,
+  now: number,
+  args: unknown[],
+): string {
+  switch (condition.kind) {
+    case 'clause':
+      return clauseSql(dialect, condition.clause, now, args);
+    case 'not':
+      // IS NOT TRUE: a comparison with a missing attribute (NULL) counts as false, so its NOT holds.
+      return `(${conditionSql(dialect, condition.item, now, args)}) IS NOT TRUE`;
+    case 'and':
+      return `(${andSql(dialect, condition.items, now, args).join(' AND ')})`;
+    case 'or':
+      return `(${condition.items.map((item) => conditionSql(dialect, item, now, args)).join(' OR ')})`;
+  }
+}
+
+/**
+ * Parses nothing itself: give it parseSearch / parseFilter / parseOrderBy results (a list of
+ * clauses is their AND). `now` (ms since the epoch) is the one moment a running run's
+ * duration is measured at, in the filter and the order alike, so one search sees one
+ * consistent duration per run.
  */
 export function compileSearch(
   dialect: SearchDialect,
-  clauses: readonly Clause[],
+  filter: readonly Clause[] | SearchCondition | null,
   order: readonly OrderKey[] = [],
   now: number = Date.now(),
 ): CompiledSearch {
   const where: string[] = [];
   const args: unknown[] = [];
-  for (const clause of clauses) {
-    if (clause.entity === 'attributes') {
-      // MLflow spells statuses in capitals ("FINISHED"); Labbook stores them in lower case.
-      const normalized =
-        clause.key === 'status' ? { ...clause, value: lowerCase(clause.value) } : clause;
-      const column = attributeColumn(dialect, clause.key, now, args);
-      where.push(comparison(dialect, column, normalized, args));
-      continue;
-    }
-    const [table, alias] = entityTable(dialect, clause.entity);
-    args.push(clause.key);
-    const value = entityValue(dialect, clause.entity, alias);
-    where.push(
-      `EXISTS (SELECT 1 FROM ${table} ${alias} WHERE ${alias}.run_id = r.id AND ${alias}.key = ? AND ${comparison(dialect, value, clause, args)})`,
-    );
-  }
+  const conditions: SearchCondition[] =
+    filter === null
+      ? []
+      : Array.isArray(filter)
+        ? filter.map((clause) => ({ kind: 'clause', clause, position: clause.position }))
+        : (filter as SearchCondition).kind === 'and'
+          ? (filter as { items: SearchCondition[] }).items
+          : [filter as SearchCondition];
+  // A top-level AND stays a list of conditions, as the caller joins them.
+  where.push(...andSql(dialect, conditions, now, args));
   const orderBy: string[] = [];
   const orderArgs: unknown[] = [];
   for (const key of order) {
@@ -151,6 +255,13 @@ export function compileSearch(
       const column = attributeColumn(dialect, key.key, now, orderArgs);
       const sorted = isText('attributes', key.key) ? dialect.byteOrder(column) : column;
       orderBy.push(`${sorted} ${direction}${nulls}`);
+      continue;
+    }
+    if (key.aggregate) {
+      orderArgs.push(key.key);
+      orderBy.push(
+        `(SELECT ${aggregateValue(dialect, key.aggregate, 'x')} FROM metric_series x WHERE x.run_id = r.id AND x.key = ?) ${direction} NULLS LAST`,
+      );
       continue;
     }
     const [table] = entityTable(dialect, key.entity);
@@ -171,5 +282,11 @@ export function compileRunSearch(
   search: RunSearch,
   now: number = Date.now(),
 ): CompiledSearch {
-  return compileSearch(dialect, search.clauses, search.order, search.now ?? now);
+  const compiled = compileSearch(dialect, search.clauses ?? [], search.order, search.now ?? now);
+  if (search.condition) {
+    const extra = compileSearch(dialect, search.condition, [], search.now ?? now);
+    compiled.where.push(...extra.where);
+    compiled.args.push(...extra.args);
+  }
+  return compiled;
 }
