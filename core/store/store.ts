@@ -204,7 +204,12 @@ function globPrefix(prefix: string): string {
 
 /** SQLite reads 9e999 as +Infinity: this keeps finite values (NULL, i.e. NaN, never passes). */
 const FINITE_VALUE = 'value > -9e999 AND value < 9e999';
-const KEY_SCAN: KeyScanSql = { join: 'CROSS JOIN', finite: FINITE_VALUE, orderKey: 'key' };
+const KEY_SCAN: KeyScanSql = {
+  join: 'CROSS JOIN',
+  finite: FINITE_VALUE,
+  orderKey: 'key',
+  probeEnd: '',
+};
 
 export class Store implements SyncRunStore {
   readonly backend = 'sqlite';

@@ -119,7 +119,12 @@ const BATCH_ROWS = 20_000;
 /** Finite: NaN (greater than every number on PostgreSQL) and ±Infinity left out. */
 const FINITE_VALUE =
   "value > '-Infinity'::double precision AND value < 'Infinity'::double precision";
-const KEY_SCAN: KeyScanSql = { join: 'JOIN', finite: FINITE_VALUE, orderKey: 'key COLLATE "C"' };
+const KEY_SCAN: KeyScanSql = {
+  join: 'JOIN',
+  finite: FINITE_VALUE,
+  orderKey: 'key COLLATE "C"',
+  probeEnd: 'OFFSET 0',
+};
 
 /** PostgreSQL text cannot hold NUL; SQLite's can. Refuse clearly instead of a driver error. */
 function checkText(what: string, value: string): string {

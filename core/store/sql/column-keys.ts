@@ -26,6 +26,11 @@ export interface KeyScanSql {
   finite: string;
   /** How keys are ordered (PostgreSQL: COLLATE "C", SQLite's byte order). */
   orderKey: string;
+  /**
+   * Ends the EXISTS probe so it stays a probe per key: PostgreSQL otherwise turns it into
+   * a semi-join over every row (`OFFSET 0` keeps it a subplan); SQLite probes as written.
+   */
+  probeEnd: 'OFFSET 0' | '';
 }
 
 const distinctKeys = (table: KeyedTable) =>
@@ -42,7 +47,7 @@ const runsOf = (sql: KeyScanSql, table: KeyedTable, where: string) =>
 /** Keys of `table` that at least one matching run has; bind the filter's arguments once. */
 export function keysSql(sql: KeyScanSql, table: KeyedTable, where: string): string {
   return `${distinctKeys(table)}
-    SELECT key FROM k WHERE key IS NOT NULL AND EXISTS (SELECT 1 ${runsOf(sql, table, where)})
+    SELECT key FROM k WHERE key IS NOT NULL AND EXISTS (SELECT 1 ${runsOf(sql, table, where)} ${sql.probeEnd})
     ORDER BY ${sql.orderKey}`;
 }
 
@@ -57,6 +62,6 @@ export function latestRangesSql(sql: KeyScanSql, where: string): string {
       ORDER BY x.value ${direction} LIMIT 1)`;
   return `${distinctKeys('metric_series')}
     SELECT key, ${end('ASC')} AS min, ${end('DESC')} AS max FROM k
-    WHERE key IS NOT NULL AND EXISTS (SELECT 1 ${runsOf(sql, 'metric_series', where)})
+    WHERE key IS NOT NULL AND EXISTS (SELECT 1 ${runsOf(sql, 'metric_series', where)} ${sql.probeEnd})
     ORDER BY ${sql.orderKey}`;
 }
