@@ -20,7 +20,7 @@ import {
 import { actionLink, button, el, section, table } from '../shared/dom';
 import { chartError, errorView, noticeLine, showLoading, showNotice } from '../shared/notice';
 import { embedChart } from '../shared/vega';
-import { noTestsLine, testsSection } from './tests';
+import { noTestsLine, testsSection } from '../shared/model-tests';
 
 declare function acquireVsCodeApi(): {
   postMessage(message: FromModelCardView): void;

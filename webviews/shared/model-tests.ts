@@ -1,12 +1,12 @@
 /**
- * The "Model tests" section of the model card: the stored model test report's quality,
+ * The "Model tests" section of the model card and the registry panel: the stored model test report's quality,
  * robustness (table and chart of quality against perturbation size), fairness per sensitive
  * column, permutation importance, cross-validation and mutation score. Every name from the
  * report (features, groups, columns) is set as text.
  */
 import { formatMetric } from '../../core/common/format';
 import type { ModelCardTests } from '../../core/registry/types';
-import { el, section, table } from '../shared/dom';
+import { el, section, table } from './dom';
 
 /** NaN crosses postMessage as null (JSON); both show as a dash. */
 function num(v: number | null | undefined): string {
