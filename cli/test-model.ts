@@ -13,7 +13,7 @@ import { Registry } from '../core/registry/registry';
 import { resolveModelRef } from '../core/registry/refs';
 import { isTestCondition, readGates } from '../core/registry/gates';
 import { loadModelArtifacts, tfjs } from '../core/registry/model-io';
-import { withEngine, loadFile } from '../core/quality/engine';
+import { readDataFile } from '../core/datacentric/data-files';
 import {
   modelTestHtml,
   reportJson,
@@ -41,19 +41,13 @@ export interface TestModelCliOptions {
   save?: boolean;
 }
 
+/** The data file's rows (DuckDB reads every format the profile does), as the tests take them. */
 async function readRows(path: string): Promise<Row[]> {
-  return withEngine(async (engine) => {
-    await loadFile(engine, path, 'data');
-    const rows = await engine.all('SELECT * FROM data');
-    return rows.map((r) =>
-      Object.fromEntries(
-        Object.entries(r).map(([k, v]) => [
-          k,
-          typeof v === 'bigint' ? Number(v) : v === undefined ? null : (v as Row[string]),
-        ]),
-      ),
-    );
-  });
+  return (await readDataFile(path)).map((row) =>
+    Object.fromEntries(
+      Object.entries(row).map(([k, v]) => [k, v === undefined ? null : (v as Row[string])]),
+    ),
+  );
 }
 
 function summary(report: ModelTestReport): string {

@@ -126,6 +126,7 @@ export class RegistryPanel extends LabbookPanel<FromRegistryView, ToRegistryView
       gitDirty: run?.gitDirty ?? null,
       datasets: card?.card.trainingData.datasets ?? [],
       problem: problems.length ? problems.join('; ') : null,
+      tests: card?.card.tests ?? null,
     };
     if (this.disposed || this.selected !== version) return;
     this.post({ type: 'lineage', lineage });

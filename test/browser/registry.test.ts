@@ -8,6 +8,9 @@ import { closeBrowser, openWebview, type WebviewPage } from './harness';
 import { HOSTILE, penguinsModel } from './fixtures';
 import type { ModelDetails } from '../../core/service/protocol';
 import type { VersionLineage } from '../../webviews/registry/protocol';
+import type { ModelCardTests } from '../../core/registry/types';
+import { formatMetric } from '../../core/common/format';
+import { penguinsTestReport } from './model-tests-report';
 
 type Message = { type?: string; [k: string]: unknown };
 const isType = (type: string) => (m: unknown) => (m as Message).type === type;
@@ -36,14 +39,21 @@ function lineageOf(details: ModelDetails, version: number, hostile = false): Ver
 }
 
 /** Opens the panel and answers `selectVersion` with the lineage, as the host does. */
-async function openRegistry(details = penguinsModel(), hostile = false): Promise<WebviewPage> {
+async function openRegistry(
+  details = penguinsModel(),
+  hostile = false,
+  tests: ModelCardTests | null = null,
+): Promise<WebviewPage> {
   const view = await openWebview('registry', {
     viewport: { width: 1280, height: 1000 },
     answer: (m) =>
       isType('selectVersion')(m)
         ? {
             type: 'lineage',
-            lineage: lineageOf(details, (m as { version: number }).version, hostile),
+            lineage: {
+              ...lineageOf(details, (m as { version: number }).version, hostile),
+              tests,
+            },
           }
         : undefined,
   });
@@ -273,6 +283,42 @@ describe('model registry panel (browser)', function () {
       `There is no registered model named "${HOSTILE.img}"`,
     );
     assert.equal(await view.page.locator('img[src="x"]').count(), 0);
+    assert.deepEqual(pageErrors(view), []);
+  });
+
+  it("shows the selected version's model test report below its lineage, or how to make one", async () => {
+    view = await openRegistry();
+    const page = view.page;
+    assert.match(
+      await page.locator('.tests-section').innerText(),
+      /No model test report[\s\S]*labbook test-model NAME\/VERSION --data FILE --label COL/,
+    );
+    await view.close();
+    const { tests } = await penguinsTestReport();
+    view = await openRegistry(penguinsModel(), false, tests);
+    await view.page.waitForSelector('.tests-section .robustness-chart svg.marks .mark-line path', {
+      timeout: 20_000,
+    });
+    const section = view.page.locator('.tests-section');
+    assert.match(await section.locator('h2').innerText(), /^Model tests of v\d+$/);
+    assert.match(
+      await section.locator('.tests-summary').innerText(),
+      new RegExp(`accuracy ${formatMetric(tests.quality)} on 68 rows`),
+    );
+    assert.equal(
+      await section.locator('table.robustness tbody tr').count(),
+      tests.robustness.length,
+    );
+    assert.equal(await section.locator('.fairness').count(), tests.fairness.length);
+    assert.equal(
+      await section.locator('.four-fifths.violated').count(),
+      tests.fairness.filter((f) => f.fourFifthsViolated).length,
+    );
+    assert.equal(await section.locator('.importance-row').count(), tests.importance.length);
+    await view.page.evaluate(
+      'document.querySelector(".tests-section").scrollIntoView({ block: "start" })',
+    );
+    await view.screenshot('registry-tests');
     assert.deepEqual(pageErrors(view), []);
   });
 });

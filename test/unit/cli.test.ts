@@ -201,7 +201,7 @@ describe('labbook CLI', function () {
         assert.equal(typo.code, 2);
         assert.match(
           typo.stderr,
-          /^labbook: Expected a value: a number or a quoted string at position 13:\n {2}metrics\.acc >> 1\n {15}\^/,
+          /^labbook: Expected a value: a number or a quoted string \(found ">"\) at position 13:\n {2}metrics\.acc >> 1\n {15}\^/,
         );
         const compared = labbook([
           '--store',

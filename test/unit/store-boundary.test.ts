@@ -57,6 +57,7 @@ const STORE_TABLES = [
 
 /** SQL over data files in DuckDB: never the store's tables. */
 const DUCKDB_FILES = [
+  'core/datacentric/data-files.ts',
   'core/drift/binned.ts',
   'core/drift/quality.ts',
   'core/drift/report.ts',

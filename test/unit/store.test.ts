@@ -111,7 +111,11 @@ describe('store', () => {
           'registered_models',
           'run_inputs',
           'runs',
+          'studies',
           'tags',
+          'trial_attempts',
+          'trial_values',
+          'trials',
         ]);
         const indexes = (
           raw
@@ -198,7 +202,7 @@ describe('store', () => {
       writer.pragma('journal_mode = WAL');
       writer.exec('CREATE TABLE t (x)');
       writer.pragma('wal_autocheckpoint = 0');
-      writer.pragma('user_version = 9');
+      writer.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
       // The writer stays open: the version lives in the -wal file, the header still says 0.
       try {
         assert.equal(
@@ -210,7 +214,7 @@ describe('store', () => {
         expectStoreError(
           () => Store.open({ path }),
           'NEWER_SCHEMA',
-          new RegExp(`schema 9; this version knows up to ${SCHEMA_VERSION}`),
+          new RegExp(`schema ${SCHEMA_VERSION + 1}; this version knows up to ${SCHEMA_VERSION}`),
         );
         assert.equal(sha256OfFile(path), before);
       } finally {

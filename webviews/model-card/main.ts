@@ -20,6 +20,7 @@ import {
 import { actionLink, button, el, section, table } from '../shared/dom';
 import { chartError, errorView, noticeLine, showLoading, showNotice } from '../shared/notice';
 import { embedChart } from '../shared/vega';
+import { noTestsLine, testsSection } from '../shared/model-tests';
 
 declare function acquireVsCodeApi(): {
   postMessage(message: FromModelCardView): void;
@@ -73,6 +74,8 @@ let current:
 /** Unsaved edits of the human-written fields, kept across refreshes of the same card. */
 const edits: { intendedUse?: string; limitations?: string } = {};
 let chart: Result | undefined;
+/** The robustness chart of the model tests section; drawn apart from the slice chart. */
+let testsChart: Result | undefined;
 /** Shown beside Save until the next edit ("Saved." survives the refresh that follows a save). */
 let saveStatus = '';
 
@@ -517,6 +520,24 @@ async function draw(target: HTMLElement, spec: Record<string, unknown>): Promise
   }
 }
 
+function modelTests(card: ModelCard): HTMLElement {
+  testsChart?.finalize();
+  testsChart = undefined;
+  if (!card.tests) return section('Model tests', 'tests-section', noTestsLine());
+  const { node, chart: spec } = testsSection(card.tests);
+  if (spec)
+    queueMicrotask(() => {
+      if (!spec.target.isConnected) return;
+      embedChart(spec.target, spec.spec).then(
+        (r) => {
+          testsChart = r;
+        },
+        (error: unknown) => chartError(spec.target, error),
+      );
+    });
+  return node;
+}
+
 function caveatsSection(card: ModelCard): HTMLElement {
   return section(
     'Caveats',
@@ -586,6 +607,7 @@ function render(): void {
     usageSection(card),
     trainingSection(card),
     metricsSection(card, columns, sliceColumn),
+    modelTests(card),
     caveatsSection(card),
   );
   document.title = `Model card: ${card.name} v${card.version}`;
@@ -595,6 +617,8 @@ function render(): void {
 function showMessage(message: string): void {
   chart?.finalize();
   chart = undefined;
+  testsChart?.finalize();
+  testsChart = undefined;
   current = undefined;
   root.replaceChildren(errorView('Cannot show this model card', message));
 }

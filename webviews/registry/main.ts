@@ -24,7 +24,10 @@ import {
   type VersionLineage,
 } from './protocol';
 import { actionLink, el, onActivate } from '../shared/dom';
-import { errorView, noticeLine, showLoading, showNotice } from '../shared/notice';
+import { chartError, errorView, noticeLine, showLoading, showNotice } from '../shared/notice';
+import { noTestsLine, testsSection as modelTestsSection } from '../shared/model-tests';
+import { embedChart } from '../shared/vega';
+import type { Result } from 'vega-embed';
 
 declare function acquireVsCodeApi(): {
   postMessage(message: FromRegistryView): void;
@@ -126,6 +129,8 @@ const header = el('header');
 const notice = noticeLine();
 const versionsSection = el('section', { className: 'versions-section' });
 const lineageSection = el('section', { className: 'lineage-section' });
+const testsSection = el('section', { className: 'tests-section' });
+let testsChart: Result | undefined;
 const historySection = el('section', { className: 'history-section' });
 const gatesSection = el('section', { className: 'gates-section' });
 
@@ -478,6 +483,36 @@ function renderLineage(): void {
   const parts: Node[] = [heading, chain];
   if (l?.problem) parts.push(el('p', { className: 'error', text: l.problem }));
   lineageSection.replaceChildren(...parts);
+  renderTests(v.version, l);
+}
+
+/** The selected version's model test report, below its lineage (the card has the same section). */
+function renderTests(version: number, l: VersionLineage | undefined): void {
+  testsChart?.finalize();
+  testsChart = undefined;
+  if (!l) {
+    testsSection.replaceChildren();
+    return;
+  }
+  if (!l.tests) {
+    testsSection.replaceChildren(el('h2', { text: `Model tests of v${version}` }), noTestsLine());
+    return;
+  }
+  const { node, chart } = modelTestsSection(l.tests);
+  // The shared section brings its own heading; name the version in it.
+  const h2 = node.querySelector('h2');
+  if (h2) h2.textContent = `Model tests of v${version}`;
+  testsSection.replaceChildren(...node.childNodes);
+  if (chart)
+    queueMicrotask(() => {
+      if (!chart.target.isConnected) return;
+      embedChart(chart.target, chart.spec).then(
+        (r) => {
+          testsChart = r;
+        },
+        (error: unknown) => chartError(chart.target, error),
+      );
+    });
 }
 
 // ---- history ----
@@ -794,6 +829,7 @@ function render(d: ModelDetails): void {
       notice,
       versionsSection,
       lineageSection,
+      testsSection,
       historySection,
       gatesSection,
     );

@@ -8,7 +8,7 @@
  * version, and the gates editor keeps unsaved edits across those.
  */
 import type { GatesConfig, ModelDetails } from '../../core/service/protocol';
-import type { HoldoutMetric, StageGates } from '../../core/registry/types';
+import type { HoldoutMetric, ModelCardTests, StageGates } from '../../core/registry/types';
 import { isObject } from '../shared/guards';
 
 export type { GatesConfig, HoldoutMetric, ModelDetails, StageGates };
@@ -29,6 +29,8 @@ export interface VersionLineage {
   datasets: { name: string; role: string; fingerprint: string; rows: number | null }[];
   /** Why part of the lineage could not be read (e.g. the run was purged). */
   problem: string | null;
+  /** The version's stored model test report, as its model card summarises it; null when none. */
+  tests?: ModelCardTests | null;
 }
 
 /** Host to webview. */
@@ -151,7 +153,14 @@ function isLineage(v: unknown): v is VersionLineage {
     typeof v.runId === 'string' &&
     typeof v.hasSource === 'boolean' &&
     Array.isArray(v.datasets) &&
-    v.datasets.every((d) => isObject(d) && typeof d.name === 'string')
+    v.datasets.every((d) => isObject(d) && typeof d.name === 'string') &&
+    (v.tests === undefined ||
+      v.tests === null ||
+      (isObject(v.tests) &&
+        Array.isArray(v.tests.robustness) &&
+        Array.isArray(v.tests.fairness) &&
+        v.tests.fairness.every((f) => isObject(f) && Array.isArray(f.groups)) &&
+        Array.isArray(v.tests.importance)))
   );
 }
 
