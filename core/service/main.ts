@@ -35,6 +35,7 @@ import {
   experimentItems,
   runDetails,
   comparisonKeyMetric,
+  comparisonSweep,
   checkParamImportanceQuery,
   checkMetricSeriesQuery,
   metricSeries,
@@ -207,13 +208,9 @@ connection.onRequest(protocol.GetRunComparison, (params) => {
   refuse(checkRunIdsParams(params, { min: 2, max: 100 }));
   return withWritableStore(async (s) => {
     const data = await comparisonData(s, params.runIds);
-    return {
-      ...data,
-      keyMetric: await comparisonKeyMetric(
-        s,
-        data.comparison.runs.map((r) => r.id),
-      ),
-    };
+    const ids = data.comparison.runs.map((r) => r.id);
+    const sweep = await comparisonSweep(s, ids);
+    return { ...data, keyMetric: await comparisonKeyMetric(s, ids, sweep), sweep };
   });
 });
 

@@ -171,6 +171,8 @@ export interface RunComparisonData {
    * (and maybe the sweep itself), else the first experiment's key metric; null: none named.
    */
   keyMetric?: string | null;
+  /** When the runs are one sweep's trials (and maybe the sweep itself): its metric, goal and trials. */
+  sweep?: import('../common/optimisation-history').ComparisonSweep | null;
 }
 
 export interface RunUpdate {

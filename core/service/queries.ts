@@ -22,6 +22,11 @@ import {
 import { checkRunId, isObject } from './params';
 import { downsampleSeries, windowSeries } from '../common/downsample';
 import { COMMON_KEY_METRICS } from '../common/comparison';
+import {
+  trialNumberOf,
+  type ComparisonSweep,
+  type TrialOutcome,
+} from '../common/optimisation-history';
 
 /** Artifacts the SDK captures at run start. */
 export const SOURCE_SNAPSHOT_ARTIFACT = 'labbook/source.ipynb';
@@ -137,6 +142,44 @@ export async function toRunItems(store: RunStore, runs: Run[]): Promise<RunItem[
   );
 }
 
+/** The tag a shared study's trial run carries when its pruner stopped it (kernel/sdk/sweep.ts). */
+export const TRIAL_STATE_TAG = 'labbook.trial_state';
+
+/** A trial's state as its run records it: failed or killed runs failed, the pruned tag, else its status. */
+export function trialOutcomeOf(run: Run, tags: Record<string, string> | undefined): TrialOutcome {
+  if (run.status === 'failed' || run.status === 'killed') return 'failed';
+  if (tags?.[TRIAL_STATE_TAG] === 'pruned') return 'pruned';
+  return run.status === 'running' ? 'running' : 'finished';
+}
+
+/**
+ * The sweep these runs belong to when every one is that sweep's trial or the sweep itself
+ * (and at least one is a trial), with each trial's number and state; else null.
+ */
+export async function comparisonSweep(
+  store: RunStore,
+  runIds: readonly string[],
+): Promise<ComparisonSweep | null> {
+  const runs = (await Promise.all(runIds.map((id) => store.getRun(id)))).flatMap((r) => r ?? []);
+  const sweepIds = new Set(runs.map((r) => r.parentRunId ?? r.id));
+  if (sweepIds.size !== 1) return null;
+  const [parentRunId] = sweepIds;
+  const sweep = sweepOf(await store.getParams(parentRunId), await store.getTags(parentRunId));
+  const trials = runs.filter((r) => r.parentRunId === parentRunId);
+  if (!sweep || trials.length === 0) return null;
+  const tags = await store.tagsOfRuns(trials.map((r) => r.id));
+  return {
+    parentRunId,
+    metric: sweep.metric,
+    goal: sweep.goal,
+    trials: trials.map((r) => ({
+      runId: r.id,
+      number: trialNumberOf(r.name),
+      state: trialOutcomeOf(r, tags.get(r.id)),
+    })),
+  };
+}
+
 /**
  * The metric a comparison of these runs defaults to: the sweep's when every run is one
  * sweep's trial or that sweep itself, else the key metric of the first of their
@@ -145,13 +188,16 @@ export async function toRunItems(store: RunStore, runs: Run[]): Promise<RunItem[
 export async function comparisonKeyMetric(
   store: RunStore,
   runIds: readonly string[],
+  sweep?: ComparisonSweep | null,
 ): Promise<string | null> {
+  // A sweep already found (comparisonSweep) names the metric without reading the runs again.
+  if (sweep) return sweep.metric;
   const runs = (await Promise.all(runIds.map((id) => store.getRun(id)))).flatMap((r) => r ?? []);
   const sweepIds = new Set(runs.map((r) => r.parentRunId ?? r.id));
   if (sweepIds.size === 1) {
     const [id] = sweepIds;
-    const sweep = sweepOf(await store.getParams(id), await store.getTags(id));
-    if (sweep) return sweep.metric;
+    const found = sweepOf(await store.getParams(id), await store.getTags(id));
+    if (found) return found.metric;
   }
   for (const run of runs) {
     const key = (await store.getExperiment(run.experimentId))?.keyMetric;

@@ -5,7 +5,7 @@
  */
 import * as assert from 'node:assert/strict';
 import { closeBrowser, openWebview, type WebviewPage } from './harness';
-import { HOSTILE, penguinsComparison } from './fixtures';
+import { HOSTILE, penguinsComparison, sweepComparison } from './fixtures';
 
 // Functions passed to page.waitForFunction run in the browser; this file compiles without DOM types.
 interface PageElement {
@@ -254,6 +254,64 @@ describe('compare panel (browser)', function () {
     await chartsDrawn(view);
     assert.equal(await view.page.locator('#parallel-metric').inputValue(), 'val_loss');
     assert.deepEqual(pageErrors(view), []);
+  });
+
+  it("draws a sweep's optimisation history: a point per trial with a value, the best so far as a step line", async () => {
+    view = await openWebview('compare');
+    await view.waitForMessage(isType('ready'));
+    await view.post({ type: 'comparison', data: sweepComparison(), keyMetric: 'val_loss' });
+    await chartsDrawn(view);
+    const page = view.page;
+    const section = page.locator('.optimisation-section');
+    assert.equal(await section.locator('.vega-embed svg').count(), 1);
+    // Six trials have a finite value (trial 5 failed without one, trial 6 is NaN).
+    assert.equal(await section.locator('.mark-symbol.role-mark path').count(), 6);
+    assert.equal(await section.locator('.mark-line path').count(), 1, 'one best-so-far line');
+    assert.equal(
+      await section.locator('.mark-rule.role-mark line').count(),
+      2,
+      'a rule for the failed trial and the NaN one',
+    );
+    assert.match(
+      (await section.locator('.note').textContent()) ?? '',
+      /8 trials of the sweep, minimising val_loss\. .* 2 without a finite value not drawn\./,
+    );
+    // The table below the chart: trial order, states and the hand-checked best so far.
+    const rows = await section.locator('table.optimisation tbody tr').evaluateAll((trs) =>
+      trs.map((tr) => ({
+        cells: [...tr.querySelectorAll('td')].map((td) => td.textContent),
+        best: tr.getAttribute('data-best'),
+      })),
+    );
+    assert.deepEqual(
+      rows.map((r) => r.cells[0]),
+      ['1', '2', '3', '4', '5', '6', '7', '8'],
+    );
+    assert.deepEqual(
+      rows.map((r) => r.cells[2]),
+      ['finished', 'finished', 'pruned', 'finished', 'failed', 'finished', 'finished', 'finished'],
+    );
+    assert.deepEqual(
+      rows.map((r) => Number(r.best)),
+      [0.62, 0.62, 0.62, 0.48, 0.48, 0.48, 0.48, 0.39],
+    );
+    // The chart's y axis and legend say what is drawn (vega text).
+    const texts = await section
+      .locator('svg text')
+      .evaluateAll((ts) => ts.map((t) => t.textContent).join('|'));
+    assert.ok(texts.includes('val_loss (lower is better)'), texts);
+    assert.ok(texts.includes('pruned') && texts.includes('finished'), texts);
+    await page.evaluate(() =>
+      document.querySelector('.optimisation-section')!.scrollIntoView({ block: 'start' }),
+    );
+    await view.screenshot('compare-optimisation-history');
+    assert.deepEqual(pageErrors(view), []);
+  });
+
+  it("draws no optimisation history for runs that are not one sweep's trials", async () => {
+    view = await openWithComparison();
+    assert.equal(await view.page.locator('.optimisation-section').count(), 0);
+    assert.equal(await view.page.locator('.parallel-section .vega-embed svg').count(), 1);
   });
 
   it('posts the markdown table and the CSV for the host to copy and save', async () => {

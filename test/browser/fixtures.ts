@@ -5,6 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { driftReportToWire } from '../../core/common/drift-wire';
+import type { TrialOutcome } from '../../core/common/optimisation-history';
+import { toWireNumber } from '../../core/common/wire-number';
 import { driftReport } from '../../core/drift/report';
 import type {
   MetricPointItem,
@@ -200,6 +202,71 @@ export function penguinsComparison(options: ComparisonFixtureOptions = {}): RunC
     };
   });
   return { comparison: { runs, params, metrics }, histories, startTimes };
+}
+
+/**
+ * Eight trials of a sweep minimising val_loss, listed out of trial order. Hand-checked best
+ * so far, trial 1..8: 0.62 0.62 0.62 0.48 0.48 0.48 0.48 0.39 (trial 3 pruned at 0.3, trial
+ * 5 failed without a value, trial 6 NaN: none counts); six points have a finite value.
+ */
+export function sweepComparison(): RunComparisonData {
+  const base = Date.UTC(2026, 10, 24, 9, 0, 0);
+  const trials: { n: number; lr: string; value: number | null; state: TrialOutcome }[] = [
+    { n: 1, lr: '0.01', value: 0.62, state: 'finished' },
+    { n: 2, lr: '0.1', value: 0.71, state: 'finished' },
+    { n: 3, lr: '0.3', value: 0.3, state: 'pruned' },
+    { n: 4, lr: '0.003', value: 0.48, state: 'finished' },
+    { n: 5, lr: '0.5', value: null, state: 'failed' },
+    { n: 6, lr: '1', value: Number.NaN, state: 'finished' },
+    { n: 7, lr: '0.005', value: 0.51, state: 'finished' },
+    { n: 8, lr: '0.002', value: 0.39, state: 'finished' },
+  ];
+  const order = [3, 0, 7, 5, 1, 4, 2, 6];
+  const listed = order.map((i) => trials[i]);
+  const runs = listed.map((t) => ({
+    id: `c0ffee${String(t.n).padStart(2, '0')}${'0123456789abcdef0123456789'}`.slice(0, 32),
+    name: `trial-${t.n}`,
+    experiment: 'penguins sweep',
+    status: t.state === 'failed' ? 'failed' : 'finished',
+  }));
+  const startTimes = Object.fromEntries(runs.map((r, i) => [r.id, base + listed[i].n * 60_000]));
+  const values = listed.map((t) => (t.value === null ? null : toWireNumber(t.value)));
+  const histories: RunComparisonData['histories'] = { val_loss: {} };
+  listed.forEach((t, i) => {
+    if (t.value === null) return;
+    histories.val_loss[runs[i].id] = [0, 1, 2].map((step) => ({
+      step,
+      timestamp: base + t.n * 60_000 + step * 1000,
+      value: step === 2 ? toWireNumber(t.value!) : 1 - step * 0.1,
+    }));
+  });
+  const finite = listed.flatMap((t) =>
+    t.value !== null && Number.isFinite(t.value) && t.state === 'finished' ? [t.value] : [],
+  );
+  const min = Math.min(...finite);
+  return {
+    comparison: {
+      runs,
+      params: [{ key: 'lr', values: listed.map((t) => t.lr), differs: true }],
+      metrics: [
+        {
+          key: 'val_loss',
+          values,
+          higherIsBetter: false,
+          best: listed.flatMap((t, i) => (t.value === min ? [i] : [])),
+        },
+      ],
+    },
+    histories,
+    startTimes,
+    keyMetric: 'val_loss',
+    sweep: {
+      parentRunId: 'c0ffee00'.padEnd(32, '0'),
+      metric: 'val_loss',
+      goal: 'minimize',
+      trials: listed.map((t, i) => ({ runId: runs[i].id, number: t.n, state: t.state })),
+    },
+  };
 }
 
 /** Runs for the runs table: `count` penguins-like top-level runs (lr, hidden units, epochs, val_acc, val_loss). */

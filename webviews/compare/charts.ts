@@ -10,6 +10,14 @@ import type { RunComparison } from '../../core/common/comparison';
 import { formatMetric } from '../../core/common/format';
 import type { MetricPointItem } from '../../core/service/protocol';
 import { fromWireNumber } from '../../core/common/wire-number';
+import {
+  optimisationHistory,
+  type ComparisonSweep,
+  type HistoryPoint,
+  type HistoryTrial,
+  type SweepGoal,
+  type TrialOutcome,
+} from '../../core/common/optimisation-history';
 
 /** Distinct on VS Code's dark and light backgrounds; run i gets colour i (more runs: golden-angle hues). */
 export const PALETTE = [
@@ -573,6 +581,173 @@ export function scatterSpec(
         { field: 'y', type: 'quantitative', title: `metrics.${metricKey}`, format: '.4~g' },
       ],
     },
+    config: CONFIG,
+  };
+}
+
+/** Trial states' colours: a finished trial stands out, the ones that cannot be best recede. */
+export const TRIAL_STATE_COLORS: Record<TrialOutcome, string> = {
+  finished: '#3794ff',
+  running: '#cca700',
+  pruned: '#9d9d9d',
+  failed: '#f14c4c',
+};
+
+/**
+ * The optimisation history of the sweep these runs are trials of, in trial order; null when
+ * the comparison is not one sweep's trials.
+ */
+export function sweepHistory(data: {
+  comparison: RunComparison;
+  startTimes: Record<string, number>;
+  sweep?: ComparisonSweep | null;
+}): { metric: string; goal: SweepGoal; points: HistoryPoint[] } | null {
+  const sweep = data.sweep;
+  if (!sweep || sweep.trials.length === 0) return null;
+  const c = data.comparison;
+  const metric = c.metrics.find((m) => m.key === sweep.metric);
+  const trials: HistoryTrial[] = sweep.trials.flatMap((t) => {
+    const i = c.runs.findIndex((r) => r.id === t.runId);
+    if (i < 0) return [];
+    const v = metric?.values[i];
+    return [
+      {
+        runId: t.runId,
+        name: c.runs[i].name,
+        number: t.number,
+        startTime: data.startTimes[t.runId] ?? 0,
+        value: v === null || v === undefined ? null : fromWireNumber(v),
+        state: t.state,
+      },
+    ];
+  });
+  return {
+    metric: sweep.metric,
+    goal: sweep.goal,
+    points: optimisationHistory(trials, sweep.goal),
+  };
+}
+
+/** A trial's label on the x axis and in tooltips: its number when it has one. */
+function trialLabel(p: HistoryPoint): string {
+  return p.number === null ? `#${p.order}` : `trial ${p.number}`;
+}
+
+/**
+ * Points per trial with a finite value (coloured by state), a dashed rule per trial without
+ * one, and a step line of the best so far.
+ */
+export function optimisationHistorySpec(
+  metric: string,
+  goal: SweepGoal,
+  points: HistoryPoint[],
+): ChartSpec {
+  const drawn = points
+    .filter((p) => p.value !== null && Number.isFinite(p.value))
+    .map((p) => ({
+      order: p.order,
+      trial: trialLabel(p),
+      name: p.name,
+      state: p.state,
+      value: p.value,
+      best: p.best,
+    }));
+  // Trials without a finite value (failed, NaN) get a faint rule at their x: seen, not plotted.
+  const undrawn = points
+    .filter((p) => p.value === null || !Number.isFinite(p.value))
+    .map((p) => ({
+      order: p.order,
+      trial: trialLabel(p),
+      name: p.name,
+      state: p.state,
+      value: p.value === null ? 'no value' : String(p.value),
+    }));
+  // The line runs on to the last trial, so a best that stopped improving reads as such.
+  const best = points
+    .filter((p) => p.best !== null)
+    .map((p) => ({ order: p.order, best: p.best, trial: trialLabel(p) }));
+  const states = (Object.keys(TRIAL_STATE_COLORS) as TrialOutcome[]).filter((s) =>
+    points.some((p) => p.state === s),
+  );
+  const stateColor = {
+    field: 'state',
+    type: 'nominal' as const,
+    scale: { domain: states, range: states.map((s) => TRIAL_STATE_COLORS[s]) },
+    legend: { title: null, orient: 'bottom' as const, direction: 'horizontal' as const },
+  };
+  const x = {
+    field: 'order',
+    type: 'quantitative' as const,
+    title: 'trial',
+    scale: { domain: [0.5, Math.max(points.length, 1) + 0.5], nice: false },
+    axis: { tickMinStep: 1, format: 'd' },
+  };
+  const y = (field: 'value' | 'best') => ({
+    field,
+    type: 'quantitative' as const,
+    title: `${metric} (${goal === 'minimize' ? 'lower' : 'higher'} is better)`,
+    scale: { zero: false, padding: 12 },
+  });
+  return {
+    $schema: SCHEMA,
+    width: 'container',
+    height: 240,
+    background: 'transparent',
+    layer: [
+      {
+        data: { values: undrawn },
+        mark: { type: 'rule', strokeDash: [3, 3], strokeWidth: 1.5, opacity: 0.7 },
+        encoding: {
+          x,
+          color: stateColor,
+          tooltip: [
+            { field: 'trial', type: 'nominal', title: 'trial' },
+            { field: 'name', type: 'nominal', title: 'run' },
+            { field: 'state', type: 'nominal', title: 'state' },
+            { field: 'value', type: 'nominal', title: metric },
+          ],
+        },
+      },
+      {
+        data: { values: best },
+        mark: { type: 'line', interpolate: 'step-after', strokeWidth: 2, color: '#89d185' },
+        encoding: {
+          x,
+          y: y('best'),
+          tooltip: [
+            { field: 'trial', type: 'nominal', title: 'after' },
+            { field: 'best', type: 'quantitative', title: 'best so far', format: '.4~g' },
+          ],
+        },
+      },
+      {
+        data: { values: drawn },
+        mark: { type: 'point', filled: true, size: 70, opacity: 0.9 },
+        encoding: {
+          x,
+          y: y('value'),
+          color: stateColor,
+          shape: {
+            field: 'state',
+            type: 'nominal',
+            scale: {
+              domain: states,
+              range: states.map((s) =>
+                s === 'pruned' ? 'triangle-down' : s === 'failed' ? 'cross' : 'circle',
+              ),
+            },
+            legend: null,
+          },
+          tooltip: [
+            { field: 'trial', type: 'nominal', title: 'trial' },
+            { field: 'name', type: 'nominal', title: 'run' },
+            { field: 'state', type: 'nominal', title: 'state' },
+            { field: 'value', type: 'quantitative', title: metric, format: '.4~g' },
+            { field: 'best', type: 'quantitative', title: 'best so far', format: '.4~g' },
+          ],
+        },
+      },
+    ],
     config: CONFIG,
   };
 }

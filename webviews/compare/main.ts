@@ -20,11 +20,13 @@ import {
   isXAxis,
   MAX_SMOOTHING,
   MISSING,
+  optimisationHistorySpec,
   parallelData,
   parallelSpec,
   runSeries,
   scatterData,
   scatterSpec,
+  sweepHistory,
   X_AXIS_TITLES,
   type ChartSpec,
   type RunSeries,
@@ -351,6 +353,62 @@ function renderParallel(): void {
   void draw(target, parallelSpec(metric, pc));
 }
 
+/** The sweep's best value over its trials, with the same numbers as a table below the chart. */
+function optimisationSection(
+  data: RunComparisonData,
+): { node: HTMLElement; draw: () => void } | null {
+  const history = sweepHistory(data);
+  if (!history) return null;
+  const { metric, goal, points } = history;
+  const target = chartBody('optimisation');
+  const undrawn = points.filter((p) => p.value === null || !Number.isFinite(p.value)).length;
+  const parts: Node[] = [
+    el('p', {
+      className: 'note',
+      text: `${points.length} trial${points.length === 1 ? '' : 's'} of the sweep, ${goal === 'minimize' ? 'minimising' : 'maximising'} ${metric}. Pruned, failed and running trials do not count towards the best.${undrawn > 0 ? ` ${undrawn} without a finite value not drawn.` : ''}`,
+    }),
+    target,
+  ];
+  const cellOf = (v: number | null) =>
+    v === null
+      ? el('td', { className: 'missing', text: MISSING })
+      : el('td', { text: formatMetric(v) });
+  const rows = points.map((p) => {
+    const row = el(
+      'tr',
+      { className: `trial-${p.state}${p.improved ? ' improved' : ''}` },
+      el('td', { text: p.number === null ? `#${p.order}` : String(p.number) }),
+      el('td', { className: 'run-name', text: p.name, title: p.runId }),
+      el('td', { className: `status status-${p.state}`, text: p.state }),
+      cellOf(p.value),
+      cellOf(p.best),
+    );
+    row.dataset.best = p.best === null ? '' : String(p.best);
+    return row;
+  });
+  const head = el(
+    'thead',
+    {},
+    el(
+      'tr',
+      {},
+      ...['trial', 'run', 'state', metric, 'best so far'].map((t) => el('th', { text: t })),
+    ),
+  );
+  const table = el('table', { className: 'grid optimisation' }, head, el('tbody', {}, ...rows));
+  const details = el('details', { className: 'optimisation-table' });
+  details.append(
+    el('summary', { text: 'Trials as a table' }),
+    el('div', { className: 'table-wrap' }, table),
+  );
+  parts.push(details);
+  return {
+    node: el('div', { className: 'chart wide' }, ...parts),
+    // Drawn once in the page: a 'container' width needs the target laid out.
+    draw: () => void draw(target, optimisationHistorySpec(metric, goal, points)),
+  };
+}
+
 function renderScatter(): void {
   if (!current || !scatterTarget) return;
   const { data, runs } = current;
@@ -588,6 +646,7 @@ function render(data: RunComparisonData, keyMetric: string | null): void {
         )
       : el('div');
 
+  const optimisation = optimisationSection(data);
   root.replaceChildren(
     header,
     noticeLine(),
@@ -596,11 +655,15 @@ function render(data: RunComparisonData, keyMetric: string | null): void {
     section('Metrics', 'metrics-section', metricsTable(data, runs)),
     section('Metric history', 'history-section', ...historyParts),
     section('Parallel coordinates', 'parallel-section', parallelControls, parallelTarget),
+    ...(optimisation
+      ? [section('Optimisation history', 'optimisation-section', optimisation.node)]
+      : []),
     section('Parameter vs metric', 'scatter-section', scatterControls, scatterTarget),
   );
   document.title = `Compare ${c.runs.length} runs`;
   renderHistory();
   renderParallel();
+  optimisation?.draw();
   renderScatter();
   window.scrollTo(0, scrollY);
 }

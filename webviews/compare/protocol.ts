@@ -86,7 +86,27 @@ export function isRunComparisonData(v: unknown): v is RunComparisonData {
   const historiesOk = Object.values(v.histories).every(
     (h) => isObject(h) && Object.values(h).every(Array.isArray),
   );
-  return runsOk && paramsOk && metricsOk && historiesOk;
+  return runsOk && paramsOk && metricsOk && historiesOk && isSweep(v.sweep);
+}
+
+const TRIAL_STATES: readonly unknown[] = ['finished', 'running', 'pruned', 'failed'];
+
+/** The optional sweep of a comparison: absent, null, or its metric, goal and trials. */
+function isSweep(v: unknown): boolean {
+  if (v === undefined || v === null) return true;
+  if (!isObject(v) || typeof v.parentRunId !== 'string' || typeof v.metric !== 'string')
+    return false;
+  if (v.goal !== 'minimize' && v.goal !== 'maximize') return false;
+  return (
+    Array.isArray(v.trials) &&
+    v.trials.every(
+      (t) =>
+        isObject(t) &&
+        typeof t.runId === 'string' &&
+        (t.number === null || typeof t.number === 'number') &&
+        TRIAL_STATES.includes(t.state),
+    )
+  );
 }
 
 export function isToCompareView(message: unknown): message is ToCompareView {
