@@ -1,5 +1,5 @@
 /**
- * The penguins notebook's preprocessing (as test/unit/registry-penguins.test.ts does it):
+ * The penguins notebook's preprocessing, shared by the registry and model-test suites:
  * drop rows without measurements, standardise, shuffle with mulberry32(7), split 80/20;
  * the holdout keeps Island, Sex and Species beside the features.
  */
